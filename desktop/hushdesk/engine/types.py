@@ -1,0 +1,83 @@
+"""Plain data that crosses the boundary between the app and an engine."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Role = Literal["system", "user", "assistant"]
+FinishReason = Literal["stop", "length", "cancelled"]
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    content: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"role": self.role, "content": self.content}
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    temperature: float = 0.7
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.1
+    max_tokens: int = 1024
+    seed: int = -1
+    stop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoadSpec:
+    """What to load and how. ``n_ctx`` is an upper bound; the model's own limit wins."""
+
+    model_path: str
+    n_ctx: int = 4096
+    n_threads: int = 0
+    n_batch: int = 512
+    n_gpu_layers: int = 0
+    chat_template: str | None = None
+    seed: int = -1
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    path: str
+    name: str
+    architecture: str
+    n_ctx: int
+    n_ctx_train: int
+    n_params: int
+    n_threads: int
+    has_chat_template: bool
+    load_s: float
+
+
+@dataclass
+class GenerationStats:
+    prompt_tokens: int = 0
+    cached_tokens: int = 0  # prompt tokens reused from the KV cache of the previous turn
+    prompt_eval_tokens: int = 0  # prompt tokens llama.cpp actually evaluated (its own counter)
+    completion_tokens: int = 0
+    ttft_s: float = 0.0
+    prefill_s: float = 0.0
+    decode_s: float = 0.0
+    finish_reason: FinishReason = "stop"
+
+    @property
+    def decode_tokens_per_s(self) -> float:
+        return self.completion_tokens / self.decode_s if self.decode_s > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["decode_tokens_per_s"] = round(self.decode_tokens_per_s, 2)
+        return out
+
+
+@dataclass
+class ChatResult:
+    text: str = ""
+    stats: GenerationStats = field(default_factory=GenerationStats)

@@ -1,0 +1,311 @@
+"""The engine's child process: owns one llama.cpp model and serves requests over a pipe.
+
+Messages in:  ("load", LoadSpec) · ("chat", [Message], SamplingParams) · ("count", [Message])
+              · ("exit",)
+Messages out: ("loaded", ModelInfo) · ("chunk", str) … ("done", GenerationStats)
+              · ("count", int) · ("error", kind, message, detail)
+
+Stopping uses a shared event instead of a message, so it reaches the generation loop
+between two tokens without waiting for the pipe.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import os
+import random
+import time
+import traceback
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
+from pathlib import Path
+from typing import Any
+
+from hushdesk.engine.types import (
+    FinishReason,
+    GenerationStats,
+    LoadSpec,
+    Message,
+    ModelInfo,
+    SamplingParams,
+)
+from hushdesk.errors import ContextOverflow, HushdeskError, ModelError
+
+FALLBACK_TEMPLATE = (
+    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + "
+    "message['content'] + '<|im_end|>' + '\n' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+
+def default_threads() -> int:
+    """Physical cores, at most 8: llama.cpp decodes slower on hyper-threads."""
+    import psutil
+
+    physical = psutil.cpu_count(logical=False) or os.cpu_count() or 1
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        available = os.cpu_count() or 1
+    return max(1, min(physical, available, 8))
+
+
+def serve(conn: Connection, stop: Event, stderr_path: str) -> None:
+    """Entry point of the child process."""
+    from hushdesk.isolate import child_setup
+
+    child_setup()
+    _redirect_native_stderr(stderr_path)
+    runner: Runner | None = None
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return  # the app went away
+        op = request[0]
+        if op == "exit":
+            return
+        try:
+            if op == "load":
+                runner = None  # free the old model before loading the next
+                runner = Runner(request[1])
+                conn.send(("loaded", runner.info))
+            elif runner is None:
+                raise ModelError("No model is loaded.")
+            elif op == "chat":
+                stats = runner.chat(request[1], request[2], conn, stop)
+                conn.send(("done", stats))
+            elif op == "count":
+                conn.send(("count", len(runner.prompt_tokens(request[1]))))
+            else:
+                raise ModelError(f"Unknown engine request {op!r}.")
+        except HushdeskError as exc:
+            conn.send(("error", type(exc).__name__, exc.message, exc.detail))
+        except Exception as exc:
+            conn.send(("error", "ModelError", f"The model failed: {exc}", traceback.format_exc()))
+
+
+def _redirect_native_stderr(path: str) -> None:
+    """llama.cpp prints to fd 2; keep it in a file the app reads when the child dies."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(fd, 2)
+        os.close(fd)
+
+
+class Runner:
+    """One loaded model and the state needed to keep its KV cache warm."""
+
+    def __init__(self, spec: LoadSpec) -> None:
+        import llama_cpp
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        self._llama_cpp = llama_cpp
+        started = time.perf_counter()
+        threads = spec.n_threads or default_threads()
+        try:
+            self.llm = llama_cpp.Llama(
+                model_path=spec.model_path,
+                n_ctx=spec.n_ctx,
+                n_batch=spec.n_batch,
+                n_threads=threads,
+                n_threads_batch=threads,
+                n_gpu_layers=spec.n_gpu_layers,
+                seed=spec.seed if spec.seed >= 0 else llama_cpp.LLAMA_DEFAULT_SEED,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelError(
+                f"llama.cpp could not load {Path(spec.model_path).name}: {exc}",
+                detail=traceback.format_exc(),
+            ) from exc
+        model = self.llm._model
+        self._vocab = model.vocab
+        eos, bos = self.llm.token_eos(), self.llm.token_bos()
+        self._bos_text = model.token_get_text(bos) if bos != -1 else ""
+        template = spec.chat_template or self.llm.metadata.get("tokenizer.chat_template")
+        self._formatter = Jinja2ChatFormatter(
+            template=template or FALLBACK_TEMPLATE,
+            eos_token=model.token_get_text(eos) if eos != -1 else "",
+            bos_token=self._bos_text,
+        )
+        self._add_bos = model.add_bos_token()
+        self._warm_up()
+        self.info = ModelInfo(
+            path=spec.model_path,
+            name=self.llm.metadata.get("general.name") or Path(spec.model_path).stem,
+            architecture=self.llm.metadata.get("general.architecture", ""),
+            n_ctx=self.llm.n_ctx(),
+            n_ctx_train=model.n_ctx_train(),
+            n_params=model.n_params(),
+            n_threads=threads,
+            has_chat_template=bool(template),
+            load_s=time.perf_counter() - started,
+        )
+
+    def _warm_up(self) -> None:
+        """One batched and one single-token decode: the first answer starts faster, and
+        llama.cpp's counters (which report 0 as 1) become exact from here on."""
+        tokens = self.llm.tokenize(b"Hello there", add_bos=False) * 2
+        self.llm.eval(tokens[:2])
+        self.llm.eval(tokens[2:3])
+        self.llm.reset()
+
+    def evaluated_tokens(self) -> int:
+        """Tokens llama.cpp has decoded in this context so far, by its own count."""
+        lib, ctx = self._llama_cpp, self.llm._ctx.ctx
+        lib.llama_synchronize(ctx)
+        perf = lib.llama_perf_context(ctx)
+        return int(perf.n_p_eval) + int(perf.n_eval)
+
+    def prompt_tokens(self, messages: Sequence[Message]) -> list[int]:
+        try:
+            chat: Any = [m.to_dict() for m in messages]  # llama_cpp's TypedDicts, structurally
+            rendered = self._formatter(messages=chat).prompt
+        except Exception as exc:  # jinja errors, raise_exception() in the template
+            raise ModelError(f"The model's chat template failed: {exc}") from exc
+        add_bos = self._add_bos and not (self._bos_text and rendered.startswith(self._bos_text))
+        return self.llm.tokenize(rendered.encode("utf-8"), add_bos=add_bos, special=True)
+
+    def _prefill(self, tokens: list[int], stop: Event) -> tuple[int, bool]:
+        """Evaluate ``tokens``, reusing the longest cached prefix. Returns (reused, stopped)."""
+        llm = self.llm
+        cached = llm.n_tokens
+        keep = 0
+        limit = min(cached, len(tokens))
+        ids = llm.input_ids
+        while keep < limit and ids[keep] == tokens[keep]:
+            keep += 1
+        if keep == len(tokens):
+            keep -= 1  # the last prompt token is evaluated again to get fresh logits
+        if keep < cached:
+            if keep == 0 or not llm._ctx.kv_cache_seq_rm(-1, keep, -1):
+                llm.reset()
+                keep = 0
+            llm.n_tokens = keep
+        for start in range(keep, len(tokens), llm.n_batch):
+            if stop.is_set():
+                return keep, True
+            llm.eval(tokens[start : start + llm.n_batch])
+        return keep, False
+
+    def chat(
+        self, messages: Sequence[Message], params: SamplingParams, conn: Connection, stop: Event
+    ) -> GenerationStats:
+        llm, lib = self.llm, self._llama_cpp
+        tokens = self.prompt_tokens(messages)
+        n_ctx = llm.n_ctx()
+        if len(tokens) >= n_ctx - 1:
+            raise ContextOverflow(
+                f"The conversation ({len(tokens):,} tokens) no longer fits in the model's "
+                f"context ({n_ctx:,} tokens). Start a new chat or shorten the message."
+            )
+        stats = GenerationStats(prompt_tokens=len(tokens))
+        budget = min(params.max_tokens, n_ctx - len(tokens))
+        llm.set_seed(params.seed if params.seed >= 0 else random.randrange(2**31))
+        evaluated_before = self.evaluated_tokens()
+        started = time.perf_counter()
+        stats.cached_tokens, stopped = self._prefill(tokens, stop)
+        stats.prompt_eval_tokens = self.evaluated_tokens() - evaluated_before
+        stats.prefill_s = time.perf_counter() - started
+        if stopped:
+            stats.finish_reason = "cancelled"
+            return stats
+
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        stopper = _StopStrings(params.stop)
+        outbox = _Outbox(conn)
+        finish: FinishReason = "length"
+        decode_started = time.perf_counter()
+        for token in llm.generate(
+            tokens,
+            top_k=params.top_k,
+            top_p=params.top_p,
+            min_p=params.min_p,
+            temp=params.temperature,
+            repeat_penalty=params.repeat_penalty,
+        ):
+            if stats.completion_tokens == 0:
+                stats.ttft_s = time.perf_counter() - started
+            if lib.llama_vocab_is_eog(self._vocab, token):
+                finish = "stop"
+                break
+            stats.completion_tokens += 1
+            text, hit = stopper.feed(decoder.decode(llm.detokenize([token])))
+            outbox.put(text)
+            if hit:
+                finish = "stop"
+                break
+            if stop.is_set():
+                finish = "cancelled"
+                break
+            if stats.completion_tokens >= budget:
+                break
+        if finish != "stop":
+            outbox.put(stopper.flush(decoder.decode(b"", final=True)))
+        outbox.flush()
+        stats.decode_s = time.perf_counter() - decode_started
+        stats.finish_reason = finish
+        return stats
+
+
+class _Outbox:
+    """Coalesces text chunks so the app wakes up ~40 times a second, not once per token.
+
+    On a machine with few cores every wake-up of the app process takes time from the
+    decode threads. The first chunk goes out at once, so time-to-first-token is not
+    delayed.
+    """
+
+    INTERVAL_S = 0.025
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._parts: list[str] = []
+        self._last = 0.0
+
+    def put(self, text: str) -> None:
+        if not text:
+            return
+        self._parts.append(text)
+        now = time.perf_counter()
+        if now - self._last >= self.INTERVAL_S:
+            self.flush(now)
+
+    def flush(self, now: float | None = None) -> None:
+        if self._parts:
+            self._conn.send(("chunk", "".join(self._parts)))
+            self._parts.clear()
+            self._last = time.perf_counter() if now is None else now
+
+
+class _StopStrings:
+    """Holds back text that might be the start of a stop string, so none is ever shown."""
+
+    def __init__(self, stops: Sequence[str]) -> None:
+        self._stops = [s for s in stops if s]
+        self._pending = ""
+
+    def feed(self, text: str) -> tuple[str, bool]:
+        if not self._stops:
+            return text, False
+        buffer = self._pending + text
+        for stop_text in self._stops:
+            index = buffer.find(stop_text)
+            if index >= 0:
+                self._pending = ""
+                return buffer[:index], True
+        hold = 0
+        for stop_text in self._stops:
+            for size in range(min(len(stop_text) - 1, len(buffer)), 0, -1):
+                if buffer.endswith(stop_text[:size]):
+                    hold = max(hold, size)
+                    break
+        self._pending = buffer[len(buffer) - hold :] if hold else ""
+        return buffer[: len(buffer) - hold], False
+
+    def flush(self, text: str) -> str:
+        out, self._pending = self._pending + text, ""
+        return out

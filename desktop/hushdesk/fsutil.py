@@ -1,0 +1,56 @@
+"""Small file helpers shared by every store of small state (settings, registry)."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hushdesk.errors import StoreError
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` so that readers see either the old file or the new one, never half.
+
+    The data is flushed to disk before the rename; a full disk leaves the old file intact.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink()
+        reason = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
+        raise StoreError(f"Could not save {path.name}: {reason}.", detail=repr(exc)) from exc
+
+
+def atomic_write_json(path: Path, data: Any) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def read_json(path: Path) -> Any | None:
+    """The parsed file, or ``None`` when it does not exist.
+
+    A file that cannot be parsed is moved aside (``name.bad``) rather than lost or
+    overwritten, and ``None`` is returned so the caller starts from defaults.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        aside = path.with_name(path.name + ".bad")
+        with contextlib.suppress(OSError):
+            path.replace(aside)
+        return None

@@ -1,0 +1,135 @@
+"""Run untrusted work (parsing a model header, a PDF …) in a child process.
+
+A native crash, a hang or a memory blow-up then fails that one call with a clear
+error instead of taking the app down. Children are started with ``spawn`` so they
+work the same on Linux, macOS, Windows and in a frozen app.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import multiprocessing.connection
+import signal
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from hushdesk import errors
+from hushdesk.jobs import CancelToken
+
+log = logging.getLogger("hushdesk.isolate")
+
+T = TypeVar("T")
+
+_ctx = multiprocessing.get_context("spawn")
+
+
+class IsolatedFailure(errors.HushdeskError):
+    """The child died, hung or raised something that is not a ``HushdeskError``."""
+
+
+def child_setup(memory_limit_bytes: int | None = None) -> None:
+    """First thing in every child: offline mode, no Ctrl-C (the parent decides), limits."""
+    from hushdesk import logs, privacy
+
+    privacy.apply()
+    logs.setup(console_level=None)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_limit_bytes:
+        try:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (memory_limit_bytes, memory_limit_bytes))
+        except (ImportError, ValueError, OSError):  # not on Windows; best effort elsewhere
+            log.debug("could not set a memory limit in the child")
+
+
+def _child_main(
+    conn: multiprocessing.connection.Connection,
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    memory_limit_bytes: int | None,
+) -> None:
+    child_setup(memory_limit_bytes)
+    try:
+        result = func(*args)
+    except errors.HushdeskError as exc:
+        conn.send(("error", type(exc).__name__, exc.message, exc.detail))
+    except MemoryError:
+        conn.send(("error", "IsolatedFailure", "ran out of memory", None))
+    except BaseException as exc:
+        conn.send(
+            ("error", "IsolatedFailure", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        )
+    else:
+        conn.send(("ok", result))
+    conn.close()
+
+
+def run_isolated(
+    func: Callable[..., T],
+    *args: Any,
+    timeout_s: float,
+    memory_limit_bytes: int | None = None,
+    cancel: CancelToken | None = None,
+) -> T:
+    """``func(*args)`` in a fresh child process, or an error that says what went wrong.
+
+    ``func`` must be importable by name (a module-level function) and its arguments
+    and result picklable. A ``HushdeskError`` raised in the child is raised again here
+    with its own class and message.
+    """
+    receiver, sender = _ctx.Pipe(duplex=False)
+    process = _ctx.Process(
+        target=_child_main, args=(sender, func, args, memory_limit_bytes), daemon=True
+    )
+    process.start()
+    sender.close()
+    deadline = time.monotonic() + timeout_s
+    try:
+        while True:
+            if cancel is not None and cancel.cancelled:
+                raise errors.Cancelled()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise IsolatedFailure(
+                    f"took longer than {timeout_s:g} s and was stopped",
+                    detail=f"{func.__qualname__}{args!r}",
+                )
+            ready = multiprocessing.connection.wait([receiver], timeout=min(remaining, 0.1))
+            if not ready:
+                continue
+            try:
+                message = receiver.recv()
+            except EOFError:
+                process.join(5)
+                raise IsolatedFailure(
+                    f"crashed ({describe_exit(process.exitcode)})",
+                    detail=f"{func.__qualname__}{args!r}",
+                ) from None
+            break
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+    if message[0] == "ok":
+        return message[1]  # type: ignore[no-any-return]
+    _, kind, text, detail = message
+    cls = getattr(errors, kind, None)
+    if isinstance(cls, type) and issubclass(cls, errors.HushdeskError):
+        raise cls(text, detail=detail)
+    raise IsolatedFailure(text, detail=detail)
+
+
+def describe_exit(code: int | None) -> str:
+    if code is None:
+        return "still running"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"

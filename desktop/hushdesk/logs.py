@@ -1,0 +1,39 @@
+"""Logging: one named logger per subsystem under ``hushdesk``, one rotating file."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+
+from hushdesk import paths
+from hushdesk.errors import StoreError
+
+_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
+
+
+def setup(*, console_level: int | None = logging.WARNING, filename: str = "hushdesk.log") -> None:
+    """Send ``hushdesk.*`` records to a rotating file, and warnings to stderr.
+
+    Idempotent, so entry points and child processes can all call it.
+    """
+    root = logging.getLogger("hushdesk")
+    if getattr(root, "_hushdesk_configured", False):
+        return
+    root.setLevel(logging.DEBUG)
+    root.propagate = False
+    try:
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            paths.log_dir() / filename, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+    except (OSError, StoreError):
+        handler = logging.NullHandler()  # a read-only or full disk must not stop the app
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    handler.setLevel(logging.INFO)
+    root.addHandler(handler)
+    if console_level is not None:
+        console = logging.StreamHandler(sys.stderr)
+        console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        console.setLevel(console_level)
+        root.addHandler(console)
+    root._hushdesk_configured = True  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""Model components: installed-model registry and the bundled starter models."""

@@ -1,0 +1,160 @@
+"""Offline by construction. ``apply()`` runs first in every entry point and child process.
+
+Two layers:
+1. Environment variables that switch every library we use (and their dependencies)
+   to offline mode and turn telemetry off. They must be set before those libraries
+   are imported, because most of them read the environment once, at import.
+2. A network guard: a ``sys.addaudithook`` hook that refuses any connection or name
+   lookup for a non-loopback address. The only way through is ``allow_network()``,
+   used around a download the user started, and it opens the way for that thread only.
+
+The guard sees connections made by Python code. Native libraries that open their
+own sockets are out of its reach; the environment variables cover those we ship.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import socket
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from hushdesk.errors import NetworkBlocked
+
+log = logging.getLogger("hushdesk.privacy")
+
+OFFLINE_ENV: dict[str, str] = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
+    "HF_HUB_DISABLE_UPDATE_CHECK": "1",
+    "DO_NOT_TRACK": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "CHROMA_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+    "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+    "GGML_NO_NETWORK": "1",
+}
+
+_LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", ""})
+
+_lock = threading.Lock()
+_blocked: list[str] = []
+_installed = threading.Event()
+_scope = threading.local()  # .depth > 0 while this thread runs a user-started download
+
+
+def apply() -> None:
+    """Set the offline environment and install the network guard. Idempotent."""
+    os.environ.update(OFFLINE_ENV)
+    install_guard()
+
+
+def install_guard() -> None:
+    with _lock:
+        if _installed.is_set():
+            return
+        _installed.set()
+    sys.addaudithook(_audit)
+
+
+def guard_installed() -> bool:
+    return _installed.is_set()
+
+
+def blocked_attempts() -> list[str]:
+    """Every destination the guard refused in this process, oldest first."""
+    with _lock:
+        return list(_blocked)
+
+
+def clear_blocked_attempts() -> None:
+    with _lock:
+        _blocked.clear()
+
+
+@contextmanager
+def allow_network() -> Iterator[None]:
+    """Let the current thread reach the network while the block runs.
+
+    Only for a download the user started. The permission belongs to this thread,
+    so nothing else running at the same time gets through.
+    """
+    _scope.depth = getattr(_scope, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _scope.depth -= 1
+
+
+def is_local(host: str) -> bool:
+    host = host.lower().strip("[]")
+    if host in _LOCAL_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _permitted(host: str) -> bool:
+    return is_local(host) or getattr(_scope, "depth", 0) > 0
+
+
+def self_test() -> bool:
+    """True when the guard refuses an outside connection (a TEST-NET address that is
+    never routed, so nothing leaves even if the guard were missing)."""
+    _scope.probing = True
+    try:
+        socket.create_connection(("198.51.100.7", 9), timeout=0.5).close()
+    except NetworkBlocked:
+        return True
+    except OSError:
+        return False
+    finally:
+        _scope.probing = False
+    return False
+
+
+def _refuse(what: str) -> None:
+    if not getattr(_scope, "probing", False):
+        with _lock:
+            _blocked.append(what)
+        log.warning("Blocked a network connection to %s (Hushdesk works offline).", what)
+    raise NetworkBlocked(
+        f"Hushdesk blocked a connection to {what}: it works offline and only connects "
+        "to the internet for a download you start.",
+    )
+
+
+def _host_of(address: Any) -> str | None:
+    if isinstance(address, tuple) and address and isinstance(address[0], str):
+        return address[0]
+    return None  # AF_UNIX paths, abstract sockets, netlink …
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if not event.startswith("socket."):
+        return
+    if event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
+        sock, address = args[0], args[1]
+        if getattr(sock, "family", None) not in (socket.AF_INET, socket.AF_INET6):
+            return
+        host = _host_of(address)
+        if host is not None and not _permitted(host):
+            _refuse(f"{host}:{address[1]}")
+    elif event == "socket.getaddrinfo":
+        host = args[0]
+        if isinstance(host, bytes):
+            host = host.decode("ascii", "replace")
+        if host is not None and not _permitted(str(host)):
+            _refuse(str(host))
+    elif event.startswith("socket.gethostby") and not _permitted(str(args[0])):
+        _refuse(str(args[0]))

@@ -1,0 +1,59 @@
+"""Hermetic by default: user data in a temp dir per test, offline, the network guard on.
+
+Every test fails if anything tried to reach a non-loopback address.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hushdesk import privacy
+
+privacy.apply()  # before any heavy import, exactly as the app does
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def hushdesk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "hushdesk-home"
+    monkeypatch.setenv("HUSHDESK_HOME", str(home))
+    return home
+
+
+@pytest.fixture(autouse=True)
+def no_network_attempts() -> Iterator[None]:
+    privacy.clear_blocked_attempts()
+    yield
+    attempts = privacy.blocked_attempts()
+    privacy.clear_blocked_attempts()
+    assert not attempts, f"code tried to reach the network: {attempts}"
+
+
+@pytest.fixture(scope="session")
+def starter_model() -> Path:
+    from hushdesk.models import bundled
+
+    path = bundled.STARTER_CHAT.locate()
+    assert path is not None, bundled.MISSING_CHAT_MODEL
+    return path
+
+
+@pytest.fixture
+def cli_env(hushdesk_home: Path) -> dict[str, str]:
+    """Environment for running ``hushdesk`` in a subprocess with this test's data dir."""
+    env = dict(os.environ)
+    env["HUSHDESK_HOME"] = str(hushdesk_home)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@pytest.fixture(scope="session")
+def hushdesk_cmd() -> list[str]:
+    return [sys.executable, "-m", "hushdesk"]

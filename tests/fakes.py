@@ -1,0 +1,62 @@
+"""Deterministic stand-ins for fast unit tests. Real-part tests live in integration/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from hushdesk.engine.base import ChatStream
+from hushdesk.engine.types import (
+    ChatResult,
+    GenerationStats,
+    LoadSpec,
+    Message,
+    ModelInfo,
+    SamplingParams,
+)
+
+
+class FakeEngine:
+    """Answers by echoing the last user message, word by word."""
+
+    def __init__(self, reply: str | None = None) -> None:
+        self.reply = reply
+        self.requests: list[list[Message]] = []
+        self._model: ModelInfo | None = None
+        self._stopped = False
+
+    @property
+    def model(self) -> ModelInfo | None:
+        return self._model
+
+    def load(self, spec: LoadSpec) -> ModelInfo:
+        self._model = ModelInfo(
+            spec.model_path, "fake", "fake", spec.n_ctx, spec.n_ctx, 1, 1, True, 0
+        )
+        return self._model
+
+    def chat(self, messages: Sequence[Message], params: SamplingParams) -> ChatStream:
+        self.requests.append(list(messages))
+        self._stopped = False
+        result = ChatResult()
+        text = self.reply if self.reply is not None else f"echo: {messages[-1].content}"
+        return ChatStream(self._words(text, result), result)
+
+    def _words(self, text: str, result: ChatResult) -> Iterator[str]:
+        words = text.split(" ")
+        for i, word in enumerate(words):
+            if self._stopped:
+                result.stats = GenerationStats(completion_tokens=i, finish_reason="cancelled")
+                return
+            chunk = word if i == 0 else " " + word
+            result.text += chunk
+            yield chunk
+        result.stats = GenerationStats(completion_tokens=len(words))
+
+    def stop(self) -> None:
+        self._stopped = True
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        return sum(len(m.content.split()) + 4 for m in messages)
+
+    def close(self) -> None:
+        pass

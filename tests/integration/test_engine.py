@@ -1,0 +1,160 @@
+"""The real llama.cpp engine on the bundled starter model, in its child process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from hushdesk.engine.local import LocalEngine
+from hushdesk.engine.types import LoadSpec, Message, SamplingParams
+from hushdesk.errors import ContextOverflow, EngineCrashed, ModelError
+from tests.hostile import hostile_model
+
+pytestmark = pytest.mark.slow
+
+GREEDY = SamplingParams(temperature=0.0, max_tokens=48, seed=1)
+LONG = SamplingParams(temperature=0.8, max_tokens=1500, seed=7, repeat_penalty=1.0)
+STORY = [Message("user", "Write a very long story about a lighthouse keeper and the sea.")]
+
+
+def test_answer_streams_in_several_chunks(engine: LocalEngine) -> None:
+    stream = engine.chat([Message("user", "Draft a two-line thank-you note")], GREEDY)
+    chunks = list(stream)
+    assert len(chunks) >= 3
+    assert "".join(chunks) == stream.result.text
+    assert stream.result.text.strip()
+    stats = stream.result.stats
+    assert stats.completion_tokens >= 3
+    assert stats.finish_reason in ("stop", "length")
+    assert stats.ttft_s > 0
+    assert stats.decode_tokens_per_s > 0
+
+
+def test_stop_mid_stream_is_quick_and_keeps_the_text(engine: LocalEngine) -> None:
+    stream = engine.chat(STORY, LONG)
+    received = []
+    for chunk in stream:
+        received.append(chunk)
+        if len(received) == 10:
+            break_at = time.perf_counter()
+            engine.stop()
+            received.extend(stream)
+            elapsed = time.perf_counter() - break_at
+            break
+    assert len(received) >= 10, "the model finished before it could be stopped"
+    assert elapsed < 0.2
+    assert stream.result.stats.finish_reason == "cancelled"
+    assert stream.result.text == "".join(received)
+    assert engine.chat([Message("user", "Hi")], GREEDY).collect().text  # still usable
+
+
+def test_abandoning_a_stream_leaves_the_engine_in_sync(engine: LocalEngine) -> None:
+    stream = engine.chat(STORY, LONG)
+    next(iter(stream))
+    stream.close()
+    assert stream.result.text
+    assert engine.count_tokens([Message("user", "Hi")]) > 0
+
+
+def test_second_turn_evaluates_only_the_new_tokens(engine: LocalEngine) -> None:
+    turn1 = [Message("system", "You are terse."), Message("user", "Name a colour.")]
+    first = engine.chat(turn1, GREEDY).collect()
+    turn2 = [*turn1, Message("assistant", first.text), Message("user", "And another one?")]
+    second = engine.chat(turn2, GREEDY).collect().stats
+    history = first.stats.prompt_tokens + first.stats.completion_tokens
+    new_tokens = second.prompt_tokens - history
+    assert 0 < new_tokens < 30
+    # llama.cpp's own counter: only the new turn (plus the boundary token) was evaluated.
+    assert second.prompt_eval_tokens <= new_tokens + 2
+    assert second.cached_tokens >= history - 2
+    assert second.prompt_eval_tokens == second.prompt_tokens - second.cached_tokens
+
+
+def test_killing_the_child_mid_stream_is_an_error_and_the_next_call_recovers(
+    engine: LocalEngine,
+) -> None:
+    stream = engine.chat(STORY, LONG)
+    iterator = iter(stream)
+    next(iterator)
+    old_pid = engine.pid
+    assert old_pid is not None
+    os.kill(old_pid, signal.SIGKILL)
+    with pytest.raises(EngineCrashed, match="killed by SIGKILL") as caught:
+        for _ in iterator:
+            pass
+    assert "restarts the model" in caught.value.message
+    answer = engine.chat([Message("user", "Say hi")], GREEDY).collect()
+    assert answer.text
+    assert engine.pid != old_pid
+
+
+def test_context_overflow_is_a_clear_error(starter_model: Path) -> None:
+    with LocalEngine() as small:
+        info = small.load(LoadSpec(str(starter_model), n_ctx=256))
+        assert info.n_ctx == 256
+        with pytest.raises(ContextOverflow, match="no longer fits"):
+            small.chat([Message("user", "word " * 400)], GREEDY).collect()
+        assert small.chat([Message("user", "Hi")], GREEDY).collect().text
+
+
+def test_context_is_capped_by_the_model(starter_model: Path) -> None:
+    with LocalEngine() as big:
+        assert big.load(LoadSpec(str(starter_model), n_ctx=1_000_000)).n_ctx == 8192
+
+
+@pytest.mark.parametrize("kind", ["empty", "random", "text", "truncated"])
+def test_hostile_model_files_fail_cleanly(
+    engine: LocalEngine, tmp_path: Path, starter_model: Path, kind: str
+) -> None:
+    before = engine.pid
+    with LocalEngine() as fresh:
+        with pytest.raises(ModelError) as caught:
+            fresh.load(LoadSpec(str(hostile_model(tmp_path, starter_model, kind))))
+        assert "\n" not in caught.value.message
+        assert f"{kind}.gguf" in caught.value.message
+        assert fresh.pid is None  # refused before any child started
+    assert engine.pid == before
+
+
+def test_a_gguf_llama_cpp_cannot_load_gives_an_error_not_a_crash(
+    tmp_path: Path, starter_model: Path
+) -> None:
+    import numpy as np
+    from gguf import GGUFWriter
+
+    path = tmp_path / "wrong-shapes.gguf"
+    writer = GGUFWriter(str(path), "llama")
+    writer.add_context_length(128)
+    writer.add_block_count(1)
+    writer.add_tokenizer_model("gpt2")
+    writer.add_token_list(["a", "b"])
+    writer.add_tensor("token_embd.weight", np.zeros((2, 8), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    with LocalEngine() as fresh:
+        with pytest.raises(ModelError, match=r"wrong-shapes\.gguf"):
+            fresh.load(LoadSpec(str(path)))
+        info = fresh.load(LoadSpec(str(starter_model)))  # the same engine recovers
+        assert info.n_ctx > 0
+        assert fresh.chat([Message("user", "Hi")], GREEDY).collect().text
+
+
+def test_template_from_the_gguf_is_used_in_a_sandbox(starter_model: Path) -> None:
+    from hushdesk.engine.worker import Runner
+
+    runner = Runner(LoadSpec(str(starter_model), n_ctx=512))
+    tokens = runner.prompt_tokens([Message("user", "Hello")])
+    rendered = runner.llm.detokenize(tokens, special=True).decode()
+    assert rendered.startswith("<|im_start|>system\nYou are a helpful AI assistant named SmolLM")
+    assert rendered.endswith("<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n")
+
+    evil = "{{ ''.__class__.__mro__[1].__subclasses__() }}"
+    sandboxed = Runner(LoadSpec(str(starter_model), n_ctx=512, chat_template=evil))
+    with pytest.raises(ModelError, match="chat template failed"):
+        sandboxed.prompt_tokens([Message("user", "Hello")])

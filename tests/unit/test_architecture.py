@@ -1,0 +1,46 @@
+"""Rules of the house that a test can hold."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "desktop" / "hushdesk"
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
+
+
+def test_nothing_outside_ui_imports_qt() -> None:
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if "ui" not in path.relative_to(PACKAGE).parts
+        and any(name.split(".")[0] in ("PySide6", "shiboken6") for name in _imports(path))
+    ]
+    assert offenders == []
+
+
+def test_core_imports_without_qt_or_heavy_libraries() -> None:
+    code = (
+        "import sys, hushdesk.cli, hushdesk.core, hushdesk.doctor;"
+        "heavy = [m for m in ('PySide6', 'torch', 'chromadb', 'llama_cpp', 'sentence_transformers')"
+        " if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_privacy_is_applied_before_anything_else_in_the_entry_point() -> None:
+    source = (PACKAGE / "__main__.py").read_text(encoding="utf-8")
+    body = source[source.index("def main") :]
+    assert body.index("privacy.apply()") < body.index("import logs")

@@ -1,0 +1,78 @@
+"""Hostile model files are refused with a clear message before llama.cpp sees them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hushdesk.engine import gguf_info
+from hushdesk.engine.worker import _StopStrings
+from hushdesk.errors import ModelError
+from tests.hostile import hostile_model
+
+
+def test_real_starter_model_metadata(starter_model: Path) -> None:
+    info = gguf_info.inspect(starter_model)
+    assert info.architecture == "llama"
+    assert info.context_length == 8192
+    assert info.file_type == "Q4_1"
+    assert 130e6 < info.n_params < 140e6
+    assert info.has_chat_template
+    assert "<|im_start|>" in (info.chat_template or "")
+    assert "135M" in info.summary
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("empty", "is empty"),
+        ("random", "not a GGUF model file"),
+        ("text", "looks like a text file"),
+        ("truncated", "truncated"),
+        ("header-only", "truncated"),
+        ("future-version", "GGUF version 99"),
+        ("ggml", "old GGML file"),
+        ("garbage-after-magic", "damaged"),
+    ],
+)
+def test_hostile_files_are_refused(
+    tmp_path: Path, starter_model: Path, kind: str, reason: str
+) -> None:
+    path = hostile_model(tmp_path, starter_model, kind)
+    with pytest.raises(ModelError, match=reason) as caught:
+        gguf_info.inspect(path, timeout_s=60)
+    message = caught.value.message
+    assert path.name in message
+    assert "\n" not in message
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="not found"):
+        gguf_info.inspect(tmp_path / "nope.gguf")
+    with pytest.raises(ModelError, match="not a file"):
+        gguf_info.inspect(tmp_path)
+
+
+def test_inspection_is_cached_by_file_identity(tmp_path: Path, starter_model: Path) -> None:
+    copy = tmp_path / "copy.gguf"
+    shutil.copyfile(starter_model, copy)
+    first = gguf_info.inspect(copy)
+    assert gguf_info.inspect(copy) is first
+    with copy.open("r+b") as handle:
+        handle.truncate(copy.stat().st_size - 10)
+    with pytest.raises(ModelError, match="truncated"):
+        gguf_info.inspect(copy)
+
+
+def test_stop_strings_never_leak() -> None:
+    stopper = _StopStrings(["<END>"])
+    assert stopper.feed("Hello <E") == ("Hello ", False)
+    assert stopper.feed("N") == ("", False)
+    assert stopper.feed("D> more") == ("", True)
+    stopper = _StopStrings(["<END>"])
+    assert stopper.feed("a <") == ("a ", False)
+    assert stopper.feed("b") == ("<b", False)
+    assert stopper.flush("") == ""
+    assert _StopStrings([]).feed("x<") == ("x<", False)

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import errno
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from hushdesk import paths, settings
+from hushdesk.errors import StoreError
+from hushdesk.fsutil import atomic_write_text
+
+
+def test_everything_lives_under_hushdesk_home(hushdesk_home: Path) -> None:
+    for name, path in paths.all_paths().items():
+        assert hushdesk_home in path.parents, name
+    assert paths.models_dir().is_dir()
+
+
+def test_settings_round_trip() -> None:
+    s = settings.Settings(default_model="x")
+    s.sampling.temperature = 0.2
+    s.models["x"] = settings.ModelOverrides(n_ctx=2048, chat_template="{{ x }}")
+    s.save()
+    loaded = settings.load()
+    assert loaded == s
+    assert loaded.for_model("x").n_ctx == 2048
+    assert loaded.for_model("unknown") == settings.ModelOverrides()
+
+
+def test_settings_survive_bad_values_and_unknown_keys() -> None:
+    paths.settings_file().write_text(
+        json.dumps(
+            {
+                "default_model": 5,
+                "from_the_future": True,
+                "sampling": {"temperature": "hot", "top_k": 10, "max_tokens": True},
+                "engine": [],
+                "models": {"m": {"n_ctx": 1024, "temperature": None, "bogus": 1}, "n": 3},
+            }
+        )
+    )
+    loaded = settings.load()
+    assert loaded.default_model is None
+    assert loaded.sampling.temperature == settings.SamplingSettings().temperature
+    assert loaded.sampling.top_k == 10
+    assert loaded.sampling.max_tokens == settings.SamplingSettings().max_tokens
+    assert loaded.engine == settings.EngineSettings()
+    assert loaded.models == {"m": settings.ModelOverrides(n_ctx=1024)}
+
+
+def test_corrupt_settings_are_kept_aside_not_lost() -> None:
+    paths.settings_file().write_text("{ not json")
+    assert settings.load() == settings.Settings()
+    aside = paths.settings_file().with_name("settings.json.bad")
+    assert aside.read_text() == "{ not json"
+
+
+def test_full_disk_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "state.json"
+    target.write_text("old")
+
+    def no_space(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(StoreError, match="disk is full"):
+        atomic_write_text(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import os
+import socket
+import threading
+
+import pytest
+
+from hushdesk import privacy
+from hushdesk.errors import NetworkBlocked
+
+
+def test_offline_environment_is_set() -> None:
+    for key, value in privacy.OFFLINE_ENV.items():
+        assert os.environ[key] == value
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    assert os.environ["ANONYMIZED_TELEMETRY"] == "False"
+
+
+@pytest.mark.parametrize(
+    "address", [("198.51.100.7", 80), ("2001:db8::1", 443)], ids=["ipv4", "ipv6"]
+)
+def test_guard_refuses_outside_connections(address: tuple[str, int]) -> None:
+    family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock, pytest.raises(NetworkBlocked):
+        sock.connect(address)
+    assert privacy.blocked_attempts() == [f"{address[0]}:{address[1]}"]
+    privacy.clear_blocked_attempts()
+
+
+def test_guard_refuses_name_lookups_and_udp() -> None:
+    with pytest.raises(NetworkBlocked):
+        socket.getaddrinfo("huggingface.co", 443)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock, pytest.raises(NetworkBlocked):
+        sock.sendto(b"x", ("198.51.100.7", 53))
+    assert len(privacy.blocked_attempts()) == 2
+    privacy.clear_blocked_attempts()
+
+
+def test_blocked_is_a_connection_error_for_libraries() -> None:
+    assert issubclass(NetworkBlocked, ConnectionError)
+
+
+def test_loopback_is_allowed() -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        with socket.create_connection(server.getsockname(), timeout=2):
+            pass
+    socket.getaddrinfo("localhost", 80)
+
+
+def test_allow_network_is_scoped_to_its_thread() -> None:
+    seen: list[str] = []
+
+    def other_thread() -> None:
+        try:
+            socket.getaddrinfo("example.org", 443)
+        except NetworkBlocked:
+            seen.append("blocked")
+
+    with privacy.allow_network():
+        assert privacy._permitted("example.org")
+        worker = threading.Thread(target=other_thread)
+        worker.start()
+        worker.join()
+    assert seen == ["blocked"]
+    assert not privacy._permitted("example.org")
+    privacy.clear_blocked_attempts()
+
+
+def test_self_test_is_silent() -> None:
+    assert privacy.self_test()
+    assert privacy.blocked_attempts() == []

@@ -27,3 +27,11 @@ def test_no_display_gives_a_cli_hint(
         monkeypatch.delenv(name, raising=False)
     assert gui_entry.launch() == 2
     assert "hushdesk ask" in capsys.readouterr().err
+
+
+def test_missing_qt_system_libraries_are_named_as_packages() -> None:
+    from hushdesk.gui_entry import debian_package
+
+    assert debian_package("libxcb-icccm.so.4") == "libxcb-icccm4"
+    assert debian_package("libxcb-cursor.so.0") == "libxcb-cursor0"
+    assert debian_package("libxkbcommon-x11.so.0") == "libxkbcommon-x11-0"

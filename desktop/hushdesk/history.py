@@ -1,0 +1,430 @@
+"""Conversations in SQLite: WAL, a schema version with migrations, FTS5 search.
+
+One connection, guarded by a lock, shared by the GUI thread (short reads) and the
+worker that saves answers. Every write is its own transaction, committed at once,
+so a crash loses at most the answer that was still being written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from hushdesk import paths
+from hushdesk.errors import StoreError
+
+log = logging.getLogger("hushdesk.history")
+
+Status = Literal["complete", "stopped", "error"]
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: conversations, messages, full-text index kept in sync by triggers
+    """
+    CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL DEFAULT 'New chat',
+        title_is_auto INTEGER NOT NULL DEFAULT 1,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        pinned INTEGER NOT NULL DEFAULT 0,
+        persona TEXT NOT NULL DEFAULT 'general',
+        system_prompt TEXT,
+        model_id TEXT,
+        sampling TEXT NOT NULL DEFAULT '{}',
+        context_from INTEGER,
+        deleted_at REAL
+    );
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+        content TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'complete' CHECK (status IN ('complete', 'stopped', 'error')),
+        created_at REAL NOT NULL,
+        model_id TEXT
+    );
+    CREATE INDEX messages_by_conversation ON messages (conversation_id, id);
+    CREATE VIRTUAL TABLE messages_fts USING fts5 (
+        content, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
+    END;
+    CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+    END;
+    CREATE TRIGGER messages_au AFTER UPDATE OF content ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+        INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
+    END;
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass
+class Conversation:
+    id: int
+    title: str
+    created_at: float
+    updated_at: float
+    pinned: bool = False
+    persona: str = "general"
+    system_prompt: str | None = None
+    model_id: str | None = None
+    sampling: dict[str, Any] = field(default_factory=dict)
+    context_from: int | None = None
+    title_is_auto: bool = True
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    conversation_id: int
+    role: Literal["user", "assistant"]
+    content: str
+    status: Status
+    created_at: float
+    model_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    conversation_id: int
+    message_id: int
+    title: str
+    snippet: str
+
+
+class History:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or paths.data_dir() / "conversations.sqlite"
+        self.recovered_from: Path | None = None
+        self._lock = threading.RLock()
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise StoreError("The conversation database is in use.", detail=repr(exc)) from exc
+            self.recovered_from = self._set_aside(exc)
+            self._db = self._open()
+
+    # -- opening, migrations ------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"Cannot open {self.path}: {exc}.", detail=repr(exc)) from exc
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA busy_timeout = 5000")
+        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            db.close()
+            raise sqlite3.DatabaseError("quick_check failed")
+        self._migrate(db)
+        db.execute("DELETE FROM conversations WHERE deleted_at IS NOT NULL")  # undo window over
+        return db
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path.name} was written by a newer Hushdesk (schema {version}); "
+                "update Hushdesk to open it."
+            )
+        for number in range(version, SCHEMA_VERSION):
+            log.info("migrating %s to schema %d", self.path.name, number + 1)
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _statements(MIGRATIONS[number]):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def _set_aside(self, exc: Exception) -> Path:
+        """A damaged database is kept (renamed), never deleted, and a new one started."""
+        aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(str(self.path) + suffix)
+            if source.exists():
+                source.replace(Path(str(aside) + suffix))
+        log.error("conversation database was damaged (%s); kept as %s", exc, aside)
+        return aside
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                yield self._db
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise StoreError(
+                    f"Could not save the conversation: {exc}.", detail=repr(exc)
+                ) from exc
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- conversations ------------------------------------------------------------------
+
+    def create(
+        self,
+        *,
+        persona: str = "general",
+        system_prompt: str | None = None,
+        model_id: str | None = None,
+        title: str = "New chat",
+    ) -> Conversation:
+        now = time.time()
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT INTO conversations (title, created_at, updated_at, persona, system_prompt,"
+                " model_id) VALUES (?, ?, ?, ?, ?, ?)",
+                (title, now, now, persona, system_prompt, model_id),
+            )
+        conversation = self.get(int(cursor.lastrowid or 0))
+        assert conversation is not None
+        return conversation
+
+    def get(self, conversation_id: int) -> Conversation | None:
+        rows = self._query(
+            "SELECT * FROM conversations WHERE id = ? AND deleted_at IS NULL", (conversation_id,)
+        )
+        return _conversation(rows[0]) if rows else None
+
+    def list(self) -> list[Conversation]:
+        rows = self._query(
+            "SELECT * FROM conversations WHERE deleted_at IS NULL"
+            " ORDER BY pinned DESC, updated_at DESC, id DESC"
+        )
+        return [_conversation(r) for r in rows]
+
+    def update(self, conversation_id: int, **fields: Any) -> None:
+        allowed = {
+            "title", "title_is_auto", "pinned", "persona", "system_prompt", "model_id",
+            "sampling", "context_from",
+        }  # fmt: skip
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"unknown conversation fields: {sorted(unknown)}")
+        if "sampling" in fields:
+            fields["sampling"] = json.dumps(fields["sampling"])
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with self._tx() as db:
+            db.execute(
+                f"UPDATE conversations SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
+                (*fields.values(), time.time(), conversation_id),
+            )
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        self.update(conversation_id, title=title.strip() or "New chat", title_is_auto=False)
+
+    def delete(self, conversation_id: int) -> None:
+        """Hidden at once; gone for good when ``purge`` runs or the app restarts."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE conversations SET deleted_at = ? WHERE id = ?",
+                (time.time(), conversation_id),
+            )
+
+    def undelete(self, conversation_id: int) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE conversations SET deleted_at = NULL WHERE id = ?", (conversation_id,)
+            )
+
+    def purge(self) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM conversations WHERE deleted_at IS NOT NULL")
+
+    # -- messages -----------------------------------------------------------------------
+
+    def add_message(
+        self,
+        conversation_id: int,
+        role: Literal["user", "assistant"],
+        content: str,
+        *,
+        status: Status = "complete",
+        model_id: str | None = None,
+    ) -> StoredMessage:
+        now = time.time()
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT INTO messages (conversation_id, role, content, status, created_at, model_id)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (conversation_id, role, content, status, now, model_id),
+            )
+            db.execute(
+                "UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id)
+            )
+        return StoredMessage(
+            int(cursor.lastrowid or 0), conversation_id, role, content, status, now, model_id
+        )
+
+    def messages(self, conversation_id: int) -> list[StoredMessage]:
+        rows = self._query(
+            "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
+        )
+        return [_message(r) for r in rows]
+
+    def delete_from(self, conversation_id: int, message_id: int) -> None:
+        """Remove ``message_id`` and everything after it (regenerate, edit and resend)."""
+        with self._tx() as db:
+            db.execute(
+                "DELETE FROM messages WHERE conversation_id = ? AND id >= ?",
+                (conversation_id, message_id),
+            )
+            db.execute(
+                "UPDATE conversations SET context_from = NULL WHERE id = ? AND context_from >= ?",
+                (conversation_id, message_id),
+            )
+
+    # -- search -------------------------------------------------------------------------
+
+    def search(self, text: str, limit: int = 50) -> list[SearchHit]:
+        query = fts_query(text)
+        if not query:
+            return []
+        rows = self._query(
+            "SELECT m.conversation_id, m.id, c.title,"
+            " snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet"
+            " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+            " JOIN conversations c ON c.id = m.conversation_id"
+            " WHERE messages_fts MATCH ? AND c.deleted_at IS NULL"
+            " ORDER BY rank LIMIT ?",
+            (query, limit),
+        )
+        return [SearchHit(r[0], r[1], r[2], r[3]) for r in rows]
+
+    # -- export -------------------------------------------------------------------------
+
+    def export_json(self, conversation_id: int) -> str:
+        conversation = self._require(conversation_id)
+        data = {
+            "format": "hushdesk-conversation",
+            "version": 1,
+            "title": conversation.title,
+            "created_at": _iso(conversation.created_at),
+            "persona": conversation.persona,
+            "system_prompt": conversation.system_prompt,
+            "model": conversation.model_id,
+            "messages": [
+                {
+                    "role": m.role,
+                    "content": m.content,
+                    "status": m.status,
+                    "created_at": _iso(m.created_at),
+                    "model": m.model_id,
+                }
+                for m in self.messages(conversation_id)
+            ],
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+    def export_markdown(self, conversation_id: int) -> str:
+        conversation = self._require(conversation_id)
+        lines = [f"# {conversation.title}", "", f"*{_iso(conversation.created_at)}*", ""]
+        for m in self.messages(conversation_id):
+            who = "You" if m.role == "user" else "Assistant"
+            note = " *(stopped)*" if m.status == "stopped" else ""
+            lines += [f"## {who}{note}", "", m.content.rstrip(), ""]
+        return "\n".join(lines)
+
+    def _require(self, conversation_id: int) -> Conversation:
+        conversation = self.get(conversation_id)
+        if conversation is None:
+            raise StoreError("That conversation no longer exists.")
+        return conversation
+
+
+def auto_title(first_message: str, limit: int = 48) -> str:
+    """A title from the first question: its first line, cut at a word boundary."""
+    line = next((ln.strip() for ln in first_message.splitlines() if ln.strip()), "")
+    line = re.sub(r"\s+", " ", line).strip(" #*>-")
+    if len(line) <= limit:
+        return line or "New chat"
+    cut = line[:limit].rsplit(" ", 1)[0]
+    return (cut or line[:limit]).rstrip(",.;:") + "…"
+
+
+def fts_query(text: str) -> str:
+    """User words → an FTS5 query: every word must match, the last one as a prefix."""
+    words = re.findall(r"\w+", text, flags=re.UNICODE)
+    if not words:
+        return ""
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements; triggers contain ';' inside BEGIN … END."""
+    statements, buffer = [], ""
+    for line in script.strip().splitlines():
+        buffer += line + "\n"
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    return statements
+
+
+def _iso(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(timestamp))
+
+
+def _conversation(row: sqlite3.Row) -> Conversation:
+    try:
+        sampling = json.loads(row["sampling"] or "{}")
+    except json.JSONDecodeError:
+        sampling = {}
+    return Conversation(
+        id=row["id"],
+        title=row["title"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        pinned=bool(row["pinned"]),
+        persona=row["persona"],
+        system_prompt=row["system_prompt"],
+        model_id=row["model_id"],
+        sampling=sampling if isinstance(sampling, dict) else {},
+        context_from=row["context_from"],
+        title_is_auto=bool(row["title_is_auto"]),
+    )
+
+
+def _message(row: sqlite3.Row) -> StoredMessage:
+    return StoredMessage(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        role=row["role"],
+        content=row["content"],
+        status=row["status"],
+        created_at=row["created_at"],
+        model_id=row["model_id"],
+    )

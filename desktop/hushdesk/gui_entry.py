@@ -36,7 +36,9 @@ def missing_system_libraries() -> list[str]:
     if not plugin.exists():
         return []
     try:
-        out = subprocess.run([ldd, str(plugin)], capture_output=True, text=True, timeout=10).stdout
+        out = subprocess.run(
+            [ldd, str(plugin)], check=False, capture_output=True, text=True, timeout=10
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return []
     missing = {line.split()[0] for line in out.splitlines() if "not found" in line}

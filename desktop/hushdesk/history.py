@@ -60,10 +60,12 @@ MIGRATIONS: tuple[str, ...] = (
         INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
     END;
     CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
-        INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+        INSERT INTO messages_fts (messages_fts, rowid, content)
+            VALUES ('delete', old.id, old.content);
     END;
     CREATE TRIGGER messages_au AFTER UPDATE OF content ON messages BEGIN
-        INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+        INSERT INTO messages_fts (messages_fts, rowid, content)
+            VALUES ('delete', old.id, old.content);
         INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
     END;
     """,
@@ -217,7 +219,7 @@ class History:
         )
         return _conversation(rows[0]) if rows else None
 
-    def list(self) -> list[Conversation]:
+    def conversations(self) -> list[Conversation]:
         rows = self._query(
             "SELECT * FROM conversations WHERE deleted_at IS NULL"
             " ORDER BY pinned DESC, updated_at DESC, id DESC"
@@ -276,8 +278,8 @@ class History:
         now = time.time()
         with self._tx() as db:
             cursor = db.execute(
-                "INSERT INTO messages (conversation_id, role, content, status, created_at, model_id)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO messages (conversation_id, role, content, status, created_at,"
+                " model_id) VALUES (?, ?, ?, ?, ?, ?)",
                 (conversation_id, role, content, status, now, model_id),
             )
             db.execute(

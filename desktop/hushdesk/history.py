@@ -358,6 +358,16 @@ class History:
             lines += [f"## {who}{note}", "", m.content.rstrip(), ""]
         return "\n".join(lines)
 
+    def export_to(self, conversation_id: int, path: Path) -> None:
+        """Markdown, or JSON when the file name ends in .json."""
+        json_wanted = path.suffix.lower() == ".json"
+        text = (
+            self.export_json(conversation_id)
+            if json_wanted
+            else self.export_markdown(conversation_id)
+        )
+        path.write_text(text, encoding="utf-8")
+
     def _require(self, conversation_id: int) -> Conversation:
         conversation = self.get(conversation_id)
         if conversation is None:

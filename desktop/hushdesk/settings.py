@@ -57,12 +57,21 @@ class ModelOverrides:
 
 
 @dataclass
+class UiState:
+    theme: str = "system"  # system | light | dark
+    geometry: str | None = None  # Qt's saveGeometry(), base64
+    splitter: str | None = None
+    last_conversation: int | None = None
+
+
+@dataclass
 class Settings:
     default_model: str | None = None
     system_prompt: str | None = None
     sampling: SamplingSettings = field(default_factory=SamplingSettings)
     engine: EngineSettings = field(default_factory=EngineSettings)
     models: dict[str, ModelOverrides] = field(default_factory=dict)
+    ui: UiState = field(default_factory=UiState)
 
     def save(self, path: Path | None = None) -> None:
         atomic_write_json(path or paths.settings_file(), dataclasses.asdict(self))

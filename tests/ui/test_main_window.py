@@ -1,20 +1,226 @@
+"""The main window on fakes: fast checks of behaviour, keyboard and accessibility."""
+
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QFileDialog,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QProgressBar,
+    QTextBrowser,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
-from hushdesk.ui.main_window import PAGES, MainWindow
+from hushdesk import settings
+from hushdesk.history import History
+from hushdesk.ui.main_window import PAGES, QuickSwitcher
+from tests.fakes import FakeEngine
+from tests.ui.conftest import MakeWindow, send
 
 
-def test_main_window_lists_every_page(qtbot: QtBot) -> None:
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+def test_pages_and_sidebar(make_window: MakeWindow) -> None:
+    window = make_window()
     assert [window.nav.item(i).text() for i in range(window.nav.count())] == [p[0] for p in PAGES]
     window.nav.setCurrentRow(4)
     assert window.pages.currentIndex() == 4
-    assert window.nav.accessibleName() == "Navigation"
+    assert "Coming soon" in window.pages.currentWidget().text()
+
+
+def test_send_streams_saves_and_titles(qtbot: QtBot, make_window: MakeWindow) -> None:
+    window = make_window()
+    send(qtbot, window, "What is the notice period?")
+    chat = window.chat
+    assert chat.conversation_id is not None
+    messages = chat.history.messages(chat.conversation_id)
+    assert [(m.role, m.content) for m in messages] == [
+        ("user", "What is the notice period?"),
+        ("assistant", "echo: What is the notice period?"),
+    ]
+    assert "echo: What is the notice period?" in chat.view.toPlainText()
+    assert chat.title.text() == "What is the notice period?"
+    assert window.conversations.ids() == [chat.conversation_id]
+    assert chat.composer.toPlainText() == ""
+
+
+def test_enter_sends_and_shift_enter_adds_a_line(qtbot: QtBot, make_window: MakeWindow) -> None:
+    window = make_window()
+    composer = window.chat.composer
+    qtbot.keyClicks(composer, "first line")
+    qtbot.keyClick(composer, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(composer, "second line")
+    assert composer.toPlainText() == "first line\nsecond line"
+    with qtbot.waitSignal(window.chat.answerFinished, timeout=10_000):
+        qtbot.keyClick(composer, Qt.Key.Key_Return)
+    assert "first line\nsecond line" in window.chat.view.toPlainText()
+
+
+def test_regenerate_and_edit_replace_the_right_turns(qtbot: QtBot, make_window: MakeWindow) -> None:
+    engine = FakeEngine()
+    window = make_window(engine)
+    chat = window.chat
+    send(qtbot, window, "q1")
+    send(qtbot, window, "q2")
+    engine.reply = "second try"
+    with qtbot.waitSignal(chat.answerFinished, timeout=10_000):
+        chat.view.regenerateRequested.emit()
+    assert chat.conversation_id is not None
+    contents = [m.content for m in chat.history.messages(chat.conversation_id)]
+    assert contents == ["q1", "echo: q1", "q2", "second try"]
+    engine.reply = None
+    first_id = chat.history.messages(chat.conversation_id)[0].id
+    chat.view.editRequested.emit(first_id)
+    assert chat.composer.toPlainText() == "q1"
+    chat.composer.setPlainText("q1, edited")
+    with qtbot.waitSignal(chat.answerFinished, timeout=10_000):
+        chat.composer.submitted.emit()
+    contents = [m.content for m in chat.history.messages(chat.conversation_id)]
+    assert contents == ["q1, edited", "echo: q1, edited"]
+
+
+def test_search_finds_an_old_message_and_opens_it(qtbot: QtBot, make_window: MakeWindow) -> None:
+    window = make_window()
+    send(qtbot, window, "Remind me about the aardvark invoice")
+    old = window.chat.conversation_id
+    window.new_chat()
+    send(qtbot, window, "Something else entirely")
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.conversations.search.hasFocus()
+    qtbot.keyClicks(window.conversations.search, "aardv")
+    qtbot.waitUntil(lambda: window.conversations.ids() == [old, old], timeout=3000)
+    qtbot.keyClick(window.conversations.search, Qt.Key.Key_Return)
+    assert window.chat.conversation_id == old
+    assert window.chat.view.textCursor().selectedText().lower() == "aardv"  # scrolled to it
+
+
+def test_export_markdown_and_json(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    send(qtbot, window, "Export this chat")
+    conversation = window.chat.conversation_id
+    assert conversation is not None
+    for name in ("chat.md", "chat.json"):
+        target = tmp_path / name
+        monkeypatch.setattr(
+            QFileDialog, "getSaveFileName", staticmethod(lambda *a, t=target, **k: (str(t), ""))
+        )
+        window.export(conversation)
+    markdown = (tmp_path / "chat.md").read_text()
+    assert markdown.startswith("# Export this chat")
+    assert "## Assistant\n\necho: Export this chat" in markdown
+    data = json.loads((tmp_path / "chat.json").read_text())
+    assert [m["content"] for m in data["messages"]] == [
+        "Export this chat",
+        "echo: Export this chat",
+    ]
+
+
+def test_delete_with_undo_rename_and_pin(
+    qtbot: QtBot, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    send(qtbot, window, "first chat")
+    first = window.chat.conversation_id
+    window.new_chat()
+    send(qtbot, window, "second chat")
+    second = window.chat.conversation_id
+    assert first is not None
+    assert second is not None
+    window.toggle_pin(first)
+    assert window.conversations.ids() == [first, second]
+    assert window.conversations.list.item(0).text().startswith("📌")
+    from PySide6.QtWidgets import QInputDialog
+
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("Lease", True)))
+    window.rename(second)
+    assert window.chat.title.text() == "Lease"
+    window.delete(second)
+    assert window.conversations.ids() == [first]
+    assert window.chat.conversation_id is None
+    assert window._undo.isVisible()
+    window._undo.click()
+    assert set(window.conversations.ids()) == {first, second}
+    window.delete(second)
+    window._purge_timer.timeout.emit()
+    window.history.undelete(second)
+    assert window.history.get(second) is None
+
+
+def test_keyboard_new_chat_and_quick_switcher(
+    qtbot: QtBot, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    send(qtbot, window, "alpha topic")
+    alpha = window.chat.conversation_id
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert window.chat.conversation_id is None
+    assert window.chat.composer.hasFocus()
+
+    def choose(dialog: QuickSwitcher) -> int:
+        qtbot.keyClicks(dialog.filter, "alph")
+        qtbot.keyClick(dialog.filter, Qt.Key.Key_Return)
+        return int(dialog.result())
+
+    monkeypatch.setattr(QuickSwitcher, "exec", choose)
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert window.chat.conversation_id == alpha
+
+
+def test_every_control_has_an_accessible_name(make_window: MakeWindow) -> None:
+    window = make_window()
+    kinds = (
+        QAbstractButton,
+        QComboBox,
+        QLineEdit,
+        QPlainTextEdit,
+        QListWidget,
+        QTextBrowser,
+        QProgressBar,
+    )
+    unnamed = [
+        f"{type(w).__name__}:{w.objectName() or getattr(w, 'text', lambda: '')()}"
+        for w in window.findChildren(QWidget)
+        if isinstance(w, kinds)
+        and not w.accessibleName()
+        and not (isinstance(w, QAbstractButton) and w.text())
+        and w.isVisibleTo(window)
+    ]
+    assert unnamed == []
+
+
+def test_window_state_and_last_conversation_survive_a_restart(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    window = make_window()
+    send(qtbot, window, "remember me")
+    conversation = window.chat.conversation_id
+    window.resize(900, 650)
+    window.close()
+    saved = settings.load().ui
+    assert saved.geometry
+    assert saved.last_conversation == conversation
+    again = make_window()
+    assert again.chat.conversation_id == conversation
+    assert "remember me" in again.chat.view.toPlainText()
+    assert again.width() < 1000  # restored, not the 1180 px default
+
+
+def test_a_damaged_database_is_reported(qtbot: QtBot, make_window: MakeWindow) -> None:
+    from hushdesk import paths
+
+    (paths.data_dir() / "conversations.sqlite").write_bytes(b"garbage" * 100)
+    window = make_window()
+    assert isinstance(window.history, History)
+    assert "damaged" in window.statusBar().currentMessage()
 
 
 def test_no_display_gives_a_cli_hint(

@@ -1,7 +1,14 @@
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from hushdesk.assistant import personas
 from hushdesk.assistant.chat import ChatSession, default_system_prompt
-from hushdesk.engine.types import Message, SamplingParams
+from hushdesk.engine.types import LoadSpec, Message, SamplingParams
+from hushdesk.errors import ContextOverflow, HushdeskError
+from hushdesk.history import History
 from tests.fakes import FakeEngine
 
 
@@ -10,13 +17,8 @@ def test_history_grows_with_each_exchange() -> None:
     session = ChatSession(engine, SamplingParams(), "be brief")
     assert "".join(session.send("hello there")) == "echo: hello there"
     session.send("again").collect()
-    assert [m.role for m in session.messages] == [
-        "system",
-        "user",
-        "assistant",
-        "user",
-        "assistant",
-    ]
+    roles = [m.role for m in session.messages]
+    assert roles == ["system", "user", "assistant", "user", "assistant"]
     assert engine.requests[1][:3] == session.messages[:3]
 
 
@@ -30,21 +32,88 @@ def test_stopped_answer_is_kept() -> None:
     assert first == "one"
     assert rest == []
     assert session.messages[-1] == Message("assistant", "one")
+    assert session.turns[-1].status == "stopped"
     assert stream.result.stats.finish_reason == "cancelled"
 
 
-def test_empty_answer_leaves_history_consistent() -> None:
-    session = ChatSession(FakeEngine(reply=""), SamplingParams())
-    session.send("anything").collect()
-    assert session.messages == []
+def test_an_unanswered_question_is_kept_but_left_out_of_the_next_prompt() -> None:
+    engine = FakeEngine(reply="")
+    session = ChatSession(engine, SamplingParams())
+    session.send("first").collect()
+    engine.reply = "ok"
+    session.send("second").collect()
+    assert [t.content for t in session.turns] == ["first", "second", "ok"]
+    assert engine.requests[-1] == [Message("user", "second")]
 
 
-def test_reset_keeps_the_system_prompt() -> None:
-    session = ChatSession(FakeEngine(), SamplingParams(), "sys")
-    session.send("a").collect()
-    session.reset()
-    assert session.messages == [Message("system", "sys")]
+def test_regenerate_and_edit_replace_the_right_turns() -> None:
+    engine = FakeEngine()
+    session = ChatSession(engine, SamplingParams())
+    session.send("q1").collect()
+    session.send("q2").collect()
+    engine.reply = "another answer"
+    session.regenerate().collect()
+    assert [t.content for t in session.turns] == ["q1", "echo: q1", "q2", "another answer"]
+    engine.reply = None
+    session.edit(session.turns[0].id, "q1 edited").collect()
+    assert [t.content for t in session.turns] == ["q1 edited", "echo: q1 edited"]
+    with pytest.raises(HushdeskError, match="Only your own"):
+        session.edit(session.turns[1].id, "x")
 
 
-def test_default_persona_is_data() -> None:
+def test_turns_are_saved_and_reloaded(tmp_path: Path) -> None:
+    history = History(tmp_path / "h.sqlite")
+    conversation = history.create()
+    engine = FakeEngine()
+    session = ChatSession(
+        engine, SamplingParams(), history=history, conversation_id=conversation.id, model_id="m"
+    )
+    session.send("Summarise the lease terms please").collect()
+    reloaded = ChatSession(
+        engine, SamplingParams(), history=history, conversation_id=conversation.id
+    )
+    assert [(t.role, t.content) for t in reloaded.turns] == [
+        ("user", "Summarise the lease terms please"),
+        ("assistant", "echo: Summarise the lease terms please"),
+    ]
+    titled = history.get(conversation.id)
+    assert titled is not None
+    assert titled.title == "Summarise the lease terms please"
+    reloaded.regenerate().collect()
+    assert len(history.messages(conversation.id)) == 2
+
+
+def test_old_turns_leave_the_view_in_one_step_and_the_newest_never(tmp_path: Path) -> None:
+    history = History(tmp_path / "h.sqlite")
+    conversation = history.create()
+    engine = FakeEngine(reply="fine thanks")
+    engine.load(LoadSpec("m.gguf", n_ctx=100))
+    params = SamplingParams(max_tokens=20)  # prompt budget: 80 "tokens"
+    session = ChatSession(engine, params, "sys", history=history, conversation_id=conversation.id)
+    for i in range(12):
+        session.send(f"question number {i}").collect()
+    assert session.context_from is not None
+    assert engine.count_tokens(session.messages) <= 80
+    assert session.turns[0].id < session.context_from  # kept in history, out of view
+    assert session.messages[0] == Message("system", "sys")
+    assert session.messages[-1] == Message("assistant", "fine thanks")
+    saved = history.get(conversation.id)
+    assert saved is not None
+    assert saved.context_from == session.context_from
+    # Between trims the view is stable, so the engine's cache stays warm.
+    starts = set()
+    for i in range(3):
+        session.send(f"more {i}").collect()
+        starts.add(session.context_from)
+    assert len(starts) <= 2
+    with pytest.raises(ContextOverflow, match="too long for this model"):
+        session.send("word " * 200).collect()
+
+
+def test_personas_are_data() -> None:
     assert "Hushdesk" in default_system_prompt()
+    ids = [p.id for p in personas.personas()]
+    assert ids == ["general", "concise", "translator", "proofreader"]
+    assert personas.system_prompt("translator").startswith("You are a careful translator")
+    assert personas.system_prompt("translator", "  custom  ") == "custom"
+    assert personas.get("unknown").id == "general"

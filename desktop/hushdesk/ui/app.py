@@ -1,13 +1,24 @@
-"""QApplication setup and the event loop."""
+"""Application start-up: one instance, a crash dialog, a window on screen fast.
+
+Heavy work (the engine child, loading the model) starts only after the first paint.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import sys
+import traceback
+from types import TracebackType
 
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QPalette
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from hushdesk import APP_NAME, __version__, assets
+from hushdesk import APP_NAME, __version__, assets, paths
+
+log = logging.getLogger("hushdesk.ui")
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
@@ -19,16 +30,186 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName("hushdesk")
     icon = assets.path("icons", "hushdesk.svg")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     return app
 
 
+def apply_theme(app: QApplication, theme: str) -> None:
+    """Follow the OS light/dark setting unless the user chose one.
+
+    Where the platform cannot switch its own palette (plain X11, no desktop theme),
+    the chosen scheme is applied with an explicit palette on the Fusion style.
+    """
+    schemes = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}
+    if sys.platform.startswith("linux"):
+        app.setStyle("Fusion")
+    if theme not in schemes:
+        return
+    app.styleHints().setColorScheme(schemes[theme])
+    is_dark = app.palette().color(QPalette.ColorRole.Window).lightness() < 128
+    if is_dark != (theme == "dark"):
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette() if theme == "dark" else app.style().standardPalette())
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    role = QPalette.ColorRole
+    colours = {
+        role.Window: "#1e2126", role.WindowText: "#e6e6e6", role.Base: "#16181c",
+        role.AlternateBase: "#24282e", role.ToolTipBase: "#2b3038", role.ToolTipText: "#e6e6e6",
+        role.Text: "#e6e6e6", role.Button: "#2a2e35", role.ButtonText: "#e6e6e6",
+        role.BrightText: "#ff6b6b", role.Link: "#6cb2ff", role.Highlight: "#3d6fb6",
+        role.HighlightedText: "#ffffff", role.PlaceholderText: "#8b929c", role.Mid: "#3a3f47",
+        role.Dark: "#101215", role.Midlight: "#343941", role.Light: "#454b55",
+    }  # fmt: skip
+    for colour_role, value in colours.items():
+        palette.setColor(colour_role, QColor(value))
+    disabled = QPalette.ColorGroup.Disabled
+    for colour_role in (role.Text, role.WindowText, role.ButtonText):
+        palette.setColor(disabled, colour_role, QColor("#6b717a"))
+    return palette
+
+
+class SingleInstance(QObject):
+    """A second launch asks the first to show its window, then exits."""
+
+    raiseRequested = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        key = hashlib.sha256(f"{paths.data_dir()}".encode()).hexdigest()[:16]
+        self.name = f"hushdesk-{key}"
+        self._server: QLocalServer | None = None
+
+    def already_running(self) -> bool:
+        socket = QLocalSocket()
+        socket.connectToServer(self.name)
+        if socket.waitForConnected(300):
+            socket.write(b"raise\n")
+            socket.flush()
+            socket.waitForBytesWritten(300)
+            socket.disconnectFromServer()
+            return True
+        QLocalServer.removeServer(self.name)  # a stale socket from a crashed run
+        self._server = QLocalServer(self)
+        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        self._server.newConnection.connect(self._on_connection)
+        if not self._server.listen(self.name):
+            log.warning("single-instance server: %s", self._server.errorString())
+        return False
+
+    def _on_connection(self) -> None:
+        assert self._server is not None
+        while self._server.hasPendingConnections():
+            connection = self._server.nextPendingConnection()
+            connection.readyRead.connect(connection.readAll)
+            connection.disconnected.connect(connection.deleteLater)
+            self.raiseRequested.emit()
+
+
+def install_excepthook(parent: QWidget) -> None:
+    """Unexpected errors: logged, shown in a dialog, app kept running.
+
+    Conversations are committed message by message, so nothing is pending to save.
+    """
+    showing = [False]
+
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        log.critical("unhandled error", exc_info=(kind, value, tb))
+        if showing[0] or QApplication.instance() is None:
+            return
+        showing[0] = True
+        try:
+            box = QMessageBox(parent)
+            box.setIcon(QMessageBox.Icon.Critical)
+            box.setWindowTitle("Hushdesk hit a problem")
+            box.setText(
+                "Something went wrong, but your conversations are saved.\n"
+                f"Details were written to {paths.log_dir() / 'hushdesk.log'}."
+            )
+            box.setDetailedText("".join(traceback.format_exception(kind, value, tb)))
+            box.exec()
+        finally:
+            showing[0] = False
+
+    sys.excepthook = hook
+
+
 def run() -> int:
     app = create_app()
+    from hushdesk import settings as settings_mod
+
+    apply_theme(app, settings_mod.load().ui.theme)
+    instance = SingleInstance(app)
+    if instance.already_running():
+        print("Hushdesk is already open; showing its window.", file=sys.stderr)
+        return 0
+
+    from hushdesk.core import Core
+    from hushdesk.errors import HushdeskError
+    from hushdesk.history import History
     from hushdesk.ui.main_window import MainWindow
 
-    window = MainWindow()
+    try:
+        core = Core()
+        history = History()
+    except HushdeskError as exc:
+        QMessageBox.critical(None, "Hushdesk cannot start", exc.message)
+        return 1
+    window = MainWindow(core, history)
+    install_excepthook(window)
+    _close_on_signals(window)
+    instance.raiseRequested.connect(lambda: _bring_to_front(window))
     window.show()
-    return app.exec()
+    QTimer.singleShot(0, window.chat.preload)  # after the first paint
+    try:
+        return app.exec()
+    finally:
+        window.tasks.wait(5000)
+        core.close()
+        history.close()
+
+
+def _close_on_signals(window: QWidget) -> None:
+    """SIGTERM (logout, kill) and Ctrl-C close the window properly, saving its state.
+
+    Python handles signals only when it runs; a wake-up fd watched by Qt makes sure it
+    gets to run while the event loop waits.
+    """
+    import os
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, window)
+
+    def drain() -> None:
+        try:
+            while reader.recv(64):
+                pass
+        except BlockingIOError:
+            pass
+
+    notifier.activated.connect(drain)
+    window._signal_sockets = (reader, writer, notifier)  # type: ignore[attr-defined]
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: window.close())
+    if os.name == "nt":  # no wake-up fd for sockets there; a timer lets Python run
+        timer = QTimer(window, interval=250)
+        timer.timeout.connect(lambda: None)
+        timer.start()
+
+
+def _bring_to_front(window: QWidget) -> None:
+    window.showNormal()
+    window.raise_()
+    window.activateWindow()

@@ -1,50 +1,308 @@
-"""The main window: a sidebar of pages. Pages not built yet say so."""
+"""The main window: sidebar (conversations, search, pages) and the page in view."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout,
+    QDialog,
+    QFileDialog,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from hushdesk import APP_NAME
+from hushdesk.core import Core
+from hushdesk.errors import HushdeskError
+from hushdesk.history import History
+from hushdesk.ui.chat_page import ChatPage
+from hushdesk.ui.tasks import Tasks
+from hushdesk.ui.widgets.conversation_list import ConversationList
+
+log = logging.getLogger("hushdesk.ui")
 
 PAGES = (
-    ("Chat", "Chat with a private model. Until this page lands, use `hushdesk chat`."),
-    ("Documents", "Ask questions of your own documents, with citations. Coming soon."),
-    ("Summarize", "Summaries of documents of any length. Coming soon."),
-    ("Email", "Draft and reply to emails. Coming soon."),
-    ("Models", "Browse, download and import models. Until then, `hushdesk models list`."),
-    ("Settings", "Settings. Coming soon."),
+    ("Chat", ""),
+    ("Documents", "Ask questions of your own documents, with citations to file and page."),
+    ("Summarize", "Summaries of documents of any length, with page references."),
+    ("Email", "Draft replies and new emails, grounded in your documents."),
+    ("Models", "Browse, download and import models. For now: hushdesk models list."),
+    ("Settings", "Preferences."),
 )
+UNDO_MS = 10_000
+
+
+def _coming(title: str, text: str) -> QWidget:
+    label = QLabel(f"<h2>{title}</h2><p>{text}</p><p><i>Coming soon.</i></p>")
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setAccessibleName(f"{title} (coming soon)")
+    return label
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    def __init__(self, core: Core, history: History, tasks: Tasks | None = None) -> None:
         super().__init__()
+        self.core, self.history = core, history
+        self.tasks = tasks or Tasks(self)
         self.setWindowTitle(APP_NAME)
-        self.resize(1100, 720)
-        self.nav = QListWidget()
-        self.nav.setAccessibleName("Navigation")
-        self.nav.setFixedWidth(180)
+        self.resize(1180, 760)
+
+        sidebar = self._build_sidebar()
+        self.chat = ChatPage(core, history, self.tasks)
         self.pages = QStackedWidget()
-        for title, text in PAGES:
-            self.nav.addItem(title)
-            label = QLabel(f"<h2>{title}</h2><p>{text}</p>")
-            label.setTextFormat(Qt.TextFormat.RichText)
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setWordWrap(True)
-            self.pages.addWidget(label)
+        self.pages.addWidget(self.chat)
+        for title, text in PAGES[1:]:
+            self.pages.addWidget(_coming(title, text))
+        self.splitter = QSplitter()
+        self.splitter.addWidget(sidebar)
+        self.splitter.addWidget(self.pages)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, 920])
+        self.setCentralWidget(self.splitter)
+
+        self._undo = QPushButton("Undo")
+        self._undo.setAccessibleName("Undo delete")
+        self._undo.hide()
+        self.statusBar().addPermanentWidget(self._undo)
+        self._deleted: int | None = None
+        self._purge_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
+        self._purge_timer.timeout.connect(self._purge)
+        self._undo.clicked.connect(self._undo_delete)
+
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.conversations.activated.connect(self._open_conversation)
+        self.conversations.newRequested.connect(self.new_chat)
+        self.conversations.renameRequested.connect(self.rename)
+        self.conversations.pinRequested.connect(self.toggle_pin)
+        self.conversations.exportRequested.connect(self.export)
+        self.conversations.deleteRequested.connect(self.delete)
+        self.chat.conversationChanged.connect(self._conversation_saved)
+        self._shortcuts()
+
+        self._restore_state()
+        self.conversations.refresh()
+        last = core.settings.ui.last_conversation
+        self.chat.open_conversation(last if last and history.get(last) else None)
+        self.conversations.refresh(select=self.chat.conversation_id)
         self.nav.setCurrentRow(0)
-        body = QWidget()
-        layout = QHBoxLayout(body)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.nav)
-        layout.addWidget(self.pages, 1)
-        self.setCentralWidget(body)
+        if history.recovered_from is not None:
+            self.statusBar().showMessage(
+                f"The conversation database was damaged and a new one was started; "
+                f"the old one is kept as {history.recovered_from}.",
+            )
+
+    def _build_sidebar(self) -> QWidget:
+        self.conversations = ConversationList(self.history)
+        self.nav = QListWidget()
+        self.nav.setAccessibleName("Pages")
+        for title, _ in PAGES:
+            self.nav.addItem(title)
+        rows = self.nav.sizeHintForRow(0) * self.nav.count() + 2 * self.nav.frameWidth() + 4
+        self.nav.setFixedHeight(rows)
+        sidebar = QWidget()
+        sidebar.setMinimumWidth(200)
+        side = QVBoxLayout(sidebar)
+        side.setContentsMargins(6, 6, 0, 6)
+        side.addWidget(self.conversations, 1)
+        side.addWidget(self.nav)
+        return sidebar
+
+    def _shortcuts(self) -> None:
+        def bind(keys: QKeySequence | str, slot: object, name: str) -> None:
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(slot)
+            shortcut.setObjectName(name)
+
+        bind(QKeySequence(QKeySequence.StandardKey.New), self.new_chat, "new-chat")
+        bind("Ctrl+F", self.focus_search, "search")
+        bind("Ctrl+K", self.quick_switch, "switch")
+        bind("Esc", self.chat.stop, "stop")
+        bind("Ctrl+L", self.chat.composer.setFocus, "focus-message")
+
+    # -- conversations --------------------------------------------------------------------
+
+    def new_chat(self) -> None:
+        self.nav.setCurrentRow(0)
+        self.chat.open_conversation(None)
+        self._remember(None)
+        self.conversations.refresh(select=None)
+
+    def _conversation_saved(self, conversation_id: int) -> None:
+        self.conversations.refresh(select=conversation_id)
+        self._remember(conversation_id)
+
+    def _remember(self, conversation_id: int | None) -> None:
+        """Reopen where the user was, even after a crash."""
+        ui = self.core.settings.ui
+        if ui.last_conversation != conversation_id:
+            ui.last_conversation = conversation_id
+            self._save_settings()
+
+    def _save_settings(self) -> None:
+        try:
+            self.core.settings.save()
+        except HushdeskError as exc:
+            log.warning("could not save settings: %s", exc)
+
+    def focus_search(self) -> None:
+        self.conversations.search.setFocus()
+        self.conversations.search.selectAll()
+
+    def _open_conversation(self, conversation_id: int, find: str = "") -> None:
+        self.nav.setCurrentRow(0)
+        self.chat.open_conversation(conversation_id)
+        self._remember(conversation_id)
+        if find:
+            self.chat.view.moveCursor(self.chat.view.textCursor().MoveOperation.Start)
+            self.chat.view.find(find.split(maxsplit=1)[0])
+
+    def quick_switch(self) -> None:
+        dialog = QuickSwitcher(self.history, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen is not None:
+            self._open_conversation(dialog.chosen)
+            self.conversations.refresh(select=dialog.chosen)
+
+    def rename(self, conversation_id: int) -> None:
+        conversation = self.history.get(conversation_id)
+        if conversation is None:
+            return
+        title, ok = QInputDialog.getText(self, "Rename chat", "Title:", text=conversation.title)
+        if ok and title.strip():
+            self.history.rename(conversation_id, title)
+            self._after_change(conversation_id)
+
+    def toggle_pin(self, conversation_id: int) -> None:
+        conversation = self.history.get(conversation_id)
+        if conversation is not None:
+            self.history.update(conversation_id, pinned=not conversation.pinned)
+            self._after_change(conversation_id)
+
+    def delete(self, conversation_id: int) -> None:
+        conversation = self.history.get(conversation_id)
+        if conversation is None:
+            return
+        self._purge()  # one undo at a time
+        self.history.delete(conversation_id)
+        self._deleted = conversation_id
+        self._undo.show()
+        self.statusBar().showMessage(f"Deleted “{conversation.title}”.", UNDO_MS)
+        self._purge_timer.start()
+        if self.chat.conversation_id == conversation_id:
+            self.chat.open_conversation(None)
+        self.conversations.refresh()
+
+    def _undo_delete(self) -> None:
+        if self._deleted is not None:
+            self.history.undelete(self._deleted)
+            self.statusBar().showMessage("Restored.", 3000)
+            self._after_change(self._deleted)
+        self._deleted = None
+        self._undo.hide()
+        self._purge_timer.stop()
+
+    def _purge(self) -> None:
+        if self._deleted is not None:
+            self.history.purge()
+        self._deleted = None
+        self._undo.hide()
+
+    def export(self, conversation_id: int) -> None:
+        conversation = self.history.get(conversation_id)
+        if conversation is None:
+            return
+        suggested = str(Path.home() / f"{conversation.title}.md")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export chat", suggested, "Markdown (*.md);;JSON (*.json)"
+        )
+        if not path:
+            return
+        try:
+            self.history.export_to(conversation_id, Path(path))
+        except (OSError, HushdeskError) as exc:
+            QMessageBox.warning(self, "Export failed", str(exc))
+        else:
+            self.statusBar().showMessage(f"Exported to {path}", 5000)
+
+    def _after_change(self, conversation_id: int) -> None:
+        self.conversations.refresh(select=self.chat.conversation_id)
+        if self.chat.conversation_id == conversation_id:
+            conversation = self.history.get(conversation_id)
+            if conversation is not None:
+                self.chat.title.setText(conversation.title)
+
+    # -- window state ---------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        ui = self.core.settings.ui
+        if ui.geometry:
+            self.restoreGeometry(QByteArray.fromBase64(ui.geometry.encode()))
+        if ui.splitter:
+            self.splitter.restoreState(QByteArray.fromBase64(ui.splitter.encode()))
+
+    def save_state(self) -> None:
+        ui = self.core.settings.ui
+        ui.geometry = bytes(self.saveGeometry().toBase64().data()).decode()
+        ui.splitter = bytes(self.splitter.saveState().toBase64().data()).decode()
+        ui.last_conversation = self.chat.conversation_id
+        self._save_settings()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.chat.stop()
+        self._purge()
+        self.save_state()
+        super().closeEvent(event)
+
+
+class QuickSwitcher(QDialog):
+    """Ctrl+K: type to filter conversations by title, Enter to open."""
+
+    def __init__(self, history: History, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Switch conversation")
+        self.chosen: int | None = None
+        self.filter = QLineEdit()
+        self.filter.setAccessibleName("Filter conversations")
+        self.filter.setPlaceholderText("Type to filter…")
+        self.list = QListWidget()
+        self.list.setAccessibleName("Matching conversations")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.list)
+        self._all = [(c.id, c.title) for c in history.conversations()]
+        self.filter.textChanged.connect(self._fill)
+        self.filter.returnPressed.connect(self._accept_current)
+        self.list.itemActivated.connect(lambda _item: self._accept_current())
+        self._fill("")
+        self.resize(420, 360)
+
+    def _fill(self, text: str) -> None:
+        self.list.clear()
+        needle = text.casefold()
+        for conversation_id, title in self._all:
+            if needle in title.casefold():
+                item = QListWidgetItem(title)
+                item.setData(Qt.ItemDataRole.UserRole, conversation_id)
+                self.list.addItem(item)
+        self.list.setCurrentRow(0)
+
+    def _accept_current(self) -> None:
+        item = self.list.currentItem()
+        if item is not None:
+            self.chosen = int(item.data(Qt.ItemDataRole.UserRole))
+            self.accept()

@@ -1,0 +1,194 @@
+"""The transcript: one QTextBrowser; finished turns are laid out once, the answer being
+written is replaced in place at each batch, so streaming cost does not grow with the
+length of the conversation."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QGuiApplication, QPalette, QTextCursor
+from PySide6.QtWidgets import QTextBrowser, QWidget
+
+from hushdesk.assistant.chat import Turn
+from hushdesk.ui.markdown import MarkdownRenderer, Rendered, Theme
+
+
+def theme_from_palette(palette: QPalette) -> Theme:
+    base = palette.color(QPalette.ColorRole.Base)
+    dark = base.lightness() < 128
+    return Theme(
+        dark=dark,
+        text=palette.color(QPalette.ColorRole.Text).name(),
+        muted=palette.color(QPalette.ColorRole.PlaceholderText).name(),
+        code_background="#1f2329" if dark else "#f3f4f6",
+        link=palette.color(QPalette.ColorRole.Link).name(),
+    )
+
+
+class ChatView(QTextBrowser):
+    """Emits what the user asked for; the page decides what to do."""
+
+    copyRequested = Signal(int)  # turn id
+    editRequested = Signal(int)
+    regenerateRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Conversation")
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextBrowserInteraction
+            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
+        self.anchorClicked.connect(self._on_anchor)
+        self._renderer = MarkdownRenderer(theme_from_palette(self.palette()))
+        self._turns: list[Turn] = []
+        self._code: dict[int, list[str]] = {}
+        self._stream_start: int | None = None
+        self._stream_text = ""
+        self._placeholder = ""
+
+    # -- content --------------------------------------------------------------------------
+
+    def set_turns(
+        self, turns: Sequence[Turn], context_from: int | None = None, placeholder: str = ""
+    ) -> None:
+        self._turns = list(turns)
+        self._placeholder = placeholder
+        self._code.clear()
+        self._stream_start = None
+        parts = []
+        if not turns and placeholder:
+            parts.append(self._notice(placeholder))
+        last_assistant = next((t.id for t in reversed(turns) if t.role == "assistant"), None)
+        unanswered = turns[-1].id if turns and turns[-1].role == "user" else None
+        for turn in turns:
+            if context_from is not None and turn.id == context_from and turn is not turns[0]:
+                parts.append(
+                    self._notice("Earlier messages are outside the model's memory from here on.")
+                )
+            parts.append(
+                self._bubble(
+                    turn,
+                    is_last_answer=turn.id == last_assistant,
+                    unanswered=turn.id == unanswered,
+                )
+            )
+        self.setHtml("".join(parts))
+        self.scroll_to_end()
+
+    def show_pending_question(self, text: str) -> None:
+        """The question appears at once, before the worker has saved it."""
+        self._append_html(self._bubble(Turn(0, "user", text), actions=False))
+
+    def begin_answer(self) -> None:
+        cursor = QTextCursor(self.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        self._stream_start = cursor.position()
+        self._stream_text = ""
+        self._replace_stream("…")
+
+    def append_answer(self, text: str) -> None:
+        if self._stream_start is None:
+            return
+        self._stream_text += text
+        self._replace_stream(self._stream_text)
+
+    @property
+    def streamed_text(self) -> str:
+        return self._stream_text
+
+    def code_blocks(self, turn_id: int) -> list[str]:
+        return self._code.get(turn_id, [])
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def _replace_stream(self, text: str) -> None:
+        assert self._stream_start is not None
+        at_bottom = self._at_bottom()
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self._stream_start)
+        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+        cursor.insertHtml(self._bubble(Turn(-1, "assistant", text), actions=False))
+        if at_bottom:
+            self.scroll_to_end()
+
+    def _append_html(self, fragment: str) -> None:
+        cursor = QTextCursor(self.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertHtml(fragment)
+        self.scroll_to_end()
+
+    def _bubble(
+        self,
+        turn: Turn,
+        *,
+        is_last_answer: bool = False,
+        unanswered: bool = False,
+        actions: bool = True,
+    ) -> str:
+        theme = self._renderer.theme
+        rendered: Rendered = self._renderer.render(turn.content, anchor_prefix=f"t{turn.id}:")
+        if actions:
+            self._code[turn.id] = rendered.code_blocks
+        who = "You" if turn.role == "user" else "Assistant"
+        links = []
+        if actions:
+            links.append(f'<a href="copy:{turn.id}">Copy</a>')
+            if turn.role == "user":
+                links.append(f'<a href="edit:{turn.id}">Edit</a>')
+                if unanswered:
+                    links.append('<a href="regenerate:">Answer</a>')
+            elif is_last_answer:
+                links.append('<a href="regenerate:">Regenerate</a>')
+        status = {"stopped": " · stopped", "error": " · interrupted"}.get(turn.status, "")
+        header = f"<b>{who}</b>{status}" + (
+            "&nbsp;&nbsp;·&nbsp;&nbsp;" + " · ".join(links) if links else ""
+        )
+        if turn.role == "user":
+            background = "#2b3440" if theme.dark else "#e8eef7"
+        else:
+            background = "#22262b" if theme.dark else "#ffffff"
+        return (
+            f'<table width="100%" cellspacing="0" cellpadding="10" '
+            f'style="background-color:{background}; margin-top:6px; margin-bottom:6px">'
+            f'<tr><td><p style="color:{theme.muted}; font-size:small">{header}</p>'
+            f"{rendered.html}</td></tr></table>"
+        )
+
+    def _notice(self, text: str) -> str:
+        muted = self._renderer.theme.muted
+        return f'<p align="center" style="color:{muted}; margin:12px">— {html.escape(text)} —</p>'
+
+    # -- behaviour ------------------------------------------------------------------------
+
+    def _at_bottom(self) -> bool:
+        bar = self.verticalScrollBar()
+        return bar.value() >= bar.maximum() - 4
+
+    def scroll_to_end(self) -> None:
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def _on_anchor(self, url: QUrl) -> None:
+        target = url.toString()
+        kind, _, value = target.partition(":")
+        if kind == "copy":
+            self.copyRequested.emit(int(value))
+        elif kind == "edit":
+            self.editRequested.emit(int(value))
+        elif kind == "regenerate":
+            self.regenerateRequested.emit()
+        elif kind.startswith("t") and value.startswith("code:"):
+            turn_id, number = int(kind[1:]), int(value.split(":")[1])
+            blocks = self._code.get(turn_id, [])
+            if number < len(blocks):
+                QGuiApplication.clipboard().setText(blocks[number])
+        elif url.scheme() in ("http", "https", "mailto"):
+            from PySide6.QtGui import QDesktopServices
+
+            QDesktopServices.openUrl(url)  # only on the user's click

@@ -1,0 +1,118 @@
+"""The sidebar's conversation list, with full-text search over every message."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hushdesk.history import History
+
+ID_ROLE = Qt.ItemDataRole.UserRole
+
+
+class ConversationList(QWidget):
+    activated = Signal(int, str)  # conversation id, search text to find in it ("" if none)
+    newRequested = Signal()
+    renameRequested = Signal(int)
+    pinRequested = Signal(int)
+    exportRequested = Signal(int)
+    deleteRequested = Signal(int)
+
+    def __init__(self, history: History, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.history = history
+        self.new_button = QPushButton("New chat")
+        self.new_button.setAccessibleName("New chat")
+        self.new_button.setToolTip("New chat (Ctrl+N)")
+        self.search = QLineEdit()
+        self.search.setAccessibleName("Search conversations")
+        self.search.setPlaceholderText("Search all chats (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.list = QListWidget()
+        self.list.setAccessibleName("Conversations")
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.new_button)
+        layout.addWidget(self.search)
+        layout.addWidget(self.list, 1)
+        self._search_timer = QTimer(self, singleShot=True, interval=150)
+        self._search_timer.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search.returnPressed.connect(self._open_first)
+        self.new_button.clicked.connect(self.newRequested)
+        self.list.itemActivated.connect(self._open)
+        self.list.itemClicked.connect(self._open)
+        self.list.customContextMenuRequested.connect(self._menu)
+        self._current: int | None = None
+
+    def refresh(self, select: int | None = None) -> None:
+        if select is not None:
+            self._current = select
+        query = self.search.text().strip()
+        self.list.blockSignals(True)
+        self.list.clear()
+        if query:
+            for hit in self.history.search(query):
+                item = QListWidgetItem(f"{hit.title}\n{hit.snippet}")
+                item.setData(ID_ROLE, hit.conversation_id)
+                item.setToolTip(hit.snippet)
+                self.list.addItem(item)
+            if not self.list.count():
+                empty = QListWidgetItem("No matches")
+                empty.setFlags(Qt.ItemFlag.NoItemFlags)
+                self.list.addItem(empty)
+        else:
+            for conversation in self.history.conversations():
+                label = ("📌 " if conversation.pinned else "") + conversation.title
+                item = QListWidgetItem(label)
+                item.setData(ID_ROLE, conversation.id)
+                self.list.addItem(item)
+                if conversation.id == self._current:
+                    self.list.setCurrentItem(item)
+        self.list.blockSignals(False)
+
+    def ids(self) -> list[int]:
+        return [
+            int(self.list.item(i).data(ID_ROLE))
+            for i in range(self.list.count())
+            if self.list.item(i).data(ID_ROLE) is not None
+        ]
+
+    def _open(self, item: QListWidgetItem) -> None:
+        conversation_id = item.data(ID_ROLE)
+        if conversation_id is not None:
+            self._current = int(conversation_id)
+            self.activated.emit(int(conversation_id), self.search.text().strip())
+
+    def _open_first(self) -> None:
+        if self.list.count():
+            self._open(self.list.item(0))
+
+    def _menu(self, point: QPoint) -> None:
+        item = self.list.itemAt(point)
+        if item is None or item.data(ID_ROLE) is None:
+            return
+        conversation_id = int(item.data(ID_ROLE))
+        conversation = self.history.get(conversation_id)
+        if conversation is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Rename…", lambda: self.renameRequested.emit(conversation_id))
+        menu.addAction(
+            "Unpin" if conversation.pinned else "Pin",
+            lambda: self.pinRequested.emit(conversation_id),
+        )
+        menu.addAction("Export…", lambda: self.exportRequested.emit(conversation_id))
+        menu.addSeparator()
+        menu.addAction("Delete", lambda: self.deleteRequested.emit(conversation_id))
+        menu.exec(self.list.viewport().mapToGlobal(point))

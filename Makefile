@@ -23,12 +23,13 @@ endif
 RUN_STAMP := $(VENV)/.hushdesk-run
 DEV_STAMP := $(VENV)/.hushdesk-dev
 
-.PHONY: run test setup setup-dev lint typecheck pytest bench clean help constraints
+.PHONY: run test setup setup-dev lint typecheck pytest bench clean help constraints screenshots
 
 help:
 	@echo "make run    - set up and open Hushdesk"
 	@echo "make test   - set up and run every check and test"
 	@echo "make bench  - run the performance scripts in bench/"
+	@echo "make screenshots - regenerate docs/screenshot-*.png"
 	@echo "make clean  - remove .venv and caches"
 
 run: setup
@@ -56,8 +57,8 @@ $(DEV_STAMP): $(RUN_STAMP)
 	@touch $@
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check desktop tests bench
-	$(BIN)/ruff format --check desktop tests bench
+	$(BIN)/ruff check desktop tests bench docs
+	$(BIN)/ruff format --check desktop tests bench docs
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
@@ -67,6 +68,9 @@ pytest: $(DEV_STAMP)
 
 bench: setup
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+screenshots: setup
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

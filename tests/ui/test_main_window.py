@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
+    QDialog,
     QFileDialog,
     QLineEdit,
     QListWidget,
@@ -46,7 +47,7 @@ def test_send_streams_saves_and_titles(qtbot: QtBot, make_window: MakeWindow) ->
         ("assistant", "echo: What is the notice period?"),
     ]
     assert "echo: What is the notice period?" in chat.view.toPlainText()
-    assert chat.title.text() == "What is the notice period?"
+    assert chat.title.full_text() == "What is the notice period?"
     assert window.conversations.ids() == [chat.conversation_id]
     assert chat.composer.toPlainText() == ""
 
@@ -142,7 +143,7 @@ def test_delete_with_undo_rename_and_pin(
 
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("Lease", True)))
     window.rename(second)
-    assert window.chat.title.text() == "Lease"
+    assert window.chat.title.full_text() == "Lease"
     window.delete(second)
     assert window.conversations.ids() == [first]
     assert window.chat.conversation_id is None
@@ -241,3 +242,47 @@ def test_missing_qt_system_libraries_are_named_as_packages() -> None:
     assert debian_package("libxcb-icccm.so.4") == "libxcb-icccm4"
     assert debian_package("libxcb-cursor.so.0") == "libxcb-cursor0"
     assert debian_package("libxkbcommon-x11.so.0") == "libxkbcommon-x11-0"
+
+
+def test_conversation_settings_apply_to_the_next_answer(
+    qtbot: QtBot, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hushdesk.ui.widgets.conversation_settings import ConversationSettings
+
+    engine = FakeEngine()
+    window = make_window(engine)
+
+    def configure(dialog: ConversationSettings) -> int:
+        dialog.persona.setCurrentIndex(dialog.persona.findData("translator"))
+        dialog.prompt.setPlainText("Answer in French.")
+        dialog.temperature.setValue(0.2)
+        return int(QDialog.DialogCode.Accepted)
+
+    monkeypatch.setattr(ConversationSettings, "exec", configure)
+    window.chat.settings_button.click()  # before the first message: kept as a draft
+    send(qtbot, window, "Hello")
+    assert engine.requests[-1][0].content == "Answer in French."
+    conversation = window.history.get(window.chat.conversation_id or 0)
+    assert conversation is not None
+    assert conversation.persona == "translator"
+    assert conversation.system_prompt == "Answer in French."
+    assert conversation.sampling == {"temperature": 0.2}
+    assert window.chat.session is not None
+    assert window.chat.session.params.temperature == 0.2
+
+
+def test_conversation_list_works_from_the_keyboard(
+    qtbot: QtBot, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    send(qtbot, window, "keyboard only")
+    conversation = window.chat.conversation_id
+    listing = window.conversations.list
+    listing.setFocus()
+    listing.setCurrentRow(0)
+    qtbot.keyClick(listing, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert window.history.get(conversation or 0).pinned  # type: ignore[union-attr]
+    qtbot.keyClick(listing, Qt.Key.Key_Delete)
+    assert window.history.get(conversation or 0) is None
+    window._undo_delete()
+    assert window.history.get(conversation or 0) is not None

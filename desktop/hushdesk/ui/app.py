@@ -6,12 +6,15 @@ Heavy work (the engine child, loading the model) starts only after the first pai
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
 import sys
+import time
 import traceback
 from types import TracebackType
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
@@ -106,7 +109,7 @@ class SingleInstance(QObject):
         assert self._server is not None
         while self._server.hasPendingConnections():
             connection = self._server.nextPendingConnection()
-            connection.readyRead.connect(connection.readAll)
+            connection.readyRead.connect(lambda c=connection: c.readAll())
             connection.disconnected.connect(connection.deleteLater)
             self.raiseRequested.emit()
 
@@ -164,8 +167,12 @@ def run() -> int:
     install_excepthook(window)
     _close_on_signals(window)
     instance.raiseRequested.connect(lambda: _bring_to_front(window))
+    probe = os.environ.get("HUSHDESK_STARTUP_PROBE")
+    if probe:
+        _startup_probe(window, float(probe))
+    else:
+        QTimer.singleShot(0, window.chat.preload)  # after the first paint
     window.show()
-    QTimer.singleShot(0, window.chat.preload)  # after the first paint
     try:
         return app.exec()
     finally:
@@ -174,13 +181,38 @@ def run() -> int:
         history.close()
 
 
+class _FirstPaint(QObject):
+    def __init__(self, window: QWidget, settle_s: float) -> None:
+        super().__init__(window)
+        self.window, self.settle_s = window, settle_s
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Paint:
+            painted = time.time()
+            self.window.removeEventFilter(self)
+            QTimer.singleShot(int(self.settle_s * 1000), lambda: self._report(painted))
+        return False
+
+    def _report(self, painted: float) -> None:
+        import psutil
+
+        rss = psutil.Process().memory_info().rss
+        print(json.dumps({"painted_at": painted, "rss_bytes": rss}), flush=True)
+        self.window.close()
+
+
+def _startup_probe(window: QWidget, settle_s: float) -> None:
+    """For bench/startup.py: report when the window first paints and the idle memory
+    of this process (no model is loaded), then quit."""
+    window.installEventFilter(_FirstPaint(window, settle_s))
+
+
 def _close_on_signals(window: QWidget) -> None:
     """SIGTERM (logout, kill) and Ctrl-C close the window properly, saving its state.
 
     Python handles signals only when it runs; a wake-up fd watched by Qt makes sure it
     gets to run while the event loop waits.
     """
-    import os
     import signal
     import socket
 

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -27,6 +28,8 @@ from hushdesk.models.registry import InstalledModel
 from hushdesk.ui.tasks import Task, Tasks
 from hushdesk.ui.widgets.chat_view import ChatView
 from hushdesk.ui.widgets.composer import Composer
+from hushdesk.ui.widgets.conversation_settings import ConversationSettings
+from hushdesk.ui.widgets.elided_label import ElidedLabel
 
 log = logging.getLogger("hushdesk.ui")
 
@@ -45,6 +48,8 @@ class ChatPage(QWidget):
         self.session: ChatSession | None = None
         self._task: Task | None = None
         self._editing: int | None = None
+        self._draft_sampling: dict[str, object] = {}  # settings chosen before the first send
+        self._draft_prompt: str | None = None
         self._build()
 
     # -- layout ---------------------------------------------------------------------------
@@ -73,7 +78,7 @@ class ChatPage(QWidget):
         self.refresh_models()
 
     def _build_header(self) -> QHBoxLayout:
-        self.title = QLabel("New chat")
+        self.title = ElidedLabel("New chat")
         self.title.setAccessibleName("Conversation title")
         self.title.setStyleSheet("font-size: 15px; font-weight: 600")
         self.persona = QComboBox()
@@ -89,9 +94,15 @@ class ChatPage(QWidget):
         self.meter.setFixedWidth(170)
         self.meter.setTextVisible(True)
         self.meter.setFormat("context")
+        self.settings_button = QPushButton("⚙")
+        self.settings_button.setAccessibleName("Conversation settings")
+        self.settings_button.setToolTip("Instructions and sampling for this conversation")
+        self.settings_button.setFixedWidth(32)
+        self.settings_button.clicked.connect(self.edit_settings)
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
         header.addWidget(self.persona)
+        header.addWidget(self.settings_button)
         header.addWidget(self.model)
         header.addWidget(self.meter)
         return header
@@ -139,6 +150,7 @@ class ChatPage(QWidget):
         if self.busy:
             self.stop()
         self._editing = None
+        self._draft_sampling, self._draft_prompt = {}, None
         conversation = self.history.get(conversation_id) if conversation_id else None
         self.conversation_id = conversation.id if conversation else None
         persona_id = conversation.persona if conversation else personas.DEFAULT
@@ -159,8 +171,8 @@ class ChatPage(QWidget):
     def _make_session(self, model: InstalledModel | None) -> ChatSession:
         conversation = self.history.get(self.conversation_id) if self.conversation_id else None
         persona_id = conversation.persona if conversation else str(self.persona.currentData())
-        custom = conversation.system_prompt if conversation else None
-        overrides = conversation.sampling if conversation else {}
+        custom = conversation.system_prompt if conversation else self._draft_prompt
+        overrides = conversation.sampling if conversation else self._draft_sampling
         return ChatSession(
             self.core.engine,
             self.core.sampling(model, **overrides),
@@ -207,8 +219,13 @@ class ChatPage(QWidget):
             return
         if self.conversation_id is None:
             conversation = self.history.create(
-                persona=str(self.persona.currentData()), model_id=model.id
+                persona=str(self.persona.currentData()),
+                model_id=model.id,
+                system_prompt=self._draft_prompt,
             )
+            if self._draft_sampling:
+                self.history.update(conversation.id, sampling=self._draft_sampling)
+            self._draft_sampling, self._draft_prompt = {}, None
             self.conversation_id = conversation.id
             self.session = self._make_session(model)
             self.conversationChanged.emit(conversation.id)
@@ -331,6 +348,30 @@ class ChatPage(QWidget):
             self.history.update(self.conversation_id, persona=persona_id, system_prompt=None)
         if self.session is not None:
             self.session.system_prompt = personas.system_prompt(persona_id)
+        self._update_meter()
+
+    def edit_settings(self) -> None:
+        conversation = self.history.get(self.conversation_id) if self.conversation_id else None
+        dialog = ConversationSettings(
+            conversation.persona if conversation else str(self.persona.currentData()),
+            conversation.system_prompt if conversation else None,
+            conversation.sampling if conversation else dict(self._draft_sampling),
+            self.core.settings.sampling,
+            self,
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        persona_id, prompt, sampling = dialog.values()
+        if self.conversation_id is not None:
+            self.history.update(
+                self.conversation_id, persona=persona_id, system_prompt=prompt, sampling=sampling
+            )
+        else:
+            self._draft_sampling, self._draft_prompt = sampling, prompt
+        self.persona.setCurrentIndex(max(0, self.persona.findData(persona_id)))
+        if self.session is not None:
+            self.session.system_prompt = personas.system_prompt(persona_id, prompt)
+            self.session.params = self.core.sampling(self._current_model(), **sampling)
         self._update_meter()
 
     def _model_chosen(self, _index: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
@@ -38,6 +39,7 @@ class ConversationList(QWidget):
         self.search.setClearButtonEnabled(True)
         self.list = QListWidget()
         self.list.setAccessibleName("Conversations")
+        self.list.setToolTip("Enter opens · F2 renames · Ctrl+P pins · Ctrl+E exports · Delete")
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -54,6 +56,28 @@ class ConversationList(QWidget):
         self.list.itemClicked.connect(self._open)
         self.list.customContextMenuRequested.connect(self._menu)
         self._current: int | None = None
+        for keys, action in (
+            ("F2", self.renameRequested),
+            ("Delete", self.deleteRequested),
+            ("Ctrl+E", self.exportRequested),
+            ("Ctrl+P", self.pinRequested),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self.list)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(lambda signal=action: self._on_current(signal))
+        menu_key = QShortcut(QKeySequence("Shift+F10"), self.list)
+        menu_key.setContext(Qt.ShortcutContext.WidgetShortcut)
+        menu_key.activated.connect(self._menu_for_current)
+
+    def _on_current(self, signal: Signal) -> None:
+        item = self.list.currentItem()
+        if item is not None and item.data(ID_ROLE) is not None:
+            signal.emit(int(item.data(ID_ROLE)))  # type: ignore[attr-defined]
+
+    def _menu_for_current(self) -> None:
+        item = self.list.currentItem()
+        if item is not None:
+            self._menu(self.list.visualItemRect(item).center())
 
     def refresh(self, select: int | None = None) -> None:
         if select is not None:

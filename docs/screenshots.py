@@ -1,0 +1,78 @@
+"""Regenerate the README screenshots: the main window, light and dark, on the real model.
+
+    .venv/bin/python docs/screenshots.py        (or: make screenshots)
+
+Uses a throw-away data folder and Qt's offscreen platform, so it runs anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from hushdesk import privacy
+
+privacy.apply()
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["HUSHDESK_HOME"] = tempfile.mkdtemp(prefix="hushdesk-shots-")
+
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+
+from hushdesk.core import Core  # noqa: E402
+from hushdesk.history import History  # noqa: E402
+from hushdesk.ui.app import apply_theme, create_app  # noqa: E402
+from hushdesk.ui.main_window import MainWindow  # noqa: E402
+
+OUT = Path(__file__).resolve().parent
+CONVERSATIONS = (
+    ("List three tips for a job interview.",),
+    (
+        "Write a Python function that adds two numbers, in a code block.",
+        "Thanks! Now explain it in one sentence.",
+    ),
+)
+
+
+def wait_for(signal: object, timeout_ms: int = 120_000) -> None:
+    loop = QEventLoop()
+    signal.connect(loop.quit)  # type: ignore[attr-defined]
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+
+
+def main() -> int:
+    app = create_app()
+    core = Core()
+    core.settings.sampling.seed = 42
+    history = History()
+    for theme in ("light", "dark"):
+        apply_theme(app, theme)
+        window = MainWindow(core, history)
+        window.resize(1180, 740)
+        window.show()
+        if theme == "light":
+            for questions in CONVERSATIONS:
+                window.new_chat()
+                for question in questions:
+                    window.chat.composer.setPlainText(question)
+                    window.chat.send()
+                    wait_for(window.chat.answerFinished)
+        else:
+            first = history.conversations()[-1].id
+            window._open_conversation(first)
+            window.conversations.refresh(select=first)
+        window.tasks.wait()
+        app.processEvents()
+        target = OUT / f"screenshot-{theme}.png"
+        window.grab().save(str(target))
+        print(f"wrote {target}")
+        window.close()
+    core.close()
+    history.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""The pieces around the window: background tasks, single instance, crash dialog."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QThread
+from PySide6.QtWidgets import QMessageBox, QWidget
+from pytestqt.qtbot import QtBot
+
+from hushdesk.errors import ModelError
+from hushdesk.jobs import CancelToken, Progress, ProgressCallback
+from hushdesk.ui.app import SingleInstance, install_excepthook
+from hushdesk.ui.tasks import Tasks
+
+
+def test_results_errors_and_progress_arrive_on_the_gui_thread(qtbot: QtBot) -> None:
+    tasks = Tasks()
+    gui = QThread.currentThread()
+    seen: list[object] = []
+
+    def job(*, cancel: CancelToken, progress: ProgressCallback) -> str:
+        assert QThread.currentThread() is not gui
+        progress(Progress(1, 2, "half"))
+        return "done"
+
+    def on_progress(p: Progress) -> None:
+        assert QThread.currentThread() is gui
+        seen.append(p.percent)
+
+    task = tasks.run(job, pass_job_args=True, on_progress=on_progress, on_result=seen.append)
+    with qtbot.waitSignal(task.signals.finished, timeout=5000):
+        pass
+    assert seen == [50, "done"]
+
+    def fail() -> None:
+        raise ModelError("nope")
+
+    errors: list[BaseException] = []
+    task = tasks.run(fail, on_error=errors.append)
+    with qtbot.waitSignal(task.signals.finished, timeout=5000):
+        pass
+    assert isinstance(errors[0], ModelError)
+    assert not tasks.busy()
+
+
+def test_streams_are_batched_and_cancel_reaches_the_producer(qtbot: QtBot) -> None:
+    tasks = Tasks()
+    stop = threading.Event()
+
+    def stream() -> Iterator[str]:
+        def pieces() -> Iterator[str]:
+            for i in range(10_000):
+                if stop.is_set():
+                    return
+                yield f"{i} "
+                if i % 100 == 0:
+                    time.sleep(0.002)
+
+        return pieces()
+
+    chunks: list[str] = []
+    task = tasks.run(stream, stream=True, on_chunk=chunks.append, on_cancel=stop.set)
+    qtbot.waitUntil(lambda: len(chunks) >= 2, timeout=5000)
+    task.cancel()
+    with qtbot.waitSignal(task.signals.finished, timeout=5000):
+        pass
+    text = "".join(chunks)
+    assert text.startswith("0 1 2 ")
+    assert len(chunks) < text.count(" ") / 20, "pieces were not batched"
+    assert task.cancel_token.cancelled
+
+
+def test_model_pool_runs_one_job_at_a_time(qtbot: QtBot) -> None:
+    tasks = Tasks()
+    active, overlaps = [0], [0]
+    lock = threading.Lock()
+
+    def job() -> None:
+        with lock:
+            active[0] += 1
+            overlaps[0] = max(overlaps[0], active[0])
+        time.sleep(0.02)
+        with lock:
+            active[0] -= 1
+
+    for _ in range(4):
+        tasks.run(job, pool="model")
+    assert tasks.wait(5000)
+    assert overlaps[0] == 1
+
+
+def test_a_second_instance_raises_the_first(qtbot: QtBot) -> None:
+    first = SingleInstance()
+    assert not first.already_running()
+    with qtbot.waitSignal(first.raiseRequested, timeout=5000):
+        assert SingleInstance().already_running()
+
+
+def test_unexpected_errors_show_a_dialog_and_keep_running(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
+    previous = sys.excepthook
+    install_excepthook(parent)
+    try:
+        try:
+            raise RuntimeError("boom")
+        except RuntimeError:
+            sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+    finally:
+        sys.excepthook = previous
+    assert len(shown) == 1
+    assert "conversations are saved" in shown[0]
+
+
+def test_the_window_module_does_not_import_heavy_libraries() -> None:
+    code = (
+        "import sys, hushdesk.ui.main_window, hushdesk.ui.app;"
+        "print([m for m in ('torch', 'chromadb', 'llama_cpp', 'sentence_transformers', 'gguf')"
+        " if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -96,7 +96,7 @@ def test_search_finds_an_old_message_and_opens_it(qtbot: QtBot, make_window: Mak
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert window.conversations.search.hasFocus()
     qtbot.keyClicks(window.conversations.search, "aardv")
-    qtbot.waitUntil(lambda: window.conversations.ids() == [old, old], timeout=3000)
+    qtbot.waitUntil(lambda: window.conversations.ids() == [old], timeout=3000)
     qtbot.keyClick(window.conversations.search, Qt.Key.Key_Return)
     assert window.chat.conversation_id == old
     assert window.chat.view.textCursor().selectedText().lower() == "aardv"  # scrolled to it
@@ -286,3 +286,21 @@ def test_conversation_list_works_from_the_keyboard(
     assert window.history.get(conversation or 0) is None
     window._undo_delete()
     assert window.history.get(conversation or 0) is not None
+
+
+def test_turns_outside_the_context_are_marked(qtbot: QtBot) -> None:
+    from hushdesk.assistant.chat import Turn
+    from hushdesk.ui.widgets.chat_view import ChatView
+
+    view = ChatView()
+    qtbot.addWidget(view)
+    turns = [
+        Turn(1, "user", "old question"),
+        Turn(2, "assistant", "old answer"),
+        Turn(3, "user", "new question"),
+    ]
+    view.set_turns(turns, context_from=3)
+    text = view.toPlainText()
+    assert text.index("old answer") < text.index("outside the model's memory")
+    assert text.index("outside the model's memory") < text.index("new question")
+    assert "Answer" in text  # the unanswered last question offers a retry

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
@@ -226,7 +227,8 @@ class MainWindow(QMainWindow):
         conversation = self.history.get(conversation_id)
         if conversation is None:
             return
-        suggested = str(Path.home() / f"{conversation.title}.md")
+        name = re.sub(r'[<>:"/\\|?*\x00-\x1f]+', " ", conversation.title).strip(" .") or "chat"
+        suggested = str(Path.home() / f"{name}.md")
         path, _ = QFileDialog.getSaveFileName(
             self, "Export chat", suggested, "Markdown (*.md);;JSON (*.json)"
         )

@@ -86,7 +86,11 @@ class ConversationList(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         if query:
+            shown: set[int] = set()
             for hit in self.history.search(query):
+                if hit.conversation_id in shown:
+                    continue  # one line per conversation: its best match
+                shown.add(hit.conversation_id)
                 item = QListWidgetItem(f"{hit.title}\n{hit.snippet}")
                 item.setData(ID_ROLE, hit.conversation_id)
                 item.setToolTip(hit.snippet)

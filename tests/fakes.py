@@ -20,6 +20,7 @@ class FakeEngine:
 
     def __init__(self, reply: str | None = None) -> None:
         self.reply = reply
+        self.error: Exception | None = None  # raised before the first word when set
         self.requests: list[list[Message]] = []
         self._model: ModelInfo | None = None
         self._stopped = False
@@ -42,7 +43,9 @@ class FakeEngine:
         return ChatStream(self._words(text, result), result)
 
     def _words(self, text: str, result: ChatResult) -> Iterator[str]:
-        words = text.split(" ")
+        if self.error is not None:
+            raise self.error
+        words = text.split(" ") if text else []
         for i, word in enumerate(words):
             if self._stopped:
                 result.stats = GenerationStats(completion_tokens=i, finish_reason="cancelled")
@@ -53,6 +56,9 @@ class FakeEngine:
         result.stats = GenerationStats(completion_tokens=len(words))
 
     def stop(self) -> None:
+        self._stopped = True
+
+    def kill(self) -> None:
         self._stopped = True
 
     def count_tokens(self, messages: Sequence[Message]) -> int:

@@ -110,6 +110,11 @@ class Core:
         self._loaded_key = (model.id, spec)
         return info
 
+    def kill_engine(self) -> None:
+        """Abort the engine's current work without waiting for it (shutdown)."""
+        if self._engine is not None:
+            self._engine.kill()
+
     def close(self) -> None:
         with self._engine_lock:
             if self._engine is not None:

@@ -60,3 +60,11 @@ class NetworkBlocked(HushdeskError, ConnectionError):
     It is also a ``ConnectionError`` so that libraries which retry or give up on
     network errors treat it as one instead of crashing.
     """
+
+
+def from_wire(kind: str, message: str, detail: str | None = None) -> HushdeskError:
+    """Rebuild an error a child process reported as (class name, message, detail)."""
+    cls = globals().get(kind)
+    if not (isinstance(cls, type) and issubclass(cls, HushdeskError)):
+        cls = HushdeskError
+    return cls(message, detail=detail)

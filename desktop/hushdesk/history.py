@@ -7,13 +7,14 @@ so a crash loses at most the answer that was still being written.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,11 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26
+
+
+class _Damaged(Exception):
+    """The file is not a database, or a corrupt one: keep it aside and start afresh."""
 
 
 @dataclass
@@ -114,9 +120,7 @@ class History:
         self._lock = threading.RLock()
         try:
             self._db = self._open()
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-                raise StoreError("The conversation database is in use.", detail=repr(exc)) from exc
+        except _Damaged as exc:
             self.recovered_from = self._set_aside(exc)
             self._db = self._open()
 
@@ -125,18 +129,35 @@ class History:
     def _open(self) -> sqlite3.Connection:
         try:
             db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:
             raise StoreError(f"Cannot open {self.path}: {exc}.", detail=repr(exc)) from exc
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = FULL")
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA busy_timeout = 5000")
-        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA busy_timeout = 5000")
+            db.execute("PRAGMA secure_delete = ON")  # deleted text is overwritten, not left
+            self._migrate(db)
+            with contextlib.suppress(sqlite3.Error):  # needs SQLite 3.42+
+                db.execute(
+                    "INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1)"
+                )
+            db.execute("DELETE FROM conversations WHERE deleted_at IS NOT NULL")  # undo is over
+        except sqlite3.DatabaseError as exc:
             db.close()
-            raise sqlite3.DatabaseError("quick_check failed")
-        self._migrate(db)
-        db.execute("DELETE FROM conversations WHERE deleted_at IS NOT NULL")  # undo window over
+            if (exc.sqlite_errorcode or 0) & 0xFF in (SQLITE_CORRUPT, SQLITE_NOTADB):
+                raise _Damaged(str(exc)) from exc
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(
+                    "The conversation database is in use by another program.", detail=repr(exc)
+                ) from exc
+            raise StoreError(
+                f"Cannot open the conversation database: {exc}.", detail=repr(exc)
+            ) from exc
+        except BaseException:
+            db.close()
+            raise
         return db
 
     def _migrate(self, db: sqlite3.Connection) -> None:
@@ -176,13 +197,19 @@ class History:
                 yield self._db
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
+                self._rollback()
+                reason = "the disk is full" if "full" in str(exc) else str(exc)
                 raise StoreError(
-                    f"Could not save the conversation: {exc}.", detail=repr(exc)
+                    f"Could not save the conversation: {reason}.", detail=repr(exc)
                 ) from exc
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
+
+    def _rollback(self) -> None:
+        # SQLite may already have rolled back (disk full, I/O error), or BEGIN failed.
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
 
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -261,8 +288,11 @@ class History:
             )
 
     def purge(self) -> None:
+        """Delete for good, including the copies SQLite keeps in its write-ahead log."""
         with self._tx() as db:
             db.execute("DELETE FROM conversations WHERE deleted_at IS NOT NULL")
+        with self._lock, contextlib.suppress(sqlite3.Error):
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- messages -----------------------------------------------------------------------
 
@@ -289,23 +319,58 @@ class History:
             int(cursor.lastrowid or 0), conversation_id, role, content, status, now, model_id
         )
 
+    def replace_tail(
+        self,
+        conversation_id: int,
+        from_id: int | None,
+        new: Sequence[tuple[Literal["user", "assistant"], str, Status]],
+        *,
+        model_id: str | None = None,
+        context_from: tuple[int | None, bool] = (None, False),
+    ) -> list[StoredMessage]:
+        """In one transaction: drop messages from ``from_id`` on (if given), append ``new``
+        and, when ``context_from[1]`` is true, move the context start to ``context_from[0]``.
+        """
+        now = time.time()
+        stored: list[StoredMessage] = []
+        with self._tx() as db:
+            if from_id is not None:
+                db.execute(
+                    "DELETE FROM messages WHERE conversation_id = ? AND id >= ?",
+                    (conversation_id, from_id),
+                )
+            for role, content, status in new:
+                cursor = db.execute(
+                    "INSERT INTO messages (conversation_id, role, content, status, created_at,"
+                    " model_id) VALUES (?, ?, ?, ?, ?, ?)",
+                    (conversation_id, role, content, status, now, model_id),
+                )
+                message_id = int(cursor.lastrowid or 0)
+                stored.append(
+                    StoredMessage(message_id, conversation_id, role, content, status, now, model_id)
+                )
+            start, move = context_from
+            if move:
+                db.execute(
+                    "UPDATE conversations SET context_from = ? WHERE id = ?",
+                    (start, conversation_id),
+                )
+            elif from_id is not None:
+                db.execute(
+                    "UPDATE conversations SET context_from = NULL"
+                    " WHERE id = ? AND context_from >= ?",
+                    (conversation_id, from_id),
+                )
+            db.execute(
+                "UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id)
+            )
+        return stored
+
     def messages(self, conversation_id: int) -> list[StoredMessage]:
         rows = self._query(
             "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
         )
         return [_message(r) for r in rows]
-
-    def delete_from(self, conversation_id: int, message_id: int) -> None:
-        """Remove ``message_id`` and everything after it (regenerate, edit and resend)."""
-        with self._tx() as db:
-            db.execute(
-                "DELETE FROM messages WHERE conversation_id = ? AND id >= ?",
-                (conversation_id, message_id),
-            )
-            db.execute(
-                "UPDATE conversations SET context_from = NULL WHERE id = ? AND context_from >= ?",
-                (conversation_id, message_id),
-            )
 
     # -- search -------------------------------------------------------------------------
 

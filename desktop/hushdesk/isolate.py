@@ -35,7 +35,7 @@ def child_setup(memory_limit_bytes: int | None = None) -> None:
     from hushdesk import logs, privacy
 
     privacy.apply()
-    logs.setup(console_level=None)
+    logs.setup(console_level=None, filename="children.log")  # the app rotates its own file
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_limit_bytes:
         try:
@@ -118,10 +118,9 @@ def run_isolated(
     if message[0] == "ok":
         return message[1]  # type: ignore[no-any-return]
     _, kind, text, detail = message
-    cls = getattr(errors, kind, None)
-    if isinstance(cls, type) and issubclass(cls, errors.HushdeskError):
-        raise cls(text, detail=detail)
-    raise IsolatedFailure(text, detail=detail)
+    if kind == "IsolatedFailure":
+        raise IsolatedFailure(text, detail=detail)
+    raise errors.from_wire(kind, text, detail)
 
 
 def describe_exit(code: int | None) -> str:

@@ -43,6 +43,9 @@ OFFLINE_ENV: dict[str, str] = {
     "GGML_NO_NETWORK": "1",
 }
 
+PROXY_ENV = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+_original_proxies: dict[str, str] = {}
+
 _LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", ""})
 
 _lock = threading.Lock()
@@ -52,9 +55,23 @@ _scope = threading.local()  # .depth > 0 while this thread runs a user-started d
 
 
 def apply() -> None:
-    """Set the offline environment and install the network guard. Idempotent."""
+    """Set the offline environment and install the network guard. Idempotent.
+
+    Proxy variables are removed too: a proxy on 127.0.0.1 would carry any library's
+    traffic (and its DNS lookups) past the guard, which allows loopback. A download the
+    user starts gets them back through ``proxies()``.
+    """
     os.environ.update(OFFLINE_ENV)
+    for name in PROXY_ENV:
+        value = os.environ.pop(name, None)
+        if value:
+            _original_proxies.setdefault(name, value)
     install_guard()
+
+
+def proxies() -> dict[str, str]:
+    """The proxy settings the user had, for a download they started."""
+    return dict(_original_proxies)
 
 
 def install_guard() -> None:
@@ -135,9 +152,13 @@ def _refuse(what: str) -> None:
 
 
 def _host_of(address: Any) -> str | None:
-    if isinstance(address, tuple) and address and isinstance(address[0], str):
-        return address[0]
-    return None  # AF_UNIX paths, abstract sockets, netlink …
+    """The host of an AF_INET/AF_INET6 address; "" when it cannot be read (refused)."""
+    if not isinstance(address, tuple) or not address:
+        return ""
+    host = address[0]
+    if isinstance(host, bytes | bytearray):
+        host = bytes(host).decode("ascii", "replace")  # CPython accepts bytes hosts too
+    return host if isinstance(host, str) else ""
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
@@ -146,15 +167,18 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     if event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
         sock, address = args[0], args[1]
         if getattr(sock, "family", None) not in (socket.AF_INET, socket.AF_INET6):
-            return
+            return  # AF_UNIX paths, netlink …
         host = _host_of(address)
-        if host is not None and not _permitted(host):
-            _refuse(f"{host}:{address[1]}")
-    elif event == "socket.getaddrinfo":
-        host = args[0]
-        if isinstance(host, bytes):
-            host = host.decode("ascii", "replace")
-        if host is not None and not _permitted(str(host)):
-            _refuse(str(host))
-    elif event.startswith("socket.gethostby") and not _permitted(str(args[0])):
-        _refuse(str(args[0]))
+        if not host or not _permitted(host):
+            port = address[1] if isinstance(address, tuple) and len(address) > 1 else "?"
+            _refuse(f"{host or repr(address)}:{port}")
+    elif event in ("socket.getaddrinfo", "socket.getnameinfo") or event.startswith(
+        "socket.gethostby"
+    ):
+        target = args[0]
+        if event == "socket.getnameinfo":
+            target = _host_of(target)
+        if isinstance(target, bytes | bytearray):
+            target = bytes(target).decode("ascii", "replace")
+        if target is not None and not _permitted(str(target)):
+            _refuse(str(target))

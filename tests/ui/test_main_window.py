@@ -304,3 +304,22 @@ def test_turns_outside_the_context_are_marked(qtbot: QtBot) -> None:
     assert text.index("old answer") < text.index("outside the model's memory")
     assert text.index("outside the model's memory") < text.index("new question")
     assert "Answer" in text  # the unanswered last question offers a retry
+
+
+def test_stop_while_the_model_is_busy_loading_is_not_lost(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    import threading
+
+    window = make_window()
+    chat = window.chat
+    loading = threading.Event()
+    window.tasks.run(loading.wait, pool="model")  # e.g. the start-up model load
+    chat.composer.setPlainText("Are you there?")
+    chat.composer.submitted.emit()
+    assert chat.busy
+    qtbot.keyClick(chat.composer, Qt.Key.Key_Escape)
+    loading.set()
+    qtbot.waitUntil(lambda: not chat.busy, timeout=5000)
+    assert "Stopped" in chat.status.text()
+    assert chat.composer.toPlainText() == "Are you there?"  # given back, not lost

@@ -7,7 +7,7 @@ import pytest
 from hushdesk.assistant import personas
 from hushdesk.assistant.chat import ChatSession, default_system_prompt
 from hushdesk.engine.types import LoadSpec, Message, SamplingParams
-from hushdesk.errors import ContextOverflow, HushdeskError
+from hushdesk.errors import ContextOverflow, HushdeskError, ModelError, StoreError
 from hushdesk.history import History
 from tests.fakes import FakeEngine
 
@@ -117,3 +117,60 @@ def test_personas_are_data() -> None:
     assert personas.system_prompt("translator").startswith("You are a careful translator")
     assert personas.system_prompt("translator", "  custom  ") == "custom"
     assert personas.get("unknown").id == "general"
+
+
+def test_a_failed_retry_keeps_the_old_answer(tmp_path: Path) -> None:
+    history = History(tmp_path / "h.sqlite")
+    conversation = history.create()
+    engine = FakeEngine(reply="the good answer")
+    session = ChatSession(
+        engine, SamplingParams(), history=history, conversation_id=conversation.id
+    )
+    session.send("question").collect()
+    engine.error = ModelError("the model crashed")
+    with pytest.raises(ModelError):
+        session.regenerate().collect()
+    engine.error = None
+    engine.reply = ""
+    session.regenerate().collect()  # stopped before any text
+    engine.reply = "edited answer"
+    engine.error = ModelError("again")
+    with pytest.raises(ModelError):
+        session.edit(session.turns[0].id, "edited question").collect()
+    expected = ["question", "the good answer"]
+    assert [t.content for t in session.turns] == expected
+    assert [m.content for m in history.messages(conversation.id)] == expected
+
+
+def test_an_overflowing_message_does_not_move_the_context(tmp_path: Path) -> None:
+    engine = FakeEngine(reply="ok")
+    engine.load(LoadSpec("m.gguf", n_ctx=100))
+    session = ChatSession(engine, SamplingParams(max_tokens=20), "sys")
+    for i in range(4):
+        session.send(f"question {i}").collect()
+    before = session.context_from
+    with pytest.raises(ContextOverflow):
+        session.send("word " * 200).collect()
+    assert session.context_from == before
+
+
+def test_an_answer_that_cannot_be_saved_stays_on_screen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = History(tmp_path / "h.sqlite")
+    conversation = history.create()
+    session = ChatSession(
+        FakeEngine(reply="precious"),
+        SamplingParams(),
+        history=history,
+        conversation_id=conversation.id,
+    )
+    stream = session.send("question")
+
+    def disk_full(*_args: object, **_kwargs: object) -> None:
+        raise StoreError("Could not save the conversation: the disk is full.")
+
+    monkeypatch.setattr(history, "replace_tail", disk_full)
+    with pytest.raises(StoreError, match="disk is full"):
+        stream.collect()
+    assert session.turns[-1].content == "precious"

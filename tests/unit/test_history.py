@@ -77,15 +77,18 @@ def test_deleted_conversations_are_purged_on_restart(history: History) -> None:
     assert reopened.get(c.id) is None
 
 
-def test_delete_from_replaces_later_turns(history: History) -> None:
+def test_replace_tail_swaps_later_turns_in_one_step(history: History) -> None:
     c = history.create()
     ids = [
         history.add_message(c.id, r, t).id
         for r, t in [("user", "q1"), ("assistant", "a1"), ("user", "q2"), ("assistant", "a2")]
     ]
     history.update(c.id, context_from=ids[2])
-    history.delete_from(c.id, ids[2])
-    assert [m.content for m in history.messages(c.id)] == ["q1", "a1"]
+    history.replace_tail(
+        c.id, ids[2], [("user", "q2'", "complete"), ("assistant", "a2'", "stopped")]
+    )
+    assert [m.content for m in history.messages(c.id)] == ["q1", "a1", "q2'", "a2'"]
+    assert history.messages(c.id)[-1].status == "stopped"
     conversation = history.get(c.id)
     assert conversation is not None
     assert conversation.context_from is None
@@ -107,7 +110,7 @@ def test_full_text_search_finds_old_words(history: History) -> None:
 def test_search_index_follows_deletes(history: History) -> None:
     c = history.create()
     m = history.add_message(c.id, "user", "ephemeral zebra")
-    history.delete_from(c.id, m.id)
+    history.replace_tail(c.id, m.id, [])
     assert history.search("zebra") == []
 
 
@@ -153,3 +156,24 @@ def test_auto_title_and_query_helpers() -> None:
     assert auto_title("   ") == "New chat"
     assert fts_query("notice per") == '"notice" "per"*'
     assert fts_query("?!") == ""
+
+
+def test_an_unopenable_database_is_an_error_not_damage(tmp_path: Path) -> None:
+    folder = tmp_path / "is-a-folder.sqlite"
+    folder.mkdir()
+    with pytest.raises(StoreError):
+        History(folder)
+    assert folder.is_dir()
+    assert list(tmp_path.iterdir()) == [folder]
+
+
+def test_purge_overwrites_deleted_text(history: History) -> None:
+    c = history.create()
+    history.add_message(c.id, "user", "confidential-marker-xyz")
+    history.delete(c.id)
+    history.purge()
+    history.close()
+    raw = b"".join(
+        p.read_bytes() for p in history.path.parent.iterdir() if p.name.startswith("c.sqlite")
+    )
+    assert b"confidential-marker-xyz" not in raw

@@ -72,3 +72,23 @@ def test_allow_network_is_scoped_to_its_thread() -> None:
 def test_self_test_is_silent() -> None:
     assert privacy.self_test()
     assert privacy.blocked_attempts() == []
+
+
+def test_bytes_hosts_and_reverse_lookups_are_refused() -> None:
+    for host in (b"198.51.100.7", bytearray(b"198.51.100.7")):
+        with socket.socket() as sock, pytest.raises(NetworkBlocked):
+            sock.connect((host, 9))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock, pytest.raises(NetworkBlocked):
+        sock.sendto(b"x", (b"198.51.100.7", 53))
+    with pytest.raises(NetworkBlocked):
+        socket.getnameinfo(("198.51.100.7", 80), 0)
+    assert len(privacy.blocked_attempts()) == 4
+    privacy.clear_blocked_attempts()
+
+
+def test_proxy_variables_are_set_aside_for_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.setattr(privacy, "_original_proxies", {})
+    privacy.apply()
+    assert "HTTPS_PROXY" not in os.environ
+    assert privacy.proxies() == {"HTTPS_PROXY": "http://127.0.0.1:3128"}

@@ -1,7 +1,10 @@
 """A conversation with the model: turns in, streamed answer out, every turn kept.
 
 - With a ``History`` every turn is saved as it completes (a stopped answer as
-  "stopped"), so a crash loses at most the answer being written.
+  "stopped"), so a crash loses at most the answer being written. A question is saved
+  before it is answered.
+- Regenerate and edit change nothing until the new answer has text; then the old
+  turns are replaced in one transaction. A failed or empty retry keeps what was there.
 - Answers are stored exactly as generated and the prompt is rebuilt from the same
   turns each time, so the rendered history is byte-identical between turns and the
   engine only evaluates the new turn (warm KV cache).
@@ -13,17 +16,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from hushdesk.assistant import personas
 from hushdesk.engine.base import ChatStream, Engine
 from hushdesk.engine.types import ChatResult, Message, SamplingParams
-from hushdesk.errors import ContextOverflow, HushdeskError
+from hushdesk.errors import ContextOverflow, HushdeskError, StoreError
 from hushdesk.history import History, Status, auto_title
 
+log = logging.getLogger("hushdesk.assistant")
+
 REFILL_FRACTION = 0.6
+PENDING = 2**62  # id of an edited question that is not saved yet (always "newest")
 
 
 def default_system_prompt() -> str:
@@ -66,15 +73,23 @@ class ChatSession:
             self.turns = [
                 Turn(m.id, m.role, m.content, m.status) for m in history.messages(conversation_id)
             ]
+            self._next_id = max((t.id for t in self.turns), default=0) + 1
 
     # -- what the model sees --------------------------------------------------------------
 
     @property
     def messages(self) -> list[Message]:
-        """The prompt: system prompt, then the turns in view. A question that never got
-        an answer (it failed) is left out once a newer one follows, so roles alternate."""
+        """The prompt for the current turns."""
+        return self._prompt(self.turns, self.context_from)
+
+    def visible_turns(self) -> list[Turn]:
+        return _visible(self.turns, self.context_from)
+
+    def _prompt(self, turns: Sequence[Turn], context_from: int | None) -> list[Message]:
+        """System prompt, then the turns in view. A question that never got an answer
+        (it failed) is left out once a newer one follows, so roles alternate."""
         out = [Message("system", self.system_prompt)] if self.system_prompt else []
-        visible = self.visible_turns()
+        visible = _visible(turns, context_from)
         for i, turn in enumerate(visible):
             following = visible[i + 1] if i + 1 < len(visible) else None
             if turn.role == "user" and following is not None and following.role == "user":
@@ -82,47 +97,55 @@ class ChatSession:
             out.append(Message(turn.role, turn.content))
         return out
 
-    def visible_turns(self) -> list[Turn]:
-        if self.context_from is None:
-            return list(self.turns)
-        return [t for t in self.turns if t.id >= self.context_from]
-
     # -- actions --------------------------------------------------------------------------
 
     def send(self, text: str) -> ChatStream:
         """Save the question now; the answer streams when the result is iterated."""
-        self._add("user", text)
-        return self._answer()
+        self._store([("user", text, "complete")])
+        return self._answer(list(self.turns))
 
     def regenerate(self) -> ChatStream:
-        """Answer the last question again, replacing the last answer."""
-        if self.turns and self.turns[-1].role == "assistant":
-            self._truncate(self.turns[-1].id)
-        if not self.turns or self.turns[-1].role != "user":
+        """Answer the last question again; the new answer replaces the last one."""
+        base, replace_from = list(self.turns), None
+        if base and base[-1].role == "assistant":
+            replace_from = base[-1].id
+            base = base[:-1]
+        if not base or base[-1].role != "user":
             raise HushdeskError("There is no question to answer again.")
-        return self._answer()
+        return self._answer(base, replace_from=replace_from)
 
     def edit(self, turn_id: int, text: str) -> ChatStream:
-        """Replace one of your messages; everything after it is discarded."""
+        """Replace one of your messages and what followed it, once the new answer comes."""
         turn = next((t for t in self.turns if t.id == turn_id), None)
         if turn is None or turn.role != "user":
             raise HushdeskError("Only your own messages can be edited.")
-        self._truncate(turn_id)
-        return self.send(text)
+        base = [t for t in self.turns if t.id < turn_id] + [Turn(PENDING, "user", text)]
+        return self._answer(base, replace_from=turn_id, question=text)
 
     def reset(self) -> None:
         self.turns = []
         self.context_from = None
 
-    # -- internals ------------------------------------------------------------------------
+    # -- one answer -----------------------------------------------------------------------
 
-    def _answer(self) -> ChatStream:
+    def _answer(
+        self, base: list[Turn], *, replace_from: int | None = None, question: str | None = None
+    ) -> ChatStream:
         result = ChatResult()
-        return ChatStream(self._run(result), result)
+        return ChatStream(self._run(result, base, replace_from, question), result)
 
-    def _run(self, result: ChatResult) -> Iterator[str]:
-        self._fit_context()
-        inner = self.engine.chat(self.messages, self.params)
+    def _run(
+        self,
+        result: ChatResult,
+        base: list[Turn],
+        replace_from: int | None,
+        question: str | None,
+    ) -> Iterator[str]:
+        context_from = self.context_from
+        if replace_from is not None and context_from is not None and context_from >= replace_from:
+            context_from = None
+        context_from = self._fit(base, context_from)
+        inner = self.engine.chat(self._prompt(base, context_from), self.params)
         failed = False
         try:
             yield from inner
@@ -138,50 +161,99 @@ class ChatSession:
                     status = "error"
                 elif result.stats.finish_reason == "cancelled":
                     status = "stopped"
-                self._add("assistant", result.text, status)
-                self._name_conversation()
+                self._commit(
+                    result.text,
+                    status,
+                    replace_from=replace_from,
+                    question=question,
+                    context_from=context_from,
+                    failed=failed,
+                )
 
-    def _add(
-        self, role: Literal["user", "assistant"], text: str, status: Status = "complete"
+    def _commit(
+        self,
+        answer: str,
+        status: Status,
+        *,
+        replace_from: int | None,
+        question: str | None,
+        context_from: int | None,
+        failed: bool,
     ) -> None:
-        if self.history is not None and self.conversation_id is not None:
-            stored = self.history.add_message(
-                self.conversation_id, role, text, status=status, model_id=self.model_id
-            )
-            turn_id = stored.id
-        else:
-            turn_id = self._next_id
-        self._next_id = turn_id + 1
-        self.turns.append(Turn(turn_id, role, text, status))
+        """Save the answer (and an edited question) in place of the old turns."""
+        new: list[tuple[Literal["user", "assistant"], str, Status]] = []
+        if question is not None:
+            new.append(("user", question, "complete"))
+        new.append(("assistant", answer, status))
+        moved = context_from != self.context_from
+        try:
+            self._store(new, replace_from=replace_from, context_from=context_from, moved=moved)
+        except StoreError:
+            if not failed:
+                raise  # the answer is on screen; the user must learn it was not saved
+            log.exception("could not save a partial answer")
+        self._name_conversation()
 
-    def _truncate(self, turn_id: int) -> None:
-        if self.history is not None and self.conversation_id is not None:
-            self.history.delete_from(self.conversation_id, turn_id)
-        self.turns = [t for t in self.turns if t.id < turn_id]
-        if self.context_from is not None and self.context_from >= turn_id:
-            self.context_from = None
+    def _store(
+        self,
+        new: list[tuple[Literal["user", "assistant"], str, Status]],
+        *,
+        replace_from: int | None = None,
+        context_from: int | None = None,
+        moved: bool = False,
+    ) -> None:
+        """Record turns in memory and, when stored, in the history, in one transaction.
 
-    def _fit_context(self) -> None:
+        If saving fails the turns are still kept in memory (and shown), and the
+        ``StoreError`` is raised for the caller to report.
+        """
+        error: StoreError | None = None
+        ids: list[int] = []
+        if self.history is not None and self.conversation_id is not None:
+            try:
+                stored = self.history.replace_tail(
+                    self.conversation_id,
+                    replace_from,
+                    new,
+                    model_id=self.model_id,
+                    context_from=(context_from, moved),
+                )
+                ids = [m.id for m in stored]
+            except StoreError as exc:
+                error = exc
+        if not ids:
+            ids = list(range(self._next_id, self._next_id + len(new)))
+        self._next_id = max(ids) + 1
+        if replace_from is not None:
+            self.turns = [t for t in self.turns if t.id < replace_from]
+        self.turns += [
+            Turn(i, role, text, status) for i, (role, text, status) in zip(ids, new, strict=True)
+        ]
+        if moved:
+            self.context_from = context_from
+        if error is not None:
+            raise error
+
+    def _fit(self, base: list[Turn], context_from: int | None) -> int | None:
+        """Where the model's view must start for ``base`` to fit; nothing is changed.
+
+        Raises ``ContextOverflow`` when even the newest question alone does not fit.
+        """
         model = self.engine.model
         if model is None:
-            return
+            return context_from
         budget = model.n_ctx - min(self.params.max_tokens, model.n_ctx // 2)
-        used = self.engine.count_tokens(self.messages)
+        used = self.engine.count_tokens(self._prompt(base, context_from))
         if used <= budget:
-            return
+            return context_from
         target = int(budget * REFILL_FRACTION)
-        moved = False
         while used > target:
-            visible = self.visible_turns()
             # Start the view at the next question after the oldest one, keeping the newest.
-            later_questions = [t for t in visible[1:] if t.role == "user"]
+            later_questions = [t for t in _visible(base, context_from)[1:] if t.role == "user"]
             if not later_questions:
                 break
-            self.context_from = later_questions[0].id
-            moved = True
-            used = self.engine.count_tokens(self.messages)
-        if moved and self.history is not None and self.conversation_id is not None:
-            self.history.update(self.conversation_id, context_from=self.context_from)
+            context_from = later_questions[0].id
+            used = self.engine.count_tokens(self._prompt(base, context_from))
         if used > budget:
             raise ContextOverflow(
                 f"Your message is too long for this model: with the system prompt it takes "
@@ -189,6 +261,7 @@ class ChatSession:
                 f"minus {model.n_ctx - budget:,} kept for the answer). Shorten it or choose "
                 "a model with a longer context."
             )
+        return context_from
 
     def _name_conversation(self) -> None:
         if self.history is None or self.conversation_id is None:
@@ -200,3 +273,9 @@ class ChatSession:
         title = auto_title(first)
         if conversation.title != title:
             self.history.update(self.conversation_id, title=title)
+
+
+def _visible(turns: Sequence[Turn], context_from: int | None) -> list[Turn]:
+    if context_from is None:
+        return list(turns)
+    return [t for t in turns if t.id >= context_from]

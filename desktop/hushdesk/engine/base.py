@@ -44,6 +44,9 @@ class Engine(Protocol):
     def stop(self) -> None:
         """Ask the current generation to end soon, keeping what it wrote. Any thread."""
 
+    def kill(self) -> None:
+        """Abort whatever runs now, at once, from any thread (app shutdown)."""
+
     def count_tokens(self, messages: Sequence[Message]) -> int:
         """Tokens the rendered conversation takes, generation prompt included."""
 

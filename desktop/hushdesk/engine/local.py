@@ -69,11 +69,23 @@ class LocalEngine:
         return self._model
 
     def chat(self, messages: Sequence[Message], params: SamplingParams) -> ChatStream:
+        # A new request starts un-stopped; a stop() from now on applies to it, even
+        # one that comes before the stream has begun.
+        self._stop.clear()
         result = ChatResult()
         return ChatStream(self._stream(list(messages), params, result), result)
 
     def stop(self) -> None:
         self._stop.set()
+
+    def kill(self) -> None:
+        """End the child at once, without waiting for the request in progress (shutdown).
+
+        The request in progress fails with ``EngineCrashed``; the next one restarts.
+        """
+        process = self._process
+        if process is not None and process.is_alive():
+            process.kill()
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
         with self._lock:
@@ -101,7 +113,6 @@ class LocalEngine:
     def _start(self) -> None:
         self._shutdown()
         parent, child = _ctx.Pipe(duplex=True)
-        self._stop.clear()
         process = _ctx.Process(
             target=serve,
             args=(child, self._stop, str(self._stderr_path)),
@@ -166,9 +177,7 @@ class LocalEngine:
         if message is None:
             raise self._crashed(loading)
         if message[0] == "error":
-            _, kind, text, detail = message
-            cls = getattr(errors, kind, errors.ModelError)
-            raise cls(text, detail=detail)
+            raise errors.from_wire(*message[1:])
         return message
 
     def _crashed(self, loading: str | None = None) -> errors.EngineCrashed:
@@ -194,7 +203,6 @@ class LocalEngine:
     ) -> Iterator[str]:
         with self._lock:
             self._ensure_ready()
-            self._stop.clear()
             self._send(("chat", messages, params))
             parts: list[str] = []
             finished = False

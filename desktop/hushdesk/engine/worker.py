@@ -33,6 +33,10 @@ from hushdesk.engine.types import (
 )
 from hushdesk.errors import ContextOverflow, HushdeskError, ModelError
 
+# Prompt tokens evaluated between two checks of the stop event: small enough that Stop
+# is felt within a fraction of a second on a laptop, large enough to keep batching fast.
+PREFILL_STEP = 128
+
 FALLBACK_TEMPLATE = (
     "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + "
     "message['content'] + '<|im_end|>' + '\n' }}{% endfor %}"
@@ -185,10 +189,11 @@ class Runner:
                 llm.reset()
                 keep = 0
             llm.n_tokens = keep
-        for start in range(keep, len(tokens), llm.n_batch):
+        step = min(llm.n_batch, PREFILL_STEP)
+        for start in range(keep, len(tokens), step):
             if stop.is_set():
                 return keep, True
-            llm.eval(tokens[start : start + llm.n_batch])
+            llm.eval(tokens[start : start + step])
         return keep, False
 
     def chat(
@@ -218,6 +223,7 @@ class Runner:
         stopper = _StopStrings(params.stop)
         outbox = _Outbox(conn)
         finish: FinishReason = "length"
+        stop_string_hit = False
         decode_started = time.perf_counter()
         for token in llm.generate(
             tokens,
@@ -237,13 +243,14 @@ class Runner:
             outbox.put(text)
             if hit:
                 finish = "stop"
+                stop_string_hit = True
                 break
             if stop.is_set():
                 finish = "cancelled"
                 break
             if stats.completion_tokens >= budget:
                 break
-        if finish != "stop":
+        if not stop_string_hit:  # text held back for a stop string that never came
             outbox.put(stopper.flush(decoder.decode(b"", final=True)))
         outbox.flush()
         stats.decode_s = time.perf_counter() - decode_started

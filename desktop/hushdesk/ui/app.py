@@ -105,8 +105,14 @@ class SingleInstance(QObject):
             log.warning("single-instance server: %s", self._server.errorString())
         return False
 
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
     def _on_connection(self) -> None:
-        assert self._server is not None
+        if self._server is None:
+            return
         while self._server.hasPendingConnections():
             connection = self._server.nextPendingConnection()
             connection.readyRead.connect(lambda c=connection: c.readAll())
@@ -176,7 +182,8 @@ def run() -> int:
     try:
         return app.exec()
     finally:
-        window.tasks.wait(5000)
+        instance.close()  # a new launch must not talk to this one while it exits
+        window.shutdown()
         core.close()
         history.close()
 

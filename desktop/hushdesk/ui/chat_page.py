@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -22,7 +24,7 @@ from hushdesk.assistant.chat import ChatSession
 from hushdesk.core import Core
 from hushdesk.engine.base import ChatStream
 from hushdesk.engine.types import ChatResult
-from hushdesk.errors import HushdeskError
+from hushdesk.errors import Cancelled, HushdeskError
 from hushdesk.history import History
 from hushdesk.models.registry import InstalledModel
 from hushdesk.ui.tasks import Task, Tasks
@@ -48,6 +50,9 @@ class ChatPage(QWidget):
         self.session: ChatSession | None = None
         self._task: Task | None = None
         self._editing: int | None = None
+        self._generation = 0  # which answer the page is showing
+        self._pending_question: str | None = None
+        self._pending_edit: int | None = None
         self._draft_sampling: dict[str, object] = {}  # settings chosen before the first send
         self._draft_prompt: str | None = None
         self._build()
@@ -69,7 +74,7 @@ class ChatPage(QWidget):
         self.send_button.clicked.connect(self.send)
         self.stop_button.clicked.connect(self.stop)
         self.composer.submitted.connect(self.send)
-        self.composer.cancelled.connect(self._escape)
+        self.composer.cancelled.connect(self.escape)
         self.view.copyRequested.connect(self._copy_turn)
         self.view.editRequested.connect(self._begin_edit)
         self.view.regenerateRequested.connect(self.regenerate)
@@ -148,7 +153,8 @@ class ChatPage(QWidget):
     def open_conversation(self, conversation_id: int | None) -> None:
         """Show a saved conversation, or a new empty one (saved when you first send)."""
         if self.busy:
-            self.stop()
+            self.stop()  # the answer is saved as stopped in its own conversation
+            self._generation += 1
         self._editing = None
         self._draft_sampling, self._draft_prompt = {}, None
         conversation = self.history.get(conversation_id) if conversation_id else None
@@ -210,7 +216,10 @@ class ChatPage(QWidget):
 
     def send(self) -> None:
         text = self.composer.toPlainText().strip()
-        if not text or self.busy:
+        if not text:
+            return
+        if self.busy:
+            self.status.setText("The previous answer is still finishing — send again in a moment.")
             return
         try:
             model = self._current_model()
@@ -237,6 +246,7 @@ class ChatPage(QWidget):
             earlier = [t for t in session.turns if t.id < editing]  # the worker truncates
             self.view.set_turns(earlier, session.context_from)
         self.view.show_pending_question(text)
+        self._pending_question, self._pending_edit = text, editing
 
         def work() -> ChatStream:
             stream = session.edit(editing, text) if editing is not None else session.send(text)
@@ -263,22 +273,43 @@ class ChatPage(QWidget):
         if self._task is not None:
             self._task.cancel()
 
-    def _start(self, work: object, model: InstalledModel) -> None:
+    def _start(self, work: Callable[[], ChatStream], model: InstalledModel) -> None:
         self.view.begin_answer()
         self._set_busy(True)
         self.status.setText(f"{model.name} is writing…  (Esc to stop)")
+        self._generation += 1
+        current = self._generation
+
+        def mine(slot: Callable[[Any], None]) -> Callable[[Any], None]:
+            """Drop results of an answer that belongs to a conversation no longer shown."""
+            return lambda value: slot(value) if current == self._generation else None
+
         self._task = self.tasks.run(
-            work,  # type: ignore[arg-type]
+            work,
             pool="model",
             stream=True,
-            on_chunk=self.view.append_answer,
-            on_result=self._answered,
-            on_error=self._show_error,
+            on_chunk=mine(self.view.append_answer),
+            on_result=mine(self._answered),
+            on_error=mine(self._failed),
             on_finished=self._finished,
             on_cancel=self.core.engine.stop,
         )
 
+    def _failed(self, error: BaseException) -> None:
+        pending, self._pending_question = self._pending_question, None
+        saved = self.session is not None and any(
+            t.role == "user" and t.content == pending for t in self.session.turns[-2:]
+        )
+        if pending and not saved and not self.composer.toPlainText().strip():
+            self.composer.setPlainText(pending)  # nothing typed is ever lost
+            self._editing = self._pending_edit
+        if isinstance(error, Cancelled):
+            self.status.setText("Stopped before the answer began.")
+        else:
+            self._show_error(error)
+
     def _answered(self, result: ChatResult | None) -> None:
+        self._pending_question = None
         if result is None:
             return
         stats = result.stats
@@ -315,7 +346,8 @@ class ChatPage(QWidget):
             log.error("chat task failed", exc_info=error)
         self.status.setText(f"⚠ {message}")
 
-    def _escape(self) -> None:
+    def escape(self) -> None:
+        """Esc: stop the answer, or leave editing."""
         if self.busy:
             self.stop()
         elif self._editing is not None:
@@ -344,6 +376,7 @@ class ChatPage(QWidget):
 
     def _persona_chosen(self, _index: int) -> None:
         persona_id = str(self.persona.currentData())
+        self._draft_prompt = None  # a persona picked now replaces earlier custom instructions
         if self.conversation_id is not None:
             self.history.update(self.conversation_id, persona=persona_id, system_prompt=None)
         if self.session is not None:
@@ -379,9 +412,11 @@ class ChatPage(QWidget):
         if model_id and self.conversation_id is not None:
             self.history.update(self.conversation_id, model_id=model_id)
         model = self._current_model()
+        conversation = self.history.get(self.conversation_id) if self.conversation_id else None
+        overrides = conversation.sampling if conversation else self._draft_sampling
         if self.session is not None:
             self.session.model_id = model.id
-            self.session.params = self.core.sampling(model)
+            self.session.params = self.core.sampling(model, **overrides)
         self.preload()
 
     def _update_meter(self) -> None:

@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self._undo.hide()
         self.statusBar().addPermanentWidget(self._undo)
         self._deleted: int | None = None
+        self._closed = False
         self._purge_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
         self._purge_timer.timeout.connect(self._purge)
         self._undo.clicked.connect(self._undo_delete)
@@ -133,7 +134,7 @@ class MainWindow(QMainWindow):
         bind(QKeySequence(QKeySequence.StandardKey.New), self.new_chat, "new-chat")
         bind("Ctrl+F", self.focus_search, "search")
         bind("Ctrl+K", self.quick_switch, "switch")
-        bind("Esc", self.chat.stop, "stop")
+        bind("Esc", self.chat.escape, "stop")
         bind("Ctrl+L", self.chat.composer.setFocus, "focus-message")
 
     # -- conversations --------------------------------------------------------------------
@@ -167,6 +168,8 @@ class MainWindow(QMainWindow):
 
     def _open_conversation(self, conversation_id: int, find: str = "") -> None:
         self.nav.setCurrentRow(0)
+        if conversation_id == self.chat.conversation_id and not find:
+            return  # a click and an activation of the same item
         self.chat.open_conversation(conversation_id)
         self._remember(conversation_id)
         if find:
@@ -265,10 +268,24 @@ class MainWindow(QMainWindow):
         self._save_settings()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop the answer in progress (it is saved as stopped), then let work finish.
+
+        A model that does not stop in time (loading, a stuck child) is killed, so
+        closing never hangs.
+        """
+        if self._closed:
+            return
+        self._closed = True
         self.chat.stop()
+        if not self.tasks.wait(3000):
+            self.core.kill_engine()
+            self.tasks.wait(30_000)
         self._purge()
         self.save_state()
-        super().closeEvent(event)
 
 
 class QuickSwitcher(QDialog):

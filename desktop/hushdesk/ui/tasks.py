@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from hushdesk.jobs import CancelToken, Progress
 
@@ -33,10 +33,16 @@ class TaskSignals(QObject):
     finished = Signal()
 
 
-class Task(QRunnable):
+class Task:
     """One job. ``fn`` may take ``cancel=`` and ``progress=`` keyword arguments;
     with ``stream=True`` it returns an iterable of text whose pieces are batched and
-    emitted as ``chunk``; the iterable's ``result`` attribute (if any) is the result."""
+    emitted as ``chunk``; the iterable's ``result`` attribute (if any) is the result.
+
+    A plain object handed to ``QThreadPool.start`` as a callable: a QRunnable that is
+    not auto-deleted would keep the job and everything it captured alive for good.
+    Cancelling asks the job to stop (``on_cancel``), again once a stream has started,
+    so a stop pressed while the job was still queued or loading is never lost.
+    """
 
     def __init__(
         self,
@@ -46,8 +52,6 @@ class Task(QRunnable):
         on_cancel: Callable[[], None] | None = None,
         pass_job_args: bool = False,
     ) -> None:
-        super().__init__()
-        self.setAutoDelete(False)
         self.signals = TaskSignals()
         self.cancel_token = CancelToken()
         self._fn = fn
@@ -58,6 +62,9 @@ class Task(QRunnable):
 
     def cancel(self) -> None:
         self.cancel_token.cancel()
+        self._signal_cancel()
+
+    def _signal_cancel(self) -> None:
         if self._on_cancel is not None:
             self._on_cancel()
 
@@ -66,6 +73,7 @@ class Task(QRunnable):
 
     def run(self) -> None:
         try:
+            self.cancel_token.raise_if_cancelled()
             if self._pass_job_args:
                 value = self._fn(cancel=self.cancel_token, progress=self._report)
             else:
@@ -84,7 +92,11 @@ class Task(QRunnable):
     def _drain(self, stream: Iterable[str]) -> Any:
         pending: list[str] = []
         last = time.monotonic()
+        resent = False
         for piece in stream:
+            if self.cancel_token.cancelled and not resent:
+                self._signal_cancel()  # the stream has started: now the stop reaches it
+                resent = True
             pending.append(piece)
             now = time.monotonic()
             if now - last >= STREAM_BATCH_S:
@@ -134,7 +146,7 @@ class Tasks(QObject):
             signals.finished.connect(on_finished)
         signals.finished.connect(lambda: self._running.discard(task))
         self._running.add(task)
-        self._pools[pool].start(task)
+        self._pools[pool].start(task.run)
         return task
 
     def busy(self) -> bool:

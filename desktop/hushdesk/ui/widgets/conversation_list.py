@@ -144,3 +144,4 @@ class ConversationList(QWidget):
         menu.addSeparator()
         menu.addAction("Delete", lambda: self.deleteRequested.emit(conversation_id))
         menu.exec(self.list.viewport().mapToGlobal(point))
+        menu.deleteLater()

@@ -305,19 +305,10 @@ class History:
         status: Status = "complete",
         model_id: str | None = None,
     ) -> StoredMessage:
-        now = time.time()
-        with self._tx() as db:
-            cursor = db.execute(
-                "INSERT INTO messages (conversation_id, role, content, status, created_at,"
-                " model_id) VALUES (?, ?, ?, ?, ?, ?)",
-                (conversation_id, role, content, status, now, model_id),
-            )
-            db.execute(
-                "UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id)
-            )
-        return StoredMessage(
-            int(cursor.lastrowid or 0), conversation_id, role, content, status, now, model_id
+        (stored,) = self.replace_tail(
+            conversation_id, None, [(role, content, status)], model_id=model_id
         )
+        return stored
 
     def replace_tail(
         self,

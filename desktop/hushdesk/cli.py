@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import Any, TextIO
 
-from hushdesk import __version__, paths
+from hushdesk import __version__, cli_models, paths
 from hushdesk.assistant.chat import ChatSession, default_system_prompt
 from hushdesk.core import Core
 from hushdesk.engine.base import ChatStream, Engine
@@ -44,10 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="interactive chat (Ctrl-C stops an answer, /exit quits)")
     model_options(chat)
 
-    models = sub.add_parser("models", help="installed models")
-    models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
-    models_list = models_sub.add_parser("list", help="list installed models")
-    models_list.add_argument("--json", action="store_true")
+    cli_models.add_parser(sub)
 
     doctor = sub.add_parser("doctor", help="check that everything works, offline")
     doctor.add_argument("--json", action="store_true")
@@ -57,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"ask": cmd_ask, "chat": cmd_chat, "models": cmd_models, "doctor": cmd_doctor}
+    handlers = {"ask": cmd_ask, "chat": cmd_chat, "models": cli_models.run, "doctor": cmd_doctor}
     core: Core | None = None
     try:
         core = Core()
@@ -214,26 +211,6 @@ def _enable_line_history() -> Any:
             readline.write_history_file(path)
 
     return save
-
-
-def cmd_models(core: Core, args: argparse.Namespace) -> int:
-    models = core.registry.list()
-    default = core.chat_model().id if core.registry.list("llm") else None
-    if args.json:
-        rows = [
-            {**m.__dict__, "available": m.available, "default": m.id == default} for m in models
-        ]
-        print(json.dumps(rows, indent=2))
-        return EXIT_OK
-    if not models:
-        print("No models installed.")
-        return EXIT_OK
-    for m in models:
-        mark = "*" if m.id == default else " "
-        state = "" if m.available else "  [missing file]"
-        print(f"{mark} {m.id:28} {m.kind:9} {m.source:8} {m.size_bytes / 1e6:8.1f} MB{state}")
-        print(f"  {'':28} {m.path}")
-    return EXIT_OK
 
 
 def cmd_doctor(core: Core, args: argparse.Namespace) -> int:

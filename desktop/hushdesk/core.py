@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hushdesk import settings as settings_mod
 from hushdesk.engine.base import Engine
@@ -16,6 +17,9 @@ from hushdesk.engine.types import LoadSpec, ModelInfo, SamplingParams
 from hushdesk.errors import ModelError
 from hushdesk.models import bundled
 from hushdesk.models.registry import InstalledModel, Registry
+
+if TYPE_CHECKING:
+    from hushdesk.models.manager import ModelManager
 
 log = logging.getLogger("hushdesk.core")
 
@@ -33,6 +37,23 @@ class Core:
         self._engine = engine
         self._engine_lock = threading.Lock()
         self._loaded_key: tuple[str, LoadSpec] | None = None
+        self._models: ModelManager | None = None
+
+    @property
+    def models(self) -> ModelManager:
+        from hushdesk.models import catalog
+        from hushdesk.models.manager import ModelManager
+
+        if self._models is None:
+            self._models = ModelManager(self.registry, catalog.load())
+        return self._models
+
+    def set_default_model(self, model_id: str) -> None:
+        model = self.registry.get(model_id)
+        if model is None or model.kind != "llm":
+            raise ModelError(f"No installed chat model is called {model_id!r}.")
+        self.settings.default_model = model_id
+        self.settings.save()
 
     @property
     def engine(self) -> Engine:

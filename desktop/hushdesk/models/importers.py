@@ -1,0 +1,83 @@
+"""Models already on this machine: a GGUF file, Ollama's store, LM Studio's folder.
+
+Ollama and LM Studio models are referenced where they are, never copied: they are
+often several gigabytes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger("hushdesk.models")
+
+OLLAMA_MODEL_LAYER = "application/vnd.ollama.image.model"
+
+
+@dataclass(frozen=True)
+class Found:
+    source: str  # "ollama" | "lmstudio"
+    name: str
+    path: Path
+    size_bytes: int
+
+
+def ollama_root() -> Path:
+    env = os.environ.get("OLLAMA_MODELS")
+    return Path(env).expanduser() if env else Path.home() / ".ollama" / "models"
+
+
+def find_ollama(root: Path | None = None) -> list[Found]:
+    """Manifests under ``manifests/<registry>/<namespace>/<model>/<tag>`` point at a GGUF
+    blob (``blobs/sha256-<hex>``) through their model layer."""
+    root = root or ollama_root()
+    manifests = root / "manifests"
+    if not manifests.is_dir():
+        return []
+    found = []
+    for manifest in sorted(p for p in manifests.rglob("*") if p.is_file()):
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+            layer = next(
+                layer for layer in data.get("layers", [])
+                if layer.get("mediaType") == OLLAMA_MODEL_LAYER
+            )  # fmt: skip
+            digest = str(layer["digest"]).replace(":", "-")
+        except (OSError, ValueError, StopIteration, KeyError, TypeError, AttributeError):
+            log.info("skipping unreadable Ollama manifest %s", manifest)
+            continue
+        blob = root / "blobs" / digest
+        if not blob.is_file():
+            continue
+        relative = manifest.relative_to(manifests).parts
+        model, tag = relative[-2], relative[-1]
+        namespace = relative[-3] if len(relative) >= 3 else ""
+        name = f"{model}:{tag}" if namespace in ("", "library") else f"{namespace}/{model}:{tag}"
+        found.append(Found("ollama", name, blob, blob.stat().st_size))
+    return found
+
+
+def lmstudio_roots() -> list[Path]:
+    home = Path.home()
+    roots = [home / ".lmstudio" / "models", home / ".cache" / "lm-studio" / "models"]
+    if sys.platform == "win32":
+        roots.append(home / "AppData" / "Local" / "LM Studio" / "models")
+    return roots
+
+
+def find_lmstudio(roots: list[Path] | None = None) -> list[Found]:
+    """``<publisher>/<model>/<file>.gguf``; vision projectors (mmproj) are left out."""
+    found = []
+    for root in roots or lmstudio_roots():
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*.gguf")):
+            if "mmproj" in path.name.lower() or not path.is_file():
+                continue
+            name = "/".join(path.relative_to(root).parts)
+            found.append(Found("lmstudio", name, path, path.stat().st_size))
+    return found

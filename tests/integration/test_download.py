@@ -1,0 +1,173 @@
+"""Downloads against a local stand-in for the hub (127.0.0.1), on real files."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hushdesk import paths
+from hushdesk.errors import Cancelled, DownloadError, NetworkBlocked
+from hushdesk.jobs import Progress
+from hushdesk.models import catalog, download
+from hushdesk.models.manager import ModelManager
+from hushdesk.models.registry import Registry
+from tests.hub import Hub, serve
+
+REPO = "Qwen/Qwen2.5-0.5B-Instruct-GGUF"
+FILE = "qwen2.5-0.5b-instruct-q4_k_m.gguf"
+MODEL = "qwen2.5-0.5b-instruct"
+
+
+@pytest.fixture
+def hub(starter_model: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hub]:
+    hub = Hub()
+    hub.add(REPO, FILE, starter_model)
+    with serve(hub):
+        monkeypatch.setenv("HUSHDESK_HF_ENDPOINT", hub.endpoint)
+        yield hub
+
+
+@pytest.fixture
+def manager() -> ModelManager:
+    return ModelManager(Registry(), catalog.load())
+
+
+def test_full_download_is_verified_and_listed(hub: Hub, manager: ModelManager) -> None:
+    job = manager.plan(MODEL)
+    assert job.files[0].sha256 == hub.files[f"{REPO}/{FILE}"].sha256
+    assert job.total_bytes == hub.files[f"{REPO}/{FILE}"].path.stat().st_size
+    seen: list[str] = []
+    model = manager.install(job, progress=lambda p: seen.append(p.describe()))
+    assert model.id == "qwen2.5-0.5b-instruct-q4_k_m"
+    assert Path(model.path).read_bytes()[:4] == b"GGUF"
+    assert manager.registry.get(model.id) == model
+    assert not list(Path(job.target_dir).glob("*.part"))
+    assert download.unfinished() == []
+    assert seen
+    assert "MB" in seen[-1]
+
+
+def test_a_dropped_connection_resumes_with_a_range_request(hub: Hub, manager: ModelManager) -> None:
+    hub.drop_after = 30 * 2**20
+    model = manager.install(manager.plan(MODEL))
+    assert Path(model.path).stat().st_size == hub.files[f"{REPO}/{FILE}"].path.stat().st_size
+    ranges = [r for method, _, r in hub.requests if method == "GET" and r]
+    assert set(ranges) == {f"bytes={30 * 2**20}-"}  # the hub, then its CDN
+
+
+def test_a_wrong_checksum_installs_nothing(hub: Hub, manager: ModelManager) -> None:
+    hub.wrong_checksum = True
+    job = manager.plan(MODEL)
+    with pytest.raises(DownloadError, match="damaged"):
+        manager.install(job)
+    assert manager.registry.get("qwen2.5-0.5b-instruct-q4_k_m") is None
+    assert list(Path(job.target_dir).iterdir()) == []
+
+
+def test_pause_keeps_the_partial_file_and_resume_finishes(hub: Hub, manager: ModelManager) -> None:
+    hub.delay_per_mb = 0.01
+    job = manager.plan(MODEL)
+    control = download.DownloadControl()
+
+    def pause_at_half(p: Progress) -> None:
+        if p.done > job.total_bytes / 2:
+            control.pause()
+
+    with pytest.raises(Cancelled):
+        manager.install(job, control=control, progress=pause_at_half)
+    part = job.part(job.files[0])
+    assert part.stat().st_size > job.total_bytes / 2
+    (pending,) = download.unfinished()
+    assert pending.model_id == job.model_id
+    assert pending.bytes_on_disk() == part.stat().st_size
+    hub.delay_per_mb = 0
+    model = manager.install(pending)
+    assert Path(model.path).exists()
+    assert not part.exists()
+
+
+def test_cancel_removes_the_partial_file(hub: Hub, manager: ModelManager) -> None:
+    hub.delay_per_mb = 0.01
+    job = manager.plan(MODEL)
+    control = download.DownloadControl()
+    with pytest.raises(Cancelled):
+        manager.install(job, control=control, progress=lambda p: control.cancel())
+    assert not job.part(job.files[0]).exists()
+    assert download.unfinished() == []
+
+
+def test_not_enough_disk_space_is_refused_before_starting(
+    hub: Hub, manager: ModelManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = manager.plan(MODEL)
+    usage = shutil.disk_usage(paths.models_dir())
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage._replace(free=job.total_bytes // 2))
+    with pytest.raises(DownloadError, match="Not enough disk space"):
+        manager.install(job)
+    assert not any(r[0] == "GET" for r in hub.requests)
+
+
+def test_clear_errors_for_missing_gated_and_unreachable(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(DownloadError, match="not found"):
+        download.resolve(REPO, "nope.gguf")
+    with pytest.raises(DownloadError, match="gated"):
+        download.resolve("gated/model", "x.gguf")
+    monkeypatch.setenv("HUSHDESK_HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens
+    with pytest.raises(DownloadError, match="Could not connect"):
+        download.resolve(REPO, FILE)
+
+
+def test_only_the_download_thread_may_use_the_network(hub: Hub, manager: ModelManager) -> None:
+    import socket
+
+    blocked: list[str] = []
+
+    def meanwhile() -> None:
+        try:
+            socket.getaddrinfo("example.org", 443)
+        except NetworkBlocked:
+            blocked.append("yes")
+
+    def progress(_p: Progress) -> None:
+        if not blocked:
+            other = threading.Thread(target=meanwhile)
+            other.start()
+            other.join()
+
+    manager.install(manager.plan(MODEL), progress=progress)
+    assert blocked == ["yes"]
+    from hushdesk import privacy
+
+    privacy.clear_blocked_attempts()
+
+
+def test_multi_file_embedding_download_verifies_small_files(
+    tmp_path: Path, manager: ModelManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hushdesk.models import bundled
+
+    source = bundled.STARTER_EMBEDDING.locate()
+    assert source is not None
+    entry = manager.catalog.get_embedding("bge-small-en-v1.5")
+    assert entry is not None
+    hub = Hub()
+    for name in entry.files:
+        real = source / name
+        if not real.exists():
+            real = tmp_path / name.replace("/", "_")
+            real.write_text("{}")
+        hub.add(entry.repo, name, real, lfs=name.endswith(".safetensors"))
+    with serve(hub):
+        monkeypatch.setenv("HUSHDESK_HF_ENDPOINT", hub.endpoint)
+        job = manager.plan("bge-small-en-v1.5")
+        assert sum(1 for f in job.files if f.git_sha1) == len(entry.files) - 1
+        model = manager.install(job)
+    assert model.kind == "embedding"
+    assert (Path(model.path) / "1_Pooling" / "config.json").exists()
+    assert (Path(model.path) / "model.safetensors").stat().st_size > 80_000_000

@@ -1,0 +1,110 @@
+"""Imports of models already on disk: a GGUF file, an Ollama store, an LM Studio folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hushdesk import paths
+from hushdesk.errors import ModelError
+from hushdesk.models import bundled, catalog, importers
+from hushdesk.models.manager import ModelManager
+from hushdesk.models.registry import Registry
+from tests.hostile import hostile_model
+
+
+@pytest.fixture
+def manager() -> ModelManager:
+    registry = Registry()
+    bundled.ensure_registered(registry)
+    return ModelManager(registry, catalog.load())
+
+
+def test_import_by_reference_reads_metadata(manager: ModelManager, starter_model: Path) -> None:
+    model = manager.import_file(starter_model, name="My model")
+    assert model.path == str(starter_model.resolve())
+    assert model.details["architecture"] == "llama"
+    assert model.details["quantization"] == "Q4_1"
+    assert model.details["chat_template"] is True
+    assert model.details["context_length"] == 8192
+    assert manager.registry.get(model.id) == model
+
+
+def test_import_by_copy_and_remove_deletes_only_our_copy(
+    manager: ModelManager, starter_model: Path
+) -> None:
+    model = manager.import_file(starter_model, copy=True)
+    copy = Path(model.path)
+    assert paths.models_dir() in copy.parents
+    assert copy.stat().st_size == starter_model.stat().st_size
+    manager.remove(model.id)
+    assert not copy.exists()
+    assert starter_model.exists()
+    with pytest.raises(ModelError, match="comes with Hushdesk"):
+        manager.remove("smollm2-135m-instruct")
+
+
+@pytest.mark.parametrize("kind", ["empty", "truncated", "random", "text"])
+def test_hostile_files_are_not_imported(
+    manager: ModelManager, tmp_path: Path, starter_model: Path, kind: str
+) -> None:
+    bad = hostile_model(tmp_path, starter_model, kind)
+    with pytest.raises(ModelError, match=f"{kind}.gguf"):
+        manager.import_file(bad, copy=True)
+    assert all(m.source == "bundled" for m in manager.registry.list())
+    assert not (paths.models_dir() / "imported" / bad.name).exists()
+
+
+def _ollama_store(root: Path, gguf: Path) -> Path:
+    digest = hashlib.sha256(gguf.read_bytes()).hexdigest()
+    blobs = root / "blobs"
+    blobs.mkdir(parents=True)
+    blob = blobs / f"sha256-{digest}"
+    shutil.copyfile(gguf, blob)
+    config = blobs / "sha256-cafe"
+    config.write_text("{}")
+    manifest = root / "manifests" / "registry.ollama.ai" / "library" / "smollm2" / "135m"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text(json.dumps({
+        "schemaVersion": 2,
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
+                   "digest": "sha256:cafe"},
+        "layers": [
+            {"mediaType": "application/vnd.ollama.image.model", "digest": f"sha256:{digest}",
+             "size": gguf.stat().st_size},
+            {"mediaType": "application/vnd.ollama.image.template", "digest": "sha256:beef"},
+        ],
+    }))  # fmt: skip
+    broken = root / "manifests" / "registry.ollama.ai" / "library" / "broken" / "latest"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("not json")
+    return blob
+
+
+def test_ollama_models_are_found_and_referenced_without_copying(
+    manager: ModelManager, tmp_path: Path, starter_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "ollama"
+    blob = _ollama_store(root, starter_model)
+    monkeypatch.setenv("OLLAMA_MODELS", str(root))
+    (found,) = importers.find_ollama()
+    assert found.name == "smollm2:135m"
+    assert found.path == blob
+    model = manager.import_found(found)
+    assert model.path == str(blob.resolve())
+    assert model.name == "smollm2:135m (Ollama)"
+    assert not (paths.models_dir() / "imported").exists()
+
+
+def test_lm_studio_models_are_found(tmp_path: Path, starter_model: Path) -> None:
+    root = tmp_path / "lmstudio"
+    folder = root / "HuggingFaceTB" / "SmolLM2-135M-Instruct-GGUF"
+    folder.mkdir(parents=True)
+    (folder / "smollm2.gguf").symlink_to(starter_model)
+    (folder / "mmproj-model-f16.gguf").write_bytes(b"GGUF")
+    (found,) = importers.find_lmstudio([root, tmp_path / "absent"])
+    assert found.name == "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF/smollm2.gguf"

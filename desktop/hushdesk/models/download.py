@@ -17,6 +17,7 @@ import hashlib
 import logging
 import os
 import shutil
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -340,6 +341,19 @@ def _fetch(
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     transfer = _Transfer(remote, job.part(remote), http, control, meter)
+    try:
+        _complete(transfer, control)
+    except BaseException:
+        transfer.hasher.close(abandon=True)
+        raise
+    transfer.verify()
+    transfer.part.replace(target)
+    return target
+
+
+def _complete(transfer: _Transfer, control: CancelToken) -> None:
+    """Repeat requests until the file is whole, resuming after dropped connections."""
+    remote = transfer.remote
     attempts = 0
     while not transfer.complete:
         control.raise_if_cancelled()
@@ -355,9 +369,6 @@ def _fetch(
                 ) from exc
             log.info("download interrupted (%s); resuming at %d", exc, transfer.offset)
             time.sleep(min(0.5 * 2 ** (attempts - 1), 10))
-    transfer.verify()
-    transfer.part.replace(target)
-    return target
 
 
 class _Transfer:
@@ -373,14 +384,14 @@ class _Transfer:
     ) -> None:
         self.remote, self.part, self.http = remote, part, http
         self.control, self.meter = control, meter
-        self.hasher = _hasher(remote)
+        self.hasher = _Hasher(remote, part)
         self.offset = 0
         if part.exists():
             if part.stat().st_size > remote.size:
                 part.unlink()
             else:
-                _hash_existing(part, self.hasher, control)
                 self.offset = part.stat().st_size
+                self.hasher.wrote(self.offset)
                 meter.add(self.offset)
 
     @property
@@ -390,7 +401,8 @@ class _Transfer:
     def _restart(self) -> None:
         self.meter.add(-self.offset)
         self.offset = 0
-        self.hasher = _hasher(self.remote)
+        self.hasher.close(abandon=True)
+        self.hasher = _Hasher(self.remote, self.part)
 
     def step(self) -> None:
         """One request: from ``offset`` to the end, or until the connection drops."""
@@ -413,15 +425,16 @@ class _Transfer:
 
     def _write(self, response: httpx.Response) -> None:
         try:
-            with self.part.open("ab" if self.offset else "wb") as out:
-                for chunk in response.iter_bytes(CHUNK):
+            with self.part.open("ab" if self.offset else "wb", buffering=0) as out:
+                for chunk in response.iter_raw(CHUNK):
                     if self.control.cancelled:
                         break
-                    out.write(chunk)
-                    self.hasher.update(chunk)
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[out.write(view) or 0 :]
                     self.offset += len(chunk)
+                    self.hasher.wrote(self.offset)
                     self.meter.add(len(chunk))
-                out.flush()
                 os.fsync(out.fileno())
         except OSError as exc:
             if exc.errno == errno.ENOSPC:
@@ -442,18 +455,71 @@ class _Transfer:
             )
 
 
-def _hasher(remote: RemoteFile) -> Any:
-    if remote.sha256:
-        return hashlib.sha256()
-    if remote.git_sha1:
-        h = hashlib.sha1()  # noqa: S324 (git's blob id, not security)
-        h.update(f"blob {remote.size}\0".encode())
-        return h
-    return hashlib.sha256()
+class _Hasher:
+    """Checksums the ``.part`` file as it grows, on a thread of its own.
 
+    It reads back what was just written (from the page cache) in large blocks, so the
+    hash overlaps the transfer with few hand-overs between threads: hashlib and file
+    reads release the GIL, and big blocks keep the two threads from queueing for it.
+    A resumed file is hashed the same way, from its start.
+    """
 
-def _hash_existing(part: Path, hasher: Any, control: CancelToken) -> None:
-    with part.open("rb") as handle:
-        while block := handle.read(CHUNK * 4):
-            control.raise_if_cancelled()
-            hasher.update(block)
+    BLOCK = 8 * CHUNK
+
+    def __init__(self, remote: RemoteFile, part: Path) -> None:
+        if remote.git_sha1 and not remote.sha256:
+            self._hash = hashlib.sha1()  # noqa: S324 (git's blob id, not security)
+            self._hash.update(f"blob {remote.size}\0".encode())
+        else:
+            self._hash = hashlib.sha256()
+        self._part = part
+        self._written = 0
+        self._finished = False
+        self._abandoned = False
+        self._error: BaseException | None = None
+        self._ready = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def wrote(self, total: int) -> None:
+        """The file now holds ``total`` bytes."""
+        with self._ready:
+            self._written = total
+            self._ready.notify()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="hushdesk-hash", daemon=True)
+            self._thread.start()
+
+    def _work(self) -> None:
+        done = 0
+        buffer = bytearray(self.BLOCK)
+        view = memoryview(buffer)
+        try:
+            with self._part.open("rb", buffering=0) as handle:
+                while True:
+                    with self._ready:
+                        while done >= self._written and not self._finished:
+                            self._ready.wait(0.5)
+                        if self._abandoned or (done >= self._written and self._finished):
+                            return
+                        want = min(self.BLOCK, self._written - done)
+                    count = handle.readinto(view[:want])
+                    if not count:
+                        return
+                    self._hash.update(view[:count])
+                    done += count
+        except BaseException as exc:
+            self._error = exc
+
+    def close(self, *, abandon: bool = False) -> None:
+        with self._ready:
+            self._finished = True
+            self._abandoned = self._abandoned or abandon
+            self._ready.notify()
+        if self._thread is not None:
+            self._thread.join()
+
+    def hexdigest(self) -> str:
+        self.close()
+        if self._error is not None:
+            raise DownloadError(f"Could not read back the download: {self._error}.")
+        return self._hash.hexdigest()

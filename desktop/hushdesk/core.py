@@ -55,6 +55,31 @@ class Core:
         self.settings.default_model = model_id
         self.settings.save()
 
+    def save_model_settings(self, model_id: str, overrides: settings_mod.ModelOverrides) -> None:
+        """Check, then keep, a model's own settings. Slow (reads the adapter): off the GUI
+        thread. A bad chat template or adapter is refused with a clear message."""
+        from hushdesk.engine import gguf_info, templates
+
+        model = self.registry.get(model_id)
+        if model is None:
+            raise ModelError(f"No installed model is called {model_id!r}.")
+        if overrides.chat_template:
+            templates.validate(overrides.chat_template)
+        if overrides.lora_path:
+            adapter = gguf_info.inspect(overrides.lora_path, chat=False)
+            base = gguf_info.inspect(model.path)
+            name = Path(overrides.lora_path).name
+            if adapter.general_type != "adapter":
+                raise ModelError(f"{name} is not a LoRA adapter.")
+            if adapter.architecture != base.architecture:
+                raise ModelError(
+                    f"{name} was made for {adapter.architecture} models; {model.name} is "
+                    f"{base.architecture}."
+                )
+        self.settings.models[model_id] = overrides
+        self.settings.save()
+        self._loaded_key = None  # the next answer reloads with the new settings
+
     @property
     def engine(self) -> Engine:
         with self._engine_lock:
@@ -102,6 +127,7 @@ class Core:
             n_batch=e.n_batch,
             n_gpu_layers=o.n_gpu_layers if o.n_gpu_layers is not None else e.n_gpu_layers,
             chat_template=o.chat_template,
+            lora_path=o.lora_path,
         )
 
     def sampling(self, model: InstalledModel | None = None, **overrides: object) -> SamplingParams:

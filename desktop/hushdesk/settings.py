@@ -58,6 +58,7 @@ class ModelOverrides:
     n_gpu_layers: int | None = None
     n_threads: int | None = None
     chat_template: str | None = None
+    lora_path: str | None = None
 
 
 @dataclass

@@ -45,6 +45,7 @@ class GGUFInfo:
     chat_template: str | None
     tokenizer_model: str
     is_embedding: bool
+    general_type: str = "model"  # "adapter" for LoRA files
 
     @property
     def summary(self) -> str:
@@ -126,6 +127,8 @@ def _guess_format(head: bytes) -> str:
 
 
 def _check_chat_capable(info: GGUFInfo, shown: str) -> None:
+    if info.general_type == "adapter":
+        raise ModelError(f"{shown} is a LoRA adapter; attach it to a model in its settings.")
     if info.architecture in NOT_CHAT_MODELS:
         raise ModelError(f"{shown} is {NOT_CHAT_MODELS[info.architecture]}.")
     if info.is_embedding:
@@ -189,4 +192,5 @@ def read_metadata(path: str) -> GGUFInfo:
         chat_template=template if isinstance(template, str) else None,
         tokenizer_model=str(field("tokenizer.ggml.model", "") or ""),
         is_embedding=arch in EMBEDDING_ARCHS,
+        general_type=str(field("general.type", "model") or "model"),
     )

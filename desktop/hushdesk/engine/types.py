@@ -40,6 +40,7 @@ class LoadSpec:
     n_batch: int = 512
     n_gpu_layers: int = 0
     chat_template: str | None = None
+    lora_path: str | None = None
     seed: int = -1
 
 

@@ -117,6 +117,7 @@ class Runner:
                 n_threads=threads,
                 n_threads_batch=threads,
                 n_gpu_layers=spec.n_gpu_layers,
+                lora_path=spec.lora_path,
                 seed=spec.seed if spec.seed >= 0 else llama_cpp.LLAMA_DEFAULT_SEED,
                 verbose=False,
             )

@@ -137,10 +137,14 @@ class ChatPage(QWidget):
         return self._task is not None
 
     def refresh_models(self) -> None:
+        """Fill the model menu, keeping the current choice if it is still installed."""
+        current = self.model.currentData()
         self.model.clear()
         for m in self.core.registry.list("llm"):
             if m.available:
                 self.model.addItem(m.name, m.id)
+        if current is not None:
+            self.model.setCurrentIndex(max(0, self.model.findData(current)))
 
     def _current_model(self) -> InstalledModel:
         conversation = self.history.get(self.conversation_id) if self.conversation_id else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -33,6 +34,9 @@ from hushdesk.ui.chat_page import ChatPage
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.widgets.conversation_list import ConversationList
 
+if TYPE_CHECKING:
+    from hushdesk.ui.models_page import ModelsPage
+
 log = logging.getLogger("hushdesk.ui")
 
 PAGES = (
@@ -40,7 +44,7 @@ PAGES = (
     ("Documents", "Ask questions of your own documents, with citations to file and page."),
     ("Summarize", "Summaries of documents of any length, with page references."),
     ("Email", "Draft replies and new emails, grounded in your documents."),
-    ("Models", "Browse, download and import models. For now: hushdesk models list."),
+    ("Models", "Browse, download and import models."),
     ("Settings", "Preferences."),
 )
 UNDO_MS = 10_000
@@ -60,6 +64,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.core, self.history = core, history
         self.tasks = tasks or Tasks(self)
+        self.models_page: ModelsPage | None = None  # built when first opened
         self.setWindowTitle(APP_NAME)
         self.resize(1180, 760)
 
@@ -86,7 +91,7 @@ class MainWindow(QMainWindow):
         self._purge_timer.timeout.connect(self._purge)
         self._undo.clicked.connect(self._undo_delete)
 
-        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self.show_page)
         self.conversations.activated.connect(self._open_conversation)
         self.conversations.newRequested.connect(self.new_chat)
         self.conversations.renameRequested.connect(self.rename)
@@ -107,6 +112,20 @@ class MainWindow(QMainWindow):
                 f"The conversation database was damaged and a new one was started; "
                 f"the old one is kept as {history.recovered_from}.",
             )
+
+    def show_page(self, index: int) -> None:
+        """Pages other than chat are built the first time they are opened (fast start)."""
+        if PAGES[index][0] == "Models" and self.models_page is None:
+            from hushdesk.ui.models_page import ModelsPage
+
+            self.models_page = ModelsPage(self.core, self.tasks)
+            self.models_page.modelsChanged.connect(self.chat.refresh_models)
+            placeholder = self.pages.widget(index)
+            assert placeholder is not None
+            self.pages.insertWidget(index, self.models_page)
+            self.pages.removeWidget(placeholder)
+            placeholder.deleteLater()
+        self.pages.setCurrentIndex(index)
 
     def _build_sidebar(self) -> QWidget:
         self.conversations = ConversationList(self.history)
@@ -281,6 +300,8 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.chat.stop()
+        if self.models_page is not None:
+            self.models_page.pause_all()  # resumable next time
         if not self.tasks.wait(3000):
             self.core.kill_engine()
             self.tasks.wait(30_000)

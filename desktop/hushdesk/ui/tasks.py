@@ -4,8 +4,9 @@
 progress and (for token streams) text chunks back on the GUI thread through Qt
 signals. Widgets are never touched from a worker.
 
-Two pools: ``model`` has a single thread, so the engine (and anything else that owns
-the loaded model) sees one request at a time in order; ``io`` is for the rest.
+Pools: ``model`` has a single thread, so the engine (and anything else that owns the
+loaded model) sees one request at a time in order; ``downloads`` runs model downloads
+(two at a time) so they never hold up ``io``, which is for the rest.
 A stream's text is batched (~30 ms) so a fast model never floods the event loop.
 """
 
@@ -113,9 +114,14 @@ class Tasks(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._pools = {"model": QThreadPool(self), "io": QThreadPool(self)}
+        self._pools = {
+            "model": QThreadPool(self),
+            "io": QThreadPool(self),
+            "downloads": QThreadPool(self),
+        }
         self._pools["model"].setMaxThreadCount(1)
         self._pools["io"].setMaxThreadCount(2)
+        self._pools["downloads"].setMaxThreadCount(2)
         self._running: set[Task] = set()
 
     def run(

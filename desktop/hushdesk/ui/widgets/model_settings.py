@@ -1,0 +1,141 @@
+"""A model's own settings: context, sampling, GPU, threads, chat template, LoRA adapter."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from hushdesk.engine import templates
+from hushdesk.errors import HushdeskError
+from hushdesk.models.registry import InstalledModel
+from hushdesk.settings import ModelOverrides, Settings
+
+
+class ModelSettingsDialog(QDialog):
+    def __init__(self, model: InstalledModel, settings: Settings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(f"Settings — {model.name}")
+        current = settings.for_model(model.id)
+        s, e = settings.sampling, settings.engine
+        max_ctx = int(model.details.get("context_length") or 131072)
+
+        self.n_ctx = self._spin("Context length", 0, max_ctx, current.n_ctx or 0, 512)
+        self.n_ctx.setSpecialValueText(f"Default ({min(e.n_ctx, max_ctx):,})")
+        self.temperature = self._double("Temperature", 0, 2, current.temperature, s.temperature)
+        self.top_p = self._double("Top p", 0.05, 1, current.top_p, s.top_p)
+        self.repeat_penalty = self._double(
+            "Repeat penalty", 1, 2, current.repeat_penalty, s.repeat_penalty
+        )
+        gpu = current.n_gpu_layers if current.n_gpu_layers is not None else -2
+        self.gpu_layers = self._spin("GPU layers", -2, 999, gpu, 1)
+        self.gpu_layers.setSpecialValueText("Default")
+        self.gpu_layers.setToolTip("-1 puts every layer on the GPU; 0 runs on the CPU only")
+        threads = current.n_threads if current.n_threads is not None else 0
+        self.threads = self._spin("Threads", 0, 256, threads, 1)
+        self.threads.setSpecialValueText("Automatic")
+        self.template = QPlainTextEdit(current.chat_template or "")
+        self.template.setAccessibleName("Chat template override")
+        self.template.setPlaceholderText("Empty: use the template inside the model file.")
+        self.template.setTabChangesFocus(True)
+        self.template_check = QLabel("")
+        self.template_check.setWordWrap(True)
+        test = QPushButton("Test template")
+        test.setAccessibleName("Test template")
+        test.clicked.connect(self.test_template)
+        self.lora = QLineEdit(current.lora_path or "")
+        self.lora.setAccessibleName("LoRA adapter")
+        self.lora.setPlaceholderText("None")
+        browse = QPushButton("Choose…")
+        browse.setAccessibleName("Choose LoRA adapter")
+        browse.clicked.connect(self._choose_lora)
+        lora_row = QHBoxLayout()
+        lora_row.addWidget(self.lora, 1)
+        lora_row.addWidget(browse)
+
+        form = QFormLayout(self)
+        form.addRow("Context length (tokens)", self.n_ctx)
+        form.addRow("Temperature", self.temperature)
+        form.addRow("Top p", self.top_p)
+        form.addRow("Repeat penalty", self.repeat_penalty)
+        form.addRow("GPU layers", self.gpu_layers)
+        form.addRow("CPU threads", self.threads)
+        form.addRow("Chat template", self.template)
+        form.addRow(test, self.template_check)
+        form.addRow("LoRA adapter (GGUF)", lora_row)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.resize(620, 560)
+
+    def _spin(self, name: str, low: int, high: int, value: int, step: int) -> QSpinBox:
+        box = QSpinBox()
+        box.setAccessibleName(name)
+        box.setRange(low, high)
+        box.setSingleStep(step)
+        box.setValue(value)
+        return box
+
+    def _double(
+        self, name: str, low: float, high: float, value: float | None, default: float
+    ) -> QDoubleSpinBox:
+        box = QDoubleSpinBox()
+        box.setAccessibleName(name)
+        box.setRange(low, high)
+        box.setSingleStep(0.05)
+        box.setValue(value if value is not None else default)
+        box.setProperty("default", default)
+        return box
+
+    def _choose_lora(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "LoRA adapter", "", "GGUF adapter (*.gguf)")
+        if path:
+            self.lora.setText(path)
+
+    def test_template(self) -> bool:
+        text = self.template.toPlainText().strip()
+        if not text:
+            self.template_check.setText("The model's own template will be used.")
+            return True
+        try:
+            rendered = templates.validate(text)
+        except HushdeskError as exc:
+            self.template_check.setText(f"⚠ {exc.message}")
+            return False
+        preview = rendered if len(rendered) < 300 else rendered[:300] + "…"
+        self.template_check.setText(f"✓ Renders correctly:\n{preview}")
+        return True
+
+    def _accept(self) -> None:
+        if self.test_template():
+            self.accept()
+
+    def overrides(self) -> ModelOverrides:
+        def changed(box: QDoubleSpinBox) -> float | None:
+            value = round(box.value(), 2)
+            return None if value == round(float(box.property("default")), 2) else value
+
+        return ModelOverrides(
+            n_ctx=self.n_ctx.value() or None,
+            temperature=changed(self.temperature),
+            top_p=changed(self.top_p),
+            repeat_penalty=changed(self.repeat_penalty),
+            n_gpu_layers=None if self.gpu_layers.value() == -2 else self.gpu_layers.value(),
+            n_threads=self.threads.value() or None,
+            chat_template=self.template.toPlainText().strip() or None,
+            lora_path=self.lora.text().strip() or None,
+        )

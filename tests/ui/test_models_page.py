@@ -1,0 +1,127 @@
+"""The Models page against a local stand-in for the hub, on real files and widgets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from hushdesk.core import Core
+from hushdesk.errors import ModelError
+from hushdesk.models import download
+from hushdesk.models.hardware import GB, Machine
+from hushdesk.settings import ModelOverrides
+from hushdesk.ui.models_page import ModelsPage
+from hushdesk.ui.tasks import Tasks
+from hushdesk.ui.widgets.model_settings import ModelSettingsDialog
+from tests.fakes import FakeEngine
+from tests.hub import Hub, serve
+
+REPO = "Qwen/Qwen2.5-0.5B-Instruct-GGUF"
+FILE = "qwen2.5-0.5b-instruct-q4_k_m.gguf"
+KEY = "qwen2.5-0.5b-instruct:Q4_K_M"
+
+
+@pytest.fixture
+def hub(starter_model: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hub]:
+    hub = Hub()
+    hub.add(REPO, FILE, starter_model)
+    with serve(hub):
+        monkeypatch.setenv("HUSHDESK_HF_ENDPOINT", hub.endpoint)
+        yield hub
+
+
+@pytest.fixture
+def page(qtbot: QtBot) -> Iterator[ModelsPage]:
+    core = Core(engine=FakeEngine())
+    tasks = Tasks()
+    page = ModelsPage(core, tasks)
+    qtbot.addWidget(page)
+    yield page
+    page.pause_all()
+    tasks.wait(30_000)
+
+
+def test_cards_show_fit_badges_and_the_recommendation(page: ModelsPage) -> None:
+    page._show_machine(Machine(16 * GB, 12 * GB, 8))
+    card = page.cards["llama-3.2-3b-instruct"]
+    assert card.verdict == "fits"
+    assert "Fits" in card.badge.text()
+    assert "needs about" in card.reason.text().lower()
+    assert "Recommended" in page.advice.text()
+    page._show_machine(Machine(4 * GB, 1 * GB, 2))
+    assert page.cards["mistral-7b-instruct-v0.3"].verdict == "wont_fit"
+    page.fits_only.setChecked(True)
+    assert page.cards["mistral-7b-instruct-v0.3"].isHidden()
+    assert not page.cards["qwen2.5-0.5b-instruct"].isHidden()
+    page.filter.setText("gemma")
+    assert [k for k, c in page.cards.items() if not c.isHidden()] == []
+    page.fits_only.setChecked(False)
+    assert [k for k, c in page.cards.items() if not c.isHidden()] == ["gemma-2-2b-it"]
+
+
+def test_download_pause_resume_and_install(qtbot: QtBot, page: ModelsPage, hub: Hub) -> None:
+    hub.delay_per_mb = 0.02
+    changed: list[bool] = []
+    page.modelsChanged.connect(lambda: changed.append(True))
+    page.cards["qwen2.5-0.5b-instruct"].button.click()
+    row, _ = page.rows[KEY]
+    qtbot.waitUntil(lambda: row.bar.value() > 200, timeout=30_000)
+    assert "MB/s" in row.status.text()
+    row.pause.click()
+    qtbot.waitUntil(lambda: not row.running and "Paused" in row.status.text(), timeout=10_000)
+    assert len(download.unfinished()) == 1
+    hub.delay_per_mb = 0
+    row.pause.click()  # now "Resume"
+    qtbot.waitUntil(lambda: KEY not in page.rows, timeout=30_000)
+    assert changed
+    assert page.core.registry.get("qwen2.5-0.5b-instruct-q4_k_m") is not None
+    assert page.cards["qwen2.5-0.5b-instruct"].button.text() == "Installed"
+    names = [page.table.item(r, 0).text() for r in range(page.table.rowCount())]
+    assert "Qwen2.5 0.5B Instruct (Q4_K_M)" in names
+
+
+def test_cancel_and_errors(qtbot: QtBot, page: ModelsPage, hub: Hub) -> None:
+    hub.delay_per_mb = 0.05
+    page.cards["qwen2.5-0.5b-instruct"].button.click()
+    row, _ = page.rows[KEY]
+    qtbot.waitUntil(lambda: row.bar.value() > 50, timeout=30_000)
+    row.cancel.click()
+    qtbot.waitUntil(lambda: KEY not in page.rows, timeout=10_000)
+    assert download.unfinished() == []
+    page.cards["llama-3.2-1b-instruct"].button.click()  # not on this hub: 404
+    row, _ = page.rows["llama-3.2-1b-instruct:Q4_K_M"]
+    qtbot.waitUntil(lambda: "not found" in row.status.text(), timeout=10_000)
+    assert row.pause.text() == "Retry"
+
+
+def test_model_settings_are_checked_before_they_are_kept(
+    qtbot: QtBot, tmp_path: Path, starter_model: Path
+) -> None:
+    core = Core(engine=FakeEngine())
+    model = core.registry.get("smollm2-135m-instruct")
+    assert model is not None
+    dialog = ModelSettingsDialog(model, core.settings)
+    qtbot.addWidget(dialog)
+    dialog.template.setPlainText("{% for m in messages %}{{ m.content }}{% endfor %")
+    assert not dialog.test_template()
+    assert "⚠" in dialog.template_check.text()
+    dialog.template.setPlainText(
+        "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}<assistant>"
+    )
+    assert dialog.test_template()
+    dialog.temperature.setValue(0.3)
+    dialog.n_ctx.setValue(2048)
+    overrides = dialog.overrides()
+    assert overrides.temperature == 0.3
+    assert overrides.n_ctx == 2048
+    assert overrides.top_p is None  # unchanged stays "use the global value"
+    core.save_model_settings(model.id, overrides)
+    assert core.load_spec(model).n_ctx == 2048
+    assert core.sampling(model).temperature == 0.3
+    with pytest.raises(ModelError, match="not a LoRA adapter"):
+        core.save_model_settings(model.id, ModelOverrides(lora_path=str(starter_model)))
+    with pytest.raises(ModelError, match="leaves out"):
+        core.save_model_settings(model.id, ModelOverrides(chat_template="{{ 'nothing' }}"))

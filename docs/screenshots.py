@@ -42,6 +42,12 @@ def wait_for(signal: object, timeout_ms: int = 120_000) -> None:
     loop.exec()
 
 
+def shoot(window: MainWindow, name: str) -> None:
+    target = OUT / name
+    window.grab().save(str(target))
+    print(f"wrote {target}")
+
+
 def main() -> int:
     app = create_app()
     core = Core()
@@ -65,9 +71,12 @@ def main() -> int:
             window.conversations.refresh(select=first)
         window.tasks.wait()
         app.processEvents()
-        target = OUT / f"screenshot-{theme}.png"
-        window.grab().save(str(target))
-        print(f"wrote {target}")
+        shoot(window, f"screenshot-{theme}.png")
+        if theme == "light":
+            window.nav.setCurrentRow(4)  # Models
+            window.tasks.wait()
+            app.processEvents()
+            shoot(window, "screenshot-models.png")
         window.close()
     core.close()
     history.close()

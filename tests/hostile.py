@@ -27,3 +27,24 @@ def hostile_model(tmp_path: Path, starter_model: Path, kind: str) -> Path:
     elif kind == "garbage-after-magic":
         target.write_bytes(b"GGUF" + (3).to_bytes(4, "little") + os.urandom(256))
     return target
+
+
+def tiny_lora(path: Path, *, architecture: str = "llama", width: int = 576) -> Path:
+    """A real LoRA adapter for the starter model: rank 4 on two attention layers, B = 0
+    (so it changes nothing), written with the gguf package."""
+    import numpy as np
+    from gguf import GGUFWriter
+
+    writer = GGUFWriter(str(path), architecture)
+    writer.add_type("adapter")
+    writer.add_string("adapter.type", "lora")
+    writer.add_float32("adapter.lora.alpha", 8.0)
+    for layer in range(2):
+        a = np.random.default_rng(layer).standard_normal((4, width)).astype(np.float32) * 0.01
+        writer.add_tensor(f"blk.{layer}.attn_q.weight.lora_a", a)
+        writer.add_tensor(f"blk.{layer}.attn_q.weight.lora_b", np.zeros((width, 4), np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path

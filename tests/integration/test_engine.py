@@ -158,3 +158,25 @@ def test_template_from_the_gguf_is_used_in_a_sandbox(starter_model: Path) -> Non
     sandboxed = Runner(LoadSpec(str(starter_model), n_ctx=512, chat_template=evil))
     with pytest.raises(ModelError, match="chat template failed"):
         sandboxed.prompt_tokens([Message("user", "Hello")])
+
+
+def test_a_lora_adapter_is_checked_attached_and_used(tmp_path: Path) -> None:
+    from hushdesk.core import Core
+    from hushdesk.settings import ModelOverrides
+    from tests.hostile import tiny_lora
+
+    core = Core()
+    try:
+        model = core.chat_model()
+        adapter = tiny_lora(tmp_path / "adapter.gguf")
+        core.save_model_settings(model.id, ModelOverrides(lora_path=str(adapter)))
+        assert core.load_spec(model).lora_path == str(adapter)
+        core.ensure_loaded(model)
+        assert core.engine.chat([Message("user", "Hi")], GREEDY).collect().text
+        wrong = tiny_lora(tmp_path / "other.gguf", architecture="qwen2")
+        with pytest.raises(ModelError, match="made for qwen2 models"):
+            core.save_model_settings(model.id, ModelOverrides(lora_path=str(wrong)))
+        with pytest.raises(ModelError, match="LoRA adapter; attach it"):
+            core.models.import_file(adapter)
+    finally:
+        core.close()

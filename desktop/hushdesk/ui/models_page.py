@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -459,7 +459,7 @@ class ModelCard(QFrame):
         bottom = QHBoxLayout()
         bottom.addWidget(self.quant, 1)
         bottom.addWidget(self.button)
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.facts)
         layout.addWidget(self.good_for)
@@ -500,3 +500,9 @@ class ModelCard(QFrame):
                            "&nbsp;</span>")  # fmt: skip
         self.badge.setToolTip(fit.reason)
         self.reason.setText(fit.reason[0].upper() + fit.reason[1:] + ".")
+        self.setMinimumHeight(self._layout.heightForWidth(max(self.width(), 420)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # Wrapped text needs this much height at this width; never squeeze it.
+        self.setMinimumHeight(self._layout.heightForWidth(event.size().width()))

@@ -171,3 +171,44 @@ def test_multi_file_embedding_download_verifies_small_files(
     assert model.kind == "embedding"
     assert (Path(model.path) / "1_Pooling" / "config.json").exists()
     assert (Path(model.path) / "model.safetensors").stat().st_size > 80_000_000
+
+
+def test_a_full_disk_mid_download_keeps_what_arrived(
+    hub: Hub, manager: ModelManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import pathlib
+
+    real_open = pathlib.Path.open
+
+    class FullDisk:
+        def __init__(self, handle: object) -> None:
+            self.handle, self.written = handle, 0
+
+        def write(self, data: memoryview) -> int:
+            if self.written > 10 * 2**20:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            count = self.handle.write(data)  # type: ignore[attr-defined]
+            self.written += count
+            return count
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.handle, name)
+
+        def __enter__(self) -> FullDisk:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.handle.close()  # type: ignore[attr-defined]
+
+    def open_part(self: pathlib.Path, mode: str = "r", *args: object, **kwargs: object) -> object:
+        handle = real_open(self, mode, *args, **kwargs)  # type: ignore[arg-type]
+        return FullDisk(handle) if self.suffix == ".part" and "b" in mode and "r" not in mode \
+            else handle  # fmt: skip
+
+    monkeypatch.setattr(pathlib.Path, "open", open_part)
+    job = manager.plan(MODEL)
+    with pytest.raises(DownloadError, match="disk is full"):
+        manager.install(job)
+    assert job.part(job.files[0]).stat().st_size > 10 * 2**20  # kept for a resume
+    assert download.unfinished()[0].model_id == job.model_id

@@ -66,4 +66,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    # Skip interpreter teardown: PySide6 6.12 can crash while garbage-collecting Qt
+    # objects at exit in this script (not in the app, which closes its window first).
+    os._exit(code)

@@ -48,6 +48,7 @@ class Hub:
     drop_after: int | None = None  # bytes of the next body before the connection drops
     delay_per_mb: float = 0.0  # seconds; makes downloads slow enough to interrupt
     wrong_checksum: bool = False
+    no_checksum: bool = False  # a mirror that publishes neither X-Linked-Etag nor an ETag
     requests: list[tuple[str, str, str]] = field(default_factory=list)  # method, path, Range
     port: int = 0
 
@@ -97,9 +98,10 @@ def _handler(hub: Hub) -> type[BaseHTTPRequestHandler]:
             self.send_response(302)
             self.send_header("Location", f"http://localhost:{hub.port}/cdn/{repo}/{filename}")
             self.send_header("X-Linked-Size", str(entry.path.stat().st_size))
-            self.send_header("X-Linked-Etag", f'"{sha}"')
+            if not hub.no_checksum:
+                self.send_header("X-Linked-Etag", f'"{sha}"')
+                self.send_header("ETag", '"deadbeef"')
             self.send_header("X-Repo-Commit", COMMIT)
-            self.send_header("ETag", '"deadbeef"')
             self.send_header("Content-Length", "0")
             self.end_headers()
             return None

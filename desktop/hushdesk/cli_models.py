@@ -146,13 +146,10 @@ def _ctrl_c_pauses(control: download.DownloadControl) -> Iterator[None]:
 
 
 def _pull(core: Core, args: argparse.Namespace) -> int:
-    from huggingface_hub import get_token
-
-    token = get_token()
     manager = core.models
     catalog_model = manager.catalog.get(args.model)
     resumed = _unfinished(args.model, args.quant)
-    job = resumed or manager.plan(args.model, args.quant, token=token)
+    job = resumed or manager.plan(args.model, args.quant)
     if catalog_model is not None:
         need = hardware.estimate(catalog_model, catalog_model.file(args.quant),
                                  core.settings.engine.n_ctx)  # fmt: skip
@@ -164,7 +161,7 @@ def _pull(core: Core, args: argparse.Namespace) -> int:
           f"({job.total_bytes / 1e9:.2f} GB)", file=sys.stderr)  # fmt: skip
     try:
         with _ctrl_c_pauses(control):
-            model = manager.install(job, token=token, control=control, progress=_show_progress)
+            model = manager.install(job, control=control, progress=_show_progress)
     except Cancelled:
         print("\nPaused. Run the same command again to resume.", file=sys.stderr)
         return INTERRUPTED

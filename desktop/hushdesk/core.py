@@ -59,12 +59,15 @@ class Core:
         """Check, then keep, a model's own settings. Slow (reads the adapter): off the GUI
         thread. A bad chat template or adapter is refused with a clear message."""
         from hushdesk.engine import gguf_info, templates
+        from hushdesk.isolate import run_isolated
 
         model = self.registry.get(model_id)
         if model is None:
             raise ModelError(f"No installed model is called {model_id!r}.")
         if overrides.chat_template:
-            templates.validate(overrides.chat_template)
+            # A template is code: a hostile one could loop or eat memory. Try it apart.
+            run_isolated(templates.validate, overrides.chat_template, timeout_s=5,
+                         memory_limit_bytes=4 << 30)  # fmt: skip
         if overrides.lora_path:
             adapter = gguf_info.inspect(overrides.lora_path, chat=False)
             base = gguf_info.inspect(model.path)

@@ -119,7 +119,7 @@ def test_clear_errors_for_missing_gated_and_unreachable(
     with pytest.raises(DownloadError, match="gated"):
         download.resolve("gated/model", "x.gguf")
     monkeypatch.setenv("HUSHDESK_HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens
-    with pytest.raises(DownloadError, match="Could not connect"):
+    with pytest.raises(DownloadError, match="unreachable"):
         download.resolve(REPO, FILE)
 
 
@@ -212,3 +212,74 @@ def test_a_full_disk_mid_download_keeps_what_arrived(
         manager.install(job)
     assert job.part(job.files[0]).stat().st_size > 10 * 2**20  # kept for a resume
     assert download.unfinished()[0].model_id == job.model_id
+
+
+def test_a_file_without_a_published_checksum_is_refused(hub: Hub) -> None:
+    hub.no_checksum = True
+    with pytest.raises(DownloadError, match="did not publish the size and checksum"):
+        download.resolve(REPO, FILE)
+
+
+def test_a_file_that_changed_upstream_is_never_stitched(
+    hub: Hub, manager: ModelManager, tmp_path: Path, starter_model: Path
+) -> None:
+    hub.delay_per_mb = 0.01
+    job = manager.plan(MODEL)
+    control = download.DownloadControl()
+    with pytest.raises(Cancelled):
+        manager.install(job, control=control,
+                        progress=lambda p: control.pause() if p.done > 40e6 else None)  # fmt: skip
+    changed = tmp_path / "new-upload.gguf"
+    data = bytearray(starter_model.read_bytes())
+    data[-1000:] = bytes(1000)
+    changed.write_bytes(data)
+    hub.add(REPO, FILE, changed)  # re-uploaded while paused
+    hub.delay_per_mb = 0
+    with pytest.raises(DownloadError, match="damaged"):
+        manager.install(job)  # the old description no longer matches the bytes
+    assert download.unfinished() == []  # forgotten: the next try asks the hub again
+    model = manager.install(manager.plan(MODEL))
+    assert Path(model.path).read_bytes() == bytes(data)
+
+
+def test_one_process_per_job(hub: Hub, manager: ModelManager) -> None:
+    hub.delay_per_mb = 0.02
+    job = manager.plan(MODEL)
+    control = download.DownloadControl()
+    errors: list[BaseException] = []
+    started = threading.Event()
+
+    def first() -> None:
+        try:
+            manager.install(job, control=control, progress=lambda _p: started.set())
+        except BaseException as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=first)
+    worker.start()
+    started.wait(10)
+    with pytest.raises(DownloadError, match="already being downloaded"):
+        download.run(job)
+    control.cancel()
+    worker.join(10)
+    assert isinstance(errors[0], Cancelled)
+
+
+def test_the_token_goes_only_to_the_official_hub_and_only_when_asked() -> None:
+    import httpx
+
+    seen: list[tuple[str, str | None]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        auth = request.headers.get("authorization")
+        seen.append((request.url.host, auth))
+        return httpx.Response(200 if auth else 401)
+
+    with httpx.Client(transport=httpx.MockTransport(answer)) as http:
+        download._send(http, "HEAD", "https://hf-mirror.com/x", token=lambda: "secret")
+        download._send(http, "HEAD", "https://huggingface.co/x", token=lambda: "secret")
+    assert seen == [
+        ("hf-mirror.com", None),
+        ("huggingface.co", None),
+        ("huggingface.co", "Bearer secret"),
+    ]

@@ -24,14 +24,22 @@ def manager() -> ModelManager:
     return ModelManager(registry, catalog.load())
 
 
-def test_import_by_reference_reads_metadata(manager: ModelManager, starter_model: Path) -> None:
-    model = manager.import_file(starter_model, name="My model")
-    assert model.path == str(starter_model.resolve())
+def test_import_by_reference_reads_metadata(
+    manager: ModelManager, starter_model: Path, tmp_path: Path
+) -> None:
+    mine = tmp_path / "my-model.gguf"
+    shutil.copyfile(starter_model, mine)
+    model = manager.import_file(mine, name="My model")
+    assert model.path == str(mine.resolve())
+    assert manager.import_file(mine) == model  # importing twice changes nothing
     assert model.details["architecture"] == "llama"
     assert model.details["quantization"] == "Q4_1"
     assert model.details["chat_template"] is True
     assert model.details["context_length"] == 8192
     assert manager.registry.get(model.id) == model
+    again = manager.import_file(mine, copy=True, name="My model")
+    assert again.id == "my-model-2"  # a copy gets its own id and file
+    assert Path(again.path).name == "my-model-2.gguf"
 
 
 def test_import_by_copy_and_remove_deletes_only_our_copy(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -110,7 +111,9 @@ def test_pull_errors_are_one_clear_line(
 def test_import_a_file(
     hushdesk_cmd: list[str], cli_env: dict[str, str], starter_model: Path, tmp_path: Path
 ) -> None:
-    out = run(hushdesk_cmd, cli_env, "models", "import", str(starter_model), "--name", "Mine")
+    mine = tmp_path / "mine.gguf"
+    shutil.copyfile(starter_model, mine)
+    out = run(hushdesk_cmd, cli_env, "models", "import", str(mine), "--name", "Mine")
     assert out.returncode == 0, out.stderr
     assert "Imported Mine as mine" in out.stdout
     bad = tmp_path / "bad.gguf"

@@ -106,12 +106,19 @@ def test_model_settings_are_checked_before_they_are_kept(
     dialog = ModelSettingsDialog(model, core.settings)
     qtbot.addWidget(dialog)
     dialog.template.setPlainText("{% for m in messages %}{{ m.content }}{% endfor %")
-    assert not dialog.test_template()
+    dialog.test_template()
     assert "⚠" in dialog.template_check.text()
     dialog.template.setPlainText(
         "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}<assistant>"
     )
-    assert dialog.test_template()
+    dialog.test_template()
+    assert dialog.template_check.text().startswith("✓")
+    dialog.template.setPlainText("{{ 'x' * 10**11 }}")
+    dialog.test_template()  # fails in its own process, not in the app
+    assert dialog.template_check.text().startswith("⚠")
+    dialog.template.setPlainText(
+        "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}<assistant>"
+    )
     dialog.temperature.setValue(0.3)
     dialog.n_ctx.setValue(2048)
     overrides = dialog.overrides()

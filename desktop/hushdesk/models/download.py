@@ -7,6 +7,12 @@ blob hash for small ones); then it is renamed into place in one step. The job's
 description lives next to it in ``.downloads/``, so an unfinished download is found
 again after a restart. Only the thread running the download may use the network
 (``privacy.allow_network``).
+
+The transfer is pinned to the repository commit the hub reported, so a file that
+changes upstream while a download is paused cannot be stitched from two versions.
+A Hugging Face token is sent only when the official hub asks for one (a gated model),
+never to a mirror. One process at a time works on a job (a lock file), so the app and
+``hushdesk models pull`` never write the same ``.part``.
 """
 
 from __future__ import annotations
@@ -20,11 +26,11 @@ import shutil
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -41,16 +47,47 @@ RETRIES = 3
 SPACE_MARGIN = 256 * 1024**2  # keep this much free beyond the download
 
 
+TokenProvider = Callable[[], str | None]
+
+
 class DownloadControl(CancelToken):
-    """Cancel deletes the partial file; pause keeps it for later."""
+    """Cancel deletes the partial file; pause keeps it for later.
+
+    Either one also closes the response being read, so a stalled connection cannot
+    make the user wait for a read timeout.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.paused = False
+        self._closer: Callable[[], None] | None = None
+        self._lock = threading.Lock()
 
     def pause(self) -> None:
         self.paused = True
-        self.cancel()
+        self._stop()
+
+    def cancel(self) -> None:
+        self.paused = False  # cancel after pause: the partial file goes too
+        self._stop()
+
+    def _stop(self) -> None:
+        super().cancel()
+        with self._lock:
+            closer = self._closer
+        if closer is not None:
+            with contextlib.suppress(Exception):
+                closer()
+
+    @contextlib.contextmanager
+    def reading(self, response: httpx.Response) -> Iterator[None]:
+        with self._lock:
+            self._closer = response.close
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._closer = None
 
 
 @dataclass
@@ -141,36 +178,64 @@ def endpoint() -> str:
 # -- the network --------------------------------------------------------------------------
 
 
-def _client(token: str | None) -> httpx.Client:
-    proxies = privacy.proxies()
-    proxy = proxies.get("HTTPS_PROXY") or proxies.get("https_proxy") or proxies.get("ALL_PROXY")
-    headers = {"User-Agent": "Hushdesk", "Accept-Encoding": "identity"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port
+
+
+def _proxy_for(url: str) -> str | None:
+    """The user's proxy for ``url`` (set aside by privacy.apply), honouring NO_PROXY."""
+    proxies = {k.upper(): v for k, v in privacy.proxies().items()}
+    host = (urlsplit(url).hostname or "").lower()
+    no_proxy = [h.strip().lstrip(".").lower() for h in proxies.get("NO_PROXY", "").split(",")]
+    if privacy.is_local(host) or any(h and (host == h or host.endswith("." + h))
+                                     for h in no_proxy):  # fmt: skip
+        return None
+    scheme = urlsplit(url).scheme.upper()
+    return proxies.get(f"{scheme}_PROXY") or proxies.get("ALL_PROXY")
+
+
+def _client(url: str) -> httpx.Client:
     return httpx.Client(
-        headers=headers,
-        timeout=httpx.Timeout(30.0, connect=15.0),
-        proxy=proxy,
+        headers={"User-Agent": "Hushdesk", "Accept-Encoding": "identity"},
+        timeout=httpx.Timeout(20.0, connect=15.0),
+        proxy=_proxy_for(url),
         trust_env=False,
         follow_redirects=False,
     )
 
 
+class _Interrupted(DownloadError):
+    """The connection failed or ended early; worth another try from where it stopped."""
+
+
 @contextlib.contextmanager
-def _network(what: str) -> Iterator[None]:
+def _network(what: str, *, retryable: bool = False) -> Iterator[None]:
     """The guard lets this thread through; network failures become clear messages."""
     try:
         with privacy.allow_network():
             yield
-    except httpx.ConnectError as exc:
+    except httpx.UnsupportedProtocol as exc:
         raise DownloadError(
-            f"Could not connect to download {what}: check your internet connection "
-            "(or the mirror address in settings).",
+            f"The download address for {what} is not valid: a mirror set in HF_ENDPOINT must "
+            "start with https://.",
             detail=repr(exc),
         ) from exc
-    except httpx.TimeoutException as exc:
+    except httpx.ProxyError as exc:
         raise DownloadError(
-            f"The server stopped answering while downloading {what}.", detail=repr(exc)
+            f"The proxy refused to download {what}; check its address and login.",
+            detail=repr(exc),
+        ) from exc
+    except (httpx.ConnectError, httpx.TimeoutException) as exc:
+        if retryable:
+            raise _Interrupted(f"The connection failed: {exc}", detail=repr(exc)) from exc
+        reason = (
+            "stopped answering" if isinstance(exc, httpx.TimeoutException) else "is unreachable"
+        )
+        raise DownloadError(
+            f"Could not download {what}: the server {reason}. Check your internet connection "
+            "(or the mirror address in HF_ENDPOINT).",
+            detail=repr(exc),
         ) from exc
 
 
@@ -178,17 +243,55 @@ def _check_status(response: httpx.Response, what: str) -> None:
     code = response.status_code
     if code < 400:
         return
-    if code == 404:
-        raise DownloadError(f"{what} was not found on the server (404). The catalog may be out "
-                            "of date, or the mirror does not have it.")  # fmt: skip
-    if code in (401, 403):
+    hub_code = response.headers.get("x-error-code", "")
+    if hub_code == "GatedRepo" or (code == 403 and not hub_code):
         raise DownloadError(
             f"{what} is gated: accept its licence on the model's page at huggingface.co and "
             "set an access token (HF_TOKEN), then try again."
         )
+    if code in (401, 404) or hub_code in ("RepoNotFound", "EntryNotFound", "RevisionNotFound"):
+        raise DownloadError(f"{what} was not found on the server. The catalog may be out of "
+                            "date, the mirror may not have it, or it is private.")  # fmt: skip
+    if code == 407:
+        raise DownloadError(f"The proxy needs a login to download {what}.")
     if code == 429:
         raise DownloadError(f"The server is rate-limiting downloads of {what}; try again later.")
     raise DownloadError(f"The server refused {what} (HTTP {code}).")
+
+
+def _send(
+    http: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    token: TokenProvider | None,
+    headers: dict[str, str] | None = None,
+    stream: bool = False,
+) -> httpx.Response:
+    """One request; if the official hub answers 401/403 and a token exists, once more with
+    it. A token never goes to a mirror, and httpx drops it on redirects to another host."""
+    headers = dict(headers or {})
+    request = http.build_request(method, url, headers=headers)
+    response = http.send(request, stream=stream, follow_redirects=stream)
+    if (
+        response.status_code in (401, 403)
+        and token is not None
+        and _origin(url) == _origin(DEFAULT_ENDPOINT)
+    ):
+        secret = token()
+        if secret:
+            response.close()
+            headers["Authorization"] = f"Bearer {secret}"
+            request = http.build_request(method, url, headers=headers)
+            response = http.send(request, stream=stream, follow_redirects=stream)
+    return response
+
+
+def hub_token() -> str | None:
+    """The user's Hugging Face token (HF_TOKEN or huggingface_hub's saved login)."""
+    from huggingface_hub import get_token
+
+    return get_token()
 
 
 def resolve(
@@ -196,44 +299,50 @@ def resolve(
     filename: str,
     *,
     revision: str = "main",
-    token: str | None = None,
+    token: TokenProvider | None = hub_token,
     client: httpx.Client | None = None,
 ) -> RemoteFile:
-    """Size and checksum of one file, as the hub states them, without downloading it."""
+    """Size, checksum and commit of one file, as the hub states them, without
+    downloading it. A file whose checksum the server does not publish is refused."""
     from huggingface_hub import hf_hub_url
 
     url = hf_hub_url(repo, filename, revision=revision, endpoint=endpoint())
     what = f"{repo}/{filename}"
-    owned = client is None
-    http = client or _client(token)
+    http = client or _client(url)
     try:
         with _network(what):
-            response = http.head(url)
-            for _ in range(5):  # the hub renames repos with relative redirects
+            response = _send(http, "HEAD", url, token=token)
+            for _ in range(5):
                 location = response.headers.get("location", "")
                 if response.status_code not in (301, 302, 307, 308) or not location:
                     break
-                if location.startswith("http") and not location.startswith(endpoint()):
-                    break  # a CDN redirect: the hub's own headers are already here
-                response = http.head(urljoin(str(response.url), location))
+                if "x-linked-size" in response.headers:
+                    break  # the hub's answer for a large file; the redirect is to its CDN
+                target = urljoin(str(response.url), location)
+                if _origin(target) != _origin(url):
+                    break
+                response = _send(http, "HEAD", target, token=token)  # a renamed repo
             _check_status(response, what)
     finally:
-        if owned:
+        if client is None:
             http.close()
     headers = response.headers
     size = headers.get("x-linked-size") or headers.get("content-length")
-    if not size or not size.isdigit():
-        raise DownloadError(f"The server did not say how large {what} is.")
-    linked = (headers.get("x-linked-etag") or "").strip('"').removeprefix("W/").strip('"')
+    linked = (headers.get("x-linked-etag") or "").removeprefix("W/").strip('"')
     etag = (headers.get("etag") or "").removeprefix("W/").strip('"')
-    return RemoteFile(
-        filename=filename,
-        url=url,
-        size=int(size),
-        sha256=linked if len(linked) == 64 else None,
-        git_sha1=etag if not linked and len(etag) == 40 else None,
-        commit=headers.get("x-repo-commit"),
-    )
+    sha256 = linked if len(linked) == 64 else None
+    git_sha1 = etag if not linked and len(etag) == 40 else None
+    described = "x-linked-size" in headers or not response.is_redirect
+    if not described or not size or not size.isdigit() or not (sha256 or git_sha1):
+        raise DownloadError(
+            f"The server did not publish the size and checksum of {what}, so Hushdesk cannot "
+            "check the download. Use the official hub, or download the file yourself and "
+            "import it."
+        )
+    commit = headers.get("x-repo-commit")
+    if commit and commit != revision:  # pin the transfer to what was just described
+        url = hf_hub_url(repo, filename, revision=commit, endpoint=endpoint())
+    return RemoteFile(filename, url, int(size), sha256, git_sha1, commit)
 
 
 # -- the transfer -------------------------------------------------------------------------
@@ -294,53 +403,101 @@ def check_space(job: DownloadJob) -> None:
 def run(
     job: DownloadJob,
     *,
-    token: str | None = None,
+    token: TokenProvider | None = hub_token,
     control: DownloadControl | None = None,
     progress: ProgressCallback | None = None,
 ) -> list[Path]:
     """Download every file of ``job`` (resuming), verify, and move into place.
 
     Pausing raises ``Cancelled`` and keeps the partial files; cancelling raises it
-    after deleting them. Any other failure keeps what was downloaded for a resume.
+    after deleting them and the files this run completed. A file that fails its
+    checksum is deleted and the job forgotten, so the next try starts afresh; any other
+    failure keeps what was downloaded for a resume.
     """
     control = control or DownloadControl()
-    check_space(job)
-    save_job(job)
-    meter = _Meter(job, progress)
-    done: list[Path] = []
-    try:
-        with _client(token) as http:
-            for remote in job.files:
-                done.append(_fetch(job, remote, http, control, meter))
-    except Cancelled:
-        if not control.paused:
-            discard(job)
-        raise
-    forget_job(job)
-    meter.add(0, force=True)
-    return done
+    control.raise_if_cancelled()
+    with _job_lock(job):
+        check_space(job)
+        save_job(job)
+        meter = _Meter(job, progress)
+        done: list[Path] = []
+        created: list[Path] = []
+        try:
+            with _client(job.files[0].url if job.files else endpoint()) as http:
+                for remote in job.files:
+                    existed = job.target(remote).exists()
+                    done.append(_fetch(job, remote, http, control, meter, token=token))
+                    if not existed:
+                        created.append(done[-1])
+        except Cancelled:
+            if not control.paused:
+                discard(job, created)
+            raise
+        except _Changed:
+            forget_job(job)
+            raise
+        forget_job(job)
+        meter.add(0, force=True)
+        return done
 
 
-def discard(job: DownloadJob) -> None:
-    """Cancel: remove partial files and the record (finished files of the job too)."""
+def discard(job: DownloadJob, created: list[Path] | None = None) -> None:
+    """Cancel: remove partial files, files this run completed, and the record."""
     for remote in job.files:
         job.part(remote).unlink(missing_ok=True)
+    for path in created or []:
+        path.unlink(missing_ok=True)
     forget_job(job)
 
 
-class _Interrupted(DownloadError):
-    """The connection ended early; worth another try from where it stopped."""
+@contextlib.contextmanager
+def _job_lock(job: DownloadJob) -> Iterator[None]:
+    """One process per job: the app and the command line never write the same file."""
+    lock_path = _state_file(job.model_id).with_suffix(".lock")
+    handle = lock_path.open("a+b")
+    try:
+        try:
+            _lock_file(handle.fileno())
+        except OSError:
+            raise DownloadError(
+                f"{job.name} is already being downloaded by another Hushdesk window or "
+                "command. Wait for it, or pause it there first."
+            ) from None
+        yield
+    finally:
+        handle.close()  # releases the lock
+
+
+def _lock_file(fd: int) -> None:
+    if os.name == "nt":
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+class _Changed(DownloadError):
+    """The bytes on the server are not the ones described: start the job again."""
 
 
 def _fetch(
-    job: DownloadJob, remote: RemoteFile, http: httpx.Client, control: CancelToken, meter: _Meter
+    job: DownloadJob,
+    remote: RemoteFile,
+    http: httpx.Client,
+    control: DownloadControl,
+    meter: _Meter,
+    *,
+    token: TokenProvider | None,
 ) -> Path:
     target = job.target(remote)
-    if target.exists() and target.stat().st_size == remote.size:
+    if target.exists() and _matches(target, remote, control):
         meter.add(remote.size)
-        return target
+        return target  # already here and verified (a resumed multi-file job)
     target.parent.mkdir(parents=True, exist_ok=True)
-    transfer = _Transfer(remote, job.part(remote), http, control, meter)
+    transfer = _Transfer(remote, job.part(remote), http, control, meter, token=token)
     try:
         _complete(transfer, control)
     except BaseException:
@@ -349,6 +506,15 @@ def _fetch(
     transfer.verify()
     transfer.part.replace(target)
     return target
+
+
+def _matches(path: Path, remote: RemoteFile, control: CancelToken) -> bool:
+    if path.stat().st_size != remote.size:
+        return False
+    hasher = _Hasher(remote, path)
+    hasher.wrote(remote.size)
+    control.raise_if_cancelled()
+    return hasher.hexdigest() == (remote.sha256 or remote.git_sha1)
 
 
 def _complete(transfer: _Transfer, control: CancelToken) -> None:
@@ -360,6 +526,7 @@ def _complete(transfer: _Transfer, control: CancelToken) -> None:
         try:
             transfer.step()
         except (httpx.TransportError, _Interrupted) as exc:
+            control.raise_if_cancelled()  # closing the response on pause lands here
             attempts += 1
             if attempts > RETRIES:
                 raise DownloadError(
@@ -368,7 +535,7 @@ def _complete(transfer: _Transfer, control: CancelToken) -> None:
                     detail=repr(exc),
                 ) from exc
             log.info("download interrupted (%s); resuming at %d", exc, transfer.offset)
-            time.sleep(min(0.5 * 2 ** (attempts - 1), 10))
+            time.sleep(min(2.0**attempts, 20.0))
 
 
 class _Transfer:
@@ -379,11 +546,13 @@ class _Transfer:
         remote: RemoteFile,
         part: Path,
         http: httpx.Client,
-        control: CancelToken,
+        control: DownloadControl,
         meter: _Meter,
+        *,
+        token: TokenProvider | None,
     ) -> None:
         self.remote, self.part, self.http = remote, part, http
-        self.control, self.meter = control, meter
+        self.control, self.meter, self.token = control, meter, token
         self.hasher = _Hasher(remote, part)
         self.offset = 0
         if part.exists():
@@ -407,34 +576,45 @@ class _Transfer:
     def step(self) -> None:
         """One request: from ``offset`` to the end, or until the connection drops."""
         headers = {"Range": f"bytes={self.offset}-"} if self.offset else {}
-        with (
-            _network(self.remote.filename),
-            self.http.stream(
-                "GET", self.remote.url, headers=headers, follow_redirects=True
-            ) as response,
-        ):
-            if response.status_code == 416 and self.complete:
-                return
-            _check_status(response, self.remote.filename)
-            if self.offset and response.status_code != 206:
-                self._restart()  # the server ignored Range: start over
-            self._write(response)
+        with _network(self.remote.filename, retryable=True):
+            response = _send(self.http, "GET", self.remote.url, token=self.token,
+                             headers=headers, stream=True)  # fmt: skip
+            try:
+                if response.status_code == 416:
+                    self._changed()
+                _check_status(response, self.remote.filename)
+                if self.offset and response.status_code != 206:
+                    self._restart()  # the server ignored Range: start over
+                with self.control.reading(response):
+                    self._write(response)
+            finally:
+                response.close()
         self.control.raise_if_cancelled()
         if not self.complete:
             raise _Interrupted("The connection ended before the file was complete.")
 
+    def _changed(self) -> None:
+        self.part.unlink(missing_ok=True)
+        raise _Changed(
+            f"{self.remote.filename} changed on the server since this download began. "
+            "Start the download again."
+        )
+
     def _write(self, response: httpx.Response) -> None:
         try:
             with self.part.open("ab" if self.offset else "wb", buffering=0) as out:
-                for chunk in response.iter_raw(CHUNK):
+                for received in response.iter_raw(CHUNK):
                     if self.control.cancelled:
                         break
+                    chunk = received[: self.remote.size - self.offset]  # never past the end
                     view = memoryview(chunk)
                     while view:
                         view = view[out.write(view) or 0 :]
                     self.offset += len(chunk)
                     self.hasher.wrote(self.offset)
                     self.meter.add(len(chunk))
+                    if self.complete:
+                        break
                 os.fsync(out.fileno())
         except OSError as exc:
             if exc.errno == errno.ENOSPC:
@@ -446,10 +626,9 @@ class _Transfer:
     def verify(self) -> None:
         remote = self.remote
         expected = remote.sha256 or remote.git_sha1
-        size = self.part.stat().st_size
-        if size != remote.size or (expected and self.hasher.hexdigest() != expected):
+        if self.part.stat().st_size != remote.size or self.hasher.hexdigest() != expected:
             self.part.unlink(missing_ok=True)
-            raise DownloadError(
+            raise _Changed(
                 f"{remote.filename} arrived damaged (its checksum does not match the one the "
                 "server published), so it was deleted and nothing was installed. Try again."
             )

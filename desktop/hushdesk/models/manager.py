@@ -7,8 +7,10 @@ network or parses a model file is slow: call these off the GUI thread.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,15 +41,14 @@ class ModelManager:
 
     # -- downloads ------------------------------------------------------------------------
 
-    def plan(self, model_id: str, quantization: str | None = None, *,
-             token: str | None = None) -> download.DownloadJob:  # fmt: skip
+    def plan(self, model_id: str, quantization: str | None = None) -> download.DownloadJob:
         """Ask the hub for the file's size and checksum (network; allowed for this thread)."""
         model = self.catalog.get(model_id)
         if model is None:
             embedding = self.catalog.get_embedding(model_id)
             if embedding is None:
                 raise DownloadError(f"There is no model called {model_id!r} in the catalog.")
-            files = [download.resolve(embedding.repo, f, token=token) for f in embedding.files]
+            files = [download.resolve(embedding.repo, f) for f in embedding.files]
             return download.DownloadJob(
                 model_id=embedding.id,
                 name=embedding.name,
@@ -61,7 +62,7 @@ class ModelManager:
         if model.bundled:
             raise DownloadError(f"{model.name} comes with Hushdesk; there is nothing to download.")
         file = model.file(quantization)
-        remote = download.resolve(file.repo, file.filename, token=token)
+        remote = download.resolve(file.repo, file.filename)
         return download.DownloadJob(
             model_id=installed_id(model, file.quantization),
             name=f"{model.name} ({file.quantization})",
@@ -84,18 +85,23 @@ class ModelManager:
         self,
         job: download.DownloadJob,
         *,
-        token: str | None = None,
         control: download.DownloadControl | None = None,
         progress: ProgressCallback | None = None,
     ) -> InstalledModel:
-        """Download (or resume), verify, check the model loads, then list it."""
-        files = download.run(job, token=token, control=control, progress=progress)
+        """Download (or resume), verify, check the model is usable, then list it.
+
+        A file that passed its checksum is never deleted here: if the model check fails
+        it stays on disk (a new try reuses it) and the reason is reported.
+        """
+        files = download.run(job, control=control, progress=progress)
         if job.kind == "llm":
             try:
                 gguf_info.inspect(files[0])
-            except ModelError:
-                files[0].unlink(missing_ok=True)
-                raise
+            except ModelError as exc:
+                raise ModelError(
+                    f"{job.name} was downloaded and verified, but cannot be used: {exc.message}",
+                    detail=exc.detail,
+                ) from exc
             path = files[0]
         else:
             path = Path(job.target_dir)
@@ -119,18 +125,14 @@ class ModelManager:
         """A GGUF file from disk: validated before it is listed; copied or referenced."""
         path = path.expanduser().resolve()
         info = gguf_info.inspect(path)
+        for existing in self.registry.list("llm"):
+            if not copy and Path(existing.path) == path:
+                return existing  # already listed: referencing it twice changes nothing
+        model_id = self._free_id(_slug(name or path.stem))
         if copy:
-            target_dir = paths.models_dir() / "imported"
-            target_dir.mkdir(parents=True, exist_ok=True)
-            target = target_dir / path.name
-            if shutil.disk_usage(target_dir).free < info.size_bytes + download.SPACE_MARGIN:
-                raise ModelError(f"Not enough disk space to copy {path.name}.")
-            partial = target.with_name(target.name + ".part")
-            shutil.copyfile(path, partial)
-            partial.replace(target)
-            path = target
+            path = self._copy_in(path, model_id, info.size_bytes)
         model = InstalledModel(
-            id=_slug(name or path.stem),
+            id=model_id,
             name=name or info.name or path.stem,
             kind="llm",
             path=str(path),
@@ -148,6 +150,29 @@ class ModelManager:
         )
         self.registry.add(model)
         return model
+
+    def _free_id(self, wanted: str) -> str:
+        taken = {m.id for m in self.registry.list()} | {m.id for m in self.catalog.models}
+        candidate, number = wanted, 2
+        while candidate in taken:
+            candidate, number = f"{wanted}-{number}", number + 1
+        return candidate
+
+    def _copy_in(self, source: Path, model_id: str, size: int) -> Path:
+        folder = paths.models_dir() / "imported"
+        folder.mkdir(parents=True, exist_ok=True)
+        if shutil.disk_usage(folder).free < size + download.SPACE_MARGIN:
+            raise ModelError(f"Not enough disk space to copy {source.name}.")
+        target = folder / f"{model_id}.gguf"
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{model_id}.", suffix=".part")
+        os.close(handle)
+        try:
+            shutil.copyfile(source, temporary)
+            Path(temporary).replace(target)
+        except OSError as exc:
+            Path(temporary).unlink(missing_ok=True)
+            raise ModelError(f"Could not copy {source.name}: {exc.strerror}.") from exc
+        return target
 
     def import_found(self, found: Found) -> InstalledModel:
         """An Ollama or LM Studio model, referenced in place."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -34,48 +37,85 @@ class InstalledModel:
 
 
 class Registry:
-    """A small JSON file; every change is saved atomically at once."""
+    """A small JSON file shared by every Hushdesk process (the app, the command line).
+
+    Reads notice when another process changed the file; each change re-reads the file
+    under a lock first, so two processes never drop each other's models.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.registry_file()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._models: dict[str, InstalledModel] = {}
-        self._read()
+        self._stamp: tuple[int, int] | None = None
+        self._refresh()
 
-    def _read(self) -> None:
+    def _file_stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    def _refresh(self) -> None:
+        stamp = self._file_stamp()
+        if stamp == self._stamp and self._models:
+            return
         raw = read_json(self.path)
         entries = raw.get("models", []) if isinstance(raw, dict) else []
         names = {f.name for f in dataclasses.fields(InstalledModel)}
+        models: dict[str, InstalledModel] = {}
         for entry in entries:
             try:
                 model = InstalledModel(**{k: v for k, v in entry.items() if k in names})
             except TypeError:
                 log.warning("skipping a malformed registry entry: %r", entry)
                 continue
-            self._models[model.id] = model
+            models[model.id] = model
+        self._models, self._stamp = models, stamp
 
-    def _save(self) -> None:
-        atomic_write_json(
-            self.path,
-            {"version": 1, "models": [dataclasses.asdict(m) for m in self._models.values()]},
-        )
+    @contextlib.contextmanager
+    def _change(self) -> Iterator[dict[str, InstalledModel]]:
+        with self._lock, _file_lock(self.path.with_name(self.path.name + ".lock")):
+            self._stamp = None
+            self._refresh()
+            yield self._models
+            atomic_write_json(
+                self.path,
+                {"version": 1, "models": [dataclasses.asdict(m) for m in self._models.values()]},
+            )
+            self._stamp = self._file_stamp()
 
     def list(self, kind: Kind | None = None) -> list[InstalledModel]:
         with self._lock:
+            self._refresh()
             return [m for m in self._models.values() if kind is None or m.kind == kind]
 
     def get(self, model_id: str) -> InstalledModel | None:
         with self._lock:
+            self._refresh()
             return self._models.get(model_id)
 
     def add(self, model: InstalledModel) -> None:
-        with self._lock:
-            self._models[model.id] = model
-            self._save()
+        with self._change() as models:
+            models[model.id] = model
 
     def remove(self, model_id: str) -> InstalledModel | None:
-        with self._lock:
-            model = self._models.pop(model_id, None)
-            if model is not None:
-                self._save()
-            return model
+        with self._change() as models:
+            return models.pop(model_id, None)
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock between processes, held for the block (waits for the other)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+b") as handle:
+        if os.name == "nt":
+            import msvcrt
+
+            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield

@@ -244,7 +244,7 @@ class ModelsPage(QScrollArea):
         model = self.selected()
         if model is None or model.kind != "llm":
             return
-        dialog = ModelSettingsDialog(model, self.core.settings, self)
+        dialog = ModelSettingsDialog(model, self.core.settings, self, self.tasks)
         if dialog.exec() != ModelSettingsDialog.DialogCode.Accepted:
             return
         overrides = dialog.overrides()
@@ -264,13 +264,14 @@ class ModelsPage(QScrollArea):
         answer = QMessageBox.question(self, "Remove model", f"Remove {model.name}? {detail}")
         if answer != QMessageBox.StandardButton.Yes:
             return
-        try:
-            self.core.models.remove(model.id)
-        except HushdeskError as exc:
-            self.status.setText(f"⚠ {exc.message}")
-            return
-        self.status.setText(f"Removed {model.name}.")
-        self._changed()
+        self.status.setText(f"Removing {model.name}…")
+
+        def removed(_result: object) -> None:
+            self.status.setText(f"Removed {model.name}.")
+            self._changed()
+
+        self.tasks.run(lambda: self.core.models.remove(model.id), on_result=removed,
+                       on_error=self._error)  # fmt: skip
 
     def import_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import a model", str(Path.home()),
@@ -285,24 +286,33 @@ class ModelsPage(QScrollArea):
         self.status.setText(f"Checking {Path(path).name}…")
         self.tasks.run(
             lambda: self.core.models.import_file(Path(path), copy=copy),
-            on_result=lambda m: self._imported([m]),
+            on_result=lambda m: self._imported([m]),  # single file
             on_error=self._error,
         )
 
     def import_found(self, source: str) -> None:
-        def work() -> list[InstalledModel]:
+        label = "Ollama" if source == "ollama" else "LM Studio"
+
+        def work() -> tuple[list[InstalledModel], list[str]]:
             found = importers.find_ollama() if source == "ollama" else importers.find_lmstudio()
             if not found:
-                raise HushdeskError(f"No {'Ollama' if source == 'ollama' else 'LM Studio'} "
-                                    "models were found on this computer.")  # fmt: skip
-            return [self.core.models.import_found(f) for f in found]
+                raise HushdeskError(f"No {label} models were found on this computer.")
+            imported, skipped = [], []
+            for item in found:  # one unusable model does not stop the others
+                try:
+                    imported.append(self.core.models.import_found(item))
+                except HushdeskError as exc:
+                    skipped.append(f"{item.name}: {exc.message}")
+            return imported, skipped
 
-        self.status.setText("Looking for models…")
-        self.tasks.run(work, on_result=self._imported, on_error=self._error)
+        self.status.setText(f"Looking for {label} models…")
+        self.tasks.run(work, on_result=lambda r: self._imported(*r), on_error=self._error)
 
-    def _imported(self, models: list[InstalledModel]) -> None:
-        names = ", ".join(m.name for m in models)
-        self.status.setText(f"Imported {names}.")
+    def _imported(self, models: list[InstalledModel], skipped: list[str] | None = None) -> None:
+        text = f"Imported {', '.join(m.name for m in models)}." if models else "Nothing imported."
+        if skipped:
+            text += " Skipped: " + "; ".join(skipped)
+        self.status.setText(text)
         self._changed()
 
     def _error(self, error: BaseException) -> None:
@@ -322,12 +332,17 @@ class ModelsPage(QScrollArea):
         model = self.core.models.catalog.get(model_id)
         name = f"{model.name if model else model_id} ({quantization})"
         self._add_row(key, name)
-        self.plans[key] = lambda: self.core.models.plan(model_id, quantization, token=_token())
+        self.plans[key] = lambda: self.core.models.plan(model_id, quantization)
         self._run(key)
 
     def _paused_row(self, job: download.DownloadJob) -> None:
         key = _job_key(job)
         self.jobs[key] = job
+        catalog_id, quantization = job.details.get("catalog_id"), job.details.get("quantization")
+        if catalog_id and quantization:
+            self.plans[key] = lambda: self.core.models.plan(catalog_id, quantization)
+        else:
+            self.plans[key] = lambda: job
         row = self._add_row(key, job.name)
         row.show_paused(job.bytes_on_disk(), job.total_bytes)
 
@@ -348,10 +363,11 @@ class ModelsPage(QScrollArea):
         row.set_running(True)
 
         def work(*, cancel: CancelToken, progress: ProgressCallback) -> InstalledModel:
+            control.raise_if_cancelled()  # cancelled while waiting for a free slot
             job = self.jobs.get(key) or self.plans[key]()
             self.jobs[key] = job
-            manager = self.core.models
-            return manager.install(job, token=_token(), control=control, progress=progress)
+            control.raise_if_cancelled()
+            return self.core.models.install(job, control=control, progress=progress)
 
         self.tasks.run(
             work,
@@ -399,6 +415,7 @@ class ModelsPage(QScrollArea):
                 self.jobs.pop(key, None)
                 self._drop_row(key)
             return
+        self.jobs.pop(key, None)  # Retry asks the server again; what is on disk is reused
         row.show_error(error.message if isinstance(error, HushdeskError) else str(error))
 
     def _drop_row(self, key: str) -> None:
@@ -411,12 +428,6 @@ class ModelsPage(QScrollArea):
         for _row, control in self.rows.values():
             if control is not None:
                 control.pause()
-
-
-def _token() -> str | None:
-    from huggingface_hub import get_token
-
-    return get_token()
 
 
 def _job_key(job: download.DownloadJob) -> str:

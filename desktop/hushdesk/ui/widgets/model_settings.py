@@ -21,11 +21,29 @@ from hushdesk.engine import templates
 from hushdesk.errors import HushdeskError
 from hushdesk.models.registry import InstalledModel
 from hushdesk.settings import ModelOverrides, Settings
+from hushdesk.ui.tasks import Tasks
+
+
+def _check(template: str) -> tuple[bool, str]:
+    from hushdesk.isolate import run_isolated
+
+    try:
+        return True, run_isolated(templates.validate, template, timeout_s=5,
+                                  memory_limit_bytes=4 << 30)  # fmt: skip
+    except HushdeskError as exc:
+        return False, exc.message
 
 
 class ModelSettingsDialog(QDialog):
-    def __init__(self, model: InstalledModel, settings: Settings, parent: QWidget | None = None):
+    def __init__(
+        self,
+        model: InstalledModel,
+        settings: Settings,
+        parent: QWidget | None = None,
+        tasks: Tasks | None = None,
+    ) -> None:
         super().__init__(parent)
+        self.tasks = tasks
         self.setWindowTitle(f"Settings — {model.name}")
         current = settings.for_model(model.id)
         s, e = settings.sampling, settings.engine
@@ -45,24 +63,8 @@ class ModelSettingsDialog(QDialog):
         threads = current.n_threads if current.n_threads is not None else 0
         self.threads = self._spin("Threads", 0, 256, threads, 1)
         self.threads.setSpecialValueText("Automatic")
-        self.template = QPlainTextEdit(current.chat_template or "")
-        self.template.setAccessibleName("Chat template override")
-        self.template.setPlaceholderText("Empty: use the template inside the model file.")
-        self.template.setTabChangesFocus(True)
-        self.template_check = QLabel("")
-        self.template_check.setWordWrap(True)
-        test = QPushButton("Test template")
-        test.setAccessibleName("Test template")
-        test.clicked.connect(self.test_template)
-        self.lora = QLineEdit(current.lora_path or "")
-        self.lora.setAccessibleName("LoRA adapter")
-        self.lora.setPlaceholderText("None")
-        browse = QPushButton("Choose…")
-        browse.setAccessibleName("Choose LoRA adapter")
-        browse.clicked.connect(self._choose_lora)
-        lora_row = QHBoxLayout()
-        lora_row.addWidget(self.lora, 1)
-        lora_row.addWidget(browse)
+        test = self._build_template(current.chat_template)
+        lora_row = self._build_lora(current.lora_path)
 
         form = QFormLayout(self)
         form.addRow("Context length (tokens)", self.n_ctx)
@@ -81,6 +83,30 @@ class ModelSettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         self.resize(620, 560)
+
+    def _build_template(self, template: str | None) -> QPushButton:
+        self.template = QPlainTextEdit(template or "")
+        self.template.setAccessibleName("Chat template override")
+        self.template.setPlaceholderText("Empty: use the template inside the model file.")
+        self.template.setTabChangesFocus(True)
+        self.template_check = QLabel("")
+        self.template_check.setWordWrap(True)
+        test = QPushButton("Test template")
+        test.setAccessibleName("Test template")
+        test.clicked.connect(self.test_template)
+        return test
+
+    def _build_lora(self, path: str | None) -> QHBoxLayout:
+        self.lora = QLineEdit(path or "")
+        self.lora.setAccessibleName("LoRA adapter")
+        self.lora.setPlaceholderText("None")
+        browse = QPushButton("Choose…")
+        browse.setAccessibleName("Choose LoRA adapter")
+        browse.clicked.connect(self._choose_lora)
+        row = QHBoxLayout()
+        row.addWidget(self.lora, 1)
+        row.addWidget(browse)
+        return row
 
     def _spin(self, name: str, low: int, high: int, value: int, step: int) -> QSpinBox:
         box = QSpinBox()
@@ -106,23 +132,28 @@ class ModelSettingsDialog(QDialog):
         if path:
             self.lora.setText(path)
 
-    def test_template(self) -> bool:
+    def test_template(self) -> None:
+        """Render a sample conversation, in a separate process (a template is code)."""
         text = self.template.toPlainText().strip()
         if not text:
             self.template_check.setText("The model's own template will be used.")
-            return True
-        try:
-            rendered = templates.validate(text)
-        except HushdeskError as exc:
-            self.template_check.setText(f"⚠ {exc.message}")
-            return False
-        preview = rendered if len(rendered) < 300 else rendered[:300] + "…"
-        self.template_check.setText(f"✓ Renders correctly:\n{preview}")
-        return True
+            return
+        if self.tasks is None:
+            self._show_check(_check(text))
+            return
+        self.template_check.setText("Checking…")
+        self.tasks.run(lambda: _check(text), on_result=self._show_check)
+
+    def _show_check(self, outcome: tuple[bool, str]) -> None:
+        ok, text = outcome
+        if ok:
+            preview = text if len(text) < 300 else text[:300] + "…"
+            self.template_check.setText(f"✓ Renders correctly:\n{preview}")
+        else:
+            self.template_check.setText(f"⚠ {text}")
 
     def _accept(self) -> None:
-        if self.test_template():
-            self.accept()
+        self.accept()  # saving checks everything again, off the GUI thread
 
     def overrides(self) -> ModelOverrides:
         def changed(box: QDoubleSpinBox) -> float | None:

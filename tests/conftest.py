@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from hushdesk import privacy
+from tests.hub import Hub, serve
 
 privacy.apply()  # before any heavy import, exactly as the app does
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -57,3 +58,17 @@ def cli_env(hushdesk_home: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def hushdesk_cmd() -> list[str]:
     return [sys.executable, "-m", "hushdesk"]
+
+
+HUB_REPO = "Qwen/Qwen2.5-0.5B-Instruct-GGUF"
+HUB_FILE = "qwen2.5-0.5b-instruct-q4_k_m.gguf"
+
+
+@pytest.fixture
+def hub(starter_model: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hub]:
+    """A local stand-in for the hub serving the starter model as a catalog file."""
+    hub = Hub()
+    hub.add(HUB_REPO, HUB_FILE, starter_model)
+    with serve(hub):
+        monkeypatch.setenv("HUSHDESK_HF_ENDPOINT", hub.endpoint)
+        yield hub

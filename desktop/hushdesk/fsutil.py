@@ -7,6 +7,7 @@ import errno
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,3 +55,26 @@ def read_json(path: Path) -> Any | None:
         with contextlib.suppress(OSError):
             path.replace(aside)
         return None
+
+
+@contextlib.contextmanager
+def locked(path: Path, *, wait: bool = True) -> Iterator[None]:
+    """An exclusive lock between processes on ``path`` (a small lock file), for the block.
+
+    With ``wait=False`` a lock held elsewhere raises ``BlockingIOError`` at once.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+b") as handle:
+        if os.name == "nt":
+            import msvcrt
+
+            mode = msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK  # type: ignore[attr-defined]
+            try:
+                msvcrt.locking(handle.fileno(), mode, 1)  # type: ignore[attr-defined]
+            except OSError as exc:
+                raise BlockingIOError(str(exc)) from exc
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        yield

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,20 +14,11 @@ from hushdesk.jobs import Progress
 from hushdesk.models import catalog, download
 from hushdesk.models.manager import ModelManager
 from hushdesk.models.registry import Registry
+from tests.conftest import HUB_FILE as FILE
+from tests.conftest import HUB_REPO as REPO
 from tests.hub import Hub, serve
 
-REPO = "Qwen/Qwen2.5-0.5B-Instruct-GGUF"
-FILE = "qwen2.5-0.5b-instruct-q4_k_m.gguf"
 MODEL = "qwen2.5-0.5b-instruct"
-
-
-@pytest.fixture
-def hub(starter_model: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hub]:
-    hub = Hub()
-    hub.add(REPO, FILE, starter_model)
-    with serve(hub):
-        monkeypatch.setenv("HUSHDESK_HF_ENDPOINT", hub.endpoint)
-        yield hub
 
 
 @pytest.fixture

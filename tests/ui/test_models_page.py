@@ -17,20 +17,9 @@ from hushdesk.ui.models_page import ModelsPage
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.widgets.model_settings import ModelSettingsDialog
 from tests.fakes import FakeEngine
-from tests.hub import Hub, serve
+from tests.hub import Hub
 
-REPO = "Qwen/Qwen2.5-0.5B-Instruct-GGUF"
-FILE = "qwen2.5-0.5b-instruct-q4_k_m.gguf"
 KEY = "qwen2.5-0.5b-instruct:Q4_K_M"
-
-
-@pytest.fixture
-def hub(starter_model: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hub]:
-    hub = Hub()
-    hub.add(REPO, FILE, starter_model)
-    with serve(hub):
-        monkeypatch.setenv("HUSHDESK_HF_ENDPOINT", hub.endpoint)
-        yield hub
 
 
 @pytest.fixture

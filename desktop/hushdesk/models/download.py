@@ -36,7 +36,7 @@ import httpx
 
 from hushdesk import paths, privacy
 from hushdesk.errors import Cancelled, DownloadError
-from hushdesk.fsutil import atomic_write_json, read_json
+from hushdesk.fsutil import atomic_write_json, locked, read_json
 from hushdesk.jobs import CancelToken, Progress, ProgressCallback, format_eta
 
 log = logging.getLogger("hushdesk.download")
@@ -453,30 +453,15 @@ def discard(job: DownloadJob, created: list[Path] | None = None) -> None:
 @contextlib.contextmanager
 def _job_lock(job: DownloadJob) -> Iterator[None]:
     """One process per job: the app and the command line never write the same file."""
-    lock_path = _state_file(job.model_id).with_suffix(".lock")
-    handle = lock_path.open("a+b")
-    try:
+    with contextlib.ExitStack() as stack:
         try:
-            _lock_file(handle.fileno())
-        except OSError:
+            stack.enter_context(locked(_state_file(job.model_id).with_suffix(".lock"), wait=False))
+        except BlockingIOError:
             raise DownloadError(
                 f"{job.name} is already being downloaded by another Hushdesk window or "
                 "command. Wait for it, or pause it there first."
             ) from None
         yield
-    finally:
-        handle.close()  # releases the lock
-
-
-def _lock_file(fd: int) -> None:
-    if os.name == "nt":
-        import msvcrt
-
-        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-    else:
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 class _Changed(DownloadError):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hushdesk import paths
-from hushdesk.fsutil import atomic_write_json, read_json
+from hushdesk.fsutil import atomic_write_json, locked, read_json
 
 log = logging.getLogger("hushdesk.models")
 
@@ -76,7 +75,7 @@ class Registry:
 
     @contextlib.contextmanager
     def _change(self) -> Iterator[dict[str, InstalledModel]]:
-        with self._lock, _file_lock(self.path.with_name(self.path.name + ".lock")):
+        with self._lock, locked(self.path.with_name(self.path.name + ".lock")):
             self._stamp = None
             self._refresh()
             yield self._models
@@ -103,19 +102,3 @@ class Registry:
     def remove(self, model_id: str) -> InstalledModel | None:
         with self._change() as models:
             return models.pop(model_id, None)
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock between processes, held for the block (waits for the other)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+b") as handle:
-        if os.name == "nt":
-            import msvcrt
-
-            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
-        else:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        yield

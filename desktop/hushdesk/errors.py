@@ -39,6 +39,10 @@ class DocumentError(HushdeskError):
     """A document could not be read or indexed."""
 
 
+class EncryptedDocument(DocumentError):
+    """The file needs a password (the app can ask for one and try again)."""
+
+
 class StoreError(HushdeskError):
     """A local database or index could not be read or written."""
 

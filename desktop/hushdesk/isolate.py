@@ -7,9 +7,11 @@ work the same on Linux, macOS, Windows and in a frozen app.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import multiprocessing.connection
+import os
 import signal
 import time
 import traceback
@@ -30,13 +32,16 @@ class IsolatedFailure(errors.HushdeskError):
     """The child died, hung or raised something that is not a ``HushdeskError``."""
 
 
-def child_setup(memory_limit_bytes: int | None = None) -> None:
+def child_setup(memory_limit_bytes: int | None = None, nice: int = 0) -> None:
     """First thing in every child: offline mode, no Ctrl-C (the parent decides), limits."""
     from hushdesk import logs, privacy
 
     privacy.apply()
     logs.setup(console_level=None, filename="children.log")  # the app rotates its own file
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if nice and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(nice)  # background work yields the CPU to the chat
     if memory_limit_bytes:
         try:
             import resource
@@ -51,8 +56,9 @@ def _child_main(
     func: Callable[..., Any],
     args: tuple[Any, ...],
     memory_limit_bytes: int | None,
+    nice: int,
 ) -> None:
-    child_setup(memory_limit_bytes)
+    child_setup(memory_limit_bytes, nice)
     try:
         result = func(*args)
     except errors.HushdeskError as exc:
@@ -74,6 +80,7 @@ def run_isolated(
     timeout_s: float,
     memory_limit_bytes: int | None = None,
     cancel: CancelToken | None = None,
+    nice: int = 0,
 ) -> T:
     """``func(*args)`` in a fresh child process, or an error that says what went wrong.
 
@@ -83,7 +90,7 @@ def run_isolated(
     """
     receiver, sender = _ctx.Pipe(duplex=False)
     process = _ctx.Process(
-        target=_child_main, args=(sender, func, args, memory_limit_bytes), daemon=True
+        target=_child_main, args=(sender, func, args, memory_limit_bytes, nice), daemon=True
     )
     process.start()
     sender.close()

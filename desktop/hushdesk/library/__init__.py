@@ -1,0 +1,2 @@
+"""Documents: loaders (out of process), chunks, the SQLite store, the Chroma index,
+hybrid retrieval."""

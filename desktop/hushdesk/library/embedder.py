@@ -1,0 +1,61 @@
+"""Embeddings: sentence-transformers on a local model folder, loaded lazily, batched."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from hushdesk.errors import DocumentError
+
+log = logging.getLogger("hushdesk.library")
+
+
+class Embedder(Protocol):
+    name: str
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+
+
+class SentenceEmbedder:
+    """Loads the model on first use (torch is slow to import): never on the GUI thread."""
+
+    def __init__(self, model_path: str, name: str, *, batch_size: int = 32,
+                 threads: int | None = None) -> None:  # fmt: skip
+        self.model_path = model_path
+        self.name = name
+        self.batch_size = batch_size
+        self.threads = threads
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                # Leave a core for the chat and the window while documents are indexed.
+                cores = os.cpu_count() or 2
+                torch.set_num_threads(self.threads or max(1, cores - 1))
+                try:
+                    self._model = SentenceTransformer(self.model_path, device="cpu",
+                                                      local_files_only=True)  # fmt: skip
+                except Exception as exc:
+                    raise DocumentError(
+                        f"The embedding model {self.name} could not be loaded: {exc}",
+                        detail=repr(exc),
+                    ) from exc
+            return self._model
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        model = self._load()
+        vectors = model.encode(list(texts), batch_size=self.batch_size,
+                               normalize_embeddings=True, convert_to_numpy=True,
+                               show_progress_bar=False)  # fmt: skip
+        return np.asarray(vectors, dtype=np.float32)

@@ -1,0 +1,347 @@
+"""Loaders, one per file type, run in a child process with a timeout and a memory cap.
+
+A hostile or pathological file (a decompression bomb, an object loop, a parser bug)
+then fails alone, with a reason, and the rest of a folder carries on. Every loader
+returns pages of text; formats without pages (DOCX, TXT, HTML, EPUB) are cut into
+sections on paragraph boundaries so citations stay precise.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import logging
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import ClassVar
+
+from hushdesk.errors import DocumentError, EncryptedDocument
+from hushdesk.jobs import CancelToken
+from hushdesk.library.text import clean
+
+log = logging.getLogger("hushdesk.library")
+
+SECTION_CHARS = 3000
+LOAD_TIMEOUT_S = 120.0
+LOAD_MEMORY_BYTES = 3 << 30
+
+
+@dataclass
+class PageText:
+    number: int
+    text: str
+    scanned: bool = False  # an image of text: read by OCR, or not read at all
+
+
+@dataclass
+class LoadedDocument:
+    kind: str
+    title: str
+    pages: list[PageText]
+    paginated: bool = True  # False: "pages" are sections of a format without pages
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def text_chars(self) -> int:
+        return sum(len(p.text) for p in self.pages)
+
+
+Loader = Callable[[Path, str | None, bool], LoadedDocument]
+LOADERS: dict[str, Loader] = {}
+
+
+def loader(*suffixes: str) -> Callable[[Loader], Loader]:
+    def register(fn: Loader) -> Loader:
+        for suffix in suffixes:
+            LOADERS[suffix] = fn
+        return fn
+
+    return register
+
+
+def supported(path: Path) -> bool:
+    return path.suffix.lower() in LOADERS
+
+
+def load(path: Path, password: str | None = None, *, ocr: bool = True,
+         timeout_s: float = LOAD_TIMEOUT_S, cancel: CancelToken | None = None,
+         ) -> LoadedDocument:  # fmt: skip
+    """Read ``path`` in a child process. Raises ``DocumentError`` with a user-facing reason."""
+    from hushdesk.isolate import IsolatedFailure, run_isolated
+
+    if not supported(path):
+        raise DocumentError(f"{path.name}: this file type is not supported.")
+    try:
+        return run_isolated(load_here, str(path), password, ocr, timeout_s=timeout_s,
+                            memory_limit_bytes=LOAD_MEMORY_BYTES, cancel=cancel,
+                            nice=5)  # fmt: skip
+    except IsolatedFailure as exc:
+        raise DocumentError(
+            f"{path.name} could not be read: the reader {exc.message}. The file may be damaged "
+            "or built to break readers; it was skipped.",
+            detail=exc.detail,
+        ) from exc
+
+
+def load_here(path: str, password: str | None, ocr: bool) -> LoadedDocument:
+    """The loader itself (runs in the child)."""
+    file = Path(path)
+    try:
+        document = LOADERS[file.suffix.lower()](file, password, ocr)
+    except DocumentError:
+        raise
+    except MemoryError:
+        raise DocumentError(f"{file.name} is too large or complex to read (memory).") from None
+    except Exception as exc:
+        raise DocumentError(
+            f"{file.name} could not be read ({type(exc).__name__}: {exc}).", detail=repr(exc)
+        ) from exc
+    document.pages = [PageText(p.number, clean(p.text), p.scanned) for p in document.pages]
+    if not any(p.text for p in document.pages):
+        document.warnings.append("No text could be read from this file.")
+    return document
+
+
+# -- PDF ----------------------------------------------------------------------------------
+
+
+@loader(".pdf")
+def _pdf(path: Path, password: str | None, ocr: bool) -> LoadedDocument:
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    try:
+        reader = PdfReader(str(path), strict=False)
+    except PdfReadError as exc:
+        raise DocumentError(f"{path.name} is not a readable PDF ({exc}).") from exc
+    if reader.is_encrypted:
+        try:
+            unlocked = reader.decrypt(password or "")
+        except (FileNotDecryptedError, NotImplementedError) as exc:
+            raise EncryptedDocument(f"{path.name} is encrypted in a way that cannot be opened "
+                                    f"({exc}).") from exc  # fmt: skip
+        if not unlocked:
+            need = "the password was wrong" if password else "enter its password to add it"
+            raise EncryptedDocument(f"{path.name} is password-protected: {need}.")
+    title = ""
+    try:
+        metadata = reader.metadata
+        title = str(metadata.get("/Title") or "") if metadata is not None else ""
+    except Exception:
+        title = ""
+    pages: list[PageText] = []
+    warnings: list[str] = []
+    scanned: list[int] = []
+    for number, page in enumerate(reader.pages, start=1):
+        try:
+            text = page.extract_text() or ""
+        except Exception as exc:  # one bad page must not lose the others
+            warnings.append(f"Page {number} could not be read ({type(exc).__name__}).")
+            text = ""
+        image_only = len(text.strip()) < 20 and _has_images(page)
+        if image_only:
+            scanned.append(number)
+        pages.append(PageText(number, text, image_only))
+    if scanned:
+        _ocr_pages(path, pages, scanned, warnings, password if ocr else None, enabled=ocr)
+    return LoadedDocument("pdf", title or path.stem, pages, True, warnings)
+
+
+def _has_images(page: object) -> bool:
+    try:
+        resources = page["/Resources"]  # type: ignore[index]
+        objects = resources.get("/XObject") or {}
+        return any(objects[name].get_object().get("/Subtype") == "/Image" for name in objects)
+    except Exception:
+        return False
+
+
+def _ocr_pages(path: Path, pages: list[PageText], numbers: list[int], warnings: list[str],
+               password: str | None, *, enabled: bool) -> None:  # fmt: skip
+    """Read scanned pages with an offline OCR model when it is installed."""
+    reader = _ocr_engine() if enabled else None
+    if reader is None:
+        warnings.append(
+            f"{len(numbers)} page(s) are scanned images ({_ranges(numbers)}) and no text was "
+            "read from them"
+            + ("" if enabled else " (OCR is off).")
+            + ("; install the OCR add-on to read them." if enabled else "")
+        )
+        return
+    import numpy as np
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path), password=password)
+    try:
+        for number in numbers:
+            bitmap = document[number - 1].render(scale=2.0).to_pil().convert("RGB")
+            result, _ = reader(np.asarray(bitmap))
+            lines = [str(item[1]) for item in result or []]
+            pages[number - 1] = PageText(number, "\n".join(lines), True)
+    finally:
+        document.close()
+    unread = [n for n in numbers if not pages[n - 1].text.strip()]
+    warnings.append(f"Read scanned {_ranges(numbers)} with OCR.")
+    if unread:
+        warnings.append(f"No text found on scanned page(s) {_ranges(unread)}.")
+
+
+def _ocr_engine() -> Callable[..., tuple[list[list[object]] | None, object]] | None:
+    try:
+        from rapidocr_onnxruntime import RapidOCR
+    except ImportError:
+        return None
+    return RapidOCR()  # type: ignore[no-any-return]
+
+
+def _ranges(numbers: list[int]) -> str:
+    spans, start, previous = [], numbers[0], numbers[0]
+    for n in [*numbers[1:], None]:
+        if n is not None and n == previous + 1:
+            previous = n
+            continue
+        spans.append(f"{start}" if start == previous else f"{start}–{previous}")
+        if n is not None:
+            start = previous = n
+    label = "page" if len(numbers) == 1 else "pages"
+    return f"{label} " + ", ".join(spans)
+
+
+# -- formats without pages ----------------------------------------------------------------
+
+
+def sections(text: str, limit: int = SECTION_CHARS) -> list[PageText]:
+    """Cut text into sections of about ``limit`` characters at paragraph breaks."""
+    out, current = [], ""
+    for block in re.split(r"\n\s*\n", text):
+        if current and len(current) + len(block) > limit:
+            out.append(current)
+            current = ""
+        rest = block
+        while len(rest) > limit * 2:  # one giant paragraph
+            out.append(rest[:limit])
+            rest = rest[limit:]
+        current = f"{current}\n\n{rest}" if current else rest
+    if current.strip():
+        out.append(current)
+    return [PageText(i, t) for i, t in enumerate(out, start=1)]
+
+
+def decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+@loader(".txt", ".md", ".markdown", ".text")
+def _text(path: Path, _password: str | None, _ocr: bool) -> LoadedDocument:
+    text = decode(path.read_bytes())
+    kind = "markdown" if path.suffix.lower() in (".md", ".markdown") else "text"
+    return LoadedDocument(kind, path.stem, sections(text), paginated=False)
+
+
+class _HtmlText(html.parser.HTMLParser):
+    BLOCKS: ClassVar[set[str]] = {
+        "p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
+        "blockquote", "pre", "table", "ul", "ol", "hr",
+    }  # fmt: skip
+    SKIP: ClassVar[set[str]] = {"script", "style", "noscript", "template", "head"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title = ""
+        self._skip = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP:
+            self._skip += 1
+        if tag == "title":
+            self._in_title = True
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n" if tag != "br" else "\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP and self._skip:
+            self._skip -= 1
+        if tag == "title":
+            self._in_title = False
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        elif not self._skip:
+            self.parts.append(data)
+
+
+def html_text(markup: str) -> tuple[str, str]:
+    parser = _HtmlText()
+    parser.feed(markup)
+    parser.close()
+    return parser.title.strip(), "".join(parser.parts)
+
+
+@loader(".html", ".htm", ".xhtml")
+def _html(path: Path, _password: str | None, _ocr: bool) -> LoadedDocument:
+    title, text = html_text(decode(path.read_bytes()))
+    return LoadedDocument("html", title or path.stem, sections(text), paginated=False)
+
+
+@loader(".docx")
+def _docx(path: Path, _password: str | None, _ocr: bool) -> LoadedDocument:
+    import docx
+
+    try:
+        document = docx.Document(str(path))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise DocumentError(f"{path.name} is not a readable Word document ({exc}).") from exc
+    blocks = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            blocks.append(" | ".join(cell.text for cell in row.cells))
+    title = document.core_properties.title or path.stem
+    return LoadedDocument("docx", title, sections("\n\n".join(blocks)), paginated=False)
+
+
+@loader(".epub")
+def _epub(path: Path, _password: str | None, _ocr: bool) -> LoadedDocument:
+    """EPUB: the chapters in reading order (container.xml → OPF spine)."""
+    from defusedxml import ElementTree  # no entity expansion from hostile XML
+
+    try:
+        book = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise DocumentError(f"{path.name} is not a readable EPUB ({exc}).") from exc
+    with book:
+        container = ElementTree.fromstring(book.read("META-INF/container.xml"))
+        ns = {
+            "c": "urn:oasis:names:tc:opendocument:xmlns:container",
+            "opf": "http://www.idpf.org/2007/opf",
+            "dc": "http://purl.org/dc/elements/1.1/",
+        }
+        rootfile = container.find(".//c:rootfile", ns)
+        if rootfile is None:
+            raise DocumentError(f"{path.name} has no table of contents; it is damaged.")
+        opf_path = PurePosixPath(rootfile.attrib["full-path"])
+        opf = ElementTree.fromstring(book.read(str(opf_path)))
+        items = {i.attrib["id"]: i.attrib["href"] for i in opf.iterfind(".//opf:item", ns)}
+        title_node = opf.find(".//dc:title", ns)
+        pages: list[PageText] = []
+        for ref in opf.iterfind(".//opf:itemref", ns):
+            href = items.get(ref.attrib.get("idref", ""))
+            if not href:
+                continue
+            name = str(opf_path.parent / href) if str(opf_path.parent) != "." else href
+            _, text = html_text(decode(book.read(name)))
+            if text.strip():
+                pages.append(PageText(len(pages) + 1, text))
+    title = title_node.text if title_node is not None and title_node.text else path.stem
+    return LoadedDocument("epub", title, pages, paginated=False)

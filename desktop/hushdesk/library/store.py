@@ -1,0 +1,354 @@
+"""The document store: SQLite is the source of truth for libraries, files, pages and
+chunks (with an FTS5 index for keyword search). The vector index is rebuilt from it.
+
+A file moves queued → parsing → embedding → done (or failed, with the reason).
+Retrieval only ever sees chunks of files that are done, so a crash in the middle of
+indexing never exposes half a document.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from hushdesk import paths
+from hushdesk.errors import StoreError
+from hushdesk.library.chunker import Chunk
+from hushdesk.library.loaders import LoadedDocument
+
+log = logging.getLogger("hushdesk.library")
+
+Status = Literal["queued", "parsing", "embedding", "done", "failed"]
+
+SCHEMA = (
+    """
+    CREATE TABLE libraries (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        embedding_model TEXT NOT NULL,
+        watch_folder TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE files (
+        id INTEGER PRIMARY KEY,
+        library_id INTEGER NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        sha256 TEXT,
+        size INTEGER,
+        mtime REAL,
+        status TEXT NOT NULL,
+        error TEXT,
+        kind TEXT,
+        title TEXT,
+        pages INTEGER,
+        paginated INTEGER NOT NULL DEFAULT 1,
+        warnings TEXT NOT NULL DEFAULT '[]',
+        updated_at REAL NOT NULL,
+        UNIQUE (library_id, path)
+    );
+    CREATE TABLE pages (
+        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        number INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        scanned INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (file_id, number)
+    );
+    CREATE TABLE chunks (
+        id INTEGER PRIMARY KEY,
+        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        page INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX chunks_by_file ON chunks (file_id);
+    CREATE VIRTUAL TABLE chunks_fts USING fts5 (
+        text, content='chunks', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
+        INSERT INTO chunks_fts (rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
+        INSERT INTO chunks_fts (chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END;
+    """,
+)
+
+
+@dataclass(frozen=True)
+class Library:
+    id: int
+    name: str
+    embedding_model: str
+    watch_folder: str | None
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    id: int
+    library_id: int
+    path: str
+    sha256: str | None
+    status: Status
+    error: str | None
+    kind: str | None
+    title: str | None
+    pages: int | None
+    paginated: bool
+    warnings: list[str]
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: int
+    file_id: int
+    page: int
+    start: int
+    end: int
+    text: str
+
+
+class DocumentStore:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or paths.data_dir() / "library.sqlite"
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON",
+                           "busy_timeout = 5000", "secure_delete = ON"):  # fmt: skip
+                self._db.execute(f"PRAGMA {pragma}")
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"Cannot open the document library ({exc}).", detail=repr(exc)
+            ) from exc
+
+    def _migrate(self) -> None:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        for number in range(version, len(SCHEMA)):
+            with self._tx() as db:
+                buffer = ""
+                for line in SCHEMA[number].strip().splitlines():
+                    buffer += line + "\n"
+                    if sqlite3.complete_statement(buffer):
+                        db.execute(buffer)
+                        buffer = ""
+                db.execute(f"PRAGMA user_version = {number + 1}")
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException as exc:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"The document library could not be saved ({exc}).",
+                                     detail=repr(exc)) from exc  # fmt: skip
+                raise
+
+    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, tuple(args)).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- libraries ------------------------------------------------------------------------
+
+    def library(self, name: str, *, embedding_model: str, create: bool = True) -> Library:
+        rows = self._rows("SELECT * FROM libraries WHERE name = ?", (name,))
+        if not rows:
+            if not create:
+                raise StoreError(f"There is no library called {name!r}.")
+            with self._tx() as db:
+                db.execute(
+                    "INSERT INTO libraries (name, embedding_model, created_at) VALUES (?, ?, ?)",
+                    (name, embedding_model, time.time()),
+                )
+            rows = self._rows("SELECT * FROM libraries WHERE name = ?", (name,))
+        return _library(rows[0])
+
+    def libraries(self) -> list[Library]:
+        return [_library(r) for r in self._rows("SELECT * FROM libraries ORDER BY name")]
+
+    def set_embedding_model(self, library: Library, model: str) -> Library:
+        """A new embedding model makes every vector stale: all files are embedded again."""
+        with self._tx() as db:
+            db.execute("UPDATE libraries SET embedding_model = ? WHERE id = ?", (model, library.id))
+            db.execute(
+                "UPDATE files SET status = 'embedding', updated_at = ? "
+                "WHERE library_id = ? AND status = 'done'",
+                (time.time(), library.id),
+            )
+        return self.library(library.name, embedding_model=model)
+
+    def set_watch_folder(self, library: Library, folder: str | None) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE libraries SET watch_folder = ? WHERE id = ?", (folder, library.id))
+
+    def delete_library(self, library: Library) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM libraries WHERE id = ?", (library.id,))
+
+    # -- files ----------------------------------------------------------------------------
+
+    def files(self, library: Library, status: Status | None = None) -> list[FileRecord]:
+        sql = "SELECT * FROM files WHERE library_id = ?"
+        args: list[Any] = [library.id]
+        if status:
+            sql += " AND status = ?"
+            args.append(status)
+        return [_file(r) for r in self._rows(sql + " ORDER BY path", args)]
+
+    def file(self, library: Library, path: str) -> FileRecord | None:
+        rows = self._rows("SELECT * FROM files WHERE library_id = ? AND path = ?",
+                          (library.id, path))  # fmt: skip
+        return _file(rows[0]) if rows else None
+
+    def file_by_id(self, file_id: int) -> FileRecord | None:
+        rows = self._rows("SELECT * FROM files WHERE id = ?", (file_id,))
+        return _file(rows[0]) if rows else None
+
+    def done_with_hash(self, library: Library, sha256: str) -> FileRecord | None:
+        rows = self._rows("SELECT * FROM files WHERE library_id = ? AND sha256 = ? "
+                          "AND status = 'done'", (library.id, sha256))  # fmt: skip
+        return _file(rows[0]) if rows else None
+
+    def queue(self, library: Library, path: str, *, sha256: str, size: int, mtime: float) -> int:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO files (library_id, path, sha256, size, mtime, status, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, 'queued', ?) ON CONFLICT (library_id, path) DO UPDATE "
+                "SET sha256 = excluded.sha256, size = excluded.size, mtime = excluded.mtime, "
+                "status = 'queued', error = NULL, updated_at = excluded.updated_at",
+                (library.id, path, sha256, size, mtime, time.time()),
+            )
+            row = db.execute("SELECT id FROM files WHERE library_id = ? AND path = ?",
+                             (library.id, path)).fetchone()  # fmt: skip
+        return int(row[0])
+
+    def set_status(self, file_id: int, status: Status, error: str | None = None) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE files SET status = ?, error = ?, updated_at = ? WHERE id = ?",
+                       (status, error, time.time(), file_id))  # fmt: skip
+
+    def replace_content(
+        self, file_id: int, document: LoadedDocument, chunks: list[Chunk]
+    ) -> tuple[list[int], list[int]]:
+        """Pages and chunks of a file, swapped in one transaction; the file is then
+        "embedding". Returns (old chunk ids to drop from the index, new chunk ids)."""
+        with self._tx() as db:
+            old = [r[0] for r in db.execute("SELECT id FROM chunks WHERE file_id = ?", (file_id,))]
+            db.execute("DELETE FROM chunks WHERE file_id = ?", (file_id,))
+            db.execute("DELETE FROM pages WHERE file_id = ?", (file_id,))
+            db.executemany(
+                "INSERT INTO pages (file_id, number, text, scanned) VALUES (?, ?, ?, ?)",
+                [(file_id, p.number, p.text, int(p.scanned)) for p in document.pages],
+            )
+            new = []
+            for chunk in chunks:
+                cursor = db.execute(
+                    "INSERT INTO chunks (file_id, page, start, end, text) VALUES (?, ?, ?, ?, ?)",
+                    (file_id, chunk.page, chunk.start, chunk.end, chunk.text),
+                )
+                new.append(int(cursor.lastrowid or 0))
+            db.execute(
+                "UPDATE files SET status = 'embedding', error = NULL, kind = ?, title = ?, "
+                "pages = ?, paginated = ?, warnings = ?, updated_at = ? WHERE id = ?",
+                (document.kind, document.title, len(document.pages), int(document.paginated),
+                 json.dumps(document.warnings), time.time(), file_id),
+            )  # fmt: skip
+        return old, new
+
+    def remove_file(self, file_id: int) -> list[int]:
+        """Forget a file; returns its chunk ids for the index to drop."""
+        with self._tx() as db:
+            ids = [r[0] for r in db.execute("SELECT id FROM chunks WHERE file_id = ?", (file_id,))]
+            db.execute("DELETE FROM files WHERE id = ?", (file_id,))
+        return ids
+
+    # -- chunks ---------------------------------------------------------------------------
+
+    def chunks_of(self, file_id: int) -> list[StoredChunk]:
+        rows = self._rows("SELECT * FROM chunks WHERE file_id = ? ORDER BY id", (file_id,))
+        return [_chunk(r) for r in rows]
+
+    def chunks(self, ids: Sequence[int], *, only_done: bool = True) -> dict[int, StoredChunk]:
+        """Chunks by id; by default only those of files that are completely indexed."""
+        if not ids:
+            return {}
+        sql = (
+            "SELECT c.* FROM chunks c JOIN files f ON f.id = c.file_id "
+            "WHERE c.id IN (SELECT value FROM json_each(?))"
+        )
+        if only_done:
+            sql += " AND f.status = 'done'"
+        return {r["id"]: _chunk(r) for r in self._rows(sql, [json.dumps(list(ids))])}
+
+    def keyword_search(self, library: Library, query: str, limit: int) -> list[tuple[int, float]]:
+        """(chunk id, bm25 score; lower is better) of done files, best first."""
+        from hushdesk.history import fts_query
+
+        expression = fts_query(query).replace('" "', '" OR "')
+        if not expression:
+            return []
+        rows = self._rows(
+            "SELECT c.id, bm25(chunks_fts) AS score FROM chunks_fts "
+            "JOIN chunks c ON c.id = chunks_fts.rowid JOIN files f ON f.id = c.file_id "
+            "WHERE chunks_fts MATCH ? AND f.library_id = ? AND f.status = 'done' "
+            "ORDER BY score LIMIT ?",
+            (expression, library.id, limit),
+        )
+        return [(int(r[0]), float(r[1])) for r in rows]
+
+    def page_text(self, file_id: int, number: int) -> str:
+        rows = self._rows("SELECT text FROM pages WHERE file_id = ? AND number = ?",
+                          (file_id, number))  # fmt: skip
+        return str(rows[0][0]) if rows else ""
+
+    def chunk_count(self, library: Library) -> int:
+        rows = self._rows(
+            "SELECT count(*) FROM chunks c JOIN files f ON f.id = c.file_id "
+            "WHERE f.library_id = ? AND f.status = 'done'",
+            (library.id,),
+        )
+        return int(rows[0][0])
+
+
+def _library(row: sqlite3.Row) -> Library:
+    return Library(row["id"], row["name"], row["embedding_model"], row["watch_folder"])
+
+
+def _file(row: sqlite3.Row) -> FileRecord:
+    try:
+        warnings = json.loads(row["warnings"] or "[]")
+    except json.JSONDecodeError:
+        warnings = []
+    return FileRecord(
+        id=row["id"], library_id=row["library_id"], path=row["path"], sha256=row["sha256"],
+        status=row["status"], error=row["error"], kind=row["kind"], title=row["title"],
+        pages=row["pages"], paginated=bool(row["paginated"]), warnings=list(warnings),
+    )  # fmt: skip
+
+
+def _chunk(row: sqlite3.Row) -> StoredChunk:
+    return StoredChunk(row["id"], row["file_id"], row["page"], row["start"], row["end"],
+                       row["text"])  # fmt: skip

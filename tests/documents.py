@@ -1,0 +1,97 @@
+"""Documents made on the fly for tests: real PDFs (fpdf2, pypdf), hostile ones, others."""
+
+from __future__ import annotations
+
+import io
+import zlib
+from pathlib import Path
+
+
+def pdf(path: Path, pages: list[str], *, title: str = "") -> Path:
+    from fpdf import FPDF
+
+    document = FPDF()
+    document.set_auto_page_break(True, margin=15)
+    if title:
+        document.set_title(title)
+    for text in pages:
+        document.add_page()
+        document.set_font("helvetica", size=11)
+        document.multi_cell(0, 6, text)
+    document.output(str(path))
+    return path
+
+
+def scanned_pdf(path: Path, text: str) -> Path:
+    """One page that is only a picture of text (what a scanner produces)."""
+    from fpdf import FPDF
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (1400, 400), "white")
+    draw = ImageDraw.Draw(image)
+    try:
+        font = ImageFont.truetype("DejaVuSans.ttf", 48)
+    except OSError:
+        font = ImageFont.load_default(size=48)
+    draw.text((40, 150), text, fill="black", font=font)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    document = FPDF()
+    document.add_page()
+    document.image(buffer, x=10, y=20, w=190)
+    document.output(str(path))
+    return path
+
+
+def encrypted_pdf(path: Path, text: str, password: str) -> Path:
+    from pypdf import PdfReader, PdfWriter
+
+    plain = pdf(path.with_suffix(".plain.pdf"), [text])
+    writer = PdfWriter(clone_from=PdfReader(str(plain)))
+    writer.encrypt(user_password=password, owner_password=password + "-owner")
+    with path.open("wb") as out:
+        writer.write(out)
+    plain.unlink()
+    return path
+
+
+def raw_pdf(path: Path, objects: list[bytes]) -> Path:
+    """A PDF assembled by hand from numbered objects (1 0 obj … endobj), with an xref."""
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    path.write_bytes(bytes(out))
+    return path
+
+
+def bomb_pdf(path: Path, gigabytes: int = 2) -> Path:
+    """A page whose content stream inflates from ~2 MB to gigabytes."""
+    compressor = zlib.compressobj(9)
+    block = b"0 0 m\n" * (1 << 18)
+    data = b"".join(compressor.compress(block) for _ in range(int(gigabytes * 1024 / 1.5)))
+    data += compressor.flush()
+    stream = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream"
+    return raw_pdf(path, [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        stream,
+    ])  # fmt: skip
+
+
+def loop_pdf(path: Path) -> Path:
+    """A page tree whose node lists itself as its own child."""
+    return raw_pdf(path, [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+    ])  # fmt: skip

@@ -1,0 +1,130 @@
+"""The document library on real parts: generated PDFs, real embeddings, real Chroma."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hushdesk.errors import EncryptedDocument
+from hushdesk.library import loaders
+from hushdesk.library.service import DocumentLibrary
+from hushdesk.models import bundled
+from hushdesk.models.registry import Registry
+from tests import documents
+
+pytestmark = pytest.mark.slow
+
+FACTS = {
+    3: "The tenancy notice period is ninety days, given in writing to the landlord.",
+    7: "The annual maintenance fee for the boiler is 480 euros, invoiced every March.",
+    12: "Disputes are settled by arbitration in Rotterdam under Dutch law.",
+}
+FILLER = ("This page describes general obligations of both parties, cooperation, "
+          "communication and good faith in everyday matters. ") * 6  # fmt: skip
+
+
+def contract(path: Path, pages: int = 14) -> Path:
+    texts = [FACTS.get(n, f"Page {n}. {FILLER}") for n in range(1, pages + 1)]
+    return documents.pdf(path, texts, title="Lease contract")
+
+
+@pytest.fixture
+def library() -> Iterator[DocumentLibrary]:
+    registry = Registry()
+    bundled.ensure_registered(registry)
+    service = DocumentLibrary(registry)
+    yield service
+    service.store.close()
+
+
+def test_ingest_search_and_cite_the_right_page(library: DocumentLibrary, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    contract(folder / "lease.pdf")
+    (folder / "notes.md").write_text("# Meeting notes\n\nThe client prefers email on Fridays.\n")
+    (folder / "ignore.bin").write_bytes(b"\0\1\2")
+    lib = library.library("Work")
+    events = []
+    report = library.ingest(lib, [folder], on_file=events.append)
+    assert [Path(e.path).name for e in report.done] == ["lease.pdf", "notes.md"]
+    assert not report.failed
+    assert {e.status for e in events} >= {"queued", "parsing", "embedding", "done"}
+
+    for page, question in [(3, "How long is the notice period?"),
+                           (7, "What does boiler maintenance cost?"),
+                           (12, "Where are disputes settled?")]:  # fmt: skip
+        result = library.search(lib, question, k=5)
+        assert not result.abstain, question
+        top = [(h.file.name, h.chunk.page) for h in result.hits]
+        assert ("lease.pdf", page) in top, (question, top)
+    assert library.search(lib, "email on Fridays").hits[0].file.name == "notes.md"
+
+
+def test_unrelated_questions_abstain(library: DocumentLibrary, tmp_path: Path) -> None:
+    lib = library.library("Work")
+    library.ingest(lib, [contract(tmp_path / "lease.pdf")])
+    result = library.search(lib, "What is the boiling point of liquid nitrogen in kelvin?")
+    assert result.abstain, result.best_similarity
+
+
+def test_reingesting_is_idempotent(library: DocumentLibrary, tmp_path: Path) -> None:
+    lib = library.library("Work")
+    path = contract(tmp_path / "lease.pdf")
+    library.ingest(lib, [path])
+    chunks = library.store.chunk_count(lib)
+    vectors = library.index.count(lib)
+    again = library.ingest(lib, [path])
+    assert [e.status for e in again.events] == ["unchanged"]
+    copy = tmp_path / "copy-of-lease.pdf"
+    copy.write_bytes(path.read_bytes())
+    dup = library.ingest(lib, [copy])
+    assert [e.status for e in dup.events][-1] == "duplicate"
+    assert library.store.chunk_count(lib) == chunks
+    assert library.index.count(lib) == vectors == chunks
+
+
+def test_hostile_files_fail_alone_with_a_reason(library: DocumentLibrary, tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    contract(folder / "good.pdf", pages=3)
+    documents.loop_pdf(folder / "loop.pdf")
+    documents.bomb_pdf(folder / "bomb.pdf", 1)
+    documents.encrypted_pdf(folder / "locked.pdf", "secret", "pw")
+    (folder / "truncated.pdf").write_bytes((folder / "good.pdf").read_bytes()[:600])
+    (folder / "weird.txt").write_bytes(b"nul\x00here \xed\xb2\x80 lone surrogate and text\n")
+    lib = library.library("Mixed")
+    report = library.ingest(lib, [folder])
+    status = {Path(e.path).name: (e.status, e.detail) for e in report.events
+              if e.status in ("done", "failed")}  # fmt: skip
+    assert status["good.pdf"][0] == "done"
+    assert status["weird.txt"][0] == "done"
+    assert status["loop.pdf"] == ("failed", status["loop.pdf"][1])
+    assert "cyclic" in status["loop.pdf"][1] or "could not be read" in status["loop.pdf"][1]
+    assert "password" in status["locked.pdf"][1]
+    assert status["truncated.pdf"][0] in ("failed", "done")
+    assert "No text" in status["bomb.pdf"][1] or status["bomb.pdf"][0] == "failed"
+    text = library.store.page_text(library.store.file(lib, str(folder / "weird.txt")).id, 1)  # type: ignore[union-attr]
+    assert "\x00" not in text
+    assert "lone surrogate" in text
+
+
+def test_an_encrypted_pdf_opens_with_its_password(library: DocumentLibrary, tmp_path: Path) -> None:
+    path = documents.encrypted_pdf(tmp_path / "locked.pdf", FACTS[3], "hunter2")
+    lib = library.library("Locked")
+    report = library.ingest(lib, [path], password_for=lambda _p: "hunter2")
+    assert report.events[-1].status == "done"
+    assert library.search(lib, "notice period").hits[0].file.name == "locked.pdf"
+    with pytest.raises(EncryptedDocument):
+        loaders.load(path, "wrong")
+
+
+def test_scanned_pages_are_read_or_reported(library: DocumentLibrary, tmp_path: Path) -> None:
+    path = documents.scanned_pdf(tmp_path / "scan.pdf", "Invoice total 4200 euros")
+    lib = library.library("Scans")
+    report = library.ingest(lib, [path])
+    event = report.events[-1]
+    assert event.status == "done"
+    assert "scanned page 1" in event.detail
+    assert library.search(lib, "invoice total").hits[0].file.name == "scan.pdf"

@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import Any, TextIO
 
-from hushdesk import __version__, cli_models, paths
+from hushdesk import __version__, cli_documents, cli_models, paths
 from hushdesk.assistant.chat import ChatSession, default_system_prompt
 from hushdesk.core import Core
 from hushdesk.engine.base import ChatStream, Engine
 from hushdesk.errors import HushdeskError
+from hushdesk.jobs import CancelToken
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -40,11 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("prompt", nargs="*", help="the question; read from stdin when absent or '-'")
     model_options(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object instead")
+    ask.add_argument(
+        "--library",
+        action="append",
+        metavar="NAME",
+        help="answer from this document library, with sources (repeatable)",
+    )
 
     chat = sub.add_parser("chat", help="interactive chat (Ctrl-C stops an answer, /exit quits)")
     model_options(chat)
 
     cli_models.add_parser(sub)
+    cli_documents.add_parsers(sub)
 
     doctor = sub.add_parser("doctor", help="check that everything works, offline")
     doctor.add_argument("--json", action="store_true")
@@ -54,7 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"ask": cmd_ask, "chat": cmd_chat, "models": cli_models.run, "doctor": cmd_doctor}
+    handlers = {
+        "ask": cmd_ask,
+        "chat": cmd_chat,
+        "models": cli_models.run,
+        "doctor": cmd_doctor,
+        "ingest": cli_documents.ingest,
+        "search": cli_documents.search,
+    }
     core: Core | None = None
     try:
         core = Core()
@@ -90,6 +105,20 @@ def ctrl_c_stops(engine: Engine) -> Iterator[list[bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
+@contextlib.contextmanager
+def ctrl_c_cancels(token: CancelToken) -> Iterator[None]:
+    """Ctrl-C asks a long job to stop at its next safe point."""
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        token.cancel()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _stream_to(out: TextIO, stream: ChatStream) -> None:
     for chunk in stream:
         out.write(chunk)
@@ -113,7 +142,17 @@ def _session(core: Core, args: argparse.Namespace) -> tuple[ChatSession, str]:
         if args.system is not None
         else (core.settings.system_prompt or default_system_prompt())
     )
-    return ChatSession(core.engine, params, system), model.name
+    grounder = None
+    if getattr(args, "library", None):
+        from hushdesk.assistant.grounding import Grounding, ground
+
+        documents = core.documents
+        libraries = [documents.library(name, create=False) for name in args.library]
+
+        def grounder(question: str) -> Grounding:
+            return ground(documents, libraries, question)
+
+    return ChatSession(core.engine, params, system, grounder=grounder), model.name
 
 
 def cmd_ask(core: Core, args: argparse.Namespace) -> int:
@@ -132,6 +171,18 @@ def cmd_ask(core: Core, args: argparse.Namespace) -> int:
             _stream_to(sys.stdout, stream)
             sys.stdout.write("\n")
     result = stream.result
+    citations = session.turns[-1].citations if session.turns else ()
+    if citations and not args.json:
+        from hushdesk.assistant.grounding import cited_numbers
+
+        used = set(cited_numbers(result.text, [c["n"] for c in citations]))
+        print("\nSources:")
+        for c in citations:
+            if used and c["n"] not in used:
+                continue
+            passage = " ".join(str(c["passage"]).split())
+            unit = "page" if c["paginated"] else "section"
+            print(f"[{c['n']}] {c['file']}, {unit} {c['page']}: “{passage[:160]}…”")
     if args.json:
         info = core.engine.model
         payload: dict[str, Any] = {
@@ -139,6 +190,16 @@ def cmd_ask(core: Core, args: argparse.Namespace) -> int:
             "model": model_name,
             "model_path": info.path if info else None,
             "finish_reason": result.stats.finish_reason,
+            "sources": [
+                {
+                    "n": c["n"],
+                    "file": c["path"],
+                    "page": c["page"],
+                    "passage": c["passage"],
+                    "score": c["score"],
+                }
+                for c in citations
+            ],
             "tokens": {
                 "prompt": result.stats.prompt_tokens,
                 "cached": result.stats.cached_tokens,

@@ -19,6 +19,7 @@ from hushdesk.models import bundled
 from hushdesk.models.registry import InstalledModel, Registry
 
 if TYPE_CHECKING:
+    from hushdesk.library.service import DocumentLibrary
     from hushdesk.models.manager import ModelManager
 
 log = logging.getLogger("hushdesk.core")
@@ -38,6 +39,16 @@ class Core:
         self._engine_lock = threading.Lock()
         self._loaded_key: tuple[str, LoadSpec] | None = None
         self._models: ModelManager | None = None
+        self._documents: DocumentLibrary | None = None
+
+    @property
+    def documents(self) -> DocumentLibrary:
+        """Document libraries (opened on first use; heavy parts load later still)."""
+        if self._documents is None:
+            from hushdesk.library.service import DocumentLibrary
+
+            self._documents = DocumentLibrary(self.registry)
+        return self._documents
 
     @property
     def models(self) -> ModelManager:
@@ -166,6 +177,9 @@ class Core:
             self._engine.kill()
 
     def close(self) -> None:
+        if self._documents is not None:
+            self._documents.store.close()
+            self._documents = None
         with self._engine_lock:
             if self._engine is not None:
                 self._engine.close()

@@ -70,6 +70,11 @@ MIGRATIONS: tuple[str, ...] = (
         INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
     END;
     """,
+    # 2: answers grounded in document libraries keep their sources
+    """
+    ALTER TABLE messages ADD COLUMN citations TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE conversations ADD COLUMN libraries TEXT NOT NULL DEFAULT '[]';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26
@@ -92,6 +97,7 @@ class Conversation:
     sampling: dict[str, Any] = field(default_factory=dict)
     context_from: int | None = None
     title_is_auto: bool = True
+    libraries: list[str] = field(default_factory=list)  # names of libraries it answers from
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,15 @@ class StoredMessage:
     status: Status
     created_at: float
     model_id: str | None = None
+    citations: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    role: Literal["user", "assistant"]
+    content: str
+    status: Status = "complete"
+    citations: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -256,13 +271,14 @@ class History:
     def update(self, conversation_id: int, **fields: Any) -> None:
         allowed = {
             "title", "title_is_auto", "pinned", "persona", "system_prompt", "model_id",
-            "sampling", "context_from",
+            "sampling", "context_from", "libraries",
         }  # fmt: skip
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"unknown conversation fields: {sorted(unknown)}")
-        if "sampling" in fields:
-            fields["sampling"] = json.dumps(fields["sampling"])
+        for name in ("sampling", "libraries"):
+            if name in fields:
+                fields[name] = json.dumps(fields[name])
         assignments = ", ".join(f"{name} = ?" for name in fields)
         with self._tx() as db:
             db.execute(
@@ -306,7 +322,7 @@ class History:
         model_id: str | None = None,
     ) -> StoredMessage:
         (stored,) = self.replace_tail(
-            conversation_id, None, [(role, content, status)], model_id=model_id
+            conversation_id, None, [NewMessage(role, content, status)], model_id=model_id
         )
         return stored
 
@@ -314,7 +330,7 @@ class History:
         self,
         conversation_id: int,
         from_id: int | None,
-        new: Sequence[tuple[Literal["user", "assistant"], str, Status]],
+        new: Sequence[NewMessage],
         *,
         model_id: str | None = None,
         context_from: tuple[int | None, bool] = (None, False),
@@ -330,16 +346,16 @@ class History:
                     "DELETE FROM messages WHERE conversation_id = ? AND id >= ?",
                     (conversation_id, from_id),
                 )
-            for role, content, status in new:
+            for m in new:
                 cursor = db.execute(
                     "INSERT INTO messages (conversation_id, role, content, status, created_at,"
-                    " model_id) VALUES (?, ?, ?, ?, ?, ?)",
-                    (conversation_id, role, content, status, now, model_id),
-                )
+                    " model_id, citations) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (conversation_id, m.role, m.content, m.status, now, model_id,
+                     json.dumps(list(m.citations))),
+                )  # fmt: skip
                 message_id = int(cursor.lastrowid or 0)
-                stored.append(
-                    StoredMessage(message_id, conversation_id, role, content, status, now, model_id)
-                )
+                stored.append(StoredMessage(message_id, conversation_id, m.role, m.content,
+                                            m.status, now, model_id, m.citations))  # fmt: skip
             start, move = context_from
             if move:
                 db.execute(
@@ -483,6 +499,7 @@ def _conversation(row: sqlite3.Row) -> Conversation:
         sampling=sampling if isinstance(sampling, dict) else {},
         context_from=row["context_from"],
         title_is_auto=bool(row["title_is_auto"]),
+        libraries=_json_list(row["libraries"]),
     )
 
 
@@ -495,4 +512,13 @@ def _message(row: sqlite3.Row) -> StoredMessage:
         status=row["status"],
         created_at=row["created_at"],
         model_id=row["model_id"],
+        citations=tuple(c for c in _json_list(row["citations"]) if isinstance(c, dict)),
     )
+
+
+def _json_list(text: str | None) -> list[Any]:
+    try:
+        value = json.loads(text or "[]")
+    except json.JSONDecodeError:
+        return []
+    return value if isinstance(value, list) else []

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hushdesk.errors import StoreError
-from hushdesk.history import SCHEMA_VERSION, History, auto_title, fts_query
+from hushdesk.history import SCHEMA_VERSION, History, NewMessage, auto_title, fts_query
 
 
 @pytest.fixture
@@ -85,10 +85,13 @@ def test_replace_tail_swaps_later_turns_in_one_step(history: History) -> None:
     ]
     history.update(c.id, context_from=ids[2])
     history.replace_tail(
-        c.id, ids[2], [("user", "q2'", "complete"), ("assistant", "a2'", "stopped")]
+        c.id,
+        ids[2],
+        [NewMessage("user", "q2'"), NewMessage("assistant", "a2'", "stopped", ({"n": 1},))],
     )
     assert [m.content for m in history.messages(c.id)] == ["q1", "a1", "q2'", "a2'"]
     assert history.messages(c.id)[-1].status == "stopped"
+    assert history.messages(c.id)[-1].citations == ({"n": 1},)
     conversation = history.get(c.id)
     assert conversation is not None
     assert conversation.context_from is None

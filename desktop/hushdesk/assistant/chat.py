@@ -17,17 +17,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from hushdesk.assistant import personas
+from hushdesk.assistant.grounding import Citation, Grounding, abstain_text
+from hushdesk.assistant.grounding import system_prompt as grounding_system_prompt
 from hushdesk.engine.base import ChatStream, Engine
 from hushdesk.engine.types import ChatResult, Message, SamplingParams
 from hushdesk.errors import ContextOverflow, HushdeskError, StoreError
-from hushdesk.history import History, Status, auto_title
+from hushdesk.history import History, NewMessage, Status, auto_title
 
 log = logging.getLogger("hushdesk.assistant")
+
+Grounder = Callable[[str], Grounding]  # question → sources and the prompt that carries them
 
 REFILL_FRACTION = 0.6
 PENDING = 2**62  # id of an edited question that is not saved yet (always "newest")
@@ -43,6 +47,7 @@ class Turn:
     role: Literal["user", "assistant"]
     content: str
     status: Status = "complete"
+    citations: tuple[dict[str, Any], ...] = ()  # sources of an answer from documents
 
 
 class ChatSession:
@@ -55,8 +60,10 @@ class ChatSession:
         history: History | None = None,
         conversation_id: int | None = None,
         model_id: str | None = None,
+        grounder: Grounder | None = None,
     ) -> None:
         self.engine = engine
+        self.grounder = grounder
         self.params = params
         self.system_prompt = system_prompt
         self.history = history
@@ -71,7 +78,8 @@ class ChatSession:
                 raise HushdeskError("That conversation no longer exists.")
             self.context_from = conversation.context_from
             self.turns = [
-                Turn(m.id, m.role, m.content, m.status) for m in history.messages(conversation_id)
+                Turn(m.id, m.role, m.content, m.status, m.citations)
+                for m in history.messages(conversation_id)
             ]
             self._next_id = max((t.id for t in self.turns), default=0) + 1
 
@@ -85,23 +93,32 @@ class ChatSession:
     def visible_turns(self) -> list[Turn]:
         return _visible(self.turns, self.context_from)
 
-    def _prompt(self, turns: Sequence[Turn], context_from: int | None) -> list[Message]:
+    def _prompt(
+        self, turns: Sequence[Turn], context_from: int | None, grounding: Grounding | None = None
+    ) -> list[Message]:
         """System prompt, then the turns in view. A question that never got an answer
-        (it failed) is left out once a newer one follows, so roles alternate."""
-        out = [Message("system", self.system_prompt)] if self.system_prompt else []
+        (it failed) is left out once a newer one follows, so roles alternate. With
+        grounding, the newest question carries the sources (and only it, so the rest of
+        the history renders the same every turn)."""
+        system = self.system_prompt or ""
+        if self.grounder is not None:
+            system = f"{system}\n\n{grounding_system_prompt()}".strip()
+        out = [Message("system", system)] if system else []
         visible = _visible(turns, context_from)
         for i, turn in enumerate(visible):
             following = visible[i + 1] if i + 1 < len(visible) else None
             if turn.role == "user" and following is not None and following.role == "user":
                 continue
             out.append(Message(turn.role, turn.content))
+        if grounding is not None and out and out[-1].role == "user":
+            out[-1] = Message("user", grounding.prompt)
         return out
 
     # -- actions --------------------------------------------------------------------------
 
     def send(self, text: str) -> ChatStream:
         """Save the question now; the answer streams when the result is iterated."""
-        self._store([("user", text, "complete")])
+        self._store([NewMessage("user", text)])
         return self._answer(list(self.turns))
 
     def regenerate(self) -> ChatStream:
@@ -144,8 +161,21 @@ class ChatSession:
         context_from = self.context_from
         if replace_from is not None and context_from is not None and context_from >= replace_from:
             context_from = None
-        context_from = self._fit(base, context_from)
-        inner = self.engine.chat(self._prompt(base, context_from), self.params)
+        grounding = self.grounder(base[-1].content) if self.grounder is not None else None
+        if grounding is not None and grounding.abstain:
+            result.text = abstain_text()  # no guess when the documents do not say
+            yield result.text
+            self._commit(
+                result.text,
+                "complete",
+                replace_from=replace_from,
+                question=question,
+                context_from=self.context_from,
+                failed=False,
+            )
+            return
+        context_from = self._fit(base, context_from, grounding)
+        inner = self.engine.chat(self._prompt(base, context_from, grounding), self.params)
         failed = False
         try:
             yield from inner
@@ -168,6 +198,7 @@ class ChatSession:
                     question=question,
                     context_from=context_from,
                     failed=failed,
+                    citations=grounding.citations if grounding else (),
                 )
 
     def _commit(
@@ -179,12 +210,14 @@ class ChatSession:
         question: str | None,
         context_from: int | None,
         failed: bool,
+        citations: Sequence[Citation] = (),
     ) -> None:
         """Save the answer (and an edited question) in place of the old turns."""
-        new: list[tuple[Literal["user", "assistant"], str, Status]] = []
+        new: list[NewMessage] = []
         if question is not None:
-            new.append(("user", question, "complete"))
-        new.append(("assistant", answer, status))
+            new.append(NewMessage("user", question))
+        sources = tuple(c.to_dict() for c in citations)
+        new.append(NewMessage("assistant", answer, status, sources))
         moved = context_from != self.context_from
         try:
             self._store(new, replace_from=replace_from, context_from=context_from, moved=moved)
@@ -196,7 +229,7 @@ class ChatSession:
 
     def _store(
         self,
-        new: list[tuple[Literal["user", "assistant"], str, Status]],
+        new: list[NewMessage],
         *,
         replace_from: int | None = None,
         context_from: int | None = None,
@@ -227,14 +260,16 @@ class ChatSession:
         if replace_from is not None:
             self.turns = [t for t in self.turns if t.id < replace_from]
         self.turns += [
-            Turn(i, role, text, status) for i, (role, text, status) in zip(ids, new, strict=True)
+            Turn(i, m.role, m.content, m.status, m.citations) for i, m in zip(ids, new, strict=True)
         ]
         if moved:
             self.context_from = context_from
         if error is not None:
             raise error
 
-    def _fit(self, base: list[Turn], context_from: int | None) -> int | None:
+    def _fit(
+        self, base: list[Turn], context_from: int | None, grounding: Grounding | None = None
+    ) -> int | None:
         """Where the model's view must start for ``base`` to fit; nothing is changed.
 
         Raises ``ContextOverflow`` when even the newest question alone does not fit.
@@ -243,7 +278,7 @@ class ChatSession:
         if model is None:
             return context_from
         budget = model.n_ctx - min(self.params.max_tokens, model.n_ctx // 2)
-        used = self.engine.count_tokens(self._prompt(base, context_from))
+        used = self.engine.count_tokens(self._prompt(base, context_from, grounding))
         if used <= budget:
             return context_from
         target = int(budget * REFILL_FRACTION)
@@ -253,7 +288,7 @@ class ChatSession:
             if not later_questions:
                 break
             context_from = later_questions[0].id
-            used = self.engine.count_tokens(self._prompt(base, context_from))
+            used = self.engine.count_tokens(self._prompt(base, context_from, grounding))
         if used > budget:
             raise ContextOverflow(
                 f"Your message is too long for this model: with the system prompt it takes "

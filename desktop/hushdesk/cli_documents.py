@@ -1,0 +1,109 @@
+"""``hushdesk ingest`` and ``hushdesk search``: document libraries from the command line.
+(``hushdesk ask --library`` lives with ``ask``.)"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from hushdesk.core import Core
+from hushdesk.errors import Cancelled
+from hushdesk.jobs import CancelToken, Progress
+from hushdesk.library.service import FileEvent, SearchResult
+
+OK, ERROR, INTERRUPTED = 0, 1, 130
+MARKS = {"done": "✓", "unchanged": "=", "duplicate": "=", "failed": "✗"}
+
+
+def add_parsers(sub: Any) -> None:
+    ingest = sub.add_parser("ingest", help="add files or folders to a document library")
+    ingest.add_argument("paths", nargs="+", type=Path)
+    ingest.add_argument("--library", required=True, metavar="NAME")
+    ingest.add_argument("--password", help="password for encrypted PDFs")
+    ingest.add_argument("--json", action="store_true", help="one JSON object per file")
+
+    search = sub.add_parser("search", help="the passages of a library that answer a query")
+    search.add_argument("query", nargs="*")
+    search.add_argument("--library", required=True, metavar="NAME")
+    search.add_argument("-k", type=int, default=5, help="how many passages (default 5)")
+    search.add_argument("--queries", type=Path, metavar="FILE",
+                        help="one query per line; one JSON line each")  # fmt: skip
+    search.add_argument("--json", action="store_true")
+
+
+def ingest(core: Core, args: argparse.Namespace) -> int:
+    from hushdesk.cli import ctrl_c_cancels
+
+    documents = core.documents
+    library = documents.library(args.library)
+    cancel = CancelToken()
+
+    def show(event: FileEvent) -> None:
+        if args.json:
+            if event.status in MARKS:
+                print(json.dumps({"path": event.path, "status": event.status,
+                                  "detail": event.detail}), flush=True)  # fmt: skip
+        elif event.status in MARKS:
+            detail = f" — {event.detail}" if event.detail else ""
+            print(f"{MARKS[event.status]} {event.path}{detail}", flush=True)
+
+    try:
+        with ctrl_c_cancels(cancel):
+            report = documents.ingest(
+                library, args.paths, cancel=cancel, progress=_progress, on_file=show,
+                password_for=(lambda _p: args.password) if args.password else None,
+            )  # fmt: skip
+    except Cancelled:
+        print("\nStopped. Run the same command again to continue where it stopped.",
+              file=sys.stderr)  # fmt: skip
+        return INTERRUPTED
+    finally:
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+    return ERROR if report.failed else OK
+
+
+def _progress(progress: Progress) -> None:
+    if sys.stderr.isatty():
+        print(f"\r{progress.describe()[:100]:<100}", end="", file=sys.stderr, flush=True)
+
+
+def search(core: Core, args: argparse.Namespace) -> int:
+    documents = core.documents
+    library = documents.library(args.library, create=False)
+    if args.queries:
+        for line in args.queries.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                result = documents.search(library, line.strip(), k=args.k)
+                print(json.dumps({"query": line.strip(), **_as_json(result)}), flush=True)
+        return OK
+    query = " ".join(args.query).strip()
+    if not query:
+        print("hushdesk search: give a query, or --queries FILE", file=sys.stderr)
+        return 2
+    result = documents.search(library, query, k=args.k)
+    if args.json:
+        print(json.dumps({"query": query, **_as_json(result)}, indent=2))
+        return OK
+    if result.abstain:
+        print("Nothing in this library looks relevant.")
+    for n, hit in enumerate(result.hits, start=1):
+        passage = " ".join(hit.chunk.text.split())
+        print(f"[{n}] {hit.where}  (similarity {hit.similarity or 0:.2f})")
+        print(f"    {passage[:300]}{'…' if len(passage) > 300 else ''}")
+    return OK
+
+
+def _as_json(result: SearchResult) -> dict[str, Any]:
+    return {
+        "abstain": result.abstain,
+        "best_similarity": round(result.best_similarity, 4),
+        "sources": [
+            {"file": h.file.path, "page": h.chunk.page, "passage": h.chunk.text,
+             "score": round(h.similarity or 0.0, 4)}
+            for h in result.hits
+        ],
+    }  # fmt: skip

@@ -95,3 +95,44 @@ def loop_pdf(path: Path) -> Path:
         b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
     ])  # fmt: skip
+
+
+def docx_file(path: Path, paragraphs: list[str]) -> Path:
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = "Memo"
+    for text in paragraphs:
+        document.add_paragraph(text)
+    table = document.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text = "Fee"
+    table.rows[0].cells[1].text = "480 euros"
+    document.save(str(path))
+    return path
+
+
+def epub_file(path: Path, chapters: list[str]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as book:
+        book.writestr("mimetype", "application/epub+zip")
+        book.writestr("META-INF/container.xml", (
+            '<?xml version="1.0"?><container version="1.0" '
+            'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
+            '<rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
+            "</rootfiles></container>"
+        ))  # fmt: skip
+        items = "".join(f'<item id="c{i}" href="c{i}.xhtml" media-type="application/xhtml+xml"/>'
+                        for i in range(len(chapters)))  # fmt: skip
+        spine = "".join(f'<itemref idref="c{i}"/>' for i in range(len(chapters)))
+        book.writestr("OEBPS/content.opf", (
+            '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0">'
+            '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Handbook</dc:title>'
+            f"</metadata><manifest>{items}</manifest><spine>{spine}</spine></package>"
+        ))  # fmt: skip
+        for i, text in enumerate(chapters):
+            book.writestr(
+                f"OEBPS/c{i}.xhtml",
+                f"<html><body><h1>Chapter {i + 1}</h1><p>{text}</p></body></html>",
+            )
+    return path

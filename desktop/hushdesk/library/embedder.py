@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -40,9 +41,9 @@ class SentenceEmbedder:
                 import torch
                 from sentence_transformers import SentenceTransformer
 
-                # Leave a core for the chat and the window while documents are indexed.
-                cores = os.cpu_count() or 2
-                torch.set_num_threads(self.threads or max(1, cores - 1))
+                # All cores: indexing runs on a low-priority thread (see lower_priority),
+                # so the chat still gets the CPU when it needs it.
+                torch.set_num_threads(self.threads or os.cpu_count() or 1)
                 try:
                     self._model = SentenceTransformer(self.model_path, device="cpu",
                                                       local_files_only=True)  # fmt: skip
@@ -59,3 +60,14 @@ class SentenceEmbedder:
                                normalize_embeddings=True, convert_to_numpy=True,
                                show_progress_bar=False)  # fmt: skip
         return np.asarray(vectors, dtype=np.float32)
+
+
+def lower_priority(niceness: int = 10) -> None:
+    """Make the calling thread (and threads it starts later) yield the CPU to the rest
+    of the app. Linux has per-thread priorities; elsewhere this does nothing."""
+    if hasattr(os, "setpriority") and sys.platform.startswith("linux"):
+        try:
+            current = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), max(current, niceness))
+        except OSError:
+            log.debug("could not lower the indexing thread's priority")

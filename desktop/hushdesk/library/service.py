@@ -19,7 +19,7 @@ from hushdesk.errors import Cancelled, DocumentError, EncryptedDocument, Hushdes
 from hushdesk.jobs import CancelToken, ProgressCallback, ProgressTracker
 from hushdesk.library import loaders
 from hushdesk.library.chunker import chunk_pages
-from hushdesk.library.embedder import Embedder, SentenceEmbedder
+from hushdesk.library.embedder import Embedder, SentenceEmbedder, lower_priority
 from hushdesk.library.index import VectorIndex
 from hushdesk.library.store import DocumentStore, FileRecord, Library, Status, StoredChunk
 from hushdesk.models.registry import Registry
@@ -141,7 +141,12 @@ class DocumentLibrary:
         on_file: Callable[[FileEvent], None] | None = None,
         password_for: Callable[[Path], str | None] | None = None,
     ) -> IngestReport:
-        """Add files and folders (recursively); also finishes anything left unfinished."""
+        """Add files and folders (recursively); also finishes anything left unfinished.
+
+        Runs at low priority: call it from a thread that does nothing else (the CLI's
+        main thread, or the GUI's indexing thread).
+        """
+        lower_priority()
         cancel = cancel or CancelToken()
         report = IngestReport()
 

@@ -24,7 +24,7 @@ def test_results_errors_and_progress_arrive_on_the_gui_thread(qtbot: QtBot) -> N
     gui = QThread.currentThread()
     seen: list[object] = []
 
-    def job(*, cancel: CancelToken, progress: ProgressCallback) -> str:
+    def job(*, cancel: CancelToken, progress: ProgressCallback, **_: object) -> str:
         assert QThread.currentThread() is not gui
         progress(Progress(1, 2, "half"))
         return "done"

@@ -30,6 +30,7 @@ class Citation:
     n: int
     path: str
     file: str
+    file_id: int
     page: int
     paginated: bool
     passage: str
@@ -88,7 +89,7 @@ def ground(
                   key=lambda h: -(h.similarity or 0.0))[:k]  # fmt: skip
     citations = tuple(
         Citation(
-            n=i, path=h.file.path, file=h.file.name, page=h.chunk.page,
+            n=i, path=h.file.path, file=h.file.name, file_id=h.file.id, page=h.chunk.page,
             paginated=h.file.paginated, passage=h.chunk.text, start=h.chunk.start,
             end=h.chunk.end, score=round(h.similarity or 0.0, 3),
         )

@@ -178,12 +178,17 @@ class DocumentLibrary:
     def _queue(self, library: Library, files: list[Path],
                tell: Callable[[FileEvent], None]) -> None:  # fmt: skip
         for path in files:
+            existing = self.store.file(library, str(path))
             try:
-                digest, stat = sha256_of(path), path.stat()
+                stat = path.stat()
+                if (existing and existing.status == "done" and existing.size == stat.st_size
+                        and existing.mtime == stat.st_mtime):  # fmt: skip
+                    tell(FileEvent(str(path), "unchanged"))  # same size and time: not re-read
+                    continue
+                digest = sha256_of(path)
             except OSError as exc:
                 tell(FileEvent(str(path), "failed", f"cannot be read ({exc.strerror})"))
                 continue
-            existing = self.store.file(library, str(path))
             if existing and existing.sha256 == digest and existing.status == "done":
                 tell(FileEvent(str(path), "unchanged"))
                 continue
@@ -247,6 +252,25 @@ class DocumentLibrary:
 
     def _forget_chunks(self, library: Library, file_id: int) -> None:
         self.index.delete(library, [c.id for c in self.store.chunks_of(file_id)])
+
+    def sync_folder(
+        self,
+        library: Library,
+        folder: Path,
+        *,
+        cancel: CancelToken | None = None,
+        progress: ProgressCallback | None = None,
+        on_file: Callable[[FileEvent], None] | None = None,
+    ) -> IngestReport:
+        """A watched folder: new and changed files indexed, deleted ones forgotten."""
+        root = folder.expanduser().resolve()
+        for record in self.store.files(library):
+            path = Path(record.path)
+            if path.is_relative_to(root) and not path.exists():
+                self.remove(library, record.path)
+                if on_file is not None:
+                    on_file(FileEvent(record.path, "removed", "deleted from the folder"))
+        return self.ingest(library, [root], cancel=cancel, progress=progress, on_file=on_file)
 
     def remove(self, library: Library, path: str) -> bool:
         record = self.store.file(library, path)

@@ -104,6 +104,8 @@ class FileRecord:
     pages: int | None
     paginated: bool
     warnings: list[str]
+    size: int | None = None
+    mtime: float | None = None
 
     @property
     def name(self) -> str:
@@ -346,6 +348,7 @@ def _file(row: sqlite3.Row) -> FileRecord:
         id=row["id"], library_id=row["library_id"], path=row["path"], sha256=row["sha256"],
         status=row["status"], error=row["error"], kind=row["kind"], title=row["title"],
         pages=row["pages"], paginated=bool(row["paginated"]), warnings=list(warnings),
+        size=row["size"], mtime=row["mtime"],
     )  # fmt: skip
 
 

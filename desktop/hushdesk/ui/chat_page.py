@@ -13,14 +13,17 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QProgressBar,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from hushdesk.assistant import personas
-from hushdesk.assistant.chat import ChatSession
+from hushdesk.assistant.chat import ChatSession, Grounder
+from hushdesk.assistant.grounding import Grounding, ground
 from hushdesk.core import Core
 from hushdesk.engine.base import ChatStream
 from hushdesk.engine.types import ChatResult
@@ -42,6 +45,7 @@ class ChatPage(QWidget):
     conversationChanged = Signal(int)  # saved conversation changed (title, order)
     busyChanged = Signal(bool)
     answerFinished = Signal()
+    openCitation = Signal(object)  # a citation dict: show the document at that page
 
     def __init__(self, core: Core, history: History, tasks: Tasks, parent: QWidget | None = None):
         super().__init__(parent)
@@ -78,9 +82,12 @@ class ChatPage(QWidget):
         self.view.copyRequested.connect(self._copy_turn)
         self.view.editRequested.connect(self._begin_edit)
         self.view.regenerateRequested.connect(self.regenerate)
+        self.view.citationRequested.connect(self._citation)
         self.persona.activated.connect(self._persona_chosen)
         self.model.activated.connect(self._model_chosen)
         self.refresh_models()
+        self._draft_libraries: list[str] = []
+        self.refresh_libraries()
 
     def _build_header(self) -> QHBoxLayout:
         self.title = ElidedLabel("New chat")
@@ -104,8 +111,15 @@ class ChatPage(QWidget):
         self.settings_button.setToolTip("Instructions and sampling for this conversation")
         self.settings_button.setFixedWidth(32)
         self.settings_button.clicked.connect(self.edit_settings)
+        self.sources = QToolButton()
+        self.sources.setAccessibleName("Answer from documents")
+        self.sources.setToolTip("Answer from document libraries, with citations")
+        self.sources.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.sources.setMenu(QMenu(self.sources))
+        self.sources.menu().aboutToShow.connect(self._fill_library_menu)
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
+        header.addWidget(self.sources)
         header.addWidget(self.persona)
         header.addWidget(self.settings_button)
         header.addWidget(self.model)
@@ -146,6 +160,65 @@ class ChatPage(QWidget):
         if current is not None:
             self.model.setCurrentIndex(max(0, self.model.findData(current)))
 
+    def _libraries(self) -> list[str]:
+        conversation = self.history.get(self.conversation_id) if self.conversation_id else None
+        return list(conversation.libraries) if conversation else list(self._draft_libraries)
+
+    def refresh_libraries(self) -> None:
+        """The Documents button names the libraries this conversation answers from."""
+        active = self._libraries()
+        self.sources.setText("📄 " + (", ".join(active) if active else "No documents"))
+
+    def _fill_library_menu(self) -> None:
+        """Built when opened, so the app does not open the document store at start-up."""
+        menu = self.sources.menu()
+        assert menu is not None
+        menu.clear()
+        chosen = set(self._libraries())
+        names = [lib.name for lib in self.core.documents.store.libraries()]
+        for name in names:
+            action = menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(name in chosen)
+            action.toggled.connect(lambda on, n=name: self._toggle_library(n, on))
+        if not names:
+            empty = menu.addAction("No libraries yet: add documents on the Documents page")
+            empty.setEnabled(False)
+
+    def _toggle_library(self, name: str, on: bool) -> None:
+        chosen = [n for n in self._libraries() if n != name] + ([name] if on else [])
+        if self.conversation_id is not None:
+            self.history.update(self.conversation_id, libraries=chosen)
+        else:
+            self._draft_libraries = chosen
+        if self.session is not None:
+            self.session.grounder = self._grounder(chosen)
+        self.refresh_libraries()
+
+    def _grounder(self, names: list[str]) -> Grounder | None:
+        if not names:
+            return None
+        documents = self.core.documents
+        existing = {lib.name for lib in documents.store.libraries()}
+        libraries = [documents.library(n, create=False) for n in names if n in existing]
+        if not libraries:
+            return None
+
+        def grounder(question: str) -> Grounding:
+            return ground(documents, libraries, question)
+
+        return grounder
+
+    def _citation(self, turn_id: int, number: int) -> None:
+        if self.session is None:
+            return
+        for turn in self.session.turns:
+            if turn.id == turn_id:
+                for citation in turn.citations:
+                    if int(citation["n"]) == number:
+                        self.openCitation.emit(citation)
+                        return
+
     def _current_model(self) -> InstalledModel:
         conversation = self.history.get(self.conversation_id) if self.conversation_id else None
         chosen = self.model.currentData() or (conversation.model_id if conversation else None)
@@ -161,6 +234,7 @@ class ChatPage(QWidget):
             self._generation += 1
         self._editing = None
         self._draft_sampling, self._draft_prompt = {}, None
+        self._draft_libraries = []
         conversation = self.history.get(conversation_id) if conversation_id else None
         self.conversation_id = conversation.id if conversation else None
         persona_id = conversation.persona if conversation else personas.DEFAULT
@@ -174,6 +248,7 @@ class ChatPage(QWidget):
             self.model.setCurrentIndex(max(0, self.model.findData(model.id)))
         self.session = self._make_session(model)
         self.title.setText(conversation.title if conversation else "New chat")
+        self.refresh_libraries()
         self._render()
         self._update_meter()
         self.composer.setFocus()
@@ -183,6 +258,7 @@ class ChatPage(QWidget):
         persona_id = conversation.persona if conversation else str(self.persona.currentData())
         custom = conversation.system_prompt if conversation else self._draft_prompt
         overrides = conversation.sampling if conversation else self._draft_sampling
+        libraries = conversation.libraries if conversation else self._draft_libraries
         return ChatSession(
             self.core.engine,
             self.core.sampling(model, **overrides),
@@ -190,6 +266,7 @@ class ChatPage(QWidget):
             history=self.history,
             conversation_id=self.conversation_id,
             model_id=model.id if model else None,
+            grounder=self._grounder(libraries),
         )
 
     def _render(self) -> None:
@@ -238,7 +315,10 @@ class ChatPage(QWidget):
             )
             if self._draft_sampling:
                 self.history.update(conversation.id, sampling=self._draft_sampling)
+            if self._draft_libraries:
+                self.history.update(conversation.id, libraries=self._draft_libraries)
             self._draft_sampling, self._draft_prompt = {}, None
+            self._draft_libraries = []
             self.conversation_id = conversation.id
             self.session = self._make_session(model)
             self.conversationChanged.emit(conversation.id)

@@ -35,13 +35,14 @@ from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
+    from hushdesk.ui.library_page import LibraryPage
     from hushdesk.ui.models_page import ModelsPage
 
 log = logging.getLogger("hushdesk.ui")
 
 PAGES = (
     ("Chat", ""),
-    ("Documents", "Ask questions of your own documents, with citations to file and page."),
+    ("Documents", ""),
     ("Summarize", "Summaries of documents of any length, with page references."),
     ("Email", "Draft replies and new emails, grounded in your documents."),
     ("Models", "Browse, download and import models."),
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.core, self.history = core, history
         self.tasks = tasks or Tasks(self)
         self.models_page: ModelsPage | None = None  # built when first opened
+        self.library_page: LibraryPage | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(1180, 760)
 
@@ -115,17 +117,52 @@ class MainWindow(QMainWindow):
 
     def show_page(self, index: int) -> None:
         """Pages other than chat are built the first time they are opened (fast start)."""
-        if PAGES[index][0] == "Models" and self.models_page is None:
+        title = PAGES[index][0]
+        if title == "Models" and self.models_page is None:
             from hushdesk.ui.models_page import ModelsPage
 
             self.models_page = ModelsPage(self.core, self.tasks)
             self.models_page.modelsChanged.connect(self.chat.refresh_models)
-            placeholder = self.pages.widget(index)
-            assert placeholder is not None
-            self.pages.insertWidget(index, self.models_page)
-            self.pages.removeWidget(placeholder)
-            placeholder.deleteLater()
+            self._replace_page(index, self.models_page)
+        elif title == "Documents":
+            self.documents_page()
         self.pages.setCurrentIndex(index)
+
+    def documents_page(self) -> LibraryPage:
+        if self.library_page is None:
+            from hushdesk.ui.library_page import LibraryPage
+
+            self.library_page = LibraryPage(self.core, self.tasks)
+            self.library_page.librariesChanged.connect(self.chat.refresh_libraries)
+            self.chat.openCitation.connect(self._open_citation)
+            self._replace_page(self._page_index("Documents"), self.library_page)
+        return self.library_page
+
+    def _open_citation(self, citation: dict[str, object]) -> None:
+        self.documents_page().open_document(
+            str(citation["path"]),
+            int(str(citation["page"])),
+            str(citation["passage"]),
+            bool(citation.get("paginated", True)),
+            _int_or_none(citation.get("file_id")),
+        )
+
+    def _page_index(self, title: str) -> int:
+        return next(i for i, (name, _) in enumerate(PAGES) if name == title)
+
+    def _replace_page(self, index: int, page: QWidget) -> None:
+        placeholder = self.pages.widget(index)
+        assert placeholder is not None
+        current = self.pages.currentIndex()
+        self.pages.insertWidget(index, page)
+        self.pages.removeWidget(placeholder)
+        placeholder.deleteLater()
+        self.pages.setCurrentIndex(current)
+
+    def resume_watching(self) -> None:
+        """Watched folders are rescanned at start-up (after the window is up)."""
+        if any(lib.watch_folder for lib in self.core.documents.store.libraries()):
+            self.documents_page().sync_watched()
 
     def _build_sidebar(self) -> QWidget:
         self.conversations = ConversationList(self.history)
@@ -302,11 +339,17 @@ class MainWindow(QMainWindow):
         self.chat.stop()
         if self.models_page is not None:
             self.models_page.pause_all()  # resumable next time
+        if self.library_page is not None:
+            self.library_page.pause()  # indexing continues next time
         if not self.tasks.wait(3000):
             self.core.kill_engine()
             self.tasks.wait(30_000)
         self._purge()
         self.save_state()
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) else None
 
 
 class QuickSwitcher(QDialog):

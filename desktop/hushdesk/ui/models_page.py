@@ -362,7 +362,7 @@ class ModelsPage(QScrollArea):
         self.rows[key] = (row, control)
         row.set_running(True)
 
-        def work(*, cancel: CancelToken, progress: ProgressCallback) -> InstalledModel:
+        def work(*, cancel: CancelToken, progress: ProgressCallback, **_: object) -> InstalledModel:
             control.raise_if_cancelled()  # cancelled while waiting for a free slot
             job = self.jobs.get(key) or self.plans[key]()
             self.jobs[key] = job

@@ -27,6 +27,7 @@ STREAM_BATCH_S = 0.03
 
 
 class TaskSignals(QObject):
+    message = Signal(object)  # anything else the job reports along the way
     progress = Signal(object)
     chunk = Signal(str)
     result = Signal(object)
@@ -35,7 +36,7 @@ class TaskSignals(QObject):
 
 
 class Task:
-    """One job. ``fn`` may take ``cancel=`` and ``progress=`` keyword arguments;
+    """One job. ``fn`` may take ``cancel=``, ``progress=`` and ``event=`` keyword arguments;
     with ``stream=True`` it returns an iterable of text whose pieces are batched and
     emitted as ``chunk``; the iterable's ``result`` attribute (if any) is the result.
 
@@ -76,7 +77,9 @@ class Task:
         try:
             self.cancel_token.raise_if_cancelled()
             if self._pass_job_args:
-                value = self._fn(cancel=self.cancel_token, progress=self._report)
+                value = self._fn(
+                    cancel=self.cancel_token, progress=self._report, event=self.signals.message.emit
+                )
             else:
                 value = self._fn()
             if self._stream:
@@ -118,7 +121,9 @@ class Tasks(QObject):
             "model": QThreadPool(self),
             "io": QThreadPool(self),
             "downloads": QThreadPool(self),
+            "ingest": QThreadPool(self),
         }
+        self._pools["ingest"].setMaxThreadCount(1)  # indexing: one job, low priority
         self._pools["model"].setMaxThreadCount(1)
         self._pools["io"].setMaxThreadCount(2)
         self._pools["downloads"].setMaxThreadCount(2)
@@ -137,6 +142,7 @@ class Tasks(QObject):
         on_chunk: Callable[[str], None] | None = None,
         on_finished: Callable[[], None] | None = None,
         on_cancel: Callable[[], None] | None = None,
+        on_event: Callable[[Any], None] | None = None,
     ) -> Task:
         task = Task(fn, stream=stream, on_cancel=on_cancel, pass_job_args=pass_job_args)
         signals = task.signals
@@ -150,6 +156,8 @@ class Tasks(QObject):
             signals.chunk.connect(on_chunk)
         if on_finished is not None:
             signals.finished.connect(on_finished)
+        if on_event is not None:
+            signals.message.connect(on_event)
         signals.finished.connect(lambda: self._running.discard(task))
         self._running.add(task)
         self._pools[pool].start(task.run)

@@ -5,6 +5,7 @@ length of the conversation."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -13,6 +14,8 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from hushdesk.assistant.chat import Turn
 from hushdesk.ui.markdown import MarkdownRenderer, Rendered, Theme
+
+_CITATION = re.compile(r"\[(\d{1,2})\](?![^<]*</a>)")  # [n] not already inside a link
 
 
 def theme_from_palette(palette: QPalette) -> Theme:
@@ -33,6 +36,7 @@ class ChatView(QTextBrowser):
     copyRequested = Signal(int)  # turn id
     editRequested = Signal(int)
     regenerateRequested = Signal()
+    citationRequested = Signal(int, int)  # turn id, source number
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -153,12 +157,37 @@ class ChatView(QTextBrowser):
             background = "#2b3440" if theme.dark else "#e8eef7"
         else:
             background = "#22262b" if theme.dark else "#ffffff"
+        body = rendered.html
+        if turn.citations and actions:
+            body = self._link_citations(turn, body) + self._sources(turn)
         return (
             f'<table width="100%" cellspacing="0" cellpadding="10" '
             f'style="background-color:{background}; margin-top:6px; margin-bottom:6px">'
             f'<tr><td><p style="color:{theme.muted}; font-size:small">{header}</p>'
-            f"{rendered.html}</td></tr></table>"
+            f"{body}</td></tr></table>"
         )
+
+    def _link_citations(self, turn: Turn, body: str) -> str:
+        numbers = {int(c["n"]) for c in turn.citations}
+
+        def link(match: re.Match[str]) -> str:
+            n = int(match.group(1))
+            if n not in numbers:
+                return match.group(0)
+            return f'<a href="cite:{turn.id}:{n}">[{n}]</a>'
+
+        return _CITATION.sub(link, body)
+
+    def _sources(self, turn: Turn) -> str:
+        muted = self._renderer.theme.muted
+        items = []
+        for c in turn.citations:
+            unit = "page" if c.get("paginated", True) else "section"
+            items.append(
+                f'<a href="cite:{turn.id}:{c["n"]}">[{c["n"]}] {html.escape(str(c["file"]))}, '
+                f"{unit} {c['page']}</a>"
+            )
+        return f'<p style="color:{muted}; font-size:small">Sources: ' + " · ".join(items) + "</p>"
 
     def _notice(self, text: str) -> str:
         muted = self._renderer.theme.muted
@@ -177,7 +206,10 @@ class ChatView(QTextBrowser):
     def _on_anchor(self, url: QUrl) -> None:
         target = url.toString()
         kind, _, value = target.partition(":")
-        if kind == "copy":
+        if kind == "cite":
+            cited_turn, _, source = value.partition(":")
+            self.citationRequested.emit(int(cited_turn), int(source))
+        elif kind == "copy":
             self.copyRequested.emit(int(value))
         elif kind == "edit":
             self.editRequested.emit(int(value))

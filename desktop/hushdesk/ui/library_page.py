@@ -1,0 +1,469 @@
+"""The Documents page: libraries, their files with per-file status, indexing with
+progress and ETA, drag and drop, a watched folder, and a quick search."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hushdesk.core import Core
+from hushdesk.errors import Cancelled, HushdeskError
+from hushdesk.jobs import CancelToken, Progress, ProgressCallback
+from hushdesk.library.service import FileEvent, IngestReport, SearchResult
+from hushdesk.library.store import FileRecord, Library
+from hushdesk.ui.tasks import Task, Tasks
+from hushdesk.ui.widgets.document_viewer import DocumentViewer
+
+log = logging.getLogger("hushdesk.ui")
+
+STATUS_TEXT = {
+    "queued": "Queued", "parsing": "Reading…", "embedding": "Indexing…", "done": "Ready",
+    "failed": "Failed", "unchanged": "Ready", "duplicate": "Ready (duplicate)",
+}  # fmt: skip
+COLUMNS = ("File", "Type", "Pages", "Status", "Notes")
+Report = Callable[[FileEvent], None]
+
+
+class LibraryPage(QWidget):
+    librariesChanged = Signal()
+
+    def __init__(self, core: Core, tasks: Tasks, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.core, self.tasks = core, tasks
+        self.documents = core.documents
+        self.library: Library | None = None
+        self._task: Task | None = None
+        self._passwords: dict[str, str] = {}
+        self.setAcceptDrops(True)
+        self.setAccessibleName("Documents")
+        self.watcher = QFileSystemWatcher(self)
+        self._rescan = QTimer(self, singleShot=True, interval=2000)
+        self._rescan.timeout.connect(self.sync_watched)
+        self.watcher.directoryChanged.connect(lambda _p: self._rescan.start())
+        self._build()
+        self.refresh_libraries()
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        splitter = QSplitter()
+        splitter.addWidget(self._build_sidebar())
+        splitter.addWidget(self._build_body())
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([220, 800])
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<h2>Documents</h2>"))
+        layout.addWidget(splitter, 1)
+        self.add_files.clicked.connect(self._choose_files)
+        self.add_folder.clicked.connect(self._choose_folder)
+        self.watch.clicked.connect(self._choose_watch)
+        self.remove_file.clicked.connect(self._remove_selected)
+        self.password.clicked.connect(self._ask_password)
+        self.stop.clicked.connect(self.pause)
+        self.query.returnPressed.connect(self.search)
+        self.results.itemActivated.connect(self._open_result)
+
+    def _build_sidebar(self) -> QWidget:
+        self.libraries = QListWidget()
+        self.libraries.setAccessibleName("Libraries")
+        new = QPushButton("New library…")
+        new.setAccessibleName("New library")
+        remove = QPushButton("Delete library…")
+        remove.setAccessibleName("Delete library")
+        left = QWidget()
+        side = QVBoxLayout(left)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(QLabel("<b>Libraries</b>"))
+        side.addWidget(self.libraries, 1)
+        side.addWidget(new)
+        side.addWidget(remove)
+        new.clicked.connect(self.new_library)
+        remove.clicked.connect(self.delete_library)
+        self.libraries.currentItemChanged.connect(lambda item, _old: self._select(item))
+        return left
+
+    def _build_body(self) -> QWidget:
+        self.title = QLabel("")
+        self.title.setWordWrap(True)
+        buttons = QHBoxLayout()
+        self.add_files = QPushButton("Add files…")
+        self.add_folder = QPushButton("Add folder…")
+        self.watch = QPushButton("Watch a folder…")
+        self.remove_file = QPushButton("Remove file")
+        self.password = QPushButton("Enter password…")
+        for button in (self.add_files, self.add_folder, self.watch, self.remove_file,
+                       self.password):  # fmt: skip
+            button.setAccessibleName(button.text().rstrip("…"))
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setAccessibleName("Files in the library")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Indexing progress")
+        self.progress.setRange(0, 1000)
+        self.progress_label = QLabel("")
+        self.stop = QPushButton("Pause")
+        self.stop.setAccessibleName("Pause indexing")
+        self.stop.setToolTip("Stops after the current step; adding files again continues")
+        running = QHBoxLayout()
+        running.addWidget(self.progress, 1)
+        running.addWidget(self.progress_label, 1)
+        running.addWidget(self.stop)
+        self.running = QWidget()
+        self.running.setLayout(running)
+        self.running.hide()
+        self.query = QLineEdit()
+        self.query.setAccessibleName("Search this library")
+        self.query.setPlaceholderText(
+            "Search this library (Enter) — double-click a result to open it"
+        )
+        self.results = QListWidget()
+        self.results.setAccessibleName("Search results")
+        self.status = QLabel("Drop files or folders here to add them.")
+        self.status.setWordWrap(True)
+        right = QWidget()
+        body = QVBoxLayout(right)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.title)
+        body.addLayout(buttons)
+        body.addWidget(self.table, 3)
+        body.addWidget(self.running)
+        body.addWidget(self.status)
+        body.addWidget(self.query)
+        body.addWidget(self.results, 2)
+        return right
+
+    # -- libraries ------------------------------------------------------------------------
+
+    def refresh_libraries(self) -> None:
+        current = self.library.name if self.library else None
+        self.libraries.blockSignals(True)
+        self.libraries.clear()
+        for library in self.documents.store.libraries():
+            item = QListWidgetItem(library.name)
+            item.setData(Qt.ItemDataRole.UserRole, library.name)
+            self.libraries.addItem(item)
+            if library.name == current:
+                self.libraries.setCurrentItem(item)
+        self.libraries.blockSignals(False)
+        if self.libraries.currentItem() is None and self.libraries.count():
+            self.libraries.setCurrentRow(0)
+        self._select(self.libraries.currentItem())
+        self._watch_all()
+
+    def _select(self, item: QListWidgetItem | None) -> None:
+        if item is None:
+            self.library = None
+            self.title.setText("Create a library to add documents to.")
+            self.table.setRowCount(0)
+            self._enable(False)
+            return
+        self.library = self.documents.library(str(item.data(Qt.ItemDataRole.UserRole)))
+        self._enable(True)
+        self.refresh_files()
+
+    def _enable(self, on: bool) -> None:
+        for widget in (self.add_files, self.add_folder, self.watch, self.remove_file,
+                       self.password, self.query):  # fmt: skip
+            widget.setEnabled(on)
+
+    def new_library(self) -> None:
+        name, ok = QInputDialog.getText(self, "New library", "Name (e.g. Client — Smith lease):")
+        if ok and name.strip():
+            self.create_library(name.strip())
+
+    def create_library(self, name: str) -> Library:
+        library = self.documents.library(name)
+        self.library = library
+        self.refresh_libraries()
+        self.librariesChanged.emit()
+        return library
+
+    def delete_library(self) -> None:
+        if self.library is None:
+            return
+        answer = QMessageBox.question(
+            self, "Delete library",
+            f"Delete the library “{self.library.name}”? Your files stay where they are; only "
+            "Hushdesk's index of them is removed.",
+        )  # fmt: skip
+        if answer == QMessageBox.StandardButton.Yes:
+            self.documents.index.drop(self.library)
+            self.documents.store.delete_library(self.library)
+            self.library = None
+            self.refresh_libraries()
+            self.librariesChanged.emit()
+
+    # -- files ----------------------------------------------------------------------------
+
+    def refresh_files(self) -> None:
+        library = self.library
+        if library is None:
+            return
+        files = self.documents.store.files(library)
+        done = sum(1 for f in files if f.status == "done")
+        watch = f" · watching {library.watch_folder}" if library.watch_folder else ""
+        passages = self.documents.store.chunk_count(library)
+        self.title.setText(
+            f"<b>{library.name}</b> — {done} of {len(files)} files ready "
+            f"· {passages:,} passages{watch}"
+        )
+        self.table.setRowCount(len(files))
+        for row, record in enumerate(files):
+            self._fill_row(row, record)
+        self.table.resizeColumnsToContents()
+
+    def _fill_row(self, row: int, record: FileRecord) -> None:
+        notes = record.error or "; ".join(record.warnings)
+        cells = (
+            record.name, (record.kind or Path(record.path).suffix.lstrip(".")).upper(),
+            str(record.pages or ""), STATUS_TEXT.get(record.status, record.status), notes,
+        )  # fmt: skip
+        for column, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, record.path)
+            item.setToolTip(record.path if column == 0 else notes)
+            self.table.setItem(row, column, item)
+
+    def _cell(self, row: int, column: int) -> QTableWidgetItem:
+        item = self.table.item(row, column)
+        assert item is not None
+        return item
+
+    def _selected_paths(self) -> list[str]:
+        rows = {i.row() for i in self.table.selectedItems()}
+        return [str(self._cell(r, 0).data(Qt.ItemDataRole.UserRole)) for r in sorted(rows)]
+
+    def _choose_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Add documents", str(Path.home()),
+            "Documents (*.pdf *.docx *.txt *.md *.html *.htm *.epub);;All files (*)",
+        )  # fmt: skip
+        if paths:
+            self.add([Path(p) for p in paths])
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder", str(Path.home()))
+        if folder:
+            self.add([Path(folder)])
+
+    def _choose_watch(self) -> None:
+        if self.library is None:
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Watch a folder", str(Path.home()))
+        if folder:
+            self.watch_folder(Path(folder))
+
+    def watch_folder(self, folder: Path) -> None:
+        """New, changed and deleted files in ``folder`` are indexed as they happen."""
+        if self.library is None:
+            return
+        self.documents.store.set_watch_folder(self.library, str(folder.resolve()))
+        self.library = self.documents.library(self.library.name)
+        self._watch_all()
+        self.sync_watched()
+
+    def _watch_all(self) -> None:
+        watched = self.watcher.directories()
+        if watched:
+            self.watcher.removePaths(watched)
+        for library in self.documents.store.libraries():
+            if library.watch_folder and Path(library.watch_folder).is_dir():
+                root = Path(library.watch_folder)
+                folders = [root, *(p for p in root.rglob("*") if p.is_dir())]
+                self.watcher.addPaths([str(p) for p in folders[:500]])
+
+    def _remove_selected(self) -> None:
+        if self.library is None:
+            return
+        for path in self._selected_paths():
+            self.documents.remove(self.library, path)
+        self.refresh_files()
+
+    def _ask_password(self) -> None:
+        paths = [p for p in self._selected_paths() if p.lower().endswith(".pdf")]
+        if not paths:
+            self.status.setText("Select the encrypted PDF first.")
+            return
+        name = Path(paths[0]).name
+        password, ok = QInputDialog.getText(
+            self, "Password", f"Password for {name}:", QLineEdit.EchoMode.Password
+        )
+        if ok and password:
+            self._passwords[paths[0]] = password
+            self.add([Path(paths[0])])
+
+    # -- indexing -------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and self.library is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.add(paths)
+            event.acceptProposedAction()
+
+    def add(self, paths: list[Path]) -> None:
+        """Index these files and folders (and finish anything left unfinished)."""
+        if self.library is None:
+            self.status.setText("Create a library first.")
+            return
+        library, documents, passwords = self.library, self.documents, dict(self._passwords)
+
+        def work(*, cancel: CancelToken, progress: ProgressCallback, event: Report) -> IngestReport:
+            return documents.ingest(
+                library,
+                paths,
+                cancel=cancel,
+                progress=progress,
+                on_file=event,
+                password_for=lambda p: passwords.get(str(p)),
+            )
+
+        self._start(work)
+
+    def sync_watched(self) -> None:
+        """Rescan watched folders (at start-up, and when the folder changes)."""
+        documents = self.documents
+        targets = [(lib, Path(lib.watch_folder)) for lib in documents.store.libraries()
+                   if lib.watch_folder and Path(lib.watch_folder).is_dir()]  # fmt: skip
+        if not targets:
+            return
+        if self._task is not None:
+            self._rescan.start()  # try again when the current job is over
+            return
+
+        def work(*, cancel: CancelToken, progress: ProgressCallback, event: Report) -> IngestReport:
+            report = IngestReport()
+            for library, folder in targets:
+                part = documents.sync_folder(library, folder, cancel=cancel, progress=progress,
+                                             on_file=event)  # fmt: skip
+                report.events += part.events
+            return report
+
+        self._start(work)
+
+    def _start(self, work: object) -> None:
+        if self._task is not None:
+            self.status.setText("Indexing is already running; new files are added when it ends.")
+            return
+        self.running.show()
+        self.progress.setValue(0)
+        self.progress_label.setText("Starting…")
+        self._task = self.tasks.run(
+            work,  # type: ignore[arg-type]
+            pool="ingest",
+            pass_job_args=True,
+            on_progress=self._progress,
+            on_event=self._file_event,
+            on_result=self._finished,
+            on_error=self._failed,
+            on_finished=self._ended,
+        )
+
+    def pause(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self.progress_label.setText("Pausing…")
+
+    def _progress(self, progress: Progress) -> None:
+        if progress.fraction is not None:
+            self.progress.setValue(int(progress.fraction * 1000))
+        self.progress_label.setText(progress.describe())
+
+    def _file_event(self, event: FileEvent) -> None:
+        if event.status in ("queued", "done", "failed", "removed"):
+            self.refresh_files()
+        else:
+            for row in range(self.table.rowCount()):
+                if self._cell(row, 0).data(Qt.ItemDataRole.UserRole) == event.path:
+                    self._cell(row, 3).setText(STATUS_TEXT.get(event.status, event.status))
+
+    def _finished(self, report: IngestReport) -> None:
+        failed = len(report.failed)
+        ready = len(report.done)
+        self.status.setText(f"{ready} file(s) ready" + (f", {failed} failed — see Notes"
+                                                         if failed else "") + ".")  # fmt: skip
+
+    def _failed(self, error: BaseException) -> None:
+        if isinstance(error, Cancelled):
+            self.status.setText("Paused. Add files again (or restart) to continue.")
+        else:
+            message = error.message if isinstance(error, HushdeskError) else str(error)
+            self.status.setText(f"⚠ {message}")
+
+    def _ended(self) -> None:
+        self._task = None
+        self.running.hide()
+        self.refresh_files()
+        self.librariesChanged.emit()
+
+    # -- search ---------------------------------------------------------------------------
+
+    def search(self) -> None:
+        library, text = self.library, self.query.text().strip()
+        if library is None or not text:
+            return
+        self.results.clear()
+        self.results.addItem("Searching…")
+        documents = self.documents
+        self.tasks.run(lambda: documents.search(library, text, k=8),
+                       on_result=self._show_results, on_error=self._failed)  # fmt: skip
+
+    def _show_results(self, result: SearchResult) -> None:
+        self.results.clear()
+        if result.abstain:
+            self.results.addItem("Nothing in this library looks relevant.")
+            return
+        for hit in result.hits:
+            text = " ".join(hit.chunk.text.split())
+            item = QListWidgetItem(f"{hit.where}\n{text[:220]}…")
+            item.setData(Qt.ItemDataRole.UserRole, hit)
+            item.setToolTip(text)
+            self.results.addItem(item)
+
+    def _open_result(self, item: QListWidgetItem) -> None:
+        hit = item.data(Qt.ItemDataRole.UserRole)
+        if hit is None:
+            return
+        self.open_document(hit.file.path, hit.chunk.page, hit.chunk.text, hit.file.paginated,
+                           hit.file.id)  # fmt: skip
+
+    def open_document(self, path: str, page: int, passage: str, paginated: bool,
+                      file_id: int | None = None) -> DocumentViewer:  # fmt: skip
+        section = ""
+        if not paginated and file_id is not None:
+            section = self.documents.store.page_text(file_id, page)
+        viewer = DocumentViewer(self.tasks, path, page, passage, paginated=paginated,
+                                section_text=section, parent=self)  # fmt: skip
+        viewer.show()
+        return viewer

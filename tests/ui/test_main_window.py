@@ -140,7 +140,7 @@ def test_delete_with_undo_rename_and_pin(
     assert second is not None
     window.toggle_pin(first)
     assert window.conversations.ids() == [first, second]
-    assert window.conversations.list.item(0).text().startswith("📌")
+    assert window.conversations.list.item(0).text().startswith("★")
     from PySide6.QtWidgets import QInputDialog
 
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("Lease", True)))

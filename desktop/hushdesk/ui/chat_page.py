@@ -167,7 +167,7 @@ class ChatPage(QWidget):
     def refresh_libraries(self) -> None:
         """The Documents button names the libraries this conversation answers from."""
         active = self._libraries()
-        self.sources.setText("📄 " + (", ".join(active) if active else "No documents"))
+        self.sources.setText("Documents: " + (", ".join(active) if active else "none"))
 
     def _fill_library_menu(self) -> None:
         """Built when opened, so the app does not open the document store at start-up."""

@@ -101,7 +101,7 @@ class ConversationList(QWidget):
                 self.list.addItem(empty)
         else:
             for conversation in self.history.conversations():
-                label = ("📌 " if conversation.pinned else "") + conversation.title
+                label = ("★ " if conversation.pinned else "") + conversation.title
                 item = QListWidgetItem(label)
                 item.setData(ID_ROLE, conversation.id)
                 self.list.addItem(item)

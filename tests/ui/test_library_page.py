@@ -1,0 +1,113 @@
+"""The Documents page and chats that answer from it, on real embeddings and widgets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from hushdesk.core import Core
+from hushdesk.ui.library_page import LibraryPage
+from hushdesk.ui.tasks import Tasks
+from tests import documents
+from tests.fakes import FakeEngine
+from tests.integration.test_library import FACTS, contract
+from tests.ui.conftest import MakeWindow, send
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def page(qtbot: QtBot) -> Iterator[LibraryPage]:
+    core = Core(engine=FakeEngine())
+    tasks = Tasks()
+    page = LibraryPage(core, tasks)
+    qtbot.addWidget(page)
+    page.show()
+    yield page
+    page.pause()
+    tasks.wait(60_000)
+    core.close()
+
+
+def statuses(page: LibraryPage) -> dict[str, str]:
+    return {page._cell(r, 0).text(): page._cell(r, 3).text() for r in range(page.table.rowCount())}
+
+
+def test_add_a_folder_watch_progress_search_and_open(
+    qtbot: QtBot, page: LibraryPage, tmp_path: Path
+) -> None:
+    folder = tmp_path / "client"
+    folder.mkdir()
+    contract(folder / "lease.pdf")
+    documents.loop_pdf(folder / "broken.pdf")
+    page.create_library("Client")
+    page.add([folder])
+    assert page.running.isVisible()
+    qtbot.waitUntil(lambda: page._task is None, timeout=120_000)
+    assert statuses(page) == {"broken.pdf": "Failed", "lease.pdf": "Ready"}
+    notes = page._cell(0, 4).text()
+    assert notes  # the reason the broken file failed
+    assert "1 file(s) ready, 1 failed" in page.status.text()
+
+    page.query.setText("How long is the notice period?")
+    page.search()
+    qtbot.waitUntil(lambda: page.results.count() > 0 and
+                    page.results.item(0).text() != "Searching…", timeout=30_000)  # fmt: skip
+    first = page.results.item(0)
+    assert first.text().startswith("lease.pdf, page 3")
+    hit = first.data(0x0100)
+    viewer = page.open_document(hit.file.path, hit.chunk.page, hit.chunk.text, True, hit.file.id)
+    qtbot.addWidget(viewer)
+    qtbot.waitUntil(lambda: viewer.page_count == 14, timeout=30_000)
+    assert viewer.highlighted > 0  # the passage is marked on the page
+
+
+def test_a_watched_folder_follows_new_and_deleted_files(
+    qtbot: QtBot, page: LibraryPage, tmp_path: Path
+) -> None:
+    folder = tmp_path / "watched"
+    folder.mkdir()
+    (folder / "first.md").write_text(FACTS[3])
+    page.create_library("Watched")
+    page.watch_folder(folder)
+    qtbot.waitUntil(lambda: statuses(page) == {"first.md": "Ready"}, timeout=60_000)
+    (folder / "second.md").write_text(FACTS[7])
+    qtbot.waitUntil(lambda: statuses(page).get("second.md") == "Ready", timeout=60_000)
+    (folder / "first.md").unlink()
+    qtbot.waitUntil(lambda: "first.md" not in statuses(page), timeout=60_000)
+    assert page.library is not None
+    assert page.library.watch_folder == str(folder.resolve())
+
+
+def test_a_chat_answers_from_a_library_with_clickable_sources(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
+    engine = FakeEngine(reply="Ninety days [1].")
+    window = make_window(engine)
+    library_page = window.documents_page()
+    library_page.create_library("Lease")
+    library_page.add([contract(tmp_path / "lease.pdf")])
+    qtbot.waitUntil(lambda: library_page._task is None, timeout=120_000)
+
+    chat = window.chat
+    chat._toggle_library("Lease", True)
+    assert chat.sources.text() == "Documents: Lease"
+    send(qtbot, window, "How long is the notice period?")
+    prompt = engine.requests[-1][-1].content
+    assert "<<<" in prompt
+    assert FACTS[3] in prompt
+    answer = chat.session.turns[-1]  # type: ignore[union-attr]
+    assert answer.citations[0]["page"] == 3
+    assert "Sources: [1] lease.pdf, page 3" in chat.view.toPlainText()
+    with qtbot.waitSignal(chat.openCitation) as opened:
+        chat.view.citationRequested.emit(answer.id, 1)
+    assert opened.args[0]["page"] == 3
+    conversation = window.history.get(chat.conversation_id or 0)
+    assert conversation is not None
+    assert conversation.libraries == ["Lease"]
+
+    send(qtbot, window, "What is the boiling point of liquid nitrogen?")
+    assert chat.session.turns[-1].content == "I could not find this in your documents."  # type: ignore[union-attr]

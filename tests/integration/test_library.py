@@ -184,3 +184,22 @@ def test_a_2000_page_file(library: DocumentLibrary, tmp_path: Path) -> None:
     assert "2000 pages" in report.events[-1].detail
     hit = library.search(lib, "escrow account number").hits[0]
     assert hit.chunk.page == 1500
+
+
+def test_the_index_is_rebuilt_from_the_store_alone(
+    library: DocumentLibrary, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lib = library.library("Rebuild")
+    library.ingest(lib, [contract(tmp_path / "lease.pdf")])
+    library.index.drop(lib)  # the vectors are lost (deleted, damaged, another model)
+    assert library.search(lib, "How long is the notice period?").abstain
+    lib = library.rebuild_index(lib)
+    assert [p.name for p in library.pending()] == ["Rebuild"]
+
+    def no_reading(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the files must not be read again")
+
+    monkeypatch.setattr(loaders, "load", no_reading)
+    library.ingest(lib, [])
+    assert library.pending() == []
+    assert library.search(lib, "How long is the notice period?").hits[0].chunk.page == 3

@@ -111,3 +111,19 @@ def test_a_chat_answers_from_a_library_with_clickable_sources(
 
     send(qtbot, window, "What is the boiling point of liquid nitrogen?")
     assert chat.session.turns[-1].content == "I could not find this in your documents."  # type: ignore[union-attr]
+
+
+def test_interrupted_indexing_finishes_after_a_restart(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
+    core = Core(engine=FakeEngine())
+    documents_ = core.documents
+    library = documents_.library("Interrupted")
+    path = contract(tmp_path / "lease.pdf")
+    documents_.store.queue(library, str(path), sha256="0" * 64, size=1, mtime=0)  # then a crash
+    window = make_window(core=core)
+    window.resume_documents()
+    page = window.library_page
+    assert page is not None
+    qtbot.waitUntil(lambda: page._task is None and documents_.pending() == [], timeout=120_000)
+    assert documents_.search(library, "notice period").hits[0].chunk.page == 3

@@ -123,11 +123,21 @@ class DocumentLibrary:
         return SentenceEmbedder(model.path, model.name)
 
     def use_embedding_model(self, library: Library, model_id: str) -> Library:
-        """Switch models: every file is embedded again (never searched with mixed vectors)."""
+        """Switch models: every file is embedded again (never searched with mixed vectors).
+        The vectors are rebuilt by the next ``ingest`` (or ``resume``)."""
         if library.embedding_model == model_id:
             return library
+        return self.rebuild_index(library, model_id)
+
+    def rebuild_index(self, library: Library, model_id: str | None = None) -> Library:
+        """Drop the vector index and mark every file for embedding again; the store keeps
+        the text, so nothing has to be read from the files."""
         self.index.drop(library)
-        return self.store.set_embedding_model(library, model_id)
+        return self.store.set_embedding_model(library, model_id or library.embedding_model)
+
+    def pending(self) -> list[Library]:
+        """Libraries with files still to index (an interrupted run, a rebuild)."""
+        return [lib for lib in self.store.libraries() if pending_count(self.store, lib)]
 
     # -- ingestion ------------------------------------------------------------------------
 

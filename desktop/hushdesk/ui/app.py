@@ -178,7 +178,7 @@ def run() -> int:
         _startup_probe(window, float(probe))
     else:
         QTimer.singleShot(0, window.chat.preload)  # after the first paint
-        QTimer.singleShot(3000, window.resume_watching)  # watched folders, once settled
+        QTimer.singleShot(3000, window.resume_documents)  # indexing left unfinished
     window.show()
     try:
         return app.exec()

@@ -11,6 +11,7 @@ from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -104,27 +105,7 @@ class LibraryPage(QWidget):
         self.libraries.currentItemChanged.connect(lambda item, _old: self._select(item))
         return left
 
-    def _build_body(self) -> QWidget:
-        self.title = QLabel("")
-        self.title.setWordWrap(True)
-        buttons = QHBoxLayout()
-        self.add_files = QPushButton("Add files…")
-        self.add_folder = QPushButton("Add folder…")
-        self.watch = QPushButton("Watch a folder…")
-        self.remove_file = QPushButton("Remove file")
-        self.password = QPushButton("Enter password…")
-        for button in (self.add_files, self.add_folder, self.watch, self.remove_file,
-                       self.password):  # fmt: skip
-            button.setAccessibleName(button.text().rstrip("…"))
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setAccessibleName("Files in the library")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+    def _build_running(self) -> None:
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Indexing progress")
         self.progress.setRange(0, 1000)
@@ -139,15 +120,47 @@ class LibraryPage(QWidget):
         self.running = QWidget()
         self.running.setLayout(running)
         self.running.hide()
+
+    def _build_search(self) -> None:
         self.query = QLineEdit()
         self.query.setAccessibleName("Search this library")
-        self.query.setPlaceholderText(
-            "Search this library (Enter) — double-click a result to open it"
-        )
+        self.query.setPlaceholderText("Search this library (Enter); double-click to open a result")
         self.results = QListWidget()
         self.results.setAccessibleName("Search results")
+        self.results.setWordWrap(True)
         self.status = QLabel("Drop files or folders here to add them.")
         self.status.setWordWrap(True)
+
+    def _build_body(self) -> QWidget:
+        self.title = QLabel("")
+        self.title.setWordWrap(True)
+        buttons = QHBoxLayout()
+        self.add_files = QPushButton("Add files…")
+        self.add_folder = QPushButton("Add folder…")
+        self.watch = QPushButton("Watch a folder…")
+        self.remove_file = QPushButton("Remove file")
+        self.password = QPushButton("Enter password…")
+        self.embedding = QComboBox()
+        self.embedding.setAccessibleName("Embedding model of this library")
+        self.embedding.setToolTip("How passages are matched to questions; changing it "
+                                  "re-indexes the library")  # fmt: skip
+        for button in (self.add_files, self.add_folder, self.watch, self.remove_file,
+                       self.password):  # fmt: skip
+            button.setAccessibleName(button.text().rstrip("…"))
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(QLabel("Matching:"))
+        buttons.addWidget(self.embedding)
+        self.embedding.activated.connect(self._embedding_chosen)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setAccessibleName("Files in the library")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self._build_running()
+        self._build_search()
         right = QWidget()
         body = QVBoxLayout(right)
         body.setContentsMargins(0, 0, 0, 0)
@@ -187,6 +200,13 @@ class LibraryPage(QWidget):
             return
         self.library = self.documents.library(str(item.data(Qt.ItemDataRole.UserRole)))
         self._enable(True)
+        self.embedding.clear()
+        for model in self.core.registry.list("embedding"):
+            if model.available:
+                self.embedding.addItem(model.name, model.id)
+        self.embedding.setCurrentIndex(
+            max(0, self.embedding.findData(self.library.embedding_model))
+        )
         self.refresh_files()
 
     def _enable(self, on: bool) -> None:
@@ -307,6 +327,21 @@ class LibraryPage(QWidget):
             self.documents.remove(self.library, path)
         self.refresh_files()
 
+    def _embedding_chosen(self, _index: int) -> None:
+        model_id = self.embedding.currentData()
+        if self.library is None or not model_id or model_id == self.library.embedding_model:
+            return
+        answer = QMessageBox.question(
+            self, "Change matching model",
+            "Every document of this library will be indexed again with the new model; "
+            "searching it gives partial results until that is done. Continue?",
+        )  # fmt: skip
+        if answer != QMessageBox.StandardButton.Yes:
+            self.embedding.setCurrentIndex(self.embedding.findData(self.library.embedding_model))
+            return
+        self.library = self.documents.use_embedding_model(self.library, str(model_id))
+        self.add([])
+
     def _ask_password(self) -> None:
         paths = [p for p in self._selected_paths() if p.lower().endswith(".pdf")]
         if not paths:
@@ -352,11 +387,14 @@ class LibraryPage(QWidget):
         self._start(work)
 
     def sync_watched(self) -> None:
-        """Rescan watched folders (at start-up, and when the folder changes)."""
+        """Finish interrupted indexing and rescan watched folders (at start-up, and when a
+        watched folder changes)."""
         documents = self.documents
         targets = [(lib, Path(lib.watch_folder)) for lib in documents.store.libraries()
                    if lib.watch_folder and Path(lib.watch_folder).is_dir()]  # fmt: skip
-        if not targets:
+        unfinished = [lib for lib in documents.pending() if lib.id not in
+                      {t[0].id for t in targets}]  # fmt: skip
+        if not targets and not unfinished:
             return
         if self._task is not None:
             self._rescan.start()  # try again when the current job is over
@@ -364,6 +402,10 @@ class LibraryPage(QWidget):
 
         def work(*, cancel: CancelToken, progress: ProgressCallback, event: Report) -> IngestReport:
             report = IngestReport()
+            for library in unfinished:
+                part = documents.ingest(library, [], cancel=cancel, progress=progress,
+                                        on_file=event)  # fmt: skip
+                report.events += part.events
             for library, folder in targets:
                 part = documents.sync_folder(library, folder, cancel=cancel, progress=progress,
                                              on_file=event)  # fmt: skip

@@ -159,9 +159,11 @@ class MainWindow(QMainWindow):
         placeholder.deleteLater()
         self.pages.setCurrentIndex(current)
 
-    def resume_watching(self) -> None:
-        """Watched folders are rescanned at start-up (after the window is up)."""
-        if any(lib.watch_folder for lib in self.core.documents.store.libraries()):
+    def resume_documents(self) -> None:
+        """At start-up (once the window is up): finish indexing that a quit or a crash
+        interrupted, and rescan watched folders."""
+        documents = self.core.documents
+        if documents.pending() or any(lib.watch_folder for lib in documents.store.libraries()):
             self.documents_page().sync_watched()
 
     def _build_sidebar(self) -> QWidget:

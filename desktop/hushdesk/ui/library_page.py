@@ -259,6 +259,7 @@ class LibraryPage(QWidget):
         for row, record in enumerate(files):
             self._fill_row(row, record)
         self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(3, max(self.table.columnWidth(3), 130))  # "Indexing…" fits
 
     def _fill_row(self, row: int, record: FileRecord) -> None:
         notes = record.error or "; ".join(record.warnings)

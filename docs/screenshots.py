@@ -42,6 +42,26 @@ def wait_for(signal: object, timeout_ms: int = 120_000) -> None:
     loop.exec()
 
 
+def documents_page(window: MainWindow, app: object) -> None:
+    """A library of generated contracts, indexed, with a search showing its results."""
+    sys.path.insert(0, str(OUT.parent))
+    from tests.integration.test_library import contract
+
+    folder = Path(tempfile.mkdtemp(prefix="hushdesk-docs-"))
+    for name in ("lease-smith", "supplier-acme", "employment-jones"):
+        contract(folder / f"{name}.pdf")
+    window.nav.setCurrentRow(1)
+    page = window.documents_page()
+    page.create_library("Client: Smith")
+    page.add([folder])
+    window.tasks.wait(300_000)
+    app.processEvents()  # type: ignore[attr-defined]
+    page.query.setText("How long is the notice period?")
+    page.search()
+    window.tasks.wait()
+    app.processEvents()  # type: ignore[attr-defined]
+
+
 def shoot(window: MainWindow, name: str) -> None:
     target = OUT / name
     window.grab().save(str(target))
@@ -77,6 +97,8 @@ def main() -> int:
             window.tasks.wait()
             app.processEvents()
             shoot(window, "screenshot-models.png")
+            documents_page(window, app)
+            shoot(window, "screenshot-documents.png")
         window.close()
     core.close()
     history.close()

@@ -221,8 +221,7 @@ class DocumentLibrary:
             if record.status != "embedding":  # a crash after parsing resumes at embedding
                 twin = self.store.done_with_hash(library, record.sha256 or "")
                 if twin is not None and twin.id != record.id:
-                    self._forget_chunks(library, record.id)
-                    self.store.set_status(record.id, "done")
+                    self.index.delete(library, self.store.mark_duplicate(record.id, twin.name))
                     return FileEvent(record.path, "duplicate", f"same content as {twin.name}")
                 if not path.exists():
                     raise DocumentError(f"{path.name} no longer exists.")
@@ -259,9 +258,6 @@ class DocumentLibrary:
             vectors = embedder.embed([c.text for c in batch])
             self.index.upsert(library, [c.id for c in batch], vectors, [file_id] * len(batch))
             within((start + len(batch)) / max(1, len(chunks)))
-
-    def _forget_chunks(self, library: Library, file_id: int) -> None:
-        self.index.delete(library, [c.id for c in self.store.chunks_of(file_id)])
 
     def sync_folder(
         self,

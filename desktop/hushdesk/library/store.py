@@ -252,6 +252,21 @@ class DocumentStore:
             db.execute("UPDATE files SET status = ?, error = ?, updated_at = ? WHERE id = ?",
                        (status, error, time.time(), file_id))  # fmt: skip
 
+    def mark_duplicate(self, file_id: int, twin: str) -> list[int]:
+        """Same bytes as ``twin``: listed as ready, not indexed twice. Any passages it had
+        (an earlier version) go; returns their ids for the index to drop."""
+        note = json.dumps([f"Same content as {twin}; its passages are not indexed twice."])
+        with self._tx() as db:
+            old = [r[0] for r in db.execute("SELECT id FROM chunks WHERE file_id = ?", (file_id,))]
+            db.execute("DELETE FROM chunks WHERE file_id = ?", (file_id,))
+            db.execute("DELETE FROM pages WHERE file_id = ?", (file_id,))
+            db.execute(
+                "UPDATE files SET status = 'done', error = NULL, warnings = ?, pages = NULL, "
+                "updated_at = ? WHERE id = ?",
+                (note, time.time(), file_id),
+            )
+        return old
+
     def replace_content(
         self, file_id: int, document: LoadedDocument, chunks: list[Chunk]
     ) -> tuple[list[int], list[int]]:

@@ -144,14 +144,12 @@ def _session(core: Core, args: argparse.Namespace) -> tuple[ChatSession, str]:
     )
     grounder = None
     if getattr(args, "library", None):
-        from hushdesk.assistant.grounding import Grounding, ground
+        from hushdesk.assistant.grounding import grounder_for
 
         documents = core.documents
-        libraries = [documents.library(name, create=False) for name in args.library]
-
-        def grounder(question: str) -> Grounding:
-            return ground(documents, libraries, question)
-
+        for name in args.library:
+            documents.library(name, create=False)  # a clear error for a wrong name, up front
+        grounder = grounder_for(documents, args.library)
     return ChatSession(core.engine, params, system, grounder=grounder), model.name
 
 

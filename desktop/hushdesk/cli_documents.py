@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from hushdesk.core import Core
 from hushdesk.errors import Cancelled
 from hushdesk.jobs import CancelToken, Progress
-from hushdesk.library.service import FileEvent, SearchResult
+from hushdesk.library.service import DocumentLibrary, FileEvent, IngestReport, SearchResult
+from hushdesk.library.store import Library
 
 OK, ERROR, INTERRUPTED = 0, 1, 130
 MARKS = {"done": "✓", "unchanged": "=", "duplicate": "=", "failed": "✗"}
@@ -22,7 +25,11 @@ def add_parsers(sub: Any) -> None:
     ingest = sub.add_parser("ingest", help="add files or folders to a document library")
     ingest.add_argument("paths", nargs="+", type=Path)
     ingest.add_argument("--library", required=True, metavar="NAME")
-    ingest.add_argument("--password", help="password for encrypted PDFs")
+    ingest.add_argument(
+        "--ask-password",
+        action="store_true",
+        help="ask for the password of each encrypted PDF (not shown, not saved)",
+    )
     ingest.add_argument("--json", action="store_true", help="one JSON object per file")
 
     search = sub.add_parser("search", help="the passages of a library that answer a query")
@@ -54,8 +61,10 @@ def ingest(core: Core, args: argparse.Namespace) -> int:
         with ctrl_c_cancels(cancel):
             report = documents.ingest(
                 library, args.paths, cancel=cancel, progress=_progress, on_file=show,
-                password_for=(lambda _p: args.password) if args.password else None,
+
             )  # fmt: skip
+        if args.ask_password:
+            report = _retry_encrypted(documents, library, report, show)
     except Cancelled:
         print("\nStopped. Run the same command again to continue where it stopped.",
               file=sys.stderr)  # fmt: skip
@@ -64,6 +73,24 @@ def ingest(core: Core, args: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             print(file=sys.stderr)
     return ERROR if report.failed else OK
+
+
+def _retry_encrypted(documents: DocumentLibrary, library: Library, report: IngestReport,
+                     show: Callable[[FileEvent], None]) -> IngestReport:  # fmt: skip
+    """Files that failed for want of a password: ask for it (not echoed) and try again.
+    The file is only ever opened by the reader process, never here."""
+    for event in [e for e in report.failed if "password" in e.detail]:
+        password = getpass.getpass(f"Password for {Path(event.path).name}: ")
+        if not password:
+            continue
+        retry = documents.ingest(library, [Path(event.path)], on_file=show,
+                                 password_for=_given(password))  # fmt: skip
+        report.events = [e for e in report.events if e.path != event.path] + retry.events
+    return report
+
+
+def _given(password: str) -> Callable[[Path], str | None]:
+    return lambda _path: password
 
 
 def _progress(progress: Progress) -> None:

@@ -103,7 +103,7 @@ def run_isolated(
             if remaining <= 0:
                 raise IsolatedFailure(
                     f"took longer than {timeout_s:g} s and was stopped",
-                    detail=f"{func.__qualname__}{args!r}",
+                    detail=func.__qualname__,  # never the arguments: they may hold a password
                 )
             ready = multiprocessing.connection.wait([receiver], timeout=min(remaining, 0.1))
             if not ready:
@@ -114,7 +114,7 @@ def run_isolated(
                 process.join(5)
                 raise IsolatedFailure(
                     f"crashed ({describe_exit(process.exitcode)})",
-                    detail=f"{func.__qualname__}{args!r}",
+                    detail=func.__qualname__,
                 ) from None
             break
     finally:

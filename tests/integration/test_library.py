@@ -203,3 +203,62 @@ def test_the_index_is_rebuilt_from_the_store_alone(
     library.ingest(lib, [])
     assert library.pending() == []
     assert library.search(lib, "How long is the notice period?").hits[0].chunk.page == 3
+
+
+def test_a_changed_file_that_becomes_a_copy_keeps_none_of_its_old_text(
+    library: DocumentLibrary, tmp_path: Path
+) -> None:
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(FACTS[3])
+    b.write_text("The old boiler contract mentioned a penalty of 999 euros.")
+    lib = library.library("Copies")
+    library.ingest(lib, [a, b])
+    b.write_text(FACTS[3])  # b now has a's content
+    library.ingest(lib, [b])
+    assert library.store.keyword_search(lib, "penalty", 5) == []
+    found = library.search(lib, "penalty of 999 euros")
+    assert all(h.file.name != "b.txt" or "999" not in h.chunk.text for h in found.hits)
+    library.remove(lib, str(a))  # the original goes: the copy is indexed for real
+    library.ingest(lib, [])
+    assert library.search(lib, "notice period").hits[0].file.name == "b.txt"
+
+
+def test_exact_codes_are_found_by_keyword(library: DocumentLibrary, tmp_path: Path) -> None:
+    doc = tmp_path / "invoice.txt"
+    doc.write_text("Invoice reference ZK-4471-QX covers the March boiler service. "
+                   + FILLER)  # fmt: skip
+    lib = library.library("Codes")
+    library.ingest(lib, [doc])
+    result = library.search(lib, "ZK-4471-QX")
+    assert result.hits[0].file.name == "invoice.txt"
+    assert result.hits[0].similarity is not None
+
+
+def test_a_failed_file_is_not_retried_by_folder_rescans(
+    library: DocumentLibrary, tmp_path: Path
+) -> None:
+    folder = tmp_path / "watched"
+    folder.mkdir()
+    documents.loop_pdf(folder / "broken.pdf")
+    (folder / ".cache").mkdir()
+    (folder / ".cache" / "hidden.txt").write_text("not for the library")
+    lib = library.library("Watched")
+    first = library.sync_folder(lib, folder)
+    assert [e.status for e in first.events if e.status in ("done", "failed")] == ["failed"]
+    again = library.sync_folder(lib, folder)
+    assert [e for e in again.events if e.status == "failed"] == []
+    assert library.store.file(lib, str(folder / ".cache" / "hidden.txt")) is None
+    retried = library.ingest(lib, [folder / "broken.pdf"])  # asked for explicitly
+    assert retried.events[-1].status == "failed"
+
+
+def test_one_indexing_job_at_a_time(library: DocumentLibrary, tmp_path: Path) -> None:
+    from hushdesk.errors import DocumentError
+    from hushdesk.fsutil import locked
+
+    lib = library.library("Busy")
+    with (
+        locked(library.store.path.with_suffix(".indexing.lock")),
+        pytest.raises(DocumentError, match="already being indexed"),
+    ):
+        library.ingest(lib, [contract(tmp_path / "x.pdf", pages=2)])

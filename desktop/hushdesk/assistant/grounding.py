@@ -9,7 +9,7 @@ plain "I could not find this in your documents" — no guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -97,9 +97,23 @@ def ground(
     )  # fmt: skip
     p = prompts()
     sources = "\n\n".join(
-        p["source"].format(n=c.n, where=c.where, text=fence(c.passage)) for c in citations
+        p["source"].format(n=c.n, where=fence(c.where), text=fence(c.passage)) for c in citations
     )
     return Grounding(p["user"].format(sources=sources, question=question), citations, False)
+
+
+def grounder_for(library: DocumentLibrary, names: Sequence[str]) -> Callable[[str], Grounding]:
+    """Ground each question in the named libraries, looked up afresh every time (a
+    library may have been deleted, or re-indexed with another model, meanwhile)."""
+
+    def grounder(question: str) -> Grounding:
+        existing = {lib.name: lib for lib in library.store.libraries()}
+        chosen = [existing[n] for n in names if n in existing]
+        if not chosen:
+            return Grounding(question, (), True)
+        return ground(library, chosen, question)
+
+    return grounder
 
 
 def fence(text: str) -> str:

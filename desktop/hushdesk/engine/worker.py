@@ -15,6 +15,7 @@ import codecs
 import contextlib
 import os
 import random
+import re
 import time
 import traceback
 from collections.abc import Sequence
@@ -32,6 +33,8 @@ from hushdesk.engine.types import (
     SamplingParams,
 )
 from hushdesk.errors import ContextOverflow, HushdeskError, ModelError
+
+_PLACEHOLDER = re.compile("\x1bHUSHDESK(\\d+)\x1b")
 
 # Prompt tokens evaluated between two checks of the stop event: small enough that Stop
 # is felt within a fraction of a second on a laptop, large enough to keep batching fast.
@@ -166,13 +169,38 @@ class Runner:
         return int(perf.n_p_eval) + int(perf.n_eval)
 
     def prompt_tokens(self, messages: Sequence[Message]) -> list[int]:
+        """The conversation as tokens. Only the template's own scaffolding may produce
+        control tokens: message text is tokenized as plain text, so a document, a file
+        name or a pasted email that contains "<|im_start|>system" cannot open a turn."""
+        placeholders = [f"\x1bHUSHDESK{i}\x1b" for i in range(len(messages))]
+        rendered = self._render(
+            [Message(m.role, p) for m, p in zip(messages, placeholders, strict=True)]
+        )
+        pieces = _PLACEHOLDER.split(rendered)
+        if len(pieces) != 2 * len(messages) + 1:  # the template rewrote or dropped a message
+            rendered = self._render(messages)
+            add_bos = self._add_bos and not (self._bos_text and rendered.startswith(self._bos_text))
+            return self.llm.tokenize(rendered.encode("utf-8"), add_bos=add_bos, special=True)
+        tokens: list[int] = []
+        add_bos = self._add_bos and not (self._bos_text and pieces[0].startswith(self._bos_text))
+        for index, piece in enumerate(pieces):
+            if index % 2:  # a message's content
+                text, special = messages[int(piece)].content, False
+            else:
+                text, special = piece, True
+            if text:
+                tokens += self.llm.tokenize(text.encode("utf-8"), add_bos=add_bos and not tokens,
+                                            special=special)  # fmt: skip
+            elif index == 0 and add_bos:
+                tokens.append(self.llm.token_bos())
+        return tokens
+
+    def _render(self, messages: Sequence[Message]) -> str:
         try:
             chat: Any = [m.to_dict() for m in messages]  # llama_cpp's TypedDicts, structurally
-            rendered = self._formatter(messages=chat).prompt
+            return str(self._formatter(messages=chat).prompt)
         except Exception as exc:  # jinja errors, raise_exception() in the template
             raise ModelError(f"The model's chat template failed: {exc}") from exc
-        add_bos = self._add_bos and not (self._bos_text and rendered.startswith(self._bos_text))
-        return self.llm.tokenize(rendered.encode("utf-8"), add_bos=add_bos, special=True)
 
     def _prefill(self, tokens: list[int], stop: Event) -> tuple[int, bool]:
         """Evaluate ``tokens``, reusing the longest cached prefix. Returns (reused, stopped)."""

@@ -28,7 +28,7 @@ class VectorIndex:
         self._client: Any = None
         self._lock = threading.Lock()
 
-    def _collection(self, library: Library) -> Any:
+    def _client_api(self) -> Any:
         with self._lock:
             if self._client is None:
                 import chromadb
@@ -41,21 +41,51 @@ class VectorIndex:
                     )
                 except Exception as exc:
                     raise StoreError(f"The search index could not be opened ({exc}).") from exc
-            return self._client.get_or_create_collection(
+            return self._client
+
+    def _collection(self, library: Library) -> Any:
+        try:
+            return self._client_api().get_or_create_collection(
                 f"library-{library.id}",
                 embedding_function=None,
                 configuration={"hnsw": {"space": "cosine"}},
             )
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"The search index of {library.name} could not be opened ({exc}). "
+                             "Rebuilding the library's index repairs it.") from exc  # fmt: skip
 
     def upsert(self, library: Library, ids: Sequence[int], vectors: np.ndarray,
                file_ids: Sequence[int]) -> None:  # fmt: skip
         if not ids:
             return
-        self._collection(library).upsert(
-            ids=[str(i) for i in ids],
-            embeddings=vectors,
-            metadatas=[{"file_id": f} for f in file_ids],
-        )
+        try:
+            self._collection(library).upsert(
+                ids=[str(i) for i in ids],
+                embeddings=vectors,
+                metadatas=[{"file_id": f} for f in file_ids],
+            )
+        except StoreError:
+            raise
+        except Exception as exc:  # e.g. vectors of another size after a model change
+            raise StoreError(f"The search index rejected new passages ({exc}). Rebuild the "
+                             "library's index.") from exc  # fmt: skip
+
+    def similarities(self, library: Library, ids: Sequence[int], vector: np.ndarray
+                     ) -> dict[int, float]:  # fmt: skip
+        """Cosine similarity of ``vector`` to the stored vectors of ``ids`` (for passages
+        found by keyword only)."""
+        if not ids:
+            return {}
+        got = self._collection(library).get(ids=[str(i) for i in ids], include=["embeddings"])
+        stored = got.get("embeddings")
+        if stored is None or len(stored) == 0:
+            return {}
+        matrix = np.asarray(stored, dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(vector)) + 1e-9
+        scores = matrix @ vector / norms
+        return {int(i): float(v) for i, v in zip(got["ids"], scores, strict=True)}
 
     def delete(self, library: Library, ids: Sequence[int]) -> None:
         if ids:
@@ -76,10 +106,9 @@ class VectorIndex:
         return int(self._collection(library).count())
 
     def drop(self, library: Library) -> None:
-        with self._lock:
-            if self._client is None:
-                return
         try:
-            self._client.delete_collection(f"library-{library.id}")
+            self._client_api().delete_collection(f"library-{library.id}")
+        except StoreError:
+            raise
         except Exception:
             log.info("no index to drop for %s", library.name)

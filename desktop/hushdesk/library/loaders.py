@@ -24,7 +24,8 @@ from hushdesk.library.text import clean
 log = logging.getLogger("hushdesk.library")
 
 SECTION_CHARS = 3000
-LOAD_TIMEOUT_S = 120.0
+LOAD_TIMEOUT_S = 300.0  # scanned pages take OCR time
+MAX_TEXT_CHARS = 50_000_000  # ~25,000 dense pages: more is not a document we can serve
 LOAD_MEMORY_BYTES = 3 << 30
 
 
@@ -99,6 +100,9 @@ def load_here(path: str, password: str | None, ocr: bool) -> LoadedDocument:
             f"{file.name} could not be read ({type(exc).__name__}: {exc}).", detail=repr(exc)
         ) from exc
     document.pages = [PageText(p.number, clean(p.text), p.scanned) for p in document.pages]
+    if document.text_chars > MAX_TEXT_CHARS:
+        raise DocumentError(f"{file.name} holds more text than Hushdesk can index "
+                            f"({document.text_chars:,} characters).")  # fmt: skip
     if not any(p.text for p in document.pages):
         document.warnings.append("No text could be read from this file.")
     return document

@@ -8,14 +8,16 @@ done; nothing half-indexed is ever returned by a search (the store filters on "d
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hushdesk.errors import Cancelled, DocumentError, EncryptedDocument, HushdeskError
+from hushdesk.fsutil import locked
 from hushdesk.jobs import CancelToken, ProgressCallback, ProgressTracker
 from hushdesk.library import loaders
 from hushdesk.library.chunker import chunk_pages
@@ -96,7 +98,12 @@ class DocumentLibrary:
     # -- libraries and embedders ----------------------------------------------------------
 
     def library(self, name: str, *, create: bool = True) -> Library:
-        return self.store.library(name, embedding_model=self._default_embedding(), create=create)
+        existing = [lib for lib in self.store.libraries() if lib.name == name]
+        if existing:
+            return existing[0]
+        if not create:
+            raise DocumentError(f"There is no library called {name!r}.")
+        return self.store.library(name, embedding_model=self._default_embedding())
 
     def _default_embedding(self) -> str:
         models = [m for m in self.registry.list("embedding") if m.available]
@@ -132,8 +139,9 @@ class DocumentLibrary:
     def rebuild_index(self, library: Library, model_id: str | None = None) -> Library:
         """Drop the vector index and mark every file for embedding again; the store keeps
         the text, so nothing has to be read from the files."""
+        updated = self.store.set_embedding_model(library, model_id or library.embedding_model)
         self.index.drop(library)
-        return self.store.set_embedding_model(library, model_id or library.embedding_model)
+        return updated
 
     def pending(self) -> list[Library]:
         """Libraries with files still to index (an interrupted run, a rebuild)."""
@@ -150,14 +158,44 @@ class DocumentLibrary:
         progress: ProgressCallback | None = None,
         on_file: Callable[[FileEvent], None] | None = None,
         password_for: Callable[[Path], str | None] | None = None,
+        retry_failed: bool = True,
     ) -> IngestReport:
         """Add files and folders (recursively); also finishes anything left unfinished.
 
         Runs at low priority: call it from a thread that does nothing else (the CLI's
         main thread, or the GUI's indexing thread).
         """
+        with self._indexing_lock():
+            return self._ingest(library, sources, cancel=cancel or CancelToken(),
+                                progress=progress, on_file=on_file, password_for=password_for,
+                                retry_failed=retry_failed)  # fmt: skip
+
+    @contextlib.contextmanager
+    def _indexing_lock(self) -> Iterator[None]:
+        """One indexing job at a time across processes (the app, the command line)."""
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(locked(self.store.path.with_suffix(".indexing.lock"),
+                                           wait=False))  # fmt: skip
+            except BlockingIOError:
+                raise DocumentError(
+                    "Documents are already being indexed by another Hushdesk window or "
+                    "command. Try again when it has finished."
+                ) from None
+            yield
+
+    def _ingest(
+        self,
+        library: Library,
+        sources: Iterable[Path],
+        *,
+        cancel: CancelToken,
+        progress: ProgressCallback | None,
+        on_file: Callable[[FileEvent], None] | None,
+        password_for: Callable[[Path], str | None] | None,
+        retry_failed: bool,
+    ) -> IngestReport:
         lower_priority()
-        cancel = cancel or CancelToken()
         report = IngestReport()
 
         def tell(event: FileEvent) -> None:
@@ -165,7 +203,7 @@ class DocumentLibrary:
             if on_file is not None:
                 on_file(event)
 
-        self._queue(library, expand(sources), tell)
+        self._queue(library, expand(sources), tell, retry_failed=retry_failed)
         pending = [f for f in self.store.files(library)
                    if f.status in ("queued", "parsing", "embedding")]  # fmt: skip
         tracker = ProgressTracker(total=len(pending) or 1, label="Indexing")
@@ -185,8 +223,8 @@ class DocumentLibrary:
             progress(tracker.update(len(pending) or 1, "Done"))
         return report
 
-    def _queue(self, library: Library, files: list[Path],
-               tell: Callable[[FileEvent], None]) -> None:  # fmt: skip
+    def _queue(self, library: Library, files: list[Path], tell: Callable[[FileEvent], None],
+               *, retry_failed: bool) -> None:  # fmt: skip
         for path in files:
             existing = self.store.file(library, str(path))
             try:
@@ -202,6 +240,9 @@ class DocumentLibrary:
             if existing and existing.sha256 == digest and existing.status == "done":
                 tell(FileEvent(str(path), "unchanged"))
                 continue
+            if existing and existing.sha256 == digest and existing.status == "failed" \
+                    and not retry_failed:  # fmt: skip
+                continue  # a folder rescan does not re-try a file that failed, unchanged
             self.store.queue(library, str(path), sha256=digest, size=stat.st_size,
                              mtime=stat.st_mtime)  # fmt: skip
             tell(FileEvent(str(path), "queued"))
@@ -251,6 +292,7 @@ class DocumentLibrary:
     def _embed(self, library: Library, file_id: int, cancel: CancelToken,
                within: Callable[[float], None]) -> None:  # fmt: skip
         chunks = self.store.chunks_of(file_id)
+        library = self.store.library_by_id(library.id) or library  # the model may have changed
         embedder = self.embedder(library)
         for start in range(0, len(chunks), EMBED_BATCH):
             cancel.raise_if_cancelled()
@@ -276,13 +318,16 @@ class DocumentLibrary:
                 self.remove(library, record.path)
                 if on_file is not None:
                     on_file(FileEvent(record.path, "removed", "deleted from the folder"))
-        return self.ingest(library, [root], cancel=cancel, progress=progress, on_file=on_file)
+        return self.ingest(library, [root], cancel=cancel, progress=progress, on_file=on_file,
+                           retry_failed=False)  # fmt: skip
 
     def remove(self, library: Library, path: str) -> bool:
         record = self.store.file(library, path)
         if record is None:
             return False
         self.index.delete(library, self.store.remove_file(record.id))
+        if record.sha256 and record.pages is not None:
+            self.store.requeue_duplicates_of(library, record.sha256)
         return True
 
     # -- retrieval ------------------------------------------------------------------------
@@ -290,6 +335,7 @@ class DocumentLibrary:
     def search(self, library: Library, query: str, k: int = 5) -> SearchResult:
         """Vector and keyword search fused by reciprocal rank; abstains when nothing is
         close enough to the question."""
+        library = self.store.library_by_id(library.id) or library  # the model may have changed
         vector = self.embedder(library).embed([query])[0]
         semantic = self.index.query(library, vector, CANDIDATES)
         keyword = self.store.keyword_search(library, query, CANDIDATES)
@@ -299,7 +345,9 @@ class DocumentLibrary:
         for rank, (chunk_id, _) in enumerate(keyword):
             scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
         similarity = dict(semantic)
-        chunks = self.store.chunks(list(scores))  # only files that are done
+        missing = [c for c, _ in keyword if c not in similarity]
+        similarity.update(self.index.similarities(library, missing, vector))  # keyword-only
+        chunks = self.store.chunks(library, list(scores))  # done files of this library only
         files: dict[int, FileRecord | None] = {}
         hits = []
         for chunk_id, score in sorted(scores.items(), key=lambda kv: -kv[1]):
@@ -313,7 +361,7 @@ class DocumentLibrary:
                 hits.append(Hit(chunk, record, score, similarity.get(chunk_id)))
             if len(hits) == k:
                 break
-        best = max((s for c, s in semantic if c in chunks), default=0.0)
+        best = max((v for c, v in similarity.items() if c in chunks), default=0.0)
         return SearchResult(hits, abstain=not hits or best < self.relevance_floor,
                             best_similarity=best)  # fmt: skip
 
@@ -324,9 +372,11 @@ def expand(sources: Iterable[Path]) -> list[Path]:
     for given in sources:
         source = given.expanduser().resolve()
         if source.is_dir():
-            out.extend(sorted(p for p in source.rglob("*")
-                              if p.is_file() and loaders.supported(p)
-                              and not p.name.startswith(".")))  # fmt: skip
+            out.extend(sorted(
+                p for p in source.rglob("*")
+                if p.is_file() and loaders.supported(p)
+                and not any(part.startswith(".") for part in p.relative_to(source).parts)
+            ))  # fmt: skip
         else:
             out.append(source)
     return out

@@ -31,14 +31,14 @@ Status = Literal["queued", "parsing", "embedding", "done", "failed"]
 SCHEMA = (
     """
     CREATE TABLE libraries (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         name TEXT NOT NULL UNIQUE,
         embedding_model TEXT NOT NULL,
         watch_folder TEXT,
         created_at REAL NOT NULL
     );
     CREATE TABLE files (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         library_id INTEGER NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
         path TEXT NOT NULL,
         sha256 TEXT,
@@ -62,7 +62,8 @@ SCHEMA = (
         PRIMARY KEY (file_id, number)
     );
     CREATE TABLE chunks (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- ids are never reused: a stale vector
+                                               -- can never point at someone else's text
         file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
         page INTEGER NOT NULL,
         start INTEGER NOT NULL,
@@ -308,17 +309,29 @@ class DocumentStore:
         rows = self._rows("SELECT * FROM chunks WHERE file_id = ? ORDER BY id", (file_id,))
         return [_chunk(r) for r in rows]
 
-    def chunks(self, ids: Sequence[int], *, only_done: bool = True) -> dict[int, StoredChunk]:
-        """Chunks by id; by default only those of files that are completely indexed."""
+    def chunks(self, library: Library, ids: Sequence[int]) -> dict[int, StoredChunk]:
+        """Chunks of this library by id, of files that are completely indexed only."""
         if not ids:
             return {}
         sql = (
             "SELECT c.* FROM chunks c JOIN files f ON f.id = c.file_id "
-            "WHERE c.id IN (SELECT value FROM json_each(?))"
+            "WHERE c.id IN (SELECT value FROM json_each(?)) "
+            "AND f.library_id = ? AND f.status = 'done'"
         )
-        if only_done:
-            sql += " AND f.status = 'done'"
-        return {r["id"]: _chunk(r) for r in self._rows(sql, [json.dumps(list(ids))])}
+        return {r["id"]: _chunk(r) for r in self._rows(sql, [json.dumps(list(ids)), library.id])}
+
+    def library_by_id(self, library_id: int) -> Library | None:
+        rows = self._rows("SELECT * FROM libraries WHERE id = ?", (library_id,))
+        return _library(rows[0]) if rows else None
+
+    def requeue_duplicates_of(self, library: Library, sha256: str) -> None:
+        """The file others were duplicates of is gone: index one of them for real."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE files SET status = 'queued', warnings = '[]', updated_at = ? "
+                "WHERE library_id = ? AND sha256 = ? AND status = 'done' AND pages IS NULL",
+                (time.time(), library.id, sha256),
+            )
 
     def keyword_search(self, library: Library, query: str, limit: int) -> list[tuple[int, float]]:
         """(chunk id, bm25 score; lower is better) of done files, best first."""

@@ -11,7 +11,10 @@ _SPECIAL_TOKENS = re.compile(
     r"<\|[^|<>\n]{1,40}\|>"  # <|im_start|>, <|eot_id|>, <|start_header_id|> …
     r"|</?s>|\[/?INST\]|<<SYS>>|<</SYS>>"  # Llama 2 / Mistral
     r"|<start_of_turn>|<end_of_turn>"  # Gemma
-    r"|<\|?(?:begin|end)_of_text\|?>",
+    r"|<\|?(?:begin|end)_of_text\|?>"
+    r"|<｜[^｜<>\n]{1,40}｜>"  # DeepSeek (full-width bars)
+    r"|\[/?(?:SYSTEM_PROMPT|TOOL_CALLS|TOOL_RESULTS|AVAILABLE_TOOLS)\]"  # Mistral v3+
+    r"|<s[oe]p>",  # GLM
     re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from hushdesk.assistant import personas
 from hushdesk.assistant.chat import ChatSession, Grounder
-from hushdesk.assistant.grounding import Grounding, ground
+from hushdesk.assistant.grounding import grounder_for
 from hushdesk.core import Core
 from hushdesk.engine.base import ChatStream
 from hushdesk.engine.types import ChatResult
@@ -196,18 +196,7 @@ class ChatPage(QWidget):
         self.refresh_libraries()
 
     def _grounder(self, names: list[str]) -> Grounder | None:
-        if not names:
-            return None
-        documents = self.core.documents
-        existing = {lib.name for lib in documents.store.libraries()}
-        libraries = [documents.library(n, create=False) for n in names if n in existing]
-        if not libraries:
-            return None
-
-        def grounder(question: str) -> Grounding:
-            return ground(documents, libraries, question)
-
-        return grounder
+        return grounder_for(self.core.documents, names) if names else None
 
     def _citation(self, turn_id: int, number: int) -> None:
         if self.session is None:

@@ -63,6 +63,9 @@ class LibraryPage(QWidget):
         self._rescan = QTimer(self, singleShot=True, interval=2000)
         self._rescan.timeout.connect(self.sync_watched)
         self.watcher.directoryChanged.connect(lambda _p: self._rescan.start())
+        self._refresh_soon = QTimer(self, singleShot=True, interval=300)
+        self._refresh_soon.timeout.connect(self.refresh_files)
+        self._waiting: list[tuple[list[Path], dict[str, str]]] = []  # adds during a job
         self._build()
         self.refresh_libraries()
 
@@ -235,11 +238,18 @@ class LibraryPage(QWidget):
             "Hushdesk's index of them is removed.",
         )  # fmt: skip
         if answer == QMessageBox.StandardButton.Yes:
-            self.documents.index.drop(self.library)
-            self.documents.store.delete_library(self.library)
+            library, documents = self.library, self.documents
             self.library = None
-            self.refresh_libraries()
-            self.librariesChanged.emit()
+
+            def work() -> None:
+                documents.index.drop(library)
+                documents.store.delete_library(library)
+
+            def done() -> None:
+                self.refresh_libraries()
+                self.librariesChanged.emit()
+
+            self.tasks.run(work, pool="ingest", on_finished=done, on_error=self._failed)
 
     # -- files ----------------------------------------------------------------------------
 
@@ -312,21 +322,29 @@ class LibraryPage(QWidget):
         self.sync_watched()
 
     def _watch_all(self) -> None:
+        """Watch the folders of watched libraries; the tree is listed off the GUI thread."""
+        roots = [Path(lib.watch_folder) for lib in self.documents.store.libraries()
+                 if lib.watch_folder]  # fmt: skip
+        self.tasks.run(lambda: _folders(roots), on_result=self._set_watched)
+
+    def _set_watched(self, folders: list[str]) -> None:
         watched = self.watcher.directories()
         if watched:
             self.watcher.removePaths(watched)
-        for library in self.documents.store.libraries():
-            if library.watch_folder and Path(library.watch_folder).is_dir():
-                root = Path(library.watch_folder)
-                folders = [root, *(p for p in root.rglob("*") if p.is_dir())]
-                self.watcher.addPaths([str(p) for p in folders[:500]])
+        if folders:
+            self.watcher.addPaths(folders)
 
     def _remove_selected(self) -> None:
-        if self.library is None:
+        library, paths, documents = self.library, self._selected_paths(), self.documents
+        if library is None or not paths:
             return
-        for path in self._selected_paths():
-            self.documents.remove(self.library, path)
-        self.refresh_files()
+
+        def work() -> None:
+            for path in paths:
+                documents.remove(library, path)
+
+        self.tasks.run(work, pool="ingest", on_finished=self.refresh_files,
+                       on_error=self._failed)  # fmt: skip
 
     def _embedding_chosen(self, _index: int) -> None:
         model_id = self.embedding.currentData()
@@ -340,8 +358,18 @@ class LibraryPage(QWidget):
         if answer != QMessageBox.StandardButton.Yes:
             self.embedding.setCurrentIndex(self.embedding.findData(self.library.embedding_model))
             return
-        self.library = self.documents.use_embedding_model(self.library, str(model_id))
-        self.add([])
+        if self._task is not None:
+            self.status.setText("Wait for indexing to finish before changing the model.")
+            self.embedding.setCurrentIndex(self.embedding.findData(self.library.embedding_model))
+            return
+        library, documents = self.library, self.documents
+
+        def switched(updated: Library) -> None:
+            self.library = updated
+            self.add([])
+
+        self.tasks.run(lambda: documents.use_embedding_model(library, str(model_id)),
+                       pool="ingest", on_result=switched, on_error=self._failed)  # fmt: skip
 
     def _ask_password(self) -> None:
         paths = [p for p in self._selected_paths() if p.lower().endswith(".pdf")]
@@ -373,7 +401,13 @@ class LibraryPage(QWidget):
         if self.library is None:
             self.status.setText("Create a library first.")
             return
+        if self._task is not None:
+            self._waiting.append((paths, dict(self._passwords)))
+            self._passwords.clear()
+            self.status.setText("Added to the queue: indexing continues with them next.")
+            return
         library, documents, passwords = self.library, self.documents, dict(self._passwords)
+        self._passwords.clear()  # held only for this job
 
         def work(*, cancel: CancelToken, progress: ProgressCallback, event: Report) -> IngestReport:
             return documents.ingest(
@@ -416,9 +450,6 @@ class LibraryPage(QWidget):
         self._start(work)
 
     def _start(self, work: object) -> None:
-        if self._task is not None:
-            self.status.setText("Indexing is already running; new files are added when it ends.")
-            return
         self.running.show()
         self.progress.setValue(0)
         self.progress_label.setText("Starting…")
@@ -445,7 +476,7 @@ class LibraryPage(QWidget):
 
     def _file_event(self, event: FileEvent) -> None:
         if event.status in ("queued", "done", "failed", "removed"):
-            self.refresh_files()
+            self._refresh_soon.start()  # one table rebuild per burst, not per file
         else:
             for row in range(self.table.rowCount()):
                 if self._cell(row, 0).data(Qt.ItemDataRole.UserRole) == event.path:
@@ -469,6 +500,10 @@ class LibraryPage(QWidget):
         self.running.hide()
         self.refresh_files()
         self.librariesChanged.emit()
+        if self._waiting:
+            paths, passwords = self._waiting.pop(0)
+            self._passwords.update(passwords)
+            self.add(paths)
 
     # -- search ---------------------------------------------------------------------------
 
@@ -510,3 +545,20 @@ class LibraryPage(QWidget):
                                 section_text=section, parent=self)  # fmt: skip
         viewer.show()
         return viewer
+
+
+def _folders(roots: list[Path], limit: int = 2000) -> list[str]:
+    """Folders to watch under ``roots``; hidden ones (caches, .git …) are left out."""
+    found: list[str] = []
+    for root in roots:
+        if not root.is_dir():
+            continue
+        found.append(str(root))
+        for path in root.rglob("*"):
+            if len(found) >= limit:
+                return found
+            if path.is_dir() and not any(
+                part.startswith(".") for part in path.relative_to(root).parts
+            ):
+                found.append(str(path))
+    return found

@@ -5,18 +5,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import signal
 import sys
-from collections.abc import Iterator
-from types import FrameType
 from typing import Any, TextIO
 
 from hushdesk import __version__, cli_documents, cli_models, paths
 from hushdesk.assistant.chat import ChatSession, default_system_prompt
 from hushdesk.core import Core
-from hushdesk.engine.base import ChatStream, Engine
+from hushdesk.engine.base import ChatStream
 from hushdesk.errors import HushdeskError
-from hushdesk.jobs import CancelToken
+from hushdesk.terminal import on_ctrl_c
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -85,40 +82,6 @@ def main(argv: list[str]) -> int:
             core.close()
 
 
-@contextlib.contextmanager
-def ctrl_c_stops(engine: Engine) -> Iterator[list[bool]]:
-    """While an answer streams, Ctrl-C asks the engine to stop instead of killing us.
-
-    Raising ``KeyboardInterrupt`` in the middle of reading the engine's pipe could
-    leave half a message in it; a flag plus ``engine.stop()`` ends the stream cleanly.
-    """
-    pressed = [False]
-
-    def handler(_signum: int, _frame: FrameType | None) -> None:
-        pressed[0] = True
-        engine.stop()
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield pressed
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-@contextlib.contextmanager
-def ctrl_c_cancels(token: CancelToken) -> Iterator[None]:
-    """Ctrl-C asks a long job to stop at its next safe point."""
-
-    def handler(_signum: int, _frame: FrameType | None) -> None:
-        token.cancel()
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def _stream_to(out: TextIO, stream: ChatStream) -> None:
     for chunk in stream:
         out.write(chunk)
@@ -161,7 +124,7 @@ def cmd_ask(core: Core, args: argparse.Namespace) -> int:
             return 2
         prompt = sys.stdin.read().strip()
     session, model_name = _session(core, args)
-    with ctrl_c_stops(core.engine) as pressed:
+    with on_ctrl_c(core.engine.stop) as pressed:
         stream = session.send(prompt)
         if args.json:
             stream.collect()
@@ -244,7 +207,7 @@ def cmd_chat(core: Core, args: argparse.Namespace) -> int:
             if line in ("/help", "/?"):
                 print(CHAT_HELP)
                 continue
-            with ctrl_c_stops(core.engine) as pressed:
+            with on_ctrl_c(core.engine.stop) as pressed:
                 try:
                     _stream_to(sys.stdout, session.send(line))
                 except HushdeskError as exc:

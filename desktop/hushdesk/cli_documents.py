@@ -16,6 +16,7 @@ from hushdesk.errors import Cancelled
 from hushdesk.jobs import CancelToken, Progress
 from hushdesk.library.service import DocumentLibrary, FileEvent, IngestReport, SearchResult
 from hushdesk.library.store import Library
+from hushdesk.terminal import on_ctrl_c
 
 OK, ERROR, INTERRUPTED = 0, 1, 130
 MARKS = {"done": "✓", "unchanged": "=", "duplicate": "=", "failed": "✗"}
@@ -42,8 +43,6 @@ def add_parsers(sub: Any) -> None:
 
 
 def ingest(core: Core, args: argparse.Namespace) -> int:
-    from hushdesk.cli import ctrl_c_cancels
-
     documents = core.documents
     library = documents.library(args.library)
     cancel = CancelToken()
@@ -58,7 +57,7 @@ def ingest(core: Core, args: argparse.Namespace) -> int:
             print(f"{MARKS[event.status]} {event.path}{detail}", flush=True)
 
     try:
-        with ctrl_c_cancels(cancel):
+        with on_ctrl_c(cancel.cancel):
             report = documents.ingest(
                 library, args.paths, cancel=cancel, progress=_progress, on_file=show,
 

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import signal
 import sys
-from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from hushdesk.core import Core
 from hushdesk.errors import Cancelled, HushdeskError
 from hushdesk.jobs import Progress
 from hushdesk.models import download, hardware, importers
+from hushdesk.terminal import on_ctrl_c
 
 OK, ERROR, INTERRUPTED = 0, 1, 130
 
@@ -133,18 +130,6 @@ def _search(core: Core, args: argparse.Namespace) -> int:
     return OK
 
 
-@contextlib.contextmanager
-def _ctrl_c_pauses(control: download.DownloadControl) -> Iterator[None]:
-    def handler(_signum: int, _frame: FrameType | None) -> None:
-        control.pause()
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def _pull(core: Core, args: argparse.Namespace) -> int:
     manager = core.models
     catalog_model = manager.catalog.get(args.model)
@@ -160,7 +145,7 @@ def _pull(core: Core, args: argparse.Namespace) -> int:
     print(f"{'Resuming' if resumed else 'Downloading'} {job.name} "
           f"({job.total_bytes / 1e9:.2f} GB)", file=sys.stderr)  # fmt: skip
     try:
-        with _ctrl_c_pauses(control):
+        with on_ctrl_c(control.pause):
             model = manager.install(job, control=control, progress=_show_progress)
     except Cancelled:
         print("\nPaused. Run the same command again to resume.", file=sys.stderr)

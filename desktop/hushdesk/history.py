@@ -12,16 +12,15 @@ import json
 import logging
 import re
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from hushdesk import paths
 from hushdesk.errors import StoreError
+from hushdesk.sqlitedb import DamagedDatabase, Database
 
 log = logging.getLogger("hushdesk.history")
 
@@ -77,11 +76,6 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26
-
-
-class _Damaged(Exception):
-    """The file is not a database, or a corrupt one: keep it aside and start afresh."""
 
 
 @dataclass
@@ -128,111 +122,37 @@ class SearchHit:
     snippet: str
 
 
-class History:
+class History(Database):
+    what = "conversations"
+    migrations = MIGRATIONS
+    synchronous = "FULL"  # a completed message survives a power cut, not just a crash
+
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or paths.data_dir() / "conversations.sqlite"
+        path = path or paths.data_dir() / "conversations.sqlite"
         self.recovered_from: Path | None = None
-        self._lock = threading.RLock()
         try:
-            self._db = self._open()
-        except _Damaged as exc:
-            self.recovered_from = self._set_aside(exc)
-            self._db = self._open()
+            super().__init__(path)
+        except DamagedDatabase as exc:
+            self.recovered_from = self._set_aside(path, exc)
+            super().__init__(path)
 
-    # -- opening, migrations ------------------------------------------------------------
+    def _opened(self, db: sqlite3.Connection) -> None:
+        with contextlib.suppress(sqlite3.Error):  # needs SQLite 3.42+
+            db.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1)")
+        db.execute("DELETE FROM conversations WHERE deleted_at IS NOT NULL")  # undo is over
 
-    def _open(self) -> sqlite3.Connection:
-        try:
-            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreError(f"Cannot open {self.path}: {exc}.", detail=repr(exc)) from exc
-        try:
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = FULL")
-            db.execute("PRAGMA foreign_keys = ON")
-            db.execute("PRAGMA busy_timeout = 5000")
-            db.execute("PRAGMA secure_delete = ON")  # deleted text is overwritten, not left
-            self._migrate(db)
-            with contextlib.suppress(sqlite3.Error):  # needs SQLite 3.42+
-                db.execute(
-                    "INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1)"
-                )
-            db.execute("DELETE FROM conversations WHERE deleted_at IS NOT NULL")  # undo is over
-        except sqlite3.DatabaseError as exc:
-            db.close()
-            if (exc.sqlite_errorcode or 0) & 0xFF in (SQLITE_CORRUPT, SQLITE_NOTADB):
-                raise _Damaged(str(exc)) from exc
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreError(
-                    "The conversation database is in use by another program.", detail=repr(exc)
-                ) from exc
-            raise StoreError(
-                f"Cannot open the conversation database: {exc}.", detail=repr(exc)
-            ) from exc
-        except BaseException:
-            db.close()
-            raise
-        return db
-
-    def _migrate(self, db: sqlite3.Connection) -> None:
-        version = int(db.execute("PRAGMA user_version").fetchone()[0])
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path.name} was written by a newer Hushdesk (schema {version}); "
-                "update Hushdesk to open it."
-            )
-        for number in range(version, SCHEMA_VERSION):
-            log.info("migrating %s to schema %d", self.path.name, number + 1)
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in _statements(MIGRATIONS[number]):
-                    db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number + 1}")
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-
-    def _set_aside(self, exc: Exception) -> Path:
+    @staticmethod
+    def _set_aside(path: Path, exc: Exception) -> Path:
         """A damaged database is kept (renamed), never deleted, and a new one started."""
-        aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
         for suffix in ("", "-wal", "-shm"):
-            source = Path(str(self.path) + suffix)
+            source = Path(str(path) + suffix)
             if source.exists():
                 source.replace(Path(str(aside) + suffix))
         log.error("conversation database was damaged (%s); kept as %s", exc, aside)
         return aside
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                yield self._db
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._rollback()
-                reason = "the disk is full" if "full" in str(exc) else str(exc)
-                raise StoreError(
-                    f"Could not save the conversation: {reason}.", detail=repr(exc)
-                ) from exc
-            except BaseException:
-                self._rollback()
-                raise
-
-    def _rollback(self) -> None:
-        # SQLite may already have rolled back (disk full, I/O error), or BEGIN failed.
-        if self._db.in_transaction:
-            self._db.execute("ROLLBACK")
-
-    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
+    _query = Database._rows
 
     # -- conversations ------------------------------------------------------------------
 
@@ -465,17 +385,6 @@ def fts_query(text: str) -> str:
     quoted = [f'"{w}"' for w in words]
     quoted[-1] += "*"
     return " ".join(quoted)
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration into statements; triggers contain ';' inside BEGIN … END."""
-    statements, buffer = [], ""
-    for line in script.strip().splitlines():
-        buffer += line + "\n"
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    return statements
 
 
 def _iso(timestamp: float) -> str:

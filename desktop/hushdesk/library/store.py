@@ -11,10 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +21,7 @@ from hushdesk import paths
 from hushdesk.errors import StoreError
 from hushdesk.library.chunker import Chunk
 from hushdesk.library.loaders import LoadedDocument
+from hushdesk.sqlitedb import Database
 
 log = logging.getLogger("hushdesk.library")
 
@@ -123,56 +122,12 @@ class StoredChunk:
     text: str
 
 
-class DocumentStore:
+class DocumentStore(Database):
+    what = "document library"
+    migrations = SCHEMA
+
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or paths.data_dir() / "library.sqlite"
-        self._lock = threading.RLock()
-        try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            self._db.row_factory = sqlite3.Row
-            for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON",
-                           "busy_timeout = 5000", "secure_delete = ON"):  # fmt: skip
-                self._db.execute(f"PRAGMA {pragma}")
-            self._migrate()
-        except sqlite3.Error as exc:
-            raise StoreError(
-                f"Cannot open the document library ({exc}).", detail=repr(exc)
-            ) from exc
-
-    def _migrate(self) -> None:
-        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-        for number in range(version, len(SCHEMA)):
-            with self._tx() as db:
-                buffer = ""
-                for line in SCHEMA[number].strip().splitlines():
-                    buffer += line + "\n"
-                    if sqlite3.complete_statement(buffer):
-                        db.execute(buffer)
-                        buffer = ""
-                db.execute(f"PRAGMA user_version = {number + 1}")
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                yield self._db
-                self._db.execute("COMMIT")
-            except BaseException as exc:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    raise StoreError(f"The document library could not be saved ({exc}).",
-                                     detail=repr(exc)) from exc  # fmt: skip
-                raise
-
-    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(sql, tuple(args)).fetchall()
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        super().__init__(path or paths.data_dir() / "library.sqlite")
 
     # -- libraries ------------------------------------------------------------------------
 

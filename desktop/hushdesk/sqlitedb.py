@@ -1,0 +1,121 @@
+"""One SQLite connection shared under a lock, the way every Hushdesk store uses it.
+
+WAL journal, secure delete, a schema version in ``user_version`` with migrations run in
+order, each write its own transaction, and SQLite's errors turned into ``StoreError``
+messages that name the store.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ClassVar
+
+from hushdesk.errors import StoreError
+
+SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26
+
+
+class DamagedDatabase(Exception):
+    """The file is not a database, or a corrupt one."""
+
+
+class Database:
+    what: ClassVar[str] = "database"  # in messages: "Could not save the {what}"
+    migrations: ClassVar[tuple[str, ...]] = ()
+    synchronous: ClassVar[str] = "NORMAL"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"Cannot open the {self.what} ({exc}).", detail=repr(exc)) from exc
+        try:
+            db.row_factory = sqlite3.Row
+            pragmas = (
+                "journal_mode = WAL",
+                f"synchronous = {self.synchronous}",
+                "foreign_keys = ON",
+                "busy_timeout = 5000",
+                "secure_delete = ON",  # deleted text is overwritten, not left in free pages
+            )
+            for pragma in pragmas:
+                db.execute(f"PRAGMA {pragma}")
+            self._migrate(db)
+            self._opened(db)
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            if (exc.sqlite_errorcode or 0) & 0xFF in (SQLITE_CORRUPT, SQLITE_NOTADB):
+                raise DamagedDatabase(str(exc)) from exc
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(f"The {self.what} is in use by another program.",
+                                 detail=repr(exc)) from exc  # fmt: skip
+            raise StoreError(f"Cannot open the {self.what} ({exc}).", detail=repr(exc)) from exc
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _opened(self, db: sqlite3.Connection) -> None:
+        """Hook: work to do on every open, after migrations."""
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        if version > len(self.migrations):
+            raise StoreError(
+                f"{self.path.name} was written by a newer Hushdesk (schema {version}); "
+                "update Hushdesk to open it."
+            )
+        for number in range(version, len(self.migrations)):
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in statements(self.migrations[number]):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException as exc:
+                if self._db.in_transaction:  # SQLite may have rolled back already
+                    self._db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    reason = "the disk is full" if "full" in str(exc) else str(exc)
+                    raise StoreError(f"Could not save the {self.what}: {reason}.",
+                                     detail=repr(exc)) from exc  # fmt: skip
+                raise
+
+    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, tuple(args)).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def statements(script: str) -> list[str]:
+    """Split a migration into statements; triggers contain ';' inside BEGIN … END."""
+    out, buffer = [], ""
+    for line in script.strip().splitlines():
+        buffer += line + "\n"
+        if sqlite3.complete_statement(buffer):
+            out.append(buffer.strip())
+            buffer = ""
+    return out

@@ -136,3 +136,33 @@ def epub_file(path: Path, chapters: list[str]) -> Path:
                 f"<html><body><h1>Chapter {i + 1}</h1><p>{text}</p></body></html>",
             )
     return path
+
+
+CASE_FACTS = {
+    3: "Alice Marlow signed the Orion supply contract on 3 March 2021 for 250,000 euros.",
+    31: "The Tromsø warehouse flooded on 14 October 2022, destroying 1,200 crates of Orion parts.",
+    58: "Judge Okafor ordered Kestrel Logistics to pay 48,000 euros by 1 December 2025.",
+}
+_WHO = ("The committee", "The tenant", "The supplier", "The review board", "The council",
+        "The project team", "The auditor", "The office manager", "The legal department")  # fmt: skip
+_DID = ("discussed", "reviewed", "considered", "noted", "examined", "summarised", "revisited")
+_WHAT = ("the maintenance schedule for the office building", "routine staffing matters",
+         "the quarterly newsletter", "general questions about parking", "the cleaning rota",
+         "minor updates to the filing system", "the arrangements for the annual picnic",
+         "the heating of the meeting rooms", "the order of printer paper",
+         "the replacement of worn carpets", "the layout of the reception area")  # fmt: skip
+
+
+def case_file(path: Path, pages: int = 60, facts: dict[int, str] | None = None) -> Path:
+    """A long PDF of routine minutes with a few facts that matter on known pages."""
+    import random
+
+    rng = random.Random(pages)
+    facts = CASE_FACTS if facts is None else facts
+    texts = []
+    for number in range(1, pages + 1):
+        sentences = [f"{rng.choice(_WHO)} {rng.choice(_DID)} {rng.choice(_WHAT)}." for _ in range(9)]
+        if number in facts:
+            sentences.insert(4, facts[number])
+        texts.append(f"Minutes, meeting {number}\n\n" + " ".join(sentences))
+    return pdf(path, texts, title="Case file")

@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any, TextIO
 
-from hushdesk import __version__, cli_documents, cli_models, paths
+from hushdesk import __version__, cli_documents, cli_models, cli_summarize, paths
 from hushdesk.assistant.chat import ChatSession, default_system_prompt
 from hushdesk.core import Core
 from hushdesk.engine.base import ChatStream
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_models.add_parser(sub)
     cli_documents.add_parsers(sub)
+    cli_summarize.add_parser(sub)
 
     doctor = sub.add_parser("doctor", help="check that everything works, offline")
     doctor.add_argument("--json", action="store_true")
@@ -66,6 +67,7 @@ def main(argv: list[str]) -> int:
         "doctor": cmd_doctor,
         "ingest": cli_documents.ingest,
         "search": cli_documents.search,
+        "summarize": cli_summarize.run,
     }
     core: Core | None = None
     try:

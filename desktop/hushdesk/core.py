@@ -19,6 +19,7 @@ from hushdesk.models import bundled
 from hushdesk.models.registry import InstalledModel, Registry
 
 if TYPE_CHECKING:
+    from hushdesk.assistant.summaries import Summaries
     from hushdesk.library.service import DocumentLibrary
     from hushdesk.models.manager import ModelManager
 
@@ -40,6 +41,7 @@ class Core:
         self._loaded_key: tuple[str, LoadSpec] | None = None
         self._models: ModelManager | None = None
         self._documents: DocumentLibrary | None = None
+        self._summaries: Summaries | None = None
 
     @property
     def documents(self) -> DocumentLibrary:
@@ -49,6 +51,15 @@ class Core:
 
             self._documents = DocumentLibrary(self.registry)
         return self._documents
+
+    @property
+    def summaries(self) -> Summaries:
+        """Summaries and their jobs (opened on first use)."""
+        if self._summaries is None:
+            from hushdesk.assistant.summaries import Summaries
+
+            self._summaries = Summaries(self)
+        return self._summaries
 
     @property
     def models(self) -> ModelManager:
@@ -177,6 +188,9 @@ class Core:
             self._engine.kill()
 
     def close(self) -> None:
+        if self._summaries is not None:
+            self._summaries.store.close()
+            self._summaries = None
         if self._documents is not None:
             self._documents.store.close()
             self._documents = None

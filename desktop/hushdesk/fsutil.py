@@ -15,15 +15,19 @@ from hushdesk.errors import StoreError
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` so that readers see either the old file or the new one, never half.
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` so that readers see either the old file or the new one, never half.
 
     The data is flushed to disk before the rename; a full disk leaves the old file intact.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         Path(tmp).replace(path)

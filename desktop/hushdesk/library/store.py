@@ -304,6 +304,11 @@ class DocumentStore(Database):
         )
         return [(int(r[0]), float(r[1])) for r in rows]
 
+    def pages(self, file_id: int) -> list[tuple[int, str]]:
+        rows = self._rows("SELECT number, text FROM pages WHERE file_id = ? ORDER BY number",
+                          (file_id,))  # fmt: skip
+        return [(int(r[0]), str(r[1])) for r in rows]
+
     def page_text(self, file_id: int, number: int) -> str:
         rows = self._rows("SELECT text FROM pages WHERE file_id = ? AND number = ?",
                           (file_id, number))  # fmt: skip

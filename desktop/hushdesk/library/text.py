@@ -36,3 +36,29 @@ def clean(text: str) -> str:
 def strip_special_tokens(text: str) -> str:
     """Remove anything that looks like a chat-template control token."""
     return _SPECIAL_TOKENS.sub(" ", text)
+
+
+# A few of the commonest words of each language: enough to tell which one a page is in.
+_LANGUAGE_WORDS = {
+    "English": "the and of to is in that for with was are be this on as by it not or have",
+    "German": "der die und das ist nicht ein eine zu den mit von sich auf für dem des im auch",
+    "French": "le la les et des est une un du que dans pour pas sur au qui par avec sont ce",
+    "Spanish": "el la los las y de que en un una es por con para del se no al como más lo",
+    "Italian": "il la di che e un una per non sono del della con nel gli le si da anche è",
+    "Dutch": "de het een en van is dat op te in zijn niet met voor er aan ook als bij",
+    "Portuguese": "o a os as e de que em um uma do da para com não por se no na mais",
+}
+_LANGUAGE_SETS = {name: frozenset(words.split()) for name, words in _LANGUAGE_WORDS.items()}
+
+
+def guess_language(text: str) -> str | None:
+    """The language ``text`` is most likely written in, or None when it is not clear."""
+    words = re.findall(r"[^\W\d_]+", text[:20_000].lower())
+    if len(words) < 20:
+        return None
+    scores = {name: sum(w in common for w in words) for name, common in _LANGUAGE_SETS.items()}
+    ranked = sorted(scores.items(), key=lambda item: -item[1])
+    (best, top), (_, second) = ranked[0], ranked[1]
+    if top < 0.08 * len(words) or top < 1.3 * second:
+        return None
+    return best

@@ -1,0 +1,290 @@
+"""Holding a summary to its source: every statement is traced to the text it came from.
+
+A model — a small one above all — repeats itself, mixes facts from different places
+and invents dates. So each statement it writes is matched against short windows of
+consecutive source sentences; one whose words (names, dates and amounts count double)
+are mostly not found together in the source is dropped, and the window that supports a
+kept statement gives its page range. The same measure picks the sentences that carry
+the most distinctive facts, which keeps what the model left out.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+SUPPORT_THRESHOLD = 0.55  # share of a statement's (weighted) words found in one window
+WINDOW = 3  # consecutive source sentences a statement may draw on
+DUPLICATE = 0.8  # word overlap (Jaccard) above which two statements say the same thing
+MIN_WORDS = 3  # fewer content words than this is not a statement
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+         ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+         ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+         ("december", "dec")),
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+_STOPWORDS = """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers herself him himself his how i if
+    in into is it its itself just me more most my myself no nor not now of off on once only
+    or other our ours ourselves out over own same she should so some such than that the
+    their theirs them themselves then there these they this those through to too under
+    until up very was we were what when where which while who whom why will with would you
+    your yours yourself yourselves its it's shall must may might also upon per via within
+    document text part parts page pages section summary notes note"""
+STOPWORDS = frozenset(_STOPWORDS.split())
+OBLIGATION = re.compile(
+    r"\b(must|shall|will|should|required?|deadline|due|no later than|by \w+ \d|agree[sd]? to"
+    r"|undertakes?|is to|are to|has to|have to|needs? to|obliged|responsible for|action)\b",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(r"\w+(?:[.,'’/-]\w+)*", re.UNICODE)
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?;])\s+(?=[\"“(\[]?[A-Z0-9À-Ý])"  # a sentence ends
+    r"|\n\s*\n"  # a paragraph ends (single line breaks are a PDF's line wrapping)
+    r"|\n(?=\s*(?:[-*•·‣▪]|\d{1,3}[.)])\s)"  # a list item starts
+)
+_TITLE_LINE = re.compile(r"^([^\n.!?:;]{1,60}[^\W\d_]?\w)[ \t]*\n(?=\s*[A-Z0-9À-Ý])", re.MULTILINE)
+_BULLET = re.compile(r"^\s*(?:[-*•·‣▪]|\d{1,3}[.)]|\(?[a-z][.)])\s+")
+_DATE_PATTERNS = (
+    re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"),  # 2021-03-03
+    re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b"),  # 3 March 2021
+    re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b"),  # March 3, 2021
+    re.compile(r"\b([A-Za-z]{3,9})\s+(\d{4})\b"),  # March 2021
+    re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})\b"),  # 03.03.2021 (day first)
+)
+
+
+def _stem(word: str) -> str:
+    """A crude English stem, enough to match "signed" with "signing" and "fees" with "fee"."""
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    return [t.lower().strip(".,'’-/") for t in _TOKEN.findall(text)]
+
+
+def content_words(text: str) -> set[str]:
+    return {
+        _stem(t) for t in tokens(text) if t and t not in STOPWORDS and (len(t) > 1 or t.isdigit())
+    }
+
+
+def fact_words(text: str) -> set[str]:
+    """Words that carry facts: numbers, months, and capitalised words inside a sentence."""
+    found: set[str] = set()
+    for sentence in split_sentences(text) or [text]:
+        for i, match in enumerate(_TOKEN.finditer(sentence)):
+            word = match.group()
+            low = word.lower()
+            if any(c.isdigit() for c in word) or (low in MONTHS and len(low) > 3):
+                found.add(_stem(low.strip(".,'’-/")))
+            elif i > 0 and word[0].isupper() and low not in STOPWORDS:
+                found.add(_stem(low))
+    return found
+
+
+def split_sentences(text: str) -> list[str]:
+    # A short line without closing punctuation is a title: it ends its own "sentence".
+    text = _TITLE_LINE.sub(r"\1\n\n", text)
+    out = []
+    for raw in _SENTENCE_END.split(text):
+        piece = " ".join(_BULLET.sub("", raw).split()).strip(" -*•")  # lines of a paragraph
+        if piece:
+            out.append(piece)
+    return out
+
+
+def is_obligation(text: str) -> bool:
+    return bool(OBLIGATION.search(text))
+
+
+def find_date(text: str) -> date | None:
+    """The first date written in ``text`` (a month or year alone counts as its first day)."""
+    for index, pattern in enumerate(_DATE_PATTERNS):
+        for match in pattern.finditer(text):
+            found = _as_date(index, match.groups())
+            if found is not None:
+                return found
+    return None
+
+
+def _as_date(pattern: int, parts: tuple[str, ...]) -> date | None:
+    try:
+        if pattern == 0:
+            year, month, day = (int(p) for p in parts)
+        elif pattern == 1:
+            day, month, year = int(parts[0]), MONTHS.get(parts[1].lower(), 0), int(parts[2])
+        elif pattern == 2:
+            month, day, year = MONTHS.get(parts[0].lower(), 0), int(parts[1]), int(parts[2])
+        elif pattern == 3:
+            month, day, year = MONTHS.get(parts[0].lower(), 0), 1, int(parts[1])
+        else:
+            day, month, year = (int(p) for p in parts)
+        return date(year, month, day) if 1000 <= year <= 2999 else None
+    except ValueError:  # month 0 (not a month name), 31 February …
+        return None
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A piece of source text and the pages it covers."""
+
+    text: str
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class Support:
+    score: float
+    first: int
+    last: int
+    sentence: str  # the best-matching source sentence
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    text: str
+    words: frozenset[str]
+    first: int
+    last: int
+
+
+class Evidence:
+    """The source of one step (a section's pages, or the notes being combined)."""
+
+    def __init__(self, units: Sequence[Unit], idf: Idf | None = None) -> None:
+        self.sentences = [
+            _Sentence(s, frozenset(content_words(s)), u.first, u.last)
+            for u in units
+            for s in split_sentences(u.text)
+        ]
+        self.idf = idf or Idf([u.text for u in units])
+
+    @property
+    def first(self) -> int:
+        return min((s.first for s in self.sentences), default=1)
+
+    @property
+    def last(self) -> int:
+        return max((s.last for s in self.sentences), default=1)
+
+    def support(self, statement: str) -> Support | None:
+        """How well the best window of source sentences backs ``statement``.
+
+        Each of the statement's facts must also stand in a sentence that shares its
+        other words: a real date next to an invented event is not support."""
+        words = content_words(statement)
+        if len(words) < MIN_WORDS or not self.sentences or looks_like_heading(statement):
+            return None
+        facts = fact_words(statement) & words
+        plain = words - facts
+        weight = {w: 2.0 if w in facts else 1.0 for w in words}
+        total = sum(weight.values())
+        best: Support | None = None
+        for start in range(len(self.sentences)):
+            window = self.sentences[start : start + WINDOW]
+            found: set[str] = set()
+            used = []
+            for sentence in window:
+                shared = (words & sentence.words) - found
+                if shared:
+                    found |= shared
+                    used.append(sentence)
+            if not used or not all(_anchored(f, plain, window) for f in facts):
+                continue
+            score = sum(weight[w] for w in found) / total
+            if best is None or score > best.score + 1e-9:
+                top = max(used, key=lambda s: sum(weight[w] for w in words & s.words))
+                if sum(weight[w] for w in words & top.words) / total >= SUPPORT_THRESHOLD:
+                    used = [top]  # one sentence says it all: cite just its pages
+                best = Support(score, min(s.first for s in used), max(s.last for s in used),
+                               top.text)  # fmt: skip
+        return best
+
+    def salient(self, limit: int, *, keep: str = "facts", exclude: Iterable[str] = ()
+                ) -> list[Unit]:  # fmt: skip
+        """The ``limit`` source sentences with the most distinctive facts, in source order,
+        skipping facts already stated in ``exclude``."""
+        said: set[str] = set()
+        for text in exclude:
+            said |= content_words(text)
+        scored = []
+        for index, sentence in enumerate(self.sentences):
+            if not states_new_fact(sentence.text, said, keep):
+                continue
+            scored.append((self.idf.salience(sentence.text, said), index))
+        chosen = sorted(index for _, index in sorted(scored, reverse=True)[:limit])
+        return [Unit(self.sentences[i].text, self.sentences[i].first, self.sentences[i].last)
+                for i in chosen]  # fmt: skip
+
+
+def states_new_fact(text: str, said: set[str], keep: str = "facts") -> bool:
+    """Whether a sentence states a fact (of the kind ``keep`` asks for) not yet said."""
+    words = content_words(text)
+    facts = fact_words(text) & words
+    if not facts or facts <= said or len(words) < MIN_WORDS or looks_like_heading(text):
+        return False
+    if keep == "dates":
+        return find_date(text) is not None
+    if keep == "obligations":
+        return is_obligation(text)
+    return True
+
+
+def _anchored(fact: str, plain: set[str], window: Sequence[_Sentence]) -> bool:
+    need = max(1, math.ceil(0.4 * len(plain))) if plain else 0
+    return any(fact in s.words and len(plain & s.words) >= need for s in window)
+
+
+def looks_like_heading(text: str) -> bool:
+    """A title line rather than a sentence: short and without closing punctuation."""
+    text = text.strip()
+    return len(text.split()) <= 6 and not text.endswith((".", "!", "?", ":", ";", ")", '"', "”"))
+
+
+class Idf:
+    """Inverse document frequency over the pages of a document: rare words weigh more."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.count = max(1, len(texts))
+        self.df: Counter[str] = Counter()
+        for text in texts:
+            self.df.update(content_words(text))
+
+    def weight(self, words: Iterable[str]) -> float:
+        return sum(math.log(1 + self.count / (1 + self.df[w])) for w in words)
+
+    def salience(self, text: str, said: set[str] | frozenset[str] = frozenset()) -> float:
+        """How much new, distinctive fact a sentence carries: rare names, dates and
+        amounts most of all."""
+        words = content_words(text)
+        if not words:
+            return 0.0
+        facts = fact_words(text) & words
+        score = self.weight(facts - said) + 0.3 * self.weight(words - said)
+        return score / math.sqrt(len(words))
+
+
+def same(a: str, b: str) -> bool:
+    """Whether two statements say the same thing (a model repeating itself, or one
+    statement repeating another's facts in fewer words)."""
+    wa, wb = content_words(a), content_words(b)
+    if not wa or not wb:
+        return False
+    shared = len(wa & wb)
+    return shared / len(wa | wb) >= DUPLICATE or shared / min(len(wa), len(wb)) >= 0.9

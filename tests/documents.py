@@ -144,7 +144,7 @@ CASE_FACTS = {
     58: "Judge Okafor ordered Kestrel Logistics to pay 48,000 euros by 1 December 2025.",
 }
 _WHO = ("The committee", "The tenant", "The supplier", "The review board", "The council",
-        "The project team", "The auditor", "The office manager", "The legal department")  # fmt: skip
+        "The project team", "The auditor", "The office manager", "The legal team")  # fmt: skip
 _DID = ("discussed", "reviewed", "considered", "noted", "examined", "summarised", "revisited")
 _WHAT = ("the maintenance schedule for the office building", "routine staffing matters",
          "the quarterly newsletter", "general questions about parking", "the cleaning rota",
@@ -161,7 +161,8 @@ def case_file(path: Path, pages: int = 60, facts: dict[int, str] | None = None) 
     facts = CASE_FACTS if facts is None else facts
     texts = []
     for number in range(1, pages + 1):
-        sentences = [f"{rng.choice(_WHO)} {rng.choice(_DID)} {rng.choice(_WHAT)}." for _ in range(9)]
+        sentences = [f"{rng.choice(_WHO)} {rng.choice(_DID)} {rng.choice(_WHAT)}."
+                     for _ in range(9)]  # fmt: skip
         if number in facts:
             sentences.insert(4, facts[number])
         texts.append(f"Minutes, meeting {number}\n\n" + " ".join(sentences))

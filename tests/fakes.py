@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from hushdesk.engine.base import ChatStream
 from hushdesk.engine.types import (
@@ -18,8 +18,10 @@ from hushdesk.engine.types import (
 class FakeEngine:
     """Answers by echoing the last user message, word by word."""
 
-    def __init__(self, reply: str | None = None) -> None:
+    def __init__(self, reply: str | None = None, *,
+                 respond: Callable[[list[Message]], str] | None = None) -> None:  # fmt: skip
         self.reply = reply
+        self.respond = respond  # computes the reply from the request when set
         self.error: Exception | None = None  # raised before the first word when set
         self.requests: list[list[Message]] = []
         self._model: ModelInfo | None = None
@@ -39,7 +41,12 @@ class FakeEngine:
         self.requests.append(list(messages))
         self._stopped = False
         result = ChatResult()
-        text = self.reply if self.reply is not None else f"echo: {messages[-1].content}"
+        if self.respond is not None:
+            text = self.respond(list(messages))
+        elif self.reply is not None:
+            text = self.reply
+        else:
+            text = f"echo: {messages[-1].content}"
         return ChatStream(self._words(text, result), result)
 
     def _words(self, text: str, result: ChatResult) -> Iterator[str]:

@@ -726,8 +726,8 @@ class _Job:
 def _statements(output: str, style: str) -> list[tuple[str, bool]]:
     """The model's output as (statement, is_heading) pairs, page references removed."""
     out: list[tuple[str, bool]] = []
-    output = output.rstrip()
-    if output and output[-1] not in '.!?)"”':  # cut off at the token limit: drop the stub
+    output = _REFERENCE.sub("", output).rstrip()  # the model's own references: ours are checked
+    if output and not output.endswith(_CLOSING):  # cut off at the token limit: drop the stub
         cut = max(output.rfind(". "), output.rfind("\n"))
         output = output[: cut + 1] if cut > 0 else ""
     for raw in output.splitlines():
@@ -743,7 +743,7 @@ def _statements(output: str, style: str) -> list[tuple[str, bool]]:
         else:
             pieces = split_sentences(line)
         for piece in pieces:
-            statement = _DANGLING.sub("", _REFERENCE.sub("", piece)).strip()
+            statement = _DANGLING.sub("", piece).strip()
             if style == "prose" and not statement.endswith(_CLOSING):
                 continue  # a fragment, not a sentence
             if statement and not _NONE.match(statement):

@@ -1,0 +1,286 @@
+"""The summarizer on a stand-in model: planning, prompts, checking, resume, storage, export."""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from hushdesk.assistant import evidence, summarize
+from hushdesk.assistant.summaries import SummaryStore, export, source_from_text
+from hushdesk.assistant.summarize import (
+    MemorySteps,
+    Options,
+    Page,
+    Source,
+    Summarizer,
+    heading_of,
+    lengths,
+    modes,
+    plan,
+)
+from hushdesk.engine.types import LoadSpec, Message
+from hushdesk.errors import Cancelled, HushdeskError
+from hushdesk.jobs import CancelToken
+from hushdesk.library.text import guess_language
+from tests.documents import CASE_FACTS
+from tests.fakes import FakeEngine
+
+FILLER = [
+    "The committee reviewed the cleaning rota.",
+    "The tenant discussed routine staffing matters.",
+    "The council noted the order of printer paper.",
+    "The review board examined the heating of the meeting rooms.",
+]
+
+
+def case_pages(count: int = 40) -> tuple[Page, ...]:
+    pages = []
+    for n in range(1, count + 1):
+        body = " ".join(FILLER[(n + i) % len(FILLER)] for i in range(6))
+        if n in CASE_FACTS:
+            body += " " + CASE_FACTS[n]
+        pages.append(Page(n, f"Minutes, meeting {n}\n{body}"))
+    return tuple(pages)
+
+
+def first_sentences(messages: list[Message]) -> str:
+    """A stand-in model that "summarizes" by copying the first sentences of its input."""
+    text = messages[-1].content.split(":\n", 1)[1].rsplit("\n\n", 1)[0]
+    sentences = [s for s in evidence.split_sentences(text) if s.endswith(".")]
+    return "\n".join(f"- {s}" for s in sentences[:2])
+
+
+def engine(n_ctx: int = 900, respond=first_sentences) -> FakeEngine:  # type: ignore[no-untyped-def]
+    fake = FakeEngine(respond=respond)
+    fake.load(LoadSpec("fake.gguf", n_ctx=n_ctx))
+    return fake
+
+
+def test_every_mode_renders_for_every_step_and_length() -> None:
+    source = Source("a.txt", (Page(1, "Some text."),))
+    assert {"brief", "detailed", "key-points", "action-items", "chronology", "custom"} <= set(
+        modes()
+    )
+    for mode in modes():
+        for length in lengths():
+            options = Options(mode=mode, length=length, instruction="List the parties.")
+            summarizer = Summarizer(engine(), MemorySteps(), model_key="m")
+            job = summarize._Job(summarizer, source, options, progress=None,
+                                 cancel=CancelToken(), on_text=None)  # fmt: skip
+            for step in ("map", "reduce", "single"):
+                system, user = job.messages(step, "pages 1–3", "THE TEXT")
+                assert system.role == "system"
+                assert "faithfully" in system.content
+                assert "THE TEXT" in user.content
+                assert "pages 1–3" in user.content
+                fields = [f for _, f, _, _ in string.Formatter().parse(user.content) if f]
+                assert fields == [], f"{mode}/{step}: unfilled {fields}"
+                if mode == "custom":
+                    assert "List the parties." in user.content
+
+
+def test_options_are_checked() -> None:
+    with pytest.raises(HushdeskError, match="instruction"):
+        Options(mode="custom").check()
+    with pytest.raises(HushdeskError, match="Unknown summary mode"):
+        Options(mode="poem").check()
+
+
+def test_plan_packs_pages_breaks_before_headings_and_splits_giant_pages() -> None:
+    pages = [Page(1, "Intro text."), Page(2, "More text."), Page(3, "ARTICLE 2\nTerms."),
+             Page(4, "Tail."), Page(5, "x " * 600)]  # fmt: skip
+    sections = plan(pages, [30, 30, 30, 30, 600], budget=100)
+    assert [(s.first, s.last) for s in sections][:2] == [(1, 2), (3, 4)]  # heading starts one
+    assert all(s.tokens <= 100 for s in sections)
+    assert {s.first for s in sections[2:]} == {5}  # the giant page's pieces keep its number
+    assert "".join(p.text for s in sections[2:] for p in s.pages).split() == ["x"] * 600
+    assert heading_of("3.2 Payment terms\nThe buyer pays.") == "3.2 Payment terms"
+    assert heading_of("The buyer pays on time.") == ""
+
+
+def test_a_short_document_takes_the_single_pass() -> None:
+    fake = engine(n_ctx=4096)
+    result = Summarizer(fake, MemorySteps(), model_key="m").run(
+        Source("s.txt", case_pages(3)), Options(mode="key-points")
+    )
+    assert result.stats.single_pass
+    assert result.stats.model_calls == 1
+    assert "most important points of this document" in fake.requests[0][-1].content
+    assert any("Orion" in s.text and s.first == s.last == 3 for s in result.statements)
+
+
+def test_a_long_document_is_mapped_reduced_and_covered_with_pages() -> None:
+    fake = engine()
+    result = Summarizer(fake, MemorySteps(), model_key="m").run(
+        Source("case.pdf", case_pages()), Options(mode="brief", length="short")
+    )
+    stats = result.stats
+    assert not stats.single_pass
+    assert stats.sections > 3
+    assert stats.model_calls == stats.sections + stats.levels  # map, then reduce rounds
+    text = result.markdown()
+    for page, fact in CASE_FACTS.items():
+        if page <= 40:  # every fact of the document is kept, at its page
+            assert f"{fact} (p. {page})" in text
+    assert all(1 <= s.first <= s.last <= 40 for s in result.statements)
+
+
+def test_unsupported_and_repeated_statements_are_dropped() -> None:
+    units = [evidence.Unit(CASE_FACTS[3], 3, 3), evidence.Unit(" ".join(FILLER), 4, 4)]
+    source = evidence.Evidence(units)
+    supported = source.support("Alice Marlow signed the Orion contract on 3 March 2021.")
+    assert supported is not None
+    assert supported.score > 0.8
+    assert supported.first == 3
+    mixed = source.support("The council noted the printer paper on 3 March 2021.")
+    assert mixed is None or mixed.score < evidence.SUPPORT_THRESHOLD  # a real date, wrong event
+    invented = source.support("The moon landing happened in Paris yesterday.")
+    assert invented is None or invented.score < evidence.SUPPORT_THRESHOLD
+    assert evidence.same("The council noted the printer paper.",
+                         "The council noted the printer paper order.")  # fmt: skip
+
+
+def test_model_output_is_cut_into_statements() -> None:
+    out = summarize._statements(
+        "### Terms\n- First point (p. 3).\n- None\n1. Second point [pp. 4-5]\nAnd a stub that",
+        "list",
+    )
+    assert out == [("Terms", True), ("First point.", False), ("Second point", False)]
+    prose = summarize._statements("One sentence here. Another one (p. 2). Cut off mid", "prose")
+    assert prose == [("One sentence here.", False), ("Another one.", False)]
+
+
+def test_chronology_is_in_date_order() -> None:
+    pages = (Page(1, "The appeal was filed on 2 May 2023. The contract was signed on "
+                     "3 March 2021. Payment is due on 2021-04-01."),)  # fmt: skip
+
+    def reversed_events(messages: list[Message]) -> str:
+        return "- 2 May 2023: the appeal was filed.\n- 3 March 2021: the contract was signed."
+
+    result = Summarizer(engine(4096, reversed_events), MemorySteps(), model_key="m").run(
+        Source("c.txt", pages), Options(mode="chronology")
+    )
+    dates = [evidence.find_date(s.text) for s in result.statements]
+    assert dates == sorted(d for d in dates if d)
+    assert len(dates) == 3
+
+
+def test_dates_are_read_in_common_forms() -> None:
+    assert str(evidence.find_date("on 3 March 2021")) == "2021-03-03"
+    assert str(evidence.find_date("on March 3rd, 2021")) == "2021-03-03"
+    assert str(evidence.find_date("by 2025-12-01")) == "2025-12-01"
+    assert str(evidence.find_date("in October 2022")) == "2022-10-01"
+    assert evidence.find_date("page 12 of 40, item 3") is None
+
+
+def test_cancel_then_resume_reuses_finished_steps_and_a_new_reduce_keeps_the_map() -> None:
+    steps = MemorySteps()
+    cancel = CancelToken()
+    calls = []
+
+    def cancelling(messages: list[Message]) -> str:
+        calls.append(messages)
+        if len(calls) == 3:
+            cancel.cancel()
+        return first_sentences(messages)
+
+    source, options = Source("case.pdf", case_pages()), Options(mode="key-points")
+    with pytest.raises(Cancelled):
+        Summarizer(engine(respond=cancelling), steps, model_key="m").run(
+            source, options, cancel=cancel
+        )
+    assert len(steps.steps) == 2  # the third step was cancelled: not kept
+    resumed = Summarizer(engine(), steps, model_key="m").run(source, options)
+    assert resumed.stats.reused_steps == 2
+    assert resumed.stats.model_calls == resumed.stats.sections - 2 + resumed.stats.levels
+
+    new_reduce = replace(modes()["key-points"], reduce="Merge differently: {items} points.")
+    all_modes = dict(modes())
+    all_modes["key-points"] = new_reduce
+    summarize.modes.cache_clear()
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(summarize, "modes", lambda: all_modes)
+            again = Summarizer(engine(), steps, model_key="m").run(source, options)
+    finally:
+        summarize.modes.cache_clear()
+    assert again.stats.model_calls == again.stats.levels  # only the reduce ran
+    assert again.stats.reused_steps == again.stats.sections
+
+
+def test_progress_reports_stages_with_eta() -> None:
+    seen = []
+    Summarizer(engine(), MemorySteps(), model_key="m").run(
+        Source("case.pdf", case_pages()), Options(), progress=seen.append
+    )
+    labels = [p.label for p in seen]
+    assert any(label.startswith("Summarizing part") for label in labels)
+    assert any(p.eta_s is not None for p in seen if p.label.startswith("Summarizing part"))
+
+
+def test_nothing_readable_is_a_clear_error() -> None:
+    with pytest.raises(HushdeskError, match="no readable text"):
+        Summarizer(engine(), MemorySteps(), model_key="m").run(
+            Source("scan.pdf", (Page(1, "  "),)), Options()
+        )
+
+
+def test_language_is_guessed_from_common_words() -> None:
+    assert guess_language("Der Vertrag ist nicht gültig, und die Parteien haben sich auf "
+                          "eine neue Frist für den Kauf geeinigt, die mit dem Gericht "
+                          "abgestimmt ist und auch für die Zahlung gilt.") == "German"  # fmt: skip
+    assert guess_language(" ".join(FILLER * 3)) == "English"
+    assert guess_language("12 34 56") is None
+
+
+def test_store_keeps_summaries_with_their_source_and_exports(tmp_path: Path) -> None:
+    import docx
+
+    store = SummaryStore(tmp_path / "s.sqlite")
+    source = Source("case.pdf", case_pages(), path="/docs/case.pdf")
+    first = store.start(source, Options(mode="key-points"), "Fake")
+    result = Summarizer(engine(), store, model_key="m").run(source, Options(mode="key-points"))
+    store.finish(first, "done", summary=result)
+    second = store.start(source, Options(mode="brief"), "Fake")
+    assert [s.id for s in store.find(path="/docs/case.pdf")] == [second, first]
+    assert [s.status for s in store.interrupted()] == ["cancelled"]  # the unfinished one
+    saved = store.get(first)
+    assert saved is not None
+    assert saved.summary is not None
+    assert saved.summary.statements == result.statements
+    assert store.page_text(source.key, 31) == source.pages[30].text
+
+    md = export(saved, tmp_path / "s.md").read_text(encoding="utf-8")
+    assert md.startswith("# Summary of case.pdf")
+    assert "(p. 31)" in md
+    paragraphs = [p.text for p in docx.Document(str(export(saved, tmp_path / "s.docx"))).paragraphs]
+    assert paragraphs[0] == "Summary of case.pdf"
+    assert any("Tromsø" in p and "(p. 31)" in p for p in paragraphs)
+    with pytest.raises(HushdeskError, match="not finished"):
+        export(store.get(second), tmp_path / "x.md")  # type: ignore[arg-type]
+
+    assert store.step_count(source.key, "map") > 0
+    store.delete(second)
+    store.delete(first)
+    assert store.source(source.key) is None
+    assert store.step_count(source.key) == 0
+
+
+def test_pasted_text_becomes_numbered_sections() -> None:
+    source = source_from_text("First paragraph.\n\n" + "Second paragraph. " * 400)
+    assert not source.paginated
+    assert len(source.pages) > 1
+    assert source.where(2, 3) == "§§ 2–3"
+    with pytest.raises(HushdeskError):
+        source_from_text("   ")
+
+
+def test_links_in_markdown_point_at_pages() -> None:
+    result = Summarizer(engine(4096), MemorySteps(), model_key="m").run(
+        Source("s.pdf", case_pages(3)), Options(mode="key-points")
+    )
+    assert re.search(r"\[p\. 3\]\(page:3\)", result.markdown(links=True))

@@ -49,14 +49,14 @@ def run(core: Core, args: argparse.Namespace) -> int:
 
     summaries = core.summaries
     if args.list:
-        for saved in summaries.store.find():
-            print(f"{saved.id:>4}  {saved.status:<9}  {saved.title:<22}  {saved.name}")
+        for item in summaries.store.find():
+            print(f"{item.id:>4}  {item.status:<9}  {item.title:<22}  {item.name}")
         return OK
     if args.show is not None:
-        saved = summaries.store.get(args.show)
-        if saved is None or saved.summary is None:
+        shown = summaries.store.get(args.show)
+        if shown is None or shown.summary is None:
             raise HushdeskError(f"No finished summary has the id {args.show}.")
-        return _output(saved, args, export)
+        return _output(shown, args, export)
     cancel = CancelToken()
     try:
         with on_ctrl_c(cancel.cancel):

@@ -283,4 +283,6 @@ def test_links_in_markdown_point_at_pages() -> None:
     result = Summarizer(engine(4096), MemorySteps(), model_key="m").run(
         Source("s.pdf", case_pages(3)), Options(mode="key-points")
     )
-    assert re.search(r"\[p\. 3\]\(page:3\)", result.markdown(links=True))
+    match = re.search(r"\[p\. 3\]\(ref:(\d+)\)", result.markdown(links=True))
+    assert match is not None
+    assert result.statements[int(match.group(1))].quote == CASE_FACTS[3]

@@ -188,6 +188,7 @@ class Statement:
     last: int
     heading: str = ""  # detailed summaries: the section it sits under
     kept: bool = False  # taken from the source because the model left the fact out
+    quote: str = ""  # the source sentence that supports it (shown when its page opens)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -220,12 +221,13 @@ class Summary:
     stats: Stats = field(default_factory=Stats)
 
     def markdown(self, *, title: str = "", links: bool = False) -> str:
-        """The summary as Markdown; with ``links`` page references link to ``page:N``."""
+        """The summary as Markdown; with ``links`` each page reference links to ``ref:N``,
+        N the statement's index."""
         style = modes()[self.options.mode].style
         lines = [f"# {title}", ""] if title else []
         prose: list[str] = []
         heading = None
-        for statement in self.statements:
+        for index, statement in enumerate(self.statements):
             if statement.heading != heading:
                 if prose:
                     lines += [" ".join(prose), ""]
@@ -235,7 +237,7 @@ class Summary:
                     lines += [f"### {heading}", ""]
             ref = where(statement.first, statement.last, self.paginated)
             if links:
-                ref = f"[{ref}](page:{statement.first})"
+                ref = f"[{ref}](ref:{index})"
             text = f"{statement.text} ({ref})"
             if style == "list" or (style == "sections" and statement.heading):
                 lines.append(f"- {text}")
@@ -505,7 +507,7 @@ class _Job:
                                    self.length.final_tokens, "single", final=True)  # fmt: skip
             statements = self.checked(output, everything, single=True)
             statements = self.with_kept_facts(statements, everything, self.length.facts * 2)
-            notes = [Statement(u.text, u.first, u.last) for u in everything.salient(
+            notes = [Statement(u.text, u.first, u.last, quote=u.text) for u in everything.salient(
                 self.length.parts * 2, keep=self.mode.keep)]  # fmt: skip
         else:
             map_budget = min(self.s.max_section_tokens, self.budget("map", self.length.map_tokens))
@@ -613,7 +615,8 @@ class _Job:
         output = self.generate(self.messages(step, where_, text), self.length.final_tokens,
                                step, final=final)  # fmt: skip
         evidence = Evidence([Unit(u.text, u.first, u.last) for u in batch.units], self.idf)
-        found = self.checked(output, evidence)
+        found = [replace(s, quote=_quote_of(s.quote, batch.units))
+                 for s in self.checked(output, evidence)]  # fmt: skip
         if not final and not found:  # the model wrote nothing usable: carry the best notes on
             found = list(batch.units[: self.length.items])
         return found
@@ -631,7 +634,9 @@ class _Job:
             if support is None or support.score < SUPPORT_THRESHOLD:
                 self.stats.dropped += 1
                 continue
-            statement = Statement(line, support.first, support.last, heading)
+            statement = Statement(
+                line, support.first, support.last, heading, quote=support.sentence
+            )
             twin = next((i for i, k in enumerate(kept) if same(line, k.text)), None)
             if twin is None:
                 kept.append(statement)
@@ -646,7 +651,7 @@ class _Job:
             return found
         extra = evidence.salient(limit, keep=self.mode.keep, exclude=[s.text for s in found])
         self.stats.kept_facts += len(extra)
-        return found + [Statement(u.text, u.first, u.last, kept=True) for u in extra]
+        return found + [Statement(u.text, u.first, u.last, kept=True, quote=u.text) for u in extra]
 
     def covered(self, statements: list[Statement], notes: list[Statement]) -> list[Statement]:
         """Every part of the document represented: each part's most telling fact that the
@@ -749,6 +754,11 @@ def _statements(output: str, style: str) -> list[tuple[str, bool]]:
             if statement and not _NONE.match(statement):
                 out.append((statement, False))
     return out
+
+
+def _quote_of(note_sentence: str, notes: Iterable[Statement]) -> str:
+    """The source sentence behind the note a combined statement draws on."""
+    return next((n.quote for n in notes if note_sentence and note_sentence in n.text), "")
 
 
 def _by_date(statements: list[Statement]) -> list[Statement]:

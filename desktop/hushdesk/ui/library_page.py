@@ -49,6 +49,7 @@ Report = Callable[[FileEvent], None]
 
 class LibraryPage(QWidget):
     librariesChanged = Signal()
+    summarizeRequested = Signal(int)  # a document's file id
 
     def __init__(self, core: Core, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,6 +85,7 @@ class LibraryPage(QWidget):
         self.add_folder.clicked.connect(self._choose_folder)
         self.watch.clicked.connect(self._choose_watch)
         self.remove_file.clicked.connect(self._remove_selected)
+        self.summarize.clicked.connect(self._summarize_selected)
         self.password.clicked.connect(self._ask_password)
         self.stop.clicked.connect(self.pause)
         self.query.returnPressed.connect(self.search)
@@ -142,13 +144,15 @@ class LibraryPage(QWidget):
         self.add_folder = QPushButton("Add folder…")
         self.watch = QPushButton("Watch a folder…")
         self.remove_file = QPushButton("Remove file")
+        self.summarize = QPushButton("Summarize")
+        self.summarize.setToolTip("Summarize the selected document, with page references")
         self.password = QPushButton("Enter password…")
         self.embedding = QComboBox()
         self.embedding.setAccessibleName("Embedding model of this library")
         self.embedding.setToolTip("How passages are matched to questions; changing it "
                                   "re-indexes the library")  # fmt: skip
         for button in (self.add_files, self.add_folder, self.watch, self.remove_file,
-                       self.password):  # fmt: skip
+                       self.summarize, self.password):  # fmt: skip
             button.setAccessibleName(button.text().rstrip("…"))
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -214,7 +218,7 @@ class LibraryPage(QWidget):
 
     def _enable(self, on: bool) -> None:
         for widget in (self.add_files, self.add_folder, self.watch, self.remove_file,
-                       self.password, self.query):  # fmt: skip
+                       self.summarize, self.password, self.query):  # fmt: skip
             widget.setEnabled(on)
 
     def new_library(self) -> None:
@@ -291,6 +295,18 @@ class LibraryPage(QWidget):
     def _selected_paths(self) -> list[str]:
         rows = {i.row() for i in self.table.selectedItems()}
         return [str(self._cell(r, 0).data(Qt.ItemDataRole.UserRole)) for r in sorted(rows)]
+
+    def _summarize_selected(self) -> None:
+        library = self.library
+        paths = self._selected_paths()
+        if library is None or not paths:
+            self.status.setText("Select a document to summarize.")
+            return
+        record = self.documents.store.file(library, paths[0])
+        if record is None or record.status != "done":
+            self.status.setText("That document is not ready yet: it is still being indexed.")
+            return
+        self.summarizeRequested.emit(record.id)
 
     def _choose_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(

@@ -37,6 +37,7 @@ from hushdesk.ui.widgets.conversation_list import ConversationList
 if TYPE_CHECKING:
     from hushdesk.ui.library_page import LibraryPage
     from hushdesk.ui.models_page import ModelsPage
+    from hushdesk.ui.summarize_page import SummarizePage
 
 log = logging.getLogger("hushdesk.ui")
 
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self.tasks = tasks or Tasks(self)
         self.models_page: ModelsPage | None = None  # built when first opened
         self.library_page: LibraryPage | None = None
+        self.summarize_page: SummarizePage | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(1180, 760)
 
@@ -126,6 +128,8 @@ class MainWindow(QMainWindow):
             self._replace_page(index, self.models_page)
         elif title == "Documents":
             self.documents_page()
+        elif title == "Summarize":
+            self.summaries_page()
         self.pages.setCurrentIndex(index)
 
     def documents_page(self) -> LibraryPage:
@@ -134,9 +138,24 @@ class MainWindow(QMainWindow):
 
             self.library_page = LibraryPage(self.core, self.tasks)
             self.library_page.librariesChanged.connect(self.chat.refresh_libraries)
+            self.library_page.summarizeRequested.connect(self.summarize_document)
             self.chat.openCitation.connect(self._open_citation)
             self._replace_page(self._page_index("Documents"), self.library_page)
         return self.library_page
+
+    def summaries_page(self) -> SummarizePage:
+        if self.summarize_page is None:
+            from hushdesk.ui.summarize_page import SummarizePage
+
+            self.summarize_page = SummarizePage(self.core, self.tasks)
+            self._replace_page(self._page_index("Summarize"), self.summarize_page)
+        return self.summarize_page
+
+    def summarize_document(self, file_id: int) -> None:
+        """From the library: summarize one of its documents."""
+        page = self.summaries_page()
+        self.nav.setCurrentRow(self._page_index("Summarize"))
+        page.open_library_document(file_id)
 
     def _open_citation(self, citation: dict[str, object]) -> None:
         self.documents_page().open_document(

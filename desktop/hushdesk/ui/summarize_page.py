@@ -1,0 +1,538 @@
+"""Summarize: pick a document (a file, a library document, pasted text), a mode and a
+length; watch the parts being summarized with an ETA, cancel and resume; read the
+result with clickable page references; copy or export it. Summaries are kept with their
+document, so choosing the document again shows them."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hushdesk.assistant.summaries import SavedSummary, export, source_from_file
+from hushdesk.assistant.summarize import Options, Source, lengths, modes
+from hushdesk.core import Core
+from hushdesk.errors import Cancelled, EncryptedDocument, HushdeskError
+from hushdesk.jobs import CancelToken, Progress, ProgressCallback
+from hushdesk.ui.markdown import MarkdownRenderer
+from hushdesk.ui.tasks import Task, Tasks
+from hushdesk.ui.widgets.chat_view import theme_from_palette
+from hushdesk.ui.widgets.document_viewer import DocumentViewer
+
+log = logging.getLogger("hushdesk.ui")
+
+LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Dutch", "Portuguese")
+STATUS_MARK = {"done": "", "running": "⏳ ", "cancelled": "⏸ ", "failed": "⚠ "}
+DOCUMENT_FILTER = "Documents (*.pdf *.docx *.txt *.md *.html *.htm *.epub);;All files (*)"
+
+
+class SummarizePage(QWidget):
+    summariesChanged = Signal()
+
+    def __init__(self, core: Core, tasks: Tasks, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.core, self.tasks = core, tasks
+        self.summaries = core.summaries
+        self.source: Source | None = None
+        self.shown: SavedSummary | None = None
+        self.job: Task | None = None
+        self.job_id: int | None = None
+        self.viewer: DocumentViewer | None = None
+        self._live = ""
+        self._live_timer = QTimer(self, singleShot=True, interval=60)
+        self._live_timer.timeout.connect(self._show_live)
+        self._renderer = MarkdownRenderer(theme_from_palette(self.palette()))
+        self._first_refresh = True
+        self._build()
+        self.refresh()
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        split = QSplitter()
+        split.addWidget(self._build_saved())
+        split.addWidget(self._build_result())
+        split.setStretchFactor(1, 1)
+        split.setSizes([240, 700])
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._build_source_row())
+        layout.addLayout(self._build_options_row())
+        layout.addWidget(self._build_running())
+        layout.addWidget(split, 1)
+        self._connect()
+        self._show(None)
+
+    def _build_source_row(self) -> QHBoxLayout:
+        self.open_file = QPushButton("Open file…")
+        self.from_library = QComboBox()
+        self.from_library.setAccessibleName("Summarize a document of a library")
+        self.from_library.setMinimumContentsLength(24)
+        self.paste = QPushButton("Paste text…")
+        self.source_label = QLabel("Choose a document to summarize.")
+        self.source_label.setWordWrap(True)
+        picks = QHBoxLayout()
+        for widget in (self.open_file, self.from_library, self.paste):
+            picks.addWidget(widget)
+        picks.addWidget(self.source_label, 1)
+        return picks
+
+    def _build_options_row(self) -> QHBoxLayout:
+        self.mode = QComboBox()
+        self.mode.setAccessibleName("Kind of summary")
+        for mode in modes().values():
+            self.mode.addItem(mode.title, mode.id)
+            self.mode.setItemData(self.mode.count() - 1, mode.description,
+                                  Qt.ItemDataRole.ToolTipRole)  # fmt: skip
+        self.length = QComboBox()
+        self.length.setAccessibleName("Length")
+        for name in lengths():
+            self.length.addItem(name.capitalize(), name)
+        self.length.setCurrentIndex(max(0, self.length.findData("medium")))
+        self.language = QComboBox()
+        self.language.setAccessibleName("Language of the summary")
+        self.language.addItem("Document's language", None)
+        for language in LANGUAGES:
+            self.language.addItem(language, language)
+        self.instruction = QLineEdit()
+        self.instruction.setAccessibleName("Instruction")
+        self.instruction.setPlaceholderText("What to do, e.g. “List every party and its role”")
+        self.instruction.hide()
+        self.start = QPushButton("Summarize")
+        self.start.setDefault(True)
+        self.start.setEnabled(False)
+        options = QHBoxLayout()
+        for label, widget in (("Kind:", self.mode), ("Length:", self.length),
+                              ("Language:", self.language)):  # fmt: skip
+            options.addWidget(QLabel(label))
+            options.addWidget(widget)
+        options.addWidget(self.instruction, 1)
+        options.addStretch(0)
+        options.addWidget(self.start)
+        return options
+
+    def _build_running(self) -> QWidget:
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Summary progress")
+        self.progress.setRange(0, 1000)
+        self.progress_label = QLabel("")
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setAccessibleName("Cancel the summary")
+        running = QHBoxLayout()
+        running.addWidget(self.progress, 1)
+        running.addWidget(self.progress_label, 1)
+        running.addWidget(self.cancel)
+        self.running = QWidget()
+        self.running.setLayout(running)
+        self.running.hide()
+        return self.running
+
+    def _build_saved(self) -> QWidget:
+        self.saved = QListWidget()
+        self.saved.setAccessibleName("Saved summaries")
+        self.delete = QPushButton("Delete")
+        self.delete.setAccessibleName("Delete the summary")
+        left = QWidget()
+        side = QVBoxLayout(left)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(QLabel("<b>Summaries</b>"))
+        side.addWidget(self.saved, 1)
+        side.addWidget(self.delete)
+        return left
+
+    def _build_result(self) -> QWidget:
+        self.view = QTextBrowser()
+        self.view.setAccessibleName("Summary")
+        self.view.setOpenLinks(False)
+        self.view.setPlaceholderText("The summary appears here, with the pages each statement "
+                                     "comes from. Click a page to see it.")  # fmt: skip
+        self.notice = QLabel("")
+        self.notice.setWordWrap(True)
+        self.resume = QPushButton("Resume")
+        self.resume.setAccessibleName("Resume the summary")
+        self.copy = QPushButton("Copy")
+        self.export_button = QPushButton("Export…")
+        self.export_button.setAccessibleName("Export as Markdown or Word")
+        actions = QHBoxLayout()
+        actions.addWidget(self.notice, 1)
+        for button in (self.resume, self.copy, self.export_button):
+            actions.addWidget(button)
+        right = QWidget()
+        body = QVBoxLayout(right)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.view, 1)
+        body.addLayout(actions)
+        return right
+
+    def _connect(self) -> None:
+        self.open_file.clicked.connect(self._choose_file)
+        self.paste.clicked.connect(self._paste)
+        self.from_library.activated.connect(self._library_chosen)
+        self.mode.currentIndexChanged.connect(self._mode_changed)
+        self.start.clicked.connect(self.summarize)
+        self.cancel.clicked.connect(self.stop)
+        self.saved.currentItemChanged.connect(lambda item, _old: self._saved_chosen(item))
+        self.delete.clicked.connect(self.delete_shown)
+        self.resume.clicked.connect(self.resume_shown)
+        self.copy.clicked.connect(self.copy_shown)
+        self.export_button.clicked.connect(self._choose_export)
+        self.view.anchorClicked.connect(self._open_reference)
+
+    # -- lists ----------------------------------------------------------------------------
+
+    def refresh(self, select: int | None = None) -> None:
+        """Reload the saved summaries and the library documents (off the GUI thread)."""
+        select = select if select is not None else (self.shown.id if self.shown else None)
+        first, self._first_refresh = self._first_refresh, False
+
+        def load() -> tuple[list[SavedSummary], list[tuple[str, int]]]:
+            if first:  # jobs a quit or a crash cut short are shown as resumable
+                self.summaries.store.interrupted()
+            documents = self.core.documents
+            files = [(f"{lib.name}: {record.name}", record.id)
+                     for lib in documents.store.libraries()
+                     for record in documents.store.files(lib, "done")]  # fmt: skip
+            return self.summaries.store.find(), files
+
+        self.tasks.run(load, on_result=lambda found: self._fill(found[0], found[1], select))
+
+    def _fill(self, saved: list[SavedSummary], files: list[tuple[str, int]],
+              select: int | None) -> None:  # fmt: skip
+        self.saved.blockSignals(True)
+        self.saved.clear()
+        for item in saved:
+            when = time.strftime("%d %b %H:%M", time.localtime(item.updated_at))
+            row = QListWidgetItem(f"{STATUS_MARK.get(item.status, '')}{item.name}\n"
+                                  f"{item.title} · {when}")  # fmt: skip
+            row.setData(Qt.ItemDataRole.UserRole, item.id)
+            row.setToolTip(item.error or item.model)
+            self.saved.addItem(row)
+            if item.id == select:
+                self.saved.setCurrentItem(row)
+        self.saved.blockSignals(False)
+        self.from_library.clear()
+        self.from_library.addItem("From a library…" if files else "No library documents", None)
+        for label, file_id in files:
+            self.from_library.addItem(label, file_id)
+        if select is not None:
+            match = next((s for s in saved if s.id == select), None)
+            if match is not None:
+                self._show(match)
+
+    # -- choosing a source ----------------------------------------------------------------
+
+    def _choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Summarize a document", str(Path.home()),
+                                              DOCUMENT_FILTER)  # fmt: skip
+        if path:
+            self.open_path(Path(path))
+
+    def open_path(self, path: Path, password: str | None = None) -> None:
+        """Read a file (in a child process: a hostile file cannot take the app down)."""
+        self._reading(f"Reading {path.name}…")
+        self._show_latest(path=str(path.resolve()))
+        self.tasks.run(lambda: source_from_file(path, password=password),
+                       on_result=self.set_source,
+                       on_error=lambda e: self._read_failed(path, e))  # fmt: skip
+
+    def _read_failed(self, path: Path, error: BaseException) -> None:
+        if isinstance(error, EncryptedDocument):
+            from PySide6.QtWidgets import QInputDialog
+
+            password, ok = QInputDialog.getText(self, "Password", f"Password for {path.name}:",
+                                                QLineEdit.EchoMode.Password)  # fmt: skip
+            if ok and password:
+                self.open_path(path, password)
+                return
+        self._source_error(error)
+
+    def _library_chosen(self, index: int) -> None:
+        file_id = self.from_library.itemData(index)
+        if file_id is not None:
+            self.open_library_document(int(file_id))
+
+    def open_library_document(self, file_id: int) -> None:
+        from hushdesk.assistant.summaries import source_from_library
+
+        self._reading("Reading the document…")
+        self._show_latest(file_id=file_id)
+        store = self.core.documents.store
+        self.tasks.run(lambda: source_from_library(store, file_id), on_result=self.set_source,
+                       on_error=self._source_error)  # fmt: skip
+
+    def _paste(self) -> None:
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Paste text to summarize")
+        edit = QPlainTextEdit()
+        edit.setAccessibleName("Text to summarize")
+        edit.setPlainText(QGuiApplication.clipboard().text())
+        name = QLineEdit("Pasted text")
+        name.setAccessibleName("Name")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)  # fmt: skip
+        buttons.accepted.connect(dialog.accept)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(name)
+        layout.addWidget(edit, 1)
+        layout.addWidget(buttons)
+        dialog.resize(700, 500)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.set_text(edit.toPlainText(), name.text().strip() or "Pasted text")
+
+    def set_text(self, text: str, name: str = "Pasted text") -> None:
+        from hushdesk.assistant.summaries import source_from_text
+
+        try:
+            self.set_source(source_from_text(text, name))
+        except HushdeskError as exc:
+            self._source_error(exc)
+
+    def set_source(self, source: Source) -> None:
+        self.source = source
+        noun = "pages" if source.paginated else "sections"
+        words = sum(len(p.text.split()) for p in source.pages)
+        text = f"<b>{_escape(source.name)}</b> · {len(source.pages)} {noun} · {words:,} words"
+        if source.warnings:
+            text += f"<br><i>{_escape(' '.join(source.warnings))}</i>"
+        self.source_label.setText(text)
+        self.start.setEnabled(self.job is None)
+        self._show_latest(source=source.key)
+
+    def _reading(self, text: str) -> None:
+        self.source = None
+        self.start.setEnabled(False)
+        self.source_label.setText(text)
+
+    def _source_error(self, error: BaseException) -> None:
+        self.source_label.setText(f"⚠ {_message(error)}")
+
+    def _show_latest(self, *, source: str | None = None, file_id: int | None = None,
+                     path: str | None = None) -> None:  # fmt: skip
+        """Reopening a document shows its newest summary."""
+
+        def latest() -> SavedSummary | None:
+            found = self.summaries.store.find(source=source, file_id=file_id, path=path)
+            return found[0] if found else None
+
+        def show(saved: SavedSummary | None) -> None:
+            if saved is not None and self.job is None:
+                self.refresh(select=saved.id)
+
+        self.tasks.run(latest, on_result=show)
+
+    # -- running --------------------------------------------------------------------------
+
+    def options(self) -> Options:
+        return Options(mode=str(self.mode.currentData()), length=str(self.length.currentData()),
+                       language=self.language.currentData(),
+                       instruction=self.instruction.text().strip())  # fmt: skip
+
+    def summarize(self) -> None:
+        if self.source is None or self.job is not None:
+            return
+        options = self.options()
+        try:
+            options.check()
+        except HushdeskError as exc:
+            self.notice.setText(f"⚠ {exc.message}")
+            return
+        source = self.source
+        self._run(lambda **kw: self.summaries.run(source, options, **kw))
+
+    def resume_shown(self) -> None:
+        if self.shown is not None and self.job is None:
+            summary_id = self.shown.id
+            self._run(lambda **kw: self.summaries.resume(summary_id, **kw))
+
+    def _run(self, start: object) -> None:
+        self._live = ""
+        self.view.clear()
+        self.notice.setText("")
+        self.running.show()
+        self.progress.setValue(0)
+        self.progress_label.setText("Starting…")
+        self.start.setEnabled(False)
+        self.resume.hide()
+
+        def work(*, cancel: CancelToken, progress: ProgressCallback,
+                 event: object) -> SavedSummary:  # fmt: skip
+            emit = event  # a Qt signal's emit: safe from this thread
+            return start(  # type: ignore[operator, no-any-return]
+                progress=progress,
+                cancel=cancel,
+                on_text=lambda chunk: emit(("text", chunk)),  # type: ignore[operator]
+                on_start=lambda summary_id: emit(("started", summary_id)),  # type: ignore[operator]
+            )
+
+        self.job = self.tasks.run(work, pool="model", pass_job_args=True,
+                                  on_progress=self._progress, on_event=self._event,
+                                  on_result=self._done, on_error=self._failed,
+                                  on_finished=self._ended)  # fmt: skip
+
+    def stop(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self.progress_label.setText("Stopping…")
+
+    def _event(self, event: tuple[str, object]) -> None:
+        kind, value = event
+        if kind == "started":
+            self.job_id = int(value)  # type: ignore[call-overload]
+            self.refresh(select=self.job_id)
+        elif kind == "text":
+            self._live += str(value)
+            if not self._live_timer.isActive():
+                self._live_timer.start()
+
+    def _show_live(self) -> None:
+        self.view.setPlainText(self._live)
+        self.view.verticalScrollBar().setValue(self.view.verticalScrollBar().maximum())
+
+    def _progress(self, progress: Progress) -> None:
+        if progress.fraction is not None:
+            self.progress.setValue(int(progress.fraction * 1000))
+        else:
+            self.progress.setValue(0)
+        self.progress_label.setText(progress.describe())
+
+    def _done(self, saved: SavedSummary) -> None:
+        self._live_timer.stop()
+        self.refresh(select=saved.id)
+        self._show(saved)
+        self.summariesChanged.emit()
+
+    def _failed(self, error: BaseException) -> None:
+        self._live_timer.stop()
+        if isinstance(error, Cancelled):
+            self.notice.setText("Cancelled. Finished parts are kept: Resume continues from there.")
+        else:
+            self.notice.setText(f"⚠ {_message(error)}")
+        self.refresh(select=self.job_id)
+
+    def _ended(self) -> None:
+        self.job = None
+        self.running.hide()
+        self.start.setEnabled(self.source is not None)
+
+    # -- the summary in view --------------------------------------------------------------
+
+    def _saved_chosen(self, item: QListWidgetItem | None) -> None:
+        if item is None or self.job is not None:
+            return
+        summary_id = int(item.data(Qt.ItemDataRole.UserRole))
+        self.tasks.run(lambda: self.summaries.store.get(summary_id), on_result=self._show)
+
+    def _show(self, saved: SavedSummary | None) -> None:
+        self.shown = saved
+        finished = saved is not None and saved.summary is not None
+        self.copy.setEnabled(finished)
+        self.export_button.setEnabled(finished)
+        self.delete.setEnabled(saved is not None and self.job is None)
+        self.resume.setVisible(saved is not None and saved.status in ("cancelled", "failed"))
+        if saved is None:
+            self.view.clear()
+            return
+        if saved.summary is None:
+            self.view.clear()
+            self.notice.setText(f"{saved.name} · {saved.title}: "
+                                f"{saved.error or 'not finished'}")  # fmt: skip
+            return
+        self.view.setHtml(self._renderer.render(saved.markdown(links=True)).html)
+        stats = saved.summary.stats
+        passes = "one pass" if stats.single_pass else f"{stats.sections} parts"
+        notes = [f"{saved.name} · {saved.title} · {saved.model} · {passes}"]
+        if stats.dropped:
+            notes.append(f"{stats.dropped} unsupported statements left out")
+        if stats.kept_facts:
+            notes.append(f"{stats.kept_facts} facts added from the text")
+        self.notice.setText(" · ".join(notes))
+        self.notice.setToolTip("Every statement was checked against the pages it cites; "
+                               "statements the text does not support are left out.")  # fmt: skip
+
+    def _open_reference(self, url: QUrl) -> None:
+        saved = self.shown
+        if saved is None or saved.summary is None or url.scheme() != "ref":
+            return
+        try:
+            statement = saved.summary.statements[int(url.path())]
+        except (ValueError, IndexError):
+            return
+        path, page = saved.path, statement.first
+        pdf = bool(path and path.lower().endswith(".pdf") and Path(path).is_file())
+        section = "" if pdf else self.summaries.store.page_text(saved.source, page)
+        self.viewer = DocumentViewer(self.tasks, path or saved.name, page, statement.quote,
+                                     paginated=pdf, section_text=section, parent=self)  # fmt: skip
+        self.viewer.show()
+
+    def copy_shown(self) -> None:
+        if self.shown is not None and self.shown.summary is not None:
+            QGuiApplication.clipboard().setText(self.shown.markdown())
+            self.notice.setText("Copied as Markdown.")
+
+    def _choose_export(self) -> None:
+        if self.shown is None:
+            return
+        stem = Path(self.shown.name).stem
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export the summary", str(Path.home() / f"{stem} - summary.docx"),
+            "Word document (*.docx);;Markdown (*.md)",
+        )  # fmt: skip
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> None:
+        saved = self.shown
+        if saved is None:
+            return
+        self.tasks.run(lambda: export(saved, path),
+                       on_result=lambda p: self.notice.setText(f"Exported to {p}."),
+                       on_error=lambda e: self.notice.setText(f"⚠ {_message(e)}"))  # fmt: skip
+
+    def delete_shown(self) -> None:
+        saved = self.shown
+        if saved is None or self.job is not None:
+            return
+        answer = QMessageBox.question(self, "Delete summary",
+                                      f"Delete this summary of {saved.name}?")  # fmt: skip
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.tasks.run(lambda: self.summaries.store.delete(saved.id), on_finished=self._deleted)
+
+    def _deleted(self) -> None:
+        self._show(None)
+        self.refresh()
+
+    def _mode_changed(self, _index: int) -> None:
+        self.instruction.setVisible(self.mode.currentData() == "custom")
+
+
+def _message(error: BaseException) -> str:
+    return error.message if isinstance(error, HushdeskError) else str(error) or type(error).__name__
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)

@@ -62,6 +62,28 @@ def documents_page(window: MainWindow, app: object) -> None:
     app.processEvents()  # type: ignore[attr-defined]
 
 
+def summarize_page(window: MainWindow, app: object, *, during: str | None = None) -> None:
+    """A 40-page case file summarized as key points; ``during``: also shoot it running."""
+    sys.path.insert(0, str(OUT.parent))
+    from tests.documents import case_file
+
+    window.nav.setCurrentRow(2)
+    page = window.summaries_page()
+    page.open_path(case_file(Path(tempfile.mkdtemp(prefix="hushdesk-sum-")) / "case-file.pdf", 40))
+    while page.source is None:
+        app.processEvents()  # type: ignore[attr-defined]
+    page.mode.setCurrentIndex(page.mode.findData("key-points"))
+    page.summarize()
+    if during:
+        while "part 3 " not in page.progress_label.text():
+            app.processEvents()  # type: ignore[attr-defined]
+        shoot(window, during)
+    while page.job is not None:
+        app.processEvents()  # type: ignore[attr-defined]
+    window.tasks.wait()
+    app.processEvents()  # type: ignore[attr-defined]
+
+
 def shoot(window: MainWindow, name: str) -> None:
     target = OUT / name
     window.grab().save(str(target))
@@ -99,6 +121,8 @@ def main() -> int:
             shoot(window, "screenshot-models.png")
             documents_page(window, app)
             shoot(window, "screenshot-documents.png")
+            summarize_page(window, app)
+            shoot(window, "screenshot-summarize.png")
         window.close()
     core.close()
     history.close()

@@ -19,6 +19,22 @@ from hushdesk.ui.app import SingleInstance, install_excepthook
 from hushdesk.ui.tasks import Tasks
 
 
+def test_emitting_signals_does_not_leak_references() -> None:
+    """PySide6 6.12.0 dropped a reference to True on every emit: after a few thousand
+    signals (a long answer's chunks, a summary's progress) the app aborted."""
+    from hushdesk.ui.tasks import TaskSignals
+
+    signals = TaskSignals()
+    signals.chunk.connect(lambda _text: None)
+    before = sys.getrefcount(True), sys.getrefcount(None)
+    for _ in range(200):
+        signals.chunk.emit("x")
+        signals.result.emit(None)
+        signals.finished.emit()
+    assert abs(sys.getrefcount(True) - before[0]) < 20
+    assert abs(sys.getrefcount(None) - before[1]) < 20
+
+
 def test_results_errors_and_progress_arrive_on_the_gui_thread(qtbot: QtBot) -> None:
     tasks = Tasks()
     gui = QThread.currentThread()

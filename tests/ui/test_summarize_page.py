@@ -69,7 +69,7 @@ def test_cancel_resume_read_open_a_reference_copy_and_export(
     qtbot.waitUntil(lambda: page.shown is not None and page.shown.status == "cancelled")
     assert page.resume.isVisible()
     assert page.saved.count() == 1
-    assert page.saved.item(0).text().startswith("⏸")
+    assert page.saved.item(0).text().endswith("stopped")
 
     page.resume_shown()
     qtbot.waitUntil(lambda: page.job is None, timeout=60_000)

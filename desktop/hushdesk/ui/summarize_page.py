@@ -44,7 +44,7 @@ from hushdesk.ui.widgets.document_viewer import DocumentViewer
 log = logging.getLogger("hushdesk.ui")
 
 LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Dutch", "Portuguese")
-STATUS_MARK = {"done": "", "running": "⏳ ", "cancelled": "⏸ ", "failed": "⚠ "}
+STATUS_TEXT = {"running": " · running", "cancelled": " · stopped", "failed": " · failed"}
 DOCUMENT_FILTER = "Documents (*.pdf *.docx *.txt *.md *.html *.htm *.epub);;All files (*)"
 
 
@@ -65,6 +65,8 @@ class SummarizePage(QWidget):
         self._live_timer.timeout.connect(self._show_live)
         self._renderer = MarkdownRenderer(theme_from_palette(self.palette()))
         self._first_refresh = True
+        self._select_after_refresh: int | None = None
+        self._reading_path: Path | None = None
         self._build()
         self.refresh()
 
@@ -192,7 +194,7 @@ class SummarizePage(QWidget):
         self.mode.currentIndexChanged.connect(self._mode_changed)
         self.start.clicked.connect(self.summarize)
         self.cancel.clicked.connect(self.stop)
-        self.saved.currentItemChanged.connect(lambda item, _old: self._saved_chosen(item))
+        self.saved.currentItemChanged.connect(self._saved_chosen)
         self.delete.clicked.connect(self.delete_shown)
         self.resume.clicked.connect(self.resume_shown)
         self.copy.clicked.connect(self.copy_shown)
@@ -215,16 +217,19 @@ class SummarizePage(QWidget):
                      for record in documents.store.files(lib, "done")]  # fmt: skip
             return self.summaries.store.find(), files
 
-        self.tasks.run(load, on_result=lambda found: self._fill(found[0], found[1], select))
+        self._select_after_refresh = select
+        self.tasks.run(load, on_result=self._fill)
 
-    def _fill(self, saved: list[SavedSummary], files: list[tuple[str, int]],
-              select: int | None) -> None:  # fmt: skip
+    def _fill(self, found: tuple[list[SavedSummary], list[tuple[str, int]]]) -> None:
+        # Results arrive through bound methods only: Qt drops them if the page is gone.
+        saved, files = found
+        select = self._select_after_refresh
         self.saved.blockSignals(True)
         self.saved.clear()
         for item in saved:
             when = time.strftime("%d %b %H:%M", time.localtime(item.updated_at))
-            row = QListWidgetItem(f"{STATUS_MARK.get(item.status, '')}{item.name}\n"
-                                  f"{item.title} · {when}")  # fmt: skip
+            row = QListWidgetItem(f"{item.name}\n{item.title} · {when}"
+                                  f"{STATUS_TEXT.get(item.status, '')}")  # fmt: skip
             row.setData(Qt.ItemDataRole.UserRole, item.id)
             row.setToolTip(item.error or item.model)
             self.saved.addItem(row)
@@ -252,12 +257,13 @@ class SummarizePage(QWidget):
         """Read a file (in a child process: a hostile file cannot take the app down)."""
         self._reading(f"Reading {path.name}…")
         self._show_latest(path=str(path.resolve()))
+        self._reading_path = path
         self.tasks.run(lambda: source_from_file(path, password=password),
-                       on_result=self.set_source,
-                       on_error=lambda e: self._read_failed(path, e))  # fmt: skip
+                       on_result=self.set_source, on_error=self._read_failed)  # fmt: skip
 
-    def _read_failed(self, path: Path, error: BaseException) -> None:
-        if isinstance(error, EncryptedDocument):
+    def _read_failed(self, error: BaseException) -> None:
+        path = self._reading_path
+        if isinstance(error, EncryptedDocument) and path is not None:
             from PySide6.QtWidgets import QInputDialog
 
             password, ok = QInputDialog.getText(self, "Password", f"Password for {path.name}:",
@@ -336,11 +342,11 @@ class SummarizePage(QWidget):
             found = self.summaries.store.find(source=source, file_id=file_id, path=path)
             return found[0] if found else None
 
-        def show(saved: SavedSummary | None) -> None:
-            if saved is not None and self.job is None:
-                self.refresh(select=saved.id)
+        self.tasks.run(latest, on_result=self._latest_found)
 
-        self.tasks.run(latest, on_result=show)
+    def _latest_found(self, saved: SavedSummary | None) -> None:
+        if saved is not None and self.job is None:
+            self.refresh(select=saved.id)
 
     # -- running --------------------------------------------------------------------------
 
@@ -438,7 +444,7 @@ class SummarizePage(QWidget):
 
     # -- the summary in view --------------------------------------------------------------
 
-    def _saved_chosen(self, item: QListWidgetItem | None) -> None:
+    def _saved_chosen(self, item: QListWidgetItem | None, _previous: object = None) -> None:
         if item is None or self.job is not None:
             return
         summary_id = int(item.data(Qt.ItemDataRole.UserRole))
@@ -455,9 +461,10 @@ class SummarizePage(QWidget):
             self.view.clear()
             return
         if saved.summary is None:
-            self.view.clear()
-            self.notice.setText(f"{saved.name} · {saved.title}: "
-                                f"{saved.error or 'not finished'}")  # fmt: skip
+            if saved.id != self.job_id or self.job is None:
+                self.view.clear()
+            state = "summarizing…" if saved.status == "running" else saved.error or "not finished"
+            self.notice.setText(f"{saved.name} · {saved.title}: {state}")
             return
         self.view.setHtml(self._renderer.render(saved.markdown(links=True)).html)
         stats = saved.summary.stats
@@ -506,9 +513,14 @@ class SummarizePage(QWidget):
         saved = self.shown
         if saved is None:
             return
-        self.tasks.run(lambda: export(saved, path),
-                       on_result=lambda p: self.notice.setText(f"Exported to {p}."),
-                       on_error=lambda e: self.notice.setText(f"⚠ {_message(e)}"))  # fmt: skip
+        self.tasks.run(lambda: export(saved, path), on_result=self._exported,
+                       on_error=self._export_failed)  # fmt: skip
+
+    def _exported(self, path: Path) -> None:
+        self.notice.setText(f"Exported to {path}.")
+
+    def _export_failed(self, error: BaseException) -> None:
+        self.notice.setText(f"⚠ {_message(error)}")
 
     def delete_shown(self) -> None:
         saved = self.shown

@@ -82,6 +82,25 @@ def test_a_watched_folder_follows_new_and_deleted_files(
     assert page.library.watch_folder == str(folder.resolve())
 
 
+def test_a_folder_whose_changes_go_unreported_is_still_followed(
+    qtbot: QtBot, page: LibraryPage, tmp_path: Path
+) -> None:
+    """A network share (or a system out of watches) reports nothing: the poll catches it."""
+    folder = tmp_path / "share"
+    (folder / "old").mkdir(parents=True)
+    page.watcher.blockSignals(True)
+    page._poll.setInterval(300)
+    page.create_library("Share")
+    page.watch_folder(folder)
+    qtbot.waitUntil(lambda: page._poll.isActive() and page._task is None, timeout=60_000)
+    (folder / "old" / "note.md").write_text(FACTS[3])
+    qtbot.waitUntil(lambda: statuses(page).get("note.md") == "Ready", timeout=60_000)
+    (folder / "new").mkdir()  # a new subfolder is followed too
+    qtbot.waitUntil(lambda: str(folder / "new") in page.watcher.directories(), timeout=60_000)
+    (folder / "new" / "later.md").write_text(FACTS[7])
+    qtbot.waitUntil(lambda: statuses(page).get("later.md") == "Ready", timeout=60_000)
+
+
 def test_a_chat_answers_from_a_library_with_clickable_sources(
     qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
 ) -> None:

@@ -43,6 +43,8 @@ STATUS_TEXT = {
     "queued": "Queued", "parsing": "Reading…", "embedding": "Indexing…", "done": "Ready",
     "failed": "Failed", "unchanged": "Ready", "duplicate": "Ready (duplicate)",
 }  # fmt: skip
+POLL_MS = 30_000  # watched folders are also checked this often
+Signature = tuple[tuple[str, int], ...]
 COLUMNS = ("File", "Type", "Pages", "Status", "Notes")
 Report = Callable[[FileEvent], None]
 
@@ -64,6 +66,11 @@ class LibraryPage(QWidget):
         self._rescan = QTimer(self, singleShot=True, interval=2000)
         self._rescan.timeout.connect(self.sync_watched)
         self.watcher.directoryChanged.connect(lambda _p: self._rescan.start())
+        # Network shares and busy systems do not always report changes: a light poll of the
+        # watched folders' modification times catches what the watcher missed.
+        self._poll = QTimer(self, interval=POLL_MS)
+        self._poll.timeout.connect(self._poll_watched)
+        self._signature: Signature = ()
         self._refresh_soon = QTimer(self, singleShot=True, interval=300)
         self._refresh_soon.timeout.connect(self.refresh_files)
         self._waiting: list[tuple[list[Path], dict[str, str]]] = []  # adds during a job
@@ -334,21 +341,44 @@ class LibraryPage(QWidget):
             return
         self.documents.store.set_watch_folder(self.library, str(folder.resolve()))
         self.library = self.documents.library(self.library.name)
-        self._watch_all()
-        self.sync_watched()
+        self.resume()
 
-    def _watch_all(self) -> None:
+    def resume(self) -> None:
+        """Watch the watched folders, then finish interrupted indexing and rescan them: the
+        watch comes first so that no change falls between the scan and the watch."""
+        self._watch_all(then=self.sync_watched)
+
+    def _watch_all(self, then: Callable[[], None] | None = None) -> None:
         """Watch the folders of watched libraries; the tree is listed off the GUI thread."""
         roots = [Path(lib.watch_folder) for lib in self.documents.store.libraries()
                  if lib.watch_folder]  # fmt: skip
-        self.tasks.run(lambda: _folders(roots), on_result=self._set_watched)
 
-    def _set_watched(self, folders: list[str]) -> None:
+        def watched(result: tuple[list[str], Signature]) -> None:
+            self._set_watched(*result)
+            if then is not None:
+                then()
+
+        self.tasks.run(lambda: _folders(roots), on_result=watched)
+
+    def _set_watched(self, folders: list[str], signature: Signature) -> None:
         watched = self.watcher.directories()
         if watched:
             self.watcher.removePaths(watched)
         if folders:
             self.watcher.addPaths(folders)
+            self._poll.start()
+        else:
+            self._poll.stop()
+        self._signature = signature
+
+    def _poll_watched(self) -> None:
+        folders = self.watcher.directories()
+        self.tasks.run(lambda: _signature(folders), on_result=self._polled)
+
+    def _polled(self, signature: Signature) -> None:
+        if signature != self._signature:
+            self._signature = signature
+            self._rescan.start()
 
     def _remove_selected(self) -> None:
         library, paths, documents = self.library, self._selected_paths(), self.documents
@@ -516,6 +546,8 @@ class LibraryPage(QWidget):
         self.running.hide()
         self.refresh_files()
         self.librariesChanged.emit()
+        if self._poll.isActive():
+            self._watch_all()  # new subfolders are watched too
         if self._waiting:
             paths, passwords = self._waiting.pop(0)
             self._passwords.update(passwords)
@@ -563,8 +595,9 @@ class LibraryPage(QWidget):
         return viewer
 
 
-def _folders(roots: list[Path], limit: int = 2000) -> list[str]:
-    """Folders to watch under ``roots``; hidden ones (caches, .git …) are left out."""
+def _folders(roots: list[Path], limit: int = 2000) -> tuple[list[str], Signature]:
+    """Folders to watch under ``roots`` (hidden ones such as caches and .git are left
+    out), with their signature."""
     found: list[str] = []
     for root in roots:
         if not root.is_dir():
@@ -572,9 +605,21 @@ def _folders(roots: list[Path], limit: int = 2000) -> list[str]:
         found.append(str(root))
         for path in root.rglob("*"):
             if len(found) >= limit:
-                return found
+                break
             if path.is_dir() and not any(
                 part.startswith(".") for part in path.relative_to(root).parts
             ):
                 found.append(str(path))
-    return found
+    return found, _signature(found)
+
+
+def _signature(folders: list[str]) -> Signature:
+    """The folders' modification times: a folder's changes when an entry is added,
+    removed or renamed in it."""
+    signature = []
+    for folder in folders:
+        try:
+            signature.append((folder, Path(folder).stat().st_mtime_ns))
+        except OSError:
+            signature.append((folder, -1))
+    return tuple(signature)

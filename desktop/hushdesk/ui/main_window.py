@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
         interrupted, and rescan watched folders."""
         documents = self.core.documents
         if documents.pending() or any(lib.watch_folder for lib in documents.store.libraries()):
-            self.documents_page().sync_watched()
+            self.documents_page().resume()
 
     def _build_sidebar(self) -> QWidget:
         self.conversations = ConversationList(self.history)

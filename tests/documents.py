@@ -153,7 +153,8 @@ _WHAT = ("the maintenance schedule for the office building", "routine staffing m
          "the replacement of worn carpets", "the layout of the reception area")  # fmt: skip
 
 
-def case_file(path: Path, pages: int = 60, facts: dict[int, str] | None = None) -> Path:
+def case_file(path: Path, pages: int = 60, facts: dict[int, str] | None = None, *,
+              per_page: int = 9) -> Path:  # fmt: skip
     """A long PDF of routine minutes with a few facts that matter on known pages."""
     import random
 
@@ -162,7 +163,7 @@ def case_file(path: Path, pages: int = 60, facts: dict[int, str] | None = None) 
     texts = []
     for number in range(1, pages + 1):
         sentences = [f"{rng.choice(_WHO)} {rng.choice(_DID)} {rng.choice(_WHAT)}."
-                     for _ in range(9)]  # fmt: skip
+                     for _ in range(per_page)]  # fmt: skip
         if number in facts:
             sentences.insert(4, facts[number])
         texts.append(f"Minutes, meeting {number}\n\n" + " ".join(sentences))

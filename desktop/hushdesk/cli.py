@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any, TextIO
 
-from hushdesk import __version__, cli_documents, cli_models, cli_summarize, paths
+from hushdesk import __version__, cli_documents, cli_draft, cli_models, cli_summarize, paths
 from hushdesk.assistant.chat import ChatSession, default_system_prompt
 from hushdesk.core import Core
 from hushdesk.engine.base import ChatStream
@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_models.add_parser(sub)
     cli_documents.add_parsers(sub)
     cli_summarize.add_parser(sub)
+    cli_draft.add_parsers(sub)
 
     doctor = sub.add_parser("doctor", help="check that everything works, offline")
     doctor.add_argument("--json", action="store_true")
@@ -68,6 +69,12 @@ def main(argv: list[str]) -> int:
         "ingest": cli_documents.ingest,
         "search": cli_documents.search,
         "summarize": cli_summarize.run,
+        "draft": cli_draft.draft,
+        "templates": cli_draft.templates,
+        "rewrite": cli_draft.writing,
+        "proofread": cli_draft.writing,
+        "translate": cli_draft.writing,
+        "classify": cli_draft.writing,
     }
     core: Core | None = None
     try:

@@ -13,10 +13,10 @@ from typing import Any
 
 from hushdesk.core import Core
 from hushdesk.errors import Cancelled
-from hushdesk.jobs import CancelToken, Progress
+from hushdesk.jobs import CancelToken
 from hushdesk.library.service import DocumentLibrary, FileEvent, IngestReport, SearchResult
 from hushdesk.library.store import Library
-from hushdesk.terminal import on_ctrl_c
+from hushdesk.terminal import on_ctrl_c, show_progress
 
 OK, ERROR, INTERRUPTED = 0, 1, 130
 MARKS = {"done": "✓", "unchanged": "=", "duplicate": "=", "failed": "✗"}
@@ -59,7 +59,7 @@ def ingest(core: Core, args: argparse.Namespace) -> int:
     try:
         with on_ctrl_c(cancel.cancel):
             report = documents.ingest(
-                library, args.paths, cancel=cancel, progress=_progress, on_file=show,
+                library, args.paths, cancel=cancel, progress=show_progress, on_file=show,
 
             )  # fmt: skip
         if args.ask_password:
@@ -90,11 +90,6 @@ def _retry_encrypted(documents: DocumentLibrary, library: Library, report: Inges
 
 def _given(password: str) -> Callable[[Path], str | None]:
     return lambda _path: password
-
-
-def _progress(progress: Progress) -> None:
-    if sys.stderr.isatty():
-        print(f"\r{progress.describe()[:100]:<100}", end="", file=sys.stderr, flush=True)
 
 
 def search(core: Core, args: argparse.Namespace) -> int:

@@ -11,8 +11,8 @@ from typing import Any
 
 from hushdesk.core import Core
 from hushdesk.errors import Cancelled, EncryptedDocument, HushdeskError
-from hushdesk.jobs import CancelToken, Progress
-from hushdesk.terminal import on_ctrl_c
+from hushdesk.jobs import CancelToken
+from hushdesk.terminal import clear_progress, on_ctrl_c, show_progress, status
 
 OK, INTERRUPTED = 0, 130
 
@@ -61,21 +61,21 @@ def run(core: Core, args: argparse.Namespace) -> int:
     try:
         with on_ctrl_c(cancel.cancel):
             if args.resume is not None:
-                saved = summaries.resume(args.resume, model=args.model, progress=_progress,
+                saved = summaries.resume(args.resume, model=args.model, progress=show_progress,
                                          cancel=cancel)  # fmt: skip
             else:
                 options = Options(mode=args.mode, length=args.length, language=args.language,
                                   instruction=args.instruction or "")  # fmt: skip
                 options.check()  # before a long read
                 source = _source(core, args, cancel)
-                saved = summaries.run(source, options, model=args.model, progress=_progress,
+                saved = summaries.run(source, options, model=args.model, progress=show_progress,
                                       cancel=cancel)  # fmt: skip
     except Cancelled:
-        _clear()
+        clear_progress()
         print("Stopped. Run the same command again to continue where it stopped.",
               file=sys.stderr)  # fmt: skip
         return INTERRUPTED
-    _clear()
+    clear_progress()
     assert saved.summary is not None
     stats = saved.summary.stats
     passes = "one pass" if stats.single_pass else f"{stats.sections} parts"
@@ -118,7 +118,7 @@ def _source(core: Core, args: argparse.Namespace, cancel: CancelToken) -> Any:
     path = Path(args.source).expanduser()
     if not path.is_file():
         raise HushdeskError(f"No such file: {path}")
-    _status(f"Reading {path.name}…")
+    status(f"Reading {path.name}…")
     try:
         return summaries.source_from_file(path, cancel=cancel)
     except EncryptedDocument:
@@ -126,18 +126,3 @@ def _source(core: Core, args: argparse.Namespace, cancel: CancelToken) -> Any:
             raise
         password = getpass.getpass(f"Password for {path.name}: ")
         return summaries.source_from_file(path, password=password, cancel=cancel)
-
-
-def _status(text: str) -> None:
-    if sys.stderr.isatty():
-        print(text, file=sys.stderr, flush=True)
-
-
-def _progress(progress: Progress) -> None:
-    if sys.stderr.isatty():
-        print(f"\r{progress.describe()[:100]:<100}", end="", file=sys.stderr, flush=True)
-
-
-def _clear() -> None:
-    if sys.stderr.isatty():
-        print("\r" + " " * 100 + "\r", end="", file=sys.stderr, flush=True)

@@ -19,6 +19,7 @@ from hushdesk.models import bundled
 from hushdesk.models.registry import InstalledModel, Registry
 
 if TYPE_CHECKING:
+    from hushdesk.assistant.drafts import Drafts
     from hushdesk.assistant.summaries import Summaries
     from hushdesk.library.service import DocumentLibrary
     from hushdesk.models.manager import ModelManager
@@ -42,6 +43,7 @@ class Core:
         self._models: ModelManager | None = None
         self._documents: DocumentLibrary | None = None
         self._summaries: Summaries | None = None
+        self._drafts: Drafts | None = None
 
     @property
     def documents(self) -> DocumentLibrary:
@@ -60,6 +62,15 @@ class Core:
 
             self._summaries = Summaries(self)
         return self._summaries
+
+    @property
+    def drafts(self) -> Drafts:
+        """Email drafts, templates and writing history (opened on first use)."""
+        if self._drafts is None:
+            from hushdesk.assistant.drafts import Drafts
+
+            self._drafts = Drafts(self)
+        return self._drafts
 
     @property
     def models(self) -> ModelManager:
@@ -188,6 +199,9 @@ class Core:
             self._engine.kill()
 
     def close(self) -> None:
+        if self._drafts is not None:
+            self._drafts.close()
+            self._drafts = None
         if self._summaries is not None:
             self._summaries.store.close()
             self._summaries = None

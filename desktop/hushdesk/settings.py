@@ -62,6 +62,13 @@ class ModelOverrides:
 
 
 @dataclass
+class EmailSettings:
+    sender_name: str = ""
+    sender_address: str = ""
+    signature: str = ""  # under the closing of every draft; the name when empty
+
+
+@dataclass
 class UiState:
     theme: str = "system"  # system | light | dark
     geometry: str | None = None  # Qt's saveGeometry(), base64
@@ -77,6 +84,7 @@ class Settings:
     engine: EngineSettings = field(default_factory=EngineSettings)
     models: dict[str, ModelOverrides] = field(default_factory=dict)
     ui: UiState = field(default_factory=UiState)
+    email: EmailSettings = field(default_factory=EmailSettings)
 
     def save(self, path: Path | None = None) -> None:
         atomic_write_json(path or paths.settings_file(), dataclasses.asdict(self))

@@ -122,6 +122,12 @@ def fence(text: str) -> str:
     return text.replace("<<<", "‹‹‹").replace(">>>", "›››")
 
 
+def unfence(output: str) -> str:
+    """A model's output without the fence marks it copied from its prompt."""
+    output = re.sub(r"(?m)^[ \t]*(<{2,3}|>{2,3})[ \t]*$\n?", "", output)
+    return re.sub(r"^\s*<{3}|>{3}\s*$", "", output).strip()
+
+
 def cited_numbers(answer: str, numbers: Iterable[int]) -> list[int]:
     """The source numbers the answer actually cites, in order of first use."""
     valid = set(numbers)

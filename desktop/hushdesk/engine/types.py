@@ -28,6 +28,7 @@ class SamplingParams:
     max_tokens: int = 1024
     seed: int = -1
     stop: tuple[str, ...] = ()
+    grammar: str | None = None  # GBNF: the output must match it (e.g. one of a few labels)
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,13 @@ class Runner:
         self.llm.eval(tokens[2:3])
         self.llm.reset()
 
+    def _grammar(self, text: str | None) -> Any:
+        if not text:
+            return None
+        from llama_cpp.llama_grammar import LlamaGrammar
+
+        return LlamaGrammar.from_string(text, verbose=False)
+
     def evaluated_tokens(self) -> int:
         """Tokens llama.cpp has decoded in this context so far, by its own count."""
         lib, ctx = self._llama_cpp, self.llm._ctx.ctx
@@ -261,6 +268,7 @@ class Runner:
             min_p=params.min_p,
             temp=params.temperature,
             repeat_penalty=params.repeat_penalty,
+            grammar=self._grammar(params.grammar),
         ):
             if stats.completion_tokens == 0:
                 stats.ttft_s = time.perf_counter() - started

@@ -84,6 +84,28 @@ def summarize_page(window: MainWindow, app: object, *, during: str | None = None
     app.processEvents()  # type: ignore[attr-defined]
 
 
+def email_page(window: MainWindow, app: object) -> None:
+    """A formal reply to a client's question, grounded in the library (after
+    ``documents_page``)."""
+    sys.path.insert(0, str(OUT.parent))
+    from tests.unit.test_email import THREAD
+
+    window.nav.setCurrentRow(window._page_index("Email"))
+    page = window.emails_page()
+    page.set_signature("Sam Carter", "sam@carter.example", "Sam Carter\nCarter & Co, Solicitors")
+    window.tasks.wait()
+    app.processEvents()  # type: ignore[attr-defined]
+    page.library.setCurrentIndex(page.library.findData("Client: Smith"))
+    page.kind.setCurrentIndex(page.kind.findData("reply"))
+    page.thread_text.setPlainText(THREAD)
+    page.points.setPlainText("The notice period is in the lease.\nWe can meet on Monday.")
+    page.draft_email()
+    while page.job is not None:
+        app.processEvents()  # type: ignore[attr-defined]
+    window.tasks.wait()
+    app.processEvents()  # type: ignore[attr-defined]
+
+
 def shoot(window: MainWindow, name: str) -> None:
     target = OUT / name
     window.grab().save(str(target))
@@ -115,12 +137,14 @@ def main() -> int:
         app.processEvents()
         shoot(window, f"screenshot-{theme}.png")
         if theme == "light":
-            window.nav.setCurrentRow(4)  # Models
+            window.nav.setCurrentRow(window._page_index("Models"))
             window.tasks.wait()
             app.processEvents()
             shoot(window, "screenshot-models.png")
             documents_page(window, app)
             shoot(window, "screenshot-documents.png")
+            email_page(window, app)
+            shoot(window, "screenshot-email.png")
             summarize_page(window, app)
             shoot(window, "screenshot-summarize.png")
         window.close()

@@ -21,6 +21,7 @@ from hushdesk.assistant.email import (
     Sender,
     Template,
     builtin_templates,
+    drop_echoes,
     kinds,
     lengths,
     mailto,
@@ -109,7 +110,7 @@ def test_a_reply_keeps_the_thread_and_gets_greeting_closing_and_signature() -> N
     assert draft.body.startswith("Dear Dana Whitfield,\n\nThe notice period is 90 days")
     assert draft.body.endswith("Kind regards,\nSam Carter\nCarter & Co, Solicitors")
     assert "John" not in draft.body
-    assert draft.request.recipient == "Dana Whitfield"  # from the thread
+    assert draft.request.recipient == "Dana Whitfield <dana@example.com>"  # from the thread
     assert draft.in_reply_to == "<abc123@example.com>"
     prompt = engine.requests[-1]
     assert prompt[0].role == "system"
@@ -126,6 +127,14 @@ def test_a_new_email_without_a_subject_gets_one_from_the_points() -> None:
     draft = drafter.draft(request)
     assert draft.subject == "Q3 figures for the board"
     assert draft.body.startswith("Hi Ann,")
+
+
+def test_instructions_the_model_repeats_are_taken_out() -> None:
+    told = "Write a reply to this email to Dana. Write in the language of the thread."
+    body = ("The notice period is 90 days. Write a reply to this email to Dana.\n"
+            "Write in the language of the thread.\nThanks for asking about the lease.")  # fmt: skip
+    assert drop_echoes(body, told) == ("The notice period is 90 days.\n"
+                                       "Thanks for asking about the lease.")  # fmt: skip
 
 
 def test_review_flags_placeholders_and_figures_found_in_no_material() -> None:

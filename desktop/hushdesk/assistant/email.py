@@ -51,6 +51,9 @@ _CLOSING = re.compile(
     r"best|all the best|looking forward.{0,40})\W*$",
     re.IGNORECASE,
 )
+_COMMON = frozenset(("the", "and", "for", "you", "your", "are", "with", "this", "that", "any",
+                    "not", "can", "will", "has", "have", "its", "our", "was", "were", "from",
+                    "they", "them", "their"))  # fmt: skip
 _FIGURE = re.compile(r"[$€£¥]?\d[\d.,:/-]*\d%?|[$€£¥]?\d%?")
 _WORD_DATE = re.compile(
     r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b",
@@ -368,6 +371,23 @@ def split_output(text: str) -> tuple[str, str]:
     return subject, body
 
 
+def drop_echoes(body: str, instructions: str) -> str:
+    """Sentences in which a small model repeats its instructions, taken out."""
+
+    def words(text: str) -> set[str]:
+        return set(re.findall(r"[a-z]{3,}", text.lower())) - _COMMON
+
+    told = [words(s) for s in re.split(r"(?<=[.!?:])\s+", instructions) if len(words(s)) >= 3]
+    kept_lines = []
+    for line in body.splitlines():
+        sentences = re.split(r"(?<=[.!?])\s+", line)
+        kept = [s for s in sentences if not any(2 * len(words(s) & t) >= max(len(words(s)), 3)
+                                                for t in told)]  # fmt: skip
+        if kept or not line.strip():
+            kept_lines.append(" ".join(kept))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept_lines)).strip()
+
+
 def compose(body: str, tone: Tone, recipient: str, signature: str) -> str:
     """Greeting, body, closing and signature, as the email will read."""
     text = f"{tone.greet(recipient)}\n\n{body.strip()}\n\n{tone.closing}"
@@ -412,15 +432,20 @@ class Drafter:
     ) -> Draft:
         request.check()
         thread = parse_thread(request.thread) if request.thread.strip() else Thread("")
-        if not request.recipient.strip() and thread.sender:
-            request = replace(request, recipient=thread.sender)
+        if not request.recipient.strip() and (thread.sender or thread.address):
+            sender = (email.utils.formataddr((thread.sender, thread.address)) if thread.address
+                      else thread.sender)  # fmt: skip
+            request = replace(request, recipient=sender)  # answer whoever wrote
         citations = self.facts(request, thread)
         params = SamplingParams(temperature=0.6, top_p=0.9, top_k=40, min_p=0.05,
                                 repeat_penalty=1.15, max_tokens=lengths()[request.length].tokens,
                                 seed=seed)  # fmt: skip
-        result = complete(self.engine, self.messages(request, thread, citations), params,
-                          cancel=cancel, on_text=on_text)  # fmt: skip
+        messages = self.messages(request, thread, citations)
+        result = complete(self.engine, messages, params, cancel=cancel, on_text=on_text)
         subject, body = split_output(result.text)
+        body = drop_echoes(
+            body, messages[0].content + "\n" + messages[1].content.rsplit(">>>", 1)[-1]
+        )  # the instructions, not the material
         kind = kinds()[request.kind]
         topic = thread.subject or _topic(request.points) or kind.title
         if kind.subject.startswith("Re:") and thread.subject:
@@ -500,7 +525,8 @@ class Template:
     AUTOMATIC = ("date", "sender_name")  # filled in when left empty
 
     def fields(self) -> list[str]:
-        """The variables, in the order they first appear."""
+        """The variables: those the template lists first, in its order, then any others
+        in the order they appear."""
         names: list[str] = []
         for text in (self.subject, self.body):
             try:
@@ -516,7 +542,8 @@ class Template:
                                      "that is not a plain name like {client_name}.")  # fmt: skip
                 if name not in names:
                     names.append(name)
-        return names
+        listed = [name for name in self.variables if name in names]
+        return listed + [name for name in names if name not in listed]
 
     def label(self, name: str) -> str:
         return self.variables.get(name) or name.replace("_", " ").capitalize()

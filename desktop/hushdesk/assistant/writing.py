@@ -128,7 +128,7 @@ class Writer:
             params = SamplingParams(**{**SAMPLING.__dict__, "max_tokens": budget})
             result = complete(self.engine, self._messages(part, instruction), params,
                               cancel=cancel, on_text=on_text)  # fmt: skip
-            done.append(_strip_preamble(unfence(result.text)) or part)
+            done.append(_cleaned(result.text, part) or part)
         return "\n\n".join(done)
 
     def _messages(self, text: str, instruction: str) -> list[Message]:
@@ -157,6 +157,14 @@ def split_parts(text: str, size: int = PART_CHARS) -> list[str]:
         else:
             parts.append(piece)
     return parts
+
+
+def _cleaned(output: str, part: str) -> str:
+    """The result without the fences, an echo of the text before it, or a preamble."""
+    text = unfence(output)
+    if text.startswith(part.strip()) and len(text) > len(part.strip()) + 10:
+        text = text[len(part.strip()) :].strip()  # the text copied out, then the work
+    return _strip_preamble(text)
 
 
 def _strip_preamble(text: str) -> str:

@@ -35,6 +35,7 @@ from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
+    from hushdesk.ui.email_page import EmailPage
     from hushdesk.ui.library_page import LibraryPage
     from hushdesk.ui.models_page import ModelsPage
     from hushdesk.ui.summarize_page import SummarizePage
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self.models_page: ModelsPage | None = None  # built when first opened
         self.library_page: LibraryPage | None = None
         self.summarize_page: SummarizePage | None = None
+        self.email_page: EmailPage | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(1180, 760)
 
@@ -130,6 +132,8 @@ class MainWindow(QMainWindow):
             self.documents_page()
         elif title == "Summarize":
             self.summaries_page()
+        elif title == "Email":
+            self.emails_page()
         self.pages.setCurrentIndex(index)
 
     def documents_page(self) -> LibraryPage:
@@ -150,6 +154,16 @@ class MainWindow(QMainWindow):
             self.summarize_page = SummarizePage(self.core, self.tasks)
             self._replace_page(self._page_index("Summarize"), self.summarize_page)
         return self.summarize_page
+
+    def emails_page(self) -> EmailPage:
+        if self.email_page is None:
+            from hushdesk.ui.email_page import EmailPage
+
+            self.email_page = EmailPage(self.core, self.tasks)
+            self._replace_page(self._page_index("Email"), self.email_page)
+            if self.library_page is not None:
+                self.library_page.librariesChanged.connect(self.email_page.refresh)
+        return self.email_page
 
     def summarize_document(self, file_id: int) -> None:
         """From the library: summarize one of its documents."""

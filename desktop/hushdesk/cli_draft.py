@@ -54,6 +54,11 @@ def _draft_parsers(sub: Any) -> None:
     p.add_argument("template", help="template id or name (see `hushdesk templates`)")
     p.add_argument("--var", action="append", default=[], metavar="NAME=VALUE")
     _output_options(p)
+    p = kind_parsers.add_parser("signature", help="show or set your name, address and "
+                                "the signature under every draft")  # fmt: skip
+    p.add_argument("--name")
+    p.add_argument("--address")
+    p.add_argument("--text", metavar="SIGNATURE", help="use \\n for new lines")
     kind_parsers.add_parser("list", help="list saved drafts")
     p = kind_parsers.add_parser("show", help="print a saved draft")
     p.add_argument("id", type=int)
@@ -114,6 +119,8 @@ def draft(core: Core, args: argparse.Namespace) -> int:
             title = kind.title if kind else saved.request.kind
             print(f"{saved.id:>4}  {_when(updated)}  {title:<20}  {saved.subject}")
         return OK
+    if command == "signature":
+        return _signature(core, args)
     if command == "show":
         shown = drafts.store.get(args.id)
         if shown is None:
@@ -137,6 +144,21 @@ def draft(core: Core, args: argparse.Namespace) -> int:
         print("Stopped.", file=sys.stderr)
         return INTERRUPTED
     return _print_draft(core, made, args)
+
+
+def _signature(core: Core, args: argparse.Namespace) -> int:
+    mine = core.settings.email
+    changed = False
+    for field, value in (("sender_name", args.name), ("sender_address", args.address),
+                         ("signature", args.text)):  # fmt: skip
+        if value is not None:
+            setattr(mine, field, value.replace("\\n", "\n").strip())
+            changed = True
+    if changed:
+        core.settings.save()
+    print(f"Name: {mine.sender_name or '(not set)'}\nAddress: {mine.sender_address or '(not set)'}")
+    print("Signature:\n" + (mine.signature or mine.sender_name or "(none)"))
+    return OK
 
 
 def _print_draft(core: Core, made: Any, args: argparse.Namespace) -> int:

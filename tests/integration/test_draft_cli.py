@@ -45,12 +45,16 @@ def test_a_formal_reply_grounded_in_a_library_saved_as_eml(tmp_path: Path) -> No
 def test_a_new_email_from_points_and_a_template(tmp_path: Path) -> None:
     points = tmp_path / "points.txt"
     points.write_text("- the board meets on 4 December\n- please send the Q3 figures first\n")
+    signature = hushdesk("draft", "signature", "--name", "Sam Carter", "--text",
+                         "Sam Carter\\nCarter & Co")  # fmt: skip
+    assert signature.returncode == 0, signature.stderr
     made = hushdesk("draft", "new", "--points", str(points), "--to", "Ann Lee", "--json",
                     "--seed", "2")  # fmt: skip
     assert made.returncode == 0, made.stderr
     draft = json.loads(made.stdout)
     assert draft["subject"]
     assert draft["body"].startswith("Dear Ann Lee,")
+    assert draft["body"].endswith("Kind regards,\nSam Carter\nCarter & Co")
     missing = hushdesk("draft", "template", "legal-hearing-date", "--var", "client_name=Ann")
     assert missing.returncode == 1
     assert "Fill in Matter, Hearing date and time, Court" in missing.stderr

@@ -31,11 +31,13 @@ from tests.ui.conftest import MakeWindow, send
 def test_pages_and_sidebar(make_window: MakeWindow) -> None:
     window = make_window()
     assert [window.nav.item(i).text() for i in range(window.nav.count())] == [p[0] for p in PAGES]
-    window.nav.setCurrentRow(3)
-    assert window.pages.currentIndex() == 3
+    window.nav.setCurrentRow(5)
+    assert window.pages.currentIndex() == 5
     assert "Coming soon" in window.pages.currentWidget().text()
     window.nav.setCurrentRow(4)  # built on first visit
     assert window.pages.currentWidget() is window.models_page
+    window.nav.setCurrentRow(3)
+    assert window.pages.currentWidget() is window.email_page
 
 
 def test_send_streams_saves_and_titles(qtbot: QtBot, make_window: MakeWindow) -> None:

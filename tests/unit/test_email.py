@@ -22,6 +22,7 @@ from hushdesk.assistant.email import (
     Template,
     builtin_templates,
     drop_echoes,
+    keep_real_citations,
     kinds,
     lengths,
     mailto,
@@ -98,6 +99,7 @@ def test_the_model_output_is_split_and_cleaned() -> None:
     assert subject == "Notice period"
     assert body == "The notice period is 90 days."
     assert split_output("No subject here.\nSecond line.") == ("", "No subject here.\nSecond line.")
+    assert split_output("Subject: X\nHere's a possible response:\n\nYes.") == ("X", "Yes.")
     assert split_output("<<<\nSubject: Hi\nBody: Text.\n>>>") == ("Hi", "Text.")
 
 
@@ -135,6 +137,11 @@ def test_instructions_the_model_repeats_are_taken_out() -> None:
             "Write in the language of the thread.\nThanks for asking about the lease.")  # fmt: skip
     assert drop_echoes(body, told) == ("The notice period is 90 days.\n"
                                        "Thanks for asking about the lease.")  # fmt: skip
+
+
+def test_citations_of_sources_that_do_not_exist_and_copied_headings_are_taken_out() -> None:
+    body = "The period is 90 days [1].\n\n[1] lease.pdf, page 3\nWe are pleased [2] [3]."
+    assert keep_real_citations(body, [1]) == "The period is 90 days [1].\n\nWe are pleased."
 
 
 def test_review_flags_placeholders_and_figures_found_in_no_material() -> None:

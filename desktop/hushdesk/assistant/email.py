@@ -41,6 +41,11 @@ _CITATION = re.compile(r"\s?\[(\d{1,2})\]")
 _PLACEHOLDER = re.compile(r"\[([^\[\]\d][^\[\]\n]{0,50})\]")
 _SUBJECT = re.compile(r"^[\W_]*subject[\W_]*:\s*(.*?)[\s*_]*$", re.IGNORECASE)
 _LABEL = re.compile(r"^[\W_]*(?:body|email|message)[\W_]*:\s*", re.IGNORECASE)
+_PREAMBLE = re.compile(
+    r"^\W*(here('s| is)|below is|sure|certainly)\b[^.\n]{0,60}"
+    r"\b(response|reply|email|draft|version)\b[^.\n]{0,30}:\s*$",
+    re.IGNORECASE,
+)
 _GREETING = re.compile(
     r"^\W*(dear|hi|hello|hey|good (morning|afternoon|evening)|greetings)\b.{0,60}[,:!]?\s*$",
     re.IGNORECASE,
@@ -50,6 +55,9 @@ _CLOSING = re.compile(
     r"faithfully))?|thanks( again)?|thank you|cheers|respectfully|with (kind )?regards|"
     r"best|all the best|looking forward.{0,40})\W*$",
     re.IGNORECASE,
+)
+_SOURCE_HEADING = re.compile(
+    r"(?m)^[ \t]*\[\d{1,2}\][ \t]+[^\n]{1,120}\b(page|section)[ \t]+\d+[ \t]*$\n?"
 )
 _COMMON = frozenset(("the", "and", "for", "you", "your", "are", "with", "this", "that", "any",
                     "not", "can", "will", "has", "have", "its", "our", "was", "were", "from",
@@ -322,7 +330,7 @@ def review(draft: Draft) -> list[str]:
     if draft.template:
         return notes  # a template's figures are the user's own
     material = "\n".join([draft.request.points, draft.request.thread, draft.request.recipient,
-                          *(c.passage for c in draft.citations)])  # fmt: skip
+                          *(f"{c.where} {c.passage}" for c in draft.citations)])  # fmt: skip
     known = {_norm(f) for f in _figures(material)}
     body = _CITATION.sub("", draft.body)
     unknown = [f for f in dict.fromkeys(_figures(body)) if _norm(f) not in known]
@@ -366,7 +374,7 @@ def split_output(text: str) -> tuple[str, str]:
         line = lines[i].strip()
         if _CLOSING.match(line) or (line.startswith("[") and line.endswith("]")):
             cut = i
-    body = "\n".join(lines[:cut]).strip()
+    body = "\n".join(line for line in lines[:cut] if not _PREAMBLE.match(line)).strip()
     body = re.sub(r"\n{3,}", "\n\n", body)
     return subject, body
 
@@ -386,6 +394,15 @@ def drop_echoes(body: str, instructions: str) -> str:
         if kept or not line.strip():
             kept_lines.append(" ".join(kept))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept_lines)).strip()
+
+
+def keep_real_citations(body: str, numbers: Sequence[int]) -> str:
+    """Markers of sources that do not exist taken out, and the source headings
+    (``[1] lease.pdf, page 3``) that a small model copies into the text."""
+    body = _SOURCE_HEADING.sub("", body)
+    valid = set(numbers)
+    body = _CITATION.sub(lambda m: m.group(0) if int(m.group(1)) in valid else "", body)
+    return re.sub(r"\n{3,}", "\n\n", body).strip()
 
 
 def compose(body: str, tone: Tone, recipient: str, signature: str) -> str:
@@ -443,9 +460,9 @@ class Drafter:
         messages = self.messages(request, thread, citations)
         result = complete(self.engine, messages, params, cancel=cancel, on_text=on_text)
         subject, body = split_output(result.text)
-        body = drop_echoes(
-            body, messages[0].content + "\n" + messages[1].content.rsplit(">>>", 1)[-1]
-        )  # the instructions, not the material
+        instructions = messages[0].content + "\n" + messages[1].content.rsplit(">>>", 1)[-1]
+        body = drop_echoes(body, instructions)  # the instructions, not the material
+        body = keep_real_citations(body, [c.n for c in citations])
         kind = kinds()[request.kind]
         topic = thread.subject or _topic(request.points) or kind.title
         if kind.subject.startswith("Re:") and thread.subject:

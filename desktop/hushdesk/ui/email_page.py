@@ -23,11 +23,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSplitter,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -131,7 +133,7 @@ class EmailPage(QWidget):
     def _build_history(self) -> QWidget:
         self.history = QListWidget()
         self.history.setAccessibleName("Saved drafts")
-        self.history.setMinimumWidth(180)
+        self.history.setMinimumWidth(150)
         self.history.setWordWrap(True)
         self.history.currentItemChanged.connect(self._history_chosen)
         self.delete = QPushButton("Delete")
@@ -234,18 +236,21 @@ class EmailPage(QWidget):
         self.facts.setWordWrap(True)
         self.facts.itemActivated.connect(self._open_fact)
         self.regenerate = QPushButton("Regenerate")
-        self.copy_subject = QPushButton("Copy subject")
-        self.copy_body = QPushButton("Copy body")
+        self.copy = QToolButton()
+        self.copy.setText("Copy")
+        self.copy.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.copy)
+        menu.addAction("Subject", lambda: self._copy(self.subject.text(), "Subject"))
+        menu.addAction("Body", lambda: self._copy(self._edited().clean_body(), "Body"))
+        menu.addAction("Subject and body", lambda: self._copy(self._edited().text(), "Email"))
+        self.copy.setMenu(menu)
         self.save_eml = QPushButton("Save .eml…")
         self.send = QPushButton("Open in mail app")
         self.regenerate.clicked.connect(self.regenerate_shown)
-        self.copy_subject.clicked.connect(lambda: self._copy(self.subject.text(), "Subject"))
-        self.copy_body.clicked.connect(lambda: self._copy(self._edited().clean_body(), "Body"))
         self.save_eml.clicked.connect(self._choose_export)
         self.send.clicked.connect(self.open_in_mail)
         actions = QHBoxLayout()
-        for button in (self.regenerate, self.copy_subject, self.copy_body, self.save_eml,
-                       self.send):  # fmt: skip
+        for button in (self.regenerate, self.copy, self.save_eml, self.send):
             actions.addWidget(button)
         actions.addStretch(1)
         self.status = QLabel("")
@@ -406,8 +411,7 @@ class EmailPage(QWidget):
         self.body.blockSignals(True)
         self.body.setPlainText(draft.body if draft else "")
         self.body.blockSignals(False)
-        for widget in (self.regenerate, self.copy_subject, self.copy_body, self.save_eml,
-                       self.send, self.delete):  # fmt: skip
+        for widget in (self.regenerate, self.copy, self.save_eml, self.send, self.delete):
             widget.setEnabled(draft is not None)
         self.facts.clear()
         if draft is None:

@@ -31,3 +31,11 @@ def read_text(*parts: str) -> str:
 
 def read_toml(*parts: str) -> dict[str, Any]:
     return tomllib.loads(read_text(*parts))
+
+
+def toml_files(*folder: str) -> list[tuple[str, dict[str, Any]]]:
+    """Every ``.toml`` in a folder as (name without suffix, data), sorted by name; files
+    whose name starts with ``_`` hold shared parts and are left out."""
+    return [(file.stem, tomllib.loads(file.read_text(encoding="utf-8")))
+            for file in sorted(path(*folder).glob("*.toml"))
+            if not file.name.startswith("_")]  # fmt: skip

@@ -119,12 +119,9 @@ def _common() -> dict[str, Any]:
 @cache
 def kinds() -> dict[str, Kind]:
     found = []
-    for path in sorted(assets.path("prompts", "email").glob("*.toml")):
-        if path.name.startswith("_"):
-            continue
-        data = assets.read_toml("prompts", "email", path.name)
+    for name, data in assets.toml_files("prompts", "email"):
         found.append(Kind(
-            id=path.stem, title=data["title"], description=data["description"],
+            id=name, title=data["title"], description=data["description"],
             order=int(data.get("order", 99)), needs=data.get("needs", "either"),
             task=data["task"].strip(), subject=data.get("subject", "{topic}"),
         ))  # fmt: skip
@@ -638,8 +635,8 @@ def read_pack(data: Mapping[str, Any], *, builtin: bool = False) -> list[Templat
 @cache
 def builtin_templates() -> tuple[Template, ...]:
     found: list[Template] = []
-    for path in sorted(assets.path("templates").glob("*.toml")):
-        found += read_pack(assets.read_toml("templates", path.name), builtin=True)
+    for _name, data in assets.toml_files("templates"):
+        found += read_pack(data, builtin=True)
     return tuple(found)
 
 

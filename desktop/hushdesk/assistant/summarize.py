@@ -99,12 +99,9 @@ def _common() -> dict[str, Any]:
 @cache
 def modes() -> dict[str, Mode]:
     found = []
-    for path in sorted(assets.path("prompts", "summarize").glob("*.toml")):
-        if path.name.startswith("_"):
-            continue
-        data = assets.read_toml("prompts", "summarize", path.name)
+    for name, data in assets.toml_files("prompts", "summarize"):
         found.append(Mode(
-            id=path.stem, title=data["title"], description=data["description"],
+            id=name, title=data["title"], description=data["description"],
             order=int(data.get("order", 99)), style=data.get("style", "prose"),
             keep=data.get("keep", "facts"), sort=data.get("sort", ""),
             map=data["map"].strip(), reduce=data["reduce"].strip(), single=data["single"].strip(),

@@ -149,7 +149,7 @@ def test_review_flags_placeholders_and_figures_found_in_no_material() -> None:
         subject="Lease", body="The notice period is 90 days [1], ending on 3 March, with a "
         "fee of €5,000 due on [date].",
         request=Request(kind="new", points="notice period"),
-        citations=(citation(1, "The notice period is ninety (90) days."),),
+        citations=(citation(1, "The notice period is ninety days."),),
     )  # fmt: skip
     notes = review(draft)
     assert notes[0] == "Fill in [date]."

@@ -328,7 +328,7 @@ def review(draft: Draft) -> list[str]:
         return notes  # a template's figures are the user's own
     material = "\n".join([draft.request.points, draft.request.thread, draft.request.recipient,
                           *(f"{c.where} {c.passage}" for c in draft.citations)])  # fmt: skip
-    known = {_norm(f) for f in _figures(material)}
+    known = {_norm(f) for f in _figures(material)} | _spelled_numbers(material)
     body = _CITATION.sub("", draft.body)
     unknown = [f for f in dict.fromkeys(_figures(body)) if _norm(f) not in known]
     if unknown:
@@ -341,6 +341,27 @@ def _figures(text: str) -> list[str]:
     return [m.group(0) for m in _WORD_DATE.finditer(text)] + [
         m.group(0) for m in _FIGURE.finditer(_WORD_DATE.sub(" ", text))
     ]
+
+
+_UNITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+          "eighteen", "nineteen")  # fmt: skip
+_DECADES = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_TENS = {word: 10 * n for n, word in enumerate(_DECADES, start=2)}
+_SPELLED = re.compile(rf"\b({'|'.join(_TENS)})(?:[- ]({'|'.join(_UNITS[1:10])}))?\b"
+                      rf"|\b({'|'.join(_UNITS)})\b", re.IGNORECASE)  # fmt: skip
+
+
+def _spelled_numbers(text: str) -> set[str]:
+    """Numbers written in words (``ninety`` → ``90``), so a draft may use digits."""
+    found = set()
+    for match in _SPELLED.finditer(text):
+        tens, unit, alone = (g.lower() if g else None for g in match.groups())
+        if alone is not None:
+            found.add(str(_UNITS.index(alone)))
+        elif tens is not None:
+            found.add(str(_TENS[tens] + (_UNITS.index(unit) if unit else 0)))
+    return found
 
 
 def _norm(figure: str) -> str:

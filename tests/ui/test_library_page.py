@@ -101,6 +101,18 @@ def test_a_folder_whose_changes_go_unreported_is_still_followed(
     qtbot.waitUntil(lambda: statuses(page).get("later.md") == "Ready", timeout=60_000)
 
 
+def test_a_folder_listing_that_finishes_late_is_ignored(page: LibraryPage, tmp_path: Path) -> None:
+    """Listings run on two threads: an old one finishing last must not unwatch the folder."""
+    ran: list[str] = []
+    page._watch_all(then=lambda: ran.append("sync"))
+    page._watch_all()
+    page._set_watched((page._listing, [str(tmp_path)], ()))  # the newest arrives first
+    page._set_watched((page._listing - 1, [], ()))  # then the overtaken one
+    assert page._poll.isActive()
+    assert page.watcher.directories() == [str(tmp_path)]
+    assert ran == ["sync"]
+
+
 def test_a_chat_answers_from_a_library_with_clickable_sources(
     qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
 ) -> None:

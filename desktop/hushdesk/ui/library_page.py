@@ -71,6 +71,8 @@ class LibraryPage(QWidget):
         self._poll = QTimer(self, interval=POLL_MS)
         self._poll.timeout.connect(self._poll_watched)
         self._signature: Signature = ()
+        self._listing = 0  # the newest folder listing asked for
+        self._after_listing: Callable[[], None] | None = None
         self._refresh_soon = QTimer(self, singleShot=True, interval=300)
         self._refresh_soon.timeout.connect(self.refresh_files)
         self._waiting: list[tuple[list[Path], dict[str, str]]] = []  # adds during a job
@@ -349,18 +351,21 @@ class LibraryPage(QWidget):
         self._watch_all(then=self.sync_watched)
 
     def _watch_all(self, then: Callable[[], None] | None = None) -> None:
-        """Watch the folders of watched libraries; the tree is listed off the GUI thread."""
+        """Watch the folders of watched libraries; the tree is listed off the GUI thread.
+        Listings can finish out of order: only the newest is applied, and it runs
+        ``then`` (or one an older, overtaken listing was asked to run)."""
         roots = [Path(lib.watch_folder) for lib in self.documents.store.libraries()
                  if lib.watch_folder]  # fmt: skip
+        self._listing += 1
+        listing = self._listing
+        if then is not None:
+            self._after_listing = then
+        self.tasks.run(lambda: (listing, *_folders(roots)), on_result=self._set_watched)
 
-        def watched(result: tuple[list[str], Signature]) -> None:
-            self._set_watched(*result)
-            if then is not None:
-                then()
-
-        self.tasks.run(lambda: _folders(roots), on_result=watched)
-
-    def _set_watched(self, folders: list[str], signature: Signature) -> None:
+    def _set_watched(self, result: tuple[int, list[str], Signature]) -> None:
+        listing, folders, signature = result
+        if listing != self._listing:
+            return  # a newer listing is on its way
         watched = self.watcher.directories()
         if watched:
             self.watcher.removePaths(watched)
@@ -370,6 +375,9 @@ class LibraryPage(QWidget):
         else:
             self._poll.stop()
         self._signature = signature
+        then, self._after_listing = self._after_listing, None
+        if then is not None:
+            then()
 
     def _poll_watched(self) -> None:
         folders = self.watcher.directories()
@@ -546,8 +554,7 @@ class LibraryPage(QWidget):
         self.running.hide()
         self.refresh_files()
         self.librariesChanged.emit()
-        if self._poll.isActive():
-            self._watch_all()  # new subfolders are watched too
+        self._watch_all()  # new subfolders are watched too
         if self._waiting:
             paths, passwords = self._waiting.pop(0)
             self._passwords.update(passwords)
@@ -617,7 +624,7 @@ def _signature(folders: list[str]) -> Signature:
     """The folders' modification times: a folder's changes when an entry is added,
     removed or renamed in it."""
     signature = []
-    for folder in folders:
+    for folder in sorted(folders):
         try:
             signature.append((folder, Path(folder).stat().st_mtime_ns))
         except OSError:

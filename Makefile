@@ -24,14 +24,16 @@ endif
 
 RUN_STAMP := $(VENV)/.hushdesk-run
 DEV_STAMP := $(VENV)/.hushdesk-dev
+DIST_STAMP := $(VENV)/.hushdesk-dist
 
-.PHONY: run test setup setup-dev lint typecheck pytest bench clean help constraints screenshots
+.PHONY: run test setup setup-dev lint typecheck pytest bench clean help constraints screenshots dist
 
 help:
 	@echo "make run    - set up and open Hushdesk"
 	@echo "make test   - set up and run every check and test"
 	@echo "make bench  - run the performance scripts in bench/"
 	@echo "make screenshots - regenerate docs/screenshot-*.png"
+	@echo "make dist   - build, smoke-test and package the app for this OS (packaging/build.py)"
 	@echo "make clean  - remove .venv and caches"
 
 run: setup
@@ -58,9 +60,16 @@ $(DEV_STAMP): $(RUN_STAMP)
 	$(PIP) install -c constraints.txt -e ".[dev]"
 	@touch $@
 
+$(DIST_STAMP): $(RUN_STAMP)
+	$(PIP) install -c constraints.txt -e ".[dist]"
+	@touch $@
+
+dist: $(DIST_STAMP)
+	$(BIN)/python packaging/build.py
+
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check desktop tests bench docs
-	$(BIN)/ruff format --check desktop tests bench docs
+	$(BIN)/ruff check desktop tests bench docs packaging
+	$(BIN)/ruff format --check desktop tests bench docs packaging
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy

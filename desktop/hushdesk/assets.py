@@ -1,11 +1,13 @@
 """The one way to reach files under ``resources/`` (prompts, catalog, icons, styles).
 
-In a wheel or a frozen app they live in the package ``hushdesk.resources``; in a
-source checkout they are the repository's ``resources/`` folder.
+In a wheel they live in the package ``hushdesk.resources``, in a frozen app in its
+``hushdesk/resources`` folder, and in a source checkout in the repository's
+``resources/`` folder.
 """
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from functools import cache
 from importlib import resources
@@ -15,6 +17,9 @@ from typing import Any
 
 @cache
 def root() -> Path:
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:  # a PyInstaller build: the spec puts them here
+        return Path(frozen) / "hushdesk" / "resources"
     try:
         return Path(str(resources.files("hushdesk.resources")))
     except ModuleNotFoundError:

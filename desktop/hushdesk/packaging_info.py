@@ -24,6 +24,8 @@ DATA_PACKAGES = (
     "pypdfium2_raw",
     "docx",
 )
+# Packages that load their own native libraries from a folder of theirs (ctypes).
+LIBRARY_PACKAGES = ("llama_cpp",)
 # Packages that import their parts by name at run time.
 SUBMODULE_PACKAGES = ("chromadb",)
 # Distributions whose metadata is read at run time (versions, entry points).
@@ -65,6 +67,22 @@ EXCLUDES = (
     "tensorboard",
     "triton",
 )
+
+
+# Bundled files left out (destination paths): torch's tests, tools and headers, and
+# Qt's GTK theme plugin (it needs GTK, which the app does not use).
+TRIM_PREFIXES = ("torch/test/", "torch/bin/", "torch/include/", "torch/share/",
+                 "PySide6/Qt/plugins/platformthemes/libqgtk3")  # fmt: skip
+TRIM_SUFFIXES = ("_test.so", "libbackend_with_compiler.so", "libaoti_custom_ops.so")
+KEEP = ("torch/bin/torch_shm_manager",)  # torch refuses to import without it
+
+
+def bundled(destination: str) -> bool:
+    """Whether a file PyInstaller collected stays in the build."""
+    destination = destination.replace("\\", "/")
+    if destination.startswith(KEEP):
+        return True
+    return not destination.startswith(TRIM_PREFIXES) and not destination.endswith(TRIM_SUFFIXES)
 
 
 def hidden_imports() -> Iterator[str]:

@@ -76,9 +76,26 @@ def test_every_app_module_is_bundled() -> None:
     assert source <= hidden
 
 
+def test_tests_and_tools_of_dependencies_are_trimmed() -> None:
+    assert not packaging_info.bundled("torch/test/cpp/api/x.so")
+    assert not packaging_info.bundled("torch\\bin\\protoc.exe")
+    assert not packaging_info.bundled("torch/lib/libtorchbind_test.so")
+    assert packaging_info.bundled("torch/lib/libtorch_cpu.so")
+    assert packaging_info.bundled("torch/bin/torch_shm_manager")  # torch needs it to import
+    assert packaging_info.bundled("hushdesk/resources/prompts/answer.toml")
+
+
 @pytest.mark.parametrize("package", packaging_info.DATA_PACKAGES)
 def test_the_data_packages_are_installed(package: str) -> None:
     assert importlib.util.find_spec(package) is not None
+
+
+@pytest.mark.parametrize("package", packaging_info.LIBRARY_PACKAGES)
+def test_the_native_library_folders_exist(package: str) -> None:
+    spec = importlib.util.find_spec(package)
+    assert spec is not None
+    assert spec.origin is not None
+    assert any((Path(spec.origin).parent / "lib").glob("*.so*")) or sys.platform != "linux"
 
 
 @pytest.mark.parametrize("distribution", packaging_info.METADATA)

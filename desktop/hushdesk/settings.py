@@ -67,6 +67,10 @@ class EmailSettings:
     sender_address: str = ""
     signature: str = ""  # under the closing of every draft; the name when empty
 
+    def update(self, name: str, address: str, signature: str) -> None:
+        self.sender_name, self.sender_address = name.strip(), address.strip()
+        self.signature = signature.strip()
+
 
 @dataclass
 class UiState:

@@ -33,7 +33,7 @@ def test_pages_and_sidebar(make_window: MakeWindow) -> None:
     assert [window.nav.item(i).text() for i in range(window.nav.count())] == [p[0] for p in PAGES]
     window.nav.setCurrentRow(5)
     assert window.pages.currentIndex() == 5
-    assert "Coming soon" in window.pages.currentWidget().text()
+    assert window.pages.currentWidget() is window.settings_page
     window.nav.setCurrentRow(4)  # built on first visit
     assert window.pages.currentWidget() is window.models_page
     window.nav.setCurrentRow(3)

@@ -566,10 +566,7 @@ class EmailPage(QWidget):
             self.set_signature(name.text(), address.text(), signature.toPlainText())
 
     def set_signature(self, name: str, address: str, signature: str) -> None:
-        email_settings = self.core.settings.email
-        email_settings.sender_name = name.strip()
-        email_settings.sender_address = address.strip()
-        email_settings.signature = signature.strip()
+        self.core.settings.email.update(name, address, signature)
         self.core.settings.save()
         self.status.setText("Signature saved: new drafts end with it.")
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from hushdesk.ui.email_page import EmailPage
     from hushdesk.ui.library_page import LibraryPage
     from hushdesk.ui.models_page import ModelsPage
+    from hushdesk.ui.settings_page import SettingsPage
     from hushdesk.ui.summarize_page import SummarizePage
 
 log = logging.getLogger("hushdesk.ui")
@@ -48,7 +49,7 @@ PAGES = (
     ("Summarize", "Summaries of documents of any length, with page references."),
     ("Email", "Draft replies and new emails, grounded in your documents."),
     ("Models", "Browse, download and import models."),
-    ("Settings", "Preferences."),
+    ("Settings", "Appearance, default model, your signature, your data and privacy."),
 )
 UNDO_MS = 10_000
 
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self.library_page: LibraryPage | None = None
         self.summarize_page: SummarizePage | None = None
         self.email_page: EmailPage | None = None
+        self.settings_page: SettingsPage | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(1180, 760)
 
@@ -134,6 +136,8 @@ class MainWindow(QMainWindow):
             self.summaries_page()
         elif title == "Email":
             self.emails_page()
+        elif title == "Settings":
+            self.preferences_page().refresh()  # models may have come or gone meanwhile
         self.pages.setCurrentIndex(index)
 
     def documents_page(self) -> LibraryPage:
@@ -164,6 +168,15 @@ class MainWindow(QMainWindow):
             if self.library_page is not None:
                 self.library_page.librariesChanged.connect(self.email_page.refresh)
         return self.email_page
+
+    def preferences_page(self) -> SettingsPage:
+        if self.settings_page is None:
+            from hushdesk.ui.settings_page import SettingsPage
+
+            self.settings_page = SettingsPage(self.core, self.tasks)
+            self.settings_page.modelChanged.connect(self.chat.refresh_models)
+            self._replace_page(self._page_index("Settings"), self.settings_page)
+        return self.settings_page
 
     def summarize_document(self, file_id: int) -> None:
         """From the library: summarize one of its documents."""

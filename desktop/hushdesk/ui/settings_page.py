@@ -1,0 +1,188 @@
+"""Settings: appearance, the default model, your name and signature for emails, where
+your data lives, and what the privacy guard is doing right now."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hushdesk import __version__, paths, privacy
+from hushdesk.core import Core
+from hushdesk.errors import HushdeskError
+from hushdesk.ui.tasks import Tasks
+
+THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
+
+
+class SettingsPage(QWidget):
+    modelChanged = Signal()
+
+    def __init__(self, core: Core, tasks: Tasks, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.core, self.tasks = core, tasks
+        column = QVBoxLayout()
+        for box in (self._appearance(), self._model(), self._sender(), self._data(),
+                    self._privacy()):  # fmt: skip
+            column.addWidget(box)
+        column.addStretch(1)
+        column.addWidget(QLabel(f"Hushdesk {__version__}"))
+        inner = QWidget()
+        inner.setLayout(column)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+        self.refresh()
+
+    # -- sections -------------------------------------------------------------------------
+
+    def _appearance(self) -> QGroupBox:
+        self.theme = QComboBox()
+        self.theme.setAccessibleName("Theme")
+        for text, value in THEMES:
+            self.theme.addItem(text, value)
+        self.theme.activated.connect(lambda _i: self.set_theme(str(self.theme.currentData())))
+        self.theme_note = QLabel("")
+        box = QGroupBox("Appearance")
+        form = QFormLayout(box)
+        form.addRow("Theme:", self.theme)
+        form.addRow("", self.theme_note)
+        return box
+
+    def _model(self) -> QGroupBox:
+        self.model = QComboBox()
+        self.model.setAccessibleName("Default chat model")
+        self.model.activated.connect(
+            lambda _i: self.set_default_model(str(self.model.currentData()))
+        )
+        box = QGroupBox("Model")
+        form = QFormLayout(box)
+        form.addRow("Default chat model:", self.model)
+        form.addRow("", QLabel("Download or import more on the Models page."))
+        return box
+
+    def _sender(self) -> QGroupBox:
+        self.sender_name = QLineEdit()
+        self.sender_name.setAccessibleName("Your name")
+        self.sender_address = QLineEdit()
+        self.sender_address.setAccessibleName("Your email address")
+        self.signature = QPlainTextEdit()
+        self.signature.setAccessibleName("Signature")
+        self.signature.setMaximumHeight(90)
+        self.save_sender = QPushButton("Save")
+        self.save_sender.clicked.connect(self._save_sender)
+        self.sender_note = QLabel("")
+        box = QGroupBox("You, in emails")
+        form = QFormLayout(box)
+        form.addRow("Name:", self.sender_name)
+        form.addRow("Address:", self.sender_address)
+        form.addRow("Signature:", self.signature)
+        row = QHBoxLayout()
+        row.addWidget(self.sender_note, 1)
+        row.addWidget(self.save_sender)
+        form.addRow(row)
+        return box
+
+    def _data(self) -> QGroupBox:
+        box = QGroupBox("Your data (never leaves this computer)")
+        form = QFormLayout(box)
+        self.folders: dict[str, QLabel] = {}
+        for name, label in (("data", "Conversations, documents, models:"),
+                            ("config", "Settings:"), ("logs", "Logs:")):  # fmt: skip
+            path = QLabel("")
+            path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            button = QPushButton("Open")
+            button.clicked.connect(lambda _c=False, n=name: self.open_folder(n))
+            row = QHBoxLayout()
+            row.addWidget(path, 1)
+            row.addWidget(button)
+            form.addRow(label, row)
+            self.folders[name] = path
+        form.addRow("", QLabel(f"Set {paths.HOME_ENV} to keep everything in one folder."))
+        return box
+
+    def _privacy(self) -> QGroupBox:
+        self.privacy = QLabel("")
+        self.privacy.setWordWrap(True)
+        box = QGroupBox("Privacy")
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.privacy)
+        return box
+
+    # -- state ----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        settings = self.core.settings
+        self.theme.setCurrentIndex(max(0, self.theme.findData(settings.ui.theme)))
+        self.model.clear()
+        try:
+            default: str | None = self.core.chat_model().id
+        except HushdeskError:
+            default = None  # no chat model installed
+        for model in self.core.registry.list("llm"):
+            self.model.addItem(model.name, model.id)
+        self.model.setCurrentIndex(max(0, self.model.findData(default)))
+        self.sender_name.setText(settings.email.sender_name)
+        self.sender_address.setText(settings.email.sender_address)
+        self.signature.setPlainText(settings.email.signature)
+        for name, label in self.folders.items():
+            label.setText(str(self._folder(name)))
+        guard = privacy.guard_installed()
+        offline = all(os.environ.get(k) == v for k, v in privacy.OFFLINE_ENV.items())
+        lines = [
+            ("✓ " if offline else "⚠ ") + "Offline mode: model libraries never look online.",
+            ("✓ " if guard else "⚠ ") + "Network guard: every connection to another computer "
+            "is refused.",
+            "The network is used only for a model download you start on the Models page.",
+        ]
+        self.privacy.setText("\n".join(lines))
+
+    def _folder(self, name: str) -> Path:
+        return {"data": paths.data_dir, "config": paths.config_dir, "logs": paths.log_dir}[name]()
+
+    def set_theme(self, theme: str) -> None:
+        self.core.settings.ui.theme = theme
+        self.core.settings.save()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            from hushdesk.ui.app import apply_theme
+
+            apply_theme(app, theme)
+        self.theme_note.setText("Following the system takes effect at the next start."
+                                if theme == "system" else "")  # fmt: skip
+
+    def set_default_model(self, model_id: str) -> None:
+        try:
+            self.core.set_default_model(model_id)
+        except HushdeskError as exc:
+            self.model.setToolTip(exc.message)
+            return
+        self.modelChanged.emit()
+
+    def _save_sender(self) -> None:
+        self.core.settings.email.update(self.sender_name.text(), self.sender_address.text(),
+                                        self.signature.toPlainText())  # fmt: skip
+        self.core.settings.save()
+        self.sender_note.setText("Saved: new drafts end with this signature.")
+
+    def open_folder(self, name: str) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._folder(name))))

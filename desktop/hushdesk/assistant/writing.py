@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -125,7 +125,7 @@ class Writer:
             if done and on_text is not None:
                 on_text("\n\n")
             budget = max(256, len(part) // 2)  # ~2× the part's tokens
-            params = SamplingParams(**{**SAMPLING.__dict__, "max_tokens": budget})
+            params = replace(SAMPLING, max_tokens=budget)
             result = complete(self.engine, self._messages(part, instruction), params,
                               cancel=cancel, on_text=on_text)  # fmt: skip
             done.append(_cleaned(result.text, part) or part)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -434,8 +435,6 @@ class EmailPage(QWidget):
 
     def _edited(self) -> Draft:
         assert self.draft is not None
-        from dataclasses import replace
-
         return replace(self.draft, subject=self.subject.text(), body=self.body.toPlainText())
 
     def _body_edited(self) -> None:

@@ -37,9 +37,10 @@ from hushdesk.assistant.evidence import (
     split_sentences,
     states_new_fact,
 )
+from hushdesk.assistant.generation import complete
 from hushdesk.engine.base import Engine
 from hushdesk.engine.types import Message, SamplingParams
-from hushdesk.errors import Cancelled, DocumentError, HushdeskError
+from hushdesk.errors import DocumentError, HushdeskError
 from hushdesk.jobs import CancelToken, Progress, ProgressCallback, ProgressTracker
 from hushdesk.library.text import guess_language, strip_special_tokens
 
@@ -691,25 +692,19 @@ class _Job:
                 self.on_text(cached)
             return cached
         params = replace(self.s.sampling, max_tokens=max_tokens)
-        stream = self.s.engine.chat(messages, params)
-        tracker = ProgressTracker(max_tokens, "Writing the summary") if final else None
+        tracker = ProgressTracker(max_tokens, "Writing the summary")
         pieces = 0
-        try:
-            for chunk in stream:
-                if self.cancel.cancelled:
-                    stream.close()
-                    raise Cancelled()
-                if final:
-                    pieces += 1
-                    if self.on_text:
-                        self.on_text(chunk)
-                    if tracker and pieces % 8 == 0:
-                        self.progress(tracker.update(pieces))
-        finally:
-            stream.close()
-        result = stream.result
-        if result.stats.finish_reason == "cancelled" or self.cancel.cancelled:
-            raise Cancelled()
+
+        def shown(chunk: str) -> None:  # the final summary streams in, with its progress
+            nonlocal pieces
+            pieces += 1
+            if self.on_text:
+                self.on_text(chunk)
+            if pieces % 8 == 0:
+                self.progress(tracker.update(pieces))
+
+        result = complete(self.s.engine, messages, params, cancel=self.cancel,
+                          on_text=shown if final else None)  # fmt: skip
         self.stats.model_calls += 1
         self.stats.prompt_tokens += result.stats.prompt_tokens
         self.stats.completion_tokens += result.stats.completion_tokens

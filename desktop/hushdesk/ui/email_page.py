@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMenu,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -52,6 +51,7 @@ from hushdesk.errors import Cancelled, HushdeskError
 from hushdesk.jobs import CancelToken, Progress, ProgressCallback, ProgressTracker
 from hushdesk.ui.tasks import Task, Tasks
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
+from hushdesk.ui.widgets.job_bar import JobBar
 
 LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Dutch", "Portuguese")
 NO_LIBRARY = "No documents"
@@ -71,36 +71,7 @@ def _message(error: BaseException) -> str:
     return error.message if isinstance(error, HushdeskError) else str(error) or type(error).__name__
 
 
-class JobBar(QWidget):
-    """Progress with percent and ETA, and a Stop button, for one job at a time."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.bar = QProgressBar()
-        self.bar.setAccessibleName(name)
-        self.bar.setRange(0, 1000)
-        self.label = QLabel("")
-        self.stop = QPushButton("Stop")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.bar, 1)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.stop)
-        self.hide()
-
-    def start(self, text: str) -> None:
-        self.bar.setValue(0)
-        self.label.setText(text)
-        self.show()
-
-    def show_progress(self, progress: Progress) -> None:
-        self.bar.setValue(int((progress.fraction or 0.0) * 1000))
-        self.label.setText(progress.describe())
-
-
 class EmailPage(QWidget):
-    draftsChanged = Signal()
-
     def __init__(self, core: Core, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.core, self.tasks = core, tasks
@@ -193,7 +164,7 @@ class EmailPage(QWidget):
         self.start = QPushButton("Draft")
         self.start.setDefault(True)
         self.start.clicked.connect(self.draft_email)
-        self.job_bar = JobBar("Drafting progress")
+        self.job_bar = JobBar("Drafting progress", stop="Stop", stop_name="Stop drafting")
         self.job_bar.stop.clicked.connect(self.stop)
         templates = QHBoxLayout()
         templates.addWidget(self.template, 1)
@@ -388,7 +359,6 @@ class EmailPage(QWidget):
     def _drafted(self, draft: Draft) -> None:
         self._show(draft)
         self.refresh(select=draft.id)
-        self.draftsChanged.emit()
 
     def _failed(self, error: BaseException) -> None:
         if isinstance(error, Cancelled):
@@ -758,7 +728,7 @@ class WritingPanel(QWidget):
         self.copy = QPushButton("Copy result")
         self.copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(
             self.result.toPlainText()))  # fmt: skip
-        self.job_bar = JobBar("Writing progress")
+        self.job_bar = JobBar("Writing progress", stop="Stop", stop_name="Stop the task")
         self.job_bar.stop.clicked.connect(self.stop)
         self.status = QLabel("")
         self.status.setWordWrap(True)

@@ -9,7 +9,7 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QTextBrowser,
@@ -35,11 +34,12 @@ from hushdesk.assistant.summaries import SavedSummary, export, source_from_file
 from hushdesk.assistant.summarize import Options, Source, lengths, modes
 from hushdesk.core import Core
 from hushdesk.errors import Cancelled, EncryptedDocument, HushdeskError
-from hushdesk.jobs import CancelToken, Progress, ProgressCallback
+from hushdesk.jobs import CancelToken, ProgressCallback
 from hushdesk.ui.markdown import MarkdownRenderer
 from hushdesk.ui.tasks import Task, Tasks
 from hushdesk.ui.widgets.chat_view import theme_from_palette
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
+from hushdesk.ui.widgets.job_bar import JobBar
 
 log = logging.getLogger("hushdesk.ui")
 
@@ -49,8 +49,6 @@ DOCUMENT_FILTER = "Documents (*.pdf *.docx *.txt *.md *.html *.htm *.epub);;All 
 
 
 class SummarizePage(QWidget):
-    summariesChanged = Signal()
-
     def __init__(self, core: Core, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.core, self.tasks = core, tasks
@@ -135,19 +133,8 @@ class SummarizePage(QWidget):
         return options
 
     def _build_running(self) -> QWidget:
-        self.progress = QProgressBar()
-        self.progress.setAccessibleName("Summary progress")
-        self.progress.setRange(0, 1000)
-        self.progress_label = QLabel("")
-        self.cancel = QPushButton("Cancel")
-        self.cancel.setAccessibleName("Cancel the summary")
-        running = QHBoxLayout()
-        running.addWidget(self.progress, 1)
-        running.addWidget(self.progress_label, 1)
-        running.addWidget(self.cancel)
-        self.running = QWidget()
-        self.running.setLayout(running)
-        self.running.hide()
+        self.running = JobBar("Summary progress", stop="Cancel", stop_name="Cancel the summary")
+        self.progress_label = self.running.label
         return self.running
 
     def _build_saved(self) -> QWidget:
@@ -193,7 +180,7 @@ class SummarizePage(QWidget):
         self.from_library.activated.connect(self._library_chosen)
         self.mode.currentIndexChanged.connect(self._mode_changed)
         self.start.clicked.connect(self.summarize)
-        self.cancel.clicked.connect(self.stop)
+        self.running.stop.clicked.connect(self.stop)
         self.saved.currentItemChanged.connect(self._saved_chosen)
         self.delete.clicked.connect(self.delete_shown)
         self.resume.clicked.connect(self.resume_shown)
@@ -376,9 +363,7 @@ class SummarizePage(QWidget):
         self._live = ""
         self.view.clear()
         self.notice.setText("")
-        self.running.show()
-        self.progress.setValue(0)
-        self.progress_label.setText("Starting…")
+        self.running.start("Starting…")
         self.start.setEnabled(False)
         self.resume.hide()
 
@@ -393,7 +378,7 @@ class SummarizePage(QWidget):
             )
 
         self.job = self.tasks.run(work, pool="model", pass_job_args=True,
-                                  on_progress=self._progress, on_event=self._event,
+                                  on_progress=self.running.show_progress, on_event=self._event,
                                   on_result=self._done, on_error=self._failed,
                                   on_finished=self._ended)  # fmt: skip
 
@@ -416,18 +401,10 @@ class SummarizePage(QWidget):
         self.view.setPlainText(self._live)
         self.view.verticalScrollBar().setValue(self.view.verticalScrollBar().maximum())
 
-    def _progress(self, progress: Progress) -> None:
-        if progress.fraction is not None:
-            self.progress.setValue(int(progress.fraction * 1000))
-        else:
-            self.progress.setValue(0)
-        self.progress_label.setText(progress.describe())
-
     def _done(self, saved: SavedSummary) -> None:
         self._live_timer.stop()
         self.refresh(select=saved.id)
         self._show(saved)
-        self.summariesChanged.emit()
 
     def _failed(self, error: BaseException) -> None:
         self._live_timer.stop()

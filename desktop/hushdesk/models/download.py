@@ -22,6 +22,7 @@ import errno
 import hashlib
 import logging
 import os
+import queue
 import shutil
 import threading
 import time
@@ -496,8 +497,7 @@ def _fetch(
 def _matches(path: Path, remote: RemoteFile, control: CancelToken) -> bool:
     if path.stat().st_size != remote.size:
         return False
-    hasher = _Hasher(remote, path)
-    hasher.wrote(remote.size)
+    hasher = _Hasher(remote, path, existing=remote.size)
     control.raise_if_cancelled()
     return hasher.hexdigest() == (remote.sha256 or remote.git_sha1)
 
@@ -538,15 +538,14 @@ class _Transfer:
     ) -> None:
         self.remote, self.part, self.http = remote, part, http
         self.control, self.meter, self.token = control, meter, token
-        self.hasher = _Hasher(remote, part)
         self.offset = 0
         if part.exists():
             if part.stat().st_size > remote.size:
                 part.unlink()
             else:
                 self.offset = part.stat().st_size
-                self.hasher.wrote(self.offset)
                 meter.add(self.offset)
+        self.hasher = _Hasher(remote, part, existing=self.offset)
 
     @property
     def complete(self) -> bool:
@@ -596,7 +595,7 @@ class _Transfer:
                     while view:
                         view = view[out.write(view) or 0 :]
                     self.offset += len(chunk)
-                    self.hasher.wrote(self.offset)
+                    self.hasher.add(chunk)
                     self.meter.add(len(chunk))
                     if self.complete:
                         break
@@ -620,66 +619,63 @@ class _Transfer:
 
 
 class _Hasher:
-    """Checksums the ``.part`` file as it grows, on a thread of its own.
+    """Checksums a file as it arrives, on a thread of its own.
 
-    It reads back what was just written (from the page cache) in large blocks, so the
-    hash overlaps the transfer with few hand-overs between threads: hashlib and file
-    reads release the GIL, and big blocks keep the two threads from queueing for it.
-    A resumed file is hashed the same way, from its start.
+    The writer hands over each chunk once it is written (``bytes`` are immutable, so
+    this costs no copy) and hashlib releases the GIL, so the hash overlaps the transfer.
+    A resumed ``.part`` is read back and hashed first. The queue is bounded: a slow CPU
+    holds the transfer back instead of piling chunks up in memory.
     """
 
     BLOCK = 8 * CHUNK
 
-    def __init__(self, remote: RemoteFile, part: Path) -> None:
+    def __init__(self, remote: RemoteFile, part: Path, existing: int = 0) -> None:
         if remote.git_sha1 and not remote.sha256:
             self._hash = hashlib.sha1()  # noqa: S324 (git's blob id, not security)
             self._hash.update(f"blob {remote.size}\0".encode())
         else:
             self._hash = hashlib.sha256()
-        self._part = part
-        self._written = 0
-        self._finished = False
-        self._abandoned = False
+        self._part, self._existing = part, existing
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=16)  # None: the end
+        self._abandoned = threading.Event()
         self._error: BaseException | None = None
-        self._ready = threading.Condition()
-        self._thread: threading.Thread | None = None
+        self._thread = threading.Thread(target=self._work, name="hushdesk-hash", daemon=True)
+        self._thread.start()
 
-    def wrote(self, total: int) -> None:
-        """The file now holds ``total`` bytes."""
-        with self._ready:
-            self._written = total
-            self._ready.notify()
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._work, name="hushdesk-hash", daemon=True)
-            self._thread.start()
+    def add(self, chunk: bytes) -> None:
+        """``chunk`` was just appended to the file."""
+        if chunk:
+            self._queue.put(chunk)
 
     def _work(self) -> None:
-        done = 0
-        buffer = bytearray(self.BLOCK)
-        view = memoryview(buffer)
         try:
-            with self._part.open("rb", buffering=0) as handle:
-                while True:
-                    with self._ready:
-                        while done >= self._written and not self._finished:
-                            self._ready.wait(0.5)
-                        if self._abandoned or (done >= self._written and self._finished):
-                            return
-                        want = min(self.BLOCK, self._written - done)
-                    count = handle.readinto(view[:want])
-                    if not count:
-                        return
-                    self._hash.update(view[:count])
-                    done += count
+            self._read_existing()
+            while (chunk := self._queue.get()) is not None:
+                if not self._abandoned.is_set():
+                    self._hash.update(chunk)
         except BaseException as exc:
             self._error = exc
+            while self._queue.get() is not None:
+                pass  # keep the writer from blocking on a full queue
+
+    def _read_existing(self) -> None:
+        left = self._existing
+        if not left:
+            return
+        view = memoryview(bytearray(self.BLOCK))
+        with self._part.open("rb", buffering=0) as handle:
+            while left and not self._abandoned.is_set():
+                count = handle.readinto(view[: min(self.BLOCK, left)])
+                if not count:
+                    raise OSError(errno.EIO, "the file is shorter than expected")
+                self._hash.update(view[:count])
+                left -= count
 
     def close(self, *, abandon: bool = False) -> None:
-        with self._ready:
-            self._finished = True
-            self._abandoned = self._abandoned or abandon
-            self._ready.notify()
-        if self._thread is not None:
+        if abandon:
+            self._abandoned.set()
+        if self._thread.is_alive():
+            self._queue.put(None)
             self._thread.join()
 
     def hexdigest(self) -> str:

@@ -6,9 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from hushdesk.core import Core
+from hushdesk.library.service import FileEvent
 from hushdesk.ui.library_page import LibraryPage
 from hushdesk.ui.tasks import Tasks
 from tests import documents
@@ -63,6 +65,84 @@ def test_add_a_folder_watch_progress_search_and_open(
     qtbot.addWidget(viewer)
     qtbot.waitUntil(lambda: viewer.page_count == 14, timeout=30_000)
     assert viewer.highlighted > 0  # the passage is marked on the page
+
+
+def notes_folder(folder: Path, count: int) -> Path:
+    folder.mkdir()
+    for n in range(count):
+        documents.pdf(folder / f"note{n}.pdf", [f"Meeting note {n}: item {n * 7} agreed."] * 3)
+    return folder
+
+
+def pause_after_a_file(page: LibraryPage, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown = page._file_event
+
+    def event(event: FileEvent) -> None:
+        shown(event)
+        if event.status == "done":
+            page.pause()
+
+    monkeypatch.setattr(page, "_file_event", event)
+
+
+def test_pause_keeps_the_queue_and_resume_finishes_it(
+    qtbot: QtBot, page: LibraryPage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = notes_folder(tmp_path / "notes", 4)
+    page.create_library("Notes")
+    page.add([folder])
+    page.stop.click()  # Pause, before the job has even listed the folder
+    qtbot.waitUntil(lambda: page._task is None, timeout=60_000)
+    assert page.running.isVisible()
+    assert page.stop.text() == "Resume"
+    assert "Paused" in page.status.text()
+    qtbot.wait(500)
+    assert page._task is None  # stays paused: nothing starts by itself
+
+    pause_after_a_file(page, monkeypatch)
+    page.stop.click()  # Resume; it pauses again once a file is indexed
+    qtbot.waitUntil(lambda: page._task is None, timeout=60_000)
+    assert page.stop.text() == "Resume"
+    assert "Queued" in statuses(page).values()
+    monkeypatch.undo()
+
+    page.stop.click()
+    qtbot.waitUntil(lambda: page._task is None and not page.running.isVisible(),
+                    timeout=120_000)  # fmt: skip
+    assert set(statuses(page).values()) == {"Ready"}
+    assert len(statuses(page)) == 4
+    assert page.documents.pending() == []
+
+
+def test_cancel_takes_out_what_is_not_indexed_and_keeps_the_rest(
+    qtbot: QtBot, page: LibraryPage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Yes)
+    folder = notes_folder(tmp_path / "notes", 6)
+    page.create_library("Notes")
+    pause_after_a_file(page, monkeypatch)
+    page.add([folder])
+    qtbot.waitUntil(lambda: page._task is None, timeout=60_000)
+    page.cancel.click()  # while paused
+    qtbot.waitUntil(lambda: page._task is None and not page._cancelling, timeout=60_000)
+    left = statuses(page)
+    assert 1 <= len(left) < 6
+    assert set(left.values()) == {"Ready"}
+    assert page.documents.pending() == []
+    assert f"{6 - len(left)} file(s) not indexed yet were taken out" in page.status.text()
+    assert not page.running.isVisible()
+
+    monkeypatch.undo()
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Yes)
+    page.add([folder])
+    page.cancel.click()  # while running
+    qtbot.waitUntil(lambda: page._task is None and not page._cancelling, timeout=60_000)
+    assert page.documents.pending() == []
+    assert set(statuses(page).values()) == {"Ready"}
+
+    page.add([folder])  # adding the folder again brings the rest back
+    qtbot.waitUntil(lambda: page._task is None and len(statuses(page)) == 6, timeout=120_000)
+    assert set(statuses(page).values()) == {"Ready"}
 
 
 def test_a_watched_folder_follows_new_and_deleted_files(

@@ -145,7 +145,7 @@ class DocumentLibrary:
 
     def pending(self) -> list[Library]:
         """Libraries with files still to index (an interrupted run, a rebuild)."""
-        return [lib for lib in self.store.libraries() if pending_count(self.store, lib)]
+        return [lib for lib in self.store.libraries() if unfinished(self.store, lib)]
 
     # -- ingestion ------------------------------------------------------------------------
 
@@ -204,8 +204,7 @@ class DocumentLibrary:
                 on_file(event)
 
         self._queue(library, expand(sources), tell, retry_failed=retry_failed)
-        pending = [f for f in self.store.files(library)
-                   if f.status in ("queued", "parsing", "embedding")]  # fmt: skip
+        pending = unfinished(self.store, library)
         tracker = ProgressTracker(total=len(pending) or 1, label="Indexing")
         for done, record in enumerate(pending):
             cancel.raise_if_cancelled()
@@ -330,6 +329,14 @@ class DocumentLibrary:
             self.store.requeue_duplicates_of(library, record.sha256)
         return True
 
+    def drop_unfinished(self, library: Library) -> int:
+        """Take the files not indexed yet out of ``library`` (a cancelled add); what is
+        indexed stays. Returns how many were dropped."""
+        dropped = unfinished(self.store, library)
+        for record in dropped:
+            self.remove(library, record.path)
+        return len(dropped)
+
     # -- retrieval ------------------------------------------------------------------------
 
     def search(self, library: Library, query: str, k: int = 5) -> SearchResult:
@@ -390,5 +397,8 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def pending_count(store: DocumentStore, library: Library) -> int:
-    return sum(1 for f in store.files(library) if f.status in ("queued", "parsing", "embedding"))
+UNFINISHED = ("queued", "parsing", "embedding")
+
+
+def unfinished(store: DocumentStore, library: Library) -> list[FileRecord]:
+    return [f for f in store.files(library) if f.status in UNFINISHED]

@@ -59,7 +59,6 @@ class LibraryPage(QWidget):
         self.documents = core.documents
         self.library: Library | None = None
         self._task: Task | None = None
-        self._passwords: dict[str, str] = {}
         self.setAcceptDrops(True)
         self.setAccessibleName("Documents")
         self.watcher = QFileSystemWatcher(self)
@@ -75,7 +74,11 @@ class LibraryPage(QWidget):
         self._after_listing: Callable[[], None] | None = None
         self._refresh_soon = QTimer(self, singleShot=True, interval=300)
         self._refresh_soon.timeout.connect(self.refresh_files)
-        self._waiting: list[tuple[list[Path], dict[str, str]]] = []  # adds during a job
+        self._waiting: list[tuple[Library, list[Path], dict[str, str]]] = []  # adds during a job
+        self._job_libraries: list[Library] = []  # what the running (or paused) job indexes
+        self._again: Callable[[], None] | None = None  # starts that job over
+        self._paused = False
+        self._cancelling = False
         self._build()
         self.refresh_libraries()
 
@@ -96,7 +99,8 @@ class LibraryPage(QWidget):
         self.remove_file.clicked.connect(self._remove_selected)
         self.summarize.clicked.connect(self._summarize_selected)
         self.password.clicked.connect(self._ask_password)
-        self.stop.clicked.connect(self.pause)
+        self.stop.clicked.connect(self._pause_or_resume)
+        self.cancel.clicked.connect(self.cancel_indexing)
         self.query.returnPressed.connect(self.search)
         self.results.itemActivated.connect(self._open_result)
 
@@ -126,11 +130,15 @@ class LibraryPage(QWidget):
         self.progress_label = QLabel("")
         self.stop = QPushButton("Pause")
         self.stop.setAccessibleName("Pause indexing")
-        self.stop.setToolTip("Stops after the current step; adding files again continues")
+        self.stop.setToolTip("Stops after the current step; Resume continues from there")
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setAccessibleName("Cancel indexing")
+        self.cancel.setToolTip("Stops and takes the files not indexed yet out of the library")
         running = QHBoxLayout()
         running.addWidget(self.progress, 1)
         running.addWidget(self.progress_label, 1)
         running.addWidget(self.stop)
+        running.addWidget(self.cancel)
         self.running = QWidget()
         self.running.setLayout(running)
         self.running.hide()
@@ -288,7 +296,7 @@ class LibraryPage(QWidget):
         notes = record.error or "; ".join(record.warnings)
         cells = (
             record.name, (record.kind or Path(record.path).suffix.lstrip(".")).upper(),
-            str(record.pages or ""), STATUS_TEXT.get(record.status, record.status), notes,
+            str(record.pages or ""), self._status_text(record.status), notes,
         )  # fmt: skip
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
@@ -300,6 +308,11 @@ class LibraryPage(QWidget):
         item = self.table.item(row, column)
         assert item is not None
         return item
+
+    def _status_text(self, status: str) -> str:
+        if self._task is None and status in ("parsing", "embedding"):
+            status = "queued"  # an interrupted step: it starts over when indexing goes on
+        return STATUS_TEXT.get(status, status)
 
     def _selected_paths(self) -> list[str]:
         rows = {i.row() for i in self.table.selectedItems()}
@@ -435,8 +448,7 @@ class LibraryPage(QWidget):
             self, "Password", f"Password for {name}:", QLineEdit.EchoMode.Password
         )
         if ok and password:
-            self._passwords[paths[0]] = password
-            self.add([Path(paths[0])])
+            self.add([Path(paths[0])], passwords={paths[0]: password})
 
     # -- indexing -------------------------------------------------------------------------
 
@@ -450,18 +462,21 @@ class LibraryPage(QWidget):
             self.add(paths)
             event.acceptProposedAction()
 
-    def add(self, paths: list[Path]) -> None:
-        """Index these files and folders (and finish anything left unfinished)."""
-        if self.library is None:
+    def add(self, paths: list[Path], library: Library | None = None,
+            passwords: dict[str, str] | None = None) -> None:  # fmt: skip
+        """Index these files and folders into ``library`` (the one shown if not given), and
+        finish anything left unfinished there. ``passwords`` (by path) are held only for
+        this job."""
+        library = library or self.library
+        if library is None:
             self.status.setText("Create a library first.")
             return
-        if self._task is not None:
-            self._waiting.append((paths, dict(self._passwords)))
-            self._passwords.clear()
+        passwords = dict(passwords or {})
+        if self._task is not None or self._cancelling:
+            self._waiting.append((library, paths, passwords))
             self.status.setText("Added to the queue: indexing continues with them next.")
             return
-        library, documents, passwords = self.library, self.documents, dict(self._passwords)
-        self._passwords.clear()  # held only for this job
+        documents = self.documents
 
         def work(*, cancel: CancelToken, progress: ProgressCallback, event: Report) -> IngestReport:
             return documents.ingest(
@@ -473,7 +488,7 @@ class LibraryPage(QWidget):
                 password_for=lambda p: passwords.get(str(p)),
             )
 
-        self._start(work)
+        self._start(work, [library], again=lambda: self.add(paths, library, passwords))
 
     def sync_watched(self) -> None:
         """Finish interrupted indexing and rescan watched folders (at start-up, and when a
@@ -485,7 +500,9 @@ class LibraryPage(QWidget):
                       {t[0].id for t in targets}]  # fmt: skip
         if not targets and not unfinished:
             return
-        if self._task is not None:
+        if self._paused:
+            return  # Resume rescans
+        if self._task is not None or self._cancelling:
             self._rescan.start()  # try again when the current job is over
             return
 
@@ -501,10 +518,14 @@ class LibraryPage(QWidget):
                 report.events += part.events
             return report
 
-        self._start(work)
+        self._start(work, unfinished + [library for library, _folder in targets],
+                    again=self.resume)  # fmt: skip
 
-    def _start(self, work: object) -> None:
-        self.running.show()
+    def _start(self, work: object, libraries: list[Library], again: Callable[[], None]) -> None:
+        """Run an indexing job; ``again`` starts it over (Resume after a pause: done files
+        are skipped, so it goes on from where it stopped)."""
+        self._job_libraries, self._again, self._paused = libraries, again, False
+        self._show_running(paused=False)
         self.progress.setValue(0)
         self.progress_label.setText("Starting…")
         self._task = self.tasks.run(
@@ -518,10 +539,73 @@ class LibraryPage(QWidget):
             on_finished=self._ended,
         )
 
-    def pause(self) -> None:
+    def _show_running(self, *, paused: bool) -> None:
+        self.stop.setText("Resume" if paused else "Pause")
+        self.stop.setAccessibleName("Resume indexing" if paused else "Pause indexing")
+        self.running.show()
+
+    def _pause_or_resume(self) -> None:
         if self._task is not None:
+            self.pause()
+        elif self._paused:
+            self.resume_indexing()
+
+    def pause(self) -> None:
+        """Stop after the current step; what is not indexed yet stays queued."""
+        if self._task is not None:
+            self._paused = True
             self._task.cancel()
             self.progress_label.setText("Pausing…")
+
+    def resume_indexing(self) -> None:
+        """Go on after a pause with the paused job (adds made meanwhile follow it)."""
+        self._paused = False
+        self.running.hide()
+        if self._again is not None:
+            self._again()
+
+    def _next_waiting(self) -> None:
+        library, paths, passwords = self._waiting.pop(0)
+        self.add(paths, library, passwords)
+
+    def cancel_indexing(self) -> None:
+        """Stop, and take the files not indexed yet out of the job's libraries."""
+        if self._task is None and not self._paused:
+            return
+        names = ", ".join(f"“{library.name}”" for library in self._job_libraries)
+        answer = QMessageBox.question(
+            self, "Cancel indexing",
+            f"Stop indexing and take the files that are not indexed yet out of {names}? "
+            "Files already indexed stay.",
+        )  # fmt: skip
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self._waiting.clear()
+        self._cancelling = True
+        if self._task is not None:
+            self._task.cancel()
+            self.progress_label.setText("Cancelling…")
+        else:
+            self._drop_unfinished()
+
+    def _drop_unfinished(self) -> None:
+        libraries, documents = list(self._job_libraries), self.documents
+        self._paused = False
+        self.running.hide()
+
+        def dropped(count: int) -> None:
+            self.status.setText(f"Cancelled: {count} file(s) not indexed yet were taken out.")
+
+        def over() -> None:
+            self._cancelling = False
+            self.refresh_files()
+            self.librariesChanged.emit()
+            if self._waiting:
+                self._next_waiting()  # added while cancelling
+
+        self.tasks.run(lambda: sum(documents.drop_unfinished(lib) for lib in libraries),
+                       pool="ingest", on_result=dropped, on_error=self._failed,
+                       on_finished=over)  # fmt: skip
 
     def _progress(self, progress: Progress) -> None:
         if progress.fraction is not None:
@@ -534,7 +618,7 @@ class LibraryPage(QWidget):
         else:
             for row in range(self.table.rowCount()):
                 if self._cell(row, 0).data(Qt.ItemDataRole.UserRole) == event.path:
-                    self._cell(row, 3).setText(STATUS_TEXT.get(event.status, event.status))
+                    self._cell(row, 3).setText(self._status_text(event.status))
 
     def _finished(self, report: IngestReport) -> None:
         failed = len(report.failed)
@@ -544,21 +628,26 @@ class LibraryPage(QWidget):
 
     def _failed(self, error: BaseException) -> None:
         if isinstance(error, Cancelled):
-            self.status.setText("Paused. Add files again (or restart) to continue.")
+            if not self._cancelling:
+                self.status.setText("Paused. Resume continues where it stopped.")
         else:
             message = error.message if isinstance(error, HushdeskError) else str(error)
             self.status.setText(f"⚠ {message}")
 
     def _ended(self) -> None:
         self._task = None
-        self.running.hide()
         self.refresh_files()
         self.librariesChanged.emit()
         self._watch_all()  # new subfolders are watched too
-        if self._waiting:
-            paths, passwords = self._waiting.pop(0)
-            self._passwords.update(passwords)
-            self.add(paths)
+        if self._cancelling:
+            self._drop_unfinished()
+        elif self._paused:
+            self.progress_label.setText("Paused")
+            self._show_running(paused=True)
+        else:
+            self.running.hide()
+            if self._waiting:
+                self._next_waiting()
 
     # -- search ---------------------------------------------------------------------------
 

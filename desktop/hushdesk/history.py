@@ -114,12 +114,30 @@ class NewMessage:
     citations: tuple[dict[str, Any], ...] = ()
 
 
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"  # snippet() markers: private-use characters
+
+
 @dataclass(frozen=True)
 class SearchHit:
     conversation_id: int
     message_id: int
     title: str
-    snippet: str
+    snippet: str  # a few words around the match
+    matches: tuple[tuple[int, int], ...] = ()  # where the search words are in ``snippet``
+
+    @classmethod
+    def from_marked(cls, conversation_id: int, message_id: int, title: str,
+                    marked: str) -> SearchHit:  # fmt: skip
+        """From a snippet with the matches between MARK_OPEN and MARK_CLOSE."""
+        text, matches, start = "", [], 0
+        for part in re.split(f"([{MARK_OPEN}{MARK_CLOSE}])", marked):
+            if part == MARK_OPEN:
+                start = len(text)
+            elif part == MARK_CLOSE:
+                matches.append((start, len(text)))
+            else:
+                text += part
+        return cls(conversation_id, message_id, title, text, tuple(matches))
 
 
 class History(Database):
@@ -307,14 +325,14 @@ class History(Database):
             return []
         rows = self._query(
             "SELECT m.conversation_id, m.id, c.title,"
-            " snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet"
+            " snippet(messages_fts, 0, ?, ?, '…', 12) AS snippet"
             " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
             " JOIN conversations c ON c.id = m.conversation_id"
             " WHERE messages_fts MATCH ? AND c.deleted_at IS NULL"
             " ORDER BY rank LIMIT ?",
-            (query, limit),
+            (MARK_OPEN, MARK_CLOSE, query, limit),
         )
-        return [SearchHit(r[0], r[1], r[2], r[3]) for r in rows]
+        return [SearchHit.from_marked(r[0], r[1], r[2], r[3]) for r in rows]
 
     # -- export -------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from pytestqt.qtbot import QtBot
 from hushdesk import settings
 from hushdesk.history import History
 from hushdesk.ui.main_window import PAGES, QuickSwitcher
+from hushdesk.ui.widgets.rich_text_delegate import RICH_TEXT_ROLE
 from tests.fakes import FakeEngine
 from tests.ui.conftest import MakeWindow, send
 
@@ -101,6 +102,9 @@ def test_search_finds_an_old_message_and_opens_it(qtbot: QtBot, make_window: Mak
     assert window.conversations.search.hasFocus()
     qtbot.keyClicks(window.conversations.search, "aardv")
     qtbot.waitUntil(lambda: window.conversations.ids() == [old], timeout=3000)
+    hit = window.conversations.list.item(0)
+    assert "the <b>aardvark</b> invoice" in hit.data(RICH_TEXT_ROLE)  # the match in bold
+    assert "Remind me about the aardvark invoice" in hit.text()  # plain, for screen readers
     qtbot.keyClick(window.conversations.search, Qt.Key.Key_Return)
     assert window.chat.conversation_id == old
     assert window.chat.view.textCursor().selectedText().lower() == "aardv"  # scrolled to it

@@ -104,7 +104,9 @@ def test_full_text_search_finds_old_words(history: History) -> None:
     history.add_message(b.id, "assistant", "Café opening hours are 9 to 5.")
     hits = history.search("tenancy")
     assert [(h.conversation_id, h.title) for h in hits] == [(a.id, "Lease")]
-    assert "[tenancy]" in hits[0].snippet
+    snippet, ((start, end),) = hits[0].snippet, hits[0].matches
+    assert snippet.startswith("What is the notice")
+    assert snippet[start:end] == "tenancy"
     assert history.search("notice per")[0].conversation_id == a.id  # prefix on the last word
     assert history.search("cafe")[0].conversation_id == b.id  # diacritics folded
     assert history.search('") OR (') == []  # operators are words, not syntax

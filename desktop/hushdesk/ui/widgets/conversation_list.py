@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -14,7 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hushdesk.history import History
+from hushdesk.history import History, SearchHit
+from hushdesk.ui.widgets.rich_text_delegate import RICH_TEXT_ROLE, RichTextDelegate
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -42,6 +45,7 @@ class ConversationList(QWidget):
         self.list.setToolTip("Enter opens · F2 renames · Ctrl+P pins · Ctrl+E exports · Delete")
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.setWordWrap(True)
+        self.list.setItemDelegate(RichTextDelegate(self.list))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.new_button)
@@ -92,6 +96,7 @@ class ConversationList(QWidget):
                     continue  # one line per conversation: its best match
                 shown.add(hit.conversation_id)
                 item = QListWidgetItem(f"{hit.title}\n{hit.snippet}")
+                item.setData(RICH_TEXT_ROLE, _hit_html(hit))
                 item.setData(ID_ROLE, hit.conversation_id)
                 item.setToolTip(hit.snippet)
                 self.list.addItem(item)
@@ -145,3 +150,16 @@ class ConversationList(QWidget):
         menu.addAction("Delete", lambda: self.deleteRequested.emit(conversation_id))
         menu.exec(self.list.viewport().mapToGlobal(point))
         menu.deleteLater()
+
+
+def _hit_html(hit: SearchHit) -> str:
+    """The conversation's title, then the snippet with the search words in bold."""
+    parts, shown = [], 0
+    for start, end in hit.matches:
+        parts += [
+            html.escape(hit.snippet[shown:start]),
+            f"<b>{html.escape(hit.snippet[start:end])}</b>",
+        ]
+        shown = end
+    parts.append(html.escape(hit.snippet[shown:]))
+    return f"<b>{html.escape(hit.title)}</b><br>{''.join(parts)}"

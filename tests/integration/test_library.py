@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -262,3 +263,25 @@ def test_one_indexing_job_at_a_time(library: DocumentLibrary, tmp_path: Path) ->
         pytest.raises(DocumentError, match="already being indexed"),
     ):
         library.ingest(lib, [contract(tmp_path / "x.pdf", pages=2)])
+
+
+def test_an_open_app_sees_what_the_command_line_indexed(
+    library: DocumentLibrary, hushdesk_cmd: list[str], cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    lib = library.library("Shared")
+    library.ingest(lib, [documents.pdf(tmp_path / "memo.pdf", ["The canteen opens at noon."])])
+    question = "How long is the notice period?"
+    vector = library.embedder(lib).embed([question])[0]
+    assert library.index.query(lib, vector, 5)  # the index is open, its graph in memory
+
+    lease = contract(tmp_path / "lease.pdf")
+    cli = subprocess.run([*hushdesk_cmd, "ingest", str(lease), "--library", "Shared"],
+                         env=cli_env, capture_output=True, text=True, timeout=300,
+                         check=False)  # fmt: skip
+    assert cli.returncode == 0, cli.stderr
+
+    record = library.store.file(lib, str(lease.resolve()))
+    assert record is not None
+    nearest = library.index.query(lib, vector, 5)  # by vector alone: no keyword help
+    assert {c.id for c in library.store.chunks_of(record.id)} & {i for i, _ in nearest}
+    assert library.search(lib, question).hits[0].chunk.page == 3

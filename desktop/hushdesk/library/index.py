@@ -35,7 +35,7 @@ class VectorIndex:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder or paths.data_dir() / "vectors"
         self._client: Any = None
-        self._lock = threading.RLock()  # held around every use of Chroma (see _fresh)
+        self._lock = threading.RLock()  # held around every use of Chroma (see _using)
         self._token_file = self.folder.with_name(self.folder.name + ".written")
         self._seen = ""  # the last write token this process wrote or caught up with
 

@@ -26,7 +26,7 @@ RUN_STAMP := $(VENV)/.hushdesk-run
 DEV_STAMP := $(VENV)/.hushdesk-dev
 DIST_STAMP := $(VENV)/.hushdesk-dist
 
-.PHONY: run test setup setup-dev lint typecheck pytest bench clean help constraints screenshots dist
+.PHONY: run test setup setup-dev lint typecheck imports pytest bench clean help constraints screenshots dist
 
 help:
 	@echo "make run    - set up and open Hushdesk"
@@ -39,7 +39,7 @@ help:
 run: setup
 	$(BIN)/hushdesk
 
-test: setup-dev lint typecheck pytest
+test: setup-dev lint typecheck imports pytest
 
 setup: $(RUN_STAMP)
 setup-dev: $(DEV_STAMP)
@@ -73,6 +73,9 @@ lint: $(DEV_STAMP)
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
+
+imports: $(DEV_STAMP)
+	$(BIN)/lint-imports
 
 pytest: $(DEV_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)

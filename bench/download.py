@@ -28,7 +28,7 @@ os.environ.setdefault("HUSHDESK_HOME", tempfile.mkdtemp(prefix="hushdesk-bench-"
 
 import httpx  # noqa: E402
 
-from hushdesk.models import download  # noqa: E402
+from hushdesk.models import download, hub  # noqa: E402
 
 REPO, NAME = "bench/model", "big.gguf"
 SIZE = 1024 * 2**20
@@ -63,7 +63,7 @@ def raw(url: str, target: Path) -> float:
 
 def app(target_dir: Path) -> float:
     started = time.perf_counter()
-    remote = download.resolve(REPO, NAME)
+    remote = hub.resolve(REPO, NAME)
     job = download.DownloadJob("bench", "bench", "llm", REPO, "main", str(target_dir), [remote])
     (path,) = download.run(job)
     elapsed = time.perf_counter() - started
@@ -76,8 +76,10 @@ def main() -> int:
         source = make_file(Path(folder))
         server = subprocess.Popen(
             [sys.executable, "-m", "tests.hub", "0", f"{REPO}/{NAME}={source}"],
-            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1],
-        )  # fmt: skip
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parents[1],
+        )
         try:
             assert server.stdout is not None
             port = int(server.stdout.readline())

@@ -25,17 +25,38 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.documents import pdf  # noqa: E402
 
-from hushdesk.library.service import EMBED_BATCH, DocumentLibrary  # noqa: E402
+from hushdesk.library.libraries import EMBED_BATCH, DocumentLibrary  # noqa: E402
 from hushdesk.models import bundled  # noqa: E402
 from hushdesk.models.registry import Registry  # noqa: E402
 
 PAGES = 120
 WORDS = [
-    "agreement", "party", "notice", "payment", "invoice", "tenant", "landlord", "period",
-    "service", "delivery", "schedule", "clause", "obligation", "liability", "insurance",
-    "premises", "contract", "termination", "renewal", "deposit", "interest", "account",
-    "report", "audit", "review",
-]  # fmt: skip
+    "agreement",
+    "party",
+    "notice",
+    "payment",
+    "invoice",
+    "tenant",
+    "landlord",
+    "period",
+    "service",
+    "delivery",
+    "schedule",
+    "clause",
+    "obligation",
+    "liability",
+    "insurance",
+    "premises",
+    "contract",
+    "termination",
+    "renewal",
+    "deposit",
+    "interest",
+    "account",
+    "report",
+    "audit",
+    "review",
+]
 
 
 def page_text(rng: random.Random, number: int) -> str:

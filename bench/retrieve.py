@@ -25,8 +25,8 @@ os.environ.setdefault("HUSHDESK_HOME", tempfile.mkdtemp(prefix="hushdesk-bench-"
 import numpy as np  # noqa: E402
 
 from hushdesk.library.chunker import Chunk  # noqa: E402
+from hushdesk.library.libraries import DocumentLibrary  # noqa: E402
 from hushdesk.library.loaders import LoadedDocument, PageText  # noqa: E402
-from hushdesk.library.service import DocumentLibrary  # noqa: E402
 from hushdesk.models import bundled  # noqa: E402
 from hushdesk.models.registry import Registry  # noqa: E402
 
@@ -34,9 +34,22 @@ CHUNKS = 100_000
 PER_FILE = 1_000
 QUERIES = 100
 VOCABULARY = [f"term{i}" for i in range(20_000)] + [
-    "notice", "period", "invoice", "payment", "tenant", "landlord", "liability", "insurance",
-    "termination", "renewal", "deposit", "arbitration", "warranty", "indemnity", "escrow",
-]  # fmt: skip
+    "notice",
+    "period",
+    "invoice",
+    "payment",
+    "tenant",
+    "landlord",
+    "liability",
+    "insurance",
+    "termination",
+    "renewal",
+    "deposit",
+    "arbitration",
+    "warranty",
+    "indemnity",
+    "escrow",
+]
 
 
 def passage(rng: random.Random) -> str:
@@ -54,8 +67,9 @@ def main() -> int:
     for f in range(CHUNKS // PER_FILE):
         path = f"/bench/file-{f}.pdf"
         file_id = store.queue(library, path, sha256=f"{f:064x}", size=1, mtime=0)
-        chunks = [Chunk(page=i // 3 + 1, start=0, end=10, text=passage(rng))
-                  for i in range(PER_FILE)]  # fmt: skip
+        chunks = [
+            Chunk(page=i // 3 + 1, start=0, end=10, text=passage(rng)) for i in range(PER_FILE)
+        ]
         pages = [PageText(n, "") for n in range(1, PER_FILE // 3 + 2)]
         _, ids = store.replace_content(file_id, LoadedDocument("pdf", path, pages), chunks)
         vectors = np.random.default_rng(f).standard_normal((len(ids), 384)).astype(np.float32)

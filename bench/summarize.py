@@ -24,25 +24,26 @@ privacy.apply()
 os.environ["HUSHDESK_HOME"] = tempfile.mkdtemp(prefix="hushdesk-bench-")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from hushdesk.assistant.summaries import source_from_file  # noqa: E402
 from tests.documents import case_file  # noqa: E402
 
-from hushdesk.assistant.summaries import source_from_file  # noqa: E402
+from hushdesk.app import App  # noqa: E402
 from hushdesk.assistant.summarize import (  # noqa: E402
     MAX_SECTION_TOKENS,
     MemorySteps,
     Options,
     Summarizer,
 )
-from hushdesk.core import Core  # noqa: E402
 from hushdesk.engine.types import Message, SamplingParams  # noqa: E402
+from hushdesk.services.runtime import ModelRuntime  # noqa: E402
 
 PAGES = 100
 TARGET = 1.5
 
 
-def prefill_rate(core: Core, text: str) -> float:
+def prefill_rate(runtime: ModelRuntime, text: str) -> float:
     """Prompt tokens per second on section-sized prompts (one token generated)."""
-    engine = core.engine
+    engine = runtime.engine
     words = text.split()
     rates = []
     for start in range(3):
@@ -59,18 +60,19 @@ def main() -> int:
     started = time.perf_counter()
     source = source_from_file(document)
     read_s = time.perf_counter() - started
-    core = Core()
+    app = App()
+    runtime = app.runtime
     try:
-        model = core.chat_model()
-        core.ensure_loaded(model)
+        model = runtime.chat_model()
+        runtime.ensure_loaded(model)
         text = "\n\n".join(p.text for p in source.pages)
-        rate = prefill_rate(core, text)
-        summarizer = Summarizer(core.engine, MemorySteps(), model_key=model.id)
+        rate = prefill_rate(runtime, text)
+        summarizer = Summarizer(runtime.engine, MemorySteps(), model_key=model.id)
         started = time.perf_counter()
         summary = summarizer.run(source, Options(mode="key-points"))
         total_s = time.perf_counter() - started
     finally:
-        core.close()
+        app.close()
     stats = summary.stats
     bound_s = stats.tokens / rate
     print(f"document_pages: {stats.pages} pages")

@@ -21,17 +21,15 @@ os.environ["HUSHDESK_HOME"] = tempfile.mkdtemp(prefix="hushdesk-bench-")
 
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer  # noqa: E402
 
-from hushdesk.core import Core  # noqa: E402
-from hushdesk.history import History  # noqa: E402
-from hushdesk.ui.app import create_app  # noqa: E402
+from hushdesk.app import App  # noqa: E402
+from hushdesk.ui.application import create_app  # noqa: E402
 from hushdesk.ui.main_window import MainWindow  # noqa: E402
 
 
 def main() -> int:
     _app = create_app()  # kept alive for the whole run
-    core = Core()
-    history = History()
-    window = MainWindow(core, history)
+    app = App()
+    window = MainWindow(app)
     window.show()
     chat = window.chat
     loop = QEventLoop()
@@ -45,14 +43,14 @@ def main() -> int:
     clock = QElapsedTimer()
     ticker = QTimer(interval=5)
     ticker.timeout.connect(lambda: gaps.append(clock.restart()))
-    chat.session.params = core.sampling(None, max_tokens=400, repeat_penalty=1.0)  # type: ignore[union-attr]
+    chat.chat.session.params = app.runtime.sampling(None, max_tokens=400, repeat_penalty=1.0)
     chat.composer.setPlainText("Write a long story about a lighthouse keeper and the sea.")
     clock.start()
     ticker.start()
     chat.send()
     loop.exec()
     ticker.stop()
-    tokens = chat.history.messages(chat.conversation_id or 0)[-1].content
+    tokens = chat.chat.turns[-1].content
     gaps = gaps[2:]
     p99 = statistics.quantiles(gaps, n=100)[98]
     print(f"answer_chars: {len(tokens)}")
@@ -60,8 +58,7 @@ def main() -> int:
     print(f"ui_p99_gap_ms: {p99:.0f} ms (target <= 100)")
     print(f"ui_max_gap_ms: {max(gaps):.0f} ms (target <= 100)")
     window.close()
-    core.close()
-    history.close()
+    app.close()
     return 0
 
 

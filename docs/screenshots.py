@@ -20,10 +20,10 @@ os.environ["HUSHDESK_HOME"] = tempfile.mkdtemp(prefix="hushdesk-shots-")
 
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 
-from hushdesk.core import Core  # noqa: E402
-from hushdesk.history import History  # noqa: E402
-from hushdesk.ui.app import apply_theme, create_app  # noqa: E402
+from hushdesk.app import App  # noqa: E402
+from hushdesk.ui.application import create_app  # noqa: E402
 from hushdesk.ui.main_window import MainWindow  # noqa: E402
+from hushdesk.ui.theme import apply_theme  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
 CONVERSATIONS = (
@@ -42,7 +42,7 @@ def wait_for(signal: object, timeout_ms: int = 120_000) -> None:
     loop.exec()
 
 
-def documents_page(window: MainWindow, app: object) -> None:
+def documents_page(window: MainWindow, qt: object) -> None:
     """A library of generated contracts, indexed, with a search showing its results."""
     sys.path.insert(0, str(OUT.parent))
     from tests.integration.test_library import contract
@@ -55,14 +55,14 @@ def documents_page(window: MainWindow, app: object) -> None:
     page.create_library("Client: Smith")
     page.add([folder])
     window.tasks.wait(300_000)
-    app.processEvents()  # type: ignore[attr-defined]
-    page.query.setText("How long is the notice period?")
-    page.search()
+    qt.processEvents()  # type: ignore[attr-defined]
+    page.finder.query.setText("How long is the notice period?")
+    page.search("How long is the notice period?")
     window.tasks.wait()
-    app.processEvents()  # type: ignore[attr-defined]
+    qt.processEvents()  # type: ignore[attr-defined]
 
 
-def summarize_page(window: MainWindow, app: object, *, during: str | None = None) -> None:
+def summarize_page(window: MainWindow, qt: object, *, during: str | None = None) -> None:
     """A 40-page case file summarized as key points; ``during``: also shoot it running."""
     sys.path.insert(0, str(OUT.parent))
     from tests.documents import case_file
@@ -71,20 +71,20 @@ def summarize_page(window: MainWindow, app: object, *, during: str | None = None
     page = window.summaries_page()
     page.open_path(case_file(Path(tempfile.mkdtemp(prefix="hushdesk-sum-")) / "case-file.pdf", 40))
     while page.source is None:
-        app.processEvents()  # type: ignore[attr-defined]
+        qt.processEvents()  # type: ignore[attr-defined]
     page.mode.setCurrentIndex(page.mode.findData("key-points"))
     page.summarize()
     if during:
         while "part 3 " not in page.progress_label.text():
-            app.processEvents()  # type: ignore[attr-defined]
+            qt.processEvents()  # type: ignore[attr-defined]
         shoot(window, during)
     while page.job is not None:
-        app.processEvents()  # type: ignore[attr-defined]
+        qt.processEvents()  # type: ignore[attr-defined]
     window.tasks.wait()
-    app.processEvents()  # type: ignore[attr-defined]
+    qt.processEvents()  # type: ignore[attr-defined]
 
 
-def email_page(window: MainWindow, app: object) -> None:
+def email_page(window: MainWindow, qt: object) -> None:
     """A formal reply to a client's question, grounded in the library (after
     ``documents_page``)."""
     sys.path.insert(0, str(OUT.parent))
@@ -94,16 +94,16 @@ def email_page(window: MainWindow, app: object) -> None:
     page = window.emails_page()
     page.set_signature("Sam Carter", "sam@carter.example", "Sam Carter\nCarter & Co, Solicitors")
     window.tasks.wait()
-    app.processEvents()  # type: ignore[attr-defined]
+    qt.processEvents()  # type: ignore[attr-defined]
     page.library.setCurrentIndex(page.library.findData("Client: Smith"))
     page.kind.setCurrentIndex(page.kind.findData("reply"))
     page.thread_text.setPlainText(THREAD)
     page.points.setPlainText("The notice period is in the lease.\nWe can meet on Monday.")
     page.draft_email()
     while page.job is not None:
-        app.processEvents()  # type: ignore[attr-defined]
+        qt.processEvents()  # type: ignore[attr-defined]
     window.tasks.wait()
-    app.processEvents()  # type: ignore[attr-defined]
+    qt.processEvents()  # type: ignore[attr-defined]
 
 
 def shoot(window: MainWindow, name: str) -> None:
@@ -113,13 +113,12 @@ def shoot(window: MainWindow, name: str) -> None:
 
 
 def main() -> int:
-    app = create_app()
-    core = Core()
-    core.settings.sampling.seed = 42
-    history = History()
+    qt = create_app()
+    app = App()
+    app.settings.sampling.seed = 42
     for theme in ("light", "dark"):
-        apply_theme(app, theme)
-        window = MainWindow(core, history)
+        apply_theme(qt, theme)
+        window = MainWindow(app)
         window.resize(1180, 740)
         window.show()
         if theme == "light":
@@ -130,26 +129,25 @@ def main() -> int:
                     window.chat.send()
                     wait_for(window.chat.answerFinished)
         else:
-            first = history.conversations()[-1].id
+            first = app.conversations.all()[-1].id
             window._open_conversation(first)
-            window.conversations.refresh(select=first)
+            window.sidebar.refresh(select=first)
         window.tasks.wait()
-        app.processEvents()
+        qt.processEvents()
         shoot(window, f"screenshot-{theme}.png")
         if theme == "light":
             window.nav.setCurrentRow(window._page_index("Models"))
             window.tasks.wait()
-            app.processEvents()
+            qt.processEvents()
             shoot(window, "screenshot-models.png")
-            documents_page(window, app)
+            documents_page(window, qt)
             shoot(window, "screenshot-documents.png")
-            email_page(window, app)
+            email_page(window, qt)
             shoot(window, "screenshot-email.png")
-            summarize_page(window, app)
+            summarize_page(window, qt)
             shoot(window, "screenshot-summarize.png")
         window.close()
-    core.close()
-    history.close()
+    app.close()
     return 0
 
 

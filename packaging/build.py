@@ -49,11 +49,22 @@ def version() -> str:
 
 def freeze() -> Path:
     subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-         "--distpath", str(DIST), "--workpath", str(WORK),
-         str(ROOT / "packaging" / "hushdesk.spec")],
-        check=True, cwd=ROOT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(DIST),
+            "--workpath",
+            str(WORK),
+            str(ROOT / "packaging" / "hushdesk.spec"),
+        ],
+        check=True,
+        cwd=ROOT,
+    )
     return DIST / packaging_info.EXECUTABLE
 
 
@@ -74,8 +85,11 @@ def smoke(command: list[str], label: str) -> dict[str, float]:
             "LANG": "C.UTF-8",
         }
         if os.name == "nt":
-            env = {**os.environ, "HUSHDESK_HOME": env["HUSHDESK_HOME"],
-                   "QT_QPA_PLATFORM": "offscreen"}  # fmt: skip
+            env = {
+                **os.environ,
+                "HUSHDESK_HOME": env["HUSHDESK_HOME"],
+                "QT_QPA_PLATFORM": "offscreen",
+            }
         notes = Path(folder) / "notes.md"
         notes.write_text("# Lease\n\nThe notice period is ninety days, given in writing.\n")
         steps = (
@@ -87,14 +101,26 @@ def smoke(command: list[str], label: str) -> dict[str, float]:
         )
         for args in steps:
             started = time.perf_counter()
-            done = subprocess.run([*command, *args], cwd=folder, env=env, capture_output=True,
-                                  text=True, timeout=600, check=False)  # fmt: skip
+            done = subprocess.run(
+                [*command, *args],
+                cwd=folder,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
             timings[args[0]] = time.perf_counter() - started
-            unexpected = [line for line in done.stderr.splitlines()
-                          if line.strip() and not line.startswith(EXPECTED_STDERR)]  # fmt: skip
+            unexpected = [
+                line
+                for line in done.stderr.splitlines()
+                if line.strip() and not line.startswith(EXPECTED_STDERR)
+            ]
             if done.returncode != 0 or unexpected:
-                raise SystemExit(f"{label}: `{' '.join(args)}` failed (exit {done.returncode})\n"
-                                 f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}")  # fmt: skip
+                raise SystemExit(
+                    f"{label}: `{' '.join(args)}` failed (exit {done.returncode})\n"
+                    f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+                )
             if args[0] == "ask" and not done.stdout.strip():
                 raise SystemExit(f"{label}: `ask` printed nothing")
             if args[0] == "search" and "notes.md" not in done.stdout:
@@ -106,13 +132,24 @@ def first_paint(command: list[str]) -> float:
     """Launch → first painted main window of the frozen GUI (offscreen), in seconds; the
     app reports it itself (HUSHDESK_STARTUP_PROBE, as bench/startup.py uses)."""
     with tempfile.TemporaryDirectory(prefix="hushdesk-start-") as folder:
-        env = {**os.environ, "HUSHDESK_HOME": folder, "HUSHDESK_STARTUP_PROBE": "1.0",
-               "QT_QPA_PLATFORM": "offscreen"}  # fmt: skip
+        env = {
+            **os.environ,
+            "HUSHDESK_HOME": folder,
+            "HUSHDESK_STARTUP_PROBE": "1.0",
+            "QT_QPA_PLATFORM": "offscreen",
+        }
         paints = []
         for _ in range(3):  # the first run also warms the disk cache
             started = time.time()
-            done = subprocess.run(command, env=env, capture_output=True, text=True,
-                                  timeout=120, check=False, cwd=folder)  # fmt: skip
+            done = subprocess.run(
+                command,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+                cwd=folder,
+            )
             reports = [line for line in done.stdout.splitlines() if line.startswith("{")]
             if done.returncode != 0 or not reports:
                 raise SystemExit(f"the frozen app did not open its window:\n{done.stderr}")
@@ -151,20 +188,28 @@ def deb(bundle: Path) -> Path:
         " computer.\n"
     )
     target = DIST / f"{stage.name}.deb"
-    subprocess.run(["dpkg-deb", "--root-owner-group", "-Zgzip", "-z6", "--build", str(stage),
-                    str(target)], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        ["dpkg-deb", "--root-owner-group", "-Zgzip", "-z6", "--build", str(stage), str(target)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return target
 
 
 def installed_test(package: Path) -> dict[str, float]:
     """Install the .deb with dpkg (root only), run it from PATH, remove it."""
-    subprocess.run(["dpkg", "--force-depends", "-i", str(package)], check=True,
-                   stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        ["dpkg", "--force-depends", "-i", str(package)], check=True, stdout=subprocess.DEVNULL
+    )
     try:
         return smoke(["/usr/bin/hushdesk"], "installed .deb")
     finally:
-        subprocess.run(["dpkg", "-r", "hushdesk"], check=False, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            ["dpkg", "-r", "hushdesk"],
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
 
 def size_mib(path: Path) -> float:
@@ -197,13 +242,15 @@ def main() -> int:
     elif os.name == "nt":
         iscc = shutil.which("ISCC") or shutil.which("iscc")
         if iscc:
-            subprocess.run([iscc, f"/DVersion={version()}", str(ROOT / "installer.iss")],
-                           check=True)  # fmt: skip
+            subprocess.run(
+                [iscc, f"/DVersion={version()}", str(ROOT / "installer.iss")], check=True
+            )
         else:
             print("installer: Inno Setup's ISCC not found; installer.iss not compiled")
     elif sys.platform == "darwin":
-        subprocess.run(["bash", str(ROOT / "packaging" / "macos" / "make_dmg.sh"), version()],
-                       check=True)  # fmt: skip
+        subprocess.run(
+            ["bash", str(ROOT / "packaging" / "macos" / "make_dmg.sh"), version()], check=True
+        )
     print(f"build_total: {time.perf_counter() - started:.0f} s")
     return 0
 

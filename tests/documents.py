@@ -80,21 +80,27 @@ def bomb_pdf(path: Path, gigabytes: int = 2) -> Path:
     data = b"".join(compressor.compress(block) for _ in range(int(gigabytes * 1024 / 1.5)))
     data += compressor.flush()
     stream = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream"
-    return raw_pdf(path, [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
-        stream,
-    ])  # fmt: skip
+    return raw_pdf(
+        path,
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+            stream,
+        ],
+    )
 
 
 def loop_pdf(path: Path) -> Path:
     """A page tree whose node lists itself as its own child."""
-    return raw_pdf(path, [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
-    ])  # fmt: skip
+    return raw_pdf(
+        path,
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+        ],
+    )
 
 
 def docx_file(path: Path, paragraphs: list[str]) -> Path:
@@ -116,20 +122,29 @@ def epub_file(path: Path, chapters: list[str]) -> Path:
 
     with zipfile.ZipFile(path, "w") as book:
         book.writestr("mimetype", "application/epub+zip")
-        book.writestr("META-INF/container.xml", (
-            '<?xml version="1.0"?><container version="1.0" '
-            'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
-            '<rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
-            "</rootfiles></container>"
-        ))  # fmt: skip
-        items = "".join(f'<item id="c{i}" href="c{i}.xhtml" media-type="application/xhtml+xml"/>'
-                        for i in range(len(chapters)))  # fmt: skip
+        book.writestr(
+            "META-INF/container.xml",
+            (
+                '<?xml version="1.0"?><container version="1.0" '
+                'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
+                '<rootfile full-path="OEBPS/content.opf" '
+                'media-type="application/oebps-package+xml"/>'
+                "</rootfiles></container>"
+            ),
+        )
+        items = "".join(
+            f'<item id="c{i}" href="c{i}.xhtml" media-type="application/xhtml+xml"/>'
+            for i in range(len(chapters))
+        )
         spine = "".join(f'<itemref idref="c{i}"/>' for i in range(len(chapters)))
-        book.writestr("OEBPS/content.opf", (
-            '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0">'
-            '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Handbook</dc:title>'
-            f"</metadata><manifest>{items}</manifest><spine>{spine}</spine></package>"
-        ))  # fmt: skip
+        book.writestr(
+            "OEBPS/content.opf",
+            (
+                '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0">'
+                '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Handbook</dc:title>'
+                f"</metadata><manifest>{items}</manifest><spine>{spine}</spine></package>"
+            ),
+        )
         for i, text in enumerate(chapters):
             book.writestr(
                 f"OEBPS/c{i}.xhtml",
@@ -143,18 +158,36 @@ CASE_FACTS = {
     31: "The Tromsø warehouse flooded on 14 October 2022, destroying 1,200 crates of Orion parts.",
     58: "Judge Okafor ordered Kestrel Logistics to pay 48,000 euros by 1 December 2025.",
 }
-_WHO = ("The committee", "The tenant", "The supplier", "The review board", "The council",
-        "The project team", "The auditor", "The office manager", "The legal team")  # fmt: skip
+_WHO = (
+    "The committee",
+    "The tenant",
+    "The supplier",
+    "The review board",
+    "The council",
+    "The project team",
+    "The auditor",
+    "The office manager",
+    "The legal team",
+)
 _DID = ("discussed", "reviewed", "considered", "noted", "examined", "summarised", "revisited")
-_WHAT = ("the maintenance schedule for the office building", "routine staffing matters",
-         "the quarterly newsletter", "general questions about parking", "the cleaning rota",
-         "minor updates to the filing system", "the arrangements for the annual picnic",
-         "the heating of the meeting rooms", "the order of printer paper",
-         "the replacement of worn carpets", "the layout of the reception area")  # fmt: skip
+_WHAT = (
+    "the maintenance schedule for the office building",
+    "routine staffing matters",
+    "the quarterly newsletter",
+    "general questions about parking",
+    "the cleaning rota",
+    "minor updates to the filing system",
+    "the arrangements for the annual picnic",
+    "the heating of the meeting rooms",
+    "the order of printer paper",
+    "the replacement of worn carpets",
+    "the layout of the reception area",
+)
 
 
-def case_file(path: Path, pages: int = 60, facts: dict[int, str] | None = None, *,
-              per_page: int = 9) -> Path:  # fmt: skip
+def case_file(
+    path: Path, pages: int = 60, facts: dict[int, str] | None = None, *, per_page: int = 9
+) -> Path:
     """A long PDF of routine minutes with a few facts that matter on known pages."""
     import random
 
@@ -162,8 +195,9 @@ def case_file(path: Path, pages: int = 60, facts: dict[int, str] | None = None, 
     facts = CASE_FACTS if facts is None else facts
     texts = []
     for number in range(1, pages + 1):
-        sentences = [f"{rng.choice(_WHO)} {rng.choice(_DID)} {rng.choice(_WHAT)}."
-                     for _ in range(per_page)]  # fmt: skip
+        sentences = [
+            f"{rng.choice(_WHO)} {rng.choice(_DID)} {rng.choice(_WHAT)}." for _ in range(per_page)
+        ]
         if number in facts:
             sentences.insert(4, facts[number])
         texts.append(f"Minutes, meeting {number}\n\n" + " ".join(sentences))

@@ -18,8 +18,9 @@ from hushdesk.engine.types import (
 class FakeEngine:
     """Answers by echoing the last user message, word by word."""
 
-    def __init__(self, reply: str | None = None, *,
-                 respond: Callable[[list[Message]], str] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, reply: str | None = None, *, respond: Callable[[list[Message]], str] | None = None
+    ) -> None:
         self.reply = reply
         self.respond = respond  # computes the reply from the request when set
         self.error: Exception | None = None  # raised before the first word when set

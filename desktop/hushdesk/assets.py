@@ -38,9 +38,24 @@ def read_toml(*parts: str) -> dict[str, Any]:
     return tomllib.loads(read_text(*parts))
 
 
+@cache
+def prompts(*parts: str) -> dict[str, Any]:
+    """A prompt file under ``resources/prompts`` (read once): ``prompts("answer.toml")``,
+    ``prompts("email", "_common.toml")``. The one loader for prompts as data."""
+    return read_toml("prompts", *parts)
+
+
+@cache
+def prompt_folder(*folder: str) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """Every prompt file of a folder under ``resources/prompts`` (see ``toml_files``)."""
+    return tuple(toml_files("prompts", *folder))
+
+
 def toml_files(*folder: str) -> list[tuple[str, dict[str, Any]]]:
     """Every ``.toml`` in a folder as (name without suffix, data), sorted by name; files
     whose name starts with ``_`` hold shared parts and are left out."""
-    return [(file.stem, tomllib.loads(file.read_text(encoding="utf-8")))
-            for file in sorted(path(*folder).glob("*.toml"))
-            if not file.name.startswith("_")]  # fmt: skip
+    return [
+        (file.stem, tomllib.loads(file.read_text(encoding="utf-8")))
+        for file in sorted(path(*folder).glob("*.toml"))
+        if not file.name.startswith("_")
+    ]

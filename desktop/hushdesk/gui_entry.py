@@ -73,6 +73,6 @@ def launch() -> int:
             file=sys.stderr,
         )
         return 2
-    from hushdesk.ui.app import run
+    from hushdesk.ui.application import run
 
     return run()

@@ -37,7 +37,7 @@ def child_setup(memory_limit_bytes: int | None = None, nice: int = 0) -> None:
     from hushdesk import logs, privacy
 
     privacy.apply()
-    logs.setup(console_level=None, filename="children.log")  # the app rotates its own file
+    logs.setup(console_level=None, process="children")  # the app rotates its own file
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if nice and hasattr(os, "nice"):
         with contextlib.suppress(OSError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,49 +53,69 @@ def format_eta(seconds: float) -> str:
 
 
 class ProgressTracker:
-    """Turns a stream of (done, total) updates into ``Progress`` with a smoothed ETA."""
+    """Turns a stream of (done, total) updates into ``Progress`` with an ETA.
+
+    The rate is the work done over the last ``window_s`` seconds (or since the start),
+    so a pause in the middle or a slow first step does not skew it for long. This is
+    the one ETA calculator: indexing, summaries, drafts and downloads all use it.
+    """
 
     def __init__(
         self,
         total: float | None,
         label: str = "",
         *,
-        smoothing: float = 0.3,
+        window_s: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.total = total
         self.label = label
-        self._smoothing = smoothing
+        self.done = 0.0
+        self._window_s = window_s
         self._clock = clock
-        self._last_time = clock()
-        self._last_done = 0.0
-        self._rate: float | None = None
+        self._samples: deque[tuple[float, float]] = deque([(clock(), 0.0)])
 
     def update(self, done: float, label: str | None = None) -> Progress:
         now = self._clock()
-        elapsed = now - self._last_time
-        if elapsed > 0 and done > self._last_done:
-            rate = (done - self._last_done) / elapsed
-            if self._rate is None:
-                self._rate = rate
-            else:
-                self._rate = self._smoothing * rate + (1 - self._smoothing) * self._rate
-            self._last_time, self._last_done = now, done
+        self.done = done
+        self._samples.append((now, done))
+        while len(self._samples) > 2 and now - self._samples[1][0] >= self._window_s:
+            self._samples.popleft()
         if label is not None:
             self.label = label
-        eta = None
-        if self.total is not None and self._rate:
-            eta = max(0.0, (self.total - done) / self._rate)
-        return Progress(done=done, total=self.total, label=self.label, eta_s=eta)
+        return Progress(done=done, total=self.total, label=self.label, eta_s=self.eta())
+
+    @property
+    def rate(self) -> float:
+        """Work per second over the window (0 until there is something to go on)."""
+        (t0, d0), (t1, d1) = self._samples[0], self._samples[-1]
+        return (d1 - d0) / (t1 - t0) if t1 > t0 and d1 > d0 else 0.0
+
+    def eta(self) -> float | None:
+        rate = self.rate
+        if self.total is None or rate <= 0:
+            return None
+        return max(0.0, (self.total - self.done) / rate)
 
 
 class CancelToken:
-    """A request to stop, checked by the job at points where stopping is safe."""
+    """A request to stop, checked by the job at points where stopping is safe.
+
+    One concept for every long job: ``cancel()`` stops it; ``pause()`` stops it the
+    same way but says the work done so far is kept, so running the job again resumes
+    it. Either way the job raises ``Cancelled``; ``paused`` tells which was asked.
+    """
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self.paused = False
 
     def cancel(self) -> None:
+        self.paused = False  # a cancel after a pause is a cancel
+        self._event.set()
+
+    def pause(self) -> None:
+        self.paused = True
         self._event.set()
 
     @property
@@ -104,3 +125,6 @@ class CancelToken:
     def raise_if_cancelled(self) -> None:
         if self._event.is_set():
             raise Cancelled()
+
+
+TextCallback = Callable[[str], None]

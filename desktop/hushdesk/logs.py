@@ -12,7 +12,7 @@ from hushdesk.errors import StoreError
 _FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 
 
-def setup(*, console_level: int | None = logging.WARNING, filename: str = "hushdesk.log") -> None:
+def setup(*, console_level: int | None = logging.WARNING, process: str = "hushdesk") -> None:
     """Send ``hushdesk.*`` records to a rotating file, and warnings to stderr.
 
     Idempotent, so entry points and child processes can all call it.
@@ -24,7 +24,7 @@ def setup(*, console_level: int | None = logging.WARNING, filename: str = "hushd
     root.propagate = False
     try:
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            paths.log_dir() / filename, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+            paths.log_file(process), maxBytes=2_000_000, backupCount=3, encoding="utf-8"
         )
     except (OSError, StoreError):
         handler = logging.NullHandler()  # a read-only or full disk must not stop the app

@@ -71,8 +71,13 @@ EXCLUDES = (
 
 # Bundled files left out (destination paths): torch's tests, tools and headers, and
 # Qt's GTK theme plugin (it needs GTK, which the app does not use).
-TRIM_PREFIXES = ("torch/test/", "torch/bin/", "torch/include/", "torch/share/",
-                 "PySide6/Qt/plugins/platformthemes/libqgtk3")  # fmt: skip
+TRIM_PREFIXES = (
+    "torch/test/",
+    "torch/bin/",
+    "torch/include/",
+    "torch/share/",
+    "PySide6/Qt/plugins/platformthemes/libqgtk3",
+)
 TRIM_SUFFIXES = ("_test.so", "libbackend_with_compiler.so", "libaoti_custom_ops.so")
 KEEP = ("torch/bin/torch_shm_manager",)  # torch refuses to import without it
 

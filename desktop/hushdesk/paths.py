@@ -72,8 +72,57 @@ def registry_file() -> Path:
     return data_dir() / "models.json"
 
 
-def history_file() -> Path:
+def conversations_db() -> Path:
+    return data_dir() / "conversations.sqlite"
+
+
+def library_db() -> Path:
+    """Document libraries: files, their text, chunks (the source of truth)."""
+    return data_dir() / "library.sqlite"
+
+
+def vectors_dir() -> Path:
+    """The vector index of the libraries (Chroma), rebuildable from ``library_db``."""
+    return data_dir() / "vectors"
+
+
+def summaries_db() -> Path:
+    return data_dir() / "summaries.sqlite"
+
+
+def drafts_db() -> Path:
+    """Email drafts and the user's own templates."""
+    return data_dir() / "drafts.sqlite"
+
+
+def downloads_dir() -> Path:
+    """Records of unfinished model downloads (the partial files sit beside their target)."""
+    return _ensure(models_dir() / ".downloads")
+
+
+def imported_models_dir() -> Path:
+    """Model files copied in by an import."""
+    return _ensure(models_dir() / "imported")
+
+
+def repl_history_file() -> Path:
+    """The lines typed in ``hushdesk chat`` (for the arrow keys)."""
     return data_dir() / "cli_history"
+
+
+def log_file(process: str = "hushdesk") -> Path:
+    """The app's log; child processes (readers, renderers) write to ``children.log``."""
+    return log_dir() / f"{process}.log"
+
+
+def engine_log_file(tag: str) -> Path:
+    """Native output of one engine child (read back when it dies)."""
+    return log_dir() / f"engine-native-{tag}.log"
+
+
+def probe_db() -> Path:
+    """A scratch database ``hushdesk doctor`` writes and removes."""
+    return data_dir() / ".doctor.sqlite"
 
 
 def all_paths() -> dict[str, Path]:
@@ -86,4 +135,12 @@ def all_paths() -> dict[str, Path]:
         "models": models_dir(),
         "settings": settings_file(),
         "registry": registry_file(),
+        "conversations": conversations_db(),
+        "library": library_db(),
+        "vectors": vectors_dir(),
+        "summaries": summaries_db(),
+        "drafts": drafts_db(),
+        "downloads": downloads_dir(),
+        "chat lines": repl_history_file(),
+        "log": log_file(),
     }

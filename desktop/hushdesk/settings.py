@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from hushdesk import paths
-from hushdesk.engine.types import SamplingParams
 from hushdesk.fsutil import atomic_write_json, read_json
 
 log = logging.getLogger("hushdesk.settings")
@@ -23,18 +22,17 @@ log = logging.getLogger("hushdesk.settings")
 T = TypeVar("T")
 
 
-_REQUEST = SamplingParams()  # one place for the defaults: the engine's request type
-
-
 @dataclass
 class SamplingSettings:
-    temperature: float = _REQUEST.temperature
-    top_p: float = _REQUEST.top_p
-    top_k: int = _REQUEST.top_k
-    min_p: float = _REQUEST.min_p
-    repeat_penalty: float = _REQUEST.repeat_penalty
-    max_tokens: int = _REQUEST.max_tokens
-    seed: int = _REQUEST.seed
+    """The one place for sampling defaults (the engine's request type takes them too)."""
+
+    temperature: float = 0.7
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.1
+    max_tokens: int = 1024
+    seed: int = -1
 
 
 @dataclass

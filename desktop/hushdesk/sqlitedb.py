@@ -7,6 +7,8 @@ messages that name the store.
 
 from __future__ import annotations
 
+import contextlib
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -56,8 +58,9 @@ class Database:
             if (exc.sqlite_errorcode or 0) & 0xFF in (SQLITE_CORRUPT, SQLITE_NOTADB):
                 raise DamagedDatabase(str(exc)) from exc
             if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreError(f"The {self.what} is in use by another program.",
-                                 detail=repr(exc)) from exc  # fmt: skip
+                raise StoreError(
+                    f"The {self.what} is in use by another program.", detail=repr(exc)
+                ) from exc
             raise StoreError(f"Cannot open the {self.what} ({exc}).", detail=repr(exc)) from exc
         except BaseException:
             db.close()
@@ -97,8 +100,9 @@ class Database:
                     self._db.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
                     reason = "the disk is full" if "full" in str(exc) else str(exc)
-                    raise StoreError(f"Could not save the {self.what}: {reason}.",
-                                     detail=repr(exc)) from exc  # fmt: skip
+                    raise StoreError(
+                        f"Could not save the {self.what}: {reason}.", detail=repr(exc)
+                    ) from exc
                 raise
 
     def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
@@ -119,3 +123,45 @@ def statements(script: str) -> list[str]:
             out.append(buffer.strip())
             buffer = ""
     return out
+
+
+# -- full-text search ---------------------------------------------------------------------
+
+
+_FTS_INDEX = """
+    CREATE VIRTUAL TABLE @T_fts USING fts5 (
+        @C, content='@T', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER @T_ai AFTER INSERT ON @T BEGIN
+        INSERT INTO @T_fts (rowid, @C) VALUES (new.id, new.@C);
+    END;
+    CREATE TRIGGER @T_ad AFTER DELETE ON @T BEGIN
+        INSERT INTO @T_fts (@T_fts, rowid, @C) VALUES ('delete', old.id, old.@C);
+    END;
+    CREATE TRIGGER @T_au AFTER UPDATE OF @C ON @T BEGIN
+        INSERT INTO @T_fts (@T_fts, rowid, @C) VALUES ('delete', old.id, old.@C);
+        INSERT INTO @T_fts (rowid, @C) VALUES (new.id, new.@C);
+    END;
+"""
+
+
+def fts_index(table: str, column: str) -> str:
+    """SQL (for a migration) that gives ``table.column`` a full-text index named
+    ``<table>_fts``, kept in step with the table by triggers."""
+    return _FTS_INDEX.replace("@T", table).replace("@C", column)
+
+
+def fts_secure_delete(db: sqlite3.Connection, table: str) -> None:
+    """Deleted text leaves no trace in the index either (needs SQLite 3.42+)."""
+    with contextlib.suppress(sqlite3.Error):
+        db.execute(f"INSERT INTO {table}_fts ({table}_fts, rank) VALUES ('secure-delete', 1)")  # noqa: S608
+
+
+def fts_query(text: str) -> str:
+    """User words → an FTS5 query: every word must match, the last one as a prefix."""
+    words = re.findall(r"\w+", text, flags=re.UNICODE)
+    if not words:
+        return ""
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)

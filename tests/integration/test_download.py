@@ -12,8 +12,11 @@ from hushdesk import paths
 from hushdesk.errors import Cancelled, DownloadError, NetworkBlocked
 from hushdesk.jobs import Progress
 from hushdesk.models import catalog, download
-from hushdesk.models.manager import ModelManager
+from hushdesk.models import hub as hub_http
 from hushdesk.models.registry import Registry
+from hushdesk.services.models import Models
+from hushdesk.services.runtime import ModelRuntime
+from hushdesk.settings import Settings
 from tests.conftest import HUB_FILE as FILE
 from tests.conftest import HUB_REPO as REPO
 from tests.hub import Hub, serve
@@ -22,11 +25,12 @@ MODEL = "qwen2.5-0.5b-instruct"
 
 
 @pytest.fixture
-def manager() -> ModelManager:
-    return ModelManager(Registry(), catalog.load())
+def manager() -> Models:
+    registry = Registry()
+    return Models(registry, catalog.load(), ModelRuntime(Settings(), registry))
 
 
-def test_full_download_is_verified_and_listed(hub: Hub, manager: ModelManager) -> None:
+def test_full_download_is_verified_and_listed(hub: Hub, manager: Models) -> None:
     job = manager.plan(MODEL)
     assert job.files[0].sha256 == hub.files[f"{REPO}/{FILE}"].sha256
     assert job.total_bytes == hub.files[f"{REPO}/{FILE}"].path.stat().st_size
@@ -41,7 +45,7 @@ def test_full_download_is_verified_and_listed(hub: Hub, manager: ModelManager) -
     assert "MB" in seen[-1]
 
 
-def test_a_dropped_connection_resumes_with_a_range_request(hub: Hub, manager: ModelManager) -> None:
+def test_a_dropped_connection_resumes_with_a_range_request(hub: Hub, manager: Models) -> None:
     hub.drop_after = 30 * 2**20
     model = manager.install(manager.plan(MODEL))
     assert Path(model.path).stat().st_size == hub.files[f"{REPO}/{FILE}"].path.stat().st_size
@@ -49,7 +53,7 @@ def test_a_dropped_connection_resumes_with_a_range_request(hub: Hub, manager: Mo
     assert set(ranges) == {f"bytes={30 * 2**20}-"}  # the hub, then its CDN
 
 
-def test_a_wrong_checksum_installs_nothing(hub: Hub, manager: ModelManager) -> None:
+def test_a_wrong_checksum_installs_nothing(hub: Hub, manager: Models) -> None:
     hub.wrong_checksum = True
     job = manager.plan(MODEL)
     with pytest.raises(DownloadError, match="damaged"):
@@ -58,7 +62,7 @@ def test_a_wrong_checksum_installs_nothing(hub: Hub, manager: ModelManager) -> N
     assert list(Path(job.target_dir).iterdir()) == []
 
 
-def test_pause_keeps_the_partial_file_and_resume_finishes(hub: Hub, manager: ModelManager) -> None:
+def test_pause_keeps_the_partial_file_and_resume_finishes(hub: Hub, manager: Models) -> None:
     hub.delay_per_mb = 0.01
     job = manager.plan(MODEL)
     control = download.DownloadControl()
@@ -80,7 +84,7 @@ def test_pause_keeps_the_partial_file_and_resume_finishes(hub: Hub, manager: Mod
     assert not part.exists()
 
 
-def test_cancel_removes_the_partial_file(hub: Hub, manager: ModelManager) -> None:
+def test_cancel_removes_the_partial_file(hub: Hub, manager: Models) -> None:
     hub.delay_per_mb = 0.01
     job = manager.plan(MODEL)
     control = download.DownloadControl()
@@ -91,7 +95,7 @@ def test_cancel_removes_the_partial_file(hub: Hub, manager: ModelManager) -> Non
 
 
 def test_not_enough_disk_space_is_refused_before_starting(
-    hub: Hub, manager: ModelManager, monkeypatch: pytest.MonkeyPatch
+    hub: Hub, manager: Models, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     job = manager.plan(MODEL)
     usage = shutil.disk_usage(paths.models_dir())
@@ -105,15 +109,15 @@ def test_clear_errors_for_missing_gated_and_unreachable(
     hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pytest.raises(DownloadError, match="not found"):
-        download.resolve(REPO, "nope.gguf")
+        hub_http.resolve(REPO, "nope.gguf")
     with pytest.raises(DownloadError, match="gated"):
-        download.resolve("gated/model", "x.gguf")
+        hub_http.resolve("gated/model", "x.gguf")
     monkeypatch.setenv("HUSHDESK_HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens
     with pytest.raises(DownloadError, match="unreachable"):
-        download.resolve(REPO, FILE)
+        hub_http.resolve(REPO, FILE)
 
 
-def test_only_the_download_thread_may_use_the_network(hub: Hub, manager: ModelManager) -> None:
+def test_only_the_download_thread_may_use_the_network(hub: Hub, manager: Models) -> None:
     import socket
 
     blocked: list[str] = []
@@ -138,7 +142,7 @@ def test_only_the_download_thread_may_use_the_network(hub: Hub, manager: ModelMa
 
 
 def test_multi_file_embedding_download_verifies_small_files(
-    tmp_path: Path, manager: ModelManager, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, manager: Models, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hushdesk.models import bundled
 
@@ -164,7 +168,7 @@ def test_multi_file_embedding_download_verifies_small_files(
 
 
 def test_a_full_disk_mid_download_keeps_what_arrived(
-    hub: Hub, manager: ModelManager, monkeypatch: pytest.MonkeyPatch
+    hub: Hub, manager: Models, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import errno
     import pathlib
@@ -193,8 +197,11 @@ def test_a_full_disk_mid_download_keeps_what_arrived(
 
     def open_part(self: pathlib.Path, mode: str = "r", *args: object, **kwargs: object) -> object:
         handle = real_open(self, mode, *args, **kwargs)  # type: ignore[arg-type]
-        return FullDisk(handle) if self.suffix == ".part" and "b" in mode and "r" not in mode \
-            else handle  # fmt: skip
+        return (
+            FullDisk(handle)
+            if self.suffix == ".part" and "b" in mode and "r" not in mode
+            else handle
+        )
 
     monkeypatch.setattr(pathlib.Path, "open", open_part)
     job = manager.plan(MODEL)
@@ -207,18 +214,19 @@ def test_a_full_disk_mid_download_keeps_what_arrived(
 def test_a_file_without_a_published_checksum_is_refused(hub: Hub) -> None:
     hub.no_checksum = True
     with pytest.raises(DownloadError, match="did not publish the size and checksum"):
-        download.resolve(REPO, FILE)
+        hub_http.resolve(REPO, FILE)
 
 
 def test_a_file_that_changed_upstream_is_never_stitched(
-    hub: Hub, manager: ModelManager, tmp_path: Path, starter_model: Path
+    hub: Hub, manager: Models, tmp_path: Path, starter_model: Path
 ) -> None:
     hub.delay_per_mb = 0.01
     job = manager.plan(MODEL)
     control = download.DownloadControl()
     with pytest.raises(Cancelled):
-        manager.install(job, control=control,
-                        progress=lambda p: control.pause() if p.done > 40e6 else None)  # fmt: skip
+        manager.install(
+            job, control=control, progress=lambda p: control.pause() if p.done > 40e6 else None
+        )
     changed = tmp_path / "new-upload.gguf"
     data = bytearray(starter_model.read_bytes())
     data[-1000:] = bytes(1000)
@@ -232,7 +240,7 @@ def test_a_file_that_changed_upstream_is_never_stitched(
     assert Path(model.path).read_bytes() == bytes(data)
 
 
-def test_one_process_per_job(hub: Hub, manager: ModelManager) -> None:
+def test_one_process_per_job(hub: Hub, manager: Models) -> None:
     hub.delay_per_mb = 0.02
     job = manager.plan(MODEL)
     control = download.DownloadControl()
@@ -266,8 +274,8 @@ def test_the_token_goes_only_to_the_official_hub_and_only_when_asked() -> None:
         return httpx.Response(200 if auth else 401)
 
     with httpx.Client(transport=httpx.MockTransport(answer)) as http:
-        download._send(http, "HEAD", "https://hf-mirror.com/x", token=lambda: "secret")
-        download._send(http, "HEAD", "https://huggingface.co/x", token=lambda: "secret")
+        hub_http.send(http, "HEAD", "https://hf-mirror.com/x", token=lambda: "secret")
+        hub_http.send(http, "HEAD", "https://huggingface.co/x", token=lambda: "secret")
     assert seen == [
         ("hf-mirror.com", None),
         ("huggingface.co", None),

@@ -18,8 +18,14 @@ pytestmark = pytest.mark.slow
 
 
 def hushdesk(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "hushdesk", *args], input=stdin,
-                          capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "hushdesk", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 def test_a_formal_reply_grounded_in_a_library_saved_as_eml(tmp_path: Path) -> None:
@@ -28,8 +34,20 @@ def test_a_formal_reply_grounded_in_a_library_saved_as_eml(tmp_path: Path) -> No
     thread = tmp_path / "thread.txt"
     thread.write_text(THREAD)
     out = tmp_path / "reply.eml"
-    made = hushdesk("draft", "reply", "--thread", str(thread), "--tone", "formal",
-                    "--library", "Orion", "--out", str(out), "--seed", "1")  # fmt: skip
+    made = hushdesk(
+        "draft",
+        "reply",
+        "--thread",
+        str(thread),
+        "--tone",
+        "formal",
+        "--library",
+        "Orion",
+        "--out",
+        str(out),
+        "--seed",
+        "1",
+    )
     assert made.returncode == 0, made.stderr
     assert "[1] lease.pdf, page 3" in made.stderr  # the notice clause, shown to the user
     message = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
@@ -45,11 +63,13 @@ def test_a_formal_reply_grounded_in_a_library_saved_as_eml(tmp_path: Path) -> No
 def test_a_new_email_from_points_and_a_template(tmp_path: Path) -> None:
     points = tmp_path / "points.txt"
     points.write_text("- the board meets on 4 December\n- please send the Q3 figures first\n")
-    signature = hushdesk("draft", "signature", "--name", "Sam Carter", "--text",
-                         "Sam Carter\\nCarter & Co")  # fmt: skip
+    signature = hushdesk(
+        "draft", "signature", "--name", "Sam Carter", "--text", "Sam Carter\\nCarter & Co"
+    )
     assert signature.returncode == 0, signature.stderr
-    made = hushdesk("draft", "new", "--points", str(points), "--to", "Ann Lee", "--json",
-                    "--seed", "2")  # fmt: skip
+    made = hushdesk(
+        "draft", "new", "--points", str(points), "--to", "Ann Lee", "--json", "--seed", "2"
+    )
     assert made.returncode == 0, made.stderr
     draft = json.loads(made.stdout)
     assert draft["subject"]

@@ -161,25 +161,25 @@ def test_template_from_the_gguf_is_used_in_a_sandbox(starter_model: Path) -> Non
 
 
 def test_a_lora_adapter_is_checked_attached_and_used(tmp_path: Path) -> None:
-    from hushdesk.core import Core
+    from hushdesk.app import App
     from hushdesk.settings import ModelOverrides
     from tests.hostile import tiny_lora
 
-    core = Core()
+    app = App()
     try:
-        model = core.chat_model()
+        model = app.runtime.chat_model()
         adapter = tiny_lora(tmp_path / "adapter.gguf")
-        core.save_model_settings(model.id, ModelOverrides(lora_path=str(adapter)))
-        assert core.load_spec(model).lora_path == str(adapter)
-        core.ensure_loaded(model)
-        assert core.engine.chat([Message("user", "Hi")], GREEDY).collect().text
+        app.models.save_settings(model.id, ModelOverrides(lora_path=str(adapter)))
+        assert app.runtime.load_spec(model).lora_path == str(adapter)
+        app.runtime.ensure_loaded(model)
+        assert app.runtime.engine.chat([Message("user", "Hi")], GREEDY).collect().text
         wrong = tiny_lora(tmp_path / "other.gguf", architecture="qwen2")
         with pytest.raises(ModelError, match="made for qwen2 models"):
-            core.save_model_settings(model.id, ModelOverrides(lora_path=str(wrong)))
+            app.models.save_settings(model.id, ModelOverrides(lora_path=str(wrong)))
         with pytest.raises(ModelError, match="LoRA adapter; attach it"):
-            core.models.import_file(adapter)
+            app.models.import_file(adapter)
     finally:
-        core.close()
+        app.close()
 
 
 def test_message_text_cannot_produce_control_tokens(starter_model: Path) -> None:

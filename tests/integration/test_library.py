@@ -10,7 +10,7 @@ import pytest
 
 from hushdesk.errors import EncryptedDocument
 from hushdesk.library import loaders
-from hushdesk.library.service import DocumentLibrary
+from hushdesk.library.libraries import DocumentLibrary
 from hushdesk.models import bundled
 from hushdesk.models.registry import Registry
 from tests import documents
@@ -22,8 +22,10 @@ FACTS = {
     7: "The annual maintenance fee for the boiler is 480 euros, invoiced every March.",
     12: "Disputes are settled by arbitration in Rotterdam under Dutch law.",
 }
-FILLER = ("This page describes general obligations of both parties, cooperation, "
-          "communication and good faith in everyday matters. ") * 6  # fmt: skip
+FILLER = (
+    "This page describes general obligations of both parties, cooperation, "
+    "communication and good faith in everyday matters. "
+) * 6
 
 
 def contract(path: Path, pages: int = 14) -> Path:
@@ -53,9 +55,11 @@ def test_ingest_search_and_cite_the_right_page(library: DocumentLibrary, tmp_pat
     assert not report.failed
     assert {e.status for e in events} >= {"queued", "parsing", "embedding", "done"}
 
-    for page, question in [(3, "How long is the notice period?"),
-                           (7, "What does boiler maintenance cost?"),
-                           (12, "Where are disputes settled?")]:  # fmt: skip
+    for page, question in [
+        (3, "How long is the notice period?"),
+        (7, "What does boiler maintenance cost?"),
+        (12, "Where are disputes settled?"),
+    ]:
         result = library.search(lib, question, k=5)
         assert not result.abstain, question
         top = [(h.file.name, h.chunk.page) for h in result.hits]
@@ -97,8 +101,11 @@ def test_hostile_files_fail_alone_with_a_reason(library: DocumentLibrary, tmp_pa
     (folder / "weird.txt").write_bytes(b"nul\x00here \xed\xb2\x80 lone surrogate and text\n")
     lib = library.library("Mixed")
     report = library.ingest(lib, [folder])
-    status = {Path(e.path).name: (e.status, e.detail) for e in report.events
-              if e.status in ("done", "failed")}  # fmt: skip
+    status = {
+        Path(e.path).name: (e.status, e.detail)
+        for e in report.events
+        if e.status in ("done", "failed")
+    }
     assert status["good.pdf"][0] == "done"
     assert status["weird.txt"][0] == "done"
     assert status["loop.pdf"] == ("failed", status["loop.pdf"][1])
@@ -226,8 +233,7 @@ def test_a_changed_file_that_becomes_a_copy_keeps_none_of_its_old_text(
 
 def test_exact_codes_are_found_by_keyword(library: DocumentLibrary, tmp_path: Path) -> None:
     doc = tmp_path / "invoice.txt"
-    doc.write_text("Invoice reference ZK-4471-QX covers the March boiler service. "
-                   + FILLER)  # fmt: skip
+    doc.write_text("Invoice reference ZK-4471-QX covers the March boiler service. " + FILLER)
     lib = library.library("Codes")
     library.ingest(lib, [doc])
     result = library.search(lib, "ZK-4471-QX")
@@ -275,9 +281,14 @@ def test_an_open_app_sees_what_the_command_line_indexed(
     assert library.index.query(lib, vector, 5)  # the index is open, its graph in memory
 
     lease = contract(tmp_path / "lease.pdf")
-    cli = subprocess.run([*hushdesk_cmd, "ingest", str(lease), "--library", "Shared"],
-                         env=cli_env, capture_output=True, text=True, timeout=300,
-                         check=False)  # fmt: skip
+    cli = subprocess.run(
+        [*hushdesk_cmd, "ingest", str(lease), "--library", "Shared"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert cli.returncode == 0, cli.stderr
 
     record = library.store.file(lib, str(lease.resolve()))

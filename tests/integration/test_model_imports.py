@@ -12,20 +12,22 @@ import pytest
 from hushdesk import paths
 from hushdesk.errors import ModelError
 from hushdesk.models import bundled, catalog, importers
-from hushdesk.models.manager import ModelManager
 from hushdesk.models.registry import Registry
+from hushdesk.services.models import Models
+from hushdesk.services.runtime import ModelRuntime
+from hushdesk.settings import Settings
 from tests.hostile import hostile_model
 
 
 @pytest.fixture
-def manager() -> ModelManager:
+def manager() -> Models:
     registry = Registry()
     bundled.ensure_registered(registry)
-    return ModelManager(registry, catalog.load())
+    return Models(registry, catalog.load(), ModelRuntime(Settings(), registry))
 
 
 def test_import_by_reference_reads_metadata(
-    manager: ModelManager, starter_model: Path, tmp_path: Path
+    manager: Models, starter_model: Path, tmp_path: Path
 ) -> None:
     mine = tmp_path / "my-model.gguf"
     shutil.copyfile(starter_model, mine)
@@ -43,7 +45,7 @@ def test_import_by_reference_reads_metadata(
 
 
 def test_import_by_copy_and_remove_deletes_only_our_copy(
-    manager: ModelManager, starter_model: Path
+    manager: Models, starter_model: Path
 ) -> None:
     model = manager.import_file(starter_model, copy=True)
     copy = Path(model.path)
@@ -58,7 +60,7 @@ def test_import_by_copy_and_remove_deletes_only_our_copy(
 
 @pytest.mark.parametrize("kind", ["empty", "truncated", "random", "text"])
 def test_hostile_files_are_not_imported(
-    manager: ModelManager, tmp_path: Path, starter_model: Path, kind: str
+    manager: Models, tmp_path: Path, starter_model: Path, kind: str
 ) -> None:
     bad = hostile_model(tmp_path, starter_model, kind)
     with pytest.raises(ModelError, match=f"{kind}.gguf"):
@@ -77,16 +79,25 @@ def _ollama_store(root: Path, gguf: Path) -> Path:
     config.write_text("{}")
     manifest = root / "manifests" / "registry.ollama.ai" / "library" / "smollm2" / "135m"
     manifest.parent.mkdir(parents=True)
-    manifest.write_text(json.dumps({
-        "schemaVersion": 2,
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
-                   "digest": "sha256:cafe"},
-        "layers": [
-            {"mediaType": "application/vnd.ollama.image.model", "digest": f"sha256:{digest}",
-             "size": gguf.stat().st_size},
-            {"mediaType": "application/vnd.ollama.image.template", "digest": "sha256:beef"},
-        ],
-    }))  # fmt: skip
+    manifest.write_text(
+        json.dumps(
+            {
+                "schemaVersion": 2,
+                "config": {
+                    "mediaType": "application/vnd.docker.container.image.v1+json",
+                    "digest": "sha256:cafe",
+                },
+                "layers": [
+                    {
+                        "mediaType": "application/vnd.ollama.image.model",
+                        "digest": f"sha256:{digest}",
+                        "size": gguf.stat().st_size,
+                    },
+                    {"mediaType": "application/vnd.ollama.image.template", "digest": "sha256:beef"},
+                ],
+            }
+        )
+    )
     broken = root / "manifests" / "registry.ollama.ai" / "library" / "broken" / "latest"
     broken.parent.mkdir(parents=True)
     broken.write_text("not json")
@@ -94,7 +105,7 @@ def _ollama_store(root: Path, gguf: Path) -> Path:
 
 
 def test_ollama_models_are_found_and_referenced_without_copying(
-    manager: ModelManager, tmp_path: Path, starter_model: Path, monkeypatch: pytest.MonkeyPatch
+    manager: Models, tmp_path: Path, starter_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = tmp_path / "ollama"
     blob = _ollama_store(root, starter_model)

@@ -31,8 +31,9 @@ def hub(starter_model: Path, cli_env: dict[str, str]) -> Iterator[Hub]:
 
 
 def run(cmd: list[str], env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*cmd, *args], env=env, capture_output=True, text=True, timeout=180,
-                          check=False)  # fmt: skip
+    return subprocess.run(
+        [*cmd, *args], env=env, capture_output=True, text=True, timeout=180, check=False
+    )
 
 
 def test_search_shows_fit_badges_and_a_recommendation(
@@ -52,10 +53,18 @@ def test_kill_mid_download_then_resume_in_a_new_process_and_chat(
     hub.delay_per_mb = 0.05  # ~5 s for the whole file: time to kill it halfway
     process = subprocess.Popen(
         [*hushdesk_cmd, "models", "pull", "qwen2.5-0.5b-instruct"],
-        env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    part = (Path(cli_env["HUSHDESK_HOME"]) / "data" / "models" / "qwen-qwen2.5-0.5b-instruct-gguf"
-            / f"{FILE}.part")  # fmt: skip
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    part = (
+        Path(cli_env["HUSHDESK_HOME"])
+        / "data"
+        / "models"
+        / "qwen-qwen2.5-0.5b-instruct-gguf"
+        / f"{FILE}.part"
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not part.exists() or part.stat().st_size < 20e6):
         time.sleep(0.1)
@@ -85,8 +94,11 @@ def test_kill_mid_download_then_resume_in_a_new_process_and_chat(
     assert answer.returncode == 0, answer.stderr
     assert json.loads(answer.stdout)["model"] == "Qwen2.5 0.5B Instruct (Q4_K_M)"
 
-    info = json.loads(run(hushdesk_cmd, cli_env, "models", "info",
-                          "qwen2.5-0.5b-instruct-q4_k_m", "--json").stdout)  # fmt: skip
+    info = json.loads(
+        run(
+            hushdesk_cmd, cli_env, "models", "info", "qwen2.5-0.5b-instruct-q4_k_m", "--json"
+        ).stdout
+    )
     assert info["gguf"]["architecture"] == "llama"
     assert info["details"]["sha256"] == hub.files[f"{REPO}/{FILE}"].sha256
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from hushdesk.assistant.summaries import source_from_file
+from hushdesk.app import App
 from hushdesk.assistant.summarize import Options
-from hushdesk.core import Core
+from hushdesk.assistant.summarize.sources import from_file as source_from_file
 from tests.documents import CASE_FACTS, case_file, pdf
 
 pytestmark = pytest.mark.slow
@@ -22,11 +22,11 @@ pytestmark = pytest.mark.slow
 
 def test_a_60_page_pdf_is_covered_beginning_middle_and_end_with_pages(tmp_path: Path) -> None:
     source = source_from_file(case_file(tmp_path / "case.pdf", pages=60))
-    core = Core()
+    app = App()
     try:
-        saved = core.summaries.run(source, Options(mode="brief"))
+        saved = app.summaries.run(source, Options(mode="brief"))
     finally:
-        core.close()
+        app.close()
     assert saved.status == "done"
     assert saved.summary is not None
     stats = saved.summary.stats
@@ -44,16 +44,21 @@ def test_a_60_page_pdf_is_covered_beginning_middle_and_end_with_pages(tmp_path: 
 
 
 def test_a_document_smaller_than_the_context_takes_one_pass(tmp_path: Path) -> None:
-    source = source_from_file(pdf(tmp_path / "short.pdf", [
-        "Alice Marlow signed the Orion supply contract on 3 March 2021 for 250,000 euros. "
-        "The contract runs for three years.",
-        "Kestrel Logistics must deliver the first 400 crates by 1 June 2021.",
-    ]))  # fmt: skip
-    core = Core()
+    source = source_from_file(
+        pdf(
+            tmp_path / "short.pdf",
+            [
+                "Alice Marlow signed the Orion supply contract on 3 March 2021 for 250,000 euros. "
+                "The contract runs for three years.",
+                "Kestrel Logistics must deliver the first 400 crates by 1 June 2021.",
+            ],
+        )
+    )
+    app = App()
     try:
-        saved = core.summaries.run(source, Options(mode="action-items", length="short"))
+        saved = app.summaries.run(source, Options(mode="action-items", length="short"))
     finally:
-        core.close()
+        app.close()
     assert saved.summary is not None
     stats = saved.summary.stats
     assert stats.single_pass
@@ -69,8 +74,9 @@ def test_kill_9_mid_map_then_resume_does_not_redo_finished_parts(
     command = [*hushdesk_cmd, "summarize", str(document), "--mode", "key-points"]
     log = tmp_path / "first.log"
     with log.open("wb") as stderr:
-        first = subprocess.Popen(command, env=cli_env, stdout=subprocess.DEVNULL, stderr=stderr,
-                                 start_new_session=True)  # fmt: skip
+        first = subprocess.Popen(
+            command, env=cli_env, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
+        )
     finished_before_kill = 0
     deadline = time.monotonic() + 300
     try:
@@ -86,8 +92,14 @@ def test_kill_9_mid_map_then_resume_does_not_redo_finished_parts(
     assert first.returncode == -signal.SIGKILL
 
     out = tmp_path / "summary.md"
-    again = subprocess.run([*command, "--out", str(out)], env=cli_env, capture_output=True,
-                           text=True, timeout=600, check=False)  # fmt: skip
+    again = subprocess.run(
+        [*command, "--out", str(out)],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert again.returncode == 0, again.stderr
     reused = int(re.search(r"(\d+) steps reused", again.stderr).group(1))  # type: ignore[union-attr]
     sections = int(re.search(r"(\d+) parts", again.stderr).group(1))  # type: ignore[union-attr]
@@ -98,8 +110,14 @@ def test_kill_9_mid_map_then_resume_does_not_redo_finished_parts(
     assert text.startswith("# Summary of case.pdf")
     assert "(p. 58)" in text
 
-    listed = subprocess.run([*hushdesk_cmd, "summarize", "--list"], env=cli_env,
-                            capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    listed = subprocess.run(
+        [*hushdesk_cmd, "summarize", "--list"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert "done" in listed.stdout
     assert "Key points" in listed.stdout
 

@@ -6,9 +6,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from hushdesk.core import Core
+from hushdesk.app import App
 from hushdesk.engine.base import Engine
-from hushdesk.history import History
 from hushdesk.ui.main_window import MainWindow
 from tests.fakes import FakeEngine
 
@@ -18,23 +17,22 @@ MakeWindow = Callable[..., MainWindow]
 @pytest.fixture
 def make_window(qtbot: QtBot, hushdesk_home: Path) -> Iterator[MakeWindow]:
     """A main window over a fresh data dir; the engine is a fake unless one is given."""
-    made: list[tuple[MainWindow, History]] = []
+    made: list[tuple[MainWindow, App]] = []
 
-    def make(engine: Engine | None = None, core: Core | None = None) -> MainWindow:
-        core = core or Core(engine=engine or FakeEngine())
-        history = History()
-        window = MainWindow(core, history)
+    def make(engine: Engine | None = None, app: App | None = None) -> MainWindow:
+        app = app or App(engine=engine or FakeEngine())
+        window = MainWindow(app)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
-        made.append((window, history))
+        made.append((window, app))
         return window
 
     yield make
-    for window, history in made:
+    for window, app in made:
         window.chat.stop()
         window.tasks.wait(30_000)
-        history.close()
+        app.conversations.close()
 
 
 def send(qtbot: QtBot, window: MainWindow, text: str, timeout: int = 60_000) -> None:

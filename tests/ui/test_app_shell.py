@@ -15,20 +15,20 @@ from pytestqt.qtbot import QtBot
 
 from hushdesk.errors import ModelError
 from hushdesk.jobs import CancelToken, Progress, ProgressCallback
-from hushdesk.ui.app import SingleInstance, install_excepthook
+from hushdesk.ui.application import SingleInstance, install_excepthook
 from hushdesk.ui.tasks import Tasks
 
 
 def test_emitting_signals_does_not_leak_references() -> None:
     """PySide6 6.12.0 dropped a reference to True on every emit: after a few thousand
     signals (a long answer's chunks, a summary's progress) the app aborted."""
-    from hushdesk.ui.tasks import TaskSignals
+    from hushdesk.ui.tasks import JobSignals
 
-    signals = TaskSignals()
-    signals.chunk.connect(lambda _text: None)
+    signals = JobSignals()
+    signals.text.connect(lambda _text: None)
     before = sys.getrefcount(True), sys.getrefcount(None)
     for _ in range(200):
-        signals.chunk.emit("x")
+        signals.text.emit("x")
         signals.result.emit(None)
         signals.finished.emit()
     assert abs(sys.getrefcount(True) - before[0]) < 20
@@ -49,7 +49,7 @@ def test_results_errors_and_progress_arrive_on_the_gui_thread(qtbot: QtBot) -> N
         assert QThread.currentThread() is gui
         seen.append(p.percent)
 
-    tasks.run(job, pass_job_args=True, on_progress=on_progress, on_result=seen.append)
+    tasks.run(job, job_args=True, on_progress=on_progress, on_result=seen.append)
     qtbot.waitUntil(lambda: not tasks.busy(), timeout=5000)  # "finished" was delivered
     assert seen == [50, "done"]
 
@@ -78,14 +78,14 @@ def test_streams_are_batched_and_cancel_reaches_the_producer(qtbot: QtBot) -> No
         return pieces()
 
     chunks: list[str] = []
-    task = tasks.run(stream, stream=True, on_chunk=chunks.append, on_cancel=stop.set)
+    task = tasks.run(stream, stream=True, on_text=chunks.append, on_cancel=stop.set)
     qtbot.waitUntil(lambda: len(chunks) >= 2, timeout=5000)
     task.cancel()
     qtbot.waitUntil(lambda: not tasks.busy(), timeout=5000)
     text = "".join(chunks)
     assert text.startswith("0 1 2 ")
     assert len(chunks) < text.count(" ") / 20, "pieces were not batched"
-    assert task.cancel_token.cancelled
+    assert task.token.cancelled
 
 
 def test_model_pool_runs_one_job_at_a_time(qtbot: QtBot) -> None:
@@ -136,7 +136,7 @@ def test_unexpected_errors_show_a_dialog_and_keep_running(
 
 def test_the_window_module_does_not_import_heavy_libraries() -> None:
     code = (
-        "import sys, hushdesk.ui.main_window, hushdesk.ui.app;"
+        "import sys, hushdesk.ui.main_window, hushdesk.ui.application;"
         "print([m for m in ('torch', 'chromadb', 'llama_cpp', 'sentence_transformers', 'gguf')"
         " if m in sys.modules])"
     )

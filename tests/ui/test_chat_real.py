@@ -17,8 +17,8 @@ import pytest
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from pytestqt.qtbot import QtBot
 
-from hushdesk.core import Core
-from hushdesk.history import History
+from hushdesk.app import App
+from hushdesk.assistant.chat_store import ConversationStore
 from hushdesk.ui.main_window import MainWindow
 from tests.ui.conftest import MakeWindow, send
 
@@ -29,13 +29,13 @@ STORY = "Write a very long story about a lighthouse keeper and the sea."
 
 @pytest.fixture
 def real_window(make_window: MakeWindow) -> Iterator[MainWindow]:
-    core = Core()
-    core.settings.sampling.seed = 11
-    window = make_window(core=core)
+    app = App()
+    app.settings.sampling.seed = 11
+    window = make_window(app=app)
     yield window
     window.chat.stop()
     window.tasks.wait(30_000)
-    core.close()
+    app.close()
 
 
 def test_answer_streams_into_the_view_without_blocking_the_gui(
@@ -53,12 +53,12 @@ def test_answer_streams_into_the_view_without_blocking_the_gui(
 
     ticker.timeout.connect(tick)
     chat.view.textChanged.connect(lambda: chunks.append(chat.view.streamed_text))
-    chat.session.params = chat.core.sampling(None, max_tokens=120, temperature=0.7)
+    chat.chat.session.params = chat.app.runtime.sampling(None, max_tokens=120, temperature=0.7)
     ticker.start()
     send(qtbot, real_window, "Write a short poem about the sea.")
     ticker.stop()
     assert chat.conversation_id is not None
-    saved = chat.history.messages(chat.conversation_id)
+    saved = chat.conversations.store.messages(chat.conversation_id)
     assert [m.role for m in saved] == ["user", "assistant"]
     assert saved[1].content.strip()
     assert saved[1].status == "complete"
@@ -70,14 +70,14 @@ def test_answer_streams_into_the_view_without_blocking_the_gui(
 
 def test_stop_keeps_the_partial_answer(qtbot: QtBot, real_window: MainWindow) -> None:
     chat = real_window.chat
-    chat.session.params = chat.core.sampling(None, max_tokens=1500, repeat_penalty=1.0)
+    chat.chat.session.params = chat.app.runtime.sampling(None, max_tokens=1500, repeat_penalty=1.0)
     chat.composer.setPlainText(STORY)
     with qtbot.waitSignal(chat.answerFinished, timeout=120_000):
         chat.composer.submitted.emit()
         qtbot.waitUntil(lambda: len(chat.view.streamed_text) > 40, timeout=60_000)
         qtbot.keyClick(real_window, Qt.Key.Key_Escape)
     assert chat.conversation_id is not None
-    answer = chat.history.messages(chat.conversation_id)[-1]
+    answer = chat.conversations.store.messages(chat.conversation_id)[-1]
     assert answer.role == "assistant"
     assert answer.status == "stopped"
     assert len(answer.content) > 40
@@ -91,14 +91,13 @@ APP_SCRIPT = textwrap.dedent(
     privacy.apply()
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtCore import QTimer
-    from hushdesk.core import Core
-    from hushdesk.history import History
-    from hushdesk.ui.app import create_app
+    from hushdesk.app import App
+    from hushdesk.ui.application import create_app
     from hushdesk.ui.main_window import MainWindow
 
-    app = create_app()
-    core = Core()
-    window = MainWindow(core, History())
+    qt = create_app()
+    app = App()
+    window = MainWindow(app)
     window.show()
     chat = window.chat
     state = {"turn": 0}
@@ -106,10 +105,11 @@ APP_SCRIPT = textwrap.dedent(
     def next_turn():
         state["turn"] += 1
         if state["turn"] == 1:
-            chat.session.params = core.sampling(None, max_tokens=24)
+            chat.chat.session.params = app.runtime.sampling(None, max_tokens=24)
             chat.composer.setPlainText("Say hello to Ada.")
         else:
-            chat.session.params = core.sampling(None, max_tokens=2000, repeat_penalty=1.0)
+            params = app.runtime.sampling(None, max_tokens=2000, repeat_penalty=1.0)
+            chat.chat.session.params = params
             chat.composer.setPlainText("Write a very long story about the sea.")
         chat.send()
         if state["turn"] == 2:
@@ -117,13 +117,13 @@ APP_SCRIPT = textwrap.dedent(
 
     def on_text():
         if state["turn"] == 2 and len(chat.view.streamed_text) > 20:
-            print("STREAMING", core.engine.pid, flush=True)
+            print("STREAMING", app.runtime.engine.pid, flush=True)
             chat.view.textChanged.disconnect(on_text)
 
     chat.answerFinished.connect(lambda: QTimer.singleShot(0, next_turn) if state["turn"] == 1
                                 else None)
     QTimer.singleShot(0, next_turn)
-    app.exec()
+    qt.exec()
     """
 )
 
@@ -147,7 +147,7 @@ def test_kill_9_mid_answer_loses_no_completed_message(cli_env: dict[str, str]) -
     with sqlite3.connect(database) as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     raw.close()
-    history = History(database)
+    history = ConversationStore(database)
     assert history.recovered_from is None
     (conversation,) = history.conversations()
     messages = history.messages(conversation.id)

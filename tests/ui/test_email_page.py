@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import QUrl
 from pytestqt.qtbot import QtBot
 
-from hushdesk.core import Core
+from hushdesk.app import App
 from hushdesk.engine.types import ChatResult
 from hushdesk.ui.email_page import EmailPage, VariablesDialog
 from hushdesk.ui.tasks import Tasks
@@ -36,16 +36,16 @@ class SlowEngine(FakeEngine):
 
 @pytest.fixture
 def page(qtbot: QtBot) -> Iterator[EmailPage]:
-    core = Core(engine=SlowEngine(REPLY + " More words." * 40))
+    app = App(engine=SlowEngine(REPLY + " More words." * 40))
     tasks = Tasks()
-    page = EmailPage(core, tasks)
+    page = EmailPage(app, tasks)
     qtbot.addWidget(page)
     page.show()
     yield page
     page.stop()
     page.writing.stop()
     tasks.wait(30_000)
-    core.close()
+    app.close()
 
 
 def test_draft_a_reply_edit_it_export_eml_and_open_a_mail_link(
@@ -62,10 +62,10 @@ def test_draft_a_reply_edit_it_export_eml_and_open_a_mail_link(
     body = page.body.toPlainText()
     assert body.startswith("Dear Dana Whitfield,\n\nThe notice period is 90 days.")
     assert body.endswith("Kind regards,\nSam Carter\nCarter & Co")
-    qtbot.waitUntil(lambda: page.history.count() == 1)
+    qtbot.waitUntil(lambda: page.saved.count() == 1)
 
     page.body.setPlainText(body.replace("today", "on Monday 3 March"))  # an edit, kept
-    qtbot.waitUntil(lambda: "3 March" in page.drafts.store.drafts()[0][0].body, timeout=5_000)
+    qtbot.waitUntil(lambda: "3 March" in page.drafts.all()[0][0].body, timeout=5_000)
     assert "Check “3 March”" in page.notes.text()  # not in the email nor the points
 
     path = tmp_path / "reply.eml"
@@ -91,11 +91,11 @@ def test_stop_keeps_nothing_and_regenerate_adds_a_draft(qtbot: QtBot, page: Emai
     page.stop()
     qtbot.waitUntil(lambda: page.job is None, timeout=10_000)
     assert "Stopped" in page.status.text()
-    assert page.drafts.store.drafts() == []
+    assert page.drafts.all() == []
     page.draft_email()
     qtbot.waitUntil(lambda: page.job is None, timeout=30_000)
     page.regenerate_shown()
-    qtbot.waitUntil(lambda: page.job is None and page.history.count() == 2, timeout=30_000)
+    qtbot.waitUntil(lambda: page.job is None and page.saved.count() == 2, timeout=30_000)
 
 
 def test_a_request_missing_its_email_says_so(page: EmailPage) -> None:
@@ -108,12 +108,16 @@ def test_a_request_missing_its_email_says_so(page: EmailPage) -> None:
 def test_templates_fill_variables_and_name_what_is_missing(qtbot: QtBot, page: EmailPage) -> None:
     assert not page.use_template("legal-settlement-offer", {"client_name": "Ann Lee"})
     assert "Fill in Matter, Amount offered" in page.status.text()
-    values = {"client_name": "Ann Lee", "matter": "Lee v Orion", "amount": "€40,000",
-              "deadline": "5 December 2026"}  # fmt: skip
+    values = {
+        "client_name": "Ann Lee",
+        "matter": "Lee v Orion",
+        "amount": "€40,000",
+        "deadline": "5 December 2026",
+    }
     assert page.use_template("legal-settlement-offer", values)
     assert page.subject.text() == "Settlement offer in Lee v Orion"
     assert "settle Lee v Orion for €40,000" in page.body.toPlainText()
-    qtbot.waitUntil(lambda: page.history.count() == 1)
+    qtbot.waitUntil(lambda: page.saved.count() == 1)
     template = page.drafts.templates.get("legal-settlement-offer")
     dialog = VariablesDialog(template, page)
     qtbot.addWidget(dialog)
@@ -124,13 +128,13 @@ def test_writing_tools_classify_and_proofread(qtbot: QtBot, page: EmailPage) -> 
     writing = page.writing
     writing.task.setCurrentIndex(writing.task.findData("classify"))
     assert not writing.labels.isHidden()
-    page.core.engine.reply = "Hmm. This looks like spam to me, honestly."  # type: ignore[attr-defined]
+    page.app.runtime.engine.reply = "Hmm. This looks like spam to me, honestly."  # type: ignore[attr-defined]
     writing.source.setPlainText("Cheap pills, click now!")
     writing.run()
     qtbot.waitUntil(lambda: writing.job is None, timeout=30_000)
     assert writing.status.text() == "Label: spam"
     writing.task.setCurrentIndex(writing.task.findData("proofread"))
-    page.core.engine.reply = "There is an error."  # type: ignore[attr-defined]
+    page.app.runtime.engine.reply = "There is an error."  # type: ignore[attr-defined]
     writing.source.setPlainText("Their is a error.")
     writing.run()
     qtbot.waitUntil(lambda: writing.job is None, timeout=30_000)
@@ -142,10 +146,9 @@ def test_writing_tools_classify_and_proofread(qtbot: QtBot, page: EmailPage) -> 
 def test_a_formal_reply_grounded_in_a_library_on_the_real_model(
     qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
 ) -> None:
-    window = make_window(core=Core())
-    documents = window.core.documents
-    library = documents.library("Orion lease")
-    documents.ingest(library, [contract(tmp_path / "lease.pdf")])
+    window = make_window(app=App())
+    library = window.app.library
+    library.ingest(library.library("Orion lease"), [contract(tmp_path / "lease.pdf")])
     window.nav.setCurrentRow(window._page_index("Email"))
     page = window.email_page
     assert page is not None

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from hushdesk.core import Core
-from hushdesk.library.service import FileEvent
+from hushdesk.app import App
+from hushdesk.services.documents import FileEvent
 from hushdesk.ui.library_page import LibraryPage
 from hushdesk.ui.tasks import Tasks
 from tests import documents
@@ -23,19 +23,22 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def page(qtbot: QtBot) -> Iterator[LibraryPage]:
-    core = Core(engine=FakeEngine())
+    app = App(engine=FakeEngine())
     tasks = Tasks()
-    page = LibraryPage(core, tasks)
+    page = LibraryPage(app, tasks)
     qtbot.addWidget(page)
     page.show()
     yield page
     page.pause()
     tasks.wait(60_000)
-    core.close()
+    app.close()
 
 
 def statuses(page: LibraryPage) -> dict[str, str]:
-    return {page._cell(r, 0).text(): page._cell(r, 3).text() for r in range(page.table.rowCount())}
+    return {
+        page.table.cell(r, 0).text(): page.table.cell(r, 3).text()
+        for r in range(page.table.rowCount())
+    }
 
 
 def test_add_a_folder_watch_progress_search_and_open(
@@ -48,17 +51,21 @@ def test_add_a_folder_watch_progress_search_and_open(
     page.create_library("Client")
     page.add([folder])
     assert page.running.isVisible()
-    qtbot.waitUntil(lambda: page._task is None, timeout=120_000)
+    qtbot.waitUntil(lambda: not page.indexing.busy, timeout=120_000)
     assert statuses(page) == {"broken.pdf": "Failed", "lease.pdf": "Ready"}
-    notes = page._cell(0, 4).text()
+    notes = page.table.cell(0, 4).text()
     assert notes  # the reason the broken file failed
     assert "1 file(s) ready, 1 failed" in page.status.text()
 
-    page.query.setText("How long is the notice period?")
-    page.search()
-    qtbot.waitUntil(lambda: page.results.count() > 0 and
-                    page.results.item(0).text() != "Searching…", timeout=30_000)  # fmt: skip
-    first = page.results.item(0)
+    page.finder.query.setText("How long is the notice period?")
+    page.finder.query.returnPressed.emit()
+    qtbot.waitUntil(
+        lambda: (
+            page.finder.results.count() > 0 and page.finder.results.item(0).text() != "Searching…"
+        ),
+        timeout=30_000,
+    )
+    first = page.finder.results.item(0)
     assert first.text().startswith("lease.pdf, page 3")
     hit = first.data(0x0100)
     viewer = page.open_document(hit.file.path, hit.chunk.page, hit.chunk.text, True, hit.file.id)
@@ -91,27 +98,28 @@ def test_pause_keeps_the_queue_and_resume_finishes_it(
     folder = notes_folder(tmp_path / "notes", 4)
     page.create_library("Notes")
     page.add([folder])
-    page.stop.click()  # Pause, before the job has even listed the folder
-    qtbot.waitUntil(lambda: page._task is None, timeout=60_000)
+    page.running.pause.click()  # Pause, before the job has even listed the folder
+    qtbot.waitUntil(lambda: not page.indexing.busy, timeout=60_000)
     assert page.running.isVisible()
-    assert page.stop.text() == "Resume"
+    assert page.running.pause.text() == "Resume"
     assert "Paused" in page.status.text()
     qtbot.wait(500)
-    assert page._task is None  # stays paused: nothing starts by itself
+    assert not page.indexing.busy  # stays paused: nothing starts by itself
 
     pause_after_a_file(page, monkeypatch)
-    page.stop.click()  # Resume; it pauses again once a file is indexed
-    qtbot.waitUntil(lambda: page._task is None, timeout=60_000)
-    assert page.stop.text() == "Resume"
+    page.running.pause.click()  # Resume; it pauses again once a file is indexed
+    qtbot.waitUntil(lambda: not page.indexing.busy, timeout=60_000)
+    assert page.running.pause.text() == "Resume"
     assert "Queued" in statuses(page).values()
     monkeypatch.undo()
 
-    page.stop.click()
-    qtbot.waitUntil(lambda: page._task is None and not page.running.isVisible(),
-                    timeout=120_000)  # fmt: skip
+    page.running.pause.click()
+    qtbot.waitUntil(
+        lambda: not page.indexing.busy and not page.running.isVisible(), timeout=120_000
+    )
     assert set(statuses(page).values()) == {"Ready"}
     assert len(statuses(page)) == 4
-    assert page.documents.pending() == []
+    assert page.indexing.pending() == []
 
 
 def test_cancel_takes_out_what_is_not_indexed_and_keeps_the_rest(
@@ -122,26 +130,26 @@ def test_cancel_takes_out_what_is_not_indexed_and_keeps_the_rest(
     page.create_library("Notes")
     pause_after_a_file(page, monkeypatch)
     page.add([folder])
-    qtbot.waitUntil(lambda: page._task is None, timeout=60_000)
-    page.cancel.click()  # while paused
-    qtbot.waitUntil(lambda: page._task is None and not page._cancelling, timeout=60_000)
+    qtbot.waitUntil(lambda: not page.indexing.busy, timeout=60_000)
+    page.running.stop.click()  # while paused
+    qtbot.waitUntil(lambda: page.indexing.state == "idle", timeout=60_000)
     left = statuses(page)
     assert 1 <= len(left) < 6
     assert set(left.values()) == {"Ready"}
-    assert page.documents.pending() == []
+    assert page.indexing.pending() == []
     assert f"{6 - len(left)} file(s) not indexed yet were taken out" in page.status.text()
     assert not page.running.isVisible()
 
     monkeypatch.undo()
     monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Yes)
     page.add([folder])
-    page.cancel.click()  # while running
-    qtbot.waitUntil(lambda: page._task is None and not page._cancelling, timeout=60_000)
-    assert page.documents.pending() == []
+    page.running.stop.click()  # while running
+    qtbot.waitUntil(lambda: page.indexing.state == "idle", timeout=60_000)
+    assert page.indexing.pending() == []
     assert set(statuses(page).values()) == {"Ready"}
 
     page.add([folder])  # adding the folder again brings the rest back
-    qtbot.waitUntil(lambda: page._task is None and len(statuses(page)) == 6, timeout=120_000)
+    qtbot.waitUntil(lambda: not page.indexing.busy and len(statuses(page)) == 6, timeout=120_000)
     assert set(statuses(page).values()) == {"Ready"}
 
 
@@ -168,15 +176,19 @@ def test_a_folder_whose_changes_go_unreported_is_still_followed(
     """A network share (or a system out of watches) reports nothing: the poll catches it."""
     folder = tmp_path / "share"
     (folder / "old").mkdir(parents=True)
-    page.watcher.blockSignals(True)
-    page._poll.setInterval(300)
+    page.folders.watcher.blockSignals(True)
+    page.folders._poll.setInterval(300)
     page.create_library("Share")
     page.watch_folder(folder)
-    qtbot.waitUntil(lambda: page._poll.isActive() and page._task is None, timeout=60_000)
+    qtbot.waitUntil(
+        lambda: page.folders._poll.isActive() and not page.indexing.busy, timeout=60_000
+    )
     (folder / "old" / "note.md").write_text(FACTS[3])
     qtbot.waitUntil(lambda: statuses(page).get("note.md") == "Ready", timeout=60_000)
     (folder / "new").mkdir()  # a new subfolder is followed too
-    qtbot.waitUntil(lambda: str(folder / "new") in page.watcher.directories(), timeout=60_000)
+    qtbot.waitUntil(
+        lambda: str(folder / "new") in page.folders.watcher.directories(), timeout=60_000
+    )
     (folder / "new" / "later.md").write_text(FACTS[7])
     qtbot.waitUntil(lambda: statuses(page).get("later.md") == "Ready", timeout=60_000)
 
@@ -184,12 +196,15 @@ def test_a_folder_whose_changes_go_unreported_is_still_followed(
 def test_a_folder_listing_that_finishes_late_is_ignored(page: LibraryPage, tmp_path: Path) -> None:
     """Listings run on two threads: an old one finishing last must not unwatch the folder."""
     ran: list[str] = []
-    page._watch_all(then=lambda: ran.append("sync"))
-    page._watch_all()
-    page._set_watched((page._listing, [str(tmp_path)], ()))  # the newest arrives first
-    page._set_watched((page._listing - 1, [], ()))  # then the overtaken one
-    assert page._poll.isActive()
-    assert page.watcher.directories() == [str(tmp_path)]
+    watch = page.folders
+    watch.rescanRequested.disconnect()
+    watch.rescanRequested.connect(lambda: ran.append("sync"))
+    watch.update(then_rescan=True)
+    watch.update()
+    watch._listed(watch._listing, ([str(tmp_path)], ()))  # the newest arrives first
+    watch._listed(watch._listing - 1, ([], ()))  # then the overtaken one
+    assert watch._poll.isActive()
+    assert watch.watcher.directories() == [str(tmp_path)]
     assert ran == ["sync"]
 
 
@@ -201,7 +216,7 @@ def test_a_chat_answers_from_a_library_with_clickable_sources(
     library_page = window.documents_page()
     library_page.create_library("Lease")
     library_page.add([contract(tmp_path / "lease.pdf")])
-    qtbot.waitUntil(lambda: library_page._task is None, timeout=120_000)
+    qtbot.waitUntil(lambda: not library_page.indexing.busy, timeout=120_000)
 
     chat = window.chat
     chat._toggle_library("Lease", True)
@@ -210,31 +225,31 @@ def test_a_chat_answers_from_a_library_with_clickable_sources(
     prompt = engine.requests[-1][-1].content
     assert "<<<" in prompt
     assert FACTS[3] in prompt
-    answer = chat.session.turns[-1]  # type: ignore[union-attr]
+    answer = chat.chat.turns[-1]  # type: ignore[union-attr]
     assert answer.citations[0]["page"] == 3
     assert "Sources: [1] lease.pdf, page 3" in chat.view.toPlainText()
     with qtbot.waitSignal(chat.openCitation) as opened:
         chat.view.citationRequested.emit(answer.id, 1)
     assert opened.args[0]["page"] == 3
-    conversation = window.history.get(chat.conversation_id or 0)
+    conversation = window.conversations.get(chat.conversation_id or 0)
     assert conversation is not None
     assert conversation.libraries == ["Lease"]
 
     send(qtbot, window, "What is the boiling point of liquid nitrogen?")
-    assert chat.session.turns[-1].content == "I could not find this in your documents."  # type: ignore[union-attr]
+    assert chat.chat.turns[-1].content == "I could not find this in your documents."  # type: ignore[union-attr]
 
 
 def test_interrupted_indexing_finishes_after_a_restart(
     qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
 ) -> None:
-    core = Core(engine=FakeEngine())
-    documents_ = core.documents
+    app = App(engine=FakeEngine())
+    documents_ = app.library
     library = documents_.library("Interrupted")
     path = contract(tmp_path / "lease.pdf")
     documents_.store.queue(library, str(path), sha256="0" * 64, size=1, mtime=0)  # then a crash
-    window = make_window(core=core)
+    window = make_window(app=app)
     window.resume_documents()
     page = window.library_page
     assert page is not None
-    qtbot.waitUntil(lambda: page._task is None and documents_.pending() == [], timeout=120_000)
+    qtbot.waitUntil(lambda: not page.indexing.busy and documents_.pending() == [], timeout=120_000)
     assert documents_.search(library, "notice period").hits[0].chunk.page == 3

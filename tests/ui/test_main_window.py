@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from hushdesk import settings
-from hushdesk.history import History
 from hushdesk.ui.main_window import PAGES, QuickSwitcher
 from hushdesk.ui.widgets.rich_text_delegate import RICH_TEXT_ROLE
 from tests.fakes import FakeEngine
@@ -46,14 +45,14 @@ def test_send_streams_saves_and_titles(qtbot: QtBot, make_window: MakeWindow) ->
     send(qtbot, window, "What is the notice period?")
     chat = window.chat
     assert chat.conversation_id is not None
-    messages = chat.history.messages(chat.conversation_id)
+    messages = chat.conversations.store.messages(chat.conversation_id)
     assert [(m.role, m.content) for m in messages] == [
         ("user", "What is the notice period?"),
         ("assistant", "echo: What is the notice period?"),
     ]
     assert "echo: What is the notice period?" in chat.view.toPlainText()
     assert chat.title.full_text() == "What is the notice period?"
-    assert window.conversations.ids() == [chat.conversation_id]
+    assert window.sidebar.ids() == [chat.conversation_id]
     assert chat.composer.toPlainText() == ""
 
 
@@ -79,16 +78,16 @@ def test_regenerate_and_edit_replace_the_right_turns(qtbot: QtBot, make_window: 
     with qtbot.waitSignal(chat.answerFinished, timeout=10_000):
         chat.view.regenerateRequested.emit()
     assert chat.conversation_id is not None
-    contents = [m.content for m in chat.history.messages(chat.conversation_id)]
+    contents = [m.content for m in chat.conversations.store.messages(chat.conversation_id)]
     assert contents == ["q1", "echo: q1", "q2", "second try"]
     engine.reply = None
-    first_id = chat.history.messages(chat.conversation_id)[0].id
+    first_id = chat.conversations.store.messages(chat.conversation_id)[0].id
     chat.view.editRequested.emit(first_id)
     assert chat.composer.toPlainText() == "q1"
     chat.composer.setPlainText("q1, edited")
     with qtbot.waitSignal(chat.answerFinished, timeout=10_000):
         chat.composer.submitted.emit()
-    contents = [m.content for m in chat.history.messages(chat.conversation_id)]
+    contents = [m.content for m in chat.conversations.store.messages(chat.conversation_id)]
     assert contents == ["q1, edited", "echo: q1, edited"]
 
 
@@ -99,13 +98,13 @@ def test_search_finds_an_old_message_and_opens_it(qtbot: QtBot, make_window: Mak
     window.new_chat()
     send(qtbot, window, "Something else entirely")
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    assert window.conversations.search.hasFocus()
-    qtbot.keyClicks(window.conversations.search, "aardv")
-    qtbot.waitUntil(lambda: window.conversations.ids() == [old], timeout=3000)
-    hit = window.conversations.list.item(0)
+    assert window.sidebar.search.hasFocus()
+    qtbot.keyClicks(window.sidebar.search, "aardv")
+    qtbot.waitUntil(lambda: window.sidebar.ids() == [old], timeout=3000)
+    hit = window.sidebar.list.item(0)
     assert "the <b>aardvark</b> invoice" in hit.data(RICH_TEXT_ROLE)  # the match in bold
     assert "Remind me about the aardvark invoice" in hit.text()  # plain, for screen readers
-    qtbot.keyClick(window.conversations.search, Qt.Key.Key_Return)
+    qtbot.keyClick(window.sidebar.search, Qt.Key.Key_Return)
     assert window.chat.conversation_id == old
     assert window.chat.view.textCursor().selectedText().lower() == "aardv"  # scrolled to it
 
@@ -145,23 +144,23 @@ def test_delete_with_undo_rename_and_pin(
     assert first is not None
     assert second is not None
     window.toggle_pin(first)
-    assert window.conversations.ids() == [first, second]
-    assert window.conversations.list.item(0).text().startswith("★")
+    assert window.sidebar.ids() == [first, second]
+    assert window.sidebar.list.item(0).text().startswith("★")
     from PySide6.QtWidgets import QInputDialog
 
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("Lease", True)))
     window.rename(second)
     assert window.chat.title.full_text() == "Lease"
     window.delete(second)
-    assert window.conversations.ids() == [first]
+    assert window.sidebar.ids() == [first]
     assert window.chat.conversation_id is None
     assert window._undo.isVisible()
     window._undo.click()
-    assert set(window.conversations.ids()) == {first, second}
+    assert set(window.sidebar.ids()) == {first, second}
     window.delete(second)
     window._purge_timer.timeout.emit()
-    window.history.undelete(second)
-    assert window.history.get(second) is None
+    window.conversations.undelete(second)
+    assert window.conversations.get(second) is None
 
 
 def test_keyboard_new_chat_and_quick_switcher(
@@ -228,7 +227,7 @@ def test_a_damaged_database_is_reported(qtbot: QtBot, make_window: MakeWindow) -
 
     (paths.data_dir() / "conversations.sqlite").write_bytes(b"garbage" * 100)
     window = make_window()
-    assert isinstance(window.history, History)
+    assert window.conversations.recovered_from is not None
     assert "damaged" in window.statusBar().currentMessage()
 
 
@@ -270,13 +269,12 @@ def test_conversation_settings_apply_to_the_next_answer(
     window.chat.settings_button.click()  # before the first message: kept as a draft
     send(qtbot, window, "Hello")
     assert engine.requests[-1][0].content == "Answer in French."
-    conversation = window.history.get(window.chat.conversation_id or 0)
+    conversation = window.conversations.get(window.chat.conversation_id or 0)
     assert conversation is not None
     assert conversation.persona == "translator"
     assert conversation.system_prompt == "Answer in French."
     assert conversation.sampling == {"temperature": 0.2}
-    assert window.chat.session is not None
-    assert window.chat.session.params.temperature == 0.2
+    assert window.chat.chat.session.params.temperature == 0.2
 
 
 def test_conversation_list_works_from_the_keyboard(
@@ -285,15 +283,15 @@ def test_conversation_list_works_from_the_keyboard(
     window = make_window()
     send(qtbot, window, "keyboard only")
     conversation = window.chat.conversation_id
-    listing = window.conversations.list
+    listing = window.sidebar.list
     listing.setFocus()
     listing.setCurrentRow(0)
     qtbot.keyClick(listing, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
-    assert window.history.get(conversation or 0).pinned  # type: ignore[union-attr]
+    assert window.conversations.get(conversation or 0).pinned  # type: ignore[union-attr]
     qtbot.keyClick(listing, Qt.Key.Key_Delete)
-    assert window.history.get(conversation or 0) is None
+    assert window.conversations.get(conversation or 0) is None
     window._undo_delete()
-    assert window.history.get(conversation or 0) is not None
+    assert window.conversations.get(conversation or 0) is not None
 
 
 def test_turns_outside_the_context_are_marked(qtbot: QtBot) -> None:
@@ -331,3 +329,32 @@ def test_stop_while_the_model_is_busy_loading_is_not_lost(
     qtbot.waitUntil(lambda: not chat.busy, timeout=5000)
     assert "Stopped" in chat.status.text()
     assert chat.composer.toPlainText() == "Are you there?"  # given back, not lost
+
+
+@pytest.mark.parametrize("persona", ["general", "concise"])
+def test_the_chat_page_and_the_command_line_give_the_same_prompt(
+    qtbot: QtBot, make_window: MakeWindow, persona: str
+) -> None:
+    """One system-prompt rule: the chat page (persona menu) and ``hushdesk ask
+    --persona`` tell the model the same thing for the same settings."""
+    from hushdesk.app import App
+    from hushdesk.cli import build_parser
+    from hushdesk.cli.chat import setup_from
+
+    engine = FakeEngine()
+    window = make_window(engine)
+    window.app.settings.system_prompt = "House style: plain English."
+    chat = window.chat
+    chat.persona.setCurrentIndex(chat.persona.findData(persona))
+    chat.persona.activated.emit(chat.persona.currentIndex())
+    send(qtbot, window, "hello")
+
+    terminal = FakeEngine()
+    app = App(settings=window.app.settings, engine=terminal)
+    args = build_parser().parse_args(["ask", "--persona", persona, "hello"])
+    one_off = app.conversations.open(setup=setup_from(args), keep=False)
+    app.conversations.send(one_off, "hello").collect()
+    app.close()
+    assert terminal.requests[-1] == engine.requests[-1]
+    expected = "House style" if persona == "general" else "You are a concise assistant"
+    assert engine.requests[-1][0].content.startswith(expected)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from hushdesk.core import Core
+from hushdesk.app import App
 from hushdesk.errors import ModelError
 from hushdesk.models import download
 from hushdesk.models.hardware import GB, Machine
@@ -24,9 +24,9 @@ KEY = "qwen2.5-0.5b-instruct:Q4_K_M"
 
 @pytest.fixture
 def page(qtbot: QtBot) -> Iterator[ModelsPage]:
-    core = Core(engine=FakeEngine())
+    app = App(engine=FakeEngine())
     tasks = Tasks()
-    page = ModelsPage(core, tasks)
+    page = ModelsPage(app, tasks)
     qtbot.addWidget(page)
     yield page
     page.pause_all()
@@ -58,15 +58,15 @@ def test_download_pause_resume_and_install(qtbot: QtBot, page: ModelsPage, hub: 
     page.cards["qwen2.5-0.5b-instruct"].button.click()
     row, _ = page.rows[KEY]
     qtbot.waitUntil(lambda: row.bar.value() > 200, timeout=30_000)
-    assert "MB/s" in row.status.text()
+    assert "MB/s" in row.label.text()
     row.pause.click()
-    qtbot.waitUntil(lambda: not row.running and "Paused" in row.status.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: not row.running and "Paused" in row.label.text(), timeout=10_000)
     assert len(download.unfinished()) == 1
     hub.delay_per_mb = 0
     row.pause.click()  # now "Resume"
     qtbot.waitUntil(lambda: KEY not in page.rows, timeout=30_000)
     assert changed
-    assert page.core.registry.get("qwen2.5-0.5b-instruct-q4_k_m") is not None
+    assert page.models.get("qwen2.5-0.5b-instruct-q4_k_m") is not None
     assert page.cards["qwen2.5-0.5b-instruct"].button.text() == "Installed"
     names = [page.table.item(r, 0).text() for r in range(page.table.rowCount())]
     assert "Qwen2.5 0.5B Instruct (Q4_K_M)" in names
@@ -77,22 +77,22 @@ def test_cancel_and_errors(qtbot: QtBot, page: ModelsPage, hub: Hub) -> None:
     page.cards["qwen2.5-0.5b-instruct"].button.click()
     row, _ = page.rows[KEY]
     qtbot.waitUntil(lambda: row.bar.value() > 50, timeout=30_000)
-    row.cancel.click()
+    row.stop.click()
     qtbot.waitUntil(lambda: KEY not in page.rows, timeout=10_000)
     assert download.unfinished() == []
     page.cards["llama-3.2-1b-instruct"].button.click()  # not on this hub: 404
     row, _ = page.rows["llama-3.2-1b-instruct:Q4_K_M"]
-    qtbot.waitUntil(lambda: "not found" in row.status.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "not found" in row.label.text(), timeout=10_000)
     assert row.pause.text() == "Retry"
 
 
 def test_model_settings_are_checked_before_they_are_kept(
     qtbot: QtBot, tmp_path: Path, starter_model: Path
 ) -> None:
-    core = Core(engine=FakeEngine())
-    model = core.registry.get("smollm2-135m-instruct")
+    app = App(engine=FakeEngine())
+    model = app.registry.get("smollm2-135m-instruct")
     assert model is not None
-    dialog = ModelSettingsDialog(model, core.settings)
+    dialog = ModelSettingsDialog(model, app.settings)
     qtbot.addWidget(dialog)
     dialog.template.setPlainText("{% for m in messages %}{{ m.content }}{% endfor %")
     dialog.test_template()
@@ -114,10 +114,10 @@ def test_model_settings_are_checked_before_they_are_kept(
     assert overrides.temperature == 0.3
     assert overrides.n_ctx == 2048
     assert overrides.top_p is None  # unchanged stays "use the global value"
-    core.save_model_settings(model.id, overrides)
-    assert core.load_spec(model).n_ctx == 2048
-    assert core.sampling(model).temperature == 0.3
+    app.models.save_settings(model.id, overrides)
+    assert app.runtime.load_spec(model).n_ctx == 2048
+    assert app.runtime.sampling(model).temperature == 0.3
     with pytest.raises(ModelError, match="not a LoRA adapter"):
-        core.save_model_settings(model.id, ModelOverrides(lora_path=str(starter_model)))
+        app.models.save_settings(model.id, ModelOverrides(lora_path=str(starter_model)))
     with pytest.raises(ModelError, match="leaves out"):
-        core.save_model_settings(model.id, ModelOverrides(chat_template="{{ 'nothing' }}"))
+        app.models.save_settings(model.id, ModelOverrides(chat_template="{{ 'nothing' }}"))

@@ -56,8 +56,10 @@ def test_default_model_data_folders_and_privacy(
     assert settings.load().default_model == page.model.itemData(0)
     assert page.folders["data"].text().startswith(str(hushdesk_home))
     opened: list[str] = []
-    monkeypatch.setattr("hushdesk.ui.settings_page.QDesktopServices.openUrl",
-                        lambda url: opened.append(url.toLocalFile()))  # fmt: skip
+    monkeypatch.setattr(
+        "hushdesk.ui.settings_page.QDesktopServices.openUrl",
+        lambda url: opened.append(url.toLocalFile()),
+    )
     page.open_folder("logs")
     assert opened[0].startswith(str(hushdesk_home))
     assert page.privacy.text().count("✓") == 2

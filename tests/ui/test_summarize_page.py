@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QUrl
 from pytestqt.qtbot import QtBot
 
-from hushdesk.core import Core
+from hushdesk.app import App
 from hushdesk.engine.types import Message
 from hushdesk.ui.summarize_page import SummarizePage
 from hushdesk.ui.tasks import Tasks
@@ -25,9 +25,9 @@ def slow_first_sentences(messages: list[Message]) -> str:
     return first_sentences(messages)
 
 
-def make_page(qtbot: QtBot, core: Core) -> tuple[SummarizePage, Tasks]:
+def make_page(qtbot: QtBot, app: App) -> tuple[SummarizePage, Tasks]:
     tasks = Tasks()
-    page = SummarizePage(core, tasks)
+    page = SummarizePage(app, tasks)
     qtbot.addWidget(page)
     page.show()
     return page, tasks
@@ -35,12 +35,12 @@ def make_page(qtbot: QtBot, core: Core) -> tuple[SummarizePage, Tasks]:
 
 @pytest.fixture
 def fake_page(qtbot: QtBot) -> Iterator[SummarizePage]:
-    core = Core(engine=FakeEngine(respond=slow_first_sentences))
-    page, tasks = make_page(qtbot, core)
+    app = App(engine=FakeEngine(respond=slow_first_sentences))
+    page, tasks = make_page(qtbot, app)
     yield page
     page.stop()
     tasks.wait(30_000)
-    core.close()
+    app.close()
 
 
 def long_text(sections: int = 30) -> str:
@@ -104,7 +104,7 @@ def test_the_custom_mode_asks_for_an_instruction(fake_page: SummarizePage) -> No
     page = fake_page
     page.set_text("A short note. " * 20)
     page.mode.setCurrentIndex(page.mode.findData("custom"))
-    assert not page.instruction.isHidden()
+    assert not page.form.instruction.isHidden()
     page.summarize()
     assert page.job is None
     assert "instruction" in page.notice.text()
@@ -114,11 +114,14 @@ def test_the_custom_mode_asks_for_an_instruction(fake_page: SummarizePage) -> No
 def test_a_pdf_summarized_on_the_real_model_reopens_with_its_summary(
     qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
 ) -> None:
-    document = pdf(tmp_path / "contract.pdf", [
-        "Alice Marlow signed the Orion supply contract on 3 March 2021 for 250,000 euros.",
-        "Kestrel Logistics must deliver the first 400 crates by 1 June 2021.",
-    ])  # fmt: skip
-    window = make_window(core=Core())
+    document = pdf(
+        tmp_path / "contract.pdf",
+        [
+            "Alice Marlow signed the Orion supply contract on 3 March 2021 for 250,000 euros.",
+            "Kestrel Logistics must deliver the first 400 crates by 1 June 2021.",
+        ],
+    )
+    window = make_window(app=App())
     window.nav.setCurrentRow(2)
     page = window.summaries_page()
     assert window.pages.currentWidget() is page
@@ -141,8 +144,7 @@ def test_a_pdf_summarized_on_the_real_model_reopens_with_its_summary(
 
     page._show(None)  # choosing the document again shows its summary
     page.open_path(document)
-    qtbot.waitUntil(lambda: page.shown is not None and page.shown.id == saved.id,
-                    timeout=30_000)  # fmt: skip
+    qtbot.waitUntil(lambda: page.shown is not None and page.shown.id == saved.id, timeout=30_000)
 
 
 @pytest.mark.slow
@@ -150,15 +152,15 @@ def test_a_long_pdf_from_the_library_page_button(
     qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
 ) -> None:
     """The Documents page's Summarize button opens the document here."""
-    core = Core(engine=FakeEngine(respond=first_sentences))
-    window = make_window(core=core)
-    library = core.documents.library("Client")
-    core.documents.ingest(library, [case_file(tmp_path / "case.pdf", pages=12)])
+    app = App(engine=FakeEngine(respond=first_sentences))
+    window = make_window(app=app)
+    library = app.library.library("Client")
+    app.library.ingest(library, [case_file(tmp_path / "case.pdf", pages=12)])
     documents = window.documents_page()
     documents.refresh_libraries()
     qtbot.waitUntil(lambda: documents.table.rowCount() == 1, timeout=30_000)
     documents.table.selectRow(0)
-    documents.summarize.click()
+    documents.body.buttons["Summarize"].click()
     page = window.summarize_page
     assert page is not None
     assert window.pages.currentWidget() is page

@@ -32,7 +32,7 @@ def test_nothing_outside_ui_imports_qt() -> None:
 
 def test_core_imports_without_qt_or_heavy_libraries() -> None:
     code = (
-        "import sys, hushdesk.cli, hushdesk.core, hushdesk.doctor;"
+        "import sys, hushdesk.cli, hushdesk.app, hushdesk.services.doctor;"
         "heavy = [m for m in ('PySide6', 'torch', 'chromadb', 'llama_cpp', 'sentence_transformers')"
         " if m in sys.modules]; print(heavy)"
     )

@@ -12,11 +12,19 @@ from hushdesk.models import catalog, hardware
 from hushdesk.models.hardware import GB, Gpu, Machine
 
 REQUIRED = {
-    "llama-3.2-1b-instruct", "llama-3.2-3b-instruct", "qwen2.5-0.5b-instruct",
-    "qwen2.5-1.5b-instruct", "qwen2.5-3b-instruct", "phi-3.5-mini-instruct", "gemma-2-2b-it",
-    "smollm2-1.7b-instruct", "tinyllama-1.1b-chat", "mistral-7b-instruct-v0.3",
-    "zephyr-7b-beta", "smollm2-135m-instruct",
-}  # fmt: skip
+    "llama-3.2-1b-instruct",
+    "llama-3.2-3b-instruct",
+    "qwen2.5-0.5b-instruct",
+    "qwen2.5-1.5b-instruct",
+    "qwen2.5-3b-instruct",
+    "phi-3.5-mini-instruct",
+    "gemma-2-2b-it",
+    "smollm2-1.7b-instruct",
+    "tinyllama-1.1b-chat",
+    "mistral-7b-instruct-v0.3",
+    "zephyr-7b-beta",
+    "smollm2-135m-instruct",
+}
 
 
 def test_catalog_schema() -> None:

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 
 from hushdesk.assistant import personas
-from hushdesk.assistant.chat import ChatSession, default_system_prompt
+from hushdesk.assistant.chat import ChatSession
+from hushdesk.assistant.chat_store import ConversationStore
 from hushdesk.engine.types import LoadSpec, Message, SamplingParams
 from hushdesk.errors import ContextOverflow, HushdeskError, ModelError, StoreError
-from hushdesk.history import History
 from tests.fakes import FakeEngine
 
 
@@ -62,16 +62,14 @@ def test_regenerate_and_edit_replace_the_right_turns() -> None:
 
 
 def test_turns_are_saved_and_reloaded(tmp_path: Path) -> None:
-    history = History(tmp_path / "h.sqlite")
+    history = ConversationStore(tmp_path / "h.sqlite")
     conversation = history.create()
     engine = FakeEngine()
     session = ChatSession(
-        engine, SamplingParams(), history=history, conversation_id=conversation.id, model_id="m"
+        engine, SamplingParams(), store=history, conversation_id=conversation.id, model_id="m"
     )
     session.send("Summarise the lease terms please").collect()
-    reloaded = ChatSession(
-        engine, SamplingParams(), history=history, conversation_id=conversation.id
-    )
+    reloaded = ChatSession(engine, SamplingParams(), store=history, conversation_id=conversation.id)
     assert [(t.role, t.content) for t in reloaded.turns] == [
         ("user", "Summarise the lease terms please"),
         ("assistant", "echo: Summarise the lease terms please"),
@@ -84,12 +82,12 @@ def test_turns_are_saved_and_reloaded(tmp_path: Path) -> None:
 
 
 def test_old_turns_leave_the_view_in_one_step_and_the_newest_never(tmp_path: Path) -> None:
-    history = History(tmp_path / "h.sqlite")
+    history = ConversationStore(tmp_path / "h.sqlite")
     conversation = history.create()
     engine = FakeEngine(reply="fine thanks")
     engine.load(LoadSpec("m.gguf", n_ctx=100))
     params = SamplingParams(max_tokens=20)  # prompt budget: 80 "tokens"
-    session = ChatSession(engine, params, "sys", history=history, conversation_id=conversation.id)
+    session = ChatSession(engine, params, "sys", store=history, conversation_id=conversation.id)
     for i in range(12):
         session.send(f"question number {i}").collect()
     assert session.context_from is not None
@@ -111,21 +109,18 @@ def test_old_turns_leave_the_view_in_one_step_and_the_newest_never(tmp_path: Pat
 
 
 def test_personas_are_data() -> None:
-    assert "Hushdesk" in default_system_prompt()
+    assert "Hushdesk" in personas.get(personas.DEFAULT).system
     ids = [p.id for p in personas.personas()]
     assert ids == ["general", "concise", "translator", "proofreader"]
-    assert personas.system_prompt("translator").startswith("You are a careful translator")
-    assert personas.system_prompt("translator", "  custom  ") == "custom"
+    assert personas.get("translator").system.startswith("You are a careful translator")
     assert personas.get("unknown").id == "general"
 
 
 def test_a_failed_retry_keeps_the_old_answer(tmp_path: Path) -> None:
-    history = History(tmp_path / "h.sqlite")
+    history = ConversationStore(tmp_path / "h.sqlite")
     conversation = history.create()
     engine = FakeEngine(reply="the good answer")
-    session = ChatSession(
-        engine, SamplingParams(), history=history, conversation_id=conversation.id
-    )
+    session = ChatSession(engine, SamplingParams(), store=history, conversation_id=conversation.id)
     session.send("question").collect()
     engine.error = ModelError("the model crashed")
     with pytest.raises(ModelError):
@@ -157,12 +152,12 @@ def test_an_overflowing_message_does_not_move_the_context(tmp_path: Path) -> Non
 def test_an_answer_that_cannot_be_saved_stays_on_screen(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    history = History(tmp_path / "h.sqlite")
+    history = ConversationStore(tmp_path / "h.sqlite")
     conversation = history.create()
     session = ChatSession(
         FakeEngine(reply="precious"),
         SamplingParams(),
-        history=history,
+        store=history,
         conversation_id=conversation.id,
     )
     stream = session.send("question")

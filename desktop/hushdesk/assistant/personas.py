@@ -20,7 +20,7 @@ class Persona:
 
 @cache
 def personas() -> tuple[Persona, ...]:
-    data = assets.read_toml("prompts", "personas.toml")
+    data = assets.prompts("personas.toml")
     return tuple(
         Persona(key, str(value["name"]), str(value["system"]).strip())
         for key, value in data.items()
@@ -32,10 +32,3 @@ def get(persona_id: str) -> Persona:
         if persona.id == persona_id:
             return persona
     return personas()[0]
-
-
-def system_prompt(persona_id: str, custom: str | None = None) -> str:
-    """The system prompt of a conversation: its own text, else its persona's."""
-    if custom and custom.strip():
-        return custom.strip()
-    return get(persona_id).system

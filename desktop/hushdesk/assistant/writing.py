@@ -12,7 +12,6 @@ import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
 from typing import Any
 
 from hushdesk import assets
@@ -24,17 +23,17 @@ from hushdesk.errors import HushdeskError
 from hushdesk.jobs import CancelToken, Progress, ProgressCallback, ProgressTracker
 
 PART_CHARS = 2400  # about 600 tokens: a part and its rewrite fit a 4k context with room
-SAMPLING = SamplingParams(temperature=0.2, top_p=0.9, top_k=40, min_p=0.05,
-                          repeat_penalty=1.1, seed=7)  # fmt: skip
+SAMPLING = SamplingParams(
+    temperature=0.2, top_p=0.9, top_k=40, min_p=0.05, repeat_penalty=1.1, seed=7
+)
 
 
 class WritingError(HushdeskError):
     """A writing task cannot be done as asked."""
 
 
-@cache
 def prompts() -> dict[str, Any]:
-    return assets.read_toml("prompts", "writing.toml")
+    return assets.prompts("writing.toml")
 
 
 def styles() -> dict[str, str]:
@@ -72,8 +71,9 @@ class Writer:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def rewrite(self, text: str, style: str = "clearer", *, language: str | None = None,
-                **job: Any) -> str:  # fmt: skip
+    def rewrite(
+        self, text: str, style: str = "clearer", *, language: str | None = None, **job: Any
+    ) -> str:
         if style not in styles():
             raise WritingError(f"Unknown style {style!r}; choose one of {', '.join(styles())}.")
         task = prompts()["task"]["rewrite"]
@@ -84,8 +84,9 @@ class Writer:
         return self._by_parts(text, instruction, "Rewriting", **job)
 
     def proofread(self, text: str, **job: Any) -> Proofread:
-        corrected = self._by_parts(text, prompts()["task"]["proofread"]["instruction"],
-                                   "Proofreading", **job)  # fmt: skip
+        corrected = self._by_parts(
+            text, prompts()["task"]["proofread"]["instruction"], "Proofreading", **job
+        )
         return Proofread(corrected, tuple(changes(text, corrected)))
 
     def translate(self, text: str, language: str, **job: Any) -> str:
@@ -100,8 +101,9 @@ class Writer:
         labels = clean_labels(labels)
         instruction = prompts()["task"]["classify"]["instruction"].format(labels=", ".join(labels))
         params = SamplingParams(temperature=0.0, max_tokens=80, grammar=label_grammar(labels))
-        result = complete(self.engine, self._messages(text[: PART_CHARS * 2], instruction),
-                          params, cancel=cancel)  # fmt: skip
+        result = complete(
+            self.engine, self._messages(text[: PART_CHARS * 2], instruction), params, cancel=cancel
+        )
         return parse_label(result.text, labels)
 
     def _by_parts(
@@ -126,8 +128,13 @@ class Writer:
                 on_text("\n\n")
             budget = max(256, len(part) // 2)  # ~2× the part's tokens
             params = replace(SAMPLING, max_tokens=budget)
-            result = complete(self.engine, self._messages(part, instruction), params,
-                              cancel=cancel, on_text=on_text)  # fmt: skip
+            result = complete(
+                self.engine,
+                self._messages(part, instruction),
+                params,
+                cancel=cancel,
+                on_text=on_text,
+            )
             done.append(_cleaned(result.text, part) or part)
         return "\n\n".join(done)
 
@@ -170,9 +177,12 @@ def _cleaned(output: str, part: str) -> str:
 def _strip_preamble(text: str) -> str:
     """``Here is the corrected text:`` and the like, which small models add."""
     lines = text.splitlines()
-    if len(lines) > 1 and re.match(r"^(?=.*\b(here|sure|below|text|translation|version|"
-                                   r"rewrite|rewritten|corrected)\b).{0,100}:\s*$", lines[0],
-                                   re.I):  # fmt: skip
+    if len(lines) > 1 and re.match(
+        r"^(?=.*\b(here|sure|below|text|translation|version|"
+        r"rewrite|rewritten|corrected)\b).{0,100}:\s*$",
+        lines[0],
+        re.I,
+    ):
         return "\n".join(lines[1:]).strip()
     return text
 
@@ -229,8 +239,9 @@ def parse_label(output: str, labels: Sequence[str]) -> Classification:
             found.append((match.start(), label))
     if found:
         return Classification(min(found)[1], reason or _first_sentence(text), True)
-    return Classification(labels[0], reason or "The model named no label; this is the first "
-                          "of yours.", False)  # fmt: skip
+    return Classification(
+        labels[0], reason or "The model named no label; this is the first of yours.", False
+    )
 
 
 def _first_sentence(text: str, skip: str = "") -> str:

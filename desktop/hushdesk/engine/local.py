@@ -42,7 +42,7 @@ class LocalEngine:
         self._conn: multiprocessing.connection.Connection | None = None
         self._spec: LoadSpec | None = None
         self._model: ModelInfo | None = None
-        self._stderr_path = paths.log_dir() / f"engine-native-{os.getpid()}-{id(self):x}.log"
+        self._stderr_path = paths.engine_log_file(f"{os.getpid()}-{id(self):x}")
 
     # -- public interface -------------------------------------------------------------
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from hushdesk.settings import SamplingSettings
+
 Role = Literal["system", "user", "assistant"]
 FinishReason = Literal["stop", "length", "cancelled"]
 
@@ -18,15 +20,18 @@ class Message:
         return {"role": self.role, "content": self.content}
 
 
+_DEFAULT = SamplingSettings()
+
+
 @dataclass(frozen=True)
 class SamplingParams:
-    temperature: float = 0.7
-    top_p: float = 0.95
-    top_k: int = 40
-    min_p: float = 0.05
-    repeat_penalty: float = 1.1
-    max_tokens: int = 1024
-    seed: int = -1
+    temperature: float = _DEFAULT.temperature
+    top_p: float = _DEFAULT.top_p
+    top_k: int = _DEFAULT.top_k
+    min_p: float = _DEFAULT.min_p
+    repeat_penalty: float = _DEFAULT.repeat_penalty
+    max_tokens: int = _DEFAULT.max_tokens
+    seed: int = _DEFAULT.seed
     stop: tuple[str, ...] = ()
     grammar: str | None = None  # GBNF: the output must match it (e.g. one of a few labels)
 

@@ -196,8 +196,9 @@ class Runner:
             else:
                 text, special = piece, True
             if text:
-                tokens += self.llm.tokenize(text.encode("utf-8"), add_bos=add_bos and not tokens,
-                                            special=special)  # fmt: skip
+                tokens += self.llm.tokenize(
+                    text.encode("utf-8"), add_bos=add_bos and not tokens, special=special
+                )
             elif index == 0 and add_bos:
                 tokens.append(self.llm.token_bos())
         return tokens

@@ -22,8 +22,9 @@ class Chunk:
     text: str
 
 
-def chunk_pages(pages: list[PageText], *, words: int = WORDS_PER_CHUNK,
-                overlap: int = OVERLAP_WORDS) -> list[Chunk]:  # fmt: skip
+def chunk_pages(
+    pages: list[PageText], *, words: int = WORDS_PER_CHUNK, overlap: int = OVERLAP_WORDS
+) -> list[Chunk]:
     chunks: list[Chunk] = []
     step = max(1, words - overlap)
     for page in pages:

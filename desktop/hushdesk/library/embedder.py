@@ -26,8 +26,9 @@ class Embedder(Protocol):
 class SentenceEmbedder:
     """Loads the model on first use (torch is slow to import): never on the GUI thread."""
 
-    def __init__(self, model_path: str, name: str, *, batch_size: int = 32,
-                 threads: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, model_path: str, name: str, *, batch_size: int = 32, threads: int | None = None
+    ) -> None:
         self.model_path = model_path
         self.name = name
         self.batch_size = batch_size
@@ -45,8 +46,9 @@ class SentenceEmbedder:
                 # so the chat still gets the CPU when it needs it.
                 torch.set_num_threads(self.threads or os.cpu_count() or 1)
                 try:
-                    self._model = SentenceTransformer(self.model_path, device="cpu",
-                                                      local_files_only=True)  # fmt: skip
+                    self._model = SentenceTransformer(
+                        self.model_path, device="cpu", local_files_only=True
+                    )
                 except Exception as exc:
                     raise DocumentError(
                         f"The embedding model {self.name} could not be loaded: {exc}",
@@ -56,9 +58,13 @@ class SentenceEmbedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         model = self._load()
-        vectors = model.encode(list(texts), batch_size=self.batch_size,
-                               normalize_embeddings=True, convert_to_numpy=True,
-                               show_progress_bar=False)  # fmt: skip
+        vectors = model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
         return np.asarray(vectors, dtype=np.float32)
 
 

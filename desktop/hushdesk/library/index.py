@@ -33,7 +33,7 @@ log = logging.getLogger("hushdesk.library")
 
 class VectorIndex:
     def __init__(self, folder: Path | None = None) -> None:
-        self.folder = folder or paths.data_dir() / "vectors"
+        self.folder = folder or paths.vectors_dir()
         self._client: Any = None
         self._lock = threading.RLock()  # held around every use of Chroma (see _using)
         self._token_file = self.folder.with_name(self.folder.name + ".written")
@@ -83,8 +83,10 @@ class VectorIndex:
         except StoreError:
             raise
         except Exception as exc:
-            raise StoreError(f"The search index of {library.name} could not be opened ({exc}). "
-                             "Rebuilding the library's index repairs it.") from exc  # fmt: skip
+            raise StoreError(
+                f"The search index of {library.name} could not be opened ({exc}). "
+                "Rebuilding the library's index repairs it."
+            ) from exc
 
     @contextlib.contextmanager
     def _using(self, library: Library, *, writing: bool = False) -> Iterator[Any]:
@@ -98,8 +100,9 @@ class VectorIndex:
                 if writing:
                     self._wrote()
 
-    def upsert(self, library: Library, ids: Sequence[int], vectors: np.ndarray,
-               file_ids: Sequence[int]) -> None:  # fmt: skip
+    def upsert(
+        self, library: Library, ids: Sequence[int], vectors: np.ndarray, file_ids: Sequence[int]
+    ) -> None:
         if not ids:
             return
         try:
@@ -112,11 +115,13 @@ class VectorIndex:
         except StoreError:
             raise
         except Exception as exc:  # e.g. vectors of another size after a model change
-            raise StoreError(f"The search index rejected new passages ({exc}). Rebuild the "
-                             "library's index.") from exc  # fmt: skip
+            raise StoreError(
+                f"The search index rejected new passages ({exc}). Rebuild the library's index."
+            ) from exc
 
-    def similarities(self, library: Library, ids: Sequence[int], vector: np.ndarray
-                     ) -> dict[int, float]:  # fmt: skip
+    def similarities(
+        self, library: Library, ids: Sequence[int], vector: np.ndarray
+    ) -> dict[int, float]:
         """Cosine similarity of ``vector`` to the stored vectors of ``ids`` (for passages
         found by keyword only)."""
         if not ids:
@@ -142,8 +147,11 @@ class VectorIndex:
             count = collection.count()
             if not count:
                 return []
-            result = collection.query(query_embeddings=vector.reshape(1, -1),
-                                      n_results=min(n, count), include=["distances"])  # fmt: skip
+            result = collection.query(
+                query_embeddings=vector.reshape(1, -1),
+                n_results=min(n, count),
+                include=["distances"],
+            )
         pairs = zip(result["ids"][0], result["distances"][0], strict=True)
         return [(int(i), 1.0 - float(d)) for i, d in pairs]
 

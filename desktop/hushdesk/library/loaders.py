@@ -66,18 +66,30 @@ def supported(path: Path) -> bool:
     return path.suffix.lower() in LOADERS
 
 
-def load(path: Path, password: str | None = None, *, ocr: bool = True,
-         timeout_s: float = LOAD_TIMEOUT_S, cancel: CancelToken | None = None,
-         ) -> LoadedDocument:  # fmt: skip
+def load(
+    path: Path,
+    password: str | None = None,
+    *,
+    ocr: bool = True,
+    timeout_s: float = LOAD_TIMEOUT_S,
+    cancel: CancelToken | None = None,
+) -> LoadedDocument:
     """Read ``path`` in a child process. Raises ``DocumentError`` with a user-facing reason."""
     from hushdesk.isolate import IsolatedFailure, run_isolated
 
     if not supported(path):
         raise DocumentError(f"{path.name}: this file type is not supported.")
     try:
-        return run_isolated(load_here, str(path), password, ocr, timeout_s=timeout_s,
-                            memory_limit_bytes=LOAD_MEMORY_BYTES, cancel=cancel,
-                            nice=5)  # fmt: skip
+        return run_isolated(
+            load_here,
+            str(path),
+            password,
+            ocr,
+            timeout_s=timeout_s,
+            memory_limit_bytes=LOAD_MEMORY_BYTES,
+            cancel=cancel,
+            nice=5,
+        )
     except IsolatedFailure as exc:
         raise DocumentError(
             f"{path.name} could not be read: the reader {exc.message}. The file may be damaged "
@@ -101,8 +113,10 @@ def load_here(path: str, password: str | None, ocr: bool) -> LoadedDocument:
         ) from exc
     document.pages = [PageText(p.number, clean(p.text), p.scanned) for p in document.pages]
     if document.text_chars > MAX_TEXT_CHARS:
-        raise DocumentError(f"{file.name} holds more text than Hushdesk can index "
-                            f"({document.text_chars:,} characters).")  # fmt: skip
+        raise DocumentError(
+            f"{file.name} holds more text than Hushdesk can index "
+            f"({document.text_chars:,} characters)."
+        )
     if not any(p.text for p in document.pages):
         document.warnings.append("No text could be read from this file.")
     return document
@@ -124,8 +138,9 @@ def _pdf(path: Path, password: str | None, ocr: bool) -> LoadedDocument:
         try:
             unlocked = reader.decrypt(password or "")
         except (FileNotDecryptedError, NotImplementedError) as exc:
-            raise EncryptedDocument(f"{path.name} is encrypted in a way that cannot be opened "
-                                    f"({exc}).") from exc  # fmt: skip
+            raise EncryptedDocument(
+                f"{path.name} is encrypted in a way that cannot be opened ({exc})."
+            ) from exc
         if not unlocked:
             need = "the password was wrong" if password else "enter its password to add it"
             raise EncryptedDocument(f"{path.name} is password-protected: {need}.")
@@ -162,8 +177,15 @@ def _has_images(page: object) -> bool:
         return False
 
 
-def _ocr_pages(path: Path, pages: list[PageText], numbers: list[int], warnings: list[str],
-               password: str | None, *, enabled: bool) -> None:  # fmt: skip
+def _ocr_pages(
+    path: Path,
+    pages: list[PageText],
+    numbers: list[int],
+    warnings: list[str],
+    password: str | None,
+    *,
+    enabled: bool,
+) -> None:
     """Read scanned pages with an offline OCR model when it is installed."""
     reader = _ocr_engine() if enabled else None
     if reader is None:
@@ -251,9 +273,26 @@ def _text(path: Path, _password: str | None, _ocr: bool) -> LoadedDocument:
 
 class _HtmlText(html.parser.HTMLParser):
     BLOCKS: ClassVar[set[str]] = {
-        "p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
-        "blockquote", "pre", "table", "ul", "ol", "hr",
-    }  # fmt: skip
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "blockquote",
+        "pre",
+        "table",
+        "ul",
+        "ol",
+        "hr",
+    }
     SKIP: ClassVar[set[str]] = {"script", "style", "noscript", "template", "head"}
 
     def __init__(self) -> None:

@@ -26,19 +26,29 @@ class RenderedPage:
     boxes: list[Box] = field(default_factory=list)
 
 
-def render(path: str, page: int, passage: str, password: str | None = None,
-           scale: float = 1.6) -> RenderedPage:  # fmt: skip
+def render(
+    path: str, page: int, passage: str, password: str | None = None, scale: float = 1.6
+) -> RenderedPage:
     from hushdesk.isolate import IsolatedFailure, run_isolated
 
     try:
-        return run_isolated(render_here, path, page, passage, password, scale,
-                            timeout_s=RENDER_TIMEOUT_S, memory_limit_bytes=3 << 30)  # fmt: skip
+        return run_isolated(
+            render_here,
+            path,
+            page,
+            passage,
+            password,
+            scale,
+            timeout_s=RENDER_TIMEOUT_S,
+            memory_limit_bytes=3 << 30,
+        )
     except IsolatedFailure as exc:
         raise DocumentError(f"The page could not be shown: the renderer {exc.message}.") from exc
 
 
-def render_here(path: str, page: int, passage: str, password: str | None,
-                scale: float) -> RenderedPage:  # fmt: skip
+def render_here(
+    path: str, page: int, passage: str, password: str | None, scale: float
+) -> RenderedPage:
     import pypdfium2
 
     try:

@@ -21,7 +21,7 @@ from hushdesk import paths
 from hushdesk.errors import StoreError
 from hushdesk.library.chunker import Chunk
 from hushdesk.library.loaders import LoadedDocument
-from hushdesk.sqlitedb import Database
+from hushdesk.sqlitedb import Database, fts_index, fts_query, fts_secure_delete
 
 log = logging.getLogger("hushdesk.library")
 
@@ -70,16 +70,8 @@ SCHEMA = (
         text TEXT NOT NULL
     );
     CREATE INDEX chunks_by_file ON chunks (file_id);
-    CREATE VIRTUAL TABLE chunks_fts USING fts5 (
-        text, content='chunks', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
-    );
-    CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
-        INSERT INTO chunks_fts (rowid, text) VALUES (new.id, new.text);
-    END;
-    CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
-        INSERT INTO chunks_fts (chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
-    END;
-    """,
+    """
+    + fts_index("chunks", "text"),
 )
 
 
@@ -127,7 +119,10 @@ class DocumentStore(Database):
     migrations = SCHEMA
 
     def __init__(self, path: Path | None = None) -> None:
-        super().__init__(path or paths.data_dir() / "library.sqlite")
+        super().__init__(path or paths.library_db())
+
+    def _opened(self, db: sqlite3.Connection) -> None:
+        fts_secure_delete(db, "chunks")
 
     # -- libraries ------------------------------------------------------------------------
 
@@ -177,8 +172,9 @@ class DocumentStore(Database):
         return [_file(r) for r in self._rows(sql + " ORDER BY path", args)]
 
     def file(self, library: Library, path: str) -> FileRecord | None:
-        rows = self._rows("SELECT * FROM files WHERE library_id = ? AND path = ?",
-                          (library.id, path))  # fmt: skip
+        rows = self._rows(
+            "SELECT * FROM files WHERE library_id = ? AND path = ?", (library.id, path)
+        )
         return _file(rows[0]) if rows else None
 
     def file_by_id(self, file_id: int) -> FileRecord | None:
@@ -186,8 +182,10 @@ class DocumentStore(Database):
         return _file(rows[0]) if rows else None
 
     def done_with_hash(self, library: Library, sha256: str) -> FileRecord | None:
-        rows = self._rows("SELECT * FROM files WHERE library_id = ? AND sha256 = ? "
-                          "AND status = 'done'", (library.id, sha256))  # fmt: skip
+        rows = self._rows(
+            "SELECT * FROM files WHERE library_id = ? AND sha256 = ? AND status = 'done'",
+            (library.id, sha256),
+        )
         return _file(rows[0]) if rows else None
 
     def queue(self, library: Library, path: str, *, sha256: str, size: int, mtime: float) -> int:
@@ -199,14 +197,17 @@ class DocumentStore(Database):
                 "status = 'queued', error = NULL, updated_at = excluded.updated_at",
                 (library.id, path, sha256, size, mtime, time.time()),
             )
-            row = db.execute("SELECT id FROM files WHERE library_id = ? AND path = ?",
-                             (library.id, path)).fetchone()  # fmt: skip
+            row = db.execute(
+                "SELECT id FROM files WHERE library_id = ? AND path = ?", (library.id, path)
+            ).fetchone()
         return int(row[0])
 
     def set_status(self, file_id: int, status: Status, error: str | None = None) -> None:
         with self._tx() as db:
-            db.execute("UPDATE files SET status = ?, error = ?, updated_at = ? WHERE id = ?",
-                       (status, error, time.time(), file_id))  # fmt: skip
+            db.execute(
+                "UPDATE files SET status = ?, error = ?, updated_at = ? WHERE id = ?",
+                (status, error, time.time(), file_id),
+            )
 
     def mark_duplicate(self, file_id: int, twin: str) -> list[int]:
         """Same bytes as ``twin``: listed as ready, not indexed twice. Any passages it had
@@ -246,9 +247,16 @@ class DocumentStore(Database):
             db.execute(
                 "UPDATE files SET status = 'embedding', error = NULL, kind = ?, title = ?, "
                 "pages = ?, paginated = ?, warnings = ?, updated_at = ? WHERE id = ?",
-                (document.kind, document.title, len(document.pages), int(document.paginated),
-                 json.dumps(document.warnings), time.time(), file_id),
-            )  # fmt: skip
+                (
+                    document.kind,
+                    document.title,
+                    len(document.pages),
+                    int(document.paginated),
+                    json.dumps(document.warnings),
+                    time.time(),
+                    file_id,
+                ),
+            )
         return old, new
 
     def remove_file(self, file_id: int) -> list[int]:
@@ -290,8 +298,6 @@ class DocumentStore(Database):
 
     def keyword_search(self, library: Library, query: str, limit: int) -> list[tuple[int, float]]:
         """(chunk id, bm25 score; lower is better) of done files, best first."""
-        from hushdesk.history import fts_query
-
         expression = fts_query(query).replace('" "', '" OR "')
         if not expression:
             return []
@@ -305,13 +311,15 @@ class DocumentStore(Database):
         return [(int(r[0]), float(r[1])) for r in rows]
 
     def pages(self, file_id: int) -> list[tuple[int, str]]:
-        rows = self._rows("SELECT number, text FROM pages WHERE file_id = ? ORDER BY number",
-                          (file_id,))  # fmt: skip
+        rows = self._rows(
+            "SELECT number, text FROM pages WHERE file_id = ? ORDER BY number", (file_id,)
+        )
         return [(int(r[0]), str(r[1])) for r in rows]
 
     def page_text(self, file_id: int, number: int) -> str:
-        rows = self._rows("SELECT text FROM pages WHERE file_id = ? AND number = ?",
-                          (file_id, number))  # fmt: skip
+        rows = self._rows(
+            "SELECT text FROM pages WHERE file_id = ? AND number = ?", (file_id, number)
+        )
         return str(rows[0][0]) if rows else ""
 
     def chunk_count(self, library: Library) -> int:
@@ -333,13 +341,23 @@ def _file(row: sqlite3.Row) -> FileRecord:
     except json.JSONDecodeError:
         warnings = []
     return FileRecord(
-        id=row["id"], library_id=row["library_id"], path=row["path"], sha256=row["sha256"],
-        status=row["status"], error=row["error"], kind=row["kind"], title=row["title"],
-        pages=row["pages"], paginated=bool(row["paginated"]), warnings=list(warnings),
-        size=row["size"], mtime=row["mtime"],
-    )  # fmt: skip
+        id=row["id"],
+        library_id=row["library_id"],
+        path=row["path"],
+        sha256=row["sha256"],
+        status=row["status"],
+        error=row["error"],
+        kind=row["kind"],
+        title=row["title"],
+        pages=row["pages"],
+        paginated=bool(row["paginated"]),
+        warnings=list(warnings),
+        size=row["size"],
+        mtime=row["mtime"],
+    )
 
 
 def _chunk(row: sqlite3.Row) -> StoredChunk:
-    return StoredChunk(row["id"], row["file_id"], row["page"], row["start"], row["end"],
-                       row["text"])  # fmt: skip
+    return StoredChunk(
+        row["id"], row["file_id"], row["page"], row["start"], row["end"], row["text"]
+    )

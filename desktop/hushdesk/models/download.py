@@ -26,29 +26,34 @@ import queue
 import shutil
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from hushdesk import paths, privacy
+from hushdesk import paths
 from hushdesk.errors import Cancelled, DownloadError
 from hushdesk.fsutil import atomic_write_json, locked, read_json
-from hushdesk.jobs import CancelToken, Progress, ProgressCallback, format_eta
+from hushdesk.jobs import CancelToken, ProgressCallback, ProgressTracker
+from hushdesk.models.hub import (
+    RETRIES,
+    Interrupted,
+    RemoteFile,
+    TokenProvider,
+    check_status,
+    endpoint,
+    http_client,
+    hub_token,
+    network,
+    send,
+)
 
 log = logging.getLogger("hushdesk.download")
 
-DEFAULT_ENDPOINT = "https://huggingface.co"
 CHUNK = 1024 * 1024
-RETRIES = 3
 SPACE_MARGIN = 256 * 1024**2  # keep this much free beyond the download
-
-
-TokenProvider = Callable[[], str | None]
 
 
 class DownloadControl(CancelToken):
@@ -60,20 +65,18 @@ class DownloadControl(CancelToken):
 
     def __init__(self) -> None:
         super().__init__()
-        self.paused = False
         self._closer: Callable[[], None] | None = None
         self._lock = threading.Lock()
 
     def pause(self) -> None:
-        self.paused = True
-        self._stop()
+        super().pause()
+        self._close()
 
     def cancel(self) -> None:
-        self.paused = False  # cancel after pause: the partial file goes too
-        self._stop()
-
-    def _stop(self) -> None:
         super().cancel()
+        self._close()
+
+    def _close(self) -> None:
         with self._lock:
             closer = self._closer
         if closer is not None:
@@ -89,16 +92,6 @@ class DownloadControl(CancelToken):
         finally:
             with self._lock:
                 self._closer = None
-
-
-@dataclass
-class RemoteFile:
-    filename: str
-    url: str
-    size: int
-    sha256: str | None = None  # large (LFS) files
-    git_sha1: str | None = None  # small files: the git blob id
-    commit: str | None = None
 
 
 @dataclass
@@ -137,15 +130,9 @@ class DownloadJob:
 # -- where things are -----------------------------------------------------------------------
 
 
-def state_dir() -> Path:
-    folder = paths.models_dir() / ".downloads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def _state_file(model_id: str) -> Path:
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model_id)
-    return state_dir() / f"{safe}.json"
+    return paths.downloads_dir() / f"{safe}.json"
 
 
 def save_job(job: DownloadJob) -> None:
@@ -159,7 +146,7 @@ def forget_job(job: DownloadJob) -> None:
 def unfinished() -> list[DownloadJob]:
     """Downloads that were paused, cancelled by a crash or cut off, oldest first."""
     jobs = []
-    for path in sorted(state_dir().glob("*.json"), key=lambda p: p.stat().st_mtime):
+    for path in sorted(paths.downloads_dir().glob("*.json"), key=lambda p: p.stat().st_mtime):
         raw = read_json(path)
         if not isinstance(raw, dict):
             continue
@@ -171,221 +158,31 @@ def unfinished() -> list[DownloadJob]:
     return jobs
 
 
-def endpoint() -> str:
-    return (os.environ.get("HUSHDESK_HF_ENDPOINT") or os.environ.get("HF_ENDPOINT") or
-            DEFAULT_ENDPOINT).rstrip("/")  # fmt: skip
-
-
-# -- the network --------------------------------------------------------------------------
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    return parts.scheme, (parts.hostname or "").lower(), parts.port
-
-
-def _proxy_for(url: str) -> str | None:
-    """The user's proxy for ``url`` (set aside by privacy.apply), honouring NO_PROXY."""
-    proxies = {k.upper(): v for k, v in privacy.proxies().items()}
-    host = (urlsplit(url).hostname or "").lower()
-    no_proxy = [h.strip().lstrip(".").lower() for h in proxies.get("NO_PROXY", "").split(",")]
-    if privacy.is_local(host) or any(h and (host == h or host.endswith("." + h))
-                                     for h in no_proxy):  # fmt: skip
-        return None
-    scheme = urlsplit(url).scheme.upper()
-    return proxies.get(f"{scheme}_PROXY") or proxies.get("ALL_PROXY")
-
-
-def _client(url: str) -> httpx.Client:
-    return httpx.Client(
-        headers={"User-Agent": "Hushdesk", "Accept-Encoding": "identity"},
-        timeout=httpx.Timeout(20.0, connect=15.0),
-        proxy=_proxy_for(url),
-        trust_env=False,
-        follow_redirects=False,
-    )
-
-
-class _Interrupted(DownloadError):
-    """The connection failed or ended early; worth another try from where it stopped."""
-
-
-@contextlib.contextmanager
-def _network(what: str, *, retryable: bool = False) -> Iterator[None]:
-    """The guard lets this thread through; network failures become clear messages."""
-    try:
-        with privacy.allow_network():
-            yield
-    except httpx.UnsupportedProtocol as exc:
-        raise DownloadError(
-            f"The download address for {what} is not valid: a mirror set in HF_ENDPOINT must "
-            "start with https://.",
-            detail=repr(exc),
-        ) from exc
-    except httpx.ProxyError as exc:
-        raise DownloadError(
-            f"The proxy refused to download {what}; check its address and login.",
-            detail=repr(exc),
-        ) from exc
-    except (httpx.ConnectError, httpx.TimeoutException) as exc:
-        if retryable:
-            raise _Interrupted(f"The connection failed: {exc}", detail=repr(exc)) from exc
-        reason = (
-            "stopped answering" if isinstance(exc, httpx.TimeoutException) else "is unreachable"
-        )
-        raise DownloadError(
-            f"Could not download {what}: the server {reason}. Check your internet connection "
-            "(or the mirror address in HF_ENDPOINT).",
-            detail=repr(exc),
-        ) from exc
-
-
-def _check_status(response: httpx.Response, what: str) -> None:
-    code = response.status_code
-    if code < 400:
-        return
-    hub_code = response.headers.get("x-error-code", "")
-    if hub_code == "GatedRepo" or (code == 403 and not hub_code):
-        raise DownloadError(
-            f"{what} is gated: accept its licence on the model's page at huggingface.co and "
-            "set an access token (HF_TOKEN), then try again."
-        )
-    if code in (401, 404) or hub_code in ("RepoNotFound", "EntryNotFound", "RevisionNotFound"):
-        raise DownloadError(f"{what} was not found on the server. The catalog may be out of "
-                            "date, the mirror may not have it, or it is private.")  # fmt: skip
-    if code == 407:
-        raise DownloadError(f"The proxy needs a login to download {what}.")
-    if code == 429:
-        raise DownloadError(f"The server is rate-limiting downloads of {what}; try again later.")
-    raise DownloadError(f"The server refused {what} (HTTP {code}).")
-
-
-def _send(
-    http: httpx.Client,
-    method: str,
-    url: str,
-    *,
-    token: TokenProvider | None,
-    headers: dict[str, str] | None = None,
-    stream: bool = False,
-) -> httpx.Response:
-    """One request; if the official hub answers 401/403 and a token exists, once more with
-    it. A token never goes to a mirror, and httpx drops it on redirects to another host."""
-    headers = dict(headers or {})
-    request = http.build_request(method, url, headers=headers)
-    response = http.send(request, stream=stream, follow_redirects=stream)
-    if (
-        response.status_code in (401, 403)
-        and token is not None
-        and _origin(url) == _origin(DEFAULT_ENDPOINT)
-    ):
-        secret = token()
-        if secret:
-            response.close()
-            headers["Authorization"] = f"Bearer {secret}"
-            request = http.build_request(method, url, headers=headers)
-            response = http.send(request, stream=stream, follow_redirects=stream)
-    return response
-
-
-def hub_token() -> str | None:
-    """The user's Hugging Face token (HF_TOKEN or huggingface_hub's saved login)."""
-    from huggingface_hub import get_token
-
-    return get_token()
-
-
-def resolve(
-    repo: str,
-    filename: str,
-    *,
-    revision: str = "main",
-    token: TokenProvider | None = hub_token,
-    client: httpx.Client | None = None,
-) -> RemoteFile:
-    """Size, checksum and commit of one file, as the hub states them, without
-    downloading it. A file whose checksum the server does not publish is refused."""
-    from huggingface_hub import hf_hub_url
-
-    url = hf_hub_url(repo, filename, revision=revision, endpoint=endpoint())
-    what = f"{repo}/{filename}"
-    http = client or _client(url)
-    try:
-        with _network(what):
-            response = _send(http, "HEAD", url, token=token)
-            for _ in range(5):
-                location = response.headers.get("location", "")
-                if response.status_code not in (301, 302, 307, 308) or not location:
-                    break
-                if "x-linked-size" in response.headers:
-                    break  # the hub's answer for a large file; the redirect is to its CDN
-                target = urljoin(str(response.url), location)
-                if _origin(target) != _origin(url):
-                    break
-                response = _send(http, "HEAD", target, token=token)  # a renamed repo
-            _check_status(response, what)
-    finally:
-        if client is None:
-            http.close()
-    headers = response.headers
-    size = headers.get("x-linked-size") or headers.get("content-length")
-    linked = (headers.get("x-linked-etag") or "").removeprefix("W/").strip('"')
-    etag = (headers.get("etag") or "").removeprefix("W/").strip('"')
-    sha256 = linked if len(linked) == 64 else None
-    git_sha1 = etag if not linked and len(etag) == 40 else None
-    described = "x-linked-size" in headers or not response.is_redirect
-    if not described or not size or not size.isdigit() or not (sha256 or git_sha1):
-        raise DownloadError(
-            f"The server did not publish the size and checksum of {what}, so Hushdesk cannot "
-            "check the download. Use the official hub, or download the file yourself and "
-            "import it."
-        )
-    commit = headers.get("x-repo-commit")
-    if commit and commit != revision:  # pin the transfer to what was just described
-        url = hf_hub_url(repo, filename, revision=commit, endpoint=endpoint())
-    return RemoteFile(filename, url, int(size), sha256, git_sha1, commit)
-
-
 # -- the transfer -------------------------------------------------------------------------
 
 
 class _Meter:
-    """Bytes done, speed over the last few seconds, time left."""
+    """Bytes done, speed over the last few seconds, time left (``jobs.ProgressTracker``)."""
 
     def __init__(self, job: DownloadJob, report: ProgressCallback | None) -> None:
-        self.total = job.total_bytes
-        self.done = 0
-        self.label = job.name
+        self._tracker = ProgressTracker(job.total_bytes, job.name, window_s=5.0)
         self._report = report
-        self._samples: deque[tuple[float, int]] = deque(maxlen=50)
         self._last = 0.0
 
     def add(self, count: int, *, force: bool = False) -> None:
-        self.done += count
+        tracker = self._tracker
+        progress = tracker.update(tracker.done + count)
         now = time.monotonic()
-        self._samples.append((now, self.done))
         if self._report is not None and (force or now - self._last >= 0.2):
             self._last = now
-            self._report(Progress(self.done, self.total, self.describe(), self.eta()))
-
-    def speed(self) -> float:
-        if len(self._samples) < 2:
-            return 0.0
-        (t0, d0), (t1, d1) = self._samples[0], self._samples[-1]
-        return (d1 - d0) / (t1 - t0) if t1 > t0 else 0.0
-
-    def eta(self) -> float | None:
-        speed = self.speed()
-        return (self.total - self.done) / speed if speed > 0 else None
+            self._report(replace(progress, label=self.describe()))
 
     def describe(self) -> str:
-        speed = self.speed()
-        text = f"{self.label}: {self.done / 1e6:,.0f} of {self.total / 1e6:,.0f} MB"
-        if speed:
-            text += f" · {speed / 1e6:.1f} MB/s"
-        eta = self.eta()
-        if eta is not None:
-            text += f" · {format_eta(eta)} left"
+        tracker = self._tracker
+        total = tracker.total or 0
+        text = f"{tracker.label}: {tracker.done / 1e6:,.0f} of {total / 1e6:,.0f} MB"
+        if tracker.rate:
+            text += f" · {tracker.rate / 1e6:.1f} MB/s"
         return text
 
 
@@ -424,7 +221,7 @@ def run(
         done: list[Path] = []
         created: list[Path] = []
         try:
-            with _client(job.files[0].url if job.files else endpoint()) as http:
+            with http_client(job.files[0].url if job.files else endpoint()) as http:
                 for remote in job.files:
                     existed = job.target(remote).exists()
                     done.append(_fetch(job, remote, http, control, meter, token=token))
@@ -510,7 +307,7 @@ def _complete(transfer: _Transfer, control: CancelToken) -> None:
         control.raise_if_cancelled()
         try:
             transfer.step()
-        except (httpx.TransportError, _Interrupted) as exc:
+        except (httpx.TransportError, Interrupted) as exc:
             control.raise_if_cancelled()  # closing the response on pause lands here
             attempts += 1
             if attempts > RETRIES:
@@ -560,13 +357,14 @@ class _Transfer:
     def step(self) -> None:
         """One request: from ``offset`` to the end, or until the connection drops."""
         headers = {"Range": f"bytes={self.offset}-"} if self.offset else {}
-        with _network(self.remote.filename, retryable=True):
-            response = _send(self.http, "GET", self.remote.url, token=self.token,
-                             headers=headers, stream=True)  # fmt: skip
+        with network(self.remote.filename, retryable=True):
+            response = send(
+                self.http, "GET", self.remote.url, token=self.token, headers=headers, stream=True
+            )
             try:
                 if response.status_code == 416:
                     self._changed()
-                _check_status(response, self.remote.filename)
+                check_status(response, self.remote.filename)
                 if self.offset and response.status_code != 206:
                     self._restart()  # the server ignored Range: start over
                 with self.control.reading(response):
@@ -575,7 +373,7 @@ class _Transfer:
                 response.close()
         self.control.raise_if_cancelled()
         if not self.complete:
-            raise _Interrupted("The connection ended before the file was complete.")
+            raise Interrupted("The connection ended before the file was complete.")
 
     def _changed(self) -> None:
         self.part.unlink(missing_ok=True)

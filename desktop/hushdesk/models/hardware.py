@@ -61,8 +61,11 @@ def _nvidia_gpus() -> list[Gpu]:
     try:
         out = subprocess.run(
             [tool, "--query-gpu=name,memory.total,memory.free", "--format=csv,noheader,nounits"],
-            capture_output=True, text=True, timeout=5, check=True,
-        ).stdout  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout
     except (OSError, subprocess.SubprocessError) as exc:
         log.info("nvidia-smi did not answer: %s", exc)
         return []

@@ -43,9 +43,10 @@ def find_ollama(root: Path | None = None) -> list[Found]:
         try:
             data = json.loads(manifest.read_text(encoding="utf-8"))
             layer = next(
-                layer for layer in data.get("layers", [])
+                layer
+                for layer in data.get("layers", [])
                 if layer.get("mediaType") == OLLAMA_MODEL_LAYER
-            )  # fmt: skip
+            )
             digest = str(layer["digest"]).replace(":", "-")
         except (OSError, ValueError, StopIteration, KeyError, TypeError, AttributeError):
             log.info("skipping unreadable Ollama manifest %s", manifest)

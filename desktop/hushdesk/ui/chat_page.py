@@ -1,42 +1,25 @@
-"""The chat page: header (title, persona, model, context meter), transcript, composer."""
+"""The chat page: header (title, documents, persona, settings, model, context meter),
+transcript, composer. Every rule (the system prompt, what is saved) is the
+Conversations service's; the page turns clicks into its calls."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QHBoxLayout,
-    QLabel,
-    QMenu,
-    QProgressBar,
-    QPushButton,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from hushdesk.assistant import personas
-from hushdesk.assistant.chat import ChatSession, Grounder
-from hushdesk.assistant.grounding import grounder_for
-from hushdesk.core import Core
-from hushdesk.engine.base import ChatStream
-from hushdesk.engine.types import ChatResult
+from hushdesk.app import App
 from hushdesk.errors import Cancelled, HushdeskError
-from hushdesk.history import History
-from hushdesk.models.registry import InstalledModel
-from hushdesk.ui.tasks import Task, Tasks
+from hushdesk.services.conversations import Chat, ChatStream
+from hushdesk.ui.messages import warning
+from hushdesk.ui.tasks import Job, Tasks
+from hushdesk.ui.widgets.chat_header import ChatHeader
 from hushdesk.ui.widgets.chat_view import ChatView
 from hushdesk.ui.widgets.composer import Composer
 from hushdesk.ui.widgets.conversation_settings import ConversationSettings
-from hushdesk.ui.widgets.elided_label import ElidedLabel
-
-log = logging.getLogger("hushdesk.ui")
 
 WELCOME = "Ask anything. Everything stays on this computer."
 
@@ -47,86 +30,38 @@ class ChatPage(QWidget):
     answerFinished = Signal()
     openCitation = Signal(object)  # a citation dict: show the document at that page
 
-    def __init__(self, core: Core, history: History, tasks: Tasks, parent: QWidget | None = None):
+    def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.core, self.history, self.tasks = core, history, tasks
-        self.conversation_id: int | None = None
-        self.session: ChatSession | None = None
-        self._task: Task | None = None
+        self.app, self.tasks = app, tasks
+        self.conversations = app.conversations
+        self.chat: Chat = self.conversations.open()
+        self._job: Job | None = None
         self._editing: int | None = None
         self._generation = 0  # which answer the page is showing
         self._pending_question: str | None = None
         self._pending_edit: int | None = None
-        self._draft_sampling: dict[str, object] = {}  # settings chosen before the first send
-        self._draft_prompt: str | None = None
         self._build()
+
+    @property
+    def conversation_id(self) -> int | None:
+        return self.chat.id
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
 
     # -- layout ---------------------------------------------------------------------------
 
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
-        layout.addLayout(self._build_header())
+        self.header = header = ChatHeader()
+        self.title, self.persona, self.model = header.title, header.persona, header.model
+        self.meter, self.sources = header.meter, header.sources
+        self.settings_button = header.settings_button
         self.view = ChatView()
-        layout.addWidget(self.view, 1)
         self.status = QLabel("")
         self.status.setAccessibleName("Status")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.status)
-        layout.addLayout(self._build_composer())
-
-        self.send_button.clicked.connect(self.send)
-        self.stop_button.clicked.connect(self.stop)
-        self.composer.submitted.connect(self.send)
-        self.composer.cancelled.connect(self.escape)
-        self.view.copyRequested.connect(self._copy_turn)
-        self.view.editRequested.connect(self._begin_edit)
-        self.view.regenerateRequested.connect(self.regenerate)
-        self.view.citationRequested.connect(self._citation)
-        self.persona.activated.connect(self._persona_chosen)
-        self.model.activated.connect(self._model_chosen)
-        self.refresh_models()
-        self._draft_libraries: list[str] = []
-        self.refresh_libraries()
-
-    def _build_header(self) -> QHBoxLayout:
-        self.title = ElidedLabel("New chat")
-        self.title.setAccessibleName("Conversation title")
-        self.title.setStyleSheet("font-size: 15px; font-weight: 600")
-        self.persona = QComboBox()
-        self.persona.setAccessibleName("Persona")
-        for p in personas.personas():
-            self.persona.addItem(p.name, p.id)
-        self.persona.setToolTip("How the assistant behaves in this conversation")
-        self.model = QComboBox()
-        self.model.setAccessibleName("Model")
-        self.model.setToolTip("The model that answers in this conversation")
-        self.meter = QProgressBar()
-        self.meter.setAccessibleName("Context used")
-        self.meter.setFixedWidth(170)
-        self.meter.setTextVisible(True)
-        self.meter.setFormat("context")
-        self.settings_button = QPushButton("⚙")
-        self.settings_button.setAccessibleName("Conversation settings")
-        self.settings_button.setToolTip("Instructions and sampling for this conversation")
-        self.settings_button.setFixedWidth(32)
-        self.settings_button.clicked.connect(self.edit_settings)
-        self.sources = QToolButton()
-        self.sources.setAccessibleName("Answer from documents")
-        self.sources.setToolTip("Answer from document libraries, with citations")
-        self.sources.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.sources.setMenu(QMenu(self.sources))
-        self.sources.menu().aboutToShow.connect(self._fill_library_menu)
-        header = QHBoxLayout()
-        header.addWidget(self.title, 1)
-        header.addWidget(self.sources)
-        header.addWidget(self.persona)
-        header.addWidget(self.settings_button)
-        header.addWidget(self.model)
-        header.addWidget(self.meter)
-        return header
-
-    def _build_composer(self) -> QHBoxLayout:
         self.composer = Composer()
         self.send_button = QPushButton("Send")
         self.send_button.setAccessibleName("Send message")
@@ -142,31 +77,45 @@ class ChatPage(QWidget):
         composer_row = QHBoxLayout()
         composer_row.addWidget(self.composer, 1)
         composer_row.addLayout(buttons)
-        return composer_row
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(composer_row)
+        self._connect()
+        self.refresh_models()
+        self.refresh_libraries()
+
+    def _connect(self) -> None:
+        self.send_button.clicked.connect(self.send)
+        self.stop_button.clicked.connect(self.stop)
+        self.composer.submitted.connect(self.send)
+        self.composer.cancelled.connect(self.escape)
+        self.view.copyRequested.connect(self._copy_turn)
+        self.view.editRequested.connect(self._begin_edit)
+        self.view.regenerateRequested.connect(self.regenerate)
+        self.view.citationRequested.connect(self._citation)
+        self.persona.activated.connect(self._persona_chosen)
+        self.model.activated.connect(self._model_chosen)
+        self.settings_button.clicked.connect(self.edit_settings)
+        menu = self.sources.menu()
+        assert menu is not None
+        menu.aboutToShow.connect(self._fill_library_menu)
 
     # -- state ----------------------------------------------------------------------------
-
-    @property
-    def busy(self) -> bool:
-        return self._task is not None
 
     def refresh_models(self) -> None:
         """Fill the model menu, keeping the current choice if it is still installed."""
         current = self.model.currentData()
         self.model.clear()
-        for m in self.core.registry.list("llm"):
-            if m.available:
-                self.model.addItem(m.name, m.id)
+        for m in self.app.runtime.chat_models():
+            self.model.addItem(m.name, m.id)
         if current is not None:
             self.model.setCurrentIndex(max(0, self.model.findData(current)))
 
-    def _libraries(self) -> list[str]:
-        conversation = self.history.get(self.conversation_id) if self.conversation_id else None
-        return list(conversation.libraries) if conversation else list(self._draft_libraries)
-
     def refresh_libraries(self) -> None:
         """The Documents button names the libraries this conversation answers from."""
-        active = self._libraries()
+        active = self.chat.setup.libraries
         self.sources.setText("Documents: " + (", ".join(active) if active else "none"))
 
     def _fill_library_menu(self) -> None:
@@ -174,8 +123,8 @@ class ChatPage(QWidget):
         menu = self.sources.menu()
         assert menu is not None
         menu.clear()
-        chosen = set(self._libraries())
-        names = [lib.name for lib in self.core.documents.store.libraries()]
+        chosen = set(self.chat.setup.libraries)
+        names = self.app.documents.names()
         for name in names:
             action = menu.addAction(name)
             action.setCheckable(True)
@@ -186,35 +135,17 @@ class ChatPage(QWidget):
             empty.setEnabled(False)
 
     def _toggle_library(self, name: str, on: bool) -> None:
-        chosen = [n for n in self._libraries() if n != name] + ([name] if on else [])
-        if self.conversation_id is not None:
-            self.history.update(self.conversation_id, libraries=chosen)
-        else:
-            self._draft_libraries = chosen
-        if self.session is not None:
-            self.session.grounder = self._grounder(chosen)
+        chosen = [n for n in self.chat.setup.libraries if n != name] + ([name] if on else [])
+        self.conversations.set_libraries(self.chat, chosen)
         self.refresh_libraries()
 
-    def _grounder(self, names: list[str]) -> Grounder | None:
-        return grounder_for(self.core.documents, names) if names else None
-
     def _citation(self, turn_id: int, number: int) -> None:
-        if self.session is None:
-            return
-        for turn in self.session.turns:
+        for turn in self.chat.turns:
             if turn.id == turn_id:
                 for citation in turn.citations:
                     if int(citation["n"]) == number:
                         self.openCitation.emit(citation)
                         return
-
-    def _current_model(self) -> InstalledModel:
-        conversation = self.history.get(self.conversation_id) if self.conversation_id else None
-        chosen = self.model.currentData() or (conversation.model_id if conversation else None)
-        try:
-            return self.core.chat_model(chosen)
-        except HushdeskError:
-            return self.core.chat_model()
 
     def open_conversation(self, conversation_id: int | None) -> None:
         """Show a saved conversation, or a new empty one (saved when you first send)."""
@@ -222,64 +153,45 @@ class ChatPage(QWidget):
             self.stop()  # the answer is saved as stopped in its own conversation
             self._generation += 1
         self._editing = None
-        self._draft_sampling, self._draft_prompt = {}, None
-        self._draft_libraries = []
-        conversation = self.history.get(conversation_id) if conversation_id else None
-        self.conversation_id = conversation.id if conversation else None
-        persona_id = conversation.persona if conversation else personas.DEFAULT
-        self.persona.setCurrentIndex(max(0, self.persona.findData(persona_id)))
         try:
-            model = self.core.chat_model(conversation.model_id if conversation else None)
+            self.chat = self.conversations.open(conversation_id)
+        except HushdeskError:
+            self.chat = self.conversations.open()
+        setup = self.chat.setup
+        self.persona.setCurrentIndex(max(0, self.persona.findData(setup.persona)))
+        try:
+            model = self.conversations.model_of(self.chat)
+            self.model.setCurrentIndex(max(0, self.model.findData(model.id)))
         except HushdeskError as exc:
             self._show_error(exc)
-            model = None
-        if model is not None:
-            self.model.setCurrentIndex(max(0, self.model.findData(model.id)))
-        self.session = self._make_session(model)
-        self.title.setText(conversation.title if conversation else "New chat")
+        self.title.setText(self.chat.title)
         self.refresh_libraries()
         self._render()
         self._update_meter()
         self.composer.setFocus()
 
-    def _make_session(self, model: InstalledModel | None) -> ChatSession:
-        conversation = self.history.get(self.conversation_id) if self.conversation_id else None
-        persona_id = conversation.persona if conversation else str(self.persona.currentData())
-        custom = conversation.system_prompt if conversation else self._draft_prompt
-        overrides = conversation.sampling if conversation else self._draft_sampling
-        libraries = conversation.libraries if conversation else self._draft_libraries
-        return ChatSession(
-            self.core.engine,
-            self.core.sampling(model, **overrides),
-            personas.system_prompt(persona_id, custom),
-            history=self.history,
-            conversation_id=self.conversation_id,
-            model_id=model.id if model else None,
-            grounder=self._grounder(libraries),
-        )
-
     def _render(self) -> None:
-        assert self.session is not None
-        self.view.set_turns(self.session.turns, self.session.context_from, placeholder=WELCOME)
+        session = self.chat.session
+        self.view.set_turns(session.turns, session.context_from, placeholder=WELCOME)
 
     # -- actions --------------------------------------------------------------------------
 
     def preload(self) -> None:
-        """Start the engine and load the model in the background, before the first question."""
+        """Load the model in the background, before the first question."""
+        chat = self.chat
         try:
-            model = self._current_model()
+            self.status.setText(f"Loading {self.conversations.model_of(chat).name}…")
         except HushdeskError as exc:
             self._show_error(exc)
             return
-        self.status.setText(f"Loading {model.name}…")
         self.tasks.run(
-            lambda: self.core.ensure_loaded(model),
+            lambda: self.conversations.preload(chat),
             pool="model",
-            on_result=lambda info: self._loaded(model),
+            on_result=self._loaded,
             on_error=self._show_error,
         )
 
-    def _loaded(self, model: InstalledModel) -> None:
+    def _loaded(self, model: Any) -> None:
         if not self.busy:
             self.status.setText(f"Ready · {model.name} · offline")
         self._update_meter()
@@ -291,65 +203,45 @@ class ChatPage(QWidget):
         if self.busy:
             self.status.setText("The previous answer is still finishing — send again in a moment.")
             return
+        chat, conversations = self.chat, self.conversations
         try:
-            model = self._current_model()
+            if conversations.save(chat):  # a new conversation: into the list at once
+                self.conversationChanged.emit(chat.id or 0)
         except HushdeskError as exc:
             self._show_error(exc)
             return
-        if self.conversation_id is None:
-            conversation = self.history.create(
-                persona=str(self.persona.currentData()),
-                model_id=model.id,
-                system_prompt=self._draft_prompt,
-            )
-            if self._draft_sampling:
-                self.history.update(conversation.id, sampling=self._draft_sampling)
-            if self._draft_libraries:
-                self.history.update(conversation.id, libraries=self._draft_libraries)
-            self._draft_sampling, self._draft_prompt = {}, None
-            self._draft_libraries = []
-            self.conversation_id = conversation.id
-            self.session = self._make_session(model)
-            self.conversationChanged.emit(conversation.id)
-        session = self.session
-        assert session is not None
         editing, self._editing = self._editing, None
         self.composer.clear()
         if editing is not None:
-            earlier = [t for t in session.turns if t.id < editing]  # the worker truncates
-            self.view.set_turns(earlier, session.context_from)
+            earlier = [t for t in chat.turns if t.id < editing]  # the worker truncates
+            self.view.set_turns(earlier, chat.session.context_from)
         self.view.show_pending_question(text)
         self._pending_question, self._pending_edit = text, editing
 
         def work() -> ChatStream:
-            stream = session.edit(editing, text) if editing is not None else session.send(text)
-            self.core.ensure_loaded(model)
-            return stream
+            if editing is not None:
+                return conversations.edit(chat, editing, text)
+            return conversations.send(chat, text)
 
-        self._start(work, model)
+        self._start(work)
 
     def regenerate(self) -> None:
-        if self.busy or self.session is None:
+        if self.busy:
             return
-        session = self.session
-        model = self._current_model()
-        if session.turns and session.turns[-1].role == "assistant":
-            self.view.set_turns(session.turns[:-1], session.context_from)
-
-        def work() -> ChatStream:
-            self.core.ensure_loaded(model)
-            return session.regenerate()
-
-        self._start(work, model)
+        chat = self.chat
+        if chat.turns and chat.turns[-1].role == "assistant":
+            self.view.set_turns(chat.turns[:-1], chat.session.context_from)
+        self._start(lambda: self.conversations.regenerate(chat))
 
     def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        if self._job is not None:
+            self._job.cancel()
 
-    def _start(self, work: Callable[[], ChatStream], model: InstalledModel) -> None:
+    def _start(self, work: Callable[[], ChatStream]) -> None:
         self.view.begin_answer()
         self._set_busy(True)
-        self.status.setText(f"{model.name} is writing…  (Esc to stop)")
+        name = self.model.currentText() or "The model"
+        self.status.setText(f"{name} is writing…  (Esc to stop)")
         self._generation += 1
         current = self._generation
 
@@ -357,22 +249,20 @@ class ChatPage(QWidget):
             """Drop results of an answer that belongs to a conversation no longer shown."""
             return lambda value: slot(value) if current == self._generation else None
 
-        self._task = self.tasks.run(
+        self._job = self.tasks.run(
             work,
             pool="model",
             stream=True,
-            on_chunk=mine(self.view.append_answer),
+            on_text=mine(self.view.append_answer),
             on_result=mine(self._answered),
             on_error=mine(self._failed),
             on_finished=self._finished,
-            on_cancel=self.core.engine.stop,
+            on_cancel=self.conversations.stop,
         )
 
     def _failed(self, error: BaseException) -> None:
         pending, self._pending_question = self._pending_question, None
-        saved = self.session is not None and any(
-            t.role == "user" and t.content == pending for t in self.session.turns[-2:]
-        )
+        saved = any(t.role == "user" and t.content == pending for t in self.chat.turns[-2:])
         if pending and not saved and not self.composer.toPlainText().strip():
             self.composer.setPlainText(pending)  # nothing typed is ever lost
             self._editing = self._pending_edit
@@ -381,7 +271,7 @@ class ChatPage(QWidget):
         else:
             self._show_error(error)
 
-    def _answered(self, result: ChatResult | None) -> None:
+    def _answered(self, result: Any) -> None:
         self._pending_question = None
         if result is None:
             return
@@ -393,14 +283,12 @@ class ChatPage(QWidget):
         self.status.setText(f"{note} · {stats.completion_tokens} tokens{rate}")
 
     def _finished(self) -> None:
-        self._task = None
+        self._job = None
         self._set_busy(False)
-        if self.session is not None:
-            self._render()
-            conversation = self.history.get(self.conversation_id) if self.conversation_id else None
-            if conversation is not None:
-                self.title.setText(conversation.title)
-                self.conversationChanged.emit(conversation.id)
+        self._render()
+        if self.chat.id is not None:
+            self.title.setText(self.conversations.title(self.chat))
+            self.conversationChanged.emit(self.chat.id)
         self._update_meter()
         self.answerFinished.emit()
 
@@ -412,12 +300,7 @@ class ChatPage(QWidget):
         self.busyChanged.emit(busy)
 
     def _show_error(self, error: BaseException) -> None:
-        message = (
-            error.message if isinstance(error, HushdeskError) else f"Unexpected error: {error}"
-        )
-        if not isinstance(error, HushdeskError):
-            log.error("chat task failed", exc_info=error)
-        self.status.setText(f"⚠ {message}")
+        self.status.setText(warning(error))
 
     def escape(self) -> None:
         """Esc: stop the answer, or leave editing."""
@@ -429,17 +312,15 @@ class ChatPage(QWidget):
             self.status.setText("Edit cancelled.")
 
     def _copy_turn(self, turn_id: int) -> None:
-        if self.session is None:
-            return
-        for turn in self.session.turns:
+        for turn in self.chat.turns:
             if turn.id == turn_id:
                 QGuiApplication.clipboard().setText(turn.content)
                 self.status.setText("Copied.")
 
     def _begin_edit(self, turn_id: int) -> None:
-        if self.busy or self.session is None:
+        if self.busy:
             return
-        turn = next((t for t in self.session.turns if t.id == turn_id), None)
+        turn = next((t for t in self.chat.turns if t.id == turn_id), None)
         if turn is None:
             return
         self._editing = turn_id
@@ -447,71 +328,46 @@ class ChatPage(QWidget):
         self.composer.setFocus()
         self.status.setText("Editing: Enter resends and replaces the later turns · Esc cancels")
 
+    # -- this conversation's settings -----------------------------------------------------
+
     def _persona_chosen(self, _index: int) -> None:
-        persona_id = str(self.persona.currentData())
-        self._draft_prompt = None  # a persona picked now replaces earlier custom instructions
-        if self.conversation_id is not None:
-            self.history.update(self.conversation_id, persona=persona_id, system_prompt=None)
-        if self.session is not None:
-            self.session.system_prompt = personas.system_prompt(persona_id)
+        self.conversations.configure(self.chat, persona=str(self.persona.currentData()))
         self._update_meter()
 
     def edit_settings(self) -> None:
-        conversation = self.history.get(self.conversation_id) if self.conversation_id else None
+        setup = self.chat.setup
         dialog = ConversationSettings(
-            conversation.persona if conversation else str(self.persona.currentData()),
-            conversation.system_prompt if conversation else None,
-            conversation.sampling if conversation else dict(self._draft_sampling),
-            self.core.settings.sampling,
+            setup.persona,
+            setup.instructions,
+            dict(setup.sampling),
+            self.app.settings.sampling,
             self,
         )
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         persona_id, prompt, sampling = dialog.values()
-        if self.conversation_id is not None:
-            self.history.update(
-                self.conversation_id, persona=persona_id, system_prompt=prompt, sampling=sampling
-            )
-        else:
-            self._draft_sampling, self._draft_prompt = sampling, prompt
+        self.conversations.configure(
+            self.chat, persona=persona_id, instructions=prompt or "", sampling=sampling
+        )
         self.persona.setCurrentIndex(max(0, self.persona.findData(persona_id)))
-        if self.session is not None:
-            self.session.system_prompt = personas.system_prompt(persona_id, prompt)
-            self.session.params = self.core.sampling(self._current_model(), **sampling)
         self._update_meter()
 
     def _model_chosen(self, _index: int) -> None:
         model_id = self.model.currentData()
-        if model_id and self.conversation_id is not None:
-            self.history.update(self.conversation_id, model_id=model_id)
-        model = self._current_model()
-        conversation = self.history.get(self.conversation_id) if self.conversation_id else None
-        overrides = conversation.sampling if conversation else self._draft_sampling
-        if self.session is not None:
-            self.session.model_id = model.id
-            self.session.params = self.core.sampling(model, **overrides)
+        if model_id:
+            self.conversations.set_model(self.chat, str(model_id))
         self.preload()
 
     def _update_meter(self) -> None:
-        session = self.session
-        if session is None:
-            return
-        engine = self.core.engine
-        messages = session.messages
-
-        def count() -> tuple[int, int] | None:
-            info = engine.model
-            if info is None:
-                return None
-            return engine.count_tokens(messages) if messages else 0, info.n_ctx
+        chat = self.chat
 
         def show(value: tuple[int, int] | None) -> None:
-            if value is None:
-                return
-            used, n_ctx = value
-            self.meter.setMaximum(n_ctx)
-            self.meter.setValue(min(used, n_ctx))
-            self.meter.setFormat(f"{used:,} / {n_ctx:,} tokens")
-            self.meter.setToolTip("How much of the model's context this conversation uses")
+            if value is not None:
+                self.header.show_usage(*value)
 
-        self.tasks.run(count, pool="model", on_result=show, on_error=lambda _e: None)
+        self.tasks.run(
+            lambda: self.conversations.context_used(chat),
+            pool="model",
+            on_result=show,
+            on_error=lambda _e: None,
+        )

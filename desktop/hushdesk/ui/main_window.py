@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from hushdesk import APP_NAME
-from hushdesk.core import Core
+from hushdesk.app import App
 from hushdesk.errors import HushdeskError
-from hushdesk.history import History
+from hushdesk.services.conversations import Conversations
 from hushdesk.ui.chat_page import ChatPage
+from hushdesk.ui.messages import error_text
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.widgets.conversation_list import ConversationList
 
@@ -64,9 +65,10 @@ def _coming(title: str, text: str) -> QWidget:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, core: Core, history: History, tasks: Tasks | None = None) -> None:
+    def __init__(self, app: App, tasks: Tasks | None = None) -> None:
         super().__init__()
-        self.core, self.history = core, history
+        self.app = app
+        self.conversations = app.conversations
         self.tasks = tasks or Tasks(self)
         self.models_page: ModelsPage | None = None  # built when first opened
         self.library_page: LibraryPage | None = None
@@ -77,7 +79,7 @@ class MainWindow(QMainWindow):
         self.resize(1180, 760)
 
         sidebar = self._build_sidebar()
-        self.chat = ChatPage(core, history, self.tasks)
+        self.chat = ChatPage(app, self.tasks)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.chat)
         for title, text in PAGES[1:]:
@@ -100,25 +102,26 @@ class MainWindow(QMainWindow):
         self._undo.clicked.connect(self._undo_delete)
 
         self.nav.currentRowChanged.connect(self.show_page)
-        self.conversations.activated.connect(self._open_conversation)
-        self.conversations.newRequested.connect(self.new_chat)
-        self.conversations.renameRequested.connect(self.rename)
-        self.conversations.pinRequested.connect(self.toggle_pin)
-        self.conversations.exportRequested.connect(self.export)
-        self.conversations.deleteRequested.connect(self.delete)
+        self.sidebar.activated.connect(self._open_conversation)
+        self.sidebar.newRequested.connect(self.new_chat)
+        self.sidebar.renameRequested.connect(self.rename)
+        self.sidebar.pinRequested.connect(self.toggle_pin)
+        self.sidebar.exportRequested.connect(self.export)
+        self.sidebar.deleteRequested.connect(self.delete)
         self.chat.conversationChanged.connect(self._conversation_saved)
         self._shortcuts()
 
         self._restore_state()
-        self.conversations.refresh()
-        last = core.settings.ui.last_conversation
-        self.chat.open_conversation(last if last and history.get(last) else None)
-        self.conversations.refresh(select=self.chat.conversation_id)
+        self.sidebar.refresh()
+        last = app.preferences.last_conversation
+        self.chat.open_conversation(last if last and self.conversations.get(last) else None)
+        self.sidebar.refresh(select=self.chat.conversation_id)
         self.nav.setCurrentRow(0)
-        if history.recovered_from is not None:
+        recovered = self.conversations.recovered_from
+        if recovered is not None:
             self.statusBar().showMessage(
                 f"The conversation database was damaged and a new one was started; "
-                f"the old one is kept as {history.recovered_from}.",
+                f"the old one is kept as {recovered}.",
             )
 
     def show_page(self, index: int) -> None:
@@ -127,7 +130,7 @@ class MainWindow(QMainWindow):
         if title == "Models" and self.models_page is None:
             from hushdesk.ui.models_page import ModelsPage
 
-            self.models_page = ModelsPage(self.core, self.tasks)
+            self.models_page = ModelsPage(self.app, self.tasks)
             self.models_page.modelsChanged.connect(self.chat.refresh_models)
             self._replace_page(index, self.models_page)
         elif title == "Documents":
@@ -144,7 +147,7 @@ class MainWindow(QMainWindow):
         if self.library_page is None:
             from hushdesk.ui.library_page import LibraryPage
 
-            self.library_page = LibraryPage(self.core, self.tasks)
+            self.library_page = LibraryPage(self.app, self.tasks)
             self.library_page.librariesChanged.connect(self.chat.refresh_libraries)
             self.library_page.summarizeRequested.connect(self.summarize_document)
             self.chat.openCitation.connect(self._open_citation)
@@ -155,7 +158,7 @@ class MainWindow(QMainWindow):
         if self.summarize_page is None:
             from hushdesk.ui.summarize_page import SummarizePage
 
-            self.summarize_page = SummarizePage(self.core, self.tasks)
+            self.summarize_page = SummarizePage(self.app, self.tasks)
             self._replace_page(self._page_index("Summarize"), self.summarize_page)
         return self.summarize_page
 
@@ -163,7 +166,7 @@ class MainWindow(QMainWindow):
         if self.email_page is None:
             from hushdesk.ui.email_page import EmailPage
 
-            self.email_page = EmailPage(self.core, self.tasks)
+            self.email_page = EmailPage(self.app, self.tasks)
             self._replace_page(self._page_index("Email"), self.email_page)
             if self.library_page is not None:
                 self.library_page.librariesChanged.connect(self.email_page.refresh)
@@ -173,7 +176,7 @@ class MainWindow(QMainWindow):
         if self.settings_page is None:
             from hushdesk.ui.settings_page import SettingsPage
 
-            self.settings_page = SettingsPage(self.core, self.tasks)
+            self.settings_page = SettingsPage(self.app, self.tasks)
             self.settings_page.modelChanged.connect(self.chat.refresh_models)
             self._replace_page(self._page_index("Settings"), self.settings_page)
         return self.settings_page
@@ -208,12 +211,11 @@ class MainWindow(QMainWindow):
     def resume_documents(self) -> None:
         """At start-up (once the window is up): finish indexing that a quit or a crash
         interrupted, and rescan watched folders."""
-        documents = self.core.documents
-        if documents.pending() or any(lib.watch_folder for lib in documents.store.libraries()):
+        if self.app.indexing.has_work_at_start():
             self.documents_page().resume()
 
     def _build_sidebar(self) -> QWidget:
-        self.conversations = ConversationList(self.history)
+        self.sidebar = ConversationList(self.conversations)
         self.nav = QListWidget()
         self.nav.setAccessibleName("Pages")
         for title, _ in PAGES:
@@ -224,7 +226,7 @@ class MainWindow(QMainWindow):
         sidebar.setMinimumWidth(200)
         side = QVBoxLayout(sidebar)
         side.setContentsMargins(6, 6, 0, 6)
-        side.addWidget(self.conversations, 1)
+        side.addWidget(self.sidebar, 1)
         side.addWidget(self.nav)
         return sidebar
 
@@ -247,28 +249,19 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
         self.chat.open_conversation(None)
         self._remember(None)
-        self.conversations.refresh(select=None)
+        self.sidebar.refresh(select=None)
 
     def _conversation_saved(self, conversation_id: int) -> None:
-        self.conversations.refresh(select=conversation_id)
+        self.sidebar.refresh(select=conversation_id)
         self._remember(conversation_id)
 
     def _remember(self, conversation_id: int | None) -> None:
         """Reopen where the user was, even after a crash."""
-        ui = self.core.settings.ui
-        if ui.last_conversation != conversation_id:
-            ui.last_conversation = conversation_id
-            self._save_settings()
-
-    def _save_settings(self) -> None:
-        try:
-            self.core.settings.save()
-        except HushdeskError as exc:
-            log.warning("could not save settings: %s", exc)
+        self.app.preferences.remember_conversation(conversation_id)
 
     def focus_search(self) -> None:
-        self.conversations.search.setFocus()
-        self.conversations.search.selectAll()
+        self.sidebar.search.setFocus()
+        self.sidebar.search.selectAll()
 
     def _open_conversation(self, conversation_id: int, find: str = "") -> None:
         self.nav.setCurrentRow(0)
@@ -281,43 +274,41 @@ class MainWindow(QMainWindow):
             self.chat.view.find(find.split(maxsplit=1)[0])
 
     def quick_switch(self) -> None:
-        dialog = QuickSwitcher(self.history, self)
+        dialog = QuickSwitcher(self.conversations, self)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen is not None:
             self._open_conversation(dialog.chosen)
-            self.conversations.refresh(select=dialog.chosen)
+            self.sidebar.refresh(select=dialog.chosen)
 
     def rename(self, conversation_id: int) -> None:
-        conversation = self.history.get(conversation_id)
+        conversation = self.conversations.get(conversation_id)
         if conversation is None:
             return
         title, ok = QInputDialog.getText(self, "Rename chat", "Title:", text=conversation.title)
         if ok and title.strip():
-            self.history.rename(conversation_id, title)
+            self.conversations.rename(conversation_id, title)
             self._after_change(conversation_id)
 
     def toggle_pin(self, conversation_id: int) -> None:
-        conversation = self.history.get(conversation_id)
-        if conversation is not None:
-            self.history.update(conversation_id, pinned=not conversation.pinned)
-            self._after_change(conversation_id)
+        self.conversations.toggle_pin(conversation_id)
+        self._after_change(conversation_id)
 
     def delete(self, conversation_id: int) -> None:
-        conversation = self.history.get(conversation_id)
+        conversation = self.conversations.get(conversation_id)
         if conversation is None:
             return
         self._purge()  # one undo at a time
-        self.history.delete(conversation_id)
+        self.conversations.delete(conversation_id)
         self._deleted = conversation_id
         self._undo.show()
         self.statusBar().showMessage(f"Deleted “{conversation.title}”.", UNDO_MS)
         self._purge_timer.start()
         if self.chat.conversation_id == conversation_id:
             self.chat.open_conversation(None)
-        self.conversations.refresh()
+        self.sidebar.refresh()
 
     def _undo_delete(self) -> None:
         if self._deleted is not None:
-            self.history.undelete(self._deleted)
+            self.conversations.undelete(self._deleted)
             self.statusBar().showMessage("Restored.", 3000)
             self._after_change(self._deleted)
         self._deleted = None
@@ -326,12 +317,12 @@ class MainWindow(QMainWindow):
 
     def _purge(self) -> None:
         if self._deleted is not None:
-            self.history.purge()
+            self.conversations.purge()
         self._deleted = None
         self._undo.hide()
 
     def export(self, conversation_id: int) -> None:
-        conversation = self.history.get(conversation_id)
+        conversation = self.conversations.get(conversation_id)
         if conversation is None:
             return
         name = re.sub(r'[<>:"/\\|?*\x00-\x1f]+', " ", conversation.title).strip(" .") or "chat"
@@ -342,34 +333,32 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            self.history.export_to(conversation_id, Path(path))
-        except (OSError, HushdeskError) as exc:
-            QMessageBox.warning(self, "Export failed", str(exc))
+            self.conversations.export(conversation_id, Path(path))
+        except HushdeskError as exc:
+            QMessageBox.warning(self, "Export failed", error_text(exc))
         else:
             self.statusBar().showMessage(f"Exported to {path}", 5000)
 
     def _after_change(self, conversation_id: int) -> None:
-        self.conversations.refresh(select=self.chat.conversation_id)
+        self.sidebar.refresh(select=self.chat.conversation_id)
         if self.chat.conversation_id == conversation_id:
-            conversation = self.history.get(conversation_id)
-            if conversation is not None:
-                self.chat.title.setText(conversation.title)
+            self.chat.title.setText(self.conversations.title(self.chat.chat))
 
     # -- window state ---------------------------------------------------------------------
 
     def _restore_state(self) -> None:
-        ui = self.core.settings.ui
-        if ui.geometry:
-            self.restoreGeometry(QByteArray.fromBase64(ui.geometry.encode()))
-        if ui.splitter:
-            self.splitter.restoreState(QByteArray.fromBase64(ui.splitter.encode()))
+        preferences = self.app.preferences
+        if preferences.geometry:
+            self.restoreGeometry(QByteArray.fromBase64(preferences.geometry.encode()))
+        if preferences.splitter:
+            self.splitter.restoreState(QByteArray.fromBase64(preferences.splitter.encode()))
 
     def save_state(self) -> None:
-        ui = self.core.settings.ui
-        ui.geometry = bytes(self.saveGeometry().toBase64().data()).decode()
-        ui.splitter = bytes(self.splitter.saveState().toBase64().data()).decode()
-        ui.last_conversation = self.chat.conversation_id
-        self._save_settings()
+        self.app.preferences.remember_window(
+            bytes(self.saveGeometry().toBase64().data()).decode(),
+            bytes(self.splitter.saveState().toBase64().data()).decode(),
+            self.chat.conversation_id,
+        )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
@@ -390,7 +379,7 @@ class MainWindow(QMainWindow):
         if self.library_page is not None:
             self.library_page.pause()  # indexing continues next time
         if not self.tasks.wait(3000):
-            self.core.kill_engine()
+            self.app.runtime.kill()
             self.tasks.wait(30_000)
         self._purge()
         self.save_state()
@@ -403,7 +392,7 @@ def _int_or_none(value: object) -> int | None:
 class QuickSwitcher(QDialog):
     """Ctrl+K: type to filter conversations by title, Enter to open."""
 
-    def __init__(self, history: History, parent: QWidget | None = None) -> None:
+    def __init__(self, conversations: Conversations, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Switch conversation")
         self.chosen: int | None = None
@@ -415,7 +404,7 @@ class QuickSwitcher(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.filter)
         layout.addWidget(self.list)
-        self._all = [(c.id, c.title) for c in history.conversations()]
+        self._all = [(c.id, c.title) for c in conversations.all()]
         self.filter.textChanged.connect(self._fill)
         self.filter.returnPressed.connect(self._accept_current)
         self.list.itemActivated.connect(lambda _item: self._accept_current())

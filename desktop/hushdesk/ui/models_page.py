@@ -7,13 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QComboBox,
     QFileDialog,
-    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -28,32 +26,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hushdesk.core import Core
-from hushdesk.errors import Cancelled, HushdeskError
-from hushdesk.jobs import CancelToken, ProgressCallback
-from hushdesk.models import download, hardware, importers
-from hushdesk.models.catalog import CatalogModel
-from hushdesk.models.manager import installed_id
-from hushdesk.models.registry import InstalledModel
+from hushdesk.app import App
+from hushdesk.errors import Cancelled
+from hushdesk.jobs import ProgressCallback
+from hushdesk.models import hardware
+from hushdesk.services.models import DownloadControl, DownloadJob, InstalledModel
+from hushdesk.ui.messages import error_text, warning
 from hushdesk.ui.tasks import Tasks
-from hushdesk.ui.widgets.download_row import DownloadRow
+from hushdesk.ui.widgets.job_bar import JobBar
+from hushdesk.ui.widgets.model_card import ModelCard
 from hushdesk.ui.widgets.model_settings import ModelSettingsDialog
 
 log = logging.getLogger("hushdesk.ui")
-
-BADGE_COLOURS = {"fits": "#2e7d32", "tight": "#b26a00", "wont_fit": "#c62828"}
 
 
 class ModelsPage(QScrollArea):
     modelsChanged = Signal()
 
-    def __init__(self, core: Core, tasks: Tasks, parent: QWidget | None = None) -> None:
+    def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.core, self.tasks = core, tasks
+        self.models, self.settings, self.tasks = app.models, app.settings, tasks
         self.machine: hardware.Machine | None = None
-        self.rows: dict[str, tuple[DownloadRow, download.DownloadControl | None]] = {}
-        self.jobs: dict[str, download.DownloadJob] = {}
-        self.plans: dict[str, Callable[[], download.DownloadJob]] = {}
+        self.rows: dict[str, tuple[JobBar, DownloadControl | None]] = {}
+        self.jobs: dict[str, DownloadJob] = {}
+        self.plans: dict[str, Callable[[], DownloadJob]] = {}
         self.cards: dict[str, ModelCard] = {}
         self.setWidgetResizable(True)
         self.setAccessibleName("Models")
@@ -77,7 +73,7 @@ class ModelsPage(QScrollArea):
         self.setWidget(body)
         self.refresh_installed()
         self._fill_catalog()
-        for job in download.unfinished():
+        for job in self.models.unfinished():
             self._paused_row(job)
         self._detected = False
 
@@ -136,8 +132,7 @@ class ModelsPage(QScrollArea):
         return box
 
     def _fill_catalog(self) -> None:
-        models = sorted(self.core.models.catalog.models, key=lambda m: m.parameters)
-        for index, model in enumerate(models):
+        for index, model in enumerate(self.models.search()):
             card = ModelCard(model)
             card.downloadRequested.connect(self.start_download)
             self.cards[model.id] = card
@@ -150,7 +145,7 @@ class ModelsPage(QScrollArea):
         super().showEvent(event)
         if not self._detected:
             self._detected = True
-            self.tasks.run(hardware.detect, on_result=self._show_machine)
+            self.tasks.run(self.models.machine, on_result=self._show_machine)
 
     def _show_machine(self, machine: hardware.Machine) -> None:
         self.machine = machine
@@ -164,10 +159,9 @@ class ModelsPage(QScrollArea):
                 f"{g.name} ({g.memory_total / gb:.0f} GB)" for g in machine.gpus
             )
         self.summary.setText(text + ".")
-        n_ctx = self.core.settings.engine.n_ctx
         for card in self.cards.values():
-            card.set_machine(machine, n_ctx)
-        pick = hardware.recommend(self.core.models.catalog, machine, n_ctx)
+            card.set_machine(machine, self.models.fit)
+        pick = self.models.recommend(machine)
         if pick is not None:
             self.advice.setText(
                 f"<b>Recommended: {pick.model.name} ({pick.file.quantization})</b> — {pick.why}"
@@ -188,11 +182,8 @@ class ModelsPage(QScrollArea):
     # -- installed ------------------------------------------------------------------------
 
     def refresh_installed(self) -> None:
-        models = self.core.registry.list()
-        try:
-            default: str | None = self.core.chat_model().id
-        except HushdeskError:
-            default = None
+        models = self.models.installed()
+        default = self.models.default_chat()
         self.table.setRowCount(len(models))
         for row, model in enumerate(models):
             cells = (
@@ -211,30 +202,24 @@ class ModelsPage(QScrollArea):
         self._mark_installed()
 
     def _mark_installed(self) -> None:
-        installed = {m.id for m in self.core.registry.list()}
         for card in self.cards.values():
-            model = card.model
-            card.set_installed({
-                f.quantization for f in model.files
-                if installed_id(model, f.quantization) in installed
-                or (model.bundled and model.id in installed)
-            })  # fmt: skip
+            card.set_installed(self.models.installed_quantizations(card.model))
 
     def selected(self) -> InstalledModel | None:
         items = self.table.selectedItems()
         if not items:
             self.status.setText("Select a model first.")
             return None
-        return self.core.registry.get(str(items[0].data(Qt.ItemDataRole.UserRole)))
+        return self.models.get(str(items[0].data(Qt.ItemDataRole.UserRole)))
 
     def set_default(self) -> None:
         model = self.selected()
         if model is None:
             return
         try:
-            self.core.set_default_model(model.id)
-        except HushdeskError as exc:
-            self.status.setText(f"⚠ {exc.message}")
+            self.models.set_default(model.id)
+        except Exception as exc:
+            self.status.setText(warning(exc))
             return
         self.status.setText(f"{model.name} is now the default for new chats.")
         self.refresh_installed()
@@ -244,13 +229,13 @@ class ModelsPage(QScrollArea):
         model = self.selected()
         if model is None or model.kind != "llm":
             return
-        dialog = ModelSettingsDialog(model, self.core.settings, self, self.tasks)
+        dialog = ModelSettingsDialog(model, self.settings, self, self.tasks)
         if dialog.exec() != ModelSettingsDialog.DialogCode.Accepted:
             return
         overrides = dialog.overrides()
         self.status.setText("Checking the settings…")
         self.tasks.run(
-            lambda: self.core.save_model_settings(model.id, overrides),
+            lambda: self.models.save_settings(model.id, overrides),
             on_result=lambda _r: self.status.setText(f"Saved settings for {model.name}."),
             on_error=self._error,
         )
@@ -270,43 +255,41 @@ class ModelsPage(QScrollArea):
             self.status.setText(f"Removed {model.name}.")
             self._changed()
 
-        self.tasks.run(lambda: self.core.models.remove(model.id), on_result=removed,
-                       on_error=self._error)  # fmt: skip
+        self.tasks.run(
+            lambda: self.models.remove(model.id), on_result=removed, on_error=self._error
+        )
 
     def import_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a model", str(Path.home()),
-                                              "GGUF models (*.gguf)")  # fmt: skip
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import a model", str(Path.home()), "GGUF models (*.gguf)"
+        )
         if not path:
             return
-        copy = QMessageBox.question(
-            self, "Import model",
-            "Copy the file into Hushdesk's folder?\n\nYes: a copy (safe if the original moves).\n"
-            "No: use it where it is (saves disk space).",
-        ) == QMessageBox.StandardButton.Yes  # fmt: skip
+        copy = (
+            QMessageBox.question(
+                self,
+                "Import model",
+                "Copy the file into Hushdesk's folder?\n\n"
+                "Yes: a copy (safe if the original moves).\n"
+                "No: use it where it is (saves disk space).",
+            )
+            == QMessageBox.StandardButton.Yes
+        )
         self.status.setText(f"Checking {Path(path).name}…")
         self.tasks.run(
-            lambda: self.core.models.import_file(Path(path), copy=copy),
+            lambda: self.models.import_file(Path(path), copy=copy),
             on_result=lambda m: self._imported([m]),  # single file
             on_error=self._error,
         )
 
     def import_found(self, source: str) -> None:
         label = "Ollama" if source == "ollama" else "LM Studio"
-
-        def work() -> tuple[list[InstalledModel], list[str]]:
-            found = importers.find_ollama() if source == "ollama" else importers.find_lmstudio()
-            if not found:
-                raise HushdeskError(f"No {label} models were found on this computer.")
-            imported, skipped = [], []
-            for item in found:  # one unusable model does not stop the others
-                try:
-                    imported.append(self.core.models.import_found(item))
-                except HushdeskError as exc:
-                    skipped.append(f"{item.name}: {exc.message}")
-            return imported, skipped
-
         self.status.setText(f"Looking for {label} models…")
-        self.tasks.run(work, on_result=lambda r: self._imported(*r), on_error=self._error)
+        self.tasks.run(
+            lambda: self.models.import_from(source),
+            on_result=lambda r: self._imported(*r),
+            on_error=self._error,
+        )
 
     def _imported(self, models: list[InstalledModel], skipped: list[str] | None = None) -> None:
         text = f"Imported {', '.join(m.name for m in models)}." if models else "Nothing imported."
@@ -316,8 +299,7 @@ class ModelsPage(QScrollArea):
         self._changed()
 
     def _error(self, error: BaseException) -> None:
-        message = error.message if isinstance(error, HushdeskError) else str(error)
-        self.status.setText(f"⚠ {message}")
+        self.status.setText(warning(error))
 
     def _changed(self) -> None:
         self.refresh_installed()
@@ -329,50 +311,58 @@ class ModelsPage(QScrollArea):
         key = f"{model_id}:{quantization}"
         if key in self.rows:
             return
-        model = self.core.models.catalog.get(model_id)
+        model = self.models.catalog.get(model_id)
         name = f"{model.name if model else model_id} ({quantization})"
         self._add_row(key, name)
-        self.plans[key] = lambda: self.core.models.plan(model_id, quantization)
+        self.plans[key] = lambda: self.models.plan(model_id, quantization)
         self._run(key)
 
-    def _paused_row(self, job: download.DownloadJob) -> None:
+    def _paused_row(self, job: DownloadJob) -> None:
         key = _job_key(job)
         self.jobs[key] = job
         catalog_id, quantization = job.details.get("catalog_id"), job.details.get("quantization")
         if catalog_id and quantization:
-            self.plans[key] = lambda: self.core.models.plan(catalog_id, quantization)
+            self.plans[key] = lambda: self.models.plan(catalog_id, quantization)
         else:
             self.plans[key] = lambda: job
         row = self._add_row(key, job.name)
-        row.show_paused(job.bytes_on_disk(), job.total_bytes)
+        _show_paused(row, job)
 
-    def _add_row(self, key: str, name: str) -> DownloadRow:
-        row = DownloadRow(name)
+    def _add_row(self, key: str, name: str) -> JobBar:
+        row = JobBar(
+            f"Download progress of {name}",
+            title=name,
+            stop="Cancel",
+            stop_name=f"Cancel download of {name}",
+            pausable=True,
+            pause_name=f"Pause or resume {name}",
+        )
+        row.start("Preparing…")
         self.rows[key] = (row, None)
         self.downloads.addWidget(row)
         self.downloads_box.show()
         row.pauseRequested.connect(lambda: self._pause(key))
         row.resumeRequested.connect(lambda: self._resume(key))
-        row.cancelRequested.connect(lambda: self._cancel(key))
+        row.stopRequested.connect(lambda: self._cancel(key))
         return row
 
     def _run(self, key: str) -> None:
         row, _ = self.rows[key]
-        control = download.DownloadControl()
+        control = DownloadControl()
         self.rows[key] = (row, control)
         row.set_running(True)
 
-        def work(*, cancel: CancelToken, progress: ProgressCallback, **_: object) -> InstalledModel:
-            control.raise_if_cancelled()  # cancelled while waiting for a free slot
+        def work(*, progress: ProgressCallback, **_: object) -> InstalledModel:
             job = self.jobs.get(key) or self.plans[key]()
             self.jobs[key] = job
             control.raise_if_cancelled()
-            return self.core.models.install(job, control=control, progress=progress)
+            return self.models.install(job, control=control, progress=progress)
 
         self.tasks.run(
             work,
             pool="downloads",
-            pass_job_args=True,
+            job_args=True,
+            token=control,
             on_progress=row.show_progress,
             on_result=lambda model: self._finished(key, model),
             on_error=lambda error: self._stopped(key, error),
@@ -393,7 +383,7 @@ class ModelsPage(QScrollArea):
             return
         job = self.jobs.pop(key, None)
         if job is not None:
-            download.discard(job)
+            self.models.discard(job)
         self.plans.pop(key, None)
         self._drop_row(key)
 
@@ -410,13 +400,16 @@ class ModelsPage(QScrollArea):
         if isinstance(error, Cancelled):
             if control is not None and control.paused:
                 job = self.jobs.get(key)
-                row.show_paused(job.bytes_on_disk() if job else 0, job.total_bytes if job else 0)
+                if job is not None:
+                    _show_paused(row, job)
+                else:
+                    row.show_paused()
             else:
                 self.jobs.pop(key, None)
                 self._drop_row(key)
             return
         self.jobs.pop(key, None)  # Retry asks the server again; what is on disk is reused
-        row.show_error(error.message if isinstance(error, HushdeskError) else str(error))
+        row.show_error(error_text(error))
 
     def _drop_row(self, key: str) -> None:
         row, _ = self.rows.pop(key)
@@ -430,90 +423,13 @@ class ModelsPage(QScrollArea):
                 control.pause()
 
 
-def _job_key(job: download.DownloadJob) -> str:
+def _show_paused(row: JobBar, job: DownloadJob) -> None:
+    done, total = job.bytes_on_disk(), job.total_bytes
+    row.show_paused(
+        f"Paused at {done / 1e6:,.0f} of {total / 1e6:,.0f} MB", done / total if total else None
+    )
+
+
+def _job_key(job: DownloadJob) -> str:
     catalog_id = job.details.get("catalog_id", job.model_id)
     return f"{catalog_id}:{job.details.get('quantization', '')}"
-
-
-class ModelCard(QFrame):
-    downloadRequested = Signal(str, str)  # catalog id, quantization
-
-    def __init__(self, model: CatalogModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.model = model
-        self.verdict: str | None = None
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setAccessibleName(model.name)
-        self.title = QLabel(f"<b>{model.name}</b>")
-        self.badge = QLabel("")
-        self.badge.setAccessibleName(f"Fit of {model.name}")
-        self.facts = QLabel("")
-        self.facts.setWordWrap(True)
-        self.good_for = QLabel(model.good_for)
-        self.good_for.setWordWrap(True)
-        self.reason = QLabel("")
-        self.reason.setWordWrap(True)
-        self.reason.setStyleSheet("font-size: small")
-        self.quant = QComboBox()
-        self.quant.setAccessibleName(f"Quantization of {model.name}")
-        for f in model.files:
-            self.quant.addItem(f"{f.quantization} · {f.size_bytes / 1e9:.1f} GB", f.quantization)
-        self.button = QPushButton("Download")
-        self.button.setAccessibleName(f"Download {model.name}")
-        self.button.clicked.connect(
-            lambda: self.downloadRequested.emit(model.id, str(self.quant.currentData()))
-        )
-        self.quant.currentIndexChanged.connect(lambda _i: self._update())
-        top = QHBoxLayout()
-        top.addWidget(self.title, 1)
-        top.addWidget(self.badge)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.quant, 1)
-        bottom.addWidget(self.button)
-        layout = self._layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.facts)
-        layout.addWidget(self.good_for)
-        layout.addWidget(self.reason)
-        layout.addLayout(bottom)
-        self._installed: set[str] = set()
-        self._machine: hardware.Machine | None = None
-        self._n_ctx = 4096
-        self._update()
-
-    def set_machine(self, machine: hardware.Machine, n_ctx: int) -> None:
-        self._machine, self._n_ctx = machine, n_ctx
-        self._update()
-
-    def set_installed(self, quantizations: set[str]) -> None:
-        self._installed = quantizations
-        self._update()
-
-    def mark_recommended(self, quantization: str) -> None:
-        self.title.setText(f"<b>{self.model.name}</b> &nbsp;★ recommended")
-        self.quant.setCurrentIndex(max(0, self.quant.findData(quantization)))
-
-    def _update(self) -> None:
-        m = self.model
-        quantization = str(self.quant.currentData())
-        file = m.file(quantization)
-        self.facts.setText(f"{m.parameters_label} parameters · context {m.context_length:,} · "
-                           f"{m.license}")  # fmt: skip
-        installed = quantization in self._installed or m.bundled
-        self.button.setEnabled(not installed)
-        self.button.setText("Installed" if installed else "Download")
-        if self._machine is None:
-            return
-        fit = hardware.fit(hardware.estimate(m, file, self._n_ctx), self._machine)
-        self.verdict = fit.verdict
-        colour = BADGE_COLOURS[fit.verdict]
-        self.badge.setText(f'<span style="color:white; background:{colour}">&nbsp;{fit.label}'
-                           "&nbsp;</span>")  # fmt: skip
-        self.badge.setToolTip(fit.reason)
-        self.reason.setText(fit.reason[0].upper() + fit.reason[1:] + ".")
-        self.setMinimumHeight(self._layout.heightForWidth(max(self.width(), 420)))
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        # Wrapped text needs this much height at this width; never squeeze it.
-        self.setMinimumHeight(self._layout.heightForWidth(event.size().width()))

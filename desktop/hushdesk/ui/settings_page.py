@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from hushdesk import __version__, paths, privacy
-from hushdesk.core import Core
+from hushdesk.app import App
 from hushdesk.errors import HushdeskError
+from hushdesk.ui.messages import error_text
 from hushdesk.ui.tasks import Tasks
 
 THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
@@ -34,12 +35,18 @@ THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
 class SettingsPage(QWidget):
     modelChanged = Signal()
 
-    def __init__(self, core: Core, tasks: Tasks, parent: QWidget | None = None) -> None:
+    def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.core, self.tasks = core, tasks
+        self.app, self.tasks = app, tasks
+        self.preferences = app.preferences
         column = QVBoxLayout()
-        for box in (self._appearance(), self._model(), self._sender(), self._data(),
-                    self._privacy()):  # fmt: skip
+        for box in (
+            self._appearance(),
+            self._model(),
+            self._sender(),
+            self._data(),
+            self._privacy(),
+        ):
             column.addWidget(box)
         column.addStretch(1)
         column.addWidget(QLabel(f"Hushdesk {__version__}"))
@@ -106,8 +113,11 @@ class SettingsPage(QWidget):
         box = QGroupBox("Your data (never leaves this computer)")
         form = QFormLayout(box)
         self.folders: dict[str, QLabel] = {}
-        for name, label in (("data", "Conversations, documents, models:"),
-                            ("config", "Settings:"), ("logs", "Logs:")):  # fmt: skip
+        for name, label in (
+            ("data", "Conversations, documents, models:"),
+            ("config", "Settings:"),
+            ("logs", "Logs:"),
+        ):
             path = QLabel("")
             path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             button = QPushButton("Open")
@@ -131,19 +141,16 @@ class SettingsPage(QWidget):
     # -- state ----------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        settings = self.core.settings
-        self.theme.setCurrentIndex(max(0, self.theme.findData(settings.ui.theme)))
+        preferences, models = self.preferences, self.app.models
+        self.theme.setCurrentIndex(max(0, self.theme.findData(preferences.theme)))
         self.model.clear()
-        try:
-            default: str | None = self.core.chat_model().id
-        except HushdeskError:
-            default = None  # no chat model installed
-        for model in self.core.registry.list("llm"):
+        for model in models.installed("llm"):
             self.model.addItem(model.name, model.id)
-        self.model.setCurrentIndex(max(0, self.model.findData(default)))
-        self.sender_name.setText(settings.email.sender_name)
-        self.sender_address.setText(settings.email.sender_address)
-        self.signature.setPlainText(settings.email.signature)
+        self.model.setCurrentIndex(max(0, self.model.findData(models.default_chat())))
+        sender = preferences.sender
+        self.sender_name.setText(sender.sender_name)
+        self.sender_address.setText(sender.sender_address)
+        self.signature.setPlainText(sender.signature)
         for name, label in self.folders.items():
             label.setText(str(self._folder(name)))
         guard = privacy.guard_installed()
@@ -160,28 +167,28 @@ class SettingsPage(QWidget):
         return {"data": paths.data_dir, "config": paths.config_dir, "logs": paths.log_dir}[name]()
 
     def set_theme(self, theme: str) -> None:
-        self.core.settings.ui.theme = theme
-        self.core.settings.save()
+        self.preferences.set_theme(theme)
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            from hushdesk.ui.app import apply_theme
+            from hushdesk.ui.theme import apply_theme
 
             apply_theme(app, theme)
-        self.theme_note.setText("Following the system takes effect at the next start."
-                                if theme == "system" else "")  # fmt: skip
+        self.theme_note.setText(
+            "Following the system takes effect at the next start." if theme == "system" else ""
+        )
 
     def set_default_model(self, model_id: str) -> None:
         try:
-            self.core.set_default_model(model_id)
+            self.app.models.set_default(model_id)
         except HushdeskError as exc:
-            self.model.setToolTip(exc.message)
+            self.model.setToolTip(error_text(exc))
             return
         self.modelChanged.emit()
 
     def _save_sender(self) -> None:
-        self.core.settings.email.update(self.sender_name.text(), self.sender_address.text(),
-                                        self.signature.toPlainText())  # fmt: skip
-        self.core.settings.save()
+        self.preferences.set_sender(
+            self.sender_name.text(), self.sender_address.text(), self.signature.toPlainText()
+        )
         self.sender_note.setText("Saved: new drafts end with this signature.")
 
     def open_folder(self, name: str) -> None:

@@ -5,16 +5,15 @@ document, so choosing the document again shows them."""
 
 from __future__ import annotations
 
+import html
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, QUrl
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTextBrowser,
@@ -30,16 +28,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hushdesk.assistant.summaries import SavedSummary, export, source_from_file
-from hushdesk.assistant.summarize import Options, Source, lengths, modes
-from hushdesk.core import Core
+from hushdesk.app import App
 from hushdesk.errors import Cancelled, EncryptedDocument, HushdeskError
-from hushdesk.jobs import CancelToken, ProgressCallback
+from hushdesk.jobs import CancelToken, ProgressCallback, TextCallback
+from hushdesk.services.summaries import Options, SavedSummary, Source
 from hushdesk.ui.markdown import MarkdownRenderer
-from hushdesk.ui.tasks import Task, Tasks
+from hushdesk.ui.messages import warning
+from hushdesk.ui.tasks import Job, Tasks
 from hushdesk.ui.widgets.chat_view import theme_from_palette
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
 from hushdesk.ui.widgets.job_bar import JobBar
+from hushdesk.ui.widgets.paste_dialog import PasteDialog
+from hushdesk.ui.widgets.summary_form import SummaryForm
 
 log = logging.getLogger("hushdesk.ui")
 
@@ -49,18 +49,15 @@ DOCUMENT_FILTER = "Documents (*.pdf *.docx *.txt *.md *.html *.htm *.epub);;All 
 
 
 class SummarizePage(QWidget):
-    def __init__(self, core: Core, tasks: Tasks, parent: QWidget | None = None) -> None:
+    def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.core, self.tasks = core, tasks
-        self.summaries = core.summaries
+        self.app, self.tasks = app, tasks
+        self.summaries = app.summaries
         self.source: Source | None = None
         self.shown: SavedSummary | None = None
-        self.job: Task | None = None
+        self.job: Job | None = None
         self.job_id: int | None = None
         self.viewer: DocumentViewer | None = None
-        self._live = ""
-        self._live_timer = QTimer(self, singleShot=True, interval=60)
-        self._live_timer.timeout.connect(self._show_live)
         self._renderer = MarkdownRenderer(theme_from_palette(self.palette()))
         self._first_refresh = True
         self._select_after_refresh: int | None = None
@@ -77,60 +74,18 @@ class SummarizePage(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([240, 700])
         layout = QVBoxLayout(self)
-        layout.addLayout(self._build_source_row())
-        layout.addLayout(self._build_options_row())
+        self.form = form = SummaryForm()
+        self.open_file, self.from_library, self.paste = (
+            form.open_file,
+            form.from_library,
+            form.paste,
+        )
+        self.source_label, self.mode, self.start = form.source_label, form.mode, form.start
+        layout.addWidget(form)
         layout.addWidget(self._build_running())
         layout.addWidget(split, 1)
         self._connect()
         self._show(None)
-
-    def _build_source_row(self) -> QHBoxLayout:
-        self.open_file = QPushButton("Open file…")
-        self.from_library = QComboBox()
-        self.from_library.setAccessibleName("Summarize a document of a library")
-        self.from_library.setMinimumContentsLength(24)
-        self.paste = QPushButton("Paste text…")
-        self.source_label = QLabel("Choose a document to summarize.")
-        self.source_label.setWordWrap(True)
-        picks = QHBoxLayout()
-        for widget in (self.open_file, self.from_library, self.paste):
-            picks.addWidget(widget)
-        picks.addWidget(self.source_label, 1)
-        return picks
-
-    def _build_options_row(self) -> QHBoxLayout:
-        self.mode = QComboBox()
-        self.mode.setAccessibleName("Kind of summary")
-        for mode in modes().values():
-            self.mode.addItem(mode.title, mode.id)
-            self.mode.setItemData(self.mode.count() - 1, mode.description,
-                                  Qt.ItemDataRole.ToolTipRole)  # fmt: skip
-        self.length = QComboBox()
-        self.length.setAccessibleName("Length")
-        for name in lengths():
-            self.length.addItem(name.capitalize(), name)
-        self.length.setCurrentIndex(max(0, self.length.findData("medium")))
-        self.language = QComboBox()
-        self.language.setAccessibleName("Language of the summary")
-        self.language.addItem("Document's language", None)
-        for language in LANGUAGES:
-            self.language.addItem(language, language)
-        self.instruction = QLineEdit()
-        self.instruction.setAccessibleName("Instruction")
-        self.instruction.setPlaceholderText("What to do, e.g. “List every party and its role”")
-        self.instruction.hide()
-        self.start = QPushButton("Summarize")
-        self.start.setDefault(True)
-        self.start.setEnabled(False)
-        options = QHBoxLayout()
-        for label, widget in (("Kind:", self.mode), ("Length:", self.length),
-                              ("Language:", self.language)):  # fmt: skip
-            options.addWidget(QLabel(label))
-            options.addWidget(widget)
-        options.addWidget(self.instruction, 1)
-        options.addStretch(0)
-        options.addWidget(self.start)
-        return options
 
     def _build_running(self) -> QWidget:
         self.running = JobBar("Summary progress", stop="Cancel", stop_name="Cancel the summary")
@@ -154,8 +109,10 @@ class SummarizePage(QWidget):
         self.view = QTextBrowser()
         self.view.setAccessibleName("Summary")
         self.view.setOpenLinks(False)
-        self.view.setPlaceholderText("The summary appears here, with the pages each statement "
-                                     "comes from. Click a page to see it.")  # fmt: skip
+        self.view.setPlaceholderText(
+            "The summary appears here, with the pages each statement "
+            "comes from. Click a page to see it."
+        )
         self.notice = QLabel("")
         self.notice.setWordWrap(True)
         self.resume = QPushButton("Resume")
@@ -178,7 +135,6 @@ class SummarizePage(QWidget):
         self.open_file.clicked.connect(self._choose_file)
         self.paste.clicked.connect(self._paste)
         self.from_library.activated.connect(self._library_chosen)
-        self.mode.currentIndexChanged.connect(self._mode_changed)
         self.start.clicked.connect(self.summarize)
         self.running.stop.clicked.connect(self.stop)
         self.saved.currentItemChanged.connect(self._saved_chosen)
@@ -197,12 +153,8 @@ class SummarizePage(QWidget):
 
         def load() -> tuple[list[SavedSummary], list[tuple[str, int]]]:
             if first:  # jobs a quit or a crash cut short are shown as resumable
-                self.summaries.store.interrupted()
-            documents = self.core.documents
-            files = [(f"{lib.name}: {record.name}", record.id)
-                     for lib in documents.store.libraries()
-                     for record in documents.store.files(lib, "done")]  # fmt: skip
-            return self.summaries.store.find(), files
+                self.summaries.interrupted()
+            return self.summaries.all(), self.summaries.library_documents()
 
         self._select_after_refresh = select
         self.tasks.run(load, on_result=self._fill)
@@ -215,8 +167,9 @@ class SummarizePage(QWidget):
         self.saved.clear()
         for item in saved:
             when = time.strftime("%d %b %H:%M", time.localtime(item.updated_at))
-            row = QListWidgetItem(f"{item.name}\n{item.title} · {when}"
-                                  f"{STATUS_TEXT.get(item.status, '')}")  # fmt: skip
+            row = QListWidgetItem(
+                f"{item.name}\n{item.title} · {when}{STATUS_TEXT.get(item.status, '')}"
+            )
             row.setData(Qt.ItemDataRole.UserRole, item.id)
             row.setToolTip(item.error or item.model)
             self.saved.addItem(row)
@@ -235,8 +188,9 @@ class SummarizePage(QWidget):
     # -- choosing a source ----------------------------------------------------------------
 
     def _choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Summarize a document", str(Path.home()),
-                                              DOCUMENT_FILTER)  # fmt: skip
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Summarize a document", str(Path.home()), DOCUMENT_FILTER
+        )
         if path:
             self.open_path(Path(path))
 
@@ -245,16 +199,20 @@ class SummarizePage(QWidget):
         self._reading(f"Reading {path.name}…")
         self._show_latest(path=str(path.resolve()))
         self._reading_path = path
-        self.tasks.run(lambda: source_from_file(path, password=password),
-                       on_result=self.set_source, on_error=self._read_failed)  # fmt: skip
+        self.tasks.run(
+            lambda: self.summaries.from_file(path, password=password),
+            on_result=self.set_source,
+            on_error=self._read_failed,
+        )
 
     def _read_failed(self, error: BaseException) -> None:
         path = self._reading_path
         if isinstance(error, EncryptedDocument) and path is not None:
             from PySide6.QtWidgets import QInputDialog
 
-            password, ok = QInputDialog.getText(self, "Password", f"Password for {path.name}:",
-                                                QLineEdit.EchoMode.Password)  # fmt: skip
+            password, ok = QInputDialog.getText(
+                self, "Password", f"Password for {path.name}:", QLineEdit.EchoMode.Password
+            )
             if ok and password:
                 self.open_path(path, password)
                 return
@@ -266,39 +224,22 @@ class SummarizePage(QWidget):
             self.open_library_document(int(file_id))
 
     def open_library_document(self, file_id: int) -> None:
-        from hushdesk.assistant.summaries import source_from_library
-
         self._reading("Reading the document…")
         self._show_latest(file_id=file_id)
-        store = self.core.documents.store
-        self.tasks.run(lambda: source_from_library(store, file_id), on_result=self.set_source,
-                       on_error=self._source_error)  # fmt: skip
+        self.tasks.run(
+            lambda: self.summaries.from_library(file_id),
+            on_result=self.set_source,
+            on_error=self._source_error,
+        )
 
     def _paste(self) -> None:
-        dialog = QDialog(self)
-        dialog.setWindowTitle("Paste text to summarize")
-        edit = QPlainTextEdit()
-        edit.setAccessibleName("Text to summarize")
-        edit.setPlainText(QGuiApplication.clipboard().text())
-        name = QLineEdit("Pasted text")
-        name.setAccessibleName("Name")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)  # fmt: skip
-        buttons.accepted.connect(dialog.accept)
-        buttons.rejected.connect(dialog.reject)
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(name)
-        layout.addWidget(edit, 1)
-        layout.addWidget(buttons)
-        dialog.resize(700, 500)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.set_text(edit.toPlainText(), name.text().strip() or "Pasted text")
+        pasted = PasteDialog.ask(self)
+        if pasted is not None:
+            self.set_text(*pasted)
 
     def set_text(self, text: str, name: str = "Pasted text") -> None:
-        from hushdesk.assistant.summaries import source_from_text
-
         try:
-            self.set_source(source_from_text(text, name))
+            self.set_source(self.summaries.from_text(text, name))
         except HushdeskError as exc:
             self._source_error(exc)
 
@@ -306,9 +247,9 @@ class SummarizePage(QWidget):
         self.source = source
         noun = "pages" if source.paginated else "sections"
         words = sum(len(p.text.split()) for p in source.pages)
-        text = f"<b>{_escape(source.name)}</b> · {len(source.pages)} {noun} · {words:,} words"
+        text = f"<b>{html.escape(source.name)}</b> · {len(source.pages)} {noun} · {words:,} words"
         if source.warnings:
-            text += f"<br><i>{_escape(' '.join(source.warnings))}</i>"
+            text += f"<br><i>{html.escape(' '.join(source.warnings))}</i>"
         self.source_label.setText(text)
         self.start.setEnabled(self.job is None)
         self._show_latest(source=source.key)
@@ -319,17 +260,17 @@ class SummarizePage(QWidget):
         self.source_label.setText(text)
 
     def _source_error(self, error: BaseException) -> None:
-        self.source_label.setText(f"⚠ {_message(error)}")
+        self.source_label.setText(warning(error))
 
-    def _show_latest(self, *, source: str | None = None, file_id: int | None = None,
-                     path: str | None = None) -> None:  # fmt: skip
+    def _show_latest(
+        self, *, source: str | None = None, file_id: int | None = None, path: str | None = None
+    ) -> None:
         """Reopening a document shows its newest summary."""
 
-        def latest() -> SavedSummary | None:
-            found = self.summaries.store.find(source=source, file_id=file_id, path=path)
-            return found[0] if found else None
-
-        self.tasks.run(latest, on_result=self._latest_found)
+        self.tasks.run(
+            lambda: self.summaries.latest(source=source, file_id=file_id, path=path),
+            on_result=self._latest_found,
+        )
 
     def _latest_found(self, saved: SavedSummary | None) -> None:
         if saved is not None and self.job is None:
@@ -338,9 +279,7 @@ class SummarizePage(QWidget):
     # -- running --------------------------------------------------------------------------
 
     def options(self) -> Options:
-        return Options(mode=str(self.mode.currentData()), length=str(self.length.currentData()),
-                       language=self.language.currentData(),
-                       instruction=self.instruction.text().strip())  # fmt: skip
+        return self.form.options()
 
     def summarize(self) -> None:
         if self.source is None or self.job is not None:
@@ -349,7 +288,7 @@ class SummarizePage(QWidget):
         try:
             options.check()
         except HushdeskError as exc:
-            self.notice.setText(f"⚠ {exc.message}")
+            self.notice.setText(warning(exc))
             return
         source = self.source
         self._run(lambda **kw: self.summaries.run(source, options, **kw))
@@ -359,59 +298,58 @@ class SummarizePage(QWidget):
             summary_id = self.shown.id
             self._run(lambda **kw: self.summaries.resume(summary_id, **kw))
 
-    def _run(self, start: object) -> None:
-        self._live = ""
+    def _run(self, start: Callable[..., SavedSummary]) -> None:
         self.view.clear()
         self.notice.setText("")
         self.running.start("Starting…")
         self.start.setEnabled(False)
         self.resume.hide()
 
-        def work(*, cancel: CancelToken, progress: ProgressCallback,
-                 event: object) -> SavedSummary:  # fmt: skip
-            emit = event  # a Qt signal's emit: safe from this thread
-            return start(  # type: ignore[operator, no-any-return]
-                progress=progress,
-                cancel=cancel,
-                on_text=lambda chunk: emit(("text", chunk)),  # type: ignore[operator]
-                on_start=lambda summary_id: emit(("started", summary_id)),  # type: ignore[operator]
-            )
+        def work(
+            *,
+            cancel: CancelToken,
+            progress: ProgressCallback,
+            on_text: TextCallback,
+            event: Callable[[object], None],
+        ) -> SavedSummary:
+            return start(progress=progress, cancel=cancel, on_text=on_text, on_start=event)
 
-        self.job = self.tasks.run(work, pool="model", pass_job_args=True,
-                                  on_progress=self.running.show_progress, on_event=self._event,
-                                  on_result=self._done, on_error=self._failed,
-                                  on_finished=self._ended)  # fmt: skip
+        self.job = self.tasks.run(
+            work,
+            pool="model",
+            job_args=True,
+            on_progress=self.running.show_progress,
+            on_event=self._started,
+            on_text=self._live_text,
+            on_result=self._done,
+            on_error=self._failed,
+            on_finished=self._ended,
+        )
 
     def stop(self) -> None:
         if self.job is not None:
             self.job.cancel()
             self.progress_label.setText("Stopping…")
 
-    def _event(self, event: tuple[str, object]) -> None:
-        kind, value = event
-        if kind == "started":
-            self.job_id = int(value)  # type: ignore[call-overload]
-            self.refresh(select=self.job_id)
-        elif kind == "text":
-            self._live += str(value)
-            if not self._live_timer.isActive():
-                self._live_timer.start()
+    def _started(self, summary_id: object) -> None:
+        self.job_id = int(summary_id)  # type: ignore[call-overload]
+        self.refresh(select=self.job_id)
 
-    def _show_live(self) -> None:
-        self.view.setPlainText(self._live)
+    def _live_text(self, text: str) -> None:
+        """The final summary as it is written (batched by the job)."""
+        self.view.moveCursor(QTextCursor.MoveOperation.End)
+        self.view.insertPlainText(text)
         self.view.verticalScrollBar().setValue(self.view.verticalScrollBar().maximum())
 
     def _done(self, saved: SavedSummary) -> None:
-        self._live_timer.stop()
         self.refresh(select=saved.id)
         self._show(saved)
 
     def _failed(self, error: BaseException) -> None:
-        self._live_timer.stop()
         if isinstance(error, Cancelled):
             self.notice.setText("Cancelled. Finished parts are kept: Resume continues from there.")
         else:
-            self.notice.setText(f"⚠ {_message(error)}")
+            self.notice.setText(warning(error))
         self.refresh(select=self.job_id)
 
     def _ended(self) -> None:
@@ -425,7 +363,7 @@ class SummarizePage(QWidget):
         if item is None or self.job is not None:
             return
         summary_id = int(item.data(Qt.ItemDataRole.UserRole))
-        self.tasks.run(lambda: self.summaries.store.get(summary_id), on_result=self._show)
+        self.tasks.run(lambda: self.summaries.get(summary_id), on_result=self._show)
 
     def _show(self, saved: SavedSummary | None) -> None:
         self.shown = saved
@@ -452,8 +390,10 @@ class SummarizePage(QWidget):
         if stats.kept_facts:
             notes.append(f"{stats.kept_facts} facts added from the text")
         self.notice.setText(" · ".join(notes))
-        self.notice.setToolTip("Every statement was checked against the pages it cites; "
-                               "statements the text does not support are left out.")  # fmt: skip
+        self.notice.setToolTip(
+            "Every statement was checked against the pages it cites; "
+            "statements the text does not support are left out."
+        )
 
     def _open_reference(self, url: QUrl) -> None:
         saved = self.shown
@@ -465,9 +405,16 @@ class SummarizePage(QWidget):
             return
         path, page = saved.path, statement.first
         pdf = bool(path and path.lower().endswith(".pdf") and Path(path).is_file())
-        section = "" if pdf else self.summaries.store.page_text(saved.source, page)
-        self.viewer = DocumentViewer(self.tasks, path or saved.name, page, statement.quote,
-                                     paginated=pdf, section_text=section, parent=self)  # fmt: skip
+        section = "" if pdf else self.summaries.page_text(saved, page)
+        self.viewer = DocumentViewer(
+            self.tasks,
+            path or saved.name,
+            page,
+            statement.quote,
+            paginated=pdf,
+            section_text=section,
+            parent=self,
+        )
         self.viewer.show()
 
     def copy_shown(self) -> None:
@@ -480,9 +427,11 @@ class SummarizePage(QWidget):
             return
         stem = Path(self.shown.name).stem
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export the summary", str(Path.home() / f"{stem} - summary.docx"),
+            self,
+            "Export the summary",
+            str(Path.home() / f"{stem} - summary.docx"),
             "Word document (*.docx);;Markdown (*.md)",
-        )  # fmt: skip
+        )
         if path:
             self.export_to(Path(path))
 
@@ -490,38 +439,29 @@ class SummarizePage(QWidget):
         saved = self.shown
         if saved is None:
             return
-        self.tasks.run(lambda: export(saved, path), on_result=self._exported,
-                       on_error=self._export_failed)  # fmt: skip
+        self.tasks.run(
+            lambda: self.summaries.export(saved, path),
+            on_result=self._exported,
+            on_error=self._export_failed,
+        )
 
     def _exported(self, path: Path) -> None:
         self.notice.setText(f"Exported to {path}.")
 
     def _export_failed(self, error: BaseException) -> None:
-        self.notice.setText(f"⚠ {_message(error)}")
+        self.notice.setText(warning(error))
 
     def delete_shown(self) -> None:
         saved = self.shown
         if saved is None or self.job is not None:
             return
-        answer = QMessageBox.question(self, "Delete summary",
-                                      f"Delete this summary of {saved.name}?")  # fmt: skip
+        answer = QMessageBox.question(
+            self, "Delete summary", f"Delete this summary of {saved.name}?"
+        )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        self.tasks.run(lambda: self.summaries.store.delete(saved.id), on_finished=self._deleted)
+        self.tasks.run(lambda: self.summaries.delete(saved.id), on_finished=self._deleted)
 
     def _deleted(self) -> None:
         self._show(None)
         self.refresh()
-
-    def _mode_changed(self, _index: int) -> None:
-        self.instruction.setVisible(self.mode.currentData() == "custom")
-
-
-def _message(error: BaseException) -> str:
-    return error.message if isinstance(error, HushdeskError) else str(error) or type(error).__name__
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)

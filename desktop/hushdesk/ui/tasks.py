@@ -1,49 +1,59 @@
-"""The one way pages run core work off the GUI thread.
+"""The one way pages run work off the GUI thread.
 
-``Tasks.run(fn, ...)`` calls ``fn`` on a worker thread and delivers its result, error,
-progress and (for token streams) text chunks back on the GUI thread through Qt
-signals. Widgets are never touched from a worker.
+``Tasks.run(fn, ...)`` calls ``fn`` on a worker thread and returns a ``Job``: a handle
+with a state (queued → running → done | failed | cancelled) whose signals deliver
+progress, text, events, the result or the error back on the GUI thread. Widgets are
+never touched from a worker.
+
+With ``job_args=True`` the function receives the job model's keyword arguments:
+``cancel`` (the job's ``CancelToken``), ``progress`` (a ``ProgressCallback``),
+``on_text`` (text as it is written) and ``event`` (anything else worth telling).
+With ``stream=True`` it returns an iterable of text (the iterable's ``result``
+attribute, if any, is the result). Text always reaches the GUI batched (~30 ms), so a
+fast model never floods the event loop.
 
 Pools: ``model`` has a single thread, so the engine (and anything else that owns the
-loaded model) sees one request at a time in order; ``downloads`` runs model downloads
-(two at a time) so they never hold up ``io``, which is for the rest.
-A stream's text is batched (~30 ms) so a fast model never floods the event loop.
+loaded model) sees one request at a time in order; ``ingest`` (one thread, low
+priority) indexes documents; ``downloads`` runs model downloads (two at a time) so
+they never hold up ``io``, which is for the rest.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Literal
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
+from hushdesk.errors import Cancelled
 from hushdesk.jobs import CancelToken, Progress
 
 log = logging.getLogger("hushdesk.ui")
 
-STREAM_BATCH_S = 0.03
+TEXT_BATCH_S = 0.03
+State = Literal["queued", "running", "done", "failed", "cancelled"]
 
 
-class TaskSignals(QObject):
-    message = Signal(object)  # anything else the job reports along the way
+class JobSignals(QObject):
+    state = Signal(str)
     progress = Signal(object)
-    chunk = Signal(str)
+    text = Signal(str)
+    message = Signal(object)  # anything else the job tells (``event``)
     result = Signal(object)
     error = Signal(object)
     finished = Signal()
 
 
-class Task:
-    """One job. ``fn`` may take ``cancel=``, ``progress=`` and ``event=`` keyword arguments;
-    with ``stream=True`` it returns an iterable of text whose pieces are batched and
-    emitted as ``chunk``; the iterable's ``result`` attribute (if any) is the result.
+class Job:
+    """One piece of work. Cancelling asks it to stop (``on_cancel`` too, again once a
+    stream has started, so a stop pressed while the job was queued or loading is never
+    lost); pausing is the same stop with the token marked ``paused``.
 
     A plain object handed to ``QThreadPool.start`` as a callable: a QRunnable that is
     not auto-deleted would keep the job and everything it captured alive for good.
-    Cancelling asks the job to stop (``on_cancel``), again once a stream has started,
-    so a stop pressed while the job was still queued or loading is never lost.
     """
 
     def __init__(
@@ -51,69 +61,102 @@ class Task:
         fn: Callable[..., Any],
         *,
         stream: bool = False,
+        job_args: bool = False,
+        token: CancelToken | None = None,
         on_cancel: Callable[[], None] | None = None,
-        pass_job_args: bool = False,
     ) -> None:
-        self.signals = TaskSignals()
-        self.cancel_token = CancelToken()
+        self.signals = JobSignals()
+        self.token = token or CancelToken()
+        self.state: State = "queued"
         self._fn = fn
         self._stream = stream
+        self._job_args = job_args
         self._on_cancel = on_cancel
-        self._pass_job_args = pass_job_args
-        self.done = False
+        self._pending: list[str] = []
+        self._flushed = 0.0
+        self._text_lock = threading.Lock()
+
+    @property
+    def done(self) -> bool:
+        return self.state in ("done", "failed", "cancelled")
 
     def cancel(self) -> None:
-        self.cancel_token.cancel()
+        self.token.cancel()
+        self._signal_cancel()
+
+    def pause(self) -> None:
+        self.token.pause()
         self._signal_cancel()
 
     def _signal_cancel(self) -> None:
         if self._on_cancel is not None:
             self._on_cancel()
 
-    def _report(self, progress: Progress) -> None:
-        self.signals.progress.emit(progress)
+    def _set_state(self, state: State) -> None:
+        self.state = state
+        self.signals.state.emit(state)
+
+    # -- on the worker --------------------------------------------------------------------
 
     def run(self) -> None:
+        self._set_state("running")
         try:
-            self.cancel_token.raise_if_cancelled()
-            if self._pass_job_args:
+            self.token.raise_if_cancelled()
+            if self._job_args:
                 value = self._fn(
-                    cancel=self.cancel_token, progress=self._report, event=self.signals.message.emit
+                    cancel=self.token,
+                    progress=self._progress,
+                    on_text=self._text,
+                    event=self.signals.message.emit,
                 )
             else:
                 value = self._fn()
             if self._stream:
                 value = self._drain(value)
+            self._flush()
         except BaseException as exc:
-            log.debug("task failed", exc_info=True)
+            self._flush()
+            log.debug("job failed", exc_info=True)
+            self._set_state("cancelled" if isinstance(exc, Cancelled) else "failed")
             self.signals.error.emit(exc)
         else:
+            self._set_state("done")
             self.signals.result.emit(value)
         finally:
-            self.done = True
             self.signals.finished.emit()
 
+    def _progress(self, progress: Progress) -> None:
+        self.signals.progress.emit(progress)
+
+    def _text(self, piece: str) -> None:
+        """Text is gathered and sent at most every ``TEXT_BATCH_S``."""
+        with self._text_lock:
+            self._pending.append(piece)
+            now = time.monotonic()
+            if now - self._flushed < TEXT_BATCH_S:
+                return
+            self._flushed = now
+            text, self._pending = "".join(self._pending), []
+        self.signals.text.emit(text)
+
+    def _flush(self) -> None:
+        with self._text_lock:
+            text, self._pending = "".join(self._pending), []
+        if text:
+            self.signals.text.emit(text)
+
     def _drain(self, stream: Iterable[str]) -> Any:
-        pending: list[str] = []
-        last = time.monotonic()
         resent = False
         for piece in stream:
-            if self.cancel_token.cancelled and not resent:
+            if self.token.cancelled and not resent:
                 self._signal_cancel()  # the stream has started: now the stop reaches it
                 resent = True
-            pending.append(piece)
-            now = time.monotonic()
-            if now - last >= STREAM_BATCH_S:
-                self.signals.chunk.emit("".join(pending))
-                pending.clear()
-                last = now
-        if pending:
-            self.signals.chunk.emit("".join(pending))
+            self._text(piece)
         return getattr(stream, "result", None)
 
 
 class Tasks(QObject):
-    """Owns the worker pools and keeps every running task alive until it finishes."""
+    """Owns the worker pools and keeps every running job alive until it finishes."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -127,7 +170,7 @@ class Tasks(QObject):
         self._pools["model"].setMaxThreadCount(1)
         self._pools["io"].setMaxThreadCount(2)
         self._pools["downloads"].setMaxThreadCount(2)
-        self._running: set[Task] = set()
+        self._running: set[Job] = set()
 
     def run(
         self,
@@ -135,33 +178,32 @@ class Tasks(QObject):
         *,
         pool: str = "io",
         stream: bool = False,
-        pass_job_args: bool = False,
+        job_args: bool = False,
+        token: CancelToken | None = None,
         on_result: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[Progress], None] | None = None,
-        on_chunk: Callable[[str], None] | None = None,
+        on_text: Callable[[str], None] | None = None,
+        on_event: Callable[[Any], None] | None = None,
         on_finished: Callable[[], None] | None = None,
         on_cancel: Callable[[], None] | None = None,
-        on_event: Callable[[Any], None] | None = None,
-    ) -> Task:
-        task = Task(fn, stream=stream, on_cancel=on_cancel, pass_job_args=pass_job_args)
-        signals = task.signals
-        if on_result is not None:
-            signals.result.connect(on_result)
-        if on_error is not None:
-            signals.error.connect(on_error)
-        if on_progress is not None:
-            signals.progress.connect(on_progress)
-        if on_chunk is not None:
-            signals.chunk.connect(on_chunk)
-        if on_finished is not None:
-            signals.finished.connect(on_finished)
-        if on_event is not None:
-            signals.message.connect(on_event)
-        signals.finished.connect(lambda: self._running.discard(task))
-        self._running.add(task)
-        self._pools[pool].start(task.run)
-        return task
+    ) -> Job:
+        job = Job(fn, stream=stream, job_args=job_args, token=token, on_cancel=on_cancel)
+        signals = job.signals
+        for signal, slot in (
+            (signals.result, on_result),
+            (signals.error, on_error),
+            (signals.progress, on_progress),
+            (signals.text, on_text),
+            (signals.message, on_event),
+            (signals.finished, on_finished),
+        ):
+            if slot is not None:
+                signal.connect(slot)
+        signals.finished.connect(lambda: self._running.discard(job))
+        self._running.add(job)
+        self._pools[pool].start(job.run)
+        return job
 
     def busy(self) -> bool:
         return bool(self._running)

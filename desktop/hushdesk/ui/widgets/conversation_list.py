@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hushdesk.history import History, SearchHit
+from hushdesk.services.conversations import Conversations, SearchHit
 from hushdesk.ui.widgets.rich_text_delegate import RICH_TEXT_ROLE, RichTextDelegate
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -30,9 +30,9 @@ class ConversationList(QWidget):
     exportRequested = Signal(int)
     deleteRequested = Signal(int)
 
-    def __init__(self, history: History, parent: QWidget | None = None) -> None:
+    def __init__(self, conversations: Conversations, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.history = history
+        self.conversations = conversations
         self.new_button = QPushButton("New chat")
         self.new_button.setAccessibleName("New chat")
         self.new_button.setToolTip("New chat (Ctrl+N)")
@@ -91,7 +91,7 @@ class ConversationList(QWidget):
         self.list.clear()
         if query:
             shown: set[int] = set()
-            for hit in self.history.search(query):
+            for hit in self.conversations.search(query):
                 if hit.conversation_id in shown:
                     continue  # one line per conversation: its best match
                 shown.add(hit.conversation_id)
@@ -105,7 +105,7 @@ class ConversationList(QWidget):
                 empty.setFlags(Qt.ItemFlag.NoItemFlags)
                 self.list.addItem(empty)
         else:
-            for conversation in self.history.conversations():
+            for conversation in self.conversations.all():
                 label = ("★ " if conversation.pinned else "") + conversation.title
                 item = QListWidgetItem(label)
                 item.setData(ID_ROLE, conversation.id)
@@ -136,7 +136,7 @@ class ConversationList(QWidget):
         if item is None or item.data(ID_ROLE) is None:
             return
         conversation_id = int(item.data(ID_ROLE))
-        conversation = self.history.get(conversation_id)
+        conversation = self.conversations.get(conversation_id)
         if conversation is None:
             return
         menu = QMenu(self)

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hushdesk.errors import HushdeskError
 from hushdesk.library.render import RenderedPage, render
+from hushdesk.ui.messages import warning
 from hushdesk.ui.tasks import Tasks
 
 HIGHLIGHT = QColor(255, 214, 0, 110)
@@ -88,9 +88,7 @@ class DocumentViewer(QDialog):
         self.tasks.run(
             lambda: render(self.path, page, passage),
             on_result=self._show_image,
-            on_error=lambda e: self.image.setText(
-                f"⚠ {e.message if isinstance(e, HushdeskError) else e}"
-            ),
+            on_error=lambda e: self.image.setText(warning(e)),
         )
 
     def _show_image(self, rendered: RenderedPage) -> None:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from hushdesk.engine import templates
 from hushdesk.errors import HushdeskError
-from hushdesk.models.registry import InstalledModel
+from hushdesk.services.models import InstalledModel
 from hushdesk.settings import ModelOverrides, Settings
 from hushdesk.ui.tasks import Tasks
 
@@ -28,8 +28,9 @@ def _check(template: str) -> tuple[bool, str]:
     from hushdesk.isolate import run_isolated
 
     try:
-        return True, run_isolated(templates.validate, template, timeout_s=5,
-                                  memory_limit_bytes=4 << 30)  # fmt: skip
+        return True, run_isolated(
+            templates.validate, template, timeout_s=5, memory_limit_bytes=4 << 30
+        )
     except HushdeskError as exc:
         return False, exc.message
 

@@ -1,0 +1,123 @@
+"""The composition root: everything a process needs, wired once.
+
+The GUI, the command line and the tests build one ``App``; it owns the settings, the
+stores, the model runtime and the services, and hands each service what it uses.
+Nothing below this module imports it. Services that open a database or a heavy
+library are built on first use, so the window paints before any of that happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from hushdesk import settings as settings_mod
+from hushdesk.engine.base import Engine
+from hushdesk.models import bundled
+from hushdesk.models.registry import Registry
+from hushdesk.services.conversations import Conversations
+from hushdesk.services.preferences import Preferences
+from hushdesk.services.runtime import ModelRuntime
+
+if TYPE_CHECKING:
+    from hushdesk.assistant.chat import Grounder
+    from hushdesk.library.libraries import DocumentLibrary
+    from hushdesk.services.documents import Documents
+    from hushdesk.services.drafts import Drafts
+    from hushdesk.services.indexing import Indexing
+    from hushdesk.services.models import Models
+    from hushdesk.services.summaries import Summaries
+    from hushdesk.services.writing import WritingTasks
+
+
+class App:
+    def __init__(
+        self,
+        *,
+        settings: settings_mod.Settings | None = None,
+        registry: Registry | None = None,
+        engine: Engine | None = None,
+    ) -> None:
+        self.settings = settings if settings is not None else settings_mod.load()
+        self.registry = registry if registry is not None else Registry()
+        bundled.ensure_registered(self.registry)
+        self.runtime = ModelRuntime(self.settings, self.registry, engine)
+        self.preferences = Preferences(self.settings)
+
+    # -- services -------------------------------------------------------------------------
+
+    @cached_property
+    def conversations(self) -> Conversations:
+        from hushdesk.assistant.chat_store import ConversationStore
+
+        return Conversations(ConversationStore(), self.runtime, self._grounder)
+
+    @cached_property
+    def library(self) -> DocumentLibrary:
+        """The document libraries' store, index and embedders (shared by the services
+        below; heavy parts load when first used)."""
+        from hushdesk.library.libraries import DocumentLibrary
+
+        return DocumentLibrary(self.registry)
+
+    @cached_property
+    def documents(self) -> Documents:
+        from hushdesk.services.documents import Documents
+
+        return Documents(self.library, self.registry)
+
+    @cached_property
+    def indexing(self) -> Indexing:
+        from hushdesk.services.indexing import Indexing
+
+        return Indexing(self.library)
+
+    @cached_property
+    def summaries(self) -> Summaries:
+        from hushdesk.assistant.summarize.store import SummaryStore
+        from hushdesk.services.summaries import Summaries
+
+        return Summaries(SummaryStore(), self.runtime, lambda: self.library)
+
+    @cached_property
+    def drafts(self) -> Drafts:
+        from hushdesk.assistant.email.store import DraftStore
+        from hushdesk.services.drafts import Drafts
+
+        return Drafts(DraftStore(), self.runtime, self.preferences, lambda: self.library)
+
+    @cached_property
+    def writing(self) -> WritingTasks:
+        from hushdesk.services.writing import WritingTasks
+
+        return WritingTasks(self.runtime)
+
+    @cached_property
+    def models(self) -> Models:
+        from hushdesk.models import catalog
+        from hushdesk.services.models import Models
+
+        return Models(self.registry, catalog.load(), self.runtime)
+
+    def _grounder(self, names: Sequence[str]) -> Grounder | None:
+        """Questions in a chat that answers from ``names`` are grounded in them."""
+        if not names:
+            return None
+        from hushdesk.assistant.grounding import grounder_for
+
+        return grounder_for(self.library, names)
+
+    # -- shutdown -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close what was opened (services never built are left alone)."""
+        opened = self.__dict__
+        for name in ("drafts", "summaries", "conversations"):
+            if name in opened:
+                opened.pop(name).close()
+        if "library" in opened:
+            opened.pop("library").close()
+        for name in ("documents", "indexing", "writing", "models"):
+            opened.pop(name, None)
+        self.runtime.close()

@@ -1,0 +1,467 @@
+"""Summaries of documents of any length, every statement with the pages it came from.
+
+A document that fits the model's context is summarized in one pass. A longer one is
+cut into sections that fit (by tokens, at page breaks, preferring a break before a
+heading); each section is summarized (map), then the notes are combined, in batches
+that fit, until one batch remains for the final summary (reduce), which streams.
+
+Every model call is a step keyed by a hash of exactly what was sent; its output is
+kept, so a cancelled or killed job resumes where it stopped, and a changed reduce
+step does not redo the map. Every statement is checked against the text it claims
+to summarize (``evidence``): unsupported ones are dropped, facts the model left out
+are kept from the source, and every part of the document is represented.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Protocol
+
+from hushdesk import assets
+from hushdesk.assistant.evidence import (
+    SUPPORT_THRESHOLD,
+    Evidence,
+    Idf,
+    Unit,
+    content_words,
+    same,
+    states_new_fact,
+)
+from hushdesk.assistant.generation import complete
+from hushdesk.assistant.summarize.options import Options, lengths, modes
+from hushdesk.assistant.summarize.output import by_date, quote_of, statements_in
+from hushdesk.assistant.summarize.plan import Section, plan
+from hushdesk.assistant.summarize.results import Source, Statement, Stats, Summary
+from hushdesk.engine.base import Engine
+from hushdesk.engine.types import Message, SamplingParams
+from hushdesk.errors import DocumentError, HushdeskError
+from hushdesk.jobs import CancelToken, Progress, ProgressCallback, ProgressTracker, TextCallback
+from hushdesk.library.text import guess_language, strip_special_tokens
+
+log = logging.getLogger("hushdesk.summarize")
+
+MAX_SECTION_TOKENS = 2048  # small models summarize shorter parts better, and prefill faster
+MARGIN_TOKENS = 48
+MAX_LEVELS = 6
+SAMPLING = SamplingParams(
+    temperature=0.0, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.15, seed=7
+)
+
+
+# -- running ------------------------------------------------------------------------------
+
+
+class StepCache(Protocol):
+    def get_step(self, key: str) -> str | None: ...
+
+    def put_step(self, key: str, source: str, kind: str, output: str) -> None: ...
+
+
+class MemorySteps:
+    """A step cache that lives as long as the object (the CLI without a store, tests)."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, str] = {}
+
+    def get_step(self, key: str) -> str | None:
+        return self.steps.get(key)
+
+    def put_step(self, key: str, source: str, kind: str, output: str) -> None:
+        self.steps[key] = output
+
+
+class Summarizer:
+    """Runs one summary on the loaded model of ``engine``; one job at a time."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        steps: StepCache,
+        *,
+        model_key: str,
+        sampling: SamplingParams = SAMPLING,
+        max_section_tokens: int = MAX_SECTION_TOKENS,
+    ) -> None:
+        self.engine, self.steps, self.model_key = engine, steps, model_key
+        self.sampling = sampling
+        self.max_section_tokens = max_section_tokens
+        self._base_tokens: int | None = None
+
+    # -- the job
+
+    def run(
+        self,
+        source: Source,
+        options: Options,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+        on_text: TextCallback | None = None,
+    ) -> Summary:
+        options.check()
+        started = time.monotonic()
+        job = _Job(
+            self,
+            source,
+            options,
+            progress=progress,
+            cancel=cancel or CancelToken(),
+            on_text=on_text,
+        )
+        summary = job.run()
+        summary.stats.seconds = round(time.monotonic() - started, 2)
+        return summary
+
+    # -- model access shared by the job's steps
+
+    def n_ctx(self) -> int:
+        model = self.engine.model
+        if model is None:
+            raise HushdeskError("No model is loaded.")
+        return model.n_ctx
+
+    def tokens_of(self, text: str) -> int:
+        if self._base_tokens is None:
+            self._base_tokens = self.engine.count_tokens([Message("user", "")])
+        return max(0, self.engine.count_tokens([Message("user", text)]) - self._base_tokens)
+
+    def count(self, messages: Sequence[Message]) -> int:
+        return self.engine.count_tokens(messages)
+
+    def step_key(self, messages: Sequence[Message], max_tokens: int) -> str:
+        blob = json.dumps(
+            [self.model_key, [m.to_dict() for m in messages], max_tokens, asdict(self.sampling)],
+            sort_keys=True,
+        )
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Batch:
+    units: tuple[Statement, ...]
+
+    @property
+    def first(self) -> int:
+        return min(u.first for u in self.units)
+
+    @property
+    def last(self) -> int:
+        return max(u.last for u in self.units)
+
+
+class _Job:
+    def __init__(
+        self,
+        summarizer: Summarizer,
+        source: Source,
+        options: Options,
+        *,
+        progress: ProgressCallback | None,
+        cancel: CancelToken,
+        on_text: TextCallback | None,
+    ) -> None:
+        self.s = summarizer
+        self.source, self.options = source, options
+        self.mode, self.length = modes()[options.mode], lengths()[options.length]
+        self.progress = progress or (lambda _p: None)
+        self.cancel, self.on_text = cancel, on_text
+        self.pages = tuple(p for p in source.pages if p.text.strip())
+        if not self.pages:
+            raise DocumentError(f"{source.name} has no readable text to summarize.")
+        self.idf = Idf([p.text for p in self.pages])
+        self.language = options.language or guess_language(
+            " ".join(p.text for p in self.pages[:: max(1, len(self.pages) // 8)])
+        )
+        self.stats = Stats(pages=len(self.pages))
+        self.n_ctx = summarizer.n_ctx()
+
+    # -- prompts
+
+    def messages(self, step: str, where_: str, text: str) -> list[Message]:
+        common = assets.prompts("summarize", "_common.toml")
+        task = getattr(self.mode, step).format(
+            sentences=self.length.sentences,
+            items=self.length.items,
+            instruction=strip_special_tokens(self.options.instruction.strip()),
+        )
+        language = (
+            common["language"].format(language=self.language)
+            if self.language
+            else common["same_language"]
+        )
+        user = common["document"].format(where=where_, text=text, task=task, language=language)
+        return [Message("system", common["system"].strip()), Message("user", user.strip())]
+
+    def budget(self, step: str, output_tokens: int) -> int:
+        overhead = self.s.count(self.messages(step, "pages 100–200", ""))
+        return self.n_ctx - overhead - output_tokens - MARGIN_TOKENS
+
+    # -- the run
+
+    def run(self) -> Summary:
+        self.report("Reading the document", 0, len(self.pages))
+        sizes = []
+        for i, page in enumerate(self.pages):
+            self.cancel.raise_if_cancelled()
+            sizes.append(self.s.tokens_of(page.text))
+            if i % 20 == 19:
+                self.report("Reading the document", i + 1, len(self.pages))
+        self.stats.tokens = sum(sizes)
+        final_budget = self.budget("single", self.length.final_tokens)
+        if final_budget < 256:
+            raise HushdeskError(
+                f"The model's context ({self.n_ctx} tokens) is too small to summarize with; "
+                "raise the context size in the model's settings."
+            )
+        everything = Evidence([Unit(p.text, p.number, p.number) for p in self.pages], self.idf)
+        if self.stats.tokens <= final_budget:
+            self.stats.single_pass = True
+            self.stats.sections = 1
+            text = "\n\n".join(p.text for p in self.pages)
+            output = self.generate(
+                self.messages("single", self._where_all(), text),
+                self.length.final_tokens,
+                "single",
+                final=True,
+            )
+            statements = self.checked(output, everything, single=True)
+            statements = self.with_kept_facts(statements, everything, self.length.facts * 2)
+            notes = [
+                Statement(u.text, u.first, u.last, quote=u.text)
+                for u in everything.salient(self.length.parts * 2, keep=self.mode.keep)
+            ]
+        else:
+            map_budget = min(self.s.max_section_tokens, self.budget("map", self.length.map_tokens))
+            sections = plan(self.pages, sizes, map_budget)
+            self.stats.sections = len(sections)
+            notes = self.map(sections)
+            statements = self.reduce(notes, final_budget)
+            if self.mode.style == "sections":
+                statements += [
+                    replace(n, heading=n.heading or self.source.where(n.first, n.last))
+                    for n in notes
+                ]
+        statements = self.covered(statements, notes)
+        if self.mode.sort == "date":
+            statements = by_date(statements)
+        return Summary(self.options, statements, self.source.paginated, self.language, self.stats)
+
+    def _where_all(self) -> str:
+        first, last = self.pages[0].number, self.pages[-1].number
+        return self._where_words(first, last)
+
+    def _where_words(self, first: int, last: int) -> str:
+        noun = "page" if self.source.paginated else "section"
+        return f"{noun} {first}" if first == last else f"{noun}s {first}–{last}"
+
+    # -- map
+
+    def map(self, sections: list[Section]) -> list[Statement]:
+        requests = [
+            (
+                section,
+                self.messages("map", self._where_words(section.first, section.last), section.text),
+            )
+            for section in sections
+        ]
+        fresh = [
+            self.s.steps.get_step(self.s.step_key(m, self.length.map_tokens)) is None
+            for _, m in requests
+        ]
+        pending = sum(s.tokens for (s, _), new in zip(requests, fresh, strict=True) if new)
+        tracker = ProgressTracker(pending or None, "Summarizing the parts")
+        done = 0
+        notes: list[Statement] = []
+        for index, (section, messages) in enumerate(requests):
+            self.cancel.raise_if_cancelled()
+            label = f"Summarizing part {index + 1} of {len(sections)}"
+            if pending:
+                self.progress(tracker.update(done, label))
+            output = self.generate(messages, self.length.map_tokens, "map")
+            if fresh[index]:
+                done += section.tokens
+            evidence = Evidence([Unit(p.text, p.number, p.number) for p in section.pages], self.idf)
+            found = self.checked(output, evidence)
+            found = self.with_kept_facts(found, evidence, self.length.facts)
+            notes += [replace(n, heading=section.heading) for n in found]
+        return notes
+
+    # -- reduce
+
+    def reduce(self, notes: list[Statement], budget: int) -> list[Statement]:
+        units = notes
+        for level in range(1, MAX_LEVELS + 1):
+            self.stats.levels = level
+            batches = self.batches(units, budget)
+            if len(batches) == 1:
+                return self.combine(batches[0], final=True)
+            combined: list[Statement] = []
+            for index, batch in enumerate(batches):
+                self.cancel.raise_if_cancelled()
+                self.report(
+                    f"Combining notes, round {level}: {index + 1} of {len(batches)}",
+                    index,
+                    len(batches),
+                )
+                combined += self.combine(batch, final=False)
+            if len(combined) >= len(units):  # not converging: keep the most telling notes
+                combined = self.most_telling(units, budget)
+            units = combined
+        return self.combine(self.batches(self.most_telling(units, budget), budget)[0], final=True)
+
+    def note_lines(self, units: Iterable[Statement]) -> list[str]:
+        return [f"- {u.text} ({self.source.where(u.first, u.last)})" for u in units]
+
+    def batches(self, units: list[Statement], budget: int) -> list[_Batch]:
+        out: list[_Batch] = []
+        current: list[Statement] = []
+        used = 0
+        for unit, line in zip(units, self.note_lines(units), strict=True):
+            size = self.s.tokens_of(line) + 1
+            if current and used + size > budget:
+                out.append(_Batch(tuple(current)))
+                current, used = [], 0
+            current.append(unit)
+            used += size
+        if current:
+            out.append(_Batch(tuple(current)))
+        return out
+
+    def most_telling(self, units: list[Statement], budget: int) -> list[Statement]:
+        ranked = sorted(range(len(units)), key=lambda i: -self.weight(units[i]))
+        chosen, used = [], 0
+        for i in ranked:
+            size = self.s.tokens_of(units[i].text) + 8
+            if used + size > budget:
+                break
+            chosen.append(i)
+            used += size
+        return [units[i] for i in sorted(chosen)]
+
+    def combine(self, batch: _Batch, *, final: bool) -> list[Statement]:
+        text = "\n".join(self.note_lines(batch.units))
+        where_ = "the notes on " + self._where_words(batch.first, batch.last)
+        step = "reduce"
+        output = self.generate(
+            self.messages(step, where_, text), self.length.final_tokens, step, final=final
+        )
+        evidence = Evidence([Unit(u.text, u.first, u.last) for u in batch.units], self.idf)
+        found = [
+            replace(s, quote=quote_of(s.quote, batch.units)) for s in self.checked(output, evidence)
+        ]
+        if not final and not found:  # the model wrote nothing usable: carry the best notes on
+            found = list(batch.units[: self.length.items])
+        return found
+
+    # -- checking statements against their source
+
+    def checked(self, output: str, evidence: Evidence, *, single: bool = False) -> list[Statement]:
+        kept: list[Statement] = []
+        heading = ""
+        for line, is_heading in statements_in(output, self.mode.style):
+            if is_heading:
+                heading = line if single and self.mode.style == "sections" else heading
+                continue
+            support = evidence.support(line)
+            if support is None or support.score < SUPPORT_THRESHOLD:
+                self.stats.dropped += 1
+                continue
+            statement = Statement(
+                line, support.first, support.last, heading, quote=support.sentence
+            )
+            twin = next((i for i, k in enumerate(kept) if same(line, k.text)), None)
+            if twin is None:
+                kept.append(statement)
+            elif len(line) > len(kept[twin].text):  # the fuller wording of the same fact
+                kept[twin] = statement
+        return kept
+
+    def with_kept_facts(
+        self, found: list[Statement], evidence: Evidence, limit: int
+    ) -> list[Statement]:
+        """Facts of the source that the model's statements left out, up to ``limit``."""
+        if limit <= 0:
+            return found
+        extra = evidence.salient(limit, keep=self.mode.keep, exclude=[s.text for s in found])
+        self.stats.kept_facts += len(extra)
+        return found + [Statement(u.text, u.first, u.last, kept=True, quote=u.text) for u in extra]
+
+    def covered(self, statements: list[Statement], notes: list[Statement]) -> list[Statement]:
+        """Every part of the document represented: each part's most telling fact that the
+        summary does not state yet is added, and a part nothing draws on gets its most
+        telling note (a long document is more than its first chapter)."""
+        if not notes:
+            return statements
+        first, last = self.pages[0].number, self.pages[-1].number
+        parts = max(1, min(self.length.parts, last - first + 1))
+        size = (last - first + 1) / parts
+        out = list(statements)
+        said: set[str] = set().union(*(content_words(s.text) for s in out))
+        for part in range(parts):
+            lo = first + math.floor(part * size)
+            hi = first + math.floor((part + 1) * size) - 1
+            inside = [n for n in notes if lo <= n.first <= hi]
+            news = [
+                n
+                for n in inside
+                if states_new_fact(n.text, said, self.mode.keep)
+                and not any(same(n.text, s.text) for s in out)
+            ]
+            if news:
+                best = max(news, key=lambda n: self.idf.salience(n.text, said))
+            elif inside and not any(s.first <= hi and s.last >= lo for s in out):
+                best = max(inside, key=self.weight)
+            else:
+                continue
+            out.append(replace(best, heading="", kept=True))
+            said |= content_words(best.text)
+            self.stats.kept_facts += 1
+        return out
+
+    # -- model calls
+
+    def generate(
+        self, messages: list[Message], max_tokens: int, kind: str, *, final: bool = False
+    ) -> str:
+        """Run one step, or take its output from an earlier run."""
+        key = self.s.step_key(messages, max_tokens)
+        cached = self.s.steps.get_step(key)
+        if cached is not None:
+            self.stats.reused_steps += 1
+            if final and self.on_text:
+                self.on_text(cached)
+            return cached
+        params = replace(self.s.sampling, max_tokens=max_tokens)
+        tracker = ProgressTracker(max_tokens, "Writing the summary")
+        pieces = 0
+
+        def shown(chunk: str) -> None:  # the final summary streams in, with its progress
+            nonlocal pieces
+            pieces += 1
+            if self.on_text:
+                self.on_text(chunk)
+            if pieces % 8 == 0:
+                self.progress(tracker.update(pieces))
+
+        result = complete(
+            self.s.engine, messages, params, cancel=self.cancel, on_text=shown if final else None
+        )
+        self.stats.model_calls += 1
+        self.stats.prompt_tokens += result.stats.prompt_tokens
+        self.stats.completion_tokens += result.stats.completion_tokens
+        self.stats.prefill_s += result.stats.prefill_s
+        self.stats.decode_s += result.stats.decode_s
+        self.s.steps.put_step(key, self.source.key, kind, result.text)
+        return result.text
+
+    def weight(self, statement: Statement) -> float:
+        return self.idf.salience(statement.text)
+
+    def report(self, label: str, done: float, total: float | None) -> None:
+        self.progress(Progress(done, total, label))

@@ -1,0 +1,65 @@
+"""The command line over the same services the GUI uses: ``hushdesk ask|chat|ingest|
+search|summarize|draft|templates|rewrite|proofread|translate|classify|models|doctor``.
+Each command turns its arguments into service calls and the results into text."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hushdesk import __version__
+from hushdesk.app import App
+from hushdesk.cli import chat, doctor, documents, draft, models, summarize, writing
+from hushdesk.cli.terminal import EXIT_ERROR, EXIT_INTERRUPTED
+from hushdesk.errors import HushdeskError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hushdesk",
+        description="Hushdesk: a private assistant that runs entirely on this computer. "
+        "Run without a command to open the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"hushdesk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    chat.add_parsers(sub)
+    documents.add_parsers(sub)
+    summarize.add_parser(sub)
+    draft.add_parsers(sub)
+    writing.add_parsers(sub)
+    models.add_parser(sub)
+    doctor.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    handlers = {
+        "ask": chat.ask,
+        "chat": chat.chat,
+        "models": models.run,
+        "doctor": doctor.run,
+        "ingest": documents.ingest,
+        "search": documents.search,
+        "summarize": summarize.run,
+        "draft": draft.draft,
+        "templates": draft.templates,
+        "rewrite": writing.run,
+        "proofread": writing.run,
+        "translate": writing.run,
+        "classify": writing.run,
+    }
+    app: App | None = None
+    try:
+        app = App()
+        return handlers[args.command](app, args)
+    except HushdeskError as exc:
+        print(f"hushdesk: {exc.message}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        if app is not None:
+            app.close()

@@ -1,0 +1,204 @@
+"""``hushdesk ask`` and ``hushdesk chat``: a question or a conversation on the chat
+model, with the same system prompt the app gives for the same settings."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from hushdesk import paths
+from hushdesk.app import App
+from hushdesk.assistant import personas
+from hushdesk.assistant.grounding import cited_numbers
+from hushdesk.cli.terminal import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, on_ctrl_c, status
+from hushdesk.errors import HushdeskError
+from hushdesk.services.conversations import Chat, ChatSetup, ChatStream
+
+CHAT_HELP = "Commands: /new starts over · /exit quits · Ctrl-C stops an answer · Ctrl-D quits"
+
+
+def add_parsers(sub: Any) -> None:
+    def model_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--model", metavar="ID_OR_PATH", help="installed model id or a .gguf file")
+        p.add_argument(
+            "--persona",
+            choices=[p.id for p in personas.personas()],
+            default=personas.DEFAULT,
+            help="how the assistant behaves",
+        )
+        p.add_argument("--system", metavar="TEXT", help="your own system prompt")
+        p.add_argument("--temperature", type=float, help="sampling temperature")
+        p.add_argument("--max-tokens", type=int, help="longest answer, in tokens")
+        p.add_argument("--seed", type=int, help="fixed seed for repeatable answers")
+        p.add_argument(
+            "--library",
+            action="append",
+            metavar="NAME",
+            help="answer from this document library, with sources (repeatable)",
+        )
+
+    ask_ = sub.add_parser("ask", help="answer one question, streamed")
+    ask_.add_argument("prompt", nargs="*", help="the question; read from stdin when absent or '-'")
+    model_options(ask_)
+    ask_.add_argument("--json", action="store_true", help="print one JSON object instead")
+    chat_ = sub.add_parser("chat", help="interactive chat (Ctrl-C stops an answer, /exit quits)")
+    model_options(chat_)
+
+
+def setup_from(args: argparse.Namespace) -> ChatSetup:
+    """The command's options as a conversation's setup (what the app's chat settings are)."""
+    sampling = {"temperature": args.temperature, "max_tokens": args.max_tokens, "seed": args.seed}
+    return ChatSetup(
+        persona=args.persona,
+        instructions=args.system,
+        sampling={k: v for k, v in sampling.items() if v is not None},
+        libraries=list(args.library or []),
+        model_id=args.model,
+    )
+
+
+def _open(app: App, args: argparse.Namespace) -> Chat:
+    setup = setup_from(args)
+    model = app.runtime.chat_model(setup.model_id)  # a wrong --model is an error, up front
+    setup.model_id = model.id
+    app.documents.require(setup.libraries)
+    status(f"Loading {model.name}…")
+    chat = app.conversations.open(setup=setup, keep=False)
+    app.conversations.preload(chat)
+    return chat
+
+
+def _stream_to(out: TextIO, stream: ChatStream) -> None:
+    for chunk in stream:
+        out.write(chunk)
+        out.flush()
+
+
+def ask(app: App, args: argparse.Namespace) -> int:
+    prompt = " ".join(args.prompt).strip()
+    if not prompt or prompt == "-":
+        if sys.stdin.isatty():
+            print('hushdesk ask: give a question, e.g. hushdesk ask "…"', file=sys.stderr)
+            return EXIT_USAGE
+        prompt = sys.stdin.read().strip()
+    conversations = app.conversations
+    chat = _open(app, args)
+    with on_ctrl_c(conversations.stop) as pressed:
+        stream = conversations.send(chat, prompt)
+        if args.json:
+            stream.collect()
+        else:
+            _stream_to(sys.stdout, stream)
+            sys.stdout.write("\n")
+    citations = chat.turns[-1].citations if chat.turns else ()
+    if args.json:
+        print(json.dumps(_as_json(app, chat, stream, citations), ensure_ascii=False, indent=2))
+    elif citations:
+        _print_sources(stream.result.text, citations)
+    return EXIT_INTERRUPTED if pressed[0] else EXIT_OK
+
+
+def _print_sources(answer: str, citations: tuple[dict[str, Any], ...]) -> None:
+    used = set(cited_numbers(answer, [c["n"] for c in citations]))
+    print("\nSources:")
+    for c in citations:
+        if used and c["n"] not in used:
+            continue
+        passage = " ".join(str(c["passage"]).split())
+        unit = "page" if c["paginated"] else "section"
+        print(f"[{c['n']}] {c['file']}, {unit} {c['page']}: “{passage[:160]}…”")
+
+
+def _as_json(
+    app: App, chat: Chat, stream: ChatStream, citations: tuple[dict[str, Any], ...]
+) -> dict[str, Any]:
+    result, info = stream.result, app.runtime.engine.model
+    stats = result.stats
+    return {
+        "answer": result.text,
+        "model": app.conversations.model_of(chat).name,
+        "model_path": info.path if info else None,
+        "finish_reason": stats.finish_reason,
+        "sources": [
+            {
+                "n": c["n"],
+                "file": c["path"],
+                "page": c["page"],
+                "passage": c["passage"],
+                "score": c["score"],
+            }
+            for c in citations
+        ],
+        "tokens": {
+            "prompt": stats.prompt_tokens,
+            "cached": stats.cached_tokens,
+            "prompt_evaluated": stats.prompt_eval_tokens,
+            "completion": stats.completion_tokens,
+        },
+        "timings": {
+            "load_s": round(info.load_s, 3) if info else None,
+            "ttft_s": round(stats.ttft_s, 3),
+            "prefill_s": round(stats.prefill_s, 3),
+            "decode_s": round(stats.decode_s, 3),
+            "tokens_per_s": round(stats.decode_tokens_per_s, 2),
+        },
+    }
+
+
+def chat(app: App, args: argparse.Namespace) -> int:
+    conversations = app.conversations
+    current = _open(app, args)
+    save_lines = _line_history()
+    print(f"Chatting with {conversations.model_of(current).name}, offline. {CHAT_HELP}")
+    try:
+        while True:
+            try:
+                line = input("you › ").strip()
+            except KeyboardInterrupt:
+                print("\n(Ctrl-D or /exit to quit)")
+                continue
+            except EOFError:
+                print()
+                return EXIT_OK
+            if not line:
+                continue
+            if line in ("/exit", "/quit"):
+                return EXIT_OK
+            if line == "/new":
+                current.session.reset()
+                print("(new conversation)")
+                continue
+            if line in ("/help", "/?"):
+                print(CHAT_HELP)
+                continue
+            with on_ctrl_c(conversations.stop) as pressed:
+                try:
+                    _stream_to(sys.stdout, conversations.send(current, line))
+                except HushdeskError as exc:
+                    print(f"\n[error] {exc.message}")
+                    continue
+            print(" [stopped]" if pressed[0] else "")
+    finally:
+        save_lines()
+
+
+def _line_history() -> Callable[[], None]:
+    """Arrow keys recall earlier lines (kept in ``paths.repl_history_file``)."""
+    try:
+        import readline
+    except ImportError:  # Windows without pyreadline
+        return lambda: None
+    path = paths.repl_history_file()
+    with contextlib.suppress(OSError):
+        readline.read_history_file(path)
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        with contextlib.suppress(OSError):
+            readline.write_history_file(path)
+
+    return save

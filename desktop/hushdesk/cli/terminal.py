@@ -1,0 +1,69 @@
+"""Terminal helpers shared by the commands: Ctrl-C, status lines, progress, exit codes."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from types import FrameType
+from typing import TypeVar
+
+from hushdesk.errors import Cancelled
+from hushdesk.jobs import CancelToken, Progress
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def on_ctrl_c(action: Callable[[], None]) -> Iterator[list[bool]]:
+    """While the block runs, Ctrl-C calls ``action`` (stop, cancel, pause) instead of
+    raising ``KeyboardInterrupt``, which could strike in the middle of a pipe read or a
+    file write. The yielded list's first item tells whether it was pressed."""
+    pressed = [False]
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        pressed[0] = True
+        action()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def status(text: str) -> None:
+    """A line for the person at the terminal (not when output goes to a file)."""
+    if sys.stderr.isatty():
+        print(text, file=sys.stderr, flush=True)
+
+
+def show_progress(progress: Progress) -> None:
+    """Progress on one line that is rewritten in place."""
+    if sys.stderr.isatty():
+        print(f"\r{progress.describe()[:100]:<100}", end="", file=sys.stderr, flush=True)
+
+
+def clear_progress() -> None:
+    if sys.stderr.isatty():
+        print("\r" + " " * 100 + "\r", end="", file=sys.stderr, flush=True)
+
+
+def interruptible(
+    work: Callable[[CancelToken], T], *, stopped: str = "Stopped.", pause: bool = False
+) -> T | None:
+    """Run a job whose token Ctrl-C cancels (or pauses, keeping its work for the next
+    run). None, after saying ``stopped``, when it was stopped."""
+    token = CancelToken()
+    try:
+        with on_ctrl_c(token.pause if pause else token.cancel):
+            return work(token)
+    except Cancelled:
+        clear_progress()
+        print(stopped, file=sys.stderr)
+        return None
+    finally:
+        clear_progress()

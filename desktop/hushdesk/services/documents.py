@@ -1,0 +1,114 @@
+"""Document libraries: create and delete them, their files, search, the text of a
+page, the matching model — for the Documents page and ``hushdesk search``.
+(Indexing — adding files, pausing, watched folders — is ``services.indexing``.)"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hushdesk.library.libraries import DocumentLibrary, FileEvent, Hit, IngestReport, SearchResult
+from hushdesk.library.store import FileRecord, Library
+from hushdesk.models.registry import InstalledModel, Registry
+
+__all__ = [
+    "Documents",
+    "FileEvent",
+    "FileRecord",
+    "Hit",
+    "IngestReport",
+    "Library",
+    "LibraryState",
+    "SearchResult",
+]
+
+
+@dataclass(frozen=True)
+class LibraryState:
+    """A library as its page shows it."""
+
+    library: Library
+    files: list[FileRecord]
+    passages: int
+
+    @property
+    def ready(self) -> int:
+        return sum(1 for f in self.files if f.status == "done")
+
+
+class Documents:
+    def __init__(self, library: DocumentLibrary, registry: Registry) -> None:
+        self._library = library
+        self._registry = registry
+
+    # -- libraries ------------------------------------------------------------------------
+
+    def libraries(self) -> list[Library]:
+        return self._library.store.libraries()
+
+    def names(self) -> list[str]:
+        return [lib.name for lib in self._library.store.libraries()]
+
+    def library(self, name: str, *, create: bool = True) -> Library:
+        """The library called ``name``; created (with the default matching model) unless
+        ``create`` is off, in which case a wrong name is a clear error."""
+        return self._library.library(name, create=create)
+
+    def require(self, names: list[str]) -> None:
+        """A clear error, up front, for a library name that does not exist."""
+        for name in names:
+            self._library.library(name, create=False)
+
+    def delete(self, library: Library) -> None:
+        """Forget a library: its index and its records. The user's files stay."""
+        self._library.index.drop(library)
+        self._library.store.delete_library(library)
+
+    def state(self, library: Library) -> LibraryState:
+        current = self._library.store.library_by_id(library.id) or library
+        store = self._library.store
+        return LibraryState(current, store.files(current), store.chunk_count(current))
+
+    def refreshed(self, library: Library) -> Library:
+        """The library as stored now (its model or watched folder may have changed)."""
+        return self._library.store.library_by_id(library.id) or library
+
+    # -- files ----------------------------------------------------------------------------
+
+    def file(self, library: Library, path: str) -> FileRecord | None:
+        return self._library.store.file(library, path)
+
+    def ready_file(self, library: Library, path: str) -> FileRecord | None:
+        """The file if it is indexed (ready to summarize or cite)."""
+        record = self._library.store.file(library, path)
+        return record if record is not None and record.status == "done" else None
+
+    def remove(self, library: Library, paths: list[str]) -> None:
+        """Take files out of a library (the files themselves stay)."""
+        for path in paths:
+            self._library.remove(library, path)
+
+    def page_text(self, file_id: int, page: int) -> str:
+        """The stored text of a page (or section) of an indexed file."""
+        return self._library.store.page_text(file_id, page)
+
+    # -- matching -------------------------------------------------------------------------
+
+    def embedding_models(self) -> list[InstalledModel]:
+        return [m for m in self._registry.list("embedding") if m.available]
+
+    def use_embedding_model(self, library: Library, model_id: str) -> Library:
+        """Match with another model: every file is embedded again by the next indexing
+        run (never searched with mixed vectors)."""
+        return self._library.use_embedding_model(library, model_id)
+
+    def rebuild(self, library: Library) -> Library:
+        """Rebuild the vector index from the stored text (the next indexing run)."""
+        return self._library.rebuild_index(library)
+
+    def search(self, library: Library, query: str, k: int = 5) -> SearchResult:
+        """Passages that answer ``query``; abstains when nothing is close enough."""
+        return self._library.search(library, query, k=k)
+
+    def search_path(self, path: Path) -> str:
+        return str(path.expanduser().resolve())

@@ -1,0 +1,344 @@
+"""Models: what is installed, the catalog with advice for this computer, downloads
+(plan, install, pause, resume, cancel), imports, removal, the default chat model and
+each model's own settings. Shared by the Models page and ``hushdesk models``. Every
+step that touches the network or parses a model file is slow: call these off the GUI
+thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from hushdesk import paths
+from hushdesk.engine import gguf_info, templates
+from hushdesk.errors import DownloadError, HushdeskError, ModelError
+from hushdesk.isolate import run_isolated
+from hushdesk.jobs import ProgressCallback
+from hushdesk.models import download, hardware, hub, importers
+from hushdesk.models.catalog import Catalog, CatalogModel
+from hushdesk.models.download import DownloadControl, DownloadJob
+from hushdesk.models.importers import Found
+from hushdesk.models.registry import InstalledModel, Kind, Registry
+from hushdesk.services.runtime import ModelRuntime
+from hushdesk.settings import ModelOverrides
+
+__all__ = [
+    "CatalogModel",
+    "DownloadControl",
+    "DownloadJob",
+    "InstalledModel",
+    "ModelOverrides",
+    "Models",
+    "installed_id",
+]
+
+IMPORT_SOURCES = {"ollama": "Ollama", "lmstudio": "LM Studio"}
+
+log = logging.getLogger("hushdesk.models")
+
+
+def installed_id(model: CatalogModel, quantization: str) -> str:
+    return f"{model.id}-{quantization.lower()}"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-").lower() or "model"
+
+
+class Models:
+    def __init__(self, registry: Registry, catalog: Catalog, runtime: ModelRuntime) -> None:
+        self.registry = registry
+        self.catalog = catalog
+        self.runtime = runtime
+
+    # -- what is installed ----------------------------------------------------------------
+
+    def installed(self, kind: Kind | None = None) -> list[InstalledModel]:
+        return self.registry.list(kind)
+
+    def available(self, kind: Kind) -> list[InstalledModel]:
+        """Installed models of ``kind`` whose files are there."""
+        return [m for m in self.registry.list(kind) if m.available]
+
+    def get(self, model_id: str) -> InstalledModel | None:
+        return self.registry.get(model_id)
+
+    def default_chat(self) -> str | None:
+        """The id of the model new chats use (None when no chat model is installed)."""
+        try:
+            return self.runtime.chat_model().id
+        except ModelError:
+            return None
+
+    def set_default(self, model_id: str) -> None:
+        model = self.registry.get(model_id)
+        if model is None or model.kind != "llm":
+            raise ModelError(f"No installed chat model is called {model_id!r}.")
+        self.runtime.settings.default_model = model_id
+        self.runtime.settings.save()
+
+    def overrides(self, model_id: str) -> ModelOverrides:
+        return self.runtime.settings.for_model(model_id)
+
+    def save_settings(self, model_id: str, overrides: ModelOverrides) -> None:
+        """Check, then keep, a model's own settings. Slow (reads the adapter): off the GUI
+        thread. A bad chat template or adapter is refused with a clear message."""
+        model = self.registry.get(model_id)
+        if model is None:
+            raise ModelError(f"No installed model is called {model_id!r}.")
+        if overrides.chat_template:
+            # A template is code: a hostile one could loop or eat memory. Try it apart.
+            run_isolated(
+                templates.validate,
+                overrides.chat_template,
+                timeout_s=5,
+                memory_limit_bytes=4 << 30,
+            )
+        if overrides.lora_path:
+            adapter = gguf_info.inspect(overrides.lora_path, chat=False)
+            base = gguf_info.inspect(model.path)
+            name = Path(overrides.lora_path).name
+            if adapter.general_type != "adapter":
+                raise ModelError(f"{name} is not a LoRA adapter.")
+            if adapter.architecture != base.architecture:
+                raise ModelError(
+                    f"{name} was made for {adapter.architecture} models; {model.name} is "
+                    f"{base.architecture}."
+                )
+        self.runtime.settings.models[model_id] = overrides
+        self.runtime.settings.save()
+        self.runtime.settings_changed()  # the next answer reloads with the new settings
+
+    # -- the catalog and this computer ----------------------------------------------------
+
+    def machine(self) -> hardware.Machine:
+        """Memory, cores and GPUs of this computer (slow the first time)."""
+        return hardware.detect()
+
+    def search(self, text: str = "") -> list[CatalogModel]:
+        """Catalog models matching ``text`` (all when empty), smallest first."""
+        found = self.catalog.search(text) if text.strip() else list(self.catalog.models)
+        return sorted(found, key=lambda m: m.parameters)
+
+    def fit(
+        self, model: CatalogModel, quantization: str | None, machine: hardware.Machine
+    ) -> hardware.Fit:
+        """Whether a catalog file runs well here, with the reason."""
+        n_ctx = self.runtime.settings.engine.n_ctx
+        return hardware.fit(hardware.estimate(model, model.file(quantization), n_ctx), machine)
+
+    def recommend(self, machine: hardware.Machine) -> hardware.Recommendation | None:
+        return hardware.recommend(self.catalog, machine, self.runtime.settings.engine.n_ctx)
+
+    def installed_quantizations(self, model: CatalogModel) -> set[str]:
+        """The quantizations of a catalog model that are installed."""
+        installed = {m.id for m in self.registry.list()}
+        return {
+            f.quantization
+            for f in model.files
+            if installed_id(model, f.quantization) in installed
+            or (model.bundled and model.id in installed)
+        }
+
+    # -- downloads ------------------------------------------------------------------------
+
+    def unfinished(self) -> list[download.DownloadJob]:
+        """Downloads that were paused or cut off, oldest first."""
+        return download.unfinished()
+
+    def download_job(self, model_id: str, quantization: str | None = None) -> download.DownloadJob:
+        """The unfinished download of this model if there is one, else a new plan
+        (which asks the hub: network)."""
+        for job in download.unfinished():
+            if model_id not in (job.model_id, job.details.get("catalog_id")):
+                continue
+            quant = str(job.details.get("quantization", ""))
+            if quantization is None or quant.lower() == quantization.lower():
+                return job
+        return self.plan(model_id, quantization)
+
+    def discard(self, job: download.DownloadJob) -> None:
+        """Cancel a paused download: its partial files and record go."""
+        download.discard(job)
+
+    def plan(self, model_id: str, quantization: str | None = None) -> download.DownloadJob:
+        """Ask the hub for the file's size and checksum (network; allowed for this thread)."""
+        model = self.catalog.get(model_id)
+        if model is None:
+            embedding = self.catalog.get_embedding(model_id)
+            if embedding is None:
+                raise DownloadError(f"There is no model called {model_id!r} in the catalog.")
+            files = [hub.resolve(embedding.repo, f) for f in embedding.files]
+            return download.DownloadJob(
+                model_id=embedding.id,
+                name=embedding.name,
+                kind="embedding",
+                repo=embedding.repo,
+                revision="main",
+                target_dir=str(paths.models_dir() / _slug(embedding.repo)),
+                files=files,
+                details={"dimensions": embedding.dimensions, "license": embedding.license},
+            )
+        if model.bundled:
+            raise DownloadError(f"{model.name} comes with Hushdesk; there is nothing to download.")
+        file = model.file(quantization)
+        remote = hub.resolve(file.repo, file.filename)
+        return download.DownloadJob(
+            model_id=installed_id(model, file.quantization),
+            name=f"{model.name} ({file.quantization})",
+            kind="llm",
+            repo=file.repo,
+            revision="main",
+            target_dir=str(paths.models_dir() / _slug(file.repo)),
+            files=[remote],
+            details={
+                "catalog_id": model.id,
+                "quantization": file.quantization,
+                "parameters": model.parameters,
+                "context_length": model.context_length,
+                "license": model.license,
+                "sha256": remote.sha256,
+            },
+        )
+
+    def install(
+        self,
+        job: download.DownloadJob,
+        *,
+        control: download.DownloadControl | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> InstalledModel:
+        """Download (or resume), verify, check the model is usable, then list it.
+
+        A file that passed its checksum is never deleted here: if the model check fails
+        it stays on disk (a new try reuses it) and the reason is reported.
+        """
+        files = download.run(job, control=control, progress=progress)
+        if job.kind == "llm":
+            try:
+                gguf_info.inspect(files[0])
+            except ModelError as exc:
+                raise ModelError(
+                    f"{job.name} was downloaded and verified, but cannot be used: {exc.message}",
+                    detail=exc.detail,
+                ) from exc
+            path = files[0]
+        else:
+            path = Path(job.target_dir)
+        model = InstalledModel(
+            id=job.model_id,
+            name=job.name,
+            kind="embedding" if job.kind == "embedding" else "llm",
+            path=str(path),
+            source="download",
+            size_bytes=job.total_bytes,
+            details={**job.details, "repo": job.repo},
+        )
+        self.registry.add(model)
+        log.info("installed %s at %s", model.id, path)
+        return model
+
+    # -- imports --------------------------------------------------------------------------
+
+    def import_file(
+        self, path: Path, *, copy: bool = False, name: str | None = None, source_label: str = "file"
+    ) -> InstalledModel:
+        """A GGUF file from disk: validated before it is listed; copied or referenced."""
+        path = path.expanduser().resolve()
+        info = gguf_info.inspect(path)
+        for existing in self.registry.list("llm"):
+            if not copy and Path(existing.path) == path:
+                return existing  # already listed: referencing it twice changes nothing
+        model_id = self._free_id(_slug(name or path.stem))
+        if copy:
+            path = self._copy_in(path, model_id, info.size_bytes)
+        model = InstalledModel(
+            id=model_id,
+            name=name or info.name or path.stem,
+            kind="llm",
+            path=str(path),
+            source="import",
+            size_bytes=info.size_bytes,
+            details={
+                "architecture": info.architecture,
+                "parameters": info.n_params,
+                "quantization": info.file_type,
+                "context_length": info.context_length,
+                "chat_template": info.has_chat_template,
+                "copied": copy,
+                "imported_from": source_label,
+            },
+        )
+        self.registry.add(model)
+        return model
+
+    def _free_id(self, wanted: str) -> str:
+        taken = {m.id for m in self.registry.list()} | {m.id for m in self.catalog.models}
+        candidate, number = wanted, 2
+        while candidate in taken:
+            candidate, number = f"{wanted}-{number}", number + 1
+        return candidate
+
+    def _copy_in(self, source: Path, model_id: str, size: int) -> Path:
+        folder = paths.imported_models_dir()
+        if shutil.disk_usage(folder).free < size + download.SPACE_MARGIN:
+            raise ModelError(f"Not enough disk space to copy {source.name}.")
+        target = folder / f"{model_id}.gguf"
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{model_id}.", suffix=".part")
+        os.close(handle)
+        try:
+            shutil.copyfile(source, temporary)
+            Path(temporary).replace(target)
+        except OSError as exc:
+            Path(temporary).unlink(missing_ok=True)
+            raise ModelError(f"Could not copy {source.name}: {exc.strerror}.") from exc
+        return target
+
+    def import_found(self, found: Found) -> InstalledModel:
+        """An Ollama or LM Studio model, referenced in place."""
+        label = "Ollama" if found.source == "ollama" else "LM Studio"
+        return self.import_file(
+            found.path, copy=False, name=f"{found.name} ({label})", source_label=found.source
+        )
+
+    def import_from(self, *sources: str) -> tuple[list[InstalledModel], list[str]]:
+        """Every model found in Ollama's and/or LM Studio's stores ("ollama",
+        "lmstudio"), referenced in place; one unusable model does not stop the others.
+        Returns what was imported, and a line for each model skipped."""
+        found = [
+            *(importers.find_ollama() if "ollama" in sources else []),
+            *(importers.find_lmstudio() if "lmstudio" in sources else []),
+        ]
+        if not found:
+            names = " or ".join(IMPORT_SOURCES[s] for s in sources)
+            raise ModelError(f"No {names} models were found on this computer.")
+        imported, skipped = [], []
+        for item in found:
+            try:
+                imported.append(self.import_found(item))
+            except HushdeskError as exc:
+                skipped.append(f"{item.name}: {exc.message}")
+        return imported, skipped
+
+    # -- removal, default -----------------------------------------------------------------
+
+    def remove(self, model_id: str) -> None:
+        """Forget a model; delete its files only if Hushdesk downloaded or copied them."""
+        model = self.registry.get(model_id)
+        if model is None:
+            raise ModelError(f"No installed model is called {model_id!r}.")
+        if model.source == "bundled":
+            raise ModelError(f"{model.name} comes with Hushdesk and cannot be removed.")
+        owned = model.source == "download" or bool(model.details.get("copied"))
+        target = Path(model.path)
+        if owned and paths.models_dir() in target.parents:
+            if target.is_dir():
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                target.unlink(missing_ok=True)
+        self.registry.remove(model_id)

@@ -1,0 +1,77 @@
+"""The user's preferences that are not about a model: appearance, the window, who
+they are in emails. Saved at once; a save that fails is reported, nothing is lost."""
+
+from __future__ import annotations
+
+import logging
+
+from hushdesk.errors import HushdeskError
+from hushdesk.settings import EmailSettings, Settings
+
+log = logging.getLogger("hushdesk.settings")
+
+THEMES = ("system", "light", "dark")
+
+
+class Preferences:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @property
+    def theme(self) -> str:
+        return self.settings.ui.theme
+
+    def set_theme(self, theme: str) -> None:
+        if theme not in THEMES:
+            raise HushdeskError(f"Unknown theme {theme!r}: choose one of {', '.join(THEMES)}.")
+        self.settings.ui.theme = theme
+        self.settings.save()
+
+    @property
+    def sender(self) -> EmailSettings:
+        """Name, address and signature used in emails (read-only: see ``set_sender``)."""
+        return self.settings.email
+
+    def set_sender(
+        self, name: str | None = None, address: str | None = None, signature: str | None = None
+    ) -> EmailSettings:
+        """Change what is given (None keeps it); every draft after this uses it."""
+        mine = self.settings.email
+        mine.update(
+            mine.sender_name if name is None else name,
+            mine.sender_address if address is None else address,
+            mine.signature if signature is None else signature,
+        )
+        self.settings.save()
+        return mine
+
+    # -- the window (kept so the app reopens where the user was, even after a crash) ----
+
+    @property
+    def last_conversation(self) -> int | None:
+        return self.settings.ui.last_conversation
+
+    def remember_conversation(self, conversation_id: int | None) -> None:
+        if self.settings.ui.last_conversation != conversation_id:
+            self.settings.ui.last_conversation = conversation_id
+            self._save_quietly()
+
+    def remember_window(self, geometry: str, splitter: str, conversation_id: int | None) -> None:
+        ui = self.settings.ui
+        ui.geometry, ui.splitter, ui.last_conversation = geometry, splitter, conversation_id
+        self._save_quietly()
+
+    def _save_quietly(self) -> None:
+        """Window state is not worth a dialog: a failed save is logged."""
+        try:
+            self.settings.save()
+        except HushdeskError as exc:
+            log.warning("could not save settings: %s", exc)
+
+    @property
+    def geometry(self) -> str | None:
+        return self.settings.ui.geometry
+
+    @property
+    def splitter(self) -> str | None:
+        return self.settings.ui.splitter

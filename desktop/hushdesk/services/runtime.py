@@ -1,0 +1,140 @@
+"""The model runtime: the engine, which chat model answers, how it is loaded and with
+which sampling. Every service that talks to a model goes through it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from hushdesk.engine.base import Engine
+from hushdesk.engine.types import LoadSpec, ModelInfo, SamplingParams
+from hushdesk.errors import ModelError
+from hushdesk.models import bundled
+from hushdesk.models.registry import InstalledModel, Registry
+from hushdesk.settings import ModelOverrides, Settings
+
+log = logging.getLogger("hushdesk.runtime")
+
+
+class ModelRuntime:
+    def __init__(self, settings: Settings, registry: Registry, engine: Engine | None = None):
+        self.settings = settings
+        self.registry = registry
+        self._engine = engine
+        self._engine_lock = threading.Lock()
+        self._loaded_key: tuple[str, LoadSpec] | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """The engine (a local child process, started on first use)."""
+        with self._engine_lock:
+            if self._engine is None:
+                from hushdesk.engine.local import LocalEngine
+
+                e = self.settings.engine
+                self._engine = LocalEngine(
+                    load_timeout_s=e.load_timeout_s, inspect_timeout_s=e.inspect_timeout_s
+                )
+            return self._engine
+
+    def chat_model(self, model: str | None = None) -> InstalledModel:
+        """The model to chat with: an id, a path to a GGUF file, or the default."""
+        if model:
+            found = self.registry.get(model)
+            if found is not None:
+                return found
+            path = Path(model).expanduser()
+            if path.suffix.lower() == ".gguf" or path.exists():
+                return InstalledModel(
+                    id=str(path.resolve()),
+                    name=path.name,
+                    kind="llm",
+                    path=str(path),
+                    source="import",
+                )
+            raise ModelError(f"No installed model is called {model!r} and no such file exists.")
+        candidates = self.registry.list("llm")
+        default = self.settings.default_model
+        for candidate in candidates:
+            if candidate.id == default and candidate.available:
+                return candidate
+        for candidate in candidates:
+            if candidate.available:
+                return candidate
+        raise ModelError(bundled.MISSING_CHAT_MODEL)
+
+    def chat_models(self) -> list[InstalledModel]:
+        """Installed chat models whose files are there (the choices in a model menu)."""
+        return [m for m in self.registry.list("llm") if m.available]
+
+    def chat_model_or(self, model: str | None) -> InstalledModel:
+        """``model`` if it can still be used, else the default (a conversation's model
+        may have been removed since)."""
+        try:
+            return self.chat_model(model)
+        except ModelError:
+            return self.chat_model()
+
+    def load_spec(self, model: InstalledModel) -> LoadSpec:
+        e, o = self.settings.engine, self.settings.for_model(model.id)
+        return LoadSpec(
+            model_path=model.path,
+            n_ctx=o.n_ctx or e.n_ctx,
+            n_threads=o.n_threads if o.n_threads is not None else e.n_threads,
+            n_batch=e.n_batch,
+            n_gpu_layers=o.n_gpu_layers if o.n_gpu_layers is not None else e.n_gpu_layers,
+            chat_template=o.chat_template,
+            lora_path=o.lora_path,
+        )
+
+    def sampling(self, model: InstalledModel | None = None, **overrides: object) -> SamplingParams:
+        """The settings' sampling, the model's own overrides, then ``overrides`` (a
+        conversation's, a command's); ``None`` values are ignored."""
+        s = self.settings.sampling
+        o = self.settings.for_model(model.id) if model else ModelOverrides()
+
+        def pick(own: object, default: object) -> object:
+            return own if own is not None else default
+
+        values: dict[str, object] = {
+            "temperature": pick(o.temperature, s.temperature),
+            "top_p": pick(o.top_p, s.top_p),
+            "top_k": s.top_k,
+            "min_p": s.min_p,
+            "repeat_penalty": pick(o.repeat_penalty, s.repeat_penalty),
+            "max_tokens": s.max_tokens,
+            "seed": s.seed,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return SamplingParams(**values)  # type: ignore[arg-type]
+
+    def ensure_loaded(self, model: InstalledModel) -> ModelInfo:
+        """Load ``model`` unless it is already loaded with the same settings."""
+        spec = self.load_spec(model)
+        engine = self.engine
+        if self._loaded_key == (model.id, spec) and engine.model is not None:
+            return engine.model
+        info = engine.load(spec)
+        self._loaded_key = (model.id, spec)
+        return info
+
+    def settings_changed(self) -> None:
+        """A model's settings changed: the next answer reloads it."""
+        self._loaded_key = None
+
+    def stop(self) -> None:
+        """Stop the answer being written (it is kept, marked as stopped)."""
+        if self._engine is not None:
+            self._engine.stop()
+
+    def kill(self) -> None:
+        """Abort the engine's current work without waiting for it (shutdown)."""
+        if self._engine is not None:
+            self._engine.kill()
+
+    def close(self) -> None:
+        with self._engine_lock:
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None

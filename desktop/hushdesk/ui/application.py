@@ -1,0 +1,216 @@
+"""Application start-up: one instance, a crash dialog, a window on screen fast.
+
+Heavy work (the engine child, loading the model) starts only after the first paint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+from types import TracebackType
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from hushdesk import APP_NAME, __version__, assets, paths
+from hushdesk.ui.theme import apply_theme
+
+log = logging.getLogger("hushdesk.ui")
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName("hushdesk")
+    icon = assets.path("icons", "hushdesk.svg")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+class SingleInstance(QObject):
+    """A second launch asks the first to show its window, then exits."""
+
+    raiseRequested = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        key = hashlib.sha256(f"{paths.data_dir()}".encode()).hexdigest()[:16]
+        self.name = f"hushdesk-{key}"
+        self._server: QLocalServer | None = None
+
+    def already_running(self) -> bool:
+        socket = QLocalSocket()
+        socket.connectToServer(self.name)
+        if socket.waitForConnected(300):
+            socket.write(b"raise\n")
+            socket.flush()
+            socket.waitForBytesWritten(300)
+            socket.disconnectFromServer()
+            return True
+        QLocalServer.removeServer(self.name)  # a stale socket from a crashed run
+        self._server = QLocalServer(self)
+        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        self._server.newConnection.connect(self._on_connection)
+        if not self._server.listen(self.name):
+            log.warning("single-instance server: %s", self._server.errorString())
+        return False
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+    def _on_connection(self) -> None:
+        if self._server is None:
+            return
+        while self._server.hasPendingConnections():
+            connection = self._server.nextPendingConnection()
+            connection.readyRead.connect(lambda c=connection: c.readAll())
+            connection.disconnected.connect(connection.deleteLater)
+            self.raiseRequested.emit()
+
+
+def install_excepthook(parent: QWidget) -> None:
+    """Unexpected errors: logged, shown in a dialog, app kept running.
+
+    Conversations are committed message by message, so nothing is pending to save.
+    """
+    showing = [False]
+
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        log.critical("unhandled error", exc_info=(kind, value, tb))
+        if showing[0] or QApplication.instance() is None:
+            return
+        showing[0] = True
+        try:
+            box = QMessageBox(parent)
+            box.setIcon(QMessageBox.Icon.Critical)
+            box.setWindowTitle("Hushdesk hit a problem")
+            box.setText(
+                "Something went wrong, but your conversations are saved.\n"
+                f"Details were written to {paths.log_file()}."
+            )
+            box.setDetailedText("".join(traceback.format_exception(kind, value, tb)))
+            box.exec()
+        finally:
+            showing[0] = False
+
+    sys.excepthook = hook
+
+
+def run() -> int:
+    qt = create_app()
+    from hushdesk import settings as settings_mod
+
+    apply_theme(qt, settings_mod.load().ui.theme)
+    instance = SingleInstance(qt)
+    if instance.already_running():
+        print("Hushdesk is already open; showing its window.", file=sys.stderr)
+        return 0
+
+    from hushdesk.app import App
+    from hushdesk.errors import HushdeskError
+    from hushdesk.ui.main_window import MainWindow
+
+    try:
+        app = App()
+        window = MainWindow(app)
+    except HushdeskError as exc:
+        QMessageBox.critical(None, "Hushdesk cannot start", exc.message)
+        return 1
+    install_excepthook(window)
+    _close_on_signals(window)
+    instance.raiseRequested.connect(lambda: _bring_to_front(window))
+    probe = os.environ.get("HUSHDESK_STARTUP_PROBE")
+    if probe:
+        _startup_probe(window, float(probe))
+    else:
+        QTimer.singleShot(0, window.chat.preload)  # after the first paint
+        QTimer.singleShot(3000, window.resume_documents)  # indexing left unfinished
+    window.show()
+    try:
+        return qt.exec()
+    finally:
+        instance.close()  # a new launch must not talk to this one while it exits
+        window.shutdown()
+        app.close()
+
+
+class _FirstPaint(QObject):
+    def __init__(self, window: QWidget, settle_s: float) -> None:
+        super().__init__(window)
+        self.window, self.settle_s = window, settle_s
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Paint:
+            painted = time.time()
+            self.window.removeEventFilter(self)
+            QTimer.singleShot(int(self.settle_s * 1000), lambda: self._report(painted))
+        return False
+
+    def _report(self, painted: float) -> None:
+        import psutil
+
+        rss = psutil.Process().memory_info().rss
+        print(json.dumps({"painted_at": painted, "rss_bytes": rss}), flush=True)
+        self.window.close()
+
+
+def _startup_probe(window: QWidget, settle_s: float) -> None:
+    """For bench/startup.py: report when the window first paints and the idle memory
+    of this process (no model is loaded), then quit."""
+    window.installEventFilter(_FirstPaint(window, settle_s))
+
+
+def _close_on_signals(window: QWidget) -> None:
+    """SIGTERM (logout, kill) and Ctrl-C close the window properly, saving its state.
+
+    Python handles signals only when it runs; a wake-up fd watched by Qt makes sure it
+    gets to run while the event loop waits.
+    """
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, window)
+
+    def drain() -> None:
+        try:
+            while reader.recv(64):
+                pass
+        except BlockingIOError:
+            pass
+
+    notifier.activated.connect(drain)
+    window._signal_sockets = (reader, writer, notifier)  # type: ignore[attr-defined]
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: window.close())
+    if os.name == "nt":  # no wake-up fd for sockets there; a timer lets Python run
+        timer = QTimer(window, interval=250)
+        timer.timeout.connect(lambda: None)
+        timer.start()
+
+
+def _bring_to_front(window: QWidget) -> None:
+    window.showNormal()
+    window.raise_()
+    window.activateWindow()

@@ -1,0 +1,17 @@
+"""A combo box filled with (text, value) items, named for screen readers."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox
+
+LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Dutch", "Portuguese")
+
+
+def combo(name: str, items: list[tuple[str, object]], current: object = None) -> QComboBox:
+    box = QComboBox()
+    box.setAccessibleName(name)
+    for text, data in items:
+        box.addItem(text, data)
+    if current is not None:
+        box.setCurrentIndex(max(0, box.findData(current)))
+    return box

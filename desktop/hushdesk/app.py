@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from hushdesk.assistant.chat import Grounder
     from hushdesk.library.libraries import DocumentLibrary
     from hushdesk.services.documents import Documents
+    from hushdesk.services.downloads import Downloads
     from hushdesk.services.drafts import Drafts
     from hushdesk.services.indexing import Indexing
     from hushdesk.services.models import Models
@@ -100,6 +101,12 @@ class App:
 
         return Models(self.registry, catalog.load(), self.runtime)
 
+    @cached_property
+    def downloads(self) -> Downloads:
+        from hushdesk.services.downloads import Downloads
+
+        return Downloads(self.models)
+
     def _grounder(self, names: Sequence[str]) -> Grounder | None:
         """Questions in a chat that answers from ``names`` are grounded in them."""
         if not names:
@@ -118,6 +125,6 @@ class App:
                 opened.pop(name).close()
         if "library" in opened:
             opened.pop("library").close()
-        for name in ("documents", "indexing", "writing", "models"):
+        for name in ("documents", "indexing", "writing", "downloads", "models"):
             opened.pop(name, None)
         self.runtime.close()

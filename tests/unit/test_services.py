@@ -403,3 +403,88 @@ def test_models_default_and_settings(app: App) -> None:
     bundled = models.catalog.get("smollm2-135m-instruct")
     assert bundled is not None
     assert models.installed_quantizations(bundled) == {f.quantization for f in bundled.files}
+
+
+# -- downloads ------------------------------------------------------------------------
+
+
+class FakeModels:
+    """Plans and installs without a network; ``stop_with`` pauses or cancels mid-way."""
+
+    def __init__(self) -> None:
+        from hushdesk.models import catalog
+
+        self.catalog = catalog.load()
+        self.plans = 0
+        self.fail = False
+        self.discarded: list[str] = []
+        self.left: list[Any] = []
+
+    def plan(self, model_id: str, quantization: str | None = None) -> Any:
+        from hushdesk.models.download import DownloadJob
+
+        self.plans += 1
+        return DownloadJob(f"{model_id}-{quantization}", model_id, "llm", "repo", "main", "/x")
+
+    def install(self, job: Any, *, control: CancelToken, progress: Any = None) -> Any:
+        from hushdesk.errors import DownloadError
+        from hushdesk.models.registry import InstalledModel
+
+        control.raise_if_cancelled()
+        if self.fail:
+            raise DownloadError("The hub is not answering.")
+        return InstalledModel(job.model_id, job.name, "llm", "/x/model.gguf", "download")
+
+    def unfinished(self) -> list[Any]:
+        return self.left
+
+    def discard(self, job: Any) -> None:
+        self.discarded.append(job.model_id)
+
+
+def test_downloads_pause_resume_retry_and_cancel() -> None:
+    from hushdesk.services.downloads import Downloads
+
+    models = FakeModels()
+    downloads = Downloads(models)  # type: ignore[arg-type]
+    first = downloads.start("qwen2.5-0.5b-instruct", "Q4_K_M")
+    assert first is not None
+    assert downloads.start("qwen2.5-0.5b-instruct", "Q4_K_M") is None  # listed already
+    downloads.begin(first)
+    downloads.pause(first)
+    with pytest.raises(Cancelled) as paused:
+        downloads.run(first)
+    assert downloads.ended(first, paused.value) == "paused"
+    assert first.key in downloads.listed
+    assert not first.running
+    downloads.begin(first)
+    installed = downloads.run(first)  # resumes: the plan is kept
+    assert downloads.ended(first) == "installed"
+    assert models.plans == 1
+    assert installed.id == "qwen2.5-0.5b-instruct-Q4_K_M"
+    assert downloads.listed == {}
+
+    second = downloads.start("llama-3.2-1b-instruct", "Q4_K_M")
+    assert second is not None
+    models.fail = True
+    downloads.begin(second)
+    with pytest.raises(HushdeskError) as failed:
+        downloads.run(second)
+    assert downloads.ended(second, failed.value) == "failed"
+    assert second.job is None  # a retry asks the hub again
+    models.fail = False
+    downloads.begin(second)
+    downloads.run(second)
+    assert models.plans == 3
+
+    third = downloads.start("llama-3.2-3b-instruct", "Q4_K_M")
+    assert third is not None
+    downloads.begin(third)
+    downloads.run(third)  # planned, then say it stopped…
+    assert downloads.ended(third, Cancelled()) == "cancelled"
+    assert "llama-3.2-3b-instruct:Q4_K_M" not in downloads.listed
+    fourth = downloads.start("llama-3.2-3b-instruct", "Q5_K_M")
+    assert fourth is not None
+    fourth.job = models.plan("llama-3.2-3b-instruct", "Q5_K_M")
+    assert downloads.cancel(fourth)  # not running: its files go at once
+    assert models.discarded == ["llama-3.2-3b-instruct-Q5_K_M"]

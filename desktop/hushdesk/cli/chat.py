@@ -116,7 +116,7 @@ def _print_sources(answer: str, citations: tuple[dict[str, Any], ...]) -> None:
 def _as_json(
     app: App, chat: Chat, stream: ChatStream, citations: tuple[dict[str, Any], ...]
 ) -> dict[str, Any]:
-    result, info = stream.result, app.runtime.engine.model
+    result, info = stream.result, app.runtime.loaded
     stats = result.stats
     return {
         "answer": result.text,

@@ -38,6 +38,11 @@ class ModelRuntime:
                 )
             return self._engine
 
+    @property
+    def loaded(self) -> ModelInfo | None:
+        """What the engine has loaded (path, context, load time), if anything."""
+        return self._engine.model if self._engine is not None else None
+
     def chat_model(self, model: str | None = None) -> InstalledModel:
         """The model to chat with: an id, a path to a GGUF file, or the default."""
         if model:

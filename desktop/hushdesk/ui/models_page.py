@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -27,10 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from hushdesk.app import App
-from hushdesk.errors import Cancelled
-from hushdesk.jobs import ProgressCallback
 from hushdesk.models import hardware
-from hushdesk.services.models import DownloadControl, DownloadJob, InstalledModel
+from hushdesk.services.downloads import Download
+from hushdesk.services.models import InstalledModel
 from hushdesk.ui.messages import error_text, warning
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.widgets.job_bar import JobBar
@@ -46,10 +44,9 @@ class ModelsPage(QScrollArea):
     def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.models, self.settings, self.tasks = app.models, app.settings, tasks
+        self.downloads = app.downloads
         self.machine: hardware.Machine | None = None
-        self.rows: dict[str, tuple[JobBar, DownloadControl | None]] = {}
-        self.jobs: dict[str, DownloadJob] = {}
-        self.plans: dict[str, Callable[[], DownloadJob]] = {}
+        self.rows: dict[str, tuple[JobBar, Download]] = {}
         self.cards: dict[str, ModelCard] = {}
         self.setWidgetResizable(True)
         self.setAccessibleName("Models")
@@ -65,7 +62,7 @@ class ModelsPage(QScrollArea):
         self.layout_.addWidget(self.advice)
         self.layout_.addWidget(self._installed_box())
         self.downloads_box = QGroupBox("Downloads")
-        self.downloads = QVBoxLayout(self.downloads_box)
+        self.download_rows = QVBoxLayout(self.downloads_box)
         self.downloads_box.hide()
         self.layout_.addWidget(self.downloads_box)
         self.layout_.addWidget(self._catalog_box())
@@ -73,8 +70,8 @@ class ModelsPage(QScrollArea):
         self.setWidget(body)
         self.refresh_installed()
         self._fill_catalog()
-        for job in self.models.unfinished():
-            self._paused_row(job)
+        for download in self.downloads.unfinished():
+            _show_paused(self._add_row(download), download)
         self._detected = False
 
     # -- layout ---------------------------------------------------------------------------
@@ -308,27 +305,13 @@ class ModelsPage(QScrollArea):
     # -- downloads ------------------------------------------------------------------------
 
     def start_download(self, model_id: str, quantization: str) -> None:
-        key = f"{model_id}:{quantization}"
-        if key in self.rows:
-            return
-        model = self.models.catalog.get(model_id)
-        name = f"{model.name if model else model_id} ({quantization})"
-        self._add_row(key, name)
-        self.plans[key] = lambda: self.models.plan(model_id, quantization)
-        self._run(key)
+        download = self.downloads.start(model_id, quantization)
+        if download is not None:
+            self._add_row(download)
+            self._run(download)
 
-    def _paused_row(self, job: DownloadJob) -> None:
-        key = _job_key(job)
-        self.jobs[key] = job
-        catalog_id, quantization = job.details.get("catalog_id"), job.details.get("quantization")
-        if catalog_id and quantization:
-            self.plans[key] = lambda: self.models.plan(catalog_id, quantization)
-        else:
-            self.plans[key] = lambda: job
-        row = self._add_row(key, job.name)
-        _show_paused(row, job)
-
-    def _add_row(self, key: str, name: str) -> JobBar:
+    def _add_row(self, download: Download) -> JobBar:
+        name = download.name
         row = JobBar(
             f"Download progress of {name}",
             title=name,
@@ -338,98 +321,59 @@ class ModelsPage(QScrollArea):
             pause_name=f"Pause or resume {name}",
         )
         row.start("Preparing…")
-        self.rows[key] = (row, None)
-        self.downloads.addWidget(row)
+        self.rows[download.key] = (row, download)
+        self.download_rows.addWidget(row)
         self.downloads_box.show()
-        row.pauseRequested.connect(lambda: self._pause(key))
-        row.resumeRequested.connect(lambda: self._resume(key))
-        row.stopRequested.connect(lambda: self._cancel(key))
+        row.pauseRequested.connect(lambda: self.downloads.pause(download))
+        row.resumeRequested.connect(lambda: self._run(download))
+        row.stopRequested.connect(lambda: self._cancel(download))
         return row
 
-    def _run(self, key: str) -> None:
-        row, _ = self.rows[key]
-        control = DownloadControl()
-        self.rows[key] = (row, control)
+    def _run(self, download: Download) -> None:
+        row, _ = self.rows[download.key]
         row.set_running(True)
-
-        def work(*, progress: ProgressCallback, **_: object) -> InstalledModel:
-            job = self.jobs.get(key) or self.plans[key]()
-            self.jobs[key] = job
-            control.raise_if_cancelled()
-            return self.models.install(job, control=control, progress=progress)
-
         self.tasks.run(
-            work,
+            lambda *, progress, **_: self.downloads.run(download, progress=progress),
             pool="downloads",
             job_args=True,
-            token=control,
+            token=self.downloads.begin(download),
             on_progress=row.show_progress,
-            on_result=lambda model: self._finished(key, model),
-            on_error=lambda error: self._stopped(key, error),
+            on_result=lambda model: self._finished(download, model),
+            on_error=lambda error: self._stopped(download, error),
         )
 
-    def _pause(self, key: str) -> None:
-        _, control = self.rows[key]
-        if control is not None:
-            control.pause()
+    def _cancel(self, download: Download) -> None:
+        if self.downloads.cancel(download):
+            self._drop_row(download)
 
-    def _resume(self, key: str) -> None:
-        self._run(key)
-
-    def _cancel(self, key: str) -> None:
-        row, control = self.rows[key]
-        if control is not None and row.running:
-            control.cancel()
-            return
-        job = self.jobs.pop(key, None)
-        if job is not None:
-            self.models.discard(job)
-        self.plans.pop(key, None)
-        self._drop_row(key)
-
-    def _finished(self, key: str, model: InstalledModel) -> None:
-        self.jobs.pop(key, None)
-        self.plans.pop(key, None)
-        self._drop_row(key)
+    def _finished(self, download: Download, model: InstalledModel) -> None:
+        self.downloads.ended(download)
+        self._drop_row(download)
         self.status.setText(f"Installed {model.name}. Choose it in the chat header.")
         self._changed()
 
-    def _stopped(self, key: str, error: BaseException) -> None:
-        row, control = self.rows[key]
-        self.rows[key] = (row, None)
-        if isinstance(error, Cancelled):
-            if control is not None and control.paused:
-                job = self.jobs.get(key)
-                if job is not None:
-                    _show_paused(row, job)
-                else:
-                    row.show_paused()
-            else:
-                self.jobs.pop(key, None)
-                self._drop_row(key)
-            return
-        self.jobs.pop(key, None)  # Retry asks the server again; what is on disk is reused
-        row.show_error(error_text(error))
+    def _stopped(self, download: Download, error: BaseException) -> None:
+        outcome = self.downloads.ended(download, error)
+        row, _ = self.rows[download.key]
+        if outcome == "paused":
+            _show_paused(row, download)
+        elif outcome == "cancelled":
+            self._drop_row(download)
+        else:
+            row.show_error(error_text(error))
 
-    def _drop_row(self, key: str) -> None:
-        row, _ = self.rows.pop(key)
+    def _drop_row(self, download: Download) -> None:
+        row, _ = self.rows.pop(download.key)
         row.deleteLater()
         self.downloads_box.setVisible(bool(self.rows))
 
     def pause_all(self) -> None:
         """On quit: running downloads stop and stay resumable."""
-        for _row, control in self.rows.values():
-            if control is not None:
-                control.pause()
+        self.downloads.pause_all()
 
 
-def _show_paused(row: JobBar, job: DownloadJob) -> None:
-    done, total = job.bytes_on_disk(), job.total_bytes
+def _show_paused(row: JobBar, download: Download) -> None:
+    done, total = download.progress_on_disk()
     row.show_paused(
         f"Paused at {done / 1e6:,.0f} of {total / 1e6:,.0f} MB", done / total if total else None
     )
-
-
-def _job_key(job: DownloadJob) -> str:
-    catalog_id = job.details.get("catalog_id", job.model_id)
-    return f"{catalog_id}:{job.details.get('quantization', '')}"

@@ -20,7 +20,7 @@ from hushdesk import privacy
 privacy.apply()
 os.environ.setdefault("HUSHDESK_HOME", tempfile.mkdtemp(prefix="hushdesk-bench-"))
 
-from hushdesk.assistant.chat import default_system_prompt  # noqa: E402
+from hushdesk.assistant import personas  # noqa: E402
 from hushdesk.engine.local import LocalEngine  # noqa: E402
 from hushdesk.engine.types import LoadSpec, Message, SamplingParams  # noqa: E402
 from hushdesk.engine.worker import default_threads  # noqa: E402
@@ -68,7 +68,7 @@ def ttft_turns(model: str, threads: int) -> tuple[float, float]:
     engine = LocalEngine()
     engine.load(LoadSpec(model, n_ctx=N_CTX, n_threads=threads))
     params = SamplingParams(temperature=0.0, max_tokens=40, repeat_penalty=1.0)
-    messages: list[Message] = [Message("system", default_system_prompt())]
+    messages: list[Message] = [Message("system", personas.get(personas.DEFAULT).system)]
     ttfts = []
     questions = [
         "Name a fruit.",

@@ -24,16 +24,12 @@ privacy.apply()
 os.environ["HUSHDESK_HOME"] = tempfile.mkdtemp(prefix="hushdesk-bench-")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hushdesk.assistant.summaries import source_from_file  # noqa: E402
 from tests.documents import case_file  # noqa: E402
 
 from hushdesk.app import App  # noqa: E402
-from hushdesk.assistant.summarize import (  # noqa: E402
-    MAX_SECTION_TOKENS,
-    MemorySteps,
-    Options,
-    Summarizer,
-)
+from hushdesk.assistant.summarize import MemorySteps, Options, Summarizer  # noqa: E402
+from hushdesk.assistant.summarize.sources import from_file as source_from_file  # noqa: E402
+from hushdesk.assistant.summarize.summarizer import MAX_SECTION_TOKENS  # noqa: E402
 from hushdesk.engine.types import Message, SamplingParams  # noqa: E402
 from hushdesk.services.runtime import ModelRuntime  # noqa: E402
 

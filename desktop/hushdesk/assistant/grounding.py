@@ -17,7 +17,8 @@ from hushdesk import assets
 from hushdesk.library.text import strip_special_tokens
 
 if TYPE_CHECKING:  # the library pulls in numpy; importing this module stays cheap
-    from hushdesk.library.libraries import DocumentLibrary, Hit
+    from hushdesk.library.libraries import DocumentLibrary
+    from hushdesk.library.search import Hit
     from hushdesk.library.store import Library
 
 _CITE = re.compile(r"\[(\d{1,2})\]")

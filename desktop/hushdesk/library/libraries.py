@@ -24,14 +24,13 @@ from hushdesk.library import loaders
 from hushdesk.library.chunker import chunk_pages
 from hushdesk.library.embedder import Embedder, SentenceEmbedder, lower_priority
 from hushdesk.library.index import VectorIndex
-from hushdesk.library.store import DocumentStore, FileRecord, Library, Status, StoredChunk
+from hushdesk.library.search import SearchResult, fused_search
+from hushdesk.library.store import DocumentStore, FileRecord, Library, Status
 from hushdesk.models.registry import Registry
 
 log = logging.getLogger("hushdesk.library")
 
 EMBED_BATCH = 64
-RRF_K = 60
-CANDIDATES = 40
 DEFAULT_EMBEDDING = "all-minilm-l6-v2"
 
 
@@ -56,26 +55,6 @@ class IngestReport:
     @property
     def done(self) -> list[FileEvent]:
         return [e for e in self.events if e.status in ("done", "unchanged", "duplicate")]
-
-
-@dataclass(frozen=True)
-class Hit:
-    chunk: StoredChunk
-    file: FileRecord
-    score: float  # fused rank score
-    similarity: float | None  # cosine similarity of the passage to the question
-
-    @property
-    def where(self) -> str:
-        unit = "page" if self.file.paginated else "section"
-        return f"{self.file.name}, {unit} {self.chunk.page}"
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    hits: list[Hit]
-    abstain: bool  # nothing relevant enough: say so instead of guessing
-    best_similarity: float
 
 
 class DocumentLibrary:
@@ -377,33 +356,14 @@ class DocumentLibrary:
         close enough to the question."""
         library = self.store.library_by_id(library.id) or library  # the model may have changed
         vector = self.embedder(library).embed([query])[0]
-        semantic = self.index.query(library, vector, CANDIDATES)
-        keyword = self.store.keyword_search(library, query, CANDIDATES)
-        scores: dict[int, float] = {}
-        for rank, (chunk_id, _) in enumerate(semantic):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-        for rank, (chunk_id, _) in enumerate(keyword):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-        similarity = dict(semantic)
-        missing = [c for c, _ in keyword if c not in similarity]
-        similarity.update(self.index.similarities(library, missing, vector))  # keyword-only
-        chunks = self.store.chunks(library, list(scores))  # done files of this library only
-        files: dict[int, FileRecord | None] = {}
-        hits = []
-        for chunk_id, score in sorted(scores.items(), key=lambda kv: -kv[1]):
-            chunk = chunks.get(chunk_id)
-            if chunk is None:
-                continue
-            if chunk.file_id not in files:
-                files[chunk.file_id] = self.store.file_by_id(chunk.file_id)
-            record = files[chunk.file_id]
-            if record is not None:
-                hits.append(Hit(chunk, record, score, similarity.get(chunk_id)))
-            if len(hits) == k:
-                break
-        best = max((v for c, v in similarity.items() if c in chunks), default=0.0)
-        return SearchResult(
-            hits, abstain=not hits or best < self.relevance_floor, best_similarity=best
+        return fused_search(
+            self.store,
+            self.index,
+            library,
+            query,
+            vector,
+            k=k,
+            relevance_floor=self.relevance_floor,
         )
 
 

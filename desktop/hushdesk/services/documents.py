@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from hushdesk.library.libraries import DocumentLibrary, FileEvent, Hit, IngestReport, SearchResult
+from hushdesk.library.libraries import DocumentLibrary, FileEvent, IngestReport
+from hushdesk.library.search import Hit, SearchResult
 from hushdesk.library.store import FileRecord, Library
 from hushdesk.models.registry import InstalledModel, Registry
 

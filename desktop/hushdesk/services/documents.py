@@ -5,7 +5,6 @@ page, the matching model — for the Documents page and ``hushdesk search``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from hushdesk.library.libraries import DocumentLibrary, FileEvent, IngestReport
 from hushdesk.library.search import Hit, SearchResult
@@ -70,10 +69,6 @@ class Documents:
         store = self._library.store
         return LibraryState(current, store.files(current), store.chunk_count(current))
 
-    def refreshed(self, library: Library) -> Library:
-        """The library as stored now (its model or watched folder may have changed)."""
-        return self._library.store.library_by_id(library.id) or library
-
     # -- files ----------------------------------------------------------------------------
 
     def file(self, library: Library, path: str) -> FileRecord | None:
@@ -110,6 +105,3 @@ class Documents:
     def search(self, library: Library, query: str, k: int = 5) -> SearchResult:
         """Passages that answer ``query``; abstains when nothing is close enough."""
         return self._library.search(library, query, k=k)
-
-    def search_path(self, path: Path) -> str:
-        return str(path.expanduser().resolve())

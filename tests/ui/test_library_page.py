@@ -31,6 +31,7 @@ def page(qtbot: QtBot) -> Iterator[LibraryPage]:
     yield page
     page.pause()
     tasks.wait(60_000)
+    qtbot.wait(400)  # queued results and the table's refresh timer land before the store closes
     app.close()
 
 
@@ -201,8 +202,8 @@ def test_a_folder_listing_that_finishes_late_is_ignored(page: LibraryPage, tmp_p
     watch.rescanRequested.connect(lambda: ran.append("sync"))
     watch.update(then_rescan=True)
     watch.update()
-    watch._listed(watch._listing, ([str(tmp_path)], ()))  # the newest arrives first
-    watch._listed(watch._listing - 1, ([], ()))  # then the overtaken one
+    watch._listed((watch._listing, ([str(tmp_path)], ())))  # the newest arrives first
+    watch._listed((watch._listing - 1, ([], ())))  # then the overtaken one
     assert watch._poll.isActive()
     assert watch.watcher.directories() == [str(tmp_path)]
     assert ran == ["sync"]

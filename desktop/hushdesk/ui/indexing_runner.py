@@ -21,13 +21,16 @@ class IndexingRunner(QObject):
     def __init__(self, indexing: Indexing, tasks: Tasks, bar: JobBar) -> None:
         super().__init__(bar)
         self.indexing, self.tasks, self.bar = indexing, tasks, bar
+        self.job: IndexJob | None = None  # the one running (the ingest pool runs one)
         bar.pauseRequested.connect(self.pause)
         bar.resumeRequested.connect(self.resume)
 
     def run(self, job: IndexJob | None) -> None:
         if job is None:
             return
+        self.job = job
         self.bar.start("Cancelling…" if job.dropping else "Starting…")
+        # Results reach bound methods: Qt drops them once the page (and this) is gone.
         self.tasks.run(
             lambda *, progress, event, **_: job.run(progress=progress, on_file=event),
             pool="ingest",
@@ -35,9 +38,9 @@ class IndexingRunner(QObject):
             token=job.token,
             on_progress=self.bar.show_progress,
             on_event=self.fileEvent.emit,
-            on_result=lambda report: self._finished(job, report),
-            on_error=lambda error: self._failed(job, error),
-            on_finished=lambda: self._ended(job),
+            on_result=self._finished,
+            on_error=self._failed,
+            on_finished=self._ended,
         )
 
     def pause(self) -> None:
@@ -54,20 +57,23 @@ class IndexingRunner(QObject):
         self.bar.label.setText("Cancelling…")
         self.run(self.indexing.cancel())
 
-    def _finished(self, job: IndexJob, report: IngestReport) -> None:
-        if job.dropping:
+    def _finished(self, report: IngestReport) -> None:
+        if self.job is not None and self.job.dropping:
             self.said.emit(f"Cancelled: {report.dropped} file(s) not indexed yet were taken out.")
             return
         failed = f", {len(report.failed)} failed — see Notes" if report.failed else ""
         self.said.emit(f"{len(report.done)} file(s) ready{failed}.")
 
-    def _failed(self, job: IndexJob, error: BaseException) -> None:
+    def _failed(self, error: BaseException) -> None:
         if not isinstance(error, Cancelled):
             self.said.emit(warning(error))
-        elif job.token.paused:
+        elif self.job is not None and self.job.token.paused:
             self.said.emit("Paused. Resume continues where it stopped.")
 
-    def _ended(self, job: IndexJob) -> None:
+    def _ended(self) -> None:
+        job, self.job = self.job, None
+        if job is None:
+            return
         following = self.indexing.ended(job)
         if self.indexing.state == "paused":
             self.bar.show_paused()

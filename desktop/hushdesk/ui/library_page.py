@@ -317,8 +317,11 @@ class LibraryPage(QWidget):
             self.tasks.run(
                 lambda: self.documents.search(library, text, k=8),
                 on_result=self.finder.show_result,
-                on_error=lambda e: self.finder.show_error(warning(e)),
+                on_error=self._search_failed,
             )
+
+    def _search_failed(self, error: BaseException) -> None:
+        self.finder.show_error(warning(error))
 
     def _open_hit(self, hit: Hit) -> None:
         self.open_document(

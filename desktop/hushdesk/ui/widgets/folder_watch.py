@@ -36,14 +36,13 @@ class FolderWatch(QObject):
         self._listing += 1
         listing = self._listing
         self._rescan_after = self._rescan_after or then_rescan
-        self.tasks.run(
-            self.indexing.watched_folders, on_result=lambda found: self._listed(listing, found)
-        )
+        # Results reach a bound method: Qt drops them once this object is gone.
+        self.tasks.run(lambda: (listing, self.indexing.watched_folders()), on_result=self._listed)
 
-    def _listed(self, listing: int, found: tuple[list[str], object]) -> None:
+    def _listed(self, result: tuple[int, tuple[list[str], object]]) -> None:
+        listing, (folders, signature) = result
         if listing != self._listing:
             return  # a newer listing is on its way
-        folders, signature = found
         if set(self.watcher.directories()) != set(folders):
             if self.watcher.directories():
                 self.watcher.removePaths(self.watcher.directories())

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from hushdesk import paths
 from hushdesk import settings as settings_mod
 from hushdesk.engine.base import Engine
 from hushdesk.models import bundled
@@ -40,6 +41,7 @@ class App:
         registry: Registry | None = None,
         engine: Engine | None = None,
     ) -> None:
+        paths.make_private()  # an older install, or files copied in, made private
         self.settings = settings if settings is not None else settings_mod.load()
         self.registry = registry if registry is not None else Registry()
         bundled.ensure_registered(self.registry)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import platformdirs
@@ -33,7 +34,7 @@ def _base(kind: str) -> Path:
 
 def _ensure(path: Path) -> Path:
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise StoreError(
             f"Cannot create the folder {path} ({exc.strerror or exc}). "
@@ -41,6 +42,29 @@ def _ensure(path: Path) -> Path:
             detail=repr(exc),
         ) from exc
     return path
+
+
+def make_private() -> int:
+    """Folders and files under Hushdesk's folders readable by this user only (an
+    install made before this, files copied in): group and other bits removed, links
+    not followed. Returns how many were changed. POSIX only; errors are skipped."""
+    if os.name != "posix":
+        return 0
+    changed = 0
+    for kind in ("data", "config", "cache", "logs"):
+        root = _base(kind)
+        if not root.is_dir():
+            continue
+        for folder, _dirs, files in os.walk(root):  # links to folders are not followed
+            for path in (Path(folder), *(Path(folder, f) for f in files)):
+                try:
+                    mode = path.lstat().st_mode
+                    if not stat.S_ISLNK(mode) and mode & 0o077:
+                        path.chmod(stat.S_IMODE(mode) & ~0o077)
+                        changed += 1
+                except OSError:
+                    continue
+    return changed
 
 
 def data_dir() -> Path:

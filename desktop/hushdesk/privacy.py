@@ -58,12 +58,15 @@ _scope = threading.local()  # .depth > 0 while this thread runs a user-started d
 
 
 def apply() -> None:
-    """Set the offline environment and install the network guard. Idempotent.
+    """Set the offline environment and install the network guard; files created from
+    now on are private to this user (umask 077). Idempotent.
 
     Proxy variables are removed too: a proxy on 127.0.0.1 would carry any library's
     traffic (and its DNS lookups) past the guard, which allows loopback. A download the
     user starts gets them back through ``proxies()``.
     """
+    if os.name == "posix":
+        os.umask(0o077)  # what Hushdesk writes is readable by this user only
     os.environ.update(OFFLINE_ENV)
     for name in PROXY_ENV:
         value = os.environ.pop(name, None)

@@ -69,3 +69,30 @@ def test_full_disk_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Monkey
         atomic_write_text(target, "new")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_data_at_rest_is_readable_by_this_user_only(hushdesk_home: Path) -> None:
+    """Other accounts on the machine read nothing: umask 077 for what is written now,
+    and an older install (0755 folders, 0644 files) is fixed at start."""
+    import stat
+
+    from hushdesk.app import App
+    from tests.fakes import FakeEngine
+
+    old = hushdesk_home / "data" / "from-an-older-version.txt"
+    old.parent.mkdir(parents=True)
+    old.write_text("client notes")
+    old.chmod(0o644)
+    old.parent.chmod(0o755)
+    app = App(engine=FakeEngine())
+    chat = app.conversations.open()
+    app.conversations.send(chat, "the Smith matter").collect()
+    app.preferences.set_theme("dark")
+    app.close()
+    loose = [
+        f"{path.relative_to(hushdesk_home)} {oct(stat.S_IMODE(path.lstat().st_mode))}"
+        for path in [hushdesk_home, *hushdesk_home.rglob("*")]
+        if stat.S_IMODE(path.lstat().st_mode) & 0o077
+    ]
+    assert loose == []
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600

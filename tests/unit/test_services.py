@@ -488,3 +488,23 @@ def test_downloads_pause_resume_retry_and_cancel() -> None:
     fourth.job = models.plan("llama-3.2-3b-instruct", "Q5_K_M")
     assert downloads.cancel(fourth)  # not running: its files go at once
     assert models.discarded == ["llama-3.2-3b-instruct-Q5_K_M"]
+
+
+# -- the terminal ---------------------------------------------------------------------
+
+
+def test_untrusted_text_cannot_drive_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    """Model output and file names reach the terminal without their escape sequences:
+    no recolouring, cursor moves, title changes or reversed names."""
+    import io
+
+    from hushdesk.cli.chat import _stream_to
+    from hushdesk.cli.terminal import printable
+    from hushdesk.engine.base import ChatStream
+    from hushdesk.engine.types import ChatResult
+
+    hostile = "ok\x1b[2J\x1b]0;pwned\x07 \u202etxt.exe\r\nnext\tline\x9b31m"
+    assert printable(hostile) == "ok[2J]0;pwned txt.exe\nnext\tline31m"
+    out = io.StringIO()
+    _stream_to(out, ChatStream(iter(["a\x1b[31m", "b\x07"]), ChatResult()))
+    assert out.getvalue() == "a[31mb"

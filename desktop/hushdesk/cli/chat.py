@@ -14,7 +14,14 @@ from hushdesk import paths
 from hushdesk.app import App
 from hushdesk.assistant import personas
 from hushdesk.assistant.grounding import cited_numbers
-from hushdesk.cli.terminal import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, on_ctrl_c, status
+from hushdesk.cli.terminal import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    on_ctrl_c,
+    printable,
+    status,
+)
 from hushdesk.errors import HushdeskError
 from hushdesk.services.conversations import Chat, ChatSetup, ChatStream
 
@@ -74,7 +81,7 @@ def _open(app: App, args: argparse.Namespace) -> Chat:
 
 def _stream_to(out: TextIO, stream: ChatStream) -> None:
     for chunk in stream:
-        out.write(chunk)
+        out.write(printable(chunk))
         out.flush()
 
 
@@ -108,9 +115,9 @@ def _print_sources(answer: str, citations: tuple[dict[str, Any], ...]) -> None:
     for c in citations:
         if used and c["n"] not in used:
             continue
-        passage = " ".join(str(c["passage"]).split())
+        passage = printable(" ".join(str(c["passage"]).split()))
         unit = "page" if c["paginated"] else "section"
-        print(f"[{c['n']}] {c['file']}, {unit} {c['page']}: “{passage[:160]}…”")
+        print(f"[{c['n']}] {printable(c['file'])}, {unit} {c['page']}: “{passage[:160]}…”")
 
 
 def _as_json(

@@ -19,6 +19,7 @@ from hushdesk.cli.terminal import (
     EXIT_USAGE,
     clear_progress,
     on_ctrl_c,
+    printable,
     show_progress,
     status,
 )
@@ -72,7 +73,7 @@ def ingest(app: App, args: argparse.Namespace) -> int:
             print(json.dumps(line), flush=True)
         else:
             detail = f" — {event.detail}" if event.detail else ""
-            print(f"{MARKS[event.status]} {event.path}{detail}", flush=True)
+            print(printable(f"{MARKS[event.status]} {event.path}{detail}"), flush=True)
 
     if args.watch:  # watched before the first scan: nothing falls in between
         library = indexing.watch_folder(library, args.paths[0])
@@ -173,8 +174,8 @@ def search(app: App, args: argparse.Namespace) -> int:
     if result.abstain:
         print("Nothing in this library looks relevant.")
     for n, hit in enumerate(result.hits, start=1):
-        passage = " ".join(hit.chunk.text.split())
-        print(f"[{n}] {hit.where}  (similarity {hit.similarity or 0:.2f})")
+        passage = printable(" ".join(hit.chunk.text.split()))
+        print(f"[{n}] {printable(hit.where)}  (similarity {hit.similarity or 0:.2f})")
         print(f"    {passage[:300]}{'…' if len(passage) > 300 else ''}")
     return EXIT_OK
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hushdesk.app import App
-from hushdesk.cli.terminal import EXIT_INTERRUPTED, EXIT_OK, interruptible, status
+from hushdesk.cli.terminal import EXIT_INTERRUPTED, EXIT_OK, interruptible, printable, status
 from hushdesk.errors import HushdeskError
 from hushdesk.services.drafts import (
     Draft,
@@ -161,13 +161,13 @@ def _print_draft(app: App, made: Draft, args: argparse.Namespace) -> int:
         print(json.dumps({**made.to_dict(), "review": notes}, indent=2, ensure_ascii=False))
         return EXIT_OK
     else:
-        print(f"Subject: {made.subject}\n\n{made.body}")
+        print(printable(f"Subject: {made.subject}\n\n{made.body}"))
     if made.citations:
         cited = set(made.cited)
         print("\nSources:", file=sys.stderr)
         for c in made.citations:
             mark = "cited" if c.n in cited else "not used"
-            print(f"  [{c.n}] {c.where} ({mark})", file=sys.stderr)
+            print(printable(f"  [{c.n}] {c.where} ({mark})"), file=sys.stderr)
     for note in notes:
         print(f"Note: {note}", file=sys.stderr)
     return EXIT_OK

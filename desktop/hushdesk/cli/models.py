@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from hushdesk.app import App
-from hushdesk.cli.terminal import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, on_ctrl_c
+from hushdesk.cli.terminal import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    on_ctrl_c,
+    printable,
+)
 from hushdesk.errors import Cancelled, HushdeskError
 from hushdesk.jobs import Progress
 from hushdesk.services.models import DownloadControl
@@ -86,8 +93,12 @@ def _list(app: App, args: argparse.Namespace) -> int:
     for m in models:
         mark = "*" if m.id == default else " "
         state = "" if m.available else "  [file missing]"
-        print(f"{mark} {m.id:34} {m.kind:9} {m.source:8} {m.size_bytes / 1e6:9.1f} MB{state}")
-        print(f"  {'':34} {m.path}")
+        print(
+            printable(
+                f"{mark} {m.id:34} {m.kind:9} {m.source:8} {m.size_bytes / 1e6:9.1f} MB{state}"
+            )
+        )
+        print(printable(f"  {'':34} {m.path}"))
     for job in pending:
         share = job.bytes_on_disk() / job.total_bytes if job.total_bytes else 0
         print(
@@ -167,7 +178,7 @@ def _pull(app: App, args: argparse.Namespace) -> int:
     print(file=sys.stderr)
     if args.default:
         service.set_default(model.id)
-    print(f"Installed {model.name} as {model.id}")
+    print(printable(f"Installed {model.name} as {model.id}"))
     return EXIT_OK
 
 
@@ -189,16 +200,16 @@ def _import(app: App, args: argparse.Namespace) -> int:
             print("No models found.")
             return EXIT_OK
         for model in imported:
-            print(f"Imported {model.name} ({model.size_bytes / 1e9:.1f} GB, not copied)")
+            print(printable(f"Imported {model.name} ({model.size_bytes / 1e9:.1f} GB, not copied)"))
         for line in skipped:
-            print(f"Skipped {line}", file=sys.stderr)
+            print(printable(f"Skipped {line}"), file=sys.stderr)
         return EXIT_ERROR if skipped else EXIT_OK
     if args.path is None:
         print("hushdesk models import: give a .gguf file, --ollama or --lmstudio", file=sys.stderr)
         return EXIT_USAGE
     model = service.import_file(args.path, copy=args.copy, name=args.name)
     how = "copied into Hushdesk's folder" if args.copy else "used where it is"
-    print(f"Imported {model.name} as {model.id} ({how})")
+    print(printable(f"Imported {model.name} as {model.id} ({how})"))
     return EXIT_OK
 
 
@@ -215,7 +226,7 @@ def _rm(app: App, args: argparse.Namespace) -> int:
         if answer not in ("y", "yes"):
             return EXIT_OK
     app.models.remove(args.model)
-    print(f"Removed {model.name}")
+    print(printable(f"Removed {model.name}"))
     return EXIT_OK
 
 
@@ -255,7 +266,7 @@ def _info(app: App, args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2, default=str))
     else:
         for key, value in data.items():
-            print(f"{key:16} {value}")
+            print(printable(f"{key:16} {value}"))
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ from hushdesk.cli.terminal import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     interruptible,
+    printable,
     show_progress,
     status,
 )
@@ -108,7 +109,7 @@ def _output(app: App, saved: SavedSummary, args: argparse.Namespace) -> int:
             )
         )
     else:
-        print(saved.markdown(), end="")
+        print(printable(saved.markdown()), end="")
     return EXIT_OK
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -15,6 +16,17 @@ from hushdesk.jobs import CancelToken, Progress
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 T = TypeVar("T")
+
+# C0 controls but tab and newline, DEL, C1 controls, bidirectional overrides: text from
+# a model or a file name could otherwise move the cursor, recolour, retitle or
+# rewrite what is on the terminal, or show a name reversed.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Untrusted text (model output, document text, file and model names) made safe
+    to print: control characters and escape sequences lose their power."""
+    return _CONTROLS.sub("", text)
 
 
 @contextlib.contextmanager
@@ -44,7 +56,8 @@ def status(text: str) -> None:
 def show_progress(progress: Progress) -> None:
     """Progress on one line that is rewritten in place."""
     if sys.stderr.isatty():
-        print(f"\r{progress.describe()[:100]:<100}", end="", file=sys.stderr, flush=True)
+        line = printable(progress.describe())[:100]
+        print(f"\r{line:<100}", end="", file=sys.stderr, flush=True)
 
 
 def clear_progress() -> None:

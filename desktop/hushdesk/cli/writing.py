@@ -14,6 +14,7 @@ from hushdesk.cli.terminal import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     interruptible,
+    printable,
     show_progress,
 )
 from hushdesk.services.writing import Classification, Proofread, Task, labels_from, styles
@@ -62,9 +63,9 @@ def run(app: App, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     elif "label" in result:
-        print(f"{result['label']}\t{result['reason']}")
+        print(printable(f"{result['label']}\t{result['reason']}"))
     else:
-        print(result["text"])
+        print(printable(result["text"]))
         for change in result.get("changes", []):
             print(f"  - {change}", file=sys.stderr)
     return EXIT_OK

@@ -127,3 +127,32 @@ def test_lm_studio_models_are_found(tmp_path: Path, starter_model: Path) -> None
     (folder / "mmproj-model-f16.gguf").write_bytes(b"GGUF")
     (found,) = importers.find_lmstudio([root, tmp_path / "absent"])
     assert found.name == "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF/smollm2.gguf"
+
+
+def test_an_ollama_digest_cannot_point_outside_the_blobs(
+    tmp_path: Path, starter_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "ollama"
+    _ollama_store(root, starter_model)
+    victim = root / "victim.gguf"
+    shutil.copyfile(starter_model, victim)
+    (root / "blobs" / "sha256-").mkdir()
+    manifest = root / "manifests" / "registry.ollama.ai" / "library" / "evil" / "latest"
+    manifest.parent.mkdir(parents=True)
+    layer = {"mediaType": importers.OLLAMA_MODEL_LAYER, "digest": "sha256:/../../victim.gguf"}
+    manifest.write_text(json.dumps({"layers": [layer]}))
+    monkeypatch.setenv("OLLAMA_MODELS", str(root))
+    assert [f.name for f in importers.find_ollama()] == ["smollm2:135m"]
+
+
+def test_removing_a_model_deletes_nothing_outside_the_models_folder(manager: Models) -> None:
+    from hushdesk.models.registry import InstalledModel
+
+    victim = paths.models_dir().parent.parent / "victim.gguf"
+    victim.write_text("the user's own file")
+    (paths.models_dir() / "x").mkdir()
+    escaping = str(paths.models_dir() / "x" / ".." / ".." / ".." / "victim.gguf")
+    manager.registry.add(InstalledModel("evil", "Evil", "llm", escaping, "download"))
+    manager.remove("evil")
+    assert victim.read_text() == "the user's own file"
+    assert manager.registry.get("evil") is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 log = logging.getLogger("hushdesk.models")
 
 OLLAMA_MODEL_LAYER = "application/vnd.ollama.image.model"
+_DIGEST = re.compile(r"sha256[:-][0-9a-f]{64}")  # nothing else names a blob
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,10 @@ def find_ollama(root: Path | None = None) -> list[Found]:
                 for layer in data.get("layers", [])
                 if layer.get("mediaType") == OLLAMA_MODEL_LAYER
             )
-            digest = str(layer["digest"]).replace(":", "-")
+            digest = str(layer["digest"])
+            if not _DIGEST.fullmatch(digest):  # e.g. "sha256-../../elsewhere"
+                raise ValueError(f"not a blob digest: {digest[:80]!r}")
+            digest = digest.replace(":", "-")
         except (OSError, ValueError, StopIteration, KeyError, TypeError, AttributeError):
             log.info("skipping unreadable Ollama manifest %s", manifest)
             continue

@@ -335,8 +335,8 @@ class Models:
         if model.source == "bundled":
             raise ModelError(f"{model.name} comes with Hushdesk and cannot be removed.")
         owned = model.source == "download" or bool(model.details.get("copied"))
-        target = Path(model.path)
-        if owned and paths.models_dir() in target.parents:
+        target = Path(model.path).resolve()  # "models/../.." must not reach outside
+        if owned and paths.models_dir().resolve() in target.parents:
             if target.is_dir():
                 shutil.rmtree(target, ignore_errors=True)
             else:

@@ -392,7 +392,7 @@ def test_models_default_and_settings(app: App) -> None:
     from hushdesk.settings import ModelOverrides
 
     models = app.models
-    starter = models.available("llm")[0]
+    starter = app.runtime.chat_models()[0]
     models.set_default(starter.id)
     assert models.default_chat() == starter.id
     with pytest.raises(ModelError, match="No installed chat model"):

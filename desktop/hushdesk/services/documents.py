@@ -71,9 +71,6 @@ class Documents:
 
     # -- files ----------------------------------------------------------------------------
 
-    def file(self, library: Library, path: str) -> FileRecord | None:
-        return self._library.store.file(library, path)
-
     def ready_file(self, library: Library, path: str) -> FileRecord | None:
         """The file if it is indexed (ready to summarize or cite)."""
         record = self._library.store.file(library, path)
@@ -97,10 +94,6 @@ class Documents:
         """Match with another model: every file is embedded again by the next indexing
         run (never searched with mixed vectors)."""
         return self._library.use_embedding_model(library, model_id)
-
-    def rebuild(self, library: Library) -> Library:
-        """Rebuild the vector index from the stored text (the next indexing run)."""
-        return self._library.rebuild_index(library)
 
     def search(self, library: Library, query: str, k: int = 5) -> SearchResult:
         """Passages that answer ``query``; abstains when nothing is close enough."""

@@ -61,10 +61,6 @@ class Models:
     def installed(self, kind: Kind | None = None) -> list[InstalledModel]:
         return self.registry.list(kind)
 
-    def available(self, kind: Kind) -> list[InstalledModel]:
-        """Installed models of ``kind`` whose files are there."""
-        return [m for m in self.registry.list(kind) if m.available]
-
     def get(self, model_id: str) -> InstalledModel | None:
         return self.registry.get(model_id)
 
@@ -81,9 +77,6 @@ class Models:
             raise ModelError(f"No installed chat model is called {model_id!r}.")
         self.runtime.settings.default_model = model_id
         self.runtime.settings.save()
-
-    def overrides(self, model_id: str) -> ModelOverrides:
-        return self.runtime.settings.for_model(model_id)
 
     def save_settings(self, model_id: str, overrides: ModelOverrides) -> None:
         """Check, then keep, a model's own settings. Slow (reads the adapter): off the GUI

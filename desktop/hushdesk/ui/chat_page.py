@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from hushdesk.app import App
 from hushdesk.errors import Cancelled, HushdeskError
 from hushdesk.services.conversations import Chat, ChatStream
-from hushdesk.ui.messages import warning
+from hushdesk.ui.messages import status_label, warning
 from hushdesk.ui.tasks import Job, Tasks
 from hushdesk.ui.widgets.chat_header import ChatHeader
 from hushdesk.ui.widgets.chat_view import ChatView
@@ -58,10 +58,7 @@ class ChatPage(QWidget):
         self.meter, self.sources = header.meter, header.sources
         self.settings_button = header.settings_button
         self.view = ChatView()
-        self.status = QLabel("")
-        self.status.setAccessibleName("Status")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status = status_label()
         self.composer = Composer()
         self.send_button = QPushButton("Send")
         self.send_button.setAccessibleName("Send message")

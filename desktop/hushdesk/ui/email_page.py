@@ -41,7 +41,7 @@ from hushdesk.services.drafts import (
     mailto,
     review,
 )
-from hushdesk.ui.messages import warning
+from hushdesk.ui.messages import status_label, warning
 from hushdesk.ui.tasks import Job, Tasks
 from hushdesk.ui.template_dialogs import SignatureDialog, TemplatesDialog, VariablesDialog
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
@@ -145,8 +145,7 @@ class EmailPage(QWidget):
         for button in (self.regenerate, self.copy, self.save_eml, self.send):
             actions.addWidget(button)
         actions.addStretch(1)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
+        self.status = status_label()
         box = QWidget()
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)

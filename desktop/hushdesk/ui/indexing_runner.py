@@ -21,14 +21,12 @@ class IndexingRunner(QObject):
     def __init__(self, indexing: Indexing, tasks: Tasks, bar: JobBar) -> None:
         super().__init__(bar)
         self.indexing, self.tasks, self.bar = indexing, tasks, bar
-        self.job: IndexJob | None = None  # the one running (the ingest pool runs one)
         bar.pauseRequested.connect(self.pause)
         bar.resumeRequested.connect(self.resume)
 
     def run(self, job: IndexJob | None) -> None:
         if job is None:
             return
-        self.job = job
         self.bar.start("Cancelling…" if job.dropping else "Starting…")
         # Results reach bound methods: Qt drops them once the page (and this) is gone.
         self.tasks.run(
@@ -58,7 +56,8 @@ class IndexingRunner(QObject):
         self.run(self.indexing.cancel())
 
     def _finished(self, report: IngestReport) -> None:
-        if self.job is not None and self.job.dropping:
+        job = self.indexing.job  # the one that ran: the service runs one at a time
+        if job is not None and job.dropping:
             self.said.emit(f"Cancelled: {report.dropped} file(s) not indexed yet were taken out.")
             return
         failed = f", {len(report.failed)} failed — see Notes" if report.failed else ""
@@ -67,11 +66,11 @@ class IndexingRunner(QObject):
     def _failed(self, error: BaseException) -> None:
         if not isinstance(error, Cancelled):
             self.said.emit(warning(error))
-        elif self.job is not None and self.job.token.paused:
+        elif (job := self.indexing.job) is not None and job.token.paused:
             self.said.emit("Paused. Resume continues where it stopped.")
 
     def _ended(self) -> None:
-        job, self.job = self.job, None
+        job = self.indexing.job
         if job is None:
             return
         following = self.indexing.ended(job)

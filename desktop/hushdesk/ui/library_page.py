@@ -5,6 +5,7 @@ and shows them."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
@@ -26,11 +27,10 @@ from hushdesk.services.indexing import IndexJob
 from hushdesk.ui.indexing_runner import IndexingRunner
 from hushdesk.ui.messages import warning
 from hushdesk.ui.tasks import Tasks
+from hushdesk.ui.widgets.combo import DOCUMENT_FILTER
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
 from hushdesk.ui.widgets.folder_watch import FolderWatch
 from hushdesk.ui.widgets.library_parts import ACTIONS, LibraryBody, LibraryList
-
-DOCUMENTS = "Documents (*.pdf *.docx *.txt *.md *.html *.htm *.epub);;All files (*)"
 
 
 class LibraryPage(QWidget):
@@ -147,9 +147,10 @@ class LibraryPage(QWidget):
             return
         state = self.documents.state(self.library)
         self.library = state.library
-        watch = f" · watching {state.library.watch_folder}" if state.library.watch_folder else ""
+        name, folder = html.escape(state.library.name), state.library.watch_folder
+        watch = f" · watching {html.escape(folder)}" if folder else ""
         self.title.setText(
-            f"<b>{state.library.name}</b> — {state.ready} of {len(state.files)} files ready "
+            f"<b>{name}</b> — {state.ready} of {len(state.files)} files ready "
             f"· {state.passages:,} passages{watch}"
         )
         self.table.indexing = self.indexing.busy
@@ -167,7 +168,9 @@ class LibraryPage(QWidget):
         self.summarizeRequested.emit(record.id)
 
     def _choose_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add documents", str(Path.home()), DOCUMENTS)
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Add documents", str(Path.home()), DOCUMENT_FILTER
+        )
         if paths:
             self.add([Path(p) for p in paths])
 

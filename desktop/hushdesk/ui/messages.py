@@ -1,8 +1,11 @@
-"""The one mapping from an error to what the user reads."""
+"""The one mapping from an error to what the user reads, and the label it is read in."""
 
 from __future__ import annotations
 
 import logging
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from hushdesk.errors import HushdeskError
 
@@ -21,3 +24,14 @@ def error_text(error: BaseException) -> str:
 def warning(error: BaseException) -> str:
     """``error_text`` marked as a warning."""
     return f"⚠ {error_text(error)}"
+
+
+def status_label(text: str = "", name: str = "Status") -> QLabel:
+    """A page's status line. Plain text always: the messages carry file, model and
+    library names, which must never be taken for markup."""
+    label = QLabel(text)
+    label.setAccessibleName(name)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label

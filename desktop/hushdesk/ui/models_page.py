@@ -29,7 +29,7 @@ from hushdesk.app import App
 from hushdesk.models import hardware
 from hushdesk.services.downloads import Download
 from hushdesk.services.models import InstalledModel
-from hushdesk.ui.messages import error_text, warning
+from hushdesk.ui.messages import error_text, status_label, warning
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.widgets.job_bar import JobBar
 from hushdesk.ui.widgets.model_card import ModelCard
@@ -102,8 +102,7 @@ class ModelsPage(QScrollArea):
             button.clicked.connect(slot)
             buttons.addWidget(button)
         buttons.addStretch(1)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
+        self.status = status_label()
         layout = QVBoxLayout(box)
         layout.addWidget(self.table)
         layout.addLayout(buttons)

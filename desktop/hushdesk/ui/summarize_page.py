@@ -33,9 +33,10 @@ from hushdesk.errors import Cancelled, EncryptedDocument, HushdeskError
 from hushdesk.jobs import CancelToken, ProgressCallback, TextCallback
 from hushdesk.services.summaries import Options, SavedSummary, Source
 from hushdesk.ui.markdown import MarkdownRenderer
-from hushdesk.ui.messages import warning
+from hushdesk.ui.messages import status_label, warning
 from hushdesk.ui.tasks import Job, Tasks
 from hushdesk.ui.widgets.chat_view import theme_from_palette
+from hushdesk.ui.widgets.combo import DOCUMENT_FILTER
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
 from hushdesk.ui.widgets.job_bar import JobBar
 from hushdesk.ui.widgets.paste_dialog import PasteDialog
@@ -43,9 +44,7 @@ from hushdesk.ui.widgets.summary_form import SummaryForm
 
 log = logging.getLogger("hushdesk.ui")
 
-LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Dutch", "Portuguese")
 STATUS_TEXT = {"running": " · running", "cancelled": " · stopped", "failed": " · failed"}
-DOCUMENT_FILTER = "Documents (*.pdf *.docx *.txt *.md *.html *.htm *.epub);;All files (*)"
 
 
 class SummarizePage(QWidget):
@@ -113,8 +112,7 @@ class SummarizePage(QWidget):
             "The summary appears here, with the pages each statement "
             "comes from. Click a page to see it."
         )
-        self.notice = QLabel("")
-        self.notice.setWordWrap(True)
+        self.notice = status_label(name="Summary notes")
         self.resume = QPushButton("Resume")
         self.resume.setAccessibleName("Resume the summary")
         self.copy = QPushButton("Copy")

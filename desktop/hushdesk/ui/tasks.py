@@ -76,10 +76,6 @@ class Job:
         self._flushed = 0.0
         self._text_lock = threading.Lock()
 
-    @property
-    def done(self) -> bool:
-        return self.state in ("done", "failed", "cancelled")
-
     def cancel(self) -> None:
         self.token.cancel()
         self._signal_cancel()

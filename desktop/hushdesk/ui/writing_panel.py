@@ -21,7 +21,7 @@ from hushdesk.app import App
 from hushdesk.errors import Cancelled
 from hushdesk.jobs import CancelToken, ProgressCallback, TextCallback
 from hushdesk.services.writing import Classification, Proofread, Task, labels_from, styles
-from hushdesk.ui.messages import warning
+from hushdesk.ui.messages import status_label, warning
 from hushdesk.ui.tasks import Job, Tasks
 from hushdesk.ui.widgets.combo import LANGUAGES, combo
 from hushdesk.ui.widgets.job_bar import JobBar
@@ -49,8 +49,7 @@ class WritingPanel(QWidget):
         )
         self.job_bar = JobBar("Writing progress", stop="Stop", stop_name="Stop the task")
         self.job_bar.stopRequested.connect(self.stop)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
+        self.status = status_label()
         top = self._build_top()
         panes = QSplitter()
         panes.addWidget(self.source)

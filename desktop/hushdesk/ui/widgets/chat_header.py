@@ -3,6 +3,7 @@ model and how much of the context the conversation uses."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QMenu, QProgressBar, QPushButton, QToolButton
 
 from hushdesk.assistant import personas
@@ -15,6 +16,7 @@ class ChatHeader(QHBoxLayout):
         self.title = ElidedLabel("New chat")
         self.title.setAccessibleName("Conversation title")
         self.title.setStyleSheet("font-size: 15px; font-weight: 600")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # titles come from what was typed
         self.persona = QComboBox()
         self.persona.setAccessibleName("Persona")
         for p in personas.personas():

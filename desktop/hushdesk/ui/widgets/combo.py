@@ -1,10 +1,12 @@
-"""A combo box filled with (text, value) items, named for screen readers."""
+"""Choices shared by the pages (languages, the document file filter) and a combo box
+filled with (text, value) items, named for screen readers."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox
 
 LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Dutch", "Portuguese")
+DOCUMENT_FILTER = "Documents (*.pdf *.docx *.txt *.md *.html *.htm *.epub);;All files (*)"
 
 
 def combo(name: str, items: list[tuple[str, object]], current: object = None) -> QComboBox:

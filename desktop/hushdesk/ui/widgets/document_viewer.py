@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QPainter, QPixmap, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
@@ -59,6 +59,7 @@ class DocumentViewer(QDialog):
         bar.addWidget(open_file)
         self.image = QLabel("Rendering…")
         self.image.setAccessibleName("Page")
+        self.image.setTextFormat(Qt.TextFormat.PlainText)  # errors name the file
         scroll = QScrollArea()
         scroll.setWidget(self.image)
         scroll.setWidgetResizable(True)

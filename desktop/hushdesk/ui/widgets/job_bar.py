@@ -4,7 +4,9 @@ Pause ↔ Resume (Retry after an error). Every page's long work shows one of the
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+import html
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from hushdesk.jobs import Progress
@@ -32,6 +34,7 @@ class JobBar(QWidget):
         self.bar.setRange(0, 1000)
         self.label = QLabel("")
         self.label.setAccessibleName(f"{name}: status")
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # stages name files
         self.pause = QPushButton("Pause")
         self.pause.setAccessibleName(pause_name or f"Pause or resume: {name}")
         self.pause.setVisible(pausable)
@@ -40,7 +43,7 @@ class JobBar(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 2)
         if title is not None:
-            layout.addWidget(QLabel(f"<b>{title}</b>"))
+            layout.addWidget(QLabel(f"<b>{html.escape(title)}</b>"))
         layout.addWidget(self.bar, 1)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.pause)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hushdesk.ui.messages import status_label
 from hushdesk.ui.widgets.file_table import FileTable
 from hushdesk.ui.widgets.job_bar import JobBar
 from hushdesk.ui.widgets.library_search import LibrarySearch
@@ -106,8 +107,7 @@ class LibraryBody(QWidget):
         )
         self.running.pause.setToolTip("Stops after the current step; Resume continues from there")
         self.running.stop.setToolTip("Stops and takes the files not indexed yet out of the library")
-        self.status = QLabel("Drop files or folders here to add them.")
-        self.status.setWordWrap(True)
+        self.status = status_label("Drop files or folders here to add them.")
         self.finder = LibrarySearch()
         body = QVBoxLayout(self)
         body.setContentsMargins(0, 0, 0, 0)

@@ -3,6 +3,7 @@ fits this computer (and why), the quantization to download."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
@@ -33,7 +34,7 @@ class ModelCard(QFrame):
         self.verdict: str | None = None
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName(model.name)
-        self.title = QLabel(f"<b>{model.name}</b>")
+        self.title = QLabel(f"<b>{html.escape(model.name)}</b>")
         self.badge = QLabel("")
         self.badge.setAccessibleName(f"Fit of {model.name}")
         self.facts = QLabel("")
@@ -80,7 +81,7 @@ class ModelCard(QFrame):
         self._update()
 
     def mark_recommended(self, quantization: str) -> None:
-        self.title.setText(f"<b>{self.model.name}</b> &nbsp;★ recommended")
+        self.title.setText(f"<b>{html.escape(self.model.name)}</b> &nbsp;★ recommended")
         self.quant.setCurrentIndex(max(0, self.quant.findData(quantization)))
 
     def _update(self) -> None:

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.documents import pdf  # noqa: E402
 
 from hushdesk.library.libraries import EMBED_BATCH, DocumentLibrary  # noqa: E402
+from hushdesk.library.store import DocumentStore  # noqa: E402
 from hushdesk.models import bundled  # noqa: E402
 from hushdesk.models.registry import Registry  # noqa: E402
 
@@ -73,7 +74,7 @@ def main() -> int:
     source = pdf(folder / "report.pdf", [page_text(rng, n) for n in range(1, PAGES + 1)])
     registry = Registry()
     bundled.ensure_registered(registry)
-    service = DocumentLibrary(registry)
+    service = DocumentLibrary(registry, DocumentStore(os.urandom(32)))
     library = service.library("bench")
     embedder = service.embedder(library)
     embedder.embed(["warm up"])  # load the model outside the timings

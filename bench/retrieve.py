@@ -27,6 +27,7 @@ import numpy as np  # noqa: E402
 from hushdesk.library.chunker import Chunk  # noqa: E402
 from hushdesk.library.libraries import DocumentLibrary  # noqa: E402
 from hushdesk.library.loaders import LoadedDocument, PageText  # noqa: E402
+from hushdesk.library.store import DocumentStore  # noqa: E402
 from hushdesk.models import bundled  # noqa: E402
 from hushdesk.models.registry import Registry  # noqa: E402
 
@@ -60,7 +61,7 @@ def main() -> int:
     rng = random.Random(1)
     registry = Registry()
     bundled.ensure_registered(registry)
-    service = DocumentLibrary(registry)
+    service = DocumentLibrary(registry, DocumentStore(os.urandom(32)))
     library = service.library("big")
     store, index = service.store, service.index
     started = time.perf_counter()
@@ -74,7 +75,7 @@ def main() -> int:
         _, ids = store.replace_content(file_id, LoadedDocument("pdf", path, pages), chunks)
         vectors = np.random.default_rng(f).standard_normal((len(ids), 384)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        index.upsert(library, ids, vectors, [file_id] * len(ids))
+        index.upsert(library, ids, vectors)
         store.set_status(file_id, "done")
     build = time.perf_counter() - started
     questions = [

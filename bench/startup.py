@@ -17,12 +17,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests package
+from tests.keys import use_passphrase_file
 
 RUNS = 5
+PASSPHRASE = use_passphrase_file()  # the data folder is created (and opened) encrypted
 
 
 def launch(home: str) -> tuple[float, float]:
     env = dict(os.environ, HUSHDESK_HOME=home, HUSHDESK_STARTUP_PROBE="1.0")
+    env["HUSHDESK_PASSPHRASE_FILE"] = PASSPHRASE
     if not env.get("DISPLAY"):
         env["QT_QPA_PLATFORM"] = "offscreen"
     started = time.time()

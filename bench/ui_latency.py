@@ -12,12 +12,17 @@ import os
 import statistics
 import sys
 import tempfile
+from pathlib import Path
 
 from hushdesk import privacy
 
 privacy.apply()
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests package
+from tests.keys import use_passphrase_file  # noqa: E402
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HUSHDESK_HOME"] = tempfile.mkdtemp(prefix="hushdesk-bench-")
+use_passphrase_file()  # a fresh data folder, created encrypted
 
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer  # noqa: E402
 

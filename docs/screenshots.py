@@ -15,15 +15,21 @@ from pathlib import Path
 from hushdesk import privacy
 
 privacy.apply()
+from tests.keys import use_passphrase_file  # noqa: E402
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HUSHDESK_HOME"] = tempfile.mkdtemp(prefix="hushdesk-shots-")
+use_passphrase_file()  # a fresh data folder, created encrypted
 
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtWidgets import QScrollArea  # noqa: E402
 
 from hushdesk.app import App  # noqa: E402
 from hushdesk.ui.application import create_app  # noqa: E402
 from hushdesk.ui.main_window import MainWindow  # noqa: E402
 from hushdesk.ui.theme import apply_theme  # noqa: E402
+from hushdesk.ui.unlock import UnlockDialog  # noqa: E402
+from hushdesk.vault import Vault  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
 CONVERSATIONS = (
@@ -106,6 +112,28 @@ def email_page(window: MainWindow, qt: object) -> None:
     qt.processEvents()  # type: ignore[attr-defined]
 
 
+def privacy_settings(window: MainWindow, qt: object) -> None:
+    window.nav.setCurrentRow(window._page_index("Settings"))
+    page = window.preferences_page()
+    qt.processEvents()  # type: ignore[attr-defined]
+    scroll = page.findChild(QScrollArea)
+    if scroll is not None:
+        scroll.ensureWidgetVisible(page.use_keychain)
+    qt.processEvents()  # type: ignore[attr-defined]
+
+
+def unlock_dialog() -> None:
+    """The first-run choice, on a data folder of its own (not the one being shown)."""
+    folder = Path(tempfile.mkdtemp(prefix="hushdesk-shots-keys-"))
+    dialog = UnlockDialog(Vault(folder / "keys.json"))
+    dialog.resize(520, 260)
+    dialog.show()
+    target = OUT / "screenshot-unlock.png"
+    dialog.grab().save(str(target))
+    dialog.close()
+    print(f"wrote {target}")
+
+
 def shoot(window: MainWindow, name: str) -> None:
     target = OUT / name
     window.grab().save(str(target))
@@ -146,6 +174,10 @@ def main() -> int:
             shoot(window, "screenshot-email.png")
             summarize_page(window, qt)
             shoot(window, "screenshot-summarize.png")
+            privacy_settings(window, qt)
+            shoot(window, "screenshot-privacy.png")
+        if theme == "light":
+            unlock_dialog()
         window.close()
     app.close()
     return 0

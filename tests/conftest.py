@@ -10,21 +10,35 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
+import keyring.backends.fail
 import pytest
 
 from hushdesk import privacy
 from tests.hub import Hub, serve
+from tests.keys import TEST_PASSPHRASE
 
 privacy.apply()  # before any heavy import, exactly as the app does
+keyring.set_keyring(keyring.backends.fail.Keyring())  # no OS keychain, as in CI
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="session")
+def passphrase_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("keys") / "passphrase"
+    path.write_text(TEST_PASSPHRASE + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture(autouse=True)
-def hushdesk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def hushdesk_home(tmp_path: Path, passphrase_file: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh data folder, created encrypted under the passphrase in a file (the way a
+    script would), so every test runs on encrypted stores."""
     home = tmp_path / "hushdesk-home"
     monkeypatch.setenv("HUSHDESK_HOME", str(home))
+    monkeypatch.setenv("HUSHDESK_PASSPHRASE_FILE", str(passphrase_file))
     return home
 
 

@@ -4,6 +4,9 @@ The GUI, the command line and the tests build one ``App``; it owns the settings,
 stores, the model runtime and the services, and hands each service what it uses.
 Nothing below this module imports it. Services that open a database or a heavy
 library are built on first use, so the window paints before any of that happens.
+
+An ``App`` needs the data unlocked: the front end unlocks the ``Vault`` first (a
+dialog, a terminal prompt), or the passphrase file or the keychain do it here.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from hushdesk.models import bundled
 from hushdesk.models.registry import Registry
 from hushdesk.services.conversations import Conversations
 from hushdesk.services.preferences import Preferences
+from hushdesk.services.privacy import Privacy, remove_legacy_plaintext
 from hushdesk.services.runtime import ModelRuntime
+from hushdesk.vault import Locked, SealedJson, Vault, unlock_without_asking
 
 if TYPE_CHECKING:
     from hushdesk.assistant.chat import Grounder
@@ -37,16 +42,25 @@ class App:
     def __init__(
         self,
         *,
+        vault: Vault | None = None,
         settings: settings_mod.Settings | None = None,
         registry: Registry | None = None,
         engine: Engine | None = None,
     ) -> None:
         paths.make_private()  # an older install, or files copied in, made private
+        self.vault = vault if vault is not None else Vault()
+        if not unlock_without_asking(self.vault):
+            raise Locked("Your data is locked: unlock it first.")
+        remove_legacy_plaintext()
         self.settings = settings if settings is not None else settings_mod.load()
+        self.settings.attach_private(
+            SealedJson(paths.profile_file(), self.vault.store_key("profile"), "profile")
+        )
         self.registry = registry if registry is not None else Registry()
         bundled.ensure_registered(self.registry)
         self.runtime = ModelRuntime(self.settings, self.registry, engine)
         self.preferences = Preferences(self.settings)
+        self.privacy = Privacy(self.vault)
 
     # -- services -------------------------------------------------------------------------
 
@@ -54,15 +68,23 @@ class App:
     def conversations(self) -> Conversations:
         from hushdesk.assistant.chat_store import ConversationStore
 
-        return Conversations(ConversationStore(), self.runtime, self._grounder)
+        store = ConversationStore(self.vault.store_key("conversations"))
+        return Conversations(store, self.runtime, self._grounder)
 
     @cached_property
     def library(self) -> DocumentLibrary:
         """The document libraries' store, index and embedders (shared by the services
         below; heavy parts load when first used)."""
         from hushdesk.library.libraries import DocumentLibrary
+        from hushdesk.library.store import DocumentStore
 
-        return DocumentLibrary(self.registry)
+        store = DocumentStore(self.vault.store_key("library"))
+        return DocumentLibrary(
+            self.registry,
+            store,
+            # a lambda: the summaries' store opens only when a document is deleted
+            on_forget=lambda ids: self.summaries.forget_files(ids),  # noqa: PLW0108
+        )
 
     @cached_property
     def documents(self) -> Documents:
@@ -81,14 +103,16 @@ class App:
         from hushdesk.assistant.summarize.store import SummaryStore
         from hushdesk.services.summaries import Summaries
 
-        return Summaries(SummaryStore(), self.runtime, lambda: self.library)
+        store = SummaryStore(self.vault.store_key("summaries"))
+        return Summaries(store, self.runtime, lambda: self.library)
 
     @cached_property
     def drafts(self) -> Drafts:
         from hushdesk.assistant.email.store import DraftStore
         from hushdesk.services.drafts import Drafts
 
-        return Drafts(DraftStore(), self.runtime, self.preferences, lambda: self.library)
+        store = DraftStore(self.vault.store_key("drafts"))
+        return Drafts(store, self.runtime, self.preferences, lambda: self.library)
 
     @cached_property
     def writing(self) -> WritingTasks:

@@ -13,6 +13,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -43,12 +44,76 @@ def child_setup(memory_limit_bytes: int | None = None, nice: int = 0) -> None:
         with contextlib.suppress(OSError):
             os.nice(nice)  # background work yields the CPU to the chat
     if memory_limit_bytes:
-        try:
-            import resource
+        limit_memory(memory_limit_bytes)
 
-            resource.setrlimit(resource.RLIMIT_AS, (memory_limit_bytes, memory_limit_bytes))
-        except (ImportError, ValueError, OSError):  # not on Windows; best effort elsewhere
-            log.debug("could not set a memory limit in the child")
+
+def limit_memory(limit: int) -> bool:
+    """Cap this process's memory: address space on Linux (RLIMIT_AS), committed memory
+    on Windows (a Job Object). macOS enforces neither, so there the time limit and the
+    OS's own pressure handling are what remain. True when a cap is in place."""
+    try:
+        if os.name == "nt":  # pragma: no cover (Windows)
+            return _job_object_limit(limit)
+        if sys.platform == "darwin":  # pragma: no cover (macOS: RLIMIT_AS is not enforced)
+            return False
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        return True
+    except (ImportError, ValueError, OSError, AttributeError):
+        log.debug("could not set a memory limit in the child")
+        return False
+
+
+def _job_object_limit(limit: int) -> bool:  # pragma: no cover (Windows)
+    import ctypes
+    from ctypes import wintypes
+
+    class Basic(ctypes.Structure):
+        _fields_ = [
+            ("PerProcessUserTimeLimit", ctypes.c_int64),
+            ("PerJobUserTimeLimit", ctypes.c_int64),
+            ("LimitFlags", wintypes.DWORD),
+            ("MinimumWorkingSetSize", ctypes.c_size_t),
+            ("MaximumWorkingSetSize", ctypes.c_size_t),
+            ("ActiveProcessLimit", wintypes.DWORD),
+            ("Affinity", ctypes.c_size_t),
+            ("PriorityClass", wintypes.DWORD),
+            ("SchedulingClass", wintypes.DWORD),
+        ]
+
+    class Extended(ctypes.Structure):
+        _fields_ = [
+            ("BasicLimitInformation", Basic),
+            ("IoInfo", ctypes.c_ulonglong * 6),
+            ("ProcessMemoryLimit", ctypes.c_size_t),
+            ("JobMemoryLimit", ctypes.c_size_t),
+            ("PeakProcessMemoryUsed", ctypes.c_size_t),
+            ("PeakJobMemoryUsed", ctypes.c_size_t),
+        ]
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    kernel32.CreateJobObjectW.restype = wintypes.HANDLE
+    kernel32.GetCurrentProcess.restype = wintypes.HANDLE
+    kernel32.SetInformationJobObject.argtypes = [
+        wintypes.HANDLE,
+        ctypes.c_int,
+        ctypes.c_void_p,
+        wintypes.DWORD,
+    ]
+    kernel32.AssignProcessToJobObject.argtypes = [wintypes.HANDLE, wintypes.HANDLE]
+    job = kernel32.CreateJobObjectW(None, None)
+    if not job:
+        return False
+    info = Extended()
+    info.BasicLimitInformation.LimitFlags = 0x100  # JOB_OBJECT_LIMIT_PROCESS_MEMORY
+    info.ProcessMemoryLimit = limit
+    extended_limit_information = 9
+    if not kernel32.SetInformationJobObject(
+        job, extended_limit_information, ctypes.byref(info), ctypes.sizeof(info)
+    ):
+        return False
+    return bool(kernel32.AssignProcessToJobObject(job, kernel32.GetCurrentProcess()))
 
 
 def _child_main(

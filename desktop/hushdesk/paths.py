@@ -96,6 +96,16 @@ def registry_file() -> Path:
     return data_dir() / "models.json"
 
 
+def keys_file() -> Path:
+    """The data key, wrapped by each way to unlock it (``vault.py``)."""
+    return data_dir() / "keys.json"
+
+
+def profile_file() -> Path:
+    """The personal settings (name, address, signature, instructions), encrypted."""
+    return data_dir() / "profile.sealed"
+
+
 def conversations_db() -> Path:
     return data_dir() / "conversations.sqlite"
 
@@ -130,8 +140,8 @@ def imported_models_dir() -> Path:
 
 
 def repl_history_file() -> Path:
-    """The lines typed in ``hushdesk chat`` (for the arrow keys)."""
-    return data_dir() / "cli_history"
+    """The lines typed in ``hushdesk chat`` (for the arrow keys), encrypted."""
+    return data_dir() / "cli_history.sealed"
 
 
 def log_file(process: str = "hushdesk") -> Path:
@@ -159,6 +169,8 @@ def all_paths() -> dict[str, Path]:
         "models": models_dir(),
         "settings": settings_file(),
         "registry": registry_file(),
+        "keys": keys_file(),
+        "profile": profile_file(),
         "conversations": conversations_db(),
         "library": library_db(),
         "vectors": vectors_dir(),

@@ -4,12 +4,20 @@ Two layers:
 1. Environment variables that switch every library we use (and their dependencies)
    to offline mode and turn telemetry off. They must be set before those libraries
    are imported, because most of them read the environment once, at import.
+   OpenTelemetry is switched off and every ``OTEL_*``/``CHROMA_OTEL_*`` setting the
+   user's environment had is removed (an exporter endpoint would send traces out).
+   Proxy settings are set aside, and ``NO_PROXY=*`` stops libraries from discovering
+   the system's proxies (Windows registry, macOS settings) when the variables are gone.
 2. A network guard: a ``sys.addaudithook`` hook that refuses any connection or name
-   lookup for a non-loopback address. The only way through is ``allow_network()``,
-   used around a download the user started, and it opens the way for that thread only.
+   lookup for another computer, and any connection to this one that is not to a
+   Hushdesk service (``local_service``): a local proxy or another program listening on
+   loopback could carry data out. The only way past it is ``allow_network()``, used
+   around a download the user started, and it opens the way for that thread only.
+   The same hook records every program launched (``launched()``, logged).
 
 The guard sees connections made by Python code. Native libraries that open their
-own sockets are out of its reach; the environment variables cover those we ship.
+own sockets are out of its reach; the environment variables cover those we ship, and
+a test runs a whole session under strace to prove nothing else connects.
 """
 
 from __future__ import annotations
@@ -41,13 +49,33 @@ OFFLINE_ENV: dict[str, str] = {
     "TOKENIZERS_PARALLELISM": "false",
     "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
     "GGML_NO_NETWORK": "1",
+    # OpenTelemetry (Chroma and others carry it): no SDK, no exporter.
+    "OTEL_SDK_DISABLED": "true",
+    "OTEL_TRACES_EXPORTER": "none",
+    "OTEL_METRICS_EXPORTER": "none",
+    "OTEL_LOGS_EXPORTER": "none",
     # Quiet libraries: their progress bars and notices would end up in the CLI's output.
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
     "TRANSFORMERS_VERBOSITY": "error",
 }
 
-PROXY_ENV = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+PROXY_ENV = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+)
+TELEMETRY_PREFIXES = ("OTEL_", "CHROMA_OTEL_")
+LAUNCH_EVENTS = frozenset(
+    {"subprocess.Popen", "os.system", "os.posix_spawn", "os.exec", "os.spawn", "os.startfile"}
+)
 _original_proxies: dict[str, str] = {}
+_local_ports: set[int] = set()
+_launched: list[str] = []
 
 _LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", ""})
 
@@ -67,11 +95,14 @@ def apply() -> None:
     """
     if os.name == "posix":
         os.umask(0o077)  # what Hushdesk writes is readable by this user only
+    for name in [n for n in os.environ if n.startswith(TELEMETRY_PREFIXES)]:
+        del os.environ[name]
     os.environ.update(OFFLINE_ENV)
     for name in PROXY_ENV:
         value = os.environ.pop(name, None)
-        if value:
+        if value and value != "*":
             _original_proxies.setdefault(name, value)
+    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "*"  # and no proxy discovery
     install_guard()
 
 
@@ -117,6 +148,25 @@ def allow_network() -> Iterator[None]:
         _scope.depth -= 1
 
 
+@contextmanager
+def local_service(port: int) -> Iterator[None]:
+    """While the block runs, connections to ``port`` on this computer are allowed: a
+    server Hushdesk itself started (its API, a test's stand-in for a hub)."""
+    with _lock:
+        _local_ports.add(port)
+    try:
+        yield
+    finally:
+        with _lock:
+            _local_ports.discard(port)
+
+
+def launched() -> list[str]:
+    """Every program this process started (what was run, first word), oldest first."""
+    with _lock:
+        return list(_launched)
+
+
 def is_local(host: str) -> bool:
     host = host.lower().strip("[]")
     if host in _LOCAL_NAMES:
@@ -127,8 +177,15 @@ def is_local(host: str) -> bool:
         return False
 
 
-def _permitted(host: str) -> bool:
-    return is_local(host) or getattr(_scope, "depth", 0) > 0
+def _permitted(host: str, port: int | None = None) -> bool:
+    """Lookups of this computer's names are fine; a connection to it only to a port of
+    a Hushdesk service. Inside ``allow_network`` anything goes."""
+    if getattr(_scope, "depth", 0) > 0:
+        return True
+    if not is_local(host):
+        return False
+    with _lock:
+        return port is None or port in _local_ports
 
 
 def self_test() -> bool:
@@ -168,6 +225,9 @@ def _host_of(address: Any) -> str | None:
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if event in LAUNCH_EVENTS:
+        _record_launch(event, args)
+        return
     if not event.startswith("socket."):
         return
     if event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
@@ -175,9 +235,9 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         if getattr(sock, "family", None) not in (socket.AF_INET, socket.AF_INET6):
             return  # AF_UNIX paths, netlink …
         host = _host_of(address)
-        if not host or not _permitted(host):
-            port = address[1] if isinstance(address, tuple) and len(address) > 1 else "?"
-            _refuse(f"{host or repr(address)}:{port}")
+        port = address[1] if isinstance(address, tuple) and len(address) > 1 else None
+        if not host or not _permitted(host, port if isinstance(port, int) else -1):
+            _refuse(f"{host or repr(address)}:{port if port is not None else '?'}")
     elif event in ("socket.getaddrinfo", "socket.getnameinfo") or event.startswith(
         "socket.gethostby"
     ):
@@ -188,3 +248,13 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
             target = bytes(target).decode("ascii", "replace")
         if target is not None and not _permitted(str(target)):
             _refuse(str(target))
+
+
+def _record_launch(event: str, args: tuple[Any, ...]) -> None:
+    first = args[0] if args else ""
+    if event == "subprocess.Popen" and not first and len(args) > 1:
+        first = args[1][0] if isinstance(args[1], list | tuple) and args[1] else args[1]
+    name = os.fsdecode(first) if isinstance(first, str | bytes | os.PathLike) else str(first)
+    with _lock:
+        _launched.append(name)
+    log.info("started a program: %s (%s)", name, event)

@@ -2,20 +2,28 @@
 
 Unknown keys are ignored and wrong types fall back to defaults, so a settings file
 from another version or edited by hand never stops the app from starting.
+
+The personal ones (the user's default instructions, name, address and signature) are
+never written to ``settings.json``: once the data is unlocked they go to an encrypted
+file beside the other stores (``attach_private``). Saving writes only what this process
+changed, over what is on disk, so the app and ``hushdesk`` running at the same time do
+not undo each other's changes.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from hushdesk import paths
-from hushdesk.fsutil import atomic_write_json, read_json
+from hushdesk.fsutil import atomic_write_json, locked, read_json
 
 log = logging.getLogger("hushdesk.settings")
 
@@ -43,6 +51,7 @@ class EngineSettings:
     n_gpu_layers: int = 0
     load_timeout_s: float = 300.0
     inspect_timeout_s: float = 30.0
+    stall_timeout_s: float = 120.0  # no progress for this long: the model child is restarted
 
 
 @dataclass
@@ -76,6 +85,7 @@ class UiState:
     geometry: str | None = None  # Qt's saveGeometry(), base64
     splitter: str | None = None
     last_conversation: int | None = None
+    lock_after_min: int = 15  # lock the data after this long with no input; 0: never
 
 
 @dataclass
@@ -88,18 +98,125 @@ class Settings:
     ui: UiState = field(default_factory=UiState)
     email: EmailSettings = field(default_factory=EmailSettings)
 
-    def save(self, path: Path | None = None) -> None:
-        atomic_write_json(path or paths.settings_file(), dataclasses.asdict(self))
-
     def for_model(self, model_id: str) -> ModelOverrides:
         return self.models.get(model_id, ModelOverrides())
 
+    def save(self, path: Path | None = None) -> None:
+        everything = dataclasses.asdict(self)
+        private = {k: everything.pop(k) for k in PERSONAL}
+        path = path or self.__dict__.get("_path") or paths.settings_file()
+        with locked(path.with_name(path.name + ".lock")):
+            self._save_changes(
+                "_saved", everything, lambda: _public(read_json(path)), _json_writer(path)
+            )
+            box = self.__dict__.get("_box")
+            if box is not None:
+                self._save_changes("_saved_private", private, box.read, box.write)
+
+    def _save_changes(
+        self,
+        baseline: str,
+        current: dict[str, Any],
+        read: Callable[[], Any],
+        write: Callable[[dict[str, Any]], None],
+    ) -> None:
+        on_disk = read()
+        merged = _apply(
+            on_disk if isinstance(on_disk, dict) else {}, self.__dict__.get(baseline), current
+        )
+        write(merged)
+        self.__dict__[baseline] = copy.deepcopy(current)
+
+    def attach_private(self, box: PrivateFile) -> None:
+        """Personal settings from the encrypted file from now on; those an older version
+        left in ``settings.json`` move into it (and out of the clear file)."""
+        self.__dict__["_box"] = box
+        stored = box.read()
+        if isinstance(stored, dict):
+            loaded = _build(Settings, stored)
+            for name in PERSONAL:
+                if name in stored:
+                    setattr(self, name, getattr(loaded, name))
+            self.__dict__["_saved_private"] = {k: dataclasses.asdict(self)[k] for k in PERSONAL}
+        else:
+            self.save()
+
+
+class PrivateFile(typing.Protocol):
+    def read(self) -> Any: ...
+    def write(self, data: Any) -> None: ...
+
+
+PERSONAL = ("system_prompt", "email")
+_GONE = object()
+
+
+def _apply(on_disk: dict[str, Any], before: Any, now: dict[str, Any]) -> dict[str, Any]:
+    """``on_disk`` with the changes from ``before`` to ``now`` applied (everything when
+    there is no ``before``); nested dictionaries are merged key by key."""
+    if not isinstance(before, dict):
+        return {**on_disk, **now}
+    out = dict(on_disk)
+    for key in before.keys() | now.keys():
+        old, new = before.get(key, _GONE), now.get(key, _GONE)
+        if old == new:
+            continue
+        if new is _GONE:
+            out.pop(key, None)
+        elif isinstance(old, dict) and isinstance(new, dict):
+            there = out.get(key)
+            out[key] = _apply(there if isinstance(there, dict) else {}, old, new)
+        else:
+            out[key] = new
+    return out
+
+
+def _public(raw: Any) -> Any:
+    """What an older version wrote in the clear is left out of the next write."""
+    return {k: v for k, v in raw.items() if k not in PERSONAL} if isinstance(raw, dict) else raw
+
+
+def _json_writer(path: Path) -> Callable[[dict[str, Any]], None]:
+    return lambda data: atomic_write_json(path, data)
+
 
 def load(path: Path | None = None) -> Settings:
-    raw = read_json(path or paths.settings_file())
-    if not isinstance(raw, dict):
-        return Settings()
-    return _build(Settings, raw)
+    path = path or paths.settings_file()
+    raw = read_json(path)
+    settings = _build(Settings, raw) if isinstance(raw, dict) else Settings()
+    settings.__dict__["_path"] = path
+    saved = dataclasses.asdict(settings)
+    settings.__dict__["_saved"] = {k: v for k, v in saved.items() if k not in PERSONAL}
+    return settings
+
+
+# What a number in the file may be (a value outside falls back to the default, as a
+# wrong type does): a hand-edited or damaged file must not hand the engine a context
+# of 10^12 tokens or a negative timeout.
+RANGES: dict[str, tuple[float, float]] = {
+    "temperature": (0.0, 2.0),
+    "top_p": (0.0, 1.0),
+    "top_k": (0, 1000),
+    "min_p": (0.0, 1.0),
+    "repeat_penalty": (0.5, 2.5),
+    "max_tokens": (1, 131_072),
+    "seed": (-1, 2**32 - 1),
+    "n_ctx": (128, 2_097_152),
+    "n_threads": (0, 1024),
+    "n_batch": (1, 65_536),
+    "n_gpu_layers": (-1, 100_000),
+    "load_timeout_s": (1.0, 3600.0),
+    "inspect_timeout_s": (1.0, 600.0),
+    "stall_timeout_s": (10.0, 3600.0),
+    "lock_after_min": (0, 1440),
+}
+
+
+def _in_range(name: str, value: Any) -> bool:
+    bounds = RANGES.get(name)
+    if bounds is None or not isinstance(value, int | float) or isinstance(value, bool):
+        return True
+    return bool(bounds[0] <= value <= bounds[1])  # NaN compares false: refused too
 
 
 def _build(cls: type[T], raw: dict[str, Any]) -> T:
@@ -109,7 +226,7 @@ def _build(cls: type[T], raw: dict[str, Any]) -> T:
         if f.name not in raw:
             continue
         value = _coerce(hints[f.name], raw[f.name])
-        if value is _INVALID:
+        if value is _INVALID or not _in_range(f.name, value):
             log.warning("Ignoring invalid setting %s.%s=%r", cls.__name__, f.name, raw[f.name])
             continue
         kwargs[f.name] = value

@@ -1,24 +1,32 @@
 """One SQLite connection shared under a lock, the way every Hushdesk store uses it.
 
-WAL journal, secure delete, a schema version in ``user_version`` with migrations run in
-order, each write its own transaction, and SQLite's errors turned into ``StoreError``
-messages that name the store.
+Every store is encrypted with SQLCipher (AES-256, each page authenticated) under its own
+key from the vault; a store written in the clear by an older Hushdesk is encrypted in
+place on first open. WAL journal, secure delete, a schema version in ``user_version``
+with migrations run in order, each write its own transaction, and SQLite's errors turned
+into ``StoreError`` messages that name the store.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
 import re
-import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
+
+import sqlcipher3.dbapi2 as sqlite3
 
 from hushdesk.errors import StoreError
 
+log = logging.getLogger("hushdesk.store")
+
 SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26
+PLAINTEXT_HEADER = b"SQLite format 3\x00"
 
 
 class DamagedDatabase(Exception):
@@ -30,17 +38,20 @@ class Database:
     migrations: ClassVar[tuple[str, ...]] = ()
     synchronous: ClassVar[str] = "NORMAL"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, key: bytes) -> None:
         self.path = path
+        self._key = key
         self._lock = threading.RLock()
         self._db = self._connect()
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            encrypt_in_place(self.path, self._key)
+            db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         except sqlite3.Error as exc:
             raise StoreError(f"Cannot open the {self.what} ({exc}).", detail=repr(exc)) from exc
         try:
+            self._unlock(db)
             db.row_factory = sqlite3.Row
             pragmas = (
                 "journal_mode = WAL",
@@ -66,6 +77,10 @@ class Database:
             db.close()
             raise
         return db
+
+    def _unlock(self, db: sqlite3.Connection) -> None:
+        """The key, before anything else is read (bench/crypto.py skips it to compare)."""
+        db.execute(f"PRAGMA key = {_raw_key(self._key)}")
 
     def _opened(self, db: sqlite3.Connection) -> None:
         """Hook: work to do on every open, after migrations."""
@@ -105,13 +120,99 @@ class Database:
                     ) from exc
                 raise
 
+    def forget_copies(self) -> None:
+        """After a deletion: old versions of the changed pages leave the write-ahead log
+        (secure delete has overwritten them in the database file itself)."""
+        with self._lock, contextlib.suppress(sqlite3.Error):
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
-            return self._db.execute(sql, tuple(args)).fetchall()
+            rows: list[sqlite3.Row] = self._db.execute(sql, tuple(args)).fetchall()
+            return rows
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _raw_key(key: bytes) -> str:
+    """SQLCipher's raw-key form: used as the AES key as is (no passphrase derivation,
+    which the vault has done already), so opening a store costs nothing."""
+    if len(key) != 32:
+        raise ValueError("a store key is 32 bytes")
+    return f"\"x'{key.hex()}'\""
+
+
+def is_plaintext(path: Path) -> bool:
+    """A database file in the clear (SQLCipher files start with random bytes)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(16) == PLAINTEXT_HEADER
+    except OSError:
+        return False
+
+
+def shred(path: Path) -> None:
+    """Overwrite a file, then remove it (best effort: an SSD or a copy-on-write file
+    system may keep old blocks; the data key is what really protects them)."""
+    with contextlib.suppress(OSError), path.open("r+b") as handle:
+        _overwrite(handle)
+    path.unlink(missing_ok=True)
+
+
+def _overwrite(handle: BinaryIO) -> None:
+    size = handle.seek(0, os.SEEK_END)
+    handle.seek(0)
+    while size > 0:
+        step = min(size, 1 << 20)
+        handle.write(b"\0" * step)
+        size -= step
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
+def encrypt_in_place(path: Path, key: bytes) -> bool:
+    """Encrypt a plaintext database written by an older Hushdesk; True if it was one.
+
+    The encrypted copy is written beside it and renamed over it in one step only when
+    complete, so a crash leaves either the old file (the next open starts again) or the
+    new one. The old file's bytes are then overwritten through a handle kept open
+    across the rename."""
+    if not is_plaintext(path):
+        return False
+    log.info("encrypting %s", path.name)
+    encrypting = path.with_name(path.name + ".encrypting")
+    encrypting.unlink(missing_ok=True)  # a copy an interrupted run left half written
+    plain = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything into the main file
+        user_version = int(plain.execute("PRAGMA user_version").fetchone()[0])
+        plain.execute(f"ATTACH DATABASE ? AS encrypted KEY {_raw_key(key)}", (str(encrypting),))
+        plain.execute("SELECT sqlcipher_export('encrypted')")
+        plain.execute(f"PRAGMA encrypted.user_version = {user_version}")
+        plain.execute("DETACH DATABASE encrypted")
+    finally:
+        plain.close()
+    with encrypting.open("rb+") as handle:
+        os.fsync(handle.fileno())
+    for journal in _journals(path):  # emptied by the checkpoint; not the new file's
+        shred(journal)
+    if os.name == "nt":  # pragma: no cover (an open file cannot be replaced on Windows)
+        encrypting.replace(path)
+        return True
+    with path.open("r+b") as old:
+        encrypting.replace(path)
+        _overwrite(old)
+    return True
+
+
+def _journals(path: Path) -> list[Path]:
+    return [
+        p
+        for p in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"))
+        if p.exists()
+    ]
 
 
 def statements(script: str) -> list[str]:

@@ -11,9 +11,11 @@ import pytest
 from hushdesk.errors import EncryptedDocument
 from hushdesk.library import loaders
 from hushdesk.library.libraries import DocumentLibrary
+from hushdesk.library.store import DocumentStore
 from hushdesk.models import bundled
 from hushdesk.models.registry import Registry
 from tests import documents
+from tests.keys import vault_key
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +39,7 @@ def contract(path: Path, pages: int = 14) -> Path:
 def library() -> Iterator[DocumentLibrary]:
     registry = Registry()
     bundled.ensure_registered(registry)
-    service = DocumentLibrary(registry)
+    service = DocumentLibrary(registry, DocumentStore(vault_key("library")))
     yield service
     service.store.close()
 

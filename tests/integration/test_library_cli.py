@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 from tests import documents
 from tests.integration.test_library import FACTS, contract
+from tests.keys import connect, vault_key
 
 pytestmark = pytest.mark.slow
 
@@ -93,7 +93,7 @@ def test_ingest_search_and_ask_with_sources(
 
 
 def _store_snapshot(home: Path) -> list[tuple[object, ...]]:
-    with sqlite3.connect(home / "data" / "library.sqlite") as db:
+    with connect(home / "data" / "library.sqlite", vault_key("library", home)) as db:
         rows = db.execute(
             "SELECT f.path, f.status, c.page, c.start, c.end, c.text FROM chunks c "
             "JOIN files f ON f.id = c.file_id ORDER BY f.path, c.page, c.start"
@@ -123,7 +123,7 @@ def test_kill_9_during_ingestion_then_resume_gives_the_same_store(
     os.kill(process.pid, signal.SIGKILL)
     process.communicate(timeout=10)
     home = Path(cli_env["HUSHDESK_HOME"])
-    with sqlite3.connect(home / "data" / "library.sqlite") as db:
+    with connect(home / "data" / "library.sqlite", vault_key("library", home)) as db:
         statuses = [r[0] for r in db.execute("SELECT status FROM files")]
     db.close()
     assert "done" in statuses

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ from hushdesk.app import App
 from hushdesk.assistant.summarize import Options
 from hushdesk.assistant.summarize.sources import from_file as source_from_file
 from tests.documents import CASE_FACTS, case_file, pdf
+from tests.keys import connect, vault_key
 
 pytestmark = pytest.mark.slow
 
@@ -127,7 +127,7 @@ def _map_steps(home: Path) -> int:
     if not found:
         return 0
     try:
-        with sqlite3.connect(f"file:{found[0]}?mode=ro", uri=True, timeout=1) as db:
+        with connect(found[0], vault_key("summaries")) as db:
             return int(db.execute("SELECT count(*) FROM steps WHERE kind = 'map'").fetchone()[0])
-    except sqlite3.Error:
+    except Exception:
         return 0

@@ -4,14 +4,22 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from hushdesk.app import App
 from hushdesk.engine.base import Engine
+from hushdesk.ui.application import create_app
 from hushdesk.ui.main_window import MainWindow
 from tests.fakes import FakeEngine
 
 MakeWindow = Callable[..., MainWindow]
+
+
+@pytest.fixture(scope="session")
+def qapp() -> QApplication:
+    """The application as the app makes it (its label policy included)."""
+    return create_app()
 
 
 @pytest.fixture

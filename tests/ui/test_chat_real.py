@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -20,6 +19,7 @@ from pytestqt.qtbot import QtBot
 from hushdesk.app import App
 from hushdesk.assistant.chat_store import ConversationStore
 from hushdesk.ui.main_window import MainWindow
+from tests.keys import vault_key
 from tests.ui.conftest import MakeWindow, send
 
 pytestmark = pytest.mark.slow
@@ -144,10 +144,8 @@ def test_kill_9_mid_answer_loses_no_completed_message(cli_env: dict[str, str]) -
     process.communicate(timeout=10)  # reaps it and closes the pipes
 
     database = Path(cli_env["HUSHDESK_HOME"]) / "data" / "conversations.sqlite"
-    with sqlite3.connect(database) as raw:
-        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    raw.close()
-    history = ConversationStore(database)
+    history = ConversationStore(vault_key("conversations"), database)
+    assert history._rows("PRAGMA integrity_check")[0][0] == "ok"
     assert history.recovered_from is None
     (conversation,) = history.conversations()
     messages = history.messages(conversation.id)

@@ -8,7 +8,8 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from hushdesk import settings
+from hushdesk import paths, settings
+from hushdesk.app import App
 from hushdesk.ui.main_window import MainWindow
 from tests.ui.conftest import MakeWindow
 
@@ -38,10 +39,13 @@ def test_theme_and_signature_are_saved_and_used(
     page.save_sender.click()
     saved = settings.load()
     assert saved.ui.theme == "light"
-    assert (saved.email.sender_name, saved.email.signature) == (
+    assert "Carter" not in paths.settings_file().read_text()  # personal: kept encrypted
+    fresh = App()
+    assert (fresh.preferences.sender.sender_name, fresh.preferences.sender.signature) == (
         "Sam Carter",
         "Sam Carter\nCarter & Co",
     )
+    fresh.close()
     assert window.emails_page().drafts.sender.sign_off == "Sam Carter\nCarter & Co"
 
 

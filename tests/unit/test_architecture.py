@@ -68,3 +68,22 @@ def test_scripts_outside_the_package_import_what_exists() -> None:
                         except ImportError:
                             missing.append(f"{path.name}: {node.module}.{alias.name}")
     assert missing == []
+
+
+def test_rich_text_is_only_made_by_the_safe_classes() -> None:
+    """Every text view and rich-text document follows safe_text's resource policy: none
+    is built from Qt's own classes elsewhere (they would load any <img> they meet)."""
+    offenders = []
+    for path in (PACKAGE / "ui").rglob("*.py"):
+        if path.name == "safe_text.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            called = node.func if isinstance(node, ast.Call) else None
+            name = getattr(called, "id", getattr(called, "attr", ""))
+            bases = [getattr(b, "id", "") for b in getattr(node, "bases", [])]
+            if name in ("QTextBrowser", "QTextDocument", "QTextEdit") or {
+                "QTextBrowser",
+                "QTextDocument",
+            } & set(bases):
+                offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")  # type: ignore[attr-defined]
+    assert offenders == []

@@ -10,6 +10,7 @@ from hushdesk.assistant.chat_store import ConversationStore
 from hushdesk.engine.types import LoadSpec, Message, SamplingParams
 from hushdesk.errors import ContextOverflow, HushdeskError, ModelError, StoreError
 from tests.fakes import FakeEngine
+from tests.keys import TEST_KEY
 
 
 def test_history_grows_with_each_exchange() -> None:
@@ -62,7 +63,7 @@ def test_regenerate_and_edit_replace_the_right_turns() -> None:
 
 
 def test_turns_are_saved_and_reloaded(tmp_path: Path) -> None:
-    history = ConversationStore(tmp_path / "h.sqlite")
+    history = ConversationStore(TEST_KEY, tmp_path / "h.sqlite")
     conversation = history.create()
     engine = FakeEngine()
     session = ChatSession(
@@ -82,7 +83,7 @@ def test_turns_are_saved_and_reloaded(tmp_path: Path) -> None:
 
 
 def test_old_turns_leave_the_view_in_one_step_and_the_newest_never(tmp_path: Path) -> None:
-    history = ConversationStore(tmp_path / "h.sqlite")
+    history = ConversationStore(TEST_KEY, tmp_path / "h.sqlite")
     conversation = history.create()
     engine = FakeEngine(reply="fine thanks")
     engine.load(LoadSpec("m.gguf", n_ctx=100))
@@ -117,7 +118,7 @@ def test_personas_are_data() -> None:
 
 
 def test_a_failed_retry_keeps_the_old_answer(tmp_path: Path) -> None:
-    history = ConversationStore(tmp_path / "h.sqlite")
+    history = ConversationStore(TEST_KEY, tmp_path / "h.sqlite")
     conversation = history.create()
     engine = FakeEngine(reply="the good answer")
     session = ChatSession(engine, SamplingParams(), store=history, conversation_id=conversation.id)
@@ -152,7 +153,7 @@ def test_an_overflowing_message_does_not_move_the_context(tmp_path: Path) -> Non
 def test_an_answer_that_cannot_be_saved_stays_on_screen(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    history = ConversationStore(tmp_path / "h.sqlite")
+    history = ConversationStore(TEST_KEY, tmp_path / "h.sqlite")
     conversation = history.create()
     session = ChatSession(
         FakeEngine(reply="precious"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,11 +10,12 @@ import pytest
 from hushdesk.assistant.chat_store import SCHEMA_VERSION, ConversationStore, NewMessage, auto_title
 from hushdesk.errors import StoreError
 from hushdesk.sqlitedb import fts_query
+from tests.keys import TEST_KEY, connect
 
 
 @pytest.fixture
 def history(tmp_path: Path) -> ConversationStore:
-    return ConversationStore(tmp_path / "c.sqlite")
+    return ConversationStore(TEST_KEY, tmp_path / "c.sqlite")
 
 
 def test_wal_schema_version_and_round_trip(history: ConversationStore) -> None:
@@ -26,7 +26,7 @@ def test_wal_schema_version_and_round_trip(history: ConversationStore) -> None:
     history.add_message(c.id, "user", "Hello")
     history.add_message(c.id, "assistant", "Hi there", status="stopped", model_id="m")
     history.close()
-    reopened = ConversationStore(history.path)
+    reopened = ConversationStore(TEST_KEY, history.path)
     conversation = reopened.get(c.id)
     assert conversation is not None
     assert conversation.persona == "translator"
@@ -72,8 +72,15 @@ def test_delete_can_be_undone_until_purged(history: ConversationStore) -> None:
 def test_deleted_conversations_are_purged_on_restart(history: ConversationStore) -> None:
     c = history.create()
     history.delete(c.id)
+    meanwhile = ConversationStore(TEST_KEY, history.path)  # `hushdesk` while Undo is offered
+    meanwhile.close()
+    history.undelete(c.id)
+    assert history.get(c.id) is not None
+    history.delete(c.id)
+    with history._tx() as db:  # the app crashed before purging, an hour ago
+        db.execute("UPDATE conversations SET deleted_at = deleted_at - 3600")
     history.close()
-    reopened = ConversationStore(history.path)
+    reopened = ConversationStore(TEST_KEY, history.path)
     reopened.undelete(c.id)
     assert reopened.get(c.id) is None
 
@@ -137,7 +144,7 @@ def test_export_markdown_and_json(history: ConversationStore) -> None:
 def test_a_damaged_database_is_set_aside_not_lost(tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite"
     path.write_bytes(b"this is not a database" * 100)
-    history = ConversationStore(path)
+    history = ConversationStore(TEST_KEY, path)
     assert history.recovered_from is not None
     assert history.recovered_from.read_bytes().startswith(b"this is not a database")
     assert history.conversations() == []
@@ -145,11 +152,11 @@ def test_a_damaged_database_is_set_aside_not_lost(tmp_path: Path) -> None:
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite"
-    with sqlite3.connect(path) as db:
+    with connect(path, TEST_KEY) as db:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
     db.close()
     with pytest.raises(StoreError, match="newer Hushdesk"):
-        ConversationStore(path)
+        ConversationStore(TEST_KEY, path)
 
 
 def test_auto_title_and_query_helpers() -> None:
@@ -168,7 +175,7 @@ def test_an_unopenable_database_is_an_error_not_damage(tmp_path: Path) -> None:
     folder = tmp_path / "is-a-folder.sqlite"
     folder.mkdir()
     with pytest.raises(StoreError):
-        ConversationStore(folder)
+        ConversationStore(TEST_KEY, folder)
     assert folder.is_dir()
     assert list(tmp_path.iterdir()) == [folder]
 

@@ -37,6 +37,7 @@ from hushdesk.assistant.writing import Writer, WritingError, changes, label_gram
 from hushdesk.engine.types import Message
 from hushdesk.services.drafts import Templates, values_from_pairs
 from tests.fakes import FakeEngine
+from tests.keys import TEST_KEY
 
 THREAD = """From: Dana Whitfield <dana@example.com>
 Subject: RE: Notice period for the Orion lease
@@ -227,7 +228,7 @@ def test_broken_templates_are_refused_clearly(body: str, message: str) -> None:
 
 
 def test_user_templates_add_edit_duplicate_import_export(tmp_path: Path) -> None:
-    store = DraftStore(tmp_path / "drafts.sqlite")
+    store = DraftStore(TEST_KEY, tmp_path / "drafts.sqlite")
     templates = Templates(store)
     copy = templates.duplicate("legal-engagement")
     assert copy.id == "legal-engagement-copy"
@@ -250,11 +251,16 @@ def test_user_templates_add_edit_duplicate_import_export(tmp_path: Path) -> None
     shipped = tmp_path / "shipped.toml"
     shipped.write_text('[[template]]\nid = "legal-engagement"\nname = "Mine"\nbody = "Hi"\n')
     assert templates.import_file(shipped)[0].id == "legal-engagement-imported"
+    mine = tmp_path / "clash.toml"  # same id as one of the user's own, other content
+    mine.write_text(f'[[template]]\nid = "{copy.id}"\nname = "Other"\nbody = "Other text"\n')
+    [beside] = templates.import_file(mine)
+    assert (beside.id, beside.name) == (f"{copy.id}-imported", "Other (imported)")
+    assert templates.get(copy.id).body == "Dear {client_name}, signed: {date}."  # kept
     store.close()
 
 
 def test_drafts_are_kept_in_history(tmp_path: Path) -> None:
-    store = DraftStore(tmp_path / "drafts.sqlite")
+    store = DraftStore(TEST_KEY, tmp_path / "drafts.sqlite")
     first = store.save(Draft(subject="One", body="Body", request=Request(kind="new", points="p")))
     assert first.id is not None
     store.save(Draft(subject="One, edited", body="New body", id=first.id))

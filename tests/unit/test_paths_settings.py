@@ -96,3 +96,26 @@ def test_data_at_rest_is_readable_by_this_user_only(hushdesk_home: Path) -> None
     ]
     assert loose == []
     assert stat.S_IMODE(old.stat().st_mode) == 0o600
+
+
+def test_settings_out_of_range_fall_back_to_defaults() -> None:
+    paths.settings_file().write_text(
+        json.dumps(
+            {
+                "sampling": {"temperature": 50, "top_p": -1, "max_tokens": 10**9, "top_k": 5},
+                "engine": {"n_ctx": 10**12, "load_timeout_s": -3, "n_threads": 4},
+                "models": {"m": {"n_ctx": 0, "temperature": 0.2}},
+                "ui": {"lock_after_min": -5},
+            }
+        )
+    )
+    loaded = settings.load()
+    defaults = settings.Settings()
+    assert (loaded.sampling.temperature, loaded.sampling.top_p) == (0.7, 0.95)
+    assert loaded.sampling.max_tokens == defaults.sampling.max_tokens
+    assert loaded.sampling.top_k == 5
+    assert loaded.engine.n_ctx == defaults.engine.n_ctx
+    assert loaded.engine.load_timeout_s == defaults.engine.load_timeout_s
+    assert loaded.engine.n_threads == 4
+    assert loaded.models == {"m": settings.ModelOverrides(temperature=0.2)}
+    assert loaded.ui.lock_after_min == defaults.ui.lock_after_min

@@ -41,13 +41,44 @@ def test_blocked_is_a_connection_error_for_libraries() -> None:
     assert issubclass(NetworkBlocked, ConnectionError)
 
 
-def test_loopback_is_allowed() -> None:
+def test_loopback_only_to_hushdesk_services() -> None:
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen()
-        with socket.create_connection(server.getsockname(), timeout=2):
+        address = server.getsockname()
+        with pytest.raises(NetworkBlocked):  # another program on this computer (a proxy…)
+            socket.create_connection(address, timeout=2)
+        assert privacy.blocked_attempts() == [f"127.0.0.1:{address[1]}"]
+        privacy.clear_blocked_attempts()
+        with privacy.local_service(address[1]), socket.create_connection(address, timeout=2):
             pass
     socket.getaddrinfo("localhost", 80)
+
+
+def test_telemetry_settings_are_cleared_and_proxies_not_discovered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import urllib.request
+
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector.example")
+    monkeypatch.setenv("CHROMA_OTEL_COLLECTION_ENDPOINT", "https://collector.example")
+    monkeypatch.setenv("NO_PROXY", "intranet.example")
+    monkeypatch.setattr(privacy, "_original_proxies", {})
+    privacy.apply()
+    assert "OTEL_EXPORTER_OTLP_ENDPOINT" not in os.environ
+    assert "CHROMA_OTEL_COLLECTION_ENDPOINT" not in os.environ
+    assert os.environ["OTEL_SDK_DISABLED"] == "true"
+    assert urllib.request.getproxies() == {"no": "*"}  # no registry or system settings read
+    assert privacy.proxies() == {"NO_PROXY": "intranet.example"}  # kept for downloads
+
+
+def test_programs_started_are_recorded() -> None:
+    import subprocess
+    import sys
+
+    before = len(privacy.launched())
+    subprocess.run([sys.executable, "-c", "pass"], check=True, timeout=60)
+    assert privacy.launched()[before:] == [sys.executable]
 
 
 def test_allow_network_is_scoped_to_its_thread() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from hushdesk import paths
 from hushdesk.app import App
 from hushdesk.assistant import personas
 from hushdesk.cli import build_parser
@@ -19,7 +20,9 @@ from hushdesk.services.conversations import ChatSetup
 from hushdesk.services.drafts import Request
 from hushdesk.services.indexing import Indexing
 from hushdesk.services.writing import Task
+from hushdesk.vault import SealedJson
 from tests.fakes import FakeEngine
+from tests.keys import TEST_KEY
 
 
 @pytest.fixture
@@ -146,6 +149,11 @@ def test_preferences_are_saved_and_checked(app: App) -> None:
     app.preferences.set_sender(name=" Sam ", signature="Sam\nCarter & Co")
     loaded = settings.load()
     assert loaded.ui.theme == "dark"
+    assert loaded.email.signature == ""  # personal: not in the clear settings file
+    assert "Carter" not in paths.settings_file().read_text()
+    loaded.attach_private(
+        SealedJson(paths.profile_file(), app.vault.store_key("profile"), "profile")
+    )
     assert (loaded.email.sender_name, loaded.email.signature) == ("Sam", "Sam\nCarter & Co")
     with pytest.raises(HushdeskError, match="Unknown theme"):
         app.preferences.set_theme("purple")
@@ -325,25 +333,13 @@ def test_a_rescan_during_a_job_follows_it(tmp_path: Path) -> None:
 # -- documents, summaries, models -----------------------------------------------------
 
 
-class FakeIndex:
-    def __init__(self) -> None:
-        self.dropped: list[str] = []
-
-    def drop(self, library: Library) -> None:
-        self.dropped.append(library.name)
-
-    def delete(self, library: Library, ids: Any) -> None:
-        pass
-
-
 def test_documents_create_delete_and_name_libraries(tmp_path: Path) -> None:
     from hushdesk.library.libraries import DocumentLibrary
     from hushdesk.library.store import DocumentStore
     from hushdesk.services.documents import Documents
 
     app = App(engine=FakeEngine())
-    index = FakeIndex()
-    library = DocumentLibrary(app.registry, DocumentStore(tmp_path / "l.sqlite"), index)  # type: ignore[arg-type]
+    library = DocumentLibrary(app.registry, DocumentStore(TEST_KEY, tmp_path / "l.sqlite"))
     documents = Documents(library, app.registry)
     lease = documents.library("Lease")
     documents.library("Board")
@@ -352,9 +348,8 @@ def test_documents_create_delete_and_name_libraries(tmp_path: Path) -> None:
     assert (state.ready, state.files, state.passages) == (0, [], 0)
     with pytest.raises(HushdeskError, match="no library called 'Nope'"):
         documents.require(["Lease", "Nope"])
-    documents.delete(lease)  # the index and the records, one rule
+    documents.delete(lease)  # records, text and vectors go together
     assert documents.names() == ["Board"]
-    assert index.dropped == ["Lease"]
     assert [m.id for m in documents.embedding_models()] == ["all-minilm-l6-v2"]
     library.close()
     app.close()

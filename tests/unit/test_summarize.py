@@ -33,6 +33,7 @@ from hushdesk.jobs import CancelToken
 from hushdesk.library.text import guess_language
 from tests.documents import CASE_FACTS
 from tests.fakes import FakeEngine
+from tests.keys import TEST_KEY
 
 FILLER = [
     "The committee reviewed the cleaning rota.",
@@ -264,7 +265,7 @@ def test_language_is_guessed_from_common_words() -> None:
 def test_store_keeps_summaries_with_their_source_and_exports(tmp_path: Path) -> None:
     import docx
 
-    store = SummaryStore(tmp_path / "s.sqlite")
+    store = SummaryStore(TEST_KEY, tmp_path / "s.sqlite")
     source = Source("case.pdf", case_pages(), path="/docs/case.pdf")
     first = store.start(source, Options(mode="key-points"), "Fake")
     result = Summarizer(engine(), store, model_key="m").run(source, Options(mode="key-points"))

@@ -7,16 +7,16 @@ so a crash loses at most the answer that was still being written.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import re
-import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+import sqlcipher3.dbapi2 as sqlite3
 
 from hushdesk import paths
 from hushdesk.errors import StoreError
@@ -29,6 +29,7 @@ from hushdesk.sqlitedb import (
 )
 
 log = logging.getLogger("hushdesk.conversations")
+UNDO_GRACE_S = 120.0  # longer than the app offers Undo for
 
 Status = Literal["complete", "stopped", "error"]
 
@@ -138,18 +139,23 @@ class ConversationStore(Database):
     migrations = MIGRATIONS
     synchronous = "FULL"  # a completed message survives a power cut, not just a crash
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, key: bytes, path: Path | None = None) -> None:
         path = path or paths.conversations_db()
         self.recovered_from: Path | None = None
         try:
-            super().__init__(path)
+            super().__init__(path, key)
         except DamagedDatabase as exc:
             self.recovered_from = self._set_aside(path, exc)
-            super().__init__(path)
+            super().__init__(path, key)
 
     def _opened(self, db: sqlite3.Connection) -> None:
         fts_secure_delete(db, "messages")
-        db.execute("DELETE FROM conversations WHERE deleted_at IS NOT NULL")  # undo is over
+        # Undo is over for what was deleted a while ago (a crash before the purge);
+        # something deleted just now may still be offered for Undo by the open app.
+        db.execute(
+            "DELETE FROM conversations WHERE deleted_at IS NOT NULL AND deleted_at < ?",
+            (time.time() - UNDO_GRACE_S,),
+        )
 
     @staticmethod
     def _set_aside(path: Path, exc: Exception) -> Path:
@@ -227,7 +233,8 @@ class ConversationStore(Database):
         self.update(conversation_id, title=title.strip() or "New chat", title_is_auto=False)
 
     def delete(self, conversation_id: int) -> None:
-        """Hidden at once; gone for good when ``purge`` runs or the app restarts."""
+        """Hidden at once; gone for good when ``purge`` runs (the app does after its Undo
+        time and when it closes), or at the next open once ``UNDO_GRACE_S`` passed."""
         with self._tx() as db:
             db.execute(
                 "UPDATE conversations SET deleted_at = ? WHERE id = ?",
@@ -244,8 +251,7 @@ class ConversationStore(Database):
         """Delete for good, including the copies SQLite keeps in its write-ahead log."""
         with self._tx() as db:
             db.execute("DELETE FROM conversations WHERE deleted_at IS NOT NULL")
-        with self._lock, contextlib.suppress(sqlite3.Error):
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.forget_copies()
 
     # -- messages -----------------------------------------------------------------------
 
@@ -342,8 +348,8 @@ class ConversationStore(Database):
         rows = self._query(
             "SELECT m.conversation_id, m.id, c.title,"
             " snippet(messages_fts, 0, ?, ?, '…', 12) AS snippet"
-            " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
-            " JOIN conversations c ON c.id = m.conversation_id"
+            " FROM messages_fts CROSS JOIN messages m ON m.id = messages_fts.rowid"  # index first
+            " CROSS JOIN conversations c ON c.id = m.conversation_id"
             " WHERE messages_fts MATCH ? AND c.deleted_at IS NULL"
             " ORDER BY rank LIMIT ?",
             (MARK_OPEN, MARK_CLOSE, query, limit),

@@ -1,5 +1,6 @@
 """The command line over the same services the GUI uses: ``hushdesk ask|chat|ingest|
-search|summarize|draft|templates|rewrite|proofread|translate|classify|models|doctor``.
+search|summarize|draft|templates|rewrite|proofread|translate|classify|models|doctor|
+keys|wipe``.
 Each command turns its arguments into service calls and the results into text."""
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ import sys
 
 from hushdesk import __version__
 from hushdesk.app import App
-from hushdesk.cli import chat, doctor, documents, draft, models, summarize, writing
+from hushdesk.cli import chat, doctor, documents, draft, keys, models, summarize, writing
 from hushdesk.cli.terminal import EXIT_ERROR, EXIT_INTERRUPTED
 from hushdesk.errors import HushdeskError
+from hushdesk.vault import Vault
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     writing.add_parsers(sub)
     models.add_parser(sub)
     doctor.add_parser(sub)
+    keys.add_parsers(sub)
     return parser
 
 
@@ -49,10 +52,15 @@ def main(argv: list[str]) -> int:
         "proofread": writing.run,
         "translate": writing.run,
         "classify": writing.run,
+        "keys": keys.keys,
     }
     app: App | None = None
     try:
-        app = App()
+        if args.command == "wipe":
+            return keys.wipe(args)
+        vault = Vault()
+        keys.unlock(vault)
+        app = App(vault=vault)
         return handlers[args.command](app, args)
     except HushdeskError as exc:
         print(f"hushdesk: {exc.message}", file=sys.stderr)

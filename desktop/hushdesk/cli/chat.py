@@ -24,6 +24,9 @@ from hushdesk.cli.terminal import (
 )
 from hushdesk.errors import HushdeskError
 from hushdesk.services.conversations import Chat, ChatSetup, ChatStream
+from hushdesk.vault import SealedJson
+
+HISTORY_LINES = 1000
 
 CHAT_HELP = "Commands: /new starts over · /exit quits · Ctrl-C stops an answer · Ctrl-D quits"
 
@@ -159,7 +162,7 @@ def _as_json(
 def chat(app: App, args: argparse.Namespace) -> int:
     conversations = app.conversations
     current = _open(app, args)
-    save_lines = _line_history()
+    save_lines = _line_history(app)
     print(f"Chatting with {conversations.model_of(current).name}, offline. {CHAT_HELP}")
     try:
         while True:
@@ -193,19 +196,25 @@ def chat(app: App, args: argparse.Namespace) -> int:
         save_lines()
 
 
-def _line_history() -> Callable[[], None]:
-    """Arrow keys recall earlier lines (kept in ``paths.repl_history_file``)."""
+def _line_history(app: App) -> Callable[[], None]:
+    """Arrow keys recall earlier lines, kept encrypted (``paths.repl_history_file``)."""
     try:
         import readline
     except ImportError:  # Windows without pyreadline
         return lambda: None
-    path = paths.repl_history_file()
-    with contextlib.suppress(OSError):
-        readline.read_history_file(path)
-    readline.set_history_length(1000)
+    box = SealedJson(paths.repl_history_file(), app.vault.store_key("cli-history"), "lines")
+    try:
+        lines = box.read()
+    except HushdeskError:
+        lines = None
+    for line in lines if isinstance(lines, list) else []:
+        if isinstance(line, str):
+            readline.add_history(line)
 
     def save() -> None:
-        with contextlib.suppress(OSError):
-            readline.write_history_file(path)
+        count = readline.get_current_history_length()
+        typed = [readline.get_history_item(i) for i in range(1, count + 1)]
+        with contextlib.suppress(HushdeskError):
+            box.write([line for line in typed if line][-HISTORY_LINES:])
 
     return save

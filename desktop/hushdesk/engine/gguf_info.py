@@ -79,7 +79,11 @@ def inspect(path: str | Path, *, timeout_s: float = 30.0, chat: bool = True) -> 
     if info is None:
         _check_header(file, stat.st_size)
         try:
-            info = run_isolated(read_metadata, str(file), timeout_s=timeout_s)
+            # The reader maps the whole file; beyond that, 2 GiB for a header however big.
+            limit = stat.st_size + (2 << 30)
+            info = run_isolated(
+                read_metadata, str(file), timeout_s=timeout_s, memory_limit_bytes=limit
+            )
         except IsolatedFailure as exc:
             raise ModelError(
                 f"Could not read the model file {shown}: the check {exc.message}. "

@@ -33,9 +33,16 @@ class LocalEngine:
     ``EngineCrashed`` and the next call starts a fresh child with the same model.
     """
 
-    def __init__(self, *, load_timeout_s: float = 300.0, inspect_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        load_timeout_s: float = 300.0,
+        inspect_timeout_s: float = 30.0,
+        stall_timeout_s: float = 120.0,
+    ) -> None:
         self._load_timeout_s = load_timeout_s
         self._inspect_timeout_s = inspect_timeout_s
+        self._stall_timeout_s = stall_timeout_s
         self._lock = threading.Lock()
         self._stop = _ctx.Event()
         self._process: multiprocessing.process.BaseProcess | None = None
@@ -60,6 +67,8 @@ class LocalEngine:
             spec = dataclasses.replace(spec, n_ctx=min(spec.n_ctx, info.context_length))
         if spec.chat_template is None and not info.has_chat_template:
             log.warning("%s has no chat template; using a generic one", spec.model_path)
+        elif spec.chat_template is None and info.chat_template:
+            _try_template(info.chat_template, Path(spec.model_path).name)
         with self._lock:
             self._model = None
             self._spec = None
@@ -91,7 +100,7 @@ class LocalEngine:
         with self._lock:
             self._ensure_ready()
             self._send(("count", list(messages)))
-            reply = self._receive(timeout_s=60)
+            reply = self._receive(timeout_s=self._stall_timeout_s, stall=True)
         return int(reply[1])
 
     def close(self) -> None:
@@ -161,13 +170,22 @@ class LocalEngine:
         except OSError as exc:
             raise self._crashed() from exc
 
-    def _receive(self, *, timeout_s: float | None = None, loading: str | None = None) -> Any:
-        """The child's next message; errors it reports are raised here with their class."""
+    def _receive(
+        self, *, timeout_s: float | None = None, loading: str | None = None, stall: bool = False
+    ) -> Any:
+        """The child's next message; errors it reports are raised here with their class.
+        ``stall``: the wait is the watchdog's (a child that stopped making progress)."""
         assert self._conn is not None
         assert self._process is not None
         ready = multiprocessing.connection.wait([self._conn, self._process.sentinel], timeout_s)
         if not ready:
             self._shutdown()
+            if stall:
+                raise errors.EngineCrashed(
+                    f"The model made no progress for {timeout_s:g} s (a stuck chat template or "
+                    "prefill), so it was stopped. Your conversation is kept; the next request "
+                    "restarts the model."
+                )
             what = f"Loading {loading}" if loading else "The model"
             raise errors.ModelError(f"{what} took longer than {timeout_s:g} s and was stopped.")
         try:
@@ -208,7 +226,9 @@ class LocalEngine:
             finished = False
             try:
                 while True:
-                    message = self._receive()
+                    message = self._receive(timeout_s=self._stall_timeout_s, stall=True)
+                    if message[0] == "alive":  # the child's heartbeat while it prefills
+                        continue
                     if message[0] == "chunk":
                         parts.append(message[1])
                         yield message[1]
@@ -229,11 +249,29 @@ class LocalEngine:
         self._stop.set()
         try:
             while True:
-                message = self._receive(timeout_s=10)
+                message = self._receive(timeout_s=10, stall=True)
                 if message[0] == "done":
                     return
         except errors.HushdeskError:
             self._shutdown()
+
+
+def _try_template(template: str, shown: str) -> None:
+    """A model's own chat template is code from the file: rendered once apart, under a
+    time and memory limit, before the engine child (which has neither) runs it."""
+    from hushdesk.engine import templates
+    from hushdesk.isolate import IsolatedFailure, run_isolated
+
+    try:
+        run_isolated(
+            templates.render, template, templates.SAMPLE, timeout_s=10, memory_limit_bytes=1 << 30
+        )
+    except (IsolatedFailure, errors.ModelError) as exc:
+        raise errors.ModelError(
+            f"The chat template inside {shown} does not work ({exc.message}). Give the model "
+            "a chat template of your own in its settings, or use another file.",
+            detail=exc.detail,
+        ) from exc
 
 
 def _native_reason(path: Path) -> str | None:

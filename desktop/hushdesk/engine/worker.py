@@ -210,7 +210,7 @@ class Runner:
         except Exception as exc:  # jinja errors, raise_exception() in the template
             raise ModelError(f"The model's chat template failed: {exc}") from exc
 
-    def _prefill(self, tokens: list[int], stop: Event) -> tuple[int, bool]:
+    def _prefill(self, tokens: list[int], stop: Event, conn: Connection) -> tuple[int, bool]:
         """Evaluate ``tokens``, reusing the longest cached prefix. Returns (reused, stopped)."""
         llm = self.llm
         cached = llm.n_tokens
@@ -231,6 +231,7 @@ class Runner:
             if stop.is_set():
                 return keep, True
             llm.eval(tokens[start : start + step])
+            conn.send(("alive",))
         return keep, False
 
     def chat(
@@ -244,12 +245,13 @@ class Runner:
                 f"The conversation ({len(tokens):,} tokens) no longer fits in the model's "
                 f"context ({n_ctx:,} tokens). Start a new chat or shorten the message."
             )
+        conn.send(("alive",))  # the template rendered: the watchdog knows we move
         stats = GenerationStats(prompt_tokens=len(tokens))
         budget = min(params.max_tokens, n_ctx - len(tokens))
         llm.set_seed(params.seed if params.seed >= 0 else random.randrange(2**31))
         evaluated_before = self.evaluated_tokens()
         started = time.perf_counter()
-        stats.cached_tokens, stopped = self._prefill(tokens, stop)
+        stats.cached_tokens, stopped = self._prefill(tokens, stop, conn)
         stats.prompt_eval_tokens = self.evaluated_tokens() - evaluated_before
         stats.prefill_s = time.perf_counter() - started
         if stopped:

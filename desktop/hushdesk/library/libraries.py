@@ -63,18 +63,21 @@ class DocumentLibrary:
     def __init__(
         self,
         registry: Registry,
-        store: DocumentStore | None = None,
+        store: DocumentStore,
         index: VectorIndex | None = None,
+        *,
         embedder_factory: Callable[[str], Embedder] | None = None,
         relevance_floor: float = 0.3,
+        on_forget: Callable[[list[int]], object] | None = None,
     ) -> None:
         self.registry = registry
-        self.store = store or DocumentStore()
-        self.index = index or VectorIndex()
+        self.store = store
+        self.index = index or VectorIndex(store)
         self._factory = embedder_factory or self._sentence_embedder
         self._embedders: dict[str, Embedder] = {}
         self._lock = threading.Lock()
         self.relevance_floor = relevance_floor
+        self.on_forget = on_forget  # files gone for good: what was made of them goes too
 
     # -- libraries and embedders ----------------------------------------------------------
 
@@ -270,7 +273,9 @@ class DocumentLibrary:
             if record.status != "embedding":  # a crash after parsing resumes at embedding
                 twin = self.store.done_with_hash(library, record.sha256 or "")
                 if twin is not None and twin.id != record.id:
-                    self.index.delete(library, self.store.mark_duplicate(record.id, twin.name))
+                    self.store.mark_duplicate(
+                        record.id, twin.name
+                    )  # its vectors go with its chunks
                     return FileEvent(record.path, "duplicate", f"same content as {twin.name}")
                 if not path.exists():
                     raise DocumentError(f"{path.name} no longer exists.")
@@ -278,8 +283,7 @@ class DocumentLibrary:
                 tell(FileEvent(record.path, "parsing"))
                 document = loaders.load(path, password, cancel=cancel)
                 chunks = chunk_pages(document.pages)
-                old, _ = self.store.replace_content(record.id, document, chunks)
-                self.index.delete(library, old)
+                self.store.replace_content(record.id, document, chunks)
             tell(FileEvent(record.path, "embedding"))
             self._embed(library, record.id, cancel, within)
             self.store.set_status(record.id, "done")
@@ -308,7 +312,7 @@ class DocumentLibrary:
             cancel.raise_if_cancelled()
             batch = chunks[start : start + EMBED_BATCH]
             vectors = embedder.embed([c.text for c in batch])
-            self.index.upsert(library, [c.id for c in batch], vectors, [file_id] * len(batch))
+            self.index.upsert(library, [c.id for c in batch], vectors)
             within((start + len(batch)) / max(1, len(chunks)))
 
     def sync_folder(
@@ -336,10 +340,19 @@ class DocumentLibrary:
         record = self.store.file(library, path)
         if record is None:
             return False
-        self.index.delete(library, self.store.remove_file(record.id))
+        self.store.remove_file(record.id)  # chunks and vectors with it
+        self._forgotten([record.id])
         if record.sha256 and record.pages is not None:
             self.store.requeue_duplicates_of(library, record.sha256)
         return True
+
+    def delete_library(self, library: Library) -> None:
+        """Forget a library: its records, text and vectors (the user's files stay)."""
+        self._forgotten(self.store.delete_library(library))
+
+    def _forgotten(self, file_ids: list[int]) -> None:
+        if self.on_forget is not None and file_ids:
+            self.on_forget(file_ids)
 
     def drop_unfinished(self, library: Library) -> int:
         """Take the files not indexed yet out of ``library`` (a cancelled add); what is

@@ -27,6 +27,12 @@ SECTION_CHARS = 3000
 LOAD_TIMEOUT_S = 300.0  # scanned pages take OCR time
 MAX_TEXT_CHARS = 50_000_000  # ~25,000 dense pages: more is not a document we can serve
 LOAD_MEMORY_BYTES = 3 << 30
+# Zip containers (DOCX, EPUB): what a real document unpacks to, with room to spare. A
+# zip bomb (a few KB that inflate to GBs) is refused before anything is inflated.
+MAX_UNZIPPED_BYTES = 1 << 30
+MAX_ZIP_RATIO = 200  # per member of more than 1 MiB; text compresses ~5-20x
+MAX_ZIP_MEMBERS = 20_000
+MAX_PIXELS = 40_000_000  # a rendered page (display, OCR): ~A4 at 600 dpi
 
 
 @dataclass
@@ -202,7 +208,9 @@ def _ocr_pages(
     document = pypdfium2.PdfDocument(str(path), password=password)
     try:
         for number in numbers:
-            bitmap = document[number - 1].render(scale=2.0).to_pil().convert("RGB")
+            page = document[number - 1]
+            scale = capped_scale(page.get_width(), page.get_height(), 2.0)
+            bitmap = page.render(scale=scale).to_pil().convert("RGB")
             result, _ = reader(np.asarray(bitmap))
             lines = [str(item[1]) for item in result or []]
             pages[number - 1] = PageText(number, "\n".join(lines), True)
@@ -338,10 +346,38 @@ def _html(path: Path, _password: str | None, _ocr: bool) -> LoadedDocument:
     return LoadedDocument("html", title or path.stem, sections(text), paginated=False)
 
 
+def check_zip(path: Path) -> None:
+    """Refuse a zip container that would inflate to far more than any document."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DocumentError(f"{path.name} is not a readable document ({exc}).") from exc
+    total = sum(m.file_size for m in members)
+    ratios = (m.file_size / max(m.compress_size, 1) for m in members if m.file_size > (1 << 20))
+    if (
+        len(members) > MAX_ZIP_MEMBERS
+        or total > MAX_UNZIPPED_BYTES
+        or any(r > MAX_ZIP_RATIO for r in ratios)
+    ):
+        raise DocumentError(
+            f"{path.name} would unpack to {total / (1 << 20):,.0f} MB in {len(members):,} "
+            "parts, far more than a document holds: it looks like a zip bomb and was not read."
+        )
+
+
+def capped_scale(width_pt: float, height_pt: float, scale: float) -> float:
+    """``scale``, lowered so that a page (which may claim any size) renders to at most
+    ``MAX_PIXELS``."""
+    pixels = max(width_pt, 1.0) * max(height_pt, 1.0) * scale * scale
+    return scale if pixels <= MAX_PIXELS else 0.99 * scale * (MAX_PIXELS / pixels) ** 0.5
+
+
 @loader(".docx")
 def _docx(path: Path, _password: str | None, _ocr: bool) -> LoadedDocument:
     import docx
 
+    check_zip(path)
     try:
         document = docx.Document(str(path))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -359,6 +395,7 @@ def _epub(path: Path, _password: str | None, _ocr: bool) -> LoadedDocument:
     """EPUB: the chapters in reading order (container.xml → OPF spine)."""
     from defusedxml import ElementTree  # no entity expansion from hostile XML
 
+    check_zip(path)
     try:
         book = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:

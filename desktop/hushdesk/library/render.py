@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from hushdesk.errors import DocumentError
+from hushdesk.library.loaders import capped_scale
 
 RENDER_TIMEOUT_S = 30.0
 Box = tuple[float, float, float, float]  # left, top, right, bottom in image pixels
@@ -60,6 +61,7 @@ def render_here(
         if not 1 <= page <= count:
             raise DocumentError(f"The document has no page {page}.")
         pdf_page = document[page - 1]
+        scale = capped_scale(pdf_page.get_width(), pdf_page.get_height(), scale)
         image = pdf_page.render(scale=scale).to_pil()
         height_pt = pdf_page.get_height()
         boxes = [

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+
+import numpy as np
+import sqlcipher3.dbapi2 as sqlite3
 
 from hushdesk import paths
 from hushdesk.errors import StoreError
@@ -72,6 +74,25 @@ SCHEMA = (
     CREATE INDEX chunks_by_file ON chunks (file_id);
     """
     + fts_index("chunks", "text"),
+    # Vectors live here, encrypted with everything else, not in a separate index on disk;
+    # the version lets a process see that its in-memory copy of a library is stale.
+    """
+    ALTER TABLE libraries ADD COLUMN vectors_version INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE vectors (
+        chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+        library_id INTEGER NOT NULL,
+        vector BLOB NOT NULL  -- float32, little-endian
+    );
+    CREATE INDEX vectors_by_library ON vectors (library_id);
+    CREATE TRIGGER vectors_ai AFTER INSERT ON vectors BEGIN
+        UPDATE libraries SET vectors_version = vectors_version + 1 WHERE id = new.library_id;
+    END;
+    CREATE TRIGGER vectors_ad AFTER DELETE ON vectors BEGIN
+        UPDATE libraries SET vectors_version = vectors_version + 1 WHERE id = old.library_id;
+    END;
+    -- vectors of older versions sat in a Chroma folder in the clear: embedded again
+    UPDATE files SET status = 'embedding' WHERE status = 'done' AND pages IS NOT NULL;
+    """,
 )
 
 
@@ -118,8 +139,8 @@ class DocumentStore(Database):
     what = "document library"
     migrations = SCHEMA
 
-    def __init__(self, path: Path | None = None) -> None:
-        super().__init__(path or paths.library_db())
+    def __init__(self, key: bytes, path: Path | None = None) -> None:
+        super().__init__(path or paths.library_db(), key)
 
     def _opened(self, db: sqlite3.Connection) -> None:
         fts_secure_delete(db, "chunks")
@@ -157,9 +178,15 @@ class DocumentStore(Database):
         with self._tx() as db:
             db.execute("UPDATE libraries SET watch_folder = ? WHERE id = ?", (folder, library.id))
 
-    def delete_library(self, library: Library) -> None:
+    def delete_library(self, library: Library) -> list[int]:
+        """Forget a library with everything in it; returns the ids its files had."""
         with self._tx() as db:
+            ids = [
+                r[0] for r in db.execute("SELECT id FROM files WHERE library_id = ?", (library.id,))
+            ]
             db.execute("DELETE FROM libraries WHERE id = ?", (library.id,))
+        self.forget_copies()
+        return ids
 
     # -- files ----------------------------------------------------------------------------
 
@@ -264,6 +291,7 @@ class DocumentStore(Database):
         with self._tx() as db:
             ids = [r[0] for r in db.execute("SELECT id FROM chunks WHERE file_id = ?", (file_id,))]
             db.execute("DELETE FROM files WHERE id = ?", (file_id,))
+        self.forget_copies()
         return ids
 
     # -- chunks ---------------------------------------------------------------------------
@@ -302,8 +330,11 @@ class DocumentStore(Database):
         if not expression:
             return []
         rows = self._rows(
+            # CROSS JOIN keeps the full-text index first: SQLite would otherwise walk
+            # every chunk of the library and run the match once per chunk.
             "SELECT c.id, bm25(chunks_fts) AS score FROM chunks_fts "
-            "JOIN chunks c ON c.id = chunks_fts.rowid JOIN files f ON f.id = c.file_id "
+            "CROSS JOIN chunks c ON c.id = chunks_fts.rowid "
+            "CROSS JOIN files f ON f.id = c.file_id "
             "WHERE chunks_fts MATCH ? AND f.library_id = ? AND f.status = 'done' "
             "ORDER BY score LIMIT ?",
             (expression, library.id, limit),
@@ -321,6 +352,39 @@ class DocumentStore(Database):
             "SELECT text FROM pages WHERE file_id = ? AND number = ?", (file_id, number)
         )
         return str(rows[0][0]) if rows else ""
+
+    # -- vectors --------------------------------------------------------------------------
+
+    def put_vectors(self, library: Library, ids: Sequence[int], vectors: np.ndarray) -> None:
+        matrix = np.ascontiguousarray(vectors, dtype="<f4")
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO vectors (chunk_id, library_id, vector) VALUES (?, ?, ?)",
+                [(i, library.id, row.tobytes()) for i, row in zip(ids, matrix, strict=True)],
+            )
+
+    def vectors_version(self, library: Library) -> int:
+        rows = self._rows("SELECT vectors_version FROM libraries WHERE id = ?", (library.id,))
+        return int(rows[0][0]) if rows else -1
+
+    def vectors(
+        self, library: Library, ids: Sequence[int] | None = None
+    ) -> tuple[list[int], np.ndarray]:
+        """(chunk ids, one float32 row each) of the library, or of ``ids`` in it."""
+        sql = "SELECT chunk_id, vector FROM vectors WHERE library_id = ?"
+        args: list[Any] = [library.id]
+        if ids is not None:
+            sql += " AND chunk_id IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps(list(ids)))
+        rows = self._rows(sql + " ORDER BY chunk_id", args)
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4")
+        return [int(r[0]) for r in rows], matrix.reshape(len(rows), -1).astype(np.float32)
+
+    def drop_vectors(self, library: Library) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM vectors WHERE library_id = ?", (library.id,))
 
     def chunk_count(self, library: Library) -> int:
         rows = self._rows(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import sqlcipher3.dbapi2 as sqlite3
 
 from hushdesk import paths, privacy
 from hushdesk.errors import HushdeskError
@@ -105,11 +106,13 @@ def _embedding_model(runtime: ModelRuntime) -> str:
 def _store(_: ModelRuntime) -> str:
     path = paths.probe_db()
     try:
-        with sqlite3.connect(path) as db:
+        with sqlite3.connect(str(path)) as db:
+            db.execute(f"PRAGMA key = \"x'{os.urandom(32).hex()}'\"")  # as the stores are
             db.execute("create table if not exists probe (x)")
             db.execute("insert into probe values (1)")
             db.execute("select count(*) from probe").fetchone()
+            cipher = db.execute("PRAGMA cipher_version").fetchone()[0]
         db.close()
     finally:
         path.unlink(missing_ok=True)
-    return f"SQLite {sqlite3.sqlite_version} writable"
+    return f"SQLCipher {cipher} (SQLite {sqlite3.sqlite_version}) writable, encrypted"

@@ -60,9 +60,9 @@ class Documents:
             self._library.library(name, create=False)
 
     def delete(self, library: Library) -> None:
-        """Forget a library: its index and its records. The user's files stay."""
-        self._library.index.drop(library)
-        self._library.store.delete_library(library)
+        """Forget a library: its records, text, vectors and the summaries made of its
+        documents. The user's files stay."""
+        self._library.delete_library(library)
 
     def state(self, library: Library) -> LibraryState:
         current = self._library.store.library_by_id(library.id) or library

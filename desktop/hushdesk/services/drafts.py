@@ -94,8 +94,9 @@ class Templates:
 
     def import_file(self, path: Path) -> list[Template]:
         """Templates from a ``.toml`` or ``.json`` pack: all of them are checked before any
-        is saved. One with the id of a shipped template is saved under a new id; one with
-        the id of the user's own replaces it."""
+        is saved. One with the id of a shipped template or of a different one of the
+        user's own is saved beside it, under a new id and "(imported)" in its name,
+        never over it; one identical to the user's own changes nothing."""
         try:
             raw = path.read_bytes()
         except OSError as exc:
@@ -116,12 +117,21 @@ class Templates:
         except DraftError as exc:
             raise DraftError(f"{path.name}: {exc.message}") from exc
         shipped = {t.id for t in builtin_templates()}
+        mine = {t.id: t for t in self.store.templates()}
         saved = []
         for template in found:
-            renamed = template
-            if template.id in shipped:
-                renamed = replace(template, id=self._free_id(f"{template.id}-imported"))
-            saved.append(self.save(renamed))
+            kept = mine.get(template.id)
+            if kept is not None and _same(kept, template):
+                saved.append(kept)
+                continue
+            beside = template
+            if template.id in shipped or kept is not None:
+                beside = replace(
+                    template,
+                    id=self._free_id(f"{template.id}-imported"),
+                    name=template.name if kept is None else f"{template.name} (imported)",
+                )
+            saved.append(self.save(beside))
         return saved
 
     def export(self, templates: Iterable[Template], path: Path) -> None:
@@ -236,6 +246,13 @@ class Drafts:
 
     def close(self) -> None:
         self.store.close()
+
+
+def _same(mine: Template, imported: Template) -> bool:
+    fields = ("name", "kind", "tone", "subject", "body")
+    return all(getattr(mine, f) == getattr(imported, f) for f in fields) and dict(
+        mine.variables
+    ) == dict(imported.variables)
 
 
 def values_from_pairs(pairs: Iterable[str]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from hushdesk.settings import EmailSettings, Settings
 log = logging.getLogger("hushdesk.settings")
 
 THEMES = ("system", "light", "dark")
+LOCK_AFTER_MIN = (0, 5, 15, 30, 60, 240)  # 0: never
 
 
 class Preferences:
@@ -25,6 +26,17 @@ class Preferences:
         if theme not in THEMES:
             raise HushdeskError(f"Unknown theme {theme!r}: choose one of {', '.join(THEMES)}.")
         self.settings.ui.theme = theme
+        self.settings.save()
+
+    @property
+    def lock_after_min(self) -> int:
+        minutes = self.settings.ui.lock_after_min
+        return minutes if minutes in LOCK_AFTER_MIN else 15
+
+    def set_lock_after(self, minutes: int) -> None:
+        if minutes not in LOCK_AFTER_MIN:
+            raise HushdeskError(f"Lock after {minutes} minutes is not one of the choices.")
+        self.settings.ui.lock_after_min = minutes
         self.settings.save()
 
     @property

@@ -34,7 +34,9 @@ class ModelRuntime:
 
                 e = self.settings.engine
                 self._engine = LocalEngine(
-                    load_timeout_s=e.load_timeout_s, inspect_timeout_s=e.inspect_timeout_s
+                    load_timeout_s=e.load_timeout_s,
+                    inspect_timeout_s=e.inspect_timeout_s,
+                    stall_timeout_s=e.stall_timeout_s,
                 )
             return self._engine
 

@@ -189,6 +189,10 @@ class Summaries:
     def page_text(self, saved: SavedSummary, page: int) -> str:
         return self.store.page_text(saved.source, page)
 
+    def forget_files(self, file_ids: list[int]) -> int:
+        """Library documents deleted: the summaries of them (and their text) go."""
+        return self.store.forget_files(file_ids)
+
     def delete(self, summary_id: int) -> None:
         self.store.delete(summary_id)
 

@@ -17,10 +17,13 @@ from types import TracebackType
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from hushdesk import APP_NAME, __version__, assets, paths
+from hushdesk.errors import HushdeskError
+from hushdesk.ui.safe_text import TextPolicy
 from hushdesk.ui.theme import apply_theme
+from hushdesk.vault import Vault, unlock_without_asking
 
 log = logging.getLogger("hushdesk.ui")
 
@@ -38,6 +41,7 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     icon = assets.path("icons", "hushdesk.svg")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
+    app.installEventFilter(TextPolicy(app))  # untrusted text never becomes rich text
     return app
 
 
@@ -122,19 +126,60 @@ def run() -> int:
         print("Hushdesk is already open; showing its window.", file=sys.stderr)
         return 0
 
+    vault = Vault()
+    try:
+        unlock_without_asking(vault)  # the passphrase file, or the keychain, at start only
+    except HushdeskError as exc:
+        log.warning("could not unlock without asking: %s", exc)
+    qt.setQuitOnLastWindowClosed(False)  # the unlock dialog comes and goes between windows
+    try:
+        while True:
+            if not vault.unlocked and not _ask_unlock(vault):
+                return 0
+            ending, code = _session(qt, instance, vault)
+            if ending == "lock":
+                vault.lock()
+            elif ending == "wipe":
+                _wipe(vault)
+                return 0
+            else:
+                return code
+    finally:
+        instance.close()  # a new launch must not talk to this one while it exits
+
+
+def _ask_unlock(vault: Vault) -> bool:
+    from hushdesk.ui.unlock import UnlockDialog
+
+    try:
+        return UnlockDialog(vault).exec() == QDialog.DialogCode.Accepted
+    except HushdeskError as exc:  # e.g. a key file that cannot be read
+        QMessageBox.critical(None, "Hushdesk cannot start", exc.message)
+        return False
+
+
+def _session(qt: QApplication, instance: SingleInstance, vault: Vault) -> tuple[str, int]:
+    """One unlocked window, until it quits, locks or wipes; everything it opened (and
+    showed) is closed with it."""
     from hushdesk.app import App
-    from hushdesk.errors import HushdeskError
     from hushdesk.ui.main_window import MainWindow
 
     try:
-        app = App()
+        app = App(vault=vault)
         window = MainWindow(app)
     except HushdeskError as exc:
         QMessageBox.critical(None, "Hushdesk cannot start", exc.message)
-        return 1
+        return "quit", 1
+    ending = ["quit"]
+
+    def ended(why: str) -> None:
+        ending[0] = why
+        qt.exit(0)
+
+    window.ended.connect(ended)
     install_excepthook(window)
     _close_on_signals(window)
-    instance.raiseRequested.connect(lambda: _bring_to_front(window))
+    instance.raiseRequested.connect(window.bring_to_front)
     probe = os.environ.get("HUSHDESK_STARTUP_PROBE")
     if probe:
         _startup_probe(window, float(probe))
@@ -143,11 +188,23 @@ def run() -> int:
         QTimer.singleShot(3000, window.resume_documents)  # indexing left unfinished
     window.show()
     try:
-        return qt.exec()
+        code = qt.exec()
     finally:
-        instance.close()  # a new launch must not talk to this one while it exits
+        instance.raiseRequested.disconnect(window.bring_to_front)
         window.shutdown()
         app.close()
+        window.deleteLater()
+    return ending[0], code
+
+
+def _wipe(vault: Vault) -> None:
+    from hushdesk.services.privacy import wipe
+
+    report = wipe(vault)
+    text = f"All your data was deleted ({report.removed} files); its key is destroyed."
+    if report.failed:
+        text += "\n\nThese could not be removed:\n" + "\n".join(report.failed[:10])
+    QMessageBox.information(None, "Hushdesk", text)
 
 
 class _FirstPaint(QObject):
@@ -208,9 +265,3 @@ def _close_on_signals(window: QWidget) -> None:
         timer = QTimer(window, interval=250)
         timer.timeout.connect(lambda: None)
         timer.start()
-
-
-def _bring_to_front(window: QWidget) -> None:
-    window.showNormal()
-    window.raise_()
-    window.activateWindow()

@@ -42,6 +42,7 @@ from hushdesk.services.drafts import (
     review,
 )
 from hushdesk.ui.messages import status_label, warning
+from hushdesk.ui.safe_text import rich_label
 from hushdesk.ui.tasks import Job, Tasks
 from hushdesk.ui.template_dialogs import SignatureDialog, TemplatesDialog, VariablesDialog
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
@@ -90,7 +91,7 @@ class EmailPage(QWidget):
         box = QWidget()
         side = QVBoxLayout(box)
         side.setContentsMargins(0, 0, 0, 0)
-        side.addWidget(QLabel("<b>Drafts</b>"))
+        side.addWidget(rich_label("<b>Drafts</b>"))
         side.addWidget(self.saved, 1)
         side.addWidget(self.delete)
         return box

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -33,6 +33,7 @@ from hushdesk.services.conversations import Conversations
 from hushdesk.ui.chat_page import ChatPage
 from hushdesk.ui.messages import error_text
 from hushdesk.ui.tasks import Tasks
+from hushdesk.ui.unlock import IdleLock
 from hushdesk.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
@@ -65,9 +66,15 @@ def _coming(title: str, text: str) -> QWidget:
 
 
 class MainWindow(QMainWindow):
+    """``ended`` tells the start-up loop why the window closed: ``quit``, ``lock`` (show
+    the unlock dialog, then a fresh window) or ``wipe`` (delete all the data)."""
+
+    ended = Signal(str)
+
     def __init__(self, app: App, tasks: Tasks | None = None) -> None:
         super().__init__()
         self.app = app
+        self._ending = "quit"
         self.conversations = app.conversations
         self.tasks = tasks or Tasks(self)
         self.models_page: ModelsPage | None = None  # built when first opened
@@ -178,6 +185,9 @@ class MainWindow(QMainWindow):
 
             self.settings_page = SettingsPage(self.app, self.tasks)
             self.settings_page.modelChanged.connect(self.chat.refresh_models)
+            self.settings_page.lockRequested.connect(self.lock)
+            self.settings_page.lockAfterChanged.connect(self.idle.set_minutes)
+            self.settings_page.wipeRequested.connect(lambda: self.end("wipe"))
             self._replace_page(self._page_index("Settings"), self.settings_page)
         return self.settings_page
 
@@ -231,6 +241,8 @@ class MainWindow(QMainWindow):
         return sidebar
 
     def _shortcuts(self) -> None:
+        """Keyboard shortcuts, and the lock after idle time."""
+
         def bind(keys: QKeySequence | str, slot: object, name: str) -> None:
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
@@ -242,6 +254,10 @@ class MainWindow(QMainWindow):
         bind("Ctrl+K", self.quick_switch, "switch")
         bind("Esc", self.chat.escape, "stop")
         bind("Ctrl+L", self.chat.composer.setFocus, "focus-message")
+        bind("Ctrl+Shift+L", self.lock, "lock")
+        self.idle = IdleLock(self.tasks, self)
+        self.idle.set_minutes(self.app.preferences.lock_after_min)
+        self.idle.idle.connect(self.lock)
 
     # -- conversations --------------------------------------------------------------------
 
@@ -360,9 +376,23 @@ class MainWindow(QMainWindow):
             self.chat.conversation_id,
         )
 
+    def bring_to_front(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def lock(self) -> None:
+        """Close the window (what it showed goes with it) and lock the data."""
+        self.end("lock")
+
+    def end(self, why: str) -> None:
+        self._ending = why
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
+        self.ended.emit(self._ending)
 
     def shutdown(self) -> None:
         """Stop the answer in progress (it is saved as stopped), then let work finish.

@@ -1,7 +1,9 @@
 """Model output (Markdown) → HTML for Qt's rich-text engine, code highlighted by Pygments.
 
-Raw HTML in the text is shown as text, never interpreted. Code blocks are numbered so
-the view can offer "Copy code" for each.
+Raw HTML in the text is shown as text, never interpreted, and an image is shown as a
+link to where it points, never loaded (a model or a document could point it at a device
+or a network share; see ``safe_text``). Code blocks are numbered so the view can offer
+"Copy code" for each.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class MarkdownRenderer:
         self._formatter = HtmlFormatter(noclasses=True, nowrap=True, style=theme.pygments_style)
         self._md.add_render_rule("fence", _code_rule)
         self._md.add_render_rule("code_block", _code_rule)
+        self._md.add_render_rule("image", _image_rule)
 
     def render(self, text: str, *, anchor_prefix: str = "") -> Rendered:
         out = Rendered("")
@@ -77,3 +80,14 @@ def _code_rule(_renderer: Any, tokens: Any, idx: int, _options: Any, env: dict[s
     language = token.info.split()[0] if token.info and token.info.split() else ""
     renderer: MarkdownRenderer = env["renderer"]
     return renderer.code_html(token.content, language, len(out.code_blocks) - 1, env["prefix"])
+
+
+def _image_rule(_renderer: Any, tokens: Any, idx: int, _options: Any, _env: Any) -> str:
+    """An image as a link: its text and address are shown, nothing is fetched."""
+    token = tokens[idx]
+    source = str(token.attrGet("src") or "")
+    alt = token.content or "image"
+    return (
+        f'<a href="{html.escape(source, quote=True)}">[image: {html.escape(alt)}]</a> '
+        f"({html.escape(source)})"
+    )

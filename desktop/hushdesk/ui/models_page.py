@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from hushdesk.models import hardware
 from hushdesk.services.downloads import Download
 from hushdesk.services.models import InstalledModel
 from hushdesk.ui.messages import error_text, status_label, warning
+from hushdesk.ui.safe_text import rich_label
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.widgets.job_bar import JobBar
 from hushdesk.ui.widgets.model_card import ModelCard
@@ -57,7 +59,7 @@ class ModelsPage(QScrollArea):
         self.advice = QLabel("")
         self.advice.setWordWrap(True)
         self.advice.setTextFormat(Qt.TextFormat.RichText)
-        self.layout_.addWidget(QLabel("<h2>Models</h2>"))
+        self.layout_.addWidget(rich_label("<h2>Models</h2>"))
         self.layout_.addWidget(self.summary)
         self.layout_.addWidget(self.advice)
         self.layout_.addWidget(self._installed_box())
@@ -160,7 +162,8 @@ class ModelsPage(QScrollArea):
         pick = self.models.recommend(machine)
         if pick is not None:
             self.advice.setText(
-                f"<b>Recommended: {pick.model.name} ({pick.file.quantization})</b> — {pick.why}"
+                f"<b>Recommended: {html.escape(pick.model.name)} "
+                f"({html.escape(pick.file.quantization)})</b> — {html.escape(pick.why)}"
             )
             self.cards[pick.model.id].mark_recommended(pick.file.quantization)
         self._apply_filter()

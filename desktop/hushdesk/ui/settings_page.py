@@ -1,21 +1,27 @@
 """Settings: appearance, the default model, your name and signature for emails, where
-your data lives, and what the privacy guard is doing right now."""
+your data lives, how it is locked (passphrase, keychain, recovery key, idle lock), what
+the privacy guard is doing right now, and deleting all of it."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QComboBox,
+    QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -28,12 +34,26 @@ from hushdesk.app import App
 from hushdesk.errors import HushdeskError
 from hushdesk.ui.messages import error_text
 from hushdesk.ui.tasks import Tasks
+from hushdesk.ui.unlock import PassphraseDialog, RecoveryKeyDialog
 
 THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
 
 
+LOCK_CHOICES = (
+    ("After 5 minutes", 5),
+    ("After 15 minutes", 15),
+    ("After 30 minutes", 30),
+    ("After 1 hour", 60),
+    ("After 4 hours", 240),
+    ("Never", 0),
+)
+
+
 class SettingsPage(QWidget):
     modelChanged = Signal()
+    lockRequested = Signal()
+    lockAfterChanged = Signal(int)
+    wipeRequested = Signal()
 
     def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -132,11 +152,120 @@ class SettingsPage(QWidget):
 
     def _privacy(self) -> QGroupBox:
         self.privacy = QLabel("")
+        self.privacy.setTextFormat(Qt.TextFormat.PlainText)
         self.privacy.setWordWrap(True)
+        self.unlocks = QLabel("")
+        self.unlocks.setTextFormat(Qt.TextFormat.PlainText)
+        self.unlocks.setWordWrap(True)
+        self.lock_after = QComboBox()
+        for label, minutes in LOCK_CHOICES:
+            self.lock_after.addItem(label, minutes)
+        self.lock_after.activated.connect(
+            lambda _i: self.set_lock_after(int(self.lock_after.currentData()))
+        )
+        self.use_keychain = QCheckBox("Keep the key in the system keychain")
+        self.use_keychain.clicked.connect(self.set_keychain)
+        passphrase = QPushButton("Change passphrase…")
+        passphrase.clicked.connect(self.change_passphrase)
+        recovery = QPushButton("New recovery key…")
+        recovery.clicked.connect(self.new_recovery_key)
+        lock = QPushButton("Lock now")
+        lock.setToolTip("Ctrl+Shift+L")
+        lock.clicked.connect(self.lockRequested)
+        wipe = QPushButton("Delete all my data…")
+        wipe.setObjectName("danger")
+        wipe.clicked.connect(self.confirm_wipe)
+        self.privacy_note = QLabel("")
+        self.privacy_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.privacy_note.setWordWrap(True)
         box = QGroupBox("Privacy")
-        layout = QVBoxLayout(box)
-        layout.addWidget(self.privacy)
+        form = QFormLayout(box)
+        form.addRow(self.unlocks)
+        form.addRow("Lock:", self.lock_after)
+        form.addRow("", self.use_keychain)
+        row = QHBoxLayout()
+        for button in (passphrase, recovery, lock):
+            row.addWidget(button)
+        row.addStretch(1)
+        form.addRow(row)
+        form.addRow(self.privacy_note)
+        form.addRow(self.privacy)
+        form.addRow("", wipe)
         return box
+
+    def _show_lock_state(self) -> None:
+        state = self.app.privacy.state()
+        names = {"keychain": "the system keychain", "passphrase": "your passphrase"}
+        ways = [names[m] for m in state.methods if m in names]
+        self.unlocks.setText(
+            "Everything Hushdesk keeps about you is encrypted on disk. It unlocks with "
+            + (" or ".join(ways) or "your recovery key")
+            + (
+                ", and your recovery key."
+                if "recovery" in state.methods
+                else ". You have no recovery key yet: make one and keep it on paper."
+            )
+        )
+        self.use_keychain.setChecked("keychain" in state.methods)
+        self.use_keychain.setEnabled(state.keychain_available)
+        if not state.keychain_available:
+            self.use_keychain.setToolTip("This system has no keychain Hushdesk can use.")
+        index = self.lock_after.findData(self.preferences.lock_after_min)
+        self.lock_after.setCurrentIndex(max(0, index))
+
+    def set_lock_after(self, minutes: int) -> None:
+        self.preferences.set_lock_after(minutes)
+        self.lockAfterChanged.emit(minutes)
+
+    def _privacy_change(self, change: Callable[[], object], done: str) -> None:
+        """Key changes derive a key (argon2id): off the GUI thread."""
+
+        def finished(result: object) -> None:
+            self.privacy_note.setText(done)
+            self._show_lock_state()
+            if isinstance(result, str):
+                RecoveryKeyDialog(result, self).exec()
+
+        def failed(exc: BaseException) -> None:
+            self.privacy_note.setText(error_text(exc))
+            self._show_lock_state()
+
+        self.privacy_note.setText("Working…")
+        self.tasks.run(change, on_result=finished, on_error=failed)
+
+    def set_keychain(self, on: bool) -> None:
+        self._privacy_change(
+            lambda: self.app.privacy.set_keychain(on),
+            "The key is in the system keychain." if on else "The keychain no longer holds it.",
+        )
+
+    def change_passphrase(self) -> None:
+        dialog = PassphraseDialog(self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            passphrase = dialog.passphrase
+            self._privacy_change(
+                lambda: self.app.privacy.set_passphrase(passphrase), "Passphrase changed."
+            )
+
+    def new_recovery_key(self) -> None:
+        answer = QMessageBox.question(
+            self,
+            "New recovery key",
+            "Make a new recovery key? The one you have now stops working.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self._privacy_change(self.app.privacy.new_recovery_key, "New recovery key made.")
+
+    def confirm_wipe(self) -> None:
+        typed, ok = QInputDialog.getText(
+            self,
+            "Delete all my data",
+            "This deletes all your conversations, document libraries, summaries, drafts, "
+            "templates and settings from this computer, and closes Hushdesk. Downloaded "
+            "models stay. It cannot be undone.\n\nType DELETE to go on:",
+        )
+        if ok and typed.strip() == "DELETE":
+            self.wipeRequested.emit()
 
     # -- state ----------------------------------------------------------------------------
 
@@ -162,6 +291,7 @@ class SettingsPage(QWidget):
             "The network is used only for a model download you start on the Models page.",
         ]
         self.privacy.setText("\n".join(lines))
+        self._show_lock_state()
 
     def _folder(self, name: str) -> Path:
         return {"data": paths.data_dir, "config": paths.config_dir, "logs": paths.log_dir}[name]()

@@ -16,14 +16,12 @@ from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +32,7 @@ from hushdesk.jobs import CancelToken, ProgressCallback, TextCallback
 from hushdesk.services.summaries import Options, SavedSummary, Source
 from hushdesk.ui.markdown import MarkdownRenderer
 from hushdesk.ui.messages import status_label, warning
+from hushdesk.ui.safe_text import SafeTextBrowser, rich_label
 from hushdesk.ui.tasks import Job, Tasks
 from hushdesk.ui.widgets.chat_view import theme_from_palette
 from hushdesk.ui.widgets.combo import DOCUMENT_FILTER
@@ -99,13 +98,13 @@ class SummarizePage(QWidget):
         left = QWidget()
         side = QVBoxLayout(left)
         side.setContentsMargins(0, 0, 0, 0)
-        side.addWidget(QLabel("<b>Summaries</b>"))
+        side.addWidget(rich_label("<b>Summaries</b>"))
         side.addWidget(self.saved, 1)
         side.addWidget(self.delete)
         return left
 
     def _build_result(self) -> QWidget:
-        self.view = QTextBrowser()
+        self.view = SafeTextBrowser()
         self.view.setAccessibleName("Summary")
         self.view.setOpenLinks(False)
         self.view.setPlaceholderText(

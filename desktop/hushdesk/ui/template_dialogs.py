@@ -3,6 +3,7 @@ duplicate, save, delete, import, export)."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from hushdesk.errors import HushdeskError
 from hushdesk.services.drafts import Template, Templates, kinds, tones
 from hushdesk.settings import EmailSettings
 from hushdesk.ui.messages import warning
+from hushdesk.ui.safe_text import rich_label
 from hushdesk.ui.widgets.combo import combo
 
 
@@ -40,8 +42,8 @@ class VariablesDialog(QDialog):
         self.fields: dict[str, QLineEdit] = {}
         form = QFormLayout(self)
         form.addRow(
-            QLabel(
-                f"<b>{template.name}</b> — fill in the blanks; "
+            rich_label(
+                f"<b>{html.escape(template.name)}</b> — fill in the blanks; "
                 "the date and your name are filled in if left empty."
             )
         )

@@ -35,8 +35,8 @@ class DraftStore(Database):
     what = "drafts"
     migrations = SCHEMA
 
-    def __init__(self, path: Path | None = None) -> None:
-        super().__init__(path or paths.drafts_db())
+    def __init__(self, key: bytes, path: Path | None = None) -> None:
+        super().__init__(path or paths.drafts_db(), key)
 
     def save(self, draft: Draft) -> Draft:
         """Insert, or update when the draft has an id; returns it with its id."""

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+import sqlcipher3.dbapi2 as sqlite3
 
 from hushdesk import paths
 from hushdesk.assistant.summarize.options import Options, modes
@@ -95,8 +96,8 @@ class SummaryStore(Database):
     what = "summaries"
     migrations = SCHEMA
 
-    def __init__(self, path: Path | None = None) -> None:
-        super().__init__(path or paths.summaries_db())
+    def __init__(self, key: bytes, path: Path | None = None) -> None:
+        super().__init__(path or paths.summaries_db(), key)
 
     # -- steps (the Summarizer's cache)
 
@@ -232,6 +233,25 @@ class SummaryStore(Database):
             left = db.execute("SELECT count(*) FROM summaries WHERE source = ?", (row[0],))
             if int(left.fetchone()[0]) == 0:  # nothing refers to the text any more
                 db.execute("DELETE FROM sources WHERE key = ?", (row[0],))
+        self.forget_copies()
+
+    def forget_files(self, file_ids: list[int]) -> int:
+        """Documents deleted from a library: their text, and the summaries made of it,
+        go too. Returns how many summaries went."""
+        if not file_ids:
+            return 0
+        chosen = (json.dumps(file_ids),)
+        with self._tx() as db:
+            gone = db.execute(
+                "SELECT count(*) FROM summaries WHERE source IN (SELECT key FROM sources "
+                "WHERE file_id IN (SELECT value FROM json_each(?)))",
+                chosen,
+            ).fetchone()[0]
+            db.execute(
+                "DELETE FROM sources WHERE file_id IN (SELECT value FROM json_each(?))", chosen
+            )
+        self.forget_copies()
+        return int(gone)
 
 
 _SELECT = (

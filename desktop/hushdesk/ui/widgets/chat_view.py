@@ -10,10 +10,11 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QGuiApplication, QPalette, QTextCursor
-from PySide6.QtWidgets import QTextBrowser, QWidget
+from PySide6.QtWidgets import QWidget
 
 from hushdesk.assistant.chat import Turn
 from hushdesk.ui.markdown import MarkdownRenderer, Rendered, Theme
+from hushdesk.ui.safe_text import SafeTextBrowser, open_link
 
 _CITATION = re.compile(r"\[(\d{1,2})\](?![^<]*</a>)")  # [n] not already inside a link
 
@@ -30,7 +31,7 @@ def theme_from_palette(palette: QPalette) -> Theme:
     )
 
 
-class ChatView(QTextBrowser):
+class ChatView(SafeTextBrowser):
     """Emits what the user asked for; the page decides what to do."""
 
     copyRequested = Signal(int)  # turn id
@@ -41,8 +42,6 @@ class ChatView(QTextBrowser):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Conversation")
-        self.setOpenLinks(False)
-        self.setOpenExternalLinks(False)
         self.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextBrowserInteraction
             | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
@@ -220,7 +219,5 @@ class ChatView(QTextBrowser):
             blocks = self._code.get(turn_id, [])
             if number < len(blocks):
                 QGuiApplication.clipboard().setText(blocks[number])
-        elif url.scheme() in ("http", "https", "mailto"):
-            from PySide6.QtGui import QDesktopServices
-
-            QDesktopServices.openUrl(url)  # only on the user's click
+        else:
+            open_link(self, url)  # asks first, showing the whole address

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
-    QLabel,
     QPlainTextEdit,
     QSpinBox,
     QWidget,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from hushdesk.assistant import personas
 from hushdesk.settings import SamplingSettings
+from hushdesk.ui.safe_text import rich_label
 
 
 class ConversationSettings(QDialog):
@@ -62,7 +62,9 @@ class ConversationSettings(QDialog):
         form.addRow("Persona", self.persona)
         form.addRow("Custom instructions", self.prompt)
         form.addRow(
-            QLabel("<small>Lower temperature: more focused answers; higher: more varied.</small>")
+            rich_label(
+                "<small>Lower temperature: more focused answers; higher: more varied.</small>"
+            )
         )
         form.addRow("Temperature", self.temperature)
         form.addRow("Top p", self.top_p)

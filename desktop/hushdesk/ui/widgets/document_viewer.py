@@ -14,13 +14,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QStackedWidget,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
 from hushdesk.library.render import RenderedPage, render
 from hushdesk.ui.messages import warning
+from hushdesk.ui.safe_text import SafeTextBrowser
 from hushdesk.ui.tasks import Tasks
 
 HIGHLIGHT = QColor(255, 214, 0, 110)
@@ -63,7 +63,7 @@ class DocumentViewer(QDialog):
         scroll = QScrollArea()
         scroll.setWidget(self.image)
         scroll.setWidgetResizable(True)
-        self.text = QTextBrowser()
+        self.text = SafeTextBrowser()
         self.text.setAccessibleName("Section text")
         self.stack = QStackedWidget()
         self.stack.addWidget(scroll)

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from hushdesk.jobs import Progress
+from hushdesk.ui.safe_text import rich_label
 
 
 class JobBar(QWidget):
@@ -43,7 +44,7 @@ class JobBar(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 2)
         if title is not None:
-            layout.addWidget(QLabel(f"<b>{html.escape(title)}</b>"))
+            layout.addWidget(rich_label(f"<b>{html.escape(title)}</b>"))
         layout.addWidget(self.bar, 1)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.pause)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from hushdesk.ui.messages import status_label
+from hushdesk.ui.safe_text import rich_label
 from hushdesk.ui.widgets.file_table import FileTable
 from hushdesk.ui.widgets.job_bar import JobBar
 from hushdesk.ui.widgets.library_search import LibrarySearch
@@ -44,7 +45,7 @@ class LibraryList(QWidget):
         )
         side = QVBoxLayout(self)
         side.setContentsMargins(0, 0, 0, 0)
-        side.addWidget(QLabel("<b>Libraries</b>"))
+        side.addWidget(rich_label("<b>Libraries</b>"))
         side.addWidget(self.list, 1)
         for text, signal in (
             ("New library…", self.newRequested),
@@ -78,7 +79,7 @@ class LibraryList(QWidget):
 class LibraryBody(QWidget):
     def __init__(self) -> None:
         super().__init__()
-        self.title = QLabel("")
+        self.title = rich_label("")
         self.title.setWordWrap(True)
         buttons = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from hushdesk.models import hardware
 from hushdesk.services.models import CatalogModel
+from hushdesk.ui.safe_text import rich_label
 
 BADGE_COLOURS = {"fits": "#2e7d32", "tight": "#b26a00", "wont_fit": "#c62828"}
 Fitter = Callable[[CatalogModel, str | None, hardware.Machine], hardware.Fit]
@@ -34,8 +35,8 @@ class ModelCard(QFrame):
         self.verdict: str | None = None
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName(model.name)
-        self.title = QLabel(f"<b>{html.escape(model.name)}</b>")
-        self.badge = QLabel("")
+        self.title = rich_label(f"<b>{html.escape(model.name)}</b>")
+        self.badge = rich_label("")
         self.badge.setAccessibleName(f"Fit of {model.name}")
         self.facts = QLabel("")
         self.facts.setWordWrap(True)

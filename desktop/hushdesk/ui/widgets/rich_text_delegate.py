@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
 )
 
+from hushdesk.ui.safe_text import SafeTextDocument
+
 RICH_TEXT_ROLE = Qt.ItemDataRole.UserRole + 10
 Index = QModelIndex | QPersistentModelIndex
 
@@ -25,7 +27,7 @@ class RichTextDelegate(QStyledItemDelegate):
     style's colours (selected items included); other items are painted as usual."""
 
     def _document(self, html: str, option: QStyleOptionViewItem) -> QTextDocument:
-        document = QTextDocument()
+        document = SafeTextDocument()
         document.setDefaultFont(option.font)
         document.setDocumentMargin(3)
         document.setHtml(html)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from hushdesk.services.summaries import Options, lengths, modes
+from hushdesk.ui.safe_text import rich_label
 from hushdesk.ui.widgets.combo import LANGUAGES
 
 
@@ -33,7 +34,7 @@ class SummaryForm(QWidget):
         self.from_library.setAccessibleName("Summarize a document of a library")
         self.from_library.setMinimumContentsLength(24)
         self.paste = QPushButton("Paste text…")
-        self.source_label = QLabel("Choose a document to summarize.")
+        self.source_label = rich_label("Choose a document to summarize.")
         self.source_label.setWordWrap(True)
         picks = QHBoxLayout()
         for widget in (self.open_file, self.from_library, self.paste):

@@ -1,0 +1,147 @@
+"""What Qt's rich text may load, and how links leave the app: one policy for all of it.
+
+Model output, document text and names (files, models, templates, conversations) are
+untrusted. Qt's rich text would load any ``<img src=…>`` it meets: a local device such
+as ``/dev/zero`` (read on the GUI thread: the app hangs, at every start when the answer
+is saved), or on Windows ``//host/share/x.png``, an SMB request from native code that
+leaks the user's NTLM hash and that no Python-level guard can see. So:
+
+- every text view and rich-text document in the app is a ``SafeTextBrowser`` or a
+  ``SafeTextDocument``, which load nothing but ``data:`` and ``qrc:`` resources
+  (``tests/unit/test_architecture.py`` checks no other is created);
+- every label is plain text unless a widget asks for rich text on purpose (then its
+  text is built from escaped parts): ``TextPolicy``, installed on the application,
+  turns Qt's guess ("auto", which treats anything that looks like HTML as HTML) into
+  plain text for every label, wherever it is created, and shows tooltips as text;
+- a link in an answer or a summary opens only after the user saw the full address and
+  said yes (``open_link``).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QHelpEvent, QImage, QTextDocument
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QMessageBox,
+    QTextBrowser,
+    QToolTip,
+    QWidget,
+)
+
+ALLOWED_SCHEMES = frozenset({"data", "qrc"})
+EXTERNAL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def allowed(url: QUrl) -> bool:
+    return url.scheme().lower() in ALLOWED_SCHEMES
+
+
+def _guarded(load: Callable[[int, QUrl], object], kind: int, url: QUrl) -> object:
+    return load(kind, url) if allowed(url) else _refused(kind)
+
+
+def _refused(kind: int) -> object:
+    """A non-null empty resource: Qt then stops looking (a null one makes it try the
+    file system next)."""
+    return QImage() if kind == QTextDocument.ResourceType.ImageResource.value else b""
+
+
+class SafeTextBrowser(QTextBrowser):
+    """A text browser that loads no resource but ``data:``/``qrc:`` and follows no link
+    by itself (the owner decides what a click does)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+
+    def loadResource(self, kind: int, url: QUrl | str) -> object:
+        url = QUrl(url)
+        if allowed(url):
+            return super().loadResource(kind, url)
+        return _refused(kind)
+
+
+class SafeTextDocument(QTextDocument):
+    """A rich-text document (item delegates) with the same policy."""
+
+    def loadResource(self, kind: int, url: QUrl | str) -> object:
+        url = QUrl(url)
+        if allowed(url):
+            return super().loadResource(kind, url)
+        return _refused(kind)
+
+
+class TextPolicy(QObject):
+    """Installed on the application:
+
+    - a label left on Qt's "auto" format is made plain text when it joins a window,
+      before it is laid out or painted;
+    - a tooltip (of a widget, or of an item in a list or table) is shown as the text it
+      is: Qt would otherwise render one that looks like HTML as HTML.
+    """
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.ChildAdded:
+            child = event.child()  # type: ignore[attr-defined]
+            if isinstance(child, QLabel):
+                plain(child)
+        elif kind == QEvent.Type.Polish and isinstance(watched, QLabel):
+            plain(watched)
+        elif kind == QEvent.Type.ToolTip and isinstance(watched, QWidget):
+            return _tooltip(watched, event)  # type: ignore[arg-type]
+        return False
+
+
+def _tooltip(widget: QWidget, event: QHelpEvent) -> bool:
+    text = widget.toolTip()
+    view = widget.parent()
+    if not text and isinstance(view, QAbstractItemView) and widget is view.viewport():
+        text = str(view.indexAt(event.pos()).data(Qt.ItemDataRole.ToolTipRole) or "")
+    if "<" not in text and "&" not in text:
+        return False  # nothing Qt could take for markup: its own handling is fine
+    escaped = html.escape(text).replace("\n", "<br>")
+    QToolTip.showText(event.globalPos(), f"<qt>{escaped}</qt>", widget)
+    return True
+
+
+def rich_label(html: str = "") -> QLabel:
+    """A label that shows rich text on purpose: its text must be built from escaped
+    parts (``html.escape`` on every name or message in it)."""
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setText(html)
+    return label
+
+
+def plain(label: QLabel) -> None:
+    if label.textFormat() == Qt.TextFormat.AutoText:
+        label.setTextFormat(Qt.TextFormat.PlainText)
+
+
+def open_link(parent: QWidget, url: QUrl) -> bool:
+    """Open a web or mail link from untrusted text, once the user has seen the whole
+    address (an injected link could carry their data out in it) and agreed."""
+    if url.scheme().lower() not in EXTERNAL_SCHEMES:
+        return False
+    shown = url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Open this link?")
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(
+        "This link comes from the model's answer or a document. Open it in your browser? "
+        "Anything in the address is sent to that site."
+    )
+    box.setInformativeText(shown)
+    box.setStandardButtons(QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    if box.exec() != QMessageBox.StandardButton.Open:
+        return False
+    return QDesktopServices.openUrl(url)

@@ -1,0 +1,106 @@
+"""The promise of the privacy issue, checked on one real run of the whole app.
+
+A session (window offscreen, ingest, a chat answered from the library, a summary, a
+draft; ``whole_run.py``) puts a marker word everywhere, under strace and — where the
+machine allows one — in a network namespace of its own. Then: no file under the data
+folder holds the marker, none is a plaintext SQLite database, no stored vector is in
+the clear, no connection left the machine (native code included). After ``hushdesk
+wipe`` nothing of the user is left.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hushdesk.sqlitedb import PLAINTEXT_HEADER
+from tests.integration.whole_run import MARKER
+from tests.keys import connect, vault_key
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _isolated() -> list[str]:
+    """A network namespace with no way out, when this machine lets a user make one."""
+    if shutil.which("unshare") is None:
+        return []
+    probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False)
+    return ["unshare", "-rn"] if probe.returncode == 0 else []
+
+
+def _traced(cmd: list[str], env: dict[str, str], trace: Path) -> subprocess.CompletedProcess[str]:
+    strace = ["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace)]
+    return subprocess.run(
+        [*_isolated(), *strace, *cmd],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def _remote(trace: Path) -> list[str]:
+    pattern = r'inet_(?:addr|pton)\((?:AF_INET6, )?"([^"]+)"'
+    seen = re.findall(pattern, trace.read_text())
+    return [a for a in seen if not ipaddress.ip_address(a).is_loopback]
+
+
+def _files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
+
+
+def _containing(root: Path, needles: list[bytes]) -> list[str]:
+    found = []
+    for path in _files(root):
+        if "models" in path.relative_to(root).parts:
+            continue  # downloaded models are not user data
+        data = path.read_bytes()
+        found += [f"{path.relative_to(root)}: {n[:24]!r}" for n in needles if n in data]
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
+def test_a_whole_session_leaves_nothing_readable_and_nothing_leaves_the_machine(
+    cli_env: dict[str, str], hushdesk_home: Path, tmp_path: Path
+) -> None:
+    env = {**cli_env, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
+    work = tmp_path / "work"
+    work.mkdir()
+    trace = tmp_path / "trace"
+    run = _traced([sys.executable, "-m", "tests.integration.whole_run", str(work)], env, trace)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "whole run done" in run.stdout
+    assert _remote(trace) == []
+    started = re.search(r"^launched: (.*)$", run.stdout, re.MULTILINE)
+    assert started is not None
+    names = {Path(p).name for p in re.findall(r"'([^']*)'", started.group(1))}
+    assert names <= {"nvidia-smi"}  # no other program was started (audited)
+
+    marker = MARKER.encode()
+    needles = [marker, marker.lower(), MARKER.encode("utf-16-le")]
+    assert _containing(hushdesk_home, needles) == []
+    headers = [p for p in _files(hushdesk_home) if p.read_bytes()[:16] == PLAINTEXT_HEADER]
+    assert headers == []
+
+    store = connect(hushdesk_home / "data" / "library.sqlite", vault_key("library"))
+    vectors = [bytes(row[0]) for row in store.execute("SELECT vector FROM vectors")]
+    store.close()
+    assert vectors, "the run stored vectors"
+    assert _containing(hushdesk_home, [v[:48] for v in vectors]) == []
+
+    wipe = _traced([sys.executable, "-m", "hushdesk", "wipe", "--yes"], env, trace)
+    assert wipe.returncode == 0, wipe.stderr
+    assert _remote(trace) == []
+    left = sorted(str(p.relative_to(hushdesk_home)) for p in _files(hushdesk_home))
+    assert all(name == "data/models.json" or name.startswith("data/models/") for name in left), left
+    assert not os.path.exists(hushdesk_home / "data" / "keys.json")

@@ -1,0 +1,130 @@
+"""Protecting and unlocking in the GUI: the first-run choice, the unlock dialog (wrong
+passphrase, recovery key), Settings → Privacy, locking by hand and after idle time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QShortcut
+from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from hushdesk import paths
+from hushdesk.ui import unlock
+from hushdesk.ui.unlock import UnlockDialog
+from hushdesk.vault import Vault
+from tests.keys import TEST_PASSPHRASE
+from tests.ui.conftest import MakeWindow
+
+
+@pytest.fixture
+def shown_keys(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Recovery keys the app showed (the dialog is not left open on screen)."""
+    shown: list[str] = []
+
+    def record(dialog: unlock.RecoveryKeyDialog) -> int:
+        shown.append(dialog.code)
+        return QDialog.DialogCode.Accepted.value
+
+    monkeypatch.setattr(unlock.RecoveryKeyDialog, "exec", record)
+    return shown
+
+
+def test_first_run_encrypts_under_a_passphrase_and_shows_a_recovery_key(
+    qtbot: QtBot, tmp_path: Path, shown_keys: list[str]
+) -> None:
+    vault = Vault(tmp_path / "keys.json")
+    dialog = UnlockDialog(vault)
+    qtbot.addWidget(dialog)
+    assert not dialog.keychain.isEnabled()  # no keychain here: a passphrase it is
+    assert dialog.passphrase.isChecked()
+    dialog.secret.setText("short")
+    dialog.go.click()
+    assert "at least 8" in dialog.message.text()
+    dialog.secret.setText(TEST_PASSPHRASE)
+    dialog.again.setText(TEST_PASSPHRASE + "x")
+    dialog.go.click()
+    assert "do not match" in dialog.message.text()
+    dialog.again.setText(TEST_PASSPHRASE)
+    with qtbot.waitSignal(dialog.accepted, timeout=20_000):
+        dialog.go.click()
+    assert vault.unlocked
+    assert vault.methods() == ["passphrase", "recovery"]
+    assert len(shown_keys) == 1
+    again = Vault(tmp_path / "keys.json")
+    again.unlock_with_recovery_key(shown_keys[0])
+
+
+def test_unlock_refuses_a_wrong_passphrase_then_opens(qtbot: QtBot, tmp_path: Path) -> None:
+    vault = Vault(tmp_path / "keys.json")
+    vault.create(passphrase=TEST_PASSPHRASE)
+    code = vault.new_recovery_key()
+    vault.lock()
+    dialog = UnlockDialog(vault)
+    qtbot.addWidget(dialog)
+    dialog.secret.setText("not the passphrase")
+    dialog.go.click()
+    qtbot.waitUntil(lambda: "neither your passphrase" in dialog.message.text(), timeout=20_000)
+    assert not vault.unlocked
+    dialog.secret.setText(code.lower())  # the recovery key, as typed
+    with qtbot.waitSignal(dialog.accepted, timeout=20_000):
+        dialog.go.click()
+    assert vault.unlocked
+
+
+def test_settings_change_the_passphrase_and_make_a_recovery_key(
+    make_window: MakeWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, shown_keys: list[str]
+) -> None:
+    window = make_window()
+    page = window.preferences_page()
+    assert "unlocks with your passphrase" in page.unlocks.text()
+    assert "no recovery key yet" in page.unlocks.text()
+    assert not page.use_keychain.isEnabled()
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Yes)
+    page.new_recovery_key()
+    qtbot.waitUntil(lambda: bool(shown_keys), timeout=20_000)
+    qtbot.waitUntil(lambda: "and your recovery key" in page.unlocks.text(), timeout=5_000)
+
+    def typed(dialog: unlock.PassphraseDialog) -> int:
+        dialog.first.setText("a brand new passphrase")
+        dialog.second.setText("a brand new passphrase")
+        dialog._check()
+        return dialog.result()
+
+    monkeypatch.setattr(unlock.PassphraseDialog, "exec", typed)
+    page.change_passphrase()
+    qtbot.waitUntil(lambda: page.privacy_note.text() == "Passphrase changed.", timeout=20_000)
+    Vault(paths.keys_file()).unlock("a brand new passphrase")
+
+    page.lock_after.setCurrentIndex(page.lock_after.findData(5))
+    page.lock_after.activated.emit(page.lock_after.currentIndex())
+    assert window.app.preferences.lock_after_min == 5
+    assert window.idle.timer.interval() == 5 * 60_000
+
+
+def test_lock_by_hand_after_idle_time_and_wipe_end_the_window(
+    make_window: MakeWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    shortcut = window.findChild(QShortcut, "lock")
+    assert shortcut.key().toString() == "Ctrl+Shift+L"
+    with qtbot.waitSignal(window.ended, timeout=10_000) as ended:
+        shortcut.activated.emit()
+    assert ended.args == ["lock"]
+    assert not window.isVisible()
+
+    idle = make_window()
+    idle.idle.timer.setInterval(50)
+    idle.idle.timer.start()
+    with qtbot.waitSignal(idle.ended, timeout=10_000) as ended:
+        pass
+    assert ended.args == ["lock"]
+
+    wiped = make_window()
+    page = wiped.preferences_page()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *_a: ("DELETE", True))
+    with qtbot.waitSignal(wiped.ended, timeout=10_000) as ended:
+        page.confirm_wipe()
+    assert ended.args == ["wipe"]

@@ -59,6 +59,7 @@ class Database:
                 "foreign_keys = ON",
                 "busy_timeout = 5000",
                 "secure_delete = ON",  # deleted text is overwritten, not left in free pages
+                "cache_size = -65536",  # 64 MiB of decrypted pages at most (SQLCipher: 2 MiB)
             )
             for pragma in pragmas:
                 db.execute(f"PRAGMA {pragma}")

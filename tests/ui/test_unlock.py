@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QShortcut
-from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from hushdesk import paths
@@ -128,3 +128,49 @@ def test_lock_by_hand_after_idle_time_and_wipe_end_the_window(
     with qtbot.waitSignal(wiped.ended, timeout=10_000) as ended:
         page.confirm_wipe()
     assert ended.args == ["wipe"]
+
+
+def test_the_app_locks_and_unlocks_without_restarting(
+    qapp: QApplication, monkeypatch: pytest.MonkeyPatch, hushdesk_home: Path
+) -> None:
+    """The real start-up loop: unlock, a window, Lock, the dialog again, a fresh window."""
+    import signal
+    import sys
+
+    from PySide6.QtCore import QTimer
+
+    from hushdesk.ui import application
+    from hushdesk.ui.main_window import MainWindow
+
+    Vault().create(passphrase=TEST_PASSPHRASE)
+    monkeypatch.delenv("HUSHDESK_PASSPHRASE_FILE")  # so the dialog is what unlocks
+    asked: list[bool] = []
+
+    def type_passphrase(dialog: UnlockDialog) -> int:
+        asked.append(dialog.vault.unlocked)
+        dialog.vault.unlock_typed(TEST_PASSPHRASE)
+        return QDialog.DialogCode.Accepted.value
+
+    windows: list[MainWindow] = []
+    shown = MainWindow.show
+
+    def show(window: MainWindow) -> None:
+        shown(window)
+        windows.append(window)
+        QTimer.singleShot(50, window.lock if len(windows) == 1 else window.close)
+
+    monkeypatch.setattr(UnlockDialog, "exec", type_passphrase)
+    monkeypatch.setattr(MainWindow, "show", show)
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    hook, wakeup = sys.excepthook, signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(wakeup)
+    try:
+        assert application.run() == 0
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+        signal.set_wakeup_fd(wakeup)
+        sys.excepthook = hook
+        qapp.setQuitOnLastWindowClosed(True)
+    assert asked == [False, False]  # at start, and again after the lock: locked both times
+    assert len(windows) == 2

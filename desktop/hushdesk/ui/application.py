@@ -14,7 +14,7 @@ import time
 import traceback
 from types import TracebackType
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
@@ -42,6 +42,10 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     app.installEventFilter(TextPolicy(app))  # untrusted text never becomes rich text
+    # Qt's own small files (a file dialog's recent folders) go under Hushdesk's config
+    # folder, private and removed by a wipe, not into ~/.config/QtProject.conf.
+    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(kind, QSettings.Scope.UserScope, str(paths.config_dir()))
     return app
 
 
@@ -132,6 +136,7 @@ def run() -> int:
     except HushdeskError as exc:
         log.warning("could not unlock without asking: %s", exc)
     qt.setQuitOnLastWindowClosed(False)  # the unlock dialog comes and goes between windows
+    _close_on_signals(qt)
     try:
         while True:
             if not vault.unlocked and not _ask_unlock(vault):
@@ -178,7 +183,6 @@ def _session(qt: QApplication, instance: SingleInstance, vault: Vault) -> tuple[
 
     window.ended.connect(ended)
     install_excepthook(window)
-    _close_on_signals(window)
     instance.raiseRequested.connect(window.bring_to_front)
     probe = os.environ.get("HUSHDESK_STARTUP_PROBE")
     if probe:
@@ -193,7 +197,8 @@ def _session(qt: QApplication, instance: SingleInstance, vault: Vault) -> tuple[
         instance.raiseRequested.disconnect(window.bring_to_front)
         window.shutdown()
         app.close()
-        window.deleteLater()
+        window.deleteLater()  # now, with its timers: nothing of it runs after a lock
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return ending[0], code
 
 
@@ -233,8 +238,9 @@ def _startup_probe(window: QWidget, settle_s: float) -> None:
     window.installEventFilter(_FirstPaint(window, settle_s))
 
 
-def _close_on_signals(window: QWidget) -> None:
-    """SIGTERM (logout, kill) and Ctrl-C close the window properly, saving its state.
+def _close_on_signals(qt: QApplication) -> None:
+    """SIGTERM (logout, kill) and Ctrl-C close the windows properly (the main window
+    saves its state; the unlock dialog just goes), whichever is showing.
 
     Python handles signals only when it runs; a wake-up fd watched by Qt makes sure it
     gets to run while the event loop waits.
@@ -248,7 +254,7 @@ def _close_on_signals(window: QWidget) -> None:
     reader.setblocking(False)
     writer.setblocking(False)
     signal.set_wakeup_fd(writer.fileno())
-    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, window)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, qt)
 
     def drain() -> None:
         try:
@@ -258,10 +264,10 @@ def _close_on_signals(window: QWidget) -> None:
             pass
 
     notifier.activated.connect(drain)
-    window._signal_sockets = (reader, writer, notifier)  # type: ignore[attr-defined]
+    qt._signal_sockets = (reader, writer, notifier)  # type: ignore[attr-defined]
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: window.close())
+        signal.signal(signum, lambda *_: QApplication.closeAllWindows())
     if os.name == "nt":  # no wake-up fd for sockets there; a timer lets Python run
-        timer = QTimer(window, interval=250)
+        timer = QTimer(qt, interval=250)
         timer.timeout.connect(lambda: None)
         timer.start()

@@ -221,6 +221,8 @@ class MainWindow(QMainWindow):
     def resume_documents(self) -> None:
         """At start-up (once the window is up): finish indexing that a quit or a crash
         interrupted, and rescan watched folders."""
+        if self._closed:  # the window was closed (or locked) before this came due
+            return
         if self.app.indexing.has_work_at_start():
             self.documents_page().resume()
 

@@ -21,11 +21,11 @@ from pathlib import Path
 from hushdesk import privacy
 
 privacy.apply()
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.keys import use_passphrase_file  # noqa: E402
 
 os.environ["HUSHDESK_HOME"] = tempfile.mkdtemp(prefix="hushdesk-bench-")
 use_passphrase_file()  # a fresh data folder, created encrypted
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.documents import case_file  # noqa: E402
 

@@ -36,7 +36,9 @@ def _isolated() -> list[str]:
 
 
 def _traced(cmd: list[str], env: dict[str, str], trace: Path) -> subprocess.CompletedProcess[str]:
-    strace = ["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace)]
+    # seccomp-bpf: the traced process stops only on these calls (3x faster than plain -f)
+    strace = ["strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect,sendto,sendmsg"]
+    strace += ["-o", str(trace)]
     return subprocess.run(
         [*_isolated(), *strace, *cmd],
         env=env,
@@ -77,6 +79,9 @@ def test_a_whole_session_leaves_nothing_readable_and_nothing_leaves_the_machine(
     work = tmp_path / "work"
     work.mkdir()
     trace = tmp_path / "trace"
+    probe = "import socket; socket.socket().connect_ex(('198.51.100.7', 9))"
+    assert _traced([sys.executable, "-c", probe], env, trace).returncode == 0
+    assert _remote(trace) == ["198.51.100.7"]  # the trace sees a connection (unguarded child)
     run = _traced([sys.executable, "-m", "tests.integration.whole_run", str(work)], env, trace)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "whole run done" in run.stdout

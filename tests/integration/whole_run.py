@@ -39,6 +39,7 @@ def main(folder: Path) -> int:
     document.write_text(DOCUMENT, encoding="utf-8")
     qt = create_app()
     app = App()
+    app.settings.sampling.max_tokens = 48  # the words are the point here, not their number
     window = MainWindow(app)
     window.show()
     qt.processEvents()

@@ -23,6 +23,7 @@ from hushdesk.isolate import describe_exit
 log = logging.getLogger("hushdesk.engine")
 
 _ctx = multiprocessing.get_context("spawn")
+TEMPLATE_CHECK_S = 10.0  # a model's own chat template, rendered once apart at load
 
 
 class LocalEngine:
@@ -264,7 +265,11 @@ def _try_template(template: str, shown: str) -> None:
 
     try:
         run_isolated(
-            templates.render, template, templates.SAMPLE, timeout_s=10, memory_limit_bytes=1 << 30
+            templates.render,
+            template,
+            templates.SAMPLE,
+            timeout_s=TEMPLATE_CHECK_S,
+            memory_limit_bytes=1 << 30,
         )
     except (IsolatedFailure, errors.ModelError) as exc:
         raise errors.ModelError(

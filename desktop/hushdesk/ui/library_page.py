@@ -124,8 +124,9 @@ class LibraryPage(QWidget):
         if library is None or not _confirm(
             self,
             "Delete library",
-            f"Delete the library “{library.name}”? Your files stay "
-            "where they are; only Hushdesk's index of them is removed.",
+            f"Delete the library “{library.name}”? Your files stay where they are; "
+            "Hushdesk's copy of their text, its index and the summaries made of them "
+            "are deleted.",
         ):
             return
         self.library = None
@@ -186,7 +187,15 @@ class LibraryPage(QWidget):
 
     def _remove_selected(self) -> None:
         library, paths = self.library, self.table.selected_paths()
-        if library is not None and paths:
+        if library is None or not paths:
+            return
+        count = f"{len(paths)} files" if len(paths) > 1 else "this file"
+        if _confirm(
+            self,
+            "Remove from the library",
+            f"Take {count} out of “{library.name}”? The files stay where they are; "
+            "their text in Hushdesk and the summaries made of them are deleted.",
+        ):
             self.tasks.run(
                 lambda: self.documents.remove(library, paths),
                 pool="ingest",

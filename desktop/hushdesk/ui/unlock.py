@@ -42,6 +42,8 @@ class _Worker(QThread):
             self.work()
         except HushdeskError as exc:
             self.failed.emit(exc.message)
+        except Exception as exc:  # shown: the dialog must not fail silently
+            self.failed.emit(f"That did not work: {type(exc).__name__}: {exc}")
 
 
 class UnlockDialog(QDialog):

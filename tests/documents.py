@@ -43,12 +43,14 @@ def scanned_pdf(path: Path, text: str) -> Path:
     return path
 
 
-def encrypted_pdf(path: Path, text: str, password: str) -> Path:
+def encrypted_pdf(path: Path, text: str, password: str, algorithm: str = "RC4-128") -> Path:
+    """An encrypted PDF; an empty ``password`` makes one that opens without asking (only
+    its permissions are locked), as many published PDFs are."""
     from pypdf import PdfReader, PdfWriter
 
     plain = pdf(path.with_suffix(".plain.pdf"), [text])
     writer = PdfWriter(clone_from=PdfReader(str(plain)))
-    writer.encrypt(user_password=password, owner_password=password + "-owner")
+    writer.encrypt(user_password=password, owner_password=password + "-owner", algorithm=algorithm)
     with path.open("wb") as out:
         writer.write(out)
     plain.unlink()

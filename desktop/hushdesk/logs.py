@@ -13,7 +13,8 @@ _FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 
 
 def setup(*, console_level: int | None = logging.WARNING, process: str = "hushdesk") -> None:
-    """Send ``hushdesk.*`` records to a rotating file, and warnings to stderr.
+    """Send ``hushdesk.*`` records to a rotating file, and their warnings to stderr;
+    other libraries' warnings to the file only.
 
     Idempotent, so entry points and child processes can all call it.
     """
@@ -31,6 +32,10 @@ def setup(*, console_level: int | None = logging.WARNING, process: str = "hushde
     handler.setFormatter(logging.Formatter(_FORMAT))
     handler.setLevel(logging.INFO)
     root.addHandler(handler)
+    # Libraries' own warnings (pypdf's "EOF marker not found", Python warnings) go to the
+    # file too, never between the lines a command prints.
+    logging.getLogger().addHandler(handler)
+    logging.captureWarnings(True)
     if console_level is not None:
         console = logging.StreamHandler(sys.stderr)
         console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))

@@ -120,14 +120,19 @@ def test_hostile_files_fail_alone_with_a_reason(library: DocumentLibrary, tmp_pa
     assert "lone surrogate" in text
 
 
-def test_an_encrypted_pdf_opens_with_its_password(library: DocumentLibrary, tmp_path: Path) -> None:
-    path = documents.encrypted_pdf(tmp_path / "locked.pdf", FACTS[3], "hunter2")
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128", "AES-256"])
+def test_an_encrypted_pdf_opens_with_its_password(
+    library: DocumentLibrary, tmp_path: Path, algorithm: str
+) -> None:
+    path = documents.encrypted_pdf(tmp_path / "locked.pdf", FACTS[3], "hunter2", algorithm)
     lib = library.library("Locked")
     report = library.ingest(lib, [path], password_for=lambda _p: "hunter2")
     assert report.events[-1].status == "done"
     assert library.search(lib, "notice period").hits[0].file.name == "locked.pdf"
     with pytest.raises(EncryptedDocument):
         loaders.load(path, "wrong")
+    opens = documents.encrypted_pdf(tmp_path / "published.pdf", FACTS[3], "", algorithm)
+    assert "notice period" in loaders.load(opens).pages[0].text  # no password asked
 
 
 def test_scanned_pages_are_read_or_reported(library: DocumentLibrary, tmp_path: Path) -> None:

@@ -119,3 +119,22 @@ def test_settings_out_of_range_fall_back_to_defaults() -> None:
     assert loaded.engine.n_threads == 4
     assert loaded.models == {"m": settings.ModelOverrides(temperature=0.2)}
     assert loaded.ui.lock_after_min == defaults.ui.lock_after_min
+
+
+def test_library_warnings_go_to_the_log_not_the_terminal(hushdesk_home: Path) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import logging, warnings; from hushdesk import logs; logs.setup(); "
+        "logging.getLogger('pypdf._reader').warning('EOF marker not found'); "
+        "warnings.warn('Ignoring final token of odd-length line'); "
+        "logging.getLogger('hushdesk.cli').warning('ours')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stderr.strip() == "WARNING: ours"
+    log = paths.log_file().read_text()
+    assert "EOF marker not found" in log
+    assert "odd-length line" in log

@@ -24,7 +24,7 @@ from hushdesk.services.conversations import Conversations
 from hushdesk.services.preferences import Preferences
 from hushdesk.services.privacy import Privacy, remove_legacy_plaintext
 from hushdesk.services.runtime import ModelRuntime
-from hushdesk.vault import Locked, SealedJson, Vault, unlock_without_asking
+from hushdesk.vault import Locked, Vault, unlock_without_asking
 
 if TYPE_CHECKING:
     from hushdesk.assistant.chat import Grounder
@@ -53,9 +53,7 @@ class App:
             raise Locked("Your data is locked: unlock it first.")
         remove_legacy_plaintext()
         self.settings = settings if settings is not None else settings_mod.load()
-        self.settings.attach_private(
-            SealedJson(paths.profile_file(), self.vault.store_key("profile"), "profile")
-        )
+        self.settings.attach_private(self.vault.sealed(paths.profile_file(), "profile"))
         self.registry = registry if registry is not None else Registry()
         bundled.ensure_registered(self.registry)
         self.runtime = ModelRuntime(self.settings, self.registry, engine)

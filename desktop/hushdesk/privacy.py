@@ -61,7 +61,7 @@ OFFLINE_ENV: dict[str, str] = {
 
 # Not about privacy, but it too must be set before numpy is imported, in every process:
 # OpenBLAS's own threads spin after each vector search and slow the embedding model's
-# threads down (query embedding p95 110 ms → 47 ms at 100k passages, bench/retrieve.py).
+# threads down (bench/retrieve.py at 100k passages: p95 136 ms with them, 68 ms without).
 RUNTIME_ENV = {"OPENBLAS_NUM_THREADS": "1"}
 
 PROXY_ENV = (

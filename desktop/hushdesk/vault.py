@@ -258,6 +258,10 @@ class Vault:
         """The key of one store (``conversations``, ``library``, …)."""
         return subkey(self.key, f"store:{name}")
 
+    def sealed(self, path: Path, name: str) -> SealedJson:
+        """A small encrypted file (``profile``, ``cli-history``) under its own key."""
+        return SealedJson(path, self.store_key(name), name)
+
     # -- create and unlock ----------------------------------------------------------------
 
     def create(self, *, passphrase: str | None = None, keychain: bool = False) -> bytes:

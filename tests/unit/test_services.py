@@ -20,7 +20,6 @@ from hushdesk.services.conversations import ChatSetup
 from hushdesk.services.drafts import Request
 from hushdesk.services.indexing import Indexing
 from hushdesk.services.writing import Task
-from hushdesk.vault import SealedJson
 from tests.fakes import FakeEngine
 from tests.keys import TEST_KEY
 
@@ -151,9 +150,7 @@ def test_preferences_are_saved_and_checked(app: App) -> None:
     assert loaded.ui.theme == "dark"
     assert loaded.email.signature == ""  # personal: not in the clear settings file
     assert "Carter" not in paths.settings_file().read_text()
-    loaded.attach_private(
-        SealedJson(paths.profile_file(), app.vault.store_key("profile"), "profile")
-    )
+    loaded.attach_private(app.vault.sealed(paths.profile_file(), "profile"))
     assert (loaded.email.sender_name, loaded.email.signature) == ("Sam", "Sam\nCarter & Co")
     with pytest.raises(HushdeskError, match="Unknown theme"):
         app.preferences.set_theme("purple")

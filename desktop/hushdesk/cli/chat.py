@@ -24,7 +24,6 @@ from hushdesk.cli.terminal import (
 )
 from hushdesk.errors import HushdeskError
 from hushdesk.services.conversations import Chat, ChatSetup, ChatStream
-from hushdesk.vault import SealedJson
 
 HISTORY_LINES = 1000
 
@@ -202,7 +201,7 @@ def _line_history(app: App) -> Callable[[], None]:
         import readline
     except ImportError:  # Windows without pyreadline
         return lambda: None
-    box = SealedJson(paths.repl_history_file(), app.vault.store_key("cli-history"), "lines")
+    box = app.vault.sealed(paths.repl_history_file(), "cli-history")
     try:
         lines = box.read()
     except HushdeskError:

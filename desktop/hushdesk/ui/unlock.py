@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -24,26 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from hushdesk import APP_NAME
-from hushdesk.errors import HushdeskError
+from hushdesk.ui.messages import error_text
 from hushdesk.ui.safe_text import SafeTextDocument
 from hushdesk.ui.tasks import Tasks
 from hushdesk.vault import MIN_PASSPHRASE, Vault, WrongKey, check_passphrase, keychain_available
-
-
-class _Worker(QThread):
-    failed = Signal(str)
-
-    def __init__(self, work: Callable[[], object], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.work = work
-
-    def run(self) -> None:
-        try:
-            self.work()
-        except HushdeskError as exc:
-            self.failed.emit(exc.message)
-        except Exception as exc:  # shown: the dialog must not fail silently
-            self.failed.emit(f"That did not work: {type(exc).__name__}: {exc}")
 
 
 class UnlockDialog(QDialog):
@@ -55,7 +39,8 @@ class UnlockDialog(QDialog):
         self.vault = vault
         self.creating = not vault.exists()
         self.recovery_key: str | None = None
-        self._worker: _Worker | None = None
+        self.tasks = Tasks(self)
+        self._busy = False
         self.setWindowTitle(f"{APP_NAME} — {'protect your data' if self.creating else 'locked'}")
         self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
@@ -135,7 +120,7 @@ class UnlockDialog(QDialog):
     # -- actions --------------------------------------------------------------------------
 
     def _go(self) -> None:
-        if self._worker is not None:
+        if self._busy:
             return
         secret = self.secret.text()
         if self.creating:
@@ -171,14 +156,13 @@ class UnlockDialog(QDialog):
     def _run(self, work: Callable[[], object]) -> None:
         self.message.setText("Deriving the key…")
         self.go.setEnabled(False)
-        worker = _Worker(work, self)
-        worker.failed.connect(self.message.setText)
-        worker.finished.connect(self._done)
-        self._worker = worker
-        worker.start()
+        self._busy = True
+        self.tasks.run(
+            work, on_error=lambda exc: self.message.setText(error_text(exc)), on_finished=self._done
+        )
 
     def _done(self) -> None:
-        self._worker = None
+        self._busy = False
         self.go.setEnabled(True)
         if self.vault.unlocked:
             self.secret.clear()

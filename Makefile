@@ -80,7 +80,7 @@ imports: $(DEV_STAMP)
 pytest: $(DEV_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: setup
+bench: setup-dev
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 screenshots: setup

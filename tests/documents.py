@@ -22,8 +22,44 @@ def pdf(path: Path, pages: list[str], *, title: str = "") -> Path:
     return path
 
 
-def scanned_pdf(path: Path, text: str) -> Path:
-    """One page that is only a picture of text (what a scanner produces)."""
+def printed_pdf(path: Path, title: str, text: str) -> Path:
+    """A long text as a printed document: A4 pages with a running title at the top and
+    "Page N" at the foot, as real reports and contracts have."""
+    from fpdf import FPDF
+
+    class Printed(FPDF):
+        def header(self) -> None:
+            self.set_font("helvetica", size=8)
+            self.cell(0, 8, title, align="R")
+            self.ln(10)
+
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("helvetica", size=8)
+            self.cell(0, 8, f"Page {self.page_no()}", align="C")
+
+    document = Printed()
+    document.set_auto_page_break(True, margin=18)
+    document.add_page()
+    document.set_font("helvetica", size=10)
+    document.multi_cell(0, 5, text.encode("latin-1", "replace").decode("latin-1"))
+    document.output(str(path))
+    return path
+
+
+def real_text(name: str) -> str:
+    """A real legal text no one here wrote: a licence from Debian's base-files (an
+    essential package, on every Debian and Ubuntu system)."""
+    path = Path("/usr/share/common-licenses") / name
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: install Debian's base-files package")
+    return path.read_text(encoding="utf-8")
+
+
+def scanned_pdf(path: Path, text: str, *, text_layer: str = "") -> Path:
+    """One page that is only a picture of text (what a scanner produces); with
+    ``text_layer``, that text lies invisibly over the picture (a scanner's own OCR, or a
+    font without a character map)."""
     from fpdf import FPDF
     from PIL import Image, ImageDraw, ImageFont
 
@@ -39,6 +75,11 @@ def scanned_pdf(path: Path, text: str) -> Path:
     document = FPDF()
     document.add_page()
     document.image(buffer, x=10, y=20, w=190)
+    if text_layer:
+        document.set_font("helvetica", size=10)
+        document.set_text_color(255, 255, 255)
+        document.set_xy(10, 100)
+        document.multi_cell(0, 5, text_layer)
     document.output(str(path))
     return path
 

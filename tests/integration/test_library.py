@@ -145,6 +145,23 @@ def test_scanned_pages_are_read_or_reported(library: DocumentLibrary, tmp_path: 
     assert library.search(lib, "invoice total").hits[0].file.name == "scan.pdf"
 
 
+def test_a_garbage_text_layer_is_read_with_ocr(library: DocumentLibrary, tmp_path: Path) -> None:
+    glyphs = "".join(f"(cid:{n})" for n in range(3, 60))  # a font with no character map
+    path = documents.scanned_pdf(
+        tmp_path / "broken.pdf", "Invoice total 4200 euros", text_layer=glyphs
+    )
+    lib = library.library("Broken")
+    event = library.ingest(lib, [path]).events[-1]
+    assert event.status == "done"
+    assert "text layer of page 1 is unreadable" in event.detail
+    assert "scanned page 1" in event.detail
+    record = library.store.file(lib, str(path))
+    assert record is not None
+    text = library.store.page_text(record.id, 1)
+    assert "cid:" not in text
+    assert "4200" in text
+
+
 def test_every_format_keeps_its_text_and_position(library: DocumentLibrary, tmp_path: Path) -> None:
     folder = tmp_path / "formats"
     folder.mkdir()

@@ -489,14 +489,22 @@ def test_untrusted_text_cannot_drive_the_terminal(capsys: pytest.CaptureFixture[
     """Model output and file names reach the terminal without their escape sequences:
     no recolouring, cursor moves, title changes or reversed names."""
     import io
+    from types import SimpleNamespace
 
     from hushdesk.cli.chat import _stream_to
     from hushdesk.cli.terminal import printable
     from hushdesk.engine.base import ChatStream
     from hushdesk.engine.types import ChatResult
+    from hushdesk.services.conversations import ChatSetup
 
     hostile = "ok\x1b[2J\x1b]0;pwned\x07 \u202etxt.exe\r\nnext\tline\x9b31m"
     assert printable(hostile) == "ok[2J]0;pwned txt.exe\nnext\tline31m"
     out = io.StringIO()
-    _stream_to(out, ChatStream(iter(["a\x1b[31m", "b\x07"]), ChatResult()))
+    plain = SimpleNamespace(setup=ChatSetup())
+    _stream_to(out, plain, ChatStream(iter(["a\x1b[31m", "b\x07"]), ChatResult()))  # type: ignore[arg-type]
     assert out.getvalue() == "a[31mb"
+    out = io.StringIO()  # an answer from documents: shown once checked, as clean
+    grounded = SimpleNamespace(setup=ChatSetup(libraries=["Work"]))
+    checked = ChatResult(text="c\x1b[31md")
+    _stream_to(out, grounded, ChatStream(iter(["raw"]), checked))  # type: ignore[arg-type]
+    assert out.getvalue() == "c[31md"

@@ -5,9 +5,10 @@
   before it is answered.
 - Regenerate and edit change nothing until the new answer has text; then the old
   turns are replaced in one transaction. A failed or empty retry keeps what was there.
-- Answers are stored exactly as generated and the prompt is rebuilt from the same
-  turns each time, so the rendered history is byte-identical between turns and the
-  engine only evaluates the new turn (warm KV cache).
+- Answers are stored exactly as generated (an answer from documents, as held to its
+  sources: see ``grounding.settle``) and the prompt is rebuilt from the same turns each
+  time, so the rendered history is byte-identical between turns and the engine only
+  evaluates the new turn (warm KV cache).
 - When the history outgrows the model's context, the oldest exchanges leave the
   model's view in one step (down to ~60 % of the budget, so this happens rarely and
   the cache stays warm in between). ``context_from`` marks where the view starts; the
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from hushdesk.assistant.chat_store import ConversationStore, NewMessage, Status, auto_title
-from hushdesk.assistant.grounding import Citation, Grounding, abstain_text
+from hushdesk.assistant.grounding import Citation, Grounding, abstain_text, settle
 from hushdesk.assistant.grounding import system_prompt as grounding_system_prompt
 from hushdesk.engine.base import ChatStream, Engine
 from hushdesk.engine.types import ChatResult, Message, SamplingParams
@@ -186,6 +187,8 @@ class ChatSession:
                     status = "error"
                 elif result.stats.finish_reason == "cancelled":
                     status = "stopped"
+                elif grounding is not None:  # held to its sources before it is kept
+                    result.text = settle(result.text, grounding, base[-1].content).text
                 self._commit(
                     result.text,
                     status,

@@ -13,14 +13,21 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
+Meaning = Callable[[Sequence[str]], Any]  # texts → unit-length vectors (a numpy array)
 
 SUPPORT_THRESHOLD = 0.55  # share of a statement's (weighted) words found in one window
+MEANING_THRESHOLD = 0.7  # cosine of a paraphrase to its source sentence (all-MiniLM-L6-v2)
 WINDOW = 3  # consecutive source sentences a statement may draw on
 DUPLICATE = 0.8  # word overlap (Jaccard) above which two statements say the same thing
 MIN_WORDS = 3  # fewer content words than this is not a statement
+ANCHOR_WORDS = 2  # a fact's context words (40 %, at most this many) must share its sentence
+THEME = 0.5  # weight of the document's recurring words (its topics) in salience
+APPARATUS = 0.2  # salience left to a reference entry, contents line or table row
 
 MONTHS = {
     name: number
@@ -87,9 +94,23 @@ def tokens(text: str) -> list[str]:
     return [t.lower().strip(".,'’-/") for t in _TOKEN.findall(text)]
 
 
+_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen"
+_TEENS = "fourteen fifteen sixteen seventeen eighteen nineteen twenty"
+_NUMBER_WORDS = {word: str(n) for n, word in enumerate(f"{_UNITS} {_TEENS}".split())} | {
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "sixty": "60",
+    "ninety": "90",
+}
+
+
 def content_words(text: str) -> set[str]:
+    """The words that carry meaning, stemmed; numbers written as words become digits."""
     return {
-        _stem(t) for t in tokens(text) if t and t not in STOPWORDS and (len(t) > 1 or t.isdigit())
+        _stem(_NUMBER_WORDS.get(t, t))
+        for t in tokens(text)
+        if t and t not in STOPWORDS and (len(t) > 1 or t.isdigit())
     }
 
 
@@ -120,6 +141,17 @@ def split_sentences(text: str) -> list[str]:
 
 def is_obligation(text: str) -> bool:
     return bool(OBLIGATION.search(text))
+
+
+def dates_in(text: str) -> set[date]:
+    """Every full date (day, month and year) written in ``text``."""
+    found = set()
+    for index, pattern in enumerate(_DATE_PATTERNS[:3]):
+        for match in pattern.finditer(text):
+            day = _as_date(index, match.groups())
+            if day is not None:
+                found.add(day)
+    return found
 
 
 def find_date(text: str) -> date | None:
@@ -172,18 +204,31 @@ class _Sentence:
     words: frozenset[str]
     first: int
     last: int
+    days: frozenset[date] = frozenset()
 
 
 class Evidence:
-    """The source of one step (a section's pages, or the notes being combined)."""
+    """The source of one step (a section's pages, or the notes being combined).
 
-    def __init__(self, units: Sequence[Unit], idf: Idf | None = None) -> None:
+    With ``meaning`` (texts → unit vectors: the library's embedding model) a statement
+    whose facts all stand in the source is also held by meaning, so honest paraphrase
+    passes while a mixed-up date or name still does not."""
+
+    def __init__(
+        self, units: Sequence[Unit], idf: Idf | None = None, meaning: Meaning | None = None
+    ) -> None:
+        self.meaning = meaning
         self.sentences = [
-            _Sentence(s, frozenset(content_words(s)), u.first, u.last)
+            _Sentence(s, frozenset(content_words(s)), u.first, u.last, frozenset(dates_in(s)))
             for u in units
             for s in split_sentences(u.text)
         ]
         self.idf = idf or Idf([u.text for u in units])
+
+    @property
+    def words(self) -> set[str]:
+        """Every content word of the source."""
+        return set().union(*(s.words for s in self.sentences))
 
     @property
     def first(self) -> int:
@@ -193,16 +238,23 @@ class Evidence:
     def last(self) -> int:
         return max((s.last for s in self.sentences), default=1)
 
-    def support(self, statement: str) -> Support | None:
+    def support(self, statement: str, given: Iterable[str] = ()) -> Support | None:
         """How well the best window of source sentences backs ``statement``.
 
         Each of the statement's facts must also stand in a sentence that shares its
-        other words: a real date next to an invented event is not support."""
-        words = content_words(statement)
-        if len(words) < MIN_WORDS or not self.sentences or looks_like_heading(statement):
+        other words: a real date next to an invented event is not support. Words of
+        ``given`` (the question an answer restates) need no support of their own, but
+        they still place its facts: "5 members of the board" needs a "5" beside the
+        board. A statement of nothing but given words is none (None)."""
+        every = content_words(statement)
+        if len(every) < MIN_WORDS or not self.sentences or looks_like_heading(statement):
+            return None
+        words = every - set(given)
+        if not words:
             return None
         facts = fact_words(statement) & words
-        plain = words - facts
+        days = dates_in(statement)
+        plain = every - facts
         weight = {w: 2.0 if w in facts else 1.0 for w in words}
         total = sum(weight.values())
         best: Support | None = None
@@ -217,6 +269,8 @@ class Evidence:
                     used.append(sentence)
             if not used or not all(_anchored(f, plain, window) for f in facts):
                 continue
+            if days and not days <= set().union(*(s.days for s in window)):  # a spliced date
+                continue
             score = sum(weight[w] for w in found) / total
             if best is None or score > best.score + 1e-9:
                 top = max(used, key=lambda s: sum(weight[w] for w in words & s.words))
@@ -226,6 +280,16 @@ class Evidence:
                     score, min(s.first for s in used), max(s.last for s in used), top.text
                 )
         return best
+
+    def holds(self, statement: str, given: Iterable[str] = ()) -> Support | None:
+        """The support that backs ``statement`` enough to keep it, or None."""
+        found = self.support(statement, given)
+        if found is None or found.score >= SUPPORT_THRESHOLD:
+            return found
+        if self.meaning is None:
+            return None
+        mine, theirs = self.meaning([statement, found.sentence])
+        return found if float(mine @ theirs) >= MEANING_THRESHOLD else None
 
     def salient(
         self, limit: int, *, keep: str = "facts", exclude: Iterable[str] = ()
@@ -260,9 +324,35 @@ def states_new_fact(text: str, said: set[str], keep: str = "facts") -> bool:
     return True
 
 
+def anchored(facts: set[str], context: set[str], sentences: Sequence[_Sentence]) -> bool:
+    """Whether every fact stands in one of ``sentences`` together with its context."""
+    return all(_anchored(f, context - facts, sentences) for f in facts)
+
+
 def _anchored(fact: str, plain: set[str], window: Sequence[_Sentence]) -> bool:
-    need = max(1, math.ceil(0.4 * len(plain))) if plain else 0
+    need = min(ANCHOR_WORDS, max(1, math.ceil(0.4 * len(plain)))) if plain else 0
     return any(fact in s.words and len(plain & s.words) >= need for s in window)
+
+
+_APPARATUS = re.compile(
+    r"\bet al\b|\bdoi\b|\bisbn\b|https?://|www\.|\bpp?\.\s*\d|\bvol\.\s*\d"
+    r"|\.{4,}|…{2,}|(?:\. ){3,}",  # citations, links, contents leaders
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+
+
+def looks_like_apparatus(text: str) -> bool:
+    """A bibliography entry, a contents or index line, a table row or a bare list:
+    the apparatus of a document rather than what it says."""
+    tokens_ = _TOKEN.findall(text)
+    if not tokens_:
+        return False
+    numeric = sum(any(c.isdigit() for c in t) for t in tokens_) / len(tokens_)
+    listing = text.count(",") + text.count(";") > 0.4 * len(tokens_)
+    return (
+        bool(_APPARATUS.search(text)) or len(_YEAR.findall(text)) >= 3 or numeric > 0.3 or listing
+    )
 
 
 def looks_like_heading(text: str) -> bool:
@@ -284,14 +374,18 @@ class Idf:
         return sum(math.log(1 + self.count / (1 + self.df[w])) for w in words)
 
     def salience(self, text: str, said: set[str] | frozenset[str] = frozenset()) -> float:
-        """How much new, distinctive fact a sentence carries: rare names, dates and
-        amounts most of all."""
+        """How much new, telling fact a sentence carries: rare names, dates and amounts,
+        said in the words the document keeps coming back to (its topics). Reference
+        lists, contents pages, indexes and tables count for little: they are full of
+        rare names and numbers and say nothing of what the document is about."""
         words = content_words(text)
         if not words:
             return 0.0
         facts = fact_words(text) & words
         score = self.weight(facts - said) + 0.3 * self.weight(words - said)
-        return score / math.sqrt(len(words))
+        theme = sum(math.log(1 + self.df[w]) for w in words - said) / len(words)
+        score = score / math.sqrt(len(words)) + THEME * theme
+        return score * APPARATUS if looks_like_apparatus(text) else score
 
 
 def same(a: str, b: str) -> bool:

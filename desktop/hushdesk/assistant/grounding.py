@@ -4,6 +4,11 @@ Retrieved passages go into the newest user message only, fenced and numbered, wi
 anything that looks like a chat-template control token removed, so a document cannot
 open a turn or pose as the system. When nothing relevant is found the answer is a
 plain "I could not find this in your documents" — no guess.
+
+The model's answer is then held to the passages (``settle``): each sentence a passage
+supports is linked to that passage; one that none supports is marked; and when nothing
+the model wrote is supported, the answer is the plain "could not find" followed by the
+passages closest to the question, quoted with their pages — never unchecked prose.
 """
 
 from __future__ import annotations
@@ -14,6 +19,16 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from hushdesk import assets
+from hushdesk.assistant.evidence import (
+    MIN_WORDS,
+    Evidence,
+    Meaning,
+    Unit,
+    anchored,
+    content_words,
+    fact_words,
+    tokens,
+)
 from hushdesk.library.text import strip_special_tokens
 
 if TYPE_CHECKING:  # the library pulls in numpy; importing this module stays cheap
@@ -22,7 +37,16 @@ if TYPE_CHECKING:  # the library pulls in numpy; importing this module stays che
     from hushdesk.library.store import Library
 
 _CITE = re.compile(r"\[(\d{1,2})\]")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")
+_BLOCK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•]|\d{1,2}[.)])\s)")  # paragraphs, list items
+_NEGATION = re.compile(r"not|no|never|neither|nor|cannot|without|\w+n't")
+_LEAD = re.compile(r"\s*(?:[-*•]|\d{1,2}[.)])\s+")
 RELATIVE_FLOOR = 0.6  # a source must be at least this similar relative to the best one
+QUOTES = 2  # passages quoted when nothing the model wrote is supported
+QUOTE_CHARS = 400
+UNSUPPORTED_MARK = " *(not in the sources)*"
+# Words that point at the sources rather than state a fact: need no support.
+POINTERS = "yes answer source sources passage passages found stated says mentioned according"
 
 
 @dataclass(frozen=True)
@@ -53,6 +77,7 @@ class Grounding:
     prompt: str
     citations: tuple[Citation, ...]
     abstain: bool
+    meaning: Meaning | None = None  # the library's embeddings, to check the answer by meaning
 
 
 def prompts() -> dict[str, str]:
@@ -65,6 +90,128 @@ def system_prompt() -> str:
 
 def abstain_text() -> str:
     return prompts()["abstain"]
+
+
+@dataclass(frozen=True)
+class Settled:
+    """An answer held to its sources: what the user reads, and how it fared."""
+
+    text: str
+    supported: int  # sentences a passage backs
+    unsupported: int  # sentences none backs (marked in ``text``)
+    abstained: bool  # "could not find" (with the closest passages quoted, if any)
+
+
+def settle(answer: str, grounding: Grounding, question: str) -> Settled:
+    """Link each sentence of ``answer`` to the passage that supports it, mark the ones
+    none supports, or, when none is supported, say so and quote the closest passages."""
+    answer = unfence(answer)
+    citations = {c.n: c for c in grounding.citations}
+    if grounding.abstain or not citations:
+        return Settled(answer, 0, 0, said_not_found(answer))
+    evidence = {
+        n: Evidence([Unit(c.passage, n, n)], meaning=grounding.meaning)
+        for n, c in citations.items()
+    }
+    given = content_words(question) | content_words(POINTERS)
+    rules = content_words(system_prompt() + " " + prompts()["user"])
+    blocks, supported, unsupported, declined = [], 0, 0, False
+    for block in _BLOCK.split(answer.strip()):
+        lead = _LEAD.match(block)
+        prefix = lead.group(0) if lead else ""
+        out = []
+        for sentence in _SENTENCE.split(" ".join(block[len(prefix) :].split())):
+            if said_not_found(sentence):
+                declined = True
+                continue
+            bare = _CITE.sub("", sentence).rstrip()
+            if not bare.strip(" .;,"):
+                continue  # a marker left on its own ("… changed them. [1]"): relinked above
+            words = content_words(bare)
+            if words and len(words & rules) >= 0.8 * len(words):
+                continue  # the prompt's own rules repeated back
+            source = _best_support(bare, evidence, given, question)
+            if source is None:  # restates the question, or too short ("Yes.", "Sources:")
+                out.append(sentence)
+            elif source:
+                supported += 1
+                out.append(_cite(bare, source))
+            else:
+                unsupported += 1
+                out.append(bare + UNSUPPORTED_MARK)
+        if out:
+            blocks.append(prefix + " ".join(out))
+    if supported:
+        return Settled("\n\n".join(blocks), supported, unsupported, False)
+    text = abstain_text()
+    if not declined or unsupported:  # the model wrote something: show what the sources say
+        text += "\n\n" + prompts()["closest"] + "\n\n" + _quotes(question, grounding)
+    return Settled(text, 0, unsupported, True)
+
+
+def _best_support(
+    sentence: str, evidence: dict[int, Evidence], given: set[str], question: str
+) -> int | None:
+    """The number of the passage that best supports ``sentence``, 0 when none does, or
+    None for a sentence that states nothing to check."""
+    statement = sentence.rstrip(" .") + "."  # a short answer is not a title
+    words = content_words(statement) - given
+    if not words:
+        return None
+    if len(content_words(statement)) < MIN_WORDS:  # "50%.": its facts, where the question is
+        facts = fact_words(statement) & words
+        if not facts:
+            return None
+        context = content_words(question)
+        return next((n for n, e in evidence.items() if anchored(facts, context, e.sentences)), 0)
+    best, score = 0, -1.0
+    for n, source in evidence.items():
+        found = source.holds(statement, given)
+        said = words  # the question's own words ("cannot be given effect") decide nothing
+        if found is None or _negates(statement, said) != _negates(found.sentence, said):
+            continue  # "does not grant" is no support for "grants"
+        if found.score > score:
+            best, score = n, found.score
+    return best
+
+
+def _negates(sentence: str, words: set[str]) -> bool:
+    """Whether a negation stands just before (three words at most) one of ``words``:
+    "does not grant permission" negates "grant", "a price no more than" does not."""
+    said = tokens(sentence)
+    return any(
+        _NEGATION.fullmatch(word) and content_words(" ".join(said[i + 1 : i + 4])) & words
+        for i, word in enumerate(said)
+    )
+
+
+def _cite(sentence: str, n: int) -> str:
+    """The sentence ending with its source's number (the model's own numbers replaced:
+    small models cite the wrong passage as often as the right one)."""
+    end = len(sentence) - len(sentence.rstrip(".!?:;"))
+    body, stop = (sentence[:-end], sentence[-end:]) if end else (sentence, "")
+    return f"{body.rstrip()} [{n}]{stop}"
+
+
+def _quotes(question: str, grounding: Grounding) -> str:
+    """The best passages for ``question`` as Markdown quotes, each from the sentence that
+    matches the question best, with its number and page."""
+    out = []
+    for c in grounding.citations[:QUOTES]:
+        found = Evidence([Unit(c.passage, c.n, c.n)]).support(question)
+        text = " ".join(c.passage.split())
+        start = text.find(found.sentence) if found is not None else -1
+        if start > 0:
+            text = "…" + text[start:]
+        if len(text) > QUOTE_CHARS:
+            text = text[:QUOTE_CHARS].rsplit(" ", 1)[0] + "…"
+        out.append(f"> {text} [{c.n}]")
+    return "\n\n".join(out)
+
+
+def said_not_found(answer: str) -> bool:
+    """Whether an answer says the documents do not hold it (ours, or the model's words)."""
+    return " ".join(abstain_text().lower().split()).rstrip(".") in " ".join(answer.lower().split())
 
 
 def ground(
@@ -105,7 +252,8 @@ def ground(
     sources = "\n\n".join(
         p["source"].format(n=c.n, where=fence(c.where), text=fence(c.passage)) for c in citations
     )
-    return Grounding(p["user"].format(sources=sources, question=question), citations, False)
+    prompt = p["user"].format(sources=sources, question=question)
+    return Grounding(prompt, citations, False, library.embedder(libraries[0]).embed)
 
 
 def grounder_for(library: DocumentLibrary, names: Sequence[str]) -> Callable[[str], Grounding]:

@@ -81,10 +81,17 @@ def _open(app: App, args: argparse.Namespace) -> Chat:
     return chat
 
 
-def _stream_to(out: TextIO, stream: ChatStream) -> None:
-    for chunk in stream:
-        out.write(printable(chunk))
-        out.flush()
+def _stream_to(out: TextIO, chat: Chat, stream: ChatStream) -> None:
+    """The answer as it is written; one from documents once it is held to its sources
+    (the checked answer is what is kept, so it is what is shown)."""
+    if not chat.setup.libraries:
+        for chunk in stream:
+            out.write(printable(chunk))
+            out.flush()
+        return
+    status("Answering from your documents…")
+    out.write(printable(stream.collect().text))
+    out.flush()
 
 
 def ask(app: App, args: argparse.Namespace) -> int:
@@ -101,7 +108,7 @@ def ask(app: App, args: argparse.Namespace) -> int:
         if args.json:
             stream.collect()
         else:
-            _stream_to(sys.stdout, stream)
+            _stream_to(sys.stdout, chat, stream)
             sys.stdout.write("\n")
     citations = chat.turns[-1].citations if chat.turns else ()
     if args.json:
@@ -186,7 +193,7 @@ def chat(app: App, args: argparse.Namespace) -> int:
                 continue
             with on_ctrl_c(conversations.stop) as pressed:
                 try:
-                    _stream_to(sys.stdout, conversations.send(current, line))
+                    _stream_to(sys.stdout, current, conversations.send(current, line))
                 except HushdeskError as exc:
                     print(f"\n[error] {exc.message}")
                     continue

@@ -98,11 +98,14 @@ class DocumentLibrary:
             )
         return next((m.id for m in models if m.id == DEFAULT_EMBEDDING), models[0].id)
 
-    def embedder(self, library: Library) -> Embedder:
+    def embedder(self, library: Library | None = None) -> Embedder:
+        """The embedding model of ``library``; without one, the model new libraries get
+        (which also holds a summary's statements to their pages by meaning)."""
+        model_id = library.embedding_model if library else self._default_embedding()
         with self._lock:
-            if library.embedding_model not in self._embedders:
-                self._embedders[library.embedding_model] = self._factory(library.embedding_model)
-            return self._embedders[library.embedding_model]
+            if model_id not in self._embedders:
+                self._embedders[model_id] = self._factory(model_id)
+            return self._embedders[model_id]
 
     def _sentence_embedder(self, model_id: str) -> Embedder:
         model = self.registry.get(model_id)

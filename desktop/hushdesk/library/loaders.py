@@ -11,6 +11,7 @@ from __future__ import annotations
 import html.parser
 import logging
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import ClassVar
 
 from hushdesk.errors import DocumentError, EncryptedDocument
 from hushdesk.jobs import CancelToken
-from hushdesk.library.text import clean
+from hushdesk.library.text import clean, tidy_pages
 
 log = logging.getLogger("hushdesk.library")
 
@@ -117,7 +118,12 @@ def load_here(path: str, password: str | None, ocr: bool) -> LoadedDocument:
         raise DocumentError(
             f"{file.name} could not be read ({type(exc).__name__}: {exc}).", detail=repr(exc)
         ) from exc
-    document.pages = [PageText(p.number, clean(p.text), p.scanned) for p in document.pages]
+    texts = [clean(p.text) for p in document.pages]
+    if document.paginated:
+        texts = tidy_pages(texts)
+    document.pages = [
+        PageText(p.number, text, p.scanned) for p, text in zip(document.pages, texts, strict=True)
+    ]
     if document.text_chars > MAX_TEXT_CHARS:
         raise DocumentError(
             f"{file.name} holds more text than Hushdesk can index "
@@ -159,6 +165,7 @@ def _pdf(path: Path, password: str | None, ocr: bool) -> LoadedDocument:
     pages: list[PageText] = []
     warnings: list[str] = []
     scanned: list[int] = []
+    garbage: list[int] = []
     for number, page in enumerate(reader.pages, start=1):
         try:
             text = page.extract_text() or ""
@@ -166,12 +173,40 @@ def _pdf(path: Path, password: str | None, ocr: bool) -> LoadedDocument:
             warnings.append(f"Page {number} could not be read ({type(exc).__name__}).")
             text = ""
         image_only = len(text.strip()) < 20 and _has_images(page)
+        if garbled(text):  # a text layer that says nothing: read the page as an image
+            garbage.append(number)
+            text, image_only = "", True
         if image_only:
             scanned.append(number)
         pages.append(PageText(number, text, image_only))
+    if garbage:
+        warnings.append(
+            f"The text layer of {_ranges(garbage)} is unreadable (no character map or a "
+            "broken encoding)."
+        )
     if scanned:
         _ocr_pages(path, pages, scanned, warnings, password if ocr else None, enabled=ocr)
     return LoadedDocument("pdf", title or path.stem, pages, True, warnings)
+
+
+_CID = re.compile(r"\(cid:\d+\)|/g\d+|/uni[0-9A-F]{4}")
+GARBLED_SHARE = 0.2
+
+
+def garbled(text: str) -> bool:
+    """Whether a page's text layer is garbage rather than words: glyph ids where a
+    font has no character map ("(cid:12)"), private-use or replacement characters, or
+    symbols where letters should be."""
+    chars = [c for c in text if not c.isspace()]
+    if len(chars) < 40:
+        return False
+    if len(_CID.findall(text)) * 4 >= len(chars) * GARBLED_SHARE:
+        return True
+    odd = sum(
+        unicodedata.category(c) in ("Co", "Cn", "Cs", "Cc", "So") or c == "\ufffd" for c in chars
+    )
+    readable = sum(c.isalnum() for c in chars)
+    return odd > GARBLED_SHARE * len(chars) or readable < 0.5 * len(chars)
 
 
 def _has_images(page: object) -> bool:

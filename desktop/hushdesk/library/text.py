@@ -33,6 +33,39 @@ def clean(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 
+_HYPHENATED = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
+_DIGITS = re.compile(r"\d+")
+EDGE_LINES = 2  # lines at the top and at the foot of a page that may be running lines
+
+
+def tidy_pages(texts: list[str]) -> list[str]:
+    """Printed pages as text to read: running headers and footers gone (a line among the
+    first or last two of a page that recurs on at least half of 3+ pages, page numbers
+    aside), and words hyphenated across a line break joined."""
+
+    def key(line: str) -> str:
+        return _DIGITS.sub("#", " ".join(line.lower().split()))
+
+    def edges(lines: list[str]) -> set[int]:
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        return set(filled[:EDGE_LINES] + filled[-EDGE_LINES:])
+
+    split = [text.split("\n") for text in texts]
+    running: set[str] = set()
+    if len(texts) >= 3:
+        seen: dict[str, int] = {}
+        for lines in split:
+            for k in {key(lines[i]) for i in edges(lines)}:
+                seen[k] = seen.get(k, 0) + 1
+        running = {k for k, n in seen.items() if n >= max(3, len(texts) / 2)}
+    out = []
+    for lines in split:
+        drop = {i for i in edges(lines) if key(lines[i]) in running}
+        text = "\n".join(line for i, line in enumerate(lines) if i not in drop)
+        out.append(_HYPHENATED.sub("", text).strip())
+    return out
+
+
 def strip_special_tokens(text: str) -> str:
     """Remove anything that looks like a chat-template control token."""
     return _SPECIAL_TOKENS.sub(" ", text)

@@ -10,13 +10,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hushdesk.assistant.evidence import Meaning
 from hushdesk.assistant.summarize import export as export_mod
 from hushdesk.assistant.summarize import sources
 from hushdesk.assistant.summarize.options import Length, Mode, Options, lengths, modes
 from hushdesk.assistant.summarize.results import Source, Summary
 from hushdesk.assistant.summarize.store import SavedSummary, SummaryStore
 from hushdesk.assistant.summarize.summarizer import Summarizer
-from hushdesk.errors import Cancelled, HushdeskError, StoreError
+from hushdesk.errors import Cancelled, DocumentError, HushdeskError, StoreError
 from hushdesk.jobs import CancelToken, Progress, ProgressCallback, TextCallback
 from hushdesk.services.runtime import ModelRuntime
 
@@ -109,7 +110,9 @@ class Summaries:
             if progress:
                 progress(Progress(0, None, f"Loading {chosen.name}"))
             self.runtime.ensure_loaded(chosen)
-            summarizer = Summarizer(self.runtime.engine, self.store, model_key=chosen.id)
+            summarizer = Summarizer(
+                self.runtime.engine, self.store, model_key=chosen.id, meaning=self._meaning()
+            )
             summary = summarizer.run(
                 source, options, progress=progress, cancel=cancel, on_text=on_text
             )
@@ -117,6 +120,14 @@ class Summaries:
         saved = self.store.get(summary_id)
         assert saved is not None
         return saved
+
+    def _meaning(self) -> Meaning | None:
+        """The embedding model's vectors, to hold statements to their pages by meaning;
+        without an embedding model, by their words alone."""
+        try:
+            return self._library().embedder().embed
+        except DocumentError:
+            return None
 
     def resume(
         self,

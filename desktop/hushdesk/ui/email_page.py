@@ -349,7 +349,11 @@ class EmailPage(QWidget):
 
     def _copy(self, text: str, what: str) -> None:
         QGuiApplication.clipboard().setText(text)
-        self.status.setText(f"{what} copied.")
+        self.status.setText(f"{what} copied.{self._unchecked()}")
+
+    def _unchecked(self) -> str:
+        """A reminder while the review has notes: what it flags is the user's to check."""
+        return " Check the ⚠ notes before you send it." if self.notes.text() else ""
 
     def _choose_export(self) -> None:
         if self.draft is None:
@@ -375,7 +379,9 @@ class EmailPage(QWidget):
         )
 
     def _exported(self, path: Path) -> None:
-        self.status.setText(f"Saved to {path}. Open it to send it from your mail program.")
+        self.status.setText(
+            f"Saved to {path}. Open it to send it from your mail program.{self._unchecked()}"
+        )
 
     def open_in_mail(self) -> None:
         if self.draft is None:

@@ -122,6 +122,18 @@ def review(draft: Draft) -> list[str]:
         notes.append("Fill in " + ", ".join(holes) + ".")
     if draft.template:
         return notes  # a template's figures are the user's own
+    unknown = unknown_figures(draft)
+    if unknown:
+        notes.append(
+            "Check "
+            + ", ".join(f"“{f}”" for f in unknown[:8])
+            + ": not in the email, your points or your documents."
+        )
+    return notes
+
+
+def unknown_figures(draft: Draft) -> list[str]:
+    """Figures and dates in the draft that none of its material holds (likely invented)."""
     material = "\n".join(
         [
             draft.request.points,
@@ -132,14 +144,7 @@ def review(draft: Draft) -> list[str]:
     )
     known = {_norm(f) for f in _figures(material)} | _spelled_numbers(material)
     body = _CITATION.sub("", draft.body)
-    unknown = [f for f in dict.fromkeys(_figures(body)) if _norm(f) not in known]
-    if unknown:
-        notes.append(
-            "Check "
-            + ", ".join(f"“{f}”" for f in unknown[:8])
-            + ": not in the email, your points or your documents."
-        )
-    return notes
+    return [f for f in dict.fromkeys(_figures(body)) if _norm(f) not in known]
 
 
 def _figures(text: str) -> list[str]:

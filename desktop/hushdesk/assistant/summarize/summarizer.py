@@ -25,9 +25,9 @@ from typing import Protocol
 
 from hushdesk import assets
 from hushdesk.assistant.evidence import (
-    SUPPORT_THRESHOLD,
     Evidence,
     Idf,
+    Meaning,
     Unit,
     content_words,
     same,
@@ -87,8 +87,10 @@ class Summarizer:
         model_key: str,
         sampling: SamplingParams = SAMPLING,
         max_section_tokens: int = MAX_SECTION_TOKENS,
+        meaning: Meaning | None = None,
     ) -> None:
         self.engine, self.steps, self.model_key = engine, steps, model_key
+        self.meaning = meaning  # statements held to their pages by meaning too
         self.sampling = sampling
         self.max_section_tokens = max_section_tokens
         self._base_tokens: int | None = None
@@ -219,7 +221,9 @@ class _Job:
                 f"The model's context ({self.n_ctx} tokens) is too small to summarize with; "
                 "raise the context size in the model's settings."
             )
-        everything = Evidence([Unit(p.text, p.number, p.number) for p in self.pages], self.idf)
+        everything = Evidence(
+            [Unit(p.text, p.number, p.number) for p in self.pages], self.idf, self.s.meaning
+        )
         if self.stats.tokens <= final_budget:
             self.stats.single_pass = True
             self.stats.sections = 1
@@ -286,7 +290,9 @@ class _Job:
             output = self.generate(messages, self.length.map_tokens, "map")
             if fresh[index]:
                 done += section.tokens
-            evidence = Evidence([Unit(p.text, p.number, p.number) for p in section.pages], self.idf)
+            evidence = Evidence(
+                [Unit(p.text, p.number, p.number) for p in section.pages], self.idf, self.s.meaning
+            )
             found = self.checked(output, evidence)
             found = self.with_kept_facts(found, evidence, self.length.facts)
             notes += [replace(n, heading=section.heading) for n in found]
@@ -351,7 +357,9 @@ class _Job:
         output = self.generate(
             self.messages(step, where_, text), self.length.final_tokens, step, final=final
         )
-        evidence = Evidence([Unit(u.text, u.first, u.last) for u in batch.units], self.idf)
+        evidence = Evidence(
+            [Unit(u.text, u.first, u.last) for u in batch.units], self.idf, self.s.meaning
+        )
         found = [
             replace(s, quote=quote_of(s.quote, batch.units)) for s in self.checked(output, evidence)
         ]
@@ -368,8 +376,8 @@ class _Job:
             if is_heading:
                 heading = line if single and self.mode.style == "sections" else heading
                 continue
-            support = evidence.support(line)
-            if support is None or support.score < SUPPORT_THRESHOLD:
+            support = evidence.holds(line)
+            if support is None:
                 self.stats.dropped += 1
                 continue
             statement = Statement(

@@ -206,9 +206,8 @@ def run_answers(
             expected = {(q["file"], p) for p in pages}
             hits = app.documents.search(library, q["question"], k=5).hits
             tally.hit5.append(any((h.file.name, h.chunk.page) in expected for h in hits))
-        chat = app.conversations.open(
-            setup=ChatSetup(libraries=[library.name], model_id=model_id), keep=False
-        )
+        setup = ChatSetup(libraries=[library.name], model_id=model_id, sampling={"seed": 1})
+        chat = app.conversations.open(setup=setup, keep=False)
         started = time.perf_counter()
         stream = app.conversations.send(chat, q["question"])
         raw = ["".join(stream)]  # as the model wrote it, before it was held to the sources

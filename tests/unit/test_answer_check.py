@@ -109,3 +109,10 @@ def test_a_spliced_date_is_no_support_and_a_bare_fact_is() -> None:
     assert right.text == "Until August 1, 2009 [1]."
     bare = settle("5 words. [1]", grounding, "How long may a Front-Cover Text be?")
     assert bare.text == "5 words [2]."
+
+
+def test_a_page_named_in_a_sources_label_is_not_an_invention() -> None:
+    grounding = _grounding(*PASSAGES)  # passage 2 is "2.pdf, page 4"
+    answer = "Page 4 of 2.pdf: this License does not grant permission to use trademarks [2]."
+    settled = settle(answer, grounding, "May I use the trademarks?")
+    assert settled.supported == 1

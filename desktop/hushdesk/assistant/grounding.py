@@ -113,7 +113,8 @@ def settle(answer: str, grounding: Grounding, question: str) -> Settled:
         n: Evidence([Unit(c.passage, n, n)], meaning=grounding.meaning)
         for n, c in citations.items()
     }
-    given = content_words(question) | content_words(POINTERS)
+    labels = " ".join(c.where for c in grounding.citations)  # "MPL-2.0.pdf, page 8" is given
+    given = content_words(f"{question} {POINTERS} {labels}")
     rules = content_words(system_prompt() + " " + prompts()["user"])
     blocks, supported, unsupported, declined = [], 0, 0, False
     for block in _BLOCK.split(answer.strip()):
@@ -165,10 +166,10 @@ def _best_support(
         context = content_words(question)
         return next((n for n, e in evidence.items() if anchored(facts, context, e.sentences)), 0)
     best, score = 0, -1.0
+    negated = _negates(statement, words)  # the question's own words decide nothing here
     for n, source in evidence.items():
         found = source.holds(statement, given)
-        said = words  # the question's own words ("cannot be given effect") decide nothing
-        if found is None or _negates(statement, said) != _negates(found.sentence, said):
+        if found is None or _negates(found.sentence, words) != negated:
             continue  # "does not grant" is no support for "grants"
         if found.score > score:
             best, score = n, found.score
@@ -195,7 +196,7 @@ def _cite(sentence: str, n: int) -> str:
 
 def _quotes(question: str, grounding: Grounding) -> str:
     """The best passages for ``question`` as Markdown quotes, each from the sentence that
-    matches the question best, with its number and page."""
+    matches the question best, with its number (the sources list gives file and page)."""
     out = []
     for c in grounding.citations[:QUOTES]:
         found = Evidence([Unit(c.passage, c.n, c.n)]).support(question)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from hushdesk import assets
@@ -40,10 +40,12 @@ _CITE = re.compile(r"\[(\d{1,2})\]")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _BLOCK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•]|\d{1,2}[.)])\s)")  # paragraphs, list items
 _NEGATION = re.compile(r"not|no|never|neither|nor|cannot|without|\w+n't")
+_PAGE_LABEL = re.compile(r"\b(?:pages?|p\.|sections?)\s*\d+(?:\s*(?:-|–|and|to)\s*\d+)?", re.I)
 _LEAD = re.compile(r"\s*(?:[-*•]|\d{1,2}[.)])\s+")
 RELATIVE_FLOOR = 0.6  # a source must be at least this similar relative to the best one
 QUOTES = 2  # passages quoted when nothing the model wrote is supported
 QUOTE_CHARS = 400
+AROUND_CHARS = 200  # of the page on either side of a passage, when checking an answer
 UNSUPPORTED_MARK = " *(not in the sources)*"
 # Words that point at the sources rather than state a fact: need no support.
 POINTERS = "yes answer source sources passage passages found stated says mentioned according"
@@ -78,6 +80,7 @@ class Grounding:
     citations: tuple[Citation, ...]
     abstain: bool
     meaning: Meaning | None = None  # the library's embeddings, to check the answer by meaning
+    around: dict[int, str] = field(default_factory=dict)  # each passage with its page around it
 
 
 def prompts() -> dict[str, str]:
@@ -110,11 +113,11 @@ def settle(answer: str, grounding: Grounding, question: str) -> Settled:
     if grounding.abstain or not citations:
         return Settled(answer, 0, 0, said_not_found(answer))
     evidence = {
-        n: Evidence([Unit(c.passage, n, n)], meaning=grounding.meaning)
+        n: Evidence([Unit(grounding.around.get(n, c.passage), n, n)], meaning=grounding.meaning)
         for n, c in citations.items()
     }
-    labels = " ".join(c.where for c in grounding.citations)  # "MPL-2.0.pdf, page 8" is given
-    given = content_words(f"{question} {POINTERS} {labels}")
+    given = content_words(f"{question} {POINTERS}")
+    names = {c.file for c in grounding.citations}
     rules = content_words(system_prompt() + " " + prompts()["user"])
     blocks, supported, unsupported, declined = [], 0, 0, False
     for block in _BLOCK.split(answer.strip()):
@@ -131,7 +134,7 @@ def settle(answer: str, grounding: Grounding, question: str) -> Settled:
             words = content_words(bare)
             if words and len(words & rules) >= 0.8 * len(words):
                 continue  # the prompt's own rules repeated back
-            source = _best_support(bare, evidence, given, question)
+            source = _best_support(_unlabelled(bare, names), evidence, given, question)
             if source is None:  # restates the question, or too short ("Yes.", "Sources:")
                 out.append(sentence)
             elif source:
@@ -148,6 +151,14 @@ def settle(answer: str, grounding: Grounding, question: str) -> Settled:
     if not declined or unsupported:  # the model wrote something: show what the sources say
         text += "\n\n" + prompts()["closest"] + "\n\n" + _quotes(question, grounding)
     return Settled(text, 0, unsupported, True)
+
+
+def _unlabelled(sentence: str, names: set[str]) -> str:
+    """The sentence without the sources' own labels ("on page 8 of MPL-2.0.pdf"): a page
+    or file named from a source's label is no fact to check."""
+    for name in names:
+        sentence = sentence.replace(name, " ")
+    return _PAGE_LABEL.sub(" ", sentence)
 
 
 def _best_support(
@@ -254,7 +265,17 @@ def ground(
         p["source"].format(n=c.n, where=fence(c.where), text=fence(c.passage)) for c in citations
     )
     prompt = p["user"].format(sources=sources, question=question)
-    return Grounding(prompt, citations, False, library.embedder(libraries[0]).embed)
+    around = {c.n: _around(library, c) for c in citations}
+    return Grounding(prompt, citations, False, library.embedder(libraries[0]).embed, around)
+
+
+def _around(library: DocumentLibrary, c: Citation) -> str:
+    """The passage with the words next to it on its page: a chunk cut mid-sentence keeps
+    the words that place its facts ("a Front-Cover Text may be at most 5 words")."""
+    page = library.store.page_text(c.file_id, c.page)
+    if page[c.start : c.end] != c.passage:
+        return c.passage
+    return page[max(0, c.start - AROUND_CHARS) : c.end + AROUND_CHARS]
 
 
 def grounder_for(library: DocumentLibrary, names: Sequence[str]) -> Callable[[str], Grounding]:

@@ -3,6 +3,7 @@ citations, abstaining, summaries and email drafts.
 
     .venv/bin/python bench/quality.py                      # both models, every part
     .venv/bin/python bench/quality.py --models starter --parts answers
+    .venv/bin/python bench/quality.py --recheck            # saved answers, checked again
 
 The documents (bench/quality_set.toml says which and why) and the real model are fetched
 once into a cache (``$HUSHDESK_BENCH_CACHE``, else ~/.cache/hushdesk-bench): the texts from
@@ -160,6 +161,8 @@ def pages_holding(pages: dict[int, str], phrase: str) -> set[int]:
 @dataclass
 class Tally:
     hit5: list[bool] = field(default_factory=list)
+    hit1: list[bool] = field(default_factory=list)
+    first: list[bool] = field(default_factory=list)
     correct: list[bool] = field(default_factory=list)
     cited: list[bool] = field(default_factory=list)
     false_abstain: list[bool] = field(default_factory=list)
@@ -184,8 +187,9 @@ def run_answers(
     tally: Tally,
     log: list,
     out: Path | None,
+    saved: dict | None = None,
 ) -> None:
-    from hushdesk.assistant.grounding import said_not_found
+    from hushdesk.assistant.grounding import abstain_text, grounder_for, said_not_found, settle
     from hushdesk.services.conversations import ChatSetup
 
     store = app.library.store
@@ -205,15 +209,25 @@ def run_answers(
             assert pages, f"evidence not found in {q['file']}: {q['evidence']!r}"
             expected = {(q["file"], p) for p in pages}
             hits = app.documents.search(library, q["question"], k=5).hits
-            tally.hit5.append(any((h.file.name, h.chunk.page) in expected for h in hits))
-        setup = ChatSetup(libraries=[library.name], model_id=model_id, sampling={"seed": 1})
-        chat = app.conversations.open(setup=setup, keep=False)
-        started = time.perf_counter()
-        stream = app.conversations.send(chat, q["question"])
-        raw = ["".join(stream)]  # as the model wrote it, before it was held to the sources
-        answer = stream.result.text
-        seconds = time.perf_counter() - started
-        citations = chat.turns[-1].citations
+            found = [(h.file.name, h.chunk.page) in expected for h in hits]
+            tally.hit5.append(any(found))
+            tally.hit1.append(found[:1] == [True])
+        if saved is not None:  # the model's saved answer, held to its sources again
+            grounding = grounder_for(app.library, [library.name])(q["question"])
+            raw = saved[q["question"]]["raw"]
+            answer = (
+                abstain_text() if grounding.abstain else settle(raw, grounding, q["question"]).text
+            )
+            seconds, citations = 0.0, [c.to_dict() for c in grounding.citations]
+        else:
+            setup = ChatSetup(libraries=[library.name], model_id=model_id, sampling={"seed": 1})
+            chat = app.conversations.open(setup=setup, keep=False)
+            started = time.perf_counter()
+            stream = app.conversations.send(chat, q["question"])
+            raw = "".join(stream)  # as the model wrote it, before it was held to the sources
+            answer = stream.result.text
+            seconds = time.perf_counter() - started
+            citations = chat.turns[-1].citations
         abstained = said_not_found(answer)
         entry = {"question": q["question"], "answer": answer, "abstained": abstained, "s": seconds}
         if answerable:
@@ -225,11 +239,14 @@ def run_answers(
             tally.correct.append(correct)
             tally.cited.append(cited)
             tally.false_abstain.append(abstained)
+            tally.first.append(
+                bool(citations) and (citations[0]["file"], citations[0]["page"]) in expected
+            )
             entry |= {"correct": correct, "cited": cited, "hit5": tally.hit5[-1]}
         else:
             tally.abstain.append(abstained)
         entry["sources"] = [f"[{c['n']}] {c['file']} p{c['page']} {c['score']}" for c in citations]
-        entry["raw"] = raw[0]
+        entry["raw"] = raw
         log.append(entry)
         if out is not None:
             out.write_text(json.dumps(log, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -288,9 +305,17 @@ def run_emails(app, model_id: str, tally: Tally, log: list) -> None:
         print(f"  email: {len(invented)} invented figures", file=sys.stderr)
 
 
-def measure(name: str, gguf: Path | None, paths: list[Path], parts: set[str], out: Path) -> Tally:
+def measure(
+    name: str, gguf: Path | None, paths: list[Path], parts: set[str], out: Path, recheck: bool
+) -> Tally:
     from hushdesk.app import App
 
+    saved = None
+    if recheck:  # the answers saved by the last full run, held to their sources again
+        log = json.loads(out.read_text(encoding="utf-8"))
+        saved = {e["question"]: e for e in log if "question" in e}
+        out = out.with_name(f"{out.stem}-recheck.json")
+        parts = {"answers"}
     app = App()
     tally, log = Tally(), []
     try:
@@ -298,7 +323,7 @@ def measure(name: str, gguf: Path | None, paths: list[Path], parts: set[str], ou
         library = app.documents.library("Bench")
         if "answers" in parts:
             app.library.ingest(library, paths)
-            run_answers(app, model.id, library, paths, tally, log, out)
+            run_answers(app, model.id, library, paths, tally, log, out, saved)
         if "summaries" in parts:
             app.runtime.ensure_loaded(model)
             run_summaries(app, model, paths, tally, log)
@@ -320,6 +345,8 @@ def report(name: str, tally: Tally) -> list[str]:
             lines.append(f"quality.{name}.{metric}: {value:.2f}{unit}{suffix}")
 
     line("retrieval_hit_at_5", share(tally.hit5))
+    line("retrieval_hit_at_1", share(tally.hit1))
+    line("first_source_holds_answer", share(tally.first))
     line("answer_correct", share(tally.correct))
     line("citation_correct", share(tally.cited))
     line("false_abstain_answerable", share(tally.false_abstain))
@@ -334,6 +361,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default=",".join(MODELS), help="starter, qwen2.5-coder-1.5b")
     parser.add_argument("--parts", default="answers,summaries,email")
+    parser.add_argument(
+        "--recheck",
+        action="store_true",
+        help="no generation: hold the answers saved by the last run to their sources again",
+    )
     args = parser.parse_args()
     names = [m for m in args.models.split(",") if m]
     parts = set(args.parts.split(","))
@@ -350,7 +382,8 @@ def main() -> int:
         os.environ["HUSHDESK_HOME"] = tempfile.mkdtemp(prefix="hushdesk-bench-")
         use_passphrase_file()
         print(f"{name}:", file=sys.stderr)
-        tally = measure(name, gguf, paths, parts, CACHE / f"quality-{name}.json")
+        out = CACHE / f"quality-{name}.json"
+        tally = measure(name, gguf, paths, parts, out, args.recheck)
         lines += report(name, tally)
     for line in lines:
         print(line)

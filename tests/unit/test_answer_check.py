@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hushdesk.assistant.grounding import Citation, Grounding, said_not_found, settle
 from hushdesk.library.text import tidy_pages
 
@@ -116,3 +118,64 @@ def test_a_page_named_in_a_sources_label_is_not_an_invention() -> None:
     answer = "Page 4 of 2.pdf: this License does not grant permission to use trademarks [2]."
     settled = settle(answer, grounding, "May I use the trademarks?")
     assert settled.supported == 1
+    named = Grounding("prompt", (replace(grounding.citations[1], file="MPL-2.0.pdf"),), False)
+    answer = (
+        "According to the MPL-2.0 PDF, this License does not grant permission to use trademarks."
+    )
+    assert settle(answer, named, "May I use the trademarks?").supported == 1
+
+
+def test_limits_possessives_and_bare_ratios_are_read_as_written() -> None:
+    grounding = _grounding(
+        "You may add a passage of up to five words as a Front-Cover Text, and a passage "
+        "of up to 25 words as a Back-Cover Text.",
+        "4. Overrule a Developer (requires a 3:1 majority). 5. Offer advice.",
+        "5. The next two weeks are the polling period during which Developers may vote.",
+    )
+    limit = settle("You can add no more than 25 words as a Back-Cover Text.", grounding, "")
+    assert limit.text == "You can add no more than 25 words as a Back-Cover Text [1]."
+    question = "What majority does the Technical Committee need to overrule a Developer?"
+    assert settle("3:1 [1]", grounding, question).text == "3:1 [2]"  # not the prompt's "[1]"
+    question = "How long is the polling period in the election of the Project Leader?"
+    answer = "The Project Leader's election polling period lasts two weeks."
+    assert settle(answer, grounding, question).supported == 1
+
+
+def test_where_the_model_says_it_found_it_is_no_support() -> None:
+    answer = "A fee of EUR 500 is due on termination. This is stated in Exhibit B of 2.pdf [2]."
+    settled = settle(answer, _grounding(*PASSAGES), "What is due on termination?")
+    assert settled.abstained
+    assert "Exhibit B" not in settled.text
+
+
+def test_only_the_file_the_question_names_can_back_the_answer() -> None:
+    grounding = replace(_grounding(*PASSAGES), named=frozenset({2}))  # it names 2.pdf
+    question = "How much notice does 2.pdf ask for to terminate?"
+    settled = settle("Three months' written notice [1].", grounding, question)
+    assert settled.abstained  # 1.pdf says it; the question asked 2.pdf
+    assert settled.text.split("> ", 1)[1].startswith("This License")  # 2.pdf quoted first
+
+
+def test_a_question_names_a_file_by_a_word_few_other_files_share() -> None:
+    from hushdesk.library.search import named_files
+    from hushdesk.library.store import FileRecord
+
+    def record(n: int, path: str, title: str | None = None) -> FileRecord:
+        return FileRecord(n, 1, path, None, "done", None, "pdf", title, 3, True, [])
+
+    files = [
+        record(1, "/m/Apache-2.0.pdf"),
+        record(2, "/m/MPL-2.0.pdf", "Mozilla Public License"),
+        record(3, "/m/Smith lease final.pdf"),
+        record(4, "/m/Jones lease final.pdf"),
+        record(5, "/m/GFDL-1.3.pdf", "GNU Free Documentation License"),
+        record(6, "/m/GPL-3.pdf", "GNU General Public License"),
+    ]
+    assert named_files(files, "Under the MPL, who is the steward?") == {2}
+    assert named_files(files, "What does the Mozilla licence say?") == {2}
+    assert named_files(files, "When does the Smith lease end?") == {3}
+    assert named_files(files, "When do the Leases end?") == {3, 4}
+    assert named_files(files, "When do the leases end?") == set()  # lower case: no name
+    assert named_files(files, "What is the Final rent?") == set()  # "final" names nothing
+    assert named_files(files, "Is the GNU Free Documentation License free?") == {5}
+    assert named_files(files[:1], "Under the Apache License?") == set()  # one file: no choice

@@ -18,7 +18,9 @@ from hushdesk.assistant.summarize import (
     Summarizer,
     heading_of,
     lengths,
+    main_headings,
     modes,
+    outline,
     plan,
 )
 from hushdesk.assistant.summarize import options as summarize_options
@@ -112,6 +114,69 @@ def test_plan_packs_pages_breaks_before_headings_and_splits_giant_pages() -> Non
     assert "".join(p.text for s in sections[2:] for p in s.pages).split() == ["x"] * 600
     assert heading_of("3.2 Payment terms\nThe buyer pays.") == "3.2 Payment terms"
     assert heading_of("The buyer pays on time.") == ""
+
+
+CONSTITUTION = [  # as the Debian Constitution prints: numbered lists inside numbered sections
+    "1. Introduction\nThe Debian Project is an association of individuals.",
+    "2. Decision-making bodies and individuals\nEach decision is made by one of these:\n"
+    "1. The Developers, by way of General Resolution or an election;\n2. The Project Leader;",
+    "2.1. General rules\n1. Nothing in this constitution imposes an obligation on anyone.\n"
+    "3. Individual Developers\n3.1. Powers\nAn individual Developer may\n"
+    "1. make any technical or nontechnical decision with regard to their\nown work;",
+    "5. If the Project Leader (or the Delegate) withdraws the original\nproposal, it lapses.\n"
+    "4. The Developers by way of General Resolution or election\n4.1. Powers",
+    "5. Offer advice.\n5. Project Leader\n5.1. Powers\n1. Appoint Delegates.",
+]
+LICENCE = [  # as the Apache License prints: a heading run into its first sentence
+    'TERMS AND CONDITIONS\n1. Definitions.\n"License" shall mean the terms.',
+    "2. Grant of Copyright License. Subject to the terms and conditions of\nthis License, you",
+    "3. Grant of Patent License. Subject to the terms and conditions of\nthis License, each",
+    "60 days after the cessation.\n4. Redistribution. You may reproduce and distribute",
+]
+
+
+def test_the_outline_is_the_documents_headings_not_its_numbered_lists() -> None:
+    pages = [Page(n, text) for n, text in enumerate(CONSTITUTION, start=1)]
+    assert [h.text for h in main_headings(outline(pages))] == [
+        "1. Introduction",
+        "2. Decision-making bodies and individuals",
+        "3. Individual Developers",
+        "4. The Developers by way of General Resolution or election",
+        "5. Project Leader",
+    ]
+    assert [h.text for h in outline(pages) if h.level == 2] == [
+        "2.1. General rules",
+        "3.1. Powers",
+        "4.1. Powers",
+        "5.1. Powers",
+    ]
+    pages = [Page(n, text) for n, text in enumerate(LICENCE, start=1)]
+    assert [(h.text, h.page) for h in outline(pages)] == [
+        ("1. Definitions", 1),
+        ("2. Grant of Copyright License", 2),
+        ("3. Grant of Patent License", 3),
+        ("4. Redistribution", 4),
+    ]
+    assert [h.text for h in outline([Page(1, "PREAMBLE\nText.\nVERBATIM COPYING\nMore.")])] == [
+        "PREAMBLE",
+        "VERBATIM COPYING",
+    ]
+
+
+def test_the_documents_headings_guide_the_parts_and_the_prompts() -> None:
+    filler = " ".join(FILLER)
+    opens = {1: "1. Scope", 4: "2. Payment terms", 7: "3. Termination", 10: "4. Notices"}
+    pages = [Page(n, f"{opens[n]}\n{filler}" if n in opens else filler) for n in range(1, 13)]
+    fake = engine()
+    summary = Summarizer(fake, MemorySteps(), model_key="m", max_section_tokens=400).run(
+        Source("s.txt", tuple(pages)), Options(mode="detailed")
+    )
+    assert not summary.stats.single_pass
+    maps = [r[-1].content for r in fake.requests if "pages 1" in r[-1].content.split("\n")[0]]
+    assert "The document's headings there: 1. Scope" in maps[0]
+    final = fake.requests[-1][-1].content
+    assert "The document's headings there: 1. Scope; 2. Payment terms; 3. Termination" in final
+    assert "1. Scope" in {s.heading for s in summary.statements}  # the part it sits under
 
 
 def test_a_short_document_takes_the_single_pass() -> None:

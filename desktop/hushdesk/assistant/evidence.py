@@ -82,16 +82,32 @@ _DATE_PATTERNS = (
 )
 
 
+_SIBILANT_ES = ("sses", "xes", "ches", "shes", "zes")
+
+
 def _stem(word: str) -> str:
-    """A crude English stem, enough to match "signed" with "signing" and "fees" with "fee"."""
-    for suffix in ("ing", "ed", "es", "s", "ly"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+    """A crude English stem, enough to match "signed" with "signing", "fees" with "fee"
+    and "licenses" with "license" (and "licensed")."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"  # parties, policies
+    if word.endswith(_SIBILANT_ES):
+        word = word[:-2]  # taxes, matches, classes
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1] if len(word) > 3 else word  # fees, licenses, dates
+    else:
+        for suffix in ("ing", "ed", "ly"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word = word[: -len(suffix)]
+                break
+    return word[:-1] if len(word) >= 4 and word.endswith("e") else word  # license, licens-ed
+
+
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 def tokens(text: str) -> list[str]:
-    return [t.lower().strip(".,'’-/") for t in _TOKEN.findall(text)]
+    """Lower-case words; a possessive is its noun ("the Leader's term": "leader")."""
+    return [_POSSESSIVE.sub("", t.lower()).strip(".,'’-/") for t in _TOKEN.findall(text)]
 
 
 _UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen"
@@ -356,9 +372,13 @@ def looks_like_apparatus(text: str) -> bool:
 
 
 def looks_like_heading(text: str) -> bool:
-    """A title line rather than a sentence: short and without closing punctuation."""
+    """A title line rather than a sentence: short and without closing punctuation, or a
+    heading run into its section ("Accepting Warranty or Additional Liability.")."""
     text = text.strip()
-    return len(text.split()) <= 6 and not text.endswith((".", "!", "?", ":", ";", ")", '"', "”"))
+    words = text.split()
+    if len(words) <= 6 and not text.endswith((".", "!", "?", ":", ";", ")", '"', "”")):
+        return True
+    return len(words) <= 8 and all(w[0].isupper() or len(w) <= 3 for w in words)
 
 
 class Idf:

@@ -41,6 +41,14 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _BLOCK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•]|\d{1,2}[.)])\s)")  # paragraphs, list items
 _NEGATION = re.compile(r"not|no|never|neither|nor|cannot|without|\w+n't")
 _PAGE_LABEL = re.compile(r"\b(?:pages?|p\.|sections?)\s*\d+(?:\s*(?:-|–|and|to)\s*\d+)?", re.I)
+_LIMIT = re.compile(r"(?:more|less|fewer|later|earlier|greater|longer|shorter|sooner) than")
+# "This is stated in Exhibit B", "This can be found in [2]": where the model says the fact
+# stands, which the relinked source number says better (and truly).
+_POINTING = re.compile(
+    r"^\W*(?:this|it|that|these)\s+(?:is|are|can\s+be|was|were)\s+"
+    r"(?:stated|found|mentioned|described|specified|outlined|explained|written|defined)\s+in\b",
+    re.IGNORECASE,
+)
 _LEAD = re.compile(r"\s*(?:[-*•]|\d{1,2}[.)])\s+")
 RELATIVE_FLOOR = 0.6  # a source must be at least this similar relative to the best one
 QUOTES = 2  # passages quoted when nothing the model wrote is supported
@@ -81,6 +89,7 @@ class Grounding:
     abstain: bool
     meaning: Meaning | None = None  # the library's embeddings, to check the answer by meaning
     around: dict[int, str] = field(default_factory=dict)  # each passage with its page around it
+    named: frozenset[int] = frozenset()  # the files the question names: only they can back it
 
 
 def prompts() -> dict[str, str]:
@@ -112,9 +121,10 @@ def settle(answer: str, grounding: Grounding, question: str) -> Settled:
     citations = {c.n: c for c in grounding.citations}
     if grounding.abstain or not citations:
         return Settled(answer, 0, 0, said_not_found(answer))
-    evidence = {
+    evidence = {  # "30 days" asked of the Apache License is not backed by the GPL's 30 days
         n: Evidence([Unit(grounding.around.get(n, c.passage), n, n)], meaning=grounding.meaning)
         for n, c in citations.items()
+        if not grounding.named or c.file_id in grounding.named
     }
     given = content_words(f"{question} {POINTERS}")
     names = {c.file for c in grounding.citations}
@@ -132,8 +142,10 @@ def settle(answer: str, grounding: Grounding, question: str) -> Settled:
             if not bare.strip(" .;,"):
                 continue  # a marker left on its own ("… changed them. [1]"): relinked above
             words = content_words(bare)
-            if words and len(words & rules) >= 0.8 * len(words):
+            if len(words) >= MIN_WORDS and len(words & rules) >= 0.8 * len(words):
                 continue  # the prompt's own rules repeated back
+            if _POINTING.match(bare):
+                continue
             source = _best_support(_unlabelled(bare, names), evidence, given, question)
             if source is None:  # restates the question, or too short ("Yes.", "Sources:")
                 out.append(sentence)
@@ -156,8 +168,13 @@ def settle(answer: str, grounding: Grounding, question: str) -> Settled:
 def _unlabelled(sentence: str, names: set[str]) -> str:
     """The sentence without the sources' own labels ("on page 8 of MPL-2.0.pdf"): a page
     or file named from a source's label is no fact to check."""
-    for name in names:
+    for name in sorted(names, key=len, reverse=True):
+        stem, dot, kind = name.rpartition(".")
         sentence = sentence.replace(name, " ")
+        if dot and len(stem) >= 3 and any(c.isalpha() for c in stem):  # "the MPL-2.0 PDF"
+            sentence = re.sub(
+                rf"\b{re.escape(stem)}(?:\s+{re.escape(kind)}\b)?", " ", sentence, flags=re.I
+            )
     return _PAGE_LABEL.sub(" ", sentence)
 
 
@@ -189,10 +206,12 @@ def _best_support(
 
 def _negates(sentence: str, words: set[str]) -> bool:
     """Whether a negation stands just before (three words at most) one of ``words``:
-    "does not grant permission" negates "grant", "a price no more than" does not."""
+    "does not grant permission" negates "grant"; "no more than 5 words" is a limit."""
     said = tokens(sentence)
     return any(
-        _NEGATION.fullmatch(word) and content_words(" ".join(said[i + 1 : i + 4])) & words
+        _NEGATION.fullmatch(word)
+        and not (_LIMIT.fullmatch(" ".join(said[i + 1 : i + 3])))
+        and content_words(" ".join(said[i + 1 : i + 4])) & words
         for i, word in enumerate(said)
     )
 
@@ -209,7 +228,9 @@ def _quotes(question: str, grounding: Grounding) -> str:
     """The best passages for ``question`` as Markdown quotes, each from the sentence that
     matches the question best, with its number (the sources list gives file and page)."""
     out = []
-    for c in grounding.citations[:QUOTES]:
+    named = grounding.named
+    chosen = sorted(grounding.citations, key=lambda c: bool(named) and c.file_id not in named)
+    for c in chosen[:QUOTES]:
         found = Evidence([Unit(c.passage, c.n, c.n)]).support(question)
         text = " ".join(c.passage.split())
         start = text.find(found.sentence) if found is not None else -1
@@ -232,19 +253,21 @@ def ground(
     """Search every library, keep the best ``k`` passages, build the fenced prompt."""
     hits: list[Hit] = []
     abstain = True
+    named: frozenset[int] = frozenset()
     for lib in libraries:
         result = library.search(lib, question, k=k)
         abstain = abstain and result.abstain
         if not result.abstain:
             hits.extend(result.hits)
+            named |= result.named
     if abstain or not hits:
         return Grounding(question, (), True)
     # Only passages close to the best one: weak ones distract a small model and the reader.
     best = max(h.similarity or 0.0 for h in hits)
     keep = max(library.relevance_floor, RELATIVE_FLOOR * best)
-    hits = sorted(
-        (h for h in hits if (h.similarity or 0.0) >= keep), key=lambda h: -(h.similarity or 0.0)
-    )[:k]
+    # In fused order (vector and keyword ranks together put the answer first more often
+    # than similarity alone does): a small model leans on the first passage.
+    hits = sorted((h for h in hits if (h.similarity or 0.0) >= keep), key=lambda h: -h.score)[:k]
     citations = tuple(
         Citation(
             n=i,
@@ -266,7 +289,8 @@ def ground(
     )
     prompt = p["user"].format(sources=sources, question=question)
     around = {c.n: _around(library, c) for c in citations}
-    return Grounding(prompt, citations, False, library.embedder(libraries[0]).embed, around)
+    meaning = library.embedder(libraries[0]).embed
+    return Grounding(prompt, citations, False, meaning, around, named)
 
 
 def _around(library: DocumentLibrary, c: Citation) -> str:

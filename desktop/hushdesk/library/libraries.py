@@ -24,7 +24,7 @@ from hushdesk.library import loaders
 from hushdesk.library.chunker import chunk_pages
 from hushdesk.library.embedder import Embedder, SentenceEmbedder, lower_priority
 from hushdesk.library.index import VectorIndex
-from hushdesk.library.search import SearchResult, fused_search
+from hushdesk.library.search import SearchResult, fused_search, named_files
 from hushdesk.library.store import DocumentStore, FileRecord, Library, Status
 from hushdesk.models.registry import Registry
 
@@ -380,6 +380,7 @@ class DocumentLibrary:
             vector,
             k=k,
             relevance_floor=self.relevance_floor,
+            named=named_files(self.store.files(library, "done"), query),
         )
 
 

@@ -3,7 +3,11 @@ by reciprocal rank, with the similarity that decides whether to abstain."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -12,6 +16,11 @@ from hushdesk.library.store import DocumentStore, FileRecord, Library, StoredChu
 
 RRF_K = 60
 CANDIDATES = 40
+_WORD = re.compile(r"[^\W_]{3,}")
+# Words of file names and titles that name no document in particular.
+_GENERIC_WORDS = """the and for with from this that what which about copy final draft version
+    scan scanned signed document documents file files page pages pdf docx txt html new old"""
+_GENERIC = frozenset(_GENERIC_WORDS.split())
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,7 @@ class SearchResult:
     hits: list[Hit]
     abstain: bool  # nothing relevant enough: say so instead of guessing
     best_similarity: float
+    named: frozenset[int] = frozenset()  # the files the question names (ids)
 
 
 def fused_search(
@@ -43,9 +53,12 @@ def fused_search(
     *,
     k: int,
     relevance_floor: float,
+    named: Iterable[int] = (),
 ) -> SearchResult:
     """The ``k`` best passages of the library's indexed files for ``query`` (embedded as
-    ``vector``); abstains when the closest is less similar than ``relevance_floor``."""
+    ``vector``); abstains when the closest is less similar than ``relevance_floor``.
+    Passages of the ``named`` files (ids; those the question names) rank as if a third
+    list had put them first."""
     semantic = index.query(library, vector, CANDIDATES)
     keyword = store.keyword_search(library, query, CANDIDATES)
     scores: dict[int, float] = {}
@@ -57,6 +70,10 @@ def fused_search(
     missing = [c for c, _ in keyword if c not in similarity]
     similarity.update(index.similarities(library, missing, vector))  # keyword-only hits
     chunks = store.chunks(library, list(scores))  # done files of this library only
+    named = frozenset(named)
+    for chunk_id, stored in chunks.items():
+        if stored.file_id in named:
+            scores[chunk_id] += 1.0 / (RRF_K + 1)
     files: dict[int, FileRecord | None] = {}
     hits = []
     for chunk_id, score in sorted(scores.items(), key=lambda kv: -kv[1]):
@@ -71,4 +88,28 @@ def fused_search(
         if len(hits) == k:
             break
     best = max((v for c, v in similarity.items() if c in chunks), default=0.0)
-    return SearchResult(hits, abstain=not hits or best < relevance_floor, best_similarity=best)
+    return SearchResult(
+        hits, abstain=not hits or best < relevance_floor, best_similarity=best, named=named
+    )
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in (m.group().lower() for m in _WORD.finditer(text)) if not w.isdigit()}
+
+
+def named_files(files: Iterable[FileRecord], query: str) -> set[int]:
+    """The files ``query`` names by a capitalised word of their title or file name that
+    few other files share ("under the MPL", "in the Smith lease"): the user means those.
+    Lower-case words name nothing ("what does it say about termination" is no reference
+    to "Termination letter.pdf")."""
+    names = {f.id: (_words(Path(f.path).stem) | _words(f.title or "")) - _GENERIC for f in files}
+    if len(names) < 2:
+        return set()
+    shared = Counter(w for words in names.values() for w in words)
+    asked = {m.group().lower() for m in _WORD.finditer(query) if m.group()[0].isupper()}
+    asked |= {w[:-1] for w in asked if w.endswith("s")}  # "the leases" names the leases
+    said = [w for w in asked if 0 < shared[w] <= max(1, len(names) // 3)]
+    if not said:
+        return set()
+    rarest = min(shared[w] for w in said)  # "the Smith lease": Smith's, not every lease
+    return {i for i, words in names.items() if any(shared[w] == rarest for w in words & asked)}

@@ -3,11 +3,19 @@ options (modes and lengths as prompt data), results, planning, the summarizer, i
 store, sources and export."""
 
 from hushdesk.assistant.summarize.options import Length, Mode, Options, lengths, modes
-from hushdesk.assistant.summarize.plan import Section, heading_of, plan
+from hushdesk.assistant.summarize.plan import (
+    Heading,
+    Section,
+    heading_of,
+    main_headings,
+    outline,
+    plan,
+)
 from hushdesk.assistant.summarize.results import Page, Source, Statement, Stats, Summary, where
 from hushdesk.assistant.summarize.summarizer import MemorySteps, StepCache, Summarizer
 
 __all__ = [
+    "Heading",
     "Length",
     "MemorySteps",
     "Mode",
@@ -22,7 +30,9 @@ __all__ = [
     "Summary",
     "heading_of",
     "lengths",
+    "main_headings",
     "modes",
+    "outline",
     "plan",
     "where",
 ]

@@ -36,7 +36,13 @@ from hushdesk.assistant.evidence import (
 from hushdesk.assistant.generation import complete
 from hushdesk.assistant.summarize.options import Options, lengths, modes
 from hushdesk.assistant.summarize.output import by_date, quote_of, statements_in
-from hushdesk.assistant.summarize.plan import Section, plan
+from hushdesk.assistant.summarize.plan import (
+    OUTLINE_ITEMS,
+    Section,
+    main_headings,
+    outline,
+    plan,
+)
 from hushdesk.assistant.summarize.results import Source, Statement, Stats, Summary
 from hushdesk.engine.base import Engine
 from hushdesk.engine.types import Message, SamplingParams
@@ -177,6 +183,8 @@ class _Job:
         if not self.pages:
             raise DocumentError(f"{source.name} has no readable text to summarize.")
         self.idf = Idf([p.text for p in self.pages])
+        self.headings = outline(self.pages)  # the document's own structure, where it has one
+        self.main = main_headings(self.headings)
         self.language = options.language or guess_language(
             " ".join(p.text for p in self.pages[:: max(1, len(self.pages) // 8)])
         )
@@ -185,7 +193,11 @@ class _Job:
 
     # -- prompts
 
-    def messages(self, step: str, where_: str, text: str) -> list[Message]:
+    def messages(
+        self, step: str, where_: str, text: str, span: tuple[int, int] | None = None
+    ) -> list[Message]:
+        """The prompt of one step; ``span`` (first and last page) names the document's
+        main headings there, so the model knows what the parts it reads are about."""
         common = assets.prompts("summarize", "_common.toml")
         task = getattr(self.mode, step).format(
             sentences=self.length.sentences,
@@ -197,11 +209,33 @@ class _Job:
             if self.language
             else common["same_language"]
         )
-        user = common["document"].format(where=where_, text=text, task=task, language=language)
+        headings = self.headings_in(*span) if span else []
+        structure = common["outline"].format(headings="; ".join(headings)) if headings else ""
+        user = common["document"].format(
+            where=where_, text=text, outline=structure, task=task, language=language
+        )
         return [Message("system", common["system"].strip()), Message("user", user.strip())]
 
+    def headings_in(self, first: int, last: int) -> list[str]:
+        """The main headings on pages ``first``–``last`` (evenly chosen when many)."""
+        inside = [h.text for h in self.main if first <= h.page <= last]
+        if len(inside) > OUTLINE_ITEMS:
+            step = len(inside) / OUTLINE_ITEMS
+            inside = [inside[int(i * step)] for i in range(OUTLINE_ITEMS)]
+        return inside
+
+    def heading_at(self, section: Section) -> str:
+        """The heading in force where ``section`` starts."""
+        before = [
+            h
+            for h in self.headings
+            if h.page < section.first or (h.page == section.first and h.top)
+        ]
+        return before[-1].text if before else section.heading
+
     def budget(self, step: str, output_tokens: int) -> int:
-        overhead = self.s.count(self.messages(step, "pages 100–200", ""))
+        span = (self.pages[0].number, self.pages[-1].number)  # the most headings a step names
+        overhead = self.s.count(self.messages(step, "pages 100–200", "", span))
         return self.n_ctx - overhead - output_tokens - MARGIN_TOKENS
 
     # -- the run
@@ -228,8 +262,9 @@ class _Job:
             self.stats.single_pass = True
             self.stats.sections = 1
             text = "\n\n".join(p.text for p in self.pages)
+            first, last = self.pages[0].number, self.pages[-1].number
             output = self.generate(
-                self.messages("single", self._where_all(), text),
+                self.messages("single", self._where_all(), text, (first, last)),
                 self.length.final_tokens,
                 "single",
                 final=True,
@@ -242,7 +277,8 @@ class _Job:
             ]
         else:
             map_budget = min(self.s.max_section_tokens, self.budget("map", self.length.map_tokens))
-            sections = plan(self.pages, sizes, map_budget)
+            opens = {h.page for h in self.main if h.top}
+            sections = plan(self.pages, sizes, map_budget, opens)
             self.stats.sections = len(sections)
             notes = self.map(sections)
             statements = self.reduce(notes, final_budget)
@@ -270,7 +306,12 @@ class _Job:
         requests = [
             (
                 section,
-                self.messages("map", self._where_words(section.first, section.last), section.text),
+                self.messages(
+                    "map",
+                    self._where_words(section.first, section.last),
+                    section.text,
+                    (section.first, section.last),
+                ),
             )
             for section in sections
         ]
@@ -295,7 +336,7 @@ class _Job:
             )
             found = self.checked(output, evidence)
             found = self.with_kept_facts(found, evidence, self.length.facts)
-            notes += [replace(n, heading=section.heading) for n in found]
+            notes += [replace(n, heading=self.heading_at(section)) for n in found]
         return notes
 
     # -- reduce
@@ -354,11 +395,17 @@ class _Job:
         text = "\n".join(self.note_lines(batch.units))
         where_ = "the notes on " + self._where_words(batch.first, batch.last)
         step = "reduce"
+        span = (batch.first, batch.last)
         output = self.generate(
-            self.messages(step, where_, text), self.length.final_tokens, step, final=final
+            self.messages(step, where_, text, span), self.length.final_tokens, step, final=final
         )
+        headings = [  # "It covers trademarks" is what the heading "6. Trademarks" says
+            Unit(h.text, h.page, h.page) for h in self.main if batch.first <= h.page <= batch.last
+        ]
         evidence = Evidence(
-            [Unit(u.text, u.first, u.last) for u in batch.units], self.idf, self.s.meaning
+            [Unit(u.text, u.first, u.last) for u in batch.units] + headings,
+            self.idf,
+            self.s.meaning,
         )
         found = [
             replace(s, quote=quote_of(s.quote, batch.units)) for s in self.checked(output, evidence)

@@ -24,7 +24,7 @@ from hushdesk.library import loaders
 from hushdesk.library.chunker import chunk_pages
 from hushdesk.library.embedder import Embedder, SentenceEmbedder, lower_priority
 from hushdesk.library.index import VectorIndex
-from hushdesk.library.search import SearchResult, fused_search, named_files
+from hushdesk.library.search import FileNames, SearchResult, fused_search
 from hushdesk.library.store import DocumentStore, FileRecord, Library, Status
 from hushdesk.models.registry import Registry
 
@@ -78,6 +78,7 @@ class DocumentLibrary:
         self._lock = threading.Lock()
         self.relevance_floor = relevance_floor
         self.on_forget = on_forget  # files gone for good: what was made of them goes too
+        self._names: dict[int, tuple[tuple[int, int], FileNames]] = {}  # by library id
 
     # -- libraries and embedders ----------------------------------------------------------
 
@@ -380,8 +381,18 @@ class DocumentLibrary:
             vector,
             k=k,
             relevance_floor=self.relevance_floor,
-            named=named_files(self.store.files(library, "done"), query),
+            named=self._file_names(library).named(query),
         )
+
+    def _file_names(self, library: Library) -> FileNames:
+        """The library's file names for questions that name a file, rebuilt only when its
+        indexed files change."""
+        signature = self.store.done_signature(library)
+        cached = self._names.get(library.id)
+        if cached is None or cached[0] != signature:
+            cached = (signature, FileNames.of(self.store.files(library, "done")))
+            self._names[library.id] = cached
+        return cached[1]
 
 
 def expand(sources: Iterable[Path]) -> list[Path]:

@@ -4,7 +4,6 @@ by reciprocal rank, with the similarity that decides whether to abstain."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,19 +96,41 @@ def _words(text: str) -> set[str]:
     return {w for w in (m.group().lower() for m in _WORD.finditer(text)) if not w.isdigit()}
 
 
-def named_files(files: Iterable[FileRecord], query: str) -> set[int]:
-    """The files ``query`` names by a capitalised word of their title or file name that
-    few other files share ("under the MPL", "in the Smith lease"): the user means those.
-    Lower-case words name nothing ("what does it say about termination" is no reference
-    to "Termination letter.pdf")."""
-    names = {f.id: (_words(Path(f.path).stem) | _words(f.title or "")) - _GENERIC for f in files}
-    if len(names) < 2:
-        return set()
-    shared = Counter(w for words in names.values() for w in words)
-    asked = {m.group().lower() for m in _WORD.finditer(query) if m.group()[0].isupper()}
-    asked |= {w[:-1] for w in asked if w.endswith("s")}  # "the leases" names the leases
-    said = [w for w in asked if 0 < shared[w] <= max(1, len(names) // 3)]
-    if not said:
-        return set()
-    rarest = min(shared[w] for w in said)  # "the Smith lease": Smith's, not every lease
-    return {i for i, words in names.items() if any(shared[w] == rarest for w in words & asked)}
+@dataclass(frozen=True)
+class FileNames:
+    """The words of a library's file names and titles, each with the files it names:
+    built once per change of the library, so a question's lookup is a few dict reads."""
+
+    files: dict[str, frozenset[int]]
+    count: int
+
+    @classmethod
+    def of(cls, records: Iterable[FileRecord]) -> FileNames:
+        by_word: dict[str, set[int]] = {}
+        count = 0
+        for f in records:
+            count += 1
+            for word in (_words(Path(f.path).stem) | _words(f.title or "")) - _GENERIC:
+                by_word.setdefault(word, set()).add(f.id)
+        return cls({w: frozenset(ids) for w, ids in by_word.items()}, count)
+
+    def named(self, query: str) -> set[int]:
+        """The files ``query`` names by a capitalised word of their title or file name
+        that few other files share ("under the MPL", "in the Smith lease"): the user
+        means those. Lower-case words name nothing ("what does it say about termination"
+        is no reference to "Termination letter.pdf")."""
+        if self.count < 2:
+            return set()
+        asked = {m.group().lower() for m in _WORD.finditer(query) if m.group()[0].isupper()}
+        asked |= {w[:-1] for w in asked if w.endswith("s")}  # "the Leases" names the leases
+        said = [self.files[w] for w in asked if w in self.files]
+        said = [ids for ids in said if len(ids) <= max(1, self.count // 3)]
+        if not said:
+            return set()
+        rarest = min(len(ids) for ids in said)  # "the Smith lease": Smith's, not every lease
+        return set().union(*(ids for ids in said if len(ids) == rarest))
+
+
+def named_files(records: Iterable[FileRecord], query: str) -> set[int]:
+    """The files ``query`` names (see ``FileNames.named``)."""
+    return FileNames.of(records).named(query)

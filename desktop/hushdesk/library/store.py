@@ -387,6 +387,16 @@ class DocumentStore(Database):
         with self._tx() as db:
             db.execute("DELETE FROM vectors WHERE library_id = ?", (library.id,))
 
+    def done_signature(self, library: Library) -> tuple[int, int]:
+        """Changes whenever a file joins or leaves ``library``'s indexed ones: how many
+        there are, and the newest one's id (ids are never reused)."""
+        rows = self._rows(
+            "SELECT count(*), coalesce(max(id), 0) FROM files "
+            "WHERE library_id = ? AND status = 'done'",
+            (library.id,),
+        )
+        return int(rows[0][0]), int(rows[0][1])
+
     def chunk_count(self, library: Library) -> int:
         rows = self._rows(
             "SELECT count(*) FROM chunks c JOIN files f ON f.id = c.file_id "

@@ -157,7 +157,7 @@ def test_only_the_file_the_question_names_can_back_the_answer() -> None:
 
 
 def test_a_question_names_a_file_by_a_word_few_other_files_share() -> None:
-    from hushdesk.library.search import named_files
+    from hushdesk.library.search import FileNames
     from hushdesk.library.store import FileRecord
 
     def record(n: int, path: str, title: str | None = None) -> FileRecord:
@@ -171,11 +171,12 @@ def test_a_question_names_a_file_by_a_word_few_other_files_share() -> None:
         record(5, "/m/GFDL-1.3.pdf", "GNU Free Documentation License"),
         record(6, "/m/GPL-3.pdf", "GNU General Public License"),
     ]
-    assert named_files(files, "Under the MPL, who is the steward?") == {2}
-    assert named_files(files, "What does the Mozilla licence say?") == {2}
-    assert named_files(files, "When does the Smith lease end?") == {3}
-    assert named_files(files, "When do the Leases end?") == {3, 4}
-    assert named_files(files, "When do the leases end?") == set()  # lower case: no name
-    assert named_files(files, "What is the Final rent?") == set()  # "final" names nothing
-    assert named_files(files, "Is the GNU Free Documentation License free?") == {5}
-    assert named_files(files[:1], "Under the Apache License?") == set()  # one file: no choice
+    names = FileNames.of(files)
+    assert names.named("Under the MPL, who is the steward?") == {2}
+    assert names.named("What does the Mozilla licence say?") == {2}
+    assert names.named("When does the Smith lease end?") == {3}
+    assert names.named("When do the Leases end?") == {3, 4}
+    assert names.named("When do the leases end?") == set()  # lower case: no name
+    assert names.named("What is the Final rent?") == set()  # "final" names nothing
+    assert names.named("Is the GNU Free Documentation License free?") == {5}
+    assert FileNames.of(files[:1]).named("Under the Apache License?") == set()  # one file

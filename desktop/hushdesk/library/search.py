@@ -129,8 +129,3 @@ class FileNames:
             return set()
         rarest = min(len(ids) for ids in said)  # "the Smith lease": Smith's, not every lease
         return set().union(*(ids for ids in said if len(ids) == rarest))
-
-
-def named_files(records: Iterable[FileRecord], query: str) -> set[int]:
-    """The files ``query`` names (see ``FileNames.named``)."""
-    return FileNames.of(records).named(query)

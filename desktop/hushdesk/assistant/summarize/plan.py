@@ -70,9 +70,8 @@ def _numbered(line: str) -> Heading | None:
 def outline(pages: Sequence[Page]) -> list[Heading]:
     """The headings of a document, in order. Numbered ones must keep their sequence (a
     heading "4." follows "3.", and no "3.2." follows it), so the numbered items of a
-    list inside a section are left out. Named
-    headings ("ARTICLE 5", "# Terms") count; capitalised lines only when nothing is
-    numbered."""
+    list inside a section are left out. Named headings ("ARTICLE 5", "# Terms") count;
+    capitalised lines only when nothing is numbered."""
     numbered: list[Heading] = []
     named: list[Heading] = []
     capitals: list[Heading] = []
@@ -95,8 +94,6 @@ def outline(pages: Sequence[Page]) -> list[Heading]:
 
 
 def _in_sequence(candidates: list[Heading]) -> list[Heading]:
-    if not candidates:
-        return []
     dotted = any(h.level > 1 for h in candidates)
     out: list[Heading] = []
     last: tuple[int, ...] = ()

@@ -185,6 +185,7 @@ class _Job:
         self.idf = Idf([p.text for p in self.pages])
         self.headings = outline(self.pages)  # the document's own structure, where it has one
         self.main = main_headings(self.headings)
+        self.span = (self.pages[0].number, self.pages[-1].number)  # the whole document
         self.language = options.language or guess_language(
             " ".join(p.text for p in self.pages[:: max(1, len(self.pages) // 8)])
         )
@@ -234,8 +235,7 @@ class _Job:
         return before[-1].text if before else section.heading
 
     def budget(self, step: str, output_tokens: int) -> int:
-        span = (self.pages[0].number, self.pages[-1].number)  # the most headings a step names
-        overhead = self.s.count(self.messages(step, "pages 100–200", "", span))
+        overhead = self.s.count(self.messages(step, "pages 100–200", "", self.span))
         return self.n_ctx - overhead - output_tokens - MARGIN_TOKENS
 
     # -- the run
@@ -262,9 +262,8 @@ class _Job:
             self.stats.single_pass = True
             self.stats.sections = 1
             text = "\n\n".join(p.text for p in self.pages)
-            first, last = self.pages[0].number, self.pages[-1].number
             output = self.generate(
-                self.messages("single", self._where_all(), text, (first, last)),
+                self.messages("single", self._where_words(*self.span), text, self.span),
                 self.length.final_tokens,
                 "single",
                 final=True,
@@ -291,10 +290,6 @@ class _Job:
         if self.mode.sort == "date":
             statements = by_date(statements)
         return Summary(self.options, statements, self.source.paginated, self.language, self.stats)
-
-    def _where_all(self) -> str:
-        first, last = self.pages[0].number, self.pages[-1].number
-        return self._where_words(first, last)
 
     def _where_words(self, first: int, last: int) -> str:
         noun = "page" if self.source.paginated else "section"

@@ -4,6 +4,7 @@ citations, abstaining, summaries and email drafts.
     .venv/bin/python bench/quality.py                      # both models, every part
     .venv/bin/python bench/quality.py --models starter --parts answers
     .venv/bin/python bench/quality.py --recheck            # saved answers, checked again
+    .venv/bin/python bench/quality.py --prompts plain      # without the per-family prompts
 
 The documents (bench/quality_set.toml says which and why) and the real model are fetched
 once into a cache (``$HUSHDESK_BENCH_CACHE``, else ~/.cache/hushdesk-bench): the texts from
@@ -188,6 +189,7 @@ def run_answers(
     log: list,
     out: Path | None,
     saved: dict | None = None,
+    family: str = "",
 ) -> None:
     from hushdesk.assistant.grounding import abstain_text, grounder_for, said_not_found, settle
     from hushdesk.services.conversations import ChatSetup
@@ -216,7 +218,9 @@ def run_answers(
             grounding = grounder_for(app.library, [library.name])(q["question"])
             raw = saved[q["question"]]["raw"]
             answer = (
-                abstain_text() if grounding.abstain else settle(raw, grounding, q["question"]).text
+                abstain_text()
+                if grounding.abstain
+                else settle(raw, grounding, q["question"], family).text
             )
             seconds, citations = 0.0, [c.to_dict() for c in grounding.citations]
         else:
@@ -320,10 +324,11 @@ def measure(
     tally, log = Tally(), []
     try:
         model = app.runtime.chat_model(str(gguf) if gguf else None)
+        print(f"  prompts: {model.prompt_family or 'as written'}", file=sys.stderr)
         library = app.documents.library("Bench")
         if "answers" in parts:
             app.library.ingest(library, paths)
-            run_answers(app, model.id, library, paths, tally, log, out, saved)
+            run_answers(app, model.id, library, paths, tally, log, out, saved, model.prompt_family)
         if "summaries" in parts:
             app.runtime.ensure_loaded(model)
             run_summaries(app, model, paths, tally, log)
@@ -366,7 +371,17 @@ def main() -> int:
         action="store_true",
         help="no generation: hold the answers saved by the last run to their sources again",
     )
+    parser.add_argument(
+        "--prompts",
+        choices=("family", "plain"),
+        default="family",
+        help="plain: every model gets the prompts as written, not its family's (an A/B)",
+    )
     args = parser.parse_args()
+    if args.prompts == "plain":
+        from hushdesk.models.registry import InstalledModel
+
+        InstalledModel.prompt_family = property(lambda _model: "")  # type: ignore[method-assign]
     names = [m for m in args.models.split(",") if m]
     parts = set(args.parts.split(","))
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -382,7 +397,7 @@ def main() -> int:
         os.environ["HUSHDESK_HOME"] = tempfile.mkdtemp(prefix="hushdesk-bench-")
         use_passphrase_file()
         print(f"{name}:", file=sys.stderr)
-        out = CACHE / f"quality-{name}.json"
+        out = CACHE / f"quality-{name}{'-plain' if args.prompts == 'plain' else ''}.json"
         tally = measure(name, gguf, paths, parts, out, args.recheck)
         lines += report(name, tally)
     for line in lines:

@@ -39,10 +39,27 @@ def read_toml(*parts: str) -> dict[str, Any]:
 
 
 @cache
-def prompts(*parts: str) -> dict[str, Any]:
+def prompts(*parts: str, family: str = "") -> dict[str, Any]:
     """A prompt file under ``resources/prompts`` (read once): ``prompts("answer.toml")``,
-    ``prompts("email", "_common.toml")``. The one loader for prompts as data."""
-    return read_toml("prompts", *parts)
+    ``prompts("email", "_common.toml")``. The one loader for prompts as data.
+
+    A file's ``[family.NAME]`` table holds what differs for one model family (see
+    ``family_of``): with ``family="NAME"`` its keys replace the file's own."""
+    data = read_toml("prompts", *parts)
+    own: dict[str, Any] = data.pop("family", {}).get(family, {})
+    return data | own
+
+
+@cache
+def family_of(*names: str) -> str:
+    """The prompt family of a model known by these names (its name, id, architecture):
+    the first family in ``resources/prompts/families.toml`` with a word found in one of
+    them, or "" (the prompts as written)."""
+    text = " ".join(names).casefold()
+    for family, entry in read_toml("prompts", "families.toml").items():
+        if any(word in text for word in entry["words"]):
+            return family
+    return ""
 
 
 @cache

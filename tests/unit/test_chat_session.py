@@ -170,3 +170,44 @@ def test_an_answer_that_cannot_be_saved_stays_on_screen(
     with pytest.raises(StoreError, match="disk is full"):
         stream.collect()
     assert session.turns[-1].content == "precious"
+
+
+def test_a_models_family_gets_its_own_answer_prompt(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hushdesk import assets
+    from hushdesk.assistant.grounding import Grounding, system_prompt
+    from hushdesk.models.registry import InstalledModel
+
+    read_toml = assets.read_toml
+
+    def with_a_qwen_table(*parts: str) -> dict[str, object]:
+        data = read_toml(*parts)
+        if parts == ("prompts", "answer.toml"):
+            data = data | {"family": {"qwen": {"system": "Qwen's own rules."}}}
+        return data
+
+    monkeypatch.setattr(assets, "read_toml", with_a_qwen_table)
+    assets.prompts.cache_clear()
+    try:
+        qwen = InstalledModel("q", "Qwen2.5 1.5B Instruct", "llm", "/q.gguf", "download")
+        starter = InstalledModel(
+            "s", "SmolLM2 135M Instruct", "llm", "/s.gguf", "bundled", 0, {"architecture": "llama"}
+        )
+        other = InstalledModel("x", "Mystery 1B", "llm", "/x.gguf", "import")
+        assert (qwen.prompt_family, starter.prompt_family, other.prompt_family) == (
+            "qwen",
+            "smollm",  # the llama architecture, but SmolLM's family
+            "",
+        )
+        assert system_prompt("qwen") == "Qwen's own rules."
+        assert system_prompt("smollm") == system_prompt() != "Qwen's own rules."
+        for family, rules in (("qwen", "Qwen's own rules."), ("", system_prompt())):
+            engine = FakeEngine(reply="An answer.")
+            grounding = Grounding("the sources, then the question", (), False)
+            session = ChatSession(
+                engine, SamplingParams(), grounder=lambda _q, g=grounding: g, family=family
+            )
+            session.send("A question?").collect()
+            assert engine.requests[0][0] == Message("system", rules)
+            assert engine.requests[0][-1] == Message("user", "the sources, then the question")
+    finally:
+        assets.prompts.cache_clear()

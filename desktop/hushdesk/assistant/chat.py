@@ -57,9 +57,11 @@ class ChatSession:
         conversation_id: int | None = None,
         model_id: str | None = None,
         grounder: Grounder | None = None,
+        family: str = "",
     ) -> None:
         self.engine = engine
         self.grounder = grounder
+        self.family = family  # the model's prompt family (assets.family_of)
         self.params = params
         self.system_prompt = system_prompt
         self.store = store
@@ -98,7 +100,7 @@ class ChatSession:
         the history renders the same every turn)."""
         system = self.system_prompt or ""
         if self.grounder is not None:
-            system = f"{system}\n\n{grounding_system_prompt()}".strip()
+            system = f"{system}\n\n{grounding_system_prompt(self.family)}".strip()
         out = [Message("system", system)] if system else []
         visible = _visible(turns, context_from)
         for i, turn in enumerate(visible):
@@ -188,7 +190,7 @@ class ChatSession:
                 elif result.stats.finish_reason == "cancelled":
                     status = "stopped"
                 elif grounding is not None:  # held to its sources before it is kept
-                    result.text = settle(result.text, grounding, base[-1].content).text
+                    result.text = settle(result.text, grounding, base[-1].content, self.family).text
                 self._commit(
                     result.text,
                     status,

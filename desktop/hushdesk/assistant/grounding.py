@@ -92,12 +92,13 @@ class Grounding:
     named: frozenset[int] = frozenset()  # the files the question names: only they can back it
 
 
-def prompts() -> dict[str, str]:
-    return {k: str(v).strip() for k, v in assets.prompts("answer.toml").items()}
+def prompts(family: str = "") -> dict[str, str]:
+    """``resources/prompts/answer.toml``, as the model's family gets it."""
+    return {k: str(v).strip() for k, v in assets.prompts("answer.toml", family=family).items()}
 
 
-def system_prompt() -> str:
-    return prompts()["system"]
+def system_prompt(family: str = "") -> str:
+    return prompts(family)["system"]
 
 
 def abstain_text() -> str:
@@ -114,9 +115,10 @@ class Settled:
     abstained: bool  # "could not find" (with the closest passages quoted, if any)
 
 
-def settle(answer: str, grounding: Grounding, question: str) -> Settled:
+def settle(answer: str, grounding: Grounding, question: str, family: str = "") -> Settled:
     """Link each sentence of ``answer`` to the passage that supports it, mark the ones
-    none supports, or, when none is supported, say so and quote the closest passages."""
+    none supports, or, when none is supported, say so and quote the closest passages.
+    ``family``: the model's prompt family (its rules are not an answer)."""
     answer = unfence(answer)
     citations = {c.n: c for c in grounding.citations}
     if grounding.abstain or not citations:
@@ -128,7 +130,7 @@ def settle(answer: str, grounding: Grounding, question: str) -> Settled:
     }
     given = content_words(f"{question} {POINTERS}")
     names = {c.file for c in grounding.citations}
-    rules = content_words(system_prompt() + " " + prompts()["user"])
+    rules = content_words(system_prompt(family) + " " + prompts()["user"])
     blocks, supported, unsupported, declined = [], 0, 0, False
     for block in _BLOCK.split(answer.strip()):
         lead = _LEAD.match(block)

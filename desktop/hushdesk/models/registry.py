@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from hushdesk import paths
+from hushdesk import assets, paths
 from hushdesk.fsutil import atomic_write_json, locked, read_json
 
 log = logging.getLogger("hushdesk.models")
@@ -33,6 +33,11 @@ class InstalledModel:
     @property
     def available(self) -> bool:
         return Path(self.path).exists()
+
+    @property
+    def prompt_family(self) -> str:
+        """Which family's prompts it gets (``resources/prompts/families.toml``)."""
+        return assets.family_of(self.name, self.id, str(self.details.get("architecture", "")))
 
 
 class Registry:

@@ -141,6 +141,7 @@ class Conversations:
             conversation_id=conversation_id,
             model_id=model.id if model else None,
             grounder=self._grounders(setup.libraries),
+            family=model.prompt_family if model else "",
         )
 
     def save(self, chat: Chat) -> bool:

@@ -26,7 +26,7 @@ RUN_STAMP := $(VENV)/.hushdesk-run
 DEV_STAMP := $(VENV)/.hushdesk-dev
 DIST_STAMP := $(VENV)/.hushdesk-dist
 
-.PHONY: run test setup setup-dev lint typecheck imports pytest bench clean help constraints screenshots dist
+.PHONY: run system-check test setup setup-dev lint typecheck imports pytest bench clean help constraints screenshots dist
 
 help:
 	@echo "make run    - set up and open Hushdesk"
@@ -36,8 +36,12 @@ help:
 	@echo "make dist   - build, smoke-test and package the app for this OS (packaging/build.py)"
 	@echo "make clean  - remove .venv and caches"
 
-run: setup
+run: system-check setup
 	$(BIN)/hushdesk
+
+# Before a long setup: the system libraries Qt's window needs (Linux with X only).
+system-check:
+	@$(PYTHON) desktop/hushdesk/gui_entry.py
 
 test: setup-dev lint typecheck imports pytest
 

@@ -1,4 +1,5 @@
-"""Regenerate the README screenshots: the main window, light and dark, on the real model.
+"""Regenerate the screenshots in docs/: every page, the welcome, a cited answer, a running
+indexing job and a summary, light and dark, on the real starter model.
 
     .venv/bin/python docs/screenshots.py        (or: make screenshots)
 
@@ -23,7 +24,7 @@ os.environ["HUSHDESK_HOME"] = tempfile.mkdtemp(prefix="hushdesk-shots-")
 use_passphrase_file()  # a fresh data folder, created encrypted
 
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
-from PySide6.QtWidgets import QScrollArea  # noqa: E402
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget  # noqa: E402
 
 from hushdesk.app import App  # noqa: E402
 from hushdesk.ui.application import create_app  # noqa: E402
@@ -49,8 +50,9 @@ def wait_for(signal: object, timeout_ms: int = 120_000) -> None:
     loop.exec()
 
 
-def documents_page(window: MainWindow, qt: object) -> None:
-    """A library of generated contracts, indexed, with a search showing its results."""
+def documents_page(window: MainWindow, qt: object, during: str | None = None) -> None:
+    """A library of generated contracts, indexed, with a search showing its results;
+    ``during``: also shoot it while it is being indexed."""
     sys.path.insert(0, str(OUT.parent))
     from tests.integration.test_library import contract
 
@@ -61,6 +63,10 @@ def documents_page(window: MainWindow, qt: object) -> None:
     page = window.documents_page()
     page.create_library("Client: Smith")
     page.add([folder])
+    if during:
+        while "%" not in page.runner.bar.label.text():
+            qt.processEvents()  # type: ignore[attr-defined]
+        shoot(window, during)
     window.tasks.wait(300_000)
     qt.processEvents()  # type: ignore[attr-defined]
     page.finder.query.setText("How long is the notice period?")
@@ -135,10 +141,34 @@ def unlock_dialog() -> None:
     print(f"wrote {target}")
 
 
-def shoot(window: MainWindow, name: str) -> None:
+def shoot(widget: QWidget, name: str) -> None:
     target = OUT / name
-    window.grab().save(str(target))
+    widget.grab().save(str(target))
     print(f"wrote {target}")
+
+
+def settle(window: MainWindow, qt: QApplication) -> None:
+    window.tasks.wait()
+    qt.processEvents()
+
+
+def welcome(window: MainWindow, qt: QApplication, theme: str) -> None:
+    """The welcome's model step, on this machine's figures."""
+    dialog = window.welcome()
+    while not dialog.download.isEnabled() and dialog.recommendation is None:
+        qt.processEvents()
+    dialog.go(1)
+    qt.processEvents()
+    shoot(dialog, f"screenshot-welcome-{theme}.png")
+    dialog.reject()
+
+
+def cited_answer(window: MainWindow, qt: QApplication, theme: str) -> None:
+    """The welcome's sample: its question answered with the page it comes from."""
+    window.try_sample()
+    wait_for(window.chat.answerFinished)
+    settle(window, qt)
+    shoot(window, f"screenshot-cited-{theme}.png")
 
 
 def main() -> int:
@@ -150,38 +180,61 @@ def main() -> int:
         window = MainWindow(app)
         window.resize(1180, 740)
         window.show()
-        if theme == "light":
-            for questions in CONVERSATIONS:
-                window.new_chat()
-                for question in questions:
-                    window.chat.composer.setPlainText(question)
-                    window.chat.send()
-                    wait_for(window.chat.answerFinished)
-        else:
-            first = app.conversations.all()[-1].id
-            window._open_conversation(first)
-            window.sidebar.refresh(select=first)
-        window.tasks.wait()
-        qt.processEvents()
-        shoot(window, f"screenshot-{theme}.png")
-        if theme == "light":
-            window.nav.setCurrentRow(window._page_index("Models"))
-            window.tasks.wait()
-            qt.processEvents()
-            shoot(window, "screenshot-models.png")
-            documents_page(window, qt)
-            shoot(window, "screenshot-documents.png")
-            email_page(window, qt)
-            shoot(window, "screenshot-email.png")
-            summarize_page(window, qt)
-            shoot(window, "screenshot-summarize.png")
-            privacy_settings(window, qt)
-            shoot(window, "screenshot-privacy.png")
-        if theme == "light":
-            unlock_dialog()
+        every_page(window, qt, theme)
         window.close()
+    unlock_dialog()
     app.close()
     return 0
+
+
+def every_page(window: MainWindow, qt: QApplication, theme: str) -> None:
+    """The light pass makes the conversations, the library, the draft and the summary;
+    the dark one shows them again."""
+    light = theme == "light"
+    welcome(window, qt, theme)
+    if light:
+        for questions in CONVERSATIONS:
+            window.new_chat()
+            for question in questions:
+                window.chat.composer.setPlainText(question)
+                window.chat.send()
+                wait_for(window.chat.answerFinished)
+    else:
+        first = window.conversations.all()[-1].id
+        window._open_conversation(first)
+        window.sidebar.refresh(select=first)
+    settle(window, qt)
+    shoot(window, f"screenshot-chat-{theme}.png")
+    cited_answer(window, qt, theme)
+    window.go("Models")
+    settle(window, qt)
+    shoot(window, f"screenshot-models-{theme}.png")
+    if light:
+        documents_page(window, qt, during="screenshot-indexing-light.png")
+    else:
+        window.go("Documents")
+        page = window.documents_page()
+        page.finder.query.setText("How long is the notice period?")
+        page.search(page.finder.query.text())
+        settle(window, qt)
+    shoot(window, f"screenshot-documents-{theme}.png")
+    if light:
+        email_page(window, qt)
+        summarize_page(window, qt)
+    else:
+        window.go("Summarize")
+        settle(window, qt)  # the saved summaries are listed
+        window.summaries_page().saved.setCurrentRow(0)
+        settle(window, qt)
+    shoot(window, f"screenshot-summarize-{theme}.png")
+    window.go("Email")
+    settle(window, qt)
+    if not light:
+        window.emails_page().saved.setCurrentRow(0)
+        settle(window, qt)
+    shoot(window, f"screenshot-email-{theme}.png")
+    privacy_settings(window, qt)
+    shoot(window, f"screenshot-privacy-{theme}.png")
 
 
 if __name__ == "__main__":

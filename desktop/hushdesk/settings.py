@@ -86,6 +86,8 @@ class UiState:
     splitter: str | None = None
     last_conversation: int | None = None
     lock_after_min: int = 15  # lock the data after this long with no input; 0: never
+    welcomed: bool = False  # the welcome was shown (Help → Welcome opens it again)
+    starter_banner: bool = True  # offer a capable model while the starter one answers
 
 
 @dataclass

@@ -13,6 +13,7 @@ from hushdesk.app import App
 from hushdesk.services.documents import FileEvent
 from hushdesk.ui.library_page import LibraryPage
 from hushdesk.ui.tasks import Tasks
+from hushdesk.ui.widgets.rich_text_delegate import RICH_TEXT_ROLE
 from tests import documents
 from tests.fakes import FakeEngine
 from tests.integration.test_library import FACTS, contract
@@ -68,6 +69,7 @@ def test_add_a_folder_watch_progress_search_and_open(
     )
     first = page.finder.results.item(0)
     assert first.text().startswith("lease.pdf, page 3")
+    assert ">notice</span>" in first.data(RICH_TEXT_ROLE)  # the word searched for, marked
     hit = first.data(0x0100)
     viewer = page.open_document(hit.file.path, hit.chunk.page, hit.chunk.text, True, hit.file.id)
     qtbot.addWidget(viewer)
@@ -254,3 +256,19 @@ def test_interrupted_indexing_finishes_after_a_restart(
     assert page is not None
     qtbot.waitUntil(lambda: not page.indexing.busy and documents_.pending() == [], timeout=120_000)
     assert documents_.search(library, "notice period").hits[0].chunk.page == 3
+
+
+def test_a_search_card_marks_the_words_searched_for_and_escapes_the_rest() -> None:
+    from types import SimpleNamespace
+
+    from hushdesk.ui.widgets.library_search import _around, _card
+
+    text = "x " * 200 + "The <b>notice</b> period: notices go by <script>post</script>."
+    snippet = _around(text, "What is the notice period?")
+    assert snippet.startswith("…")
+    assert "notice" in snippet[:80]
+    card = _card(SimpleNamespace(where="a<i>.pdf, page 2"), snippet, "What is the notice period?")  # type: ignore[arg-type]
+    assert "<script>" not in card
+    assert "<b>notice</b>" not in card
+    assert "a&lt;i&gt;.pdf, page 2" in card
+    assert card.count("font-weight:600") == 3  # notice, period, notices; "the" is not marked

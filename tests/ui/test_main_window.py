@@ -244,11 +244,40 @@ def test_no_display_gives_a_cli_hint(
 
 
 def test_missing_qt_system_libraries_are_named_as_packages() -> None:
-    from hushdesk.gui_entry import debian_package
+    from hushdesk.gui_entry import debian_package, install_advice
 
     assert debian_package("libxcb-icccm.so.4") == "libxcb-icccm4"
     assert debian_package("libxcb-cursor.so.0") == "libxcb-cursor0"
     assert debian_package("libxkbcommon-x11.so.0") == "libxkbcommon-x11-0"
+    assert debian_package("libX11-xcb.so.1") == "libx11-xcb1"
+    assert debian_package("libGL.so.1") == "libgl1"
+    advice = install_advice(["libxcb-cursor.so.0", "libGL.so.1"])
+    assert "sudo apt install libgl1 libxcb-cursor0" in advice
+    assert "sudo dnf install 'libxcb-cursor.so.0()(64bit)' 'libGL.so.1()(64bit)'" in advice
+
+
+def test_make_run_checks_the_system_libraries_before_setting_up() -> None:
+    """The check runs on the system's Python with nothing installed: gui_entry.py
+    imports nothing of Hushdesk's."""
+    import os
+    import subprocess
+    import sys
+
+    from hushdesk import gui_entry
+
+    env = {"PATH": os.environ["PATH"], "DISPLAY": ":99"}
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", gui_entry.__file__],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode in (0, 2), done.stderr
+    if done.returncode == 2:
+        assert "sudo apt install" in done.stderr
+        assert "sudo dnf install" in done.stderr
 
 
 def test_conversation_settings_apply_to_the_next_answer(

@@ -40,6 +40,23 @@ class Preferences:
         self.settings.save()
 
     @property
+    def welcomed(self) -> bool:
+        return self.settings.ui.welcomed
+
+    def set_welcomed(self) -> None:
+        if not self.settings.ui.welcomed:
+            self.settings.ui.welcomed = True
+            self._save_quietly()
+
+    @property
+    def starter_banner(self) -> bool:
+        return self.settings.ui.starter_banner
+
+    def hide_starter_banner(self) -> None:
+        self.settings.ui.starter_banner = False
+        self._save_quietly()
+
+    @property
     def sender(self) -> EmailSettings:
         """Name, address and signature used in emails (read-only: see ``set_sender``)."""
         return self.settings.email

@@ -191,6 +191,8 @@ def _session(qt: QApplication, instance: SingleInstance, vault: Vault) -> tuple[
         QTimer.singleShot(0, window.chat.preload)  # after the first paint
         QTimer.singleShot(3000, window.resume_documents)  # indexing left unfinished
     window.show()
+    if not app.preferences.welcomed:
+        window.welcome()  # first launch: painted with the window
     try:
         code = qt.exec()
     finally:

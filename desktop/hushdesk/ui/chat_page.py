@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
@@ -20,8 +20,10 @@ from hushdesk.ui.widgets.chat_header import ChatHeader
 from hushdesk.ui.widgets.chat_view import ChatView
 from hushdesk.ui.widgets.composer import Composer
 from hushdesk.ui.widgets.conversation_settings import ConversationSettings
+from hushdesk.ui.widgets.starter_banner import StarterBanner
 
 WELCOME = "Ask anything. Everything stays on this computer."
+AFTER_START_MS = 1500  # background work that can wait until the window has painted
 
 
 class ChatPage(QWidget):
@@ -29,6 +31,7 @@ class ChatPage(QWidget):
     busyChanged = Signal(bool)
     answerFinished = Signal()
     openCitation = Signal(object)  # a citation dict: show the document at that page
+    modelRequested = Signal(str, str)  # download this catalog model id, quantization
 
     def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +60,9 @@ class ChatPage(QWidget):
         self.title, self.persona, self.model = header.title, header.persona, header.model
         self.meter, self.sources = header.meter, header.sources
         self.settings_button = header.settings_button
+        self.banner = StarterBanner()
+        self.banner.hide()
+        self._recommending = False
         self.view = ChatView()
         self.status = status_label()
         self.composer = Composer()
@@ -76,8 +82,12 @@ class ChatPage(QWidget):
         composer_row.addLayout(buttons)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
+        layout.addWidget(self.banner)
         layout.addWidget(self.view, 1)
-        layout.addWidget(self.status)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.meter)
+        layout.addLayout(status_row)
         layout.addLayout(composer_row)
         self._connect()
         self.refresh_models()
@@ -94,6 +104,9 @@ class ChatPage(QWidget):
         self.view.citationRequested.connect(self._citation)
         self.persona.activated.connect(self._persona_chosen)
         self.model.activated.connect(self._model_chosen)
+        self.model.currentIndexChanged.connect(lambda _i: self._update_banner())
+        self.banner.dismissed.connect(self.app.preferences.hide_starter_banner)
+        self.banner.getRequested.connect(self.modelRequested)
         self.settings_button.clicked.connect(self.edit_settings)
         menu = self.sources.menu()
         assert menu is not None
@@ -109,6 +122,25 @@ class ChatPage(QWidget):
             self.model.addItem(m.name, m.id)
         if current is not None:
             self.model.setCurrentIndex(max(0, self.model.findData(current)))
+
+    def _update_banner(self) -> None:
+        """Shown while the conversation's model is the starter one (until dismissed)."""
+        model_id = self.model.currentData()
+        starter = any(
+            m.id == model_id and m.source == "bundled" for m in self.app.runtime.chat_models()
+        )
+        show = starter and self.app.preferences.starter_banner
+        self.banner.setVisible(show)
+        if show and self.banner.recommendation is None and not self._recommending:
+            self._recommending = True  # once, after the window is up (it imports a lot)
+            QTimer.singleShot(AFTER_START_MS, self._recommend)
+
+    def _recommend(self) -> None:
+        app = self.app
+        self.tasks.run(
+            lambda: app.models.recommend(app.models.machine()),
+            on_result=self.banner.show_recommendation,
+        )
 
     def refresh_libraries(self) -> None:
         """The Documents button names the libraries this conversation answers from."""

@@ -34,6 +34,7 @@ class IndexingRunner(QObject):
             pool="ingest",
             job_args=True,
             token=job.token,
+            title="Cancelling indexing" if job.dropping else "Indexing documents",
             on_progress=self.bar.show_progress,
             on_event=self.fileEvent.emit,
             on_result=self._finished,

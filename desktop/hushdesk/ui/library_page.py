@@ -87,7 +87,9 @@ class LibraryPage(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([220, 800])
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("<h2>Documents</h2>"))
+        title = QLabel("Documents")
+        title.setProperty("role", "title")
+        layout.addWidget(title)
         layout.addWidget(splitter, 1)
 
     # -- libraries ------------------------------------------------------------------------

@@ -1,32 +1,37 @@
-"""The main window: sidebar (conversations, search, pages) and the page in view."""
+"""The main window: the navigation rail, the page in view (the chat page with its
+conversation list beside it), and the status area (model, privacy, background jobs)."""
 
 from __future__ import annotations
 
 import logging
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QFileDialog,
+    QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from hushdesk import APP_NAME
+from hushdesk import APP_NAME, __version__, assets
 from hushdesk.app import App
 from hushdesk.errors import HushdeskError
 from hushdesk.services.conversations import Conversations
@@ -35,6 +40,8 @@ from hushdesk.ui.messages import error_text
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.unlock import IdleLock
 from hushdesk.ui.widgets.conversation_list import ConversationList
+from hushdesk.ui.widgets.nav_rail import NavRail, rail_button
+from hushdesk.ui.widgets.status_area import StatusArea
 
 if TYPE_CHECKING:
     from hushdesk.ui.email_page import EmailPage
@@ -42,18 +49,36 @@ if TYPE_CHECKING:
     from hushdesk.ui.models_page import ModelsPage
     from hushdesk.ui.settings_page import SettingsPage
     from hushdesk.ui.summarize_page import SummarizePage
+    from hushdesk.ui.welcome import WelcomeDialog
 
 log = logging.getLogger("hushdesk.ui")
 
+
+class Page(NamedTuple):
+    title: str
+    icon: str  # resources/icons/lucide/NAME.svg
+    text: str  # the rail's tooltip
+
+
 PAGES = (
-    ("Chat", ""),
-    ("Documents", ""),
-    ("Summarize", "Summaries of documents of any length, with page references."),
-    ("Email", "Draft replies and new emails, grounded in your documents."),
-    ("Models", "Browse, download and import models."),
-    ("Settings", "Appearance, default model, your signature, your data and privacy."),
+    Page("Chat", "message-square", "Conversations with your model."),
+    Page("Documents", "file-text", "Libraries of your documents: answers cite file and page."),
+    Page("Summarize", "notebook-text", "Summaries of documents of any length, with pages."),
+    Page("Email", "mail", "Draft replies and new emails, grounded in your documents."),
+    Page("Models", "cpu", "Browse, download and import models."),
+    Page("Settings", "settings", "Appearance, default model, your data and privacy."),
 )
 UNDO_MS = 10_000
+SHORTCUTS = (
+    ("Ctrl+1 … Ctrl+6", "Chat, Documents, Summarize, Email, Models, Settings"),
+    ("Ctrl+N", "New chat"),
+    ("Ctrl+K", "Switch to another chat"),
+    ("Ctrl+F", "Search all chats"),
+    ("Ctrl+L", "Type a message"),
+    ("Enter / Shift+Enter", "Send / new line"),
+    ("Esc", "Stop the answer"),
+    ("Ctrl+Shift+L", "Lock Hushdesk now"),
+)
 
 
 def _coming(title: str, text: str) -> QWidget:
@@ -82,26 +107,12 @@ class MainWindow(QMainWindow):
         self.summarize_page: SummarizePage | None = None
         self.email_page: EmailPage | None = None
         self.settings_page: SettingsPage | None = None
+        self._sample: dict[str, Any] | None = None  # the sample to ask, once indexed
         self.setWindowTitle(APP_NAME)
         self.resize(1180, 760)
 
-        sidebar = self._build_sidebar()
-        self.chat = ChatPage(app, self.tasks)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self.chat)
-        for title, text in PAGES[1:]:
-            self.pages.addWidget(_coming(title, text))
-        self.splitter = QSplitter()
-        self.splitter.addWidget(sidebar)
-        self.splitter.addWidget(self.pages)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([260, 920])
-        self.setCentralWidget(self.splitter)
-
-        self._undo = QPushButton("Undo")
-        self._undo.setAccessibleName("Undo delete")
-        self._undo.hide()
-        self.statusBar().addPermanentWidget(self._undo)
+        self._build_pages()
+        self._build_status()
         self._deleted: int | None = None
         self._closed = False
         self._purge_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
@@ -133,13 +144,9 @@ class MainWindow(QMainWindow):
 
     def show_page(self, index: int) -> None:
         """Pages other than chat are built the first time they are opened (fast start)."""
-        title = PAGES[index][0]
-        if title == "Models" and self.models_page is None:
-            from hushdesk.ui.models_page import ModelsPage
-
-            self.models_page = ModelsPage(self.app, self.tasks)
-            self.models_page.modelsChanged.connect(self.chat.refresh_models)
-            self._replace_page(index, self.models_page)
+        title = PAGES[index].title
+        if title == "Models":
+            self.model_manager()
         elif title == "Documents":
             self.documents_page()
         elif title == "Summarize":
@@ -149,6 +156,75 @@ class MainWindow(QMainWindow):
         elif title == "Settings":
             self.preferences_page().refresh()  # models may have come or gone meanwhile
         self.pages.setCurrentIndex(index)
+        focused = QApplication.focusWidget()
+        if focused is None or not focused.isVisible():  # it was on the page left behind
+            self.nav.item(index).setFocus()
+
+    def go(self, title: str) -> None:
+        self.nav.setCurrentRow(self._page_index(title))
+
+    def model_manager(self) -> ModelsPage:
+        if self.models_page is None:
+            from hushdesk.ui.models_page import ModelsPage
+
+            self.models_page = ModelsPage(self.app, self.tasks)
+            self.models_page.modelsChanged.connect(self.chat.refresh_models)
+            self._replace_page(self._page_index("Models"), self.models_page)
+        return self.models_page
+
+    def download_model(self, model_id: str, quantization: str) -> None:
+        """From the banner or the welcome: the Models page, downloading that model."""
+        self.go("Models")
+        self.model_manager().start_download(model_id, quantization)
+
+    def import_models(self, source: str) -> None:
+        """From the welcome: models already on this computer ("ollama", "lmstudio", "file")."""
+        self.go("Models")
+        page = self.model_manager()
+        if source == "file":
+            page.import_file()
+        else:
+            page.import_found(source)
+
+    def welcome(self) -> WelcomeDialog:
+        """The welcome (first launch, and Help → Welcome); shown, not waited for."""
+        from hushdesk.ui.welcome import WelcomeDialog
+
+        dialog = WelcomeDialog(self.app, self.tasks, self)
+        dialog.downloadRequested.connect(self.download_model)
+        dialog.importRequested.connect(self.import_models)
+        dialog.sampleRequested.connect(self.try_sample)
+        dialog.finished.connect(lambda _r: self.app.preferences.set_welcomed())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def try_sample(self) -> None:
+        """A cited answer in one click: the sample document in a library of its own,
+        then a new chat grounded in it asks the sample's question."""
+        sample = assets.read_toml("samples", "sample.toml")
+        page = self.documents_page()
+        self.go("Documents")  # its progress shows there while it is indexed
+        library = page.create_library(sample["library"])
+        self._sample = sample
+        if self.app.documents.ready_file(library, str(assets.path("samples", sample["file"]))):
+            self._sample_indexed()
+        else:
+            page.add([assets.path("samples", sample["file"])], library)
+
+    def _sample_indexed(self) -> None:
+        """After each indexing run: once the sample is in, ask its question."""
+        sample = self._sample
+        if sample is None:
+            return
+        library = self.app.documents.library(sample["library"])
+        if self.app.documents.ready_file(library, str(assets.path("samples", sample["file"]))):
+            self._sample = None
+            self.new_chat()
+            self.conversations.set_libraries(self.chat.chat, [sample["library"]])
+            self.chat.refresh_libraries()
+            self.chat.composer.setPlainText(sample["question"])
+            self.chat.send()
 
     def documents_page(self) -> LibraryPage:
         if self.library_page is None:
@@ -156,6 +232,7 @@ class MainWindow(QMainWindow):
 
             self.library_page = LibraryPage(self.app, self.tasks)
             self.library_page.librariesChanged.connect(self.chat.refresh_libraries)
+            self.library_page.librariesChanged.connect(self._sample_indexed)
             self.library_page.summarizeRequested.connect(self.summarize_document)
             self.chat.openCitation.connect(self._open_citation)
             self._replace_page(self._page_index("Documents"), self.library_page)
@@ -207,7 +284,7 @@ class MainWindow(QMainWindow):
         )
 
     def _page_index(self, title: str) -> int:
-        return next(i for i, (name, _) in enumerate(PAGES) if name == title)
+        return next(i for i, page in enumerate(PAGES) if page.title == title)
 
     def _replace_page(self, index: int, page: QWidget) -> None:
         placeholder = self.pages.widget(index)
@@ -226,20 +303,80 @@ class MainWindow(QMainWindow):
         if self.app.indexing.has_work_at_start():
             self.documents_page().resume()
 
+    def _build_pages(self) -> None:
+        """The rail beside the page in view; the chat page has its conversation list."""
+        self.nav = self._build_rail()
+        self.chat = ChatPage(self.app, self.tasks)
+        self.splitter = QSplitter()
+        self.splitter.setObjectName("chatArea")
+        self.splitter.addWidget(self._build_sidebar())
+        self.splitter.addWidget(self.chat)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([240, 840])
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.splitter)
+        for page in PAGES[1:]:
+            self.pages.addWidget(_coming(page.title, page.text))
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+    def _build_status(self) -> None:
+        """Undo (after a delete), background jobs, the model and the privacy state."""
+        self._undo = QPushButton("Undo")
+        self._undo.setAccessibleName("Undo delete")
+        self._undo.hide()
+        self.statusBar().addPermanentWidget(self._undo)
+        self.status_area = StatusArea(self.app, self.tasks, self.statusBar())
+        self.chat.model.currentTextChanged.connect(self.status_area.show_model)
+        self.status_area.show_model(self.chat.model.currentText())
+        self.status_area.model.clicked.connect(lambda: self.go("Models"))
+        self.status_area.privacy.clicked.connect(lambda: self.go("Settings"))
+        self.chat.modelRequested.connect(self.download_model)
+
+    def _build_rail(self) -> NavRail:
+        rail = NavRail()
+        for number, page in enumerate(PAGES, start=1):
+            rail.add_page(page.title, page.icon, f"Ctrl+{number}", page.text)
+        self.help_button = rail_button("Help", "circle-question-mark")
+        self.help_button.setAccessibleName("Help")
+        self.help_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.help_button)
+        menu.addAction("Welcome and first steps…", self.welcome)
+        menu.addAction("Keyboard shortcuts", self.show_shortcuts)
+        menu.addAction(f"About {APP_NAME}", self.show_about)
+        self.help_button.setMenu(menu)
+        rail.add_footer(self.help_button)
+        return rail
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(
+            f"<tr><td><b>{keys}</b></td><td>{what}</td></tr>" for keys, what in SHORTCUTS
+        )
+        QMessageBox.information(
+            self, "Keyboard shortcuts", f"<table cellpadding='3'>{rows}</table>"
+        )
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            f"<b>{APP_NAME} {__version__}</b><br>An assistant that runs on this computer: "
+            "nothing you type or load leaves it.<br><br>Icons: Lucide (ISC licence).",
+        )
+
     def _build_sidebar(self) -> QWidget:
         self.sidebar = ConversationList(self.conversations)
-        self.nav = QListWidget()
-        self.nav.setAccessibleName("Pages")
-        for title, _ in PAGES:
-            self.nav.addItem(title)
-        rows = self.nav.sizeHintForRow(0) * self.nav.count() + 2 * self.nav.frameWidth() + 4
-        self.nav.setFixedHeight(rows)
         sidebar = QWidget()
-        sidebar.setMinimumWidth(200)
+        sidebar.setObjectName("chatSide")
+        sidebar.setMinimumWidth(180)
         side = QVBoxLayout(sidebar)
-        side.setContentsMargins(6, 6, 0, 6)
+        side.setContentsMargins(8, 8, 4, 8)
         side.addWidget(self.sidebar, 1)
-        side.addWidget(self.nav)
         return sidebar
 
     def _shortcuts(self) -> None:
@@ -257,6 +394,12 @@ class MainWindow(QMainWindow):
         bind("Esc", self.chat.escape, "stop")
         bind("Ctrl+L", self.chat.composer.setFocus, "focus-message")
         bind("Ctrl+Shift+L", self.lock, "lock")
+        for number in range(1, len(PAGES) + 1):
+            bind(
+                f"Ctrl+{number}",
+                lambda row=number - 1: self.nav.setCurrentRow(row),
+                f"page-{number}",
+            )
         self.idle = IdleLock(self.tasks, self)
         self.idle.set_minutes(self.app.preferences.lock_after_min)
         self.idle.idle.connect(self.lock)

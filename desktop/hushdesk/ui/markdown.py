@@ -26,6 +26,8 @@ class Theme:
     muted: str
     code_background: str
     link: str
+    you: str = "#e7eef8"  # the block of the user's messages
+    assistant: str = "#ffffff"  # and of the assistant's
 
     @property
     def pygments_style(self) -> str:

@@ -339,6 +339,7 @@ class ModelsPage(QScrollArea):
             pool="downloads",
             job_args=True,
             token=self.downloads.begin(download),
+            title=f"Downloading {download.name}",
             on_progress=row.show_progress,
             on_result=lambda model: self._finished(download, model),
             on_error=lambda error: self._stopped(download, error),

@@ -315,6 +315,7 @@ class SummarizePage(QWidget):
             work,
             pool="model",
             job_args=True,
+            title="Summarizing",
             on_progress=self.running.show_progress,
             on_event=self._started,
             on_text=self._live_text,

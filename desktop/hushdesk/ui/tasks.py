@@ -12,6 +12,10 @@ With ``stream=True`` it returns an iterable of text (the iterable's ``result``
 attribute, if any, is the result). Text always reaches the GUI batched (~30 ms), so a
 fast model never floods the event loop.
 
+A job given a ``title`` ("Indexing Smith lease", "Downloading Qwen2.5 1.5B") is
+background work the user may leave running: ``Tasks.activity()`` lists those with
+their latest progress, from any page, and ``activityFinished`` tells when one ends.
+
 Pools: ``model`` has a single thread, so the engine (and anything else that owns the
 loaded model) sees one request at a time in order; ``ingest`` (one thread, low
 priority) indexes documents; ``downloads`` runs model downloads (two at a time) so
@@ -154,6 +158,9 @@ class Job:
 class Tasks(QObject):
     """Owns the worker pools and keeps every running job alive until it finishes."""
 
+    activityChanged = Signal()  # a titled job started, moved on or ended
+    activityFinished = Signal(str, str)  # its title, and how it ended (a ``State``)
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._pools = {
@@ -167,6 +174,7 @@ class Tasks(QObject):
         self._pools["io"].setMaxThreadCount(2)
         self._pools["downloads"].setMaxThreadCount(2)
         self._running: set[Job] = set()
+        self._titled: dict[Job, tuple[str, Progress | None]] = {}
 
     def run(
         self,
@@ -183,9 +191,12 @@ class Tasks(QObject):
         on_event: Callable[[Any], None] | None = None,
         on_finished: Callable[[], None] | None = None,
         on_cancel: Callable[[], None] | None = None,
+        title: str | None = None,
     ) -> Job:
         job = Job(fn, stream=stream, job_args=job_args, token=token, on_cancel=on_cancel)
         signals = job.signals
+        if title is not None:
+            self._follow(job, title)
         for signal, slot in (
             (signals.result, on_result),
             (signals.error, on_error),
@@ -200,6 +211,26 @@ class Tasks(QObject):
         self._running.add(job)
         self._pools[pool].start(job.run)
         return job
+
+    def _follow(self, job: Job, title: str) -> None:
+        def moved(progress: Progress) -> None:
+            if job in self._titled:
+                self._titled[job] = (title, progress)
+                self.activityChanged.emit()
+
+        def ended() -> None:
+            if self._titled.pop(job, None) is not None:
+                self.activityChanged.emit()
+                self.activityFinished.emit(title, job.state)
+
+        self._titled[job] = (title, None)
+        job.signals.progress.connect(moved)
+        job.signals.finished.connect(ended)
+        self.activityChanged.emit()
+
+    def activity(self) -> list[tuple[str, Progress | None]]:
+        """Background work under way (titled jobs), oldest first, with its progress."""
+        return list(self._titled.values())
 
     def busy(self) -> bool:
         return bool(self._running)

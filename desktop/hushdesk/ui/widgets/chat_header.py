@@ -1,12 +1,13 @@
 """The chat page's header: title, the libraries answers come from, persona, settings,
-model and how much of the context the conversation uses."""
+model; and the meter of how much of the context the conversation uses."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QMenu, QProgressBar, QPushButton, QToolButton
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QMenu, QProgressBar, QToolButton
 
 from hushdesk.assistant import personas
+from hushdesk.ui.icons import icon
 from hushdesk.ui.widgets.elided_label import ElidedLabel
 
 
@@ -15,36 +16,46 @@ class ChatHeader(QHBoxLayout):
         super().__init__()
         self.title = ElidedLabel("New chat")
         self.title.setAccessibleName("Conversation title")
-        self.title.setStyleSheet("font-size: 15px; font-weight: 600")
+        self.title.setProperty("role", "title")
         self.title.setTextFormat(Qt.TextFormat.PlainText)  # titles come from what was typed
         self.persona = QComboBox()
         self.persona.setAccessibleName("Persona")
         for p in personas.personas():
             self.persona.addItem(p.name, p.id)
         self.persona.setToolTip("How the assistant behaves in this conversation")
+        _narrow(self.persona, 10)
         self.model = QComboBox()
         self.model.setAccessibleName("Model")
         self.model.setToolTip("The model that answers in this conversation")
+        _narrow(self.model, 14)
         self.meter = QProgressBar()
         self.meter.setAccessibleName("Context used")
-        self.meter.setFixedWidth(170)
+        self.meter.setFixedWidth(130)
         self.meter.setTextVisible(True)
         self.meter.setFormat("context")
-        self.settings_button = QPushButton("⚙")
+        self.settings_button = QToolButton()
+        self.settings_button.setIcon(icon("sliders-horizontal"))
         self.settings_button.setAccessibleName("Conversation settings")
         self.settings_button.setToolTip("Instructions and sampling for this conversation")
-        self.settings_button.setFixedWidth(32)
         self.sources = QToolButton()
         self.sources.setAccessibleName("Answer from documents")
         self.sources.setToolTip("Answer from document libraries, with citations")
         self.sources.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.sources.setMenu(QMenu(self.sources))
+        self.sources.setMaximumWidth(220)
         self.addWidget(self.title, 1)
-        for widget in (self.sources, self.persona, self.settings_button, self.model, self.meter):
-            self.addWidget(widget)
+        for widget in (self.sources, self.persona, self.settings_button, self.model):
+            self.addWidget(widget)  # the meter goes under the transcript, by the status
 
     def show_usage(self, used: int, n_ctx: int) -> None:
         self.meter.setMaximum(n_ctx)
         self.meter.setValue(min(used, n_ctx))
         self.meter.setFormat(f"{used:,} / {n_ctx:,} tokens")
         self.meter.setToolTip("How much of the model's context this conversation uses")
+
+
+def _narrow(combo: QComboBox, characters: int) -> None:
+    """As wide as ``characters`` (long names elide), not as the longest item: the
+    header fits a 1024-pixel window."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(characters)

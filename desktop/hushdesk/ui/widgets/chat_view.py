@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QWidget
 from hushdesk.assistant.chat import Turn
 from hushdesk.ui.markdown import MarkdownRenderer, Rendered, Theme
 from hushdesk.ui.safe_text import SafeTextBrowser, open_link
+from hushdesk.ui.theme import colours
 
 _CITATION = re.compile(r"\[(\d{1,2})\](?![^<]*</a>)")  # [n] not already inside a link
 
@@ -22,12 +23,15 @@ _CITATION = re.compile(r"\[(\d{1,2})\](?![^<]*</a>)")  # [n] not already inside 
 def theme_from_palette(palette: QPalette) -> Theme:
     base = palette.color(QPalette.ColorRole.Base)
     dark = base.lightness() < 128
+    values = colours("dark" if dark else "light")
     return Theme(
         dark=dark,
         text=palette.color(QPalette.ColorRole.Text).name(),
         muted=palette.color(QPalette.ColorRole.PlaceholderText).name(),
-        code_background="#1f2329" if dark else "#f3f4f6",
+        code_background=values["code"],
         link=palette.color(QPalette.ColorRole.Link).name(),
+        you=values["you"],
+        assistant=values["assistant"],
     )
 
 
@@ -152,10 +156,7 @@ class ChatView(SafeTextBrowser):
         header = f"<b>{who}</b>{status}" + (
             "&nbsp;&nbsp;·&nbsp;&nbsp;" + " · ".join(links) if links else ""
         )
-        if turn.role == "user":
-            background = "#2b3440" if theme.dark else "#e8eef7"
-        else:
-            background = "#22262b" if theme.dark else "#ffffff"
+        background = theme.you if turn.role == "user" else theme.assistant
         body = rendered.html
         if turn.citations and actions:
             body = self._link_citations(turn, body) + self._sources(turn)

@@ -45,6 +45,7 @@ class ConversationList(QWidget):
         self.list.setToolTip("Enter opens · F2 renames · Ctrl+P pins · Ctrl+E exports · Delete")
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setItemDelegate(RichTextDelegate(self.list))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -34,6 +34,7 @@ class ModelCard(QFrame):
         self.model = model
         self.verdict: str | None = None
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setProperty("role", "card")  # resources/styles/app.qss
         self.setAccessibleName(model.name)
         self.title = rich_label(f"<b>{html.escape(model.name)}</b>")
         self.badge = rich_label("")
@@ -44,7 +45,7 @@ class ModelCard(QFrame):
         self.good_for.setWordWrap(True)
         self.reason = QLabel("")
         self.reason.setWordWrap(True)
-        self.reason.setStyleSheet("font-size: small")
+        self.reason.setProperty("role", "muted")
         self.quant = QComboBox()
         self.quant.setAccessibleName(f"Quantization of {model.name}")
         for f in model.files:

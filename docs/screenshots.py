@@ -50,23 +50,22 @@ def wait_for(signal: object, timeout_ms: int = 120_000) -> None:
     loop.exec()
 
 
-def documents_page(window: MainWindow, qt: object, during: str | None = None) -> None:
-    """A library of generated contracts, indexed, with a search showing its results;
-    ``during``: also shoot it while it is being indexed."""
+def documents_page(window: MainWindow, qt: object, library: str, during: str) -> None:
+    """A library of generated contracts, shot while it is indexed (``during``), then
+    with a search showing its results."""
     sys.path.insert(0, str(OUT.parent))
     from tests.integration.test_library import contract
 
     folder = Path(tempfile.mkdtemp(prefix="hushdesk-docs-"))
     for name in ("lease-smith", "supplier-acme", "employment-jones"):
         contract(folder / f"{name}.pdf")
-    window.nav.setCurrentRow(1)
+    window.go("Documents")
     page = window.documents_page()
-    page.create_library("Client: Smith")
+    page.create_library(library)
     page.add([folder])
-    if during:
-        while "%" not in page.runner.bar.label.text():
-            qt.processEvents()  # type: ignore[attr-defined]
-        shoot(window, during)
+    while "%" not in page.runner.bar.label.text():
+        qt.processEvents()  # type: ignore[attr-defined]
+    shoot(window, during)
     window.tasks.wait(300_000)
     qt.processEvents()  # type: ignore[attr-defined]
     page.finder.query.setText("How long is the notice period?")
@@ -209,14 +208,8 @@ def every_page(window: MainWindow, qt: QApplication, theme: str) -> None:
     window.go("Models")
     settle(window, qt)
     shoot(window, f"screenshot-models-{theme}.png")
-    if light:
-        documents_page(window, qt, during="screenshot-indexing-light.png")
-    else:
-        window.go("Documents")
-        page = window.documents_page()
-        page.finder.query.setText("How long is the notice period?")
-        page.search(page.finder.query.text())
-        settle(window, qt)
+    library = "Client: Smith" if light else "Client: Jones"
+    documents_page(window, qt, library, during=f"screenshot-indexing-{theme}.png")
     shoot(window, f"screenshot-documents-{theme}.png")
     if light:
         email_page(window, qt)

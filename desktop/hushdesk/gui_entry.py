@@ -76,9 +76,13 @@ def debian_package(soname: str) -> str:
     return name.lower()
 
 
+def debian_packages(missing: list[str]) -> list[str]:
+    return sorted({debian_package(name) for name in missing})
+
+
 def install_advice(missing: list[str]) -> str:
     """What to type, on Debian/Ubuntu and on Fedora (dnf installs by soname)."""
-    debian = " ".join(sorted({debian_package(name) for name in missing}))
+    debian = " ".join(debian_packages(missing))
     fedora = " ".join(f"'{name}()(64bit)'" for name in missing)
     return (
         f"Hushdesk's window needs system libraries that are not installed: "
@@ -112,8 +116,11 @@ def launch() -> int:
     return run()
 
 
-if __name__ == "__main__":  # ``make run``, before it sets anything up: python3 gui_entry.py
+if __name__ == "__main__":  # with the system's Python, before anything is set up
     found = missing_system_libraries()
-    if found:
+    if sys.argv[1:] == ["--debian-packages"]:  # .ci/run installs them
+        print(" ".join(debian_packages(found)))
+        sys.exit(0)
+    if found:  # make run
         print(install_advice(found), file=sys.stderr)
     sys.exit(2 if found else 0)

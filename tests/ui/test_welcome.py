@@ -5,6 +5,10 @@ the rail by mouse and keyboard."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
@@ -100,6 +104,9 @@ def test_every_page_is_reached_from_the_rail_by_mouse_and_keyboard(
     names = [rail.item(row).accessibleName() for row in range(rail.count())]
     assert names == [page.title for page in PAGES]
     assert window.help_button.accessibleName() == "Help"
+    smallest = window.minimumSizeHint()  # every page built: all of it fits 1024×700
+    assert smallest.width() <= 1024
+    assert smallest.height() <= 700
     # the conversation list belongs to the chat page only
     assert window.sidebar.isVisible()
     window.go("Documents")
@@ -120,3 +127,38 @@ def test_the_starter_banner_offers_the_recommended_model(
     assert not window.app.preferences.starter_banner
     again = make_window()
     assert not again.chat.banner.isVisible()
+
+
+def test_a_first_launch_opens_on_the_welcome(
+    cli_env: dict[str, str], hushdesk_cmd: list[str]
+) -> None:
+    """The real app, as a new user starts it: under Xvfb on X11 where Xvfb is installed
+    (.ci/run installs it), else on Qt's offscreen platform."""
+    env = dict(cli_env, HUSHDESK_STARTUP_PROBE="0.5")
+    command = list(hushdesk_cmd)
+    xvfb = shutil.which("xvfb-run")
+    if xvfb:
+        command = [xvfb, "--auto-servernum", *command]
+        env["QT_QPA_PLATFORM"] = "xcb"
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=180, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "Welcome to Hushdesk" in report["windows"]
+    assert "Hushdesk" in report["windows"]
+
+
+def test_the_sample_is_indexed_once_and_asked_every_time(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    window = make_window()
+    sample = assets.read_toml("samples", "sample.toml")
+    for _ in range(2):  # the second time it is in the library already
+        with qtbot.waitSignal(window.chat.answerFinished, timeout=120_000):
+            window.try_sample()
+        assert window.chat.chat.setup.libraries == [sample["library"]]
+        assert window.chat.chat.turns[-2].content == sample["question"]
+        assert window.chat.chat.turns[-1].citations  # the sample's pages, quoted or cited
+    library = window.app.documents.library(sample["library"])
+    assert [f.name for f in window.app.documents.state(library).files] == [sample["file"]]

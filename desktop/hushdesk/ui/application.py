@@ -230,13 +230,15 @@ class _FirstPaint(QObject):
         import psutil
 
         rss = psutil.Process().memory_info().rss
-        print(json.dumps({"painted_at": painted, "rss_bytes": rss}), flush=True)
+        shown = [w.windowTitle() for w in QApplication.topLevelWidgets() if w.isVisible()]
+        report = {"painted_at": painted, "rss_bytes": rss, "windows": shown}
+        print(json.dumps(report), flush=True)
         self.window.close()
 
 
 def _startup_probe(window: QWidget, settle_s: float) -> None:
-    """For bench/startup.py: report when the window first paints and the idle memory
-    of this process (no model is loaded), then quit."""
+    """For bench/startup.py and the tests: report when the window first paints, the
+    idle memory of this process (no model is loaded) and the windows showing, then quit."""
     window.installEventFilter(_FirstPaint(window, settle_s))
 
 

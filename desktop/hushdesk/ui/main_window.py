@@ -206,25 +206,25 @@ class MainWindow(QMainWindow):
         page = self.documents_page()
         self.go("Documents")  # its progress shows there while it is indexed
         library = page.create_library(sample["library"])
-        self._sample = sample
-        if self.app.documents.ready_file(library, str(assets.path("samples", sample["file"]))):
-            self._sample_indexed()
-        else:
+        self._sample = sample  # asked by _sample_indexed: now if it is in, else once it is
+        if not self._sample_indexed():
             page.add([assets.path("samples", sample["file"])], library)
 
-    def _sample_indexed(self) -> None:
+    def _sample_indexed(self) -> bool:
         """After each indexing run: once the sample is in, ask its question."""
         sample = self._sample
         if sample is None:
-            return
+            return False
         library = self.app.documents.library(sample["library"])
-        if self.app.documents.ready_file(library, str(assets.path("samples", sample["file"]))):
-            self._sample = None
-            self.new_chat()
-            self.conversations.set_libraries(self.chat.chat, [sample["library"]])
-            self.chat.refresh_libraries()
-            self.chat.composer.setPlainText(sample["question"])
-            self.chat.send()
+        if not self.app.documents.ready_file(library, str(assets.path("samples", sample["file"]))):
+            return False
+        self._sample = None
+        self.new_chat()
+        self.conversations.set_libraries(self.chat.chat, [sample["library"]])
+        self.chat.refresh_libraries()
+        self.chat.composer.setPlainText(sample["question"])
+        self.chat.send()
+        return True
 
     def documents_page(self) -> LibraryPage:
         if self.library_page is None:

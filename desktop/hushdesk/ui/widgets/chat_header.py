@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QMenu, QProgressBar, QTool
 
 from hushdesk.assistant import personas
 from hushdesk.ui.icons import icon
+from hushdesk.ui.widgets.combo import narrow
 from hushdesk.ui.widgets.elided_label import ElidedLabel
 
 
@@ -23,11 +24,11 @@ class ChatHeader(QHBoxLayout):
         for p in personas.personas():
             self.persona.addItem(p.name, p.id)
         self.persona.setToolTip("How the assistant behaves in this conversation")
-        _narrow(self.persona, 10)
+        narrow(self.persona, 10)
         self.model = QComboBox()
         self.model.setAccessibleName("Model")
         self.model.setToolTip("The model that answers in this conversation")
-        _narrow(self.model, 14)
+        narrow(self.model, 14)
         self.meter = QProgressBar()
         self.meter.setAccessibleName("Context used")
         self.meter.setFixedWidth(130)
@@ -52,10 +53,3 @@ class ChatHeader(QHBoxLayout):
         self.meter.setValue(min(used, n_ctx))
         self.meter.setFormat(f"{used:,} / {n_ctx:,} tokens")
         self.meter.setToolTip("How much of the model's context this conversation uses")
-
-
-def _narrow(combo: QComboBox, characters: int) -> None:
-    """As wide as ``characters`` (long names elide), not as the longest item: the
-    header fits a 1024-pixel window."""
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(characters)

@@ -17,3 +17,11 @@ def combo(name: str, items: list[tuple[str, object]], current: object = None) ->
     if current is not None:
         box.setCurrentIndex(max(0, box.findData(current)))
     return box
+
+
+def narrow(box: QComboBox, characters: int) -> QComboBox:
+    """As wide as ``characters`` (longer items elide), not as its longest item: pages
+    fit a 1024-pixel window whatever the model and library names."""
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(characters)
+    return box

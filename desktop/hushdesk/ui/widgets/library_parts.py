@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from hushdesk.ui.messages import status_label
 from hushdesk.ui.safe_text import rich_label
+from hushdesk.ui.widgets.combo import narrow
 from hushdesk.ui.widgets.file_table import FileTable
 from hushdesk.ui.widgets.job_bar import JobBar
 from hushdesk.ui.widgets.library_search import LibrarySearch
@@ -95,9 +96,12 @@ class LibraryBody(QWidget):
         self.embedding.setToolTip(
             "How passages are matched to questions; changing it re-indexes the library"
         )
+        narrow(self.embedding, 16)
         buttons.addStretch(1)
-        buttons.addWidget(QLabel("Matching:"))
-        buttons.addWidget(self.embedding)
+        heading = QHBoxLayout()  # the library, and how its passages are matched
+        heading.addWidget(self.title, 1)
+        heading.addWidget(QLabel("Matching:"))
+        heading.addWidget(self.embedding)
         self.table = FileTable()
         self.running = JobBar(
             "Indexing progress",
@@ -112,7 +116,7 @@ class LibraryBody(QWidget):
         self.finder = LibrarySearch()
         body = QVBoxLayout(self)
         body.setContentsMargins(0, 0, 0, 0)
-        body.addWidget(self.title)
+        body.addLayout(heading)
         body.addLayout(buttons)
         body.addWidget(self.table, 3)
         body.addWidget(self.running)

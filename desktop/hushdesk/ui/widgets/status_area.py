@@ -90,6 +90,9 @@ def _item(icon_name: str, name: str) -> QToolButton:
     return button
 
 
-def _describe(title: str, progress: Progress | None) -> str:
+def _describe(title: str, progress: Progress | None, limit: int = 70) -> str:
+    """ "Indexing documents · lease.pdf (2 of 9) · 40% · 1 min left", at most ``limit``
+    characters (the stage may name a long file)."""
     text = progress.describe() if progress is not None else "starting…"
-    return f"{title} · {text}" if text else title
+    line = f"{title} · {text}" if text else title
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -69,6 +69,11 @@ class ModelOverrides:
 
 
 @dataclass
+class ApiSettings:
+    token: str = ""  # the local API's bearer token (hushdesk serve); made on first use
+
+
+@dataclass
 class EmailSettings:
     sender_name: str = ""
     sender_address: str = ""
@@ -99,6 +104,7 @@ class Settings:
     models: dict[str, ModelOverrides] = field(default_factory=dict)
     ui: UiState = field(default_factory=UiState)
     email: EmailSettings = field(default_factory=EmailSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
 
     def for_model(self, model_id: str) -> ModelOverrides:
         return self.models.get(model_id, ModelOverrides())
@@ -149,7 +155,7 @@ class PrivateFile(typing.Protocol):
     def write(self, data: Any) -> None: ...
 
 
-PERSONAL = ("system_prompt", "email")
+PERSONAL = ("system_prompt", "email", "api")
 _GONE = object()
 
 

@@ -137,6 +137,15 @@ class ChatSession:
         base = [t for t in self.turns if t.id < turn_id] + [Turn(PENDING, "user", text)]
         return self._answer(base, replace_from=turn_id, question=text)
 
+    def preset(self, exchange: Sequence[tuple[str, str]]) -> None:
+        """Earlier turns that come from elsewhere, not from a store (the local API sends
+        the whole exchange with each request): (role, text), user and assistant."""
+        self.turns = [
+            Turn(n, "assistant" if role == "assistant" else "user", text)
+            for n, (role, text) in enumerate(exchange, start=1)
+        ]
+        self._next_id = len(self.turns) + 1
+
     def reset(self) -> None:
         self.turns = []
         self.context_from = None

@@ -1,6 +1,6 @@
 """The command line over the same services the GUI uses: ``hushdesk ask|chat|ingest|
 search|summarize|draft|templates|rewrite|proofread|translate|classify|models|doctor|
-keys|wipe``.
+keys|wipe|serve``.
 Each command turns its arguments into service calls and the results into text."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 
 from hushdesk import __version__
 from hushdesk.app import App
-from hushdesk.cli import chat, doctor, documents, draft, keys, models, summarize, writing
+from hushdesk.cli import chat, doctor, documents, draft, keys, models, serve, summarize, writing
 from hushdesk.cli.terminal import EXIT_ERROR, EXIT_INTERRUPTED
 from hushdesk.errors import HushdeskError
 from hushdesk.vault import Vault
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_parser(sub)
     doctor.add_parser(sub)
     keys.add_parsers(sub)
+    serve.add_parser(sub)
     return parser
 
 
@@ -53,6 +54,7 @@ def main(argv: list[str]) -> int:
         "translate": writing.run,
         "classify": writing.run,
         "keys": keys.keys,
+        "serve": serve.run,
     }
     app: App | None = None
     try:

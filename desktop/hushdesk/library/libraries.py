@@ -99,10 +99,12 @@ class DocumentLibrary:
             )
         return next((m.id for m in models if m.id == DEFAULT_EMBEDDING), models[0].id)
 
-    def embedder(self, library: Library | None = None) -> Embedder:
-        """The embedding model of ``library``; without one, the model new libraries get
-        (which also holds a summary's statements to their pages by meaning)."""
-        model_id = library.embedding_model if library else self._default_embedding()
+    def embedder(self, library: Library | None = None, model_id: str | None = None) -> Embedder:
+        """The embedding model of ``library`` (or the one called ``model_id``); without
+        either, the model new libraries get (which also holds a summary's statements to
+        their pages by meaning)."""
+        if model_id is None:
+            model_id = library.embedding_model if library else self._default_embedding()
         with self._lock:
             if model_id not in self._embedders:
                 self._embedders[model_id] = self._factory(model_id)

@@ -170,6 +170,26 @@ class Conversations:
         self.runtime.ensure_loaded(model)
         return stream
 
+    def answer(
+        self, exchange: Sequence[tuple[str, str]], setup: ChatSetup
+    ) -> tuple[ChatStream, ChatSession]:
+        """A one-off answer to a whole exchange (the local API): (role, text) pairs with
+        the question last; system messages become the instructions. The chat's rules
+        apply (system prompt, grounding in ``setup.libraries``, the answer held to its
+        sources) and nothing is saved. The session holds the answer and its citations."""
+        system = "\n\n".join(text for role, text in exchange if role == "system").strip()
+        if system:
+            setup = replace(setup, instructions=system)
+        turns = [(role, text) for role, text in exchange if role != "system"]
+        if not turns or turns[-1][0] != "user":
+            raise HushdeskError("The last message must be the user's question.")
+        model = self.runtime.chat_model(setup.model_id)
+        session = self._session(replace(setup, model_id=model.id), None)
+        session.preset(turns[:-1])
+        stream = session.send(turns[-1][1])
+        self.runtime.ensure_loaded(model)
+        return stream, session
+
     def regenerate(self, chat: Chat) -> ChatStream:
         self.runtime.ensure_loaded(self.model_of(chat))
         return chat.session.regenerate()

@@ -4,6 +4,7 @@ page, the matching model — for the Documents page and ``hushdesk search``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hushdesk.library.libraries import DocumentLibrary, FileEvent, IngestReport
@@ -86,6 +87,11 @@ class Documents:
         return self._library.store.page_text(file_id, page)
 
     # -- matching -------------------------------------------------------------------------
+
+    def embed(self, texts: Sequence[str], model_id: str | None = None) -> list[list[float]]:
+        """Vectors of ``texts`` from an installed embedding model (the one new libraries
+        get, when not given): the local API's embeddings."""
+        return [list(map(float, v)) for v in self._library.embedder(model_id=model_id).embed(texts)]
 
     def embedding_models(self) -> list[InstalledModel]:
         return [m for m in self._registry.list("embedding") if m.available]

@@ -4,6 +4,7 @@ they are in emails. Saved at once; a save that fails is reported, nothing is los
 from __future__ import annotations
 
 import logging
+import secrets
 
 from hushdesk.errors import HushdeskError
 from hushdesk.settings import EmailSettings, Settings
@@ -73,6 +74,15 @@ class Preferences:
         )
         self.settings.save()
         return mine
+
+    def api_token(self, *, new: bool = False) -> str:
+        """The local API's token, kept with the protected settings: made the first time
+        (or when ``new``, which makes every client need the new one)."""
+        api = self.settings.api
+        if new or len(api.token) < 16:
+            api.token = secrets.token_urlsafe(32)
+            self.settings.save()
+        return api.token
 
     # -- the window (kept so the app reopens where the user was, even after a crash) ----
 

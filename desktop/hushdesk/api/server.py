@@ -1,0 +1,522 @@
+"""The local OpenAI-compatible API: ``hushdesk serve`` (FastAPI on uvicorn).
+
+Speaks the protocol other tools already use — ``GET /v1/models``, ``POST
+/v1/chat/completions`` (streamed as server-sent events or not), ``POST /v1/embeddings`` —
+over the same services as the app, so an answer through the API gets the app's rules:
+the system prompt, the grounding in libraries, the answer held to its sources.
+
+What no peer's API has, documented in the README: a request that names libraries (a
+``hushdesk`` object with ``libraries``, or the model id ``library:NAME``) is answered from
+them, and the response carries the citations (file, page, passage, score) in its
+``hushdesk`` field, streamed too; ``POST /v1/hushdesk/search`` returns passages.
+
+Guarded like the app: a bearer token on every request (compared in constant time), the
+Host header checked against the addresses served (DNS rebinding), CORS off unless origins
+are listed, bodies over ``MAX_BODY`` refused, one generation at a time in arrival order
+with a queue limit (429 with Retry-After), a client that goes away stops its generation.
+Nothing of a request is logged and nothing is saved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hmac
+import json
+import logging
+import struct
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from hushdesk.app import App
+from hushdesk.errors import ContextOverflow, HushdeskError, ModelError
+from hushdesk.services.conversations import ChatSetup
+
+log = logging.getLogger("hushdesk.api")
+
+MAX_BODY = 4 * 1024 * 1024  # a long document pasted into a message still fits
+QUEUE_LIMIT = 16  # requests waiting for the model; more get 429
+RETRY_AFTER_S = 5
+LIBRARY_PREFIX = "library:"
+OPEN_PATHS = ("/docs", "/openapi.json")  # served on loopback only, without a token
+
+
+# -- requests ------------------------------------------------------------------------------
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "developer"]
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        """Plain content, or the text parts of a list of parts (images are not read)."""
+        if isinstance(self.content, list):
+            return "".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class HushdeskOptions(BaseModel):
+    libraries: list[str] = Field(default_factory=list)
+
+
+class StreamOptions(BaseModel):
+    include_usage: bool = False
+
+
+class ChatRequest(BaseModel):
+    model: str
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    hushdesk: HushdeskOptions | None = None
+
+
+class EmbeddingRequest(BaseModel):
+    input: str | list[str]
+    model: str | None = None
+    encoding_format: Literal["float", "base64"] = "float"
+
+
+class SearchRequest(BaseModel):
+    library: str
+    query: str = Field(min_length=1)
+    k: int = Field(default=5, ge=1, le=50)
+
+
+# -- errors in OpenAI's shape --------------------------------------------------------------
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: int, message: str, kind: str = "invalid_request_error", code: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.status, self.message, self.kind, self.code = status, message, kind, code
+
+
+def _error(
+    status: int,
+    message: str,
+    kind: str = "invalid_request_error",
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+# -- one model, one generation at a time ---------------------------------------------------
+
+
+class Gate:
+    """Generations one at a time, in arrival order; past ``limit`` waiting, a request is
+    turned away. The generation's own thread lets the next one in when it has really
+    ended (a client that went away does not free the model early). ``waits`` keeps how
+    long each request queued (seconds), for the bench."""
+
+    def __init__(self, limit: int = QUEUE_LIMIT) -> None:
+        self.limit = limit
+        self._lock = asyncio.Lock()  # asyncio's lock wakes its waiters first in, first out
+        self.waiting = 0
+        self.waits: list[float] = []
+
+    async def enter(self) -> None:
+        if self.waiting >= self.limit:
+            raise ApiError(429, "Too many requests are waiting for the model; retry soon.",
+                           "rate_limit_error", "queue_full")  # fmt: skip
+        self.waiting += 1
+        started = time.monotonic()
+        try:
+            await self._lock.acquire()
+        finally:
+            self.waiting -= 1
+        self.waits.append(time.monotonic() - started)
+
+    def run(self, loop: asyncio.AbstractEventLoop, work: Callable[[], None]) -> None:
+        """``work`` on a thread of its own; the gate opens again when it returns."""
+
+        def body() -> None:
+            try:
+                work()
+            finally:
+                loop.call_soon_threadsafe(self._lock.release)
+
+        threading.Thread(target=body, name="hushdesk-api-generation", daemon=True).start()
+
+
+@dataclass
+class Settings:
+    token: str
+    hosts: Sequence[str]  # Host header values accepted (names, without ports)
+    cors_origins: Sequence[str] = ()
+    loopback: bool = True  # bound to this computer only: /docs is served
+
+
+def create(app: App, settings: Settings, gate: Gate | None = None) -> FastAPI:
+    """The ASGI app over ``app``'s services."""
+    gate = gate or Gate()
+    api = FastAPI(
+        title="Hushdesk local API",
+        description="OpenAI-compatible, on this computer; see the README for the extension.",
+        docs_url="/docs" if settings.loopback else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.loopback else None,
+    )
+    api.state.gate = gate
+    _guards(api, settings)
+    _routes(api, app, gate)
+    return api
+
+
+def _guards(api: FastAPI, settings: Settings) -> None:
+    token = settings.token.encode()
+
+    @api.middleware("http")
+    async def authorise(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            return _error(413, f"The request body is over {MAX_BODY // 1024 // 1024} MiB.")
+        if request.method == "OPTIONS" or request.url.path in OPEN_PATHS:
+            return await call_next(request)
+        given = request.headers.get("authorization", "")
+        scheme, _, value = given.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token):
+            return _error(
+                401,
+                "A bearer token is required: Authorization: Bearer <token> (see `hushdesk "
+                "serve --help`).",
+                "authentication_error",
+                "invalid_api_key",
+            )
+        return await call_next(request)
+
+    if settings.cors_origins:
+        api.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    api.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.hosts))
+
+    @api.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        headers = {"Retry-After": str(RETRY_AFTER_S)} if exc.status == 429 else None
+        return _error(exc.status, exc.message, exc.kind, exc.code or None, headers)
+
+    @api.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = exc.errors()
+        if any(p.get("type") == "json_invalid" for p in problems):
+            return _error(400, "The request body is not valid JSON.", code="invalid_json")
+        first = problems[0] if problems else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        return _error(400, f"{where or 'body'}: {first.get('msg', 'invalid')}.")
+
+    @api.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail))
+
+    @api.exception_handler(HushdeskError)
+    async def hushdesk_error(_request: Request, exc: HushdeskError) -> JSONResponse:
+        if isinstance(exc, ContextOverflow):
+            return _error(400, exc.message, code="context_length_exceeded")
+        return _error(500 if isinstance(exc, ModelError) else 400, exc.message, "server_error")
+
+
+def _routes(api: FastAPI, app: App, gate: Gate) -> None:
+    @api.get("/v1/models")
+    async def models() -> dict[str, Any]:
+        data = [_model_entry(m.id, "chat") for m in app.runtime.chat_models()]
+        data += [_model_entry(m.id, "embedding") for m in app.documents.embedding_models()]
+        data += [_model_entry(LIBRARY_PREFIX + n, "library") for n in app.documents.names()]
+        return {"object": "list", "data": data}
+
+    @api.post("/v1/chat/completions", response_model=None)
+    async def chat(body: ChatRequest) -> Response | dict[str, Any]:
+        setup = _setup(app, body)
+        history = [(_role(m.role), m.text()) for m in body.messages]
+        if history[-1][0] != "user":
+            raise ApiError(400, "The last message must be the user's.", code="invalid_messages")
+        completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+        if body.stream:
+            chunks = _stream_chunks(
+                app, gate, setup=setup, history=history, body=body, completion_id=completion_id
+            )
+            return StreamingResponse(chunks, media_type="text/event-stream")
+        await gate.enter()
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Answer] = loop.create_future()
+
+        def work() -> None:
+            try:
+                answer = _answer(app, setup, history)
+            except BaseException as exc:  # handed to the request, which reports it
+                loop.call_soon_threadsafe(_settle, done, None, exc)
+            else:
+                loop.call_soon_threadsafe(_settle, done, answer, None)
+
+        gate.run(loop, work)
+        try:
+            result = await done
+        except asyncio.CancelledError:  # the client went away: stop the generation
+            app.runtime.stop()
+            raise
+        return _completion(body.model, completion_id, result)
+
+    @api.post("/v1/embeddings")
+    async def embeddings(body: EmbeddingRequest) -> dict[str, Any]:
+        texts = [body.input] if isinstance(body.input, str) else body.input
+        if not texts or len(texts) > 2048:
+            raise ApiError(400, "input: give 1 to 2048 texts.")
+        model = _embedding_model(app, body.model)
+        vectors = await asyncio.to_thread(app.documents.embed, texts, model)
+        tokens = sum(len(t.split()) for t in texts)  # an estimate: words, not tokens
+        return {
+            "object": "list",
+            "model": model,
+            "data": [
+                {"object": "embedding", "index": i, "embedding": _encoded(v, body.encoding_format)}
+                for i, v in enumerate(vectors)
+            ],
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
+
+    @api.post("/v1/hushdesk/search")
+    async def search(body: SearchRequest) -> dict[str, Any]:
+        if body.library not in app.documents.names():
+            raise ApiError(404, f"No library is called {body.library!r}.", code="library_not_found")
+        library = app.documents.library(body.library, create=False)
+        result = await asyncio.to_thread(app.documents.search, library, body.query, body.k)
+        return {
+            "object": "hushdesk.search",
+            "abstain": result.abstain,
+            "data": [
+                {
+                    "file": hit.file.name,
+                    "page": hit.chunk.page,
+                    "paginated": hit.file.paginated,
+                    "passage": hit.chunk.text,
+                    "score": round(hit.score, 4),
+                    "similarity": None if hit.similarity is None else round(hit.similarity, 4),
+                }
+                for hit in result.hits
+            ],
+        }
+
+
+# -- chat ----------------------------------------------------------------------------------
+
+
+def _role(role: str) -> str:
+    return "system" if role == "developer" else role
+
+
+def _model_entry(model_id: str, kind: str) -> dict[str, Any]:
+    return {"id": model_id, "object": "model", "created": 0, "owned_by": "hushdesk", "kind": kind}
+
+
+def _setup(app: App, body: ChatRequest) -> ChatSetup:
+    """The request as the chat's own setup: model, sampling, libraries."""
+    libraries = list(body.hushdesk.libraries) if body.hushdesk else []
+    model_id: str | None = body.model
+    if body.model.startswith(LIBRARY_PREFIX):
+        libraries.append(body.model[len(LIBRARY_PREFIX) :])
+        model_id = None  # the default chat model
+    elif body.model in ("default", "hushdesk"):
+        model_id = None
+    elif app.runtime.registry.get(body.model) is None or body.model not in {
+        m.id for m in app.runtime.chat_models()
+    }:
+        raise ApiError(404, f"The model {body.model!r} does not exist here; GET /v1/models "
+                       "lists the installed ones.", code="model_not_found")  # fmt: skip
+    known = set(app.documents.names())
+    missing = [n for n in libraries if n not in known]
+    if missing:
+        raise ApiError(404, f"No library is called {missing[0]!r}.", code="library_not_found")
+    sampling: dict[str, Any] = {}
+    for name, value in (
+        ("temperature", body.temperature),
+        ("top_p", body.top_p),
+        ("max_tokens", body.max_completion_tokens or body.max_tokens),
+        ("seed", body.seed),
+    ):
+        if value is not None:
+            sampling[name] = value
+    if body.stop:
+        sampling["stop"] = (body.stop,) if isinstance(body.stop, str) else tuple(body.stop)
+    return ChatSetup(sampling=sampling, libraries=libraries, model_id=model_id)
+
+
+@dataclass
+class Answer:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str
+    citations: list[dict[str, Any]]
+
+
+def _answer(app: App, setup: ChatSetup, history: list[tuple[str, str]]) -> Answer:
+    stream, session = app.conversations.answer(history, setup)
+    stream.collect()
+    return _finished(stream.result.text, stream, session)
+
+
+def _finished(text: str, stream: Any, session: Any) -> Answer:
+    stats = stream.result.stats
+    turn = session.turns[-1] if session.turns else None
+    citations = list(turn.citations) if turn is not None and turn.role == "assistant" else []
+    return Answer(
+        text,
+        stats.prompt_tokens,
+        stats.completion_tokens,
+        "length" if stats.finish_reason == "length" else "stop",
+        [_citation(c) for c in citations],
+    )
+
+
+def _citation(citation: dict[str, Any]) -> dict[str, Any]:
+    keep = ("n", "file", "page", "paginated", "passage", "score")
+    return {k: citation[k] for k in keep if k in citation}
+
+
+def _completion(model: str, completion_id: str, answer: Answer) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": answer.text},
+                "finish_reason": answer.finish_reason,
+            }
+        ],
+        "usage": _usage(answer),
+    }
+    if answer.citations:
+        body["hushdesk"] = {"citations": answer.citations}
+    return body
+
+
+def _usage(answer: Answer) -> dict[str, int]:
+    return {
+        "prompt_tokens": answer.prompt_tokens,
+        "completion_tokens": answer.completion_tokens,
+        "total_tokens": answer.prompt_tokens + answer.completion_tokens,
+    }
+
+
+def _settle(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:
+    if future.done():  # the request was cancelled meanwhile
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(value)
+
+
+async def _stream_chunks(
+    app: App,
+    gate: Gate,
+    *,
+    setup: ChatSetup,
+    history: list[tuple[str, str]],
+    body: ChatRequest,
+    completion_id: str,
+) -> AsyncIterator[bytes]:
+    """Server-sent events: the role, the text as it is written, then the end (with the
+    answer as held to its sources and the citations, when libraries were asked)."""
+    created = int(time.time())
+
+    def data(payload: dict[str, Any]) -> bytes:
+        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n".encode()
+
+    def event(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        return data({"id": completion_id, "object": "chat.completion.chunk", "created": created,
+                     "model": body.model, "choices": [choice], **extra})  # fmt: skip
+
+    await gate.enter()
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+    def put(kind: str, value: Any) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+
+    def work() -> None:
+        try:
+            stream, session = app.conversations.answer(history, setup)
+            for piece in stream:
+                put("text", piece)
+            put("end", _finished(stream.result.text, stream, session))
+        except BaseException as exc:  # reported to the client; the server goes on
+            log.debug("API generation failed", exc_info=True)
+            put("error", exc)
+
+    gate.run(loop, work)
+    ended = False
+    try:
+        yield event({"role": "assistant", "content": ""})
+        while not ended:
+            kind, value = await queue.get()
+            if kind == "text":
+                yield event({"content": value})
+                continue
+            ended = True
+            if kind == "error":
+                message = value.message if isinstance(value, HushdeskError) else str(value)
+                yield data({"error": {"message": message, "type": "server_error"}})
+                break
+            answer: Answer = value
+            extra = {"hushdesk": {"text": answer.text, "citations": answer.citations}}
+            yield event({}, answer.finish_reason, **(extra if answer.citations else {}))
+            if body.stream_options and body.stream_options.include_usage:
+                yield data({"id": completion_id, "object": "chat.completion.chunk",
+                            "created": created, "model": body.model, "choices": [],
+                            "usage": _usage(answer)})  # fmt: skip
+        yield b"data: [DONE]\n\n"
+    finally:
+        if not ended:  # the client went away: stop the generation (the gate waits for it)
+            app.runtime.stop()
+
+
+def _encoded(vector: list[float], encoding: str) -> list[float] | str:
+    """As floats, or (what the openai client asks for) base64 of little-endian float32."""
+    if encoding == "base64":
+        return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
+    return vector
+
+
+def _embedding_model(app: App, requested: str | None) -> str:
+    installed = [m.id for m in app.documents.embedding_models()]
+    if not installed:
+        raise ApiError(500, "No embedding model is installed.", "server_error")
+    if requested is None or requested in ("default", "hushdesk"):
+        return installed[0]
+    if requested not in installed:
+        raise ApiError(404, f"The embedding model {requested!r} does not exist here.",
+                       code="model_not_found")  # fmt: skip
+    return requested

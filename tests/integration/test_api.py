@@ -1,0 +1,210 @@
+"""The local API as other tools use it: ``hushdesk serve`` in its own process, the
+official ``openai`` client and raw HTTP from this one, the real starter model, real
+embeddings and a real library."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+
+from hushdesk import privacy
+from tests.integration.test_library import contract
+
+pytestmark = pytest.mark.slow
+LIBRARY = "Smith lease"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def server(
+    tmp_path: Path, cli_env: dict[str, str], hushdesk_cmd: list[str]
+) -> Iterator[tuple[str, str]]:
+    """``hushdesk serve`` on a free port over a library with one contract; yields the
+    base URL and the token it wrote to its token file."""
+    document = contract(tmp_path / "lease.pdf")
+    subprocess.run(
+        [*hushdesk_cmd, "ingest", "--library", LIBRARY, str(document)],
+        env=cli_env, check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    port, token_file = _free_port(), tmp_path / "token"
+    process = subprocess.Popen(
+        [*hushdesk_cmd, "serve", "--port", str(port), "--token-file", str(token_file)],
+        env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    with privacy.local_service(port):
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    httpx.get(f"{base}/v1/models", timeout=1)
+                    break
+                except httpx.TransportError:
+                    assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                    assert time.monotonic() < deadline, "the server did not start"
+                    time.sleep(0.2)
+            yield base, token_file.read_text().strip()
+        finally:
+            process.terminate()
+            process.communicate(timeout=30)  # and its pipes closed
+    assert token_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_openai_client_lists_streams_embeds_and_gets_citations(
+    server: tuple[str, str],
+) -> None:
+    base, token = server
+    client = openai.OpenAI(base_url=f"{base}/v1", api_key=token, max_retries=0, timeout=300)
+    ids = [m.id for m in client.models.list().data]
+    assert "smollm2-135m-instruct" in ids
+    assert f"library:{LIBRARY}" in ids
+
+    pieces, finish = [], None
+    for chunk in client.chat.completions.create(
+        model="smollm2-135m-instruct",
+        messages=[{"role": "user", "content": "Say hello in five words."}],
+        stream=True,
+        max_tokens=24,
+        seed=1,
+    ):
+        if chunk.choices:
+            pieces.append(chunk.choices[0].delta.content or "")
+            finish = chunk.choices[0].finish_reason or finish
+    assert "".join(pieces).strip()
+    assert finish in ("stop", "length")
+
+    whole = client.chat.completions.create(
+        model="smollm2-135m-instruct",
+        messages=[{"role": "user", "content": "Say hello."}],
+        max_tokens=8,
+        temperature=0,
+    )
+    assert whole.usage is not None
+    assert whole.usage.completion_tokens > 0
+    assert whole.choices[0].finish_reason in ("stop", "length")
+
+    vectors = client.embeddings.create(input=["notice period", "boiler fee"], model="default")
+    assert len(vectors.data) == 2
+    assert len(vectors.data[0].embedding) == 384
+
+    grounded = client.chat.completions.create(
+        model=f"library:{LIBRARY}",
+        messages=[{"role": "user", "content": "How long is the notice period?"}],
+        seed=1,
+    )
+    extension = grounded.model_extra["hushdesk"]  # type: ignore[index]
+    citations = extension["citations"]
+    assert citations
+    assert {"file", "page", "passage", "score"} <= set(citations[0])
+    assert any(c["file"] == "lease.pdf" and "ninety days" in c["passage"] for c in citations)
+
+    streamed = client.chat.completions.create(
+        model="smollm2-135m-instruct",
+        messages=[{"role": "user", "content": "How long is the notice period?"}],
+        extra_body={"hushdesk": {"libraries": [LIBRARY]}},
+        stream=True,
+        seed=1,
+    )
+    last = [c for c in streamed if c.choices][-1]
+    assert last.model_extra["hushdesk"]["citations"]  # type: ignore[index]
+
+
+def test_what_a_server_must_refuse(server: tuple[str, str]) -> None:
+    base, token = server
+    auth = {"Authorization": f"Bearer {token}"}
+    chat = {"model": "smollm2-135m-instruct", "messages": [{"role": "user", "content": "hi"}]}
+
+    def post(path: str, **kwargs: object) -> httpx.Response:
+        return httpx.post(f"{base}{path}", timeout=120, **kwargs)  # type: ignore[arg-type]
+
+    assert httpx.get(f"{base}/v1/models", timeout=10).status_code == 401
+    wrong = httpx.get(f"{base}/v1/models", headers={"Authorization": "Bearer nope"}, timeout=10)
+    assert wrong.status_code == 401
+    assert wrong.json()["error"]["code"] == "invalid_api_key"
+    rebinding = httpx.get(f"{base}/v1/models", headers={**auth, "Host": "evil.example"})
+    assert rebinding.status_code == 400
+    bad_json = post("/v1/chat/completions", headers={**auth, "Content-Type": "application/json"},
+                    content=b"{not json")  # fmt: skip
+    assert bad_json.status_code == 400
+    assert bad_json.json()["error"]["code"] == "invalid_json"
+    huge = post("/v1/chat/completions", headers=auth, content=b"x" * (5 * 1024 * 1024))
+    assert huge.status_code == 413
+    unknown = post("/v1/chat/completions", headers=auth, json={**chat, "model": "gpt-9"})
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "model_not_found"
+    overflow = post("/v1/chat/completions", headers=auth, json={
+        **chat, "messages": [{"role": "user", "content": "word " * 20000}]})  # fmt: skip
+    assert overflow.status_code == 400
+    assert overflow.json()["error"]["code"] == "context_length_exceeded"
+    assert httpx.get(f"{base}/docs", timeout=10).status_code == 200  # loopback only
+
+
+def test_a_client_that_goes_away_frees_the_model_and_eight_clients_all_finish(
+    server: tuple[str, str],
+) -> None:
+    base, token = server
+    auth = {"Authorization": f"Bearer {token}"}
+    long = {
+        "model": "smollm2-135m-instruct",
+        "messages": [{"role": "user", "content": "Write a very long story about the sea."}],
+        "max_tokens": 2000,
+        "stream": True,
+    }
+    started = time.monotonic()
+    with httpx.stream("POST", f"{base}/v1/chat/completions", headers=auth, json=long,
+                      timeout=120) as response:  # fmt: skip
+        for line in response.iter_lines():
+            if line.startswith("data: ") and '"content": "' in line and len(line) > 120:
+                break  # a few words in: hang up
+    short = {**long, "max_tokens": 8, "stream": False, "messages": [
+        {"role": "user", "content": "Say hi."}]}  # fmt: skip
+
+    def ask(_n: int) -> int:
+        reply = httpx.post(f"{base}/v1/chat/completions", headers=auth, json=short, timeout=300)
+        return reply.status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(ask, range(8)))
+    assert codes == [200] * 8
+    # the abandoned story stopped: eight short answers came long before 2000 tokens would
+    assert time.monotonic() - started < 120
+
+
+def test_another_address_needs_an_explicit_token(
+    cli_env: dict[str, str], hushdesk_cmd: list[str]
+) -> None:
+    done = subprocess.run(
+        [*hushdesk_cmd, "serve", "--host", "0.0.0.0", "--port", str(_free_port())],
+        env=cli_env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "--token-file" in done.stderr
+
+
+def test_the_stream_is_server_sent_events(server: tuple[str, str]) -> None:
+    base, token = server
+    body = {"model": "smollm2-135m-instruct", "stream": True, "max_tokens": 6,
+            "stream_options": {"include_usage": True},
+            "messages": [{"role": "user", "content": "Hi"}]}  # fmt: skip
+    with httpx.stream("POST", f"{base}/v1/chat/completions", json=body, timeout=120,
+                      headers={"Authorization": f"Bearer {token}"}) as response:  # fmt: skip
+        assert response.headers["content-type"].startswith("text/event-stream")
+        lines = [line for line in response.iter_lines() if line]
+    assert lines[-1] == "data: [DONE]"
+    events = [json.loads(line[6:]) for line in lines[:-1]]
+    assert events[0]["choices"][0]["delta"]["role"] == "assistant"
+    assert events[-1]["usage"]["completion_tokens"] > 0

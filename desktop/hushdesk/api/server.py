@@ -129,16 +129,16 @@ def _error(
 class Gate:
     """Generations one at a time, in arrival order; past ``limit`` waiting, a request is
     turned away. The generation's own thread lets the next one in when it has really
-    ended (a client that went away does not free the model early). ``waits`` keeps how
-    long each request queued (seconds), for the bench."""
+    ended (a client that went away does not free the model early). Non-streamed answers
+    say how long they queued in ``X-Hushdesk-Queue-Wait-Ms``."""
 
     def __init__(self, limit: int = QUEUE_LIMIT) -> None:
         self.limit = limit
         self._lock = asyncio.Lock()  # asyncio's lock wakes its waiters first in, first out
         self.waiting = 0
-        self.waits: list[float] = []
 
-    async def enter(self) -> None:
+    async def enter(self) -> float:
+        """Wait for the model's turn; how long it took (seconds)."""
         if self.waiting >= self.limit:
             raise ApiError(429, "Too many requests are waiting for the model; retry soon.",
                            "rate_limit_error", "queue_full")  # fmt: skip
@@ -148,7 +148,7 @@ class Gate:
             await self._lock.acquire()
         finally:
             self.waiting -= 1
-        self.waits.append(time.monotonic() - started)
+        return time.monotonic() - started
 
     def run(self, loop: asyncio.AbstractEventLoop, work: Callable[[], None]) -> None:
         """``work`` on a thread of its own; the gate opens again when it returns."""
@@ -253,7 +253,7 @@ def _routes(api: FastAPI, app: App, gate: Gate) -> None:
         return {"object": "list", "data": data}
 
     @api.post("/v1/chat/completions", response_model=None)
-    async def chat(body: ChatRequest) -> Response | dict[str, Any]:
+    async def chat(body: ChatRequest) -> Response:
         setup = _setup(app, body)
         history = [(_role(m.role), m.text()) for m in body.messages]
         if history[-1][0] != "user":
@@ -264,7 +264,7 @@ def _routes(api: FastAPI, app: App, gate: Gate) -> None:
                 app, gate, setup=setup, history=history, body=body, completion_id=completion_id
             )
             return StreamingResponse(chunks, media_type="text/event-stream")
-        await gate.enter()
+        waited = await gate.enter()
         loop = asyncio.get_running_loop()
         done: asyncio.Future[Answer] = loop.create_future()
 
@@ -282,7 +282,8 @@ def _routes(api: FastAPI, app: App, gate: Gate) -> None:
         except asyncio.CancelledError:  # the client went away: stop the generation
             app.runtime.stop()
             raise
-        return _completion(body.model, completion_id, result)
+        wait_ms = {"X-Hushdesk-Queue-Wait-Ms": f"{waited * 1000:.0f}"}
+        return JSONResponse(_completion(body.model, completion_id, result), headers=wait_ms)
 
     @api.post("/v1/embeddings")
     async def embeddings(body: EmbeddingRequest) -> dict[str, Any]:

@@ -143,6 +143,8 @@ def test_what_a_server_must_refuse(server: tuple[str, str]) -> None:
     assert bad_json.json()["error"]["code"] == "invalid_json"
     huge = post("/v1/chat/completions", headers=auth, content=b"x" * (5 * 1024 * 1024))
     assert huge.status_code == 413
+    chunked = post("/v1/chat/completions", headers=auth, content=iter([b'{"model": ']))
+    assert chunked.status_code == 411  # no length, no limit: refused
     unknown = post("/v1/chat/completions", headers=auth, json={**chat, "model": "gpt-9"})
     assert unknown.status_code == 404
     assert unknown.json()["error"]["code"] == "model_not_found"

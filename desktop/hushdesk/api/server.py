@@ -194,6 +194,8 @@ def _guards(api: FastAPI, settings: Settings) -> None:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         length = request.headers.get("content-length")
+        if request.method == "POST" and length is None:  # a chunked body has no limit
+            return _error(411, "The request needs a Content-Length.", code="length_required")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             return _error(413, f"The request body is over {MAX_BODY // 1024 // 1024} MiB.")
         if request.method == "OPTIONS" or request.url.path in OPEN_PATHS:
@@ -346,9 +348,7 @@ def _setup(app: App, body: ChatRequest) -> ChatSetup:
         model_id = None  # the default chat model
     elif body.model in ("default", "hushdesk"):
         model_id = None
-    elif app.runtime.registry.get(body.model) is None or body.model not in {
-        m.id for m in app.runtime.chat_models()
-    }:
+    elif body.model not in {m.id for m in app.runtime.chat_models()}:
         raise ApiError(404, f"The model {body.model!r} does not exist here; GET /v1/models "
                        "lists the installed ones.", code="model_not_found")  # fmt: skip
     known = set(app.documents.names())

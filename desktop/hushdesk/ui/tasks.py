@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 from hushdesk.errors import Cancelled
 from hushdesk.jobs import CancelToken, Progress
@@ -174,7 +174,7 @@ class Tasks(QObject):
         self._pools["io"].setMaxThreadCount(2)
         self._pools["downloads"].setMaxThreadCount(2)
         self._running: set[Job] = set()
-        self._titled: dict[Job, tuple[str, Progress | None]] = {}
+        self._titled: dict[JobSignals, tuple[Job, str, Progress | None]] = {}
 
     def run(
         self,
@@ -213,24 +213,31 @@ class Tasks(QObject):
         return job
 
     def _follow(self, job: Job, title: str) -> None:
-        def moved(progress: Progress) -> None:
-            if job in self._titled:
-                self._titled[job] = (title, progress)
-                self.activityChanged.emit()
-
-        def ended() -> None:
-            if self._titled.pop(job, None) is not None:
-                self.activityChanged.emit()
-                self.activityFinished.emit(title, job.state)
-
-        self._titled[job] = (title, None)
-        job.signals.progress.connect(moved)
-        job.signals.finished.connect(ended)
+        """Slots of this object, not closures: once it is gone (a closed window), Qt
+        drops the connections instead of calling into a deleted object."""
+        self._titled[job.signals] = (job, title, None)
+        job.signals.progress.connect(self._moved)
+        job.signals.finished.connect(self._ended)
         self.activityChanged.emit()
+
+    @Slot(object)
+    def _moved(self, progress: Progress) -> None:
+        entry = self._titled.get(self.sender())  # type: ignore[call-overload]
+        if entry is not None:
+            self._titled[entry[0].signals] = (entry[0], entry[1], progress)
+            self.activityChanged.emit()
+
+    @Slot()
+    def _ended(self) -> None:
+        entry = self._titled.pop(self.sender(), None)  # type: ignore[call-overload]
+        if entry is not None:
+            job, title, _progress = entry
+            self.activityChanged.emit()
+            self.activityFinished.emit(title, job.state)
 
     def activity(self) -> list[tuple[str, Progress | None]]:
         """Background work under way (titled jobs), oldest first, with its progress."""
-        return list(self._titled.values())
+        return [(title, progress) for _job, title, progress in self._titled.values()]
 
     def busy(self) -> bool:
         return bool(self._running)

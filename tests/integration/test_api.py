@@ -5,6 +5,7 @@ embeddings and a real library."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import time
@@ -29,12 +30,15 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def server(
-    tmp_path: Path, cli_env: dict[str, str], hushdesk_cmd: list[str]
+    tmp_path_factory: pytest.TempPathFactory, passphrase_file: Path, hushdesk_cmd: list[str]
 ) -> Iterator[tuple[str, str]]:
-    """``hushdesk serve`` on a free port over a library with one contract; yields the
-    base URL and the token it wrote to its token file."""
+    """``hushdesk serve`` on a free port over a library with one contract, for the whole
+    module (a data folder of its own); yields the base URL and the token it wrote."""
+    tmp_path = tmp_path_factory.mktemp("api")
+    cli_env = dict(os.environ, PYTHONUNBUFFERED="1", HUSHDESK_HOME=str(tmp_path / "home"),
+                   HUSHDESK_PASSPHRASE_FILE=str(passphrase_file))  # fmt: skip
     document = contract(tmp_path / "lease.pdf")
     subprocess.run(
         [*hushdesk_cmd, "ingest", "--library", LIBRARY, str(document)],

@@ -180,7 +180,6 @@ def create(app: App, settings: Settings, gate: Gate | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json" if settings.loopback else None,
     )
-    api.state.gate = gate
     _guards(api, settings)
     _routes(api, app, gate)
     return api
@@ -381,15 +380,17 @@ class Answer:
 def _answer(app: App, setup: ChatSetup, history: list[tuple[str, str]]) -> Answer:
     stream, session = app.conversations.answer(history, setup)
     stream.collect()
-    return _finished(stream.result.text, stream, session)
+    return _finished(stream, session)
 
 
-def _finished(text: str, stream: Any, session: Any) -> Answer:
+def _finished(stream: Any, session: Any) -> Answer:
+    """The ended stream as the response gives it: the answer as held to its sources,
+    tokens, how it ended, and the citations of the session's last turn."""
     stats = stream.result.stats
     turn = session.turns[-1] if session.turns else None
     citations = list(turn.citations) if turn is not None and turn.role == "assistant" else []
     return Answer(
-        text,
+        stream.result.text,
         stats.prompt_tokens,
         stats.completion_tokens,
         "length" if stats.finish_reason == "length" else "stop",
@@ -472,7 +473,7 @@ async def _stream_chunks(
             stream, session = app.conversations.answer(history, setup)
             for piece in stream:
                 put("text", piece)
-            put("end", _finished(stream.result.text, stream, session))
+            put("end", _finished(stream, session))
         except BaseException as exc:  # reported to the client; the server goes on
             log.debug("API generation failed", exc_info=True)
             put("error", exc)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import cache
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 from hushdesk import assets
@@ -36,7 +36,3 @@ def _icon(name: str, colour: str) -> QIcon:
         painter.end()
         result.addPixmap(pixmap)
     return result
-
-
-def accent() -> QColor:
-    return QGuiApplication.palette().color(QPalette.ColorRole.Highlight)

@@ -9,6 +9,7 @@ Uses a throw-away data folder and Qt's offscreen platform, so it runs anywhere.
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -128,6 +129,23 @@ def privacy_settings(window: MainWindow, qt: object) -> None:
     qt.processEvents()  # type: ignore[attr-defined]
 
 
+def local_api_settings(window: MainWindow, qt: QApplication) -> None:
+    """Settings → Local API, serving (on a free port: another Hushdesk may use 5417)."""
+    page = window.preferences_page()
+    window.nav.setCurrentRow(window._page_index("Settings"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    page.api_port.setValue(port)
+    page.api_on.click()
+    while window.local_api.state not in ("on", "failed"):
+        qt.processEvents()
+    scroll = page.findChild(QScrollArea)
+    if scroll is not None:
+        scroll.ensureWidgetVisible(page.api_state, 0, 160)
+    settle(window, qt)
+
+
 def unlock_dialog() -> None:
     """The first-run choice, on a data folder of its own (not the one being shown)."""
     folder = Path(tempfile.mkdtemp(prefix="hushdesk-shots-keys-"))
@@ -228,6 +246,9 @@ def every_page(window: MainWindow, qt: QApplication, theme: str) -> None:
     shoot(window, f"screenshot-email-{theme}.png")
     privacy_settings(window, qt)
     shoot(window, f"screenshot-privacy-{theme}.png")
+    local_api_settings(window, qt)
+    shoot(window, f"screenshot-api-{theme}.png")
+    window.local_api.set_serving(False)
 
 
 if __name__ == "__main__":

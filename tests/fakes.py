@@ -48,7 +48,7 @@ class FakeEngine:
             text = self.reply
         else:
             text = f"echo: {messages[-1].content}"
-        return ChatStream(self._words(text, result), result)
+        return ChatStream(self._words(text, result), result, self.stop)
 
     def _words(self, text: str, result: ChatResult) -> Iterator[str]:
         if self.error is not None:

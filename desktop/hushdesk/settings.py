@@ -71,6 +71,8 @@ class ModelOverrides:
 @dataclass
 class ApiSettings:
     token: str = ""  # the local API's bearer token (hushdesk serve); made on first use
+    serve: bool = False  # the window serves the API (Settings → Local API) while open
+    port: int = 5417
 
 
 @dataclass

@@ -64,8 +64,13 @@ def server(
             yield base, token_file.read_text().strip()
         finally:
             process.terminate()
-            process.communicate(timeout=30)  # and its pipes closed
+            said = "".join(process.communicate(timeout=30))  # and its pipes closed
     assert token_file.stat().st_mode & 0o777 == 0o600
+    logs = [said, *(f.read_text(errors="replace") for f in (tmp_path / "home").rglob("*.log"))]
+    assert not any(PROMPT in text for text in logs)  # no prompt in any log or output
+
+
+PROMPT = "Say hello in five words."
 
 
 def test_the_openai_client_lists_streams_embeds_and_gets_citations(
@@ -80,7 +85,7 @@ def test_the_openai_client_lists_streams_embeds_and_gets_citations(
     pieces, finish = [], None
     for chunk in client.chat.completions.create(
         model="smollm2-135m-instruct",
-        messages=[{"role": "user", "content": "Say hello in five words."}],
+        messages=[{"role": "user", "content": PROMPT}],
         stream=True,
         max_tokens=24,
         seed=1,
@@ -214,3 +219,47 @@ def test_the_stream_is_server_sent_events(server: tuple[str, str]) -> None:
     events = [json.loads(line[6:]) for line in lines[:-1]]
     assert events[0]["choices"][0]["delta"]["role"] == "assistant"
     assert events[-1]["usage"]["completion_tokens"] > 0
+
+
+def test_summary_jobs_and_drafts_as_resources(server: tuple[str, str]) -> None:
+    base, token = server
+    auth = {"Authorization": f"Bearer {token}"}
+    started = httpx.post(
+        f"{base}/v1/hushdesk/summaries",
+        headers=auth,
+        json={"library": LIBRARY, "document": "lease.pdf", "mode": "key-points", "length": "short"},
+        timeout=60,
+    )
+    assert started.status_code == 202, started.text
+    job = started.json()
+    assert started.headers["location"] == f"/v1/hushdesk/summaries/{job['id']}"
+    deadline = time.monotonic() + 600
+    while job["status"] == "running":
+        assert time.monotonic() < deadline, "the summary did not finish"
+        time.sleep(0.5)
+        job = httpx.get(f"{base}{started.headers['location']}", headers=auth, timeout=30).json()
+    assert job["status"] == "done", job
+    assert job["summary"]["markdown"].strip()
+    assert all(s["first_page"] >= 1 for s in job["summary"]["statements"])
+    gone = httpx.delete(f"{base}{started.headers['location']}", headers=auth, timeout=60)
+    assert gone.json()["deleted"] is True
+    missing = httpx.get(f"{base}{started.headers['location']}", headers=auth, timeout=30)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "summary_not_found"
+
+    draft = httpx.post(
+        f"{base}/v1/hushdesk/drafts",
+        headers=auth,
+        json={
+            "kind": "new",
+            "points": "Thank Ann for the lease; we sign on Monday.",
+            "recipient": "Ann Lee",
+            "length": "short",
+        },
+        timeout=300,
+    ).json()
+    assert draft["object"] == "hushdesk.draft"
+    assert draft["id"] is None  # not saved unless asked
+    assert draft["subject"].strip()
+    assert draft["body"].strip()
+    assert isinstance(draft["check"], list)

@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from hushdesk.api.server import ApiError, Gate
+from hushdesk.api.errors import ApiError
+from hushdesk.api.gate import Gate
 
 
 def test_one_generation_at_a_time_in_arrival_order_and_429_past_the_queue() -> None:

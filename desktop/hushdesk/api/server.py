@@ -25,7 +25,6 @@ import hmac
 import json
 import logging
 import struct
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -40,14 +39,17 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from hushdesk.api import work
+from hushdesk.api.errors import ApiError, error
+from hushdesk.api.gate import Gate
 from hushdesk.app import App
+from hushdesk.engine.base import Stopper
 from hushdesk.errors import ContextOverflow, HushdeskError, ModelError
 from hushdesk.services.conversations import ChatSetup
 
 log = logging.getLogger("hushdesk.api")
 
 MAX_BODY = 4 * 1024 * 1024  # a long document pasted into a message still fits
-QUEUE_LIMIT = 16  # requests waiting for the model; more get 429
 RETRY_AFTER_S = 5
 LIBRARY_PREFIX = "library:"
 OPEN_PATHS = ("/docs", "/openapi.json")  # served on loopback only, without a token
@@ -101,67 +103,6 @@ class SearchRequest(BaseModel):
     k: int = Field(default=5, ge=1, le=50)
 
 
-# -- errors in OpenAI's shape --------------------------------------------------------------
-
-
-class ApiError(Exception):
-    def __init__(
-        self, status: int, message: str, kind: str = "invalid_request_error", code: str = ""
-    ) -> None:
-        super().__init__(message)
-        self.status, self.message, self.kind, self.code = status, message, kind, code
-
-
-def _error(
-    status: int,
-    message: str,
-    kind: str = "invalid_request_error",
-    code: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
-# -- one model, one generation at a time ---------------------------------------------------
-
-
-class Gate:
-    """Generations one at a time, in arrival order; past ``limit`` waiting, a request is
-    turned away. The generation's own thread lets the next one in when it has really
-    ended (a client that went away does not free the model early). Non-streamed answers
-    say how long they queued in ``X-Hushdesk-Queue-Wait-Ms``."""
-
-    def __init__(self, limit: int = QUEUE_LIMIT) -> None:
-        self.limit = limit
-        self._lock = asyncio.Lock()  # asyncio's lock wakes its waiters first in, first out
-        self.waiting = 0
-
-    async def enter(self) -> float:
-        """Wait for the model's turn; how long it took (seconds)."""
-        if self.waiting >= self.limit:
-            raise ApiError(429, "Too many requests are waiting for the model; retry soon.",
-                           "rate_limit_error", "queue_full")  # fmt: skip
-        self.waiting += 1
-        started = time.monotonic()
-        try:
-            await self._lock.acquire()
-        finally:
-            self.waiting -= 1
-        return time.monotonic() - started
-
-    def run(self, loop: asyncio.AbstractEventLoop, work: Callable[[], None]) -> None:
-        """``work`` on a thread of its own; the gate opens again when it returns."""
-
-        def body() -> None:
-            try:
-                work()
-            finally:
-                loop.call_soon_threadsafe(self._lock.release)
-
-        threading.Thread(target=body, name="hushdesk-api-generation", daemon=True).start()
-
-
 @dataclass
 class Settings:
     token: str
@@ -182,6 +123,7 @@ def create(app: App, settings: Settings, gate: Gate | None = None) -> FastAPI:
     )
     _guards(api, settings)
     _routes(api, app, gate)
+    work.add_routes(api, app, gate)
     return api
 
 
@@ -194,15 +136,15 @@ def _guards(api: FastAPI, settings: Settings) -> None:
     ) -> Response:
         length = request.headers.get("content-length")
         if request.method == "POST" and length is None:  # a chunked body has no limit
-            return _error(411, "The request needs a Content-Length.", code="length_required")
+            return error(411, "The request needs a Content-Length.", code="length_required")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return _error(413, f"The request body is over {MAX_BODY // 1024 // 1024} MiB.")
+            return error(413, f"The request body is over {MAX_BODY // 1024 // 1024} MiB.")
         if request.method == "OPTIONS" or request.url.path in OPEN_PATHS:
             return await call_next(request)
         given = request.headers.get("authorization", "")
         scheme, _, value = given.partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token):
-            return _error(
+            return error(
                 401,
                 "A bearer token is required: Authorization: Bearer <token> (see `hushdesk "
                 "serve --help`).",
@@ -223,26 +165,28 @@ def _guards(api: FastAPI, settings: Settings) -> None:
     @api.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
         headers = {"Retry-After": str(RETRY_AFTER_S)} if exc.status == 429 else None
-        return _error(exc.status, exc.message, exc.kind, exc.code or None, headers)
+        return error(exc.status, exc.message, exc.kind, exc.code or None, headers)
 
     @api.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = exc.errors()
         if any(p.get("type") == "json_invalid" for p in problems):
-            return _error(400, "The request body is not valid JSON.", code="invalid_json")
+            return error(400, "The request body is not valid JSON.", code="invalid_json")
         first = problems[0] if problems else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        return _error(400, f"{where or 'body'}: {first.get('msg', 'invalid')}.")
+        return error(400, f"{where or 'body'}: {first.get('msg', 'invalid')}.")
 
     @api.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
-        return _error(exc.status_code, str(exc.detail))
+        return error(exc.status_code, str(exc.detail))
 
     @api.exception_handler(HushdeskError)
     async def hushdesk_error(_request: Request, exc: HushdeskError) -> JSONResponse:
         if isinstance(exc, ContextOverflow):
-            return _error(400, exc.message, code="context_length_exceeded")
-        return _error(500 if isinstance(exc, ModelError) else 400, exc.message, "server_error")
+            return error(400, exc.message, code="context_length_exceeded")
+        if isinstance(exc, ModelError):
+            return error(500, exc.message, "server_error")
+        return error(400, exc.message)
 
 
 def _routes(api: FastAPI, app: App, gate: Gate) -> None:
@@ -265,24 +209,14 @@ def _routes(api: FastAPI, app: App, gate: Gate) -> None:
                 app, gate, setup=setup, history=history, body=body, completion_id=completion_id
             )
             return StreamingResponse(chunks, media_type="text/event-stream")
-        waited = await gate.enter()
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[Answer] = loop.create_future()
+        stopper = Stopper()
 
-        def work() -> None:
-            try:
-                answer = _answer(app, setup, history)
-            except BaseException as exc:  # handed to the request, which reports it
-                loop.call_soon_threadsafe(_settle, done, None, exc)
-            else:
-                loop.call_soon_threadsafe(_settle, done, answer, None)
+        def work() -> Answer:
+            stream, session = app.conversations.answer(history, setup)
+            stopper.begin(stream).collect()
+            return _finished(stream, session)
 
-        gate.run(loop, work)
-        try:
-            result = await done
-        except asyncio.CancelledError:  # the client went away: stop the generation
-            app.runtime.stop()
-            raise
+        result, waited = await gate.call(work, on_leave=stopper.stop)
         wait_ms = {"X-Hushdesk-Queue-Wait-Ms": f"{waited * 1000:.0f}"}
         return JSONResponse(_completion(body.model, completion_id, result), headers=wait_ms)
 
@@ -377,12 +311,6 @@ class Answer:
     citations: list[dict[str, Any]]
 
 
-def _answer(app: App, setup: ChatSetup, history: list[tuple[str, str]]) -> Answer:
-    stream, session = app.conversations.answer(history, setup)
-    stream.collect()
-    return _finished(stream, session)
-
-
 def _finished(stream: Any, session: Any) -> Answer:
     """The ended stream as the response gives it: the answer as held to its sources,
     tokens, how it ended, and the citations of the session's last turn."""
@@ -431,15 +359,6 @@ def _usage(answer: Answer) -> dict[str, int]:
     }
 
 
-def _settle(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:
-    if future.done():  # the request was cancelled meanwhile
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(value)
-
-
 async def _stream_chunks(
     app: App,
     gate: Gate,
@@ -464,6 +383,7 @@ async def _stream_chunks(
     await gate.enter()
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+    stopper = Stopper()
 
     def put(kind: str, value: Any) -> None:
         loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
@@ -471,7 +391,7 @@ async def _stream_chunks(
     def work() -> None:
         try:
             stream, session = app.conversations.answer(history, setup)
-            for piece in stream:
+            for piece in stopper.begin(stream):
                 put("text", piece)
             put("end", _finished(stream, session))
         except BaseException as exc:  # reported to the client; the server goes on
@@ -501,8 +421,8 @@ async def _stream_chunks(
                             "usage": _usage(answer)})  # fmt: skip
         yield b"data: [DONE]\n\n"
     finally:
-        if not ended:  # the client went away: stop the generation (the gate waits for it)
-            app.runtime.stop()
+        if not ended:  # the client went away: stop its generation (the gate waits for it)
+            stopper.stop()
 
 
 def _encoded(vector: list[float], encoding: str) -> list[float] | str:

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from hushdesk.assistant.chat_store import ConversationStore, NewMessage, Status, auto_title
 from hushdesk.assistant.grounding import Citation, Grounding, abstain_text, settle
 from hushdesk.assistant.grounding import system_prompt as grounding_system_prompt
-from hushdesk.engine.base import ChatStream, Engine
+from hushdesk.engine.base import ChatStream, Engine, Stopper
 from hushdesk.engine.types import ChatResult, Message, SamplingParams
 from hushdesk.errors import ContextOverflow, HushdeskError, StoreError
 
@@ -155,12 +155,14 @@ class ChatSession:
     def _answer(
         self, base: list[Turn], *, replace_from: int | None = None, question: str | None = None
     ) -> ChatStream:
-        result = ChatResult()
-        return ChatStream(self._run(result, base, replace_from, question), result)
+        result, stopper = ChatResult(), Stopper()
+        chunks = self._run(result, stopper, base, replace_from, question)
+        return ChatStream(chunks, result, stopper.stop)
 
     def _run(
         self,
         result: ChatResult,
+        stopper: Stopper,
         base: list[Turn],
         replace_from: int | None,
         question: str | None,
@@ -182,7 +184,9 @@ class ChatSession:
             )
             return
         context_from = self._fit(base, context_from, grounding)
-        inner = self.engine.chat(self._prompt(base, context_from, grounding), self.params)
+        inner = stopper.begin(
+            self.engine.chat(self._prompt(base, context_from, grounding), self.params)
+        )
         failed = False
         try:
             yield from inner

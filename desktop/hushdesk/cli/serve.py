@@ -16,12 +16,10 @@ import sys
 from pathlib import Path
 
 from hushdesk import privacy
+from hushdesk.api.serving import LOOPBACK_NAMES, PORT
 from hushdesk.app import App
 from hushdesk.cli.terminal import EXIT_ERROR, EXIT_OK
 from hushdesk.errors import HushdeskError
-
-PORT = 5417
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -73,9 +71,8 @@ def token_from_file(path: Path) -> str:
 
 
 def run(app: App, args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from hushdesk.api.server import Settings, create
+    from hushdesk.api import serving
+    from hushdesk.api.server import Settings
 
     loopback = privacy.is_local(args.host)
     if not loopback and args.token_file is None:
@@ -91,21 +88,13 @@ def run(app: App, args: argparse.Namespace) -> int:
         token = app.preferences.api_token(new=args.new_token)
     hosts = [*LOOPBACK_NAMES, *args.allow_host] + ([] if loopback else [args.host])
     settings = Settings(token, hosts, tuple(args.cors_origin), loopback)
+    sock = serving.listen(args.host, args.port)
     where = f"http://{'127.0.0.1' if loopback else args.host}:{args.port}/v1"
     print(f"Hushdesk API on {where}", flush=True)
     if not loopback:
         print(f"Warning: other computers can reach it on {args.host}.", file=sys.stderr)
     if args.token_file is None:
         print(f"Token: {token}  (Authorization: Bearer …)", flush=True)
-    config = uvicorn.Config(
-        create(app, settings),
-        host=args.host,
-        port=args.port,
-        log_level="warning",
-        access_log=False,  # no request, prompt or answer in any log
-        timeout_graceful_shutdown=5,
-    )
-    server = uvicorn.Server(config)
-    with privacy.local_service(args.port):  # the guard still refuses anything outgoing
-        server.run()
+    with sock, privacy.local_service(args.port):  # the guard still refuses anything outgoing
+        serving.server(app, settings).run(sockets=[sock])
     return EXIT_OK

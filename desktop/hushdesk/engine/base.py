@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
 from hushdesk.engine.types import ChatResult, LoadSpec, Message, ModelInfo, SamplingParams
 
 
 class ChatStream:
-    """Text chunks as the model writes them; ``result`` holds the whole answer afterwards."""
+    """Text chunks as the model writes them; ``result`` holds the whole answer afterwards.
 
-    def __init__(self, chunks: Iterator[str], finish: ChatResult) -> None:
+    ``stop()`` (any thread) ends this answer soon, keeping what it wrote, and only this
+    one: an answer still waiting for the model ends before it begins."""
+
+    def __init__(
+        self, chunks: Iterator[str], finish: ChatResult, stop: Callable[[], None] | None = None
+    ) -> None:
         self._chunks = chunks
         self.result = finish  # filled in by the producer when the stream ends
+        self._stop = stop
 
     def __iter__(self) -> Iterator[str]:
         return self._chunks
 
     def __next__(self) -> str:
         return next(self._chunks)
+
+    def stop(self) -> None:
+        if self._stop is not None:
+            self._stop()
 
     def close(self) -> None:
         """Abandon the stream; the engine stops generating and stays usable."""
@@ -31,6 +41,26 @@ class ChatStream:
         for _ in self._chunks:
             pass
         return self.result
+
+
+class Stopper:
+    """One answer's stop, asked before its model stream began (it then stops as soon as
+    it begins) or after."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+        self._inner: ChatStream | None = None
+
+    def begin(self, inner: ChatStream) -> ChatStream:
+        self._inner = inner
+        if self.stopped:  # stopped just as it began
+            inner.stop()
+        return inner
+
+    def stop(self) -> None:
+        self.stopped = True
+        if self._inner is not None:
+            self._inner.stop()
 
 
 class Engine(Protocol):

@@ -46,6 +46,8 @@ class LocalEngine:
         self._stall_timeout_s = stall_timeout_s
         self._lock = threading.Lock()
         self._stop = _ctx.Event()
+        self._current_lock = threading.Lock()
+        self._current: _Request | None = None  # the request streaming now
         self._process: multiprocessing.process.BaseProcess | None = None
         self._conn: multiprocessing.connection.Connection | None = None
         self._spec: LoadSpec | None = None
@@ -83,7 +85,19 @@ class LocalEngine:
         # one that comes before the stream has begun.
         self._stop.clear()
         result = ChatResult()
-        return ChatStream(self._stream(list(messages), params, result), result)
+        request = _Request()
+        return ChatStream(
+            self._stream(list(messages), params, result, request),
+            result,
+            lambda: self._stop_request(request),
+        )
+
+    def _stop_request(self, request: _Request) -> None:
+        """Stop one request: now if it is running, else as soon as it starts."""
+        with self._current_lock:
+            request.stopped = True
+            if self._current is request:
+                self._stop.set()
 
     def stop(self) -> None:
         self._stop.set()
@@ -218,32 +232,50 @@ class LocalEngine:
     # -- streaming --------------------------------------------------------------------
 
     def _stream(
-        self, messages: list[Message], params: SamplingParams, result: ChatResult
+        self,
+        messages: list[Message],
+        params: SamplingParams,
+        result: ChatResult,
+        request: _Request,
     ) -> Iterator[str]:
         with self._lock:
             self._ensure_ready()
-            self._send(("chat", messages, params))
-            parts: list[str] = []
-            finished = False
+            with self._current_lock:
+                self._current = request
+                if request.stopped:
+                    self._stop.set()
             try:
-                while True:
-                    message = self._receive(timeout_s=self._stall_timeout_s, stall=True)
-                    if message[0] == "alive":  # the child's heartbeat while it prefills
-                        continue
-                    if message[0] == "chunk":
-                        parts.append(message[1])
-                        yield message[1]
-                    elif message[0] == "done":
-                        finished = True
-                        result.stats = message[1]
-                        return
-            except errors.HushdeskError:
-                finished = True
-                raise
+                yield from self._exchange(messages, params, result)
             finally:
-                result.text = "".join(parts)  # kept on stop, error or abandon too
-                if not finished:
-                    self._abandon()
+                with self._current_lock:
+                    self._current = None
+
+    def _exchange(
+        self, messages: list[Message], params: SamplingParams, result: ChatResult
+    ) -> Iterator[str]:
+        """One chat with the child (the engine's lock held)."""
+        self._send(("chat", messages, params))
+        parts: list[str] = []
+        finished = False
+        try:
+            while True:
+                message = self._receive(timeout_s=self._stall_timeout_s, stall=True)
+                if message[0] == "alive":  # the child's heartbeat while it prefills
+                    continue
+                if message[0] == "chunk":
+                    parts.append(message[1])
+                    yield message[1]
+                elif message[0] == "done":
+                    finished = True
+                    result.stats = message[1]
+                    return
+        except errors.HushdeskError:
+            finished = True
+            raise
+        finally:
+            result.text = "".join(parts)  # kept on stop, error or abandon too
+            if not finished:
+                self._abandon()
 
     def _abandon(self) -> None:
         """The consumer stopped reading: end generation and drain the pipe to stay in sync."""
@@ -255,6 +287,11 @@ class LocalEngine:
                     return
         except errors.HushdeskError:
             self._shutdown()
+
+
+@dataclasses.dataclass
+class _Request:
+    stopped: bool = False
 
 
 def _try_template(template: str, shown: str) -> None:

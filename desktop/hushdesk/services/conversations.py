@@ -134,7 +134,7 @@ class Conversations:
     def _session(self, setup: ChatSetup, conversation_id: int | None) -> ChatSession:
         model = self._model_or_none(setup)  # None: no chat model, said when it is used
         return ChatSession(
-            self.runtime.engine,
+            self.runtime.engine_for(model) if model else self.runtime.engine,
             self.runtime.sampling(model, **setup.sampling),
             self.system_prompt(setup),
             store=self.store if conversation_id is not None else None,
@@ -160,15 +160,12 @@ class Conversations:
         chat.session = self._session(chat.setup, chat.id)
         return True
 
-    # -- answering (on a worker: loading the model takes a while) -----------------------
+    # -- answering (streams read on a worker: they wait for the model's turn and load it)
 
     def send(self, chat: Chat, text: str) -> ChatStream:
-        """Save the question (and a new conversation), load the model, stream the answer."""
+        """Save the question (and a new conversation); the answer's stream."""
         self.save(chat)
-        model = self.model_of(chat)
-        stream = chat.session.send(text)
-        self.runtime.ensure_loaded(model)
-        return stream
+        return chat.session.send(text)
 
     def answer(
         self, exchange: Sequence[tuple[str, str]], setup: ChatSetup
@@ -186,22 +183,18 @@ class Conversations:
         model = self.runtime.chat_model(setup.model_id)
         session = self._session(replace(setup, model_id=model.id), None)
         session.preset(turns[:-1])
-        stream = session.send(turns[-1][1])
-        self.runtime.ensure_loaded(model)
-        return stream, session
+        return session.send(turns[-1][1]), session
 
     def regenerate(self, chat: Chat) -> ChatStream:
-        self.runtime.ensure_loaded(self.model_of(chat))
         return chat.session.regenerate()
 
     def edit(self, chat: Chat, turn_id: int, text: str) -> ChatStream:
         """Replace one of your messages; what followed it goes once the new answer comes."""
-        stream = chat.session.edit(turn_id, text)
-        self.runtime.ensure_loaded(self.model_of(chat))
-        return stream
+        return chat.session.edit(turn_id, text)
 
     def stop(self) -> None:
-        """Stop the answer being written; what was written is saved as stopped."""
+        """Stop whatever the model is writing (the terminal's Ctrl+C; a front end that
+        holds its stream stops that one: ``ChatStream.stop``)."""
         self.runtime.stop()
 
     def preload(self, chat: Chat) -> InstalledModel:
@@ -211,13 +204,15 @@ class Conversations:
         return model
 
     def context_used(self, chat: Chat) -> tuple[int, int] | None:
-        """(tokens the conversation takes, the model's context) once a model is loaded."""
-        engine = self.runtime.engine
-        info = engine.model
+        """(tokens the conversation takes, its model's context) while that model is
+        loaded (counting never loads one)."""
+        model = self.model_of(chat)
+        info = self.runtime.loaded_as(model)
         if info is None:
             return None
         messages = chat.session.messages
-        return engine.count_tokens(messages) if messages else 0, info.n_ctx
+        used = self.runtime.engine_for(model).count_tokens(messages) if messages else 0
+        return used, info.n_ctx
 
     # -- changing a conversation ----------------------------------------------------------
 
@@ -254,6 +249,7 @@ class Conversations:
             self.store.update(chat.id, model_id=model_id)
         model = self.model_of(chat)
         chat.session.model_id = model.id
+        chat.session.engine = self.runtime.engine_for(model)
         chat.session.params = self.runtime.sampling(model, **chat.setup.sampling)
         return model
 

@@ -82,7 +82,7 @@ def _generates(runtime: ModelRuntime) -> str:
     info = runtime.ensure_loaded(model)
     from hushdesk.engine.types import Message
 
-    stream = runtime.engine.chat(
+    stream = runtime.engine_for(model).chat(
         [Message("user", "Say hello.")], runtime.sampling(model, max_tokens=8)
     )
     result = stream.collect()

@@ -181,8 +181,10 @@ class Drafts:
         progress: ProgressCallback | None = None,
         on_text: TextCallback | None = None,
         replaces: int | None = None,
+        save: bool = True,
     ) -> Draft:
-        """A new draft (or a regenerated one, kept under the id ``replaces``), saved."""
+        """A new draft (or a regenerated one, kept under the id ``replaces``), saved
+        unless ``save`` is off (the local API keeps nothing it was not asked to)."""
         request.check()
         budget = lengths()[request.length].tokens
         tracker = ProgressTracker(budget, "Writing the draft")
@@ -207,10 +209,13 @@ class Drafts:
                 progress(tracker.update(min(written[0], budget)))
 
         drafter = Drafter(
-            self.runtime.engine, documents=library, sender=self.sender, model=chosen.name
+            self.runtime.engine_for(chosen),
+            documents=library,
+            sender=self.sender,
+            model=chosen.name,
         )
         draft = drafter.draft(request, seed=seed, cancel=cancel, on_text=text)
-        return self.store.save(replace(draft, id=replaces))
+        return self.store.save(replace(draft, id=replaces)) if save else draft
 
     def from_template(self, template_id: str, values: dict[str, str]) -> Draft:
         draft = self.templates.get(template_id).render(values, sender=self.sender)

@@ -84,6 +84,17 @@ class Preferences:
             self.settings.save()
         return api.token
 
+    @property
+    def api_serving(self) -> tuple[bool, int]:
+        """(whether the window serves the local API, on which port)."""
+        return self.settings.api.serve, self.settings.api.port
+
+    def set_api_serving(self, on: bool, port: int) -> None:
+        if not 1024 <= port <= 65535:
+            raise HushdeskError("Choose a port from 1024 to 65535.")
+        self.settings.api.serve, self.settings.api.port = on, port
+        self.settings.save()
+
     # -- the window (kept so the app reopens where the user was, even after a crash) ----
 
     @property

@@ -1,14 +1,23 @@
 """The model runtime: the engine, which chat model answers, how it is loaded and with
-which sampling. Every service that talks to a model goes through it."""
+which sampling. Every service that talks to a model goes through it.
+
+One model answers one request at a time, and every front end shares it (the window's
+chat, a summary, the local API's clients): ``engine_for(model)`` gives each its own view
+of the engine, whose requests wait their turn in arrival order (``Turns``), load their
+own model when another one was used meanwhile, and can be stopped one by one."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
+from collections import deque
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-from hushdesk.engine.base import Engine
-from hushdesk.engine.types import LoadSpec, ModelInfo, SamplingParams
+from hushdesk.engine.base import ChatStream, Engine, Stopper
+from hushdesk.engine.types import ChatResult, LoadSpec, Message, ModelInfo, SamplingParams
 from hushdesk.errors import ModelError
 from hushdesk.models import bundled
 from hushdesk.models.registry import InstalledModel, Registry
@@ -17,10 +26,110 @@ from hushdesk.settings import ModelOverrides, Settings
 log = logging.getLogger("hushdesk.runtime")
 
 
+class Turns:
+    """The model's turns: first come, first served (a plain lock lets any waiter in).
+
+    Re-entrant on the thread that holds it; the holder may let go from another thread
+    (a stream finished by the garbage collector)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._queue: deque[int] = deque()
+        self._tickets = itertools.count()
+        self._owner: int | None = None  # the thread holding the turn
+        self._depth = 0
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+    def acquire(self) -> None:
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner == me:
+                self._depth += 1
+                return
+            ticket = next(self._tickets)
+            self._queue.append(ticket)
+            try:
+                self._cond.wait_for(lambda: self._depth == 0 and self._queue[0] == ticket)
+            finally:
+                self._queue.remove(ticket)
+            self._owner, self._depth = me, 1
+
+    def release(self) -> None:
+        with self._cond:
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._cond.notify_all()
+
+    @property
+    def waiting(self) -> int:
+        with self._cond:
+            return len(self._queue)
+
+
+class ModelEngine:
+    """The engine as one model sees it (``Engine``): every call waits for the model's
+    turn and loads this model first if another one answered meanwhile."""
+
+    def __init__(self, runtime: ModelRuntime, model: InstalledModel) -> None:
+        self.runtime, self.installed = runtime, model
+
+    @property
+    def model(self) -> ModelInfo | None:
+        return self.runtime.ensure_loaded(self.installed)
+
+    def load(self, spec: LoadSpec) -> ModelInfo:
+        return self.runtime.ensure_loaded(self.installed)
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        with self.runtime.turns.turn():
+            self.runtime.ensure_loaded(self.installed)
+            return self.runtime.engine.count_tokens(messages)
+
+    def chat(self, messages: Sequence[Message], params: SamplingParams) -> ChatStream:
+        result, stopper = ChatResult(), Stopper()
+        return ChatStream(
+            self._stream(list(messages), params, result, stopper), result, stopper.stop
+        )
+
+    def _stream(
+        self, messages: list[Message], params: SamplingParams, result: ChatResult, stopper: Stopper
+    ) -> Iterator[str]:
+        with self.runtime.turns.turn():
+            if stopper.stopped:  # stopped while it waited: it never begins
+                result.stats.finish_reason = "cancelled"
+                return
+            self.runtime.ensure_loaded(self.installed)
+            inner = stopper.begin(self.runtime.engine.chat(messages, params))
+            try:
+                yield from inner
+            finally:
+                inner.close()
+                result.text, result.stats = inner.result.text, inner.result.stats
+
+    def stop(self) -> None:
+        """Stop whatever the model is writing (``ChatStream.stop`` stops one answer)."""
+        self.runtime.stop()
+
+    def kill(self) -> None:
+        self.runtime.kill()
+
+    def close(self) -> None:
+        """The runtime owns the engine; nothing to close here."""
+
+
 class ModelRuntime:
     def __init__(self, settings: Settings, registry: Registry, engine: Engine | None = None):
         self.settings = settings
         self.registry = registry
+        self.turns = Turns()
         self._engine = engine
         self._engine_lock = threading.Lock()
         self._loaded_key: tuple[str, LoadSpec] | None = None
@@ -44,6 +153,12 @@ class ModelRuntime:
     def loaded(self) -> ModelInfo | None:
         """What the engine has loaded (path, context, load time), if anything."""
         return self._engine.model if self._engine is not None else None
+
+    def loaded_as(self, model: InstalledModel) -> ModelInfo | None:
+        """What the engine has loaded, if that is ``model`` (another request may have
+        loaded another one since)."""
+        key = self._loaded_key
+        return self.loaded if key is not None and key[0] == model.id else None
 
     def chat_model(self, model: str | None = None) -> InstalledModel:
         """The model to chat with: an id, a path to a GGUF file, or the default."""
@@ -116,15 +231,21 @@ class ModelRuntime:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return SamplingParams(**values)  # type: ignore[arg-type]
 
+    def engine_for(self, model: InstalledModel) -> ModelEngine:
+        """The engine for ``model``'s requests, taking turns with everyone else's."""
+        return ModelEngine(self, model)
+
     def ensure_loaded(self, model: InstalledModel) -> ModelInfo:
-        """Load ``model`` unless it is already loaded with the same settings."""
+        """Load ``model`` unless it is already loaded with the same settings (in turn:
+        never under a request that is answering)."""
         spec = self.load_spec(model)
-        engine = self.engine
-        if self._loaded_key == (model.id, spec) and engine.model is not None:
-            return engine.model
-        info = engine.load(spec)
-        self._loaded_key = (model.id, spec)
-        return info
+        with self.turns.turn():
+            engine = self.engine
+            if self._loaded_key == (model.id, spec) and engine.model is not None:
+                return engine.model
+            info = engine.load(spec)
+            self._loaded_key = (model.id, spec)
+            return info
 
     def settings_changed(self) -> None:
         """A model's settings changed: the next answer reloads it."""

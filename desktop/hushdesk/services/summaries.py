@@ -111,7 +111,10 @@ class Summaries:
                 progress(Progress(0, None, f"Loading {chosen.name}"))
             self.runtime.ensure_loaded(chosen)
             summarizer = Summarizer(
-                self.runtime.engine, self.store, model_key=chosen.id, meaning=self._meaning()
+                self.runtime.engine_for(chosen),
+                self.store,
+                model_key=chosen.id,
+                meaning=self._meaning(),
             )
             summary = summarizer.run(
                 source, options, progress=progress, cancel=cancel, on_text=on_text

@@ -47,8 +47,9 @@ class WritingTasks:
             raise WritingError(f"Unknown writing task {task.kind!r}.")
         if progress is not None:
             progress(Progress(0, None, "Loading the model"))
-        self.runtime.ensure_loaded(self.runtime.chat_model(model))
-        writer = Writer(self.runtime.engine)
+        chosen = self.runtime.chat_model(model)
+        self.runtime.ensure_loaded(chosen)
+        writer = Writer(self.runtime.engine_for(chosen))
         if task.kind == "classify":
             return writer.classify(text, task.labels, cancel=cancel)
         job = {"cancel": cancel, "progress": progress, "on_text": on_text}

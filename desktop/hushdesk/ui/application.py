@@ -190,6 +190,7 @@ def _session(qt: QApplication, instance: SingleInstance, vault: Vault) -> tuple[
     else:
         QTimer.singleShot(0, window.chat.preload)  # after the first paint
         QTimer.singleShot(3000, window.resume_documents)  # indexing left unfinished
+        QTimer.singleShot(500, window.local_api.resume)  # the API, if left serving
     window.show()
     if not app.preferences.welcomed:
         window.welcome()  # first launch: painted with the window

@@ -286,7 +286,6 @@ class ChatPage(QWidget):
             on_result=mine(self._answered),
             on_error=mine(self._failed),
             on_finished=self._finished,
-            on_cancel=self.conversations.stop,
         )
 
     def _failed(self, error: BaseException) -> None:

@@ -36,6 +36,7 @@ from hushdesk.app import App
 from hushdesk.errors import HushdeskError
 from hushdesk.services.conversations import Conversations
 from hushdesk.ui.chat_page import ChatPage
+from hushdesk.ui.local_api import LocalApi
 from hushdesk.ui.messages import error_text
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.unlock import IdleLock
@@ -102,6 +103,7 @@ class MainWindow(QMainWindow):
         self._ending = "quit"
         self.conversations = app.conversations
         self.tasks = tasks or Tasks(self)
+        self.local_api = LocalApi(app, self.tasks, self)
         self.models_page: ModelsPage | None = None  # built when first opened
         self.library_page: LibraryPage | None = None
         self.summarize_page: SummarizePage | None = None
@@ -260,7 +262,7 @@ class MainWindow(QMainWindow):
         if self.settings_page is None:
             from hushdesk.ui.settings_page import SettingsPage
 
-            self.settings_page = SettingsPage(self.app, self.tasks)
+            self.settings_page = SettingsPage(self.app, self.tasks, self.local_api)
             self.settings_page.modelChanged.connect(self.chat.refresh_models)
             self.settings_page.lockRequested.connect(self.lock)
             self.settings_page.lockAfterChanged.connect(self.idle.set_minutes)
@@ -336,6 +338,8 @@ class MainWindow(QMainWindow):
         self.status_area.show_model(self.chat.model.currentText())
         self.status_area.model.clicked.connect(lambda: self.go("Models"))
         self.status_area.privacy.clicked.connect(lambda: self.go("Settings"))
+        self.local_api.changed.connect(lambda: self.status_area.show_api(self.local_api))
+        self.status_area.api.clicked.connect(lambda: self.go("Settings"))
         self.chat.modelRequested.connect(self.download_model)
 
     def _build_rail(self) -> NavRail:
@@ -548,6 +552,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        self.local_api.close()  # no new requests; those in progress are stopped
         self.chat.stop()
         if self.models_page is not None:
             self.models_page.pause_all()  # resumable next time

@@ -1,6 +1,7 @@
-"""Settings: appearance, the default model, your name and signature for emails, where
-your data lives, how it is locked (passphrase, keychain, recovery key, idle lock), what
-the privacy guard is doing right now, and deleting all of it."""
+"""Settings: appearance, the default model, your name and signature for emails, the
+local API for other programs (address, token), where your data lives, how it is locked
+(passphrase, keychain, recovery key, idle lock), what the privacy guard is doing right
+now, and deleting all of it."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -32,9 +34,28 @@ from PySide6.QtWidgets import (
 from hushdesk import __version__, paths, privacy
 from hushdesk.app import App
 from hushdesk.errors import HushdeskError
+from hushdesk.ui.icons import icon
+from hushdesk.ui.local_api import LocalApi
 from hushdesk.ui.messages import error_text
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.unlock import PassphraseDialog, RecoveryKeyDialog
+
+
+def _row(*widgets: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(widgets[0], 1)
+    for widget in widgets[1:]:
+        row.addWidget(widget)
+    return row
+
+
+def _copy(field: QLineEdit, what: str) -> QPushButton:
+    """A button that puts ``field``'s text (even a hidden token) on the clipboard."""
+    button = QPushButton(icon("copy"), "Copy")
+    button.setAccessibleName(f"Copy the {what}")
+    button.clicked.connect(lambda: QApplication.clipboard().setText(field.text()))
+    return button
+
 
 THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
 
@@ -55,15 +76,23 @@ class SettingsPage(QWidget):
     lockAfterChanged = Signal(int)
     wipeRequested = Signal()
 
-    def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        tasks: Tasks,
+        local_api: LocalApi | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.app, self.tasks = app, tasks
         self.preferences = app.preferences
+        self.local_api = local_api or LocalApi(app, tasks, self)
         column = QVBoxLayout()
         for box in (
             self._appearance(),
             self._model(),
             self._sender(),
+            self._api(),
             self._data(),
             self._privacy(),
         ):
@@ -128,6 +157,81 @@ class SettingsPage(QWidget):
         row.addWidget(self.save_sender)
         form.addRow(row)
         return box
+
+    def _api(self) -> QGroupBox:
+        api = self.local_api
+        self.api_port = QSpinBox()
+        self.api_port.setAccessibleName("Local API port")
+        self.api_port.setRange(1024, 65535)
+        self.api_port.setValue(api.port)
+        self.api_port.editingFinished.connect(
+            lambda: api.set_serving(api.wanted, self.api_port.value())
+        )
+        self.api_on = QCheckBox("Serve an OpenAI-compatible API to programs on this computer")
+        self.api_on.setAccessibleName("Serve the local API")
+        self.api_on.clicked.connect(lambda on: api.set_serving(on, self.api_port.value()))
+        self.api_address = QLineEdit()
+        self.api_address.setAccessibleName("Local API address")
+        self.api_address.setReadOnly(True)
+        self.api_token = QLineEdit()
+        self.api_token.setAccessibleName("Local API token")
+        self.api_token.setReadOnly(True)
+        self.api_token.setEchoMode(QLineEdit.EchoMode.Password)
+        show = QPushButton("Show")
+        show.setCheckable(True)
+        show.setAccessibleName("Show the token")
+        show.toggled.connect(
+            lambda on: self.api_token.setEchoMode(
+                QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password
+            )
+        )
+        show.toggled.connect(lambda on: show.setText("Hide" if on else "Show"))
+        new = QPushButton("New token…")
+        new.clicked.connect(self.new_api_token)
+        self.api_state = QLabel("")
+        self.api_state.setWordWrap(True)
+        self.api_state.setTextFormat(Qt.TextFormat.PlainText)
+        note = QLabel(
+            "Programs send the token as “Authorization: Bearer …”. Their questions take "
+            "turns with your own chats on the same model and are not saved. Ask for "
+            "answers from a library with the model “library:NAME”. Other computers can "
+            "never reach it from here; see “hushdesk serve --help”."
+        )
+        note.setWordWrap(True)
+        note.setProperty("role", "muted")
+        box = QGroupBox("Local API (for your other programs)")
+        form = QFormLayout(box)
+        form.addRow(self.api_on)
+        form.addRow("Port:", self.api_port)
+        form.addRow("Address:", _row(self.api_address, _copy(self.api_address, "address")))
+        form.addRow("Token:", _row(self.api_token, show, _copy(self.api_token, "token"), new))
+        form.addRow(self.api_state)
+        form.addRow(note)
+        api.changed.connect(self._show_api)
+        self._show_api()
+        return box
+
+    def _show_api(self) -> None:
+        api = self.local_api
+        self.api_on.setChecked(api.wanted)
+        self.api_address.setText(api.address)
+        self.api_token.setText(api.token())
+        states = {
+            "on": f"✓ Serving at {api.address}",
+            "starting": "Starting…" if api.wanted else "Stopping…",
+            "off": "Off.",
+            "failed": f"⚠ {api.problem}",
+        }
+        self.api_state.setText(states[api.state])
+
+    def new_api_token(self) -> None:
+        answer = QMessageBox.question(
+            self,
+            "New token",
+            "Make a new token? Programs that use the current one will need the new one.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.local_api.new_token()
 
     def _data(self) -> QGroupBox:
         box = QGroupBox("Your data (never leaves this computer)")

@@ -52,9 +52,9 @@ class JobSignals(QObject):
 
 
 class Job:
-    """One piece of work. Cancelling asks it to stop (``on_cancel`` too, again once a
-    stream has started, so a stop pressed while the job was queued or loading is never
-    lost); pausing is the same stop with the token marked ``paused``.
+    """One piece of work. Cancelling asks it to stop: a stream it returned is stopped
+    (that answer only, even one still waiting for the model), else ``on_cancel`` is
+    called; pausing is the same stop with the token marked ``paused``.
 
     A plain object handed to ``QThreadPool.start`` as a callable: a QRunnable that is
     not auto-deleted would keep the job and everything it captured alive for good.
@@ -76,6 +76,7 @@ class Job:
         self._stream = stream
         self._job_args = job_args
         self._on_cancel = on_cancel
+        self._reading: Any = None  # the stream being read, once the work returned it
         self._pending: list[str] = []
         self._flushed = 0.0
         self._text_lock = threading.Lock()
@@ -89,7 +90,10 @@ class Job:
         self._signal_cancel()
 
     def _signal_cancel(self) -> None:
-        if self._on_cancel is not None:
+        stop = getattr(self._reading, "stop", None)
+        if stop is not None:
+            stop()
+        elif self._on_cancel is not None:
             self._on_cancel()
 
     def _set_state(self, state: State) -> None:
@@ -146,11 +150,10 @@ class Job:
             self.signals.text.emit(text)
 
     def _drain(self, stream: Iterable[str]) -> Any:
-        resent = False
+        self._reading = stream
+        if self.token.cancelled:  # cancelled while the work set the stream up
+            self._signal_cancel()
         for piece in stream:
-            if self.token.cancelled and not resent:
-                self._signal_cancel()  # the stream has started: now the stop reaches it
-                resent = True
             self._text(piece)
         return getattr(stream, "result", None)
 

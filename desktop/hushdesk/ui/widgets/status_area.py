@@ -1,6 +1,6 @@
 """The status area, on every page: background work (indexing, downloads, summaries)
 with its progress and a word when it ends, the conversation's model and where it runs,
-and the privacy state at a glance."""
+the local API while it serves, and the privacy state at a glance."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from hushdesk import privacy
 from hushdesk.app import App
 from hushdesk.jobs import Progress
 from hushdesk.ui.icons import icon
+from hushdesk.ui.local_api import LocalApi
 from hushdesk.ui.tasks import Tasks
 
 FINISHED_MS = 8000
@@ -28,8 +29,10 @@ class StatusArea:
         self.jobs.setMenu(QMenu(self.jobs))
         self.jobs.hide()
         self.model = _item("hard-drive", "Model in use")
+        self.api = _item("plug", "Local API")
+        self.api.hide()
         self.privacy = _item("shield-check", "Privacy")
-        for widget in (self.jobs, self.model, self.privacy):
+        for widget in (self.jobs, self.model, self.api, self.privacy):
             bar.addPermanentWidget(widget)
         tasks.activityChanged.connect(self.show_jobs)
         tasks.activityFinished.connect(self._finished)
@@ -45,6 +48,20 @@ class StatusArea:
             "The model that answers in this conversation. It runs on this computer: "
             "what you type is computed here."
         )
+
+    def show_api(self, api: LocalApi) -> None:
+        """Shown while the local API serves (or could not start)."""
+        if api.state in ("on", "failed"):
+            self.api.setText(f"API on :{api.port}" if api.state == "on" else "API stopped")
+            self.api.setToolTip(
+                f"Programs on this computer can ask the model at {api.address} with the "
+                "token in Settings."
+                if api.state == "on"
+                else api.problem
+            )
+            self.api.show()
+        else:
+            self.api.hide()
 
     def show_privacy(self) -> None:
         offline = privacy.guard_installed()

@@ -29,6 +29,7 @@ from hushdesk.vault import Locked, Vault, unlock_without_asking
 if TYPE_CHECKING:
     from hushdesk.assistant.chat import Grounder
     from hushdesk.library.libraries import DocumentLibrary
+    from hushdesk.services.connections import Connections
     from hushdesk.services.documents import Documents
     from hushdesk.services.downloads import Downloads
     from hushdesk.services.drafts import Drafts
@@ -126,6 +127,13 @@ class App:
         return Models(self.registry, catalog.load(), self.runtime)
 
     @cached_property
+    def connections(self) -> Connections:
+        """Servers the user added, whose models answer like the local ones."""
+        from hushdesk.services.connections import Connections
+
+        return Connections(self.runtime)
+
+    @cached_property
     def downloads(self) -> Downloads:
         from hushdesk.services.downloads import Downloads
 
@@ -149,6 +157,6 @@ class App:
                 opened.pop(name).close()
         if "library" in opened:
             opened.pop("library").close()
-        for name in ("documents", "indexing", "writing", "downloads", "models"):
+        for name in ("documents", "indexing", "writing", "downloads", "models", "connections"):
             opened.pop(name, None)
         self.runtime.close()

@@ -11,8 +11,10 @@ Two layers:
 2. A network guard: a ``sys.addaudithook`` hook that refuses any connection or name
    lookup for another computer, and any connection to this one that is not to a
    Hushdesk service (``local_service``): a local proxy or another program listening on
-   loopback could carry data out. The only way past it is ``allow_network()``, used
-   around a download the user started, and it opens the way for that thread only.
+   loopback could carry data out. The ways past it: ``allow_network()``, around a
+   download the user started, and ``reach(host, port)``, around a request to a server
+   the user added (a connection, a shared library) — that host and port only. Both
+   open the way for the current thread only.
    The same hook records every program launched (``launched()``, logged).
 
 The guard sees connections made by Python code. Native libraries that open their
@@ -87,7 +89,8 @@ _LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost",
 _lock = threading.Lock()
 _blocked: list[str] = []
 _installed = threading.Event()
-_scope = threading.local()  # .depth > 0 while this thread runs a user-started download
+_scope = threading.local()  # .depth > 0 while this thread runs a user-started download;
+# .reach: the (host, port) pairs, and the addresses they resolved to, it may connect to
 
 
 def apply() -> None:
@@ -184,10 +187,42 @@ def is_local(host: str) -> bool:
         return False
 
 
+@contextmanager
+def reach(host: str, port: int) -> Iterator[None]:
+    """Let the current thread look up ``host`` and connect to it on ``port`` while the
+    block runs: a server the user added. Its addresses are resolved here, once, so the
+    connection is let through to them and to nothing else."""
+    host = host.lower().strip("[]")
+    allowed: list[tuple[str, int]] = getattr(_scope, "reach", None) or []
+    _scope.reach = allowed
+    entries = [(host, port)]
+    allowed.extend(entries)
+    try:
+        resolved = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        resolved = []  # the request itself says the host cannot be found
+    entries += [(str(info[4][0]).lower(), port) for info in resolved]
+    allowed.extend(entries[1:])
+    try:
+        yield
+    finally:
+        for entry in entries:
+            allowed.remove(entry)
+
+
+def _reachable(host: str, port: int | None) -> bool:
+    allowed: list[tuple[str, int]] = getattr(_scope, "reach", None) or []
+    host = host.lower().split("%", 1)[0]
+    return any(h == host and (port is None or p == port) for h, p in allowed)
+
+
 def _permitted(host: str, port: int | None = None) -> bool:
     """Lookups of this computer's names are fine; a connection to it only to a port of
-    a Hushdesk service. Inside ``allow_network`` anything goes."""
+    a Hushdesk service. Inside ``allow_network`` anything goes; inside ``reach`` that
+    server does."""
     if getattr(_scope, "depth", 0) > 0:
+        return True
+    if _reachable(host, port):
         return True
     if not is_local(host):
         return False

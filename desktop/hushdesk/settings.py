@@ -76,6 +76,16 @@ class ApiSettings:
 
 
 @dataclass
+class ConnectionSettings:
+    """A server the user added (``hushdesk connect add``, Models → Connections)."""
+
+    url: str = ""  # its OpenAI-compatible base, …/v1
+    token: str = ""
+    ca_file: str | None = None  # a firm's own certificate authority (PEM)
+    models: dict[str, int] = field(default_factory=dict)  # as last listed: id → context
+
+
+@dataclass
 class EmailSettings:
     sender_name: str = ""
     sender_address: str = ""
@@ -107,6 +117,7 @@ class Settings:
     ui: UiState = field(default_factory=UiState)
     email: EmailSettings = field(default_factory=EmailSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
+    connections: dict[str, ConnectionSettings] = field(default_factory=dict)
 
     def for_model(self, model_id: str) -> ModelOverrides:
         return self.models.get(model_id, ModelOverrides())
@@ -157,7 +168,7 @@ class PrivateFile(typing.Protocol):
     def write(self, data: Any) -> None: ...
 
 
-PERSONAL = ("system_prompt", "email", "api")
+PERSONAL = ("system_prompt", "email", "api", "connections")
 _GONE = object()
 
 

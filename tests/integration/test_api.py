@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,15 +18,10 @@ import pytest
 
 from hushdesk import privacy
 from tests.integration.test_library import contract
+from tests.servers import free_port, serving
 
 pytestmark = pytest.mark.slow
 LIBRARY = "Smith lease"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -44,27 +38,15 @@ def server(
         [*hushdesk_cmd, "ingest", "--library", LIBRARY, str(document)],
         env=cli_env, check=True, capture_output=True, timeout=300,
     )  # fmt: skip
-    port, token_file = _free_port(), tmp_path / "token"
-    process = subprocess.Popen(
-        [*hushdesk_cmd, "serve", "--port", str(port), "--token-file", str(token_file)],
-        env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    port, token_file, output = free_port(), tmp_path / "token", tmp_path / "serve.log"
     base = f"http://127.0.0.1:{port}"
-    with privacy.local_service(port):
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    httpx.get(f"{base}/v1/models", timeout=1)
-                    break
-                except httpx.TransportError:
-                    assert process.poll() is None, process.stderr.read() if process.stderr else ""
-                    assert time.monotonic() < deadline, "the server did not start"
-                    time.sleep(0.2)
-            yield base, token_file.read_text().strip()
-        finally:
-            process.terminate()
-            said = "".join(process.communicate(timeout=30))  # and its pipes closed
+    command = [*hushdesk_cmd, "serve", "--port", str(port), "--token-file", str(token_file)]
+    with (
+        serving(command, f"{base}/v1/models", env=cli_env, log=output),
+        privacy.local_service(port),
+    ):
+        yield base, token_file.read_text().strip()
+    said = output.read_text()
     assert token_file.stat().st_mode & 0o777 == 0o600
     logs = [said, *(f.read_text(errors="replace") for f in (tmp_path / "home").rglob("*.log"))]
     assert not any(PROMPT in text for text in logs)  # no prompt in any log or output
@@ -199,7 +181,7 @@ def test_another_address_needs_an_explicit_token(
     cli_env: dict[str, str], hushdesk_cmd: list[str]
 ) -> None:
     done = subprocess.run(
-        [*hushdesk_cmd, "serve", "--host", "0.0.0.0", "--port", str(_free_port())],
+        [*hushdesk_cmd, "serve", "--host", "0.0.0.0", "--port", str(free_port())],
         env=cli_env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode != 0

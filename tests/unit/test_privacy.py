@@ -100,6 +100,36 @@ def test_allow_network_is_scoped_to_its_thread() -> None:
     privacy.clear_blocked_attempts()
 
 
+def test_a_server_the_user_added_is_reached_and_nothing_else() -> None:
+    """``reach``: that host and port, from this thread, while the request runs."""
+    with socket.socket() as added, socket.socket() as other:
+        for server in (added, other):
+            server.bind(("127.0.0.1", 0))
+            server.listen()
+        ours, theirs = added.getsockname(), other.getsockname()
+        refused: list[str] = []
+
+        def from_another_thread() -> None:
+            try:
+                socket.create_connection(ours, timeout=2).close()
+            except NetworkBlocked:
+                refused.append("other thread")
+
+        with privacy.reach("127.0.0.1", ours[1]):
+            socket.create_connection(ours, timeout=2).close()
+            with pytest.raises(NetworkBlocked):  # another port of the same host
+                socket.create_connection(theirs, timeout=2)
+            with pytest.raises(NetworkBlocked):  # another host
+                socket.getaddrinfo("example.org", 443)
+            worker = threading.Thread(target=from_another_thread)
+            worker.start()
+            worker.join()
+        assert refused == ["other thread"]
+        with pytest.raises(NetworkBlocked):  # and nothing once the request is over
+            socket.create_connection(ours, timeout=2)
+    privacy.clear_blocked_attempts()
+
+
 def test_self_test_is_silent() -> None:
     assert privacy.self_test()
     assert privacy.blocked_attempts() == []

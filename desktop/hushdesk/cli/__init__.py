@@ -1,6 +1,6 @@
 """The command line over the same services the GUI uses: ``hushdesk ask|chat|ingest|
 search|summarize|draft|templates|rewrite|proofread|translate|classify|models|doctor|
-keys|wipe|serve``.
+keys|wipe|serve|connect``.
 Each command turns its arguments into service calls and the results into text."""
 
 from __future__ import annotations
@@ -10,7 +10,18 @@ import sys
 
 from hushdesk import __version__
 from hushdesk.app import App
-from hushdesk.cli import chat, doctor, documents, draft, keys, models, serve, summarize, writing
+from hushdesk.cli import (
+    chat,
+    connect,
+    doctor,
+    documents,
+    draft,
+    keys,
+    models,
+    serve,
+    summarize,
+    writing,
+)
 from hushdesk.cli.terminal import EXIT_ERROR, EXIT_INTERRUPTED
 from hushdesk.errors import HushdeskError
 from hushdesk.vault import Vault
@@ -34,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_parser(sub)
     keys.add_parsers(sub)
     serve.add_parser(sub)
+    connect.add_parser(sub)
     return parser
 
 
@@ -55,6 +67,7 @@ def main(argv: list[str]) -> int:
         "classify": writing.run,
         "keys": keys.keys,
         "serve": serve.run,
+        "connect": connect.run,
     }
     app: App | None = None
     try:

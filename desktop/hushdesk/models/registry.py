@@ -17,7 +17,7 @@ from hushdesk.fsutil import atomic_write_json, locked, read_json
 log = logging.getLogger("hushdesk.models")
 
 Kind = Literal["llm", "embedding"]
-Source = Literal["bundled", "download", "import"]
+Source = Literal["bundled", "download", "import", "remote"]  # remote: a connection's
 
 
 @dataclass
@@ -32,7 +32,17 @@ class InstalledModel:
 
     @property
     def available(self) -> bool:
-        return Path(self.path).exists()
+        return self.remote or Path(self.path).exists()
+
+    @property
+    def remote(self) -> bool:
+        """A model of a server the user added (``details``: connection, host)."""
+        return self.source == "remote"
+
+    @property
+    def where(self) -> str:
+        """Where its words are computed: "this computer", or the server's host."""
+        return str(self.details.get("host", "?")) if self.remote else "this computer"
 
     @property
     def prompt_family(self) -> str:

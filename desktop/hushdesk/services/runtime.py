@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hushdesk.engine.base import ChatStream, Engine, Stopper
 from hushdesk.engine.types import ChatResult, LoadSpec, Message, ModelInfo, SamplingParams
@@ -22,6 +23,9 @@ from hushdesk.errors import ModelError
 from hushdesk.models import bundled
 from hushdesk.models.registry import InstalledModel, Registry
 from hushdesk.settings import ModelOverrides, Settings
+
+if TYPE_CHECKING:
+    from hushdesk.engine.remote import Remote, RemoteEngine
 
 log = logging.getLogger("hushdesk.runtime")
 
@@ -130,6 +134,8 @@ class ModelRuntime:
         self.settings = settings
         self.registry = registry
         self.turns = Turns()
+        self._remotes: dict[str, Remote] = {}  # servers the user added, by name
+        self._remote_engines: dict[str, RemoteEngine] = {}  # their models, by id
         self._engine = engine
         self._engine_lock = threading.Lock()
         self._loaded_key: tuple[str, LoadSpec] | None = None
@@ -156,14 +162,17 @@ class ModelRuntime:
 
     def loaded_as(self, model: InstalledModel) -> ModelInfo | None:
         """What the engine has loaded, if that is ``model`` (another request may have
-        loaded another one since)."""
+        loaded another one since); a server's model once its context size is known."""
+        if model.remote:
+            return self.engine_for(model).model
         key = self._loaded_key
         return self.loaded if key is not None and key[0] == model.id else None
 
     def chat_model(self, model: str | None = None) -> InstalledModel:
-        """The model to chat with: an id, a path to a GGUF file, or the default."""
+        """The model to chat with: an id (``CONNECTION/MODEL`` for a server's), a path to
+        a GGUF file, or the default."""
         if model:
-            found = self.registry.get(model)
+            found = self.registry.get(model) or self.remote_model(model)
             if found is not None:
                 return found
             path = Path(model).expanduser()
@@ -178,6 +187,9 @@ class ModelRuntime:
             raise ModelError(f"No installed model is called {model!r} and no such file exists.")
         candidates = self.registry.list("llm")
         default = self.settings.default_model
+        remote = self.remote_model(default) if default else None
+        if remote is not None:
+            return remote
         for candidate in candidates:
             if candidate.id == default and candidate.available:
                 return candidate
@@ -187,8 +199,58 @@ class ModelRuntime:
         raise ModelError(bundled.MISSING_CHAT_MODEL)
 
     def chat_models(self) -> list[InstalledModel]:
-        """Installed chat models whose files are there (the choices in a model menu)."""
-        return [m for m in self.registry.list("llm") if m.available]
+        """Installed chat models whose files are there, then the models of the servers
+        the user added, as last listed (the choices in a model menu)."""
+        local = [m for m in self.registry.list("llm") if m.available]
+        return local + [
+            self._remote_entry(name, model_id)
+            for name, connection in sorted(self.settings.connections.items())
+            for model_id in connection.models
+        ]
+
+    def remote_model(self, model_id: str) -> InstalledModel | None:
+        """``CONNECTION/MODEL`` as a model, when CONNECTION is a server the user added."""
+        name, sep, model = model_id.partition("/")
+        if not sep or not model or name not in self.settings.connections:
+            return None
+        return self._remote_entry(name, model)
+
+    def _remote_entry(self, name: str, model: str) -> InstalledModel:
+        from hushdesk.engine.remote import Endpoint
+
+        connection = self.settings.connections[name]
+        host = Endpoint(name, connection.url).host
+        return InstalledModel(
+            id=f"{name}/{model}",
+            name=model,
+            kind="llm",
+            path="",
+            source="remote",
+            details={"connection": name, "host": host, "n_ctx": connection.models.get(model, 0)},
+        )
+
+    def remote(self, name: str) -> Remote:
+        """The client of the server ``name`` (made once; dropped when it changes)."""
+        from hushdesk.engine.remote import Endpoint, Remote
+
+        with self._engine_lock:
+            client = self._remotes.get(name)
+            if client is None:
+                connection = self.settings.connections.get(name)
+                if connection is None:
+                    raise ModelError(f"No server is called {name!r}; see `hushdesk connect list`.")
+                endpoint = Endpoint(name, connection.url, connection.token, connection.ca_file)
+                client = self._remotes[name] = Remote(endpoint)
+            return client
+
+    def connections_changed(self, name: str) -> None:
+        """A server was added, changed or removed: its client and engines are made anew."""
+        with self._engine_lock:
+            client = self._remotes.pop(name, None)
+            for model_id in [m for m in self._remote_engines if m.startswith(f"{name}/")]:
+                del self._remote_engines[model_id]
+        if client is not None:
+            client.close()
 
     def chat_model_or(self, model: str | None) -> InstalledModel:
         """``model`` if it can still be used, else the default (a conversation's model
@@ -231,13 +293,26 @@ class ModelRuntime:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return SamplingParams(**values)  # type: ignore[arg-type]
 
-    def engine_for(self, model: InstalledModel) -> ModelEngine:
-        """The engine for ``model``'s requests, taking turns with everyone else's."""
-        return ModelEngine(self, model)
+    def engine_for(self, model: InstalledModel) -> Engine:
+        """The engine for ``model``'s requests: the local one, taking turns with everyone
+        else's; a server's model, on that server (which serves requests side by side)."""
+        if not model.remote:
+            return ModelEngine(self, model)
+        from hushdesk.engine.remote import RemoteEngine
+
+        name = str(model.details["connection"])
+        client = self.remote(name)
+        with self._engine_lock:
+            engine = self._remote_engines.get(model.id)
+            if engine is None:
+                engine = self._remote_engines[model.id] = RemoteEngine(client, model.name)
+            return engine
 
     def ensure_loaded(self, model: InstalledModel) -> ModelInfo:
         """Load ``model`` unless it is already loaded with the same settings (in turn:
-        never under a request that is answering)."""
+        never under a request that is answering). A server's model: its context size."""
+        if model.remote:
+            return self.engine_for(model).load(LoadSpec(model.id))
         spec = self.load_spec(model)
         with self.turns.turn():
             engine = self.engine
@@ -252,16 +327,23 @@ class ModelRuntime:
         self._loaded_key = None
 
     def stop(self) -> None:
-        """Stop the answer being written (it is kept, marked as stopped)."""
-        if self._engine is not None:
-            self._engine.stop()
+        """Stop the answers being written (kept, marked as stopped), here and on servers."""
+        for engine in self._engines():
+            engine.stop()
 
     def kill(self) -> None:
-        """Abort the engine's current work without waiting for it (shutdown)."""
-        if self._engine is not None:
-            self._engine.kill()
+        """Abort the engines' current work without waiting for it (shutdown)."""
+        for engine in self._engines():
+            engine.kill()
+
+    def _engines(self) -> list[Engine]:
+        with self._engine_lock:
+            local = [self._engine] if self._engine is not None else []
+            return [*local, *self._remote_engines.values()]
 
     def close(self) -> None:
+        for name in list(self._remotes):
+            self.connections_changed(name)
         with self._engine_lock:
             if self._engine is not None:
                 self._engine.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
@@ -119,7 +119,13 @@ class ChatPage(QWidget):
         current = self.model.currentData()
         self.model.clear()
         for m in self.app.runtime.chat_models():
-            self.model.addItem(m.name, m.id)
+            self.model.addItem(m.name if not m.remote else f"{m.name} · {m.where}", m.id)
+            where = "this computer" if not m.remote else f"the server {m.where}"
+            self.model.setItemData(
+                self.model.count() - 1,
+                f"{m.name}: what you write is computed on {where}.",
+                Qt.ItemDataRole.ToolTipRole,
+            )
         if current is not None:
             self.model.setCurrentIndex(max(0, self.model.findData(current)))
 

@@ -334,13 +334,19 @@ class MainWindow(QMainWindow):
         self._undo.hide()
         self.statusBar().addPermanentWidget(self._undo)
         self.status_area = StatusArea(self.app, self.tasks, self.statusBar())
-        self.chat.model.currentTextChanged.connect(self.status_area.show_model)
-        self.status_area.show_model(self.chat.model.currentText())
+        self.chat.model.currentIndexChanged.connect(self._show_model)
+        self._show_model()
         self.status_area.model.clicked.connect(lambda: self.go("Models"))
         self.status_area.privacy.clicked.connect(lambda: self.go("Settings"))
         self.local_api.changed.connect(lambda: self.status_area.show_api(self.local_api))
         self.status_area.api.clicked.connect(lambda: self.go("Settings"))
         self.chat.modelRequested.connect(self.download_model)
+
+    def _show_model(self) -> None:
+        """The status area names the conversation's model and where it runs."""
+        model_id = self.chat.model.currentData()
+        chosen = [m for m in self.app.runtime.chat_models() if m.id == model_id]
+        self.status_area.show_model(chosen[0] if chosen else None)
 
     def _build_rail(self) -> NavRail:
         rail = NavRail()

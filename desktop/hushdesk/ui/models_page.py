@@ -33,6 +33,7 @@ from hushdesk.services.models import InstalledModel
 from hushdesk.ui.messages import error_text, status_label, warning
 from hushdesk.ui.safe_text import rich_label
 from hushdesk.ui.tasks import Tasks
+from hushdesk.ui.widgets.connections_box import ConnectionsBox
 from hushdesk.ui.widgets.job_bar import JobBar
 from hushdesk.ui.widgets.model_card import ModelCard
 from hushdesk.ui.widgets.model_settings import ModelSettingsDialog
@@ -63,6 +64,9 @@ class ModelsPage(QScrollArea):
         self.layout_.addWidget(self.summary)
         self.layout_.addWidget(self.advice)
         self.layout_.addWidget(self._installed_box())
+        self.connections_box = ConnectionsBox(app.connections, tasks)
+        self.connections_box.connectionsChanged.connect(self.modelsChanged)
+        self.layout_.addWidget(self.connections_box)
         self.downloads_box = QGroupBox("Downloads")
         self.download_rows = QVBoxLayout(self.downloads_box)
         self.downloads_box.hide()

@@ -163,6 +163,7 @@ class SettingsPage(QWidget):
         self.api_port = QSpinBox()
         self.api_port.setAccessibleName("Local API port")
         self.api_port.setRange(1024, 65535)
+        self.api_port.setMaximumWidth(120)
         self.api_port.setValue(api.port)
         self.api_port.editingFinished.connect(
             lambda: api.set_serving(api.wanted, self.api_port.value())

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMenu, QStatusBar, QToolButton
 from hushdesk import privacy
 from hushdesk.app import App
 from hushdesk.jobs import Progress
+from hushdesk.services.models import InstalledModel
 from hushdesk.ui.icons import icon
 from hushdesk.ui.local_api import LocalApi
 from hushdesk.ui.tasks import Tasks
@@ -40,13 +41,18 @@ class StatusArea:
 
     # -- what is shown --------------------------------------------------------------------
 
-    def show_model(self, name: str) -> None:
-        """The conversation's model; every model so far runs on this computer."""
-        text = f"{name} · on this computer" if name else "No chat model"
-        self.model.setText(text)
+    def show_model(self, model: InstalledModel | None) -> None:
+        """The conversation's model, and where its words are computed."""
+        if model is None:
+            self.model.setText("No chat model")
+            return
+        self.model.setText(f"{model.name} · on {model.where}")
         self.model.setToolTip(
             "The model that answers in this conversation. It runs on this computer: "
             "what you type is computed here."
+            if not model.remote
+            else f"The model that answers in this conversation runs on the server {model.where} "
+            f"({model.details.get('connection')}): what you type in it is sent there."
         )
 
     def show_api(self, api: LocalApi) -> None:

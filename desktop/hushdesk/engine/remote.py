@@ -1,0 +1,422 @@
+"""A model on a server the user added: the engine interface over the OpenAI-compatible
+HTTP API that vLLM, llama.cpp's ``llama-server``, Ollama, LM Studio, llama-cpp-python's
+server and another Hushdesk's ``serve`` all speak.
+
+Every request goes through the network guard's ``reach`` for that server's host and
+port only, with timeouts on connecting and on each wait for the next words. Streaming
+is server-sent events; stopping closes the stream (the server ends the generation).
+Token counts come from the server's tokenize endpoint when it has one (llama-server's
+``/tokenize``, llama-cpp-python's ``/extras/tokenize``), else from an estimate stated as
+such (four characters a token). The context size is what the server reports
+(``max_model_len``, ``context_length``, llama-server's ``/props``), else
+``DEFAULT_CONTEXT``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from hushdesk import errors, privacy
+from hushdesk.engine.base import ChatStream
+from hushdesk.engine.types import (
+    ChatResult,
+    GenerationStats,
+    LoadSpec,
+    Message,
+    ModelInfo,
+    SamplingParams,
+)
+
+log = logging.getLogger("hushdesk.engine.remote")
+
+DEFAULT_CONTEXT = 4096  # when the server does not say
+CHARS_PER_TOKEN = 4  # the estimate when the server cannot count
+MESSAGE_OVERHEAD = 8  # tokens a chat template adds around each message (estimate)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A server the user added: its name in Hushdesk, base URL (…/v1), token, CA."""
+
+    name: str
+    url: str
+    token: str = ""
+    ca_file: str | None = None  # a firm's own certificate authority (PEM)
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 120.0  # the longest wait for the next words (prefill)
+
+    @property
+    def base(self) -> str:
+        return self.url.rstrip("/")
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base).hostname or ""
+
+    @property
+    def port(self) -> int:
+        parts = urlsplit(self.base)
+        return parts.port or (443 if parts.scheme == "https" else 80)
+
+    @property
+    def root(self) -> str:
+        """The server's root (the base without a trailing /v1)."""
+        return self.base.removesuffix("/v1")
+
+    def check(self) -> None:
+        parts = urlsplit(self.base)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise errors.ModelError(
+                f"{self.url!r} is not a server address; write it as "
+                "https://host:port/v1 (or http:// on this computer or a trusted network)."
+            )
+
+
+@dataclass(frozen=True)
+class RemoteModel:
+    id: str
+    n_ctx: int
+    n_ctx_reported: bool  # False: DEFAULT_CONTEXT, the server did not say
+
+
+class Remote:
+    """One server: its HTTP client (TLS verified), the guard's permission, clear errors."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        endpoint.check()
+        self.endpoint = endpoint
+        verify: ssl.SSLContext | bool = True
+        if endpoint.ca_file:
+            try:
+                verify = ssl.create_default_context(cafile=endpoint.ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                raise errors.ModelError(
+                    f"Cannot use the certificate file {endpoint.ca_file}: {exc}."
+                ) from exc
+        headers = {"Authorization": f"Bearer {endpoint.token}"} if endpoint.token else {}
+        self.client = httpx.Client(
+            headers=headers,
+            verify=verify,
+            trust_env=False,  # no proxy from the environment: this server, directly
+            timeout=httpx.Timeout(
+                endpoint.read_timeout_s, connect=endpoint.connect_timeout_s, pool=30.0
+            ),
+        )
+        self._tokenize: str | None = None  # which endpoint counts tokens ("" : none)
+
+    # -- requests -------------------------------------------------------------------------
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        e = self.endpoint
+        with privacy.reach(e.host, e.port):
+            try:
+                response = self.client.request(method, url, **kwargs)
+            except httpx.HTTPError as exc:
+                raise self._unreachable(exc) from exc
+        self._raise_for(response)
+        return response
+
+    def stream(self, url: str, body: dict[str, Any]) -> httpx.Response:
+        e = self.endpoint
+        with privacy.reach(e.host, e.port):
+            try:
+                request = self.client.build_request("POST", url, json=body)
+                response = self.client.send(request, stream=True)
+            except httpx.HTTPError as exc:
+                raise self._unreachable(exc) from exc
+        if response.status_code >= 400:
+            response.read()
+            response.close()
+            self._raise_for(response)
+        return response
+
+    def _unreachable(self, exc: httpx.HTTPError) -> errors.ModelError:
+        e = self.endpoint
+        if isinstance(exc, httpx.TimeoutException):
+            what = (
+                f"did not answer within {e.connect_timeout_s:g} s"
+                if isinstance(exc, httpx.ConnectTimeout)
+                else f"stopped answering (no words for {e.read_timeout_s:g} s)"
+            )
+            return errors.ModelError(f"The server {e.name} ({e.base}) {what}.")
+        reason = str(exc) or type(exc).__name__
+        if "CERTIFICATE_VERIFY_FAILED" in reason or isinstance(exc.__cause__, ssl.SSLError):
+            return errors.ModelError(
+                f"The server {e.name} ({e.base}) has a certificate this computer does not "
+                "trust. If your firm uses its own certificate authority, add the "
+                "connection again with its certificate (--ca-file)."
+            )
+        return errors.ModelError(
+            f"Cannot reach the server {e.name} ({e.base}): {reason}. Is it running, and is "
+            "this computer on its network?"
+        )
+
+    def _raise_for(self, response: httpx.Response) -> None:
+        if response.status_code < 400:
+            return
+        e = self.endpoint
+        detail = _error_message(response)
+        if response.status_code in (401, 403):
+            raise errors.ModelError(
+                f"The server {e.name} refused the token ({response.status_code}). Update it: "
+                f"`hushdesk connect add {e.name} {e.base} --token-file FILE`."
+            )
+        raise errors.ModelError(
+            f"The server {e.name} answered {response.status_code}"
+            + (f": {detail}" if detail else ".")
+        )
+
+    # -- what the server has --------------------------------------------------------------
+
+    def models(self) -> list[RemoteModel]:
+        """The server's models and their context sizes (as far as it says)."""
+        data = self.request("GET", f"{self.endpoint.base}/models").json()
+        entries = data.get("data", []) if isinstance(data, dict) else []
+        props: int | None = None
+        found = []
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                continue
+            n_ctx = _context_of(entry)
+            if n_ctx is None:
+                props = props if props is not None else self._props_context()
+                n_ctx = props or None
+            found.append(RemoteModel(entry["id"], n_ctx or DEFAULT_CONTEXT, n_ctx is not None))
+        return found
+
+    def _props_context(self) -> int:
+        """llama-server's context size (``/props``); 0 when the server has no such page."""
+        try:
+            props = self.request("GET", f"{self.endpoint.root}/props").json()
+        except (errors.ModelError, ValueError):
+            return 0
+        settings = props.get("default_generation_settings", {}) if isinstance(props, dict) else {}
+        value = settings.get("n_ctx") if isinstance(settings, dict) else None
+        return value if isinstance(value, int) and value > 0 else 0
+
+    def count_tokens(self, model: str, text: str) -> int | None:
+        """Tokens in ``text`` as the server counts them; None when it cannot."""
+        root = self.endpoint.root
+        tries = (
+            ("llama-server", f"{root}/tokenize", {"content": text}),
+            ("llama-cpp-python", f"{root}/extras/tokenize", {"input": text, "model": model}),
+        )
+        for name, url, body in tries:
+            if self._tokenize not in (None, name):
+                continue
+            try:
+                tokens = self.request("POST", url, json=body).json().get("tokens")
+            except (errors.ModelError, ValueError, AttributeError):
+                continue
+            if isinstance(tokens, list):
+                self._tokenize = name
+                return len(tokens)
+        self._tokenize = ""
+        return None
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class RemoteEngine:
+    """One model of one server, as an ``Engine``. Several requests may run at once (the
+    server batches them); ``stop()`` ends them all, ``ChatStream.stop`` one."""
+
+    def __init__(self, remote: Remote, model: str) -> None:
+        self.remote, self.model_id = remote, model
+        self._model: ModelInfo | None = None
+        self._open: set[httpx.Response] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> ModelInfo:
+        """The model as the server describes it (asked the first time)."""
+        return self._model or self.load()
+
+    def load(self, spec: LoadSpec | None = None) -> ModelInfo:
+        """Nothing to load: the server has the model; its context size is asked once."""
+        if self._model is not None:
+            return self._model
+        found = {m.id: m for m in self.remote.models()}
+        chosen = found.get(self.model_id)
+        if chosen is None:
+            names = ", ".join(sorted(found)) or "none"
+            raise errors.ModelError(
+                f"The server {self.remote.endpoint.name} has no model called "
+                f"{self.model_id!r} (it has: {names})."
+            )
+        self._model = ModelInfo(
+            path=f"{self.remote.endpoint.base}#{self.model_id}",
+            name=self.model_id,
+            architecture="remote",
+            n_ctx=chosen.n_ctx,
+            n_ctx_train=chosen.n_ctx,
+            n_params=0,
+            n_threads=0,
+            has_chat_template=True,
+            load_s=0.0,
+        )
+        return self._model
+
+    def chat(self, messages: Sequence[Message], params: SamplingParams) -> ChatStream:
+        result = ChatResult()
+        holder: dict[str, Any] = {"stopped": False, "response": None}
+
+        def stop() -> None:
+            holder["stopped"] = True
+            response = holder["response"]
+            if response is not None:
+                response.close()
+
+        return ChatStream(self._stream(list(messages), params, result, holder), result, stop)
+
+    def _stream(
+        self,
+        messages: list[Message],
+        params: SamplingParams,
+        result: ChatResult,
+        holder: dict[str, Any],
+    ) -> Iterator[str]:
+        stats = GenerationStats()
+        result.stats = stats
+        if holder["stopped"]:
+            stats.finish_reason = "cancelled"
+            return
+        started = time.perf_counter()
+        response = self.remote.stream(f"{self.remote.endpoint.base}/chat/completions",
+                                      self._body(messages, params))  # fmt: skip
+        holder["response"] = response
+        with self._lock:
+            self._open.add(response)
+        parts: list[str] = []
+        first: float | None = None
+        finish = "stop"
+        try:
+            for event in _events(response):
+                if "error" in event:
+                    raise errors.ModelError(
+                        f"The server {self.remote.endpoint.name} stopped the answer: "
+                        f"{_message_of(event['error'])}"
+                    )
+                usage = event.get("usage")
+                if isinstance(usage, dict):
+                    stats.prompt_tokens = int(usage.get("prompt_tokens") or 0)
+                    stats.completion_tokens = int(usage.get("completion_tokens") or 0)
+                for choice in event.get("choices") or []:
+                    text = (choice.get("delta") or {}).get("content") or ""
+                    if text:
+                        if first is None:
+                            first = time.perf_counter()
+                            stats.ttft_s = first - started
+                        parts.append(text)
+                        yield text
+                    finish = choice.get("finish_reason") or finish
+        except (httpx.HTTPError, httpx.StreamError, errors.ModelError, OSError) as exc:
+            if not holder["stopped"]:
+                if isinstance(exc, errors.ModelError):
+                    raise
+                raise errors.EngineCrashed(
+                    f"The connection to {self.remote.endpoint.name} was lost mid-answer "
+                    f"({type(exc).__name__}). What was written is kept."
+                ) from exc
+        finally:
+            response.close()
+            with self._lock:
+                self._open.discard(response)
+            result.text = "".join(parts)
+            now = time.perf_counter()
+            stats.prefill_s = stats.ttft_s
+            stats.decode_s = now - first if first is not None else 0.0
+            if not stats.completion_tokens:
+                stats.completion_tokens = len(parts)  # chunks: about a token each
+            stats.finish_reason = (
+                "cancelled" if holder["stopped"] else "length" if finish == "length" else "stop"
+            )
+
+    def _body(self, messages: list[Message], params: SamplingParams) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.model_id,
+            "messages": [m.to_dict() for m in messages],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "max_tokens": params.max_tokens,
+        }
+        if params.seed >= 0:
+            body["seed"] = params.seed
+        if params.stop:
+            body["stop"] = list(params.stop)
+        return body
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        text = "\n".join(m.content for m in messages)
+        counted = self.remote.count_tokens(self.model_id, text)
+        if counted is None:  # an estimate: the server cannot count
+            counted = len(text) // CHARS_PER_TOKEN + 1
+        return counted + MESSAGE_OVERHEAD * len(messages)
+
+    def stop(self) -> None:
+        with self._lock:
+            open_now = list(self._open)
+        for response in open_now:
+            response.close()
+
+    def kill(self) -> None:
+        self.stop()
+
+    def close(self) -> None:
+        self.stop()
+
+
+def _events(response: httpx.Response) -> Iterator[dict[str, Any]]:
+    """The JSON events of a server-sent-events stream, until ``[DONE]``."""
+    for line in response.iter_lines():
+        if not line.startswith("data:"):
+            continue
+        payload = line[5:].strip()
+        if payload == "[DONE]":
+            return
+        try:
+            event = json.loads(payload)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            yield event
+
+
+def _context_of(entry: dict[str, Any]) -> int | None:
+    for key in ("max_model_len", "context_length", "max_context_length", "n_ctx"):
+        value = entry.get(key)
+        if isinstance(value, int) and value > 0:
+            return value
+    meta = entry.get("meta")
+    if isinstance(meta, dict):
+        value = meta.get("n_ctx") or meta.get("n_ctx_train")
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+def _error_message(response: httpx.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return response.text[:200].strip()
+    return _message_of(data.get("error", data.get("detail", "")) if isinstance(data, dict) else "")
+
+
+def _message_of(error: Any) -> str:
+    if isinstance(error, dict):
+        return str(error.get("message") or error)[:300]
+    return str(error)[:300]

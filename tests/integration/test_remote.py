@@ -47,6 +47,9 @@ def test_connect_and_ask_from_the_command_line(
         answer = hushdesk("ask", "--model", "team/smollm", "Say hello.")
         assert answer.returncode == 0, answer.stderr
         assert answer.stdout.strip()
+        assert hushdesk("models", "default", "team/smollm").returncode == 0
+        assert "* team/smollm" in hushdesk("models", "list").stdout
+        assert hushdesk("ask", "Say hello.").returncode == 0  # the default: the server's
     gone = hushdesk("ask", "--model", "team/smollm", "Say hello.")
     assert gone.returncode == 1
     assert "Cannot reach the server team" in gone.stderr

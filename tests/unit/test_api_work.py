@@ -72,3 +72,22 @@ def test_a_draft_is_saved_only_when_asked(client: TestClient, app: App) -> None:
     assert [d.id for d, _ in app.drafts.all()] == [saved["id"]]
     wrong = client.post("/v1/hushdesk/drafts", headers=AUTH, json={**ask, "tone": "rude"})
     assert wrong.status_code == 400
+
+
+def test_a_conversation_is_saved_only_when_asked(client: TestClient, app: App) -> None:
+    exchange = [
+        {"role": "user", "content": "What is the rent?"},
+        {"role": "assistant", "content": "1,200 EUR."},
+        {"role": "user", "content": "And the notice?"},
+    ]
+    body = {"model": "default", "messages": exchange}
+    assert client.post("/v1/chat/completions", headers=AUTH, json=body).status_code == 200
+    assert app.conversations.all() == []
+    kept = {**body, "hushdesk": {"save": True}}
+    assert client.post("/v1/chat/completions", headers=AUTH, json=kept).status_code == 200
+    (conversation,) = app.conversations.all()
+    turns = app.conversations.open(conversation.id).turns
+    assert [t.content for t in turns[:3]] == [m["content"] for m in exchange]
+    assert turns[-1].role == "assistant"
+    models = client.get("/v1/models", headers=AUTH).json()["data"]
+    assert all(m["context_length"] > 0 for m in models if m["kind"] == "chat")

@@ -46,6 +46,7 @@ from hushdesk.app import App
 from hushdesk.engine.base import Stopper
 from hushdesk.errors import ContextOverflow, HushdeskError, ModelError
 from hushdesk.services.conversations import ChatSetup
+from hushdesk.services.models import InstalledModel
 
 log = logging.getLogger("hushdesk.api")
 
@@ -71,6 +72,7 @@ class ChatMessage(BaseModel):
 
 class HushdeskOptions(BaseModel):
     libraries: list[str] = Field(default_factory=list)
+    save: bool = False  # keep the exchange as a conversation in the app
 
 
 class StreamOptions(BaseModel):
@@ -192,7 +194,10 @@ def _guards(api: FastAPI, settings: Settings) -> None:
 def _routes(api: FastAPI, app: App, gate: Gate) -> None:
     @api.get("/v1/models")
     async def models() -> dict[str, Any]:
-        data = [_model_entry(m.id, "chat") for m in app.runtime.chat_models()]
+        data = [
+            {**_model_entry(m.id, "chat"), "context_length": _context(app, m)}
+            for m in app.runtime.chat_models()
+        ]
         data += [_model_entry(m.id, "embedding") for m in app.documents.embedding_models()]
         data += [_model_entry(LIBRARY_PREFIX + n, "library") for n in app.documents.names()]
         return {"object": "list", "data": data}
@@ -210,9 +215,10 @@ def _routes(api: FastAPI, app: App, gate: Gate) -> None:
             )
             return StreamingResponse(chunks, media_type="text/event-stream")
         stopper = Stopper()
+        keep = bool(body.hushdesk and body.hushdesk.save)
 
         def work() -> Answer:
-            stream, session = app.conversations.answer(history, setup)
+            stream, session = app.conversations.answer(history, setup, keep=keep)
             stopper.begin(stream).collect()
             return _finished(stream, session)
 
@@ -266,6 +272,14 @@ def _routes(api: FastAPI, app: App, gate: Gate) -> None:
 
 def _role(role: str) -> str:
     return "system" if role == "developer" else role
+
+
+def _context(app: App, model: InstalledModel) -> int | None:
+    """The context the model is loaded with here (at most; a model's own limit may be
+    lower), so another Hushdesk connected to this one knows it; a server's, if said."""
+    if model.remote:
+        return int(model.details.get("n_ctx") or 0) or None
+    return app.runtime.load_spec(model).n_ctx
 
 
 def _model_entry(model_id: str, kind: str) -> dict[str, Any]:
@@ -370,6 +384,7 @@ async def _stream_chunks(
 ) -> AsyncIterator[bytes]:
     """Server-sent events: the role, the text as it is written, then the end (with the
     answer as held to its sources and the citations, when libraries were asked)."""
+    keep = bool(body.hushdesk and body.hushdesk.save)
     created = int(time.time())
 
     def data(payload: dict[str, Any]) -> bytes:
@@ -390,7 +405,7 @@ async def _stream_chunks(
 
     def work() -> None:
         try:
-            stream, session = app.conversations.answer(history, setup)
+            stream, session = app.conversations.answer(history, setup, keep=keep)
             for piece in stopper.begin(stream):
                 put("text", piece)
             put("end", _finished(stream, session))

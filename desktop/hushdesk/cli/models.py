@@ -99,6 +99,9 @@ def _list(app: App, args: argparse.Namespace) -> int:
             )
         )
         print(printable(f"  {'':34} {m.path}"))
+    for m in (m for m in app.runtime.chat_models() if m.remote):
+        mark = "*" if m.id == default else " "
+        print(printable(f"{mark} {m.id:34} {'chat':9} on {m.where}"))
     for job in pending:
         share = job.bytes_on_disk() / job.total_bytes if job.total_bytes else 0
         print(

@@ -16,7 +16,12 @@ from typing import Any
 
 from hushdesk.assistant import personas
 from hushdesk.assistant.chat import ChatSession, Grounder, Turn
-from hushdesk.assistant.chat_store import Conversation, ConversationStore, SearchHit
+from hushdesk.assistant.chat_store import (
+    Conversation,
+    ConversationStore,
+    NewMessage,
+    SearchHit,
+)
 from hushdesk.engine.base import ChatStream
 from hushdesk.errors import HushdeskError, ModelError, StoreError
 from hushdesk.models.registry import InstalledModel
@@ -168,12 +173,13 @@ class Conversations:
         return chat.session.send(text)
 
     def answer(
-        self, exchange: Sequence[tuple[str, str]], setup: ChatSetup
+        self, exchange: Sequence[tuple[str, str]], setup: ChatSetup, *, keep: bool = False
     ) -> tuple[ChatStream, ChatSession]:
         """A one-off answer to a whole exchange (the local API): (role, text) pairs with
         the question last; system messages become the instructions. The chat's rules
         apply (system prompt, grounding in ``setup.libraries``, the answer held to its
-        sources) and nothing is saved. The session holds the answer and its citations."""
+        sources). Nothing is saved unless ``keep``: then the exchange and its answer
+        become a conversation in the list. The session holds the answer and citations."""
         system = "\n\n".join(text for role, text in exchange if role == "system").strip()
         if system:
             setup = replace(setup, instructions=system)
@@ -181,9 +187,21 @@ class Conversations:
         if not turns or turns[-1][0] != "user":
             raise HushdeskError("The last message must be the user's question.")
         model = self.runtime.chat_model(setup.model_id)
-        session = self._session(replace(setup, model_id=model.id), None)
-        session.preset(turns[:-1])
-        return session.send(turns[-1][1]), session
+        setup = replace(setup, model_id=model.id)
+        if not keep:
+            session = self._session(setup, None)
+            session.preset(turns[:-1])
+            return session.send(turns[-1][1]), session
+        chat = self.open(setup=setup)
+        self.save(chat)
+        assert chat.id is not None
+        earlier = [
+            NewMessage("assistant" if r == "assistant" else "user", t) for r, t in turns[:-1]
+        ]
+        if earlier:
+            self.store.replace_tail(chat.id, None, earlier, model_id=model.id)
+        chat = self.open(chat.id)  # with those turns
+        return chat.session.send(turns[-1][1]), chat.session
 
     def regenerate(self, chat: Chat) -> ChatStream:
         return chat.session.regenerate()

@@ -72,7 +72,8 @@ class Models:
             return None
 
     def set_default(self, model_id: str) -> None:
-        model = self.registry.get(model_id)
+        """An installed chat model, or a server's (``CONNECTION/MODEL``)."""
+        model = self.registry.get(model_id) or self.runtime.remote_model(model_id)
         if model is None or model.kind != "llm":
             raise ModelError(f"No installed chat model is called {model_id!r}.")
         self.runtime.settings.default_model = model_id

@@ -28,6 +28,7 @@ from hushdesk.vault import Locked, Vault, unlock_without_asking
 
 if TYPE_CHECKING:
     from hushdesk.assistant.chat import Grounder
+    from hushdesk.assistant.grounding import Grounding
     from hushdesk.library.libraries import DocumentLibrary
     from hushdesk.services.connections import Connections
     from hushdesk.services.documents import Documents
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from hushdesk.services.drafts import Drafts
     from hushdesk.services.indexing import Indexing
     from hushdesk.services.models import Models
+    from hushdesk.services.shared import SharedLibraries
     from hushdesk.services.summaries import Summaries
     from hushdesk.services.writing import WritingTasks
 
@@ -89,13 +91,20 @@ class App:
     def documents(self) -> Documents:
         from hushdesk.services.documents import Documents
 
-        return Documents(self.library, self.registry)
+        return Documents(self.library, self.registry, self.shared)
 
     @cached_property
     def indexing(self) -> Indexing:
         from hushdesk.services.indexing import Indexing
 
-        return Indexing(self.library)
+        return Indexing(self.library, self.shared.indexed)
+
+    @cached_property
+    def shared(self) -> SharedLibraries:
+        """Libraries kept on a Chroma server the practice runs (imports nothing heavy)."""
+        from hushdesk.services.shared import SharedLibraries
+
+        return SharedLibraries(self.settings, lambda: self.library, self.registry)
 
     @cached_property
     def summaries(self) -> Summaries:
@@ -145,7 +154,16 @@ class App:
             return None
         from hushdesk.assistant.grounding import grounder_for
 
-        return grounder_for(self.library, names)
+        ground = grounder_for(self.library, names)
+        shared = [n for n in names if n in self.settings.shared]
+        if not shared:
+            return ground
+
+        def grounder(question: str) -> Grounding:
+            self.shared.refresh(shared)  # colleagues' newest files, when the server answers
+            return ground(question)
+
+        return grounder
 
     # -- shutdown -------------------------------------------------------------------------
 
@@ -157,6 +175,7 @@ class App:
                 opened.pop(name).close()
         if "library" in opened:
             opened.pop("library").close()
-        for name in ("documents", "indexing", "writing", "downloads", "models", "connections"):
+        names = ("documents", "indexing", "writing", "downloads", "models", "connections", "shared")
+        for name in names:
             opened.pop(name, None)
         self.runtime.close()

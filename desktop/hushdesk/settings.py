@@ -86,6 +86,17 @@ class ConnectionSettings:
 
 
 @dataclass
+class SharedLibrarySettings:
+    """A library shared through a Chroma server (``hushdesk libraries add --server``)."""
+
+    url: str = ""
+    token: str = ""
+    ca_file: str | None = None
+    synced_at: float = 0.0  # when this computer's copy last matched the server
+    pending: dict[str, int] = field(default_factory=dict)  # files (sha256) not yet sent
+
+
+@dataclass
 class EmailSettings:
     sender_name: str = ""
     sender_address: str = ""
@@ -118,6 +129,7 @@ class Settings:
     email: EmailSettings = field(default_factory=EmailSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
     connections: dict[str, ConnectionSettings] = field(default_factory=dict)
+    shared: dict[str, SharedLibrarySettings] = field(default_factory=dict)  # by library name
 
     def for_model(self, model_id: str) -> ModelOverrides:
         return self.models.get(model_id, ModelOverrides())
@@ -168,7 +180,7 @@ class PrivateFile(typing.Protocol):
     def write(self, data: Any) -> None: ...
 
 
-PERSONAL = ("system_prompt", "email", "api", "connections")
+PERSONAL = ("system_prompt", "email", "api", "connections", "shared")
 _GONE = object()
 
 

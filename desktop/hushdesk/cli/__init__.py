@@ -1,6 +1,6 @@
 """The command line over the same services the GUI uses: ``hushdesk ask|chat|ingest|
 search|summarize|draft|templates|rewrite|proofread|translate|classify|models|doctor|
-keys|wipe|serve|connect``.
+keys|wipe|serve|connect|libraries``.
 Each command turns its arguments into service calls and the results into text."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from hushdesk.cli import (
     documents,
     draft,
     keys,
+    libraries,
     models,
     serve,
     summarize,
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parsers(sub)
     serve.add_parser(sub)
     connect.add_parser(sub)
+    libraries.add_parser(sub)
     return parser
 
 
@@ -68,6 +70,7 @@ def main(argv: list[str]) -> int:
         "keys": keys.keys,
         "serve": serve.run,
         "connect": connect.run,
+        "libraries": libraries.run,
     }
     app: App | None = None
     try:

@@ -40,7 +40,7 @@ def run(app: App, args: argparse.Namespace) -> int:
     connections = app.connections
     command = args.connect_command
     if command == "add":
-        token = _read_token(args.token_file) if args.token_file else ""
+        token = read_token(args.token_file) if args.token_file else ""
         ca_file = str(args.ca_file.expanduser().resolve()) if args.ca_file else None
         models = connections.add(args.name, args.url, token=token, ca_file=ca_file)
         print(f"Added {printable(args.name)}: {len(models)} model(s).")
@@ -75,7 +75,7 @@ def _print_models(name: str, models: list[Any]) -> None:
         print(f"  {printable(name)}/{printable(model.id)}  ({context})")
 
 
-def _read_token(path: Path) -> str:
+def read_token(path: Path) -> str:
     try:
         token = path.expanduser().read_text(encoding="utf-8").strip()
     except OSError as exc:

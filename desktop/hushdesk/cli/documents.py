@@ -168,6 +168,8 @@ def search(app: App, args: argparse.Namespace) -> int:
         print("hushdesk search: give a query, or --queries FILE", file=sys.stderr)
         return EXIT_USAGE
     result = documents.search(library, query, k=args.k)
+    if app.shared.is_shared(library.name) and app.shared.state(library.name).problem:
+        print(f"hushdesk: {app.shared.state(library.name).problem}", file=sys.stderr)
     if args.json:
         print(json.dumps({"query": query, **_as_json(result)}, indent=2))
         return EXIT_OK

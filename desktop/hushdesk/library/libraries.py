@@ -21,10 +21,11 @@ from hushdesk.errors import Cancelled, DocumentError, EncryptedDocument, Hushdes
 from hushdesk.fsutil import locked
 from hushdesk.jobs import CancelToken, ProgressCallback, ProgressTracker
 from hushdesk.library import loaders
-from hushdesk.library.chunker import chunk_pages
+from hushdesk.library.chunker import Chunk, chunk_pages
 from hushdesk.library.embedder import Embedder, SentenceEmbedder, lower_priority
 from hushdesk.library.index import VectorIndex
 from hushdesk.library.search import FileNames, SearchResult, fused_search
+from hushdesk.library.shared import SharedContent, SharedFile, page_texts
 from hushdesk.library.store import DocumentStore, FileRecord, Library, Status
 from hushdesk.models.registry import Registry
 
@@ -351,6 +352,43 @@ class DocumentLibrary:
         if record.sha256 and record.pages is not None:
             self.store.requeue_duplicates_of(library, record.sha256)
         return True
+
+    # -- shared libraries (``library.shared``): what goes to and comes from the server ------
+
+    def shared_content(self, library: Library, record: FileRecord) -> SharedContent | None:
+        """One indexed file as the server keeps it (None: it has no passages of its own,
+        as a duplicate of another file)."""
+        chunks = self.store.chunks_of(record.id)
+        ids, vectors = self.store.vectors(library, [c.id for c in chunks])
+        if not chunks or ids != [c.id for c in chunks]:
+            return None
+        shared = SharedFile(
+            sha256=record.sha256 or "",
+            name=record.name,
+            title=record.title or "",
+            kind=record.kind or "",
+            pages=record.pages or 0,
+            paginated=record.paginated,
+            chunks=len(chunks),
+        )
+        return SharedContent(
+            shared, [Chunk(c.page, c.start, c.end, c.text) for c in chunks], vectors
+        )
+
+    def take_shared(self, library: Library, content: SharedContent, origin: str) -> None:
+        """A colleague's file, into this store: its pages (rebuilt from the passages),
+        passages and vectors, ready to search and cite. ``origin``: where it came from,
+        the start of its path here (it has no file on this computer)."""
+        shared = content.file
+        path = f"{origin}/{shared.sha256[:12]}/{shared.name}"
+        file_id = self.store.queue(library, path, sha256=shared.sha256, size=0, mtime=0.0)
+        pages = [
+            loaders.PageText(n, text) for n, text in sorted(page_texts(content.chunks).items())
+        ]
+        document = loaders.LoadedDocument(shared.kind, shared.title, pages, shared.paginated)
+        _, new = self.store.replace_content(file_id, document, content.chunks)
+        self.index.upsert(library, new, content.vectors)
+        self.store.set_status(file_id, "done")
 
     def delete_library(self, library: Library) -> None:
         """Forget a library: its records, text and vectors (the user's files stay)."""

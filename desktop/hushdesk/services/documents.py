@@ -11,6 +11,7 @@ from hushdesk.library.libraries import DocumentLibrary, FileEvent, IngestReport
 from hushdesk.library.search import Hit, SearchResult
 from hushdesk.library.store import FileRecord, Library
 from hushdesk.models.registry import InstalledModel, Registry
+from hushdesk.services.shared import SharedLibraries
 
 __all__ = [
     "Documents",
@@ -38,9 +39,12 @@ class LibraryState:
 
 
 class Documents:
-    def __init__(self, library: DocumentLibrary, registry: Registry) -> None:
+    def __init__(
+        self, library: DocumentLibrary, registry: Registry, shared: SharedLibraries | None = None
+    ) -> None:
         self._library = library
         self._registry = registry
+        self.shared = shared  # libraries kept on a Chroma server, when any
 
     # -- libraries ------------------------------------------------------------------------
 
@@ -78,9 +82,14 @@ class Documents:
         return record if record is not None and record.status == "done" else None
 
     def remove(self, library: Library, paths: list[str]) -> None:
-        """Take files out of a library (the files themselves stay)."""
+        """Take files out of a library (the files themselves stay); out of a shared
+        library, they leave the server too."""
+        store = self._library.store
+        records = [r for r in (store.file(library, p) for p in paths) if r is not None]
         for path in paths:
             self._library.remove(library, path)
+        if self.shared is not None:
+            self.shared.removed(library, [r.sha256 for r in records if r.sha256])
 
     def page_text(self, file_id: int, page: int) -> str:
         """The stored text of a page (or section) of an indexed file."""
@@ -102,5 +111,8 @@ class Documents:
         return self._library.use_embedding_model(library, model_id)
 
     def search(self, library: Library, query: str, k: int = 5) -> SearchResult:
-        """Passages that answer ``query``; abstains when nothing is close enough."""
+        """Passages that answer ``query``; abstains when nothing is close enough. A
+        shared library is brought level with its server first (if it answers)."""
+        if self.shared is not None:
+            self.shared.refresh([library.name])
         return self._library.search(library, query, k=k)

@@ -56,8 +56,11 @@ class _Add:
 
 
 class Indexing:
-    def __init__(self, library: DocumentLibrary) -> None:
+    def __init__(
+        self, library: DocumentLibrary, indexed: Callable[[Library], None] | None = None
+    ) -> None:
         self._library = library
+        self._indexed = indexed  # told after a job, for each of its libraries (sharing)
         self.state: State = "idle"
         self.job: IndexJob | None = None  # running, paused or being cancelled
         self._waiting: list[_Add] = []
@@ -99,7 +102,7 @@ class Indexing:
         def work(
             cancel: CancelToken, progress: ProgressCallback | None, on_file: FileCallback | None
         ) -> IngestReport:
-            return library.ingest(
+            report = library.ingest(
                 request.library,
                 request.paths,
                 cancel=cancel,
@@ -107,6 +110,8 @@ class Indexing:
                 on_file=on_file,
                 password_for=lambda p: passwords.get(str(p)),
             )
+            self._tell([request.library])
+            return report
 
         return IndexJob([request.library], work)
 
@@ -134,9 +139,15 @@ class Indexing:
                     lib, folder, cancel=cancel, progress=progress, on_file=on_file
                 )
                 report.events += part.events
+            self._tell(unfinished + [lib for lib, _folder in targets])
             return report
 
         return IndexJob(unfinished + [lib for lib, _folder in targets], work)
+
+    def _tell(self, libraries: list[Library]) -> None:
+        if self._indexed is not None:
+            for library in libraries:
+                self._indexed(library)
 
     def _drop_job(self, libraries: list[Library]) -> IndexJob:
         library = self._library

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QInputDialog,
     QLabel,
@@ -28,6 +30,7 @@ from hushdesk.ui.indexing_runner import IndexingRunner
 from hushdesk.ui.messages import warning
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.widgets.combo import DOCUMENT_FILTER
+from hushdesk.ui.widgets.connections_box import ConnectionDialog
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
 from hushdesk.ui.widgets.folder_watch import FolderWatch
 from hushdesk.ui.widgets.library_parts import ACTIONS, LibraryBody, LibraryList
@@ -40,7 +43,7 @@ class LibraryPage(QWidget):
     def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.app, self.tasks = app, tasks
-        self.documents, self.indexing = app.documents, app.indexing
+        self.documents, self.indexing, self.shared = app.documents, app.indexing, app.shared
         self.library: Library | None = None
         self.setAcceptDrops(True)
         self.setAccessibleName("Documents")
@@ -58,6 +61,7 @@ class LibraryPage(QWidget):
         self.side.chosen.connect(self._select)
         self.side.newRequested.connect(self.new_library)
         self.side.deleteRequested.connect(self.delete_library)
+        self.side.shareRequested.connect(self.share_library)
         self.body, self.title, self.table, self.status = body, body.title, body.table, body.status
         self.running, self.embedding, self.finder = body.running, body.embedding, body.finder
         for text, slot in zip(
@@ -96,8 +100,35 @@ class LibraryPage(QWidget):
 
     def refresh_libraries(self) -> None:
         current = self.library.name if self.library else None
-        self._select(self.side.fill(self.documents.names(), current))
+        shared = {n: self.shared.state(n).host for n in self.shared.names()}
+        self._select(self.side.fill(self.documents.names(), current, shared))
         self.folders.update()
+
+    def share_library(self) -> None:
+        """Share a library through the firm's Chroma server, or take one from there."""
+        dialog = ConnectionDialog(self, shared=True)
+        if self.library is not None:
+            dialog.name.setText(self.library.name)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        name, url, token, ca_file = dialog.values()
+        if not name:
+            return
+        self.status.setText(f"Reaching {url}…")
+
+        def shared(report: Any) -> None:
+            self.status.setText(
+                f"✓ {name} is shared: {report.sent} sent, {report.received} received."
+            )
+            self.library = self.documents.library(name)
+            self._libraries_changed()
+
+        self.tasks.run(
+            lambda: self.shared.attach(name, url, token=token, ca_file=ca_file),
+            pool="ingest",
+            on_result=shared,
+            on_error=self._failed,
+        )
 
     def _select(self, name: str | None) -> None:
         self.library = self.documents.library(name) if name is not None else None
@@ -109,6 +140,9 @@ class LibraryPage(QWidget):
         models = [(m.name, m.id) for m in self.documents.embedding_models()]
         self.body.show_models(models, self.library.embedding_model)
         self.refresh_files()
+        if self.shared.is_shared(self.library.name):  # colleagues' newest, in the background
+            names = [self.library.name]
+            self.tasks.run(lambda: self.shared.refresh(names), on_finished=self.refresh_files)
 
     def new_library(self) -> None:
         name, ok = QInputDialog.getText(self, "New library", "Name (e.g. Client — Smith lease):")
@@ -152,9 +186,15 @@ class LibraryPage(QWidget):
         self.library = state.library
         name, folder = html.escape(state.library.name), state.library.watch_folder
         watch = f" · watching {html.escape(folder)}" if folder else ""
+        where = ""
+        if self.shared.is_shared(state.library.name):
+            shared = self.shared.state(state.library.name)
+            where = f" · shared through {html.escape(shared.host)}"
+            if shared.problem:
+                where += " — <b>server unreachable</b>: this computer's copy answers"
         self.title.setText(
             f"<b>{name}</b> — {state.ready} of {len(state.files)} files ready "
-            f"· {state.passages:,} passages{watch}"
+            f"· {state.passages:,} passages{watch}{where}"
         )
         self.table.indexing = self.indexing.busy
         self.table.fill(state.files)
@@ -346,7 +386,8 @@ class LibraryPage(QWidget):
         self, path: str, page: int, passage: str, paginated: bool, file_id: int | None = None
     ) -> DocumentViewer:
         section = ""
-        if not paginated and file_id is not None:
+        here = Path(path).exists()  # a colleague's file of a shared library is not
+        if (not paginated or not here) and file_id is not None:
             section = self.documents.page_text(file_id, page)
         viewer = DocumentViewer(
             self.tasks, path, page, passage, paginated=paginated, section_text=section, parent=self

@@ -134,17 +134,22 @@ class ConnectionsBox(QGroupBox):
 
 
 class ConnectionDialog(QDialog):
-    """Name, address, token (hidden) and, for a firm's own certificates, a CA file."""
+    """Name, address, token (hidden) and, for a firm's own certificates, a CA file: for
+    an inference server, or (``shared``) a Chroma server keeping a shared library."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, shared: bool = False) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Add a server")
+        self.setWindowTitle("Shared library" if shared else "Add a server")
         self.name = QLineEdit()
-        self.name.setAccessibleName("Server name")
-        self.name.setPlaceholderText("team")
+        self.name.setAccessibleName("Library name" if shared else "Server name")
+        self.name.setPlaceholderText("Client — Smith lease" if shared else "team")
         self.url = QLineEdit()
         self.url.setAccessibleName("Server address")
-        self.url.setPlaceholderText("https://gpu.example-firm.internal:8000/v1")
+        self.url.setPlaceholderText(
+            "https://chroma.example-firm.internal:8000"
+            if shared
+            else "https://gpu.example-firm.internal:8000/v1"
+        )
         self.token = QLineEdit()
         self.token.setAccessibleName("Server token")
         self.token.setEchoMode(QLineEdit.EchoMode.Password)

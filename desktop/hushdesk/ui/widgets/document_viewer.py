@@ -72,11 +72,13 @@ class DocumentViewer(QDialog):
         layout.addLayout(bar)
         layout.addWidget(self.stack, 1)
         open_file.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(path)))
+        open_file.setVisible(Path(path).exists())  # not a colleague's file of a shared library
         self.previous.clicked.connect(lambda: self.show_page(self.page - 1))
         self.next.clicked.connect(lambda: self.show_page(self.page + 1))
-        if paginated and path.lower().endswith(".pdf"):
+        self.unit = "Page" if paginated else "Section"
+        if paginated and path.lower().endswith(".pdf") and Path(path).exists():
             self.show_page(page)
-        else:
+        else:  # its text as indexed (a shared library's file has no copy here)
             self._show_text(section_text, page)
 
     def show_page(self, page: int) -> None:
@@ -110,7 +112,7 @@ class DocumentViewer(QDialog):
         self.stack.setCurrentIndex(1)
         self.previous.hide()
         self.next.hide()
-        self.where.setText(f"Section {section}")
+        self.where.setText(f"{self.unit} {section}")
         self.text.setPlainText(text)
         cursor = self.text.document().find(self.passage[:200])
         if cursor.isNull():

@@ -35,6 +35,7 @@ ACTIONS = (
 class LibraryList(QWidget):
     chosen = Signal(object)  # a library's name, or None
     newRequested = Signal()
+    shareRequested = Signal()
     deleteRequested = Signal()
 
     def __init__(self) -> None:
@@ -50,6 +51,7 @@ class LibraryList(QWidget):
         side.addWidget(self.list, 1)
         for text, signal in (
             ("New library…", self.newRequested),
+            ("Shared library…", self.shareRequested),
             ("Delete library…", self.deleteRequested),
         ):
             button = QPushButton(text)
@@ -61,12 +63,16 @@ class LibraryList(QWidget):
     def name_of(item: QListWidgetItem | None) -> str | None:
         return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
 
-    def fill(self, names: list[str], current: str | None) -> str | None:
-        """Show ``names`` with ``current`` (else the first) selected; returns it."""
+    def fill(
+        self, names: list[str], current: str | None, shared: dict[str, str] | None = None
+    ) -> str | None:
+        """Show ``names`` with ``current`` (else the first) selected; returns it. Those in
+        ``shared`` are marked with their server's host."""
         self.list.blockSignals(True)
         self.list.clear()
         for name in names:
-            item = QListWidgetItem(name)
+            host = (shared or {}).get(name)
+            item = QListWidgetItem(f"{name} · shared ({host})" if host else name)
             item.setData(Qt.ItemDataRole.UserRole, name)
             self.list.addItem(item)
             if name == current:

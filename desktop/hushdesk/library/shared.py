@@ -1,0 +1,318 @@
+"""A library shared through a Chroma server (``chroma run``, or a firm's own deployment).
+
+The server holds what colleagues need, one record per passage: its text, the file's
+content hash, name, title, kind and page count, the passage's page and character
+offsets, its vector, and (on the collection) the embedding model's name. One machine
+ingests and publishes; every colleague's Hushdesk pulls what is new into its own
+encrypted store, where search, cited answers and page links work as for a local library
+(and go on working, from that copy, when the server cannot be reached).
+
+Every call goes through the network guard's ``reach`` for that server only, with
+timeouts; failures become ``SharedUnreachable`` with a clear message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from hushdesk import privacy
+from hushdesk.errors import DocumentError
+from hushdesk.library.chunker import Chunk
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+
+log = logging.getLogger("hushdesk.library.shared")
+T = TypeVar("T")
+MODEL_KEY = "hushdesk_embedding_model"
+BATCH = 256
+TIMEOUT_S = 15.0
+
+
+class SharedUnreachable(DocumentError):
+    """The shared library's server could not be reached (or refused us)."""
+
+
+class ModelMismatch(DocumentError):
+    """The shared library was indexed with another embedding model."""
+
+
+@dataclass(frozen=True)
+class ShareAddress:
+    url: str  # http(s)://host:port
+    token: str = ""
+    ca_file: str | None = None
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def port(self) -> int:
+        parts = urlsplit(self.url)
+        return parts.port or (443 if parts.scheme == "https" else 8000)
+
+    @property
+    def ssl(self) -> bool:
+        return urlsplit(self.url).scheme == "https"
+
+    def check(self) -> None:
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise DocumentError(
+                f"{self.url!r} is not a Chroma server address; write it as "
+                "https://host:port (or http:// on this computer or a trusted network)."
+            )
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    sha256: str
+    name: str
+    title: str
+    kind: str
+    pages: int
+    paginated: bool
+    chunks: int
+
+
+@dataclass(frozen=True)
+class SharedContent:
+    file: SharedFile
+    chunks: list[Chunk]
+    vectors: np.ndarray
+
+
+def collection_name(library: str) -> str:
+    """Chroma's rules (3–512 of [a-zA-Z0-9._-], alphanumeric ends); the same name on every
+    computer for the same library name."""
+    slug = re.sub(r"[^a-z0-9]+", "-", library.lower()).strip("-")[:40] or "library"
+    digest = hashlib.sha256(library.encode()).hexdigest()[:8]
+    return f"hushdesk-{slug}-{digest}"
+
+
+class Share:
+    """One shared library on one server."""
+
+    def __init__(self, address: ShareAddress, library: str) -> None:
+        address.check()
+        self.address, self.library = address, library
+        self.name = collection_name(library)
+        self._client: Any = None
+
+    # -- the server -----------------------------------------------------------------------
+
+    @contextmanager
+    def _reaching(self) -> Iterator[None]:
+        a = self.address
+        with privacy.reach(a.host, a.port):
+            try:
+                yield
+            except DocumentError:
+                raise
+            except Exception as exc:  # the client's own errors: HTTP, JSON, timeouts
+                raise SharedUnreachable(
+                    f"The shared library {self.library!r} on {a.url} could not be reached "
+                    f"({_reason(exc)}). Your own copy of it still works; local libraries "
+                    "are not affected."
+                ) from exc
+
+    def _call(self, work: Callable[[], T]) -> T:
+        with self._reaching():
+            return work()
+
+    def _connect(self) -> Any:
+        if self._client is None:
+            import chromadb
+            from chromadb.config import Settings
+
+            a = self.address
+            headers = {"Authorization": f"Bearer {a.token}"} if a.token else {}
+            settings = Settings(
+                anonymized_telemetry=False,
+                chroma_server_ssl_verify=a.ca_file or True,
+            )
+            client = self._call(
+                lambda: chromadb.HttpClient(
+                    host=a.host, port=a.port, ssl=a.ssl, headers=headers, settings=settings
+                )
+            )
+            _limit_waits(client)
+            self._client = client
+        return self._client
+
+    def _collection(self, model: str | None = None) -> Collection | None:
+        """The collection; made (for ``model``) when it does not exist and one is given."""
+        client = self._connect()
+
+        def find() -> Collection | None:
+            existing = {c.name for c in client.list_collections()}
+            if self.name in existing:
+                found: Collection = client.get_collection(self.name, embedding_function=None)
+                return found
+            if model is None:
+                return None
+            made: Collection = client.create_collection(
+                self.name,
+                metadata={MODEL_KEY: model, "hushdesk_library": self.library},
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+            return made
+
+        return self._call(find)
+
+    def embedding_model(self) -> str | None:
+        """The model the shared library was indexed with (None: it does not exist yet)."""
+        collection = self._collection()
+        if collection is None:
+            return None
+        return str((collection.metadata or {}).get(MODEL_KEY, "")) or None
+
+    def ensure(self, model: str) -> None:
+        """The shared library exists, for ``model``; another model is refused."""
+        collection = self._collection(model)
+        assert collection is not None
+        theirs = str((collection.metadata or {}).get(MODEL_KEY, ""))
+        if theirs and theirs != model:
+            raise ModelMismatch(
+                f"The shared library {self.library!r} was indexed with the embedding model "
+                f"{theirs}; this one uses {model}. Passages of one cannot be searched with "
+                "the other."
+            )
+
+    # -- files ----------------------------------------------------------------------------
+
+    def files(self) -> dict[str, SharedFile]:
+        """The files on the server, by content hash."""
+        collection = self._collection()
+        if collection is None:
+            return {}
+        found = self._call(lambda: collection.get(where={"n": 0}, include=["metadatas"]))
+        files = {}
+        for meta in found.get("metadatas") or []:
+            shared = _file_of(meta)
+            files[shared.sha256] = shared
+        return files
+
+    def publish(
+        self, file: SharedFile, chunks: Sequence[Chunk], vectors: np.ndarray, model: str
+    ) -> None:
+        """One file's passages and vectors (replacing what the server had of it)."""
+        self.ensure(model)
+        collection = self._collection()
+        assert collection is not None
+        ids = [f"{file.sha256}:{n}" for n in range(len(chunks))]
+        metas = [
+            {
+                "sha": file.sha256,
+                "name": file.name,
+                "title": file.title,
+                "kind": file.kind,
+                "pages": file.pages,
+                "paginated": file.paginated,
+                "count": len(chunks),
+                "n": n,
+                "page": c.page,
+                "start": c.start,
+                "end": c.end,
+            }
+            for n, c in enumerate(chunks)
+        ]
+        self._call(lambda: collection.delete(where={"sha": file.sha256}))
+        for start in range(0, len(ids), BATCH):
+            batch = slice(start, start + BATCH)
+            self._add(collection, ids[batch], vectors[batch], chunks[batch], metas[batch])
+
+    def _add(
+        self,
+        collection: Collection,
+        ids: list[str],
+        vectors: np.ndarray,
+        chunks: Sequence[Chunk],
+        metas: list[dict[str, Any]],
+    ) -> None:
+        def add() -> None:
+            collection.add(
+                ids=ids,
+                embeddings=np.asarray(vectors, dtype=np.float32),
+                documents=[c.text for c in chunks],
+                metadatas=metas,  # type: ignore[arg-type]
+            )
+
+        self._call(add)
+
+    def content(self, sha256: str) -> SharedContent:
+        collection = self._collection()
+        if collection is None:
+            raise SharedUnreachable(f"The shared library {self.library!r} no longer exists.")
+        got = self._call(
+            lambda: collection.get(
+                where={"sha": sha256}, include=["documents", "metadatas", "embeddings"]
+            )
+        )
+        metas: list[Any] = list(got["metadatas"] or [])
+        texts: list[Any] = list(got["documents"] or [])
+        found: list[Any] = list(got["embeddings"] if got["embeddings"] is not None else [])
+        rows = sorted(zip(metas, texts, found, strict=True), key=lambda row: int(row[0]["n"]))
+        if not rows:
+            raise SharedUnreachable(f"A file of {self.library!r} left the server meanwhile.")
+        chunks = [
+            Chunk(int(m["page"]), int(m["start"]), int(m["end"]), str(text)) for m, text, _ in rows
+        ]
+        vectors = np.asarray([v for _, _, v in rows], dtype=np.float32)
+        return SharedContent(_file_of(rows[0][0]), chunks, vectors)
+
+    def remove(self, sha256: str) -> None:
+        collection = self._collection()
+        if collection is not None:
+            self._call(lambda: collection.delete(where={"sha": sha256}))
+
+
+def _limit_waits(client: Any) -> None:
+    """Chroma's client waits for ever by default; ours gives up after ``TIMEOUT_S``."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(TIMEOUT_S, connect=10.0)
+    else:  # a client version that keeps it elsewhere: say so rather than hang silently
+        log.warning("could not set a timeout on the Chroma client")
+
+
+def _file_of(meta: Any) -> SharedFile:
+    return SharedFile(
+        sha256=str(meta["sha"]),
+        name=str(meta.get("name", "document")),
+        title=str(meta.get("title", "")),
+        kind=str(meta.get("kind", "")),
+        pages=int(meta.get("pages", 0)),
+        paginated=bool(meta.get("paginated", True)),
+        chunks=int(meta.get("count", 0)),
+    )
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+def page_texts(chunks: Sequence[Chunk]) -> dict[int, str]:
+    """Each page's text rebuilt from its passages (which cover it from the first word to
+    the last, at their offsets), so citations' offsets and page views hold."""
+    pages: dict[int, list[str]] = {}
+    for c in chunks:
+        text = pages.setdefault(c.page, [])
+        if len(text) < c.end:
+            text.extend(" " * (c.end - len(text)))
+        text[c.start : c.end] = list(c.text)
+    return {page: "".join(chars) for page, chars in pages.items()}

@@ -1,0 +1,85 @@
+"""A library shared through a Chroma server (``chroma run`` on 127.0.0.1), two data
+folders playing two colleagues: one ingests, the other searches and asks with
+citations; the server stopped leaves the copy working and the library marked; a
+library indexed with another embedding model is refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hushdesk import privacy
+from tests.integration.test_library import contract
+from tests.servers import free_port, serving
+
+pytestmark = pytest.mark.slow
+
+
+def test_one_colleague_ingests_the_other_asks_with_citations(
+    tmp_path: Path, passphrase_file: Path, hushdesk_cmd: list[str]
+) -> None:
+    port = free_port()
+    server = f"http://127.0.0.1:{port}"
+    document = contract(tmp_path / "lease.pdf")
+    chroma = [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(tmp_path / "db"),
+              "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+
+    def colleague(who: str, *args: str) -> subprocess.CompletedProcess[str]:
+        env = dict(os.environ, HUSHDESK_HOME=str(tmp_path / who),
+                   HUSHDESK_PASSPHRASE_FILE=str(passphrase_file))  # fmt: skip
+        return subprocess.run([*hushdesk_cmd, *args], env=env, check=False, capture_output=True,
+                              text=True, timeout=600)  # fmt: skip
+
+    with serving(chroma, f"{server}/api/v2/heartbeat") as process:
+        made = colleague("ann", "libraries", "add", "Smith lease", "--server", server)
+        assert made.returncode == 0, made.stderr
+        assert colleague("ann", "ingest", "--library", "Smith lease", str(document)).returncode == 0
+
+        joined = colleague("bob", "libraries", "add", "Smith lease", "--server", server)
+        assert joined.returncode == 0, joined.stderr
+        assert "1 received" in joined.stdout
+        found = colleague("bob", "search", "--library", "Smith lease", "--json", "notice period")
+        hits = json.loads(found.stdout)["sources"]
+        assert hits[0]["file"].endswith("/lease.pdf")  # shared:HOST/…/lease.pdf
+        assert hits[0]["page"] == 3
+        assert "ninety days" in hits[0]["passage"]
+        asked = colleague("bob", "ask", "--library", "Smith lease", "--json",
+                          "How long is the notice period?")  # fmt: skip
+        assert asked.returncode == 0, asked.stderr
+        sources = json.loads(asked.stdout)["sources"]
+        assert any(s["file"].endswith("/lease.pdf") and s["page"] == 3 for s in sources)
+
+        _other_model_library(port)
+        refused = colleague("bob", "libraries", "add", "Other model", "--server", server)
+        assert refused.returncode == 1
+        assert "embedding model another-model" in refused.stderr
+        process.terminate()
+        process.wait(30)
+
+    offline = colleague("bob", "search", "--library", "Smith lease", "notice period")
+    assert offline.returncode == 0
+    assert "could not be reached" in offline.stderr
+    assert "lease.pdf, page 3" in offline.stdout  # this computer's copy answers
+    listed = colleague("bob", "libraries", "list")
+    assert "[server unreachable]" in listed.stdout
+
+
+def _other_model_library(port: int) -> None:
+    """A shared library indexed with an embedding model that is not ours."""
+    import chromadb
+    from chromadb.config import Settings
+
+    from hushdesk.library.shared import MODEL_KEY, collection_name
+
+    with privacy.reach("127.0.0.1", port):
+        client = chromadb.HttpClient(
+            host="127.0.0.1", port=port, settings=Settings(anonymized_telemetry=False)
+        )
+        client.create_collection(
+            collection_name("Other model"), metadata={MODEL_KEY: "another-model"}
+        )

@@ -19,6 +19,7 @@ from hushdesk import privacy
 privacy.apply()
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests package
 from tests.keys import use_passphrase_file  # noqa: E402
+from tests.servers import free_port, llama_server, serving  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HUSHDESK_HOME"] = tempfile.mkdtemp(prefix="hushdesk-shots-")
@@ -28,6 +29,7 @@ from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QScrollArea, QWidget  # noqa: E402
 
 from hushdesk.app import App  # noqa: E402
+from hushdesk.models import bundled  # noqa: E402
 from hushdesk.ui.application import create_app  # noqa: E402
 from hushdesk.ui.main_window import MainWindow  # noqa: E402
 from hushdesk.ui.theme import apply_theme  # noqa: E402
@@ -35,6 +37,7 @@ from hushdesk.ui.unlock import UnlockDialog  # noqa: E402
 from hushdesk.vault import Vault  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
+SERVER_TOKEN = "screenshots-server-token"  # noqa: S105 (a throw-away local server)
 CONVERSATIONS = (
     ("List three tips for a job interview.",),
     (
@@ -192,13 +195,18 @@ def main() -> int:
     qt = create_app()
     app = App()
     app.settings.sampling.seed = 42
-    for theme in ("light", "dark"):
-        apply_theme(qt, theme)
-        window = MainWindow(app)
-        window.resize(1180, 740)
-        window.show()
-        every_page(window, qt, theme)
-        window.close()
+    port = free_port()  # a "firm's server" for Models → Connections: llama-cpp-python's
+    url = f"http://127.0.0.1:{port}/v1"
+    starter = str(bundled.STARTER_CHAT.locate())
+    with serving(llama_server(starter, port, api_key=SERVER_TOKEN), f"{url}/models"):
+        app.connections.add("team", url, token=SERVER_TOKEN)
+        for theme in ("light", "dark"):
+            apply_theme(qt, theme)
+            window = MainWindow(app)
+            window.resize(1180, 740)
+            window.show()
+            every_page(window, qt, theme)
+            window.close()
     unlock_dialog()
     app.close()
     return 0

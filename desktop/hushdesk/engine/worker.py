@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import os
 import random
 import re
@@ -120,6 +121,10 @@ class Runner:
                 n_threads=threads,
                 n_threads_batch=threads,
                 n_gpu_layers=spec.n_gpu_layers,
+                # On a GPU, flash attention as llama.cpp's own tools use it there (bench/
+                # gpu.py: decode 0.93 of llama-bench with it, 0.73 without); the CPU path
+                # is unchanged.
+                flash_attn=spec.n_gpu_layers != 0 and bool(llama_cpp.llama_supports_gpu_offload()),
                 lora_path=spec.lora_path,
                 seed=spec.seed if spec.seed >= 0 else llama_cpp.LLAMA_DEFAULT_SEED,
                 verbose=False,
@@ -160,13 +165,6 @@ class Runner:
         self.llm.eval(tokens[:2])
         self.llm.eval(tokens[2:3])
         self.llm.reset()
-
-    def _grammar(self, text: str | None) -> Any:
-        if not text:
-            return None
-        from llama_cpp.llama_grammar import LlamaGrammar
-
-        return LlamaGrammar.from_string(text, verbose=False)
 
     def evaluated_tokens(self) -> int:
         """Tokens llama.cpp has decoded in this context so far, by its own count."""
@@ -212,7 +210,7 @@ class Runner:
 
     def _prefill(self, tokens: list[int], stop: Event, conn: Connection) -> tuple[int, bool]:
         """Evaluate ``tokens``, reusing the longest cached prefix. Returns (reused, stopped)."""
-        llm = self.llm
+        llm, lib = self.llm, self._llama_cpp
         cached = llm.n_tokens
         keep = 0
         limit = min(cached, len(tokens))
@@ -223,21 +221,98 @@ class Runner:
             keep -= 1  # the last prompt token is evaluated again to get fresh logits
         if keep < cached:
             if keep == 0 or not llm._ctx.kv_cache_seq_rm(-1, keep, -1):
-                llm.reset()
+                self._forget_cache()
                 keep = 0
             llm.n_tokens = keep
-        step = min(llm.n_batch, PREFILL_STEP)
+        elif keep == 0:
+            self._forget_cache()  # nothing cached: an empty KV cache, whatever came before
+        ctx = llm._ctx.ctx
+        step = self._prefill_step()
         for start in range(keep, len(tokens), step):
             if stop.is_set():
                 return keep, True
-            llm.eval(tokens[start : start + step])
+            chunk = tokens[start : start + step]
+            array = (lib.llama_token * len(chunk))(*chunk)  # alive until decoded
+            # One sequence, positions following the cache, logits for the last token only.
+            batch = lib.llama_batch_get_one(array, len(chunk))
+            if lib.llama_decode(ctx, batch) != 0:
+                self._forget_cache()
+                raise ModelError("llama.cpp could not evaluate the prompt.")
+            ids[start : start + len(chunk)] = chunk
+            llm.n_tokens = start + len(chunk)
             conn.send(("alive",))
         return keep, False
+
+    def _prefill_step(self) -> int:
+        """Prompt tokens per decode call. On the CPU ``PREFILL_STEP``, so that Stop is felt
+        between two steps; with every layer on the GPU a whole batch, which takes
+        milliseconds there and is several times faster than four small steps."""
+        lib, llm = self._llama_cpp, self.llm
+        offloaded = llm.model_params.n_gpu_layers
+        on_gpu = lib.llama_supports_gpu_offload() and (
+            offloaded < 0 or offloaded > lib.llama_model_n_layer(llm._model.model)
+        )
+        return llm.n_batch if on_gpu else min(llm.n_batch, PREFILL_STEP)
+
+    def _forget_cache(self) -> None:
+        """After a failed decode the KV cache is in an unknown state: start afresh."""
+        self.llm.reset()
+        self.llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+
+    def _sampler(self, params: SamplingParams) -> Any:
+        """llama.cpp's own sampler chain for one request: repetition penalty, grammar,
+        then greedy at temperature 0, else top-k, top-p, min-p, temperature and a seeded
+        draw. The caller frees it (``llama_sampler_free``)."""
+        lib, llm = self._llama_cpp, self.llm
+        chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
+        try:
+            parts = []
+            if params.repeat_penalty != 1.0:
+                parts.append(
+                    lib.llama_sampler_init_penalties(
+                        llm.n_vocab(), llm.last_n_tokens_size, params.repeat_penalty, 0.0, 0.0
+                    )
+                )
+            if params.grammar:
+                grammar = lib.llama_sampler_init_grammar(
+                    self._vocab, params.grammar.encode("utf-8"), b"root"
+                )
+                if not grammar:
+                    raise ModelError("The output grammar (GBNF) could not be parsed.")
+                parts.append(grammar)
+            if params.temperature <= 0:
+                parts.append(lib.llama_sampler_init_greedy())
+            else:
+                seed = params.seed if params.seed >= 0 else random.randrange(2**31)
+                parts += [
+                    lib.llama_sampler_init_top_k(params.top_k),
+                    lib.llama_sampler_init_top_p(params.top_p, 1),
+                    lib.llama_sampler_init_min_p(params.min_p, 1),
+                    lib.llama_sampler_init_temp(params.temperature),
+                    lib.llama_sampler_init_dist(seed),
+                ]
+            for part in parts:
+                lib.llama_sampler_chain_add(chain, part)  # the chain owns it from here
+        except BaseException:
+            lib.llama_sampler_free(chain)
+            raise
+        return chain
+
+    def _piece(self, token: int) -> bytes:
+        """A token's bytes (control tokens give none), remembered: the vocabulary is fixed."""
+        piece = self._pieces.get(token)
+        if piece is None:
+            piece = self._pieces[token] = self.llm.detokenize([token])
+        return piece
+
+    @functools.cached_property
+    def _pieces(self) -> dict[int, bytes]:
+        return {}
 
     def chat(
         self, messages: Sequence[Message], params: SamplingParams, conn: Connection, stop: Event
     ) -> GenerationStats:
-        llm, lib = self.llm, self._llama_cpp
+        llm = self.llm
         tokens = self.prompt_tokens(messages)
         n_ctx = llm.n_ctx()
         if len(tokens) >= n_ctx - 1:
@@ -248,7 +323,6 @@ class Runner:
         conn.send(("alive",))  # the template rendered: the watchdog knows we move
         stats = GenerationStats(prompt_tokens=len(tokens))
         budget = min(params.max_tokens, n_ctx - len(tokens))
-        llm.set_seed(params.seed if params.seed >= 0 else random.randrange(2**31))
         evaluated_before = self.evaluated_tokens()
         started = time.perf_counter()
         stats.cached_tokens, stopped = self._prefill(tokens, stop, conn)
@@ -258,44 +332,69 @@ class Runner:
             stats.finish_reason = "cancelled"
             return stats
 
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        stopper = _StopStrings(params.stop)
-        outbox = _Outbox(conn)
-        finish: FinishReason = "length"
-        stop_string_hit = False
         decode_started = time.perf_counter()
-        for token in llm.generate(
-            tokens,
-            top_k=params.top_k,
-            top_p=params.top_p,
-            min_p=params.min_p,
-            temp=params.temperature,
-            repeat_penalty=params.repeat_penalty,
-            grammar=self._grammar(params.grammar),
-        ):
-            if stats.completion_tokens == 0:
-                stats.ttft_s = time.perf_counter() - started
-            if lib.llama_vocab_is_eog(self._vocab, token):
-                finish = "stop"
-                break
-            stats.completion_tokens += 1
-            text, hit = stopper.feed(decoder.decode(llm.detokenize([token])))
-            outbox.put(text)
-            if hit:
-                finish = "stop"
-                stop_string_hit = True
-                break
-            if stop.is_set():
-                finish = "cancelled"
-                break
-            if stats.completion_tokens >= budget:
-                break
-        if not stop_string_hit:  # text held back for a stop string that never came
-            outbox.put(stopper.flush(decoder.decode(b"", final=True)))
-        outbox.flush()
+        finish = self._decode(params, stats, budget=budget, started=started, conn=conn, stop=stop)
         stats.decode_s = time.perf_counter() - decode_started
         stats.finish_reason = finish
         return stats
+
+    def _decode(
+        self,
+        params: SamplingParams,
+        stats: GenerationStats,
+        *,
+        budget: int,
+        started: float,
+        conn: Connection,
+        stop: Event,
+    ) -> FinishReason:
+        """Sample and evaluate one token at a time until an end-of-generation token, a stop
+        string, Stop or the budget; the text goes out through an ``_Outbox``."""
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        stopper = _StopStrings(params.stop)
+        outbox = _Outbox(conn)
+        llm, lib = self.llm, self._llama_cpp
+        ctx, vocab, ids = llm._ctx.ctx, self._vocab, llm.input_ids
+        sample, decode, is_eog = lib.llama_sampler_sample, lib.llama_decode, lib.llama_vocab_is_eog
+        slot = (lib.llama_token * 1)()
+        batch = lib.llama_batch_get_one(slot, 1)  # one token, at the position after the cache
+        chain = self._sampler(params)
+        finish: FinishReason = "length"
+        try:
+            while True:
+                token = sample(chain, ctx, -1)  # waits for the last decode; accepts the token
+                if stats.completion_tokens == 0:
+                    stats.ttft_s = time.perf_counter() - started
+                if is_eog(vocab, token):
+                    finish = "stop"
+                    break
+                stats.completion_tokens += 1
+                if stats.completion_tokens < budget:
+                    # The next step is queued before this token's text is handled, so a GPU
+                    # computes while Python decodes UTF-8, looks for stop strings and sends.
+                    slot[0] = token
+                    if decode(ctx, batch) != 0:
+                        self._forget_cache()
+                        raise ModelError("llama.cpp could not evaluate the next token.")
+                    ids[llm.n_tokens] = token
+                    llm.n_tokens += 1
+                text, hit = stopper.feed(decoder.decode(self._piece(token)))
+                outbox.put(text)
+                if hit:
+                    outbox.flush()
+                    return "stop"
+                if stop.is_set():
+                    finish = "cancelled"
+                    break
+                if stats.completion_tokens >= budget:
+                    break
+        finally:
+            lib.llama_sampler_free(chain)
+            lib.llama_synchronize(ctx)  # nothing left running when the request ends
+        # Text held back for a stop string that never came.
+        outbox.put(stopper.flush(decoder.decode(b"", final=True)))
+        outbox.flush()
+        return finish
 
 
 class _Outbox:

@@ -93,7 +93,8 @@ class SharedLibrarySettings:
     token: str = ""
     ca_file: str | None = None
     synced_at: float = 0.0  # when this computer's copy last matched the server
-    pending: dict[str, int] = field(default_factory=dict)  # files (sha256) not yet sent
+    published: dict[str, int] = field(default_factory=dict)  # own files sent (sha256)
+    removals: dict[str, int] = field(default_factory=dict)  # removed here, not yet there
 
 
 @dataclass

@@ -36,9 +36,14 @@ def test_one_colleague_ingests_the_other_asks_with_citations(
                               text=True, timeout=600)  # fmt: skip
 
     with serving(chroma, f"{server}/api/v2/heartbeat") as process:
+        # Ann shares a library she already has: her file is sent, not lost.
+        assert colleague("ann", "ingest", "--library", "Smith lease", str(document)).returncode == 0
         made = colleague("ann", "libraries", "add", "Smith lease", "--server", server)
         assert made.returncode == 0, made.stderr
-        assert colleague("ann", "ingest", "--library", "Smith lease", str(document)).returncode == 0
+        assert "1 sent" in made.stdout
+        again = colleague("ann", "libraries", "sync", "Smith lease")
+        assert "0 sent, 0 received, 0 removed" in again.stdout
+        assert "(1 documents)" in colleague("ann", "libraries", "list").stdout
 
         joined = colleague("bob", "libraries", "add", "Smith lease", "--server", server)
         assert joined.returncode == 0, joined.stderr

@@ -75,6 +75,10 @@ class Endpoint:
 
     def check(self) -> None:
         parts = urlsplit(self.base)
+        try:
+            parts.port  # noqa: B018 (a port that is not a number raises here)
+        except ValueError:
+            parts = urlsplit("")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise errors.ModelError(
                 f"{self.url!r} is not a server address; write it as "
@@ -121,7 +125,7 @@ class Remote:
         with privacy.reach(e.host, e.port):
             try:
                 response = self.client.request(method, url, **kwargs)
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, RuntimeError) as exc:  # RuntimeError: a closed client
                 raise self._unreachable(exc) from exc
         self._raise_for(response)
         return response
@@ -132,7 +136,7 @@ class Remote:
             try:
                 request = self.client.build_request("POST", url, json=body)
                 response = self.client.send(request, stream=True)
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, RuntimeError) as exc:
                 raise self._unreachable(exc) from exc
         if response.status_code >= 400:
             response.read()
@@ -140,7 +144,7 @@ class Remote:
             self._raise_for(response)
         return response
 
-    def _unreachable(self, exc: httpx.HTTPError) -> errors.ModelError:
+    def _unreachable(self, exc: Exception) -> errors.ModelError:
         e = self.endpoint
         if isinstance(exc, httpx.TimeoutException):
             what = (
@@ -180,8 +184,16 @@ class Remote:
 
     def models(self) -> list[RemoteModel]:
         """The server's models and their context sizes (as far as it says)."""
-        data = self.request("GET", f"{self.endpoint.base}/models").json()
-        entries = data.get("data", []) if isinstance(data, dict) else []
+        reply = self.request("GET", f"{self.endpoint.base}/models")
+        try:
+            data = reply.json()
+        except ValueError as exc:
+            raise errors.ModelError(
+                f"{self.endpoint.base} did not answer as an OpenAI-compatible API does (is the "
+                "address right, ending in /v1?)."
+            ) from exc
+        entries = data.get("data") if isinstance(data, dict) else None
+        entries = entries if isinstance(entries, list) else []
         props: int | None = None
         found = []
         for entry in entries:
@@ -296,6 +308,8 @@ class RemoteEngine:
         response = self.remote.stream(f"{self.remote.endpoint.base}/chat/completions",
                                       self._body(messages, params))  # fmt: skip
         holder["response"] = response
+        if holder["stopped"]:  # stopped while connecting
+            response.close()
         with self._lock:
             self._open.add(response)
         parts: list[str] = []
@@ -362,8 +376,8 @@ class RemoteEngine:
     def count_tokens(self, messages: Sequence[Message]) -> int:
         text = "\n".join(m.content for m in messages)
         counted = self.remote.count_tokens(self.model_id, text)
-        if counted is None:  # an estimate: the server cannot count
-            counted = len(text) // CHARS_PER_TOKEN + 1
+        if counted is None:  # the server cannot count
+            return estimate_tokens(messages)
         return counted + MESSAGE_OVERHEAD * len(messages)
 
     def stop(self) -> None:
@@ -377,6 +391,13 @@ class RemoteEngine:
 
     def close(self) -> None:
         self.stop()
+
+
+def estimate_tokens(messages: Sequence[Message]) -> int:
+    """Tokens, estimated here (nothing is sent): four characters a token, plus the
+    template's share of each message."""
+    text = "\n".join(m.content for m in messages)
+    return len(text) // CHARS_PER_TOKEN + 1 + MESSAGE_OVERHEAD * len(messages)
 
 
 def _events(response: httpx.Response) -> Iterator[dict[str, Any]]:

@@ -265,10 +265,13 @@ class Runner:
         draw. The caller frees it (``llama_sampler_free``)."""
         lib, llm = self._llama_cpp, self.llm
         chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
+
+        def add(part: Any) -> None:
+            lib.llama_sampler_chain_add(chain, part)  # the chain owns it (and frees it)
+
         try:
-            parts = []
             if params.repeat_penalty != 1.0:
-                parts.append(
+                add(
                     lib.llama_sampler_init_penalties(
                         llm.n_vocab(), llm.last_n_tokens_size, params.repeat_penalty, 0.0, 0.0
                     )
@@ -279,20 +282,16 @@ class Runner:
                 )
                 if not grammar:
                     raise ModelError("The output grammar (GBNF) could not be parsed.")
-                parts.append(grammar)
+                add(grammar)
             if params.temperature <= 0:
-                parts.append(lib.llama_sampler_init_greedy())
+                add(lib.llama_sampler_init_greedy())
             else:
                 seed = params.seed if params.seed >= 0 else random.randrange(2**31)
-                parts += [
-                    lib.llama_sampler_init_top_k(params.top_k),
-                    lib.llama_sampler_init_top_p(params.top_p, 1),
-                    lib.llama_sampler_init_min_p(params.min_p, 1),
-                    lib.llama_sampler_init_temp(params.temperature),
-                    lib.llama_sampler_init_dist(seed),
-                ]
-            for part in parts:
-                lib.llama_sampler_chain_add(chain, part)  # the chain owns it from here
+                add(lib.llama_sampler_init_top_k(params.top_k))
+                add(lib.llama_sampler_init_top_p(params.top_p, 1))
+                add(lib.llama_sampler_init_min_p(params.min_p, 1))
+                add(lib.llama_sampler_init_temp(params.temperature))
+                add(lib.llama_sampler_init_dist(seed))
         except BaseException:
             lib.llama_sampler_free(chain)
             raise

@@ -137,6 +137,7 @@ class Share:
 
             a = self.address
             headers = {"Authorization": f"Bearer {a.token}"} if a.token else {}
+            self._call(lambda: _heartbeat(a, headers))  # Chroma's client has no timeout
             settings = Settings(
                 anonymized_telemetry=False,
                 chroma_server_ssl_verify=a.ca_file or True,
@@ -229,7 +230,10 @@ class Share:
             for n, c in enumerate(chunks)
         ]
         self._call(lambda: collection.delete(where={"sha": file.sha256}))
-        for start in range(0, len(ids), BATCH):
+        # The first batch holds the passage that lists the file (n = 0): it goes last, so
+        # a colleague never sees a file whose passages are not all there yet.
+        starts = list(range(0, len(ids), BATCH))
+        for start in starts[1:] + starts[:1]:
             batch = slice(start, start + BATCH)
             self._add(collection, ids[batch], vectors[batch], chunks[batch], metas[batch])
 
@@ -276,6 +280,24 @@ class Share:
         collection = self._collection()
         if collection is not None:
             self._call(lambda: collection.delete(where={"sha": sha256}))
+
+
+def _heartbeat(address: ShareAddress, headers: dict[str, str]) -> None:
+    """The server answers at all, within the timeout (the client's first requests, made
+    while it is built, would wait for ever)."""
+    import ssl
+
+    import httpx
+
+    verify: Any = ssl.create_default_context(cafile=address.ca_file) if address.ca_file else True
+    reply = httpx.get(
+        f"{address.url}/api/v2/heartbeat",
+        headers=headers,
+        verify=verify,
+        trust_env=False,
+        timeout=httpx.Timeout(TIMEOUT_S, connect=10.0),
+    )
+    reply.raise_for_status()
 
 
 def _limit_waits(client: Any) -> None:

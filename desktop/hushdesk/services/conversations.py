@@ -229,6 +229,10 @@ class Conversations:
         if info is None:
             return None
         messages = chat.session.messages
+        if model.remote:  # estimated here: nothing is sent to the server before a question
+            from hushdesk.engine.remote import estimate_tokens
+
+            return (estimate_tokens(messages) if messages else 0), info.n_ctx
         used = self.runtime.engine_for(model).count_tokens(messages) if messages else 0
         return used, info.n_ctx
 

@@ -136,6 +136,7 @@ class ModelRuntime:
         self.turns = Turns()
         self._remotes: dict[str, Remote] = {}  # servers the user added, by name
         self._remote_engines: dict[str, RemoteEngine] = {}  # their models, by id
+        self._retired: list[Remote] = []  # clients replaced while conversations held them
         self._engine = engine
         self._engine_lock = threading.Lock()
         self._loaded_key: tuple[str, LoadSpec] | None = None
@@ -244,13 +245,14 @@ class ModelRuntime:
             return client
 
     def connections_changed(self, name: str) -> None:
-        """A server was added, changed or removed: its client and engines are made anew."""
+        """A server was added, changed or removed: its client and engines are made anew
+        for new conversations (open ones keep theirs until they change model)."""
         with self._engine_lock:
             client = self._remotes.pop(name, None)
+            if client is not None:
+                self._retired.append(client)  # closed with the runtime
             for model_id in [m for m in self._remote_engines if m.startswith(f"{name}/")]:
                 del self._remote_engines[model_id]
-        if client is not None:
-            client.close()
 
     def chat_model_or(self, model: str | None) -> InstalledModel:
         """``model`` if it can still be used, else the default (a conversation's model
@@ -342,8 +344,12 @@ class ModelRuntime:
             return [*local, *self._remote_engines.values()]
 
     def close(self) -> None:
-        for name in list(self._remotes):
-            self.connections_changed(name)
+        with self._engine_lock:
+            remotes, self._remotes = [*self._remotes.values(), *self._retired], {}
+            self._retired = []
+            self._remote_engines = {}
+        for client in remotes:
+            client.close()
         with self._engine_lock:
             if self._engine is not None:
                 self._engine.close()

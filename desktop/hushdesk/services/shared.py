@@ -5,14 +5,16 @@ Attaching one (``hushdesk libraries add NAME --server URL``, Documents → Share
 it exist on the server if it does not, with this computer's embedding model, or takes
 the server's model (refused when it is not installed here or differs from the local
 library's). Then ``sync`` sends what was indexed here and is not on the server yet, and
-takes what colleagues added (and drops what they removed) into this computer's
-encrypted copy, where search works as for a local library — and goes on working, from
-that copy, while the server cannot be reached (the library is marked so).
+takes what colleagues added (and drops the copies of what they removed) into this
+computer's encrypted copy (never deleting a file indexed here), where search works as
+for a local library — and goes on working, from that copy, while the server cannot be
+reached (the library is marked so).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -57,6 +59,7 @@ class SharedLibraries:
         self._shares: dict[str, Share] = {}
         self._problems: dict[str, str] = {}
         self._checked: dict[str, float] = {}
+        self._lock = threading.RLock()  # one sync at a time (GUI, API, indexing threads)
 
     # -- what is shared -------------------------------------------------------------------
 
@@ -78,7 +81,13 @@ class SharedLibraries:
     ) -> SyncReport:
         """Share the library ``name`` through the server at ``url`` (made there, or
         taken from there), then bring both sides level."""
-        share = Share(ShareAddress(url.strip().rstrip("/"), token.strip(), ca_file), name)
+        with self._lock:
+            self._attach(
+                name, Share(ShareAddress(url.strip().rstrip("/"), token.strip(), ca_file), name)
+            )
+        return self.sync(name)
+
+    def _attach(self, name: str, share: Share) -> None:
         library = self._library()
         local = next((lib for lib in library.store.libraries() if lib.name == name), None)
         theirs = share.embedding_model()
@@ -95,11 +104,10 @@ class SharedLibraries:
             if local is not None and local.embedding_model != theirs:
                 share.ensure(local.embedding_model)  # raises ModelMismatch with both names
             library.store.library(name, embedding_model=theirs)
-        self.settings.shared[name] = SharedLibrarySettings(share.address.url, token.strip(),
-                                                           ca_file)  # fmt: skip
+        a = share.address
+        self.settings.shared[name] = SharedLibrarySettings(a.url, a.token, a.ca_file)
         self.settings.save()
         self._shares[name] = share
-        return self.sync(name)
 
     def detach(self, name: str) -> None:
         """Stop sharing: this computer's copy stays, as a local library."""
@@ -111,42 +119,65 @@ class SharedLibraries:
     # -- bringing both sides level --------------------------------------------------------
 
     def sync(self, name: str) -> SyncReport:
-        """Send what was indexed here and is not on the server; take what colleagues
-        added; drop what they removed. Raises ``SharedUnreachable`` (and marks the
+        """Send this computer's files the server lacks; take what colleagues added; drop
+        the copies of what they removed. Raises ``SharedUnreachable`` (and marks the
         library) when the server cannot be reached."""
-        try:
-            report = self._sync(name)
-        except SharedUnreachable as exc:
-            self._problems[name] = exc.message
-            raise
-        self._problems.pop(name, None)
-        return report
+        with self._lock:
+            try:
+                report = self._sync(name)
+            except SharedUnreachable as exc:
+                self._problems[name] = exc.message
+                raise
+            self._problems.pop(name, None)
+            return report
 
     def _sync(self, name: str) -> SyncReport:
+        """The rules: a file indexed here is never deleted by a sync — it is sent when
+        the server lacks it (once: if a colleague later removes it there, it stays here
+        unshared); a copy of a colleague's file follows the server; removals made here
+        while the server was away are made there first."""
         kept = self.settings.shared[name]
         share = self._share(name)
         library = self._library()
         local = library.library(name)
+        theirs = share.embedding_model()
+        if theirs and theirs != local.embedding_model:
+            share.ensure(local.embedding_model)  # raises ModelMismatch, naming both
+        for sha in list(kept.removals):
+            share.remove(sha)
+            del kept.removals[sha]
         remote = share.files()
         sent = received = removed = 0
         mine = library.store.files(local, "done")
         have = {r.sha256 for r in mine}
+        handled: set[str] = set()
         for record in mine:
-            if record.sha256 in remote:
+            sha = record.sha256 or ""
+            if record.path.startswith(ORIGIN):
+                if sha not in remote:
+                    library.remove(local, record.path)  # a colleague removed it there
+                    removed += 1
                 continue
-            if record.path.startswith(ORIGIN) or (record.sha256 or "") not in kept.pending:
-                library.remove(local, record.path)  # a colleague removed it from the server
-                removed += 1
+            if sha in remote:
+                kept.published.setdefault(sha, 1)
                 continue
+            if not sha or sha in handled or sha in kept.published:
+                continue  # a duplicate, or removed there by a colleague: kept here only
             content = library.shared_content(local, record)
-            if content is not None:
-                share.publish(content.file, content.chunks, content.vectors, local.embedding_model)
-                sent += 1
-            kept.pending.pop(record.sha256 or "", None)
-        for sha in remote:
-            if sha not in have:
-                library.take_shared(local, share.content(sha), f"{ORIGIN}{share.address.host}")
-                received += 1
+            if content is None:
+                continue  # a duplicate of another file (sent with that one)
+            share.publish(content.file, content.chunks, content.vectors, local.embedding_model)
+            kept.published[sha] = 1
+            handled.add(sha)
+            sent += 1
+        for sha, shared in remote.items():
+            if sha in have or sha in handled:
+                continue
+            content = share.content(sha)
+            if len(content.chunks) != shared.chunks:
+                continue  # still being sent by a colleague: taken at the next sync
+            library.take_shared(local, content, f"{ORIGIN}{share.address.host}")
+            received += 1
         kept.synced_at = time.time()
         self.settings.save()
         self._checked[name] = time.monotonic()
@@ -157,25 +188,28 @@ class SharedLibraries:
         (now, or at the next sync when the server cannot be reached)."""
         if not self.is_shared(library.name):
             return
-        kept = self.settings.shared[library.name]
-        for record in self._library().store.files(library, "done"):
-            if not record.path.startswith(ORIGIN) and record.sha256:
-                kept.pending.setdefault(record.sha256, 1)
-        self.settings.save()
         try:
             self.sync(library.name)
         except SharedUnreachable:
             log.info("a shared library's server could not be reached; sent at the next sync")
 
     def removed(self, library: Library, sha256s: Sequence[str]) -> None:
-        """Files were removed from ``library`` here: from the server too, if shared."""
+        """Files were removed from ``library`` here: from the server too, if shared (now,
+        or at the next sync), unless another file here still has the same content."""
         if not self.is_shared(library.name):
             return
-        share = self._share(library.name)
-        for sha in sha256s:
-            self.settings.shared[library.name].pending.pop(sha, None)
-            share.remove(sha)
-        self.settings.save()
+        with self._lock:
+            kept = self.settings.shared[library.name]
+            still = {r.sha256 for r in self._library().store.files(library)}
+            for sha in sha256s:
+                if sha not in still:
+                    kept.published.pop(sha, None)
+                    kept.removals[sha] = 1
+            self.settings.save()
+        try:
+            self.sync(library.name)
+        except SharedUnreachable:
+            log.info("a shared library's server could not be reached; removed at the next sync")
 
     def refresh(self, names: Sequence[str]) -> None:
         """Before a search or a question: shared ones among ``names`` are brought level
@@ -184,9 +218,10 @@ class SharedLibraries:
         for name in names:
             if not self.is_shared(name):
                 continue
-            if time.monotonic() - self._checked.get(name, -REFRESH_S) < REFRESH_S:
-                continue
-            self._checked[name] = time.monotonic()
+            with self._lock:
+                if time.monotonic() - self._checked.get(name, -REFRESH_S) < REFRESH_S:
+                    continue
+                self._checked[name] = time.monotonic()
             try:
                 self.sync(name)
             except SharedUnreachable:

@@ -295,9 +295,8 @@ def _setup(app: App, body: ChatRequest) -> ChatSetup:
         model_id = None  # the default chat model
     elif body.model in ("default", "hushdesk"):
         model_id = None
-    elif body.model not in {m.id for m in app.runtime.chat_models()}:
-        raise ApiError(404, f"The model {body.model!r} does not exist here; GET /v1/models "
-                       "lists the installed ones.", code="model_not_found")  # fmt: skip
+    else:
+        work.check_model(app, body.model)
     known = set(app.documents.names())
     missing = [n for n in libraries if n not in known]
     if missing:

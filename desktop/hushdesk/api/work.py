@@ -87,7 +87,7 @@ class SummaryJobs:
         summaries = self.app.summaries
         options = Options(body.mode, body.length, body.language, body.instruction)
         options.check()
-        _check_model(self.app, body.model)
+        check_model(self.app, body.model)
         if body.text is not None:
             source = summaries.from_text(body.text, body.name)
         elif body.library and body.document:
@@ -210,7 +210,7 @@ def add_routes(api: FastAPI, app: App, gate: Gate) -> None:
             role=body.role, libraries=tuple(body.libraries),
         )  # fmt: skip
         request.check()
-        _check_model(app, body.model)
+        check_model(app, body.model)
         cancel = CancelToken()
         made, _ = await gate.call(
             lambda: app.drafts.draft(request, model=body.model, cancel=cancel, save=body.save),
@@ -231,7 +231,7 @@ def add_routes(api: FastAPI, app: App, gate: Gate) -> None:
         }
 
 
-def _check_model(app: App, model: str | None) -> None:
+def check_model(app: App, model: str | None) -> None:
     """An installed chat model (by id) or none: never a path to a file on this computer."""
     if model is not None and model not in {m.id for m in app.runtime.chat_models()}:
         raise ApiError(404, f"The model {model!r} does not exist here; GET /v1/models lists "

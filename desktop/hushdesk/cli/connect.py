@@ -26,8 +26,7 @@ def add_parser(sub: Any) -> None:
     add = actions.add_parser("add", help="add (or replace) a server; its models are listed")
     add.add_argument("name", help="a short name: its models become NAME/MODEL")
     add.add_argument("url", help="its OpenAI-compatible address, e.g. https://gpu.firm:8000/v1")
-    add.add_argument("--token-file", type=Path, help="a file holding the server's API key")
-    add.add_argument("--ca-file", type=Path, help="your firm's certificate authority (PEM)")
+    add_credentials(add)
     listing = actions.add_parser("list", help="the servers added, and their models")
     listing.add_argument("--json", action="store_true")
     test = actions.add_parser("test", help="ask a server for its models now")
@@ -40,8 +39,7 @@ def run(app: App, args: argparse.Namespace) -> int:
     connections = app.connections
     command = args.connect_command
     if command == "add":
-        token = read_token(args.token_file) if args.token_file else ""
-        ca_file = str(args.ca_file.expanduser().resolve()) if args.ca_file else None
+        token, ca_file = credentials(args)
         models = connections.add(args.name, args.url, token=token, ca_file=ca_file)
         print(f"Added {printable(args.name)}: {len(models)} model(s).")
         _print_models(args.name, models)
@@ -73,6 +71,19 @@ def _print_models(name: str, models: list[Any]) -> None:
     for model in models:
         context = f"{model.n_ctx:,} tokens" if model.n_ctx_reported else "context not said"
         print(f"  {printable(name)}/{printable(model.id)}  ({context})")
+
+
+def add_credentials(parser: argparse.ArgumentParser) -> None:
+    """A server's token and certificate authority, for ``connect add`` and
+    ``libraries add``."""
+    parser.add_argument("--token-file", type=Path, help="a file holding the server's token")
+    parser.add_argument("--ca-file", type=Path, help="your firm's certificate authority (PEM)")
+
+
+def credentials(args: argparse.Namespace) -> tuple[str, str | None]:
+    """(token, CA file) from ``add_credentials``' options."""
+    token = read_token(args.token_file) if args.token_file else ""
+    return token, str(args.ca_file.expanduser().resolve()) if args.ca_file else None
 
 
 def read_token(path: Path) -> str:

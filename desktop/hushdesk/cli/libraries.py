@@ -15,11 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 from hushdesk.app import App
-from hushdesk.cli.connect import read_token
+from hushdesk.cli.connect import add_credentials, credentials
 from hushdesk.cli.terminal import EXIT_ERROR, EXIT_OK, printable
 from hushdesk.errors import HushdeskError
 
@@ -37,8 +36,7 @@ def add_parser(sub: Any) -> None:
     add = actions.add_parser("add", help="share a library through a Chroma server (or attach)")
     add.add_argument("name")
     add.add_argument("--server", required=True, help="the Chroma server, e.g. https://host:8000")
-    add.add_argument("--token-file", type=Path, help="a file holding the server's token")
-    add.add_argument("--ca-file", type=Path, help="your firm's certificate authority (PEM)")
+    add_credentials(add)
     sync = actions.add_parser("sync", help="send what is new here, take what is new there")
     sync.add_argument("name")
     unshare = actions.add_parser("unshare", help="stop sharing (this computer's copy stays)")
@@ -49,8 +47,7 @@ def run(app: App, args: argparse.Namespace) -> int:
     shared = app.shared
     command = args.libraries_command
     if command == "add":
-        token = read_token(args.token_file) if args.token_file else ""
-        ca_file = str(args.ca_file.expanduser().resolve()) if args.ca_file else None
+        token, ca_file = credentials(args)
         report = shared.attach(args.name, args.server, token=token, ca_file=ca_file)
         host = shared.state(args.name).host
         print(printable(f"{args.name} is shared through {host}: {_report(report)}"))

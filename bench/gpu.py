@@ -1,6 +1,7 @@
 """The GPU, measured (issue 17): our engine against llama.cpp's own tools on an NVIDIA GPU.
 
-Runs on a machine with an NVIDIA GPU and llama.cpp built for CUDA (docs/GPU.md says how):
+Runs on a machine with an NVIDIA GPU and llama.cpp built for CUDA (docs/GPU.md says how;
+bench/gpu_prepare.sh here and bench/gpu_device.sh there do all of it):
 
     python bench/gpu.py model DIR --llama-cpp SRC --bin BIN    # random-weight model, GGUF
     python bench/gpu.py measure DIR/model-Q4_K_M.gguf --bin BIN
@@ -10,12 +11,14 @@ tokenizer made here (no network), converted with llama.cpp's ``convert_hf_to_ggu
 and quantized to Q4_K_M with ``llama-quantize``.
 
 ``measure``: one line per figure, ``name: value unit (target …)``, the headline last:
-llama-bench's prefill (pp512) and decode (tg128) with every layer on the GPU; our
-``LocalEngine`` prefilling ~512 tokens and decoding 256 greedily; their ratios; what
-``hardware.detect`` and ``recommend`` make of the machine; and ``llama-server`` with 1,
-4 and 16 streaming clients. Medians of several runs. ``--parts`` picks some: hardware,
-bench (llama-bench), bare (loops without our engine), whatif (our ``worker.Runner`` with
-flash attention on and off), server, engine, threads (CPU threads' effect; not default).
+llama-bench's prefill (pp512), decode (tg128) and the same work as our decode figure
+(256 tokens at depth 16) with every layer on the GPU; our ``LocalEngine`` with the app's
+default layers prefilling ~512 tokens and decoding 256 greedily; their ratios; what
+``hardware.detect``, ``recommend`` and "as many layers as fit" make of the machine; and
+``llama-server`` with 1, 4 and 16 streaming clients. Medians of several runs.
+``--parts`` picks some: hardware, bench (llama-bench), bare (loops without our engine),
+whatif (our ``worker.Runner`` with flash attention on and off, sampling in the decode
+or on the CPU), server, engine, threads (CPU threads' effect; not default).
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ QUANT = "Q4_K_M"
 
 REPEATS = 5
 DECODE_TOKENS = 256
+DECODE_DEPTH = 16  # about the prompt our decode figure starts after
 PREFILL_TOKENS = 512
 SERVER_CLIENTS = (1, 4, 16)
 SERVER_TOKENS = 128
@@ -180,20 +184,30 @@ def figure(name: str, value: float, unit: str, note: str) -> None:
 
 def llama_bench(gguf: Path, bin_dir: Path) -> dict[str, float]:
     """Median tok/s of pp512 and tg128, every layer on the GPU, flash attention as
-    llama-bench chooses (auto) and off (our engine's Llama() default)."""
-    out = subprocess.run(
-        [str(bin_dir / "llama-bench"), "-m", str(gguf), "-ngl", "99", "-p", str(PREFILL_TOKENS),
-         "-n", "128", "-fa", "auto,off", "-r", "10", "-o", "json"],
-        check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
+    llama-bench chooses (auto) and off; and the same work as our decode figure
+    (``same``): DECODE_TOKENS tokens after a DECODE_DEPTH-token prompt, flash attention
+    auto."""
+    runs = [
+        ["-p", str(PREFILL_TOKENS), "-n", "128", "-fa", "auto,off"],
+        ["-p", "0", "-n", str(DECODE_TOKENS), "-d", str(DECODE_DEPTH), "-fa", "auto"],
+    ]
     found: dict[str, float] = {}
-    for test in json.loads(out):
-        tokens = test["n_prompt"] + test["n_gen"]
-        rate = statistics.median(tokens / (ns / 1e9) for ns in test["samples_ns"])
-        kind = f"pp{test['n_prompt']}" if test["n_prompt"] else f"tg{test['n_gen']}"
-        fa = "" if str(test["flash_attn"]) in ("auto", "-1") else "_fa_off"
-        found[kind + fa] = rate
-        print(f"# llama-bench {kind} fa={test['flash_attn']}: {test['samples_ns']}", flush=True)
+    for extra in runs:
+        out = subprocess.run(
+            [str(bin_dir / "llama-bench"), "-m", str(gguf), "-ngl", "99", *extra, "-r", "10",
+             "-o", "json"],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        for test in json.loads(out):
+            tokens = test["n_prompt"] + test["n_gen"]
+            rate = statistics.median(tokens / (ns / 1e9) for ns in test["samples_ns"])
+            kind = f"pp{test['n_prompt']}" if test["n_prompt"] else f"tg{test['n_gen']}"
+            if test.get("n_depth"):
+                kind += f"_d{test['n_depth']}"
+            fa = "" if str(test["flash_attn"]) in ("auto", "-1", "1", "True") else "_fa_off"
+            found[kind + fa] = rate
+            print(f"# llama-bench {kind} fa={test['flash_attn']}: {test['samples_ns']}")
+    found["same"] = found[f"tg{DECODE_TOKENS}_d{DECODE_DEPTH}"]
     return found
 
 
@@ -202,16 +216,19 @@ def engine_figures(gguf: Path) -> dict[str, float]:
     prefill (~512 prompt tokens, a different start each run so no cache is reused)."""
     from hushdesk.engine.local import LocalEngine
     from hushdesk.engine.types import LoadSpec
+    from hushdesk.settings import EngineSettings
 
     with LocalEngine() as engine:
-        info = engine.load(LoadSpec(str(gguf), n_ctx=4096, n_batch=512, n_gpu_layers=-1))
+        auto = EngineSettings().n_gpu_layers  # the app's default: as many layers as fit
+        info = engine.load(LoadSpec(str(gguf), n_ctx=4096, n_batch=512, n_gpu_layers=auto))
+        print(f"engine_gpu_layers: {info.n_gpu_layers} (n_gpu_layers {auto}, the default)")
         print(f"# engine: n_ctx {info.n_ctx}, load {info.load_s:.2f} s", flush=True)
         return speeds("engine", lambda m, p: engine.chat(m, p).collect().stats, engine.count_tokens)
 
 
-def runner_figures(gguf: Path, *, flash_attn: bool) -> dict[str, float]:
+def runner_figures(gguf: Path, *, flash_attn: bool, on_gpu: bool = True) -> dict[str, float]:
     """What if: the engine's own loop (``worker.Runner``) in this process, its ``Llama``
-    made with flash attention on or off (the app's Runner leaves it off)."""
+    made with flash attention on or off, greedy sampling inside the decode or not."""
     from hushdesk.engine import worker
     from hushdesk.engine.types import LoadSpec
 
@@ -225,9 +242,10 @@ def runner_figures(gguf: Path, *, flash_attn: bool) -> dict[str, float]:
         runner = worker.Runner(LoadSpec(str(gguf), n_ctx=2048, n_batch=512, n_gpu_layers=-1))
     finally:
         llama_cpp_module().Llama.__init__ = original
+    runner.sample_on_gpu = on_gpu
     conn, stop = _NullConn(), threading.Event()
     return speeds(
-        f"runner fa={flash_attn}",
+        f"runner fa={flash_attn} gpu sampling={on_gpu}",
         lambda m, p: runner.chat(m, p, conn, stop),  # type: ignore[arg-type]
         lambda m: len(runner.prompt_tokens(m)),
     )
@@ -255,12 +273,13 @@ def speeds(
     for i in range(2):  # warm-up: CUDA graphs, the allocator, the piece cache
         chat([Message("user", f"Warm up {i}.")], greedy)
         chat([Message("user", f"w{i} {text}")], one)
-    decode, prefill, ttft, tokens, evaluated = [], [], [], [], []
+    decode, prefill, ttft, tokens, evaluated, depth = [], [], [], [], [], []
     for i in range(REPEATS):
         stats = chat([Message("user", f"Story {i}: the sea.")], greedy)
         decode.append((stats.completion_tokens - 1) / stats.decode_s)
         ttft.append(stats.ttft_s)
         tokens.append(stats.completion_tokens)
+        depth.append(stats.prompt_tokens)
         stats = chat([Message("user", f"r{i} {text}")], one)
         prefill.append(stats.prompt_eval_tokens / stats.prefill_s)
         evaluated.append(stats.prompt_eval_tokens)
@@ -275,7 +294,7 @@ def speeds(
     for i in range(REPEATS):
         stats = chat([Message("user", f"Song {i}: the sea.")], plain)
         unpenalized.append((stats.completion_tokens - 1) / stats.decode_s)
-    print(f"# {label} decode tok/s {[round(r) for r in decode]}, tokens {tokens}", flush=True)
+    print(f"# {label} decode tok/s {[round(r) for r in decode]}, tokens {tokens}, after {depth}")
     print(f"# {label} prefill tok/s {[round(r) for r in prefill]}, evaluated {evaluated}")
     print(f"# {label} decode with the app's sampling tok/s {[round(r) for r in sampled]}")
     return {
@@ -409,6 +428,7 @@ def _floor(llm: Any, prompt: list[int], *, on_gpu: bool) -> float:
 
 
 def hardware_figures() -> None:
+    from hushdesk.engine import offload
     from hushdesk.models import catalog, hardware
     from hushdesk.settings import EngineSettings
 
@@ -437,8 +457,22 @@ def hardware_figures() -> None:
         )
     print(
         f"hardware_gpu_layers: {EngineSettings().n_gpu_layers} (EngineSettings default "
-        "n_gpu_layers, what the app offloads unless the user changes it)"
+        "n_gpu_layers, what the app offloads unless the user changes it; -2: as many as fit)"
     )
+    print(f"hardware_gpu_build: {machine.gpu_build} (offload.gpu_build: a GPU back end)")
+    free = machine.best_gpu.memory_free if machine.best_gpu else 0
+    for model in catalog.load().models:
+        file = model.file()
+        for card, room in (("this GPU", free), ("4 GiB free", 4 * gib)):
+            layers = offload.layers_that_fit(
+                model_bytes=file.size_bytes,
+                layers=model.kv.layers,
+                kv_bytes_per_token=model.kv.bytes_per_token(),
+                n_ctx=4096,
+                free_bytes=room,
+            )
+            shown = "all" if layers == offload.ALL_LAYERS else f"{layers} of {model.kv.layers}"
+            print(f"# auto layers, {model.id} {file.quantization}, {card}: {shown}")
 
 
 # -- llama-server --------------------------------------------------------------------------
@@ -579,7 +613,9 @@ def measure(args: argparse.Namespace) -> int:
     if parts & {"bench", "bare", "whatif", "engine"}:
         bench = llama_bench(gguf, bin_dir)
         figure("llama_bench_pp512", bench["pp512"], "tok/s", "fa auto, median of 10; reference")
-        figure("llama_bench_tg128", bench["tg128"], "tok/s", "fa auto, median of 10; reference")
+        figure("llama_bench_tg128", bench["tg128"], "tok/s", "fa auto, median of 10")
+        same = f"-n {DECODE_TOKENS} -d {DECODE_DEPTH}, fa auto, median of 10; reference"
+        figure("llama_bench_same_work", bench["same"], "tok/s", same)
         for kind in ("pp512", "tg128"):
             figure(f"llama_bench_{kind}_fa_off", bench[f"{kind}_fa_off"], "tok/s", "fa off")
     if "bare" in parts and bench:
@@ -604,10 +640,10 @@ def measure(args: argparse.Namespace) -> int:
     if "whatif" in parts and bench:
 
         def whatif_part() -> None:
-            for fa in (False, True):
-                ours = runner_figures(gguf, flash_attn=fa)
-                name, ref = ("fa_on", "tg128") if fa else ("fa_off", "tg128_fa_off")
-                pref = "pp512" if fa else "pp512_fa_off"
+            for fa, on_gpu in ((True, True), (True, False), (False, False)):
+                ours = runner_figures(gguf, flash_attn=fa, on_gpu=on_gpu)
+                name = ("fa_on" if fa else "fa_off") + ("_gpu_sampling" if on_gpu else "")
+                ref, pref = ("same", "pp512") if fa else ("tg128_fa_off", "pp512_fa_off")
                 figure(f"runner_decode_{name}", ours["decode"], "tok/s", "worker.Runner in-process")
                 figure(f"runner_decode_app_sampling_{name}", ours["sampled"], "tok/s", "defaults")
                 note = "defaults but repeat_penalty 1.0"
@@ -627,7 +663,7 @@ def measure(args: argparse.Namespace) -> int:
             f"{tag}engine_prefill",
             ours["prefill"],
             "tok/s",
-            f"LocalEngine, n_gpu_layers=-1, {ours['evaluated']:.0f} prompt tokens evaluated",
+            f"LocalEngine, layers as the app offloads them, {ours['evaluated']:.0f} prompt tokens",
         )
         figure(
             f"{tag}engine_decode",
@@ -642,12 +678,6 @@ def measure(args: argparse.Namespace) -> int:
             "the app's SamplingParams defaults: temperature 0.7, top-k/p, min-p, repeat 1.1",
         )
         figure(
-            f"{tag}gpu_decode_ratio_fa_off",
-            ours["decode"] / bench["tg128_fa_off"],
-            "",
-            "÷ llama-bench tg128 with flash attention off, as our Llama() is",
-        )
-        figure(
             f"{tag}gpu_prefill_ratio",
             ours["prefill"] / bench["pp512"],
             "",
@@ -655,10 +685,23 @@ def measure(args: argparse.Namespace) -> int:
             f"÷ fa off: {ours['prefill'] / bench['pp512_fa_off']:.3f}",
         )
         figure(
-            f"{tag}gpu_decode_ratio",
+            f"{tag}gpu_decode_ratio_tg128",
             ours["decode"] / bench["tg128"],
             "",
-            f"ours ÷ llama-bench tg128 (fa auto); target ≥ {DECODE_TARGET}",
+            "ours ÷ llama-bench tg128 (fa auto; 128 tokens from an empty context)",
+        )
+        figure(
+            f"{tag}engine_decode_app_sampling_ratio",
+            ours["sampled"] / bench["same"],
+            "",
+            "the app's sampling ÷ llama-bench's same work (which samples nothing)",
+        )
+        figure(
+            f"{tag}gpu_decode_ratio",
+            ours["decode"] / bench["same"],
+            "",
+            f"ours ÷ llama-bench on the same work (-n {DECODE_TOKENS} -d {DECODE_DEPTH}, "
+            f"fa auto); target ≥ {DECODE_TARGET}",
         )
     return 0
 

@@ -48,7 +48,7 @@ class EngineSettings:
     n_ctx: int = 4096  # capped by the model's own training context
     n_threads: int = 0  # 0: chosen for this machine
     n_batch: int = 512
-    n_gpu_layers: int = 0
+    n_gpu_layers: int = -2  # -2: as many layers as fit on the GPU; -1: all; 0: none
     load_timeout_s: float = 300.0
     inspect_timeout_s: float = 30.0
     stall_timeout_s: float = 120.0  # no progress for this long: the model child is restarted
@@ -238,7 +238,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "n_ctx": (128, 2_097_152),
     "n_threads": (0, 1024),
     "n_batch": (1, 65_536),
-    "n_gpu_layers": (-1, 100_000),
+    "n_gpu_layers": (-2, 100_000),
     "load_timeout_s": (1.0, 3600.0),
     "inspect_timeout_s": (1.0, 600.0),
     "stall_timeout_s": (10.0, 3600.0),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 
 from hushdesk.engine.local import LocalEngine
 from hushdesk.engine.types import LoadSpec, Message, SamplingParams
+from hushdesk.engine.worker import Runner
 from hushdesk.errors import ContextOverflow, EngineCrashed, ModelError
 from tests.hostile import hostile_model
 
@@ -146,8 +149,6 @@ def test_a_gguf_llama_cpp_cannot_load_gives_an_error_not_a_crash(
 
 
 def test_template_from_the_gguf_is_used_in_a_sandbox(starter_model: Path) -> None:
-    from hushdesk.engine.worker import Runner
-
     runner = Runner(LoadSpec(str(starter_model), n_ctx=512))
     tokens = runner.prompt_tokens([Message("user", "Hello")])
     rendered = runner.llm.detokenize(tokens, special=True).decode()
@@ -183,8 +184,6 @@ def test_a_lora_adapter_is_checked_attached_and_used(tmp_path: Path) -> None:
 
 
 def test_message_text_cannot_produce_control_tokens(starter_model: Path) -> None:
-    from hushdesk.engine.worker import Runner
-
     runner = Runner(LoadSpec(str(starter_model), n_ctx=512))
     im_start = runner.llm.tokenize(b"<|im_start|>", add_bos=False, special=True)
     assert len(im_start) == 1
@@ -232,3 +231,74 @@ def test_a_models_own_template_is_tried_apart_under_limits(
     with pytest.raises(ModelError, match="does not work"):
         _try_template(hungry, "evil.gguf")  # stopped by the memory cap, not the machine
     _try_template("{% for m in messages %}{{ m.content }}{% endfor %}", "good.gguf")
+
+
+def _answer(runner: Runner, question: list[Message], params: SamplingParams) -> str:
+    """An answer from a fresh cache: the same prompt evaluated the same way, the same
+    logits."""
+
+    class Chunks:
+        def __init__(self) -> None:
+            self.text: list[str] = []
+
+        def send(self, message: tuple[object, ...]) -> None:
+            if message[0] == "chunk":
+                self.text.append(str(message[1]))
+
+    chunks = Chunks()
+    runner._forget_cache()
+    runner.chat(question, params, chunks, threading.Event())  # type: ignore[arg-type]
+    return "".join(chunks.text)
+
+
+def test_the_penalty_after_a_wide_top_k_draws_the_same_tokens(starter_model: Path) -> None:
+    """On the CPU a top-k of k + the penalty's window comes before the penalty (it no
+    longer scans the whole vocabulary): the tokens drawn are those of the plain chain."""
+    runner = Runner(LoadSpec(str(starter_model), n_ctx=512))
+    question = [Message("user", "List ten fruits, then ten colours, then ten animals.")]
+    answers = []
+    for plain in (False, True):
+        runner._sampler = functools.partial(Runner._sampler, runner, on_gpu=plain)  # type: ignore[method-assign]
+        for params in (
+            SamplingParams(temperature=0.9, top_k=20, repeat_penalty=1.5, seed=7, max_tokens=80),
+            SamplingParams(temperature=0.0, repeat_penalty=1.5, max_tokens=80),
+        ):
+            answers.append(_answer(runner, question, params))
+    assert answers[:2] == answers[2:]
+    assert all(len(a) > 40 for a in answers)
+
+
+def test_auto_gpu_layers_on_a_cpu_build_is_none(starter_model: Path) -> None:
+    with LocalEngine() as engine:
+        info = engine.load(LoadSpec(str(starter_model), n_ctx=512, n_gpu_layers=-2))
+    assert info.n_gpu_layers == 0
+
+
+def test_sampling_inside_the_decode_draws_the_same_tokens(starter_model: Path) -> None:
+    """With every layer on a GPU a greedy chain runs inside llama.cpp's decode (here on the
+    CPU back end, which runs the same code): the same answers, the chain kept attached
+    between answers with the same settings, and sampled or grammar requests on the
+    ordinary chain."""
+    runner = Runner(LoadSpec(str(starter_model), n_ctx=512))
+    question = [Message("user", "List ten fruits.")]
+
+    def answer(params: SamplingParams) -> str:
+        return _answer(runner, question, params)
+
+    greedy = SamplingParams(temperature=0.0, repeat_penalty=1.3, max_tokens=40)
+    seeded = SamplingParams(temperature=0.8, repeat_penalty=1.3, seed=5, max_tokens=40)
+    on_cpu = [answer(greedy), answer(seeded)]
+    assert runner._attached is None
+    runner._offloaded = lambda: True  # type: ignore[method-assign]
+    assert answer(greedy) == on_cpu[0]
+    attached = runner._attached
+    assert attached is not None
+    assert answer(greedy) == on_cpu[0]  # reset, not rebuilt
+    assert runner._attached is attached
+    assert answer(seeded) == on_cpu[1]
+    assert runner._attached is None
+    yes_no = SamplingParams(temperature=0.0, max_tokens=5, grammar='root ::= "yes" | "no"')
+    assert answer(yes_no) in ("yes", "no")
+    assert runner._attached is None
+    assert answer(greedy) == on_cpu[0]
+    assert runner._attached is not None

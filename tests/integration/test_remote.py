@@ -14,7 +14,7 @@ import pytest
 from hushdesk.app import App
 from hushdesk.errors import ModelError
 from hushdesk.services.conversations import ChatSetup
-from tests.servers import free_port, llama_server, serving
+from tests.servers import certificate_authority, free_port, llama_server, serving
 
 pytestmark = pytest.mark.slow
 TOKEN = "team-server-token-0123456789"
@@ -55,6 +55,37 @@ def test_connect_and_ask_from_the_command_line(
     assert "Cannot reach the server team" in gone.stderr
     assert hushdesk("connect", "rm", "team").returncode == 0
     assert "No servers" in hushdesk("connect", "list").stdout
+
+
+def test_a_server_with_the_firms_own_certificate_authority(
+    tmp_path: Path, starter_model: Path, hushdesk_cmd: list[str]
+) -> None:
+    """HTTPS is verified: a certificate from an authority this computer does not know is
+    refused with a clear message, and trusted once the firm's CA file is given."""
+    tls = certificate_authority(tmp_path)
+    port = free_port()
+    url = f"https://127.0.0.1:{port}/v1"
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n")
+
+    def hushdesk(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [*hushdesk_cmd, *args]
+        return subprocess.run(command, check=False, capture_output=True, text=True, timeout=300)
+
+    command = llama_server(str(starter_model), port, api_key=TOKEN, tls=tls)
+    with serving(command, f"{url}/models"):
+        untrusted = hushdesk("connect", "add", "firm", url, "--token-file", str(token_file))
+        assert untrusted.returncode == 1
+        assert "certificate this computer does not trust" in untrusted.stderr
+        assert "firm" not in hushdesk("connect", "list").stdout
+        added = hushdesk(
+            "connect", "add", "firm", url, "--token-file", str(token_file),
+            "--ca-file", str(tls / "ca.pem"),
+        )  # fmt: skip
+        assert added.returncode == 0, added.stderr
+        answer = hushdesk("ask", "--model", "firm/smollm", "Say hello.")
+        assert answer.returncode == 0, answer.stderr
+        assert answer.stdout.strip()
 
 
 def test_a_conversation_on_a_server_that_goes_away_keeps_its_words(starter_model: Path) -> None:

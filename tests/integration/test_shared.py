@@ -15,7 +15,7 @@ import pytest
 
 from hushdesk import privacy
 from tests.integration.test_library import contract
-from tests.servers import free_port, serving
+from tests.servers import certificate_authority, free_port, serving
 
 pytestmark = pytest.mark.slow
 
@@ -72,6 +72,54 @@ def test_one_colleague_ingests_the_other_asks_with_citations(
     assert "lease.pdf, page 3" in offline.stdout  # this computer's copy answers
     listed = colleague("bob", "libraries", "list")
     assert "[server unreachable]" in listed.stdout
+
+
+def test_a_library_behind_the_firms_gateway_needs_its_token_and_ca(
+    tmp_path: Path, passphrase_file: Path, hushdesk_cmd: list[str]
+) -> None:
+    """Chroma behind a gateway with HTTPS from the firm's own CA and a bearer token (how
+    a firm runs it: Chroma's server has no authentication of its own)."""
+    tls = certificate_authority(tmp_path)
+    chroma_port, port = free_port(), free_port()
+    server = f"https://127.0.0.1:{port}"
+    token, wrong = tmp_path / "token", tmp_path / "wrong"
+    token.write_text("firm-gateway-token-42\n")
+    wrong.write_text("not-the-token\n")
+    document = contract(tmp_path / "lease.pdf")
+    chroma = [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(tmp_path / "db"),
+              "--host", "127.0.0.1", "--port", str(chroma_port)]  # fmt: skip
+    gateway = [sys.executable, "-m", "tests.gateway", "--upstream",
+               f"http://127.0.0.1:{chroma_port}", "--port", str(port), "--token-file", str(token),
+               "--tls", str(tls)]  # fmt: skip
+    ca = ("--ca-file", str(tls / "ca.pem"))
+
+    def colleague(who: str, *args: str) -> subprocess.CompletedProcess[str]:
+        env = dict(os.environ, HUSHDESK_HOME=str(tmp_path / who),
+                   HUSHDESK_PASSPHRASE_FILE=str(passphrase_file))  # fmt: skip
+        return subprocess.run([*hushdesk_cmd, *args], env=env, check=False, capture_output=True,
+                              text=True, timeout=600)  # fmt: skip
+
+    with (
+        serving(chroma, f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat"),
+        serving(gateway, f"{server}/api/v2/heartbeat"),
+    ):
+        assert colleague("ann", "ingest", "--library", "Firm", str(document)).returncode == 0
+        add = ("libraries", "add", "Firm", "--server", server)
+        untrusted = colleague("ann", *add, "--token-file", str(token))
+        assert untrusted.returncode == 1
+        assert "certificate is not trusted by this computer" in untrusted.stderr
+        refused = colleague("ann", *add, "--token-file", str(wrong), *ca)
+        assert refused.returncode == 1
+        assert "refused the token (401)" in refused.stderr
+        made = colleague("ann", *add, "--token-file", str(token), *ca)
+        assert made.returncode == 0, made.stderr
+        assert "1 sent" in made.stdout
+
+        joined = colleague("bob", *add, "--token-file", str(token), *ca)
+        assert joined.returncode == 0, joined.stderr
+        assert "1 received" in joined.stdout
+        found = colleague("bob", "search", "--library", "Firm", "--json", "notice period")
+        assert json.loads(found.stdout)["sources"][0]["page"] == 3
 
 
 def _other_model_library(port: int) -> None:

@@ -105,6 +105,11 @@ def test_a_gpu_with_room_runs_it() -> None:
     assert verdict.verdict == "fits"
     assert verdict.on_gpu
     assert "RTX 4070" in verdict.reason
+    # The same card with a llama.cpp that cannot use it: the CPU's verdict and speed.
+    cpu_only = Machine(8 * GB, 4 * GB, 4, machine.gpus, gpu_build=False)
+    verdict = hardware.fit(hardware.estimate(model, model.file(), 4096), cpu_only)
+    assert not verdict.on_gpu
+    assert "GPU" not in verdict.label
 
 
 def test_recommendations_follow_memory_and_speed() -> None:

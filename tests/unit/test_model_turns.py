@@ -49,6 +49,26 @@ def test_turns_are_first_come_first_served_and_reentrant() -> None:
     assert order == [0, 1, 2, 3, 4]
 
 
+def test_a_waiter_that_gives_up_leaves_the_line() -> None:
+    turns, give_up = Turns(), threading.Event()
+    turns.acquire()
+    outcome: list[bool] = []
+    quitter = threading.Thread(target=lambda: outcome.append(turns.acquire(give_up.is_set)))
+    quitter.start()
+    _wait_for(lambda: turns.waiting == 1)
+    after = threading.Thread(target=lambda: (turns.acquire(), outcome.append(True)))
+    after.start()
+    _wait_for(lambda: turns.waiting == 2)
+    give_up.set()
+    turns.wake()
+    quitter.join(5)
+    assert outcome == [False]  # gone from the line at once
+    assert turns.waiting == 1
+    turns.release()
+    after.join(5)
+    assert outcome == [False, True]  # the next in line got the turn
+
+
 def test_a_waiting_answer_waits_and_a_stop_ends_only_that_one(app: App) -> None:
     engine = app.runtime.engine
     assert isinstance(engine, FakeEngine)
@@ -60,11 +80,13 @@ def test_a_waiting_answer_waits_and_a_stop_ends_only_that_one(app: App) -> None:
     reader = threading.Thread(target=lambda: got.extend(second))
     reader.start()
     _wait_for(lambda: app.runtime.turns.waiting == 1)  # …the second waits its turn
-    second.stop()  # stopped while waiting: it never reaches the model
-    assert list(first) == [" two", " three", " four", " five"]  # the first is untouched
+    second.stop()  # stopped while waiting: it ends now, without reaching the model
     reader.join(5)
+    assert not reader.is_alive()  # while the first still holds the model
     assert got == []
     assert second.result.stats.finish_reason == "cancelled"
+    assert app.runtime.turns.waiting == 0
+    assert list(first) == [" two", " three", " four", " five"]  # the first is untouched
     assert [r[-1].content for r in engine.requests] == ["first"]
 
 

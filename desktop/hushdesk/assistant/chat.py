@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -183,36 +184,47 @@ class ChatSession:
                 failed=False,
             )
             return
-        context_from = self._fit(base, context_from, grounding)
-        inner = stopper.begin(
-            self.engine.chat(self._prompt(base, context_from, grounding), self.params)
-        )
-        failed = False
-        try:
-            yield from inner
-        except BaseException:
-            failed = True
-            raise
-        finally:
-            inner.close()
-            result.text, result.stats = inner.result.text, inner.result.stats
-            if result.text:
-                status: Status = "complete"
-                if failed:
-                    status = "error"
-                elif result.stats.finish_reason == "cancelled":
-                    status = "stopped"
-                elif grounding is not None:  # held to its sources before it is kept
-                    result.text = settle(result.text, grounding, base[-1].content, self.family).text
-                self._commit(
-                    result.text,
-                    status,
-                    replace_from=replace_from,
-                    question=question,
-                    context_from=context_from,
-                    failed=failed,
-                    citations=grounding.citations if grounding else (),
-                )
+        with self._hold(stopper) as got:  # one turn on a shared model: count, then write
+            if not got:  # stopped while it waited for the model
+                result.stats.finish_reason = "cancelled"
+                return
+            context_from = self._fit(base, context_from, grounding)
+            inner = stopper.begin(
+                self.engine.chat(self._prompt(base, context_from, grounding), self.params)
+            )
+            failed = False
+            try:
+                yield from inner
+            except BaseException:
+                failed = True
+                raise
+            finally:
+                inner.close()
+                result.text, result.stats = inner.result.text, inner.result.stats
+                if result.text:
+                    status: Status = "complete"
+                    if failed:
+                        status = "error"
+                    elif result.stats.finish_reason == "cancelled":
+                        status = "stopped"
+                    elif grounding is not None:  # held to its sources before it is kept
+                        held = settle(result.text, grounding, base[-1].content, self.family)
+                        result.text = held.text
+                    self._commit(
+                        result.text,
+                        status,
+                        replace_from=replace_from,
+                        question=question,
+                        context_from=context_from,
+                        failed=failed,
+                        citations=grounding.citations if grounding else (),
+                    )
+
+    def _hold(self, stopper: Stopper) -> AbstractContextManager[bool]:
+        """The model's turn for this whole answer where the engine is shared (a service's
+        ``ModelEngine.hold``), given up when Stop comes while waiting."""
+        hold = getattr(self.engine, "hold", None)
+        return hold(stopper) if hold is not None else nullcontext(True)
 
     def _commit(
         self,

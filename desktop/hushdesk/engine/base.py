@@ -49,6 +49,7 @@ class Stopper:
 
     def __init__(self) -> None:
         self.stopped = False
+        self.on_stop: Callable[[], None] | None = None  # told at once (a wait to end)
         self._inner: ChatStream | None = None
 
     def begin(self, inner: ChatStream) -> ChatStream:
@@ -59,6 +60,8 @@ class Stopper:
 
     def stop(self) -> None:
         self.stopped = True
+        if self.on_stop is not None:
+            self.on_stop()
         if self._inner is not None:
             self._inner.stop()
 

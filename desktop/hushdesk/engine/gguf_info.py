@@ -46,6 +46,7 @@ class GGUFInfo:
     tokenizer_model: str
     is_embedding: bool
     general_type: str = "model"  # "adapter" for LoRA files
+    kv_bytes_per_token: int = 0  # the KV cache in f16, every layer (0: not known)
 
     @property
     def summary(self) -> str:
@@ -197,4 +198,22 @@ def read_metadata(path: str) -> GGUFInfo:
         tokenizer_model=str(field("tokenizer.ggml.model", "") or ""),
         is_embedding=arch in EMBEDDING_ARCHS,
         general_type=str(field("general.type", "model") or "model"),
+        kv_bytes_per_token=_kv_bytes_per_token(field, arch),
     )
+
+
+def _kv_bytes_per_token(field: Any, arch: str) -> int:
+    """Keys and values of one token in f16, summed over the layers; head counts may be
+    one number or one per layer."""
+    try:
+        layers = int(field(f"{arch}.block_count", 0) or 0)
+        heads = field(f"{arch}.attention.head_count", 0) or 0
+        kv_heads = field(f"{arch}.attention.head_count_kv", heads) or heads
+        most_heads = max(heads) if isinstance(heads, list) else int(heads)
+        width = int(field(f"{arch}.embedding_length", 0) or 0)
+        key = int(field(f"{arch}.attention.key_length", 0) or (width // max(most_heads, 1)))
+        value = int(field(f"{arch}.attention.value_length", 0) or key)
+        total_kv_heads = sum(kv_heads) if isinstance(kv_heads, list) else layers * int(kv_heads)
+    except (TypeError, ValueError):
+        return 0
+    return total_kv_heads * (key + value) * 2

@@ -44,7 +44,7 @@ class LoadSpec:
     n_ctx: int = 4096
     n_threads: int = 0
     n_batch: int = 512
-    n_gpu_layers: int = 0
+    n_gpu_layers: int = 0  # -1: every layer; -2: as many as fit (engine.offload)
     chat_template: str | None = None
     lora_path: str | None = None
     seed: int = -1
@@ -61,6 +61,7 @@ class ModelInfo:
     n_threads: int
     has_chat_template: bool
     load_s: float
+    n_gpu_layers: int = 0  # layers on a GPU
 
 
 @dataclass

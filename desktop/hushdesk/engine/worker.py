@@ -25,6 +25,7 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
+from hushdesk.engine import gguf_info, offload
 from hushdesk.engine.types import (
     FinishReason,
     GenerationStats,
@@ -103,8 +104,29 @@ def _redirect_native_stderr(path: str) -> None:
         os.close(fd)
 
 
+def _auto_layers(spec: LoadSpec, can_offload: bool) -> int:
+    """``AUTO_GPU_LAYERS`` made a number for this model, context and GPU."""
+    if not can_offload:
+        return 0
+    try:
+        info = gguf_info.read_metadata(spec.model_path)
+    except (HushdeskError, OSError, ValueError):
+        return 0  # llama.cpp's own load says what is wrong with the file
+    return offload.auto_layers(
+        model_bytes=info.size_bytes,
+        layers=info.block_count,
+        kv_bytes_per_token=info.kv_bytes_per_token,
+        n_ctx=min(n for n in (spec.n_ctx, info.context_length, 1 << 20) if n > 0),
+        offload=True,
+    )
+
+
 class Runner:
     """One loaded model and the state needed to keep its KV cache warm."""
+
+    # Greedy sampling inside the decode when every layer is on a GPU (bench/gpu.py).
+    sample_on_gpu = True
+    _attached: tuple[float, Any] | None = None  # (repeat penalty, chain) in the decode
 
     def __init__(self, spec: LoadSpec) -> None:
         import llama_cpp
@@ -113,6 +135,9 @@ class Runner:
         self._llama_cpp = llama_cpp
         started = time.perf_counter()
         threads = spec.n_threads or default_threads()
+        layers = spec.n_gpu_layers
+        if layers == offload.AUTO_GPU_LAYERS:
+            layers = _auto_layers(spec, bool(llama_cpp.llama_supports_gpu_offload()))
         try:
             self.llm = llama_cpp.Llama(
                 model_path=spec.model_path,
@@ -120,11 +145,11 @@ class Runner:
                 n_batch=spec.n_batch,
                 n_threads=threads,
                 n_threads_batch=threads,
-                n_gpu_layers=spec.n_gpu_layers,
+                n_gpu_layers=layers,
                 # On a GPU, flash attention as llama.cpp's own tools use it there (bench/
                 # gpu.py: decode 0.93 of llama-bench with it, 0.73 without); the CPU path
                 # is unchanged.
-                flash_attn=spec.n_gpu_layers != 0 and bool(llama_cpp.llama_supports_gpu_offload()),
+                flash_attn=layers != 0 and bool(llama_cpp.llama_supports_gpu_offload()),
                 lora_path=spec.lora_path,
                 seed=spec.seed if spec.seed >= 0 else llama_cpp.LLAMA_DEFAULT_SEED,
                 verbose=False,
@@ -156,6 +181,7 @@ class Runner:
             n_threads=threads,
             has_chat_template=bool(template),
             load_s=time.perf_counter() - started,
+            n_gpu_layers=self._gpu_layers(),
         )
 
     def _warm_up(self) -> None:
@@ -247,33 +273,57 @@ class Runner:
         """Prompt tokens per decode call. On the CPU ``PREFILL_STEP``, so that Stop is felt
         between two steps; with every layer on the GPU a whole batch, which takes
         milliseconds there and is several times faster than four small steps."""
+        llm = self.llm
+        return llm.n_batch if self._offloaded() else min(llm.n_batch, PREFILL_STEP)
+
+    def _offloaded(self) -> bool:
+        """Every layer on a GPU, the output layer too."""
+        asked, total = self._layers()
+        return asked < 0 or asked > total
+
+    def _gpu_layers(self) -> int:
+        """The model's repeating layers on a GPU."""
+        asked, total = self._layers()
+        return total if asked < 0 else min(asked, total)
+
+    def _layers(self) -> tuple[int, int]:
+        """(layers asked for on a GPU, 0 when it cannot; the model's layers)."""
         lib, llm = self._llama_cpp, self.llm
-        offloaded = llm.model_params.n_gpu_layers
-        on_gpu = lib.llama_supports_gpu_offload() and (
-            offloaded < 0 or offloaded > lib.llama_model_n_layer(llm._model.model)
-        )
-        return llm.n_batch if on_gpu else min(llm.n_batch, PREFILL_STEP)
+        asked = int(llm.model_params.n_gpu_layers) if lib.llama_supports_gpu_offload() else 0
+        return asked, int(lib.llama_model_n_layer(llm._model.model))
 
     def _forget_cache(self) -> None:
         """After a failed decode the KV cache is in an unknown state: start afresh."""
         self.llm.reset()
         self.llm._ctx.kv_cache_seq_rm(-1, 0, -1)
 
-    def _sampler(self, params: SamplingParams) -> Any:
+    def _sampler(self, params: SamplingParams, *, on_gpu: bool = False) -> Any:
         """llama.cpp's own sampler chain for one request: repetition penalty, grammar,
         then greedy at temperature 0, else top-k, top-p, min-p, temperature and a seeded
-        draw. The caller frees it (``llama_sampler_free``)."""
+        draw. The caller frees it (``llama_sampler_free``).
+
+        On the CPU the penalty would scan the whole vocabulary for every token (12–15 %
+        of decode on a fast GPU, bench/gpu.py), so a top-k of ``k + window`` comes first:
+        a penalty only lowers the at most ``window`` tokens it has seen, so the ``k``
+        best after it are all among the ``k + window`` best before it — the same tokens,
+        the same draw. Not with a grammar, which may refuse all of them; not ``on_gpu``,
+        where llama.cpp runs the chain inside the decode."""
         lib, llm = self._llama_cpp, self.llm
         chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
 
         def add(part: Any) -> None:
             lib.llama_sampler_chain_add(chain, part)  # the chain owns it (and frees it)
 
+        sampled = params.temperature > 0
+        keep = params.top_k if sampled else 1
         try:
             if params.repeat_penalty != 1.0:
+                window = llm.last_n_tokens_size
+                if keep > 0 and not params.grammar and not on_gpu:
+                    add(lib.llama_sampler_init_top_k(keep + window))
                 add(
                     lib.llama_sampler_init_penalties(
-                        llm.n_vocab(), llm.last_n_tokens_size, params.repeat_penalty, 0.0, 0.0
+                        llm.n_vocab(), window, params.repeat_penalty, 0.0, 0.0
                     )
                 )
             if params.grammar:
@@ -283,7 +333,7 @@ class Runner:
                 if not grammar:
                     raise ModelError("The output grammar (GBNF) could not be parsed.")
                 add(grammar)
-            if params.temperature <= 0:
+            if not sampled:
                 add(lib.llama_sampler_init_greedy())
             else:
                 seed = params.seed if params.seed >= 0 else random.randrange(2**31)
@@ -324,21 +374,69 @@ class Runner:
         budget = min(params.max_tokens, n_ctx - len(tokens))
         evaluated_before = self.evaluated_tokens()
         started = time.perf_counter()
-        stats.cached_tokens, stopped = self._prefill(tokens, stop, conn)
-        stats.prompt_eval_tokens = self.evaluated_tokens() - evaluated_before
-        stats.prefill_s = time.perf_counter() - started
-        if stopped:
-            stats.finish_reason = "cancelled"
-            return stats
-
-        decode_started = time.perf_counter()
-        finish = self._decode(params, stats, budget=budget, started=started, conn=conn, stop=stop)
-        stats.decode_s = time.perf_counter() - decode_started
+        ctx, lib = llm._ctx.ctx, self._llama_cpp
+        # With every layer on a GPU a greedy chain runs there, inside each decode: the
+        # token comes back instead of 32,000 logits to sort through on the CPU (2-4 %
+        # faster there). A sampled one stays on the CPU, where it was as fast or faster
+        # (its top-k, softmax and penalty cost the GPU what they save; docs/GPU.md).
+        on_gpu = (
+            self.sample_on_gpu
+            and params.temperature <= 0
+            and not params.grammar
+            and self._offloaded()
+        )
+        chain = self._attached_chain(params) if on_gpu else None
+        if chain is None:
+            self._detach()
+            chain = own = self._sampler(params)
+        else:
+            own = None
+        try:
+            stats.cached_tokens, stopped = self._prefill(tokens, stop, conn)
+            stats.prompt_eval_tokens = self.evaluated_tokens() - evaluated_before
+            stats.prefill_s = time.perf_counter() - started
+            if stopped:
+                stats.finish_reason = "cancelled"
+                return stats
+            decode_started = time.perf_counter()
+            finish = self._decode(
+                chain, params, stats, budget=budget, started=started, conn=conn, stop=stop
+            )
+            stats.decode_s = time.perf_counter() - decode_started
+        finally:
+            lib.llama_synchronize(ctx)  # nothing left running when the request ends
+            if own is not None:
+                lib.llama_sampler_free(own)
         stats.finish_reason = finish
         return stats
 
+    def _attached_chain(self, params: SamplingParams) -> Any:
+        """The greedy chain that runs inside the decode, reset for a new answer.
+        Attaching one makes llama.cpp plan its graphs again (~9 ms on a GPU), so it stays
+        attached while the penalty stays the same. None when llama.cpp cannot run it
+        there."""
+        lib = self._llama_cpp
+        if self._attached is not None and self._attached[0] == params.repeat_penalty:
+            lib.llama_sampler_reset(self._attached[1])
+            return self._attached[1]
+        self._detach()
+        chain = self._sampler(params, on_gpu=True)
+        if not lib.llama_set_sampler(self.llm._ctx.ctx, 0, chain):
+            lib.llama_sampler_free(chain)
+            return None
+        self._attached = (params.repeat_penalty, chain)
+        return chain
+
+    def _detach(self) -> None:
+        if self._attached is not None:
+            lib = self._llama_cpp
+            lib.llama_set_sampler(self.llm._ctx.ctx, 0, None)
+            lib.llama_sampler_free(self._attached[1])
+            self._attached = None
+
     def _decode(
         self,
+        chain: Any,
         params: SamplingParams,
         stats: GenerationStats,
         *,
@@ -357,39 +455,34 @@ class Runner:
         sample, decode, is_eog = lib.llama_sampler_sample, lib.llama_decode, lib.llama_vocab_is_eog
         slot = (lib.llama_token * 1)()
         batch = lib.llama_batch_get_one(slot, 1)  # one token, at the position after the cache
-        chain = self._sampler(params)
         finish: FinishReason = "length"
-        try:
-            while True:
-                token = sample(chain, ctx, -1)  # waits for the last decode; accepts the token
-                if stats.completion_tokens == 0:
-                    stats.ttft_s = time.perf_counter() - started
-                if is_eog(vocab, token):
-                    finish = "stop"
-                    break
-                stats.completion_tokens += 1
-                if stats.completion_tokens < budget:
-                    # The next step is queued before this token's text is handled, so a GPU
-                    # computes while Python decodes UTF-8, looks for stop strings and sends.
-                    slot[0] = token
-                    if decode(ctx, batch) != 0:
-                        self._forget_cache()
-                        raise ModelError("llama.cpp could not evaluate the next token.")
-                    ids[llm.n_tokens] = token
-                    llm.n_tokens += 1
-                text, hit = stopper.feed(decoder.decode(self._piece(token)))
-                outbox.put(text)
-                if hit:
-                    outbox.flush()
-                    return "stop"
-                if stop.is_set():
-                    finish = "cancelled"
-                    break
-                if stats.completion_tokens >= budget:
-                    break
-        finally:
-            lib.llama_sampler_free(chain)
-            lib.llama_synchronize(ctx)  # nothing left running when the request ends
+        while True:
+            token = sample(chain, ctx, -1)  # waits for the last decode; accepts the token
+            if stats.completion_tokens == 0:
+                stats.ttft_s = time.perf_counter() - started
+            if is_eog(vocab, token):
+                finish = "stop"
+                break
+            stats.completion_tokens += 1
+            if stats.completion_tokens < budget:
+                # The next step is queued before this token's text is handled, so a GPU
+                # computes while Python decodes UTF-8, looks for stop strings and sends.
+                slot[0] = token
+                if decode(ctx, batch) != 0:
+                    self._forget_cache()
+                    raise ModelError("llama.cpp could not evaluate the next token.")
+                ids[llm.n_tokens] = token
+                llm.n_tokens += 1
+            text, hit = stopper.feed(decoder.decode(self._piece(token)))
+            outbox.put(text)
+            if hit:
+                outbox.flush()
+                return "stop"
+            if stop.is_set():
+                finish = "cancelled"
+                break
+            if stats.completion_tokens >= budget:
+                break
         # Text held back for a stop string that never came.
         outbox.put(stopper.flush(decoder.decode(b"", final=True)))
         outbox.flush()

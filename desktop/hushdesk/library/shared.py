@@ -121,8 +121,8 @@ class Share:
                 raise
             except Exception as exc:  # the client's own errors: HTTP, JSON, timeouts
                 raise SharedUnreachable(
-                    f"The shared library {self.library!r} on {a.url} could not be reached "
-                    f"({_reason(exc)}). Your own copy of it still works; local libraries "
+                    f"The shared library {self.library!r} on {a.url} could not be used: "
+                    f"{_reason(exc)}. Your own copy of it still works; local libraries "
                     "are not affected."
                 ) from exc
 
@@ -324,7 +324,22 @@ def _file_of(meta: Any) -> SharedFile:
 
 
 def _reason(exc: Exception) -> str:
+    """What went wrong, in words a user can act on where we can tell."""
+    import ssl
+
+    import httpx
+
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    status = exc.response.status_code if isinstance(exc, httpx.HTTPStatusError) else None
+    if status in (401, 403):
+        return f"the server refused the token ({status}): check the token file"
+    if "CERTIFICATE_VERIFY_FAILED" in text or isinstance(exc.__cause__, ssl.SSLError):
+        return (
+            "its certificate is not trusted by this computer; if your firm uses its own "
+            "certificate authority, add the library again with its certificate (--ca-file)"
+        )
+    if isinstance(exc, httpx.TransportError):
+        return f"it could not be reached ({text[:160]})"
     return text[:200]
 
 

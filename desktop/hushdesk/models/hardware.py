@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from typing import Literal
 
+from hushdesk.engine.offload import Gpu, gpu_build, nvidia_gpus, parse_nvidia_smi
 from hushdesk.models.catalog import Catalog, CatalogFile, CatalogModel
 
-log = logging.getLogger("hushdesk.models")
+__all__ = ["Gpu", "Machine", "detect", "parse_nvidia_smi", "recommend"]
 
 GB = 1024**3
 Verdict = Literal["fits", "tight", "wont_fit"]
 LABELS: dict[Verdict, str] = {"fits": "Fits", "tight": "Tight", "wont_fit": "Won't fit"}
-
-
-@dataclass(frozen=True)
-class Gpu:
-    name: str
-    memory_total: int
-    memory_free: int
 
 
 @dataclass(frozen=True)
@@ -31,14 +22,20 @@ class Machine:
     memory_available: int
     cpu_cores: int
     gpus: tuple[Gpu, ...] = field(default=())
+    gpu_build: bool = True  # the installed llama.cpp can use a GPU (offload.gpu_build)
 
     @property
     def best_gpu(self) -> Gpu | None:
+        """The card a model would run on: the one with most free memory, when the
+        installed llama.cpp can use it."""
+        if not self.gpu_build:
+            return None
         return max(self.gpus, key=lambda g: g.memory_free, default=None)
 
 
 def detect() -> Machine:
-    """RAM and CPU from psutil; NVIDIA GPUs from nvidia-smi when it is installed.
+    """RAM and CPU from psutil; NVIDIA GPUs from nvidia-smi when it is installed, and
+    whether the installed llama.cpp can use them.
 
     Takes up to a few seconds when a GPU driver is slow to answer: call it off the GUI
     thread.
@@ -50,36 +47,9 @@ def detect() -> Machine:
         memory_total=int(memory.total),
         memory_available=int(memory.available),
         cpu_cores=psutil.cpu_count(logical=False) or os.cpu_count() or 1,
-        gpus=tuple(_nvidia_gpus()),
+        gpus=tuple(nvidia_gpus()),
+        gpu_build=gpu_build(),
     )
-
-
-def _nvidia_gpus() -> list[Gpu]:
-    tool = shutil.which("nvidia-smi")
-    if tool is None:
-        return []
-    try:
-        out = subprocess.run(
-            [tool, "--query-gpu=name,memory.total,memory.free", "--format=csv,noheader,nounits"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        log.info("nvidia-smi did not answer: %s", exc)
-        return []
-    return parse_nvidia_smi(out)
-
-
-def parse_nvidia_smi(text: str) -> list[Gpu]:
-    gpus = []
-    for line in text.strip().splitlines():
-        parts = [p.strip() for p in line.split(",")]
-        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-            mib = 1024 * 1024
-            gpus.append(Gpu(parts[0], int(parts[1]) * mib, int(parts[2]) * mib))
-    return gpus
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,11 @@ def _generates(runtime: ModelRuntime) -> str:
     if not result.text.strip():
         raise HushdeskError("the model loaded but produced no text")
     rate = result.stats.decode_tokens_per_s
-    return f"loaded in {info.load_s:.1f} s; {result.stats.completion_tokens} tokens at {rate:.0f}/s"
+    where = f"{info.n_gpu_layers} layers on the GPU" if info.n_gpu_layers else "on the CPU"
+    return (
+        f"loaded in {info.load_s:.1f} s, {where}; "
+        f"{result.stats.completion_tokens} tokens at {rate:.0f}/s"
+    )
 
 
 def _embedding_model(runtime: ModelRuntime) -> str:

@@ -12,7 +12,7 @@ import itertools
 import logging
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,26 +44,40 @@ class Turns:
         self._depth = 0
 
     @contextmanager
-    def turn(self) -> Iterator[None]:
-        self.acquire()
+    def turn(self, abandon: Callable[[], bool] = lambda: False) -> Iterator[bool]:
+        """The model's turn (True), or False when ``abandon()`` came true while waiting
+        (who makes it true calls ``wake``)."""
+        got = self.acquire(abandon)
         try:
-            yield
+            yield got
         finally:
-            self.release()
+            if got:
+                self.release()
 
-    def acquire(self) -> None:
+    def acquire(self, abandon: Callable[[], bool] = lambda: False) -> bool:
         me = threading.get_ident()
         with self._cond:
             if self._owner == me:
                 self._depth += 1
-                return
+                return True
             ticket = next(self._tickets)
             self._queue.append(ticket)
             try:
-                self._cond.wait_for(lambda: self._depth == 0 and self._queue[0] == ticket)
+                self._cond.wait_for(
+                    lambda: abandon() or (self._depth == 0 and self._queue[0] == ticket)
+                )
+                if not (self._depth == 0 and self._queue[0] == ticket):
+                    return False  # abandoned while waiting
             finally:
                 self._queue.remove(ticket)
+                self._cond.notify_all()  # the next in line may be first now
             self._owner, self._depth = me, 1
+            return True
+
+    def wake(self) -> None:
+        """Waiters look again at whether they are abandoned."""
+        with self._cond:
+            self._cond.notify_all()
 
     def release(self) -> None:
         with self._cond:
@@ -103,11 +117,20 @@ class ModelEngine:
             self._stream(list(messages), params, result, stopper), result, stopper.stop
         )
 
+    @contextmanager
+    def hold(self, stopper: Stopper) -> Iterator[bool]:
+        """The model's turn for several calls of one answer (a count, then the answer):
+        True, or False when ``stopper`` stopped while it waited (it ends the wait)."""
+        turns = self.runtime.turns
+        stopper.on_stop = turns.wake
+        with turns.turn(lambda: stopper.stopped) as got:
+            yield got
+
     def _stream(
         self, messages: list[Message], params: SamplingParams, result: ChatResult, stopper: Stopper
     ) -> Iterator[str]:
-        with self.runtime.turns.turn():
-            if stopper.stopped:  # stopped while it waited: it never begins
+        with self.hold(stopper) as got:
+            if not got or stopper.stopped:  # stopped while it waited: it never begins
                 result.stats.finish_reason = "cancelled"
                 return
             self.runtime.ensure_loaded(self.installed)

@@ -60,7 +60,10 @@ class ModelSettingsDialog(QDialog):
         gpu = current.n_gpu_layers if current.n_gpu_layers is not None else -2
         self.gpu_layers = self._spin("GPU layers", -2, 999, gpu, 1)
         self.gpu_layers.setSpecialValueText("Default")
-        self.gpu_layers.setToolTip("-1 puts every layer on the GPU; 0 runs on the CPU only")
+        self.gpu_layers.setToolTip(
+            "Default: as many layers as fit in the GPU's free memory. -1 puts every layer on "
+            "the GPU; 0 runs on the CPU only"
+        )
         threads = current.n_threads if current.n_threads is not None else 0
         self.threads = self._spin("Threads", 0, 256, threads, 1)
         self.threads.setSpecialValueText("Automatic")

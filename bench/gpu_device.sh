@@ -1,0 +1,31 @@
+#!/bin/bash
+# There (an NVIDIA GPU, nvcc, CMake, ninja, torch and transformers; no network), from the
+# repository root with .gpu/ from bench/gpu_prepare.sh: llama.cpp built once for CUDA
+# (about 4 minutes on 16 cores), llama-cpp-python installed on that build, the
+# random-weight model, then the figures (bench/gpu.py measure; PARTS picks them). Writes
+# logs to $OUT when it is set. SERVER=ON also builds llama-server (for --parts server).
+set -x
+export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1 PYTHONUNBUFFERED=1
+OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
+ROOT=$PWD; W=/tmp/w; mkdir -p $W; cd $W
+tar xzf "$ROOT/.gpu/lcp.tgz"
+L=$(ls -d $W/llama_cpp_python-*); LC=$L/vendor/llama.cpp; B=$W/build
+T0=$(date +%s)
+cmake -S $LC -B $B -G Ninja -DCMAKE_BUILD_TYPE=Release -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
+  -DBUILD_SHARED_LIBS=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=ON \
+  -DLLAMA_BUILD_SERVER=${SERVER:-OFF} -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF \
+  > $OUT/cmake.log 2>&1 || { tail -30 $OUT/cmake.log; exit 1; }
+ninja -C $B -j16 llama-bench llama-quantize ${SERVER:+llama-server} > $OUT/ninja.log 2>&1 \
+  || { tail -40 $OUT/ninja.log; exit 1; }
+echo "build took $(( $(date +%s) - T0 )) s"
+cd "$ROOT"
+python3 -m pip install -q --no-deps --no-index --target /tmp/site .gpu/*.whl
+CMAKE_ARGS="-DLLAMA_BUILD=OFF -DLLAVA_BUILD=OFF" python3 -m pip install -q --no-deps --no-index \
+  --no-build-isolation --target /tmp/site $L > $OUT/pip.log 2>&1 || { tail -30 $OUT/pip.log; exit 1; }
+export PYTHONPATH=/tmp/site:$LC/gguf-py LLAMA_CPP_LIB_PATH=$B/bin
+M=/tmp/m
+python3 bench/gpu.py model $M --llama-cpp $LC --bin $B/bin 2>&1 | tail -3
+echo "ready after $(( $(date +%s) - T0 )) s"
+timeout ${MEASURE_S:-300} python3 bench/gpu.py measure $M/model-Q4_K_M.gguf --bin $B/bin \
+  --parts ${PARTS:-hardware,bench,whatif,engine} 2>&1 \
+  | grep -v "^llama_\|^load\|^print_info\|^ggml_\|^\s*$" | tee $OUT/measure.log

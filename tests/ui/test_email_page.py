@@ -62,7 +62,7 @@ def test_draft_a_reply_edit_it_export_eml_and_open_a_mail_link(
     body = page.body.toPlainText()
     assert body.startswith("Dear Dana Whitfield,\n\nThe notice period is 90 days.")
     assert body.endswith("Kind regards,\nSam Carter\nCarter & Co")
-    qtbot.waitUntil(lambda: page.saved.count() == 1)
+    qtbot.waitUntil(lambda: page.saved.count() == 1, timeout=30_000)  # a worker saves it
 
     page.body.setPlainText(body.replace("today", "on Monday 3 March"))  # an edit, kept
     qtbot.waitUntil(lambda: "3 March" in page.drafts.all()[0][0].body, timeout=5_000)
@@ -117,7 +117,7 @@ def test_templates_fill_variables_and_name_what_is_missing(qtbot: QtBot, page: E
     assert page.use_template("legal-settlement-offer", values)
     assert page.subject.text() == "Settlement offer in Lee v Orion"
     assert "settle Lee v Orion for €40,000" in page.body.toPlainText()
-    qtbot.waitUntil(lambda: page.saved.count() == 1)
+    qtbot.waitUntil(lambda: page.saved.count() == 1, timeout=30_000)  # a worker saves it
     template = page.drafts.templates.get("legal-settlement-offer")
     dialog = VariablesDialog(template, page)
     qtbot.addWidget(dialog)

@@ -124,6 +124,35 @@ def test_changes_to_a_saved_chat_are_kept_and_used(app: App) -> None:
     assert [c.id for c in conversations.all()] == [chat.id]
 
 
+def test_answers_from_documents_are_greedy_unless_the_chat_says(app: App) -> None:
+    conversations = app.conversations
+    default = app.runtime.sampling().temperature
+    assert default > 0
+    chat = conversations.open(setup=ChatSetup(libraries=["Work"]), keep=False)
+    assert chat.session.params.temperature == 0.0
+    assert chat.session.retry_params is not None
+    assert chat.session.retry_params.temperature == default  # Regenerate: another answer
+    conversations.set_libraries(chat, [])
+    assert chat.session.params.temperature == default
+    assert chat.session.retry_params is None
+    conversations.set_libraries(chat, ["Work"])
+    conversations.configure(chat, sampling={"temperature": 0.5})  # the chat's own: kept
+    assert chat.session.params.temperature == 0.5
+    assert chat.session.retry_params is None
+
+
+def test_regenerate_uses_its_own_sampling() -> None:
+    from hushdesk.assistant.chat import ChatSession
+    from hushdesk.engine.types import SamplingParams
+
+    engine = FakeEngine()
+    session = ChatSession(engine, SamplingParams(temperature=0.0))
+    session.retry_params = SamplingParams(temperature=0.7)
+    session.send("question").collect()
+    session.regenerate().collect()
+    assert [p.temperature for p in engine.sampling] == [0.0, 0.7]
+
+
 def test_a_one_off_question_is_not_saved(app: App) -> None:
     conversations = app.conversations
     chat = conversations.open(keep=False)

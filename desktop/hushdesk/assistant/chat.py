@@ -64,6 +64,9 @@ class ChatSession:
         self.grounder = grounder
         self.family = family  # the model's prompt family (assets.family_of)
         self.params = params
+        # Regenerate's sampling where ``params`` is greedy by default (the same question
+        # asked again wants another answer); None: ``params``.
+        self.retry_params: SamplingParams | None = None
         self.system_prompt = system_prompt
         self.store = store
         self.conversation_id = conversation_id
@@ -128,7 +131,7 @@ class ChatSession:
             base = base[:-1]
         if not base or base[-1].role != "user":
             raise HushdeskError("There is no question to answer again.")
-        return self._answer(base, replace_from=replace_from)
+        return self._answer(base, replace_from=replace_from, params=self.retry_params)
 
     def edit(self, turn_id: int, text: str) -> ChatStream:
         """Replace one of your messages and what followed it, once the new answer comes."""
@@ -154,10 +157,17 @@ class ChatSession:
     # -- one answer -----------------------------------------------------------------------
 
     def _answer(
-        self, base: list[Turn], *, replace_from: int | None = None, question: str | None = None
+        self,
+        base: list[Turn],
+        *,
+        replace_from: int | None = None,
+        question: str | None = None,
+        params: SamplingParams | None = None,
     ) -> ChatStream:
         result, stopper = ChatResult(), Stopper()
-        chunks = self._run(result, stopper, base, replace_from, question)
+        chunks = self._run(
+            result, stopper, base, replace_from, question, params=params or self.params
+        )
         return ChatStream(chunks, result, stopper.stop)
 
     def _run(
@@ -167,6 +177,8 @@ class ChatSession:
         base: list[Turn],
         replace_from: int | None,
         question: str | None,
+        *,
+        params: SamplingParams,
     ) -> Iterator[str]:
         context_from = self.context_from
         if replace_from is not None and context_from is not None and context_from >= replace_from:
@@ -190,7 +202,7 @@ class ChatSession:
                 return
             context_from = self._fit(base, context_from, grounding)
             inner = stopper.begin(
-                self.engine.chat(self._prompt(base, context_from, grounding), self.params)
+                self.engine.chat(self._prompt(base, context_from, grounding), params)
             )
             failed = False
             try:

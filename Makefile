@@ -31,7 +31,7 @@ DIST_STAMP := $(VENV)/.hushdesk-dist
 help:
 	@echo "make run    - set up and open Hushdesk"
 	@echo "make test   - set up and run every check and test"
-	@echo "make bench  - run the performance scripts in bench/"
+	@echo "make bench  - run the CPU benchmarks in bench/ and write docs/benchmarks.md"
 	@echo "make screenshots - regenerate docs/screenshot-*.png"
 	@echo "make dist   - build, smoke-test and package the app for this OS (packaging/build.py)"
 	@echo "make clean  - remove .venv and caches"
@@ -85,7 +85,7 @@ pytest: $(DEV_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup-dev
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	$(BIN)/python bench/all.py
 
 screenshots: setup
 	$(BIN)/python docs/screenshots.py

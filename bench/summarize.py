@@ -4,9 +4,10 @@ document through the model once the whole map-reduce job costs.
     .venv/bin/python bench/summarize.py
 
 The limit is the document's tokens ÷ the model's prompt-processing rate, measured here on
-prompts the size of the summarizer's sections. The job runs on the bundled starter model
-with the app's settings (context 4096), in medium length, key points, from a cold start
-(no steps kept from an earlier run).
+prompts the size of the summarizer's sections, three before the job and three after it
+(the median of the six: a machine whose speed drifts during the job moves both sides).
+The job runs on the bundled starter model with the app's settings (context 4096), in
+medium length, key points, from a cold start (no steps kept from an earlier run).
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ PAGES = 100
 TARGET = 1.5
 
 
-def prefill_rate(runtime: ModelRuntime, text: str) -> float:
-    """Prompt tokens per second on section-sized prompts (one token generated)."""
+def prefill_rates(runtime: ModelRuntime, text: str) -> list[float]:
+    """Prompt tokens per second on three section-sized prompts (one token generated)."""
     engine = runtime.engine
     words = text.split()
     rates = []
@@ -50,7 +51,7 @@ def prefill_rate(runtime: ModelRuntime, text: str) -> float:
         messages = [Message("system", "Summarize."), Message("user", chunk)]
         stats = engine.chat(messages, SamplingParams(max_tokens=1)).collect().stats
         rates.append(stats.prompt_eval_tokens / stats.prefill_s)
-    return statistics.median(rates)
+    return rates
 
 
 def main() -> int:
@@ -65,11 +66,13 @@ def main() -> int:
         model = runtime.chat_model()
         runtime.ensure_loaded(model)
         text = "\n\n".join(p.text for p in source.pages)
-        rate = prefill_rate(runtime, text)
+        rates = prefill_rates(runtime, text)
         summarizer = Summarizer(runtime.engine, MemorySteps(), model_key=model.id)
         started = time.perf_counter()
         summary = summarizer.run(source, Options(mode="key-points"))
         total_s = time.perf_counter() - started
+        rates += prefill_rates(runtime, text)
+        rate = statistics.median(rates)
     finally:
         app.close()
     stats = summary.stats
@@ -77,7 +80,9 @@ def main() -> int:
     print(f"document_pages: {stats.pages} pages")
     print(f"document_tokens: {stats.tokens} tokens")
     print(f"read_pdf: {read_s:.1f} s")
-    print(f"prefill_rate: {rate:.0f} tokens/s (prompts of ~{MAX_SECTION_TOKENS} tokens)")
+    spread = f"{min(rates):.0f}–{max(rates):.0f}"
+    print(f"prefill_rate: {rate:.0f} tokens/s (median of 6 prompts of ~{MAX_SECTION_TOKENS} "
+          f"tokens, 3 before the job and 3 after; spread {spread})")  # fmt: skip
     print(f"sections: {stats.sections} parts, {stats.model_calls} model calls")
     print(f"generated: {stats.completion_tokens} tokens in {stats.decode_s:.1f} s")
     print(f"prefill_bound: {bound_s:.1f} s")

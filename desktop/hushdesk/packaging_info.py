@@ -25,7 +25,7 @@ DATA_PACKAGES = (
     "docx",
 )
 # Packages that load their own native libraries from a folder of theirs (ctypes).
-LIBRARY_PACKAGES = ("llama_cpp",)
+LIBRARY_PACKAGES = ("llama_cpp",)  # OpenVINO's plugins: PyInstaller's own hook
 # Packages that import their parts by name at run time.
 SUBMODULE_PACKAGES = ("chromadb",)
 # Distributions whose metadata is read at run time (versions, entry points).
@@ -50,6 +50,8 @@ METADATA = (
     "numpy",
     "pyyaml",
     "llama-cpp-python",
+    "openvino",
+    "nncf",
 )
 # Never bundled: development tools, GUI toolkits we do not use, torch's extras.
 EXCLUDES = (

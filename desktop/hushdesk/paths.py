@@ -83,6 +83,17 @@ def log_dir() -> Path:
     return _ensure(_base("logs"))
 
 
+EMBEDDING_CACHE_ENV = "HUSHDESK_EMBEDDING_CACHE"
+
+
+def embedding_cache_dir() -> Path:
+    """Embedding models prepared for this computer's CPU: made from public weights, nothing
+    of the user's, rebuilt when missing. ``HUSHDESK_EMBEDDING_CACHE`` moves it (the tests
+    share one across their data folders)."""
+    moved = os.environ.get(EMBEDDING_CACHE_ENV)
+    return _ensure(Path(moved) if moved else cache_dir() / "embedding")
+
+
 def models_dir() -> Path:
     """Downloaded and copied-in model files."""
     return _ensure(data_dir() / "models")

@@ -93,6 +93,13 @@ _scope = threading.local()  # .depth > 0 while this thread runs a user-started d
 # .reach: the (host, port) pairs, and the addresses they resolved to, it may connect to
 
 
+# Usage-statistics packages that other libraries import when present and then use
+# unless told not to in a file of their own: made unimportable, so those libraries take
+# their built-in stand-ins. OpenVINO's model conversion and NNCF send their statistics
+# (and write a client id under ~/intel) when no consent file says no.
+UNIMPORTABLE = ("openvino_telemetry",)
+
+
 def apply() -> None:
     """Set the offline environment and install the network guard; files created from
     now on are private to this user (umask 077). Idempotent.
@@ -113,6 +120,8 @@ def apply() -> None:
         if value and value != "*":
             _original_proxies.setdefault(name, value)
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = "*"  # and no proxy discovery
+    for name in UNIMPORTABLE:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # import fails
     install_guard()
 
 

@@ -1,4 +1,5 @@
-"""Embeddings: sentence-transformers on a local model folder, loaded lazily, batched."""
+"""Embeddings: a sentence-transformers model folder, loaded lazily, batched; run by
+OpenVINO (``openvino_embedder``) or by sentence-transformers on torch."""
 
 from __future__ import annotations
 
@@ -18,13 +19,17 @@ log = logging.getLogger("hushdesk.library")
 
 class Embedder(Protocol):
     name: str
+    backend: str  # what runs it (set once it is loaded): "torch", "openvino-int8", ...
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
 
 
 class SentenceEmbedder:
-    """Loads the model on first use (torch is slow to import): never on the GUI thread."""
+    """sentence-transformers on torch. Loads the model on first use (torch is slow to
+    import): never on the GUI thread."""
+
+    backend = "torch"
 
     def __init__(
         self, model_path: str, name: str, *, batch_size: int = 32, threads: int | None = None

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import ClassVar
 
+from hushdesk import isolate
 from hushdesk.errors import DocumentError, EncryptedDocument
 from hushdesk.jobs import CancelToken
 from hushdesk.library.text import clean, tidy_pages
@@ -28,6 +29,8 @@ SECTION_CHARS = 3000
 LOAD_TIMEOUT_S = 300.0  # scanned pages take OCR time
 MAX_TEXT_CHARS = 50_000_000  # ~25,000 dense pages: more is not a document we can serve
 LOAD_MEMORY_BYTES = 3 << 30
+# Readers start with these imported (a fork server's children): ~15 ms a file, not ~250.
+isolate.preload("hushdesk.library.loaders", "pypdf", "pypdfium2")
 # Zip containers (DOCX, EPUB): what a real document unpacks to, with room to spare. A
 # zip bomb (a few KB that inflate to GBs) is refused before anything is inflated.
 MAX_UNZIPPED_BYTES = 1 << 30
@@ -82,12 +85,10 @@ def load(
     cancel: CancelToken | None = None,
 ) -> LoadedDocument:
     """Read ``path`` in a child process. Raises ``DocumentError`` with a user-facing reason."""
-    from hushdesk.isolate import IsolatedFailure, run_isolated
-
     if not supported(path):
         raise DocumentError(f"{path.name}: this file type is not supported.")
     try:
-        return run_isolated(
+        return isolate.run_isolated(
             load_here,
             str(path),
             password,
@@ -97,7 +98,7 @@ def load(
             cancel=cancel,
             nice=5,
         )
-    except IsolatedFailure as exc:
+    except isolate.IsolatedFailure as exc:
         raise DocumentError(
             f"{path.name} could not be read: the reader {exc.message}. The file may be damaged "
             "or built to break readers; it was skipped.",

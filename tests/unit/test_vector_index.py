@@ -1,0 +1,94 @@
+"""The vector index on a real (encrypted) store: loaded a page at a time, exact below
+its threshold, grouped (inverted file) above it, reloaded when the vectors change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from hushdesk.library.chunker import Chunk
+from hushdesk.library.index import VectorIndex
+from hushdesk.library.loaders import LoadedDocument, PageText
+from hushdesk.library.store import DocumentStore, Library
+from tests.keys import vault_key
+
+DIMENSIONS = 32
+
+
+@pytest.fixture
+def store() -> Iterator[DocumentStore]:
+    store = DocumentStore(vault_key("library"))
+    yield store
+    store.close()
+
+
+def _fill(store: DocumentStore, library: Library, vectors: np.ndarray) -> list[int]:
+    """One file holding one passage per vector; the chunk ids, in order."""
+    file_id = store.queue(library, "/docs/a.pdf", sha256="a" * 64, size=1, mtime=0)
+    chunks = [Chunk(page=1, start=0, end=1, text=f"passage {i}") for i in range(len(vectors))]
+    _, ids = store.replace_content(
+        file_id, LoadedDocument("pdf", "/docs/a.pdf", [PageText(1, "")]), chunks
+    )
+    store.put_vectors(library, ids, vectors)
+    store.set_status(file_id, "done")
+    return list(ids)
+
+
+def _topics(rng: np.random.Generator, n: int, topics: int = 40) -> np.ndarray:
+    """Passages about a few topics each, as real embeddings are: near their topic."""
+    centres = rng.standard_normal((topics, DIMENSIONS))
+    rows = centres[rng.integers(0, topics, n)] + 0.25 * rng.standard_normal((n, DIMENSIONS))
+    return rows.astype(np.float32)
+
+
+def test_loaded_a_page_at_a_time_with_every_vector(store: DocumentStore) -> None:
+    library = store.library("L", embedding_model="m")
+    vectors = np.random.default_rng(1).standard_normal((250, DIMENSIONS)).astype(np.float32)
+    ids = _fill(store, library, vectors)
+    pages = list(store.vector_pages(library, size=100))
+    assert [len(p[0]) for p in pages] == [100, 100, 50]
+    assert [i for p in pages for i in p[0]] == ids
+    np.testing.assert_array_equal(np.vstack([p[1] for p in pages]), vectors)
+    index = VectorIndex(store)
+    assert index.count(library) == 250
+    best = index.query(library, vectors[17], 3)
+    assert best[0][0] == ids[17]
+    assert best[0][1] == pytest.approx(1.0, abs=1e-5)
+    assert index.memory(library) >= 250 * DIMENSIONS * 4
+
+
+def test_grouped_search_finds_what_the_exact_one_finds(store: DocumentStore) -> None:
+    rng = np.random.default_rng(2)
+    library = store.library("L", embedding_model="m")
+    vectors = _topics(rng, 4000)
+    _fill(store, library, vectors)
+    exact, grouped = VectorIndex(store), VectorIndex(store, lists_from=1000)
+    assert exact._matrix(library).lists is None
+    lists = grouped._matrix(library).lists
+    assert lists is not None
+    assert len(lists.centres) == 63  # √4000
+    assert int(lists.bounds[-1]) == 4000  # every row in one group
+    found = []
+    for i in rng.integers(0, 4000, 30):
+        question = vectors[i] + 0.1 * rng.standard_normal(DIMENSIONS).astype(np.float32)
+        want = {c for c, _ in exact.query(library, question, 10)}
+        got = grouped.query(library, question, 10)
+        assert [s for _, s in got] == sorted((s for _, s in got), reverse=True)
+        found.append(len(want & {c for c, _ in got}) / 10)
+    assert np.mean(found) >= 0.9
+
+
+def test_new_vectors_are_seen_by_the_next_search(store: DocumentStore) -> None:
+    library = store.library("L", embedding_model="m")
+    rng = np.random.default_rng(3)
+    ids = _fill(store, library, rng.standard_normal((10, DIMENSIONS)).astype(np.float32))
+    index = VectorIndex(store)
+    assert index.count(library) == 10
+    moved = rng.standard_normal((1, DIMENSIONS)).astype(np.float32)
+    index.upsert(library, ids[:1], moved)
+    assert index.query(library, moved[0], 1)[0][0] == ids[0]
+    index.drop(library)
+    assert index.query(library, moved[0], 1) == []
+    assert index.memory(library) == 0

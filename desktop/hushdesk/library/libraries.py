@@ -96,16 +96,19 @@ class ReadAhead:
 
     def read(self, i: int) -> LoadedDocument:
         """File i's document (or its reader's error), the next file's read started."""
+        for skipped in [k for k in self._reads if k < i]:  # files that needed no reading
+            self._reads.pop(skipped).cancel()
         future = self._start(i)
         following = i + 1
         if following < len(self._records) and self._records[following].status != "embedding":
             self._start(following)  # an "embedding" file is not read again: it resumes
-        while True:
-            self._cancel.raise_if_cancelled()
-            try:
-                return self._reads.pop(i).result(timeout=0.1)
-            except TimeoutError:
-                self._reads[i] = future
+        try:
+            while True:
+                self._cancel.raise_if_cancelled()
+                with contextlib.suppress(TimeoutError):
+                    return future.result(timeout=0.1)
+        finally:
+            self._reads.pop(i, None)
 
 
 class DocumentLibrary:

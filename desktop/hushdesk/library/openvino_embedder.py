@@ -139,7 +139,7 @@ def prepare(model_path: str, out_dir: str, quantize: bool, texts: list[str]) -> 
         graph = ov.convert_model(
             Pipeline(), example_input=tuple(torch.from_numpy(example[n]) for n in names)
         )
-    for port, name in zip(graph.inputs, names, strict=True):  # any batch, any length
+    for port, name in zip(graph.inputs, names, strict=True):  # (shapes stay dynamic)
         port.get_tensor().set_names({name})
     quantized = False
     if quantize:

@@ -13,7 +13,7 @@ index), and a search reads only the groups whose centres are nearest the questio
 0.91 of the exact search's top 10 (bench/retrieve.py --recall 30000; a one-off run on
 a slightly different set gave 0.88 for a sixteenth, 0.94 for an eighth, 0.96 for a
 sixth). A million passages: p95 63 ms for the whole hybrid search, of which the
-vectors' part is ~26 ms (exact: 140-220 ms).
+vectors' part was ~26 ms and an exact scan 140-220 ms in a one-off profile.
 
 bench/crypto.py: unlock → first search answered in 0.35 s at 10k passages (3.8 s at
 100k). Rebuilding Chroma's HNSW graph in memory instead took 5 s at 10k and 93 s at
@@ -31,7 +31,7 @@ import numpy as np
 
 from hushdesk.library.store import DocumentStore, Library
 
-LISTS_FROM = 200_000  # below: an exact scan costs ~15 ms on one core
+LISTS_FROM = 200_000  # below: exact (bench/retrieve.py, 100k: the whole search's p95 26 ms)
 PROBE_SHARE = 1 / 8  # the share of the groups a search reads (see the docstring)
 SAMPLE_PER_LIST = 32  # k-means trains on this many rows per group
 ROUNDS = 8  # k-means rounds

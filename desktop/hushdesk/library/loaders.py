@@ -29,7 +29,7 @@ SECTION_CHARS = 3000
 LOAD_TIMEOUT_S = 300.0  # scanned pages take OCR time
 MAX_TEXT_CHARS = 50_000_000  # ~25,000 dense pages: more is not a document we can serve
 LOAD_MEMORY_BYTES = 3 << 30
-# Readers start with these imported (a fork server's children): ~15 ms a file, not ~250.
+# Readers start with these imported (a fork server's children; see isolate).
 isolate.preload("hushdesk.library.loaders", "pypdf", "pypdfium2")
 # Zip containers (DOCX, EPUB): what a real document unpacks to, with room to spare. A
 # zip bomb (a few KB that inflate to GBs) is refused before anything is inflated.

@@ -329,9 +329,9 @@ class DocumentStore(Database):
         """(chunk id, bm25 score; lower is better) of done files, best first.
 
         The full-text index ranks its matches alone first and only the best few are
-        looked up in their chunks and files (a million passages: 12k matches ranked in
-        30 ms, while looking each one up took 150 ms more). When too few of those are
-        this library's done files, a wider few, then every match."""
+        looked up in their chunks and files (a million passages, a one-off profile: 12k
+        matches ranked in 30 ms, while looking each one up took 150 ms more). When too
+        few of those are this library's done files, a wider few, then every match."""
         expression = fts_query(query).replace('" "', '" OR "')
         if not expression:
             return []
@@ -380,16 +380,14 @@ class DocumentStore(Database):
         rows = self._rows("SELECT vectors_version FROM libraries WHERE id = ?", (library.id,))
         return int(rows[0][0]) if rows else -1
 
-    def vectors(
-        self, library: Library, ids: Sequence[int] | None = None
-    ) -> tuple[list[int], np.ndarray]:
-        """(chunk ids, one float32 row each) of the library, or of ``ids`` in it."""
-        sql = "SELECT chunk_id, vector FROM vectors WHERE library_id = ?"
-        args: list[Any] = [library.id]
-        if ids is not None:
-            sql += " AND chunk_id IN (SELECT value FROM json_each(?))"
-            args.append(json.dumps(list(ids)))
-        rows = self._rows(sql + " ORDER BY chunk_id", args)
+    def vectors(self, library: Library, ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
+        """(chunk ids, one float32 row each) of ``ids`` in the library (all of its
+        vectors: ``vector_pages``)."""
+        rows = self._rows(
+            "SELECT chunk_id, vector FROM vectors WHERE library_id = ? "
+            "AND chunk_id IN (SELECT value FROM json_each(?)) ORDER BY chunk_id",
+            (library.id, json.dumps(list(ids))),
+        )
         if not rows:
             return [], np.zeros((0, 0), dtype=np.float32)
         matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4")

@@ -30,8 +30,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BENCHES = [
-    "startup", "ui_latency", "decode", "api", "remote", "grounded", "ingest", "retrieve",
-    "summarize", "crypto", "download",
+    "startup", "ui_latency", "decode", "api", "remote", "grounded", "ingest", "embed_cores",
+    "retrieve", "summarize", "crypto", "download",
 ]  # fmt: skip
 TIMEOUT_S = 1200
 NOISY_DRIFT = 0.10

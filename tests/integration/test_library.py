@@ -237,6 +237,20 @@ def test_the_index_is_rebuilt_from_the_store_alone(
     assert library.search(lib, "How long is the notice period?").hits[0].chunk.page == 3
 
 
+def test_a_library_is_loaded_ahead_of_the_first_question(
+    library: DocumentLibrary, tmp_path: Path
+) -> None:
+    from hushdesk.library.index import VectorIndex
+    from hushdesk.services.documents import Documents
+
+    lib = library.library("Ahead")
+    library.ingest(lib, [contract(tmp_path / "lease.pdf")])
+    library.index = VectorIndex(library.store)  # as the app starts: nothing loaded
+    assert library.index.memory(lib) == 0
+    Documents(library, library.registry).warm(["Ahead", "Deleted meanwhile"])
+    assert library.index.memory(lib) > 0
+
+
 def test_a_changed_file_that_becomes_a_copy_keeps_none_of_its_old_text(
     library: DocumentLibrary, tmp_path: Path
 ) -> None:

@@ -116,6 +116,20 @@ def test_vectors_match_torch_and_keep_the_order_of_nearest(
     np.testing.assert_allclose(one_by_one, vectors, atol=2e-2)
 
 
+def test_parallel_requests_give_each_text_its_own_vector(
+    model_path: str, torch_vectors: np.ndarray
+) -> None:
+    from hushdesk.library.openvino_embedder import RunPlan, run_plan
+
+    assert run_plan(2) == RunPlan(threads=2, streams=2, batch=8)
+    assert run_plan(1).streams == 1
+    assert run_plan(16).streams == 4
+    texts = TEXTS * 5  # batches of 3 over 4 requests: some run while others are made
+    vectors = _openvino(model_path, plan=RunPlan(threads=2, streams=4, batch=3)).embed(texts)
+    for n in range(5):
+        _close_to(vectors[n * len(TEXTS) : (n + 1) * len(TEXTS)], torch_vectors)
+
+
 def test_floating_point_openvino_is_torch(model_path: str, torch_vectors: np.ndarray) -> None:
     embedder = make_embedder(model_path, "starter", backend="openvino")
     vectors = embedder.embed(TEXTS)

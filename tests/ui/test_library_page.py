@@ -54,7 +54,8 @@ def test_add_a_folder_watch_progress_search_and_open(
     page.add([folder])
     assert page.running.isVisible()
     qtbot.waitUntil(lambda: not page.indexing.busy, timeout=120_000)
-    assert statuses(page) == {"broken.pdf": "Failed", "lease.pdf": "Ready"}
+    # The table is read off the GUI thread: it lands just after the job ends.
+    qtbot.waitUntil(lambda: statuses(page) == {"broken.pdf": "Failed", "lease.pdf": "Ready"})
     notes = page.table.cell(0, 4).text()
     assert notes  # the reason the broken file failed
     assert "1 file(s) ready, 1 failed" in page.status.text()
@@ -113,15 +114,14 @@ def test_pause_keeps_the_queue_and_resume_finishes_it(
     page.running.pause.click()  # Resume; it pauses again once a file is indexed
     qtbot.waitUntil(lambda: not page.indexing.busy, timeout=60_000)
     assert page.running.pause.text() == "Resume"
-    assert "Queued" in statuses(page).values()
+    qtbot.waitUntil(lambda: "Queued" in statuses(page).values())
     monkeypatch.undo()
 
     page.running.pause.click()
     qtbot.waitUntil(
         lambda: not page.indexing.busy and not page.running.isVisible(), timeout=120_000
     )
-    assert set(statuses(page).values()) == {"Ready"}
-    assert len(statuses(page)) == 4
+    qtbot.waitUntil(lambda: list(statuses(page).values()) == ["Ready"] * 4)
     assert page.indexing.pending() == []
 
 
@@ -136,6 +136,7 @@ def test_cancel_takes_out_what_is_not_indexed_and_keeps_the_rest(
     qtbot.waitUntil(lambda: not page.indexing.busy, timeout=60_000)
     page.running.stop.click()  # while paused
     qtbot.waitUntil(lambda: page.indexing.state == "idle", timeout=60_000)
+    qtbot.waitUntil(lambda: set(statuses(page).values()) == {"Ready"})  # the queued, gone
     left = statuses(page)
     assert 1 <= len(left) < 6
     assert set(left.values()) == {"Ready"}
@@ -149,11 +150,13 @@ def test_cancel_takes_out_what_is_not_indexed_and_keeps_the_rest(
     page.running.stop.click()  # while running
     qtbot.waitUntil(lambda: page.indexing.state == "idle", timeout=60_000)
     assert page.indexing.pending() == []
-    assert set(statuses(page).values()) == {"Ready"}
+    qtbot.waitUntil(lambda: set(statuses(page).values()) == {"Ready"})
 
     page.add([folder])  # adding the folder again brings the rest back
-    qtbot.waitUntil(lambda: not page.indexing.busy and len(statuses(page)) == 6, timeout=120_000)
-    assert set(statuses(page).values()) == {"Ready"}
+    qtbot.waitUntil(
+        lambda: not page.indexing.busy and list(statuses(page).values()) == ["Ready"] * 6,
+        timeout=120_000,
+    )
 
 
 def test_a_watched_folder_follows_new_and_deleted_files(
@@ -222,8 +225,11 @@ def test_a_chat_answers_from_a_library_with_clickable_sources(
     qtbot.waitUntil(lambda: not library_page.indexing.busy, timeout=120_000)
 
     chat = window.chat
+    lease, index = window.app.documents.library("Lease"), window.app.library.index
+    assert index.memory(lease) == 0  # nothing searched yet
     chat._toggle_library("Lease", True)
     assert chat.sources.text() == "Documents: Lease"
+    qtbot.waitUntil(lambda: index.memory(lease) > 0)  # loaded while the question is typed
     send(qtbot, window, "How long is the notice period?")
     prompt = engine.requests[-1][-1].content
     assert "<<<" in prompt
@@ -272,3 +278,26 @@ def test_a_search_card_marks_the_words_searched_for_and_escapes_the_rest() -> No
     assert "<b>notice</b>" not in card
     assert "a&lt;i&gt;.pdf, page 2" in card
     assert card.count("font-weight:600") == 3  # notice, period, notices; "the" is not marked
+
+
+def test_the_file_list_is_read_off_the_gui_thread_and_only_the_newest_is_shown(
+    qtbot: QtBot, page: LibraryPage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    page.create_library("Big")
+    qtbot.waitUntil(lambda: "Big" in page.title.text())
+    read = page.documents.state
+    threads: list[threading.Thread] = []
+
+    def state(library):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread())
+        return read(library)
+
+    monkeypatch.setattr(page.documents, "state", state)
+    page.create_library("Other")  # switched before the first library's list landed
+    page.refresh_files()
+    qtbot.waitUntil(lambda: len(threads) >= 2 and not page.tasks.busy())
+    assert threading.main_thread() not in threads
+    assert "<b>Other</b>" in page.title.text()
+    assert "Big" not in page.title.text()

@@ -24,13 +24,13 @@ def store() -> Iterator[DocumentStore]:
     store.close()
 
 
-def _fill(store: DocumentStore, library: Library, vectors: np.ndarray) -> list[int]:
+def _fill(
+    store: DocumentStore, library: Library, vectors: np.ndarray, path: str = "/docs/a.pdf"
+) -> list[int]:
     """One file holding one passage per vector; the chunk ids, in order."""
-    file_id = store.queue(library, "/docs/a.pdf", sha256="a" * 64, size=1, mtime=0)
+    file_id = store.queue(library, path, sha256="a" * 64, size=1, mtime=0)
     chunks = [Chunk(page=1, start=0, end=1, text=f"passage {i}") for i in range(len(vectors))]
-    _, ids = store.replace_content(
-        file_id, LoadedDocument("pdf", "/docs/a.pdf", [PageText(1, "")]), chunks
-    )
+    _, ids = store.replace_content(file_id, LoadedDocument("pdf", path, [PageText(1, "")]), chunks)
     store.put_vectors(library, ids, vectors)
     store.set_status(file_id, "done")
     return list(ids)
@@ -92,3 +92,39 @@ def test_new_vectors_are_seen_by_the_next_search(store: DocumentStore) -> None:
     index.drop(library)
     assert index.query(library, moved[0], 1) == []
     assert index.memory(library) == 0
+
+
+def test_the_grouping_is_kept_and_only_new_rows_are_placed(
+    store: DocumentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hushdesk.library import index as module
+
+    rng = np.random.default_rng(4)
+    library = store.library("L", embedding_model="m")
+    vectors = _topics(rng, 3000)
+    ids = _fill(store, library, vectors)
+    VectorIndex(store, lists_from=1000).count(library)
+    saved = store.grouping(library)
+    assert saved is not None
+    assert saved.chunk_ids.tolist() == ids
+    assert saved.centres.shape == (55, DIMENSIONS)  # √3000
+
+    trained = []
+    monkeypatch.setattr(module, "_centres", lambda *a: trained.append(a) or saved.centres)
+    reopened = VectorIndex(store, lists_from=1000)  # another start of the app
+    assert reopened.query(library, vectors[5], 1)[0][0] == ids[5]
+    more = _topics(rng, 200)
+    new_ids = _fill(store, library, more, "/docs/b.pdf")  # a new file: placed, not grouped again
+    assert reopened.query(library, more[7], 1)[0][0] == new_ids[7]
+    assert trained == []
+    kept = store.grouping(library)
+    assert kept is not None
+    assert len(kept.chunk_ids) == 3200
+    np.testing.assert_array_equal(kept.groups[:3000], saved.groups)
+
+    store.put_grouping(library, module.Grouping(saved.centres[:3], saved.chunk_ids, saved.groups))
+    VectorIndex(store, lists_from=1000).count(library)  # too few centres now: found anew
+    assert len(trained) == 1
+    index = VectorIndex(store, lists_from=1000)
+    index.drop(library)
+    assert store.grouping(library) is None

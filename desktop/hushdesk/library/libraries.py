@@ -35,7 +35,7 @@ from hushdesk.models.registry import Registry
 
 log = logging.getLogger("hushdesk.library")
 
-EMBED_BATCH = 64
+EMBED_BATCH = 128  # passages embedded and stored at a time (the embedder batches within)
 DEFAULT_EMBEDDING = "all-minilm-l6-v2"
 
 
@@ -463,6 +463,13 @@ class DocumentLibrary:
         return len(dropped)
 
     # -- retrieval ------------------------------------------------------------------------
+
+    def warm(self, library: Library) -> None:
+        """Load what a search of ``library`` needs first, ahead of it: its embedding model
+        and its vectors (a million passages take ~15 s to read and group)."""
+        library = self.store.library_by_id(library.id) or library
+        self.embedder(library).embed(["warm up"])
+        self.index.count(library)
 
     def search(self, library: Library, query: str, k: int = 5) -> SearchResult:
         """Vector and keyword search fused by reciprocal rank; abstains when nothing is

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +25,16 @@ from hushdesk import paths
 from hushdesk.errors import StoreError
 from hushdesk.library.chunker import Chunk
 from hushdesk.library.loaders import LoadedDocument
-from hushdesk.sqlitedb import Database, fts_index, fts_query, fts_secure_delete
+from hushdesk.sqlitedb import Database, fts_index, fts_secure_delete
 
 log = logging.getLogger("hushdesk.library")
 
 Status = Literal["queued", "parsing", "embedding", "done", "failed"]
+
+# Keyword search ranks at most about this many matching passages (words past it are left
+# out, see ``keyword_search``): FTS5 ranked 12k matches in 30 ms in a one-off profile.
+MATCH_BUDGET = 12_000
+PREFIX_WORDS = 16  # a last word that begins more words than this is searched as it is
 
 SCHEMA = (
     """
@@ -93,7 +100,27 @@ SCHEMA = (
     -- vectors of older versions sat in a Chroma folder in the clear: embedded again
     UPDATE files SET status = 'embedding' WHERE status = 'done' AND pages IS NOT NULL;
     """,
+    # A large library's grouping (index.py), kept so that opening it does not group a
+    # million rows again: the centres, and the group of each chunk id.
+    """
+    CREATE TABLE vector_groups (
+        library_id INTEGER PRIMARY KEY REFERENCES libraries(id) ON DELETE CASCADE,
+        dimensions INTEGER NOT NULL,
+        centres BLOB NOT NULL,  -- float32, little-endian: groups x dimensions
+        chunk_ids BLOB NOT NULL,  -- int64, ascending
+        groups BLOB NOT NULL  -- int32: the group of each chunk id
+    );
+    """,
 )
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """How index.py grouped a library's vectors (see ``vector_groups``)."""
+
+    centres: np.ndarray  # (groups, dimensions) float32
+    chunk_ids: np.ndarray  # ascending int64
+    groups: np.ndarray  # int32, one per chunk id
 
 
 @dataclass(frozen=True)
@@ -141,9 +168,19 @@ class DocumentStore(Database):
 
     def __init__(self, key: bytes, path: Path | None = None) -> None:
         super().__init__(path or paths.library_db(), key)
+        # How many passages hold a word, as counted when the newest chunk id was
+        # ``_counted_at``: counting a common word reads its whole list of passages.
+        self._holding: dict[str, int] = {}
+        self._counted_at = 0
 
     def _opened(self, db: sqlite3.Connection) -> None:
         fts_secure_delete(db, "chunks")
+        # How many passages hold each word (for keyword_search's budget); a view of the
+        # full-text index, nothing stored.
+        db.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab "
+            "USING fts5vocab(main, chunks_fts, row)"
+        )
 
     # -- libraries ------------------------------------------------------------------------
 
@@ -332,7 +369,7 @@ class DocumentStore(Database):
         looked up in their chunks and files (a million passages, a one-off profile: 12k
         matches ranked in 30 ms, while looking each one up took 150 ms more). When too
         few of those are this library's done files, a wider few, then every match."""
-        expression = fts_query(query).replace('" "', '" OR "')
+        expression = self._keyword_expression(query)
         if not expression:
             return []
         rows: list[sqlite3.Row] = []
@@ -353,6 +390,57 @@ class DocumentStore(Database):
             if len(rows) == limit:
                 break
         return [(int(r[0]), float(r[1])) for r in rows]
+
+    def _keyword_expression(self, query: str) -> str:
+        """The query's words for FTS5, any of them (the last also as a prefix, for
+        search as you type), the commonest left out while together they would match
+        more than ``MATCH_BUDGET`` passages; the rarest is always kept. Ranking costs
+        per match: in a large library "the" or "what" match nearly every passage and
+        add next to nothing to the ranking (BM25 weighs a word in most passages at
+        about zero). A small library keeps every word."""
+        words = list(dict.fromkeys(_folded(w) for w in re.findall(r"\w+", query)))
+        if not words:
+            return ""
+        cost = self._passages_holding(words)
+        kept: set[str] = set()
+        spent = 0
+        for word in sorted(words, key=lambda w: (cost[w], w)):
+            if kept and spent + cost[word] > MATCH_BUDGET:
+                break
+            kept.add(word)
+            spent += cost[word]
+        last = words[-1]
+        star = ""
+        if last in kept:  # the prefix too, when it fits
+            prefix = self._prefix_holding(last)
+            if prefix is not None and spent - cost[last] + prefix <= MATCH_BUDGET:
+                star = "*"
+        return " OR ".join(f'"{w}"' + (star if w == last else "") for w in words if w in kept)
+
+    def _passages_holding(self, words: list[str]) -> dict[str, int]:
+        """How many passages hold each word; counts are kept until the library has grown
+        by a tenth (they only steer what keyword search leaves out)."""
+        newest = int(self._rows("SELECT coalesce(max(id), 0) FROM chunks")[0][0])
+        if newest > self._counted_at * 1.1 + 1000 or len(self._holding) > 100_000:
+            self._holding, self._counted_at = {}, newest
+        missing = [w for w in words if w not in self._holding]
+        if missing:
+            rows = self._rows(
+                "SELECT term, doc FROM temp.chunks_vocab "
+                "WHERE term IN (SELECT value FROM json_each(?))",
+                (json.dumps(missing),),
+            )
+            self._holding |= dict.fromkeys(missing, 0) | {str(r[0]): int(r[1]) for r in rows}
+        return {w: self._holding[w] for w in words}
+
+    def _prefix_holding(self, word: str) -> int | None:
+        """How many passages hold words that begin with ``word``; None when that is more
+        than ``PREFIX_WORDS`` different words (too costly to count, or to search)."""
+        rows = self._rows(
+            "SELECT doc FROM temp.chunks_vocab WHERE term >= ? AND term < ? LIMIT ?",
+            (word, word + "\U0010ffff", PREFIX_WORDS + 1),
+        )
+        return None if len(rows) > PREFIX_WORDS else sum(int(r[0]) for r in rows)
 
     def pages(self, file_id: int) -> list[tuple[int, str]]:
         rows = self._rows(
@@ -418,6 +506,41 @@ class DocumentStore(Database):
     def drop_vectors(self, library: Library) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM vectors WHERE library_id = ?", (library.id,))
+            db.execute("DELETE FROM vector_groups WHERE library_id = ?", (library.id,))
+
+    def grouping(self, library: Library) -> Grouping | None:
+        rows = self._rows(
+            "SELECT dimensions, centres, chunk_ids, groups FROM vector_groups WHERE library_id = ?",
+            (library.id,),
+        )
+        if not rows:
+            return None
+        width = int(rows[0][0])
+        centres, ids, groups = (
+            np.frombuffer(bytes(blob), dtype=kind)
+            for blob, kind in zip(rows[0][1:], ("<f4", "<i8", "<i4"), strict=True)
+        )
+        if width < 1 or len(centres) % width or len(ids) != len(groups):
+            return None  # not as it was written: the library is grouped again
+        return Grouping(
+            centres.reshape(-1, width).astype(np.float32),
+            ids.astype(np.int64),
+            groups.astype(np.int32),
+        )
+
+    def put_grouping(self, library: Library, grouping: Grouping) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO vector_groups "
+                "(library_id, dimensions, centres, chunk_ids, groups) VALUES (?, ?, ?, ?, ?)",
+                (
+                    library.id,
+                    grouping.centres.shape[1],
+                    np.ascontiguousarray(grouping.centres, dtype="<f4").tobytes(),
+                    np.ascontiguousarray(grouping.chunk_ids, dtype="<i8").tobytes(),
+                    np.ascontiguousarray(grouping.groups, dtype="<i4").tobytes(),
+                ),
+            )
 
     def done_signature(self, library: Library) -> tuple[int, int]:
         """Changes whenever a file joins or leaves ``library``'s indexed ones: how many
@@ -468,3 +591,9 @@ def _chunk(row: sqlite3.Row) -> StoredChunk:
     return StoredChunk(
         row["id"], row["file_id"], row["page"], row["start"], row["end"], row["text"]
     )
+
+
+def _folded(word: str) -> str:
+    """A word as the full-text index keeps it (unicode61: lower case, no diacritics)."""
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from hushdesk.errors import HushdeskError
 from hushdesk.library.libraries import DocumentLibrary, FileEvent, IngestReport
 from hushdesk.library.search import Hit, SearchResult
 from hushdesk.library.store import FileRecord, Library
@@ -63,6 +64,17 @@ class Documents:
         """A clear error, up front, for a library name that does not exist."""
         for name in names:
             self._library.library(name, create=False)
+
+    def warm(self, names: Sequence[str]) -> None:
+        """Ahead of the first question a conversation asks of these libraries: their
+        embedding models and vectors loaded (slow work; off the GUI thread). A name that
+        is gone is passed over: the question itself says so."""
+        for name in names:
+            try:
+                library = self._library.library(name, create=False)
+            except HushdeskError:
+                continue
+            self._library.warm(library)
 
     def delete(self, library: Library) -> None:
         """Forget a library: its records, text, vectors and the summaries made of its

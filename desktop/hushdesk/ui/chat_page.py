@@ -173,6 +173,8 @@ class ChatPage(QWidget):
         chosen = [n for n in self.chat.setup.libraries if n != name] + ([name] if on else [])
         self.conversations.set_libraries(self.chat, chosen)
         self.refresh_libraries()
+        if on:
+            self._warm([name])
 
     def _citation(self, turn_id: int, number: int) -> None:
         for turn in self.chat.turns:
@@ -225,6 +227,14 @@ class ChatPage(QWidget):
             on_result=self._loaded,
             on_error=self._show_error,
         )
+        self._warm(list(chat.setup.libraries))
+
+    def _warm(self, libraries: list[str]) -> None:
+        """The libraries' vectors and embedding model, loaded while the user types (a
+        failure here is reported by the question itself)."""
+        if libraries:
+            documents = self.app.documents
+            self.tasks.run(lambda: documents.warm(libraries))
 
     def _loaded(self, model: Any) -> None:
         if not self.busy:

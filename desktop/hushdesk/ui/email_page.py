@@ -43,7 +43,7 @@ from hushdesk.services.drafts import (
 )
 from hushdesk.ui.messages import status_label, warning
 from hushdesk.ui.safe_text import rich_label
-from hushdesk.ui.tasks import Job, Tasks
+from hushdesk.ui.tasks import Job, Latest, Tasks
 from hushdesk.ui.template_dialogs import SignatureDialog, TemplatesDialog, VariablesDialog
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
 from hushdesk.ui.widgets.email_form import NO_LIBRARY, EmailForm
@@ -58,7 +58,7 @@ class EmailPage(QWidget):
         self.draft: Draft | None = None
         self.job: Job | None = None
         self.viewer: DocumentViewer | None = None
-        self._refreshes = 0  # which load's lists to show (see refresh)
+        self._lists = Latest(tasks, self._fill, self)
         self._select: int | None = None
         self._save_soon = QTimer(self, singleShot=True, interval=800)
         self._save_soon.timeout.connect(self.save_edits)
@@ -167,22 +167,16 @@ class EmailPage(QWidget):
         """Reload drafts, templates and libraries (off the GUI thread). Loads run two at a
         time and may end out of order: only the latest one's lists are shown."""
         select = select if select is not None else (self.draft.id if self.draft else None)
-        self._refreshes += 1
-        serial = self._refreshes
 
-        def load() -> tuple[int, list[tuple[Draft, float]], list[Template], list[str]]:
+        def load() -> tuple[list[tuple[Draft, float]], list[Template], list[str]]:
             names = self.app.documents.names()
-            return serial, self.drafts.all(), self.drafts.templates.all(), names
+            return self.drafts.all(), self.drafts.templates.all(), names
 
         self._select = select
-        self.tasks.run(load, on_result=self._fill)
+        self._lists.run(load)
 
-    def _fill(
-        self, found: tuple[int, list[tuple[Draft, float]], list[Template], list[str]]
-    ) -> None:
-        serial, drafts, templates, libraries = found
-        if serial != self._refreshes:
-            return  # an older load that ended after a newer one
+    def _fill(self, found: tuple[list[tuple[Draft, float]], list[Template], list[str]]) -> None:
+        drafts, templates, libraries = found
         self.saved.blockSignals(True)
         self.saved.clear()
         for draft, updated in drafts:

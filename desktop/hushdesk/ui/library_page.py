@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from hushdesk.app import App
-from hushdesk.services.documents import FileEvent, Hit, Library
+from hushdesk.services.documents import FileEvent, Hit, Library, LibraryState
 from hushdesk.services.indexing import IndexJob
 from hushdesk.ui.indexing_runner import IndexingRunner
 from hushdesk.ui.messages import warning
-from hushdesk.ui.tasks import Tasks
+from hushdesk.ui.tasks import Latest, Tasks
 from hushdesk.ui.widgets.combo import DOCUMENT_FILTER
 from hushdesk.ui.widgets.connections_box import ConnectionDialog
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
@@ -51,6 +51,7 @@ class LibraryPage(QWidget):
         self.folders.rescanRequested.connect(self.sync_watched)
         self._refresh_soon = QTimer(self, singleShot=True, interval=300)
         self._refresh_soon.timeout.connect(self.refresh_files)
+        self._files = Latest(tasks, self._show_files, self, on_error=self._failed)
         self._build()
         self.refresh_libraries()
 
@@ -180,9 +181,15 @@ class LibraryPage(QWidget):
     # -- files ----------------------------------------------------------------------------
 
     def refresh_files(self) -> None:
-        if self.library is None:
-            return
-        state = self.documents.state(self.library)
+        """Reload the file list and the passage count off the GUI thread (a library of a
+        million passages takes a tenth of a second to count)."""
+        library = self.library
+        if library is not None:
+            self._files.run(lambda: self.documents.state(library))
+
+    def _show_files(self, state: LibraryState) -> None:
+        if self.library is None or self.library.id != state.library.id:
+            return  # another library was chosen meanwhile
         self.library = state.library
         name, folder = html.escape(state.library.name), state.library.watch_folder
         watch = f" · watching {html.escape(folder)}" if folder else ""

@@ -33,7 +33,7 @@ from hushdesk.services.summaries import Options, SavedSummary, Source
 from hushdesk.ui.markdown import MarkdownRenderer
 from hushdesk.ui.messages import status_label, warning
 from hushdesk.ui.safe_text import SafeTextBrowser, rich_label
-from hushdesk.ui.tasks import Job, Tasks
+from hushdesk.ui.tasks import Job, Latest, Tasks
 from hushdesk.ui.widgets.chat_view import theme_from_palette
 from hushdesk.ui.widgets.combo import DOCUMENT_FILTER
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
@@ -58,7 +58,7 @@ class SummarizePage(QWidget):
         self.viewer: DocumentViewer | None = None
         self._renderer = MarkdownRenderer(theme_from_palette(self.palette()))
         self._first_refresh = True
-        self._refreshes = 0  # which load's lists to show (see refresh)
+        self._lists = Latest(tasks, self._fill, self)
         self._select_after_refresh: int | None = None
         self._reading_path: Path | None = None
         self._build()
@@ -150,22 +150,18 @@ class SummarizePage(QWidget):
         are shown."""
         select = select if select is not None else (self.shown.id if self.shown else None)
         first, self._first_refresh = self._first_refresh, False
-        self._refreshes += 1
-        serial = self._refreshes
 
-        def load() -> tuple[int, list[SavedSummary], list[tuple[str, int]]]:
+        def load() -> tuple[list[SavedSummary], list[tuple[str, int]]]:
             if first:  # jobs a quit or a crash cut short are shown as resumable
                 self.summaries.interrupted()
-            return serial, self.summaries.all(), self.summaries.library_documents()
+            return self.summaries.all(), self.summaries.library_documents()
 
         self._select_after_refresh = select
-        self.tasks.run(load, on_result=self._fill)
+        self._lists.run(load)
 
-    def _fill(self, found: tuple[int, list[SavedSummary], list[tuple[str, int]]]) -> None:
+    def _fill(self, found: tuple[list[SavedSummary], list[tuple[str, int]]]) -> None:
         # Results arrive through bound methods only: Qt drops them if the page is gone.
-        serial, saved, files = found
-        if serial != self._refreshes:
-            return  # an older load that ended after a newer one
+        saved, files = found
         select = self._select_after_refresh
         self.saved.blockSignals(True)
         self.saved.clear()

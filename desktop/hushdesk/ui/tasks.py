@@ -248,3 +248,39 @@ class Tasks(QObject):
     def wait(self, timeout_ms: int = 10_000) -> bool:
         """Block until every pool is idle (shutdown and tests only)."""
         return all(pool.waitForDone(timeout_ms) for pool in self._pools.values())
+
+
+class Latest(QObject):
+    """A page's load of which only the newest result is shown: the io pool runs two at a
+    time, and a load that ends after a newer one started (a list read before a save, a
+    library switched away from) is dropped. A child of the page, so once the page is
+    gone no result reaches it."""
+
+    def __init__(
+        self,
+        tasks: Tasks,
+        show: Callable[[Any], None],
+        parent: QObject,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._tasks = tasks
+        self._show = show
+        self._on_error = on_error
+        self._serial = 0
+
+    def run(self, fn: Callable[[], Any]) -> None:
+        self._serial += 1
+        serial = self._serial
+        self._tasks.run(lambda: (serial, fn()), on_result=self._arrived, on_error=self._failed)
+
+    @Slot(object)
+    def _arrived(self, result: tuple[int, Any]) -> None:
+        serial, value = result
+        if serial == self._serial:
+            self._show(value)
+
+    @Slot(object)
+    def _failed(self, error: BaseException) -> None:
+        if self._on_error is not None:
+            self._on_error(error)

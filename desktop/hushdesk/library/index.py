@@ -7,13 +7,15 @@ version, bumped by every vector write of any process, tells when that copy is st
 (the app stays open while ``hushdesk ingest`` runs).
 
 Up to ``LISTS_FROM`` vectors a search reads them all (exact). Past it, the rows are
-grouped once, at load, around √n centres found by k-means on a sample (an inverted-file
-index), and a search reads only the groups whose centres are nearest the question's
-(``PROBE_SHARE`` of them): an eighth of the rows. On 30,000 real passages it finds
-0.91 of the exact search's top 10 (bench/retrieve.py --recall 30000; a one-off run on
-a slightly different set gave 0.88 for a sixteenth, 0.94 for an eighth, 0.96 for a
-sixth). A million passages: p95 63 ms for the whole hybrid search, of which the
-vectors' part was ~26 ms and an exact scan 140-220 ms in a one-off profile.
+grouped around √n centres found by k-means on a sample (an inverted-file index), and a
+search reads only the groups whose centres are nearest the question's (``PROBE_SHARE``
+of them): an eighth of the rows. The grouping is kept in the store, so a library
+loaded again only places its new rows (a million: 29.6 s to load the first time, 17 s
+after, most of it reading). On 30,000 real passages it finds 0.91 of the exact
+search's top 10 (bench/retrieve.py --recall 30000; a one-off run on a slightly
+different set gave 0.88 for a sixteenth, 0.94 for an eighth, 0.96 for a sixth). A
+million passages: p95 58 ms for the whole hybrid search (bench/retrieve.py), of which
+the vectors' part was ~26 ms and an exact scan 140-220 ms in a one-off profile.
 
 bench/crypto.py: unlock → first search answered in 0.35 s at 10k passages (3.8 s at
 100k). Rebuilding Chroma's HNSW graph in memory instead took 5 s at 10k and 93 s at
@@ -154,8 +156,9 @@ class VectorIndex:
 def _grouping(ids: np.ndarray, unit: np.ndarray, saved: Grouping | None) -> tuple[Grouping, bool]:
     """The rows' groups, and whether they differ from ``saved``. The saved grouping is
     kept while its centres still suit the library's size (within 4x of it): rows it
-    knows keep their group and only new rows are placed (a million rows are grouped in
-    ~15 s, placed again in well under one). Otherwise the centres are found anew."""
+    knows keep their group and only new rows are placed (grouping a million rows anew
+    took ~12 s more than loading them with their groups kept). Otherwise the centres
+    are found anew."""
     wanted = max(1, round(len(unit) ** 0.5))
     fits = (
         saved is not None

@@ -10,11 +10,11 @@ Up to ``LISTS_FROM`` vectors a search reads them all (exact). Past it, the rows 
 grouped around √n centres found by k-means on a sample (an inverted-file index), and a
 search reads only the groups whose centres are nearest the question's (``PROBE_SHARE``
 of them): an eighth of the rows. The grouping is kept in the store, so a library
-loaded again only places its new rows (a million: 29.6 s to load the first time, 17 s
+loaded again only places its new rows (a million: 28 s to load the first time, 16 s
 after, most of it reading). On 30,000 real passages it finds 0.91 of the exact
 search's top 10 (bench/retrieve.py --recall 30000; a one-off run on a slightly
 different set gave 0.88 for a sixteenth, 0.94 for an eighth, 0.96 for a sixth). A
-million passages: p95 58 ms for the whole hybrid search (bench/retrieve.py), of which
+million passages: p95 51 ms for the whole hybrid search (bench/retrieve.py), of which
 the vectors' part was ~26 ms and an exact scan 140-220 ms in a one-off profile.
 
 bench/crypto.py: unlock → first search answered in 0.35 s at 10k passages (3.8 s at

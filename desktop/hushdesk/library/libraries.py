@@ -466,7 +466,7 @@ class DocumentLibrary:
 
     def warm(self, library: Library) -> None:
         """Load what a search of ``library`` needs first, ahead of it: its embedding model
-        and its vectors (a million passages take ~17 s to read, ~30 s the first time,
+        and its vectors (a million passages take ~16 s to read, ~28 s the first time,
         when they are grouped)."""
         library = self.store.library_by_id(library.id) or library
         self.embedder(library).embed(["warm up"])

@@ -25,7 +25,10 @@ DATA_PACKAGES = (
     "docx",
 )
 # Packages that load their own native libraries from a folder of theirs (ctypes).
-LIBRARY_PACKAGES = ("llama_cpp",)  # OpenVINO's plugins: PyInstaller's own hook
+# OpenVINO finds its device plugins beside its own library, and PyInstaller has no hook
+# for it: without this the frozen app's embeddings fell back to torch ("Device with
+# "CPU" name is not registered").
+LIBRARY_PACKAGES = ("llama_cpp", "openvino")
 # Packages that import their parts by name at run time.
 SUBMODULE_PACKAGES = ("chromadb",)
 # Distributions whose metadata is read at run time (versions, entry points).
@@ -71,8 +74,9 @@ EXCLUDES = (
 )
 
 
-# Bundled files left out (destination paths): torch's tests, tools and headers, and
-# Qt's GTK theme plugin (it needs GTK, which the app does not use).
+# Bundled files left out (destination paths): torch's tests, tools and headers, Qt's GTK
+# theme plugin (it needs GTK, which the app does not use) and OpenVINO's GPU and NPU
+# plugins (embeddings run on the CPU).
 TRIM_PREFIXES = (
     "torch/test/",
     "torch/bin/",
@@ -80,7 +84,13 @@ TRIM_PREFIXES = (
     "torch/share/",
     "PySide6/Qt/plugins/platformthemes/libqgtk3",
 )
-TRIM_SUFFIXES = ("_test.so", "libbackend_with_compiler.so", "libaoti_custom_ops.so")
+TRIM_SUFFIXES = (
+    "_test.so",
+    "libbackend_with_compiler.so",
+    "libaoti_custom_ops.so",
+    "libopenvino_intel_gpu_plugin.so",
+    "libopenvino_intel_npu_plugin.so",
+)
 KEEP = ("torch/bin/torch_shm_manager",)  # torch refuses to import without it
 
 
@@ -90,6 +100,24 @@ def bundled(destination: str) -> bool:
     if destination.startswith(KEEP):
         return True
     return not destination.startswith(TRIM_PREFIXES) and not destination.endswith(TRIM_SUFFIXES)
+
+
+def library_files(package: str) -> list[tuple[str, str]]:
+    """(file, destination folder) of every native library in a package's ``lib`` or
+    ``libs`` folder, versioned names too (``libopenvino_ir_frontend.so.2641``: PyInstaller's
+    ``collect_dynamic_libs`` leaves those out, and without it OpenVINO reads no model)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        return []
+    root = Path(spec.origin).parent
+    found = []
+    for folder in (root / "lib", root / "libs"):
+        for pattern in ("*.so", "*.so.*", "*.dylib", "*.dll"):
+            for path in sorted(folder.glob(pattern)):
+                found.append((str(path), str(path.parent.relative_to(root.parent))))
+    return found
 
 
 def hidden_imports() -> Iterator[str]:

@@ -101,7 +101,21 @@ def test_the_native_library_folders_exist(package: str) -> None:
     spec = importlib.util.find_spec(package)
     assert spec is not None
     assert spec.origin is not None
-    assert any((Path(spec.origin).parent / "lib").glob("*.so*")) or sys.platform != "linux"
+    folder = Path(spec.origin).parent
+    found = [f for name in ("lib", "libs") for f in (folder / name).glob("*.so*")]
+    assert found or sys.platform != "linux"
+
+
+def test_openvino_travels_with_the_reader_of_its_own_format() -> None:
+    names = {Path(f).name for f, _ in packaging_info.library_files("openvino")}
+    assert any(n.startswith("libopenvino_ir_frontend") for n in names) or sys.platform != "linux"
+    assert {d for _, d in packaging_info.library_files("openvino")} <= {"openvino/libs"}
+
+
+def test_openvino_keeps_its_cpu_plugin_only() -> None:
+    assert packaging_info.bundled("openvino/libs/libopenvino_intel_cpu_plugin.so")
+    assert not packaging_info.bundled("openvino/libs/libopenvino_intel_gpu_plugin.so")
+    assert not packaging_info.bundled("openvino/libs/libopenvino_intel_npu_plugin.so")
 
 
 @pytest.mark.parametrize("distribution", packaging_info.METADATA)

@@ -34,18 +34,31 @@ from measure import median, spread
 BACKENDS = ("torch", "openvino-int8")  # the reference first; the last is the app's default
 
 
-def one_round(backend: str, documents: list[Path], hits: bool) -> dict:
-    """A fresh data folder indexing every document; the pages, chunks and seconds."""
+def open_app(home: str, backend: str):
+    """The app on the data folder ``home``, embedding with ``backend``."""
     from tests.keys import use_passphrase_file
 
     from hushdesk.app import App
     from hushdesk.library.backends import BACKEND_ENV
-    from hushdesk.library.libraries import EMBED_BATCH
 
-    os.environ["HUSHDESK_HOME"] = tempfile.mkdtemp(prefix="hushdesk-bench-")
+    os.environ["HUSHDESK_HOME"] = home
     os.environ[BACKEND_ENV] = backend
     use_passphrase_file()
-    app = App()
+    return App()
+
+
+def hit_rates(app, library, documents: list[Path]) -> tuple[float, float]:
+    """hit@5 and hit@1 of the quality set's questions, by hybrid search as answers use it."""
+    evidence = quality.expected_pages(app, library, documents)
+    found = [quality.retrieved(app, library, q, e) for q, e in evidence.items()]
+    return quality.share([h5 for h5, _ in found]), quality.share([h1 for _, h1 in found])
+
+
+def one_round(backend: str, documents: list[Path], hits: bool) -> dict:
+    """A fresh data folder indexing every document; the pages, chunks and seconds."""
+    from hushdesk.library.libraries import EMBED_BATCH
+
+    app = open_app(tempfile.mkdtemp(prefix="hushdesk-bench-"), backend)
     try:
         library = app.documents.library("Bench")
         embedder = app.library.embedder(library)
@@ -65,10 +78,7 @@ def one_round(backend: str, documents: list[Path], hits: bool) -> dict:
             "home": os.environ["HUSHDESK_HOME"],
         }
         if hits:
-            evidence = quality.expected_pages(app, library, documents)
-            found = [quality.retrieved(app, library, q, e) for q, e in evidence.items()]
-            result["hit5"] = quality.share([h5 for h5, _ in found])
-            result["hit1"] = quality.share([h1 for _, h1 in found])
+            result["hit5"], result["hit1"] = hit_rates(app, library, documents)
             chunks = [c.text for r in records for c in app.library.store.chunks_of(r.id)]
             result["chunks"] = len(chunks)
             started = time.perf_counter()
@@ -83,20 +93,9 @@ def one_round(backend: str, documents: list[Path], hits: bool) -> dict:
 def mixed_hits(home: str, backend: str, documents: list[Path]) -> float:
     """hit@5 of a library indexed by an earlier back end (``home``'s), its questions
     embedded by ``backend``: a library indexed before an update keeps its vectors."""
-    from tests.keys import use_passphrase_file
-
-    from hushdesk.app import App
-    from hushdesk.library.backends import BACKEND_ENV
-
-    os.environ["HUSHDESK_HOME"] = home
-    os.environ[BACKEND_ENV] = backend
-    use_passphrase_file()
-    app = App()
+    app = open_app(home, backend)
     try:
-        library = app.documents.library("Bench")
-        evidence = quality.expected_pages(app, library, documents)
-        found = [quality.retrieved(app, library, q, e) for q, e in evidence.items()]
-        return quality.share([h5 for h5, _ in found])
+        return hit_rates(app, app.documents.library("Bench"), documents)[0]
     finally:
         app.close()
 

@@ -33,7 +33,7 @@ DIST = ROOT / "dist"
 WORK = ROOT / "build" / "pyinstaller"
 sys.path.insert(0, str(ROOT / "desktop"))
 
-from hushdesk import packaging_info  # noqa: E402
+from hushdesk import packaging_info, telemetry  # noqa: E402
 
 # stderr lines a healthy run may print (Qt's offscreen plugin notes, llama.cpp is quiet).
 EXPECTED_STDERR = ("This plugin does not support propagateSizeHints",)
@@ -235,6 +235,13 @@ def main() -> int:
     started = time.perf_counter()
     bundle = DIST / packaging_info.EXECUTABLE if args.reuse else freeze()
     frozen_s = time.perf_counter() - started
+    phoning_home = telemetry.unexplained(telemetry.scan(bundle))
+    if phoning_home:
+        for hit in phoning_home:
+            print(f"telemetry endpoint not explained: {hit.endpoint} in {hit.file}")
+        print("List each in resources/privacy/telemetry.toml with what neutralises it.")
+        return 1
+    print("telemetry_endpoints: every one found is neutralised (resources/privacy/telemetry.toml)")
     timings = smoke([str(executable(bundle))], "frozen app")
     print(f"freeze_time: {frozen_s:.0f} s")
     print(f"bundle_size: {size_mib(bundle):.0f} MiB ({bundle})")

@@ -15,9 +15,11 @@ import keyring.backends.fail
 import pytest
 
 from hushdesk import privacy
+from tests import launcher
 from tests.hub import Hub, serve
 from tests.keys import TEST_PASSPHRASE
 
+launcher.start()  # keeps the core-dump limit the run began with (test_sandbox.py)
 privacy.apply()  # before any heavy import, exactly as the app does
 keyring.set_keyring(keyring.backends.fail.Keyring())  # no OS keychain, as in CI
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

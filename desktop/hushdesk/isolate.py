@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from hushdesk import errors
+from hushdesk import errors, sandbox
 from hushdesk.jobs import CancelToken
 
 log = logging.getLogger("hushdesk.isolate")
@@ -38,7 +38,7 @@ _ctx = (
     if "forkserver" in multiprocessing.get_all_start_methods()
     else multiprocessing.get_context("spawn")
 )
-_preload = ["hushdesk.isolate", "hushdesk.privacy", "hushdesk.logs"]
+_preload = ["hushdesk.isolate", "hushdesk.privacy", "hushdesk.logs", "hushdesk.sandbox"]
 
 
 def preload(*modules: str) -> None:
@@ -56,10 +56,17 @@ class IsolatedFailure(errors.HushdeskError):
     """The child died, hung or raised something that is not a ``HushdeskError``."""
 
 
-def child_setup(memory_limit_bytes: int | None = None, nice: int = 0) -> None:
-    """First thing in every child: offline mode, no Ctrl-C (the parent decides), limits."""
+def child_setup(
+    memory_limit_bytes: int | None = None,
+    nice: int = 0,
+    sockets: sandbox.Sockets = sandbox.Sockets.NO_SOCKETS,
+) -> None:
+    """First thing in every child: no network at the OS level (while the child is still
+    single-threaded and dumpable, which a user namespace needs), offline mode, no core
+    dumps, no Ctrl-C (the parent decides), limits."""
     from hushdesk import logs, privacy
 
+    sandbox.no_network(sockets)
     privacy.apply()
     logs.setup(console_level=None, process="children")  # the app rotates its own file
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from hushdesk import sandbox
 from hushdesk.errors import NetworkBlocked
 
 log = logging.getLogger("hushdesk.privacy")
@@ -51,6 +52,10 @@ OFFLINE_ENV: dict[str, str] = {
     "TOKENIZERS_PARALLELISM": "false",
     "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
     "GGML_NO_NETWORK": "1",
+    # ONNX Runtime (OCR) 1.32 sends 1DS telemetry to Microsoft and keeps a device id and
+    # an event queue under ~/.cache; this stops it before it starts (tests/integration/
+    # test_no_files_outside.py). The reader children have no network besides (sandbox).
+    "ORT_DISABLE_TELEMETRY": "1",
     # OpenTelemetry (Chroma and others carry it): no SDK, no exporter.
     "OTEL_SDK_DISABLED": "true",
     "OTEL_TRACES_EXPORTER": "none",
@@ -110,6 +115,7 @@ def apply() -> None:
     """
     if os.name == "posix":
         os.umask(0o077)  # what Hushdesk writes is readable by this user only
+    sandbox.no_core_dumps()  # a crash must not write the conversation to disk
     for name in [n for n in os.environ if n.startswith(TELEMETRY_PREFIXES)]:
         del os.environ[name]
     os.environ.update(OFFLINE_ENV)

@@ -1,10 +1,13 @@
 """The promise of the privacy issue, checked on one real run of the whole app.
 
-A session (window offscreen, ingest, a chat answered from the library, a summary, a
-draft; ``whole_run.py``) puts a marker word everywhere, under strace and — where the
-machine allows one — in a network namespace of its own. Then: no file under the data
-folder holds the marker, none is a plaintext SQLite database, no stored vector is in
-the clear, no connection left the machine (native code included). After ``hushdesk
+A session (window offscreen, ingest with OCR of a scanned page, a chat answered from the
+library, a summary, a draft, the local API serving a request, a library's own download
+attempt refused; ``whole_run.py``) puts a marker word everywhere, under strace and —
+where the machine allows one — in a network namespace of its own, with a fresh ``HOME``.
+Then: no file under the data folder holds the marker, none is a plaintext SQLite
+database, no stored vector is in the clear, no connection left the machine and no name
+was looked up (native code included: connect, sendto, sendmsg and sendmmsg are traced,
+DNS to any address counts), and nothing was written under ``HOME``. After ``hushdesk
 wipe`` nothing of the user is left.
 """
 
@@ -37,7 +40,8 @@ def _isolated() -> list[str]:
 
 def _traced(cmd: list[str], env: dict[str, str], trace: Path) -> subprocess.CompletedProcess[str]:
     # seccomp-bpf: the traced process stops only on these calls (3x faster than plain -f)
-    strace = ["strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect,sendto,sendmsg"]
+    calls = "trace=connect,sendto,sendmsg,sendmmsg"
+    strace = ["strace", "-f", "-qq", "--seccomp-bpf", "-e", calls]
     strace += ["-o", str(trace)]
     return subprocess.run(
         [*_isolated(), *strace, *cmd],
@@ -54,6 +58,21 @@ def _remote(trace: Path) -> list[str]:
     pattern = r'inet_(?:addr|pton)\((?:AF_INET6, )?"([^"]+)"'
     seen = re.findall(pattern, trace.read_text())
     return [a for a in seen if not ipaddress.ip_address(a).is_loopback]
+
+
+def _dns(trace: Path) -> list[str]:
+    """Every packet or connection to a name server's port, loopback ones included (a
+    local resolver such as systemd-resolved's 127.0.0.53 forwards the question)."""
+    return re.findall(r"^.*sin6?_port=htons\(53\).*$", trace.read_text(), re.MULTILINE)
+
+
+def _fresh_home(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """An empty HOME, with the XDG folders left to their defaults under it."""
+    home = tmp_path / "home"
+    home.mkdir()
+    xdg = ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
+    env = {k: v for k, v in os.environ.items() if k not in xdg}
+    return home, {**env, "HOME": str(home)}
 
 
 def _files(root: Path) -> list[Path]:
@@ -75,7 +94,9 @@ def _containing(root: Path, needles: list[bytes]) -> list[str]:
 def test_a_whole_session_leaves_nothing_readable_and_nothing_leaves_the_machine(
     cli_env: dict[str, str], hushdesk_home: Path, tmp_path: Path
 ) -> None:
-    env = {**cli_env, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
+    home, fresh = _fresh_home(tmp_path)
+    env = {**fresh, **{k: v for k, v in cli_env.items() if k.startswith("HUSHDESK")}}
+    env |= {"QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
     work = tmp_path / "work"
     work.mkdir()
     trace = tmp_path / "trace"
@@ -86,6 +107,9 @@ def test_a_whole_session_leaves_nothing_readable_and_nothing_leaves_the_machine(
     assert run.returncode == 0, run.stderr[-3000:]
     assert "whole run done" in run.stdout
     assert _remote(trace) == []
+    assert _dns(trace) == []
+    assert "download refused" in run.stdout
+    assert _files(home) == []  # no telemetry queue, device id or library cache
     started = re.search(r"^launched: (.*)$", run.stdout, re.MULTILINE)
     assert started is not None
     names = {Path(p).name for p in re.findall(r"'([^']*)'", started.group(1))}
@@ -106,6 +130,8 @@ def test_a_whole_session_leaves_nothing_readable_and_nothing_leaves_the_machine(
     wipe = _traced([sys.executable, "-m", "hushdesk", "wipe", "--yes"], env, trace)
     assert wipe.returncode == 0, wipe.stderr
     assert _remote(trace) == []
+    assert _dns(trace) == []
+    assert _files(home) == []
     left = sorted(str(p.relative_to(hushdesk_home)) for p in _files(hushdesk_home))
     assert all(name == "data/models.json" or name.startswith("data/models/") for name in left), left
     assert not os.path.exists(hushdesk_home / "data" / "keys.json")

@@ -1,6 +1,8 @@
 """One whole session of the app, as a user would have it, for the privacy test to watch:
-the window on screen (offscreen), a document ingested, a chat answered from its library,
-a summary, an email draft — every one of them carrying a marker word — then a clean quit.
+the window on screen (offscreen), a document and a scanned page (read by OCR) ingested, a
+chat answered from its library, a summary, an email draft, the local API answering a
+request, a library trying to download a model on its own (refused: only a download the
+user starts may go out) — every one of them carrying a marker word — then a clean quit.
 
 Run as ``python -m tests.integration.whole_run FOLDER`` (under strace, in a network
 namespace) by ``tests/integration/test_privacy_at_rest.py``.
@@ -34,9 +36,11 @@ def main(folder: Path) -> int:
     from hushdesk.services.conversations import ChatSetup
     from hushdesk.ui.application import create_app
     from hushdesk.ui.main_window import MainWindow
+    from tests.documents import scanned_pdf
 
     document = folder / f"{MARKER} lease.txt"
     document.write_text(DOCUMENT, encoding="utf-8")
+    scan = scanned_pdf(folder / f"{MARKER} scan.pdf", f"{MARKER} boiler serviced yearly")
     qt = create_app()
     app = App()
     app.settings.sampling.max_tokens = 48  # the words are the point here, not their number
@@ -45,11 +49,13 @@ def main(folder: Path) -> int:
     qt.processEvents()
 
     library = app.documents.library(f"{MARKER} matter")
-    job = app.indexing.add(library, [document])
+    job = app.indexing.add(library, [document, scan])
     assert job is not None
     report = job.run()
-    assert [e.status for e in report.events][-1] == "done", report.events
+    assert [e.status for e in report.events].count("done") == 2, report.events
     app.indexing.ended(job)
+    found = app.documents.search(library, "boiler serviced yearly").hits
+    assert any(h.file.name == scan.name for h in found), "the scanned page was read by OCR"
 
     chat = app.conversations.open(setup=ChatSetup(libraries=[library.name]))
     app.conversations.send(chat, f"How long is the notice period of the {MARKER} lease?").collect()
@@ -57,6 +63,8 @@ def main(folder: Path) -> int:
     app.summaries.run(source, Options(mode="brief", length="short"))
     app.drafts.draft(Request(points=f"Tell the client the {MARKER} notice is three months."))
     app.preferences.set_sender(name=f"Dr {MARKER}")
+    _serve_one_request(app)
+    _library_download_refused()
 
     window.chat.open_conversation(chat.id)
     window.sidebar.refresh(select=chat.id)
@@ -68,6 +76,53 @@ def main(folder: Path) -> int:
     print("launched:", sorted(set(privacy.launched())), flush=True)
     print("whole run done", flush=True)
     return 0
+
+
+def _serve_one_request(app: object) -> None:
+    """The local API, as the window serves it, answering one client on 127.0.0.1."""
+    import httpx
+
+    from hushdesk.api.serving import Background
+
+    token = "whole-run-token-0123456789"
+    server = Background(app, _free_port(), token)  # type: ignore[arg-type]
+    address = server.start()
+    try:
+        with privacy.local_service(server.port):
+            answer = httpx.post(
+                f"{address}/chat/completions",
+                headers={"Authorization": f"Bearer {token}"},
+                json={
+                    "model": "default",
+                    "max_tokens": 8,
+                    "messages": [{"role": "user", "content": f"Say hello to {MARKER}."}],
+                },
+                timeout=300,
+            )
+        assert answer.status_code == 200, answer.text[:500]
+    finally:
+        server.stop()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _library_download_refused() -> None:
+    """A dependency fetching a model by itself (no download the user started): refused
+    before any name is looked up."""
+    from huggingface_hub import hf_hub_download
+
+    try:
+        hf_hub_download("Qwen/Qwen2.5-0.5B-Instruct-GGUF", "README.md")
+    except Exception as exc:  # offline mode or the guard: either way nothing went out
+        print("download refused:", type(exc).__name__, flush=True)
+    else:
+        raise AssertionError("a library downloaded a file on its own")
 
 
 if __name__ == "__main__":

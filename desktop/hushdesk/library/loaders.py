@@ -260,9 +260,14 @@ def _ocr_pages(
 
 def _ocr_engine() -> Callable[..., tuple[list[list[object]] | None, object]] | None:
     try:
+        import onnxruntime
         from rapidocr_onnxruntime import RapidOCR
     except ImportError:
         return None
+    # ONNX Runtime's 1DS telemetry: ORT_DISABLE_TELEMETRY (privacy.OFFLINE_ENV) keeps it
+    # from starting at import (no device id, no event queue in ~/.cache); its own switch
+    # as well, in case a build reads only that. The child has no network either (sandbox).
+    onnxruntime.disable_telemetry_events()
     return RapidOCR()  # type: ignore[no-any-return]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -12,8 +13,9 @@ from pathlib import Path
 
 import sqlcipher3.dbapi2 as sqlite3
 
-from hushdesk import paths, privacy
+from hushdesk import paths, privacy, sandbox
 from hushdesk.errors import HushdeskError
+from hushdesk.isolate import run_isolated
 from hushdesk.models import bundled
 from hushdesk.services.runtime import ModelRuntime
 
@@ -28,6 +30,8 @@ class Check:
 def run_checks(runtime: ModelRuntime, *, generate: bool = True) -> Iterator[Check]:
     yield _check(runtime, "data folders writable", _writable)
     yield _check(runtime, "offline mode", _offline)
+    yield _check(runtime, "children without network", _sandboxed)
+    yield _check(runtime, "no core dumps", _no_core_dumps)
     yield _check(runtime, "chat model", _chat_model)
     if generate:
         yield _check(runtime, "model loads and answers", _generates)
@@ -69,6 +73,28 @@ def _offline(_: ModelRuntime) -> str:
     if not privacy.self_test():
         raise HushdeskError("the network guard let a test connection through")
     return "offline variables set; network guard refuses outside connections"
+
+
+def _sandboxed(_: ModelRuntime) -> str:
+    """What takes the network from the readers, OCR and model checks (one of them asked);
+    the local model's child runs under the same, with local sockets left for GPU drivers."""
+    mechanism, refused = run_isolated(sandbox.probe, timeout_s=60)
+    if not refused:
+        if sys.platform == "win32":  # pragma: no cover (Windows)
+            return "not enforced per process on Windows: the network guard covers Python code"
+        raise HushdeskError(f"a document reader could open an internet socket ({mechanism})")
+    return f"document readers, OCR and model checks: {mechanism}; the local model: no internet"
+
+
+def _no_core_dumps(_: ModelRuntime) -> str:
+    if sys.platform == "win32":  # pragma: no cover (Windows)
+        return "Windows Error Reporting leaves Hushdesk alone"
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+    if soft or hard:
+        raise HushdeskError(f"a crash could write a core dump (limit {soft}, {hard})")
+    return "core size limit 0 in this process and its children"
 
 
 def _chat_model(runtime: ModelRuntime) -> str:

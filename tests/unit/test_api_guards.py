@@ -6,9 +6,14 @@ network."""
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,9 +23,11 @@ from fastapi.testclient import TestClient
 from hushdesk.api.gate import Gate
 from hushdesk.api.hosts import host_allowed, host_name
 from hushdesk.api.server import Settings, create
-from hushdesk.api.serving import LOOPBACK_NAMES
+from hushdesk.api.serving import LOOPBACK_NAMES, listen, listener_uid
 from hushdesk.app import App
+from hushdesk.errors import HushdeskError
 from tests.fakes import FakeEngine
+from tests.servers import free_port
 
 TOKEN = "t" * 32
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -146,3 +153,35 @@ def test_the_app_refuses_a_faked_host_from_another_computer(app: App) -> None:
     assert asyncio.run(ask("127.0.0.1:5417")) == 400  # a header proves nothing
     assert asyncio.run(ask("localhost")) == 400
     assert asyncio.run(ask("192.168.1.5:5417")) == 200  # the token is the protection
+
+
+def test_the_account_holding_a_port_is_known() -> None:
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen(1)
+        port = held.getsockname()[1]
+        if not Path("/proc/net/tcp").exists():
+            pytest.skip("Linux's /proc/net/tcp")
+        assert listener_uid(port) == os.getuid()  # ours: the plain "port in use" message
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "getuid") or os.getuid() != 0, reason="needs root to be another"
+)
+def test_a_port_squatted_by_another_account_is_said_so() -> None:
+    port = free_port()
+    squat = (
+        "import os, socket, sys, time; os.setuid(65534); s = socket.socket(); "
+        f"s.bind(('127.0.0.1', {port})); s.listen(1); print('ready', flush=True); time.sleep(60)"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-I", "-c", squat], stdout=subprocess.PIPE, text=True
+    ) as child:
+        try:
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == "ready"
+            with pytest.raises(HushdeskError) as refused:
+                listen("127.0.0.1", port)
+            assert "another account" in refused.value.message
+        finally:
+            child.kill()

@@ -50,6 +50,13 @@ def listen(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
+            holder = listener_uid(port)
+            if holder is not None and holder != os.getuid():
+                raise HushdeskError(
+                    f"Port {port} on {host} is held by another account on this computer: "
+                    "a program that sends the token there would hand it to that account. "
+                    "Choose another port (and tell your scripts)."
+                ) from exc
             raise HushdeskError(
                 f"Port {port} on {host} is already in use (another Hushdesk, or another "
                 "program): choose another port."
@@ -57,6 +64,20 @@ def listen(host: str, port: int) -> socket.socket:
         raise HushdeskError(f"Cannot serve on {host}:{port}: {exc.strerror or exc}.") from exc
     sock.set_inheritable(False)
     return sock
+
+
+def listener_uid(port: int) -> int | None:
+    """The account listening on TCP ``port`` (Linux's ``/proc/net/tcp*``), if known."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text(encoding="ascii").splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 7 and fields[3] == "0A" and fields[1].endswith(f":{port:04X}"):
+                return int(fields[7])  # 0A: listening
+    return None
 
 
 def bound_to_loopback(sock: socket.socket) -> bool:

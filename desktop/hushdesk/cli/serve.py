@@ -123,7 +123,7 @@ def run(app: App, args: argparse.Namespace) -> int:
         named = [] if loopback or wildcard else [args.host.strip("[]")]
         settings = Settings(token, [*named, *args.allow_host], tuple(args.cors_origin), loopback)
         scheme = "https" if tls else "http"
-        shown = "127.0.0.1" if loopback else (args.host or bound)
+        shown = bound if loopback else (args.host or bound)
         if ":" in shown:
             shown = f"[{shown.strip('[]')}]"
         print(f"Hushdesk API on {scheme}://{shown}:{args.port}/v1", flush=True)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hushdesk.errors import StoreError
+from hushdesk.errors import SettingsError, StoreError
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -82,3 +82,25 @@ def locked(path: Path, *, wait: bool = True) -> Iterator[None]:
 
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         yield
+
+
+def require_private_file(path: Path, what: str) -> None:
+    """Refuse a secret's file (a token, a passphrase) that another account could read
+    or change: a secret others can read is no longer one, and saying nothing would
+    leave it so. POSIX only; Windows' ACLs are not read here."""
+    if os.name != "posix":
+        return
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise SettingsError(f"Cannot read the {what} {path}: {exc.strerror or exc}.") from exc
+    if info.st_uid != os.getuid():
+        raise SettingsError(
+            f"The {what} {path} belongs to another account; use a file of your own "
+            f"(chmod 600 {path}: readable by you only)."
+        )
+    if info.st_mode & 0o077:
+        raise SettingsError(
+            f"The {what} {path} can be read or changed by other accounts (mode "
+            f"{info.st_mode & 0o777:o}); make it yours alone: chmod 600 {path}"
+        )

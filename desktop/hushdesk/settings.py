@@ -83,6 +83,7 @@ class ConnectionSettings:
     token: str = ""
     ca_file: str | None = None  # a firm's own certificate authority (PEM)
     models: dict[str, int] = field(default_factory=dict)  # as last listed: id → context
+    allow_unencrypted: bool = False  # http:// to another computer, asked for explicitly
 
 
 @dataclass
@@ -95,6 +96,7 @@ class SharedLibrarySettings:
     synced_at: float = 0.0  # when this computer's copy last matched the server
     published: dict[str, int] = field(default_factory=dict)  # own files sent (sha256)
     removals: dict[str, int] = field(default_factory=dict)  # removed here, not yet there
+    allow_unencrypted: bool = False  # http:// to another computer, asked for explicitly
 
 
 @dataclass

@@ -143,7 +143,8 @@ def test_what_a_server_must_refuse(server: tuple[str, str]) -> None:
         **chat, "messages": [{"role": "user", "content": "word " * 20000}]})  # fmt: skip
     assert overflow.status_code == 400
     assert overflow.json()["error"]["code"] == "context_length_exceeded"
-    assert httpx.get(f"{base}/docs", timeout=10).status_code == 200  # loopback only
+    assert httpx.get(f"{base}/docs", headers=auth, timeout=10).status_code == 404  # no CDN page
+    assert httpx.get(f"{base}/openapi.json", timeout=10).status_code == 401
 
 
 def test_a_client_that_goes_away_frees_the_model_and_eight_clients_all_finish(

@@ -1,6 +1,7 @@
 """The API's requests for the model: one at a time, in arrival order, a limit on how
 many wait (429 past it). Each then takes its turn on the model with the app's other
-users (``ModelRuntime.turns``)."""
+users (``ModelRuntime.turns``). A second gate of the same kind bounds embeddings and
+searches (the embedding model), which would otherwise each take a thread of a pool."""
 
 from __future__ import annotations
 

@@ -13,7 +13,9 @@ them, and the response carries the citations (file, page, passage, score) in its
 Guarded like the app: a bearer token on every request (compared in constant time), the
 Host header checked against the addresses served (DNS rebinding), CORS off unless origins
 are listed, bodies over ``MAX_BODY`` refused, one generation at a time in arrival order
-with a queue limit (429 with Retry-After), a client that goes away stops its generation.
+with a queue limit (429 with Retry-After, as a status before any stream begins), a client
+that goes away stops its generation; embeddings and searches likewise take turns on a
+gate of their own (the embedding model), never one thread each.
 Nothing of a request is logged and nothing is saved.
 """
 
@@ -37,11 +39,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from hushdesk.api import work
 from hushdesk.api.errors import ApiError, error
 from hushdesk.api.gate import Gate
+from hushdesk.api.hosts import host_allowed
 from hushdesk.app import App
 from hushdesk.engine.base import Stopper
 from hushdesk.errors import ContextOverflow, HushdeskError, ModelError
@@ -53,7 +55,7 @@ log = logging.getLogger("hushdesk.api")
 MAX_BODY = 4 * 1024 * 1024  # a long document pasted into a message still fits
 RETRY_AFTER_S = 5
 LIBRARY_PREFIX = "library:"
-OPEN_PATHS = ("/docs", "/openapi.json")  # served on loopback only, without a token
+QUEUE_WAIT_HEADER = "X-Hushdesk-Queue-Wait-Ms"
 
 
 # -- requests ------------------------------------------------------------------------------
@@ -108,23 +110,30 @@ class SearchRequest(BaseModel):
 @dataclass
 class Settings:
     token: str
-    hosts: Sequence[str]  # Host header values accepted (names, without ports)
+    hosts: Sequence[str]  # Host header values accepted from anyone (names, without ports)
     cors_origins: Sequence[str] = ()
-    loopback: bool = True  # bound to this computer only: /docs is served
+    loopback: bool = True  # bound to this computer only (read from the bound socket)
 
 
-def create(app: App, settings: Settings, gate: Gate | None = None) -> FastAPI:
-    """The ASGI app over ``app``'s services."""
+def create(
+    app: App, settings: Settings, gate: Gate | None = None, lookups: Gate | None = None
+) -> FastAPI:
+    """The ASGI app over ``app``'s services. ``gate``: the model's turns; ``lookups``:
+    embeddings and searches (the embedding model), bounded the same way.
+
+    No ``/docs`` or ``/redoc``: FastAPI's pages load Swagger's scripts from a public CDN
+    into the API's origin. ``/openapi.json`` stays, behind the token like the rest."""
     gate = gate or Gate()
+    lookups = lookups or Gate()
     api = FastAPI(
         title="Hushdesk local API",
         description="OpenAI-compatible, on this computer; see the README for the extension.",
-        docs_url="/docs" if settings.loopback else None,
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/openapi.json" if settings.loopback else None,
+        openapi_url="/openapi.json",
     )
     _guards(api, settings)
-    _routes(api, app, gate)
+    _routes(api, app, gate, lookups)
     work.add_routes(api, app, gate)
     return api
 
@@ -141,7 +150,7 @@ def _guards(api: FastAPI, settings: Settings) -> None:
             return error(411, "The request needs a Content-Length.", code="length_required")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             return error(413, f"The request body is over {MAX_BODY // 1024 // 1024} MiB.")
-        if request.method == "OPTIONS" or request.url.path in OPEN_PATHS:
+        if request.method == "OPTIONS":
             return await call_next(request)
         given = request.headers.get("authorization", "")
         scheme, _, value = given.partition(" ")
@@ -162,7 +171,14 @@ def _guards(api: FastAPI, settings: Settings) -> None:
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    api.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.hosts))
+
+    @api.middleware("http")  # added last: the outermost check
+    async def trusted_host(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if not host_allowed(request.scope, settings.hosts, loopback=settings.loopback):
+            return error(400, "Invalid host header.", code="invalid_host")
+        return await call_next(request)
 
     @api.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -191,7 +207,7 @@ def _guards(api: FastAPI, settings: Settings) -> None:
         return error(400, exc.message)
 
 
-def _routes(api: FastAPI, app: App, gate: Gate) -> None:
+def _routes(api: FastAPI, app: App, gate: Gate, lookups: Gate) -> None:
     @api.get("/v1/models")
     async def models() -> dict[str, Any]:
         data = [
@@ -209,13 +225,13 @@ def _routes(api: FastAPI, app: App, gate: Gate) -> None:
         if history[-1][0] != "user":
             raise ApiError(400, "The last message must be the user's.", code="invalid_messages")
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+        keep = bool(body.hushdesk and body.hushdesk.save)
         if body.stream:
-            chunks = _stream_chunks(
-                app, gate, setup=setup, history=history, body=body, completion_id=completion_id
-            )
+            await gate.enter()  # a full queue is a 429 status, before the stream begins
+            queue, stopper = _start_stream(app, gate, setup, history, keep)
+            chunks = _stream_chunks(queue, stopper, body=body, completion_id=completion_id)
             return StreamingResponse(chunks, media_type="text/event-stream")
         stopper = Stopper()
-        keep = bool(body.hushdesk and body.hushdesk.save)
 
         def work() -> Answer:
             stream, session = app.conversations.answer(history, setup, keep=keep)
@@ -223,7 +239,7 @@ def _routes(api: FastAPI, app: App, gate: Gate) -> None:
             return _finished(stream, session)
 
         result, waited = await gate.call(work, on_leave=stopper.stop)
-        wait_ms = {"X-Hushdesk-Queue-Wait-Ms": f"{waited * 1000:.0f}"}
+        wait_ms = {QUEUE_WAIT_HEADER: f"{waited * 1000:.0f}"}
         return JSONResponse(_completion(body.model, completion_id, result), headers=wait_ms)
 
     @api.post("/v1/embeddings")
@@ -232,7 +248,7 @@ def _routes(api: FastAPI, app: App, gate: Gate) -> None:
         if not texts or len(texts) > 2048:
             raise ApiError(400, "input: give 1 to 2048 texts.")
         model = _embedding_model(app, body.model)
-        vectors = await asyncio.to_thread(app.documents.embed, texts, model)
+        vectors, _ = await lookups.call(lambda: app.documents.embed(texts, model), _stay)
         tokens = sum(len(t.split()) for t in texts)  # an estimate: words, not tokens
         return {
             "object": "list",
@@ -249,7 +265,9 @@ def _routes(api: FastAPI, app: App, gate: Gate) -> None:
         if body.library not in app.documents.names():
             raise ApiError(404, f"No library is called {body.library!r}.", code="library_not_found")
         library = app.documents.library(body.library, create=False)
-        result = await asyncio.to_thread(app.documents.search, library, body.query, body.k)
+        result, _ = await lookups.call(
+            lambda: app.documents.search(library, body.query, body.k), _stay
+        )
         return {
             "object": "hushdesk.search",
             "abstain": result.abstain,
@@ -265,6 +283,10 @@ def _routes(api: FastAPI, app: App, gate: Gate) -> None:
                 for hit in result.hits
             ],
         }
+
+
+def _stay() -> None:
+    """A lookup whose client went away ends anyway: it is short, and the gate waits."""
 
 
 # -- chat ----------------------------------------------------------------------------------
@@ -372,29 +394,13 @@ def _usage(answer: Answer) -> dict[str, int]:
     }
 
 
-async def _stream_chunks(
-    app: App,
-    gate: Gate,
-    *,
-    setup: ChatSetup,
-    history: list[tuple[str, str]],
-    body: ChatRequest,
-    completion_id: str,
-) -> AsyncIterator[bytes]:
-    """Server-sent events: the role, the text as it is written, then the end (with the
-    answer as held to its sources and the citations, when libraries were asked)."""
-    keep = bool(body.hushdesk and body.hushdesk.save)
-    created = int(time.time())
-
-    def data(payload: dict[str, Any]) -> bytes:
-        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n".encode()
-
-    def event(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
-        choice = {"index": 0, "delta": delta, "finish_reason": finish}
-        return data({"id": completion_id, "object": "chat.completion.chunk", "created": created,
-                     "model": body.model, "choices": [choice], **extra})  # fmt: skip
-
-    await gate.enter()
+def _start_stream(
+    app: App, gate: Gate, setup: ChatSetup, history: list[tuple[str, str]], keep: bool
+) -> tuple[asyncio.Queue[tuple[str, Any]], Stopper]:
+    """The generation started on its own thread, once the route has entered the gate
+    (before the response begins, so a full queue is a 429 status rather than a broken
+    stream): its pieces arrive on the queue; the stopper ends it. It frees the gate when
+    it ends, whether or not anyone reads the stream."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
     stopper = Stopper()
@@ -413,6 +419,28 @@ async def _stream_chunks(
             put("error", exc)
 
     gate.run(loop, work)
+    return queue, stopper
+
+
+async def _stream_chunks(
+    queue: asyncio.Queue[tuple[str, Any]],
+    stopper: Stopper,
+    *,
+    body: ChatRequest,
+    completion_id: str,
+) -> AsyncIterator[bytes]:
+    """Server-sent events: the role, the text as it is written, then the end (with the
+    answer as held to its sources and the citations, when libraries were asked)."""
+    created = int(time.time())
+
+    def data(payload: dict[str, Any]) -> bytes:
+        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n".encode()
+
+    def event(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        return data({"id": completion_id, "object": "chat.completion.chunk", "created": created,
+                     "model": body.model, "choices": [choice], **extra})  # fmt: skip
+
     ended = False
     try:
         yield event({"role": "assistant", "content": ""})

@@ -3,17 +3,22 @@ app's window (Settings → Local API), over the same ``App`` as the window, so t
 answers take turns with the window's own on the one model.
 
 The socket is bound here, before uvicorn starts, so a port in use is a clear message
-instead of a server thread that exits.
+instead of a server thread that exits, and so whether the API is on this computer only
+is read from the address really bound (``bound_to_loopback``), never from how the
+address was written: ``""``, ``0.0.0.0`` and ``::`` are every interface.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import ipaddress
 import os
 import socket
+import ssl
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hushdesk import privacy
@@ -45,6 +50,13 @@ def listen(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
+            holder = listener_uid(port)
+            if holder is not None and holder != os.getuid():
+                raise HushdeskError(
+                    f"Port {port} on {host} is held by another account on this computer: "
+                    "a program that sends the token there would hand it to that account. "
+                    "Choose another port (and tell your scripts)."
+                ) from exc
             raise HushdeskError(
                 f"Port {port} on {host} is already in use (another Hushdesk, or another "
                 "program): choose another port."
@@ -54,7 +66,46 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def server(app: App, settings: Settings) -> uvicorn.Server:
+def listener_uid(port: int) -> int | None:
+    """The account listening on TCP ``port`` (Linux's ``/proc/net/tcp*``), if known."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text(encoding="ascii").splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 7 and fields[3] == "0A" and fields[1].endswith(f":{port:04X}"):
+                return int(fields[7])  # 0A: listening
+    return None
+
+
+def bound_to_loopback(sock: socket.socket) -> bool:
+    """Whether ``sock`` listens on this computer only (127.0.0.0/8 or ::1). The
+    wildcard addresses, whatever spelling asked for them, are every interface."""
+    address = str(sock.getsockname()[0]).split("%", 1)[0]
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def check_tls(cert: Path, key: Path) -> tuple[str, str]:
+    """The certificate and key files, once they are known to load together (a clear
+    message now rather than a traceback from the server thread)."""
+    from hushdesk.fsutil import require_private_file
+
+    cert, key = cert.expanduser().resolve(), key.expanduser().resolve()
+    require_private_file(key, "TLS key file")
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise HushdeskError(f"Cannot use {cert} with the key {key} for TLS: {reason}.") from exc
+    return str(cert), str(key)
+
+
+def server(app: App, settings: Settings, tls: tuple[str, str] | None = None) -> uvicorn.Server:
     import uvicorn
 
     from hushdesk.api.server import create
@@ -64,12 +115,15 @@ def server(app: App, settings: Settings) -> uvicorn.Server:
         log_level="warning",
         access_log=False,  # no request, prompt or answer in any log
         timeout_graceful_shutdown=5,
+        proxy_headers=False,  # the client's address is the socket's, never a header's
+        ssl_certfile=tls[0] if tls else None,
+        ssl_keyfile=tls[1] if tls else None,
     )
     return uvicorn.Server(config)
 
 
 def local_settings(token: str) -> Settings:
-    """On this computer only: loopback names, no CORS, /docs served."""
+    """On this computer only: loopback names, no CORS."""
     from hushdesk.api.server import Settings
 
     return Settings(token, LOOPBACK_NAMES)

@@ -31,6 +31,7 @@ from hushdesk.jobs import CancelToken, Progress
 log = logging.getLogger("hushdesk.api")
 
 RUNNING_LIMIT = 2  # summaries the API runs at once; more get 429
+MAX_ID = 2**63 - 1  # SQLite's largest row id: a larger one is no summary (not a 500)
 CANCEL_WAIT_S = 30.0
 
 
@@ -135,7 +136,7 @@ class SummaryJobs:
         return ids[0]
 
     def describe(self, summary_id: int) -> dict[str, Any]:
-        saved = self.app.summaries.get(summary_id)
+        saved = self.app.summaries.get(summary_id) if _valid(summary_id) else None
         if saved is None:
             raise ApiError(404, f"No summary has the id {summary_id}.", code="summary_not_found")
         running = self._running.get(summary_id)
@@ -172,7 +173,7 @@ class SummaryJobs:
 
     def delete(self, summary_id: int) -> None:
         """Stop it if it runs (waiting for it to end), then delete it."""
-        if self.app.summaries.get(summary_id) is None:
+        if not _valid(summary_id) or self.app.summaries.get(summary_id) is None:
             raise ApiError(404, f"No summary has the id {summary_id}.", code="summary_not_found")
         running = self._running.get(summary_id)
         if running is not None:
@@ -229,6 +230,10 @@ def add_routes(api: FastAPI, app: App, gate: Gate) -> None:
             ],
             "model": made.model,
         }
+
+
+def _valid(summary_id: int) -> bool:
+    return 1 <= summary_id <= MAX_ID
 
 
 def check_model(app: App, model: str | None) -> None:

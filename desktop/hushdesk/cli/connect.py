@@ -12,7 +12,9 @@ from typing import Any
 
 from hushdesk.app import App
 from hushdesk.cli.terminal import EXIT_OK, printable
+from hushdesk.endpoints import UNENCRYPTED_BADGE
 from hushdesk.errors import HushdeskError
+from hushdesk.fsutil import require_private_file
 
 
 def add_parser(sub: Any) -> None:
@@ -40,7 +42,10 @@ def run(app: App, args: argparse.Namespace) -> int:
     command = args.connect_command
     if command == "add":
         token, ca_file = credentials(args)
-        models = connections.add(args.name, args.url, token=token, ca_file=ca_file)
+        models = connections.add(
+            args.name, args.url, token=token, ca_file=ca_file,
+            allow_unencrypted=args.allow_unencrypted,
+        )  # fmt: skip
         print(f"Added {printable(args.name)}: {len(models)} model(s).")
         _print_models(args.name, models)
     elif command == "test":
@@ -53,7 +58,8 @@ def run(app: App, args: argparse.Namespace) -> int:
     elif args.json:
         print(json.dumps([
             {"name": c.name, "url": c.url, "host": c.host, "token": c.has_token,
-             "ca_file": c.ca_file, "models": c.models} for c in connections.all()
+             "ca_file": c.ca_file, "unencrypted": c.unencrypted, "models": c.models}
+            for c in connections.all()
         ], indent=2))  # fmt: skip
     else:
         found = connections.all()
@@ -61,7 +67,8 @@ def run(app: App, args: argparse.Namespace) -> int:
             print("No servers. Add one: hushdesk connect add NAME URL [--token-file FILE]")
         for c in found:
             token = "token" if c.has_token else "no token"
-            print(f"{printable(c.name)}  {printable(c.url)}  ({token})")
+            badge = f"  [{UNENCRYPTED_BADGE}]" if c.unencrypted else ""
+            print(f"{printable(c.name)}  {printable(c.url)}  ({token}){badge}")
             for model in c.models:
                 print(f"  {printable(c.name)}/{printable(model)}")
     return EXIT_OK
@@ -78,6 +85,12 @@ def add_credentials(parser: argparse.ArgumentParser) -> None:
     ``libraries add``."""
     parser.add_argument("--token-file", type=Path, help="a file holding the server's token")
     parser.add_argument("--ca-file", type=Path, help="your firm's certificate authority (PEM)")
+    parser.add_argument(
+        "--allow-unencrypted",
+        action="store_true",
+        help="accept plain http:// to another computer (the token, prompts and passages "
+        "then cross the network readable by anyone on the way); refused without it",
+    )
 
 
 def credentials(args: argparse.Namespace) -> tuple[str, str | None]:
@@ -87,10 +100,13 @@ def credentials(args: argparse.Namespace) -> tuple[str, str | None]:
 
 
 def read_token(path: Path) -> str:
+    """A server's token from a file only this user can read (a shared one is refused)."""
+    path = path.expanduser()
     try:
-        token = path.expanduser().read_text(encoding="utf-8").strip()
+        token = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise HushdeskError(f"Cannot read the token file {path}: {exc.strerror or exc}.") from exc
     if not token:
         raise HushdeskError(f"The token file {path} is empty.")
+    require_private_file(path, "token file")
     return token

@@ -20,6 +20,7 @@ from typing import Any
 from hushdesk.app import App
 from hushdesk.cli.connect import add_credentials, credentials
 from hushdesk.cli.terminal import EXIT_ERROR, EXIT_OK, printable
+from hushdesk.endpoints import UNENCRYPTED_BADGE
 from hushdesk.errors import HushdeskError
 
 
@@ -48,7 +49,8 @@ def run(app: App, args: argparse.Namespace) -> int:
     command = args.libraries_command
     if command == "add":
         token, ca_file = credentials(args)
-        report = shared.attach(args.name, args.server, token=token, ca_file=ca_file)
+        report = shared.attach(args.name, args.server, token=token, ca_file=ca_file,
+                               allow_unencrypted=args.allow_unencrypted)  # fmt: skip
         host = shared.state(args.name).host
         print(printable(f"{args.name} is shared through {host}: {_report(report)}"))
     elif command == "sync":
@@ -72,7 +74,8 @@ def _list(app: App, args: argparse.Namespace) -> int:
                                "model": library.embedding_model, "shared": None}  # fmt: skip
         if app.shared.is_shared(library.name):
             s = app.shared.state(library.name)
-            row["shared"] = {"host": s.host, "synced_at": s.synced_at, "problem": s.problem}
+            row["shared"] = {"host": s.host, "synced_at": s.synced_at, "problem": s.problem,
+                             "unencrypted": s.unencrypted}  # fmt: skip
         rows.append(row)
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -85,6 +88,8 @@ def _list(app: App, args: argparse.Namespace) -> int:
         if share:
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(share["synced_at"]))
             line += f"  shared through {share['host']}, in step at {when}"
+            if share["unencrypted"]:
+                line += f"  [{UNENCRYPTED_BADGE}]"
             if share["problem"]:
                 line += "  [server unreachable]"
         print(printable(line))

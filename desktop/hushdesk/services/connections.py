@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from hushdesk.endpoints import is_unencrypted, require_encrypted
 from hushdesk.engine.remote import Endpoint, Remote, RemoteModel
 from hushdesk.errors import HushdeskError
 from hushdesk.services.runtime import ModelRuntime
@@ -27,6 +28,7 @@ class Connection:
     has_token: bool
     ca_file: str | None
     models: dict[str, int]  # as last listed: id → context size (0: not said)
+    unencrypted: bool = False  # plain http:// to another computer: badged wherever shown
 
 
 class Connections:
@@ -44,10 +46,18 @@ class Connections:
         return self._view(name, connection)
 
     def add(
-        self, name: str, url: str, *, token: str = "", ca_file: str | None = None
+        self,
+        name: str,
+        url: str,
+        *,
+        token: str = "",
+        ca_file: str | None = None,
+        allow_unencrypted: bool = False,
     ) -> list[RemoteModel]:
         """Check the server (its models are listed), then keep it — replacing one of
-        the same name. Nothing is kept when it cannot be reached."""
+        the same name. Nothing is kept when it cannot be reached. Plain http:// to
+        another computer is refused before anything is sent, unless allowed explicitly
+        (``endpoints.require_encrypted``)."""
         name = name.strip()
         if not _NAME.match(name):
             raise HushdeskError(
@@ -57,6 +67,7 @@ class Connections:
         url = url.strip().rstrip("/")
         if not url.endswith("/v1"):
             url += "/v1"
+        require_encrypted(url, allow_unencrypted=allow_unencrypted)
         remote = Remote(Endpoint(name, url, token.strip(), ca_file or None))
         try:
             models = remote.models()
@@ -67,6 +78,7 @@ class Connections:
             token.strip(),
             ca_file or None,
             _listed(models),
+            allow_unencrypted and is_unencrypted(url),
         )
         self._saved(name)
         return models
@@ -76,6 +88,7 @@ class Connections:
         connection = self.settings.connections.get(name)
         if connection is None:
             raise HushdeskError(f"No server is called {name!r}; see `hushdesk connect list`.")
+        require_encrypted(connection.url, allow_unencrypted=connection.allow_unencrypted)
         models = self.runtime.remote(name).models()
         connection.models = _listed(models)
         self._saved(name)
@@ -95,7 +108,9 @@ class Connections:
     @staticmethod
     def _view(name: str, c: ConnectionSettings) -> Connection:
         host = Endpoint(name, c.url).host
-        return Connection(name, c.url, host, bool(c.token), c.ca_file, dict(c.models))
+        return Connection(
+            name, c.url, host, bool(c.token), c.ca_file, dict(c.models), is_unencrypted(c.url)
+        )
 
 
 def _listed(models: list[RemoteModel]) -> dict[str, int]:

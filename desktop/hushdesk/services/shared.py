@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hushdesk.endpoints import is_unencrypted, require_encrypted
 from hushdesk.errors import DocumentError
 from hushdesk.library.shared import ModelMismatch, Share, ShareAddress, SharedUnreachable
 from hushdesk.models.registry import Registry
@@ -49,6 +50,7 @@ class SharedState:
     host: str
     synced_at: float
     problem: str  # "" when the last contact worked
+    unencrypted: bool = False  # plain http:// to another computer: badged wherever shown
 
 
 class SharedLibraries:
@@ -72,15 +74,23 @@ class SharedLibraries:
     def state(self, name: str) -> SharedState:
         kept = self.settings.shared[name]
         host = ShareAddress(kept.url).host
-        return SharedState(name, host, kept.synced_at, self._problems.get(name, ""))
+        problem = self._problems.get(name, "")
+        return SharedState(name, host, kept.synced_at, problem, is_unencrypted(kept.url))
 
     # -- attaching ------------------------------------------------------------------------
 
     def attach(
-        self, name: str, url: str, *, token: str = "", ca_file: str | None = None
+        self,
+        name: str,
+        url: str,
+        *,
+        token: str = "",
+        ca_file: str | None = None,
+        allow_unencrypted: bool = False,
     ) -> SyncReport:
         """Share the library ``name`` through the server at ``url`` (made there, or
         taken from there), then bring both sides level."""
+        require_encrypted(url, allow_unencrypted=allow_unencrypted)  # before anything is sent
         with self._lock:
             self._attach(
                 name, Share(ShareAddress(url.strip().rstrip("/"), token.strip(), ca_file), name)
@@ -105,7 +115,9 @@ class SharedLibraries:
                 share.ensure(local.embedding_model)  # raises ModelMismatch with both names
             library.store.library(name, embedding_model=theirs)
         a = share.address
-        self.settings.shared[name] = SharedLibrarySettings(a.url, a.token, a.ca_file)
+        self.settings.shared[name] = SharedLibrarySettings(
+            a.url, a.token, a.ca_file, allow_unencrypted=is_unencrypted(a.url)
+        )
         self.settings.save()
         self._shares[name] = share
 

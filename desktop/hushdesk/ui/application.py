@@ -5,7 +5,6 @@ Heavy work (the engine child, loading the model) starts only after the first pai
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -14,14 +13,14 @@ import time
 import traceback
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from hushdesk import APP_NAME, __version__, assets, paths
 from hushdesk.errors import HushdeskError
 from hushdesk.ui.safe_text import TextPolicy
+from hushdesk.ui.single_instance import SingleInstance
 from hushdesk.ui.theme import apply_theme
 from hushdesk.vault import Vault, unlock_without_asking
 
@@ -47,49 +46,6 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(kind, QSettings.Scope.UserScope, str(paths.config_dir()))
     return app
-
-
-class SingleInstance(QObject):
-    """A second launch asks the first to show its window, then exits."""
-
-    raiseRequested = Signal()
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        key = hashlib.sha256(f"{paths.data_dir()}".encode()).hexdigest()[:16]
-        self.name = f"hushdesk-{key}"
-        self._server: QLocalServer | None = None
-
-    def already_running(self) -> bool:
-        socket = QLocalSocket()
-        socket.connectToServer(self.name)
-        if socket.waitForConnected(300):
-            socket.write(b"raise\n")
-            socket.flush()
-            socket.waitForBytesWritten(300)
-            socket.disconnectFromServer()
-            return True
-        QLocalServer.removeServer(self.name)  # a stale socket from a crashed run
-        self._server = QLocalServer(self)
-        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        self._server.newConnection.connect(self._on_connection)
-        if not self._server.listen(self.name):
-            log.warning("single-instance server: %s", self._server.errorString())
-        return False
-
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            self._server = None
-
-    def _on_connection(self) -> None:
-        if self._server is None:
-            return
-        while self._server.hasPendingConnections():
-            connection = self._server.nextPendingConnection()
-            connection.readyRead.connect(lambda c=connection: c.readAll())
-            connection.disconnected.connect(connection.deleteLater)
-            self.raiseRequested.emit()
 
 
 def install_excepthook(parent: QWidget) -> None:

@@ -30,7 +30,7 @@ from hushdesk.ui.indexing_runner import IndexingRunner
 from hushdesk.ui.messages import warning
 from hushdesk.ui.tasks import Latest, Tasks
 from hushdesk.ui.widgets.combo import DOCUMENT_FILTER
-from hushdesk.ui.widgets.connections_box import ConnectionDialog
+from hushdesk.ui.widgets.connections_box import ConnectionDialog, shared_where
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
 from hushdesk.ui.widgets.folder_watch import FolderWatch
 from hushdesk.ui.widgets.library_parts import ACTIONS, LibraryBody, LibraryList
@@ -101,7 +101,7 @@ class LibraryPage(QWidget):
 
     def refresh_libraries(self) -> None:
         current = self.library.name if self.library else None
-        shared = {n: self.shared.state(n).host for n in self.shared.names()}
+        shared = {n: shared_where(self.shared.state(n)) for n in self.shared.names()}
         self._select(self.side.fill(self.documents.names(), current, shared))
         self.folders.update()
 
@@ -113,6 +113,7 @@ class LibraryPage(QWidget):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         name, url, token, ca_file = dialog.values()
+        allow = dialog.allow_unencrypted.isChecked()
         if not name:
             return
         self.status.setText(f"Reaching {url}…")
@@ -125,7 +126,9 @@ class LibraryPage(QWidget):
             self._libraries_changed()
 
         self.tasks.run(
-            lambda: self.shared.attach(name, url, token=token, ca_file=ca_file),
+            lambda: self.shared.attach(
+                name, url, token=token, ca_file=ca_file, allow_unencrypted=allow
+            ),
             pool="ingest",
             on_result=shared,
             on_error=self._failed,
@@ -196,7 +199,7 @@ class LibraryPage(QWidget):
         where = ""
         if self.shared.is_shared(state.library.name):
             shared = self.shared.state(state.library.name)
-            where = f" · shared through {html.escape(shared.host)}"
+            where = f" · shared through {html.escape(shared_where(shared))}"
             if shared.problem:
                 where += " — <b>server unreachable</b>: this computer's copy answers"
         self.title.setText(

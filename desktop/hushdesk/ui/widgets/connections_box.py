@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -23,9 +24,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hushdesk.endpoints import UNENCRYPTED_BADGE
 from hushdesk.services.connections import Connections, RemoteModel
+from hushdesk.services.shared import SharedState
 from hushdesk.ui.messages import status_label, warning
 from hushdesk.ui.tasks import Tasks
+
+UNENCRYPTED_TIP = (
+    "Plain http:// to another computer: the token, what you write and the passages from "
+    "your documents cross the network unencrypted. Use https:// where the server allows it."
+)
+
+
+def shared_where(state: SharedState) -> str:
+    """Where a shared library lives, badged when it is reached unencrypted."""
+    return f"{state.host} · ⚠ {UNENCRYPTED_BADGE}" if state.unencrypted else state.host
 
 
 class ConnectionsBox(QGroupBox):
@@ -73,9 +86,12 @@ class ConnectionsBox(QGroupBox):
         self.table.setRowCount(len(found))
         for row, c in enumerate(found):
             models = ", ".join(c.models) or "none listed"
-            for column, text in enumerate((c.name, c.url, models, "yes" if c.has_token else "no")):
+            address = f"{c.url}  ⚠ {UNENCRYPTED_BADGE}" if c.unencrypted else c.url
+            for column, text in enumerate(
+                (c.name, address, models, "yes" if c.has_token else "no")
+            ):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(UNENCRYPTED_TIP if column == 1 and c.unencrypted else text)
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
         self.setVisible(True)
@@ -93,9 +109,12 @@ class ConnectionsBox(QGroupBox):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         name, url, token, ca_file = dialog.values()
+        allow = dialog.allow_unencrypted.isChecked()
         self.status.setText(f"Asking {url} for its models…")
         self.tasks.run(
-            lambda: self.connections.add(name, url, token=token, ca_file=ca_file),
+            lambda: self.connections.add(
+                name, url, token=token, ca_file=ca_file, allow_unencrypted=allow
+            ),
             on_result=lambda models: self._listed(name, models),
             on_error=self._failed,
         )
@@ -135,7 +154,9 @@ class ConnectionsBox(QGroupBox):
 
 class ConnectionDialog(QDialog):
     """Name, address, token (hidden) and, for a firm's own certificates, a CA file: for
-    an inference server, or (``shared``) a Chroma server keeping a shared library."""
+    an inference server, or (``shared``) a Chroma server keeping a shared library. Plain
+    http:// to another computer is refused unless "Allow unencrypted" is ticked (off by
+    default; such a server is then badged wherever it is shown)."""
 
     def __init__(self, parent: QWidget | None = None, *, shared: bool = False) -> None:
         super().__init__(parent)
@@ -162,6 +183,10 @@ class ConnectionDialog(QDialog):
         ca_row = QHBoxLayout()
         ca_row.addWidget(self.ca_file, 1)
         ca_row.addWidget(browse)
+        self.allow_unencrypted = QCheckBox("Allow unencrypted (http:// to another computer)")
+        self.allow_unencrypted.setAccessibleName("Allow unencrypted")
+        self.allow_unencrypted.setToolTip(UNENCRYPTED_TIP)
+        self.allow_unencrypted.setChecked(False)  # plain http:// elsewhere is refused
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -172,6 +197,7 @@ class ConnectionDialog(QDialog):
         form.addRow("Address:", self.url)
         form.addRow("Token:", self.token)
         form.addRow("Certificates:", ca_row)
+        form.addRow("", self.allow_unencrypted)
         form.addRow(buttons)
         self.resize(560, 0)
 

@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QMenu, QStatusBar, QToolButton
 
 from hushdesk import privacy
 from hushdesk.app import App
+from hushdesk.endpoints import UNENCRYPTED_BADGE
+from hushdesk.errors import HushdeskError
 from hushdesk.jobs import Progress
 from hushdesk.services.models import InstalledModel
 from hushdesk.ui.icons import icon
@@ -46,14 +48,25 @@ class StatusArea:
         if model is None:
             self.model.setText("No chat model")
             return
-        self.model.setText(f"{model.name} · on {model.where}")
+        unencrypted = model.remote and self._unencrypted(str(model.details.get("connection")))
+        badge = f" · ⚠ {UNENCRYPTED_BADGE}" if unencrypted else ""
+        self.model.setText(f"{model.name} · on {model.where}{badge}")
         self.model.setToolTip(
             "The model that answers in this conversation. It runs on this computer: "
             "what you type is computed here."
             if not model.remote
             else f"The model that answers in this conversation runs on the server {model.where} "
-            f"({model.details.get('connection')}): what you type in it is sent there."
-        )
+            f"({model.details.get('connection')}): what you type in it is sent there"
+            + (", unencrypted (plain http://): readable on the network on the way." if unencrypted
+               else ".")
+        )  # fmt: skip
+
+    def _unencrypted(self, connection: str) -> bool:
+        """Whether the server is reached over plain http:// to another computer."""
+        try:
+            return self.app.connections.get(connection).unencrypted
+        except HushdeskError:  # removed meanwhile
+            return False
 
     def show_api(self, api: LocalApi) -> None:
         """Shown while the local API serves (or could not start)."""

@@ -27,7 +27,8 @@ def start() -> None:
 
 
 def run(argv: list[str], *, env: dict[str, str], cwd: str, timeout: float) -> dict[str, Any]:
-    assert _process is not None and _process.stdin and _process.stdout, "start() first"
+    if _process is None or _process.stdin is None or _process.stdout is None:
+        raise RuntimeError("launcher.start() first")
     with _lock:
         request = {"argv": argv, "env": env, "cwd": cwd, "timeout": timeout}
         _process.stdin.write(json.dumps(request) + "\n")

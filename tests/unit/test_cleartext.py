@@ -127,3 +127,18 @@ def test_a_token_file_others_can_read_is_refused(
     code = main(["connect", "add", "x", "https://127.0.0.1:9/v1", "--token-file", str(secret)])
     assert code != 0
     assert "chmod 600" in capsys.readouterr().err  # refused before the server is asked
+
+
+def test_a_connection_saved_before_the_rule_is_held_to_it_when_used(
+    sockets: list[tuple[str, Any]],
+) -> None:
+    from hushdesk.settings import ConnectionSettings
+
+    app = App(engine=FakeEngine())
+    try:
+        app.settings.connections["old"] = ConnectionSettings(url="http://192.0.2.55:8000/v1")
+        with pytest.raises(UnencryptedRefused):
+            app.runtime.remote("old")
+        assert sockets == []
+    finally:
+        app.close()

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hushdesk import endpoints
 from hushdesk.engine.base import ChatStream, Engine, Stopper
 from hushdesk.engine.types import ChatResult, LoadSpec, Message, ModelInfo, SamplingParams
 from hushdesk.errors import ModelError
@@ -263,6 +264,10 @@ class ModelRuntime:
                 connection = self.settings.connections.get(name)
                 if connection is None:
                     raise ModelError(f"No server is called {name!r}; see `hushdesk connect list`.")
+                # A connection saved before plain http:// was refused is held to it too.
+                endpoints.require_encrypted(
+                    connection.url, allow_unencrypted=connection.allow_unencrypted
+                )
                 endpoint = Endpoint(name, connection.url, connection.token, connection.ca_file)
                 client = self._remotes[name] = Remote(endpoint)
             return client

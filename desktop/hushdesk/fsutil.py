@@ -1,4 +1,5 @@
-"""Small file helpers shared by every store of small state (settings, registry)."""
+"""Small file helpers shared by every store of small state (settings, registry), and
+the check that a file holding a secret is private."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import contextlib
 import errno
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hushdesk.errors import StoreError
+from hushdesk.errors import HushdeskError, StoreError
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -82,3 +84,24 @@ def locked(path: Path, *, wait: bool = True) -> Iterator[None]:
 
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         yield
+
+
+class NotPrivate(HushdeskError):
+    """A file holding a secret can be read by other accounts on this computer."""
+
+
+def require_private_file(path: Path, what: str) -> None:
+    """Refuse a secret (a passphrase, a token) in a file that group or others can read:
+    another account could have copied it, and taking it silently hides that. POSIX only
+    (Windows files inherit their folder's access list, private under the user's profile)."""
+    if os.name != "posix":
+        return
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise NotPrivate(f"{what} {path} cannot be read ({exc.strerror or exc}).") from exc
+    if mode & 0o077:
+        raise NotPrivate(
+            f"{what} {path} can be read by other accounts on this computer (mode "
+            f"{stat.S_IMODE(mode):o}), so it is not used. Make it private: chmod 600 {path}"
+        )

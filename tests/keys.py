@@ -69,7 +69,9 @@ def fill_every_store(app: Any, marker: str) -> None:
     source = Source(name=f"{marker} source", pages=())
     app.summaries.store.save_source(source)
     app.summaries.store.put_step(f"{marker}-step", source.key, "map", f"{marker} summary")
-    app.drafts.store.put_template(Template(id=f"{marker}-t", name=f"{marker} template", body="Dear {name}"))
+    app.drafts.store.put_template(
+        Template(id=f"{marker}-t", name=f"{marker} template", body="Dear {name}")
+    )
     app.settings.email.signature = f"{marker} signature"
     app.settings.save()
     app.vault.sealed(paths.repl_history_file(), "cli-history").write([f"{marker} line"])
@@ -114,7 +116,7 @@ def opens_nothing(data: Path, data_key: bytes) -> list[str]:
         try:
             db.execute("SELECT count(*) FROM sqlite_master").fetchone()
             opened.append(name)
-        except Exception:  # noqa: S110 (not opening is the point)
+        except Exception:
             pass
         finally:
             db.close()

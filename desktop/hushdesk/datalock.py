@@ -147,8 +147,12 @@ def alone(what: str, folder: Path | None = None) -> Iterator[None]:
     with _gate(folder, GATE_WAIT_S):
         running = others(folder)
         if running:
-            raise DataInUse(
-                f"Hushdesk is still open (the window, `hushdesk serve` or another command: "
-                f"process {', '.join(map(str, running))}). Close it, then {what} again."
-            )
+            raise DataInUse(in_use_message(running, f"{what} again"))
         yield
+
+
+def in_use_message(running: list[int], then: str) -> str:
+    return (
+        f"Hushdesk is still open (the window, `hushdesk serve` or another command: "
+        f"process {', '.join(map(str, running))}). Close it, then {then}."
+    )

@@ -49,6 +49,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -67,6 +68,7 @@ KEYCHAIN_TIMEOUT_S = 120.0  # the OS may ask the user to unlock the keychain fir
 # RFC 9106's second recommended argon2id setting: 64 MiB, 3 passes, 4 lanes.
 KDF = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
 MIN_PASSPHRASE = 8
+READ_TRIES = 3
 
 Method = Literal["keychain", "passphrase", "recovery"]
 T = TypeVar("T")
@@ -281,17 +283,24 @@ class Vault:
     # -- state ----------------------------------------------------------------------------
 
     def _read(self) -> dict[str, Any]:
-        try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
+        for _attempt in range(READ_TRIES):
+            try:
+                raw = json.loads(self.path.read_text(encoding="utf-8"))
+                break
+            except FileNotFoundError:
+                return {}
+            except (OSError, ValueError) as exc:
+                # a file opened just as a key change replaced it reads as overwritten
+                # bytes: the new one is in place a moment later
+                error = exc
+                time.sleep(0.05)
+        else:
             raise StoreError(
-                f"The key file {self.path} cannot be read ({exc}). Restore it from a backup "
+                f"The key file {self.path} cannot be read ({error}). Restore it from a backup "
                 "of the data folder: without it, neither your passphrase nor your recovery "
                 "key can open your data.",
-                detail=repr(exc),
-            ) from exc
+                detail=repr(error),
+            ) from error
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
             raise StoreError(f"The key file {self.path} was written by another Hushdesk.")
         return raw
@@ -419,7 +428,9 @@ class Vault:
             except (WrongKey, ValueError) as exc:
                 raise StoreError(f"The key change recorded in {self.path} is damaged.") from exc
         self._key, self._old = key, old
-        self._done = frozenset(rotation.get("done", ())) if isinstance(rotation, dict) else frozenset()
+        self._done = (
+            frozenset(rotation.get("done", ())) if isinstance(rotation, dict) else frozenset()
+        )
 
     def reload(self) -> None:
         """``keys.json`` read again (another process may have changed the keys since
@@ -431,8 +442,7 @@ class Vault:
             except WrongKey as exc:
                 self.lock()
                 raise Locked(
-                    "Your keys were changed by another Hushdesk window or command; unlock "
-                    "again."
+                    "Your keys were changed by another Hushdesk window or command; unlock again."
                 ) from exc
 
     def lock(self) -> None:
@@ -657,7 +667,9 @@ def passphrase_from_env() -> str | None:
     name = os.environ.get(PASSPHRASE_FILE_ENV)
     if not name:
         return None
-    return passphrase_from_file(Path(name).expanduser(), f"The passphrase file ({PASSPHRASE_FILE_ENV})")
+    return passphrase_from_file(
+        Path(name).expanduser(), f"The passphrase file ({PASSPHRASE_FILE_ENV})"
+    )
 
 
 def passphrase_from_file(path: Path, what: str = "The passphrase file") -> str:

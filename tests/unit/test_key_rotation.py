@@ -62,7 +62,8 @@ def test_a_new_passphrase_makes_a_new_key_and_the_old_key_file_opens_nothing(
     assert read_every_store(app) == filled()  # the open window goes on, under the new key
     app.close()
     record = json.loads(keys.read_text())
-    assert "rotation" not in record and list(record["wraps"]) == ["passphrase"]
+    assert "rotation" not in record
+    assert list(record["wraps"]) == ["passphrase"]
 
     old = Vault(old_copy)
     old.unlock(TEST_PASSPHRASE)  # the backup still unwraps the old key…
@@ -99,7 +100,8 @@ def test_a_rotation_that_stops_midway_finishes_at_the_next_start(
     with pytest.raises(RuntimeError, match="killed"):
         Privacy(vault).set_passphrase(NEW_PASSPHRASE)
     journal = json.loads(paths.keys_file().read_text())["rotation"]
-    assert journal["current"] is not None and len(journal["done"]) == 4  # 2 sealed, 2 stores
+    assert journal["current"] is not None
+    assert len(journal["done"]) == 4
     monkeypatch.setattr(privacy_mod, "rekey_file", real)
 
     with pytest.raises(WrongKey):  # only the new passphrase unlocks, even midway
@@ -121,7 +123,7 @@ def test_a_rekey_interrupted_inside_a_store_rolls_back_to_the_old_key(tmp_path: 
     path = tmp_path / "s.sqlite"
     db = connect(path, TEST_KEY)
     db.execute("CREATE TABLE t (x TEXT)")
-    db.executemany("INSERT INTO t VALUES (?)", [("row %d" % i * 50,) for i in range(3000)])
+    db.executemany("INSERT INTO t VALUES (?)", [(f"row {i}" * 50,) for i in range(3000)])
     db.commit()
     db.close()
     code = (
@@ -157,7 +159,8 @@ def test_a_new_recovery_key_rotates_and_needs_the_passphrase(
     with pytest.raises(WrongKey, match="not your passphrase"):
         app.privacy.new_recovery_key("not my passphrase at all")
     second = app.privacy.new_recovery_key(TEST_PASSPHRASE)
-    assert second != first and app.vault.key != old_key
+    assert second != first
+    assert app.vault.key != old_key
     app.close()
 
     old = Vault(tmp_path / "keys.json.backup")
@@ -178,7 +181,7 @@ def test_a_key_change_waits_for_other_processes_to_close(
 ) -> None:
     app = _filled_app()
     before = paths.keys_file().read_bytes()
-    holder = subprocess.Popen(  # noqa: S603
+    holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
@@ -191,7 +194,8 @@ def test_a_key_change_waits_for_other_processes_to_close(
         text=True,
     )
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
         with pytest.raises(DataInUse, match=rf"process {holder.pid}\)\. Close it"):
             app.privacy.set_passphrase(NEW_PASSPHRASE)
         assert paths.keys_file().read_bytes() == before

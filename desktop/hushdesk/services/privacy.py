@@ -118,6 +118,12 @@ class Privacy:
     def set_keychain(self, on: bool) -> None:
         self.vault.set_keychain(on)
 
+    def others_using(self) -> str | None:
+        """Why a wipe or a key change cannot run now (another Hushdesk process has the
+        data open), or ``None``."""
+        running = datalock.others()
+        return datalock.in_use_message(running, "try again") if running else None
+
     # -- rotation ---------------------------------------------------------------------------
 
     def resume(self) -> bool:
@@ -127,10 +133,13 @@ class Privacy:
             return False
         with datalock.alone("start Hushdesk"):
             self.vault.reload()  # another process may have finished it meanwhile
-            if not self.vault.rotating:
-                return False
-            log.info("finishing an interrupted key change")
-            self._finish({})
+            return self._resumed()
+
+    def _resumed(self) -> bool:
+        if not self.vault.rotating:
+            return False
+        log.info("finishing an interrupted key change")
+        self._finish({})
         return True
 
     def _rotate(self, passphrase: str | None, *, recovery: bool) -> str | None:

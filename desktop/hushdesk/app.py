@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from hushdesk import paths
 from hushdesk import settings as settings_mod
+from hushdesk.datalock import DataInUse
 from hushdesk.engine.base import Engine
 from hushdesk.models import bundled
 from hushdesk.models.registry import Registry
@@ -63,6 +64,8 @@ class App:
         self.hold = in_use()
         try:
             self.vault.reload()  # keys changed elsewhere since this process unlocked?
+            if self.vault.rotating:  # one began and stopped since resume() looked
+                raise DataInUse("Your keys were being changed just now; start again.")
         except BaseException:
             self.hold.release()
             raise

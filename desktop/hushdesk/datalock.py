@@ -108,7 +108,12 @@ def hold(folder: Path | None = None) -> Hold:
     with _gate(folder, GATE_WAIT_S):
         while True:
             path = folder / f"{os.getpid()}-{secrets.token_hex(4)}.lock"
-            handle = path.open("a+b")
+            try:
+                handle = path.open("a+b")
+            except OSError as exc:
+                raise HushdeskError(
+                    f"Cannot write in the data folder ({exc.strerror or exc}).", detail=repr(exc)
+                ) from exc
             if _try_lock(handle):
                 return Hold(path, handle)
             handle.close()  # pragma: no cover (a name taken twice)

@@ -160,11 +160,24 @@ def rekey(db: sqlite3.Connection, path: Path, key: bytes) -> None:
     the next open *with the old key* rolls back — the store is then wholly under the old
     key, or (once the journal is gone) wholly under the new one, never mixed. The journal
     is kept (PERSIST) to be overwritten here rather than left in free blocks."""
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.execute("PRAGMA journal_mode = PERSIST")
-    db.execute(f"PRAGMA rekey = {_raw_key(key)}")
+    # "main." throughout: a temporary table (the library's fts5vocab view) opens the
+    # temp schema, which a checkpoint or journal mode of every schema trips on
+    _run(db, "PRAGMA main.wal_checkpoint(TRUNCATE)")
+    _run(db, "PRAGMA main.journal_mode = PERSIST")
+    _run(db, f"PRAGMA main.rekey = {_raw_key(key)}")
     shred(path.with_name(path.name + "-journal"))
-    db.execute("PRAGMA journal_mode = WAL")
+    _run(db, "PRAGMA main.journal_mode = WAL")
+
+
+def _run(db: sqlite3.Connection, sql: str) -> list[Any]:
+    """A statement run to its end and closed: one left open (a PRAGMA's unread row)
+    keeps a checkpoint or a change of journal mode from running."""
+    cursor = db.execute(sql)
+    try:
+        rows: list[Any] = cursor.fetchall()
+        return rows
+    finally:
+        cursor.close()
 
 
 def opens_with(path: Path, key: bytes) -> bool:

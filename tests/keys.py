@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hushdesk.vault import subkey
+from hushdesk.sealed import subkey
 
 TEST_KEY = subkey(b"\x07" * 32, "store:tests")
 TEST_PASSPHRASE = "correct horse battery staple"
@@ -106,7 +106,7 @@ def opens_nothing(data: Path, data_key: bytes) -> list[str]:
     """The stores and sealed files under ``data`` that ``data_key`` still opens (none,
     after a key change, for the old key)."""
     from hushdesk.errors import StoreError
-    from hushdesk.vault import SealedJson, subkey
+    from hushdesk.sealed import SealedJson
 
     opened = []
     for name in ("conversations", "library", "summaries", "drafts"):

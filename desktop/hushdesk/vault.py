@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import hmac
 import json
 import logging
@@ -53,25 +52,33 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from hushdesk import paths
 from hushdesk.errors import HushdeskError, StoreError
-from hushdesk.fsutil import atomic_write_bytes, atomic_write_json, require_private_file
+from hushdesk.fsutil import atomic_write_json, require_private_file
+from hushdesk.keychain import (
+    KEYCHAIN_SERVICE,
+    NoKeychain,
+    keychain_available,
+    keychain_delete,
+    keychain_get,
+    keychain_set,
+)
+from hushdesk.sealed import SealedJson, WrongKey, seal, subkey, unseal
+
+__all__ = ["Locked", "Method", "NoKeychain", "Vault", "WrongKey", "keychain_available"]
 
 log = logging.getLogger("hushdesk.vault")
 
 FORMAT = 1
-KEYCHAIN_SERVICE = "Hushdesk"
 PASSPHRASE_FILE_ENV = "HUSHDESK_PASSPHRASE_FILE"  # noqa: S105 (a variable name)
-KEYCHAIN_TIMEOUT_S = 120.0  # the OS may ask the user to unlock the keychain first
 # RFC 9106's second recommended argon2id setting: 64 MiB, 3 passes, 4 lanes.
 KDF = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
 MIN_PASSPHRASE = 8
 READ_TRIES = 3
 
 Method = Literal["keychain", "passphrase", "recovery"]
-T = TypeVar("T")
 
 
 class Locked(HushdeskError):
@@ -79,14 +86,6 @@ class Locked(HushdeskError):
 
     def __init__(self, message: str = "Your data is locked.", *, detail: str | None = None):
         super().__init__(message, detail=detail)
-
-
-class WrongKey(HushdeskError):
-    """A passphrase or recovery key that does not open the data."""
-
-
-class NoKeychain(HushdeskError):
-    """This system has no usable keychain (a passphrase is needed)."""
 
 
 def _b64(data: bytes) -> str:
@@ -113,31 +112,6 @@ def _stretch(secret: str, params: dict[str, Any]) -> bytes:
     )
 
 
-def seal(key: bytes, data: bytes, purpose: str) -> bytes:
-    """AES-256-GCM with a random nonce; ``purpose`` is bound as associated data."""
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    nonce = os.urandom(12)
-    return nonce + AESGCM(key).encrypt(nonce, data, purpose.encode())
-
-
-def unseal(key: bytes, blob: bytes, purpose: str) -> bytes:
-    """The data ``seal`` wrapped; ``WrongKey`` when the key or the data do not match."""
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    try:
-        return AESGCM(key).decrypt(blob[:12], blob[12:], purpose.encode())
-    except (InvalidTag, ValueError) as exc:
-        raise WrongKey("The key does not open this data.") from exc
-
-
-def subkey(key: bytes, purpose: str) -> bytes:
-    """A key for one purpose, derived from the data key (HKDF-SHA256, RFC 5869)."""
-    prk = hmac.new(b"hushdesk-data-key", key, hashlib.sha256).digest()
-    return hmac.new(prk, purpose.encode() + b"\x01", hashlib.sha256).digest()
-
-
 def new_recovery_key() -> str:
     """140 random bits as 7 groups of 4 letters and digits (no 0/O, 1/I), easy to copy."""
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -147,124 +121,6 @@ def new_recovery_key() -> str:
 def normalise_recovery_key(text: str) -> str:
     code = "".join(c for c in text.upper() if c.isalnum())
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
-# Held while a sealed file is read or written, and while a rotation seals it again and
-# marks it done, so a write in between cannot use the key that is being retired.
-SEALED_LOCK = threading.RLock()
-
-
-class SealedJson:
-    """A small JSON document kept encrypted (the personal settings). The key may be a
-    function (the vault's: it changes with a key rotation)."""
-
-    def __init__(self, path: Path, key: bytes | Callable[[], bytes], purpose: str) -> None:
-        self.path, self._purpose = path, purpose
-        self._key_source = key
-
-    @property
-    def _key(self) -> bytes:
-        key = self._key_source
-        return key if isinstance(key, bytes) else key()
-
-    def read(self) -> Any:
-        with SEALED_LOCK:
-            return self._read()
-
-    def _read(self) -> Any:
-        """The document, or ``None`` when there is none yet."""
-        try:
-            blob = self.path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise StoreError(f"Cannot read {self.path.name} ({exc}).", detail=repr(exc)) from exc
-        try:
-            return json.loads(unseal(self._key, blob, self._purpose))
-        except (WrongKey, ValueError) as exc:
-            raise StoreError(
-                f"{self.path.name} is damaged or was written with another key.", detail=repr(exc)
-            ) from exc
-
-    def write(self, data: Any) -> None:
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
-        with SEALED_LOCK:
-            atomic_write_bytes(self.path, seal(self._key, text, self._purpose))
-
-    def reseal(self, old: bytes, new: bytes) -> None:
-        """From the old key to the new one (a rotation; nothing to do when already)."""
-        try:
-            blob = self.path.read_bytes()
-        except FileNotFoundError:
-            return
-        try:
-            unseal(new, blob, self._purpose)
-            return  # done before a crash
-        except WrongKey:
-            pass
-        try:
-            text = unseal(old, blob, self._purpose)
-        except WrongKey:
-            log.warning("%s opens with neither key; left as it is", self.path.name)
-            return
-        atomic_write_bytes(self.path, seal(new, text, self._purpose))
-
-
-# -- the OS keychain --------------------------------------------------------------------
-
-
-def _timed(call: Callable[[], T], what: str) -> T:
-    """Keychain calls go over IPC to another program, which may hang: bounded."""
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["value"] = call()
-        except BaseException as exc:
-            box["error"] = exc
-
-    thread = threading.Thread(target=run, name=f"keychain-{what}", daemon=True)
-    thread.start()
-    thread.join(KEYCHAIN_TIMEOUT_S)
-    if thread.is_alive():
-        raise NoKeychain(f"The system keychain did not answer ({what}).")
-    if "error" in box:
-        raise NoKeychain(f"The system keychain failed ({what}): {box['error']}")
-    return box["value"]  # type: ignore[no-any-return]
-
-
-def keychain_available() -> bool:
-    try:
-        import keyring
-        from keyring.backends import fail
-
-        backend = keyring.get_keyring()
-    except Exception:
-        return False
-    chained = getattr(backend, "backends", None)
-    if chained is not None:
-        return bool(chained)
-    return not isinstance(backend, fail.Keyring) and float(backend.priority) > 0
-
-
-def _keychain_get(account: str) -> str | None:
-    import keyring
-
-    return _timed(lambda: keyring.get_password(KEYCHAIN_SERVICE, account), "read")
-
-
-def _keychain_set(account: str, secret: str) -> None:
-    import keyring
-
-    _timed(lambda: keyring.set_password(KEYCHAIN_SERVICE, account, secret), "write")
-
-
-def _keychain_delete(account: str) -> None:
-    import keyring
-    from keyring.errors import PasswordDeleteError
-
-    with contextlib.suppress(PasswordDeleteError):
-        _timed(lambda: keyring.delete_password(KEYCHAIN_SERVICE, account), "delete")
 
 
 # -- the vault --------------------------------------------------------------------------
@@ -372,7 +228,7 @@ class Vault:
         if not wrap or not keychain_available():
             return False
         try:
-            secret = _keychain_get(str(wrap.get("account", "")))
+            secret = keychain_get(str(wrap.get("account", "")))
         except NoKeychain as exc:
             log.warning("keychain: %s", exc)
             return False
@@ -482,7 +338,7 @@ class Vault:
                 raise WrongKey("Set a passphrase before turning the keychain off.")
             wrap = record["wraps"].pop("keychain", None)
             if wrap:
-                _keychain_delete(str(wrap.get("account", "")))
+                keychain_delete(str(wrap.get("account", "")))
 
         self._change(change)
 
@@ -593,7 +449,7 @@ class Vault:
             account = rotation.get("keychain") if isinstance(rotation, dict) else None
             if account and account != record["wraps"].get("keychain", {}).get("account"):
                 try:
-                    _keychain_delete(str(account))
+                    keychain_delete(str(account))
                 except NoKeychain as exc:
                     log.warning("the old keychain entry was not removed: %s", exc)
 
@@ -601,7 +457,7 @@ class Vault:
         if not keychain_available():
             raise NoKeychain("This system has no keychain Hushdesk can use; set a passphrase.")
         account = f"data-key-{record['id']}"
-        _keychain_set(account, _b64(key))
+        keychain_set(account, _b64(key))
         record["wraps"]["keychain"] = {"service": KEYCHAIN_SERVICE, "account": account}
 
     # -- destroy --------------------------------------------------------------------------
@@ -619,7 +475,7 @@ class Vault:
             accounts = {record.get("wraps", {}).get("keychain", {}).get("account")}
             for account in (accounts | {rotation.get("keychain")}) - {None}:
                 try:
-                    _keychain_delete(str(account))
+                    keychain_delete(str(account))
                 except NoKeychain as exc:
                     log.warning("keychain entry not removed: %s", exc)
             if self.path.exists():

@@ -14,9 +14,10 @@ from keyring.backend import KeyringBackend
 
 from hushdesk import paths, settings
 from hushdesk.assistant.chat_store import ConversationStore
+from hushdesk.sealed import SealedJson
 from hushdesk.services.privacy import Privacy, wipe
 from hushdesk.sqlitedb import PLAINTEXT_HEADER, encrypt_in_place, is_plaintext
-from hushdesk.vault import Locked, NoKeychain, SealedJson, Vault, WrongKey, normalise_recovery_key
+from hushdesk.vault import Locked, NoKeychain, Vault, WrongKey, normalise_recovery_key
 from tests.keys import TEST_KEY, TEST_PASSPHRASE, connect
 
 

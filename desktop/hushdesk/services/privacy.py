@@ -29,16 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hushdesk import datalock, paths
+from hushdesk.keychain import keychain_available
+from hushdesk.sealed import SEALED_LOCK, SealedJson, WrongKey, subkey
 from hushdesk.sqlitedb import Database, rekey_file, shred
-from hushdesk.vault import (
-    SEALED_LOCK,
-    Method,
-    SealedJson,
-    Vault,
-    WrongKey,
-    keychain_available,
-    subkey,
-)
+from hushdesk.vault import Method, Vault
 
 log = logging.getLogger("hushdesk.privacy")
 

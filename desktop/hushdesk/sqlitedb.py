@@ -200,7 +200,11 @@ def rekey_file(path: Path, old: bytes, new: bytes) -> bool:
     if not path.exists() or is_plaintext(path):
         return True  # nothing, or an older version's store: encrypted under new on open
     if not opens_with(path, old):
-        return opens_with(path, new)
+        if not opens_with(path, new):
+            return False
+        # done before a crash: a journal kept from it holds pages under the old key
+        shred(path.with_name(path.name + "-journal"))
+        return True
     db = sqlite3.connect(str(path), isolation_level=None)
     try:
         db.execute(f"PRAGMA key = {_raw_key(old)}")

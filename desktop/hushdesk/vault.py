@@ -27,8 +27,8 @@ the data to itself: ``datalock.alone``) is resumable at every point:
 2. Each store is re-keyed (``PRAGMA rekey``; atomic, see ``sqlitedb.rekey``) and each
    sealed file sealed again, one at a time. ``keys.json``'s ``rotation`` journal names
    the one in progress (``current``) before it starts and lists those ``done`` after.
-   Until a store is done, ``store_key`` gives its K0 key, so a process that opens the
-   data mid-rotation (after a crash) reads every store with the right key.
+   Until a store is done, ``store_key`` gives its K0 key, so a store or sealed file
+   opened while a rotation is unfinished (it failed in this process) gets the right key.
 3. ``finish_rotation``: the journal and K0 leave ``keys.json`` (overwritten again), and
    the old keychain entry goes.
 

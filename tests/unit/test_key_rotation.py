@@ -203,3 +203,26 @@ def test_a_key_change_waits_for_other_processes_to_close(
         holder.communicate("")
     app.privacy.set_passphrase(NEW_PASSPHRASE)  # it closed: now it goes
     app.close()
+
+
+def test_a_rekey_killed_before_its_journal_was_overwritten_leaves_no_old_page(
+    tmp_path: Path,
+) -> None:
+    from tests.keys import TEST_KEY, connect
+
+    path = tmp_path / "s.sqlite"
+    db = connect(path, TEST_KEY)
+    db.execute("CREATE TABLE t (x TEXT)")
+    db.execute("INSERT INTO t VALUES ('the zqxjkv clause')")
+    db.commit()
+    new = bytes(range(32))
+    db.execute("PRAGMA journal_mode = PERSIST").fetchall()
+    db.execute(f"PRAGMA rekey = \"x'{new.hex()}'\"").fetchall()
+    db.close()  # killed here: the kept journal holds the pages as they were (old key)
+    journal = tmp_path / "s.sqlite-journal"
+    assert journal.stat().st_size > 0
+    assert sqlitedb.rekey_file(path, TEST_KEY, new)
+    assert not journal.exists()
+    with connect(path, new) as reopened:
+        assert reopened.execute("SELECT x FROM t").fetchall() == [("the zqxjkv clause",)]
+    reopened.close()

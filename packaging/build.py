@@ -79,6 +79,7 @@ def smoke(command: list[str], label: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="hushdesk-smoke-") as folder:
         passphrase = Path(folder) / "passphrase"  # the data is encrypted: a script's unlock
         passphrase.write_text("smoke test passphrase\n")
+        passphrase.chmod(0o600)  # a passphrase file others can read is refused
         env = {
             "PATH": os.pathsep.join(p for p in ("/usr/bin", "/bin") if Path(p).is_dir()),
             "HOME": folder,
@@ -141,6 +142,7 @@ def first_paint(command: list[str]) -> float:
     with tempfile.TemporaryDirectory(prefix="hushdesk-start-") as folder:
         passphrase = Path(folder) / "passphrase"  # else the window waits for one
         passphrase.write_text("smoke test passphrase\n")
+        passphrase.chmod(0o600)  # a passphrase file others can read is refused
         env = {
             **os.environ,
             "HUSHDESK_HOME": str(Path(folder) / "data"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hushdesk.vault import subkey
+from hushdesk.sealed import subkey
 
 TEST_KEY = subkey(b"\x07" * 32, "store:tests")
 TEST_PASSPHRASE = "correct horse battery staple"
@@ -43,3 +43,88 @@ def use_passphrase_file() -> str:
         out.write(TEST_PASSPHRASE + "\n")
     os.environ["HUSHDESK_PASSPHRASE_FILE"] = name
     return name
+
+
+NEW_PASSPHRASE = "a brand new passphrase, longer"
+
+
+def write_private(path: Path, text: str) -> Path:
+    """A secret file readable by this account only (the passphrase files must be)."""
+    import os
+
+    path.write_text(text + "\n", encoding="utf-8")
+    os.chmod(path, 0o600)
+    return path
+
+
+def fill_every_store(app: Any, marker: str) -> None:
+    """Something of the user's in every store and sealed file, with ``marker`` in it."""
+    from hushdesk import paths
+    from hushdesk.assistant.email.templates import Template
+
+    app.conversations.store.create(title=f"{marker} chat")
+    app.library.library(f"{marker} library")
+    from hushdesk.assistant.summarize.results import Source
+
+    source = Source(name=f"{marker} source", pages=())
+    app.summaries.store.save_source(source)
+    app.summaries.store.put_step(f"{marker}-step", source.key, "map", f"{marker} summary")
+    app.drafts.store.put_template(
+        Template(id=f"{marker}-t", name=f"{marker} template", body="Dear {name}")
+    )
+    app.settings.email.signature = f"{marker} signature"
+    app.settings.save()
+    app.vault.sealed(paths.repl_history_file(), "cli-history").write([f"{marker} line"])
+
+
+def read_every_store(app: Any) -> dict[str, Any]:
+    """What ``fill_every_store`` put there, read back through the app."""
+    from hushdesk import paths
+
+    return {
+        "conversations": [c.title for c in app.conversations.store.conversations()],
+        "library": [lib.name for lib in app.library.store.libraries()],
+        "summaries": app.summaries.store.get_step("M-step"),
+        "drafts": [t.name for t in app.drafts.store.templates()],
+        "profile": app.settings.email.signature,
+        "cli-history": app.vault.sealed(paths.repl_history_file(), "cli-history").read(),
+    }
+
+
+def filled(marker: str = "M") -> dict[str, Any]:
+    return {
+        "conversations": [f"{marker} chat"],
+        "library": [f"{marker} library"],
+        "summaries": f"{marker} summary",
+        "drafts": [f"{marker} template"],
+        "profile": f"{marker} signature",
+        "cli-history": [f"{marker} line"],
+    }
+
+
+def opens_nothing(data: Path, data_key: bytes) -> list[str]:
+    """The stores and sealed files under ``data`` that ``data_key`` still opens (none,
+    after a key change, for the old key)."""
+    from hushdesk.errors import StoreError
+    from hushdesk.sealed import SealedJson
+
+    opened = []
+    for name in ("conversations", "library", "summaries", "drafts"):
+        path = data / f"{name}.sqlite"
+        assert path.exists(), path
+        db = connect(path, subkey(data_key, f"store:{name}"))
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            opened.append(name)
+        except Exception:
+            pass
+        finally:
+            db.close()
+    for name, file in (("profile", "profile.sealed"), ("cli-history", "cli_history.sealed")):
+        assert (data / file).exists(), file
+        try:
+            SealedJson(data / file, subkey(data_key, f"store:{name}"), name).read()
+            opened.append(name)
+        except StoreError:
+            pass
+    return opened

@@ -6,7 +6,10 @@ Nothing below this module imports it. Services that open a database or a heavy
 library are built on first use, so the window paints before any of that happens.
 
 An ``App`` needs the data unlocked: the front end unlocks the ``Vault`` first (a
-dialog, a terminal prompt), or the passphrase file or the keychain do it here.
+dialog, a terminal prompt), or the passphrase file or the keychain do it here. A key
+change a crash interrupted is finished before any store opens, and the process holds
+the data folder (``datalock``) until ``close()``, so a wipe or a key change elsewhere
+waits for it.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ from typing import TYPE_CHECKING
 
 from hushdesk import paths
 from hushdesk import settings as settings_mod
+from hushdesk.datalock import DataInUse
 from hushdesk.engine.base import Engine
 from hushdesk.models import bundled
 from hushdesk.models.registry import Registry
 from hushdesk.services.conversations import Conversations
 from hushdesk.services.preferences import Preferences
-from hushdesk.services.privacy import Privacy, remove_legacy_plaintext
+from hushdesk.services.privacy import Privacy, in_use, remove_legacy_plaintext
 from hushdesk.services.runtime import ModelRuntime
 from hushdesk.vault import Locked, Vault, unlock_without_asking
 
@@ -39,6 +43,7 @@ if TYPE_CHECKING:
     from hushdesk.services.shared import SharedLibraries
     from hushdesk.services.summaries import Summaries
     from hushdesk.services.writing import WritingTasks
+    from hushdesk.sqlitedb import Database
 
 
 class App:
@@ -54,6 +59,16 @@ class App:
         self.vault = vault if vault is not None else Vault()
         if not unlock_without_asking(self.vault):
             raise Locked("Your data is locked: unlock it first.")
+        self.privacy = Privacy(self.vault, self.stores)
+        self.privacy.resume()  # a key change a crash interrupted, before any store opens
+        self.hold = in_use()
+        try:
+            self.vault.reload()  # keys changed elsewhere since this process unlocked?
+            if self.vault.rotating:  # one began and stopped since resume() looked
+                raise DataInUse("Your keys were being changed just now; start again.")
+        except BaseException:
+            self.hold.release()
+            raise
         remove_legacy_plaintext()
         self.settings = settings if settings is not None else settings_mod.load()
         self.settings.attach_private(self.vault.sealed(paths.profile_file(), "profile"))
@@ -61,7 +76,6 @@ class App:
         bundled.ensure_registered(self.registry)
         self.runtime = ModelRuntime(self.settings, self.registry, engine)
         self.preferences = Preferences(self.settings)
-        self.privacy = Privacy(self.vault)
 
     # -- services -------------------------------------------------------------------------
 
@@ -165,6 +179,15 @@ class App:
 
         return grounder
 
+    def stores(self) -> dict[str, Database]:
+        """Every store, opened (for a key change, which re-keys them where they are)."""
+        return {
+            "conversations": self.conversations.store,
+            "library": self.library.store,
+            "summaries": self.summaries.store,
+            "drafts": self.drafts.store,
+        }
+
     # -- shutdown -------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -179,3 +202,4 @@ class App:
         for name in names:
             opened.pop(name, None)
         self.runtime.close()
+        self.hold.release()

@@ -1,4 +1,5 @@
-"""Small file helpers shared by every store of small state (settings, registry)."""
+"""Small file helpers shared by every store of small state (settings, registry), and
+the check that a file holding a secret is private."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import contextlib
 import errno
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,23 +86,29 @@ def locked(path: Path, *, wait: bool = True) -> Iterator[None]:
         yield
 
 
+class NotPrivate(SettingsError):
+    """A file holding a secret can be read or changed by other accounts on this computer."""
+
+
 def require_private_file(path: Path, what: str) -> None:
-    """Refuse a secret's file (a token, a passphrase) that another account could read
-    or change: a secret others can read is no longer one, and saying nothing would
-    leave it so. POSIX only; Windows' ACLs are not read here."""
+    """Refuse a secret's file (a passphrase, a token, a TLS key) that another account
+    could read or change: it could have been copied, and taking it silently hides that.
+    POSIX only (Windows files inherit their folder's access list, private under the
+    user's profile; its ACLs are not read here)."""
     if os.name != "posix":
         return
     try:
         info = path.stat()
     except OSError as exc:
-        raise SettingsError(f"Cannot read the {what} {path}: {exc.strerror or exc}.") from exc
+        raise NotPrivate(f"The {what} {path} cannot be read ({exc.strerror or exc}).") from exc
     if info.st_uid != os.getuid():
-        raise SettingsError(
-            f"The {what} {path} belongs to another account; use a file of your own "
-            f"(chmod 600 {path}: readable by you only)."
+        raise NotPrivate(
+            f"The {what} {path} belongs to another account; use a file of your own, "
+            f"readable by you only (chmod 600 {path})."
         )
     if info.st_mode & 0o077:
-        raise SettingsError(
-            f"The {what} {path} can be read or changed by other accounts (mode "
-            f"{info.st_mode & 0o777:o}); make it yours alone: chmod 600 {path}"
+        raise NotPrivate(
+            f"The {what} {path} can be read or changed by other accounts on this computer "
+            f"(mode {stat.S_IMODE(info.st_mode):o}), so it is not used. Make it private: "
+            f"chmod 600 {path}"
         )

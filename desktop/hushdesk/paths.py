@@ -165,6 +165,12 @@ def engine_log_file(tag: str) -> Path:
     return log_dir() / f"engine-native-{tag}.log"
 
 
+def in_use_dir() -> Path:
+    """One small lock file per running Hushdesk process that has the data open (the
+    window, ``serve``, any command): a wipe or a key change waits for none (``datalock``)."""
+    return data_dir() / ".in-use"
+
+
 def probe_db() -> Path:
     """A scratch database ``hushdesk doctor`` writes and removes."""
     return data_dir() / ".doctor.sqlite"

@@ -132,6 +132,13 @@ class Database:
             rows: list[sqlite3.Row] = self._db.execute(sql, tuple(args)).fetchall()
             return rows
 
+    def rekey(self, key: bytes) -> None:
+        """Encrypt the whole store under ``key`` from now on (a key change); the
+        connection stays open and other threads wait for the store meanwhile."""
+        with self._lock:
+            rekey(self._db, self.path, key)
+            self._key = key
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -143,6 +150,68 @@ def _raw_key(key: bytes) -> str:
     if len(key) != 32:
         raise ValueError("a store key is 32 bytes")
     return f"\"x'{key.hex()}'\""
+
+
+def rekey(db: sqlite3.Connection, path: Path, key: bytes) -> None:
+    """``PRAGMA rekey``: every page rewritten under ``key`` in one transaction.
+
+    It runs in a rollback-journal mode, not in WAL: SQLCipher writes the journal's
+    copies of the pages under the old key, so a crash midway leaves a hot journal that
+    the next open *with the old key* rolls back — the store is then wholly under the old
+    key, or (once the journal is gone) wholly under the new one, never mixed. The journal
+    is kept (PERSIST) to be overwritten here rather than left in free blocks."""
+    # "main." throughout: a temporary table (the library's fts5vocab view) opens the
+    # temp schema, which a checkpoint or journal mode of every schema trips on
+    _run(db, "PRAGMA main.wal_checkpoint(TRUNCATE)")
+    _run(db, "PRAGMA main.journal_mode = PERSIST")
+    _run(db, f"PRAGMA main.rekey = {_raw_key(key)}")
+    shred(path.with_name(path.name + "-journal"))
+    _run(db, "PRAGMA main.journal_mode = WAL")
+
+
+def _run(db: sqlite3.Connection, sql: str) -> list[Any]:
+    """A statement run to its end and closed: one left open (a PRAGMA's unread row)
+    keeps a checkpoint or a change of journal mode from running."""
+    cursor = db.execute(sql)
+    try:
+        rows: list[Any] = cursor.fetchall()
+        return rows
+    finally:
+        cursor.close()
+
+
+def opens_with(path: Path, key: bytes) -> bool:
+    """Whether ``key`` opens the store (a hot journal left by a crash is rolled back
+    by this open, so try the key it was written under first)."""
+    db = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        db.execute(f"PRAGMA key = {_raw_key(key)}")
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        db.close()
+
+
+def rekey_file(path: Path, old: bytes, new: bytes) -> bool:
+    """A closed store moved from ``old`` to ``new``; True when it is under ``new`` now
+    (also when it was already), False when neither key opens it (left as it is)."""
+    if not path.exists() or is_plaintext(path):
+        return True  # nothing, or an older version's store: encrypted under new on open
+    if not opens_with(path, old):
+        if not opens_with(path, new):
+            return False
+        # done before a crash: a journal kept from it holds pages under the old key
+        shred(path.with_name(path.name + "-journal"))
+        return True
+    db = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        db.execute(f"PRAGMA key = {_raw_key(old)}")
+        rekey(db, path, new)
+    finally:
+        db.close()
+    return True
 
 
 def is_plaintext(path: Path) -> bool:

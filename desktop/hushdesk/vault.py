@@ -13,40 +13,72 @@ it wrapped, once per way to unlock:
 Every store derives its own key from the data key (HKDF), so a key never serves two
 purposes. Destroying ``keys.json`` and the keychain entry makes every store unreadable
 at once; that is the first step of a wipe.
+
+Key rotation. Replacing or removing the passphrase or the recovery key makes a new data
+key; otherwise an old copy of ``keys.json`` (any backup) and the old secret would open
+everything, past and future. The rotation (``services.privacy.Privacy`` drives it, with
+the data to itself: ``datalock.alone``) is resumable at every point:
+
+1. ``begin_rotation``: a new key K1, wrapped by the secrets that stay or are new (a kept
+   passphrase must be typed again: the old key must not lead to the new one; a recovery
+   key is made anew), and the old key K0 sealed under K1, go into a new ``keys.json``
+   that replaces the old one atomically; the old file's bytes are then overwritten. From
+   here only the new secrets unlock, and they give both keys.
+2. Each store is re-keyed (``PRAGMA rekey``; atomic, see ``sqlitedb.rekey``) and each
+   sealed file sealed again, one at a time. ``keys.json``'s ``rotation`` journal names
+   the one in progress (``current``) before it starts and lists those ``done`` after.
+   Until a store is done, ``store_key`` gives its K0 key, so a store or sealed file
+   opened while a rotation is unfinished (it failed in this process) gets the right key.
+3. ``finish_rotation``: the journal and K0 leave ``keys.json`` (overwritten again), and
+   the old keychain entry goes.
+
+A crash anywhere leaves a ``keys.json`` that the new secrets open; the next start
+(``Privacy.resume``) finds the journal, settles the ``current`` store by trying K0 then
+K1 (K0 first: it rolls back a half-done rekey), and carries on. A crash before step 1's
+rename leaves the old ``keys.json`` and nothing changed.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import hmac
 import json
 import logging
 import os
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from hushdesk import paths
 from hushdesk.errors import HushdeskError, StoreError
-from hushdesk.fsutil import atomic_write_bytes, atomic_write_json
+from hushdesk.fsutil import atomic_write_json, require_private_file
+from hushdesk.keychain import (
+    KEYCHAIN_SERVICE,
+    NoKeychain,
+    keychain_available,
+    keychain_delete,
+    keychain_get,
+    keychain_set,
+)
+from hushdesk.sealed import SealedJson, WrongKey, seal, subkey, unseal
+
+__all__ = ["Locked", "Method", "NoKeychain", "Vault", "WrongKey", "keychain_available"]
 
 log = logging.getLogger("hushdesk.vault")
 
 FORMAT = 1
-KEYCHAIN_SERVICE = "Hushdesk"
 PASSPHRASE_FILE_ENV = "HUSHDESK_PASSPHRASE_FILE"  # noqa: S105 (a variable name)
-KEYCHAIN_TIMEOUT_S = 120.0  # the OS may ask the user to unlock the keychain first
 # RFC 9106's second recommended argon2id setting: 64 MiB, 3 passes, 4 lanes.
 KDF = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
 MIN_PASSPHRASE = 8
+READ_TRIES = 3
 
 Method = Literal["keychain", "passphrase", "recovery"]
-T = TypeVar("T")
 
 
 class Locked(HushdeskError):
@@ -54,14 +86,6 @@ class Locked(HushdeskError):
 
     def __init__(self, message: str = "Your data is locked.", *, detail: str | None = None):
         super().__init__(message, detail=detail)
-
-
-class WrongKey(HushdeskError):
-    """A passphrase or recovery key that does not open the data."""
-
-
-class NoKeychain(HushdeskError):
-    """This system has no usable keychain (a passphrase is needed)."""
 
 
 def _b64(data: bytes) -> str:
@@ -88,31 +112,6 @@ def _stretch(secret: str, params: dict[str, Any]) -> bytes:
     )
 
 
-def seal(key: bytes, data: bytes, purpose: str) -> bytes:
-    """AES-256-GCM with a random nonce; ``purpose`` is bound as associated data."""
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    nonce = os.urandom(12)
-    return nonce + AESGCM(key).encrypt(nonce, data, purpose.encode())
-
-
-def unseal(key: bytes, blob: bytes, purpose: str) -> bytes:
-    """The data ``seal`` wrapped; ``WrongKey`` when the key or the data do not match."""
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    try:
-        return AESGCM(key).decrypt(blob[:12], blob[12:], purpose.encode())
-    except (InvalidTag, ValueError) as exc:
-        raise WrongKey("The key does not open this data.") from exc
-
-
-def subkey(key: bytes, purpose: str) -> bytes:
-    """A key for one purpose, derived from the data key (HKDF-SHA256, RFC 5869)."""
-    prk = hmac.new(b"hushdesk-data-key", key, hashlib.sha256).digest()
-    return hmac.new(prk, purpose.encode() + b"\x01", hashlib.sha256).digest()
-
-
 def new_recovery_key() -> str:
     """140 random bits as 7 groups of 4 letters and digits (no 0/O, 1/I), easy to copy."""
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -124,89 +123,6 @@ def normalise_recovery_key(text: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
-class SealedJson:
-    """A small JSON document kept encrypted (the personal settings)."""
-
-    def __init__(self, path: Path, key: bytes, purpose: str) -> None:
-        self.path, self._key, self._purpose = path, key, purpose
-
-    def read(self) -> Any:
-        """The document, or ``None`` when there is none yet."""
-        try:
-            blob = self.path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise StoreError(f"Cannot read {self.path.name} ({exc}).", detail=repr(exc)) from exc
-        try:
-            return json.loads(unseal(self._key, blob, self._purpose))
-        except (WrongKey, ValueError) as exc:
-            raise StoreError(
-                f"{self.path.name} is damaged or was written with another key.", detail=repr(exc)
-            ) from exc
-
-    def write(self, data: Any) -> None:
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
-        atomic_write_bytes(self.path, seal(self._key, text, self._purpose))
-
-
-# -- the OS keychain --------------------------------------------------------------------
-
-
-def _timed(call: Callable[[], T], what: str) -> T:
-    """Keychain calls go over IPC to another program, which may hang: bounded."""
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["value"] = call()
-        except BaseException as exc:
-            box["error"] = exc
-
-    thread = threading.Thread(target=run, name=f"keychain-{what}", daemon=True)
-    thread.start()
-    thread.join(KEYCHAIN_TIMEOUT_S)
-    if thread.is_alive():
-        raise NoKeychain(f"The system keychain did not answer ({what}).")
-    if "error" in box:
-        raise NoKeychain(f"The system keychain failed ({what}): {box['error']}")
-    return box["value"]  # type: ignore[no-any-return]
-
-
-def keychain_available() -> bool:
-    try:
-        import keyring
-        from keyring.backends import fail
-
-        backend = keyring.get_keyring()
-    except Exception:
-        return False
-    chained = getattr(backend, "backends", None)
-    if chained is not None:
-        return bool(chained)
-    return not isinstance(backend, fail.Keyring) and float(backend.priority) > 0
-
-
-def _keychain_get(account: str) -> str | None:
-    import keyring
-
-    return _timed(lambda: keyring.get_password(KEYCHAIN_SERVICE, account), "read")
-
-
-def _keychain_set(account: str, secret: str) -> None:
-    import keyring
-
-    _timed(lambda: keyring.set_password(KEYCHAIN_SERVICE, account, secret), "write")
-
-
-def _keychain_delete(account: str) -> None:
-    import keyring
-    from keyring.errors import PasswordDeleteError
-
-    with contextlib.suppress(PasswordDeleteError):
-        _timed(lambda: keyring.delete_password(KEYCHAIN_SERVICE, account), "delete")
-
-
 # -- the vault --------------------------------------------------------------------------
 
 
@@ -216,22 +132,31 @@ class Vault:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.keys_file()
         self._key: bytes | None = None
-        self._lock = threading.Lock()
+        self._old: bytes | None = None  # K0 while a rotation is pending
+        self._done: frozenset[str] = frozenset()
+        self._lock = threading.RLock()
 
     # -- state ----------------------------------------------------------------------------
 
     def _read(self) -> dict[str, Any]:
-        try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
+        for _attempt in range(READ_TRIES):
+            try:
+                raw = json.loads(self.path.read_text(encoding="utf-8"))
+                break
+            except FileNotFoundError:
+                return {}
+            except (OSError, ValueError) as exc:
+                # a file opened just as a key change replaced it reads as overwritten
+                # bytes: the new one is in place a moment later
+                error = exc
+                time.sleep(0.05)
+        else:
             raise StoreError(
-                f"The key file {self.path} cannot be read ({exc}). Restore it from a backup "
+                f"The key file {self.path} cannot be read ({error}). Restore it from a backup "
                 "of the data folder: without it, neither your passphrase nor your recovery "
                 "key can open your data.",
-                detail=repr(exc),
-            ) from exc
+                detail=repr(error),
+            ) from error
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
             raise StoreError(f"The key file {self.path} was written by another Hushdesk.")
         return raw
@@ -255,12 +180,22 @@ class Vault:
         return [m for m in ("keychain", "passphrase", "recovery") if m in wraps]
 
     def store_key(self, name: str) -> bytes:
-        """The key of one store (``conversations``, ``library``, …)."""
-        return subkey(self.key, f"store:{name}")
+        """The key of one store (``conversations``, ``library``, …): under the old data
+        key while a rotation has not reached it yet."""
+        return subkey(self.data_key_for(name), f"store:{name}")
+
+    def data_key_for(self, name: str) -> bytes:
+        key, old = self.key, self._old
+        return old if old is not None and name not in self._done else key
 
     def sealed(self, path: Path, name: str) -> SealedJson:
         """A small encrypted file (``profile``, ``cli-history``) under its own key."""
-        return SealedJson(path, self.store_key(name), name)
+        return SealedJson(path, lambda: self.store_key(name), name)
+
+    @property
+    def rotating(self) -> bool:
+        """A key rotation began and has not finished (it resumes at the next start)."""
+        return self._old is not None
 
     # -- create and unlock ----------------------------------------------------------------
 
@@ -293,7 +228,7 @@ class Vault:
         if not wrap or not keychain_available():
             return False
         try:
-            secret = _keychain_get(str(wrap.get("account", "")))
+            secret = keychain_get(str(wrap.get("account", "")))
         except NoKeychain as exc:
             log.warning("keychain: %s", exc)
             return False
@@ -341,25 +276,58 @@ class Vault:
             unseal(key, _unb64(record.get("check")), "check")
         except (WrongKey, ValueError) as exc:
             raise WrongKey("The key found does not unlock this data.") from exc
-        self._key = key
+        rotation = record.get("rotation")
+        old: bytes | None = None
+        if isinstance(rotation, dict):
+            try:
+                old = unseal(key, _unb64(rotation.get("old")), "previous data key")
+            except (WrongKey, ValueError) as exc:
+                raise StoreError(f"The key change recorded in {self.path} is damaged.") from exc
+        self._key, self._old = key, old
+        self._done = (
+            frozenset(rotation.get("done", ())) if isinstance(rotation, dict) else frozenset()
+        )
+
+    def reload(self) -> None:
+        """``keys.json`` read again (another process may have changed the keys since
+        this one unlocked): ``Locked`` when the key in memory no longer opens it."""
+        with self._lock:
+            key = self.key
+            try:
+                self._accept(self._read(), key)
+            except WrongKey as exc:
+                self.lock()
+                raise Locked(
+                    "Your keys were changed by another Hushdesk window or command; unlock again."
+                ) from exc
 
     def lock(self) -> None:
-        self._key = None
+        self._key = self._old = None
+        self._done = frozenset()
 
     # -- change how it unlocks ------------------------------------------------------------
 
-    def set_passphrase(self, passphrase: str | None) -> None:
-        """A new passphrase (``None`` removes it; the keychain must then be on)."""
-        self._change(lambda record, key: self._set_passphrase(record, key, passphrase))
+    def add_passphrase(self, passphrase: str) -> None:
+        """A first passphrase (the keychain alone unlocked until now). Replacing or
+        removing one changes the data key: ``begin_rotation``."""
 
-    def _set_passphrase(self, record: dict[str, Any], key: bytes, passphrase: str | None) -> None:
-        wraps = record["wraps"]
-        if passphrase is None:
-            if "keychain" not in wraps:
-                raise WrongKey("Turn on the system keychain before removing the passphrase.")
-            wraps.pop("passphrase", None)
-        else:
-            wraps["passphrase"] = _wrap_secret(key, check_passphrase(passphrase))
+        def change(record: dict[str, Any], key: bytes) -> None:
+            if "passphrase" in record["wraps"]:
+                raise StoreError("A passphrase is set already; changing it changes the key.")
+            record["wraps"]["passphrase"] = _wrap_secret(key, check_passphrase(passphrase))
+
+        self._change(change)
+
+    def is_passphrase(self, passphrase: str) -> bool:
+        """Whether ``passphrase`` is the one set (it unwraps the key in memory)."""
+        wrap = self._read().get("wraps", {}).get("passphrase")
+        if not wrap:
+            return False
+        try:
+            found = unseal(_stretch(passphrase, wrap), _unb64(wrap["sealed"]), "data key")
+        except (WrongKey, KeyError, ValueError):
+            return False
+        return hmac.compare_digest(found, self.key)
 
     def set_keychain(self, on: bool) -> None:
         def change(record: dict[str, Any], key: bytes) -> None:
@@ -370,14 +338,21 @@ class Vault:
                 raise WrongKey("Set a passphrase before turning the keychain off.")
             wrap = record["wraps"].pop("keychain", None)
             if wrap:
-                _keychain_delete(str(wrap.get("account", "")))
+                keychain_delete(str(wrap.get("account", "")))
 
         self._change(change)
 
     def new_recovery_key(self) -> str:
-        """A fresh recovery key (the previous one stops working); shown once."""
+        """A first recovery key; shown once. Replacing one changes the data key
+        (``begin_rotation``)."""
         code = new_recovery_key()
-        self._change(lambda record, key: record["wraps"].update(recovery=_wrap_secret(key, code)))
+
+        def change(record: dict[str, Any], key: bytes) -> None:
+            if "recovery" in record["wraps"]:
+                raise StoreError("A recovery key is set already; a new one changes the key.")
+            record["wraps"]["recovery"] = _wrap_secret(key, code)
+
+        self._change(change)
         return code
 
     def _change(self, change: Callable[[dict[str, Any], bytes], None]) -> None:
@@ -386,11 +361,103 @@ class Vault:
             change(record, self.key)
             atomic_write_json(self.path, record)
 
+    # -- key rotation (see the module's docstring) ----------------------------------------
+
+    def begin_rotation(self, *, passphrase: str | None, recovery: bool) -> str | None:
+        """A new data key, wrapped by ``passphrase`` (``None``: none), a new recovery key
+        when ``recovery`` (returned, to be shown once) and the keychain when it is on;
+        the old ``keys.json`` is replaced and overwritten. The stores still need
+        ``rotated`` one by one, then ``finish_rotation``."""
+        with self._lock:
+            old = self.key
+            if self._old is not None:
+                raise StoreError("A key change is still in progress; it finishes first.")
+            record = self._read()
+            wraps = record.get("wraps", {})
+            if passphrase is None and "keychain" not in wraps:
+                raise WrongKey("Turn on the system keychain before removing the passphrase.")
+            if passphrase is not None:
+                check_passphrase(passphrase)
+            new = secrets.token_bytes(32)
+            code = new_recovery_key() if recovery else None
+            fresh: dict[str, Any] = {
+                "format": FORMAT,
+                "id": uuid.uuid4().hex,
+                "check": _b64(seal(new, b"hushdesk", "check")),
+                "wraps": {},
+                "rotation": {
+                    "old": _b64(seal(new, old, "previous data key")),
+                    "done": [],
+                    "current": None,
+                    "keychain": wraps.get("keychain", {}).get("account"),
+                },
+            }
+            if "keychain" in wraps:
+                self._wrap_keychain(fresh, new)
+            if passphrase is not None:
+                fresh["wraps"]["passphrase"] = _wrap_secret(new, passphrase)
+            if code is not None:
+                fresh["wraps"]["recovery"] = _wrap_secret(new, code)
+            _replace_overwriting(self.path, fresh)
+            self._key, self._old, self._done = new, old, frozenset()
+            return code
+
+    def rotation_keys(self) -> tuple[bytes, bytes]:
+        """(old, new) data keys of the rotation in progress."""
+        old = self._old
+        if old is None:
+            raise StoreError("No key change is in progress.")
+        return old, self.key
+
+    def rotation_journal(self) -> tuple[frozenset[str], str | None]:
+        """The stores done, and the one that was in progress (``None``) when it stopped."""
+        rotation = self._read().get("rotation") or {}
+        current = rotation.get("current")
+        return frozenset(rotation.get("done", ())), current if isinstance(current, str) else None
+
+    def rotating_now(self, name: str | None) -> None:
+        """The journal names ``name`` as the store being re-keyed now."""
+        self._journal(lambda rotation: rotation.update(current=name))
+
+    def rotated(self, name: str) -> None:
+        """``name`` is under the new key now."""
+
+        def change(rotation: dict[str, Any]) -> None:
+            rotation["done"] = sorted({*rotation.get("done", ()), name})
+            rotation["current"] = None
+
+        self._journal(change)
+        self._done = self._done | {name}
+
+    def _journal(self, change: Callable[[dict[str, Any]], None]) -> None:
+        with self._lock:
+            record = self._read()
+            rotation = record.get("rotation")
+            if not isinstance(rotation, dict):
+                raise StoreError("No key change is in progress.")
+            change(rotation)
+            atomic_write_json(self.path, record)
+
+    def finish_rotation(self) -> None:
+        """Every store is under the new key: the old one leaves ``keys.json`` and the
+        keychain."""
+        with self._lock:
+            record = self._read()
+            rotation = record.pop("rotation", None)
+            _replace_overwriting(self.path, record)
+            self._old, self._done = None, frozenset()
+            account = rotation.get("keychain") if isinstance(rotation, dict) else None
+            if account and account != record["wraps"].get("keychain", {}).get("account"):
+                try:
+                    keychain_delete(str(account))
+                except NoKeychain as exc:
+                    log.warning("the old keychain entry was not removed: %s", exc)
+
     def _wrap_keychain(self, record: dict[str, Any], key: bytes) -> None:
         if not keychain_available():
             raise NoKeychain("This system has no keychain Hushdesk can use; set a passphrase.")
         account = f"data-key-{record['id']}"
-        _keychain_set(account, _b64(key))
+        keychain_set(account, _b64(key))
         record["wraps"]["keychain"] = {"service": KEYCHAIN_SERVICE, "account": account}
 
     # -- destroy --------------------------------------------------------------------------
@@ -399,15 +466,16 @@ class Vault:
         """Forget the key everywhere: the keychain entry, then ``keys.json`` overwritten
         and removed. Everything encrypted with it is unreadable from here on."""
         with self._lock:
-            self._key = None
+            self.lock()
             try:
                 record = self._read()
             except StoreError:
                 record = {}
-            wrap = record.get("wraps", {}).get("keychain")
-            if wrap:
+            rotation = record.get("rotation") or {}
+            accounts = {record.get("wraps", {}).get("keychain", {}).get("account")}
+            for account in (accounts | {rotation.get("keychain")}) - {None}:
                 try:
-                    _keychain_delete(str(wrap.get("account", "")))
+                    keychain_delete(str(account))
                 except NoKeychain as exc:
                     log.warning("keychain entry not removed: %s", exc)
             if self.path.exists():
@@ -416,6 +484,26 @@ class Vault:
                     handle.flush()
                     os.fsync(handle.fileno())
                 self.path.unlink(missing_ok=True)
+
+
+def _replace_overwriting(path: Path, record: dict[str, Any]) -> None:
+    """``path`` replaced atomically by ``record``; the old file's bytes are then
+    overwritten through a handle kept across the rename (POSIX; Windows cannot replace
+    an open file, so there the old bytes are only unlinked)."""
+    old = None
+    if os.name != "nt":
+        with contextlib.suppress(OSError):
+            old = path.open("r+b")
+    try:
+        atomic_write_json(path, record)
+        if old is not None:
+            with contextlib.suppress(OSError):
+                old.write(os.urandom(max(old.seek(0, os.SEEK_END), 1)))
+                old.flush()
+                os.fsync(old.fileno())
+    finally:
+        if old is not None:
+            old.close()
 
 
 def check_passphrase(passphrase: str) -> str:
@@ -435,10 +523,18 @@ def passphrase_from_env() -> str | None:
     name = os.environ.get(PASSPHRASE_FILE_ENV)
     if not name:
         return None
+    return passphrase_from_file(
+        Path(name).expanduser(), f"The passphrase file ({PASSPHRASE_FILE_ENV})"
+    )
+
+
+def passphrase_from_file(path: Path, what: str = "The passphrase file") -> str:
+    """The first line of a file that only this account can read (``NotPrivate`` else)."""
+    require_private_file(path, what)
     try:
-        text = Path(name).expanduser().read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise WrongKey(f"{PASSPHRASE_FILE_ENV} names a file that cannot be read ({exc}).") from exc
+        raise WrongKey(f"{what} {path} cannot be read ({exc.strerror or exc}).") from exc
     return text.splitlines()[0] if text.strip() else ""
 
 

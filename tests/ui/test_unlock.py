@@ -94,9 +94,26 @@ def test_settings_change_the_passphrase_and_make_a_recovery_key(
         return dialog.result()
 
     monkeypatch.setattr(unlock.PassphraseDialog, "exec", typed)
+    key = window.app.vault.key
     page.change_passphrase()
-    qtbot.waitUntil(lambda: page.privacy_note.text() == "Passphrase changed.", timeout=20_000)
+    qtbot.waitUntil(lambda: "Passphrase changed" in page.privacy_note.text(), timeout=20_000)
     Vault(paths.keys_file()).unlock("a brand new passphrase")
+    assert window.app.vault.key != key  # a new data key, the window's stores re-keyed
+    assert len(shown_keys) == 2  # and a new recovery key with it
+    window.app.conversations.store.create(title="after the change")
+
+    asked: list[str] = []
+
+    def ask(*args: object) -> tuple[str, bool]:
+        asked.append(str(args[2]))
+        return "a brand new passphrase", True
+
+    monkeypatch.setattr(QInputDialog, "getText", ask)
+    page.new_recovery_key()  # replacing one: the passphrase is asked for
+    qtbot.waitUntil(lambda: len(shown_keys) == 3, timeout=20_000)
+    assert "Type your passphrase" in asked[0]
+    assert window.app.vault.key != key
+    assert [c.title for c in window.app.conversations.store.conversations()] == ["after the change"]
 
     page.lock_after.setCurrentIndex(page.lock_after.findData(5))
     page.lock_after.activated.emit(page.lock_after.currentIndex())

@@ -14,9 +14,10 @@ from keyring.backend import KeyringBackend
 
 from hushdesk import paths, settings
 from hushdesk.assistant.chat_store import ConversationStore
-from hushdesk.services.privacy import wipe
+from hushdesk.sealed import SealedJson
+from hushdesk.services.privacy import Privacy, wipe
 from hushdesk.sqlitedb import PLAINTEXT_HEADER, encrypt_in_place, is_plaintext
-from hushdesk.vault import Locked, NoKeychain, SealedJson, Vault, WrongKey, normalise_recovery_key
+from hushdesk.vault import Locked, NoKeychain, Vault, WrongKey, normalise_recovery_key
 from tests.keys import TEST_KEY, TEST_PASSPHRASE, connect
 
 
@@ -76,16 +77,18 @@ def test_passphrases_are_long_enough_and_can_change(tmp_path: Path) -> None:
     with pytest.raises(WrongKey, match="at least 8"):
         vault.create(passphrase="short")
     key = vault.create(passphrase=TEST_PASSPHRASE)
-    vault.set_passphrase("a new and longer one")
+    Privacy(vault).set_passphrase("a new and longer one")
     with pytest.raises(WrongKey, match="at least 8"):
-        vault.set_passphrase("tiny")
+        Privacy(vault).set_passphrase("tiny")
     again = Vault(tmp_path / "keys.json")
     with pytest.raises(WrongKey):
         again.unlock(TEST_PASSPHRASE)
     again.unlock("a new and longer one")
-    assert again.key == key  # the data key never changes: nothing is re-encrypted
+    assert again.key != key  # a new data key (test_key_rotation: the stores follow)
+    assert again.key == vault.key
     with pytest.raises(WrongKey, match="keychain"):
-        again.set_passphrase(None)  # would leave no way in
+        Privacy(again).set_passphrase(None)  # would leave no way in
+    assert not again.rotating
 
 
 def test_the_recovery_key_opens_when_the_passphrase_is_forgotten(tmp_path: Path) -> None:
@@ -98,12 +101,13 @@ def test_the_recovery_key_opens_when_the_passphrase_is_forgotten(tmp_path: Path)
     forgot = Vault(tmp_path / "keys.json")
     forgot.unlock_with_recovery_key(" " + code.lower().replace("-", " ") + "\n")  # as typed
     assert forgot.key == key
-    forgot.set_passphrase("a fresh passphrase")  # then a new passphrase is set
+    newer = Privacy(forgot).set_passphrase("a fresh passphrase")  # then a new passphrase
+    assert newer is not None  # and, as the data key changed, a new recovery key
     assert normalise_recovery_key(code.replace("-", "")) == code
-    newer = forgot.new_recovery_key()
     with pytest.raises(WrongKey):
         Vault(tmp_path / "keys.json").unlock_with_recovery_key(code)  # the old one is void
     Vault(tmp_path / "keys.json").unlock_with_recovery_key(newer)
+    Vault(tmp_path / "keys.json").unlock("a fresh passphrase")
 
 
 def test_the_keychain_unlocks_without_typing(tmp_path: Path, keychain: MemoryKeychain) -> None:
@@ -116,7 +120,8 @@ def test_the_keychain_unlocks_without_typing(tmp_path: Path, keychain: MemoryKey
     assert again.key == key
     with pytest.raises(WrongKey, match="passphrase before"):
         again.set_keychain(False)
-    again.set_passphrase(TEST_PASSPHRASE)
+    Privacy(again).set_passphrase(TEST_PASSPHRASE)  # a first one: nothing stops working
+    assert again.key == key
     again.set_keychain(False)
     assert keychain.secrets == {}
     assert not Vault(tmp_path / "keys.json").unlock_keychain()
@@ -262,3 +267,36 @@ def test_an_older_plaintext_install_is_migrated_in_place(hushdesk_home: Path) ->
             assert b"Wobblesworth" not in path.read_bytes(), path
             assert not is_plaintext(path), path
     assert not (data / "vectors").exists()
+
+
+def test_a_key_change_moves_the_keychain_entry_too(
+    tmp_path: Path, keychain: MemoryKeychain
+) -> None:
+    vault = Vault(tmp_path / "keys.json")
+    key = vault.create(keychain=True)
+    Privacy(vault).set_passphrase(TEST_PASSPHRASE)
+    first = vault.new_recovery_key()
+    code = Privacy(vault).new_recovery_key(TEST_PASSPHRASE)
+    assert code != first
+    assert list(keychain.secrets.values()) != []
+    assert len(keychain.secrets) == 1
+    again = Vault(tmp_path / "keys.json")
+    assert again.unlock_keychain()
+    assert again.key == vault.key != key
+
+
+def test_a_passphrase_file_others_can_read_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hushdesk.fsutil import NotPrivate
+    from hushdesk.vault import passphrase_from_env
+
+    shared = tmp_path / "passphrase"
+    shared.write_text(TEST_PASSPHRASE + "\n")
+    shared.chmod(0o644)
+    monkeypatch.setenv("HUSHDESK_PASSPHRASE_FILE", str(shared))
+    with pytest.raises(NotPrivate, match=r"other accounts.*mode 644.*chmod 600") as caught:
+        passphrase_from_env()
+    assert str(shared) in caught.value.message
+    shared.chmod(0o600)
+    assert passphrase_from_env() == TEST_PASSPHRASE

@@ -4,13 +4,20 @@ Every command that reads or writes the user's data unlocks first: the passphrase
 (``HUSHDESK_PASSPHRASE_FILE``, for scripts), else the keychain, else a prompt on the
 terminal. A fresh data folder is created encrypted the same way: under the keychain
 where there is one, else under a passphrase asked twice.
+
+A new passphrase (``keys passphrase``, or ``--new-passphrase-file FILE`` for scripts) or
+a new recovery key makes a new data key and re-encrypts every store under it; a
+recovery key there was is then replaced too (printed once). Both need every other
+Hushdesk (the window, ``serve``) closed. Passphrase files must be private (chmod 600).
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from hushdesk.app import App
@@ -23,6 +30,8 @@ from hushdesk.vault import (
     WrongKey,
     check_passphrase,
     keychain_available,
+    passphrase_from_env,
+    passphrase_from_file,
     unlock_without_asking,
 )
 
@@ -33,10 +42,26 @@ def add_parsers(sub: Any) -> None:
     keys = sub.add_parser("keys", help="how your data is unlocked: passphrase, keychain, recovery")
     actions = keys.add_subparsers(dest="action", metavar="ACTION")
     actions.add_parser("status", help="the ways your data can be unlocked (the default)")
-    actions.add_parser("passphrase", help="set or change the passphrase")
+    passphrase = actions.add_parser(
+        "passphrase", help="set or change the passphrase (the data key changes with it)"
+    )
+    passphrase.add_argument(
+        "--new-passphrase-file",
+        type=Path,
+        metavar="FILE",
+        help="the new passphrase is FILE's first line (for scripts; FILE must be chmod 600)",
+    )
     keychain = actions.add_parser("keychain", help="keep the key in the system keychain, or not")
     keychain.add_argument("state", choices=["on", "off"])
-    actions.add_parser("recovery-key", help="make a new recovery key (the old one stops working)")
+    recovery = actions.add_parser(
+        "recovery-key", help="make a new recovery key (the old one stops working)"
+    )
+    recovery.add_argument(
+        "--passphrase-file",
+        type=Path,
+        metavar="FILE",
+        help=f"your passphrase (default: {PASSPHRASE_FILE_ENV}, else asked on the terminal)",
+    )
     wipe = sub.add_parser("wipe", help="delete all your data: conversations, libraries, drafts…")
     wipe.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
 
@@ -95,19 +120,48 @@ def keys(app: App, args: argparse.Namespace) -> int:
     privacy = app.privacy
     action = args.action or "status"
     if action == "passphrase":
-        if not sys.stdin.isatty():
-            print("hushdesk: set the passphrase on a terminal.", file=sys.stderr)
+        if args.new_passphrase_file is not None:
+            new = check_passphrase(
+                passphrase_from_file(
+                    args.new_passphrase_file.expanduser(), "The new passphrase file"
+                )
+            )
+        elif sys.stdin.isatty():
+            new = _new_passphrase()
+        else:
+            print(
+                "hushdesk: set the passphrase on a terminal, or with --new-passphrase-file.",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
-        privacy.set_passphrase(_new_passphrase())
-        print("Passphrase changed.")
+        had = "passphrase" in privacy.state().methods
+        code = privacy.set_passphrase(new)
+        print(
+            "Passphrase changed; your data is encrypted under a new key."
+            if had
+            else "Passphrase set."
+        )
+        if had and os.environ.get(PASSPHRASE_FILE_ENV):
+            print(f"Put the new passphrase in the file {PASSPHRASE_FILE_ENV} names.")
+        if code is not None:
+            print("Your recovery key changed with it.")
+            _show_recovery_key(code)
     elif action == "keychain":
         privacy.set_keychain(args.state == "on")
         print(f"Keychain {args.state}.")
     elif action == "recovery-key":
-        code = privacy.new_recovery_key()
-        print("Your recovery key (write it down; it is not shown again):\n")
-        print(f"    {code}\n")
-        print("With it you can unlock your data if you forget the passphrase.")
+        state = privacy.state()
+        current = None
+        if "recovery" in state.methods and "passphrase" in state.methods:
+            current = _current_passphrase(args.passphrase_file)
+            if current is None:
+                print(
+                    "hushdesk: a new recovery key needs your passphrase: type it on a "
+                    f"terminal, or give --passphrase-file or {PASSPHRASE_FILE_ENV}.",
+                    file=sys.stderr,
+                )
+                return EXIT_USAGE
+        _show_recovery_key(privacy.new_recovery_key(current))
     state = privacy.state()
     if action == "status":
         print("Your data is encrypted. It unlocks with: " + (", ".join(state.methods) or "—"))
@@ -116,6 +170,23 @@ def keys(app: App, args: argparse.Namespace) -> int:
         if "recovery" not in state.methods:
             print("No recovery key yet: hushdesk keys recovery-key")
     return EXIT_OK
+
+
+def _show_recovery_key(code: str) -> None:
+    print("Your recovery key (write it down; it is not shown again):\n")
+    print(f"    {code}\n")
+    print("With it you can unlock your data if you forget the passphrase.")
+
+
+def _current_passphrase(path: Path | None) -> str | None:
+    if path is not None:
+        return passphrase_from_file(path.expanduser())
+    from_env = passphrase_from_env()
+    if from_env is not None:
+        return from_env
+    if sys.stdin.isatty():
+        return getpass.getpass("Your passphrase: ")
+    return None
 
 
 def wipe(args: argparse.Namespace) -> int:

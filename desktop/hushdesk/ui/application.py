@@ -86,6 +86,13 @@ def run() -> int:
         print("Hushdesk is already open; showing its window.", file=sys.stderr)
         return 0
 
+    from hushdesk.services.privacy import in_use
+
+    try:
+        hold = in_use()  # for the window's whole life: a wipe elsewhere waits, even while locked
+    except HushdeskError as exc:
+        QMessageBox.critical(None, "Hushdesk cannot start", exc.message)
+        return 1
     vault = Vault()
     try:
         unlock_without_asking(vault)  # the passphrase file, or the keychain, at start only
@@ -107,6 +114,7 @@ def run() -> int:
                 return code
     finally:
         instance.close()  # a new launch must not talk to this one while it exits
+        hold.release()
 
 
 def _ask_unlock(vault: Vault) -> bool:
@@ -164,7 +172,11 @@ def _session(qt: QApplication, instance: SingleInstance, vault: Vault) -> tuple[
 def _wipe(vault: Vault) -> None:
     from hushdesk.services.privacy import wipe
 
-    report = wipe(vault)
+    try:
+        report = wipe(vault)
+    except HushdeskError as exc:  # another Hushdesk has the data open: nothing was deleted
+        QMessageBox.warning(None, "Hushdesk", f"Nothing was deleted. {exc.message}")
+        return
     text = f"All your data was deleted ({report.removed} files); its key is destroyed."
     if report.failed:
         text += "\n\nThese could not be removed:\n" + "\n".join(report.failed[:10])

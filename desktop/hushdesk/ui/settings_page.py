@@ -38,7 +38,7 @@ from hushdesk.ui.icons import icon
 from hushdesk.ui.local_api import LocalApi
 from hushdesk.ui.messages import error_text
 from hushdesk.ui.tasks import Tasks
-from hushdesk.ui.unlock import PassphraseDialog, RecoveryKeyDialog
+from hushdesk.ui.unlock import PassphraseDialog, RecoveryKeyDialog, ask_passphrase
 
 
 def _row(*widgets: QWidget) -> QHBoxLayout:
@@ -349,17 +349,34 @@ class SettingsPage(QWidget):
         if dialog.exec() == QDialog.DialogCode.Accepted:
             passphrase = dialog.passphrase
             self._privacy_change(
-                lambda: self.app.privacy.set_passphrase(passphrase), "Passphrase changed."
+                lambda: self.app.privacy.set_passphrase(passphrase),
+                "Passphrase changed. Your data is encrypted under a new key; an old copy of "
+                "the key file with the old passphrase opens nothing.",
             )
 
     def new_recovery_key(self) -> None:
-        answer = QMessageBox.question(
-            self,
-            "New recovery key",
-            "Make a new recovery key? The one you have now stops working.",
+        state = self.app.privacy.state()
+        passphrase: str | None = None
+        if "recovery" in state.methods and "passphrase" in state.methods:
+            passphrase = ask_passphrase(
+                self,
+                "New recovery key",
+                "A new recovery key encrypts your data under a new key, and the one you "
+                "have now stops working. Type your passphrase to go on:",
+            )
+            if passphrase is None:
+                return
+        else:
+            answer = QMessageBox.question(
+                self,
+                "New recovery key",
+                "Make a new recovery key? The one you have now stops working.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self._privacy_change(
+            lambda: self.app.privacy.new_recovery_key(passphrase), "New recovery key made."
         )
-        if answer == QMessageBox.StandardButton.Yes:
-            self._privacy_change(self.app.privacy.new_recovery_key, "New recovery key made.")
 
     def confirm_wipe(self) -> None:
         typed, ok = QInputDialog.getText(
@@ -370,6 +387,10 @@ class SettingsPage(QWidget):
             "models stay. It cannot be undone.\n\nType DELETE to go on:",
         )
         if ok and typed.strip() == "DELETE":
+            others = self.app.privacy.others_using()
+            if others:
+                self.privacy_note.setText(others)
+                return
             self.wipeRequested.emit()
 
     # -- state ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -211,6 +212,12 @@ class PassphraseDialog(QDialog):
             self.message.setText("The two passphrases do not match.")
             return
         self.accept()
+
+
+def ask_passphrase(parent: QWidget, title: str, text: str) -> str | None:
+    """The current passphrase, typed once (``None``: cancelled)."""
+    typed, ok = QInputDialog.getText(parent, title, text, QLineEdit.EchoMode.Password)
+    return typed if ok and typed else None
 
 
 class IdleLock(QObject):

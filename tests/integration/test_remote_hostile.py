@@ -104,11 +104,13 @@ def test_a_huge_error_body_is_read_in_part(hostile: str, where: str) -> None:
     remote = Remote(Endpoint("evil", f"{hostile}/hugeerror/v1"))
     tracemalloc.start()
     try:
+        call = (
+            remote.models
+            if where == "models"
+            else RemoteEngine(remote, MODEL).chat(QUESTION, SamplingParams()).collect
+        )
         with pytest.raises(ModelError, match="answered 500") as error:
-            if where == "models":
-                remote.models()
-            else:
-                RemoteEngine(remote, MODEL).chat(QUESTION, SamplingParams()).collect()
+            call()
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

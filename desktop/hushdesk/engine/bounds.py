@@ -10,6 +10,11 @@ derived from the request's ``max_tokens`` with generous floors, one event at mos
 stream once ``max_tokens`` is reached (a server once streamed 27,000 words for
 ``--max-tokens 50``). Every limit is checked as bytes arrive, so a server that sends one
 byte a second ends at the deadline too (late by at most the read timeout).
+
+What is read is checked too: an event's fields have the types the API gives them (a
+field of another type is a clear error, not a traceback), and a server's words in an
+error lose their control characters and escape sequences before they reach a log, a
+dialog or a terminal.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from typing import Any
 import httpx
 
 KB, MB = 1024, 1024 * 1024
+# A server's words reach logs, dialogs and terminals: no escape sequences or controls.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
@@ -225,3 +232,24 @@ class Budget:
             return text
         self.used = self.limit
         return text[: room * self.chars_per_token]
+
+
+# -- what a server says went wrong ------------------------------------------------------
+
+
+def error_text(body: bytes) -> str:
+    """The server's reason, from the start of its error body (JSON or text)."""
+    text = body.decode("utf-8", "replace")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return reason_of(text)
+    return reason_of(data.get("error", data.get("detail", "")) if isinstance(data, dict) else "")
+
+
+def reason_of(error: Any) -> str:
+    """At most 300 characters of a server's reason, on one line."""
+    if isinstance(error, dict):
+        error = error.get("message") or error
+    text = error if isinstance(error, str) else repr(error)[:600]
+    return " ".join(_CONTROLS.sub("", text[:300]).split())

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import ssl
 import threading
 import time
@@ -36,9 +35,11 @@ from hushdesk.engine.bounds import (
     Exceeded,
     Limits,
     Malformed,
+    error_text,
     read_body,
     read_event,
     read_head,
+    reason_of,
     sse_events,
 )
 from hushdesk.engine.types import (
@@ -59,8 +60,6 @@ MESSAGE_OVERHEAD = 8  # tokens a chat template adds around each message (estimat
 # characters when longer (no tokenizer's tokens average more), so a server that sends
 # a book in one chunk is counted too.
 MAX_CHARS_PER_TOKEN = 8
-# A server's words reach logs, dialogs and terminals: no escape sequences or controls.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -146,7 +145,7 @@ class Remote:
         """The JSON the server answers (``what`` names it in messages), read within
         the endpoint's limits; a body too large, too slow or not JSON is a ModelError."""
         e, limits = self.endpoint, self.endpoint.limits
-        response = self.open(method, url, **kwargs)
+        response = self.send(method, url, **kwargs)
         with privacy.reach(e.host, e.port):
             try:
                 body = read_body(response, cap=limits.body_bytes, seconds=limits.body_s)
@@ -170,7 +169,7 @@ class Remote:
                 "address right, ending in /v1?)."
             ) from exc
 
-    def open(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """A response whose body is still to be read (within limits): a status of 400
         or more is raised as a ModelError with the start of the server's reason."""
         e = self.endpoint
@@ -187,7 +186,7 @@ class Remote:
         return response
 
     def stream(self, url: str, body: dict[str, Any]) -> httpx.Response:
-        return self.open("POST", url, json=body)
+        return self.send("POST", url, json=body)
 
     def _unreachable(self, exc: Exception) -> errors.ModelError:
         e = self.endpoint
@@ -217,7 +216,7 @@ class Remote:
                 f"The server {e.name} refused the token ({status}). Update it: "
                 f"`hushdesk connect add {e.name} {e.base} --token-file FILE`."
             )
-        detail = _error_message(body)
+        detail = error_text(body)
         raise errors.ModelError(
             f"The server {e.name} answered {status}" + (f": {detail}" if detail else ".")
         )
@@ -407,7 +406,7 @@ class RemoteEngine:
             if piece.error is not None:
                 raise errors.ModelError(
                     f"The server {self.remote.endpoint.name} stopped the answer: "
-                    f"{_message_of(piece.error)}"
+                    f"{reason_of(piece.error)}"
                 )
             stats.prompt_tokens = piece.prompt_tokens or stats.prompt_tokens
             stats.completion_tokens = piece.completion_tokens or stats.completion_tokens
@@ -502,21 +501,3 @@ def _is_name(value: Any) -> bool:
 
 def _is_count(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 10**8
-
-
-def _error_message(body: bytes) -> str:
-    """The server's reason, from the start of its error body (JSON or text)."""
-    text = body.decode("utf-8", "replace")
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        return _message_of(text)
-    return _message_of(data.get("error", data.get("detail", "")) if isinstance(data, dict) else "")
-
-
-def _message_of(error: Any) -> str:
-    """At most 300 characters of a server's reason, on one line."""
-    if isinstance(error, dict):
-        error = error.get("message") or error
-    text = error if isinstance(error, str) else repr(error)[:600]
-    return " ".join(_CONTROLS.sub("", text[:300]).split())

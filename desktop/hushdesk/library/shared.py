@@ -37,6 +37,7 @@ from hushdesk.library.shared_records import (
     bounded,
     file_of,
     passage_of,
+    plain_text,
 )
 
 __all__ = [
@@ -193,13 +194,13 @@ class Share:
         collection = self._collection()
         if collection is None:
             return None
-        return str((collection.metadata or {}).get(MODEL_KEY, "")) or None
+        return _model_of(collection) or None
 
     def ensure(self, model: str) -> None:
         """The shared library exists, for ``model``; another model is refused."""
         collection = self._collection(model)
         assert collection is not None
-        theirs = str((collection.metadata or {}).get(MODEL_KEY, ""))
+        theirs = _model_of(collection)
         if theirs and theirs != model:
             raise ModelMismatch(
                 f"The shared library {self.library!r} was indexed with the embedding model "
@@ -382,6 +383,12 @@ def _limit_waits(client: Any, cap: int) -> None:
         cap_answers(session, cap, SharedUnreachable)
     else:  # a client version that keeps it elsewhere: say so rather than hang silently
         log.warning("could not set a timeout on the Chroma client")
+
+
+def _model_of(collection: Collection) -> str:
+    """The collection's embedding model, as a name (a server's text, so bounded)."""
+    metadata = collection.metadata if isinstance(collection.metadata, dict) else {}
+    return plain_text(metadata.get(MODEL_KEY), 200)
 
 
 def _get(

@@ -73,7 +73,8 @@ def _int(meta: dict[str, Any], key: str, low: int, high: int) -> int | None:
     return value
 
 
-def _text(value: Any, limit: int) -> str:
+def plain_text(value: Any, limit: int) -> str:
+    """A server's text without controls, at most ``limit`` characters ("" if not text)."""
     return _CONTROLS.sub("", value)[:limit] if isinstance(value, str) else ""
 
 
@@ -92,8 +93,8 @@ def file_of(meta: Any) -> SharedFile | None:
     return SharedFile(
         sha256=sha,
         name=safe_name(meta.get("name")),
-        title=_text(meta.get("title"), MAX_TITLE),
-        kind=_text(meta.get("kind"), MAX_KIND),
+        title=plain_text(meta.get("title"), MAX_TITLE),
+        kind=plain_text(meta.get("kind"), MAX_KIND),
         pages=pages,
         paginated=paginated,
         chunks=count,

@@ -177,7 +177,7 @@ def read_event(event: Any) -> Piece:
     event = _typed(event, dict, "the event", "an object")
     if event.get("error") is not None:
         return Piece(error=event["error"])
-    usage = _typed(event.get("usage"), dict, "usage", "an object") or {}
+    usage = event.get("usage") if isinstance(event.get("usage"), dict) else {}
     texts: list[str] = []
     finish = None
     choices = _typed(event.get("choices"), list, "choices", "a list") or []
@@ -202,10 +202,12 @@ def _typed(value: Any, kind: type, where: str, expected: str) -> Any:
 
 
 def _count(usage: dict[str, Any], key: str) -> int | None:
-    value = _typed(usage.get(key), int, f"usage.{key}", "a whole number")
-    if value is not None and not 0 <= value <= 10**9:
-        raise Malformed(f"usage.{key}", "a token count")
-    return value  # type: ignore[no-any-return]
+    """A usage count, or None: counts are only statistics, so one of the wrong type or
+    out of range is left out rather than failing an answer."""
+    value = usage.get(key)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10**9:
+        return value
+    return None
 
 
 class Budget:

@@ -103,3 +103,20 @@ def test_vectors_come_back_as_the_library_has_them(monkeypatch: pytest.MonkeyPat
     assert content is not None
     assert content.vectors.dtype == np.float32
     assert content.vectors.shape == (1, 3)
+
+
+class Greedy(Collection):
+    """A server that ignores ``limit`` and ``offset``: everything, every time."""
+
+    def get(self, *, where: dict[str, Any], include: list[str], limit: int, offset: int) -> Any:
+        return super().get(where=where, include=include, limit=10**9, offset=0)
+
+
+def test_a_server_that_sends_more_than_asked_is_read_no_further(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(shared, "MAX_FILES", 8)
+    collection = Greedy([record(0, 1, sha=f"{i:064x}") for i in range(50)])
+    share = share_over(collection, monkeypatch)
+    assert len(share.files()) == 4  # the first page's, twice: 8 records read in all
+    assert len(collection.calls) == 2

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,6 +31,7 @@ from hushdesk import privacy
 from hushdesk.errors import DocumentError
 from hushdesk.library.chunker import Chunk
 from hushdesk.library.shared_records import (
+    MAX_FILE_CHARS,
     MAX_PASSAGES,
     Passage,
     SharedFile,
@@ -60,6 +61,7 @@ MODEL_KEY = "hushdesk_embedding_model"
 BATCH = 256
 PAGE = 256  # records a read asks for at once
 MAX_FILES = 100_000  # files of one shared library read from the server
+MAX_TEXT = 2 * MAX_FILE_CHARS  # a file's passages together (they overlap a little)
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # one answer of the server's (a page of records)
 TIMEOUT_S = 15.0
 
@@ -321,7 +323,7 @@ class Share:
 
         def read() -> SharedContent | None:
             passages: list[Passage] = []
-            records = 0
+            records = chars = 0
             include = ["documents", "metadatas", "embeddings"]
             for page in self._pages(collection, {"sha": sha256}, include, MAX_PASSAGES + 1):
                 metas = _column(page, "metadatas")
@@ -331,8 +333,9 @@ class Share:
                 records += len(metas)
                 for meta, text, vector in zip(metas, texts, vectors, strict=True):
                     passage = passage_of(meta, text, vector, sha256=sha256, dimension=dimension)
-                    if passage is not None:
+                    if passage is not None and chars + len(passage.chunk.text) <= MAX_TEXT:
                         passages.append(passage)
+                        chars += len(passage.chunk.text)
             if not records:
                 raise SharedUnreachable(f"A file of {self.library!r} left the server meanwhile.")
             kept = bounded(passages)
@@ -402,10 +405,11 @@ def _get(
     )
     if not isinstance(page, dict):
         raise DocumentError("A shared library's server sent records of the wrong shape.")
-    return dict(page)
+    # a server that sends more than it was asked for is read no further than that
+    return {key: _column(page, key)[:limit] for key in ("ids", *include)}
 
 
-def _column(page: dict[str, Any], key: str) -> list[Any]:
+def _column(page: Mapping[str, object], key: str) -> list[Any]:
     """One of a page's columns as a list (Chroma gives vectors as an array)."""
     column = page.get(key)
     if column is None:

@@ -24,7 +24,7 @@ import numpy as np
 from hushdesk.library.chunker import Chunk
 
 MAX_PAGES = 100_000  # pages of one file
-MAX_PASSAGES = 200_000  # passages of one file
+MAX_PASSAGES = 100_000  # passages of one file (a 10,000-page book has ~30,000)
 MAX_PASSAGE_CHARS = 20_000  # a passage is ~160 words
 MAX_FILE_CHARS = 20_000_000  # a file's pages rebuilt here, all together
 MAX_GAP = 16_384  # characters on a page before its first passage, or between two

@@ -1,7 +1,8 @@
 """A library shared through a Chroma server (``chroma run`` on 127.0.0.1), two data
 folders playing two colleagues: one ingests, the other searches and asks with
 citations; the server stopped leaves the copy working and the library marked; a
-library indexed with another embedding model is refused."""
+library indexed with another embedding model is refused; hostile records on the server
+are skipped, and the sync and the questions go on."""
 
 from __future__ import annotations
 
@@ -135,4 +136,79 @@ def _other_model_library(port: int) -> None:
         )
         client.create_collection(
             collection_name("Other model"), metadata={MODEL_KEY: "another-model"}
+        )
+
+
+def test_hostile_records_are_skipped_and_the_library_still_works(
+    tmp_path: Path, passphrase_file: Path, hushdesk_cmd: list[str]
+) -> None:
+    """Records written to the collection directly, as anyone who can reach the server
+    could: a passage with a huge page offset (once 3.2 GB at every sync), one with a page
+    of the wrong type, a file listing of the wrong type, and a file named to become
+    ``C:\\Windows\\System32\\calc.exe``. The sync survives and drops them; what is
+    sound is taken, under a plain name."""
+    port = free_port()
+    server = f"http://127.0.0.1:{port}"
+    chroma = [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(tmp_path / "db"),
+              "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+    env = dict(os.environ, HUSHDESK_HOME=str(tmp_path / "bob"),
+               HUSHDESK_PASSPHRASE_FILE=str(passphrase_file))  # fmt: skip
+
+    def bob(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*hushdesk_cmd, *args], env=env, check=False, capture_output=True,
+                              text=True, timeout=600)  # fmt: skip
+
+    with serving(chroma, f"{server}/api/v2/heartbeat"):
+        _hostile_library(port)
+        joined = bob("libraries", "add", "Hostile", "--server", server)
+        assert joined.returncode == 0, joined.stderr
+        assert "1 received" in joined.stdout
+        assert "record(s) from the server were malformed and skipped" in joined.stdout
+        again = bob("libraries", "sync", "Hostile")
+        assert again.returncode == 0, again.stderr
+        assert "0 received" in again.stdout
+        found = bob("search", "--library", "Hostile", "--json", "notice period ninety days")
+        assert found.returncode == 0, found.stderr
+        files = {source["file"] for source in json.loads(found.stdout)["sources"]}
+        assert files == {f"shared:127.0.0.1/{'a' * 12}/calc.exe"}
+        asked = bob("ask", "--library", "Hostile", "--json", "How long is the notice period?")
+        assert asked.returncode == 0, asked.stderr
+
+
+def _hostile_library(port: int) -> None:
+    import chromadb
+    import numpy as np
+    from chromadb.config import Settings
+
+    from hushdesk.library.libraries import DEFAULT_EMBEDDING
+    from hushdesk.library.shared import MODEL_KEY, collection_name
+
+    text = "The notice period is ninety days from the date of the letter."
+    file = {"title": "Lease", "kind": "pdf", "pages": 3, "paginated": True}
+    records = [  # (id, metadata, text)
+        ("a:0", {**file, "sha": "a" * 64, "name": "..\\..\\Windows\\System32\\calc.exe",
+                 "count": 2, "n": 0, "page": 3, "start": 0, "end": len(text)}, text),
+        ("a:1", {**file, "sha": "a" * 64, "name": "calc.exe", "count": 2, "n": 1,
+                 "page": "three", "start": 0, "end": 5}, "ninety"),
+        ("b:0", {**file, "sha": "b" * 64, "name": "huge.pdf", "count": 1, "n": 0,
+                 "page": 1, "start": 10**12, "end": 10**12 + 60}, "x" * 60),
+        ("c:0", {**file, "sha": "c" * 64, "name": "bad.pdf", "count": 1, "n": 0, "page": 1,
+                 "start": 0, "end": 5, "pages": "lots"}, "hello"),
+    ]  # fmt: skip
+    vectors = np.random.default_rng(0).standard_normal((len(records), 384)).astype(np.float32)
+    with privacy.reach("127.0.0.1", port):
+        client = chromadb.HttpClient(
+            host="127.0.0.1", port=port, settings=Settings(anonymized_telemetry=False)
+        )
+        collection = client.create_collection(
+            collection_name("Hostile"),
+            metadata={MODEL_KEY: DEFAULT_EMBEDDING, "hushdesk_library": "Hostile"},
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
+        collection.add(
+            ids=[r[0] for r in records],
+            metadatas=[r[1] for r in records],  # type: ignore[misc]
+            documents=[r[2] for r in records],
+            embeddings=vectors,
         )

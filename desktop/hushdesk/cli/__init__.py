@@ -23,7 +23,7 @@ from hushdesk.cli import (
     summarize,
     writing,
 )
-from hushdesk.cli.terminal import EXIT_ERROR, EXIT_INTERRUPTED
+from hushdesk.cli.terminal import EXIT_ERROR, EXIT_INTERRUPTED, printable
 from hushdesk.errors import HushdeskError
 from hushdesk.vault import Vault
 
@@ -81,7 +81,7 @@ def main(argv: list[str]) -> int:
         app = App(vault=vault)
         return handlers[args.command](app, args)
     except HushdeskError as exc:
-        print(f"hushdesk: {exc.message}", file=sys.stderr)
+        print(f"hushdesk: {printable(exc.message)}", file=sys.stderr)  # a server's words too
         return EXIT_ERROR
     except KeyboardInterrupt:
         print(file=sys.stderr)

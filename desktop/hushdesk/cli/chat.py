@@ -195,7 +195,7 @@ def chat(app: App, args: argparse.Namespace) -> int:
                 try:
                     _stream_to(sys.stdout, current, conversations.send(current, line))
                 except HushdeskError as exc:
-                    print(f"\n[error] {exc.message}")
+                    print(f"\n[error] {printable(exc.message)}")
                     continue
             print(" [stopped]" if pressed[0] else "")
     finally:

@@ -97,4 +97,8 @@ def _list(app: App, args: argparse.Namespace) -> int:
 
 
 def _report(report: Any) -> str:
-    return f"{report.sent} sent, {report.received} received, {report.removed} removed."
+    text = f"{report.sent} sent, {report.received} received, {report.removed} removed."
+    skipped = getattr(report, "skipped", 0)
+    return text + (
+        f" {skipped} record(s) from the server were malformed and skipped." if skipped else ""
+    )

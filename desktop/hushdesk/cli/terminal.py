@@ -48,9 +48,10 @@ def on_ctrl_c(action: Callable[[], None]) -> Iterator[list[bool]]:
 
 
 def status(text: str) -> None:
-    """A line for the person at the terminal (not when output goes to a file)."""
+    """A line for the person at the terminal (not when output goes to a file); it may
+    name a model a server listed, so it is made printable."""
     if sys.stderr.isatty():
-        print(text, file=sys.stderr, flush=True)
+        print(printable(text), file=sys.stderr, flush=True)
 
 
 def show_progress(progress: Progress) -> None:

@@ -7,7 +7,9 @@ port only, with timeouts on connecting and on each wait for the next words. Stre
 is server-sent events; stopping closes the stream (the server ends the generation).
 Token counts come from the server's tokenize endpoint when it has one (llama-server's
 ``/tokenize``, llama-cpp-python's ``/extras/tokenize``), else from an estimate stated as
-such (four characters a token). The context size is what the server reports
+such (four characters a token). What the server sends back is bounded
+(``engine.bounds``): sizes, a deadline, and ``max_tokens`` counted here as well, so a
+server that ignores it is cut. The context size is what the server reports
 (``max_model_len``, ``context_length``, llama-server's ``/props``), else
 ``DEFAULT_CONTEXT``.
 """
@@ -20,14 +22,26 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 import httpx
 
 from hushdesk import errors, privacy
 from hushdesk.engine.base import ChatStream
+from hushdesk.engine.bounds import (
+    Budget,
+    Exceeded,
+    Limits,
+    Malformed,
+    error_text,
+    read_body,
+    read_event,
+    read_head,
+    reason_of,
+    sse_events,
+)
 from hushdesk.engine.types import (
     ChatResult,
     GenerationStats,
@@ -42,6 +56,10 @@ log = logging.getLogger("hushdesk.engine.remote")
 DEFAULT_CONTEXT = 4096  # when the server does not say
 CHARS_PER_TOKEN = 4  # the estimate when the server cannot count
 MESSAGE_OVERHEAD = 8  # tokens a chat template adds around each message (estimate)
+# Counting what a server streams: a chunk of text is a token, or one per this many
+# characters when longer (no tokenizer's tokens average more), so a server that sends
+# a book in one chunk is counted too.
+MAX_CHARS_PER_TOKEN = 8
 
 
 @dataclass(frozen=True)
@@ -54,6 +72,7 @@ class Endpoint:
     ca_file: str | None = None  # a firm's own certificate authority (PEM)
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 120.0  # the longest wait for the next words (prefill)
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def base(self) -> str:
@@ -107,7 +126,9 @@ class Remote:
                 raise errors.ModelError(
                     f"Cannot use the certificate file {endpoint.ca_file}: {exc}."
                 ) from exc
-        headers = {"Authorization": f"Bearer {endpoint.token}"} if endpoint.token else {}
+        headers = {"Accept-Encoding": "identity"}  # no compressed bodies to inflate
+        if endpoint.token:
+            headers["Authorization"] = f"Bearer {endpoint.token}"
         self.client = httpx.Client(
             headers=headers,
             verify=verify,
@@ -120,29 +141,52 @@ class Remote:
 
     # -- requests -------------------------------------------------------------------------
 
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    def request(self, method: str, url: str, *, what: str, **kwargs: Any) -> Any:
+        """The JSON the server answers (``what`` names it in messages), read within
+        the endpoint's limits; a body too large, too slow or not JSON is a ModelError."""
+        e, limits = self.endpoint, self.endpoint.limits
+        response = self.send(method, url, **kwargs)
+        with privacy.reach(e.host, e.port):
+            try:
+                body = read_body(response, cap=limits.body_bytes, seconds=limits.body_s)
+            except Exceeded as exc:
+                raise errors.ModelError(
+                    f"The server {e.name} sent {what} "
+                    + (
+                        f"larger than {limits.body_bytes // 1024:,} KB"
+                        if exc.what == "bytes"
+                        else f"too slowly (more than {limits.body_s:g} s)"
+                    )
+                    + "; Hushdesk stopped reading it. Is it an OpenAI-compatible server?"
+                ) from exc
+            except (httpx.HTTPError, httpx.StreamError, RuntimeError) as exc:
+                raise self._unreachable(exc) from exc
+        try:
+            return json.loads(body)
+        except (ValueError, RecursionError) as exc:
+            raise errors.ModelError(
+                f"{e.base} did not answer as an OpenAI-compatible API does (is the "
+                "address right, ending in /v1?)."
+            ) from exc
+
+    def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """A response whose body is still to be read (within limits): a status of 400
+        or more is raised as a ModelError with the start of the server's reason."""
         e = self.endpoint
         with privacy.reach(e.host, e.port):
             try:
-                response = self.client.request(method, url, **kwargs)
+                request = self.client.build_request(method, url, **kwargs)
+                response = self.client.send(request, stream=True)
             except (httpx.HTTPError, RuntimeError) as exc:  # RuntimeError: a closed client
                 raise self._unreachable(exc) from exc
-        self._raise_for(response)
+            if response.status_code >= 400:
+                limits = e.limits
+                head = read_head(response, cap=limits.error_bytes, seconds=limits.body_s)
+                self._raise_for(response.status_code, head)
         return response
 
     def stream(self, url: str, body: dict[str, Any]) -> httpx.Response:
-        e = self.endpoint
-        with privacy.reach(e.host, e.port):
-            try:
-                request = self.client.build_request("POST", url, json=body)
-                response = self.client.send(request, stream=True)
-            except (httpx.HTTPError, RuntimeError) as exc:
-                raise self._unreachable(exc) from exc
-        if response.status_code >= 400:
-            response.read()
-            response.close()
-            self._raise_for(response)
-        return response
+        return self.send("POST", url, json=body)
 
     def _unreachable(self, exc: Exception) -> errors.ModelError:
         e = self.endpoint
@@ -165,39 +209,29 @@ class Remote:
             "this computer on its network?"
         )
 
-    def _raise_for(self, response: httpx.Response) -> None:
-        if response.status_code < 400:
-            return
+    def _raise_for(self, status: int, body: bytes) -> None:
         e = self.endpoint
-        detail = _error_message(response)
-        if response.status_code in (401, 403):
+        if status in (401, 403):
             raise errors.ModelError(
-                f"The server {e.name} refused the token ({response.status_code}). Update it: "
+                f"The server {e.name} refused the token ({status}). Update it: "
                 f"`hushdesk connect add {e.name} {e.base} --token-file FILE`."
             )
+        detail = error_text(body)
         raise errors.ModelError(
-            f"The server {e.name} answered {response.status_code}"
-            + (f": {detail}" if detail else ".")
+            f"The server {e.name} answered {status}" + (f": {detail}" if detail else ".")
         )
 
     # -- what the server has --------------------------------------------------------------
 
     def models(self) -> list[RemoteModel]:
         """The server's models and their context sizes (as far as it says)."""
-        reply = self.request("GET", f"{self.endpoint.base}/models")
-        try:
-            data = reply.json()
-        except ValueError as exc:
-            raise errors.ModelError(
-                f"{self.endpoint.base} did not answer as an OpenAI-compatible API does (is the "
-                "address right, ending in /v1?)."
-            ) from exc
+        data = self.request("GET", f"{self.endpoint.base}/models", what="its model list")
         entries = data.get("data") if isinstance(data, dict) else None
         entries = entries if isinstance(entries, list) else []
         props: int | None = None
         found = []
-        for entry in entries:
-            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+        for entry in entries[: self.endpoint.limits.max_models]:
+            if not isinstance(entry, dict) or not _is_name(entry.get("id")):
                 continue
             n_ctx = _context_of(entry)
             if n_ctx is None:
@@ -209,12 +243,12 @@ class Remote:
     def _props_context(self) -> int:
         """llama-server's context size (``/props``); 0 when the server has no such page."""
         try:
-            props = self.request("GET", f"{self.endpoint.root}/props").json()
-        except (errors.ModelError, ValueError):
+            props = self.request("GET", f"{self.endpoint.root}/props", what="its settings")
+        except errors.ModelError:
             return 0
         settings = props.get("default_generation_settings", {}) if isinstance(props, dict) else {}
         value = settings.get("n_ctx") if isinstance(settings, dict) else None
-        return value if isinstance(value, int) and value > 0 else 0
+        return value if _is_count(value) else 0
 
     def count_tokens(self, model: str, text: str) -> int | None:
         """Tokens in ``text`` as the server counts them; None when it cannot."""
@@ -227,9 +261,10 @@ class Remote:
             if self._tokenize not in (None, name):
                 continue
             try:
-                tokens = self.request("POST", url, json=body).json().get("tokens")
-            except (errors.ModelError, ValueError, AttributeError):
+                reply = self.request("POST", url, what="a token count", json=body)
+            except errors.ModelError:
                 continue
+            tokens = reply.get("tokens") if isinstance(reply, dict) else None
             if isinstance(tokens, list):
                 self._tokenize = name
                 return len(tokens)
@@ -305,6 +340,9 @@ class RemoteEngine:
             stats.finish_reason = "cancelled"
             return
         started = time.perf_counter()
+        limits = self.remote.endpoint.limits
+        budget = Budget(params.max_tokens, MAX_CHARS_PER_TOKEN)
+        deadline = time.monotonic() + limits.stream_s(params.max_tokens)
         response = self.remote.stream(f"{self.remote.endpoint.base}/chat/completions",
                                       self._body(messages, params))  # fmt: skip
         holder["response"] = response
@@ -314,27 +352,23 @@ class RemoteEngine:
             self._open.add(response)
         parts: list[str] = []
         first: float | None = None
-        finish = "stop"
+        holder["finish"] = "stop"
+        events = sse_events(
+            response,
+            cap=limits.stream_bytes(params.max_tokens),
+            deadline=deadline,
+            line_bytes=limits.line_bytes,
+        )
         try:
-            for event in _events(response):
-                if "error" in event:
-                    raise errors.ModelError(
-                        f"The server {self.remote.endpoint.name} stopped the answer: "
-                        f"{_message_of(event['error'])}"
-                    )
-                usage = event.get("usage")
-                if isinstance(usage, dict):
-                    stats.prompt_tokens = int(usage.get("prompt_tokens") or 0)
-                    stats.completion_tokens = int(usage.get("completion_tokens") or 0)
-                for choice in event.get("choices") or []:
-                    text = (choice.get("delta") or {}).get("content") or ""
-                    if text:
-                        if first is None:
-                            first = time.perf_counter()
-                            stats.ttft_s = first - started
-                        parts.append(text)
-                        yield text
-                    finish = choice.get("finish_reason") or finish
+            for text in self._texts(events, budget, stats, holder):
+                if first is None:
+                    first = time.perf_counter()
+                    stats.ttft_s = first - started
+                parts.append(text)
+                yield text
+        except (Exceeded, Malformed) as exc:
+            if not holder["stopped"]:
+                raise self._bad_stream(exc, params.max_tokens) from None
         except (httpx.HTTPError, httpx.StreamError, errors.ModelError, OSError) as exc:
             if not holder["stopped"]:
                 if isinstance(exc, errors.ModelError):
@@ -344,6 +378,7 @@ class RemoteEngine:
                     f"({type(exc).__name__}). What was written is kept."
                 ) from exc
         finally:
+            events.close()
             response.close()
             with self._lock:
                 self._open.discard(response)
@@ -352,10 +387,57 @@ class RemoteEngine:
             stats.prefill_s = stats.ttft_s
             stats.decode_s = now - first if first is not None else 0.0
             if not stats.completion_tokens:
-                stats.completion_tokens = len(parts)  # chunks: about a token each
+                stats.completion_tokens = budget.used  # chunks: about a token each
             stats.finish_reason = (
-                "cancelled" if holder["stopped"] else "length" if finish == "length" else "stop"
+                "cancelled"
+                if holder["stopped"]
+                else "length"
+                if holder["finish"] == "length"
+                else "stop"
             )
+
+    def _texts(
+        self, events: Iterator[Any], budget: Budget, stats: GenerationStats, state: dict[str, Any]
+    ) -> Iterator[str]:
+        """The answer's text in the server's events, as far as ``budget`` goes; its
+        counts go to ``stats``, why it ended to ``state["finish"]``."""
+        for event in events:
+            piece = read_event(event)
+            if piece.error is not None:
+                raise errors.ModelError(
+                    f"The server {self.remote.endpoint.name} stopped the answer: "
+                    f"{reason_of(piece.error)}"
+                )
+            stats.prompt_tokens = piece.prompt_tokens or stats.prompt_tokens
+            stats.completion_tokens = piece.completion_tokens or stats.completion_tokens
+            text = budget.take(piece.text) if piece.text else ""
+            if text:
+                yield text
+            state["finish"] = piece.finish or state["finish"]
+            if budget.spent:  # the server did not stop at max_tokens: this side does
+                log.info("a server went on past max_tokens; the answer was cut")
+                state["finish"] = "length"
+                return
+
+    def _bad_stream(self, exc: Exception, max_tokens: int) -> errors.ModelError:
+        """Why an answer was cut: a bound reached, or something that is not an answer."""
+        e = self.remote.endpoint
+        if isinstance(exc, Malformed):
+            return errors.ModelError(
+                f"The server {e.name} sent an answer Hushdesk cannot read ({exc.where} is not "
+                f"{exc.expected}). Is it an OpenAI-compatible server? What was written is kept."
+            )
+        assert isinstance(exc, Exceeded)
+        why = {
+            "bytes": f"more than {exc.limit // 1024:,} KB for an answer of at most "
+            f"{max_tokens} tokens",
+            "time": f"for more than {e.limits.stream_s(max_tokens):g} s",
+            "line": f"one piece of more than {exc.limit // 1024:,} KB",
+        }[exc.what]
+        return errors.ModelError(
+            f"The server {e.name} went on sending {why}; Hushdesk stopped reading. "
+            "What was written is kept."
+        )
 
     def _body(self, messages: list[Message], params: SamplingParams) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -400,44 +482,22 @@ def estimate_tokens(messages: Sequence[Message]) -> int:
     return len(text) // CHARS_PER_TOKEN + 1 + MESSAGE_OVERHEAD * len(messages)
 
 
-def _events(response: httpx.Response) -> Iterator[dict[str, Any]]:
-    """The JSON events of a server-sent-events stream, until ``[DONE]``."""
-    for line in response.iter_lines():
-        if not line.startswith("data:"):
-            continue
-        payload = line[5:].strip()
-        if payload == "[DONE]":
-            return
-        try:
-            event = json.loads(payload)
-        except ValueError:
-            continue
-        if isinstance(event, dict):
-            yield event
-
-
 def _context_of(entry: dict[str, Any]) -> int | None:
     for key in ("max_model_len", "context_length", "max_context_length", "n_ctx"):
         value = entry.get(key)
-        if isinstance(value, int) and value > 0:
+        if _is_count(value):
             return value
     meta = entry.get("meta")
     if isinstance(meta, dict):
         value = meta.get("n_ctx") or meta.get("n_ctx_train")
-        if isinstance(value, int) and value > 0:
+        if _is_count(value):
             return value
     return None
 
 
-def _error_message(response: httpx.Response) -> str:
-    try:
-        data = response.json()
-    except ValueError:
-        return response.text[:200].strip()
-    return _message_of(data.get("error", data.get("detail", "")) if isinstance(data, dict) else "")
+def _is_name(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 256
 
 
-def _message_of(error: Any) -> str:
-    if isinstance(error, dict):
-        return str(error.get("message") or error)[:300]
-    return str(error)[:300]
+def _is_count(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 10**8

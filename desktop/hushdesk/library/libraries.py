@@ -133,6 +133,7 @@ class DocumentLibrary:
         self.relevance_floor = relevance_floor
         self.on_forget = on_forget  # files gone for good: what was made of them goes too
         self._names: dict[int, tuple[tuple[int, int], FileNames]] = {}  # by library id
+        self._dimensions: dict[str, int] = {}  # by embedding model
 
     # -- libraries and embedders ----------------------------------------------------------
 
@@ -430,6 +431,15 @@ class DocumentLibrary:
         return SharedContent(
             shared, [Chunk(c.page, c.start, c.end, c.text) for c in chunks], vectors
         )
+
+    def dimension(self, library: Library) -> int:
+        """The length of ``library``'s vectors (a shared library's are held to it): its
+        embedding model's, asked once per model."""
+        model = library.embedding_model
+        if model not in self._dimensions:
+            probe = self.embedder(library).embed(["dimension"])
+            self._dimensions[model] = int(probe.shape[-1])
+        return self._dimensions[model]
 
     def take_shared(self, library: Library, content: SharedContent, origin: str) -> None:
         """A colleague's file, into this store: its pages (rebuilt from the passages),

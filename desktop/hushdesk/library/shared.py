@@ -8,7 +8,10 @@ encrypted store, where search, cited answers and page links work as for a local 
 (and go on working, from that copy, when the server cannot be reached).
 
 Every call goes through the network guard's ``reach`` for that server only, with
-timeouts; failures become ``SharedUnreachable`` with a clear message.
+timeouts and a cap on each answer's size; failures become ``SharedUnreachable`` with a
+clear message. Records are read a page at a time and checked against a schema
+(``shared_records``) inside that guarded call: one that fails it is skipped and
+counted, never used.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -27,6 +30,27 @@ import numpy as np
 from hushdesk import privacy
 from hushdesk.errors import DocumentError
 from hushdesk.library.chunker import Chunk
+from hushdesk.library.shared_records import (
+    MAX_FILE_CHARS,
+    MAX_PASSAGES,
+    Passage,
+    SharedFile,
+    bounded,
+    file_of,
+    passage_of,
+    plain_text,
+)
+
+__all__ = [
+    "ModelMismatch",
+    "Share",
+    "ShareAddress",
+    "SharedContent",
+    "SharedFile",
+    "SharedUnreachable",
+    "collection_name",
+    "page_texts",
+]
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -35,6 +59,10 @@ log = logging.getLogger("hushdesk.library.shared")
 T = TypeVar("T")
 MODEL_KEY = "hushdesk_embedding_model"
 BATCH = 256
+PAGE = 256  # records a read asks for at once
+MAX_FILES = 100_000  # files of one shared library read from the server
+MAX_TEXT = 2 * MAX_FILE_CHARS  # a file's passages together (they overlap a little)
+MAX_ANSWER_BYTES = 64 * 1024 * 1024  # one answer of the server's (a page of records)
 TIMEOUT_S = 15.0
 
 
@@ -75,21 +103,11 @@ class ShareAddress:
 
 
 @dataclass(frozen=True)
-class SharedFile:
-    sha256: str
-    name: str
-    title: str
-    kind: str
-    pages: int
-    paginated: bool
-    chunks: int
-
-
-@dataclass(frozen=True)
 class SharedContent:
     file: SharedFile
     chunks: list[Chunk]
     vectors: np.ndarray
+    records: int = 0  # records the server had of the file, the skipped ones included
 
 
 def collection_name(library: str) -> str:
@@ -108,6 +126,7 @@ class Share:
         self.address, self.library = address, library
         self.name = collection_name(library)
         self._client: Any = None
+        self.skipped = 0  # records that did not hold to the schema, since made
 
     # -- the server -----------------------------------------------------------------------
 
@@ -147,7 +166,7 @@ class Share:
                     host=a.host, port=a.port, ssl=a.ssl, headers=headers, settings=settings
                 )
             )
-            _limit_waits(client)
+            _limit_waits(client, MAX_ANSWER_BYTES)
             self._client = client
         return self._client
 
@@ -177,13 +196,13 @@ class Share:
         collection = self._collection()
         if collection is None:
             return None
-        return str((collection.metadata or {}).get(MODEL_KEY, "")) or None
+        return _model_of(collection) or None
 
     def ensure(self, model: str) -> None:
         """The shared library exists, for ``model``; another model is refused."""
         collection = self._collection(model)
         assert collection is not None
-        theirs = str((collection.metadata or {}).get(MODEL_KEY, ""))
+        theirs = _model_of(collection)
         if theirs and theirs != model:
             raise ModelMismatch(
                 f"The shared library {self.library!r} was indexed with the embedding model "
@@ -194,16 +213,55 @@ class Share:
     # -- files ----------------------------------------------------------------------------
 
     def files(self) -> dict[str, SharedFile]:
-        """The files on the server, by content hash."""
+        """The files on the server, by content hash (records that do not hold to the
+        schema are skipped and counted)."""
         collection = self._collection()
         if collection is None:
             return {}
-        found = self._call(lambda: collection.get(where={"n": 0}, include=["metadatas"]))
-        files = {}
-        for meta in found.get("metadatas") or []:
-            shared = _file_of(meta)
-            files[shared.sha256] = shared
-        return files
+
+        def read() -> dict[str, SharedFile]:
+            files: dict[str, SharedFile] = {}
+            for page in self._pages(collection, {"n": 0}, ["metadatas"], MAX_FILES):
+                for meta in page.get("metadatas") or []:
+                    shared = file_of(meta)
+                    if shared is None:
+                        self._skip("a file")
+                    else:
+                        files[shared.sha256] = shared
+            return files
+
+        return self._call(read)
+
+    def _pages(
+        self, collection: Collection, where: dict[str, Any], include: list[str], most: int
+    ) -> Iterator[dict[str, Any]]:
+        """The records matching ``where``, a page (``PAGE`` records) at a time, ``most``
+        in all: a server cannot make one read as large as it likes. A page the client
+        cannot even parse is read again a record at a time; a record that still fails
+        comes as one whose columns are all None (it fails the schema)."""
+        for offset in range(0, most, PAGE):
+            size = min(PAGE, most - offset)
+            try:
+                page = _get(collection, where, include, size, offset)
+            except (ValueError, TypeError):  # a record Chroma's own client chokes on
+                for at in range(offset, offset + size):
+                    try:
+                        one = _get(collection, where, include, 1, at)
+                    except (ValueError, TypeError):
+                        one = {"ids": [None], **{key: [None] for key in include}}
+                    if not _column(one, "ids"):
+                        return
+                    yield one
+                continue
+            yield page
+            if len(_column(page, "ids")) < size:
+                return
+
+    def _skip(self, what: str, count: int = 1) -> None:
+        """A record left out; its content is not logged (it is a colleague's text)."""
+        self.skipped += count
+        log.warning("a shared library's server sent %d record(s) of %s that do not hold "
+                    "to the schema; skipped", count, what)  # fmt: skip
 
     def publish(
         self, file: SharedFile, chunks: Sequence[Chunk], vectors: np.ndarray, model: str
@@ -255,26 +313,40 @@ class Share:
 
         self._call(add)
 
-    def content(self, sha256: str) -> SharedContent:
+    def content(self, sha256: str, dimension: int) -> SharedContent | None:
+        """One file's passages and vectors (of ``dimension``), checked: records that do
+        not hold to the schema are skipped and counted (None: none held). ``records``
+        says how many the server had, so a file still being sent can be told apart."""
         collection = self._collection()
         if collection is None:
             raise SharedUnreachable(f"The shared library {self.library!r} no longer exists.")
-        got = self._call(
-            lambda: collection.get(
-                where={"sha": sha256}, include=["documents", "metadatas", "embeddings"]
-            )
-        )
-        metas: list[Any] = list(got["metadatas"] or [])
-        texts: list[Any] = list(got["documents"] or [])
-        found: list[Any] = list(got["embeddings"] if got["embeddings"] is not None else [])
-        rows = sorted(zip(metas, texts, found, strict=True), key=lambda row: int(row[0]["n"]))
-        if not rows:
-            raise SharedUnreachable(f"A file of {self.library!r} left the server meanwhile.")
-        chunks = [
-            Chunk(int(m["page"]), int(m["start"]), int(m["end"]), str(text)) for m, text, _ in rows
-        ]
-        vectors = np.asarray([v for _, _, v in rows], dtype=np.float32)
-        return SharedContent(_file_of(rows[0][0]), chunks, vectors)
+
+        def read() -> SharedContent | None:
+            passages: list[Passage] = []
+            records = chars = 0
+            include = ["documents", "metadatas", "embeddings"]
+            for page in self._pages(collection, {"sha": sha256}, include, MAX_PASSAGES + 1):
+                metas = _column(page, "metadatas")
+                texts, vectors = _column(page, "documents"), _column(page, "embeddings")
+                if not len(metas) == len(texts) == len(vectors):
+                    raise DocumentError(f"The server of {self.library!r} sent broken records.")
+                records += len(metas)
+                for meta, text, vector in zip(metas, texts, vectors, strict=True):
+                    passage = passage_of(meta, text, vector, sha256=sha256, dimension=dimension)
+                    if passage is not None and chars + len(passage.chunk.text) <= MAX_TEXT:
+                        passages.append(passage)
+                        chars += len(passage.chunk.text)
+            if not records:
+                raise SharedUnreachable(f"A file of {self.library!r} left the server meanwhile.")
+            kept = bounded(passages)
+            if len(kept) < records:
+                self._skip("a passage", records - len(kept))
+            if not kept:
+                return None
+            matrix = np.stack([p.vector for p in kept]).astype(np.float32)
+            return SharedContent(kept[0].file, [p.chunk for p in kept], matrix, records)
+
+        return self._call(read)
 
     def remove(self, sha256: str) -> None:
         collection = self._collection()
@@ -290,37 +362,61 @@ def _heartbeat(address: ShareAddress, headers: dict[str, str]) -> None:
     import httpx
 
     verify: Any = ssl.create_default_context(cafile=address.ca_file) if address.ca_file else True
-    reply = httpx.get(
+    with httpx.stream(
+        "GET",
         f"{address.url}/api/v2/heartbeat",
         headers=headers,
         verify=verify,
         trust_env=False,
         timeout=httpx.Timeout(TIMEOUT_S, connect=10.0),
-    )
-    reply.raise_for_status()
+    ) as reply:  # its status is all that counts: the body is not read
+        reply.raise_for_status()
 
 
-def _limit_waits(client: Any) -> None:
-    """Chroma's client waits for ever by default; ours gives up after ``TIMEOUT_S``."""
+def _limit_waits(client: Any, cap: int) -> None:
+    """Chroma's client waits for ever and reads answers of any size by default; ours
+    gives up after ``TIMEOUT_S`` and stops reading an answer past ``cap`` bytes."""
     import httpx
+
+    from hushdesk.library.capped_http import cap_answers
 
     session = getattr(getattr(client, "_server", None), "_session", None)
     if isinstance(session, httpx.Client):
         session.timeout = httpx.Timeout(TIMEOUT_S, connect=10.0)
+        cap_answers(session, cap, SharedUnreachable)
     else:  # a client version that keeps it elsewhere: say so rather than hang silently
         log.warning("could not set a timeout on the Chroma client")
 
 
-def _file_of(meta: Any) -> SharedFile:
-    return SharedFile(
-        sha256=str(meta["sha"]),
-        name=str(meta.get("name", "document")),
-        title=str(meta.get("title", "")),
-        kind=str(meta.get("kind", "")),
-        pages=int(meta.get("pages", 0)),
-        paginated=bool(meta.get("paginated", True)),
-        chunks=int(meta.get("count", 0)),
+def _model_of(collection: Collection) -> str:
+    """The collection's embedding model, as a name (a server's text, so bounded)."""
+    metadata = collection.metadata if isinstance(collection.metadata, dict) else {}
+    return plain_text(metadata.get(MODEL_KEY), 200)
+
+
+def _get(
+    collection: Collection, where: dict[str, Any], include: list[str], limit: int, offset: int
+) -> dict[str, Any]:
+    page = collection.get(
+        where=where,
+        include=include,  # type: ignore[arg-type]
+        limit=limit,
+        offset=offset,
     )
+    if not isinstance(page, dict):
+        raise DocumentError("A shared library's server sent records of the wrong shape.")
+    # a server that sends more than it was asked for is read no further than that
+    return {key: _column(page, key)[:limit] for key in ("ids", *include)}
+
+
+def _column(page: Mapping[str, object], key: str) -> list[Any]:
+    """One of a page's columns as a list (Chroma gives vectors as an array)."""
+    column = page.get(key)
+    if column is None:
+        return []
+    if isinstance(column, list | tuple | np.ndarray):
+        return list(column)
+    raise DocumentError("A shared library's server sent records of the wrong shape.")
 
 
 def _reason(exc: Exception) -> str:
@@ -345,11 +441,20 @@ def _reason(exc: Exception) -> str:
 
 def page_texts(chunks: Sequence[Chunk]) -> dict[int, str]:
     """Each page's text rebuilt from its passages (which cover it from the first word to
-    the last, at their offsets), so citations' offsets and page views hold."""
-    pages: dict[int, list[str]] = {}
+    the last, at their offsets), so citations' offsets and page views hold. The
+    passages are checked first (``shared_records.bounded``): gaps are short."""
+    by_page: dict[int, list[Chunk]] = {}
     for c in chunks:
-        text = pages.setdefault(c.page, [])
-        if len(text) < c.end:
-            text.extend(" " * (c.end - len(text)))
-        text[c.start : c.end] = list(c.text)
-    return {page: "".join(chars) for page, chars in pages.items()}
+        by_page.setdefault(c.page, []).append(c)
+    pages = {}
+    for page, on_page in by_page.items():
+        parts: list[str] = []
+        length = 0
+        for c in sorted(on_page, key=lambda c: c.start):
+            if c.start >= length:
+                parts += [" " * (c.start - length), c.text]
+            elif c.end > length:
+                parts.append(c.text[length - c.start :])
+            length = max(length, c.end)
+        pages[page] = "".join(parts)
+    return pages

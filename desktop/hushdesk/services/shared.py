@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hushdesk.endpoints import is_unencrypted, require_encrypted
@@ -30,7 +31,13 @@ if TYPE_CHECKING:
     from hushdesk.library.libraries import DocumentLibrary
     from hushdesk.library.store import Library
 
-__all__ = ["ModelMismatch", "SharedLibraries", "SharedUnreachable", "SyncReport"]
+__all__ = [
+    "ModelMismatch",
+    "SharedLibraries",
+    "SharedUnreachable",
+    "SyncReport",
+    "openable_locally",
+]
 
 log = logging.getLogger("hushdesk.shared")
 ORIGIN = "shared:"  # the path of a colleague's file here starts with this
@@ -42,6 +49,7 @@ class SyncReport:
     sent: int
     received: int
     removed: int
+    skipped: int = 0  # records from the server that did not hold to the schema
 
 
 @dataclass(frozen=True)
@@ -158,6 +166,7 @@ class SharedLibraries:
         for sha in list(kept.removals):
             share.remove(sha)
             del kept.removals[sha]
+        skipped_before = share.skipped
         remote = share.files()
         sent = received = removed = 0
         mine = library.store.files(local, "done")
@@ -182,18 +191,20 @@ class SharedLibraries:
             kept.published[sha] = 1
             handled.add(sha)
             sent += 1
+        dimension = None
         for sha, shared in remote.items():
             if sha in have or sha in handled:
                 continue
-            content = share.content(sha)
-            if len(content.chunks) != shared.chunks:
-                continue  # still being sent by a colleague: taken at the next sync
+            dimension = dimension or library.dimension(local)
+            content = share.content(sha, dimension)
+            if content is None or content.records < shared.chunks:
+                continue  # nothing usable, or still being sent: looked at again next time
             library.take_shared(local, content, f"{ORIGIN}{share.address.host}")
             received += 1
         kept.synced_at = time.time()
         self.settings.save()
         self._checked[name] = time.monotonic()
-        return SyncReport(sent, received, removed)
+        return SyncReport(sent, received, removed, share.skipped - skipped_before)
 
     def indexed(self, library: Library) -> None:
         """Files were indexed into ``library``: if it is shared, they go to the server
@@ -251,3 +262,13 @@ class SharedLibraries:
                 ShareAddress(kept.url, kept.token, kept.ca_file), name
             )
         return share
+
+
+def openable_locally(path: str) -> bool:
+    """Whether a document's path names a file on this computer that may be opened in its
+    own application. A colleague's file of a shared library (``shared:HOST/…``) has no
+    copy here: its name came from a server and is never a path to open."""
+    if path.startswith(ORIGIN):
+        return False
+    local = Path(path)
+    return local.is_absolute() and local.is_file()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from hushdesk.library.render import RenderedPage, render
+from hushdesk.services.shared import openable_locally
 from hushdesk.ui.messages import warning
 from hushdesk.ui.safe_text import SafeTextBrowser
 from hushdesk.ui.tasks import Tasks
@@ -71,15 +72,20 @@ class DocumentViewer(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.stack, 1)
-        open_file.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(path)))
-        open_file.setVisible(Path(path).exists())  # not a colleague's file of a shared library
+        local = openable_locally(path)  # not a colleague's file: its name came from a server
+        open_file.clicked.connect(self._open_in_its_application)
+        open_file.setVisible(local)
         self.previous.clicked.connect(lambda: self.show_page(self.page - 1))
         self.next.clicked.connect(lambda: self.show_page(self.page + 1))
         self.unit = "Page" if paginated else "Section"
-        if paginated and path.lower().endswith(".pdf") and Path(path).exists():
+        if paginated and path.lower().endswith(".pdf") and local:
             self.show_page(page)
         else:  # its text as indexed (a shared library's file has no copy here)
             self._show_text(section_text, page)
+
+    def _open_in_its_application(self) -> None:
+        if openable_locally(self.path):  # checked again: never a path a server named
+            QDesktopServices.openUrl(QUrl.fromLocalFile(self.path))
 
     def show_page(self, page: int) -> None:
         if page < 1 or (self.page_count and page > self.page_count):

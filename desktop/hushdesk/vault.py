@@ -523,18 +523,16 @@ def passphrase_from_env() -> str | None:
     name = os.environ.get(PASSPHRASE_FILE_ENV)
     if not name:
         return None
-    return passphrase_from_file(
-        Path(name).expanduser(), f"The passphrase file ({PASSPHRASE_FILE_ENV})"
-    )
+    return passphrase_from_file(Path(name).expanduser(), f"passphrase file ({PASSPHRASE_FILE_ENV})")
 
 
-def passphrase_from_file(path: Path, what: str = "The passphrase file") -> str:
+def passphrase_from_file(path: Path, what: str = "passphrase file") -> str:
     """The first line of a file that only this account can read (``NotPrivate`` else)."""
     require_private_file(path, what)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise WrongKey(f"{what} {path} cannot be read ({exc.strerror or exc}).") from exc
+        raise WrongKey(f"The {what} {path} cannot be read ({exc.strerror or exc}).") from exc
     return text.splitlines()[0] if text.strip() else ""
 
 

@@ -122,9 +122,7 @@ def keys(app: App, args: argparse.Namespace) -> int:
     if action == "passphrase":
         if args.new_passphrase_file is not None:
             new = check_passphrase(
-                passphrase_from_file(
-                    args.new_passphrase_file.expanduser(), "The new passphrase file"
-                )
+                passphrase_from_file(args.new_passphrase_file.expanduser(), "new passphrase file")
             )
         elif sys.stdin.isatty():
             new = _new_passphrase()

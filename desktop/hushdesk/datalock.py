@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from hushdesk import paths
+from hushdesk import fsutil, paths
 from hushdesk.errors import HushdeskError
 
 GATE = "gate.lock"
@@ -34,33 +34,11 @@ class DataInUse(HushdeskError):
 
 
 def _try_lock(handle: IO[bytes]) -> bool:
-    """An exclusive lock on the open file, without waiting; False when held elsewhere."""
-    try:
-        if os.name == "nt":  # pragma: no cover (Windows)
-            import msvcrt
-
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-        else:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return False
-    return True
+    return fsutil.try_lock(handle)
 
 
 def _unlock(handle: IO[bytes]) -> None:
-    with contextlib.suppress(OSError):
-        if os.name == "nt":  # pragma: no cover (Windows)
-            import msvcrt
-
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
-        else:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    fsutil.unlock(handle)
     handle.close()
 
 

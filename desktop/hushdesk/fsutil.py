@@ -9,9 +9,10 @@ import json
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from hushdesk.errors import SettingsError, StoreError
 
@@ -63,6 +64,44 @@ def read_json(path: Path) -> Any | None:
         return None
 
 
+_WINDOWS = os.name == "nt"
+LOCK_POLL_S = 0.05
+
+
+def try_lock(handle: IO[bytes]) -> bool:
+    """An exclusive lock on an open file, without waiting; False when another process
+    holds it. Windows' ``msvcrt.locking`` locks a byte range from the file position, so
+    every process locks byte 0; its own waiting mode gives up after ten seconds, so
+    waiting is done here (``locked``)."""
+    try:
+        if _WINDOWS:
+            import msvcrt
+
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def unlock(handle: IO[bytes]) -> None:
+    """Let go of ``try_lock``'s lock (closing the file does too)."""
+    with contextlib.suppress(OSError):
+        if _WINDOWS:
+            import msvcrt
+
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 @contextlib.contextmanager
 def locked(path: Path, *, wait: bool = True) -> Iterator[None]:
     """An exclusive lock between processes on ``path`` (a small lock file), for the block.
@@ -71,19 +110,14 @@ def locked(path: Path, *, wait: bool = True) -> Iterator[None]:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+b") as handle:
-        if os.name == "nt":
-            import msvcrt
-
-            mode = msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK  # type: ignore[attr-defined]
-            try:
-                msvcrt.locking(handle.fileno(), mode, 1)  # type: ignore[attr-defined]
-            except OSError as exc:
-                raise BlockingIOError(str(exc)) from exc
-        else:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        yield
+        while not try_lock(handle):
+            if not wait:
+                raise BlockingIOError(f"{path} is locked by another process")
+            time.sleep(LOCK_POLL_S)
+        try:
+            yield
+        finally:
+            unlock(handle)
 
 
 class NotPrivate(SettingsError):

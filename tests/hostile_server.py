@@ -11,7 +11,9 @@ path picks the behaviour, so one process serves every test (``/endless/v1`` …)
 - ``wrongtype``/``notalist``: fields of the wrong type;
 - ``hugelist``: a model list of hundreds of megabytes;
 - ``escape``: errors whose text retitles and clears a terminal;
-- ``hugeerror``: an error body of hundreds of megabytes.
+- ``hugeerror``: an error body of hundreds of megabytes;
+- ``gzipbomb``: a model list and an answer of a few KB, sent gzip-compressed twice
+  (``Content-Encoding: gzip, gzip``) though asked for none: 1 GB once inflated.
 
 Every loop is bounded (``LIMIT_S``, a count of bytes) and ends when the client leaves.
 
@@ -21,6 +23,8 @@ Every loop is bounded (``LIMIT_S``, a count of bytes) and ends when the client l
 from __future__ import annotations
 
 import argparse
+import functools
+import gzip
 import json
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +33,13 @@ LIMIT_S = 120.0  # no answer lasts longer, whatever the client does
 HUGE = 400 * 1024 * 1024
 ESCAPES = "\x1b]0;pwned by the server\x07\x1b[2J\x1b[31m"
 MODEL = "hostile"
+
+
+@functools.cache
+def bomb() -> bytes:
+    """1 GB of spaces, gzipped twice: ~2 KB."""
+    once = gzip.compress(b" " * (1 << 30), compresslevel=9, mtime=0)
+    return gzip.compress(once, compresslevel=9, mtime=0)
 
 
 def chunk(content: object, **extra: object) -> bytes:
@@ -61,6 +72,8 @@ class Hostile(BaseHTTPRequestHandler):
         elif mode == "hugeerror":
             self._head(500, "text/plain")
             self._pour(b"", b"x" * 65536, HUGE)
+        elif mode == "gzipbomb":
+            self._bomb("application/json")
         else:
             models = {"data": [{"id": MODEL, "object": "model", "context_length": 4096}]}
             self._send(200, json.dumps(models).encode())
@@ -75,6 +88,9 @@ class Hostile(BaseHTTPRequestHandler):
         if mode == "hugeerror":
             self._head(500, "text/plain")
             self._pour(b"", b"x" * 65536, HUGE)
+            return
+        if mode == "gzipbomb":
+            self._bomb("text/event-stream")
             return
         self._head(200, "text/event-stream")
         if mode == "endless":
@@ -98,6 +114,15 @@ class Hostile(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.end_headers()
+
+    def _bomb(self, kind: str) -> None:
+        body = bomb()
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Encoding", "gzip, gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def _send(self, status: int, body: bytes) -> None:
         self.send_response(status)

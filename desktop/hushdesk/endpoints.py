@@ -24,14 +24,25 @@ class UnencryptedRefused(HushdeskError):
 
 
 def is_loopback_host(host: str) -> bool:
-    """This computer's own name or a loopback address (127.0.0.0/8, ::1)."""
-    host = host.lower().strip("[]").split("%", 1)[0]
+    """This computer's own name or a loopback address (127.0.0.0/8, ::1, and IPv4's
+    loopback mapped into IPv6). The one test of it: the network guard, the API's Host
+    check and the cleartext rule all ask here.
+
+    A ``%`` is an IPv6 zone only inside an IPv6 address: ``127.0.0.1%09.evil.example``
+    is a name a resolver would look up, not loopback."""
+    host = host.lower().strip("[]")
+    if "%" in host:
+        if ":" not in host:
+            return False
+        host = host.split("%", 1)[0]
     if host in LOOPBACK_NAMES:
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 def is_unencrypted(url: str) -> bool:

@@ -24,7 +24,6 @@ a test runs a whole session under strace to prove nothing else connects.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import socket
@@ -34,7 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from hushdesk import sandbox
+from hushdesk import endpoints, sandbox
 from hushdesk.errors import NetworkBlocked
 
 log = logging.getLogger("hushdesk.privacy")
@@ -54,7 +53,7 @@ OFFLINE_ENV: dict[str, str] = {
     "GGML_NO_NETWORK": "1",
     # ONNX Runtime (OCR) 1.32 sends 1DS telemetry to Microsoft and keeps a device id and
     # an event queue under ~/.cache; this stops it before it starts (tests/integration/
-    # test_no_files_outside.py). The reader children have no network besides (sandbox).
+    # test_privacy_at_rest.py). The reader children have no network besides (sandbox).
     "ORT_DISABLE_TELEMETRY": "1",
     # OpenTelemetry (Chroma and others carry it): no SDK, no exporter.
     "OTEL_SDK_DISABLED": "true",
@@ -89,7 +88,6 @@ _original_proxies: dict[str, str] = {}
 _local_ports: set[int] = set()
 _launched: list[str] = []
 
-_LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", ""})
 
 _lock = threading.Lock()
 _blocked: list[str] = []
@@ -193,13 +191,8 @@ def launched() -> list[str]:
 
 
 def is_local(host: str) -> bool:
-    host = host.lower().strip("[]")
-    if host in _LOCAL_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
-    except ValueError:
-        return False
+    """This computer: a loopback name or address, or no host at all (a bind to all)."""
+    return host.strip() == "" or endpoints.is_loopback_host(host)
 
 
 @contextmanager

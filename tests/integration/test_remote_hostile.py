@@ -86,6 +86,24 @@ def test_fields_of_the_wrong_type_are_a_clear_error(
     assert stream.result.text == (" fine" if behaviour == "wrongtype" else "")
 
 
+def test_a_compressed_bomb_is_refused_before_it_inflates(hostile: str) -> None:
+    remote = Remote(Endpoint("evil", f"{hostile}/gzipbomb/v1"))  # the real bounds
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelError, match="compressed, though asked not to"):
+            remote.models()
+        stream = RemoteEngine(remote, MODEL).chat(
+            [Message("user", "hello")], SamplingParams(max_tokens=50)
+        )
+        with pytest.raises(ModelError, match="compressed answer"):
+            stream.collect()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        remote.close()
+    assert peak < 64 * 1024 * 1024  # inflated, it is 1 GB
+
+
 def test_a_huge_model_list_is_refused_in_bounded_memory(hostile: str) -> None:
     remote = Remote(Endpoint("evil", f"{hostile}/hugelist/v1"))  # the real bounds
     tracemalloc.start()

@@ -142,3 +142,31 @@ def test_a_connection_saved_before_the_rule_is_held_to_it_when_used(
         assert sockets == []
     finally:
         app.close()
+
+
+def test_a_percent_sign_makes_no_name_loopback() -> None:
+    from hushdesk.api.hosts import is_loopback_address
+    from hushdesk.endpoints import is_loopback_host
+
+    for url in ("http://127.0.0.1%2509.evil.example/v1", "http://localhost%2eevil.example/"):
+        assert is_unencrypted(url), url  # a name a resolver would look up
+    assert not is_loopback_host("127.0.0.1%09.evil.example")
+    assert is_loopback_host("fe80::1%eth0") is False  # a zone, on a link-local address
+    assert is_loopback_host("::1%lo")
+    assert is_loopback_address("::ffff:127.0.0.1")  # an IPv4 client of a server on "::"
+    assert not privacy._permitted("127.0.0.1%09.evil.example")
+
+
+def test_a_library_shared_before_the_rule_is_held_to_it_when_synced(
+    sockets: list[tuple[str, Any]],
+) -> None:
+    from hushdesk.settings import SharedLibrarySettings
+
+    app = App(engine=FakeEngine())
+    try:
+        app.settings.shared["old"] = SharedLibrarySettings(url="http://192.0.2.55:8000")
+        with pytest.raises(UnencryptedRefused):
+            app.shared._share("old")
+        assert sockets == []
+    finally:
+        app.close()

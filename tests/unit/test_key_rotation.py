@@ -226,3 +226,29 @@ def test_a_rekey_killed_before_its_journal_was_overwritten_leaves_no_old_page(
     with connect(path, new) as reopened:
         assert reopened.execute("SELECT x FROM t").fetchall() == [("the zqxjkv clause",)]
     reopened.close()
+
+
+def test_a_key_change_that_failed_on_an_open_store_is_retried_through_its_connection(
+    hushdesk_home: Path, new_passphrase_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = _filled_app()
+    real = sqlitedb.Database.rekey
+    failed: list[Path] = []
+
+    def full_disk_once(self: sqlitedb.Database, key: bytes) -> None:
+        if self.path.name == "library.sqlite" and not failed:
+            failed.append(self.path)
+            raise OSError(28, "No space left on device")
+        real(self, key)
+
+    monkeypatch.setattr(sqlitedb.Database, "rekey", full_disk_once)
+    with pytest.raises(OSError, match="No space"):
+        app.privacy.set_passphrase(NEW_PASSPHRASE)
+    app.privacy.set_passphrase(NEW_PASSPHRASE)  # the user tries again
+    assert failed
+    assert read_every_store(app) == filled()  # the open store still reads
+    app.close()
+    monkeypatch.setenv("HUSHDESK_PASSPHRASE_FILE", str(new_passphrase_file))
+    again = App()
+    assert read_every_store(again) == filled()
+    again.close()

@@ -97,6 +97,23 @@ def test_an_answer_past_the_cap_stops_being_read() -> None:
     assert small.get("http://127.0.0.1:9/").text == "ok"
 
 
+def test_a_compressed_answer_is_neither_asked_for_nor_inflated() -> None:
+    import gzip
+
+    seen: list[str] = []
+
+    def bomb(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("accept-encoding", ""))
+        body = gzip.compress(gzip.compress(b" " * (64 << 20)))  # 64 MB from ~70 KB
+        return httpx.Response(200, content=body, headers={"Content-Encoding": "gzip, gzip"})
+
+    client = httpx.Client(transport=httpx.MockTransport(bomb))
+    cap_answers(client, 1024 * 1024, SharedUnreachable)
+    with pytest.raises(SharedUnreachable, match="compressed answer"):
+        client.get("http://127.0.0.1:9/api/v2/collections")
+    assert seen == ["identity"]
+
+
 def test_vectors_come_back_as_the_library_has_them(monkeypatch: pytest.MonkeyPatch) -> None:
     share = share_over(Collection([record(0, 1)]), monkeypatch)
     content = share.content(SHA, dimension=3)

@@ -6,6 +6,7 @@ searches (the embedding model), which would otherwise each take a thread of a po
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -48,7 +49,7 @@ class Gate:
             try:
                 work()
             finally:
-                loop.call_soon_threadsafe(self._lock.release)
+                _soon(loop, self._lock.release)
 
         threading.Thread(target=body, name="hushdesk-api-generation", daemon=True).start()
 
@@ -71,9 +72,9 @@ class Gate:
             try:
                 value = work()
             except BaseException as exc:  # handed to the request, which reports it
-                loop.call_soon_threadsafe(settle, None, exc)
+                _soon(loop, settle, None, exc)
             else:
-                loop.call_soon_threadsafe(settle, value, None)
+                _soon(loop, settle, value, None)
 
         self.run(loop, body)
         try:
@@ -81,3 +82,10 @@ class Gate:
         except asyncio.CancelledError:
             on_leave()
             raise
+
+
+def _soon(loop: asyncio.AbstractEventLoop, callback: Callable[..., None], *args: Any) -> None:
+    """``callback`` on the server's loop; a loop already closed (the server stopped
+    while the work ran) has no one left waiting for it."""
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(callback, *args)

@@ -12,9 +12,10 @@ from a file there, is the protection; this check keeps browsers' names out.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from hushdesk import endpoints
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -28,10 +29,9 @@ def host_name(header: str) -> str:
 
 
 def is_loopback_address(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
-    except ValueError:
-        return False
+    """A client's address on this computer (``::ffff:127.0.0.1`` too, as a socket bound
+    to ``::`` reports an IPv4 client)."""
+    return endpoints.is_loopback_host(address)
 
 
 def host_allowed(scope: Mapping[str, Any], hosts: Sequence[str], *, loopback: bool) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import ipaddress
 import os
 import socket
 import ssl
@@ -21,7 +20,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hushdesk import privacy
+from hushdesk import endpoints, privacy
 from hushdesk.app import App
 from hushdesk.errors import HushdeskError
 
@@ -83,11 +82,7 @@ def listener_uid(port: int) -> int | None:
 def bound_to_loopback(sock: socket.socket) -> bool:
     """Whether ``sock`` listens on this computer only (127.0.0.0/8 or ::1). The
     wildcard addresses, whatever spelling asked for them, are every interface."""
-    address = str(sock.getsockname()[0]).split("%", 1)[0]
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
+    return endpoints.is_loopback_host(str(sock.getsockname()[0]))
 
 
 def check_tls(cert: Path, key: Path) -> tuple[str, str]:

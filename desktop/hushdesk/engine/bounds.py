@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +63,16 @@ class Exceeded(Exception):
         self.what, self.limit = what, limit
 
 
+def _raw(response: httpx.Response) -> Iterator[bytes]:
+    """The body's bytes as sent, never inflated here: the server was asked for
+    ``identity``, and one that compresses anyway is refused — a few KB of nested gzip
+    inflate to gigabytes before any cap could count them."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity"):
+        raise Exceeded("encoding", 0)
+    return response.iter_raw()
+
+
 def read_body(response: httpx.Response, *, cap: int, seconds: float) -> bytes:
     """The body of a response opened with ``stream=True``, at most ``cap`` bytes (more
     raises ``Exceeded`` and stops reading), within ``seconds``. The response is closed."""
@@ -73,7 +83,7 @@ def read_body(response: httpx.Response, *, cap: int, seconds: float) -> bytes:
             raise Exceeded("bytes", cap)
         parts: list[bytes] = []
         size = 0
-        for chunk in response.iter_bytes():
+        for chunk in _raw(response):
             size += len(chunk)
             if size > cap:
                 raise Exceeded("bytes", cap)
@@ -92,12 +102,12 @@ def read_head(response: httpx.Response, *, cap: int, seconds: float) -> bytes:
     parts: list[bytes] = []
     size = 0
     try:
-        for chunk in response.iter_bytes():
+        for chunk in _raw(response):
             parts.append(chunk[: cap - size])
             size += len(parts[-1])
             if size >= cap or time.monotonic() > deadline:
                 break
-    except (httpx.HTTPError, httpx.StreamError, OSError):
+    except (httpx.HTTPError, httpx.StreamError, OSError, Exceeded):
         pass  # what arrived is enough to say what went wrong
     finally:
         response.close()
@@ -112,7 +122,7 @@ def sse_events(
     Payloads that are not JSON are skipped (comments, keep-alives)."""
     buffer = bytearray()  # the start of a line whose end has not arrived
     total = 0
-    for chunk in response.iter_bytes():
+    for chunk in _raw(response):
         total += len(chunk)
         if total > cap:
             raise Exceeded("bytes", cap)

@@ -150,14 +150,14 @@ class Remote:
             try:
                 body = read_body(response, cap=limits.body_bytes, seconds=limits.body_s)
             except Exceeded as exc:
+                why = {
+                    "bytes": f"larger than {limits.body_bytes // 1024:,} KB",
+                    "time": f"too slowly (more than {limits.body_s:g} s)",
+                    "encoding": "compressed, though asked not to",
+                }[exc.what]
                 raise errors.ModelError(
-                    f"The server {e.name} sent {what} "
-                    + (
-                        f"larger than {limits.body_bytes // 1024:,} KB"
-                        if exc.what == "bytes"
-                        else f"too slowly (more than {limits.body_s:g} s)"
-                    )
-                    + "; Hushdesk stopped reading it. Is it an OpenAI-compatible server?"
+                    f"The server {e.name} sent {what} {why}; Hushdesk stopped reading it. "
+                    "Is it an OpenAI-compatible server?"
                 ) from exc
             except (httpx.HTTPError, httpx.StreamError, RuntimeError) as exc:
                 raise self._unreachable(exc) from exc
@@ -433,6 +433,7 @@ class RemoteEngine:
             f"{max_tokens} tokens",
             "time": f"for more than {e.limits.stream_s(max_tokens):g} s",
             "line": f"one piece of more than {exc.limit // 1024:,} KB",
+            "encoding": "a compressed answer, though asked not to",
         }[exc.what]
         return errors.ModelError(
             f"The server {e.name} went on sending {why}; Hushdesk stopped reading. "

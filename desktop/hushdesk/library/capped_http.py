@@ -12,7 +12,10 @@ from hushdesk.errors import HushdeskError
 
 
 def cap_answers(client: httpx.Client, cap: int, error: type[HushdeskError]) -> None:
-    """Every answer ``client`` reads from now on stops at ``cap`` bytes with ``error``."""
+    """Every answer ``client`` reads from now on stops at ``cap`` bytes with ``error``;
+    compressed answers are neither asked for nor taken (the cap counts bytes as they
+    arrive, and a few KB of gzip inflate to gigabytes after it)."""
+    client.headers["Accept-Encoding"] = "identity"
     client._transport = _Capped(client._transport, cap, error)
     client._mounts = {
         pattern: _Capped(inner, cap, error) if inner is not None else None
@@ -26,6 +29,12 @@ class _Capped(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = self.inner.handle_request(request)
+        if response.headers.get("content-encoding", "").strip().lower() not in ("", "identity"):
+            response.close()
+            raise self.error(
+                "The server sent a compressed answer although Hushdesk asked for none; "
+                "it was not read."
+            )
         response.stream = _CappedStream(response.stream, self.cap, self.error)
         return response
 

@@ -149,7 +149,7 @@ class Privacy:
 
     def _finish(self, live: Mapping[str, Database]) -> None:
         old, new = self.vault.rotation_keys()
-        done, current = self.vault.rotation_journal()
+        done, _current = self.vault.rotation_journal()
         for name, path in sealed_files().items():
             if name not in done:
                 with SEALED_LOCK:
@@ -162,7 +162,10 @@ class Privacy:
             old_key, new_key = subkey(old, f"store:{store}"), subkey(new, f"store:{store}")
             self.vault.rotating_now(name)
             opened = live.get(name)
-            if opened is not None and name != current:
+            if opened is not None:
+                # Open here: its own connection re-keys it (one that failed was rolled
+                # back, so it still has the key it opened with); a second connection
+                # would change the file under it.
                 opened.rekey(new_key)
             elif not rekey_file(path, old_key, new_key):
                 log.warning("%s opens with neither key; left as it is", path.name)

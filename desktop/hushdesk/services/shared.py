@@ -258,6 +258,8 @@ class SharedLibraries:
             kept = self.settings.shared.get(name)
             if kept is None:
                 raise DocumentError(f"The library {name!r} is not shared.")
+            # One shared before plain http:// was refused is held to the rule too.
+            require_encrypted(kept.url, allow_unencrypted=kept.allow_unencrypted)
             share = self._shares[name] = Share(
                 ShareAddress(kept.url, kept.token, kept.ca_file), name
             )

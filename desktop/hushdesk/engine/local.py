@@ -69,7 +69,7 @@ class LocalEngine:
         if info.context_length:
             spec = dataclasses.replace(spec, n_ctx=min(spec.n_ctx, info.context_length))
         if spec.chat_template is None and not info.has_chat_template:
-            log.warning("%s has no chat template; using a generic one", spec.model_path)
+            log.warning("%s has no chat template; using a generic one", Path(spec.model_path).name)
         elif spec.chat_template is None and info.chat_template:
             _try_template(info.chat_template, Path(spec.model_path).name)
         with self._lock:
@@ -78,7 +78,7 @@ class LocalEngine:
             self._shutdown()  # a fresh child, its memory capped for this model (worker)
             self._model = self._load_locked(spec)
             self._spec = spec
-        log.info("loaded %s in %.2fs (n_ctx=%d)", spec.model_path, self._model.load_s, spec.n_ctx)
+        log.info("loaded a model in %.2fs (n_ctx=%d)", self._model.load_s, spec.n_ctx)
         return self._model
 
     def chat(self, messages: Sequence[Message], params: SamplingParams) -> ChatStream:

@@ -76,3 +76,24 @@ def test_stop_strings_never_leak() -> None:
     assert stopper.feed("b") == ("<b", False)
     assert stopper.flush("") == ""
     assert _StopStrings([]).feed("x<") == ("x<", False)
+
+
+LLAMA3 = (
+    "{% set loop_messages = messages %}{% for message in loop_messages %}"
+    "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'"
+    "+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}"
+    "{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}"
+    "{% endif %}"
+)
+
+
+def test_real_templates_pass_the_check_on_every_shape(starter_model: Path) -> None:
+    """The check tries conversations of 1 to 12 messages: real templates still pass."""
+    from hushdesk.engine import templates
+
+    own = gguf_info.inspect(starter_model).chat_template
+    assert own is not None
+    assert templates.check(own).endswith("<|im_start|>assistant\n")
+    shown = templates.check(LLAMA3, bos="<|begin_of_text|>")
+    assert shown.startswith("<|begin_of_text|><|start_header_id|>system<|end_header_id|>")

@@ -207,8 +207,13 @@ class Runner:
                 verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:
+            capped = (
+                f" (its process may use {self.memory_cap / (1 << 30):.1f} GB of address space)"
+                if self.memory_cap
+                else ""
+            )
             raise ModelError(
-                f"llama.cpp could not load {Path(spec.model_path).name}: {exc}",
+                f"llama.cpp could not load {Path(spec.model_path).name}{capped}: {exc}",
                 detail=traceback.format_exc(),
             ) from exc
         model = self.llm._model
@@ -216,6 +221,7 @@ class Runner:
         eos, bos = self.llm.token_eos(), self.llm.token_bos()
         self._bos_text = model.token_get_text(bos) if bos != -1 else ""
         template = spec.chat_template or self.llm.metadata.get("tokenizer.chat_template")
+        template = template if template and template.strip() else None
         self._template = templates.ChatTemplate(
             template or FALLBACK_TEMPLATE,
             eos=model.token_get_text(eos) if eos != -1 else "",

@@ -80,3 +80,22 @@ def test_a_template_that_rewrites_message_text_is_refused_not_tokenized_whole() 
     mangling = CHATML.replace("m['content']", "m['content']|replace('\ue000', '')")
     with pytest.raises(ModelError, match="cannot keep its text apart"):
         layout(ChatTemplate(mangling), [HOSTILE])
+
+
+PHI3 = (  # Phi-3-mini's first template: system messages are ignored
+    "{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') %}"
+    "{{'<|user|>' + '\n' + message['content'] + '<|end|>' + '\n' + '<|assistant|>' + '\n'}}"
+    "{% elif (message['role'] == 'assistant') %}{{message['content'] + '<|end|>' + '\n'}}"
+    "{% endif %}{% endfor %}"
+)
+
+
+def test_a_models_own_template_may_ignore_system_messages_but_not_questions() -> None:
+    assert templates.check_models_own(PHI3).startswith("<|user|>\nHello<|end|>")
+    pieces = layout(ChatTemplate(PHI3), [Message("system", "Be brief."), HOSTILE])
+    assert [text for text, special in pieces if not special] == [HOSTILE.content]
+    with pytest.raises(ModelError, match=r"message 1 of 2 \(a system message\)"):
+        templates.validate(PHI3)  # one a user types must keep everything
+    no_questions = PHI3.replace("message['role'] == 'user'", "false")
+    with pytest.raises(ModelError, match=r"\(a user message\)"):
+        templates.check_models_own(no_questions)

@@ -304,7 +304,7 @@ def _try_template(template: str, shown: str) -> None:
 
     try:
         run_isolated(
-            templates.check,
+            templates.check_models_own,
             template,
             timeout_s=TEMPLATE_CHECK_S,
             memory_limit_bytes=1 << 30,

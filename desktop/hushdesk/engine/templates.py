@@ -210,15 +210,26 @@ class _interrupt_after:
 
 
 def layout(
-    template: ChatTemplate, messages: Sequence[Message], *, timeout_s: float = RENDER_TIMEOUT_S
+    template: ChatTemplate,
+    messages: Sequence[Message],
+    *,
+    timeout_s: float = RENDER_TIMEOUT_S,
+    keep_system: bool = False,
 ) -> list[tuple[str, bool]]:
     """The rendered conversation as (text, may hold control tokens) pieces: the template's
-    own text may, message text never. Refuses a template that drops or rewrites a
-    message, since its text could then not be told apart from the markup."""
+    own text may, message text never. Refuses a template that rewrites a message (its
+    text could not be told apart from the markup) or leaves one out, but for a system
+    message where ``keep_system`` is off: some models' own templates (Phi-3's first)
+    ignore system messages, and their text then simply never reaches the model."""
     placeholders = [Message(m.role, f"\ue000HUSHDESK{i}\ue001") for i, m in enumerate(messages)]
     pieces = _PLACEHOLDER.split(template.render(placeholders, timeout_s=timeout_s))
     found = {int(p) for p in pieces[1::2] if int(p) < len(messages)}
-    lost = [i for i in range(len(messages)) if i not in found]
+    rewritten = any("\ue000" in p or "\ue001" in p for p in pieces[0::2])
+    lost = [
+        i
+        for i in range(len(messages))
+        if i not in found and (rewritten or keep_system or messages[i].role != "system")
+    ]
     if lost:
         raise ModelError(
             f"The chat template leaves out or rewrites message {lost[0] + 1} of {len(messages)} "
@@ -236,16 +247,22 @@ def layout(
     return out
 
 
-def check(source: str, *, bos: str = "", eos: str = "") -> str:
+def check(source: str, *, keep_system: bool = True, bos: str = "", eos: str = "") -> str:
     """Render conversations of every shape the app sends (run this in an isolated
     child); returns the sample conversation as the model would see it."""
     template = ChatTemplate(source, bos=bos, eos=eos)
-    for shape in _shapes():
-        layout(template, shape, timeout_s=CHECK_RENDER_S)
-    layout(template, SAMPLE, timeout_s=CHECK_RENDER_S)
+    for shape in [*_shapes(), SAMPLE]:
+        layout(template, shape, timeout_s=CHECK_RENDER_S, keep_system=keep_system)
     return template.render(SAMPLE, timeout_s=CHECK_RENDER_S)
 
 
+def check_models_own(source: str) -> str:
+    """``check`` for the template inside a model file: as the engine renders it, where a
+    system message the template ignores is left out, not refused."""
+    return check(source, keep_system=False)
+
+
 def validate(template: str) -> str:
-    """Check a template a user typed; the result shows the user what the model will see."""
+    """Check a template a user typed (all of each message must reach the model); the
+    result shows the user what the model will see."""
     return check(template)

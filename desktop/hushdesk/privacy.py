@@ -307,4 +307,4 @@ def _record_launch(event: str, args: tuple[Any, ...]) -> None:
     name = os.fsdecode(first) if isinstance(first, str | bytes | os.PathLike) else str(first)
     with _lock:
         _launched.append(name)
-    log.info("started a program: %s (%s)", name, event)
+    log.info("started a program (%s)", event)  # not its name: a file opened may be a client's

@@ -263,7 +263,7 @@ def _build(cls: type[T], raw: dict[str, Any]) -> T:
             continue
         value = _coerce(hints[f.name], raw[f.name])
         if value is _INVALID or not _in_range(f.name, value):
-            log.warning("Ignoring invalid setting %s.%s=%r", cls.__name__, f.name, raw[f.name])
+            log.warning("Ignoring an invalid value for the setting %s.%s", cls.__name__, f.name)
             continue
         kwargs[f.name] = value
     return cls(**kwargs)

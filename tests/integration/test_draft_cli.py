@@ -91,3 +91,27 @@ def test_classify_gives_one_of_the_labels_and_proofread_lists_changes() -> None:
     checked = hushdesk("proofread", "--json", stdin="Their is a error in teh contract.")
     assert checked.returncode == 0, checked.stderr
     assert json.loads(checked.stdout)["text"]
+
+
+def test_a_template_subject_with_a_line_break_stays_one_header_line(tmp_path: Path) -> None:
+    pack = tmp_path / "pack.toml"
+    pack.write_text(
+        '[[template]]\nid = "invoice"\nname = "Invoice"\n'
+        'subject = """Invoice {number}\nBcc: someone@example.com"""\n'
+        'body = "Please find invoice {number} attached."\n',
+        encoding="utf-8",
+    )
+    imported = hushdesk("templates", "import", str(pack))
+    assert imported.returncode == 0, imported.stderr
+    out = tmp_path / "invoice.eml"
+    made = hushdesk("draft", "template", "invoice", "--var", "number=7\r\nCc: x@example.com",
+                    "--out", str(out))  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert "Traceback" not in made.stderr
+    message = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
+    assert message["Subject"] == "Invoice 7 Cc: x@example.com Bcc: someone@example.com"
+    assert message["Bcc"] is None
+    assert message["Cc"] is None
+    shown = hushdesk("draft", "template", "invoice", "--var", "number=8")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("Subject: Invoice 8 Bcc: someone@example.com\n\n")

@@ -46,3 +46,40 @@ def test_a_giant_page_renders_within_the_pixel_cap(tmp_path: Path) -> None:
     assert page.width * page.height <= loaders.MAX_PIXELS
     assert page.boxes  # the passage is still found on the smaller image
     assert loaders.capped_scale(595, 842, 2.0) == 2.0  # an A4 page is not touched
+
+
+def echo_book(path: Path, repeats: int) -> Path:
+    """A book of a few KB whose spine lists its one chapter ``repeats`` times, half of
+    them through other manifest ids and spellings of the same part."""
+    chapter = "<p>The notice period is three months.</p>" * 300  # ~12 KB, compresses well
+    items = '<item id="c" href="ch.xhtml" media-type="application/xhtml+xml"/>'
+    items += '<item id="d" href="./ch.xhtml" media-type="application/xhtml+xml"/>'
+    spine = '<itemref idref="c"/><itemref idref="d"/>' * (repeats // 2)
+    opf = (
+        '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0">'
+        '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Echo</dc:title>'
+        f"</metadata><manifest>{items}</manifest><spine>{spine}</spine></package>"
+    )
+    container = (
+        '<?xml version="1.0"?><container version="1.0" '
+        'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
+        '<rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
+        "</rootfiles></container>"
+    )
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as book:
+        book.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        book.writestr("META-INF/container.xml", container)
+        book.writestr("OEBPS/content.opf", opf)
+        book.writestr("OEBPS/ch.xhtml", f"<html><body>{chapter}</body></html>")
+    return path
+
+
+def test_an_epub_that_lists_one_chapter_thousands_of_times_reads_it_once(
+    tmp_path: Path,
+) -> None:
+    path = echo_book(tmp_path / "echo.epub", 4000)
+    assert path.stat().st_size < 4096  # passes check_zip: every part is small
+    document = loaders.load_here(str(path), None, False)
+    assert len(document.pages) == 1  # not 4,000 copies (48 MB of text)
+    assert "notice period is three months" in document.pages[0].text
+    assert document.text_chars < 20_000

@@ -76,3 +76,37 @@ def test_stop_strings_never_leak() -> None:
     assert stopper.feed("b") == ("<b", False)
     assert stopper.flush("") == ""
     assert _StopStrings([]).feed("x<") == ("x<", False)
+
+
+LLAMA3 = (
+    "{% set loop_messages = messages %}{% for message in loop_messages %}"
+    "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'"
+    "+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}"
+    "{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}"
+    "{% endif %}"
+)
+
+
+def test_real_templates_pass_the_check_on_every_shape(starter_model: Path) -> None:
+    """The check tries conversations of 1 to 12 messages: real templates still pass."""
+    from hushdesk.engine import templates
+
+    own = gguf_info.inspect(starter_model).chat_template
+    assert own is not None
+    assert templates.check(own).endswith("<|im_start|>assistant\n")
+    shown = templates.check(LLAMA3, bos="<|begin_of_text|>")
+    assert shown.startswith("<|begin_of_text|><|start_header_id|>system<|end_header_id|>")
+
+
+def test_the_engine_memory_cap_fits_the_model_and_skips_gpu_offload(starter_model: Path) -> None:
+    from hushdesk.engine.types import LoadSpec
+    from hushdesk.engine.worker import ENGINE_MEMORY_MARGIN, memory_cap
+
+    info = gguf_info.read_metadata(str(starter_model))
+    small = memory_cap(LoadSpec(str(starter_model), n_ctx=2048), info, on_gpu=False)
+    large = memory_cap(LoadSpec(str(starter_model), n_ctx=8192), info, on_gpu=False)
+    assert small is not None
+    assert large is not None
+    assert info.size_bytes + ENGINE_MEMORY_MARGIN < small < large  # the context counts
+    assert memory_cap(LoadSpec(str(starter_model)), info, on_gpu=True) is None

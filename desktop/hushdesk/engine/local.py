@@ -23,7 +23,7 @@ from hushdesk.isolate import describe_exit
 log = logging.getLogger("hushdesk.engine")
 
 _ctx = multiprocessing.get_context("spawn")
-TEMPLATE_CHECK_S = 10.0  # a model's own chat template, rendered once apart at load
+TEMPLATE_CHECK_S = 10.0  # a model's own chat template, tried apart at load
 
 
 class LocalEngine:
@@ -69,15 +69,16 @@ class LocalEngine:
         if info.context_length:
             spec = dataclasses.replace(spec, n_ctx=min(spec.n_ctx, info.context_length))
         if spec.chat_template is None and not info.has_chat_template:
-            log.warning("%s has no chat template; using a generic one", spec.model_path)
+            log.warning("%s has no chat template; using a generic one", Path(spec.model_path).name)
         elif spec.chat_template is None and info.chat_template:
             _try_template(info.chat_template, Path(spec.model_path).name)
         with self._lock:
             self._model = None
             self._spec = None
+            self._shutdown()  # a fresh child, its memory capped for this model (worker)
             self._model = self._load_locked(spec)
             self._spec = spec
-        log.info("loaded %s in %.2fs (n_ctx=%d)", spec.model_path, self._model.load_s, spec.n_ctx)
+        log.info("loaded a model in %.2fs (n_ctx=%d)", self._model.load_s, spec.n_ctx)
         return self._model
 
     def chat(self, messages: Sequence[Message], params: SamplingParams) -> ChatStream:
@@ -295,16 +296,16 @@ class _Request:
 
 
 def _try_template(template: str, shown: str) -> None:
-    """A model's own chat template is code from the file: rendered once apart, under a
-    time and memory limit, before the engine child (which has neither) runs it."""
+    """A model's own chat template is code from the file: tried apart, on conversations
+    of every shape the app sends, under a time and memory limit, before the engine child
+    runs it (where each rendering is bounded too, but a failure would come mid-chat)."""
     from hushdesk.engine import templates
     from hushdesk.isolate import IsolatedFailure, run_isolated
 
     try:
         run_isolated(
-            templates.render,
+            templates.check_models_own,
             template,
-            templates.SAMPLE,
             timeout_s=TEMPLATE_CHECK_S,
             memory_limit_bytes=1 << 30,
         )

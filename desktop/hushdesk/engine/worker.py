@@ -16,7 +16,7 @@ import contextlib
 import functools
 import os
 import random
-import re
+import sys
 import time
 import traceback
 from collections.abc import Sequence
@@ -25,7 +25,7 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
-from hushdesk.engine import gguf_info, offload
+from hushdesk.engine import gguf_info, offload, templates
 from hushdesk.engine.types import (
     FinishReason,
     GenerationStats,
@@ -35,8 +35,6 @@ from hushdesk.engine.types import (
     SamplingParams,
 )
 from hushdesk.errors import ContextOverflow, HushdeskError, ModelError
-
-_PLACEHOLDER = re.compile("\x1bHUSHDESK(\\d+)\x1b")
 
 # Prompt tokens evaluated between two checks of the stop event: small enough that Stop
 # is felt within a fraction of a second on a laptop, large enough to keep batching fast.
@@ -80,7 +78,7 @@ def serve(conn: Connection, stop: Event, stderr_path: str) -> None:
         try:
             if op == "load":
                 runner = None  # free the old model before loading the next
-                runner = Runner(request[1])
+                runner = Runner(request[1], cap_memory=True)
                 conn.send(("loaded", runner.info))
             elif runner is None:
                 raise ModelError("No model is loaded.")
@@ -105,12 +103,22 @@ def _redirect_native_stderr(path: str) -> None:
         os.close(fd)
 
 
-def _auto_layers(spec: LoadSpec, can_offload: bool) -> int:
-    """``AUTO_GPU_LAYERS`` made a number for this model, context and GPU."""
+# Beyond the model, its adapter, the KV cache and the attention scratch: Python,
+# llama.cpp's code, each thread's stack and malloc arena, a long prompt's tokens.
+ENGINE_MEMORY_MARGIN = 4 << 30
+
+
+def _read_metadata(spec: LoadSpec) -> gguf_info.GGUFInfo | None:
     try:
-        info = gguf_info.read_metadata(spec.model_path)
+        return gguf_info.read_metadata(spec.model_path)
     except (HushdeskError, OSError, ValueError):
-        return 0  # llama.cpp's own load says what is wrong with the file
+        return None  # llama.cpp's own load says what is wrong with the file
+
+
+def _auto_layers(spec: LoadSpec, info: gguf_info.GGUFInfo | None, can_offload: bool) -> int:
+    """``AUTO_GPU_LAYERS`` made a number for this model, context and GPU."""
+    if info is None:
+        return 0
     return offload.auto_layers(
         model_bytes=info.size_bytes,
         layers=info.block_count,
@@ -120,6 +128,44 @@ def _auto_layers(spec: LoadSpec, can_offload: bool) -> int:
     )
 
 
+def memory_cap(spec: LoadSpec, info: gguf_info.GGUFInfo | None, on_gpu: bool) -> int | None:
+    """The most address space this model may need on the CPU, with a wide margin; None
+    with layers on a GPU, whose driver reserves address space far beyond any memory
+    (CUDA maps tens of GB up front), so that no cap would fit."""
+    if on_gpu:
+        return None
+    try:
+        size = info.size_bytes if info is not None else Path(spec.model_path).stat().st_size
+        lora = Path(spec.lora_path).stat().st_size if spec.lora_path else 0
+    except OSError:
+        return None  # llama.cpp's own load says what is missing
+    trained = info.context_length if info is not None else 0
+    n_ctx = max(spec.n_ctx or trained or 4096, 512)
+    per_token = info.kv_bytes_per_token if info is not None else 0
+    kv = per_token * n_ctx if per_token else size
+    scratch = n_ctx * max(spec.n_batch, 512) * 4 * 64  # attention scores: 64 heads in f32
+    return size + lora + kv + scratch + ENGINE_MEMORY_MARGIN
+
+
+def _limit_memory(cap: int | None) -> bool:
+    """Cap this child's memory (None: lift the cap). On Linux only the soft limit, so
+    that a later load of a bigger model in the same child may raise it again; elsewhere
+    as ``isolate`` does (the app starts a fresh child for every load)."""
+    if not sys.platform.startswith("linux"):
+        from hushdesk.isolate import limit_memory
+
+        return cap is not None and limit_memory(cap)
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = hard if cap is None or (hard != resource.RLIM_INFINITY and cap > hard) else cap
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    except (ValueError, OSError):
+        return False
+    return cap is not None
+
+
 class Runner:
     """One loaded model and the state needed to keep its KV cache warm."""
 
@@ -127,16 +173,24 @@ class Runner:
     sample_on_gpu = True
     _attached: tuple[float, Any] | None = None  # (repeat penalty, chain) in the decode
 
-    def __init__(self, spec: LoadSpec) -> None:
+    def __init__(self, spec: LoadSpec, *, cap_memory: bool = False) -> None:
+        """``cap_memory``: limit this process's memory to what the model needs (in the
+        engine child; not in a test or benchmark that runs a model in its own process)."""
         import llama_cpp
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         self._llama_cpp = llama_cpp
         started = time.perf_counter()
         threads = spec.n_threads or default_threads()
         layers = spec.n_gpu_layers
-        if layers == offload.AUTO_GPU_LAYERS:
-            layers = _auto_layers(spec, bool(llama_cpp.llama_supports_gpu_offload()))
+        can_offload = bool(llama_cpp.llama_supports_gpu_offload())
+        auto = layers == offload.AUTO_GPU_LAYERS
+        info = _read_metadata(spec) if auto or cap_memory else None
+        if auto:
+            layers = _auto_layers(spec, info, can_offload)
+        self.memory_cap: int | None = None  # bytes of address space, where capped
+        if cap_memory:
+            cap = memory_cap(spec, info, on_gpu=can_offload and layers != 0)
+            self.memory_cap = cap if _limit_memory(cap) else None
         try:
             self.llm = llama_cpp.Llama(
                 model_path=spec.model_path,
@@ -154,8 +208,13 @@ class Runner:
                 verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:
+            capped = (
+                f" (its process may use {self.memory_cap / (1 << 30):.1f} GB of address space)"
+                if self.memory_cap
+                else ""
+            )
             raise ModelError(
-                f"llama.cpp could not load {Path(spec.model_path).name}: {exc}",
+                f"llama.cpp could not load {Path(spec.model_path).name}{capped}: {exc}",
                 detail=traceback.format_exc(),
             ) from exc
         model = self.llm._model
@@ -163,10 +222,11 @@ class Runner:
         eos, bos = self.llm.token_eos(), self.llm.token_bos()
         self._bos_text = model.token_get_text(bos) if bos != -1 else ""
         template = spec.chat_template or self.llm.metadata.get("tokenizer.chat_template")
-        self._formatter = Jinja2ChatFormatter(
-            template=template or FALLBACK_TEMPLATE,
-            eos_token=model.token_get_text(eos) if eos != -1 else "",
-            bos_token=self._bos_text,
+        template = template if template and template.strip() else None
+        self._template = templates.ChatTemplate(
+            template or FALLBACK_TEMPLATE,
+            eos=model.token_get_text(eos) if eos != -1 else "",
+            bos=self._bos_text,
         )
         self._add_bos = model.add_bos_token()
         self._warm_up()
@@ -201,23 +261,20 @@ class Runner:
     def prompt_tokens(self, messages: Sequence[Message]) -> list[int]:
         """The conversation as tokens. Only the template's own scaffolding may produce
         control tokens: message text is tokenized as plain text, so a document, a file
-        name or a pasted email that contains "<|im_start|>system" cannot open a turn."""
-        placeholders = [f"\x1bHUSHDESK{i}\x1b" for i in range(len(messages))]
-        rendered = self._render(
-            [Message(m.role, p) for m, p in zip(messages, placeholders, strict=True)]
-        )
-        pieces = _PLACEHOLDER.split(rendered)
-        if len(pieces) != 2 * len(messages) + 1:  # the template rewrote or dropped a message
-            rendered = self._render(messages)
-            add_bos = self._add_bos and not (self._bos_text and rendered.startswith(self._bos_text))
-            return self.llm.tokenize(rendered.encode("utf-8"), add_bos=add_bos, special=True)
+        name or a pasted email that contains "<|im_start|>system" cannot open a turn.
+        Rendering is bounded in time and size (``templates.ChatTemplate``)."""
+        try:
+            pieces = templates.layout(self._template, messages)
+        except ModelError as exc:
+            text = exc.message.replace("The chat template", "The model's chat template", 1)
+            raise ModelError(
+                f"{text} Give the model a chat template of your own in its settings.",
+                detail=exc.detail,
+            ) from None
         tokens: list[int] = []
-        add_bos = self._add_bos and not (self._bos_text and pieces[0].startswith(self._bos_text))
-        for index, piece in enumerate(pieces):
-            if index % 2:  # a message's content
-                text, special = messages[int(piece)].content, False
-            else:
-                text, special = piece, True
+        first = pieces[0][0]
+        add_bos = self._add_bos and not (self._bos_text and first.startswith(self._bos_text))
+        for index, (text, special) in enumerate(pieces):
             if text:
                 tokens += self.llm.tokenize(
                     text.encode("utf-8"), add_bos=add_bos and not tokens, special=special
@@ -225,13 +282,6 @@ class Runner:
             elif index == 0 and add_bos:
                 tokens.append(self.llm.token_bos())
         return tokens
-
-    def _render(self, messages: Sequence[Message]) -> str:
-        try:
-            chat: Any = [m.to_dict() for m in messages]  # llama_cpp's TypedDicts, structurally
-            return str(self._formatter(messages=chat).prompt)
-        except Exception as exc:  # jinja errors, raise_exception() in the template
-            raise ModelError(f"The model's chat template failed: {exc}") from exc
 
     def _prefill(self, tokens: list[int], stop: Event, conn: Connection) -> tuple[int, bool]:
         """Evaluate ``tokens``, reusing the longest cached prefix. Returns (reused, stopped)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html.parser
 import logging
+import posixpath
 import re
 import unicodedata
 import zipfile
@@ -456,11 +457,18 @@ def _epub(path: Path, _password: str | None, _ocr: bool) -> LoadedDocument:
         items = {i.attrib["id"]: i.attrib["href"] for i in opf.iterfind(".//opf:item", ns)}
         title_node = opf.find(".//dc:title", ns)
         pages: list[PageText] = []
+        seen: set[str] = set()
         for ref in opf.iterfind(".//opf:itemref", ns):
             href = items.get(ref.attrib.get("idref", ""))
             if not href:
                 continue
-            name = str(opf_path.parent / href) if str(opf_path.parent) != "." else href
+            name = posixpath.normpath(posixpath.join(str(opf_path.parent), href))
+            # Each part is read once: check_zip counted every part once, and a part listed
+            # again adds no reading, only work (a 2 KB book that lists one chapter 4,000
+            # times would inflate to gigabytes).
+            if name in seen:
+                continue
+            seen.add(name)
             _, text = html_text(decode(book.read(name)))
             if text.strip():
                 pages.append(PageText(len(pages) + 1, text))

@@ -316,7 +316,7 @@ def _complete(transfer: _Transfer, control: CancelToken) -> None:
                     "What was downloaded is kept: resume when the connection is better.",
                     detail=repr(exc),
                 ) from exc
-            log.info("download interrupted (%s); resuming at %d", exc, transfer.offset)
+            log.info("download interrupted (%s); resuming", type(exc).__name__)
             time.sleep(min(2.0**attempts, 20.0))
 
 

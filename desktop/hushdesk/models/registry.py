@@ -83,7 +83,7 @@ class Registry:
             try:
                 model = InstalledModel(**{k: v for k, v in entry.items() if k in names})
             except TypeError:
-                log.warning("skipping a malformed registry entry: %r", entry)
+                log.warning("skipping a malformed registry entry")
                 continue
             models[model.id] = model
         self._models, self._stamp = models, stamp

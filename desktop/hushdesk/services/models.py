@@ -234,7 +234,7 @@ class Models:
             details={**job.details, "repo": job.repo},
         )
         self.registry.add(model)
-        log.info("installed %s at %s", model.id, path)
+        log.info("installed %s", model.id)
         return model
 
     # -- imports --------------------------------------------------------------------------

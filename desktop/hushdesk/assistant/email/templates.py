@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,14 @@ if TYPE_CHECKING:
 from hushdesk.assistant.email.draft import Draft, Sender
 from hushdesk.assistant.email.kinds import DraftError, kinds, tones
 from hushdesk.assistant.email.request import Request
+
+_LINE_BREAKS = re.compile(r"[ \t]*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+[ \t]*")
+
+
+def one_line(text: str) -> str:
+    """A subject is one header line: a mail program (and Python's email package, which
+    raises) refuses line breaks in it, and one would let a value add a header."""
+    return _LINE_BREAKS.sub(" ", text).strip()
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,11 @@ class Template:
             raise DraftError(f"The template “{self.name}” has an unknown tone {self.tone!r}.")
         if not self.body.strip():
             raise DraftError(f"The template “{self.name}” has no body.")
+        if one_line(self.subject) != self.subject.strip():
+            raise DraftError(
+                f"The template “{self.name}” has a line break in its subject; "
+                "a subject is a single line."
+            )
         self.fields()
 
     def render(
@@ -98,7 +112,7 @@ class Template:
             body += "\n" + sender.sign_off
         request = Request(kind=self.kind, tone=self.tone)
         return Draft(
-            subject=self.subject.format_map(filled).strip(),
+            subject=one_line(self.subject.format_map(filled)),
             body=body,
             request=request,
             template=self.id,
@@ -123,7 +137,7 @@ class Template:
                 name=str(data["name"]).strip(),
                 kind=str(data.get("kind", "new")),
                 tone=str(data.get("tone", "formal")),
-                subject=str(data.get("subject", "")),
+                subject=one_line(str(data.get("subject", ""))),  # a pack written by hand
                 body=str(data.get("body", "")),
                 variables={str(k): str(v) for k, v in dict(data.get("variables") or {}).items()},
                 **extra,

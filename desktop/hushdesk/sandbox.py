@@ -10,8 +10,12 @@ model lose the network at the OS level before they run anything else:
   or ``CLONE_NEWNET`` alone as root) — only a loopback interface that is down — where the
   kernel allows one, and always a seccomp filter. The filter refuses ``socket()`` outright
   in the readers (``NO_SOCKETS``: no internet socket and no Unix socket either, so no name
-  lookup through nscd or systemd-resolved), and every family but ``AF_UNIX`` in the engine
-  child (``LOCAL_SOCKETS_ONLY``: GPU drivers may talk to a local daemon). ``io_uring`` is
+  lookup through nscd or systemd-resolved) — the engine child too, which the GPU's driver
+  does not need sockets in; ``LOCAL_SOCKETS_ONLY`` (every family but ``AF_UNIX``) only
+  where the user asks for it (``HUSHDESK_ENGINE_LOCAL_SOCKETS=1``: NVIDIA's MPS daemon is
+  reached through a Unix socket). The parent makes NVIDIA's device nodes first
+  (``engine.offload.prepare_devices``): the child's "no new privileges" keeps CUDA's
+  setuid helper from doing it there. ``io_uring`` is
   refused too (its socket operations would pass the filter), and so is every call made
   through another architecture's system-call table.
 - **macOS**: ``sandbox_init`` with the system's "no-network" profile.
@@ -50,6 +54,7 @@ class Sockets(enum.Enum):
     LOCAL_SOCKETS_ONLY = "local sockets only"
 
 
+ENGINE_LOCAL_SOCKETS_ENV = "HUSHDESK_ENGINE_LOCAL_SOCKETS"
 _applied: list[str] = []  # what this process runs under, for doctor and the tests
 
 
@@ -82,12 +87,22 @@ def _windows_no_reports() -> None:  # pragma: no cover (Windows)
     # SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX
     kernel32.SetErrorMode(0x0001 | 0x0002 | 0x8000)
     with contextlib.suppress(OSError, AttributeError):
-        wer = ctypes.WinDLL("wer")  # type: ignore[attr-defined]
-        wer.WerAddExcludedApplication(ctypes.c_wchar_p(sys.executable), False)
-        wer.WerSetFlags(0x4)  # WER_FAULT_REPORTING_FLAG_NOHEAP: no heap in a report
+        kernel32.WerSetFlags(0x1)  # WER_FAULT_REPORTING_FLAG_NOHEAP: no memory in a report
+    if getattr(sys, "frozen", False):  # the installed app; never python.exe as a whole
+        with contextlib.suppress(OSError, AttributeError):
+            wer = ctypes.WinDLL("wer")  # type: ignore[attr-defined]
+            wer.WerAddExcludedApplication(ctypes.c_wchar_p(sys.executable), False)
 
 
 # ---------------------------------------------------------------- no network
+
+
+def engine_sockets() -> Sockets:
+    """What the local model's child may open: nothing, unless the user asked for Unix
+    sockets (a GPU shared through NVIDIA's MPS daemon)."""
+    if os.environ.get(ENGINE_LOCAL_SOCKETS_ENV) == "1":
+        return Sockets.LOCAL_SOCKETS_ONLY
+    return Sockets.NO_SOCKETS
 
 
 def no_network(sockets: Sockets = Sockets.NO_SOCKETS) -> str:
@@ -196,7 +211,9 @@ def filter_program(machine: str, sockets: Sockets) -> list[tuple[int, int, int, 
 
 
 def _seccomp(sockets: Sockets) -> bool:
-    program = filter_program(platform.machine(), sockets)
+    # The process's own ABI: a 32-bit Python on a 64-bit kernel would have every call
+    # refused by a filter for the kernel's.
+    program = filter_program(platform.machine(), sockets) if sys.maxsize > 2**32 else None
     libc = _libc()
     if program is None or libc is None or sys.byteorder != "little":
         return False

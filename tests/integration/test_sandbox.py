@@ -169,19 +169,21 @@ def test_the_engine_child_runs_without_internet_sockets(starter_model: Path) -> 
             os.geteuid() == 0
         ):
             assert os.readlink("/proc/self/ns/net") != os.readlink(f"/proc/{engine.pid}/ns/net")
-    # The engine's filter, tried in a process of its own: no internet socket.
+    # The engine's filter, tried in a process of its own: no socket at all by default,
+    # Unix sockets only when asked for (NVIDIA's MPS), never an internet socket.
     probe = (
         "import socket, sys; from hushdesk import sandbox; "
-        "print(sandbox.no_network(sandbox.Sockets.LOCAL_SOCKETS_ONLY));"
-        "socket.socket(socket.AF_UNIX).close()\n"
-        "try:\n socket.socket(socket.AF_INET); print('opened')\n"
-        "except OSError: print('refused')"
+        "print(sandbox.no_network(sandbox.engine_sockets()))\n"
+        "for family in (socket.AF_INET, socket.AF_INET6, socket.AF_UNIX):\n"
+        " try:\n  socket.socket(family).close(); print(family.name, 'opened')\n"
+        " except OSError: print(family.name, 'refused')"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO
-    ).stdout
-    assert "seccomp (local sockets only)" in out
-    assert out.strip().endswith("refused")
+    for asked, unix in (("", "refused"), ("1", "opened")):
+        env = {**os.environ, sandbox.ENGINE_LOCAL_SOCKETS_ENV: asked}
+        out = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env
+        ).stdout.splitlines()
+        assert out[1:] == ["AF_INET refused", "AF_INET6 refused", f"AF_UNIX {unix}"], out
 
 
 CORE_PROBE = """

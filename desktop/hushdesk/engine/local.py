@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hushdesk import errors, paths
-from hushdesk.engine import gguf_info
+from hushdesk.engine import gguf_info, offload
 from hushdesk.engine.base import ChatStream
 from hushdesk.engine.types import ChatResult, LoadSpec, Message, ModelInfo, SamplingParams
 from hushdesk.engine.worker import serve
@@ -137,6 +137,7 @@ class LocalEngine:
 
     def _start(self) -> None:
         self._shutdown()
+        offload.prepare_devices()  # the child cannot: it runs with no new privileges
         parent, child = _ctx.Pipe(duplex=True)
         process = _ctx.Process(
             target=serve,

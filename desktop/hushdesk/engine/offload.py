@@ -32,6 +32,24 @@ class Gpu:
     memory_free: int
 
 
+def prepare_devices(timeout_s: float = 10.0) -> None:
+    """Have NVIDIA's device nodes made before the engine child starts. CUDA runs the
+    setuid ``nvidia-modprobe`` when ``/dev/nvidia-uvm`` is missing (the first CUDA use
+    after a boot without the persistence daemon); the engine child runs with no new
+    privileges (its seccomp filter), where that cannot work. Nothing to do elsewhere."""
+    if not sys.platform.startswith("linux") or not Path("/dev/nvidiactl").exists():
+        return
+    if Path("/dev/nvidia-uvm").exists():
+        return
+    tool = shutil.which("nvidia-modprobe")
+    if tool is None:
+        return
+    try:
+        subprocess.run([tool, "-u", "-c=0"], capture_output=True, timeout=timeout_s, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.info("nvidia-modprobe did not run (%s)", type(exc).__name__)
+
+
 def nvidia_gpus(timeout_s: float = 5.0) -> list[Gpu]:
     """NVIDIA GPUs from nvidia-smi when it is installed (none otherwise)."""
     tool = shutil.which("nvidia-smi")

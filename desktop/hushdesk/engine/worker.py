@@ -62,9 +62,9 @@ def default_threads() -> int:
 def serve(conn: Connection, stop: Event, stderr_path: str) -> None:
     """Entry point of the child process."""
     from hushdesk.isolate import child_setup
-    from hushdesk.sandbox import Sockets
+    from hushdesk.sandbox import engine_sockets
 
-    child_setup(sockets=Sockets.LOCAL_SOCKETS_ONLY)  # a GPU driver may use a local socket
+    child_setup(sockets=engine_sockets())
     _redirect_native_stderr(stderr_path)
     runner: Runner | None = None
     while True:

@@ -79,11 +79,14 @@ def _sandboxed(_: ModelRuntime) -> str:
     """What takes the network from the readers, OCR and model checks (one of them asked);
     the local model's child runs under the same, with local sockets left for GPU drivers."""
     mechanism, refused = run_isolated(sandbox.probe, timeout_s=60)
+    if sys.platform == "darwin" and mechanism != "none":  # pragma: no cover (macOS)
+        refused = True  # its sandbox refuses connections, not the making of a socket
     if not refused:
         if sys.platform == "win32":  # pragma: no cover (Windows)
             return "not enforced per process on Windows: the network guard covers Python code"
         raise HushdeskError(f"a document reader could open an internet socket ({mechanism})")
-    return f"document readers, OCR and model checks: {mechanism}; the local model: no internet"
+    engine = sandbox.engine_sockets().value
+    return f"document readers, OCR and model checks: {mechanism}; the local model: {engine}"
 
 
 def _no_core_dumps(_: ModelRuntime) -> str:

@@ -14,16 +14,21 @@ leaks the user's NTLM hash and that no Python-level guard can see. So:
   turns Qt's guess ("auto", which treats anything that looks like HTML as HTML) into
   plain text for every label, wherever it is created, and shows tooltips as text;
 - a link in an answer or a summary opens only after the user saw the full address and
-  said yes (``open_link``).
+  said yes (``open_link``);
+- behind all of that, ``install_resource_guard`` gives every ``QTextDocument`` in the
+  process (the hidden one inside a rich-text ``QLabel``, a message box's, a tooltip's)
+  a default resource provider with the same policy: a widget that slips through the
+  rules above still reads no file, device or share.
 """
 
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QHelpEvent, QImage, QTextDocument
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QHelpEvent, QImage, QTextDocument, QTextFormat
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -49,6 +54,88 @@ def _refused(kind: int) -> object:
     """A non-null empty resource: Qt then stops looking (a null one makes it try the
     file system next)."""
     return QImage() if kind == QTextDocument.ResourceType.ImageResource.value else b""
+
+
+IMAGE = QTextDocument.ResourceType.ImageResource.value
+GUARDED = "hushdesk_resources_guarded"
+
+
+class ResourceGuard(QObject):
+    """Installed on the application: every ``QTextDocument`` in the process — the
+    hidden one inside a rich-text ``QLabel``, a message box's, a tooltip's — gets an
+    empty image for each ``<img>`` (or background image) it holds that is not
+    ``data:``/``qrc:``, registered before the document is laid out, so Qt never opens
+    the file, device or share it names.
+
+    Qt 6 has a hook made for this, ``QTextDocument.setDefaultResourceProvider``, but
+    PySide6 (6.11) does not bind it; it is used where a later PySide6 does. Meanwhile
+    the guard hooks each document as it gets its first child (its layout or a frame,
+    always before any layout) and after each change: Qt reports a change before it
+    lays the new content out. Style sheets (``<link rel=stylesheet>``) are read while
+    the HTML is parsed, which nothing outside the document can intercept: only
+    escaping (the rules above) keeps those out.
+    """
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ChildAdded and isinstance(watched, QTextDocument):
+            if not watched.property(GUARDED):
+                watched.setProperty(GUARDED, True)
+                watched.contentsChange.connect(self._changed, Qt.ConnectionType.DirectConnection)
+            _refuse_images(watched)
+        return False
+
+    @Slot(int, int, int)
+    def _changed(self, _position: int, _removed: int, _added: int) -> None:
+        document = self.sender()  # not captured: a document must stay free to go
+        if isinstance(document, QTextDocument):
+            _refuse_images(document)
+
+
+def _refuse_images(document: QTextDocument) -> None:
+    """Register an empty image for each resource the document would load. Formats, not
+    text, are scanned: a document has few of them however long it is."""
+    for text_format in document.allFormats():
+        names = []
+        if text_format.isImageFormat():
+            names.append(text_format.toImageFormat().name())
+        background = text_format.property(QTextFormat.Property.BackgroundImageUrl)
+        if background:
+            names.append(str(background))
+        for name in names:
+            url = QUrl(name)
+            if allowed(url):
+                continue
+            for key in (url, document.baseUrl().resolved(url), QUrl.fromLocalFile(name)):
+                document.addResource(IMAGE, key, QImage())
+
+
+def _provide(url: QUrl) -> object:
+    """For ``setDefaultResourceProvider``: ``None`` lets Qt load ``data:``/``qrc:``;
+    anything else gets an empty image, the one answer Qt's image handler takes as final
+    (an empty byte string would make it open the name as a file)."""
+    return None if allowed(url) else QImage()
+
+
+def install_resource_guard(app: QCoreApplication) -> None:
+    """Back up the per-widget policy for the whole process (called once at start).
+
+    Before asking for an image, Qt's image handler looks for ``name@2x.png`` beside it
+    on a high-DPI screen: a file-system call that on Windows would reach a share, so
+    that search is switched off (the app's icons are SVG, which never needed it).
+    """
+    os.environ["QT_HIGHDPI_DISABLE_2X_IMAGE_LOADING"] = "1"
+    provider = getattr(QTextDocument, "setDefaultResourceProvider", None)
+    if provider is not None:
+        provider(_provide)
+    guard = ResourceGuard(app)
+    app.installEventFilter(guard)
+    app.setProperty("hushdesk_resource_guard", True)
+
+
+def guarded() -> bool:
+    """Whether ``install_resource_guard`` ran in this process (the tests check it)."""
+    app = QCoreApplication.instance()
+    return bool(app is not None and app.property("hushdesk_resource_guard"))
 
 
 class SafeTextBrowser(QTextBrowser):
@@ -106,9 +193,13 @@ def _tooltip(widget: QWidget, event: QHelpEvent) -> bool:
         text = str(view.indexAt(event.pos()).data(Qt.ItemDataRole.ToolTipRole) or "")
     if "<" not in text and "&" not in text:
         return False  # nothing Qt could take for markup: its own handling is fine
-    escaped = html.escape(text).replace("\n", "<br>")
-    QToolTip.showText(event.globalPos(), f"<qt>{escaped}</qt>", widget)
+    QToolTip.showText(event.globalPos(), f"<qt>{escaped(text)}</qt>", widget)
     return True
+
+
+def escaped(text: str) -> str:
+    """Untrusted text as rich text that shows it as it is (line breaks kept)."""
+    return html.escape(text).replace("\n", "<br>")
 
 
 def rich_label(html: str = "") -> QLabel:
@@ -118,6 +209,22 @@ def rich_label(html: str = "") -> QLabel:
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setText(html)
     return label
+
+
+def rich_message(
+    parent: QWidget | None,
+    title: str,
+    html: str,
+    icon: QMessageBox.Icon = QMessageBox.Icon.NoIcon,
+) -> None:
+    """A message box that shows rich text on purpose (``TextPolicy`` makes the others
+    plain): like ``rich_label``, its text must be built from escaped parts."""
+    box = QMessageBox(parent)
+    box.setIcon(icon)
+    box.setWindowTitle(title)
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setText(html)
+    box.exec()
 
 
 def plain(label: QLabel) -> None:

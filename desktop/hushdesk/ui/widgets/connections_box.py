@@ -9,13 +9,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -24,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from hushdesk.services.connections import Connections, RemoteModel
-from hushdesk.ui.messages import status_label, warning
+from hushdesk.ui import file_dialogs
+from hushdesk.ui.messages import confirm, status_label, warning
 from hushdesk.ui.tasks import Tasks
 
 
@@ -115,10 +114,9 @@ class ConnectionsBox(QGroupBox):
         name = self._selected()
         if name is None:
             return
-        answer = QMessageBox.question(
+        if confirm(
             self, "Remove server", f"Forget {name} and its token? Its models leave the menus."
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        ):
             self.connections.remove(name)
             self.status.setText(f"Removed {name}.")
             self.refresh()
@@ -176,9 +174,7 @@ class ConnectionDialog(QDialog):
         self.resize(560, 0)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Certificate authority", "", "PEM (*.pem *.crt)"
-        )
+        path = file_dialogs.open_file(self, "Certificate authority", "", "PEM (*.pem *.crt)")
         if path:
             self.ca_file.setText(path)
 

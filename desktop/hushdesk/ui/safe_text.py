@@ -57,7 +57,8 @@ def _refused(kind: int) -> object:
 
 
 IMAGE = QTextDocument.ResourceType.ImageResource.value
-GUARDED = "hushdesk_resources_guarded"
+GUARDED = "hushdesk_resource_guard"
+WATCHED, OWN_POLICY = "watched", "own policy"
 
 
 class ResourceGuard(QObject):
@@ -78,8 +79,14 @@ class ResourceGuard(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ChildAdded and isinstance(watched, QTextDocument):
-            if not watched.property(GUARDED):
-                watched.setProperty(GUARDED, True)
+            state = watched.property(GUARDED)
+            if state == OWN_POLICY:
+                return False
+            if _own_policy(watched):
+                self._release(watched, state)
+                return False
+            if not state:
+                watched.setProperty(GUARDED, WATCHED)
                 watched.contentsChange.connect(self._changed, Qt.ConnectionType.DirectConnection)
             _refuse_images(watched)
         return False
@@ -87,8 +94,26 @@ class ResourceGuard(QObject):
     @Slot(int, int, int)
     def _changed(self, _position: int, _removed: int, _added: int) -> None:
         document = self.sender()  # not captured: a document must stay free to go
-        if isinstance(document, QTextDocument):
+        if not isinstance(document, QTextDocument):
+            return
+        if _own_policy(document):
+            self._release(document, WATCHED)
+        else:
             _refuse_images(document)
+
+    def _release(self, document: QTextDocument, state: object) -> None:
+        """A document of the safe classes refuses resources itself, and may be long (a
+        conversation): it is left alone (scanning it at each streamed word would cost)."""
+        if state == WATCHED:
+            document.contentsChange.disconnect(self._changed)
+        document.setProperty(GUARDED, OWN_POLICY)
+
+
+def _own_policy(document: QTextDocument) -> bool:
+    if isinstance(document, SafeTextDocument):
+        return True
+    control = document.parent()  # a text view's document belongs to its control
+    return control is not None and isinstance(control.parent(), SafeTextBrowser)
 
 
 def _refuse_images(document: QTextDocument) -> None:

@@ -323,3 +323,24 @@ def shown_text(label: QLabel) -> str:
     document = QTextDocument()
     document.setHtml(label.text())
     return document.toPlainText()
+
+
+def test_the_password_prompt_names_the_file_as_text(
+    qapp: QApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    from hushdesk.ui.messages import ask_password
+
+    seen: list[tuple[str, str]] = []
+
+    def exec_(dialog: QInputDialog) -> int:
+        seen.extend(
+            (label.textFormat().name, label.text()) for label in dialog.findChildren(QLabel)
+        )
+        dialog.setTextValue("secret")
+        return QInputDialog.DialogCode.Accepted.value
+
+    monkeypatch.setattr(QInputDialog, "exec", exec_)
+    assert ask_password(None, HOSTILE) == "secret"
+    assert seen == [("PlainText", f"Password for {HOSTILE}:")]

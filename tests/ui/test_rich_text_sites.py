@@ -112,7 +112,7 @@ def _labels_made(node: ast.AST, kind: str) -> list[str]:
         ):
             return [_last_name(t) for t in targets]
         case ast.Call(func=ast.Attribute(attr="setTextFormat", value=label), args=[fmt, *_]) if (
-            _last_name(fmt) == kind
+            _last_name(fmt) == kind or (kind == "RichText" and _last_name(fmt) == "MarkdownText")
         ):
             return [_last_name(label)]
     return []
@@ -197,6 +197,9 @@ def _value(m: Module, node: ast.Call, rich: set[str]) -> ast.AST | None:
         "rich_label": 0,
         "setHtml": 0,
         "insertHtml": 0,
+        "appendHtml": 0,
+        "setMarkdown": 0,
+        "fromHtml": 0,
         "setText": 0 if receiver in rich else None,
         "setData": 1 if args and _last_name(args[0]) == "RICH_TEXT_ROLE" else None,
     }.get(name)

@@ -200,6 +200,7 @@ def test_a_rich_label_loads_no_file_device_or_share(
     documents inside labels, which no widget policy reaches: a rich label that names a
     FIFO, a 300-pixel PNG or a share loads none of them; a data: image still shows."""
     assert safe_text.guarded()
+    assert os.environ["QT_HIGHDPI_DISABLE_2X_IMAGE_LOADING"] == "1"  # no name@2x.png look-up
     data_png = "data:image/png;base64," + base64.b64encode(png_bytes(40)).decode()
     label = QLabel()
     label.setTextFormat(Qt.TextFormat.RichText)  # as a mistake would, past TextPolicy

@@ -9,16 +9,19 @@ leaks the user's NTLM hash and that no Python-level guard can see. So:
 - every text view and rich-text document in the app is a ``SafeTextBrowser`` or a
   ``SafeTextDocument``, which load nothing but ``data:`` and ``qrc:`` resources
   (``tests/unit/test_architecture.py`` checks no other is created);
-- every label is plain text unless a widget asks for rich text on purpose (then its
-  text is built from escaped parts): ``TextPolicy``, installed on the application,
+- every label is plain text unless a widget asks for rich text on purpose
+  (``rich_label``, ``rich_message``: their text is built from escaped parts, which
+  ``tests/ui/test_rich_text_sites.py`` proves at every call): ``TextPolicy``, installed
+  on the application,
   turns Qt's guess ("auto", which treats anything that looks like HTML as HTML) into
   plain text for every label, wherever it is created, and shows tooltips as text;
 - a link in an answer or a summary opens only after the user saw the full address and
   said yes (``open_link``);
-- behind all of that, ``install_resource_guard`` gives every ``QTextDocument`` in the
-  process (the hidden one inside a rich-text ``QLabel``, a message box's, a tooltip's)
-  a default resource provider with the same policy: a widget that slips through the
-  rules above still reads no file, device or share.
+- behind all of that, ``install_resource_guard`` holds every other ``QTextDocument`` in
+  the process (the hidden one inside a rich-text ``QLabel``, a message box's, a
+  tooltip's) to the same policy for images: markup that slips past the rules above
+  still makes Qt read no file, device or share (``ResourceGuard`` says how, and what it
+  cannot cover).
 """
 
 from __future__ import annotations
@@ -37,6 +40,12 @@ from PySide6.QtWidgets import (
     QToolTip,
     QWidget,
 )
+
+# Before asking a document for an image, Qt looks for ``name@2x.png`` beside it on a
+# high-DPI screen: a file-system call that on Windows would reach a share. Qt reads
+# this switch once, at its first such look (the window icon's, in create_app), so it is
+# set on import, before any QApplication. The app's icons are SVG: they never need it.
+os.environ["QT_HIGHDPI_DISABLE_2X_IMAGE_LOADING"] = "1"
 
 ALLOWED_SCHEMES = frozenset({"data", "qrc"})
 EXTERNAL_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -142,13 +151,7 @@ def _provide(url: QUrl) -> object:
 
 
 def install_resource_guard(app: QCoreApplication) -> None:
-    """Back up the per-widget policy for the whole process (called once at start).
-
-    Before asking for an image, Qt's image handler looks for ``name@2x.png`` beside it
-    on a high-DPI screen: a file-system call that on Windows would reach a share, so
-    that search is switched off (the app's icons are SVG, which never needed it).
-    """
-    os.environ["QT_HIGHDPI_DISABLE_2X_IMAGE_LOADING"] = "1"
+    """Back up the per-widget policy for the whole process (called once at start)."""
     provider = getattr(QTextDocument, "setDefaultResourceProvider", None)
     if provider is not None:
         provider(_provide)

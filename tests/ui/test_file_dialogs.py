@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
 
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.application import create_app
@@ -33,23 +33,24 @@ chosen = folder / "brief.txt"
 
 
 def accept() -> None:
+    # Whichever file dialog shows, again and again: one shown before its folder is
+    # listed may not take the file yet.
     for widget in QApplication.topLevelWidgets():
         if isinstance(widget, QFileDialog) and widget.isVisible():
             if widget.fileMode() != QFileDialog.FileMode.Directory:
-                widget.selectFile(str(chosen))
+                # typed, as a user would (selectFile leaves a focused name box alone)
+                widget.findChild(QLineEdit, "fileNameEdit").setText(str(chosen))
             widget.accept()
-            return
-    QTimer.singleShot(50, accept)  # not shown yet
 
 
-QTimer.singleShot(50, accept)
+timer = QTimer(interval=50)
+timer.timeout.connect(accept)
+timer.start()
 if how == "app":
     got = file_dialogs.open_file(None, "Summarize a document", str(folder), "Text (*.txt)")
-    QTimer.singleShot(50, accept)
     picked = file_dialogs.choose_folder(None, "Add a folder", str(folder))
 else:  # what the app did before: Qt's dialog as it is
     got = QFileDialog.getOpenFileName(None, "Summarize", str(folder), "Text (*.txt)")[0]
-    QTimer.singleShot(50, accept)
     picked = QFileDialog.getExistingDirectory(None, "Add a folder", str(folder))
 QTimer.singleShot(0, qt.quit)
 qt.exec()

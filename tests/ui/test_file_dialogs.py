@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.ui.conftest import MakeWindow
+
 REPO = Path(__file__).resolve().parents[2]
 CLIENT = "Client-Smith-v-Jones-divorce"
 
@@ -98,3 +100,27 @@ def test_qt_alone_would_keep_the_folder_name(tmp_path: Path) -> None:
     """The check above can see the leak: Qt's own dialog writes the folder down."""
     _home, holding = run_dialogs(tmp_path, "qt")
     assert [Path(p).name for p in holding] == ["QtProject.conf"]
+
+
+def test_what_an_older_version_saved_is_removed_when_a_window_opens_and_closes(
+    make_window: MakeWindow,
+) -> None:
+    from PySide6.QtCore import QSettings
+
+    def leave_history() -> None:
+        settings = QSettings(QSettings.Scope.UserScope, "QtProject")
+        settings.setValue("FileDialog/lastVisited", f"file:///work/{CLIENT}")
+        settings.setValue("Qt/filedialog", CLIENT.encode())
+        settings.sync()
+
+    def kept() -> str:
+        settings = QSettings(QSettings.Scope.UserScope, "QtProject")
+        return " ".join(str(settings.value(k)) for k in settings.allKeys())
+
+    leave_history()
+    assert CLIENT in kept()
+    window = make_window()
+    assert CLIENT not in kept()
+    leave_history()  # as a dialog that ended some other way would
+    window.shutdown()
+    assert CLIENT not in kept()

@@ -213,7 +213,7 @@ def test_a_rich_label_loads_no_file_device_or_share(
     label.show()
     qtbot.waitExposed(label)
     label.grab()  # painted too
-    label.setText(f'again <img src="{trap.path}">')  # the same document, new content
+    label.setText(f'again <img src="{trap.path.as_uri()}">')  # same document, new content
     label.grab()
     box = QMessageBox()
     box.setTextFormat(Qt.TextFormat.RichText)

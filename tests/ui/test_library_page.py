@@ -128,7 +128,7 @@ def test_pause_keeps_the_queue_and_resume_finishes_it(
 def test_cancel_takes_out_what_is_not_indexed_and_keeps_the_rest(
     qtbot: QtBot, page: LibraryPage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QMessageBox, "exec", lambda _box: QMessageBox.StandardButton.Yes)
     folder = notes_folder(tmp_path / "notes", 6)
     page.create_library("Notes")
     pause_after_a_file(page, monkeypatch)
@@ -145,7 +145,7 @@ def test_cancel_takes_out_what_is_not_indexed_and_keeps_the_rest(
     assert not page.running.isVisible()
 
     monkeypatch.undo()
-    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QMessageBox, "exec", lambda _box: QMessageBox.StandardButton.Yes)
     page.add([folder])
     page.running.stop.click()  # while running
     qtbot.waitUntil(lambda: page.indexing.state == "idle", timeout=60_000)

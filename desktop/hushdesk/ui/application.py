@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from hushdesk import APP_NAME, __version__, assets, paths
 from hushdesk.errors import HushdeskError
-from hushdesk.ui.safe_text import TextPolicy
+from hushdesk.ui.safe_text import TextPolicy, install_resource_guard
 from hushdesk.ui.single_instance import SingleInstance
 from hushdesk.ui.theme import apply_theme
 from hushdesk.vault import Vault, unlock_without_asking
@@ -41,6 +41,7 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     app.installEventFilter(TextPolicy(app))  # untrusted text never becomes rich text
+    install_resource_guard(app)  # no document anywhere loads a file, device or share
     # Qt's own small files (a file dialog's recent folders) go under Hushdesk's config
     # folder, private and removed by a wipe, not into ~/.config/QtProject.conf.
     for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):

@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -41,6 +40,7 @@ from hushdesk.services.drafts import (
     mailto,
     review,
 )
+from hushdesk.ui import file_dialogs
 from hushdesk.ui.messages import status_label, warning
 from hushdesk.ui.safe_text import rich_label
 from hushdesk.ui.tasks import Job, Latest, Tasks
@@ -363,7 +363,7 @@ class EmailPage(QWidget):
         if self.draft is None:
             return
         name = "".join(ch for ch in self.subject.text() if ch.isalnum() or ch in " -_")[:60]
-        path, _ = QFileDialog.getSaveFileName(
+        path = file_dialogs.save_file(
             self,
             "Save the draft",
             str(Path.home() / f"{name.strip() or 'draft'}.eml"),
@@ -412,7 +412,7 @@ class EmailPage(QWidget):
         self.tasks.run(lambda: self.drafts.delete(draft_id), on_finished=self.refresh)
 
     def _choose_thread(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path = file_dialogs.open_file(
             self, "Open an email", str(Path.home()), "Email (*.eml *.txt);;All files (*)"
         )
         if path:

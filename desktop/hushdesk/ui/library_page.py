@@ -13,11 +13,8 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QInputDialog,
     QLabel,
-    QLineEdit,
-    QMessageBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -26,8 +23,9 @@ from PySide6.QtWidgets import (
 from hushdesk.app import App
 from hushdesk.services.documents import FileEvent, Hit, Library, LibraryState
 from hushdesk.services.indexing import IndexJob
+from hushdesk.ui import file_dialogs
 from hushdesk.ui.indexing_runner import IndexingRunner
-from hushdesk.ui.messages import warning
+from hushdesk.ui.messages import ask_password, confirm, warning
 from hushdesk.ui.tasks import Latest, Tasks
 from hushdesk.ui.widgets.combo import DOCUMENT_FILTER
 from hushdesk.ui.widgets.connections_box import ConnectionDialog, shared_where
@@ -203,7 +201,7 @@ class LibraryPage(QWidget):
             if shared.problem:
                 where += " — <b>server unreachable</b>: this computer's copy answers"
         self.title.setText(
-            f"<b>{name}</b> — {state.ready} of {len(state.files)} files ready "
+            f"<b>{name}</b> — {state.ready:d} of {len(state.files)} files ready "
             f"· {state.passages:,} passages{watch}{where}"
         )
         self.table.indexing = self.indexing.busy
@@ -221,19 +219,17 @@ class LibraryPage(QWidget):
         self.summarizeRequested.emit(record.id)
 
     def _choose_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
-            self, "Add documents", str(Path.home()), DOCUMENT_FILTER
-        )
+        paths = file_dialogs.open_files(self, "Add documents", str(Path.home()), DOCUMENT_FILTER)
         if paths:
             self.add([Path(p) for p in paths])
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder", str(Path.home()))
+        folder = file_dialogs.choose_folder(self, "Add a folder", str(Path.home()))
         if folder:
             self.add([Path(folder)])
 
     def _choose_watch(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Watch a folder", str(Path.home()))
+        folder = file_dialogs.choose_folder(self, "Watch a folder", str(Path.home()))
         if folder:
             self.watch_folder(Path(folder))
 
@@ -286,10 +282,8 @@ class LibraryPage(QWidget):
         if not paths:
             self.status.setText("Select the encrypted PDF first.")
             return
-        password, ok = QInputDialog.getText(
-            self, "Password", f"Password for {Path(paths[0]).name}:", QLineEdit.EchoMode.Password
-        )
-        if ok and password:
+        password = ask_password(self, Path(paths[0]).name)
+        if password:
             self.add([Path(paths[0])], passwords={paths[0]: password})
 
     # -- indexing -------------------------------------------------------------------------
@@ -407,4 +401,4 @@ class LibraryPage(QWidget):
 
 
 def _confirm(parent: QWidget, title: str, question: str) -> bool:
-    return QMessageBox.question(parent, title, question) == QMessageBox.StandardButton.Yes
+    return confirm(parent, title, question)

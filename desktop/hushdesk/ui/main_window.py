@@ -3,6 +3,7 @@ conversation list beside it), and the status area (model, privacy, background jo
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from pathlib import Path
@@ -13,7 +14,6 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -35,9 +35,11 @@ from hushdesk import APP_NAME, __version__, assets
 from hushdesk.app import App
 from hushdesk.errors import HushdeskError
 from hushdesk.services.conversations import Conversations
+from hushdesk.ui import file_dialogs
 from hushdesk.ui.chat_page import ChatPage
 from hushdesk.ui.local_api import LocalApi
-from hushdesk.ui.messages import error_text
+from hushdesk.ui.messages import error_text, tell
+from hushdesk.ui.safe_text import rich_message
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.unlock import IdleLock
 from hushdesk.ui.widgets.conversation_list import ConversationList
@@ -83,7 +85,9 @@ SHORTCUTS = (
 
 
 def _coming(title: str, text: str) -> QWidget:
-    label = QLabel(f"<h2>{title}</h2><p>{text}</p><p><i>Coming soon.</i></p>")
+    label = QLabel(
+        f"<h2>{html.escape(title)}</h2><p>{html.escape(text)}</p><p><i>Coming soon.</i></p>"
+    )
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     label.setWordWrap(True)
@@ -99,6 +103,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, app: App, tasks: Tasks | None = None) -> None:
         super().__init__()
+        file_dialogs.forget_history()  # what an older version or a crash left
         self.app = app
         self._ending = "quit"
         self.conversations = app.conversations
@@ -367,16 +372,16 @@ class MainWindow(QMainWindow):
         rows = "".join(
             f"<tr><td><b>{keys}</b></td><td>{what}</td></tr>" for keys, what in SHORTCUTS
         )
-        QMessageBox.information(
-            self, "Keyboard shortcuts", f"<table cellpadding='3'>{rows}</table>"
-        )
+        rich_message(self, "Keyboard shortcuts", f"<table cellpadding='3'>{rows}</table>")
 
     def show_about(self) -> None:
-        QMessageBox.about(
+        rich_message(
             self,
             f"About {APP_NAME}",
-            f"<b>{APP_NAME} {__version__}</b><br>An assistant that runs on this computer: "
-            "nothing you type or load leaves it.<br><br>Icons: Lucide (ISC licence).",
+            f"<b>{html.escape(APP_NAME)} {html.escape(__version__)}</b><br>An assistant that "
+            "runs on this computer: nothing you type or load leaves it.<br><br>"
+            "Icons: Lucide (ISC licence).",
+            QMessageBox.Icon.Information,
         )
 
     def _build_sidebar(self) -> QWidget:
@@ -498,7 +503,7 @@ class MainWindow(QMainWindow):
             return
         name = re.sub(r'[<>:"/\\|?*\x00-\x1f]+', " ", conversation.title).strip(" .") or "chat"
         suggested = str(Path.home() / f"{name}.md")
-        path, _ = QFileDialog.getSaveFileName(
+        path = file_dialogs.save_file(
             self, "Export chat", suggested, "Markdown (*.md);;JSON (*.json)"
         )
         if not path:
@@ -506,7 +511,7 @@ class MainWindow(QMainWindow):
         try:
             self.conversations.export(conversation_id, Path(path))
         except HushdeskError as exc:
-            QMessageBox.warning(self, "Export failed", error_text(exc))
+            tell(self, "Export failed", error_text(exc))
         else:
             self.statusBar().showMessage(f"Exported to {path}", 5000)
 
@@ -569,6 +574,7 @@ class MainWindow(QMainWindow):
             self.tasks.wait(30_000)
         self._purge()
         self.save_state()
+        file_dialogs.forget_history()  # also done after each dialog: a backstop
 
 
 def _int_or_none(value: object) -> int | None:

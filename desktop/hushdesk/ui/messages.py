@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QInputDialog, QLabel, QLineEdit, QMessageBox, QWidget
 
 from hushdesk.errors import HushdeskError
 
@@ -35,3 +35,46 @@ def status_label(text: str = "", name: str = "Status") -> QLabel:
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+def confirm(parent: QWidget | None, title: str, question: str) -> bool:
+    """A yes/no question. Plain text always: the question names a file, a model or a
+    library, and ``QMessageBox.question`` would guess it is rich text if it looks so."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(title)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(question)
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def tell(
+    parent: QWidget | None,
+    title: str,
+    text: str,
+    icon: QMessageBox.Icon = QMessageBox.Icon.Warning,
+) -> None:
+    """A message with an OK button, in plain text (it may carry a name or a path)."""
+    box = QMessageBox(parent)
+    box.setIcon(icon)
+    box.setWindowTitle(title)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(text)
+    box.exec()
+
+
+def ask_password(parent: QWidget | None, name: str) -> str | None:
+    """The password of a document named ``name`` (``None``: the user said no). The
+    prompt is plain text: ``QInputDialog.getText`` would guess rich text from a file
+    name such as ``<img src=…>.pdf``."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle("Password")
+    dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+    dialog.setLabelText(f"Password for {name}:")
+    for label in dialog.findChildren(QLabel):
+        label.setTextFormat(Qt.TextFormat.PlainText)
+    if dialog.exec() != QInputDialog.DialogCode.Accepted:
+        return None
+    return dialog.textValue() or None

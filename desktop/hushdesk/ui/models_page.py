@@ -11,7 +11,6 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -30,6 +29,7 @@ from hushdesk.app import App
 from hushdesk.models import hardware
 from hushdesk.services.downloads import Download
 from hushdesk.services.models import InstalledModel
+from hushdesk.ui import file_dialogs
 from hushdesk.ui.messages import error_text, status_label, warning
 from hushdesk.ui.safe_text import rich_label
 from hushdesk.ui.tasks import Tasks
@@ -263,7 +263,7 @@ class ModelsPage(QScrollArea):
         )
 
     def import_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path = file_dialogs.open_file(
             self, "Import a model", str(Path.home()), "GGUF models (*.gguf)"
         )
         if not path:

@@ -5,7 +5,6 @@ document, so choosing the document again shows them."""
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 from collections.abc import Callable
@@ -14,12 +13,9 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -30,8 +26,9 @@ from hushdesk.app import App
 from hushdesk.errors import Cancelled, EncryptedDocument, HushdeskError
 from hushdesk.jobs import CancelToken, ProgressCallback, TextCallback
 from hushdesk.services.summaries import Options, SavedSummary, Source
+from hushdesk.ui import file_dialogs
 from hushdesk.ui.markdown import MarkdownRenderer
-from hushdesk.ui.messages import status_label, warning
+from hushdesk.ui.messages import ask_password, confirm, status_label, warning
 from hushdesk.ui.safe_text import SafeTextBrowser, rich_label
 from hushdesk.ui.tasks import Job, Latest, Tasks
 from hushdesk.ui.widgets.chat_view import theme_from_palette
@@ -188,7 +185,7 @@ class SummarizePage(QWidget):
     # -- choosing a source ----------------------------------------------------------------
 
     def _choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path = file_dialogs.open_file(
             self, "Summarize a document", str(Path.home()), DOCUMENT_FILTER
         )
         if path:
@@ -208,12 +205,8 @@ class SummarizePage(QWidget):
     def _read_failed(self, error: BaseException) -> None:
         path = self._reading_path
         if isinstance(error, EncryptedDocument) and path is not None:
-            from PySide6.QtWidgets import QInputDialog
-
-            password, ok = QInputDialog.getText(
-                self, "Password", f"Password for {path.name}:", QLineEdit.EchoMode.Password
-            )
-            if ok and password:
+            password = ask_password(self, path.name)
+            if password:
                 self.open_path(path, password)
                 return
         self._source_error(error)
@@ -247,20 +240,19 @@ class SummarizePage(QWidget):
         self.source = source
         noun = "pages" if source.paginated else "sections"
         words = sum(len(p.text.split()) for p in source.pages)
-        text = f"<b>{html.escape(source.name)}</b> · {len(source.pages)} {noun} · {words:,} words"
-        if source.warnings:
-            text += f"<br><i>{html.escape(' '.join(source.warnings))}</i>"
-        self.source_label.setText(text)
+        self.form.show_source(
+            source.name, f"{len(source.pages)} {noun} · {words:,} words", " ".join(source.warnings)
+        )
         self.start.setEnabled(self.job is None)
         self._show_latest(source=source.key)
 
     def _reading(self, text: str) -> None:
         self.source = None
         self.start.setEnabled(False)
-        self.source_label.setText(text)
+        self.form.show_note(text)
 
     def _source_error(self, error: BaseException) -> None:
-        self.source_label.setText(warning(error))
+        self.form.show_note(warning(error))
 
     def _show_latest(
         self, *, source: str | None = None, file_id: int | None = None, path: str | None = None
@@ -427,7 +419,7 @@ class SummarizePage(QWidget):
         if self.shown is None:
             return
         stem = Path(self.shown.name).stem
-        path, _ = QFileDialog.getSaveFileName(
+        path = file_dialogs.save_file(
             self,
             "Export the summary",
             str(Path.home() / f"{stem} - summary.docx"),
@@ -456,10 +448,7 @@ class SummarizePage(QWidget):
         saved = self.shown
         if saved is None or self.job is not None:
             return
-        answer = QMessageBox.question(
-            self, "Delete summary", f"Delete this summary of {saved.name}?"
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        if not confirm(self, "Delete summary", f"Delete this summary of {saved.name}?"):
             return
         self.tasks.run(lambda: self.summaries.delete(saved.id), on_finished=self._deleted)
 

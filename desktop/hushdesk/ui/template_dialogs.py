@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 from hushdesk.errors import HushdeskError
 from hushdesk.services.drafts import Template, Templates, kinds, tones
 from hushdesk.settings import EmailSettings
+from hushdesk.ui import file_dialogs
 from hushdesk.ui.messages import warning
 from hushdesk.ui.safe_text import rich_label
 from hushdesk.ui.widgets.combo import combo
@@ -204,7 +204,7 @@ class TemplatesDialog(QDialog):
             self._act(lambda: self.templates.delete(template_id))
 
     def _import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path = file_dialogs.open_file(
             self, "Import templates", str(Path.home()), "Templates (*.toml *.json)"
         )
         if path:
@@ -215,7 +215,7 @@ class TemplatesDialog(QDialog):
         chosen = mine or ([self.current] if self.current else [])
         if not chosen:
             return
-        path, _ = QFileDialog.getSaveFileName(
+        path = file_dialogs.save_file(
             self,
             "Export templates",
             str(Path.home() / "templates.toml"),

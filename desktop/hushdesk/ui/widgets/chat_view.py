@@ -183,9 +183,10 @@ class ChatView(SafeTextBrowser):
         items = []
         for c in turn.citations:
             unit = "page" if c.get("paginated", True) else "section"
+            n, page = html.escape(str(c["n"])), html.escape(str(c["page"]))
             items.append(
-                f'<a href="cite:{turn.id}:{c["n"]}">[{c["n"]}] {html.escape(str(c["file"]))}, '
-                f"{unit} {c['page']}</a>"
+                f'<a href="cite:{turn.id:d}:{n}">[{n}] {html.escape(str(c["file"]))}, '
+                f"{unit} {page}</a>"
             )
         return f'<p style="color:{muted}; font-size:small">Sources: ' + " · ".join(items) + "</p>"
 

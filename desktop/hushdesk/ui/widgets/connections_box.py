@@ -10,13 +10,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -27,7 +25,8 @@ from PySide6.QtWidgets import (
 from hushdesk.endpoints import UNENCRYPTED_BADGE
 from hushdesk.services.connections import Connections, RemoteModel
 from hushdesk.services.shared import SharedState
-from hushdesk.ui.messages import status_label, warning
+from hushdesk.ui import file_dialogs
+from hushdesk.ui.messages import confirm, status_label, warning
 from hushdesk.ui.tasks import Tasks
 
 UNENCRYPTED_TIP = (
@@ -134,10 +133,9 @@ class ConnectionsBox(QGroupBox):
         name = self._selected()
         if name is None:
             return
-        answer = QMessageBox.question(
+        if confirm(
             self, "Remove server", f"Forget {name} and its token? Its models leave the menus."
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        ):
             self.connections.remove(name)
             self.status.setText(f"Removed {name}.")
             self.refresh()
@@ -202,9 +200,7 @@ class ConnectionDialog(QDialog):
         self.resize(560, 0)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Certificate authority", "", "PEM (*.pem *.crt)"
-        )
+        path = file_dialogs.open_file(self, "Certificate authority", "", "PEM (*.pem *.crt)")
         if path:
             self.ca_file.setText(path)
 

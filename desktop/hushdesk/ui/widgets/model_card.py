@@ -102,7 +102,8 @@ class ModelCard(QFrame):
         self.verdict = fit.verdict
         colour = BADGE_COLOURS[fit.verdict]
         self.badge.setText(
-            f'<span style="color:white; background:{colour}">&nbsp;{fit.label}&nbsp;</span>'
+            f'<span style="color:white; background:{colour}">'
+            f"&nbsp;{html.escape(fit.label)}&nbsp;</span>"
         )
         self.badge.setToolTip(fit.reason)
         self.reason.setText(fit.reason[0].upper() + fit.reason[1:] + ".")

@@ -6,7 +6,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -21,6 +20,7 @@ from hushdesk.engine import templates
 from hushdesk.errors import HushdeskError
 from hushdesk.services.models import InstalledModel
 from hushdesk.settings import ModelOverrides, Settings
+from hushdesk.ui import file_dialogs
 from hushdesk.ui.tasks import Tasks
 
 
@@ -132,7 +132,7 @@ class ModelSettingsDialog(QDialog):
         return box
 
     def _choose_lora(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "LoRA adapter", "", "GGUF adapter (*.gguf)")
+        path = file_dialogs.open_file(self, "LoRA adapter", "", "GGUF adapter (*.gguf)")
         if path:
             self.lora.setText(path)
 

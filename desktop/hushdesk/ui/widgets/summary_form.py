@@ -1,7 +1,13 @@
 """The Summarize page's form: the source (a file, a library document, pasted text), the
-kind of summary, its length and language, an instruction for the custom kind."""
+kind of summary, its length and language, an instruction for the custom kind.
+
+The source line is rich text (the document's name in bold), and everything in it comes
+from the document or its reader (a file name, a zip part named ``<img src=…>`` in an
+error): it is set only through ``show_source`` and ``show_note``, which escape it."""
 
 from __future__ import annotations
+
+import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -15,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from hushdesk.services.summaries import Options, lengths, modes
-from hushdesk.ui.safe_text import rich_label
+from hushdesk.ui.safe_text import escaped, rich_label
 from hushdesk.ui.widgets.combo import LANGUAGES
 
 
@@ -79,6 +85,17 @@ class SummaryForm(QWidget):
         options.addStretch(0)
         options.addWidget(self.start)
         return options
+
+    def show_source(self, name: str, details: str, notes: str = "") -> None:
+        """The chosen document: its name in bold, then what was read (and any notes)."""
+        text = f"<b>{html.escape(name)}</b> · {html.escape(details)}"
+        if notes:
+            text += f"<br><i>{escaped(notes)}</i>"
+        self.source_label.setText(text)
+
+    def show_note(self, text: str) -> None:
+        """A line about the source (reading it, or why it could not be read)."""
+        self.source_label.setText(escaped(text))
 
     def options(self) -> Options:
         return Options(

@@ -18,6 +18,7 @@ import contextlib
 import os
 import secrets
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -66,6 +67,9 @@ class Hold:
 
     def __init__(self, path: Path, handle: IO[bytes]) -> None:
         self.path, self._handle = path, handle
+        # A process that never released it (an App never closed) lets go when the hold
+        # is gone, as it would at exit, instead of leaving the file open.
+        self._finalizer = weakref.finalize(self, handle.close)
 
     @property
     def held(self) -> bool:
@@ -74,6 +78,7 @@ class Hold:
     def release(self) -> None:
         handle, self._handle = self._handle, None  # type: ignore[assignment]
         if handle is not None:
+            self._finalizer.detach()
             _unlock(handle)
             with contextlib.suppress(OSError):
                 self.path.unlink()

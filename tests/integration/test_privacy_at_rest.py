@@ -30,12 +30,25 @@ from tests.keys import connect, vault_key
 REPO = Path(__file__).resolve().parents[2]
 
 
+# In the namespace only a loopback interface exists, and it starts down: brought up so
+# the session's own API can answer on 127.0.0.1, then the traced command runs.
+LOOPBACK_UP = """
+import fcntl, os, socket, struct, sys
+with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+    flags = struct.unpack("16sH", fcntl.ioctl(s, 0x8913, struct.pack("16sH", b"lo", 0)))[1]
+    fcntl.ioctl(s, 0x8914, struct.pack("16sH", b"lo", flags | 1))  # SIOCSIFFLAGS, IFF_UP
+os.execvp(sys.argv[1], sys.argv[1:])
+"""
+
+
 def _isolated() -> list[str]:
     """A network namespace with no way out, when this machine lets a user make one."""
     if shutil.which("unshare") is None:
         return []
     probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False)
-    return ["unshare", "-rn"] if probe.returncode == 0 else []
+    if probe.returncode != 0:
+        return []
+    return ["unshare", "-rn", sys.executable, "-c", LOOPBACK_UP]
 
 
 def _traced(cmd: list[str], env: dict[str, str], trace: Path) -> subprocess.CompletedProcess[str]:

@@ -39,9 +39,6 @@ ALLOWED = {
     # Another helper's file: its message boxes guess "rich" and TextPolicy makes the
     # label plain before it is laid out (test_hostile_rendering); the resource guard
     # stops any image load behind that.
-    "application.py:_ask_unlock:critical": "Hushdesk's message; a plain-text label (above)",
-    "application.py:_session:critical": "Hushdesk's message; a plain-text label (above)",
-    "application.py:_wipe:information": "paths not removed; a plain-text label (above)",
     "models_page.py:remove:question": "a model name; a plain-text label (above)",
 }
 

@@ -104,11 +104,12 @@ def test_settings_change_the_passphrase_and_make_a_recovery_key(
 
     asked: list[str] = []
 
-    def ask(*args: object) -> tuple[str, bool]:
-        asked.append(str(args[2]))
-        return "a brand new passphrase", True
+    def ask(dialog: QInputDialog) -> int:
+        asked.append(dialog.labelText())
+        dialog.setTextValue("a brand new passphrase")
+        return QInputDialog.DialogCode.Accepted.value
 
-    monkeypatch.setattr(QInputDialog, "getText", ask)
+    monkeypatch.setattr(QInputDialog, "exec", ask)
     page.new_recovery_key()  # replacing one: the passphrase is asked for
     qtbot.waitUntil(lambda: len(shown_keys) == 3, timeout=20_000)
     assert "Type your passphrase" in asked[0]

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from hushdesk import APP_NAME, __version__, assets, paths
 from hushdesk.errors import HushdeskError
+from hushdesk.ui.messages import tell
 from hushdesk.ui.safe_text import TextPolicy, install_resource_guard
 from hushdesk.ui.single_instance import SingleInstance
 from hushdesk.ui.theme import apply_theme
@@ -92,7 +93,7 @@ def run() -> int:
     try:
         hold = in_use()  # for the window's whole life: a wipe elsewhere waits, even while locked
     except HushdeskError as exc:
-        QMessageBox.critical(None, "Hushdesk cannot start", exc.message)
+        tell(None, "Hushdesk cannot start", exc.message, QMessageBox.Icon.Critical)
         return 1
     vault = Vault()
     try:
@@ -124,7 +125,7 @@ def _ask_unlock(vault: Vault) -> bool:
     try:
         return UnlockDialog(vault).exec() == QDialog.DialogCode.Accepted
     except HushdeskError as exc:  # e.g. a key file that cannot be read
-        QMessageBox.critical(None, "Hushdesk cannot start", exc.message)
+        tell(None, "Hushdesk cannot start", exc.message, QMessageBox.Icon.Critical)
         return False
 
 
@@ -138,7 +139,7 @@ def _session(qt: QApplication, instance: SingleInstance, vault: Vault) -> tuple[
         app = App(vault=vault)
         window = MainWindow(app)
     except HushdeskError as exc:
-        QMessageBox.critical(None, "Hushdesk cannot start", exc.message)
+        tell(None, "Hushdesk cannot start", exc.message, QMessageBox.Icon.Critical)
         return "quit", 1
     ending = ["quit"]
 
@@ -176,12 +177,12 @@ def _wipe(vault: Vault) -> None:
     try:
         report = wipe(vault)
     except HushdeskError as exc:  # another Hushdesk has the data open: nothing was deleted
-        QMessageBox.warning(None, "Hushdesk", f"Nothing was deleted. {exc.message}")
+        tell(None, "Hushdesk", f"Nothing was deleted. {exc.message}")
         return
     text = f"All your data was deleted ({report.removed} files); its key is destroyed."
     if report.failed:
         text += "\n\nThese could not be removed:\n" + "\n".join(report.failed[:10])
-    QMessageBox.information(None, "Hushdesk", text)
+    tell(None, "Hushdesk", text, QMessageBox.Icon.Information)
 
 
 class _FirstPaint(QObject):

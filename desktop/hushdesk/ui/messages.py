@@ -66,13 +66,18 @@ def tell(
 
 
 def ask_password(parent: QWidget | None, name: str) -> str | None:
-    """The password of a document named ``name`` (``None``: the user said no). The
-    prompt is plain text: ``QInputDialog.getText`` would guess rich text from a file
-    name such as ``<img src=…>.pdf``."""
+    """The password of a document named ``name`` (``None``: the user said no)."""
+    return ask_secret(parent, "Password", f"Password for {name}:")
+
+
+def ask_secret(parent: QWidget | None, title: str, prompt: str) -> str | None:
+    """A password typed once (``None``: cancelled). The prompt is plain text:
+    ``QInputDialog.getText`` would guess rich text from a file name such as
+    ``<img src=…>.pdf``."""
     dialog = QInputDialog(parent)
-    dialog.setWindowTitle("Password")
+    dialog.setWindowTitle(title)
     dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
-    dialog.setLabelText(f"Password for {name}:")
+    dialog.setLabelText(prompt)
     for label in dialog.findChildren(QLabel):
         label.setTextFormat(Qt.TextFormat.PlainText)
     if dialog.exec() != QInputDialog.DialogCode.Accepted:

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from hushdesk import APP_NAME
-from hushdesk.ui.messages import error_text
+from hushdesk.ui.messages import ask_secret, error_text
 from hushdesk.ui.safe_text import SafeTextDocument
 from hushdesk.ui.tasks import Tasks
 from hushdesk.vault import MIN_PASSPHRASE, Vault, WrongKey, check_passphrase, keychain_available
@@ -216,8 +215,7 @@ class PassphraseDialog(QDialog):
 
 def ask_passphrase(parent: QWidget, title: str, text: str) -> str | None:
     """The current passphrase, typed once (``None``: cancelled)."""
-    typed, ok = QInputDialog.getText(parent, title, text, QLineEdit.EchoMode.Password)
-    return typed if ok and typed else None
+    return ask_secret(parent, title, text)
 
 
 class IdleLock(QObject):

@@ -22,8 +22,8 @@ os.environ.setdefault("HUSHDESK_HOME", tempfile.mkdtemp(prefix="hushdesk-bench-"
 
 from hushdesk.assistant import personas  # noqa: E402
 from hushdesk.engine.local import LocalEngine  # noqa: E402
+from hushdesk.engine.sizing import default_threads  # noqa: E402
 from hushdesk.engine.types import LoadSpec, Message, SamplingParams  # noqa: E402
-from hushdesk.engine.worker import default_threads  # noqa: E402
 from hushdesk.models import bundled  # noqa: E402
 
 PROMPT = "Write a long, detailed story about a lighthouse keeper who finds a message in a bottle."

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hushdesk.engine import gguf_info
-from hushdesk.engine.worker import _StopStrings
+from hushdesk.engine.outbox import StopStrings
 from hushdesk.errors import ModelError
 from tests.hostile import hostile_model
 
@@ -67,15 +67,15 @@ def test_inspection_is_cached_by_file_identity(tmp_path: Path, starter_model: Pa
 
 
 def test_stop_strings_never_leak() -> None:
-    stopper = _StopStrings(["<END>"])
+    stopper = StopStrings(["<END>"])
     assert stopper.feed("Hello <E") == ("Hello ", False)
     assert stopper.feed("N") == ("", False)
     assert stopper.feed("D> more") == ("", True)
-    stopper = _StopStrings(["<END>"])
+    stopper = StopStrings(["<END>"])
     assert stopper.feed("a <") == ("a ", False)
     assert stopper.feed("b") == ("<b", False)
     assert stopper.flush("") == ""
-    assert _StopStrings([]).feed("x<") == ("x<", False)
+    assert StopStrings([]).feed("x<") == ("x<", False)
 
 
 LLAMA3 = (
@@ -100,8 +100,8 @@ def test_real_templates_pass_the_check_on_every_shape(starter_model: Path) -> No
 
 
 def test_the_engine_memory_cap_fits_the_model_and_skips_gpu_offload(starter_model: Path) -> None:
+    from hushdesk.engine.sizing import ENGINE_MEMORY_MARGIN, memory_cap
     from hushdesk.engine.types import LoadSpec
-    from hushdesk.engine.worker import ENGINE_MEMORY_MARGIN, memory_cap
 
     info = gguf_info.read_metadata(str(starter_model))
     small = memory_cap(LoadSpec(str(starter_model), n_ctx=2048), info, on_gpu=False)

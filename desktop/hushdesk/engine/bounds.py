@@ -70,6 +70,8 @@ def _raw(response: httpx.Response) -> Iterator[bytes]:
     encoding = response.headers.get("content-encoding", "").strip().lower()
     if encoding not in ("", "identity"):
         raise Exceeded("encoding", 0)
+    if response.is_stream_consumed:  # read whole already (a response made from bytes)
+        return iter([response.content])
     return response.iter_raw()
 
 

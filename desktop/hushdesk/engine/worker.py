@@ -16,7 +16,6 @@ import contextlib
 import functools
 import os
 import random
-import sys
 import time
 import traceback
 from collections.abc import Sequence
@@ -25,7 +24,15 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
-from hushdesk.engine import gguf_info, offload, templates
+from hushdesk.engine import offload, templates
+from hushdesk.engine.outbox import Outbox, StopStrings
+from hushdesk.engine.sizing import (
+    auto_layers,
+    default_threads,
+    limit_memory,
+    memory_cap,
+    read_metadata,
+)
 from hushdesk.engine.types import (
     FinishReason,
     GenerationStats,
@@ -45,18 +52,6 @@ FALLBACK_TEMPLATE = (
     "message['content'] + '<|im_end|>' + '\n' }}{% endfor %}"
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
 )
-
-
-def default_threads() -> int:
-    """Physical cores, at most 8: llama.cpp decodes slower on hyper-threads."""
-    import psutil
-
-    physical = psutil.cpu_count(logical=False) or os.cpu_count() or 1
-    try:
-        available = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        available = os.cpu_count() or 1
-    return max(1, min(physical, available, 8))
 
 
 def serve(conn: Connection, stop: Event, stderr_path: str) -> None:
@@ -103,69 +98,6 @@ def _redirect_native_stderr(path: str) -> None:
         os.close(fd)
 
 
-# Beyond the model, its adapter, the KV cache and the attention scratch: Python,
-# llama.cpp's code, each thread's stack and malloc arena, a long prompt's tokens.
-ENGINE_MEMORY_MARGIN = 4 << 30
-
-
-def _read_metadata(spec: LoadSpec) -> gguf_info.GGUFInfo | None:
-    try:
-        return gguf_info.read_metadata(spec.model_path)
-    except (HushdeskError, OSError, ValueError):
-        return None  # llama.cpp's own load says what is wrong with the file
-
-
-def _auto_layers(spec: LoadSpec, info: gguf_info.GGUFInfo | None, can_offload: bool) -> int:
-    """``AUTO_GPU_LAYERS`` made a number for this model, context and GPU."""
-    if info is None:
-        return 0
-    return offload.auto_layers(
-        model_bytes=info.size_bytes,
-        layers=info.block_count,
-        kv_bytes_per_token=info.kv_bytes_per_token,
-        n_ctx=min(n for n in (spec.n_ctx, info.context_length, 1 << 20) if n > 0),
-        offload=can_offload,
-    )
-
-
-def memory_cap(spec: LoadSpec, info: gguf_info.GGUFInfo | None, on_gpu: bool) -> int | None:
-    """The most address space this model may need on the CPU, with a wide margin; None
-    with layers on a GPU, whose driver reserves address space far beyond any memory
-    (CUDA maps tens of GB up front), so that no cap would fit."""
-    if on_gpu:
-        return None
-    try:
-        size = info.size_bytes if info is not None else Path(spec.model_path).stat().st_size
-        lora = Path(spec.lora_path).stat().st_size if spec.lora_path else 0
-    except OSError:
-        return None  # llama.cpp's own load says what is missing
-    trained = info.context_length if info is not None else 0
-    n_ctx = max(spec.n_ctx or trained or 4096, 512)
-    per_token = info.kv_bytes_per_token if info is not None else 0
-    kv = per_token * n_ctx if per_token else size
-    scratch = n_ctx * max(spec.n_batch, 512) * 4 * 64  # attention scores: 64 heads in f32
-    return size + lora + kv + scratch + ENGINE_MEMORY_MARGIN
-
-
-def _limit_memory(cap: int | None) -> bool:
-    """Cap this child's memory (None: lift the cap). On Linux only the soft limit, so
-    that a later load of a bigger model in the same child may raise it again; elsewhere
-    as ``isolate`` does (the app starts a fresh child for every load)."""
-    if not sys.platform.startswith("linux"):
-        from hushdesk.isolate import limit_memory
-
-        return cap is not None and limit_memory(cap)
-    import resource
-
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    soft = hard if cap is None or (hard != resource.RLIM_INFINITY and cap > hard) else cap
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-    except (ValueError, OSError):
-        return False
-    return cap is not None
-
-
 class Runner:
     """One loaded model and the state needed to keep its KV cache warm."""
 
@@ -184,13 +116,13 @@ class Runner:
         layers = spec.n_gpu_layers
         can_offload = bool(llama_cpp.llama_supports_gpu_offload())
         auto = layers == offload.AUTO_GPU_LAYERS
-        info = _read_metadata(spec) if auto or cap_memory else None
+        info = read_metadata(spec) if auto or cap_memory else None
         if auto:
-            layers = _auto_layers(spec, info, can_offload)
+            layers = auto_layers(spec, info, can_offload)
         self.memory_cap: int | None = None  # bytes of address space, where capped
         if cap_memory:
             cap = memory_cap(spec, info, on_gpu=can_offload and layers != 0)
-            self.memory_cap = cap if _limit_memory(cap) else None
+            self.memory_cap = cap if limit_memory(cap) else None
         try:
             self.llm = llama_cpp.Llama(
                 model_path=spec.model_path,
@@ -496,10 +428,10 @@ class Runner:
         stop: Event,
     ) -> FinishReason:
         """Sample and evaluate one token at a time until an end-of-generation token, a stop
-        string, Stop or the budget; the text goes out through an ``_Outbox``."""
+        string, Stop or the budget; the text goes out through an ``Outbox``."""
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        stopper = _StopStrings(params.stop)
-        outbox = _Outbox(conn)
+        stopper = StopStrings(params.stop)
+        outbox = Outbox(conn)
         llm, lib = self.llm, self._llama_cpp
         ctx, vocab, ids = llm._ctx.ctx, self._vocab, llm.input_ids
         sample, decode, is_eog = lib.llama_sampler_sample, lib.llama_decode, lib.llama_vocab_is_eog
@@ -537,63 +469,3 @@ class Runner:
         outbox.put(stopper.flush(decoder.decode(b"", final=True)))
         outbox.flush()
         return finish
-
-
-class _Outbox:
-    """Coalesces text chunks so the app wakes up ~40 times a second, not once per token.
-
-    On a machine with few cores every wake-up of the app process takes time from the
-    decode threads. The first chunk goes out at once, so time-to-first-token is not
-    delayed.
-    """
-
-    INTERVAL_S = 0.025
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self._parts: list[str] = []
-        self._last = 0.0
-
-    def put(self, text: str) -> None:
-        if not text:
-            return
-        self._parts.append(text)
-        now = time.perf_counter()
-        if now - self._last >= self.INTERVAL_S:
-            self.flush(now)
-
-    def flush(self, now: float | None = None) -> None:
-        if self._parts:
-            self._conn.send(("chunk", "".join(self._parts)))
-            self._parts.clear()
-            self._last = time.perf_counter() if now is None else now
-
-
-class _StopStrings:
-    """Holds back text that might be the start of a stop string, so none is ever shown."""
-
-    def __init__(self, stops: Sequence[str]) -> None:
-        self._stops = [s for s in stops if s]
-        self._pending = ""
-
-    def feed(self, text: str) -> tuple[str, bool]:
-        if not self._stops:
-            return text, False
-        buffer = self._pending + text
-        for stop_text in self._stops:
-            index = buffer.find(stop_text)
-            if index >= 0:
-                self._pending = ""
-                return buffer[:index], True
-        hold = 0
-        for stop_text in self._stops:
-            for size in range(min(len(stop_text) - 1, len(buffer)), 0, -1):
-                if buffer.endswith(stop_text[:size]):
-                    hold = max(hold, size)
-                    break
-        self._pending = buffer[len(buffer) - hold :] if hold else ""
-        return buffer[: len(buffer) - hold], False
-
-    def flush(self, text: str) -> str:
-        out, self._pending = self._pending + text, ""
-        return out

@@ -39,9 +39,17 @@ def test_a_fresh_folder_is_created_encrypted_from_the_passphrase_file(
     keys = json.loads((hushdesk_home / "data" / "keys.json").read_text())
     assert list(keys["wraps"]) == ["passphrase"]
 
-    made = run(hushdesk_cmd, cli_env, "keys", "recovery-key")
+    keys_before = (hushdesk_home / "data" / "keys.json").read_bytes()
+    piped = run(hushdesk_cmd, cli_env, "keys", "recovery-key")  # stdout is a pipe here
+    assert piped.returncode == 2
+    assert "--recovery-key-file" in piped.stderr
+    assert (hushdesk_home / "data" / "keys.json").read_bytes() == keys_before  # unchanged
+    code_file = tmp_path / "recovery-key"
+    made = run(hushdesk_cmd, cli_env, "keys", "recovery-key", "--recovery-key-file", str(code_file))
     assert made.returncode == 0, made.stderr
-    code = next(line.strip() for line in made.stdout.splitlines() if line.count("-") == 6)
+    code = code_file.read_text().strip()
+    assert code not in made.stdout
+    assert code_file.stat().st_mode & 0o077 == 0
     vault = Vault(hushdesk_home / "data" / "keys.json")
     vault.unlock_with_recovery_key(code)
 
@@ -80,8 +88,10 @@ def test_wipe_asks_unless_told_not_to(
 # -- key rotation (issue 29) ------------------------------------------------------------
 
 
-def _recovery_code(out: str) -> str:
-    return next(line.strip() for line in out.splitlines() if line.count("-") == 6)
+def _recovery_code(out: Path) -> str:
+    code = out.read_text().strip()
+    assert code.count("-") == 6
+    return code
 
 
 def _fill(marker: str = "M") -> None:
@@ -111,7 +121,10 @@ def test_a_new_passphrase_file_rotates_the_key_and_an_old_key_file_opens_nothing
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _fill()
-    first = _recovery_code(run(hushdesk_cmd, cli_env, "keys", "recovery-key").stdout)
+    codes = [tmp_path / f"recovery-{n}" for n in range(3)]
+    made = run(hushdesk_cmd, cli_env, "keys", "recovery-key", "--recovery-key-file", str(codes[0]))
+    assert made.returncode == 0, made.stderr
+    first = _recovery_code(codes[0])
     keys = hushdesk_home / "data" / "keys.json"
     backup = tmp_path / "keys.json.backup"
     shutil.copy(keys, backup)
@@ -131,11 +144,12 @@ def test_a_new_passphrase_file_rotates_the_key_and_an_old_key_file_opens_nothing
 
     new_file.chmod(0o600)
     changed = run(
-        hushdesk_cmd, cli_env, "keys", "passphrase", "--new-passphrase-file", str(new_file)
-    )
+        hushdesk_cmd, cli_env, "keys", "passphrase", "--new-passphrase-file", str(new_file),
+        "--recovery-key-file", str(codes[1]),
+    )  # fmt: skip
     assert changed.returncode == 0, changed.stderr
     assert "encrypted under a new key" in changed.stdout
-    second = _recovery_code(changed.stdout)
+    second = _recovery_code(codes[1])
     assert second != first
 
     # The old key file, put back, with the old passphrase: nothing opens.
@@ -157,9 +171,11 @@ def test_a_new_passphrase_file_rotates_the_key_and_an_old_key_file_opens_nothing
     Vault(keys).unlock_with_recovery_key(second)
 
     # A new recovery key: the passphrase (from the passphrase file) wraps the new key.
-    renewed = run(hushdesk_cmd, new_env, "keys", "recovery-key")
+    renewed = run(
+        hushdesk_cmd, new_env, "keys", "recovery-key", "--recovery-key-file", str(codes[2])
+    )
     assert renewed.returncode == 0, renewed.stderr
-    third = _recovery_code(renewed.stdout)
+    third = _recovery_code(codes[2])
     with pytest.raises(WrongKey):
         Vault(keys).unlock_with_recovery_key(second)
     assert _read_all(new_file, monkeypatch) == filled()

@@ -22,6 +22,7 @@ from typing import Any
 
 from hushdesk.app import App
 from hushdesk.cli.terminal import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from hushdesk.fsutil import atomic_write_text
 from hushdesk.services.privacy import wipe as wipe_data
 from hushdesk.vault import (
     PASSPHRASE_FILE_ENV,
@@ -51,6 +52,7 @@ def add_parsers(sub: Any) -> None:
         metavar="FILE",
         help="the new passphrase is FILE's first line (for scripts; FILE must be chmod 600)",
     )
+    _recovery_key_file(passphrase)
     keychain = actions.add_parser("keychain", help="keep the key in the system keychain, or not")
     keychain.add_argument("state", choices=["on", "off"])
     recovery = actions.add_parser(
@@ -62,6 +64,7 @@ def add_parsers(sub: Any) -> None:
         metavar="FILE",
         help=f"your passphrase (default: {PASSPHRASE_FILE_ENV}, else asked on the terminal)",
     )
+    _recovery_key_file(recovery)
     wipe = sub.add_parser("wipe", help="delete all your data: conversations, libraries, drafts…")
     wipe.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
 
@@ -116,6 +119,16 @@ def _new_passphrase() -> str:
     raise WrongKey("No passphrase was set.")
 
 
+def _recovery_key_file(parser: Any) -> None:
+    parser.add_argument(
+        "--recovery-key-file",
+        type=Path,
+        metavar="FILE",
+        help="write a new recovery key to FILE (mode 600) instead of the terminal; "
+        "needed when the output is not a terminal",
+    )
+
+
 def keys(app: App, args: argparse.Namespace) -> int:
     privacy = app.privacy
     action = args.action or "status"
@@ -132,7 +145,10 @@ def keys(app: App, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-        had = "passphrase" in privacy.state().methods
+        methods = set(privacy.state().methods)
+        if {"passphrase", "recovery"} <= methods and not _can_show_recovery_key(args):
+            return EXIT_USAGE
+        had = "passphrase" in methods
         code = privacy.set_passphrase(new)
         print(
             "Passphrase changed; your data is encrypted under a new key."
@@ -143,11 +159,13 @@ def keys(app: App, args: argparse.Namespace) -> int:
             print(f"Put the new passphrase in the file {PASSPHRASE_FILE_ENV} names.")
         if code is not None:
             print("Your recovery key changed with it.")
-            _show_recovery_key(code)
+            _show_recovery_key(code, args.recovery_key_file)
     elif action == "keychain":
         privacy.set_keychain(args.state == "on")
         print(f"Keychain {args.state}.")
     elif action == "recovery-key":
+        if not _can_show_recovery_key(args):
+            return EXIT_USAGE
         state = privacy.state()
         current = None
         if "recovery" in state.methods and "passphrase" in state.methods:
@@ -159,7 +177,7 @@ def keys(app: App, args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 return EXIT_USAGE
-        _show_recovery_key(privacy.new_recovery_key(current))
+        _show_recovery_key(privacy.new_recovery_key(current), args.recovery_key_file)
     state = privacy.state()
     if action == "status":
         print("Your data is encrypted. It unlocks with: " + (", ".join(state.methods) or "—"))
@@ -170,7 +188,24 @@ def keys(app: App, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _show_recovery_key(code: str) -> None:
+def _can_show_recovery_key(args: argparse.Namespace) -> bool:
+    """A recovery key opens everything: shown on a terminal or written to the file given,
+    never into a pipe, a log or a CI transcript (said before anything changes)."""
+    if args.recovery_key_file is not None or sys.stdout.isatty():
+        return True
+    print(
+        "hushdesk: this makes a new recovery key, which is shown only on a terminal; "
+        "give --recovery-key-file FILE to have it written there (mode 600).",
+        file=sys.stderr,
+    )
+    return False
+
+
+def _show_recovery_key(code: str, file: Path | None) -> None:
+    if file is not None:
+        atomic_write_text(file.expanduser(), code + "\n")  # 0600: privacy.apply's umask
+        print(f"Your new recovery key is in {file} (print it, keep it safe, delete the file).")
+        return
     print("Your recovery key (write it down; it is not shown again):\n")
     print(f"    {code}\n")
     print("With it you can unlock your data if you forget the passphrase.")

@@ -44,13 +44,13 @@ def test_stop_mid_stream_is_quick_and_keeps_the_text(engine: LocalEngine) -> Non
     for chunk in stream:
         received.append(chunk)
         if len(received) == 10:
-            break_at = time.perf_counter()
             engine.stop()
             received.extend(stream)
-            elapsed = time.perf_counter() - break_at
             break
     assert len(received) >= 10, "the model finished before it could be stopped"
-    assert elapsed < 0.2
+    # Quick in tokens, not seconds (a busy machine slows both sides alike): the child
+    # checks the stop between two tokens, so it ends far before the answer would.
+    assert stream.result.stats.completion_tokens < LONG.max_tokens // 4
     assert stream.result.stats.finish_reason == "cancelled"
     assert stream.result.text == "".join(received)
     assert engine.chat([Message("user", "Hi")], GREEDY).collect().text  # still usable

@@ -97,6 +97,24 @@ def _windows_no_reports() -> None:  # pragma: no cover (Windows)
 # ---------------------------------------------------------------- no network
 
 
+def enforced_here() -> bool:
+    """Whether this system takes the network from the children (what the settings page
+    says; ``hushdesk doctor`` asks a real child)."""
+    if sys.platform == "darwin":  # pragma: no cover (macOS)
+        return True
+    linux = sys.platform.startswith("linux")
+    return linux and sys.maxsize > 2**32 and platform.machine().lower() in _ARCHES
+
+
+def core_dumps_off() -> bool:
+    """Whether this process can write no core dump (its limit is 0)."""
+    try:
+        import resource
+    except ImportError:  # Windows: Error Reporting is told to keep no memory
+        return True
+    return resource.getrlimit(resource.RLIMIT_CORE) == (0, 0)
+
+
 def engine_sockets() -> Sockets:
     """What the local model's child may open: nothing, unless the user asked for Unix
     sockets (a GPU shared through NVIDIA's MPS daemon)."""

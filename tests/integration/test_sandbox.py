@@ -234,3 +234,11 @@ def test_no_process_of_the_app_can_write_a_core_dump(starter_model: Path, tmp_pa
     for line in lines.values():
         assert "['0', '0']" in line, line  # soft and hard limit 0
     assert lines["reader"].endswith(" 0")  # PR_GET_DUMPABLE: not dumpable
+
+
+@pytest.mark.skipif(not LINUX, reason="the Linux sandbox")
+def test_what_the_settings_page_says_is_what_a_child_runs_under() -> None:
+    mechanism, refused = isolate.run_isolated(sandbox.probe, timeout_s=60)
+    assert sandbox.enforced_here() == refused
+    assert "seccomp (no sockets)" in mechanism
+    assert sandbox.core_dumps_off()  # this process ran privacy.apply

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hushdesk import __version__, paths, privacy
+from hushdesk import __version__, paths, privacy, sandbox
 from hushdesk.app import App
 from hushdesk.errors import HushdeskError
 from hushdesk.ui.icons import icon
@@ -414,6 +414,12 @@ class SettingsPage(QWidget):
             ("✓ " if offline else "⚠ ") + "Offline mode: model libraries never look online.",
             ("✓ " if guard else "⚠ ") + "Network guard: every connection to another computer "
             "is refused.",
+            "✓ Document readers, OCR and the model run without network (the system enforces it)."
+            if sandbox.enforced_here()
+            else "⚠ On this system the document readers and the model are held by the network "
+            "guard only.",
+            ("✓ " if sandbox.core_dumps_off() else "⚠ ")
+            + "No crash writes your data to disk (no core dumps).",
             "The network is used only for a model download you start on the Models page.",
         ]
         self.privacy.setText("\n".join(lines))

@@ -1,2 +1,3 @@
-"""Engines behind one interface: the local llama.cpp child process (later, remote
-OpenAI-compatible servers)."""
+"""Engines behind one interface: the local llama.cpp model in a child process without
+network (``local``, ``worker``), and OpenAI-compatible servers the user added
+(``remote``, held to ``bounds``); chat templates, GGUF inspection and GPU offload."""

@@ -7,8 +7,8 @@ it wrapped, once per way to unlock:
   Keychain, Secret Service) through ``keyring``; unlocking needs no typing.
 - ``passphrase``: wrapped (AES-256-GCM) by a key derived from the passphrase with
   argon2id, memory-hard, so a copied disk cannot be brute-forced cheaply.
-- ``recovery``: the same, under a printable recovery key (140 random bits: 28 characters of 32) the user
-  keeps on paper, for a forgotten passphrase or a lost keychain.
+- ``recovery``: the same, under a printable recovery key (140 random bits: 28 characters
+  of 32) the user keeps on paper, for a forgotten passphrase or a lost keychain.
 
 Every store derives its own key from the data key (HKDF), so a key never serves two
 purposes. Destroying ``keys.json`` and the keychain entry makes every store unreadable

@@ -45,6 +45,26 @@ def atomic_write_json(path: Path, data: Any) -> None:
     atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
 
 
+def replace_overwriting(path: Path, record: dict[str, Any]) -> None:
+    """``path`` replaced atomically by ``record``; the old file's bytes are then
+    overwritten through a handle kept across the rename (POSIX; Windows cannot replace
+    an open file, so there the old bytes are only unlinked)."""
+    old = None
+    if os.name != "nt":
+        with contextlib.suppress(OSError):
+            old = path.open("r+b")
+    try:
+        atomic_write_json(path, record)
+        if old is not None:
+            with contextlib.suppress(OSError):
+                old.write(os.urandom(max(old.seek(0, os.SEEK_END), 1)))
+                old.flush()
+                os.fsync(old.fileno())
+    finally:
+        if old is not None:
+            old.close()
+
+
 def read_json(path: Path) -> Any | None:
     """The parsed file, or ``None`` when it does not exist.
 

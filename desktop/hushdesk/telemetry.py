@@ -8,7 +8,7 @@ found must be listed in ``resources/privacy/telemetry.toml`` with what neutralis
 why it is harmless: the next dependency that starts phoning home fails the build until
 someone has looked at it.
 
-The scan is a fixed-string search (``grep -F``, Aho–Corasick, ~1 GB/s) over the files as
+The scan is a fixed-string search (``grep -F``: one pass for every host) over the files as
 they are: Python sources and native libraries alike. Compressed archives (the frozen
 app's PYZ) are not opened; its Python code is the installed packages' code, scanned there.
 """

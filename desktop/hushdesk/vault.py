@@ -56,7 +56,7 @@ from typing import Any, Literal
 
 from hushdesk import paths
 from hushdesk.errors import HushdeskError, StoreError
-from hushdesk.fsutil import atomic_write_json, require_private_file
+from hushdesk.fsutil import atomic_write_json, replace_overwriting
 from hushdesk.keychain import (
     KEYCHAIN_SERVICE,
     NoKeychain,
@@ -65,6 +65,12 @@ from hushdesk.keychain import (
     keychain_get,
     keychain_set,
 )
+from hushdesk.passphrases import (
+    check_passphrase,
+    new_recovery_key,
+    normalise_recovery_key,
+    passphrase_from_env,
+)
 from hushdesk.sealed import SealedJson, WrongKey, seal, subkey, unseal
 
 __all__ = ["Locked", "Method", "NoKeychain", "Vault", "WrongKey", "keychain_available"]
@@ -72,10 +78,8 @@ __all__ = ["Locked", "Method", "NoKeychain", "Vault", "WrongKey", "keychain_avai
 log = logging.getLogger("hushdesk.vault")
 
 FORMAT = 1
-PASSPHRASE_FILE_ENV = "HUSHDESK_PASSPHRASE_FILE"  # noqa: S105 (a variable name)
 # RFC 9106's second recommended argon2id setting: 64 MiB, 3 passes, 4 lanes.
 KDF = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
-MIN_PASSPHRASE = 8
 READ_TRIES = 3
 
 Method = Literal["keychain", "passphrase", "recovery"]
@@ -110,17 +114,6 @@ def _stretch(secret: str, params: dict[str, Any]) -> bytes:
         hash_len=32,
         type=Type.ID,
     )
-
-
-def new_recovery_key() -> str:
-    """140 random bits as 7 groups of 4 letters and digits (no 0/O, 1/I), easy to copy."""
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return normalise_recovery_key("".join(secrets.choice(alphabet) for _ in range(28)))
-
-
-def normalise_recovery_key(text: str) -> str:
-    code = "".join(c for c in text.upper() if c.isalnum())
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 # -- the vault --------------------------------------------------------------------------
@@ -398,7 +391,7 @@ class Vault:
                 fresh["wraps"]["passphrase"] = _wrap_secret(new, passphrase)
             if code is not None:
                 fresh["wraps"]["recovery"] = _wrap_secret(new, code)
-            _replace_overwriting(self.path, fresh)
+            replace_overwriting(self.path, fresh)
             self._key, self._old, self._done = new, old, frozenset()
             return code
 
@@ -444,7 +437,7 @@ class Vault:
         with self._lock:
             record = self._read()
             rotation = record.pop("rotation", None)
-            _replace_overwriting(self.path, record)
+            replace_overwriting(self.path, record)
             self._old, self._done = None, frozenset()
             account = rotation.get("keychain") if isinstance(rotation, dict) else None
             if account and account != record["wraps"].get("keychain", {}).get("account"):
@@ -486,54 +479,10 @@ class Vault:
                 self.path.unlink(missing_ok=True)
 
 
-def _replace_overwriting(path: Path, record: dict[str, Any]) -> None:
-    """``path`` replaced atomically by ``record``; the old file's bytes are then
-    overwritten through a handle kept across the rename (POSIX; Windows cannot replace
-    an open file, so there the old bytes are only unlinked)."""
-    old = None
-    if os.name != "nt":
-        with contextlib.suppress(OSError):
-            old = path.open("r+b")
-    try:
-        atomic_write_json(path, record)
-        if old is not None:
-            with contextlib.suppress(OSError):
-                old.write(os.urandom(max(old.seek(0, os.SEEK_END), 1)))
-                old.flush()
-                os.fsync(old.fileno())
-    finally:
-        if old is not None:
-            old.close()
-
-
-def check_passphrase(passphrase: str) -> str:
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise WrongKey(f"Use a passphrase of at least {MIN_PASSPHRASE} characters.")
-    return passphrase
-
-
 def _wrap_secret(key: bytes, secret: str) -> dict[str, Any]:
     params: dict[str, Any] = {"kdf": "argon2id", **KDF, "salt": _b64(os.urandom(16))}
     params["sealed"] = _b64(seal(_stretch(secret, params), key, "data key"))
     return params
-
-
-def passphrase_from_env() -> str | None:
-    """The passphrase in ``HUSHDESK_PASSPHRASE_FILE`` (scripts and tests), first line."""
-    name = os.environ.get(PASSPHRASE_FILE_ENV)
-    if not name:
-        return None
-    return passphrase_from_file(Path(name).expanduser(), f"passphrase file ({PASSPHRASE_FILE_ENV})")
-
-
-def passphrase_from_file(path: Path, what: str = "passphrase file") -> str:
-    """The first line of a file that only this account can read (``NotPrivate`` else)."""
-    require_private_file(path, what)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise WrongKey(f"The {what} {path} cannot be read ({exc.strerror or exc}).") from exc
-    return text.splitlines()[0] if text.strip() else ""
 
 
 def unlock_without_asking(vault: Vault) -> bool:

@@ -14,10 +14,11 @@ from keyring.backend import KeyringBackend
 
 from hushdesk import paths, settings
 from hushdesk.assistant.chat_store import ConversationStore
+from hushdesk.passphrases import normalise_recovery_key
 from hushdesk.sealed import SealedJson
 from hushdesk.services.privacy import Privacy, wipe
 from hushdesk.sqlitedb import PLAINTEXT_HEADER, encrypt_in_place, is_plaintext
-from hushdesk.vault import Locked, NoKeychain, Vault, WrongKey, normalise_recovery_key
+from hushdesk.vault import Locked, NoKeychain, Vault, WrongKey
 from tests.keys import TEST_KEY, TEST_PASSPHRASE, connect
 
 
@@ -289,7 +290,7 @@ def test_a_passphrase_file_others_can_read_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hushdesk.fsutil import NotPrivate
-    from hushdesk.vault import passphrase_from_env
+    from hushdesk.passphrases import passphrase_from_env
 
     shared = tmp_path / "passphrase"
     shared.write_text(TEST_PASSPHRASE + "\n")

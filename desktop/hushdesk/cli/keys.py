@@ -23,18 +23,14 @@ from typing import Any
 from hushdesk.app import App
 from hushdesk.cli.terminal import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from hushdesk.fsutil import atomic_write_text
-from hushdesk.services.privacy import wipe as wipe_data
-from hushdesk.vault import (
+from hushdesk.passphrases import (
     PASSPHRASE_FILE_ENV,
-    Locked,
-    Vault,
-    WrongKey,
     check_passphrase,
-    keychain_available,
     passphrase_from_env,
     passphrase_from_file,
-    unlock_without_asking,
 )
+from hushdesk.services.privacy import wipe as wipe_data
+from hushdesk.vault import Locked, Vault, WrongKey, keychain_available, unlock_without_asking
 
 TRIES = 3
 

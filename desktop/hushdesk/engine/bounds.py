@@ -24,7 +24,7 @@ import re
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import httpx
 
@@ -267,3 +267,25 @@ def reason_of(error: Any) -> str:
         error = error.get("message") or error
     text = error if isinstance(error, str) else repr(error)[:600]
     return " ".join(_CONTROLS.sub("", text[:300]).split())
+
+
+def context_of(entry: dict[str, Any]) -> int | None:
+    """A model list entry's context size, in whichever field its server names it."""
+    for key in ("max_model_len", "context_length", "max_context_length", "n_ctx"):
+        value = entry.get(key)
+        if is_count(value):
+            return value
+    meta = entry.get("meta")
+    if isinstance(meta, dict):
+        value = meta.get("n_ctx") or meta.get("n_ctx_train")
+        if is_count(value):
+            return value
+    return None
+
+
+def is_name(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 256
+
+
+def is_count(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 10**8

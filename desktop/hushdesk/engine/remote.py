@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -35,7 +35,10 @@ from hushdesk.engine.bounds import (
     Exceeded,
     Limits,
     Malformed,
+    context_of,
     error_text,
+    is_count,
+    is_name,
     read_body,
     read_event,
     read_head,
@@ -231,9 +234,9 @@ class Remote:
         props: int | None = None
         found = []
         for entry in entries[: self.endpoint.limits.max_models]:
-            if not isinstance(entry, dict) or not _is_name(entry.get("id")):
+            if not isinstance(entry, dict) or not is_name(entry.get("id")):
                 continue
-            n_ctx = _context_of(entry)
+            n_ctx = context_of(entry)
             if n_ctx is None:
                 props = props if props is not None else self._props_context()
                 n_ctx = props or None
@@ -248,7 +251,7 @@ class Remote:
             return 0
         settings = props.get("default_generation_settings", {}) if isinstance(props, dict) else {}
         value = settings.get("n_ctx") if isinstance(settings, dict) else None
-        return value if _is_count(value) else 0
+        return value if is_count(value) else 0
 
     def count_tokens(self, model: str, text: str) -> int | None:
         """Tokens in ``text`` as the server counts them; None when it cannot."""
@@ -481,24 +484,3 @@ def estimate_tokens(messages: Sequence[Message]) -> int:
     template's share of each message."""
     text = "\n".join(m.content for m in messages)
     return len(text) // CHARS_PER_TOKEN + 1 + MESSAGE_OVERHEAD * len(messages)
-
-
-def _context_of(entry: dict[str, Any]) -> int | None:
-    for key in ("max_model_len", "context_length", "max_context_length", "n_ctx"):
-        value = entry.get(key)
-        if _is_count(value):
-            return value
-    meta = entry.get("meta")
-    if isinstance(meta, dict):
-        value = meta.get("n_ctx") or meta.get("n_ctx_train")
-        if _is_count(value):
-            return value
-    return None
-
-
-def _is_name(value: Any) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= 256
-
-
-def _is_count(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 10**8

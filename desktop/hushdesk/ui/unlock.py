@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from hushdesk import APP_NAME
+from hushdesk.passphrases import MIN_PASSPHRASE, check_passphrase
 from hushdesk.ui.messages import ask_secret, error_text
 from hushdesk.ui.safe_text import SafeTextDocument
 from hushdesk.ui.tasks import Tasks
-from hushdesk.vault import MIN_PASSPHRASE, Vault, WrongKey, check_passphrase, keychain_available
+from hushdesk.vault import Vault, WrongKey, keychain_available
 
 
 class UnlockDialog(QDialog):

@@ -10,7 +10,7 @@
     python3 bench/embed_cores.py --pack .ovcpu --cores 16,8,4,2       # there
 
 For each core count the measuring child is pinned to that many cores (its affinity), then
-embeds the quality set's real passages (bench/quality_set.toml, chunked as the app chunks
+embeds the quality set's real passages (bench/sets/licences.toml, chunked as the app chunks
 them) under every candidate plan, the median of three rounds, in calls of the size
 indexing makes (``EMBED_BATCH``). It prints each plan's passages/s, the best, and what
 ``openvino_embedder.run_plan`` picks for that many cores: ``plan_vs_best`` is the share
@@ -102,7 +102,7 @@ def pack(target: Path, wheel: Path | None, libraries: bool = True) -> None:
     folder = Path(tempfile.mkdtemp(prefix="hushdesk-bench-cores-"))
     passages = [
         c.text
-        for document in quality.documents(folder)
+        for document in quality.documents(folder, quality.SETS["licences"])
         for c in chunk_pages(load_here(str(document), None, False).pages)
     ]
     packed = {"passages": passages, "call": EMBED_BATCH}

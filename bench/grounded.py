@@ -5,7 +5,7 @@ the same prompt.
 
 A library holds the real documents of bench/quality.py (five licences and a
 constitution, printed into PDFs; fetched once into its cache). Each answerable question
-of bench/quality_set.toml is asked the way the window asks it: a new conversation
+of bench/sets/licences.toml is asked the way the window asks it: a new conversation
 grounded in the library (the question embedded, hybrid retrieval, the passages' tokens
 counted, the prompt prefilled), on the bundled starter model, greedy, one token. The
 prompt the model received is kept; then, after a prompt that shares nothing with it,
@@ -81,7 +81,7 @@ def main() -> int:
     args = parser.parse_args()
     quality.CACHE.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="hushdesk-bench-grounded-"))
-    paths = quality.documents(folder)
+    paths = quality.documents(folder, quality.SETS["licences"])
     privacy.apply()  # the documents are here: from now on nothing leaves the machine
     from tests.keys import use_passphrase_file
 
@@ -99,7 +99,9 @@ def main() -> int:
         engine = app.runtime.engine_for(model)
         grounder = grounder_for(app.library, [library.name])
         setup = ChatSetup(libraries=[library.name], sampling={"temperature": 0.0, "max_tokens": 1})
-        questions = [q["question"] for q in quality.SET["answerable"]][: args.questions]
+        questions = [q["question"] for q in quality.SETS["licences"]["answerable"]][
+            : args.questions
+        ]
         other = [Message("system", "Z"), Message("user", "x")]  # shares no prefix with ours
         ratios, grounded, bound, rest = [], [], [], []
         tokens, passages, retrieval, counting = [], [], [], []

@@ -3,7 +3,7 @@ retrieval each one gives.
 
     .venv/bin/python bench/ingest.py [--rounds 3]
 
-The quality set's real documents (bench/quality_set.toml: licences and a constitution,
+The quality set's real documents (bench/sets/licences.toml: licences and a constitution,
 printed into PDFs) go through the whole pipeline — hash, read in a child process, chunk,
 store, embed, index — into a fresh data folder, once per round for each embedding back
 end: torch (sentence-transformers, float32) and OpenVINO int8 (the app's default), the
@@ -49,7 +49,7 @@ def open_app(home: str, backend: str):
 
 def hit_rates(app, library, documents: list[Path]) -> tuple[float, float]:
     """hit@5 and hit@1 of the quality set's questions, by hybrid search as answers use it."""
-    evidence = quality.expected_pages(app, library, documents)
+    evidence = quality.expected_pages(app, library, documents, quality.SETS["licences"])
     found = [quality.retrieved(app, library, q, e) for q, e in evidence.items()]
     return quality.share([h5 for h5, _ in found]), quality.share([h1 for _, h1 in found])
 
@@ -105,7 +105,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="hushdesk-bench-ingest-"))
-    documents = quality.documents(folder)
+    documents = quality.documents(folder, quality.SETS["licences"])
     privacy.apply()  # the documents are here: from now on nothing leaves the machine
     # Prepared models outlive the run's data folders: preparing is timed by nothing here.
     os.environ[paths.EMBEDDING_CACHE_ENV] = str(quality.CACHE / "embedding")

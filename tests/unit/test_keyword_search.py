@@ -53,13 +53,13 @@ def test_words_in_most_passages_are_left_out_once_they_would_cost_too_much(
     texts = [f"the clause {i} of the deed" for i in range(50)]
     texts += ["the café escrow deposit", "escrowed funds", "periodic review"]
     ids = _file(store, library, "a.pdf", texts)
-    everything = store._keyword_expression("What is the ESCROW")
+    everything = store.keyword_expression("What is the ESCROW")
     assert everything == '"what" OR "is" OR "the" OR "escrow"*'  # a small library: every word
     monkeypatch.setattr(module, "MATCH_BUDGET", 10)
-    assert store._keyword_expression("What is the ESCROW") == '"what" OR "is" OR "escrow"*'
-    assert store._keyword_expression("Where is the cafe?") == '"where" OR "is" OR "cafe"*'
-    assert store._keyword_expression("the deed") == '"deed"'  # the rarest is always kept
+    assert store.keyword_expression("What is the ESCROW") == '"what" OR "is" OR "escrow"*'
+    assert store.keyword_expression("Where is the cafe?") == '"where" OR "is" OR "cafe"*'
+    assert store.keyword_expression("the deed") == '"deed"'  # the rarest is always kept
     found = {c for c, _ in store.keyword_search(library, "What is the escrow", 10)}
     assert found == {ids[50], ids[51]}  # "escrow" and, as the last word, "escrowed"
     monkeypatch.setattr(module, "PREFIX_WORDS", 0)  # a prefix of too many words: as it is
-    assert store._keyword_expression("the escrow") == '"escrow"'
+    assert store.keyword_expression("the escrow") == '"escrow"'

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from hushdesk.assistant.chat_store import ConversationStore, NewMessage, Status, auto_title
-from hushdesk.assistant.grounding import Citation, Grounding, abstain_text, settle
+from hushdesk.assistant.grounding import Check, Citation, Grounding, abstain_text, settle
 from hushdesk.assistant.grounding import system_prompt as grounding_system_prompt
 from hushdesk.engine.base import ChatStream, Engine, Stopper
 from hushdesk.engine.types import ChatResult, Message, SamplingParams
@@ -45,6 +45,7 @@ class Turn:
     content: str
     status: Status = "complete"
     citations: tuple[dict[str, Any], ...] = ()  # sources of an answer from documents
+    checks: tuple[dict[str, Any], ...] = ()  # how each of its sentences fared (grounding.Check)
 
 
 class ChatSession:
@@ -80,7 +81,7 @@ class ChatSession:
                 raise HushdeskError("That conversation no longer exists.")
             self.context_from = conversation.context_from
             self.turns = [
-                Turn(m.id, m.role, m.content, m.status, m.citations)
+                Turn(m.id, m.role, m.content, m.status, m.citations, m.checks)
                 for m in store.messages(conversation_id)
             ]
             self._next_id = max((t.id for t in self.turns), default=0) + 1
@@ -215,13 +216,14 @@ class ChatSession:
                 result.text, result.stats = inner.result.text, inner.result.stats
                 if result.text:
                     status: Status = "complete"
+                    checks: tuple[Check, ...] = ()
                     if failed:
                         status = "error"
                     elif result.stats.finish_reason == "cancelled":
                         status = "stopped"
                     elif grounding is not None:  # held to its sources before it is kept
                         held = settle(result.text, grounding, base[-1].content, self.family)
-                        result.text = held.text
+                        result.text, checks = held.text, held.checks
                     self._commit(
                         result.text,
                         status,
@@ -230,6 +232,7 @@ class ChatSession:
                         context_from=context_from,
                         failed=failed,
                         citations=grounding.citations if grounding else (),
+                        checks=checks,
                     )
 
     def _hold(self, stopper: Stopper) -> AbstractContextManager[bool]:
@@ -248,13 +251,15 @@ class ChatSession:
         context_from: int | None,
         failed: bool,
         citations: Sequence[Citation] = (),
+        checks: Sequence[Check] = (),
     ) -> None:
         """Save the answer (and an edited question) in place of the old turns."""
         new: list[NewMessage] = []
         if question is not None:
             new.append(NewMessage("user", question))
         sources = tuple(c.to_dict() for c in citations)
-        new.append(NewMessage("assistant", answer, status, sources))
+        how = tuple(c.to_dict() for c in checks)
+        new.append(NewMessage("assistant", answer, status, sources, how))
         moved = context_from != self.context_from
         try:
             self._store(new, replace_from=replace_from, context_from=context_from, moved=moved)
@@ -297,7 +302,8 @@ class ChatSession:
         if replace_from is not None:
             self.turns = [t for t in self.turns if t.id < replace_from]
         self.turns += [
-            Turn(i, m.role, m.content, m.status, m.citations) for i, m in zip(ids, new, strict=True)
+            Turn(i, m.role, m.content, m.status, m.citations, m.checks)
+            for i, m in zip(ids, new, strict=True)
         ]
         if moved:
             self.context_from = context_from

@@ -67,6 +67,8 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE messages ADD COLUMN citations TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE conversations ADD COLUMN libraries TEXT NOT NULL DEFAULT '[]';
     """,
+    # 3: and how each sentence fared against them (grounding.Check)
+    "ALTER TABLE messages ADD COLUMN checks TEXT NOT NULL DEFAULT '[]';",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -97,6 +99,7 @@ class StoredMessage:
     created_at: float
     model_id: str | None = None
     citations: tuple[dict[str, Any], ...] = ()
+    checks: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ class NewMessage:
     content: str
     status: Status = "complete"
     citations: tuple[dict[str, Any], ...] = ()
+    checks: tuple[dict[str, Any], ...] = ()
 
 
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"  # snippet() markers: private-use characters
@@ -292,7 +296,7 @@ class ConversationStore(Database):
             for m in new:
                 cursor = db.execute(
                     "INSERT INTO messages (conversation_id, role, content, status, created_at,"
-                    " model_id, citations) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    " model_id, citations, checks) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         conversation_id,
                         m.role,
@@ -301,6 +305,7 @@ class ConversationStore(Database):
                         now,
                         model_id,
                         json.dumps(list(m.citations)),
+                        json.dumps(list(m.checks)),
                     ),
                 )
                 message_id = int(cursor.lastrowid or 0)
@@ -314,6 +319,7 @@ class ConversationStore(Database):
                         now,
                         model_id,
                         m.citations,
+                        m.checks,
                     )
                 )
             start, move = context_from
@@ -452,6 +458,7 @@ def _message(row: sqlite3.Row) -> StoredMessage:
         created_at=row["created_at"],
         model_id=row["model_id"],
         citations=tuple(c for c in _json_list(row["citations"]) if isinstance(c, dict)),
+        checks=tuple(c for c in _json_list(row["checks"]) if isinstance(c, dict)),
     )
 
 

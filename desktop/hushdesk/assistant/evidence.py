@@ -14,7 +14,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -121,6 +121,9 @@ _NUMBER_WORDS = {word: str(n) for n, word in enumerate(f"{_UNITS} {_TEENS}".spli
 }
 
 
+_PRONOUN_NUMBERS = frozenset({"zero", "one"})  # "one of the options" counts nothing
+
+
 def content_words(text: str) -> set[str]:
     """The words that carry meaning, stemmed; numbers written as words become digits."""
     return {
@@ -131,13 +134,16 @@ def content_words(text: str) -> set[str]:
 
 
 def fact_words(text: str) -> set[str]:
-    """Words that carry facts: numbers, months, and capitalised words inside a sentence."""
+    """Words that carry facts: numbers (in digits or words: "two" is the fact "2"),
+    months, and capitalised words inside a sentence."""
     found: set[str] = set()
     for sentence in split_sentences(text) or [text]:
         for i, match in enumerate(_TOKEN.finditer(sentence)):
             word = match.group()
             low = word.lower()
-            if any(c.isdigit() for c in word) or (low in MONTHS and len(low) > 3):
+            if low in _NUMBER_WORDS and low not in _PRONOUN_NUMBERS:
+                found.add(_NUMBER_WORDS[low])
+            elif any(c.isdigit() for c in word) or (low in MONTHS and len(low) > 3):
                 found.add(_stem(low.strip(".,'’-/")))
             elif i > 0 and word[0].isupper() and low not in STOPWORDS:
                 found.add(_stem(low))
@@ -212,6 +218,7 @@ class Support:
     first: int
     last: int
     sentence: str  # the best-matching source sentence
+    meaning: float = 0.0  # when held by meaning: the cosine to that sentence
 
 
 @dataclass(frozen=True)
@@ -305,7 +312,8 @@ class Evidence:
         if self.meaning is None:
             return None
         mine, theirs = self.meaning([statement, found.sentence])
-        return found if float(mine @ theirs) >= MEANING_THRESHOLD else None
+        cosine = float(mine @ theirs)
+        return replace(found, meaning=cosine) if cosine >= MEANING_THRESHOLD else None
 
     def salient(
         self, limit: int, *, keep: str = "facts", exclude: Iterable[str] = ()

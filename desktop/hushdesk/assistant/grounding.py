@@ -16,13 +16,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from hushdesk import assets
 from hushdesk.assistant.evidence import (
     MIN_WORDS,
+    SUPPORT_THRESHOLD,
     Evidence,
     Meaning,
+    Support,
     Unit,
     anchored,
     content_words,
@@ -106,6 +108,22 @@ def abstain_text() -> str:
 
 
 @dataclass(frozen=True)
+class Check:
+    """How one sentence of an answer fared against the passages, and why: kept with
+    the answer, so a reader (or a bench) can see which sentence of which passage
+    backed it, or what no passage said."""
+
+    sentence: str
+    verdict: Literal["backed", "not backed", "nothing to check"]
+    why: str
+    source: int = 0  # the passage that backs it
+    quote: str = ""  # the sentence of that passage
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Settled:
     """An answer held to its sources: what the user reads, and how it fared."""
 
@@ -113,6 +131,7 @@ class Settled:
     supported: int  # sentences a passage backs
     unsupported: int  # sentences none backs (marked in ``text``)
     abstained: bool  # "could not find" (with the closest passages quoted, if any)
+    checks: tuple[Check, ...] = ()
 
 
 def settle(answer: str, grounding: Grounding, question: str, family: str = "") -> Settled:
@@ -132,6 +151,7 @@ def settle(answer: str, grounding: Grounding, question: str, family: str = "") -
     names = {c.file for c in grounding.citations}
     rules = content_words(system_prompt(family) + " " + prompts()["user"])
     blocks, supported, unsupported, declined = [], 0, 0, False
+    checks: list[Check] = []
     for block in _BLOCK.split(answer.strip()):
         lead = _LEAD.match(block)
         prefix = lead.group(0) if lead else ""
@@ -148,23 +168,24 @@ def settle(answer: str, grounding: Grounding, question: str, family: str = "") -
                 continue  # the prompt's own rules repeated back
             if _POINTING.match(bare):
                 continue
-            source = _best_support(_unlabelled(bare, names), evidence, given, question)
-            if source is None:  # restates the question, or too short ("Yes.", "Sources:")
+            check = judge(bare, _unlabelled(bare, names), evidence, given, question)
+            checks.append(check)
+            if check.verdict == "nothing to check":  # restates the question, or "Yes."
                 out.append(sentence)
-            elif source:
+            elif check.verdict == "backed":
                 supported += 1
-                out.append(_cite(bare, source))
+                out.append(_cite(bare, check.source))
             else:
                 unsupported += 1
                 out.append(bare + UNSUPPORTED_MARK)
         if out:
             blocks.append(prefix + " ".join(out))
     if supported:
-        return Settled("\n\n".join(blocks), supported, unsupported, False)
+        return Settled("\n\n".join(blocks), supported, unsupported, False, tuple(checks))
     text = abstain_text()
     if not declined or unsupported:  # the model wrote something: show what the sources say
         text += "\n\n" + prompts()["closest"] + "\n\n" + _quotes(question, grounding)
-    return Settled(text, 0, unsupported, True)
+    return Settled(text, 0, unsupported, True, tuple(checks))
 
 
 def _unlabelled(sentence: str, names: set[str]) -> str:
@@ -180,30 +201,52 @@ def _unlabelled(sentence: str, names: set[str]) -> str:
     return _PAGE_LABEL.sub(" ", sentence)
 
 
-def _best_support(
-    sentence: str, evidence: dict[int, Evidence], given: set[str], question: str
-) -> int | None:
-    """The number of the passage that best supports ``sentence``, 0 when none does, or
-    None for a sentence that states nothing to check."""
-    statement = sentence.rstrip(" .") + "."  # a short answer is not a title
+def judge(
+    sentence: str, statement: str, evidence: dict[int, Evidence], given: set[str], question: str
+) -> Check:
+    """Which passage backs ``statement`` (``sentence`` without its sources' labels), and
+    why; or why none does."""
+    statement = statement.rstrip(" .") + "."  # a short answer is not a title
     words = content_words(statement) - given
     if not words:
-        return None
+        return Check(sentence, "nothing to check", "it restates the question")
+    facts = fact_words(statement) & words
     if len(content_words(statement)) < MIN_WORDS:  # "50%.": its facts, where the question is
-        facts = fact_words(statement) & words
         if not facts:
-            return None
+            return Check(sentence, "nothing to check", "too short to state a fact")
         context = content_words(question)
-        return next((n for n, e in evidence.items() if anchored(facts, context, e.sentences)), 0)
-    best, score = 0, -1.0
+        listed = ", ".join(sorted(facts))
+        for n, e in evidence.items():
+            if anchored(facts, context, e.sentences):
+                return Check(sentence, "backed", f"{listed} beside the question's words", n)
+        return Check(sentence, "not backed", f"{listed} beside the question's words in no passage")
+    best: tuple[int, Support] | None = None
     negated = _negates(statement, words)  # the question's own words decide nothing here
+    opposite = 0
     for n, source in evidence.items():
         found = source.holds(statement, given)
-        if found is None or _negates(found.sentence, words) != negated:
-            continue  # "does not grant" is no support for "grants"
-        if found.score > score:
-            best, score = n, found.score
-    return best
+        if found is None:
+            continue
+        if _negates(found.sentence, words) != negated:
+            opposite = opposite or n  # "does not grant" is no support for "grants"
+            continue
+        if best is None or found.score > best[1].score:
+            best = (n, found)
+    if best is not None:
+        n, found = best
+        how = (
+            f"{found.score:.0%} of its words in one sentence"
+            if found.score >= SUPPORT_THRESHOLD
+            else f"the same meaning ({found.meaning:.2f}), its facts in the sentence"
+        )
+        return Check(sentence, "backed", how, n, found.sentence)
+    if opposite:
+        return Check(sentence, "not backed", f"[{opposite}] says the opposite", opposite)
+    known = set().union(*(e.words for e in evidence.values())) if evidence else set()
+    missing = sorted(facts - known)
+    if missing:
+        return Check(sentence, "not backed", f"{', '.join(missing)}: in no passage")
+    return Check(sentence, "not backed", "too few of its words together in any passage")
 
 
 def _negates(sentence: str, words: set[str]) -> bool:

@@ -28,7 +28,7 @@ from hushdesk.library.chunker import Chunk, chunk_pages
 from hushdesk.library.embedder import Embedder, lower_priority
 from hushdesk.library.index import VectorIndex
 from hushdesk.library.loaders import LoadedDocument
-from hushdesk.library.search import FileNames, SearchResult, fused_search
+from hushdesk.library.search import FileNames, SearchResult, fused_search, owner
 from hushdesk.library.shared import SharedContent, SharedFile, page_texts
 from hushdesk.library.store import DocumentStore, FileRecord, Library, Status
 from hushdesk.models.registry import Registry
@@ -495,7 +495,7 @@ class DocumentLibrary:
             vector,
             k=k,
             relevance_floor=self.relevance_floor,
-            named=self._file_names(library).named(query),
+            named=self._file_names(library).named(query, owner(self.store, library)),
         )
 
     def _file_names(self, library: Library) -> FileNames:

@@ -1,10 +1,17 @@
 """Retrieval: a question's passages from a library, vector and keyword search fused
-by reciprocal rank, with the similarity that decides whether to abstain."""
+by reciprocal rank, with the similarity that decides whether to abstain.
+
+A third list serves technical questions: an option, variable or address the question
+writes as it is ("-i", "--max-count", "LC_ALL", "bug-grep@gnu.org") is found only where
+it stands as written. The full-text index drops the punctuation that makes ``-i``
+differ from the word "I", so its matches are checked against the passages' text.
+Then at most one passage per page, unless too few pages answer: two neighbouring
+passages of one page crowd out the sibling document that holds the answer."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +27,7 @@ _WORD = re.compile(r"[^\W_]{3,}")
 _GENERIC_WORDS = """the and for with from this that what which about copy final draft version
     scan scanned signed document documents file files page pages pdf docx txt html new old"""
 _GENERIC = frozenset(_GENERIC_WORDS.split())
+Owned = Callable[[str, frozenset[int]], bool]  # (a word, files): are its passages theirs?
 
 
 @dataclass(frozen=True)
@@ -61,10 +69,11 @@ def fused_search(
     semantic = index.query(library, vector, CANDIDATES)
     keyword = store.keyword_search(library, query, CANDIDATES)
     scores: dict[int, float] = {}
-    for rank, (chunk_id, _) in enumerate(semantic):
-        scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-    for rank, (chunk_id, _) in enumerate(keyword):
-        scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+    literal = literal_search(store, library, query)
+    for ranked in (semantic, keyword, literal):
+        for rank, (chunk_id, value) in enumerate(ranked):
+            weight = 2.0 if value <= -DEFINED else 1.0  # defines what the question asks about
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
     similarity = dict(semantic)
     missing = [c for c, _ in keyword if c not in similarity]
     similarity.update(index.similarities(library, missing, vector))  # keyword-only hits
@@ -73,23 +82,97 @@ def fused_search(
     for chunk_id, stored in chunks.items():
         if stored.file_id in named:
             scores[chunk_id] += 1.0 / (RRF_K + 1)
-    files: dict[int, FileRecord | None] = {}
+    order = [c for c, _ in sorted(scores.items(), key=lambda kv: -kv[1]) if c in chunks]
+    defining = [c for c, value in literal if value <= -DEFINED and c in chunks]
+    firsts = [  # each list's best, and the best passage that defines what is asked
+        max(defining, key=lambda c: scores[c], default=None),
+        semantic[0][0] if semantic else None,
+        keyword[0][0] if keyword else None,
+    ]
+    picked = _one_per_page(order, chunks, k, [c for c in firsts if c is not None])
     hits = []
-    for chunk_id, score in sorted(scores.items(), key=lambda kv: -kv[1]):
-        chunk = chunks.get(chunk_id)
-        if chunk is None:
-            continue
-        if chunk.file_id not in files:
-            files[chunk.file_id] = store.file_by_id(chunk.file_id)
-        record = files[chunk.file_id]
+    for chunk_id in picked:
+        record = store.file_by_id(chunks[chunk_id].file_id)
         if record is not None:
-            hits.append(Hit(chunk, record, score, similarity.get(chunk_id)))
-        if len(hits) == k:
-            break
+            hits.append(Hit(chunks[chunk_id], record, scores[chunk_id], similarity.get(chunk_id)))
     best = max((v for c, v in similarity.items() if c in chunks), default=0.0)
     return SearchResult(
         hits, abstain=not hits or best < relevance_floor, best_similarity=best, named=named
     )
+
+
+def _one_per_page(
+    ranked: list[int], chunks: dict[int, StoredChunk], k: int, firsts: list[int]
+) -> list[int]:
+    """The best ``k`` of ``ranked``, one passage per page while other pages are left;
+    then ``firsts`` (each list's best) take the last places where their page is not
+    shown yet: a passage the meaning alone puts first, as for a reworded question that
+    shares few words with it, is not lost in the fusion."""
+
+    def page(chunk_id: int) -> tuple[int, int]:
+        return chunks[chunk_id].file_id, chunks[chunk_id].page
+
+    kept: list[int] = []
+    again: list[int] = []  # a second passage of a page already in: only if pages run out
+    for chunk_id in ranked:
+        (again if page(chunk_id) in {page(c) for c in kept} else kept).append(chunk_id)
+        if len(kept) == k:
+            break
+    kept += again[: k - len(kept)]
+    place = len(kept) - 1
+    for first in firsts:
+        if len(kept) == k and place >= 0 and page(first) not in {page(c) for c in kept}:
+            kept[place] = first
+            place -= 1
+    return kept
+
+
+# An option ("-i", "--max-count=N"), a variable or setting with "_", "=" or "/"
+# ("LC_ALL=C", "if/then"), an address: written as it stands in the passage that explains it.
+_LITERAL = re.compile(
+    r"(?<![\w-])(?:--?[A-Za-z][\w-]*(?:=\w+)?|\w+(?:[_=/]\w+)+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
+)
+LITERALS = 3  # of one question, at most
+OWNED = 0.8
+DEFINED = 1e6  # ranks a passage that defines the literal before those that use it
+
+
+def literal_search(store: DocumentStore, library: Library, query: str) -> list[tuple[int, float]]:
+    """Passages that hold the question's options, variables and addresses as written,
+    best (BM25 of the whole question) first."""
+    literals = list(dict.fromkeys(m.group() for m in _LITERAL.finditer(query)))[:LITERALS]
+    found: dict[int, float] = {}
+    for literal in literals:
+        words = re.findall(r"\w+", literal)
+        rest = store.keyword_expression(_LITERAL.sub(" ", query))
+        phrase = '"' + " ".join(words).lower() + '"'
+        expression = f"{phrase} AND ({rest})" if rest else phrase
+        ranked = store.matches(library, expression, CANDIDATES * 4)
+        texts = store.chunks(library, [c for c, _ in ranked])
+        exact = re.compile(rf"(?<![\w-]){re.escape(literal)}(?![\w-])")
+        # A line of its own (with its argument, or its other spellings after a comma)
+        # defines it: an option list, a list of variables.
+        defined = re.compile(
+            rf"(?m)^\W{{0,2}}{re.escape(literal)}(?:[ =\[][A-Z_\[\]=.]*)?\W{{0,2}}(?:,.*)?$"
+        )
+        for chunk_id, score in ranked:
+            stored = texts.get(chunk_id)
+            if stored is not None and exact.search(stored.text):
+                value = score - (DEFINED if defined.search(stored.text) else 0.0)
+                found[chunk_id] = min(value, found.get(chunk_id, 0.0))
+    return sorted(found.items(), key=lambda kv: kv[1])[:CANDIDATES]
+
+
+def owner(store: DocumentStore, library: Library) -> Owned:
+    """Whether nearly all (``OWNED``) of the library's passages that hold a word are
+    those of the given files: the word is theirs ("sed" in a library of manuals)."""
+
+    def owned(word: str, files: frozenset[int]) -> bool:
+        holders = store.holders(library, word)
+        total = sum(holders.values())
+        return total > 0 and sum(holders.get(f, 0) for f in files) >= OWNED * total
+
+    return owned
 
 
 def _words(text: str) -> set[str]:
@@ -114,15 +197,20 @@ class FileNames:
                 by_word.setdefault(word, set()).add(f.id)
         return cls({w: frozenset(ids) for w, ids in by_word.items()}, count)
 
-    def named(self, query: str) -> set[int]:
+    def named(self, query: str, owned: Owned | None = None) -> set[int]:
         """The files ``query`` names by a capitalised word of their title or file name
         that few other files share ("under the MPL", "in the Smith lease"): the user
-        means those. Lower-case words name nothing ("what does it say about termination"
-        is no reference to "Termination letter.pdf")."""
+        means those. A lower-case word names a file only where the library's passages
+        that hold it are nearly all that file's (``owned``): "in sed" names the sed
+        manual, while "what does it say about termination" is no reference to
+        "Termination letter.pdf" when every contract speaks of termination."""
         if self.count < 2:
             return set()
         asked = {m.group().lower() for m in _WORD.finditer(query) if m.group()[0].isupper()}
         asked |= {w[:-1] for w in asked if w.endswith("s")}  # "the Leases" names the leases
+        if owned is not None:
+            lower = {m.group() for m in _WORD.finditer(query) if m.group().islower()}
+            asked |= {w for w in lower - asked if w in self.files and owned(w, self.files[w])}
         said = [self.files[w] for w in asked if w in self.files]
         said = [ids for ids in said if len(ids) <= max(1, self.count // 3)]
         if not said:

@@ -363,13 +363,16 @@ class DocumentStore(Database):
             )
 
     def keyword_search(self, library: Library, query: str, limit: int) -> list[tuple[int, float]]:
-        """(chunk id, bm25 score; lower is better) of done files, best first.
+        """(chunk id, bm25 score; lower is better) of done files, best first."""
+        return self.matches(library, self.keyword_expression(query), limit)
+
+    def matches(self, library: Library, expression: str, limit: int) -> list[tuple[int, float]]:
+        """(chunk id, bm25 score) of done files matching the FTS5 ``expression``.
 
         The full-text index ranks its matches alone first and only the best few are
         looked up in their chunks and files (a million passages, a one-off profile: 12k
         matches ranked in 30 ms, while looking each one up took 150 ms more). When too
         few of those are this library's done files, a wider few, then every match."""
-        expression = self._keyword_expression(query)
         if not expression:
             return []
         rows: list[sqlite3.Row] = []
@@ -391,7 +394,19 @@ class DocumentStore(Database):
                 break
         return [(int(r[0]), float(r[1])) for r in rows]
 
-    def _keyword_expression(self, query: str) -> str:
+    def holders(self, library: Library, word: str) -> dict[int, int]:
+        """How many of each done file's passages hold ``word``, by file id."""
+        rows = self._rows(
+            "SELECT c.file_id, count(*) FROM chunks_fts "
+            "CROSS JOIN chunks c ON c.id = chunks_fts.rowid "
+            "CROSS JOIN files f ON f.id = c.file_id "
+            "WHERE chunks_fts MATCH ? AND f.library_id = ? AND f.status = 'done' "
+            "GROUP BY c.file_id",
+            (f'"{_folded(word)}"', library.id),
+        )
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    def keyword_expression(self, query: str) -> str:
         """The query's words for FTS5, any of them (the last also as a prefix, for
         search as you type), the commonest left out while together they would match
         more than ``MATCH_BUDGET`` passages; the rarest is always kept. Ranking costs

@@ -1,0 +1,154 @@
+"""The question sets of bench/quality.py: real documents no one here wrote, fetched from
+Debian's packages and printed into PDFs, the questions asked of them, and where the
+answers stand.
+
+Each ``bench/sets/<name>.toml`` is one library of one kind (licences and a constitution;
+a family of related technical manuals; project guidelines). A set lists its documents
+(the Debian package and path they come from, the main topics a summary must name) and
+its questions: answerable ones with the phrase of the text that holds the answer (its
+page is the page a citation must point to, found after reading the PDF, so no page
+number is written by hand), the ways the key fact may be written, whether the question
+is reworded (shares few words with the passage) and whether it is held aside (no tuning
+looks at it: it is reported on its own); and on-topic questions none of the documents
+answers.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import itertools
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CACHE = Path(os.environ.get("HUSHDESK_BENCH_CACHE") or Path.home() / ".cache" / "hushdesk-bench")
+SETS: dict[str, dict] = {
+    path.stem: tomllib.loads(path.read_text(encoding="utf-8"))
+    for path in sorted((HERE / "sets").glob("*.toml"))
+}
+EMAILS: list[dict] = tomllib.loads((HERE / "emails.toml").read_text(encoding="utf-8"))["email"]
+
+# Typographic quotes and dashes of GNU manuals, written as the latin-1 PDF can print them.
+_PLAIN = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "--",
+        "\u2026": "...",
+    }
+)
+_INFO_NOISE = re.compile(
+    r"^(File: .*Node: .*|\* Menu:.*|\* .*::.*|\* .*\(line +\d+\)\s*|Tag Table:.*|"
+    r"Node: .*\x7f\d+|Ref: .*\x7f\d+|End Tag Table|Local Variables:|coding: .*|End:)$"
+)
+
+
+def info_to_text(raw: str) -> str:
+    """An Info manual as its reader shows it: without the node separators, node lines,
+    menus, index entries and tag table (what a PDF of the manual would not print)."""
+    lines = []
+    raw = raw.replace("\x00\x08[index\x00\x08]", "")  # an index entry's hidden anchor
+    for line in raw.replace("\x1f", "\n").splitlines():
+        if _INFO_NOISE.match(line):
+            continue
+        lines.append(line.rstrip())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+def _package_file(package: str, path: str) -> Path:
+    """``path`` of Debian's ``package``: from this system when it is there, else from the
+    package fetched with apt into the cache."""
+    local = Path(path)
+    if local.exists():
+        return local
+    folder = CACHE / "debs" / package
+    local = folder / path.lstrip("/")
+    if not local.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["apt-get", "download", package], cwd=folder, check=True, timeout=600)
+        (deb,) = folder.glob(f"{package}_*.deb")
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(folder)], check=True, timeout=600)
+    return local
+
+
+def document_text(doc: dict) -> str:
+    """A document's text from the Debian package named in its ``source``
+    ("package:/path"), as the bench prints it."""
+    package, path = doc["source"].split(":", 1)
+    data = _package_file(package, path).read_bytes()
+    if path.endswith(".gz"):
+        data = gzip.decompress(data)
+    text = data.decode("utf-8")
+    if doc.get("format") == "info":
+        text = info_to_text(text)
+    return text.translate(_PLAIN)
+
+
+def documents(folder: Path, qs: dict) -> list[Path]:
+    """The set's documents printed into PDFs under ``folder``."""
+    from tests.documents import printed_pdf
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for doc in qs["document"]:
+        text = document_text(doc)
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != doc["sha256"]:
+            print(
+                f"note: {doc['file']} differs from the text the set was written on", file=sys.stderr
+            )
+        out.append(printed_pdf(folder / doc["file"], doc["title"], text))
+    return out
+
+
+def norm(text: str) -> str:
+    return " ".join(text.replace("\u00ad", "").split()).lower()
+
+
+def pages_holding(pages: dict[int, str], phrase: str, titles: set[str]) -> set[int]:
+    """The pages on which ``phrase`` stands (both pages when it runs across a break)."""
+    phrase = norm(phrase)
+    found = {n for n, text in pages.items() if phrase in norm(text)}
+    if not found:
+
+        def body(text: str) -> str:  # without the running title and the page footer
+            lines = [x for x in text.splitlines() if not re.fullmatch(r"\s*Page \d+\s*", x)]
+            return "\n".join(x for x in lines if norm(x) not in titles)
+
+        for a, b in itertools.pairwise(sorted(pages)):
+            if phrase in norm(body(pages[a]) + " " + body(pages[b])):
+                found |= {a, b}
+    return found
+
+
+def expected_pages(app, library, paths: list[Path], qs: dict) -> dict[str, set[tuple[str, int]]]:
+    """Each answerable question's (file, page) pairs: the pages that hold its evidence."""
+    page_text: dict[str, dict[int, str]] = {}
+    for path in paths:
+        record = app.documents.ready_file(library, str(path))
+        assert record is not None, f"{path.name} was not indexed"
+        page_text[path.name] = {
+            n: app.documents.page_text(record.id, n) for n in range(1, record.pages + 1)
+        }
+    titles = {norm(d["title"]) for d in qs["document"]}
+    out = {}
+    for q in qs["answerable"]:
+        pages = pages_holding(page_text[q["file"]], q["evidence"], titles)
+        assert pages, f"evidence not found in {q['file']}: {q['evidence']!r}"
+        out[q["question"]] = {(q["file"], p) for p in pages}
+    return out
+
+
+def retrieved(app, library, question: str, expected: set[tuple[str, int]]) -> tuple[bool, bool]:
+    """Whether the app's search (hybrid, as answers use it) finds an expected page in its
+    top 5, and first."""
+    hits = app.documents.search(library, question, k=5).hits
+    found = [(h.file.name, h.chunk.page) in expected for h in hits]
+    return any(found), found[:1] == [True]

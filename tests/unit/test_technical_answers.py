@@ -1,0 +1,89 @@
+"""Answers held to technical passages, with passages taken from the held-out sets of
+bench/quality.py (GNU manuals and guidelines): a contradicted number is caught, a
+compressed restatement is kept, and each decision says why. Fast checks on hand-made
+groundings; bench/quality.py measures the same over whole sets."""
+
+from __future__ import annotations
+
+from hushdesk.assistant.grounding import Citation, Grounding, settle
+from hushdesk.library.search import FileNames
+from hushdesk.library.store import FileRecord
+
+GZIP_LEVEL = (
+    "'-N' Regulate the speed of compression using the specified digit N, where '-1' or "
+    "'--fast' indicates the fastest compression method (less compression) and '--best' or "
+    "'-9' indicates the slowest compression method (optimal compression). The default "
+    "compression level is '-6' (that is, biased towards high compression at expense of speed)."
+)
+PROOFREADERS = (
+    "But be careful when you use the list, because there are over 200 people on it. If you "
+    "simply ask everyone on the list to read your work, there will probably be tremendous "
+    "duplication of effort by the proofreaders, and you will probably get the same errors "
+    "reported 100 times."
+)
+GREP_CASE = (
+    "'-i' '-y' '--ignore-case' Ignore case distinctions in patterns and input data, so that "
+    "characters that differ only in case match each other."
+)
+
+
+def _grounding(*passages: str) -> Grounding:
+    citations = tuple(
+        Citation(n, f"/d/{n}.pdf", f"{n}.pdf", n, n + 2, True, text, 0, len(text), 0.5)
+        for n, text in enumerate(passages, start=1)
+    )
+    return Grounding("prompt", citations, False)
+
+
+def test_a_count_the_passage_gives_as_200_is_not_two() -> None:
+    grounding = _grounding(GZIP_LEVEL, PROOFREADERS)
+    question = "How many people will get my request if I post to the proofreaders list?"
+    wrong = settle("There are two people on the proofreaders list [2].", grounding, question)
+    assert wrong.abstained
+    (check,) = wrong.checks
+    assert check.verdict == "not backed"
+    assert check.why == "2: in no passage"
+    right = settle("Over 200 people are on the list [1].", grounding, question)
+    assert right.text == "Over 200 people are on the list [2]."
+    assert right.checks[0].quote.startswith("But be careful when you use the list")
+
+
+def test_a_wrong_default_level_is_caught_and_the_right_one_kept() -> None:
+    grounding = _grounding(GZIP_LEVEL, PROOFREADERS)
+    question = "What compression level does gzip use by default?"
+    assert settle("gzip uses level 9 by default [1].", grounding, question).abstained
+    right = settle("By default gzip compresses at level six [1].", grounding, question)
+    assert right.text == "By default gzip compresses at level six [1]."
+    assert (right.checks[0].verdict, right.checks[0].source) == ("backed", 1)
+
+
+def test_a_compressed_restatement_of_an_option_is_backed() -> None:
+    grounding = _grounding(GZIP_LEVEL, GREP_CASE)
+    question = "In grep, what does the -i option do?"
+    settled = settle("The -i option makes grep ignore case [1].", grounding, question)
+    assert settled.text == "The -i option makes grep ignore case [2]."
+    (check,) = settled.checks
+    assert (check.verdict, check.source) == ("backed", 2)
+    assert check.why.endswith("of its words in one sentence")
+
+
+def test_a_lower_case_word_names_the_one_file_whose_passages_hold_it() -> None:
+    def record(n: int, path: str, title: str) -> FileRecord:
+        return FileRecord(n, 1, path, None, "done", None, "pdf", title, 3, True, [])
+
+    files = [
+        record(1, "/m/GNU-grep.pdf", "GNU Grep manual"),
+        record(2, "/m/GNU-sed.pdf", "GNU sed, a stream editor"),
+        record(3, "/m/Termination letter.pdf", "Termination letter"),
+    ]
+    holders = {"sed": {2: 40, 1: 3}, "grep": {1: 50, 2: 20}, "termination": {1: 2, 2: 2, 3: 2}}
+
+    def owned(word: str, ids: frozenset[int]) -> bool:
+        counts = holders.get(word, {})
+        return sum(counts.get(i, 0) for i in ids) >= 0.8 * sum(counts.values())
+
+    names = FileNames.of(files)
+    assert names.named("What does the -n option do in sed?", owned) == {2}
+    assert names.named("what does it say about termination?", owned) == set()
+    assert names.named("Does grep or sed have an if/then?", owned) == {2}  # grep: not grep's
+    assert names.named("What does the -n option do in sed?") == set()  # lower case alone

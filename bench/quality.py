@@ -58,6 +58,7 @@ from quality_sets import (  # noqa: E402
     document_text,
     documents,
     expected_pages,
+    lifted,
     norm,
     retrieved,
 )
@@ -176,16 +177,6 @@ def share(values: list[bool] | list[float] | list[int]) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
-def lifted(statement: str, source: str, n: int = 4) -> bool:
-    """Whether a summary statement is lifted from the source rather than written: most of
-    its runs of ``n`` words stand in the source as they are."""
-    words = norm(statement).split()
-    if len(words) < n:
-        return norm(statement) in source
-    grams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
-    return sum(g in source for g in grams) >= 0.8 * len(grams)
-
-
 # -- one model ------------------------------------------------------------------------------
 
 
@@ -223,6 +214,8 @@ class Run:
         qs = SETS[name]
         questions = [(q, True) for q in qs["answerable"]] + [(q, False) for q in qs["unanswerable"]]
         for q, answerable in questions:
+            if self.saved is not None and q["question"] not in self.saved:
+                continue  # a rechecked run that had not reached this question
             tally = self.tally(name, q.get("aside", False))
             answer, raw, citations, seconds, checks = self._ask(library, q["question"])
             abstained = said_not_found(answer)

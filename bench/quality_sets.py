@@ -25,6 +25,9 @@ import sys
 import tomllib
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.documents import info_to_text, printed_pdf
+
 HERE = Path(__file__).resolve().parent
 CACHE = Path(os.environ.get("HUSHDESK_BENCH_CACHE") or Path.home() / ".cache" / "hushdesk-bench")
 SETS: dict[str, dict] = {
@@ -32,35 +35,6 @@ SETS: dict[str, dict] = {
     for path in sorted((HERE / "sets").glob("*.toml"))
 }
 EMAILS: list[dict] = tomllib.loads((HERE / "emails.toml").read_text(encoding="utf-8"))["email"]
-
-# Typographic quotes and dashes of GNU manuals, written as the latin-1 PDF can print them.
-_PLAIN = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u2013": "-",
-        "\u2014": "--",
-        "\u2026": "...",
-    }
-)
-_INFO_NOISE = re.compile(
-    r"^(File: .*Node: .*|\* Menu:.*|\* .*::.*|\* .*\(line +\d+\)\s*|Tag Table:.*|"
-    r"Node: .*\x7f\d+|Ref: .*\x7f\d+|End Tag Table|Local Variables:|coding: .*|End:)$"
-)
-
-
-def info_to_text(raw: str) -> str:
-    """An Info manual as its reader shows it: without the node separators, node lines,
-    menus, index entries and tag table (what a PDF of the manual would not print)."""
-    lines = []
-    raw = raw.replace("\x00\x08[index\x00\x08]", "")  # an index entry's hidden anchor
-    for line in raw.replace("\x1f", "\n").splitlines():
-        if _INFO_NOISE.match(line):
-            continue
-        lines.append(line.rstrip())
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
 
 
 def _package_file(package: str, path: str) -> Path:
@@ -87,14 +61,11 @@ def document_text(doc: dict) -> str:
     if path.endswith(".gz"):
         data = gzip.decompress(data)
     text = data.decode("utf-8")
-    if doc.get("format") == "info":
-        text = info_to_text(text)
-    return text.translate(_PLAIN)
+    return info_to_text(text) if doc.get("format") == "info" else text
 
 
 def documents(folder: Path, qs: dict) -> list[Path]:
     """The set's documents printed into PDFs under ``folder``."""
-    from tests.documents import printed_pdf
 
     folder.mkdir(parents=True, exist_ok=True)
     out = []
@@ -152,3 +123,13 @@ def retrieved(app, library, question: str, expected: set[tuple[str, int]]) -> tu
     hits = app.documents.search(library, question, k=5).hits
     found = [(h.file.name, h.chunk.page) in expected for h in hits]
     return any(found), found[:1] == [True]
+
+
+def lifted(statement: str, source: str, n: int = 4) -> bool:
+    """Whether a summary statement is lifted from the source rather than written: most of
+    its runs of ``n`` words stand in the source as they are."""
+    words = norm(statement).split()
+    if len(words) < n:
+        return norm(statement) in source
+    grams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+    return sum(g in source for g in grams) >= 0.8 * len(grams)

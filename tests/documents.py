@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import io
+import re
 import zlib
 from pathlib import Path
 
@@ -54,6 +56,47 @@ def real_text(name: str) -> str:
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: install Debian's base-files package")
     return path.read_text(encoding="utf-8")
+
+
+# Typographic quotes and dashes of GNU manuals, written as the latin-1 PDF can print them.
+_PLAIN = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "--",
+        "\u2026": "...",
+    }
+)
+_INFO_NOISE = re.compile(
+    r"^(File: .*Node: .*|\* Menu:.*|\* .*::.*|\* .*\(line +\d+\)\s*|Tag Table:.*|"
+    r"Node: .*\x7f\d+|Ref: .*\x7f\d+|End Tag Table|Local Variables:|coding: .*|End:)$"
+)
+
+
+def info_to_text(raw: str) -> str:
+    """An Info manual as its reader shows it: without the node separators, node lines,
+    menus, index entries and tag table (what a PDF of the manual would not print), its
+    typographic quotes and dashes as the latin-1 PDF can print them."""
+    lines = []
+    raw = raw.replace("\x00\x08[index\x00\x08]", "")  # an index entry's hidden anchor
+    for line in raw.replace("\x1f", "\n").splitlines():
+        if _INFO_NOISE.match(line):
+            continue
+        lines.append(line.rstrip())
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+    return text.translate(_PLAIN)
+
+
+def real_manual(name: str) -> str:
+    """A real technical manual no one here wrote: a GNU Info manual that Debian's
+    essential packages install (grep, sed, gzip), as its reader shows it."""
+    path = Path("/usr/share/info") / f"{name}.info.gz"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: install Debian's {name} package")
+    return info_to_text(gzip.decompress(path.read_bytes()).decode("utf-8"))
 
 
 def scanned_pdf(path: Path, text: str, *, text_layer: str = "") -> Path:

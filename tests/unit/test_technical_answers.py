@@ -87,3 +87,40 @@ def test_a_lower_case_word_names_the_one_file_whose_passages_hold_it() -> None:
     assert names.named("what does it say about termination?", owned) == set()
     assert names.named("Does grep or sed have an if/then?", owned) == {2}  # grep: not grep's
     assert names.named("What does the -n option do in sed?") == set()  # lower case alone
+
+
+GREP_BINARY = (
+    "'-s' '--no-messages' Suppress error messages about nonexistent or unreadable files. "
+    "'--binary-files=TYPE' If a file's data or metadata indicate that the file contains "
+    "binary data, assume that the file is of type TYPE. By default, TYPE is 'binary', and "
+    "grep suppresses output after null input binary data is discovered."
+)
+
+
+def test_what_one_option_does_said_of_another_is_no_support() -> None:
+    grounding = _grounding(GREP_CASE, GREP_BINARY)
+    question = "What does the -c option do in grep?"
+    wrong = settle(
+        "The -c option suppresses output after null input binary data is discovered [2].",
+        grounding,
+        question,
+    )
+    assert wrong.abstained
+    assert wrong.checks[0].why == "[2] says it of other than -c"
+    right = settle(
+        "The -s option suppresses error messages about unreadable files [2].", grounding, question
+    )
+    assert right.text == "The -s option suppresses error messages about unreadable files [2]."
+
+
+def test_a_sentence_that_only_says_where_something_is_outlined_states_nothing() -> None:
+    grounding = _grounding(
+        "TERMS AND CONDITIONS. The precise terms and conditions for copying, distribution "
+        "and modification follow."
+    )
+    question = "To which email address should violations of the GPL be reported?"
+    answer = (
+        "To which email address should violations of the GPL be reported? The precise terms "
+        "and conditions for reporting such violations are outlined in [1]."
+    )
+    assert settle(answer, grounding, question).abstained

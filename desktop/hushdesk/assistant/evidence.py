@@ -253,6 +253,15 @@ class Evidence:
         """Every content word of the source."""
         return set().union(*(s.words for s in self.sentences))
 
+    def near(self, sentence: str, before: int = 2, after: int = 1) -> str:
+        """``sentence`` of the source with its neighbours: in an option list the option
+        stands on the lines before what it does."""
+        for i, s in enumerate(self.sentences):
+            if s.text == sentence:
+                window = self.sentences[max(0, i - before) : i + after + 1]
+                return " ".join(w.text for w in window)
+        return sentence
+
     @property
     def first(self) -> int:
         return min((s.first for s in self.sentences), default=1)

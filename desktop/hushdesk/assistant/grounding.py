@@ -31,7 +31,7 @@ from hushdesk.assistant.evidence import (
     fact_words,
     tokens,
 )
-from hushdesk.library.text import strip_special_tokens
+from hushdesk.library.text import literals, stands_in, strip_special_tokens
 
 if TYPE_CHECKING:  # the library pulls in numpy; importing this module stays cheap
     from hushdesk.library.libraries import DocumentLibrary
@@ -49,6 +49,14 @@ _LIMIT = re.compile(r"(?:more|less|fewer|later|earlier|greater|longer|shorter|so
 _POINTING = re.compile(
     r"^\W*(?:this|it|that|these)\s+(?:is|are|can\s+be|was|were)\s+"
     r"(?:stated|found|mentioned|described|specified|outlined|explained|written|defined)\s+in\b",
+    re.IGNORECASE,
+)
+# "The precise terms … are outlined in [1]": a sentence that only says where something
+# stands states no fact of its own, whatever words of the passage it borrows.
+_POINTING_TAIL = re.compile(
+    r"\b(?:is|are|was|were|be|been)\s+(?:\w+\s+)?(?:stated|found|mentioned|described|specified"
+    r"|outlined|explained|detailed|covered|listed|set out|laid out)\s+(?:in|by|under)\s+"
+    r"(?:\[\d{1,2}\]|(?:the\s+)?(?:source|passage|document|section|text)s?\b)[^.!?]*[.!?]?\s*$",
     re.IGNORECASE,
 )
 _LEAD = re.compile(r"\s*(?:[-*•]|\d{1,2}[.)])\s+")
@@ -166,7 +174,7 @@ def settle(answer: str, grounding: Grounding, question: str, family: str = "") -
             words = content_words(bare)
             if len(words) >= MIN_WORDS and len(words & rules) >= 0.8 * len(words):
                 continue  # the prompt's own rules repeated back
-            if _POINTING.match(bare):
+            if _POINTING.match(bare) or _POINTING_TAIL.search(sentence):
                 continue
             check = judge(bare, _unlabelled(bare, names), evidence, given, question)
             checks.append(check)
@@ -222,13 +230,17 @@ def judge(
         return Check(sentence, "not backed", f"{listed} beside the question's words in no passage")
     best: tuple[int, Support] | None = None
     negated = _negates(statement, words)  # the question's own words decide nothing here
-    opposite = 0
+    named = literals(statement)  # "-c", "--count": the sentence is about this option
+    opposite = elsewhere = 0
     for n, source in evidence.items():
         found = source.holds(statement, given)
         if found is None:
             continue
         if _negates(found.sentence, words) != negated:
             opposite = opposite or n  # "does not grant" is no support for "grants"
+            continue
+        if not all(stands_in(x, source.near(found.sentence)) for x in named):
+            elsewhere = elsewhere or n  # what -s does, said of -c
             continue
         if best is None or found.score > best[1].score:
             best = (n, found)
@@ -242,6 +254,9 @@ def judge(
         return Check(sentence, "backed", how, n, found.sentence)
     if opposite:
         return Check(sentence, "not backed", f"[{opposite}] says the opposite", opposite)
+    if elsewhere:
+        why = f"[{elsewhere}] says it of other than {', '.join(named)}"
+        return Check(sentence, "not backed", why, elsewhere)
     known = set().union(*(e.words for e in evidence.values())) if evidence else set()
     missing = sorted(facts - known)
     if missing:
@@ -307,12 +322,16 @@ def ground(
             named |= result.named
     if abstain or not hits:
         return Grounding(question, (), True)
-    # Only passages close to the best one: weak ones distract a small model and the reader.
+    # Only passages close to the best one: weak ones distract a small model and the reader
+    # (but a passage that defines the option the question asks about is never weak).
     best = max(h.similarity or 0.0 for h in hits)
     keep = max(library.relevance_floor, RELATIVE_FLOOR * best)
     # In fused order (vector and keyword ranks together put the answer first more often
-    # than similarity alone does): a small model leans on the first passage.
-    hits = sorted((h for h in hits if (h.similarity or 0.0) >= keep), key=lambda h: -h.score)[:k]
+    # than similarity alone does), a definition first: a small model leans on the first.
+    hits = sorted(
+        (h for h in hits if h.defines or (h.similarity or 0.0) >= keep),
+        key=lambda h: (not h.defines, -h.score),
+    )[:k]
     citations = tuple(
         Citation(
             n=i,

@@ -19,6 +19,7 @@ import numpy as np
 
 from hushdesk.library.index import VectorIndex
 from hushdesk.library.store import DocumentStore, FileRecord, Library, StoredChunk
+from hushdesk.library.text import LITERAL, literals, stands_in
 
 RRF_K = 60
 CANDIDATES = 40
@@ -36,6 +37,7 @@ class Hit:
     file: FileRecord
     score: float  # fused rank score
     similarity: float | None  # cosine similarity of the passage to the question
+    defines: bool = False  # the best definition of an option or variable the question writes
 
     @property
     def where(self) -> str:
@@ -75,8 +77,8 @@ def fused_search(
             weight = 2.0 if value <= -DEFINED else 1.0  # defines what the question asks about
             scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
     similarity = dict(semantic)
-    missing = [c for c, _ in keyword if c not in similarity]
-    similarity.update(index.similarities(library, missing, vector))  # keyword-only hits
+    missing = [c for c, _ in keyword + literal if c not in similarity]
+    similarity.update(index.similarities(library, missing, vector))  # words-only hits
     chunks = store.chunks(library, list(scores))  # done files of this library only
     named = frozenset(named)
     for chunk_id, stored in chunks.items():
@@ -84,8 +86,9 @@ def fused_search(
             scores[chunk_id] += 1.0 / (RRF_K + 1)
     order = [c for c, _ in sorted(scores.items(), key=lambda kv: -kv[1]) if c in chunks]
     defining = [c for c, value in literal if value <= -DEFINED and c in chunks]
-    firsts = [  # each list's best, and the best passage that defines what is asked
-        max(defining, key=lambda c: scores[c], default=None),
+    definition = max(defining, key=lambda c: scores[c], default=None)
+    firsts = [  # the best passage that defines what is asked, and each list's best
+        definition,
         semantic[0][0] if semantic else None,
         keyword[0][0] if keyword else None,
     ]
@@ -94,7 +97,15 @@ def fused_search(
     for chunk_id in picked:
         record = store.file_by_id(chunks[chunk_id].file_id)
         if record is not None:
-            hits.append(Hit(chunks[chunk_id], record, scores[chunk_id], similarity.get(chunk_id)))
+            hits.append(
+                Hit(
+                    chunks[chunk_id],
+                    record,
+                    scores[chunk_id],
+                    similarity.get(chunk_id),
+                    chunk_id == definition,
+                )
+            )
     best = max((v for c, v in similarity.items() if c in chunks), default=0.0)
     return SearchResult(
         hits, abstain=not hits or best < relevance_floor, best_similarity=best, named=named
@@ -127,11 +138,6 @@ def _one_per_page(
     return kept
 
 
-# An option ("-i", "--max-count=N"), a variable or setting with "_", "=" or "/"
-# ("LC_ALL=C", "if/then"), an address: written as it stands in the passage that explains it.
-_LITERAL = re.compile(
-    r"(?<![\w-])(?:--?[A-Za-z][\w-]*(?:=\w+)?|\w+(?:[_=/]\w+)+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
-)
 LITERALS = 3  # of one question, at most
 OWNED = 0.8
 DEFINED = 1e6  # ranks a passage that defines the literal before those that use it
@@ -140,16 +146,14 @@ DEFINED = 1e6  # ranks a passage that defines the literal before those that use 
 def literal_search(store: DocumentStore, library: Library, query: str) -> list[tuple[int, float]]:
     """Passages that hold the question's options, variables and addresses as written,
     best (BM25 of the whole question) first."""
-    literals = list(dict.fromkeys(m.group() for m in _LITERAL.finditer(query)))[:LITERALS]
     found: dict[int, float] = {}
-    for literal in literals:
+    for literal in literals(query)[:LITERALS]:
         words = re.findall(r"\w+", literal)
-        rest = store.keyword_expression(_LITERAL.sub(" ", query))
+        rest = store.keyword_expression(LITERAL.sub(" ", query))
         phrase = '"' + " ".join(words).lower() + '"'
         expression = f"{phrase} AND ({rest})" if rest else phrase
         ranked = store.matches(library, expression, CANDIDATES * 4)
         texts = store.chunks(library, [c for c, _ in ranked])
-        exact = re.compile(rf"(?<![\w-]){re.escape(literal)}(?![\w-])")
         # A line of its own (with its argument, or its other spellings after a comma)
         # defines it: an option list, a list of variables.
         defined = re.compile(
@@ -157,7 +161,7 @@ def literal_search(store: DocumentStore, library: Library, query: str) -> list[t
         )
         for chunk_id, score in ranked:
             stored = texts.get(chunk_id)
-            if stored is not None and exact.search(stored.text):
+            if stored is not None and stands_in(literal, stored.text):
                 value = score - (DEFINED if defined.search(stored.text) else 0.0)
                 found[chunk_id] = min(value, found.get(chunk_id, 0.0))
     return sorted(found.items(), key=lambda kv: kv[1])[:CANDIDATES]

@@ -66,6 +66,25 @@ def tidy_pages(texts: list[str]) -> list[str]:
     return out
 
 
+# A literal of technical prose: an option ("-i", "--max-count=N"), a variable or setting
+# with "_", "=" or "/" ("LC_ALL=C", "if/then"), an address. It means what it means only
+# as written: the full-text index and word matching drop the punctuation that makes
+# ``-i`` differ from the word "I".
+LITERAL = re.compile(
+    r"(?<![\w-])(?:--?[A-Za-z][\w-]*(?:=\w+)?|\w+(?:[_=/]\w+)+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
+)
+
+
+def literals(text: str) -> list[str]:
+    """The literals written in ``text``, each once, in order."""
+    return list(dict.fromkeys(m.group() for m in LITERAL.finditer(text)))
+
+
+def stands_in(literal: str, text: str) -> bool:
+    """Whether ``literal`` is written in ``text`` as a whole (``-i`` is not in ``-iE``)."""
+    return re.search(rf"(?<![\w-]){re.escape(literal)}(?![\w-])", text) is not None
+
+
 def strip_special_tokens(text: str) -> str:
     """Remove anything that looks like a chat-template control token."""
     return _SPECIAL_TOKENS.sub(" ", text)

@@ -72,9 +72,10 @@ def fused_search(
     keyword = store.keyword_search(library, query, CANDIDATES)
     scores: dict[int, float] = {}
     literal = literal_search(store, library, query)
+    defining = {c for c, defines in literal if defines}
     for ranked in (semantic, keyword, literal):
-        for rank, (chunk_id, value) in enumerate(ranked):
-            weight = 2.0 if value <= -DEFINED else 1.0  # defines what the question asks about
+        for rank, (chunk_id, _) in enumerate(ranked):
+            weight = 2.0 if chunk_id in defining else 1.0  # defines what the question asks
             scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
     similarity = dict(semantic)
     missing = [c for c, _ in keyword + literal if c not in similarity]
@@ -85,8 +86,7 @@ def fused_search(
         if stored.file_id in named:
             scores[chunk_id] += 1.0 / (RRF_K + 1)
     order = [c for c, _ in sorted(scores.items(), key=lambda kv: -kv[1]) if c in chunks]
-    defining = [c for c, value in literal if value <= -DEFINED and c in chunks]
-    definition = max(defining, key=lambda c: scores[c], default=None)
+    definition = max((c for c in defining if c in chunks), key=lambda c: scores[c], default=None)
     firsts = [  # the best passage that defines what is asked, and each list's best
         definition,
         semantic[0][0] if semantic else None,
@@ -139,18 +139,17 @@ def _one_per_page(
 
 
 LITERALS = 3  # of one question, at most
-OWNED = 0.8
-DEFINED = 1e6  # ranks a passage that defines the literal before those that use it
+OWNED = 0.8  # share of a word's passages that makes it a file's name
 
 
-def literal_search(store: DocumentStore, library: Library, query: str) -> list[tuple[int, float]]:
+def literal_search(store: DocumentStore, library: Library, query: str) -> list[tuple[int, bool]]:
     """Passages that hold the question's options, variables and addresses as written,
-    best (BM25 of the whole question) first."""
-    found: dict[int, float] = {}
+    each with whether it defines one: those that do first, then by BM25 of the whole
+    question."""
+    rest = store.keyword_expression(LITERAL.sub(" ", query))
+    found: dict[int, tuple[bool, float]] = {}
     for literal in literals(query)[:LITERALS]:
-        words = re.findall(r"\w+", literal)
-        rest = store.keyword_expression(LITERAL.sub(" ", query))
-        phrase = '"' + " ".join(words).lower() + '"'
+        phrase = '"' + " ".join(re.findall(r"\w+", literal)).lower() + '"'
         expression = f"{phrase} AND ({rest})" if rest else phrase
         ranked = store.matches(library, expression, CANDIDATES * 4)
         texts = store.chunks(library, [c for c, _ in ranked])
@@ -159,12 +158,14 @@ def literal_search(store: DocumentStore, library: Library, query: str) -> list[t
         defined = re.compile(
             rf"(?m)^\W{{0,2}}{re.escape(literal)}(?:[ =\[][A-Z_\[\]=.]*)?\W{{0,2}}(?:,.*)?$"
         )
-        for chunk_id, score in ranked:
+        for chunk_id, bm25 in ranked:
             stored = texts.get(chunk_id)
             if stored is not None and stands_in(literal, stored.text):
-                value = score - (DEFINED if defined.search(stored.text) else 0.0)
-                found[chunk_id] = min(value, found.get(chunk_id, 0.0))
-    return sorted(found.items(), key=lambda kv: kv[1])[:CANDIDATES]
+                defines = defined.search(stored.text) is not None
+                was = found.get(chunk_id, (False, 0.0))
+                found[chunk_id] = (defines or was[0], min(bm25, was[1]))
+    order = sorted(found.items(), key=lambda kv: (not kv[1][0], kv[1][1]))[:CANDIDATES]
+    return [(chunk_id, defines) for chunk_id, (defines, _) in order]
 
 
 def owner(store: DocumentStore, library: Library) -> Owned:

@@ -87,12 +87,7 @@ def fused_search(
             scores[chunk_id] += 1.0 / (RRF_K + 1)
     order = [c for c, _ in sorted(scores.items(), key=lambda kv: -kv[1]) if c in chunks]
     definition = max((c for c in defining if c in chunks), key=lambda c: scores[c], default=None)
-    firsts = [  # the best passage that defines what is asked, and each list's best
-        definition,
-        semantic[0][0] if semantic else None,
-        keyword[0][0] if keyword else None,
-    ]
-    picked = _one_per_page(order, chunks, k, [c for c in firsts if c is not None])
+    picked = _one_per_page(order, chunks, k, [definition] if definition is not None else [])
     hits = []
     for chunk_id in picked:
         record = store.file_by_id(chunks[chunk_id].file_id)
@@ -116,9 +111,9 @@ def _one_per_page(
     ranked: list[int], chunks: dict[int, StoredChunk], k: int, firsts: list[int]
 ) -> list[int]:
     """The best ``k`` of ``ranked``, one passage per page while other pages are left;
-    then ``firsts`` (each list's best) take the last places where their page is not
-    shown yet: a passage the meaning alone puts first, as for a reworded question that
-    shares few words with it, is not lost in the fusion."""
+    then ``firsts`` (the best definition of what is asked) take the last places where
+    their page is not shown yet. (Each list's best was tried there too: it found a
+    reworded question's passage in one set and lost a definition in another.)"""
 
     def page(chunk_id: int) -> tuple[int, int]:
         return chunks[chunk_id].file_id, chunks[chunk_id].page

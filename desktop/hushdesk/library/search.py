@@ -87,7 +87,8 @@ def fused_search(
             scores[chunk_id] += 1.0 / (RRF_K + 1)
     order = [c for c, _ in sorted(scores.items(), key=lambda kv: -kv[1]) if c in chunks]
     definition = max((c for c in defining if c in chunks), key=lambda c: scores[c], default=None)
-    picked = _one_per_page(order, chunks, k, [definition] if definition is not None else [])
+    asked = _words(query) - _GENERIC
+    picked = _one_per_page(order, chunks, k, [definition] if definition is not None else [], asked)
     hits = []
     for chunk_id in picked:
         record = store.file_by_id(chunks[chunk_id].file_id)
@@ -108,12 +109,19 @@ def fused_search(
 
 
 def _one_per_page(
-    ranked: list[int], chunks: dict[int, StoredChunk], k: int, firsts: list[int]
+    ranked: list[int],
+    chunks: dict[int, StoredChunk],
+    k: int,
+    firsts: list[int],
+    asked: set[str],
 ) -> list[int]:
-    """The best ``k`` of ``ranked``, one passage per page while other pages are left;
-    then ``firsts`` (the best definition of what is asked) take the last places where
-    their page is not shown yet. (Each list's best was tried there too: it found a
-    reworded question's passage in one set and lost a definition in another.)"""
+    """The best ``k`` of ``ranked``, one passage per page while other pages are left —
+    unless a second passage of a page holds words of the question (``asked``) that no
+    passage already in holds ("who is the license steward": the passage after the one
+    about the courts). Then ``firsts`` (the best definition of what is asked)
+    take the last places where their page is not shown yet. (Each list's best was tried
+    there too: it found a reworded question's passage in one set and lost a definition
+    in another.)"""
 
     def page(chunk_id: int) -> tuple[int, int]:
         return chunks[chunk_id].file_id, chunks[chunk_id].page
@@ -121,7 +129,10 @@ def _one_per_page(
     kept: list[int] = []
     again: list[int] = []  # a second passage of a page already in: only if pages run out
     for chunk_id in ranked:
-        (again if page(chunk_id) in {page(c) for c in kept} else kept).append(chunk_id)
+        same = any(page(c) == page(chunk_id) for c in kept)
+        shown = set().union(*(_words(chunks[c].text) for c in kept)) if same else set()
+        adds = same and bool((_words(chunks[chunk_id].text) & asked) - shown)
+        (kept if not same or adds else again).append(chunk_id)
         if len(kept) == k:
             break
     kept += again[: k - len(kept)]

@@ -5,9 +5,10 @@ groundings; bench/quality.py measures the same over whole sets."""
 
 from __future__ import annotations
 
-from hushdesk.assistant.grounding import Citation, Grounding, settle
+from hushdesk.assistant.grounding import settle
 from hushdesk.library.search import FileNames
 from hushdesk.library.store import FileRecord
+from tests.groundings import grounding_of
 
 GZIP_LEVEL = (
     "'-N' Regulate the speed of compression using the specified digit N, where '-1' or "
@@ -27,16 +28,8 @@ GREP_CASE = (
 )
 
 
-def _grounding(*passages: str) -> Grounding:
-    citations = tuple(
-        Citation(n, f"/d/{n}.pdf", f"{n}.pdf", n, n + 2, True, text, 0, len(text), 0.5)
-        for n, text in enumerate(passages, start=1)
-    )
-    return Grounding("prompt", citations, False)
-
-
 def test_a_count_the_passage_gives_as_200_is_not_two() -> None:
-    grounding = _grounding(GZIP_LEVEL, PROOFREADERS)
+    grounding = grounding_of(GZIP_LEVEL, PROOFREADERS)
     question = "How many people will get my request if I post to the proofreaders list?"
     wrong = settle("There are two people on the proofreaders list [2].", grounding, question)
     assert wrong.abstained
@@ -49,7 +42,7 @@ def test_a_count_the_passage_gives_as_200_is_not_two() -> None:
 
 
 def test_a_wrong_default_level_is_caught_and_the_right_one_kept() -> None:
-    grounding = _grounding(GZIP_LEVEL, PROOFREADERS)
+    grounding = grounding_of(GZIP_LEVEL, PROOFREADERS)
     question = "What compression level does gzip use by default?"
     assert settle("gzip uses level 9 by default [1].", grounding, question).abstained
     right = settle("By default gzip compresses at level six [1].", grounding, question)
@@ -58,7 +51,7 @@ def test_a_wrong_default_level_is_caught_and_the_right_one_kept() -> None:
 
 
 def test_a_compressed_restatement_of_an_option_is_backed() -> None:
-    grounding = _grounding(GZIP_LEVEL, GREP_CASE)
+    grounding = grounding_of(GZIP_LEVEL, GREP_CASE)
     question = "In grep, what does the -i option do?"
     settled = settle("The -i option makes grep ignore case [1].", grounding, question)
     assert settled.text == "The -i option makes grep ignore case [2]."
@@ -98,7 +91,7 @@ GREP_BINARY = (
 
 
 def test_what_one_option_does_said_of_another_is_no_support() -> None:
-    grounding = _grounding(GREP_CASE, GREP_BINARY)
+    grounding = grounding_of(GREP_CASE, GREP_BINARY)
     question = "What does the -c option do in grep?"
     wrong = settle(
         "The -c option suppresses output after null input binary data is discovered [2].",
@@ -114,7 +107,7 @@ def test_what_one_option_does_said_of_another_is_no_support() -> None:
 
 
 def test_a_sentence_that_only_says_where_something_is_outlined_states_nothing() -> None:
-    grounding = _grounding(
+    grounding = grounding_of(
         "TERMS AND CONDITIONS. The precise terms and conditions for copying, distribution "
         "and modification follow."
     )

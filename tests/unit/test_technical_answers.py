@@ -117,3 +117,39 @@ def test_a_sentence_that_only_says_where_something_is_outlined_states_nothing() 
         "and conditions for reporting such violations are outlined in [1]."
     )
     assert settle(answer, grounding, question).abstained
+
+
+STEPPING_DOWN = (  # maintain.info, as the PDF prints it
+    "4 Stepping Down\n***************\n\nWith good fortune, you will continue maintaining "
+    "your package for many decades. But sometimes for various reasons maintainers decide to "
+    "step down.\n\nIf you're the official maintainer of a GNU package and you decide to step "
+    "down, please inform the GNU Project (<maintainers@gnu.org>)."
+)
+BUG_ADDRESS = (
+    "Once a program is in use, you will get bug reports for it. Most GNU programs have "
+    "their own special lists for sending bug reports. The advertised bug-reporting email "
+    "address should always be 'bug-PACKAGE@gnu.org', to help show users that the program "
+    "is a GNU package, but it is ok to set up that list to forward to another site if you "
+    "prefer."
+)
+
+
+def test_a_number_counting_something_else_backs_no_count() -> None:
+    grounding = grounding_of(STEPPING_DOWN, BUG_ADDRESS)
+    question = "How many weeks of notice should a maintainer give before stepping down?"
+    invented = settle(
+        "4 weeks of notice should be given before stepping down.", grounding, question
+    )
+    assert invented.abstained
+    (check,) = invented.checks
+    assert (check.verdict, check.why) == ("not backed", "4 weeks: no passage counts it")
+
+
+def test_an_address_answered_alone_is_backed_where_it_stands_with_the_question() -> None:
+    grounding = grounding_of(STEPPING_DOWN, BUG_ADDRESS)
+    question = "What bug-reporting email address should a GNU package advertise?"
+    settled = settle("bug-PACKAGE@gnu.org [1]", grounding, question)
+    assert settled.text == "bug-PACKAGE@gnu.org [2]"
+    assert settled.checks[0].why == "bug-PACKAGE@gnu.org beside the question's words"
+    other = settle("bug-grep@gnu.org", grounding, question)
+    assert other.abstained  # an address no passage writes

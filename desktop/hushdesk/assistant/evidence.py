@@ -10,6 +10,7 @@ the most distinctive facts, which keeps what the model left out.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -17,6 +18,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
+
+from hushdesk.library.text import stands_in
 
 Meaning = Callable[[Sequence[str]], Any]  # texts → unit-length vectors (a numpy array)
 
@@ -287,6 +290,7 @@ class Evidence:
         facts = fact_words(statement) & words
         days = dates_in(statement)
         plain = every - facts
+        units = [c for c in counts(statement) if c.number in facts]
         weight = {w: 2.0 if w in facts else 1.0 for w in words}
         total = sum(weight.values())
         best: Support | None = None
@@ -301,6 +305,8 @@ class Evidence:
                     used.append(sentence)
             if not used or not all(_anchored(f, plain, window) for f in facts):
                 continue
+            if not all(counted(c, window) for c in units):
+                continue  # "4 weeks" is not backed by "4 Stepping Down"
             if days and not days <= set().union(*(s.days for s in window)):  # a spliced date
                 continue
             score = sum(weight[w] for w in found) / total
@@ -355,6 +361,46 @@ def states_new_fact(text: str, said: set[str], keep: str = "facts") -> bool:
     if keep == "obligations":
         return is_obligation(text)
     return True
+
+
+@dataclass(frozen=True)
+class Count:
+    """A number and the word it counts ("4 weeks"): ``number`` and ``unit`` stemmed."""
+
+    number: str
+    unit: str
+    written: str
+
+
+def counts(text: str) -> list[Count]:
+    """Each number of ``text`` with the word it counts: "4 weeks", "three years"; a
+    number before another number (a date) or before no word counts nothing."""
+    found: dict[str, Count] = {}
+    for word, after in itertools.pairwise(tokens(text)):
+        number = _NUMBER_WORDS.get(word, word)
+        if word in _PRONOUN_NUMBERS or not number.isdigit():
+            continue
+        if after.isalpha() and after not in STOPWORDS and after not in MONTHS:
+            unit = _stem(_NUMBER_WORDS.get(after, after))
+            found.setdefault(_stem(number), Count(_stem(number), unit, f"{word} {after}"))
+    return list(found.values())
+
+
+def counted(count: Count, window: Sequence[_Sentence]) -> bool:
+    """Whether a sentence of ``window`` gives the number and what it counts ("more than
+    100 opaque copies": "Opaque copies numbering more than 100"): the same number
+    counting something else is no support."""
+    return any(count.number in s.words and count.unit in s.words for s in window)
+
+
+def beside(literals: Sequence[str], context: set[str], sentences: Sequence[_Sentence]) -> bool:
+    """Whether one of ``sentences`` writes every one of ``literals`` as it is (an option,
+    an address) together with words of its ``context`` (the question's)."""
+    need = min(ANCHOR_WORDS, max(1, math.ceil(0.4 * len(context)))) if context else 0
+    return not literals or any(
+        all(stands_in(x, s.text) for x in literals) and len(context & s.words) >= need
+        for s in sentences
+    )
 
 
 def anchored(facts: set[str], context: set[str], sentences: Sequence[_Sentence]) -> bool:

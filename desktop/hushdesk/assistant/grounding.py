@@ -27,7 +27,10 @@ from hushdesk.assistant.evidence import (
     Support,
     Unit,
     anchored,
+    beside,
     content_words,
+    counted,
+    counts,
     fact_words,
     tokens,
 )
@@ -219,18 +222,18 @@ def judge(
     if not words:
         return Check(sentence, "nothing to check", "it restates the question")
     facts = fact_words(statement) & words
+    named = literals(statement)  # "-c", "--count": the sentence is about this option
     if len(content_words(statement)) < MIN_WORDS:  # "50%.": its facts, where the question is
-        if not facts:
+        if not facts and not named:
             return Check(sentence, "nothing to check", "too short to state a fact")
         context = content_words(question)
-        listed = ", ".join(sorted(facts))
+        listed = ", ".join(sorted(facts) + named)
         for n, e in evidence.items():
-            if anchored(facts, context, e.sentences):
+            if anchored(facts, context, e.sentences) and beside(named, context, e.sentences):
                 return Check(sentence, "backed", f"{listed} beside the question's words", n)
         return Check(sentence, "not backed", f"{listed} beside the question's words in no passage")
     best: tuple[int, Support] | None = None
     negated = _negates(statement, words)  # the question's own words decide nothing here
-    named = literals(statement)  # "-c", "--count": the sentence is about this option
     opposite = elsewhere = 0
     for n, source in evidence.items():
         found = source.holds(statement, given)
@@ -261,6 +264,12 @@ def judge(
     missing = sorted(facts - known)
     if missing:
         return Check(sentence, "not backed", f"{', '.join(missing)}: in no passage")
+    sentences = [s for e in evidence.values() for s in e.sentences]
+    uncounted = [
+        c.written for c in counts(statement) if c.number in facts and not counted(c, sentences)
+    ]
+    if uncounted:  # "4 weeks", where the only 4 numbers a section
+        return Check(sentence, "not backed", f"{', '.join(uncounted)}: no passage counts it")
     return Check(sentence, "not backed", "too few of its words together in any passage")
 
 

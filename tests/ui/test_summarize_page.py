@@ -16,7 +16,7 @@ from hushdesk.ui.summarize_page import SummarizePage
 from hushdesk.ui.tasks import Tasks
 from tests.documents import CASE_FACTS, case_file, pdf
 from tests.fakes import FakeEngine
-from tests.ui.conftest import MakeWindow
+from tests.ui.conftest import MakeWindow, send
 from tests.unit.test_summarize import FILLER, first_sentences
 
 
@@ -168,3 +168,27 @@ def test_a_long_pdf_from_the_library_page_button(
     assert page.source is not None
     assert page.source.file_id is not None
     assert len(page.source.pages) == 12
+
+
+def test_a_chat_sent_during_a_summary_answers_between_its_model_calls(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    """One model, two pieces of work: the chat's answer comes while the summary still
+    runs (the engine takes their calls in turn), not after it."""
+
+    def respond(messages: list[Message]) -> str:
+        if messages[-1].content.startswith("hello"):
+            return "hi there"
+        time.sleep(0.3)  # a summary step: slow
+        return first_sentences(messages)
+
+    window = make_window(FakeEngine(respond=respond))
+    page = window.summaries_page()
+    page.set_text(long_text(60), "Minutes")
+    page.summarize()
+    qtbot.waitUntil(lambda: "Summarizing part 2" in page.progress_label.text(), timeout=30_000)
+    send(qtbot, window, "hello", timeout=30_000)
+    assert page.job is not None  # the summary is still running
+    assert "hi there" in window.chat.view.toPlainText()
+    page.stop()
+    qtbot.waitUntil(lambda: page.job is None, timeout=30_000)

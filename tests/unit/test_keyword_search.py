@@ -63,3 +63,17 @@ def test_words_in_most_passages_are_left_out_once_they_would_cost_too_much(
     assert found == {ids[50], ids[51]}  # "escrow" and, as the last word, "escrowed"
     monkeypatch.setattr(module, "PREFIX_WORDS", 0)  # a prefix of too many words: as it is
     assert store.keyword_expression("the escrow") == '"escrow"'
+
+
+def test_which_files_hold_a_word_is_counted_within_the_match_budget(
+    store: DocumentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hushdesk.library import store as module
+
+    library = store.library("Manuals", embedding_model="m")
+    sed = _file(store, library, "sed.pdf", [f"sed command {i}" for i in range(30)])
+    grep = _file(store, library, "grep.pdf", ["grep, unlike sed, reads no script", "grep -i"])
+    files = {store.chunks(library, ids)[ids[0]].file_id: n for ids, n in ((sed, 30), (grep, 1))}
+    assert store.holders(library, "sed") == files
+    monkeypatch.setattr(module, "MATCH_BUDGET", 10)
+    assert sum(store.holders(library, "SED").values()) == 10  # a share, not every passage

@@ -176,7 +176,8 @@ def literal_search(store: DocumentStore, library: Library, query: str) -> list[t
 
 def owner(store: DocumentStore, library: Library) -> Owned:
     """Whether nearly all (``OWNED``) of the library's passages that hold a word are
-    those of the given files: the word is theirs ("sed" in a library of manuals)."""
+    those of the given files: the word is theirs ("sed" in a library of manuals). In a
+    large index the share is taken over the store's match budget of passages."""
 
     def owned(word: str, files: frozenset[int]) -> bool:
         holders = store.holders(library, word)

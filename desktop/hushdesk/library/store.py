@@ -395,14 +395,18 @@ class DocumentStore(Database):
         return [(int(r[0]), float(r[1])) for r in rows]
 
     def holders(self, library: Library, word: str) -> dict[int, int]:
-        """How many of each done file's passages hold ``word``, by file id."""
+        """How many of each done file's passages hold ``word``, by file id: among the
+        first ``MATCH_BUDGET`` passages of the index that hold it (a word in more is a
+        share, not a count: looking every one up costs per match)."""
         rows = self._rows(
-            "SELECT c.file_id, count(*) FROM chunks_fts "
-            "CROSS JOIN chunks c ON c.id = chunks_fts.rowid "
+            "SELECT c.file_id, count(*) FROM ("
+            "  SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?"
+            ") AS m "
+            "CROSS JOIN chunks c ON c.id = m.rowid "
             "CROSS JOIN files f ON f.id = c.file_id "
-            "WHERE chunks_fts MATCH ? AND f.library_id = ? AND f.status = 'done' "
+            "WHERE f.library_id = ? AND f.status = 'done' "
             "GROUP BY c.file_id",
-            (f'"{_folded(word)}"', library.id),
+            (f'"{_folded(word)}"', MATCH_BUDGET, library.id),
         )
         return {int(r[0]): int(r[1]) for r in rows}
 

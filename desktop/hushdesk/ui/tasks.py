@@ -16,9 +16,11 @@ A job given a ``title`` ("Indexing Smith lease", "Downloading Qwen2.5 1.5B") is
 background work the user may leave running: ``Tasks.activity()`` lists those with
 their latest progress, from any page, and ``activityFinished`` tells when one ends.
 
-Pools: ``model`` has a single thread, so the engine (and anything else that owns the
-loaded model) sees one request at a time in order; ``ingest`` (one thread, low
-priority) indexes documents; ``downloads`` runs model downloads (two at a time) so
+Pools: ``model`` runs the work that talks to a model — a chat, a summary, a draft,
+the context meter — several at a time: the engine takes their model calls in turn
+(``services.runtime.Turns``), so a chat sent during a long summary answers between two
+of its steps instead of after it; ``ingest`` (one thread, low priority) indexes
+documents; ``downloads`` runs model downloads (two at a time) so
 they never hold up ``io``, which is for the rest.
 """
 
@@ -38,6 +40,7 @@ from hushdesk.jobs import CancelToken, Progress
 log = logging.getLogger("hushdesk.ui")
 
 TEXT_BATCH_S = 0.03
+MODEL_JOBS = 4  # model work at once (a chat, a summary, a draft, the meter): they take turns
 State = Literal["queued", "running", "done", "failed", "cancelled"]
 
 
@@ -173,7 +176,7 @@ class Tasks(QObject):
             "ingest": QThreadPool(self),
         }
         self._pools["ingest"].setMaxThreadCount(1)  # indexing: one job, low priority
-        self._pools["model"].setMaxThreadCount(1)
+        self._pools["model"].setMaxThreadCount(MODEL_JOBS)
         self._pools["io"].setMaxThreadCount(2)
         self._pools["downloads"].setMaxThreadCount(2)
         self._running: set[Job] = set()

@@ -153,3 +153,21 @@ def test_an_address_answered_alone_is_backed_where_it_stands_with_the_question()
     assert settled.checks[0].why == "bug-PACKAGE@gnu.org beside the question's words"
     other = settle("bug-grep@gnu.org", grounding, question)
     assert other.abstained  # an address no passage writes
+
+
+GREP_RECURSIVE = (  # grep.info
+    "'-r'\n'--recursive'\n     For each directory operand, read and process all files in "
+    "that\n     directory, recursively.  Follow symbolic links on the command line,\n     but "
+    "skip symlinks that are encountered recursively."
+)
+
+
+def test_what_an_option_stands_for_is_backed_by_what_it_does() -> None:
+    grounding = grounding_of(GREP_RECURSIVE, BUG_ADDRESS)
+    settled = settle(
+        "The -r option stands for recursive.", grounding, "In grep, what does -r mean?"
+    )
+    assert settled.text == "The -r option stands for recursive [1]."
+    assert not settle(
+        "The -r option stands for regular.", grounding, "What does -r mean?"
+    ).supported

@@ -69,7 +69,10 @@ QUOTE_CHARS = 400
 AROUND_CHARS = 200  # of the page on either side of a passage, when checking an answer
 UNSUPPORTED_MARK = " *(not in the sources)*"
 # Words that point at the sources rather than state a fact: need no support.
-POINTERS = "yes answer source sources passage passages found stated says mentioned according"
+POINTERS = (
+    "yes answer source sources passage passages found stated says mentioned according"
+    " means meaning stands refers"  # "-r stands for recursive": the link, not a fact
+)
 
 
 @dataclass(frozen=True)

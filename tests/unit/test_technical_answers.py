@@ -164,10 +164,7 @@ GREP_RECURSIVE = (  # grep.info
 
 def test_what_an_option_stands_for_is_backed_by_what_it_does() -> None:
     grounding = grounding_of(GREP_RECURSIVE, BUG_ADDRESS)
-    settled = settle(
-        "The -r option stands for recursive.", grounding, "In grep, what does -r mean?"
-    )
+    question = "In grep, what does the -r option mean?"
+    settled = settle("The -r option stands for recursive.", grounding, question)
     assert settled.text == "The -r option stands for recursive [1]."
-    assert not settle(
-        "The -r option stands for regular.", grounding, "What does -r mean?"
-    ).supported
+    assert not settle("The -r option stands for regular.", grounding, question).supported

@@ -92,22 +92,23 @@ def test_model_settings_are_checked_before_they_are_kept(
     app = App(engine=FakeEngine())
     model = app.registry.get("smollm2-135m-instruct")
     assert model is not None
-    dialog = ModelSettingsDialog(model, app.settings)
+    tasks = Tasks()
+    dialog = ModelSettingsDialog(model, app.settings, tasks, app.models.check_template)
     qtbot.addWidget(dialog)
-    dialog.template.setPlainText("{% for m in messages %}{{ m.content }}{% endfor %")
-    dialog.test_template()
-    assert "⚠" in dialog.template_check.text()
-    dialog.template.setPlainText(
-        "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}<assistant>"
-    )
-    dialog.test_template()
-    assert dialog.template_check.text().startswith("✓")
-    dialog.template.setPlainText("{{ 'x' * 10**11 }}")
-    dialog.test_template()  # fails in its own process, not in the app
-    assert dialog.template_check.text().startswith("⚠")
-    dialog.template.setPlainText(
-        "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}<assistant>"
-    )
+
+    def tested(template: str) -> str:
+        dialog.template.setPlainText(template)
+        dialog.test_template()  # off the GUI thread: the dialog says so meanwhile
+        assert dialog.template_check.text() == "Checking…"
+        qtbot.waitUntil(lambda: dialog.template_check.text() != "Checking…", timeout=30_000)
+        return dialog.template_check.text()
+
+    assert "⚠" in tested("{% for m in messages %}{{ m.content }}{% endfor %")
+    good = "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}<assistant>"
+    assert tested(good).startswith("✓")
+    # fails in its own process, not in the app
+    assert tested("{{ 'x' * 10**11 }}").startswith("⚠")
+    dialog.template.setPlainText(good)
     dialog.temperature.setValue(0.3)
     dialog.n_ctx.setValue(2048)
     overrides = dialog.overrides()

@@ -79,6 +79,12 @@ class Models:
         self.runtime.settings.default_model = model_id
         self.runtime.settings.save()
 
+    def check_template(self, template: str) -> str:
+        """A sample conversation rendered with a chat template, or ModelError saying why
+        it cannot be used. A template is code: a hostile one could loop or eat memory,
+        so it runs apart, with a time and memory limit. Slow: off the GUI thread."""
+        return run_isolated(templates.validate, template, timeout_s=5, memory_limit_bytes=4 << 30)
+
     def save_settings(self, model_id: str, overrides: ModelOverrides) -> None:
         """Check, then keep, a model's own settings. Slow (reads the adapter): off the GUI
         thread. A bad chat template or adapter is refused with a clear message."""
@@ -86,13 +92,7 @@ class Models:
         if model is None:
             raise ModelError(f"No installed model is called {model_id!r}.")
         if overrides.chat_template:
-            # A template is code: a hostile one could loop or eat memory. Try it apart.
-            run_isolated(
-                templates.validate,
-                overrides.chat_template,
-                timeout_s=5,
-                memory_limit_bytes=4 << 30,
-            )
+            self.check_template(overrides.chat_template)
         if overrides.lora_path:
             adapter = gguf_info.inspect(overrides.lora_path, chat=False)
             base = gguf_info.inspect(model.path)

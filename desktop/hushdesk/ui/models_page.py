@@ -232,7 +232,9 @@ class ModelsPage(QScrollArea):
         model = self.selected()
         if model is None or model.kind != "llm":
             return
-        dialog = ModelSettingsDialog(model, self.settings, self, self.tasks)
+        dialog = ModelSettingsDialog(
+            model, self.settings, self.tasks, self.models.check_template, self
+        )
         if dialog.exec() != ModelSettingsDialog.DialogCode.Accepted:
             return
         overrides = dialog.overrides()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -16,23 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hushdesk.engine import templates
-from hushdesk.errors import HushdeskError
 from hushdesk.services.models import InstalledModel
 from hushdesk.settings import ModelOverrides, Settings
 from hushdesk.ui import file_dialogs
+from hushdesk.ui.messages import error_text
 from hushdesk.ui.tasks import Tasks
-
-
-def _check(template: str) -> tuple[bool, str]:
-    from hushdesk.isolate import run_isolated
-
-    try:
-        return True, run_isolated(
-            templates.validate, template, timeout_s=5, memory_limit_bytes=4 << 30
-        )
-    except HushdeskError as exc:
-        return False, exc.message
 
 
 class ModelSettingsDialog(QDialog):
@@ -40,11 +30,14 @@ class ModelSettingsDialog(QDialog):
         self,
         model: InstalledModel,
         settings: Settings,
+        tasks: Tasks,
+        check_template: Callable[[str], str],
         parent: QWidget | None = None,
-        tasks: Tasks | None = None,
     ) -> None:
+        """``check_template``: a sample conversation rendered with a template, or a
+        HushdeskError saying why not (``Models.check_template``), run on ``tasks``."""
         super().__init__(parent)
-        self.tasks = tasks
+        self.tasks, self.check_template = tasks, check_template
         self.setWindowTitle(f"Settings — {model.name}")
         current = settings.for_model(model.id)
         s, e = settings.sampling, settings.engine
@@ -142,19 +135,16 @@ class ModelSettingsDialog(QDialog):
         if not text:
             self.template_check.setText("The model's own template will be used.")
             return
-        if self.tasks is None:
-            self._show_check(_check(text))
-            return
         self.template_check.setText("Checking…")
-        self.tasks.run(lambda: _check(text), on_result=self._show_check)
+        self.tasks.run(
+            lambda: self.check_template(text),
+            on_result=self._rendered,
+            on_error=lambda exc: self.template_check.setText(f"⚠ {error_text(exc)}"),
+        )
 
-    def _show_check(self, outcome: tuple[bool, str]) -> None:
-        ok, text = outcome
-        if ok:
-            preview = text if len(text) < 300 else text[:300] + "…"
-            self.template_check.setText(f"✓ Renders correctly:\n{preview}")
-        else:
-            self.template_check.setText(f"⚠ {text}")
+    def _rendered(self, preview: str) -> None:
+        preview = preview if len(preview) < 300 else preview[:300] + "…"
+        self.template_check.setText(f"✓ Renders correctly:\n{preview}")
 
     def _accept(self) -> None:
         self.accept()  # saving checks everything again, off the GUI thread

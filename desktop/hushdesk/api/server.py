@@ -45,9 +45,8 @@ from hushdesk.api.errors import ApiError, error
 from hushdesk.api.gate import Gate
 from hushdesk.api.hosts import host_allowed
 from hushdesk.app import App
-from hushdesk.engine.base import Stopper
 from hushdesk.errors import ContextOverflow, HushdeskError, ModelError
-from hushdesk.services.conversations import ChatSetup
+from hushdesk.services.conversations import ChatSetup, Stopper
 from hushdesk.services.models import InstalledModel
 
 log = logging.getLogger("hushdesk.api")

@@ -12,8 +12,6 @@ from typing import Any, TextIO
 
 from hushdesk import paths
 from hushdesk.app import App
-from hushdesk.assistant import personas
-from hushdesk.assistant.grounding import cited_numbers
 from hushdesk.cli.terminal import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -23,7 +21,13 @@ from hushdesk.cli.terminal import (
     status,
 )
 from hushdesk.errors import HushdeskError
-from hushdesk.services.conversations import Chat, ChatSetup, ChatStream
+from hushdesk.services.conversations import (
+    Chat,
+    ChatSetup,
+    ChatStream,
+    cited_numbers,
+    personas,
+)
 
 HISTORY_LINES = 1000
 

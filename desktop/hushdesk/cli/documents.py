@@ -24,9 +24,8 @@ from hushdesk.cli.terminal import (
     status,
 )
 from hushdesk.errors import Cancelled, HushdeskError
-from hushdesk.library import watch
 from hushdesk.services.documents import FileEvent, IngestReport, Library, SearchResult
-from hushdesk.services.indexing import Indexing, IndexJob
+from hushdesk.services.indexing import Indexing, IndexJob, Signature
 
 MARKS = {"done": "✓", "unchanged": "=", "duplicate": "=", "failed": "✗", "removed": "−"}
 POLL_S = 2.0  # --watch: how often the folder is looked at
@@ -120,7 +119,7 @@ def _retry_encrypted(
     return report
 
 
-def _watch(indexing: Indexing, folders: list[str], signature: watch.Signature, show: Any) -> int:
+def _watch(indexing: Indexing, folders: list[str], signature: Signature, show: Any) -> int:
     """Index what changes in the watched folders until Ctrl-C (the normal way to end:
     a rescan it interrupts goes on next time)."""
     status(f"Watching {folders[0]} (Ctrl-C stops)…")
@@ -134,7 +133,7 @@ def _watch(indexing: Indexing, folders: list[str], signature: watch.Signature, s
     with on_ctrl_c(interrupt):
         while not stop[0]:
             time.sleep(POLL_S)
-            if stop[0] or watch.signature(folders) == signature:
+            if stop[0] or indexing.folders_signature(folders) == signature:
                 continue
             # Listed before the scan: a change made while it runs shows up next time.
             folders, signature = indexing.watched_folders()

@@ -241,9 +241,7 @@ def _info(app: App, args: argparse.Namespace) -> int:
     if installed is not None:
         data = {**asdict(installed), "available": installed.available}
         if installed.kind == "llm" and installed.available:
-            from hushdesk.engine import gguf_info
-
-            meta = gguf_info.inspect(installed.path)
+            meta = service.file_info(installed)
             data["gguf"] = {k: v for k, v in asdict(meta).items() if k != "chat_template"}
     elif catalog_model is not None:
         machine = service.machine()

@@ -22,7 +22,8 @@ from hushdesk.assistant.chat_store import (
     NewMessage,
     SearchHit,
 )
-from hushdesk.engine.base import ChatStream
+from hushdesk.assistant.grounding import cited_numbers
+from hushdesk.engine.base import ChatStream, Stopper
 from hushdesk.errors import HushdeskError, ModelError, StoreError
 from hushdesk.models.registry import InstalledModel
 from hushdesk.services.runtime import ModelRuntime
@@ -34,7 +35,10 @@ __all__ = [
     "Conversation",
     "Conversations",
     "SearchHit",
+    "Stopper",
     "Turn",
+    "cited_numbers",
+    "personas",
 ]
 
 GrounderFactory = Callable[[Sequence[str]], Grounder | None]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from hushdesk.errors import HushdeskError
 from hushdesk.library.libraries import DocumentLibrary, FileEvent, IngestReport
+from hushdesk.library.render import RenderedPage, render
 from hushdesk.library.search import Hit, SearchResult
 from hushdesk.library.store import FileRecord, Library
 from hushdesk.models.registry import InstalledModel, Registry
@@ -22,7 +23,9 @@ __all__ = [
     "IngestReport",
     "Library",
     "LibraryState",
+    "RenderedPage",
     "SearchResult",
+    "render",
 ]
 
 

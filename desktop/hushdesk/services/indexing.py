@@ -21,7 +21,9 @@ from hushdesk.library import watch
 from hushdesk.library.libraries import DocumentLibrary, FileEvent, IngestReport
 from hushdesk.library.store import Library
 
-__all__ = ["FileEvent", "IndexJob", "Indexing", "IngestReport", "State"]
+__all__ = ["FileEvent", "IndexJob", "Indexing", "IngestReport", "Signature", "State"]
+
+Signature = watch.Signature
 
 State = Literal["idle", "running", "paused", "cancelling"]
 FileCallback = Callable[[FileEvent], None]
@@ -223,13 +225,18 @@ class Indexing:
         self._library.store.set_watch_folder(library, str(folder.expanduser().resolve()))
         return self._library.store.library_by_id(library.id) or library
 
-    def watched_folders(self) -> tuple[list[str], watch.Signature]:
+    def watched_folders(self) -> tuple[list[str], Signature]:
         """Every folder to watch (subfolders included) and their signature; lists the
         trees, so run it off the GUI thread."""
         roots = [
             Path(lib.watch_folder) for lib in self._library.store.libraries() if lib.watch_folder
         ]
         return watch.folders(roots)
+
+    @staticmethod
+    def folders_signature(folders: list[str]) -> Signature:
+        """The folders' signature now (``watched_folders`` gave the one to compare)."""
+        return watch.signature(folders)
 
     def pending(self) -> list[Library]:
         """Libraries with files still to index (an interrupted run, a rebuild)."""

@@ -22,18 +22,24 @@ from hushdesk.jobs import ProgressCallback
 from hushdesk.models import download, hardware, hub, importers
 from hushdesk.models.catalog import Catalog, CatalogModel
 from hushdesk.models.download import DownloadControl, DownloadJob
+from hushdesk.models.hardware import GB, READABLE_TOKENS_PER_S, Fit, Machine, Recommendation
 from hushdesk.models.importers import Found
 from hushdesk.models.registry import InstalledModel, Kind, Registry
 from hushdesk.services.runtime import ModelRuntime
 from hushdesk.settings import ModelOverrides
 
 __all__ = [
+    "GB",
+    "READABLE_TOKENS_PER_S",
     "CatalogModel",
     "DownloadControl",
     "DownloadJob",
+    "Fit",
     "InstalledModel",
+    "Machine",
     "ModelOverrides",
     "Models",
+    "Recommendation",
     "installed_id",
 ]
 
@@ -79,6 +85,10 @@ class Models:
         self.runtime.settings.default_model = model_id
         self.runtime.settings.save()
 
+    def file_info(self, model: InstalledModel) -> gguf_info.GGUFInfo:
+        """What a model's GGUF file says of itself, validated (reads the file)."""
+        return gguf_info.inspect(model.path)
+
     def check_template(self, template: str) -> str:
         """A sample conversation rendered with a chat template, or ModelError saying why
         it cannot be used. A template is code: a hostile one could loop or eat memory,
@@ -110,7 +120,7 @@ class Models:
 
     # -- the catalog and this computer ----------------------------------------------------
 
-    def machine(self) -> hardware.Machine:
+    def machine(self) -> Machine:
         """Memory, cores and GPUs of this computer (slow the first time)."""
         return hardware.detect()
 
@@ -119,14 +129,12 @@ class Models:
         found = self.catalog.search(text) if text.strip() else list(self.catalog.models)
         return sorted(found, key=lambda m: m.parameters)
 
-    def fit(
-        self, model: CatalogModel, quantization: str | None, machine: hardware.Machine
-    ) -> hardware.Fit:
+    def fit(self, model: CatalogModel, quantization: str | None, machine: Machine) -> Fit:
         """Whether a catalog file runs well here, with the reason."""
         n_ctx = self.runtime.settings.engine.n_ctx
         return hardware.fit(hardware.estimate(model, model.file(quantization), n_ctx), machine)
 
-    def recommend(self, machine: hardware.Machine) -> hardware.Recommendation | None:
+    def recommend(self, machine: Machine) -> Recommendation | None:
         return hardware.recommend(self.catalog, machine, self.runtime.settings.engine.n_ctx)
 
     def installed_quantizations(self, model: CatalogModel) -> set[str]:

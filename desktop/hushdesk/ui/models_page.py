@@ -26,9 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from hushdesk.app import App
-from hushdesk.models import hardware
 from hushdesk.services.downloads import Download
-from hushdesk.services.models import InstalledModel
+from hushdesk.services.models import GB, InstalledModel, Machine
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.messages import error_text, status_label, warning
 from hushdesk.ui.safe_text import rich_label
@@ -48,7 +47,7 @@ class ModelsPage(QScrollArea):
         super().__init__(parent)
         self.models, self.settings, self.tasks = app.models, app.settings, tasks
         self.downloads = app.downloads
-        self.machine: hardware.Machine | None = None
+        self.machine: Machine | None = None
         self.rows: dict[str, tuple[JobBar, Download]] = {}
         self.cards: dict[str, ModelCard] = {}
         self.setWidgetResizable(True)
@@ -149,9 +148,9 @@ class ModelsPage(QScrollArea):
             self._detected = True
             self.tasks.run(self.models.machine, on_result=self._show_machine)
 
-    def _show_machine(self, machine: hardware.Machine) -> None:
+    def _show_machine(self, machine: Machine) -> None:
         self.machine = machine
-        gb = hardware.GB
+        gb = GB
         text = (
             f"This computer: {machine.memory_total / gb:.0f} GB memory "
             f"({machine.memory_available / gb:.1f} GB free), {machine.cpu_cores} CPU cores"

@@ -29,8 +29,7 @@ from hushdesk.ui.safe_text import rich_label
 from hushdesk.ui.tasks import Tasks
 
 if TYPE_CHECKING:  # imported once the machine is measured, after the first paint
-    from hushdesk.models.catalog import CatalogModel
-    from hushdesk.models.hardware import Machine, Recommendation
+    from hushdesk.services.models import CatalogModel, Machine, Recommendation
 
 OTHER_CHOICES = 3
 MEASURE_AFTER_MS = 300
@@ -195,7 +194,7 @@ class WelcomeDialog(QDialog):
             self.go(self.steps.currentIndex() + 1)
 
     def show_machine(self, machine: Machine) -> None:
-        from hushdesk.models.hardware import GB, READABLE_TOKENS_PER_S
+        from hushdesk.services.models import GB, READABLE_TOKENS_PER_S
 
         models = self.app.models
         self.machine_label.setText(

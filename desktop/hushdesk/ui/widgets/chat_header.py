@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QMenu, QProgressBar, QToolButton
 
-from hushdesk.assistant import personas
+from hushdesk.services.conversations import personas
 from hushdesk.ui.icons import icon
 from hushdesk.ui.widgets.combo import narrow
 from hushdesk.ui.widgets.elided_label import ElidedLabel

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QGuiApplication, QPalette, QTextCursor
 from PySide6.QtWidgets import QWidget
 
-from hushdesk.assistant.chat import Turn
+from hushdesk.services.conversations import Turn
 from hushdesk.ui.markdown import MarkdownRenderer, Rendered, Theme
 from hushdesk.ui.safe_text import SafeTextBrowser, open_link
 from hushdesk.ui.theme import colours

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hushdesk.assistant import personas
+from hushdesk.services.conversations import personas
 from hushdesk.settings import SamplingSettings
 from hushdesk.ui.safe_text import rich_label
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hushdesk.library.render import RenderedPage, render
+from hushdesk.services.documents import RenderedPage, render
 from hushdesk.services.shared import openable_locally
 from hushdesk.ui.messages import warning
 from hushdesk.ui.safe_text import SafeTextBrowser

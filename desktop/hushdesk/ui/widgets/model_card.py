@@ -18,12 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hushdesk.models import hardware
-from hushdesk.services.models import CatalogModel
+from hushdesk.services.models import CatalogModel, Fit, Machine
 from hushdesk.ui.safe_text import rich_label
 
 BADGE_COLOURS = {"fits": "#2e7d32", "tight": "#b26a00", "wont_fit": "#c62828"}
-Fitter = Callable[[CatalogModel, str | None, hardware.Machine], hardware.Fit]
+Fitter = Callable[[CatalogModel, str | None, Machine], Fit]
 
 
 class ModelCard(QFrame):
@@ -69,11 +68,11 @@ class ModelCard(QFrame):
         layout.addWidget(self.reason)
         layout.addLayout(bottom)
         self._installed: set[str] = set()
-        self._machine: hardware.Machine | None = None
+        self._machine: Machine | None = None
         self._fit: Fitter | None = None
         self._update()
 
-    def set_machine(self, machine: hardware.Machine, fit: Fitter) -> None:
+    def set_machine(self, machine: Machine, fit: Fitter) -> None:
         """Show whether this model fits ``machine``, as ``fit`` judges it."""
         self._machine, self._fit = machine, fit
         self._update()

@@ -13,7 +13,7 @@ from hushdesk.ui.icons import icon
 from hushdesk.ui.safe_text import rich_label
 
 if TYPE_CHECKING:  # the model services load after the window is up
-    from hushdesk.models.hardware import Recommendation
+    from hushdesk.services.models import Recommendation
 
 
 class StarterBanner(QFrame):
@@ -53,7 +53,7 @@ class StarterBanner(QFrame):
             "and its answers are often wrong."
         )
         if pick is not None:
-            from hushdesk.models.hardware import GB
+            from hushdesk.services.models import GB
 
             size = pick.file.size_bytes / GB
             text += (

@@ -93,9 +93,6 @@ class ChatSession:
         """The prompt for the current turns."""
         return self._prompt(self.turns, self.context_from)
 
-    def visible_turns(self) -> list[Turn]:
-        return _visible(self.turns, self.context_from)
-
     def _prompt(
         self, turns: Sequence[Turn], context_from: int | None, grounding: Grounding | None = None
     ) -> list[Message]:

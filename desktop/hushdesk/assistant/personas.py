@@ -8,7 +8,6 @@ from functools import cache
 from hushdesk import assets
 
 DEFAULT = "general"
-CUSTOM = "custom"
 
 
 @dataclass(frozen=True)

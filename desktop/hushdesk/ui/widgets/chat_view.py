@@ -52,19 +52,15 @@ class ChatView(SafeTextBrowser):
         )
         self.anchorClicked.connect(self._on_anchor)
         self._renderer = MarkdownRenderer(theme_from_palette(self.palette()))
-        self._turns: list[Turn] = []
         self._code: dict[int, list[str]] = {}
         self._stream_start: int | None = None
         self._stream_text = ""
-        self._placeholder = ""
 
     # -- content --------------------------------------------------------------------------
 
     def set_turns(
         self, turns: Sequence[Turn], context_from: int | None = None, placeholder: str = ""
     ) -> None:
-        self._turns = list(turns)
-        self._placeholder = placeholder
         self._code.clear()
         self._stream_start = None
         parts = []

@@ -14,7 +14,6 @@ waits for it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -31,8 +30,6 @@ from hushdesk.services.runtime import ModelRuntime
 from hushdesk.vault import Locked, Vault, unlock_without_asking
 
 if TYPE_CHECKING:
-    from hushdesk.assistant.chat import Grounder
-    from hushdesk.assistant.grounding import Grounding
     from hushdesk.library.libraries import DocumentLibrary
     from hushdesk.services.connections import Connections
     from hushdesk.services.documents import Documents
@@ -84,7 +81,9 @@ class App:
         from hushdesk.assistant.chat_store import ConversationStore
 
         store = ConversationStore(self.vault.store_key("conversations"))
-        return Conversations(store, self.runtime, self._grounder)
+        # a lambda: the document libraries open only when a question is grounded
+        grounder = lambda names: self.documents.grounder(names)  # noqa: E731, PLW0108
+        return Conversations(store, self.runtime, grounder)
 
     @cached_property
     def library(self) -> DocumentLibrary:
@@ -161,23 +160,6 @@ class App:
         from hushdesk.services.downloads import Downloads
 
         return Downloads(self.models)
-
-    def _grounder(self, names: Sequence[str]) -> Grounder | None:
-        """Questions in a chat that answers from ``names`` are grounded in them."""
-        if not names:
-            return None
-        from hushdesk.assistant.grounding import grounder_for
-
-        ground = grounder_for(self.library, names)
-        shared = [n for n in names if n in self.settings.shared]
-        if not shared:
-            return ground
-
-        def grounder(question: str) -> Grounding:
-            self.shared.refresh(shared)  # colleagues' newest files, when the server answers
-            return ground(question)
-
-        return grounder
 
     def stores(self) -> dict[str, Database]:
         """Every store, opened (for a key change, which re-keys them where they are)."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from hushdesk.assistant.chat import Grounder
+from hushdesk.assistant.grounding import Grounding, grounder_for
 from hushdesk.errors import HushdeskError
 from hushdesk.library.libraries import DocumentLibrary, FileEvent, IngestReport
 from hushdesk.library.render import RenderedPage, render
@@ -124,6 +126,22 @@ class Documents:
         """Match with another model: every file is embedded again by the next indexing
         run (never searched with mixed vectors)."""
         return self._library.use_embedding_model(library, model_id)
+
+    def grounder(self, names: Sequence[str]) -> Grounder | None:
+        """Questions in a chat that answers from the libraries ``names`` are grounded in
+        them; a shared one is brought level with its server first (if it answers)."""
+        if not names:
+            return None
+        ground = grounder_for(self._library, names)
+        if self.shared is None:
+            return ground
+        shared = self.shared
+
+        def grounder(question: str) -> Grounding:
+            shared.refresh(names)  # colleagues' newest files, at most once a minute
+            return ground(question)
+
+        return grounder
 
     def search(self, library: Library, query: str, k: int = 5) -> SearchResult:
         """Passages that answer ``query``; abstains when nothing is close enough. A

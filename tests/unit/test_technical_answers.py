@@ -5,6 +5,12 @@ groundings; bench/quality.py measures the same over whole sets."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from hushdesk.assistant.evidence import content_words
 from hushdesk.assistant.grounding import settle
 from hushdesk.library.search import FileNames
 from hushdesk.library.store import FileRecord
@@ -168,3 +174,33 @@ def test_what_an_option_stands_for_is_backed_by_what_it_does() -> None:
     settled = settle("The -r option stands for recursive.", grounding, question)
     assert settled.text == "The -r option stands for recursive [1]."
     assert not settle("The -r option stands for regular.", grounding, question).supported
+
+
+LINE_LENGTH = (  # standards.info, 5.1 Formatting Your Source Code
+    "Please keep the length of source lines to 79 characters or less, for maximum "
+    "readability in the widest range of environments."
+)
+
+
+def words_meaning(texts: Sequence[str]) -> np.ndarray:
+    """A stand-in for the embedder: texts as unit vectors of their words (cosine = the
+    words they share); the bench measures the real one."""
+    vocabulary = sorted(set().union(*(content_words(t) for t in texts)))
+    vectors = np.array([[w in content_words(t) for w in vocabulary] for t in texts], float)
+    unit: np.ndarray = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    return unit
+
+
+def test_a_sentence_with_the_answers_words_about_something_else_backs_nothing() -> None:
+    grounding = replace(grounding_of(LINE_LENGTH, BUG_ADDRESS), meaning=words_meaning)
+    question = "What is the maximum number of lines a single C function should have?"
+    invented = settle(
+        "The maximum number of lines a C function should have is 79 characters or less.",
+        grounding,
+        question,
+    )
+    assert invented.abstained
+    assert invented.checks[0].why == "[1] has its words, not about the question"
+    asked = "How long may source lines be?"
+    kept = settle("Source lines should be 79 characters or less.", grounding, asked)
+    assert kept.text == "Source lines should be 79 characters or less [1]."

@@ -47,7 +47,7 @@ def test_a_library_outranked_by_another_still_finds_its_passages(store: Document
 def test_words_in_most_passages_are_left_out_once_they_would_cost_too_much(
     store: DocumentStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hushdesk.library import store as module
+    from hushdesk.library import keywords as module
 
     library = store.library("L", embedding_model="m")
     texts = [f"the clause {i} of the deed" for i in range(50)]
@@ -68,7 +68,7 @@ def test_words_in_most_passages_are_left_out_once_they_would_cost_too_much(
 def test_which_files_hold_a_word_is_counted_within_the_match_budget(
     store: DocumentStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hushdesk.library import store as module
+    from hushdesk.library import keywords as module
 
     library = store.library("Manuals", embedding_model="m")
     sed = _file(store, library, "sed.pdf", [f"sed command {i}" for i in range(30)])

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hushdesk.library.store import DocumentStore, Grouping, Library
+from hushdesk.library.store import DocumentStore, Library
+from hushdesk.library.vector_rows import Grouping
 
 LISTS_FROM = 200_000  # below: exact (bench/retrieve.py, 100k: the whole search's p95 26 ms)
 PROBE_SHARE = 1 / 8  # the share of the groups a search reads (see the docstring)

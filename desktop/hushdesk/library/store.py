@@ -1,5 +1,6 @@
 """The document store: SQLite is the source of truth for libraries, files, pages and
 chunks (with an FTS5 index for keyword search). The vector index is rebuilt from it.
+Its keyword search is ``keywords.KeywordSearch``, its vectors ``vector_rows.VectorRows``.
 
 A file moves queued → parsing → embedding → done (or failed, with the reason).
 Retrieval only ever sees chunks of files that are done, so a crash in the middle of
@@ -10,31 +11,28 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
-import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import sqlcipher3.dbapi2 as sqlite3
 
 from hushdesk import paths
 from hushdesk.errors import StoreError
 from hushdesk.library.chunker import Chunk
+from hushdesk.library.keywords import KeywordSearch
 from hushdesk.library.loaders import LoadedDocument
-from hushdesk.sqlitedb import Database, fts_index, fts_secure_delete
+from hushdesk.library.records import Library
+from hushdesk.library.vector_rows import VectorRows
+from hushdesk.sqlitedb import fts_index, fts_secure_delete
+
+__all__ = ["DocumentStore", "FileRecord", "Library", "Status", "StoredChunk"]
 
 log = logging.getLogger("hushdesk.library")
 
 Status = Literal["queued", "parsing", "embedding", "done", "failed"]
-
-# Keyword search ranks at most about this many matching passages (words past it are left
-# out, see ``keyword_search``): FTS5 ranked 12k matches in 30 ms in a one-off profile.
-MATCH_BUDGET = 12_000
-PREFIX_WORDS = 16  # a last word that begins more words than this is searched as it is
 
 SCHEMA = (
     """
@@ -115,23 +113,6 @@ SCHEMA = (
 
 
 @dataclass(frozen=True)
-class Grouping:
-    """How index.py grouped a library's vectors (see ``vector_groups``)."""
-
-    centres: np.ndarray  # (groups, dimensions) float32
-    chunk_ids: np.ndarray  # ascending int64
-    groups: np.ndarray  # int32, one per chunk id
-
-
-@dataclass(frozen=True)
-class Library:
-    id: int
-    name: str
-    embedding_model: str
-    watch_folder: str | None
-
-
-@dataclass(frozen=True)
 class FileRecord:
     id: int
     library_id: int
@@ -162,16 +143,12 @@ class StoredChunk:
     text: str
 
 
-class DocumentStore(Database):
+class DocumentStore(KeywordSearch, VectorRows):
     what = "document library"
     migrations = SCHEMA
 
     def __init__(self, key: bytes, path: Path | None = None) -> None:
         super().__init__(path or paths.library_db(), key)
-        # How many passages hold a word, as counted when the newest chunk id was
-        # ``_counted_at``: counting a common word reads its whole list of passages.
-        self._holding: dict[str, int] = {}
-        self._counted_at = 0
 
     def _opened(self, db: sqlite3.Connection) -> None:
         fts_secure_delete(db, "chunks")
@@ -362,105 +339,6 @@ class DocumentStore(Database):
                 (time.time(), library.id, sha256),
             )
 
-    def keyword_search(self, library: Library, query: str, limit: int) -> list[tuple[int, float]]:
-        """(chunk id, bm25 score; lower is better) of done files, best first."""
-        return self.matches(library, self.keyword_expression(query), limit)
-
-    def matches(self, library: Library, expression: str, limit: int) -> list[tuple[int, float]]:
-        """(chunk id, bm25 score) of done files matching the FTS5 ``expression``.
-
-        The full-text index ranks its matches alone first and only the best few are
-        looked up in their chunks and files (a million passages, a one-off profile: 12k
-        matches ranked in 30 ms, while looking each one up took 150 ms more). When too
-        few of those are this library's done files, a wider few, then every match."""
-        if not expression:
-            return []
-        rows: list[sqlite3.Row] = []
-        for ranked in (limit * 4, limit * 64, -1):  # -1: no limit
-            rows = self._rows(
-                # CROSS JOIN keeps the full-text index first: SQLite would otherwise walk
-                # every chunk of the library and run the match once per chunk.
-                "SELECT c.id, m.score FROM ("
-                "  SELECT rowid, bm25(chunks_fts) AS score FROM chunks_fts "
-                "  WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?"
-                ") AS m "
-                "CROSS JOIN chunks c ON c.id = m.rowid "
-                "CROSS JOIN files f ON f.id = c.file_id "
-                "WHERE f.library_id = ? AND f.status = 'done' "
-                "ORDER BY m.score LIMIT ?",
-                (expression, ranked, library.id, limit),
-            )
-            if len(rows) == limit:
-                break
-        return [(int(r[0]), float(r[1])) for r in rows]
-
-    def holders(self, library: Library, word: str) -> dict[int, int]:
-        """How many of each done file's passages hold ``word``, by file id: among the
-        first ``MATCH_BUDGET`` passages of the index that hold it (a word in more is a
-        share, not a count: looking every one up costs per match)."""
-        rows = self._rows(
-            "SELECT c.file_id, count(*) FROM ("
-            "  SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?"
-            ") AS m "
-            "CROSS JOIN chunks c ON c.id = m.rowid "
-            "CROSS JOIN files f ON f.id = c.file_id "
-            "WHERE f.library_id = ? AND f.status = 'done' "
-            "GROUP BY c.file_id",
-            (f'"{_folded(word)}"', MATCH_BUDGET, library.id),
-        )
-        return {int(r[0]): int(r[1]) for r in rows}
-
-    def keyword_expression(self, query: str) -> str:
-        """The query's words for FTS5, any of them (the last also as a prefix, for
-        search as you type), the commonest left out while together they would match
-        more than ``MATCH_BUDGET`` passages; the rarest is always kept. Ranking costs
-        per match: in a large library "the" or "what" match nearly every passage and
-        add next to nothing to the ranking (BM25 weighs a word in most passages at
-        about zero). A small library keeps every word."""
-        words = list(dict.fromkeys(_folded(w) for w in re.findall(r"\w+", query)))
-        if not words:
-            return ""
-        cost = self._passages_holding(words)
-        kept: set[str] = set()
-        spent = 0
-        for word in sorted(words, key=lambda w: (cost[w], w)):
-            if kept and spent + cost[word] > MATCH_BUDGET:
-                break
-            kept.add(word)
-            spent += cost[word]
-        last = words[-1]
-        star = ""
-        if last in kept:  # the prefix too, when it fits
-            prefix = self._prefix_holding(last)
-            if prefix is not None and spent - cost[last] + prefix <= MATCH_BUDGET:
-                star = "*"
-        return " OR ".join(f'"{w}"' + (star if w == last else "") for w in words if w in kept)
-
-    def _passages_holding(self, words: list[str]) -> dict[str, int]:
-        """How many passages hold each word; counts are kept until the library has grown
-        by a tenth (they only steer what keyword search leaves out)."""
-        newest = int(self._rows("SELECT coalesce(max(id), 0) FROM chunks")[0][0])
-        if newest > self._counted_at * 1.1 + 1000 or len(self._holding) > 100_000:
-            self._holding, self._counted_at = {}, newest
-        missing = [w for w in words if w not in self._holding]
-        if missing:
-            rows = self._rows(
-                "SELECT term, doc FROM temp.chunks_vocab "
-                "WHERE term IN (SELECT value FROM json_each(?))",
-                (json.dumps(missing),),
-            )
-            self._holding |= dict.fromkeys(missing, 0) | {str(r[0]): int(r[1]) for r in rows}
-        return {w: self._holding[w] for w in words}
-
-    def _prefix_holding(self, word: str) -> int | None:
-        """How many passages hold words that begin with ``word``; None when that is more
-        than ``PREFIX_WORDS`` different words (too costly to count, or to search)."""
-        rows = self._rows(
-            "SELECT doc FROM temp.chunks_vocab WHERE term >= ? AND term < ? LIMIT ?",
-            (word, word + "\U0010ffff", PREFIX_WORDS + 1),
-        )
-        return None if len(rows) > PREFIX_WORDS else sum(int(r[0]) for r in rows)
-
     def pages(self, file_id: int) -> list[tuple[int, str]]:
         rows = self._rows(
             "SELECT number, text FROM pages WHERE file_id = ? ORDER BY number", (file_id,)
@@ -472,94 +350,6 @@ class DocumentStore(Database):
             "SELECT text FROM pages WHERE file_id = ? AND number = ?", (file_id, number)
         )
         return str(rows[0][0]) if rows else ""
-
-    # -- vectors --------------------------------------------------------------------------
-
-    def put_vectors(self, library: Library, ids: Sequence[int], vectors: np.ndarray) -> None:
-        matrix = np.ascontiguousarray(vectors, dtype="<f4")
-        with self._tx() as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO vectors (chunk_id, library_id, vector) VALUES (?, ?, ?)",
-                [(i, library.id, row.tobytes()) for i, row in zip(ids, matrix, strict=True)],
-            )
-
-    def vectors_version(self, library: Library) -> int:
-        rows = self._rows("SELECT vectors_version FROM libraries WHERE id = ?", (library.id,))
-        return int(rows[0][0]) if rows else -1
-
-    def vectors(self, library: Library, ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
-        """(chunk ids, one float32 row each) of ``ids`` in the library (all of its
-        vectors: ``vector_pages``)."""
-        rows = self._rows(
-            "SELECT chunk_id, vector FROM vectors WHERE library_id = ? "
-            "AND chunk_id IN (SELECT value FROM json_each(?)) ORDER BY chunk_id",
-            (library.id, json.dumps(list(ids))),
-        )
-        if not rows:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4")
-        return [int(r[0]) for r in rows], matrix.reshape(len(rows), -1).astype(np.float32)
-
-    def vector_count(self, library: Library) -> int:
-        rows = self._rows("SELECT count(*) FROM vectors WHERE library_id = ?", (library.id,))
-        return int(rows[0][0])
-
-    def vector_pages(
-        self, library: Library, size: int = 20_000
-    ) -> Iterator[tuple[list[int], np.ndarray]]:
-        """The library's vectors as ``vectors`` gives them, ``size`` at a time: the store
-        is free for other work between pages (a million take half a minute to read)."""
-        after = -1
-        while True:
-            rows = self._rows(
-                "SELECT chunk_id, vector FROM vectors WHERE library_id = ? AND chunk_id > ? "
-                "ORDER BY chunk_id LIMIT ?",
-                (library.id, after, size),
-            )
-            if not rows:
-                return
-            matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4")
-            yield [int(r[0]) for r in rows], matrix.reshape(len(rows), -1)
-            after = int(rows[-1][0])
-
-    def drop_vectors(self, library: Library) -> None:
-        with self._tx() as db:
-            db.execute("DELETE FROM vectors WHERE library_id = ?", (library.id,))
-            db.execute("DELETE FROM vector_groups WHERE library_id = ?", (library.id,))
-
-    def grouping(self, library: Library) -> Grouping | None:
-        rows = self._rows(
-            "SELECT dimensions, centres, chunk_ids, groups FROM vector_groups WHERE library_id = ?",
-            (library.id,),
-        )
-        if not rows:
-            return None
-        width = int(rows[0][0])
-        centres, ids, groups = (
-            np.frombuffer(bytes(blob), dtype=kind)
-            for blob, kind in zip(rows[0][1:], ("<f4", "<i8", "<i4"), strict=True)
-        )
-        if width < 1 or len(centres) % width or len(ids) != len(groups):
-            return None  # not as it was written: the library is grouped again
-        return Grouping(
-            centres.reshape(-1, width).astype(np.float32),
-            ids.astype(np.int64),
-            groups.astype(np.int32),
-        )
-
-    def put_grouping(self, library: Library, grouping: Grouping) -> None:
-        with self._tx() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO vector_groups "
-                "(library_id, dimensions, centres, chunk_ids, groups) VALUES (?, ?, ?, ?, ?)",
-                (
-                    library.id,
-                    grouping.centres.shape[1],
-                    np.ascontiguousarray(grouping.centres, dtype="<f4").tobytes(),
-                    np.ascontiguousarray(grouping.chunk_ids, dtype="<i8").tobytes(),
-                    np.ascontiguousarray(grouping.groups, dtype="<i4").tobytes(),
-                ),
-            )
 
     def done_signature(self, library: Library) -> tuple[int, int]:
         """Changes whenever a file joins or leaves ``library``'s indexed ones: how many
@@ -610,9 +400,3 @@ def _chunk(row: sqlite3.Row) -> StoredChunk:
     return StoredChunk(
         row["id"], row["file_id"], row["page"], row["start"], row["end"], row["text"]
     )
-
-
-def _folded(word: str) -> str:
-    """A word as the full-text index keeps it (unicode61: lower case, no diacritics)."""
-    decomposed = unicodedata.normalize("NFD", word.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -255,7 +255,7 @@ def judge(
             elsewhere = elsewhere or n  # what -s does, said of -c
             continue
         if not _about(question, found.sentence, source):
-            offtopic = offtopic or n  # "4 Stepping Down" is no count of weeks
+            offtopic = offtopic or n  # source lines, for the lines of a function
             continue
         if best is None or found.score > best[1].score:
             best = (n, found)
@@ -283,7 +283,7 @@ def judge(
     uncounted = [
         c.written for c in counts(statement) if c.number in facts and not counted(c, sentences)
     ]
-    if uncounted:  # "4 weeks", where the only 4 numbers a section
+    if uncounted:  # "4 weeks", where the only 4 there numbers a section
         return Check(sentence, "not backed", f"{', '.join(uncounted)}: no passage counts it")
     return Check(sentence, "not backed", "too few of its words together in any passage")
 

@@ -12,7 +12,8 @@ from hushdesk.assistant.summarize.plan import (
     plan,
 )
 from hushdesk.assistant.summarize.results import Page, Source, Statement, Stats, Summary, where
-from hushdesk.assistant.summarize.summarizer import MemorySteps, StepCache, Summarizer
+from hushdesk.assistant.summarize.steps import MemorySteps, StepCache
+from hushdesk.assistant.summarize.summarizer import Summarizer
 
 __all__ = [
     "Heading",

@@ -21,7 +21,6 @@ import math
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Protocol
 
 from hushdesk import assets
 from hushdesk.assistant.evidence import (
@@ -44,6 +43,7 @@ from hushdesk.assistant.summarize.plan import (
     plan,
 )
 from hushdesk.assistant.summarize.results import Source, Statement, Stats, Summary
+from hushdesk.assistant.summarize.steps import StepCache
 from hushdesk.engine.base import Engine
 from hushdesk.engine.types import Message, SamplingParams
 from hushdesk.errors import DocumentError, HushdeskError
@@ -61,25 +61,6 @@ SAMPLING = SamplingParams(
 
 
 # -- running ------------------------------------------------------------------------------
-
-
-class StepCache(Protocol):
-    def get_step(self, key: str) -> str | None: ...
-
-    def put_step(self, key: str, source: str, kind: str, output: str) -> None: ...
-
-
-class MemorySteps:
-    """A step cache that lives as long as the object (the CLI without a store, tests)."""
-
-    def __init__(self) -> None:
-        self.steps: dict[str, str] = {}
-
-    def get_step(self, key: str) -> str | None:
-        return self.steps.get(key)
-
-    def put_step(self, key: str, source: str, kind: str, output: str) -> None:
-        self.steps[key] = output
 
 
 class Summarizer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
-from hushdesk.engine.base import ChatStream
+from hushdesk.engine.base import ChatStream, at_once
 from hushdesk.engine.types import (
     ChatResult,
     GenerationStats,
@@ -70,6 +70,8 @@ class FakeEngine:
 
     def kill(self) -> None:
         self._stopped = True
+
+    hold = staticmethod(at_once)
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
         return sum(len(m.content.split()) + 4 for m in messages)

@@ -83,7 +83,7 @@ class App:
         store = ConversationStore(self.vault.store_key("conversations"))
         # a lambda: the document libraries open only when a question is grounded
         grounder = lambda names: self.documents.grounder(names)  # noqa: E731, PLW0108
-        return Conversations(store, self.runtime, grounder)
+        return Conversations(store, self.settings, self.runtime, grounder)
 
     @cached_property
     def library(self) -> DocumentLibrary:
@@ -146,14 +146,14 @@ class App:
         from hushdesk.models import catalog
         from hushdesk.services.models import Models
 
-        return Models(self.registry, catalog.load(), self.runtime)
+        return Models(self.settings, self.registry, catalog.load(), self.runtime)
 
     @cached_property
     def connections(self) -> Connections:
         """Servers the user added, whose models answer like the local ones."""
         from hushdesk.services.connections import Connections
 
-        return Connections(self.runtime)
+        return Connections(self.settings, self.runtime)
 
     @cached_property
     def downloads(self) -> Downloads:

@@ -27,7 +27,8 @@ MODEL = "qwen2.5-0.5b-instruct"
 @pytest.fixture
 def manager() -> Models:
     registry = Registry()
-    return Models(registry, catalog.load(), ModelRuntime(Settings(), registry))
+    settings = Settings()
+    return Models(settings, registry, catalog.load(), ModelRuntime(settings, registry))
 
 
 def test_full_download_is_verified_and_listed(hub: Hub, manager: Models) -> None:

@@ -23,7 +23,8 @@ from tests.hostile import hostile_model
 def manager() -> Models:
     registry = Registry()
     bundled.ensure_registered(registry)
-    return Models(registry, catalog.load(), ModelRuntime(Settings(), registry))
+    settings = Settings()
+    return Models(settings, registry, catalog.load(), ModelRuntime(settings, registry))
 
 
 def test_import_by_reference_reads_metadata(

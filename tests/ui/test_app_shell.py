@@ -90,7 +90,7 @@ def test_streams_are_batched_and_cancel_reaches_the_producer(qtbot: QtBot) -> No
 
 def test_model_pool_runs_jobs_side_by_side(qtbot: QtBot) -> None:
     """A chat need not wait for a summary's whole job: the pool runs model jobs side by
-    side, and the engine orders their model calls (``services.runtime.Turns``)."""
+    side, and the engine orders their model calls (``engine.shared.Turns``)."""
     tasks = Tasks()
     both = threading.Barrier(2, timeout=10)  # passed only by two jobs running at once
     met: list[bool] = []

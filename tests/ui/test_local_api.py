@@ -113,7 +113,7 @@ def test_a_program_and_the_window_take_turns_in_arrival_order(
     window = make_window(engine)
     _serve(qtbot, window, _free_port())
     assert window.local_api.state == "on"
-    turns = window.app.runtime.turns
+    turns = window.app.runtime.shared.turns
     turns.acquire()  # the model is busy (as with a long answer)
     try:
         answers: list[Any] = []

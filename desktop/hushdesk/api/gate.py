@@ -1,62 +1,67 @@
-"""The API's requests for the model: one at a time, in arrival order, a limit on how
-many wait (429 past it). Each then takes its turn on the model with the app's other
-users (``ModelRuntime.turns``). A second gate of the same kind bounds embeddings and
-searches (the embedding model), which would otherwise each take a thread of a pool."""
+"""How many API requests may be in at once: past the limit, a request is turned away
+(429) before anything starts. The model orders its calls itself (``engine.shared``), in
+arrival order with the app's other users, so generations pass the gate side by side.
+The embedding model has no such owner: its gate (``serial``) also lets one embedding or
+search in at a time, in arrival order, so that they do not each take a thread of a pool."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import threading
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from hushdesk.api.errors import ApiError
 
-QUEUE_LIMIT = 16  # requests waiting for the model; more get 429
+QUEUE_LIMIT = 16  # requests waiting or being answered; more get 429
 T = TypeVar("T")
 
 
 class Gate:
-    """Generations one at a time, in arrival order; past ``limit`` waiting, a request is
-    turned away. The generation's own thread lets the next one in when it has really
-    ended (a client that went away does not free the model early). Non-streamed answers
-    say how long they queued in ``X-Hushdesk-Queue-Wait-Ms``."""
+    """At most ``limit`` requests in; ``serial``: one at a time, in arrival order. A
+    request's own thread lets the next one in when its work has really ended (a client
+    that went away does not free its place early)."""
 
-    def __init__(self, limit: int = QUEUE_LIMIT) -> None:
+    def __init__(self, limit: int = QUEUE_LIMIT, *, serial: bool = False) -> None:
         self.limit = limit
-        self._lock = asyncio.Lock()  # asyncio's lock wakes its waiters first in, first out
-        self.waiting = 0
+        self.inside = 0
+        # asyncio's lock wakes its waiters first in, first out
+        self._lock = asyncio.Lock() if serial else None
 
-    async def enter(self) -> float:
-        """Wait for the model's turn; how long it took (seconds)."""
-        if self.waiting >= self.limit:
+    async def enter(self) -> None:
+        """Come in (the lock's turn, when serial), or 429 when too many are in."""
+        if self.inside >= self.limit:
             raise ApiError(429, "Too many requests are waiting for the model; retry soon.",
                            "rate_limit_error", "queue_full")  # fmt: skip
-        self.waiting += 1
-        started = time.monotonic()
-        try:
-            await self._lock.acquire()
-        finally:
-            self.waiting -= 1
-        return time.monotonic() - started
+        self.inside += 1
+        if self._lock is not None:
+            try:
+                await self._lock.acquire()
+            except BaseException:
+                self.inside -= 1
+                raise
+
+    def _leave(self) -> None:
+        self.inside -= 1
+        if self._lock is not None:
+            self._lock.release()
 
     def run(self, loop: asyncio.AbstractEventLoop, work: Callable[[], None]) -> None:
-        """``work`` on a thread of its own; the gate opens again when it returns."""
+        """``work`` on a thread of its own; its place is free again when it returns."""
 
         def body() -> None:
             try:
                 work()
             finally:
-                _soon(loop, self._lock.release)
+                _soon(loop, self._leave)
 
-        threading.Thread(target=body, name="hushdesk-api-generation", daemon=True).start()
+        threading.Thread(target=body, name="hushdesk-api-work", daemon=True).start()
 
-    async def call(self, work: Callable[[], T], on_leave: Callable[[], None]) -> tuple[T, float]:
-        """``work``'s result once it had its turn, and how long it waited for it; a client
-        that goes away meanwhile calls ``on_leave`` (stop the work)."""
-        waited = await self.enter()
+    async def call(self, work: Callable[[], T], on_leave: Callable[[], None]) -> T:
+        """``work``'s result, run once it is in; a client that goes away meanwhile calls
+        ``on_leave`` (stop the work)."""
+        await self.enter()
         loop = asyncio.get_running_loop()
         done: asyncio.Future[T] = loop.create_future()
 
@@ -78,7 +83,7 @@ class Gate:
 
         self.run(loop, body)
         try:
-            return await done, waited
+            return await done
         except asyncio.CancelledError:
             on_leave()
             raise

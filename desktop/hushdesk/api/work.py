@@ -213,7 +213,7 @@ def add_routes(api: FastAPI, app: App, gate: Gate) -> None:
         request.check()
         check_model(app, body.model)
         cancel = CancelToken()
-        made, _ = await gate.call(
+        made = await gate.call(
             lambda: app.drafts.draft(request, model=body.model, cancel=cancel, save=body.save),
             on_leave=cancel.cancel,
         )

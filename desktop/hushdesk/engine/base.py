@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
 from hushdesk.engine.types import ChatResult, LoadSpec, Message, ModelInfo, SamplingParams
@@ -83,4 +84,14 @@ class Engine(Protocol):
     def count_tokens(self, messages: Sequence[Message]) -> int:
         """Tokens the rendered conversation takes, generation prompt included."""
 
+    def hold(self, stopper: Stopper) -> AbstractContextManager[bool]:
+        """The model's turn for several calls of one answer (a count, then the answer):
+        True, or False when ``stopper`` stopped while it waited. An engine no one shares,
+        or a server that answers side by side, gives it at once (``at_once``)."""
+
     def close(self) -> None: ...
+
+
+def at_once(stopper: Stopper) -> AbstractContextManager[bool]:
+    """``Engine.hold`` where nobody waits: the turn, at once."""
+    return nullcontext(True)

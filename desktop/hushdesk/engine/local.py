@@ -15,7 +15,7 @@ from typing import Any
 
 from hushdesk import errors, paths
 from hushdesk.engine import gguf_info, offload
-from hushdesk.engine.base import ChatStream
+from hushdesk.engine.base import ChatStream, at_once
 from hushdesk.engine.types import ChatResult, LoadSpec, Message, ModelInfo, SamplingParams
 from hushdesk.engine.worker import serve
 from hushdesk.isolate import describe_exit
@@ -111,6 +111,8 @@ class LocalEngine:
         process = self._process
         if process is not None and process.is_alive():
             process.kill()
+
+    hold = staticmethod(at_once)  # shared, it is a ``SharedEngine`` seat that waits
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
         with self._lock:

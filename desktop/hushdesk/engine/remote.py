@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from hushdesk import errors, privacy
-from hushdesk.engine.base import ChatStream
+from hushdesk.engine.base import ChatStream, at_once
 from hushdesk.engine.bounds import (
     Budget,
     Exceeded,
@@ -458,6 +458,8 @@ class RemoteEngine:
         if params.stop:
             body["stop"] = list(params.stop)
         return body
+
+    hold = staticmethod(at_once)  # the server answers requests side by side
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
         text = "\n".join(m.content for m in messages)

@@ -13,7 +13,7 @@ from hushdesk.endpoints import is_unencrypted, require_encrypted
 from hushdesk.engine.remote import Endpoint, Remote, RemoteModel
 from hushdesk.errors import HushdeskError
 from hushdesk.services.runtime import ModelRuntime
-from hushdesk.settings import ConnectionSettings
+from hushdesk.settings import ConnectionSettings, Settings
 
 __all__ = ["Connection", "Connections", "RemoteModel"]
 
@@ -32,9 +32,9 @@ class Connection:
 
 
 class Connections:
-    def __init__(self, runtime: ModelRuntime) -> None:
+    def __init__(self, settings: Settings, runtime: ModelRuntime) -> None:
+        self.settings = settings
         self.runtime = runtime
-        self.settings = runtime.settings
 
     def all(self) -> list[Connection]:
         return [self._view(name, c) for name, c in sorted(self.settings.connections.items())]

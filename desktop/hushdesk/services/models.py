@@ -26,7 +26,7 @@ from hushdesk.models.hardware import GB, READABLE_TOKENS_PER_S, Fit, Machine, Re
 from hushdesk.models.importers import Found
 from hushdesk.models.registry import InstalledModel, Kind, Registry
 from hushdesk.services.runtime import ModelRuntime
-from hushdesk.settings import ModelOverrides
+from hushdesk.settings import ModelOverrides, Settings
 
 __all__ = [
     "GB",
@@ -57,7 +57,10 @@ def _slug(text: str) -> str:
 
 
 class Models:
-    def __init__(self, registry: Registry, catalog: Catalog, runtime: ModelRuntime) -> None:
+    def __init__(
+        self, settings: Settings, registry: Registry, catalog: Catalog, runtime: ModelRuntime
+    ) -> None:
+        self.settings = settings
         self.registry = registry
         self.catalog = catalog
         self.runtime = runtime
@@ -82,8 +85,8 @@ class Models:
         model = self.registry.get(model_id) or self.runtime.remote_model(model_id)
         if model is None or model.kind != "llm":
             raise ModelError(f"No installed chat model is called {model_id!r}.")
-        self.runtime.settings.default_model = model_id
-        self.runtime.settings.save()
+        self.settings.default_model = model_id
+        self.settings.save()
 
     def file_info(self, model: InstalledModel) -> gguf_info.GGUFInfo:
         """What a model's GGUF file says of itself, validated (reads the file)."""
@@ -114,8 +117,8 @@ class Models:
                     f"{name} was made for {adapter.architecture} models; {model.name} is "
                     f"{base.architecture}."
                 )
-        self.runtime.settings.models[model_id] = overrides
-        self.runtime.settings.save()
+        self.settings.models[model_id] = overrides
+        self.settings.save()
         self.runtime.settings_changed()  # the next answer reloads with the new settings
 
     # -- the catalog and this computer ----------------------------------------------------
@@ -131,11 +134,11 @@ class Models:
 
     def fit(self, model: CatalogModel, quantization: str | None, machine: Machine) -> Fit:
         """Whether a catalog file runs well here, with the reason."""
-        n_ctx = self.runtime.settings.engine.n_ctx
+        n_ctx = self.settings.engine.n_ctx
         return hardware.fit(hardware.estimate(model, model.file(quantization), n_ctx), machine)
 
     def recommend(self, machine: Machine) -> Recommendation | None:
-        return hardware.recommend(self.catalog, machine, self.runtime.settings.engine.n_ctx)
+        return hardware.recommend(self.catalog, machine, self.settings.engine.n_ctx)
 
     def installed_quantizations(self, model: CatalogModel) -> set[str]:
         """The quantizations of a catalog model that are installed."""

@@ -1,25 +1,22 @@
-"""The model runtime: the engine, which chat model answers, how it is loaded and with
-which sampling. Every service that talks to a model goes through it.
+"""The model runtime: which chat model answers, how it is loaded and with which
+sampling, and the clients of the servers the user added. Every service that talks to a
+model goes through it.
 
-One model answers one request at a time, and every front end shares it (the window's
-chat, a summary, the local API's clients): ``engine_for(model)`` gives each its own view
-of the engine, whose requests wait their turn in arrival order (``Turns``), load their
-own model when another one was used meanwhile, and can be stopped one by one."""
+The local engine is one, shared by every front end; it orders their calls itself
+(``engine.shared``). ``engine_for(model)`` gives a request its model's seat on it, or
+that model's server."""
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hushdesk import endpoints
-from hushdesk.engine.base import ChatStream, Engine, Stopper
-from hushdesk.engine.types import ChatResult, LoadSpec, Message, ModelInfo, SamplingParams
+from hushdesk.engine.base import Engine
+from hushdesk.engine.shared import SharedEngine
+from hushdesk.engine.types import LoadSpec, ModelInfo, SamplingParams
 from hushdesk.errors import ModelError
 from hushdesk.models import bundled
 from hushdesk.models.registry import InstalledModel, Registry
@@ -31,167 +28,49 @@ if TYPE_CHECKING:
 log = logging.getLogger("hushdesk.runtime")
 
 
-class Turns:
-    """The model's turns: first come, first served (a plain lock lets any waiter in).
-
-    Re-entrant on the thread that holds it; the holder may let go from another thread
-    (a stream finished by the garbage collector)."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._queue: deque[int] = deque()
-        self._tickets = itertools.count()
-        self._owner: int | None = None  # the thread holding the turn
-        self._depth = 0
-
-    @contextmanager
-    def turn(self, abandon: Callable[[], bool] = lambda: False) -> Iterator[bool]:
-        """The model's turn (True), or False when ``abandon()`` came true while waiting
-        (who makes it true calls ``wake``)."""
-        got = self.acquire(abandon)
-        try:
-            yield got
-        finally:
-            if got:
-                self.release()
-
-    def acquire(self, abandon: Callable[[], bool] = lambda: False) -> bool:
-        me = threading.get_ident()
-        with self._cond:
-            if self._owner == me:
-                self._depth += 1
-                return True
-            ticket = next(self._tickets)
-            self._queue.append(ticket)
-            try:
-                self._cond.wait_for(
-                    lambda: abandon() or (self._depth == 0 and self._queue[0] == ticket)
-                )
-                if not (self._depth == 0 and self._queue[0] == ticket):
-                    return False  # abandoned while waiting
-            finally:
-                self._queue.remove(ticket)
-                self._cond.notify_all()  # the next in line may be first now
-            self._owner, self._depth = me, 1
-            return True
-
-    def wake(self) -> None:
-        """Waiters look again at whether they are abandoned."""
-        with self._cond:
-            self._cond.notify_all()
-
-    def release(self) -> None:
-        with self._cond:
-            self._depth -= 1
-            if self._depth == 0:
-                self._owner = None
-                self._cond.notify_all()
-
-    @property
-    def waiting(self) -> int:
-        with self._cond:
-            return len(self._queue)
-
-
-class ModelEngine:
-    """The engine as one model sees it (``Engine``): every call waits for the model's
-    turn and loads this model first if another one answered meanwhile."""
-
-    def __init__(self, runtime: ModelRuntime, model: InstalledModel) -> None:
-        self.runtime, self.installed = runtime, model
-
-    @property
-    def model(self) -> ModelInfo | None:
-        return self.runtime.ensure_loaded(self.installed)
-
-    def load(self, spec: LoadSpec) -> ModelInfo:
-        return self.runtime.ensure_loaded(self.installed)
-
-    def count_tokens(self, messages: Sequence[Message]) -> int:
-        with self.runtime.turns.turn():
-            self.runtime.ensure_loaded(self.installed)
-            return self.runtime.engine.count_tokens(messages)
-
-    def chat(self, messages: Sequence[Message], params: SamplingParams) -> ChatStream:
-        result, stopper = ChatResult(), Stopper()
-        return ChatStream(
-            self._stream(list(messages), params, result, stopper), result, stopper.stop
-        )
-
-    @contextmanager
-    def hold(self, stopper: Stopper) -> Iterator[bool]:
-        """The model's turn for several calls of one answer (a count, then the answer):
-        True, or False when ``stopper`` stopped while it waited (it ends the wait)."""
-        turns = self.runtime.turns
-        stopper.on_stop = turns.wake
-        with turns.turn(lambda: stopper.stopped) as got:
-            yield got
-
-    def _stream(
-        self, messages: list[Message], params: SamplingParams, result: ChatResult, stopper: Stopper
-    ) -> Iterator[str]:
-        with self.hold(stopper) as got:
-            if not got or stopper.stopped:  # stopped while it waited: it never begins
-                result.stats.finish_reason = "cancelled"
-                return
-            self.runtime.ensure_loaded(self.installed)
-            inner = stopper.begin(self.runtime.engine.chat(messages, params))
-            try:
-                yield from inner
-            finally:
-                inner.close()
-                result.text, result.stats = inner.result.text, inner.result.stats
-
-    def stop(self) -> None:
-        """Stop whatever the model is writing (``ChatStream.stop`` stops one answer)."""
-        self.runtime.stop()
-
-    def kill(self) -> None:
-        self.runtime.kill()
-
-    def close(self) -> None:
-        """The runtime owns the engine; nothing to close here."""
-
-
 class ModelRuntime:
     def __init__(self, settings: Settings, registry: Registry, engine: Engine | None = None):
         self.settings = settings
         self.registry = registry
-        self.turns = Turns()
+        self.shared = SharedEngine(self._start_local, engine)
         self._remotes: dict[str, Remote] = {}  # servers the user added, by name
         self._remote_engines: dict[str, RemoteEngine] = {}  # their models, by id
         self._retired: list[Remote] = []  # clients replaced while conversations held them
-        self._engine = engine
         self._engine_lock = threading.Lock()
-        self._loaded_key: tuple[str, LoadSpec] | None = None
+
+    def _start_local(self) -> Engine:
+        from hushdesk.engine.local import LocalEngine
+
+        e = self.settings.engine
+        return LocalEngine(
+            load_timeout_s=e.load_timeout_s,
+            inspect_timeout_s=e.inspect_timeout_s,
+            stall_timeout_s=e.stall_timeout_s,
+        )
 
     @property
     def engine(self) -> Engine:
-        """The engine (a local child process, started on first use)."""
-        with self._engine_lock:
-            if self._engine is None:
-                from hushdesk.engine.local import LocalEngine
-
-                e = self.settings.engine
-                self._engine = LocalEngine(
-                    load_timeout_s=e.load_timeout_s,
-                    inspect_timeout_s=e.inspect_timeout_s,
-                    stall_timeout_s=e.stall_timeout_s,
-                )
-            return self._engine
+        """The local engine itself (a child process, started on first use)."""
+        return self.shared.engine
 
     @property
     def loaded(self) -> ModelInfo | None:
         """What the engine has loaded (path, context, load time), if anything."""
-        return self._engine.model if self._engine is not None else None
+        engine = self.shared.started
+        return engine.model if engine is not None else None
+
+    def waited(self) -> float:
+        """Seconds this thread has waited for the local model's turns (a request's own
+        thread: how long it queued behind the app's other users)."""
+        return self.shared.turns.waited()
 
     def loaded_as(self, model: InstalledModel) -> ModelInfo | None:
         """What the engine has loaded, if that is ``model`` (another request may have
         loaded another one since); a server's model once its context size is known."""
         if model.remote:
             return self.engine_for(model).model
-        key = self._loaded_key
-        return self.loaded if key is not None and key[0] == model.id else None
+        spec = self.shared.loaded
+        return self.loaded if spec is not None and spec.model_path == model.path else None
 
     def chat_model(self, model: str | None = None) -> InstalledModel:
         """The model to chat with: an id (``CONNECTION/MODEL`` for a server's), a path to
@@ -327,7 +206,7 @@ class ModelRuntime:
         """The engine for ``model``'s requests: the local one, taking turns with everyone
         else's; a server's model, on that server (which serves requests side by side)."""
         if not model.remote:
-            return ModelEngine(self, model)
+            return self.shared.seat(lambda: self.load_spec(model))
         from hushdesk.engine.remote import RemoteEngine
 
         name = str(model.details["connection"])
@@ -343,18 +222,11 @@ class ModelRuntime:
         never under a request that is answering). A server's model: its context size."""
         if model.remote:
             return self.engine_for(model).load(LoadSpec(model.id))
-        spec = self.load_spec(model)
-        with self.turns.turn():
-            engine = self.engine
-            if self._loaded_key == (model.id, spec) and engine.model is not None:
-                return engine.model
-            info = engine.load(spec)
-            self._loaded_key = (model.id, spec)
-            return info
+        return self.shared.ensure_loaded(self.load_spec(model))
 
     def settings_changed(self) -> None:
         """A model's settings changed: the next answer reloads it."""
-        self._loaded_key = None
+        self.shared.forget()
 
     def stop(self) -> None:
         """Stop the answers being written (kept, marked as stopped), here and on servers."""
@@ -367,9 +239,9 @@ class ModelRuntime:
             engine.kill()
 
     def _engines(self) -> list[Engine]:
+        local = self.shared.started
         with self._engine_lock:
-            local = [self._engine] if self._engine is not None else []
-            return [*local, *self._remote_engines.values()]
+            return [*([local] if local is not None else []), *self._remote_engines.values()]
 
     def close(self) -> None:
         with self._engine_lock:
@@ -378,7 +250,4 @@ class ModelRuntime:
             self._remote_engines = {}
         for client in remotes:
             client.close()
-        with self._engine_lock:
-            if self._engine is not None:
-                self._engine.close()
-                self._engine = None
+        self.shared.close()

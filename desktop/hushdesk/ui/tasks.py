@@ -18,7 +18,7 @@ their latest progress, from any page, and ``activityFinished`` tells when one en
 
 Pools: ``model`` runs the work that talks to a model — a chat, a summary, a draft,
 the context meter — several at a time: the engine takes their model calls in turn
-(``services.runtime.Turns``), so a chat sent during a long summary answers between two
+(``engine.shared.Turns``), so a chat sent during a long summary answers between two
 of its steps instead of after it; ``ingest`` (one thread, low priority) indexes
 documents; ``downloads`` runs model downloads (two at a time) so
 they never hold up ``io``, which is for the rest.

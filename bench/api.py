@@ -48,7 +48,7 @@ SAMPLING = {"temperature": 0.0, "max_tokens": MAX_TOKENS, "seed": 1}
 def in_process(app: App) -> tuple[float, float]:
     """(seconds to the first piece, tokens/s after it) through the services."""
     started = time.perf_counter()
-    stream, _session = app.conversations.answer([("user", PROMPT)], ChatSetup(sampling=SAMPLING))
+    stream = app.conversations.answer([("user", PROMPT)], ChatSetup(sampling=SAMPLING))
     first = last = 0.0
     for i, _ in enumerate(stream):
         last = time.perf_counter()

@@ -235,11 +235,11 @@ def test_a_chat_answers_from_a_library_with_clickable_sources(
     assert "<<<" in prompt
     assert FACTS[3] in prompt
     answer = chat.chat.turns[-1]  # type: ignore[union-attr]
-    assert answer.citations[0]["page"] == 3
+    assert answer.citations[0].page == 3
     assert "Sources: [1] lease.pdf, page 3" in chat.view.toPlainText()
     with qtbot.waitSignal(chat.openCitation) as opened:
         chat.view.citationRequested.emit(answer.id, 1)
-    assert opened.args[0]["page"] == 3
+    assert opened.args[0].page == 3
     conversation = window.conversations.get(chat.conversation_id or 0)
     assert conversation is not None
     assert conversation.libraries == ["Lease"]

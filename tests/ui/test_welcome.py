@@ -74,7 +74,7 @@ def test_the_sample_document_answers_with_a_citation(qtbot: QtBot, make_window: 
     assert chat.chat.setup.libraries == [sample["library"]]
     question, answer = chat.chat.turns[-2:]
     assert question.content == sample["question"]
-    cited = {(c["file"], c["page"]) for c in answer.citations}
+    cited = {(c.file, c.page) for c in answer.citations}
     assert (sample["file"], 2) in cited  # clause 8, on page 2
     assert "Ireland" in answer.content  # said by the model, or quoted from page 2
     assert "Sources:" in chat.view.toPlainText()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from hushdesk.assistant.chat_store import SCHEMA_VERSION, ConversationStore, NewMessage, auto_title
+from hushdesk.assistant.citations import Citation, read_all
 from hushdesk.errors import StoreError
 from hushdesk.sqlitedb import fts_query
 from tests.keys import TEST_KEY, connect
@@ -85,6 +86,15 @@ def test_deleted_conversations_are_purged_on_restart(history: ConversationStore)
     assert reopened.get(c.id) is None
 
 
+SOURCE = Citation(1, "/docs/lease.pdf", "lease.pdf", 7, 3, True, "Notice: 30 days.", 0, 16, 0.8)
+
+
+def test_a_stored_citation_that_is_not_one_is_left_out() -> None:
+    damaged = [SOURCE.to_dict(), {"n": 1}, {**SOURCE.to_dict(), "page": "3"}, "x", None]
+    assert read_all(damaged) == (SOURCE,)
+    assert read_all({"n": 1}) == ()
+
+
 def test_replace_tail_swaps_later_turns_in_one_step(history: ConversationStore) -> None:
     c = history.create()
     ids = [
@@ -95,11 +105,11 @@ def test_replace_tail_swaps_later_turns_in_one_step(history: ConversationStore) 
     history.replace_tail(
         c.id,
         ids[2],
-        [NewMessage("user", "q2'"), NewMessage("assistant", "a2'", "stopped", ({"n": 1},))],
+        [NewMessage("user", "q2'"), NewMessage("assistant", "a2'", "stopped", (SOURCE,))],
     )
     assert [m.content for m in history.messages(c.id)] == ["q1", "a1", "q2'", "a2'"]
     assert history.messages(c.id)[-1].status == "stopped"
-    assert history.messages(c.id)[-1].citations == ({"n": 1},)
+    assert history.messages(c.id)[-1].citations == (SOURCE,)  # read back typed
     conversation = history.get(c.id)
     assert conversation is not None
     assert conversation.context_from is None

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from hushdesk.app import App
+from hushdesk.engine.shared import Turns
 from hushdesk.engine.types import Message
 from hushdesk.services.conversations import ChatSetup
-from hushdesk.services.runtime import Turns
 from tests.fakes import FakeEngine
 
 
@@ -73,19 +73,19 @@ def test_a_waiting_answer_waits_and_a_stop_ends_only_that_one(app: App) -> None:
     engine = app.runtime.engine
     assert isinstance(engine, FakeEngine)
     engine.reply = "one two three four five"
-    first, _ = app.conversations.answer([("user", "first")], ChatSetup())
-    second, _ = app.conversations.answer([("user", "second")], ChatSetup())
+    first = app.conversations.answer([("user", "first")], ChatSetup())
+    second = app.conversations.answer([("user", "second")], ChatSetup())
     assert next(first) == "one"  # the first holds the model…
     got: list[str] = []
     reader = threading.Thread(target=lambda: got.extend(second))
     reader.start()
-    _wait_for(lambda: app.runtime.turns.waiting == 1)  # …the second waits its turn
+    _wait_for(lambda: app.runtime.shared.turns.waiting == 1)  # …the second waits its turn
     second.stop()  # stopped while waiting: it ends now, without reaching the model
     reader.join(5)
     assert not reader.is_alive()  # while the first still holds the model
     assert got == []
     assert second.result.stats.finish_reason == "cancelled"
-    assert app.runtime.turns.waiting == 0
+    assert app.runtime.shared.turns.waiting == 0
     assert list(first) == [" two", " three", " four", " five"]  # the first is untouched
     assert [r[-1].content for r in engine.requests] == ["first"]
 

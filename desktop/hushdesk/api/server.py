@@ -12,10 +12,11 @@ them, and the response carries the citations (file, page, passage, score) in its
 
 Guarded like the app: a bearer token on every request (compared in constant time), the
 Host header checked against the addresses served (DNS rebinding), CORS off unless origins
-are listed, bodies over ``MAX_BODY`` refused, one generation at a time in arrival order
-with a queue limit (429 with Retry-After, as a status before any stream begins), a client
-that goes away stops its generation; embeddings and searches likewise take turns on a
-gate of their own (the embedding model), never one thread each.
+are listed, bodies over ``MAX_BODY`` refused, a limit on the requests in at once (429
+with Retry-After, as a status before any stream begins; the engine serves their model
+calls in arrival order, taking turns with the window), a client that goes away stops its
+generation; embeddings and searches take turns on a gate of their own (the embedding
+model), never one thread each.
 Nothing of a request is logged and nothing is saved.
 """
 
@@ -46,7 +47,7 @@ from hushdesk.api.gate import Gate
 from hushdesk.api.hosts import host_allowed
 from hushdesk.app import App
 from hushdesk.errors import ContextOverflow, HushdeskError, ModelError
-from hushdesk.services.conversations import ChatSetup, Stopper
+from hushdesk.services.conversations import Answer, ChatSetup, Citation, Stopper
 from hushdesk.services.models import InstalledModel
 
 log = logging.getLogger("hushdesk.api")
@@ -117,13 +118,13 @@ class Settings:
 def create(
     app: App, settings: Settings, gate: Gate | None = None, lookups: Gate | None = None
 ) -> FastAPI:
-    """The ASGI app over ``app``'s services. ``gate``: the model's turns; ``lookups``:
-    embeddings and searches (the embedding model), bounded the same way.
+    """The ASGI app over ``app``'s services. ``gate``: how many generations may be in;
+    ``lookups``: embeddings and searches (the embedding model), one at a time.
 
     No ``/docs`` or ``/redoc``: FastAPI's pages load Swagger's scripts from a public CDN
     into the API's origin. ``/openapi.json`` stays, behind the token like the rest."""
     gate = gate or Gate()
-    lookups = lookups or Gate()
+    lookups = lookups or Gate(serial=True)
     api = FastAPI(
         title="Hushdesk local API",
         description="OpenAI-compatible, on this computer; see the README for the extension.",
@@ -232,10 +233,10 @@ def _routes(api: FastAPI, app: App, gate: Gate, lookups: Gate) -> None:
             return StreamingResponse(chunks, media_type="text/event-stream")
         stopper = Stopper()
 
-        def work() -> Answer:
-            stream, session = app.conversations.answer(history, setup, keep=keep)
-            stopper.begin(stream).collect()
-            return _finished(stream, session)
+        def work() -> tuple[Reply, float]:
+            answer = app.conversations.answer(history, setup, keep=keep)
+            stopper.begin(answer).collect()
+            return _finished(answer), app.runtime.waited()
 
         result, waited = await gate.call(work, on_leave=stopper.stop)
         wait_ms = {QUEUE_WAIT_HEADER: f"{waited * 1000:.0f}"}
@@ -247,7 +248,7 @@ def _routes(api: FastAPI, app: App, gate: Gate, lookups: Gate) -> None:
         if not texts or len(texts) > 2048:
             raise ApiError(400, "input: give 1 to 2048 texts.")
         model = _embedding_model(app, body.model)
-        vectors, _ = await lookups.call(lambda: app.documents.embed(texts, model), _stay)
+        vectors = await lookups.call(lambda: app.documents.embed(texts, model), _stay)
         tokens = sum(len(t.split()) for t in texts)  # an estimate: words, not tokens
         return {
             "object": "list",
@@ -264,7 +265,7 @@ def _routes(api: FastAPI, app: App, gate: Gate, lookups: Gate) -> None:
         if body.library not in app.documents.names():
             raise ApiError(404, f"No library is called {body.library!r}.", code="library_not_found")
         library = app.documents.library(body.library, create=False)
-        result, _ = await lookups.call(
+        result = await lookups.call(
             lambda: app.documents.search(library, body.query, body.k), _stay
         )
         return {
@@ -337,7 +338,9 @@ def _setup(app: App, body: ChatRequest) -> ChatSetup:
 
 
 @dataclass
-class Answer:
+class Reply:
+    """What a completion response says of an answer."""
+
     text: str
     prompt_tokens: int
     completion_tokens: int
@@ -345,27 +348,25 @@ class Answer:
     citations: list[dict[str, Any]]
 
 
-def _finished(stream: Any, session: Any) -> Answer:
-    """The ended stream as the response gives it: the answer as held to its sources,
-    tokens, how it ended, and the citations of the session's last turn."""
-    stats = stream.result.stats
-    turn = session.turns[-1] if session.turns else None
-    citations = list(turn.citations) if turn is not None and turn.role == "assistant" else []
-    return Answer(
-        stream.result.text,
+def _finished(answer: Answer) -> Reply:
+    """The ended answer as the response gives it: its text as held to its sources,
+    tokens, how it ended, and its citations."""
+    stats = answer.stats
+    return Reply(
+        answer.text,
         stats.prompt_tokens,
         stats.completion_tokens,
         "length" if stats.finish_reason == "length" else "stop",
-        [_citation(c) for c in citations],
+        [_citation(c) for c in answer.citations],
     )
 
 
-def _citation(citation: dict[str, Any]) -> dict[str, Any]:
-    keep = ("n", "file", "page", "paginated", "passage", "score")
-    return {k: citation[k] for k in keep if k in citation}
+def _citation(c: Citation) -> dict[str, Any]:
+    return {"n": c.n, "file": c.file, "page": c.page, "paginated": c.paginated,
+            "passage": c.passage, "score": c.score}  # fmt: skip
 
 
-def _completion(model: str, completion_id: str, answer: Answer) -> dict[str, Any]:
+def _completion(model: str, completion_id: str, answer: Reply) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": completion_id,
         "object": "chat.completion",
@@ -385,7 +386,7 @@ def _completion(model: str, completion_id: str, answer: Answer) -> dict[str, Any
     return body
 
 
-def _usage(answer: Answer) -> dict[str, int]:
+def _usage(answer: Reply) -> dict[str, int]:
     return {
         "prompt_tokens": answer.prompt_tokens,
         "completion_tokens": answer.completion_tokens,
@@ -409,10 +410,10 @@ def _start_stream(
 
     def work() -> None:
         try:
-            stream, session = app.conversations.answer(history, setup, keep=keep)
-            for piece in stopper.begin(stream):
+            answer = app.conversations.answer(history, setup, keep=keep)
+            for piece in stopper.begin(answer):
                 put("text", piece)
-            put("end", _finished(stream, session))
+            put("end", _finished(answer))
         except BaseException as exc:  # reported to the client; the server goes on
             log.debug("API generation failed", exc_info=True)
             put("error", exc)
@@ -453,7 +454,7 @@ async def _stream_chunks(
                 message = value.message if isinstance(value, HushdeskError) else str(value)
                 yield data({"error": {"message": message, "type": "server_error"}})
                 break
-            answer: Answer = value
+            answer: Reply = value
             extra = {"hushdesk": {"text": answer.text, "citations": answer.citations}}
             yield event({}, answer.finish_reason, **(extra if answer.citations else {}))
             if body.stream_options and body.stream_options.include_usage:

@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from hushdesk.assistant.chat_store import ConversationStore, NewMessage, Status, auto_title
-from hushdesk.assistant.grounding import Check, Citation, Grounding, abstain_text, settle
+from hushdesk.assistant.citations import Citation
+from hushdesk.assistant.grounding import Check, Grounding, abstain_text, settle
 from hushdesk.assistant.grounding import system_prompt as grounding_system_prompt
 from hushdesk.engine.base import ChatStream, Engine, Stopper
-from hushdesk.engine.types import ChatResult, Message, SamplingParams
+from hushdesk.engine.types import ChatResult, GenerationStats, Message, SamplingParams
 from hushdesk.errors import ContextOverflow, HushdeskError, StoreError
 
 log = logging.getLogger("hushdesk.assistant")
@@ -44,8 +44,30 @@ class Turn:
     role: Literal["user", "assistant"]
     content: str
     status: Status = "complete"
-    citations: tuple[dict[str, Any], ...] = ()  # sources of an answer from documents
+    citations: tuple[Citation, ...] = ()  # sources of an answer from documents
     checks: tuple[dict[str, Any], ...] = ()  # how each of its sentences fared (grounding.Check)
+
+
+class Answer(ChatStream):
+    """One answer as the model writes it (a ``ChatStream``: iterate it, ``stop`` it);
+    once it ended, the turn kept for it (``turn``) with the sources it was given
+    (``citations``), and the text as held to them (``text``)."""
+
+    def __init__(self, write: Callable[[Answer], Iterator[str]], stop: Callable[[], None]):
+        self.turn: Turn | None = None
+        super().__init__(write(self), ChatResult(), stop)  # runs when first iterated
+
+    @property
+    def text(self) -> str:
+        return self.result.text
+
+    @property
+    def stats(self) -> GenerationStats:
+        return self.result.stats
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        return self.turn.citations if self.turn is not None else ()
 
 
 class ChatSession:
@@ -116,12 +138,12 @@ class ChatSession:
 
     # -- actions --------------------------------------------------------------------------
 
-    def send(self, text: str) -> ChatStream:
+    def send(self, text: str) -> Answer:
         """Save the question now; the answer streams when the result is iterated."""
         self._store([NewMessage("user", text)])
         return self._answer(list(self.turns))
 
-    def regenerate(self) -> ChatStream:
+    def regenerate(self) -> Answer:
         """Answer the last question again; the new answer replaces the last one."""
         base, replace_from = list(self.turns), None
         if base and base[-1].role == "assistant":
@@ -131,7 +153,7 @@ class ChatSession:
             raise HushdeskError("There is no question to answer again.")
         return self._answer(base, replace_from=replace_from, params=self.retry_params)
 
-    def edit(self, turn_id: int, text: str) -> ChatStream:
+    def edit(self, turn_id: int, text: str) -> Answer:
         """Replace one of your messages and what followed it, once the new answer comes."""
         turn = next((t for t in self.turns if t.id == turn_id), None)
         if turn is None or turn.role != "user":
@@ -161,16 +183,17 @@ class ChatSession:
         replace_from: int | None = None,
         question: str | None = None,
         params: SamplingParams | None = None,
-    ) -> ChatStream:
-        result, stopper = ChatResult(), Stopper()
-        chunks = self._run(
-            result, stopper, base, replace_from, question, params=params or self.params
-        )
-        return ChatStream(chunks, result, stopper.stop)
+    ) -> Answer:
+        stopper, sampling = Stopper(), params or self.params
+
+        def write(answer: Answer) -> Iterator[str]:
+            return self._run(answer, stopper, base, replace_from, question, params=sampling)
+
+        return Answer(write, stopper.stop)
 
     def _run(
         self,
-        result: ChatResult,
+        answer: Answer,
         stopper: Stopper,
         base: list[Turn],
         replace_from: int | None,
@@ -178,6 +201,7 @@ class ChatSession:
         *,
         params: SamplingParams,
     ) -> Iterator[str]:
+        result = answer.result
         context_from = self.context_from
         if replace_from is not None and context_from is not None and context_from >= replace_from:
             context_from = None
@@ -186,7 +210,7 @@ class ChatSession:
             result.text = abstain_text()  # no guess when the documents do not say
             yield result.text
             self._commit(
-                result.text,
+                answer,
                 "complete",
                 replace_from=replace_from,
                 question=question,
@@ -194,7 +218,7 @@ class ChatSession:
                 failed=False,
             )
             return
-        with self._hold(stopper) as got:  # one turn on a shared model: count, then write
+        with self.engine.hold(stopper) as got:  # one turn on a shared model: count, then write
             if not got:  # stopped while it waited for the model
                 result.stats.finish_reason = "cancelled"
                 return
@@ -222,7 +246,7 @@ class ChatSession:
                         held = settle(result.text, grounding, base[-1].content, self.family)
                         result.text, checks = held.text, held.checks
                     self._commit(
-                        result.text,
+                        answer,
                         status,
                         replace_from=replace_from,
                         question=question,
@@ -232,15 +256,9 @@ class ChatSession:
                         checks=checks,
                     )
 
-    def _hold(self, stopper: Stopper) -> AbstractContextManager[bool]:
-        """The model's turn for this whole answer where the engine is shared (a service's
-        ``ModelEngine.hold``), given up when Stop comes while waiting."""
-        hold = getattr(self.engine, "hold", None)
-        return hold(stopper) if hold is not None else nullcontext(True)
-
     def _commit(
         self,
-        answer: str,
+        answer: Answer,
         status: Status,
         *,
         replace_from: int | None,
@@ -254,9 +272,8 @@ class ChatSession:
         new: list[NewMessage] = []
         if question is not None:
             new.append(NewMessage("user", question))
-        sources = tuple(c.to_dict() for c in citations)
         how = tuple(c.to_dict() for c in checks)
-        new.append(NewMessage("assistant", answer, status, sources, how))
+        new.append(NewMessage("assistant", answer.text, status, tuple(citations), how))
         moved = context_from != self.context_from
         try:
             self._store(new, replace_from=replace_from, context_from=context_from, moved=moved)
@@ -264,6 +281,8 @@ class ChatSession:
             if not failed:
                 raise  # the answer is on screen; the user must learn it was not saved
             log.exception("could not save a partial answer")
+        finally:
+            answer.turn = self.turns[-1]  # kept in memory even when saving failed
         self._name_conversation()
 
     def _store(

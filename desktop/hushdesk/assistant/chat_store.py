@@ -19,6 +19,7 @@ from typing import Any, Literal
 import sqlcipher3.dbapi2 as sqlite3
 
 from hushdesk import paths
+from hushdesk.assistant.citations import Citation, read_all
 from hushdesk.errors import StoreError
 from hushdesk.sqlitedb import (
     DamagedDatabase,
@@ -98,7 +99,7 @@ class StoredMessage:
     status: Status
     created_at: float
     model_id: str | None = None
-    citations: tuple[dict[str, Any], ...] = ()
+    citations: tuple[Citation, ...] = ()
     checks: tuple[dict[str, Any], ...] = ()
 
 
@@ -107,7 +108,7 @@ class NewMessage:
     role: Literal["user", "assistant"]
     content: str
     status: Status = "complete"
-    citations: tuple[dict[str, Any], ...] = ()
+    citations: tuple[Citation, ...] = ()
     checks: tuple[dict[str, Any], ...] = ()
 
 
@@ -304,7 +305,7 @@ class ConversationStore(Database):
                         m.status,
                         now,
                         model_id,
-                        json.dumps(list(m.citations)),
+                        json.dumps([c.to_dict() for c in m.citations]),
                         json.dumps(list(m.checks)),
                     ),
                 )
@@ -457,7 +458,7 @@ def _message(row: sqlite3.Row) -> StoredMessage:
         status=row["status"],
         created_at=row["created_at"],
         model_id=row["model_id"],
-        citations=tuple(c for c in _json_list(row["citations"]) if isinstance(c, dict)),
+        citations=read_all(_json_list(row["citations"])),
         checks=tuple(c for c in _json_list(row["checks"]) if isinstance(c, dict)),
     )
 

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from hushdesk import assets
+from hushdesk.assistant.citations import Citation
 from hushdesk.assistant.evidence import (
     MIN_WORDS,
     SUPPORT_THRESHOLD,
@@ -79,27 +80,6 @@ POINTERS = (
     "yes answer source sources passage passages found stated says mentioned according"
     " means meaning stands refers"  # "-r stands for recursive": the link, not a fact
 )
-
-
-@dataclass(frozen=True)
-class Citation:
-    n: int
-    path: str
-    file: str
-    file_id: int
-    page: int
-    paginated: bool
-    passage: str
-    start: int
-    end: int
-    score: float
-
-    @property
-    def where(self) -> str:
-        return f"{self.file}, {'page' if self.paginated else 'section'} {self.page}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,11 @@ from hushdesk.cli.terminal import (
 )
 from hushdesk.errors import HushdeskError
 from hushdesk.services.conversations import (
+    Answer,
     Chat,
     ChatSetup,
     ChatStream,
+    Citation,
     cited_numbers,
     personas,
 )
@@ -108,50 +110,39 @@ def ask(app: App, args: argparse.Namespace) -> int:
     conversations = app.conversations
     chat = _open(app, args)
     with on_ctrl_c(conversations.stop) as pressed:
-        stream = conversations.send(chat, prompt)
+        answer = conversations.send(chat, prompt)
         if args.json:
-            stream.collect()
+            answer.collect()
         else:
-            _stream_to(sys.stdout, chat, stream)
+            _stream_to(sys.stdout, chat, answer)
             sys.stdout.write("\n")
-    citations = chat.turns[-1].citations if chat.turns else ()
     if args.json:
-        print(json.dumps(_as_json(app, chat, stream, citations), ensure_ascii=False, indent=2))
-    elif citations:
-        _print_sources(stream.result.text, citations)
+        print(json.dumps(_as_json(app, chat, answer), ensure_ascii=False, indent=2))
+    elif answer.citations:
+        _print_sources(answer.text, answer.citations)
     return EXIT_INTERRUPTED if pressed[0] else EXIT_OK
 
 
-def _print_sources(answer: str, citations: tuple[dict[str, Any], ...]) -> None:
-    used = set(cited_numbers(answer, [c["n"] for c in citations]))
+def _print_sources(answer: str, citations: tuple[Citation, ...]) -> None:
+    used = set(cited_numbers(answer, [c.n for c in citations]))
     print("\nSources:")
     for c in citations:
-        if used and c["n"] not in used:
+        if used and c.n not in used:
             continue
-        passage = printable(" ".join(str(c["passage"]).split()))
-        unit = "page" if c["paginated"] else "section"
-        print(f"[{c['n']}] {printable(c['file'])}, {unit} {c['page']}: “{passage[:160]}…”")
+        passage = printable(" ".join(c.passage.split()))
+        print(f"[{c.n}] {printable(c.where)}: “{passage[:160]}…”")
 
 
-def _as_json(
-    app: App, chat: Chat, stream: ChatStream, citations: tuple[dict[str, Any], ...]
-) -> dict[str, Any]:
-    result, info = stream.result, app.runtime.loaded
-    stats = result.stats
+def _as_json(app: App, chat: Chat, answer: Answer) -> dict[str, Any]:
+    stats, info = answer.stats, app.runtime.loaded
     return {
-        "answer": result.text,
+        "answer": answer.text,
         "model": app.conversations.model_of(chat).name,
         "model_path": info.path if info else None,
         "finish_reason": stats.finish_reason,
         "sources": [
-            {
-                "n": c["n"],
-                "file": c["path"],
-                "page": c["page"],
-                "passage": c["passage"],
-                "score": c["score"],
-            }
-            for c in citations
+            {"n": c.n, "file": c.path, "page": c.page, "passage": c.passage, "score": c.score}
+            for c in answer.citations
         ],
         "tokens": {
             "prompt": stats.prompt_tokens,

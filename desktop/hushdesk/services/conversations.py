@@ -15,23 +15,27 @@ from pathlib import Path
 from typing import Any
 
 from hushdesk.assistant import personas
-from hushdesk.assistant.chat import ChatSession, Grounder, Turn
+from hushdesk.assistant.chat import Answer, ChatSession, Grounder, Turn
 from hushdesk.assistant.chat_store import (
     Conversation,
     ConversationStore,
     NewMessage,
     SearchHit,
 )
+from hushdesk.assistant.citations import Citation
 from hushdesk.assistant.grounding import cited_numbers
 from hushdesk.engine.base import ChatStream, Stopper
 from hushdesk.errors import HushdeskError, ModelError, StoreError
 from hushdesk.models.registry import InstalledModel
 from hushdesk.services.runtime import ModelRuntime
+from hushdesk.settings import Settings
 
 __all__ = [
+    "Answer",
     "Chat",
     "ChatSetup",
     "ChatStream",
+    "Citation",
     "Conversation",
     "Conversations",
     "SearchHit",
@@ -86,10 +90,12 @@ class Conversations:
     def __init__(
         self,
         store: ConversationStore,
+        settings: Settings,
         runtime: ModelRuntime,
         grounders: GrounderFactory = lambda _names: None,
     ) -> None:
         self.store = store
+        self.settings = settings
         self.runtime = runtime
         self._grounders = grounders
 
@@ -106,7 +112,7 @@ class Conversations:
         (settings ``system_prompt``); else the persona's prompt."""
         if setup.instructions and setup.instructions.strip():
             return setup.instructions.strip()
-        default = self.runtime.settings.system_prompt
+        default = self.settings.system_prompt
         if setup.persona == personas.DEFAULT and default and default.strip():
             return default.strip()
         return personas.get(setup.persona).system
@@ -185,19 +191,19 @@ class Conversations:
 
     # -- answering (streams read on a worker: they wait for the model's turn and load it)
 
-    def send(self, chat: Chat, text: str) -> ChatStream:
-        """Save the question (and a new conversation); the answer's stream."""
+    def send(self, chat: Chat, text: str) -> Answer:
+        """Save the question (and a new conversation); the answer, as it is written."""
         self.save(chat)
         return chat.session.send(text)
 
     def answer(
         self, exchange: Sequence[tuple[str, str]], setup: ChatSetup, *, keep: bool = False
-    ) -> tuple[ChatStream, ChatSession]:
+    ) -> Answer:
         """A one-off answer to a whole exchange (the local API): (role, text) pairs with
         the question last; system messages become the instructions. The chat's rules
         apply (system prompt, grounding in ``setup.libraries``, the answer held to its
         sources). Nothing is saved unless ``keep``: then the exchange and its answer
-        become a conversation in the list. The session holds the answer and citations."""
+        become a conversation in the list."""
         system = "\n\n".join(text for role, text in exchange if role == "system").strip()
         if system:
             setup = replace(setup, instructions=system)
@@ -209,7 +215,7 @@ class Conversations:
         if not keep:
             session = self._session(setup, None)
             session.preset(turns[:-1])
-            return session.send(turns[-1][1]), session
+            return session.send(turns[-1][1])
         chat = self.open(setup=setup)
         self.save(chat)
         assert chat.id is not None
@@ -219,12 +225,12 @@ class Conversations:
         if earlier:
             self.store.replace_tail(chat.id, None, earlier, model_id=model.id)
         chat = self.open(chat.id)  # with those turns
-        return chat.session.send(turns[-1][1]), chat.session
+        return chat.session.send(turns[-1][1])
 
-    def regenerate(self, chat: Chat) -> ChatStream:
+    def regenerate(self, chat: Chat) -> Answer:
         return chat.session.regenerate()
 
-    def edit(self, chat: Chat, turn_id: int, text: str) -> ChatStream:
+    def edit(self, chat: Chat, turn_id: int, text: str) -> Answer:
         """Replace one of your messages; what followed it goes once the new answer comes."""
         return chat.session.edit(turn_id, text)
 

@@ -30,7 +30,7 @@ class ChatPage(QWidget):
     conversationChanged = Signal(int)  # saved conversation changed (title, order)
     busyChanged = Signal(bool)
     answerFinished = Signal()
-    openCitation = Signal(object)  # a citation dict: show the document at that page
+    openCitation = Signal(object)  # a Citation: show the document at that page
     modelRequested = Signal(str, str)  # download this catalog model id, quantization
 
     def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
@@ -180,7 +180,7 @@ class ChatPage(QWidget):
         for turn in self.chat.turns:
             if turn.id == turn_id:
                 for citation in turn.citations:
-                    if int(citation["n"]) == number:
+                    if citation.n == number:
                         self.openCitation.emit(citation)
                         return
 

@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hushdesk.assistant.grounding import Citation, cited_numbers, unfence
+from hushdesk.assistant.citations import Citation, read_all
+from hushdesk.assistant.grounding import cited_numbers, unfence
 from hushdesk.library.text import strip_special_tokens
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ class Draft:
     def from_dict(cls, data: Mapping[str, Any]) -> Draft:
         values = dict(data)
         values["request"] = Request.from_dict(values.get("request") or {})
-        values["citations"] = tuple(Citation(**c) for c in values.get("citations") or ())
+        values["citations"] = read_all(values.get("citations"))
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in values.items() if k in known})
 

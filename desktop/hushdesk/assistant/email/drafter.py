@@ -20,8 +20,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from hushdesk import assets
+from hushdesk.assistant.citations import Citation
 from hushdesk.assistant.generation import complete
-from hushdesk.assistant.grounding import Citation, fence, grounder_for
+from hushdesk.assistant.grounding import fence, grounder_for
 from hushdesk.assistant.grounding import prompts as answer_prompts
 from hushdesk.engine.base import Engine
 from hushdesk.engine.types import Message, SamplingParams

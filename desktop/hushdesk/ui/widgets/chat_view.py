@@ -164,7 +164,7 @@ class ChatView(SafeTextBrowser):
         )
 
     def _link_citations(self, turn: Turn, body: str) -> str:
-        numbers = {int(c["n"]) for c in turn.citations}
+        numbers = {c.n for c in turn.citations}
 
         def link(match: re.Match[str]) -> str:
             n = int(match.group(1))
@@ -178,12 +178,7 @@ class ChatView(SafeTextBrowser):
         muted = self._renderer.theme.muted
         items = []
         for c in turn.citations:
-            unit = "page" if c.get("paginated", True) else "section"
-            n, page = html.escape(str(c["n"])), html.escape(str(c["page"]))
-            items.append(
-                f'<a href="cite:{turn.id:d}:{n}">[{n}] {html.escape(str(c["file"]))}, '
-                f"{unit} {page}</a>"
-            )
+            items.append(f'<a href="cite:{turn.id:d}:{c.n:d}">[{c.n:d}] {html.escape(c.where)}</a>')
         return f'<p style="color:{muted}; font-size:small">Sources: ' + " · ".join(items) + "</p>"
 
     def _notice(self, text: str) -> str:

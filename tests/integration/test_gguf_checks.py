@@ -1,4 +1,5 @@
-"""Hostile model files are refused with a clear message before llama.cpp sees them."""
+"""The real starter model's GGUF read as the app reads it, and hostile model files
+refused with a clear message before llama.cpp sees them."""
 
 from __future__ import annotations
 
@@ -110,3 +111,9 @@ def test_the_engine_memory_cap_fits_the_model_and_skips_gpu_offload(starter_mode
     assert large is not None
     assert info.size_bytes + ENGINE_MEMORY_MARGIN < small < large  # the context counts
     assert memory_cap(LoadSpec(str(starter_model)), info, on_gpu=True) is None
+
+
+def test_the_kv_cache_size_is_read_from_the_gguf(starter_model: Path) -> None:
+    info = gguf_info.read_metadata(str(starter_model))
+    # SmolLM2-135M: 30 layers, 3 KV heads of 64 dimensions, keys and values in f16.
+    assert info.kv_bytes_per_token == 30 * 3 * (64 + 64) * 2

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from hushdesk.engine import offload
-from hushdesk.engine.gguf_info import read_metadata
 
 GIB = 1024**3
 
@@ -60,9 +59,3 @@ def test_a_gpu_build_is_told_from_its_library_files(
 def test_the_installed_wheel_is_cpu_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LLAMA_CPP_LIB_PATH", raising=False)
     assert not offload.gpu_build()
-
-
-def test_the_kv_cache_size_is_read_from_the_gguf(starter_model: Path) -> None:
-    info = read_metadata(str(starter_model))
-    # SmolLM2-135M: 30 layers, 3 KV heads of 64 dimensions, keys and values in f16.
-    assert info.kv_bytes_per_token == 30 * 3 * (64 + 64) * 2

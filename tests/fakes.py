@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable, Iterator, Sequence
+
+import numpy as np
 
 from hushdesk.engine.base import ChatStream, at_once
 from hushdesk.engine.types import (
@@ -78,3 +82,27 @@ class FakeEngine:
 
     def close(self) -> None:
         pass
+
+
+class FakeEmbedder:
+    """An ``Embedder`` with no model: each word hashed to one of ``dimension`` axes, the
+    counts made unit length, so texts that share words are near and others are not."""
+
+    backend = "fake"
+
+    def __init__(self, name: str = "fake", dimension: int = 256) -> None:
+        self.name, self.dimension = name, dimension
+        self.calls = 0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
+                out[row, int.from_bytes(digest, "little") % self.dimension] += 1.0
+            norm = float(np.linalg.norm(out[row]))
+            out[row] = out[row] / norm if norm else out[row]
+            if not norm:
+                out[row, 0] = 1.0  # no words: still a unit vector
+        return out

@@ -56,7 +56,7 @@ def hit_rates(app, library, documents: list[Path]) -> tuple[float, float]:
 
 def one_round(backend: str, documents: list[Path], hits: bool) -> dict:
     """A fresh data folder indexing every document; the pages, chunks and seconds."""
-    from hushdesk.library.libraries import EMBED_BATCH
+    from hushdesk.library.ingest import EMBED_BATCH
 
     app = open_app(tempfile.mkdtemp(prefix="hushdesk-bench-"), backend)
     try:

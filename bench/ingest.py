@@ -39,7 +39,7 @@ def open_app(home: str, backend: str):
     from tests.keys import use_passphrase_file
 
     from hushdesk.app import App
-    from hushdesk.library.backends import BACKEND_ENV
+    from hushdesk.library.embedders import BACKEND_ENV
 
     os.environ["HUSHDESK_HOME"] = home
     os.environ[BACKEND_ENV] = backend

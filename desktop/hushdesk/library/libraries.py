@@ -11,9 +11,9 @@ from pathlib import Path
 from hushdesk.errors import DocumentError
 from hushdesk.jobs import CancelToken, ProgressCallback
 from hushdesk.library import loaders
-from hushdesk.library.backends import make_embedder
 from hushdesk.library.chunker import Chunk
 from hushdesk.library.embedder import Embedder
+from hushdesk.library.embedders import make_embedder
 from hushdesk.library.index import VectorIndex
 from hushdesk.library.ingest import FileEvent, Ingest, IngestReport, indexing_lock, unfinished
 from hushdesk.library.search import FileNames, SearchResult, fused_search, owner

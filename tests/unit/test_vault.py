@@ -15,7 +15,7 @@ from keyring.backend import KeyringBackend
 from hushdesk import paths, settings
 from hushdesk.assistant.chat_store import ConversationStore
 from hushdesk.passphrases import normalise_recovery_key
-from hushdesk.sealed import SealedJson
+from hushdesk.sealed import SealedJson, subkey
 from hushdesk.services.privacy import Privacy, wipe
 from hushdesk.sqlitedb import PLAINTEXT_HEADER, encrypt_in_place, is_plaintext
 from hushdesk.vault import Locked, NoKeychain, Vault, WrongKey
@@ -71,6 +71,44 @@ def test_a_passphrase_vault_unlocks_only_with_its_passphrase(tmp_path: Path) -> 
     again.lock()
     with pytest.raises(Locked):
         again.store_key("library")
+
+
+# A keys.json written by an earlier Hushdesk (data key bytes 0..31, passphrase below)
+# and the store keys it gave: the argon2id wrap and the HKDF must keep giving them, or
+# existing data stops opening.
+EARLIER_KEYS = {
+    "check": "GZosdU5xJ9rTvyvL6ulJo2XZJ7acpwtfPsRMO78T1/8oaY5F",
+    "format": 1,
+    "id": "00000000000000000000000000000000",
+    "wraps": {
+        "passphrase": {
+            "kdf": "argon2id",
+            "memory_cost": 65536,
+            "parallelism": 4,
+            "salt": "VnBG+9PDRJV051MGNX/NkQ==",
+            "sealed": (
+                "X5+lRwDw+LFkDWSmlsC+5QFXKs/lpjbXlMt5Hz1oxK5qP24Zi6fBVCcAvu/Ny7hju894CnaJuZDS5ZWH"
+            ),
+            "time_cost": 3,
+        }
+    },
+}
+EARLIER_STORE_KEYS = {
+    "conversations": "97d48906aad16db3317fda78d85bb1563f75f6b28109f6888316efd9079b1cc5",
+    "library": "ad426bbdb8c575546c7801f23e179ca4d8bf92d9fcb5935a0d01366d463b38c0",
+}
+
+
+def test_an_earlier_key_file_opens_and_gives_the_same_store_keys(tmp_path: Path) -> None:
+    (tmp_path / "keys.json").write_text(json.dumps(EARLIER_KEYS))
+    vault = Vault(tmp_path / "keys.json")
+    vault.unlock("correct horse battery")
+    assert vault.key == bytes(range(32))
+    for name, key in EARLIER_STORE_KEYS.items():
+        assert vault.store_key(name).hex() == key
+    assert subkey(b"\x07" * 32, "store:tests").hex() == (
+        "5915e40fa2ee0d7c05d2d73112d06e3192fc2401e787e1abf6ea745d5198736e"
+    )
 
 
 def test_passphrases_are_long_enough_and_can_change(tmp_path: Path) -> None:

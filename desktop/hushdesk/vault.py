@@ -16,7 +16,7 @@ at once; that is the first step of a wipe.
 
 Key rotation. Replacing or removing the passphrase or the recovery key makes a new data
 key; otherwise an old copy of ``keys.json`` (any backup) and the old secret would open
-everything, past and future. The rotation (``services.privacy.Privacy`` drives it, with
+everything, past and future. The rotation (``services.keys.Keys`` drives it, with
 the data to itself: ``datalock.alone``) is resumable at every point:
 
 1. ``begin_rotation``: a new key K1, wrapped by the secrets that stay or are new (a kept
@@ -33,7 +33,7 @@ the data to itself: ``datalock.alone``) is resumable at every point:
    the old keychain entry goes.
 
 A crash anywhere leaves a ``keys.json`` that the new secrets open; the next start
-(``Privacy.resume``) finds the journal, settles the ``current`` store by trying K0 then
+(``Keys.resume``) finds the journal, settles the ``current`` store by trying K0 then
 K1 (K0 first: it rolls back a half-done rekey), and carries on. A crash before step 1's
 rename leaves the old ``keys.json`` and nothing changed.
 """

@@ -16,7 +16,8 @@ from hushdesk import paths, settings
 from hushdesk.assistant.chat_store import ConversationStore
 from hushdesk.passphrases import normalise_recovery_key
 from hushdesk.sealed import SealedJson, subkey
-from hushdesk.services.privacy import Privacy, wipe
+from hushdesk.services.keys import Keys
+from hushdesk.services.wipe import wipe
 from hushdesk.sqlitedb import PLAINTEXT_HEADER, encrypt_in_place, is_plaintext
 from hushdesk.vault import Locked, NoKeychain, Vault, WrongKey
 from tests.keys import TEST_KEY, TEST_PASSPHRASE, connect
@@ -116,9 +117,9 @@ def test_passphrases_are_long_enough_and_can_change(tmp_path: Path) -> None:
     with pytest.raises(WrongKey, match="at least 8"):
         vault.create(passphrase="short")
     key = vault.create(passphrase=TEST_PASSPHRASE)
-    Privacy(vault).set_passphrase("a new and longer one")
+    Keys(vault).set_passphrase("a new and longer one")
     with pytest.raises(WrongKey, match="at least 8"):
-        Privacy(vault).set_passphrase("tiny")
+        Keys(vault).set_passphrase("tiny")
     again = Vault(tmp_path / "keys.json")
     with pytest.raises(WrongKey):
         again.unlock(TEST_PASSPHRASE)
@@ -126,7 +127,7 @@ def test_passphrases_are_long_enough_and_can_change(tmp_path: Path) -> None:
     assert again.key != key  # a new data key (test_key_rotation: the stores follow)
     assert again.key == vault.key
     with pytest.raises(WrongKey, match="keychain"):
-        Privacy(again).set_passphrase(None)  # would leave no way in
+        Keys(again).set_passphrase(None)  # would leave no way in
     assert not again.rotating
 
 
@@ -140,7 +141,7 @@ def test_the_recovery_key_opens_when_the_passphrase_is_forgotten(tmp_path: Path)
     forgot = Vault(tmp_path / "keys.json")
     forgot.unlock_with_recovery_key(" " + code.lower().replace("-", " ") + "\n")  # as typed
     assert forgot.key == key
-    newer = Privacy(forgot).set_passphrase("a fresh passphrase")  # then a new passphrase
+    newer = Keys(forgot).set_passphrase("a fresh passphrase")  # then a new passphrase
     assert newer is not None  # and, as the data key changed, a new recovery key
     assert normalise_recovery_key(code.replace("-", "")) == code
     with pytest.raises(WrongKey):
@@ -159,7 +160,7 @@ def test_the_keychain_unlocks_without_typing(tmp_path: Path, keychain: MemoryKey
     assert again.key == key
     with pytest.raises(WrongKey, match="passphrase before"):
         again.set_keychain(False)
-    Privacy(again).set_passphrase(TEST_PASSPHRASE)  # a first one: nothing stops working
+    Keys(again).set_passphrase(TEST_PASSPHRASE)  # a first one: nothing stops working
     assert again.key == key
     again.set_keychain(False)
     assert keychain.secrets == {}
@@ -313,9 +314,9 @@ def test_a_key_change_moves_the_keychain_entry_too(
 ) -> None:
     vault = Vault(tmp_path / "keys.json")
     key = vault.create(keychain=True)
-    Privacy(vault).set_passphrase(TEST_PASSPHRASE)
+    Keys(vault).set_passphrase(TEST_PASSPHRASE)
     first = vault.new_recovery_key()
-    code = Privacy(vault).new_recovery_key(TEST_PASSPHRASE)
+    code = Keys(vault).new_recovery_key(TEST_PASSPHRASE)
     assert code != first
     assert list(keychain.secrets.values()) != []
     assert len(keychain.secrets) == 1

@@ -53,8 +53,9 @@ class IngestReport:
 
 class ReadAhead:
     """Reads file i + 1 (in its own child process) while file i is chunked and embedded:
-    indexing is bound by embedding, and starting a reader costs ~0.2 s a file. One file
-    ahead at most; what is left unread when indexing stops is stopped with it."""
+    indexing is bound by embedding, so starting a reader and reading are hidden behind
+    it. One file ahead at most; what is left unread when indexing stops is stopped with
+    it."""
 
     def __init__(
         self,

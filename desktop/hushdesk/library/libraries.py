@@ -236,8 +236,8 @@ class DocumentLibrary:
 
     def warm(self, library: Library) -> None:
         """Load what a search of ``library`` needs first, ahead of it: its embedding model
-        and its vectors (a million passages take ~16 s to read, ~28 s the first time,
-        when they are grouped)."""
+        and its vectors (seconds for a large library, longer the first time, when they
+        are grouped)."""
         library = self.store.library_by_id(library.id) or library
         self.embedder(library).embed(["warm up"])
         self.index.count(library)

@@ -91,7 +91,7 @@ def pack(target: Path, wheel: Path | None, libraries: bool = True) -> None:
     import quality
     from hushdesk import paths, privacy
     from hushdesk.library.chunker import chunk_pages
-    from hushdesk.library.libraries import EMBED_BATCH
+    from hushdesk.library.ingest import EMBED_BATCH
     from hushdesk.library.loaders import load_here
     from hushdesk.library.openvino_embedder import OpenVINOEmbedder
     from hushdesk.models.bundled import STARTER_EMBEDDING

@@ -39,7 +39,7 @@ def open_app(home: str, backend: str):
     from tests.keys import use_passphrase_file
 
     from hushdesk.app import App
-    from hushdesk.library.backends import BACKEND_ENV
+    from hushdesk.library.embedders import BACKEND_ENV
 
     os.environ["HUSHDESK_HOME"] = home
     os.environ[BACKEND_ENV] = backend
@@ -56,7 +56,7 @@ def hit_rates(app, library, documents: list[Path]) -> tuple[float, float]:
 
 def one_round(backend: str, documents: list[Path], hits: bool) -> dict:
     """A fresh data folder indexing every document; the pages, chunks and seconds."""
-    from hushdesk.library.libraries import EMBED_BATCH
+    from hushdesk.library.ingest import EMBED_BATCH
 
     app = open_app(tempfile.mkdtemp(prefix="hushdesk-bench-"), backend)
     try:

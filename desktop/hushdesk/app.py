@@ -24,9 +24,10 @@ from hushdesk.engine.base import Engine
 from hushdesk.models import bundled
 from hushdesk.models.registry import Registry
 from hushdesk.services.conversations import Conversations
+from hushdesk.services.keys import Keys
 from hushdesk.services.preferences import Preferences
-from hushdesk.services.privacy import Privacy, in_use, remove_legacy_plaintext
 from hushdesk.services.runtime import ModelRuntime
+from hushdesk.services.wipe import in_use, remove_legacy_plaintext
 from hushdesk.vault import Locked, Vault, unlock_without_asking
 
 if TYPE_CHECKING:
@@ -56,8 +57,8 @@ class App:
         self.vault = vault if vault is not None else Vault()
         if not unlock_without_asking(self.vault):
             raise Locked("Your data is locked: unlock it first.")
-        self.privacy = Privacy(self.vault, self.stores)
-        self.privacy.resume()  # a key change a crash interrupted, before any store opens
+        self.keys = Keys(self.vault, self.stores)
+        self.keys.resume()  # a key change a crash interrupted, before any store opens
         self.hold = in_use()
         try:
             self.vault.reload()  # keys changed elsewhere since this process unlocked?

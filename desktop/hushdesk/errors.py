@@ -47,10 +47,6 @@ class StoreError(HushdeskError):
     """A local database or index could not be read or written."""
 
 
-class SettingsError(HushdeskError):
-    """Settings could not be read or saved."""
-
-
 class Cancelled(HushdeskError):
     """The user cancelled a long job."""
 

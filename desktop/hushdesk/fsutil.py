@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from hushdesk.errors import SettingsError, StoreError
+from hushdesk.errors import HushdeskError, StoreError
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -140,7 +140,7 @@ def locked(path: Path, *, wait: bool = True) -> Iterator[None]:
             unlock(handle)
 
 
-class NotPrivate(SettingsError):
+class NotPrivate(HushdeskError):
     """A file holding a secret can be read or changed by other accounts on this computer."""
 
 

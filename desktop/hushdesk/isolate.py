@@ -5,10 +5,10 @@ error instead of taking the app down.
 
 Children are forked from a fork server where the system has one (Linux, macOS): a
 clean single-threaded process, started once, that has already imported what children
-need (``preload``), so a PDF reader starts in ~15 ms instead of ~250 ms (a one-off
-measurement; bench/ingest.py shows its effect on indexing). Elsewhere
-(Windows) they are spawned. Either way a child gets the parent's environment as it is
-at the call, never the app's threads or memory.
+need (``preload``), so a PDF reader starts without importing its libraries again
+(figures: docs/ARCHITECTURE.md, Choices; bench/ingest.py shows the effect on
+indexing). Elsewhere (Windows) they are spawned. Either way a child gets the parent's
+environment as it is at the call, never the app's threads or memory.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ Written by hand, with ctypes: libseccomp's Python binding is not on PyPI for eve
 platform we ship, and the filter is eight instructions.
 
 No core dumps (``no_core_dumps``, called by ``privacy.apply`` in every process): a crash
-of the engine wrote a 423 MB core holding the question and the passages in the clear.
+of the engine wrote a core file holding the question and the passages in the clear.
 ``RLIMIT_CORE`` 0 and ``PR_SET_DUMPABLE`` 0 on Linux (the latter also keeps other
 processes of the same user from reading this one's memory), ``RLIMIT_CORE`` 0 and
 ``PT_DENY_ATTACH`` on macOS, Windows Error Reporting told to leave this program alone.

@@ -1,13 +1,13 @@
 """Small secrets sealed with a key: AES-256-GCM (``seal``/``unseal``), a key per purpose
-derived from the data key (``subkey``), and ``SealedJson``, a small JSON document kept
+derived from the data key (``subkey``), the data key sealed under a typed secret
+(``seal_under_secret``: argon2id), and ``SealedJson``, a small JSON document kept
 encrypted (the personal settings, the typed CLI lines), which a key rotation seals again
 under the new key (``vault``'s docstring).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import base64
 import json
 import logging
 import os
@@ -47,8 +47,56 @@ def unseal(key: bytes, blob: bytes, purpose: str) -> bytes:
 
 def subkey(key: bytes, purpose: str) -> bytes:
     """A key for one purpose, derived from the data key (HKDF-SHA256, RFC 5869)."""
-    prk = hmac.new(b"hushdesk-data-key", key, hashlib.sha256).digest()
-    return hmac.new(prk, purpose.encode() + b"\x01", hashlib.sha256).digest()
+    from cryptography.hazmat.primitives.hashes import SHA256
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(SHA256(), 32, salt=b"hushdesk-data-key", info=purpose.encode()).derive(key)
+
+
+# RFC 9106's second recommended argon2id setting: 64 MiB, 3 passes, 4 lanes.
+KDF = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
+
+
+def seal_under_secret(key: bytes, secret: str) -> dict[str, Any]:
+    """``key`` sealed under a passphrase or recovery key, stretched with argon2id
+    (memory-hard, so a copied disk cannot be brute-forced cheaply): the parameters, the
+    salt and the sealed key, as ``keys.json`` keeps them."""
+    params: dict[str, Any] = {"kdf": "argon2id", **KDF, "salt": b64(os.urandom(16))}
+    params["sealed"] = b64(seal(_stretch(secret, params), key, "data key"))
+    return params
+
+
+def unseal_under_secret(wrap: dict[str, Any], secret: str) -> bytes:
+    """The key ``seal_under_secret`` sealed; ``WrongKey`` for another secret or a damaged
+    record."""
+    try:
+        return unseal(_stretch(secret, wrap), unb64(wrap["sealed"]), "data key")
+    except (KeyError, ValueError) as exc:
+        raise WrongKey("The key does not open this data.") from exc
+
+
+def _stretch(secret: str, params: dict[str, Any]) -> bytes:
+    from argon2.low_level import Type, hash_secret_raw
+
+    return hash_secret_raw(
+        secret.encode("utf-8"),
+        unb64(params["salt"]),
+        time_cost=int(params["time_cost"]),
+        memory_cost=int(params["memory_cost"]),
+        parallelism=int(params["parallelism"]),
+        hash_len=32,
+        type=Type.ID,
+    )
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def unb64(text: Any) -> bytes:
+    if not isinstance(text, str):
+        raise ValueError("not base64 text")
+    return base64.b64decode(text.encode("ascii"), validate=True)
 
 
 # Held while a sealed file is read or written, and while a rotation seals it again and

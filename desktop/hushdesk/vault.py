@@ -16,7 +16,7 @@ at once; that is the first step of a wipe.
 
 Key rotation. Replacing or removing the passphrase or the recovery key makes a new data
 key; otherwise an old copy of ``keys.json`` (any backup) and the old secret would open
-everything, past and future. The rotation (``services.privacy.Privacy`` drives it, with
+everything, past and future. The rotation (``services.keys.Keys`` drives it, with
 the data to itself: ``datalock.alone``) is resumable at every point:
 
 1. ``begin_rotation``: a new key K1, wrapped by the secrets that stay or are new (a kept
@@ -33,14 +33,13 @@ the data to itself: ``datalock.alone``) is resumable at every point:
    the old keychain entry goes.
 
 A crash anywhere leaves a ``keys.json`` that the new secrets open; the next start
-(``Privacy.resume``) finds the journal, settles the ``current`` store by trying K0 then
+(``Keys.resume``) finds the journal, settles the ``current`` store by trying K0 then
 K1 (K0 first: it rolls back a half-done rekey), and carries on. A crash before step 1's
 rename leaves the old ``keys.json`` and nothing changed.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hmac
 import json
@@ -71,15 +70,23 @@ from hushdesk.passphrases import (
     normalise_recovery_key,
     passphrase_from_env,
 )
-from hushdesk.sealed import SealedJson, WrongKey, seal, subkey, unseal
+from hushdesk.sealed import (
+    SealedJson,
+    WrongKey,
+    b64,
+    seal,
+    seal_under_secret,
+    subkey,
+    unb64,
+    unseal,
+    unseal_under_secret,
+)
 
 __all__ = ["Locked", "Method", "NoKeychain", "Vault", "WrongKey", "keychain_available"]
 
 log = logging.getLogger("hushdesk.vault")
 
 FORMAT = 1
-# RFC 9106's second recommended argon2id setting: 64 MiB, 3 passes, 4 lanes.
-KDF = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
 READ_TRIES = 3
 
 Method = Literal["keychain", "passphrase", "recovery"]
@@ -90,30 +97,6 @@ class Locked(HushdeskError):
 
     def __init__(self, message: str = "Your data is locked.", *, detail: str | None = None):
         super().__init__(message, detail=detail)
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _unb64(text: Any) -> bytes:
-    if not isinstance(text, str):
-        raise ValueError("not base64 text")
-    return base64.b64decode(text.encode("ascii"), validate=True)
-
-
-def _stretch(secret: str, params: dict[str, Any]) -> bytes:
-    from argon2.low_level import Type, hash_secret_raw
-
-    return hash_secret_raw(
-        secret.encode("utf-8"),
-        _unb64(params["salt"]),
-        time_cost=int(params["time_cost"]),
-        memory_cost=int(params["memory_cost"]),
-        parallelism=int(params["parallelism"]),
-        hash_len=32,
-        type=Type.ID,
-    )
 
 
 # -- the vault --------------------------------------------------------------------------
@@ -200,16 +183,11 @@ class Vault:
             if self.exists():
                 raise StoreError("Your data already has a key; unlock it instead.")
             key = secrets.token_bytes(32)
-            record: dict[str, Any] = {
-                "format": FORMAT,
-                "id": uuid.uuid4().hex,
-                "check": _b64(seal(key, b"hushdesk", "check")),
-                "wraps": {},
-            }
+            record = _new_record(key)
             if keychain:
                 self._wrap_keychain(record, key)
             if passphrase is not None:
-                record["wraps"]["passphrase"] = _wrap_secret(key, check_passphrase(passphrase))
+                record["wraps"]["passphrase"] = seal_under_secret(key, check_passphrase(passphrase))
             atomic_write_json(self.path, record)
             self._key = key
             return key
@@ -227,7 +205,7 @@ class Vault:
             return False
         if not secret:
             return False
-        self._accept(record, _unb64(secret))
+        self._accept(record, unb64(secret))
         return True
 
     def unlock(self, passphrase: str) -> None:
@@ -259,21 +237,21 @@ class Vault:
         if not wrap:
             raise WrongKey(f"Your data has no {method} set.")
         try:
-            key = unseal(_stretch(secret, wrap), _unb64(wrap["sealed"]), "data key")
-        except (WrongKey, KeyError, ValueError) as exc:
+            key = unseal_under_secret(wrap, secret)
+        except WrongKey as exc:
             raise WrongKey(wrong) from exc
         self._accept(record, key)
 
     def _accept(self, record: dict[str, Any], key: bytes) -> None:
         try:
-            unseal(key, _unb64(record.get("check")), "check")
+            unseal(key, unb64(record.get("check")), "check")
         except (WrongKey, ValueError) as exc:
             raise WrongKey("The key found does not unlock this data.") from exc
         rotation = record.get("rotation")
         old: bytes | None = None
         if isinstance(rotation, dict):
             try:
-                old = unseal(key, _unb64(rotation.get("old")), "previous data key")
+                old = unseal(key, unb64(rotation.get("old")), "previous data key")
             except (WrongKey, ValueError) as exc:
                 raise StoreError(f"The key change recorded in {self.path} is damaged.") from exc
         self._key, self._old = key, old
@@ -307,7 +285,7 @@ class Vault:
         def change(record: dict[str, Any], key: bytes) -> None:
             if "passphrase" in record["wraps"]:
                 raise StoreError("A passphrase is set already; changing it changes the key.")
-            record["wraps"]["passphrase"] = _wrap_secret(key, check_passphrase(passphrase))
+            record["wraps"]["passphrase"] = seal_under_secret(key, check_passphrase(passphrase))
 
         self._change(change)
 
@@ -317,8 +295,8 @@ class Vault:
         if not wrap:
             return False
         try:
-            found = unseal(_stretch(passphrase, wrap), _unb64(wrap["sealed"]), "data key")
-        except (WrongKey, KeyError, ValueError):
+            found = unseal_under_secret(wrap, passphrase)
+        except WrongKey:
             return False
         return hmac.compare_digest(found, self.key)
 
@@ -343,7 +321,7 @@ class Vault:
         def change(record: dict[str, Any], key: bytes) -> None:
             if "recovery" in record["wraps"]:
                 raise StoreError("A recovery key is set already; a new one changes the key.")
-            record["wraps"]["recovery"] = _wrap_secret(key, code)
+            record["wraps"]["recovery"] = seal_under_secret(key, code)
 
         self._change(change)
         return code
@@ -373,24 +351,19 @@ class Vault:
                 check_passphrase(passphrase)
             new = secrets.token_bytes(32)
             code = new_recovery_key() if recovery else None
-            fresh: dict[str, Any] = {
-                "format": FORMAT,
-                "id": uuid.uuid4().hex,
-                "check": _b64(seal(new, b"hushdesk", "check")),
-                "wraps": {},
-                "rotation": {
-                    "old": _b64(seal(new, old, "previous data key")),
-                    "done": [],
-                    "current": None,
-                    "keychain": wraps.get("keychain", {}).get("account"),
-                },
+            fresh = _new_record(new)
+            fresh["rotation"] = {
+                "old": b64(seal(new, old, "previous data key")),
+                "done": [],
+                "current": None,
+                "keychain": wraps.get("keychain", {}).get("account"),
             }
             if "keychain" in wraps:
                 self._wrap_keychain(fresh, new)
             if passphrase is not None:
-                fresh["wraps"]["passphrase"] = _wrap_secret(new, passphrase)
+                fresh["wraps"]["passphrase"] = seal_under_secret(new, passphrase)
             if code is not None:
-                fresh["wraps"]["recovery"] = _wrap_secret(new, code)
+                fresh["wraps"]["recovery"] = seal_under_secret(new, code)
             replace_overwriting(self.path, fresh)
             self._key, self._old, self._done = new, old, frozenset()
             return code
@@ -450,7 +423,7 @@ class Vault:
         if not keychain_available():
             raise NoKeychain("This system has no keychain Hushdesk can use; set a passphrase.")
         account = f"data-key-{record['id']}"
-        keychain_set(account, _b64(key))
+        keychain_set(account, b64(key))
         record["wraps"]["keychain"] = {"service": KEYCHAIN_SERVICE, "account": account}
 
     # -- destroy --------------------------------------------------------------------------
@@ -479,10 +452,10 @@ class Vault:
                 self.path.unlink(missing_ok=True)
 
 
-def _wrap_secret(key: bytes, secret: str) -> dict[str, Any]:
-    params: dict[str, Any] = {"kdf": "argon2id", **KDF, "salt": _b64(os.urandom(16))}
-    params["sealed"] = _b64(seal(_stretch(secret, params), key, "data key"))
-    return params
+def _new_record(key: bytes) -> dict[str, Any]:
+    """A ``keys.json`` for a new data key, with nothing to unlock it yet."""
+    check = b64(seal(key, b"hushdesk", "check"))
+    return {"format": FORMAT, "id": uuid.uuid4().hex, "check": check, "wraps": {}}
 
 
 def unlock_without_asking(vault: Vault) -> bool:

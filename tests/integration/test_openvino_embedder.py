@@ -16,8 +16,8 @@ from hushdesk import paths
 from hushdesk.errors import DocumentError
 from hushdesk.isolate import IsolatedFailure
 from hushdesk.library import openvino_embedder
-from hushdesk.library.backends import make_embedder
 from hushdesk.library.embedder import SentenceEmbedder
+from hushdesk.library.embedders import make_embedder
 from hushdesk.library.openvino_embedder import OpenVINOEmbedder
 from hushdesk.models import bundled
 

@@ -16,8 +16,8 @@ import pytest
 from hushdesk import paths, sqlitedb
 from hushdesk.app import App
 from hushdesk.datalock import DataInUse
-from hushdesk.services import privacy as privacy_mod
-from hushdesk.services.privacy import Privacy, sealed_files, store_files
+from hushdesk.services import keys as keys_mod
+from hushdesk.services.keys import Keys, sealed_files, store_files
 from hushdesk.vault import Vault, WrongKey
 from tests.keys import (
     NEW_PASSPHRASE,
@@ -57,7 +57,7 @@ def test_a_new_passphrase_makes_a_new_key_and_the_old_key_file_opens_nothing(
     old_copy = tmp_path / "keys.json.backup"
     shutil.copy(keys, old_copy)
     old_key = app.vault.key
-    assert app.privacy.set_passphrase(NEW_PASSPHRASE) is None  # no recovery key to renew
+    assert app.keys.set_passphrase(NEW_PASSPHRASE) is None  # no recovery key to renew
     assert app.vault.key != old_key
     assert read_every_store(app) == filled()  # the open window goes on, under the new key
     app.close()
@@ -96,13 +96,13 @@ def test_a_rotation_that_stops_midway_finishes_at_the_next_start(
         calls.append(path)
         return real(path, old, new)
 
-    monkeypatch.setattr(privacy_mod, "rekey_file", crash_after_two)
+    monkeypatch.setattr(keys_mod, "rekey_file", crash_after_two)
     with pytest.raises(RuntimeError, match="killed"):
-        Privacy(vault).set_passphrase(NEW_PASSPHRASE)
+        Keys(vault).set_passphrase(NEW_PASSPHRASE)
     journal = json.loads(paths.keys_file().read_text())["rotation"]
     assert journal["current"] is not None
     assert len(journal["done"]) == 4
-    monkeypatch.setattr(privacy_mod, "rekey_file", real)
+    monkeypatch.setattr(keys_mod, "rekey_file", real)
 
     with pytest.raises(WrongKey):  # only the new passphrase unlocks, even midway
         Vault().unlock(TEST_PASSPHRASE)
@@ -151,14 +151,14 @@ def test_a_new_recovery_key_rotates_and_needs_the_passphrase(
     hushdesk_home: Path, tmp_path: Path
 ) -> None:
     app = _filled_app()
-    first = app.privacy.new_recovery_key()  # the first one: nothing stops working
+    first = app.keys.new_recovery_key()  # the first one: nothing stops working
     shutil.copy(paths.keys_file(), tmp_path / "keys.json.backup")
     old_key = app.vault.key
     with pytest.raises(WrongKey, match="Type your passphrase"):
-        app.privacy.new_recovery_key()
+        app.keys.new_recovery_key()
     with pytest.raises(WrongKey, match="not your passphrase"):
-        app.privacy.new_recovery_key("not my passphrase at all")
-    second = app.privacy.new_recovery_key(TEST_PASSPHRASE)
+        app.keys.new_recovery_key("not my passphrase at all")
+    second = app.keys.new_recovery_key(TEST_PASSPHRASE)
     assert second != first
     assert app.vault.key != old_key
     app.close()
@@ -172,7 +172,7 @@ def test_a_new_recovery_key_rotates_and_needs_the_passphrase(
     by_code.unlock_with_recovery_key(second)
     again = App(vault=by_code)
     assert read_every_store(again) == filled()
-    assert again.privacy.set_passphrase(NEW_PASSPHRASE) is not None  # a new code again
+    assert again.keys.set_passphrase(NEW_PASSPHRASE) is not None  # a new code again
     again.close()
 
 
@@ -197,11 +197,11 @@ def test_a_key_change_waits_for_other_processes_to_close(
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(DataInUse, match=rf"process {holder.pid}\)\. Close it"):
-            app.privacy.set_passphrase(NEW_PASSPHRASE)
+            app.keys.set_passphrase(NEW_PASSPHRASE)
         assert paths.keys_file().read_bytes() == before
     finally:
         holder.communicate("")
-    app.privacy.set_passphrase(NEW_PASSPHRASE)  # it closed: now it goes
+    app.keys.set_passphrase(NEW_PASSPHRASE)  # it closed: now it goes
     app.close()
 
 
@@ -243,8 +243,8 @@ def test_a_key_change_that_failed_on_an_open_store_is_retried_through_its_connec
 
     monkeypatch.setattr(sqlitedb.Database, "rekey", full_disk_once)
     with pytest.raises(OSError, match="No space"):
-        app.privacy.set_passphrase(NEW_PASSPHRASE)
-    app.privacy.set_passphrase(NEW_PASSPHRASE)  # the user tries again
+        app.keys.set_passphrase(NEW_PASSPHRASE)
+    app.keys.set_passphrase(NEW_PASSPHRASE)  # the user tries again
     assert failed
     assert read_every_store(app) == filled()  # the open store still reads
     app.close()

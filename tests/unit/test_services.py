@@ -14,7 +14,7 @@ from hushdesk.cli import build_parser
 from hushdesk.cli.chat import setup_from
 from hushdesk.errors import Cancelled, HushdeskError
 from hushdesk.jobs import CancelToken, Progress
-from hushdesk.library.libraries import FileEvent, IngestReport
+from hushdesk.library.ingest import FileEvent, IngestReport
 from hushdesk.library.store import Library
 from hushdesk.services.conversations import ChatSetup
 from hushdesk.services.drafts import Request

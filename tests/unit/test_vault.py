@@ -15,8 +15,9 @@ from keyring.backend import KeyringBackend
 from hushdesk import paths, settings
 from hushdesk.assistant.chat_store import ConversationStore
 from hushdesk.passphrases import normalise_recovery_key
-from hushdesk.sealed import SealedJson
-from hushdesk.services.privacy import Privacy, wipe
+from hushdesk.sealed import SealedJson, subkey
+from hushdesk.services.keys import Keys
+from hushdesk.services.wipe import wipe
 from hushdesk.sqlitedb import PLAINTEXT_HEADER, encrypt_in_place, is_plaintext
 from hushdesk.vault import Locked, NoKeychain, Vault, WrongKey
 from tests.keys import TEST_KEY, TEST_PASSPHRASE, connect
@@ -73,14 +74,52 @@ def test_a_passphrase_vault_unlocks_only_with_its_passphrase(tmp_path: Path) -> 
         again.store_key("library")
 
 
+# A keys.json written by an earlier Hushdesk (data key bytes 0..31, passphrase below)
+# and the store keys it gave: the argon2id wrap and the HKDF must keep giving them, or
+# existing data stops opening.
+EARLIER_KEYS = {
+    "check": "GZosdU5xJ9rTvyvL6ulJo2XZJ7acpwtfPsRMO78T1/8oaY5F",
+    "format": 1,
+    "id": "00000000000000000000000000000000",
+    "wraps": {
+        "passphrase": {
+            "kdf": "argon2id",
+            "memory_cost": 65536,
+            "parallelism": 4,
+            "salt": "VnBG+9PDRJV051MGNX/NkQ==",
+            "sealed": (
+                "X5+lRwDw+LFkDWSmlsC+5QFXKs/lpjbXlMt5Hz1oxK5qP24Zi6fBVCcAvu/Ny7hju894CnaJuZDS5ZWH"
+            ),
+            "time_cost": 3,
+        }
+    },
+}
+EARLIER_STORE_KEYS = {
+    "conversations": "97d48906aad16db3317fda78d85bb1563f75f6b28109f6888316efd9079b1cc5",
+    "library": "ad426bbdb8c575546c7801f23e179ca4d8bf92d9fcb5935a0d01366d463b38c0",
+}
+
+
+def test_an_earlier_key_file_opens_and_gives_the_same_store_keys(tmp_path: Path) -> None:
+    (tmp_path / "keys.json").write_text(json.dumps(EARLIER_KEYS))
+    vault = Vault(tmp_path / "keys.json")
+    vault.unlock("correct horse battery")
+    assert vault.key == bytes(range(32))
+    for name, key in EARLIER_STORE_KEYS.items():
+        assert vault.store_key(name).hex() == key
+    assert subkey(b"\x07" * 32, "store:tests").hex() == (
+        "5915e40fa2ee0d7c05d2d73112d06e3192fc2401e787e1abf6ea745d5198736e"
+    )
+
+
 def test_passphrases_are_long_enough_and_can_change(tmp_path: Path) -> None:
     vault = Vault(tmp_path / "keys.json")
     with pytest.raises(WrongKey, match="at least 8"):
         vault.create(passphrase="short")
     key = vault.create(passphrase=TEST_PASSPHRASE)
-    Privacy(vault).set_passphrase("a new and longer one")
+    Keys(vault).set_passphrase("a new and longer one")
     with pytest.raises(WrongKey, match="at least 8"):
-        Privacy(vault).set_passphrase("tiny")
+        Keys(vault).set_passphrase("tiny")
     again = Vault(tmp_path / "keys.json")
     with pytest.raises(WrongKey):
         again.unlock(TEST_PASSPHRASE)
@@ -88,7 +127,7 @@ def test_passphrases_are_long_enough_and_can_change(tmp_path: Path) -> None:
     assert again.key != key  # a new data key (test_key_rotation: the stores follow)
     assert again.key == vault.key
     with pytest.raises(WrongKey, match="keychain"):
-        Privacy(again).set_passphrase(None)  # would leave no way in
+        Keys(again).set_passphrase(None)  # would leave no way in
     assert not again.rotating
 
 
@@ -102,7 +141,7 @@ def test_the_recovery_key_opens_when_the_passphrase_is_forgotten(tmp_path: Path)
     forgot = Vault(tmp_path / "keys.json")
     forgot.unlock_with_recovery_key(" " + code.lower().replace("-", " ") + "\n")  # as typed
     assert forgot.key == key
-    newer = Privacy(forgot).set_passphrase("a fresh passphrase")  # then a new passphrase
+    newer = Keys(forgot).set_passphrase("a fresh passphrase")  # then a new passphrase
     assert newer is not None  # and, as the data key changed, a new recovery key
     assert normalise_recovery_key(code.replace("-", "")) == code
     with pytest.raises(WrongKey):
@@ -121,7 +160,7 @@ def test_the_keychain_unlocks_without_typing(tmp_path: Path, keychain: MemoryKey
     assert again.key == key
     with pytest.raises(WrongKey, match="passphrase before"):
         again.set_keychain(False)
-    Privacy(again).set_passphrase(TEST_PASSPHRASE)  # a first one: nothing stops working
+    Keys(again).set_passphrase(TEST_PASSPHRASE)  # a first one: nothing stops working
     assert again.key == key
     again.set_keychain(False)
     assert keychain.secrets == {}
@@ -275,9 +314,9 @@ def test_a_key_change_moves_the_keychain_entry_too(
 ) -> None:
     vault = Vault(tmp_path / "keys.json")
     key = vault.create(keychain=True)
-    Privacy(vault).set_passphrase(TEST_PASSPHRASE)
+    Keys(vault).set_passphrase(TEST_PASSPHRASE)
     first = vault.new_recovery_key()
-    code = Privacy(vault).new_recovery_key(TEST_PASSPHRASE)
+    code = Keys(vault).new_recovery_key(TEST_PASSPHRASE)
     assert code != first
     assert list(keychain.secrets.values()) != []
     assert len(keychain.secrets) == 1

@@ -13,7 +13,7 @@ import pytest
 from hushdesk import paths
 from hushdesk.app import App
 from hushdesk.datalock import DataInUse
-from hushdesk.services.privacy import wipe
+from hushdesk.services.wipe import wipe
 from hushdesk.vault import Vault
 from tests.keys import fill_every_store
 

@@ -1,4 +1,5 @@
-"""What the assistant does with text, Qt-free and below the services: chat sessions
-(grounded answers with their citations, held to their passages by ``grounding`` and
-``evidence``), personas, writing tasks, summaries (``summarize/``) and email drafts
-(``email/``)."""
+"""What the assistant does with text, Qt-free and below the services: chat sessions and
+the conversation store (``chat``, ``chat_store``), grounded answers with their
+citations (``grounding``; summaries held to their source by ``evidence``), one
+cancellable model call (``generation``), personas, writing tasks, summaries
+(``summarize/``) and email drafts (``email/``)."""

@@ -29,7 +29,7 @@ from hushdesk.passphrases import (
     passphrase_from_env,
     passphrase_from_file,
 )
-from hushdesk.services.privacy import wipe as wipe_data
+from hushdesk.services.wipe import wipe as wipe_data
 from hushdesk.vault import Locked, Vault, WrongKey, keychain_available, unlock_without_asking
 
 TRIES = 3
@@ -126,7 +126,7 @@ def _recovery_key_file(parser: Any) -> None:
 
 
 def keys(app: App, args: argparse.Namespace) -> int:
-    privacy = app.privacy
+    service = app.keys
     action = args.action or "status"
     if action == "passphrase":
         if args.new_passphrase_file is not None:
@@ -141,11 +141,11 @@ def keys(app: App, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-        methods = set(privacy.state().methods)
+        methods = set(service.state().methods)
         if {"passphrase", "recovery"} <= methods and not _can_show_recovery_key(args):
             return EXIT_USAGE
         had = "passphrase" in methods
-        code = privacy.set_passphrase(new)
+        code = service.set_passphrase(new)
         print(
             "Passphrase changed; your data is encrypted under a new key."
             if had
@@ -157,12 +157,12 @@ def keys(app: App, args: argparse.Namespace) -> int:
             print("Your recovery key changed with it.")
             _show_recovery_key(code, args.recovery_key_file)
     elif action == "keychain":
-        privacy.set_keychain(args.state == "on")
+        service.set_keychain(args.state == "on")
         print(f"Keychain {args.state}.")
     elif action == "recovery-key":
         if not _can_show_recovery_key(args):
             return EXIT_USAGE
-        state = privacy.state()
+        state = service.state()
         current = None
         if "recovery" in state.methods and "passphrase" in state.methods:
             current = _current_passphrase(args.passphrase_file)
@@ -173,8 +173,8 @@ def keys(app: App, args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 return EXIT_USAGE
-        _show_recovery_key(privacy.new_recovery_key(current), args.recovery_key_file)
-    state = privacy.state()
+        _show_recovery_key(service.new_recovery_key(current), args.recovery_key_file)
+    state = service.state()
     if action == "status":
         print("Your data is encrypted. It unlocks with: " + (", ".join(state.methods) or "—"))
         if not state.keychain_available:

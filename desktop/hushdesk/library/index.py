@@ -4,23 +4,18 @@ The vectors are kept in the document store (so they are encrypted with it: embed
 can be partly turned back into text) and loaded into one normalised matrix per library
 at its first search, a page at a time (the store stays free for other work). A store
 version, bumped by every vector write of any process, tells when that copy is stale
-(the app stays open while ``hushdesk ingest`` runs).
+(the app stays open while ``hushdesk ingest`` runs). Loading them and an exact dot
+product answer the first search after unlocking far sooner than rebuilding Chroma's
+HNSW graph in memory did (bench/crypto.py).
 
 Up to ``LISTS_FROM`` vectors a search reads them all (exact). Past it, the rows are
 grouped around √n centres found by k-means on a sample (an inverted-file index), and a
 search reads only the groups whose centres are nearest the question's (``PROBE_SHARE``
-of them): an eighth of the rows. The grouping is kept in the store, so a library
-loaded again only places its new rows (a million: 28 s to load the first time, 16 s
-after, most of it reading). On 30,000 real passages it finds 0.91 of the exact
-search's top 10 (bench/retrieve.py --recall 30000; a one-off run on a slightly
-different set gave 0.88 for a sixteenth, 0.94 for an eighth, 0.96 for a sixth). A
-million passages: p95 51 ms for the whole hybrid search (bench/retrieve.py), of which
-the vectors' part was ~26 ms and an exact scan 140-220 ms in a one-off profile.
-
-bench/crypto.py: unlock → first search answered in 0.35 s at 10k passages (3.8 s at
-100k). Rebuilding Chroma's HNSW graph in memory instead took 5 s at 10k and 93 s at
-100k in a one-off measurement on the same machine (not a bench). bench/retrieve.py
---chunks 1000000 measures the grouped search.
+of them): an eighth of the rows, which still finds most of the exact search's top 10
+(bench/retrieve.py --recall) while an exact scan of a million would be the slowest part
+of a search (bench/retrieve.py --chunks 1000000). The grouping is kept in the store, so
+a library loaded again only places its new rows. Figures: docs/benchmarks.md and
+docs/ARCHITECTURE.md (Choices).
 """
 
 from __future__ import annotations
@@ -158,8 +153,7 @@ def _grouping(ids: np.ndarray, unit: np.ndarray, saved: Grouping | None) -> tupl
     """The rows' groups, and whether they differ from ``saved``. The saved grouping is
     kept while its centres still suit the library's size (within 4x of it): rows it
     knows keep their group and only new rows are placed (grouping a million rows anew
-    took ~12 s more than loading them with their groups kept). Otherwise the centres
-    are found anew."""
+    costs more than loading them). Otherwise the centres are found anew."""
     wanted = max(1, round(len(unit) ** 0.5))
     fits = (
         saved is not None

@@ -43,9 +43,9 @@ class KeywordSearch(Database):
         """(chunk id, bm25 score) of done files matching the FTS5 ``expression``.
 
         The full-text index ranks its matches alone first and only the best few are
-        looked up in their chunks and files (a million passages, a one-off profile: 12k
-        matches ranked in 30 ms, while looking each one up took 150 ms more). When too
-        few of those are this library's done files, a wider few, then every match."""
+        looked up in their chunks and files (ranking is cheap; looking every match up
+        was most of the time in a large library). When too few of those are this
+        library's done files, a wider few, then every match."""
         if not expression:
             return []
         rows: list[sqlite3.Row] = []

@@ -1,114 +1,27 @@
-"""Document libraries: one store, one vector index, an embedder per model; ingest,
-resume, search, remove.
-
-Ingesting a file: hash it (skip if unchanged) → read it in a child process → chunks →
-store (one transaction; the file becomes "embedding") → embed in batches and write
-vectors → "done". The next file is read while this one is embedded. Killed at any
-moment, the next run picks up every file that is not done; nothing half-indexed is
-ever returned by a search (the store filters on "done").
+"""Document libraries: one store, one vector index, an embedder per model; ingest
+(``library.ingest``), resume, watched folders, sharing, search, remove.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from hushdesk.errors import Cancelled, DocumentError, EncryptedDocument, HushdeskError
-from hushdesk.fsutil import locked
-from hushdesk.jobs import CancelToken, ProgressCallback, ProgressTracker
+from hushdesk.errors import DocumentError
+from hushdesk.jobs import CancelToken, ProgressCallback
 from hushdesk.library import loaders
-from hushdesk.library.backends import make_embedder
-from hushdesk.library.chunker import Chunk, chunk_pages
-from hushdesk.library.embedder import Embedder, lower_priority
+from hushdesk.library.chunker import Chunk
+from hushdesk.library.embedder import Embedder
+from hushdesk.library.embedders import make_embedder
 from hushdesk.library.index import VectorIndex
-from hushdesk.library.loaders import LoadedDocument
+from hushdesk.library.ingest import FileEvent, Ingest, IngestReport, indexing_lock, unfinished
 from hushdesk.library.search import FileNames, SearchResult, fused_search, owner
 from hushdesk.library.shared import SharedContent, SharedFile, page_texts
-from hushdesk.library.store import DocumentStore, FileRecord, Library, Status
+from hushdesk.library.store import DocumentStore, FileRecord, Library
 from hushdesk.models.registry import Registry
 
-log = logging.getLogger("hushdesk.library")
-
-EMBED_BATCH = 128  # passages embedded and stored at a time (the embedder batches within)
 DEFAULT_EMBEDDING = "all-minilm-l6-v2"
-
-
-@dataclass(frozen=True)
-class FileEvent:
-    """What happened to one file, for per-file status lines and rows."""
-
-    path: str
-    status: Status | str  # the store's statuses, plus "unchanged" and "duplicate"
-    detail: str = ""
-
-
-@dataclass
-class IngestReport:
-    events: list[FileEvent] = field(default_factory=list)
-    dropped: int = 0  # files not indexed yet that a cancel took out
-
-    @property
-    def failed(self) -> list[FileEvent]:
-        return [e for e in self.events if e.status == "failed"]
-
-    @property
-    def done(self) -> list[FileEvent]:
-        return [e for e in self.events if e.status in ("done", "unchanged", "duplicate")]
-
-
-class ReadAhead:
-    """Reads file i + 1 (in its own child process) while file i is chunked and embedded:
-    indexing is bound by embedding, and starting a reader costs ~0.2 s a file. One file
-    ahead at most; what is left unread when indexing stops is stopped with it."""
-
-    def __init__(
-        self,
-        records: list[FileRecord],
-        password_for: Callable[[Path], str | None] | None,
-        cancel: CancelToken,
-    ) -> None:
-        self._records = records
-        self._password_for = password_for
-        self._cancel = cancel
-        self._stop = CancelToken()  # this reader's own: set when indexing stops
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hushdesk-read")
-        self._reads: dict[int, Future[LoadedDocument]] = {}
-
-    def __enter__(self) -> ReadAhead:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.cancel()
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def _start(self, i: int) -> Future[LoadedDocument]:
-        if i not in self._reads:
-            path = Path(self._records[i].path)
-            password = self._password_for(path) if self._password_for else None
-            self._reads[i] = self._pool.submit(loaders.load, path, password, cancel=self._stop)
-        return self._reads[i]
-
-    def read(self, i: int) -> LoadedDocument:
-        """File i's document (or its reader's error), the next file's read started."""
-        for skipped in [k for k in self._reads if k < i]:  # files that needed no reading
-            self._reads.pop(skipped).cancel()
-        future = self._start(i)
-        following = i + 1
-        if following < len(self._records) and self._records[following].status != "embedding":
-            self._start(following)  # an "embedding" file is not read again: it resumes
-        try:
-            while True:
-                self._cancel.raise_if_cancelled()
-                with contextlib.suppress(TimeoutError):
-                    return future.result(timeout=0.1)
-        finally:
-            self._reads.pop(i, None)
 
 
 class DocumentLibrary:
@@ -195,7 +108,7 @@ class DocumentLibrary:
         """Libraries with files still to index (an interrupted run, a rebuild)."""
         return [lib for lib in self.store.libraries() if unfinished(self.store, lib)]
 
-    # -- ingestion ------------------------------------------------------------------------
+    # -- ingestion (``library.ingest``) ---------------------------------------------------
 
     def ingest(
         self,
@@ -213,171 +126,18 @@ class DocumentLibrary:
         Runs at low priority: call it from a thread that does nothing else (the CLI's
         main thread, or the GUI's indexing thread).
         """
-        with self._indexing_lock():
-            return self._ingest(
+        with indexing_lock(self.store):
+            run = Ingest(
+                self.store,
+                self.index,
+                self.embedder,
                 library,
-                sources,
                 cancel=cancel or CancelToken(),
                 progress=progress,
                 on_file=on_file,
                 password_for=password_for,
-                retry_failed=retry_failed,
             )
-
-    @contextlib.contextmanager
-    def _indexing_lock(self) -> Iterator[None]:
-        """One indexing job at a time across processes (the app, the command line)."""
-        with contextlib.ExitStack() as stack:
-            try:
-                stack.enter_context(
-                    locked(self.store.path.with_suffix(".indexing.lock"), wait=False)
-                )
-            except BlockingIOError:
-                raise DocumentError(
-                    "Documents are already being indexed by another Hushdesk window or "
-                    "command. Try again when it has finished."
-                ) from None
-            yield
-
-    def _ingest(
-        self,
-        library: Library,
-        sources: Iterable[Path],
-        *,
-        cancel: CancelToken,
-        progress: ProgressCallback | None,
-        on_file: Callable[[FileEvent], None] | None,
-        password_for: Callable[[Path], str | None] | None,
-        retry_failed: bool,
-    ) -> IngestReport:
-        lower_priority()
-        report = IngestReport()
-
-        def tell(event: FileEvent) -> None:
-            report.events.append(event)
-            if on_file is not None:
-                on_file(event)
-
-        self._queue(library, expand(sources), tell, retry_failed=retry_failed)
-        pending = unfinished(self.store, library)
-        tracker = ProgressTracker(total=len(pending) or 1, label="Indexing")
-        with ReadAhead(pending, password_for, cancel) as reader:
-            for done, record in enumerate(pending):
-                cancel.raise_if_cancelled()
-                if progress is not None:
-                    progress(tracker.update(done, f"{record.name} ({done + 1} of {len(pending)})"))
-
-                def within(fraction: float, done: int = done, name: str = record.name) -> None:
-                    if progress is not None:
-                        progress(tracker.update(done + fraction, name))
-
-                def read(done: int = done) -> LoadedDocument:
-                    return reader.read(done)
-
-                tell(
-                    self._index_file(
-                        library, record, cancel=cancel, within=within, read=read, tell=tell
-                    )
-                )
-        if progress is not None:
-            progress(tracker.update(len(pending) or 1, "Done"))
-        return report
-
-    def _queue(
-        self,
-        library: Library,
-        files: list[Path],
-        tell: Callable[[FileEvent], None],
-        *,
-        retry_failed: bool,
-    ) -> None:
-        for path in files:
-            existing = self.store.file(library, str(path))
-            try:
-                stat = path.stat()
-                if (
-                    existing
-                    and existing.status == "done"
-                    and existing.size == stat.st_size
-                    and existing.mtime == stat.st_mtime
-                ):
-                    tell(FileEvent(str(path), "unchanged"))  # same size and time: not re-read
-                    continue
-                digest = sha256_of(path)
-            except OSError as exc:
-                tell(FileEvent(str(path), "failed", f"cannot be read ({exc.strerror})"))
-                continue
-            if existing and existing.sha256 == digest and existing.status == "done":
-                tell(FileEvent(str(path), "unchanged"))
-                continue
-            if (
-                existing
-                and existing.sha256 == digest
-                and existing.status == "failed"
-                and not retry_failed
-            ):
-                continue  # a folder rescan does not re-try a file that failed, unchanged
-            self.store.queue(
-                library, str(path), sha256=digest, size=stat.st_size, mtime=stat.st_mtime
-            )
-            tell(FileEvent(str(path), "queued"))
-
-    def _index_file(
-        self,
-        library: Library,
-        record: FileRecord,
-        *,
-        cancel: CancelToken,
-        within: Callable[[float], None],
-        read: Callable[[], LoadedDocument],
-        tell: Callable[[FileEvent], None],
-    ) -> FileEvent:
-        path = Path(record.path)
-        try:
-            if record.status != "embedding":  # a crash after parsing resumes at embedding
-                twin = self.store.done_with_hash(library, record.sha256 or "")
-                if twin is not None and twin.id != record.id:
-                    self.store.mark_duplicate(
-                        record.id, twin.name
-                    )  # its vectors go with its chunks
-                    return FileEvent(record.path, "duplicate", f"same content as {twin.name}")
-                if not path.exists():
-                    raise DocumentError(f"{path.name} no longer exists.")
-                self.store.set_status(record.id, "parsing")
-                tell(FileEvent(record.path, "parsing"))
-                document = read()
-                chunks = chunk_pages(document.pages)
-                self.store.replace_content(record.id, document, chunks)
-            tell(FileEvent(record.path, "embedding"))
-            self._embed(library, record.id, cancel, within)
-            self.store.set_status(record.id, "done")
-        except Cancelled:
-            raise  # stays parsing/embedding: resumed next time
-        except EncryptedDocument as exc:
-            self.store.set_status(record.id, "failed", exc.message)
-            return FileEvent(record.path, "failed", exc.message)
-        except HushdeskError as exc:
-            self.store.set_status(record.id, "failed", exc.message)
-            return FileEvent(record.path, "failed", exc.message)
-        final = self.store.file_by_id(record.id)
-        warnings = "; ".join(final.warnings) if final else ""
-        pages = (
-            f"{final.pages} {'pages' if final and final.paginated else 'sections'}" if final else ""
-        )
-        return FileEvent(record.path, "done", f"{pages}" + (f" — {warnings}" if warnings else ""))
-
-    def _embed(
-        self, library: Library, file_id: int, cancel: CancelToken, within: Callable[[float], None]
-    ) -> None:
-        chunks = self.store.chunks_of(file_id)
-        library = self.store.library_by_id(library.id) or library  # the model may have changed
-        embedder = self.embedder(library)
-        for start in range(0, len(chunks), EMBED_BATCH):
-            cancel.raise_if_cancelled()
-            batch = chunks[start : start + EMBED_BATCH]
-            vectors = embedder.embed([c.text for c in batch])
-            self.index.upsert(library, [c.id for c in batch], vectors)
-            within((start + len(batch)) / max(1, len(chunks)))
+            return run.run(sources, retry_failed=retry_failed)
 
     def sync_folder(
         self,
@@ -476,8 +236,8 @@ class DocumentLibrary:
 
     def warm(self, library: Library) -> None:
         """Load what a search of ``library`` needs first, ahead of it: its embedding model
-        and its vectors (a million passages take ~16 s to read, ~28 s the first time,
-        when they are grouped)."""
+        and its vectors (seconds for a large library, longer the first time, when they
+        are grouped)."""
         library = self.store.library_by_id(library.id) or library
         self.embedder(library).embed(["warm up"])
         self.index.count(library)
@@ -507,38 +267,3 @@ class DocumentLibrary:
             cached = (signature, FileNames.of(self.store.files(library, "done")))
             self._names[library.id] = cached
         return cached[1]
-
-
-def expand(sources: Iterable[Path]) -> list[Path]:
-    """Files to index: the files given, and every supported file inside folders."""
-    out: list[Path] = []
-    for given in sources:
-        source = given.expanduser().resolve()
-        if source.is_dir():
-            out.extend(
-                sorted(
-                    p
-                    for p in source.rglob("*")
-                    if p.is_file()
-                    and loaders.supported(p)
-                    and not any(part.startswith(".") for part in p.relative_to(source).parts)
-                )
-            )
-        else:
-            out.append(source)
-    return out
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-UNFINISHED = ("queued", "parsing", "embedding")
-
-
-def unfinished(store: DocumentStore, library: Library) -> list[FileRecord]:
-    return [f for f in store.files(library) if f.status in UNFINISHED]

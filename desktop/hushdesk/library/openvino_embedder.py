@@ -199,9 +199,9 @@ def available_cores() -> int:
 def run_plan(cores: int) -> RunPlan:
     """Batches of 8 (less padding to each batch's longest passage), up to four requests
     at a time. bench/embed_cores.py on a 16-core Xeon pinned to 2, 4, 8 and 16 cores
-    (docs/GPU.md): a first run chose the candidates, a second this rule, and a third
-    checked it: it was the fastest plan at 2, 4 and 8 cores and 0.97 of the fastest at
-    16, and 1.38x, 1.10x, 1.19x and 1.06x the one request of 32 used before."""
+    chose the candidates, then this rule, then checked it: the fastest plan or close to
+    it at every core count, and faster than the one request of 32 used before (figures:
+    docs/GPU.md)."""
     return RunPlan(threads=cores, streams=max(1, min(cores, 4)), batch=8)
 
 

@@ -5,10 +5,10 @@ questions or its files.
 Every record is held to a schema — types, page numbers and offsets within bounds, the
 offsets matching the text (as the chunker makes them), text of a bounded length, a
 vector of the library's dimension with finite values — and one that fails is skipped
-and counted, never allowed to break a sync or a question (one 60-byte passage with a
-huge page offset once took the app to 3.2 GB). A file's name becomes a plain file name:
-no folders, drive or device names, controls; it names the copy here and is never
-opened as a path on this computer.
+and counted, never allowed to break a sync or a question (one short passage with a
+huge page offset once took the app's memory into gigabytes). A file's name becomes a
+plain file name: no folders, drive or device names, controls; it names the copy here
+and is never opened as a path on this computer.
 """
 
 from __future__ import annotations

@@ -138,7 +138,7 @@ def _embedding_model(runtime: ModelRuntime, *, embed: bool) -> str:
     model = models[0]
     if not embed:
         return model.name
-    from hushdesk.library.backends import make_embedder
+    from hushdesk.library.embedders import make_embedder
 
     embedder = make_embedder(model.path, model.name)
     started = time.perf_counter()

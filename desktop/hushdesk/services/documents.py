@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from hushdesk.assistant.chat import Grounder
 from hushdesk.assistant.grounding import Grounding, grounder_for
 from hushdesk.errors import HushdeskError
-from hushdesk.library.libraries import DocumentLibrary, FileEvent, IngestReport
+from hushdesk.library.ingest import FileEvent, IngestReport
+from hushdesk.library.libraries import DocumentLibrary
 from hushdesk.library.render import RenderedPage, render
 from hushdesk.library.search import Hit, SearchResult
 from hushdesk.library.store import FileRecord, Library

@@ -18,7 +18,8 @@ from typing import Literal
 
 from hushdesk.jobs import CancelToken, ProgressCallback
 from hushdesk.library import watch
-from hushdesk.library.libraries import DocumentLibrary, FileEvent, IngestReport
+from hushdesk.library.ingest import FileEvent, IngestReport
+from hushdesk.library.libraries import DocumentLibrary
 from hushdesk.library.store import Library
 
 __all__ = ["FileEvent", "IndexJob", "Indexing", "IngestReport", "Signature", "State"]

@@ -88,7 +88,7 @@ def run() -> int:
         print("Hushdesk is already open; showing its window.", file=sys.stderr)
         return 0
 
-    from hushdesk.services.privacy import in_use
+    from hushdesk.services.wipe import in_use
 
     try:
         hold = in_use()  # for the window's whole life: a wipe elsewhere waits, even while locked
@@ -172,7 +172,7 @@ def _session(qt: QApplication, instance: SingleInstance, vault: Vault) -> tuple[
 
 
 def _wipe(vault: Vault) -> None:
-    from hushdesk.services.privacy import wipe
+    from hushdesk.services.wipe import wipe
 
     try:
         report = wipe(vault)

@@ -299,7 +299,7 @@ class SettingsPage(QWidget):
         return box
 
     def _show_lock_state(self) -> None:
-        state = self.app.privacy.state()
+        state = self.app.keys.state()
         names = {"keychain": "the system keychain", "passphrase": "your passphrase"}
         ways = [names[m] for m in state.methods if m in names]
         self.unlocks.setText(
@@ -340,7 +340,7 @@ class SettingsPage(QWidget):
 
     def set_keychain(self, on: bool) -> None:
         self._privacy_change(
-            lambda: self.app.privacy.set_keychain(on),
+            lambda: self.app.keys.set_keychain(on),
             "The key is in the system keychain." if on else "The keychain no longer holds it.",
         )
 
@@ -349,13 +349,13 @@ class SettingsPage(QWidget):
         if dialog.exec() == QDialog.DialogCode.Accepted:
             passphrase = dialog.passphrase
             self._privacy_change(
-                lambda: self.app.privacy.set_passphrase(passphrase),
+                lambda: self.app.keys.set_passphrase(passphrase),
                 "Passphrase changed. Your data is encrypted under a new key; an old copy of "
                 "the key file with the old passphrase opens nothing.",
             )
 
     def new_recovery_key(self) -> None:
-        state = self.app.privacy.state()
+        state = self.app.keys.state()
         passphrase: str | None = None
         if "recovery" in state.methods and "passphrase" in state.methods:
             passphrase = ask_passphrase(
@@ -375,7 +375,7 @@ class SettingsPage(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self._privacy_change(
-            lambda: self.app.privacy.new_recovery_key(passphrase), "New recovery key made."
+            lambda: self.app.keys.new_recovery_key(passphrase), "New recovery key made."
         )
 
     def confirm_wipe(self) -> None:
@@ -387,7 +387,7 @@ class SettingsPage(QWidget):
             "models stay. It cannot be undone.\n\nType DELETE to go on:",
         )
         if ok and typed.strip() == "DELETE":
-            others = self.app.privacy.others_using()
+            others = self.app.keys.others_using()
             if others:
                 self.privacy_note.setText(others)
                 return

@@ -1,7 +1,7 @@
 """Before the window: protect a new data folder, or unlock an existing one; and the
 recovery key, shown once with a way to print it.
 
-The key derivation (argon2id, about 0.1–0.5 s) runs off the GUI thread.
+The key derivation (argon2id: slow on purpose) runs off the GUI thread.
 """
 
 from __future__ import annotations

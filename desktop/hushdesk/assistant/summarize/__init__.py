@@ -1,6 +1,7 @@
 """Summaries of documents of any length, every statement with the pages it came from:
-options (modes and lengths as prompt data), results, planning, the summarizer, its
-store, sources and export."""
+options (modes and lengths as prompt data), results, planning, the summarizer, what
+the model wrote read back (``output``), where its steps are kept (``steps``:
+resumable), the saved summaries' store, sources and export."""
 
 from hushdesk.assistant.summarize.options import Length, Mode, Options, lengths, modes
 from hushdesk.assistant.summarize.plan import (

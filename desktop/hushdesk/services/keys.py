@@ -1,6 +1,6 @@
-"""How the data is locked, changing its keys, and deleting all of it.
+"""How the data is locked, and changing its keys.
 
-``Privacy`` is what Settings → Privacy and ``hushdesk keys`` use: the ways the data
+``Keys`` is what Settings → Privacy and ``hushdesk keys`` use: the ways the data
 unlocks (passphrase, keychain, recovery key) and their changes. Replacing or removing
 the passphrase, or replacing the recovery key, makes a new data key and re-encrypts
 every store and sealed file under it (a *rotation*; the design, resumable at every
@@ -11,33 +11,24 @@ connection, so the window's work waits on each store for the moment it takes ins
 of finding it closed. The secrets that stay must wrap the new key too: a kept
 passphrase is typed again (the old key must not lead to the new one), and a recovery
 key is made anew whenever the data key changes (shown once, like the first).
-
-``wipe`` is "Delete all my data" and ``hushdesk wipe``: refused while another Hushdesk
-process has the data open; the key goes first, so everything is unreadable at once even
-if a later step fails; then every file about the user is overwritten and removed, in
-whatever way the OS nests the folders (on Windows the cache and the logs sit inside the
-data folder). Downloaded models are not the user's data and stay (with their list).
+Deleting all of it is ``services.wipe``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from hushdesk import datalock, paths
 from hushdesk.keychain import keychain_available
 from hushdesk.sealed import SEALED_LOCK, SealedJson, WrongKey, subkey
-from hushdesk.sqlitedb import Database, rekey_file, shred
+from hushdesk.sqlitedb import Database, rekey_file
 from hushdesk.vault import Method, Vault
 
-log = logging.getLogger("hushdesk.privacy")
+log = logging.getLogger("hushdesk.keys")
 
-KEPT = ("models", "models.json")  # in the data folder: not the user's data
-LEGACY = ("vectors", "vectors.written", "cli_history")  # written in the clear by 0.1
 SET_ASIDE = ".damaged-"  # a damaged store kept by its owner (chat_store) under its key
 
 
@@ -63,13 +54,7 @@ class LockState:
     rotating: bool = False
 
 
-@dataclass
-class WipeReport:
-    removed: int = 0
-    failed: list[str] = field(default_factory=list)
-
-
-class Privacy:
+class Keys:
     """``stores`` opens (if need be) and returns this process's stores by name, so a
     rotation re-keys them through their own connections."""
 
@@ -183,98 +168,3 @@ def _rotated_stores() -> dict[str, tuple[str, Path]]:
             if not copy.name.endswith(("-wal", "-shm", "-journal")):
                 items[copy.name] = (store, copy)
     return items
-
-
-# -- wipe -----------------------------------------------------------------------------------
-
-
-def in_use() -> datalock.Hold:
-    """This process has the data open until ``release()`` (the window holds it for its
-    whole life, so a wipe from a terminal is refused even while it is locked)."""
-    return datalock.hold()
-
-
-def remove_legacy_plaintext() -> int:
-    """What an older Hushdesk kept in the clear and is now kept encrypted elsewhere (the
-    vector folder, whose vectors are embedded again into the store; the typed lines)."""
-    data = paths.data_dir()
-    removed = 0
-    for name in LEGACY:
-        target = data / name
-        if target.exists() or target.is_symlink():
-            removed += _remove(target, WipeReport())
-    return removed
-
-
-def wipe(vault: Vault) -> WipeReport:
-    """Destroy the key, then every store, index, log, cache, setting and leftover copy.
-    ``DataInUse`` while another Hushdesk process has the data open (nothing is
-    touched); this process must have closed its stores (the window is shut first)."""
-    report = WipeReport()
-    in_use_dir = paths.in_use_dir().resolve()
-    with datalock.alone("delete your data"):
-        vault.destroy()
-        data = paths.data_dir().resolve()
-        keep = {data / name for name in KEPT} | {in_use_dir}
-        for root in _roots():
-            _clear(root, keep, report)
-    with contextlib.suppress(OSError):  # the locks, once released (Windows)
-        _remove(in_use_dir, WipeReport())
-    log.info("wiped: %d files removed, %d failed", report.removed, len(report.failed))
-    return report
-
-
-def _roots() -> list[Path]:
-    """The data, config, cache and log folders, without those inside another (Windows:
-    the cache and the logs are in the data folder; macOS: config is data)."""
-    found = {p.resolve() for p in (paths.data_dir(), paths.config_dir())}
-    found |= {p.resolve() for p in (paths.cache_dir(), paths.log_dir())}
-    return sorted(r for r in found if not any(r != o and r.is_relative_to(o) for o in found))
-
-
-def _clear(folder: Path, keep: set[Path], report: WipeReport) -> None:
-    """Everything under ``folder`` but ``keep`` (folders holding a kept path are entered)."""
-    try:
-        entries = sorted(folder.iterdir())
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        report.failed.append(f"{folder}: {exc}")
-        return
-    for entry in entries:
-        if entry in keep:
-            continue
-        if not entry.is_symlink() and entry.is_dir() and any(k.is_relative_to(entry) for k in keep):
-            _clear(entry, keep, report)
-        else:
-            report.removed += _remove(entry, report)
-
-
-def _remove(target: Path, report: WipeReport) -> int:
-    """Shred a file, or every file under a folder (links are removed, not followed)."""
-    if target.is_symlink() or not target.is_dir():
-        try:
-            if target.is_symlink():
-                target.unlink()
-            else:
-                shred(target)
-            return 1
-        except OSError as exc:
-            report.failed.append(f"{target}: {exc}")
-            return 0
-    count = 0
-    for folder, dirs, files in os.walk(target, topdown=False):
-        for name in files:
-            count += _remove(Path(folder, name), report)
-        for name in dirs:
-            path = Path(folder, name)
-            if path.is_symlink():
-                count += _remove(path, report)
-            else:
-                with contextlib.suppress(OSError):
-                    path.rmdir()
-    try:
-        target.rmdir()
-    except OSError as exc:
-        report.failed.append(f"{target}: {exc}")
-    return count

@@ -15,7 +15,7 @@ BACKENDS = ("openvino-int8", "openvino", "torch")
 
 def make_embedder(model_path: str, name: str, backend: str | None = None) -> Embedder:
     """The embedder for a model folder: OpenVINO with 8-bit integers by default (indexing
-    3x as fast as torch on 2 cores at the same hit@5, bench/ingest.py), ``openvino`` in
+    several times as fast as torch at the same hit@5, bench/ingest.py), ``openvino`` in
     floating point, or ``torch`` as sentence-transformers runs it. The environment
     variable ``HUSHDESK_EMBEDDING_BACKEND`` chooses for troubleshooting and benchmarks."""
     backend = backend or os.environ.get(BACKEND_ENV) or BACKENDS[0]

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hushdesk import vault
+from hushdesk import sealed
 
 MODEL_SUFFIXES = (".gguf", ".onnx", ".safetensors", "openvino_model.xml", "openvino_model.bin")
 MODEL_SIZE = 1 << 20  # a few bytes shaped like a hostile GGUF header are not a model
@@ -49,4 +49,4 @@ def no_model_files() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def cheap_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(vault, "KDF", CHEAP_KDF)
+    monkeypatch.setattr(sealed, "KDF", CHEAP_KDF)

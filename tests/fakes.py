@@ -29,6 +29,7 @@ class FakeEngine:
         self.respond = respond  # computes the reply from the request when set
         self.error: Exception | None = None  # raised before the first word when set
         self.requests: list[list[Message]] = []
+        self.params: list[SamplingParams] = []  # each request's sampling
         self.sampling: list[SamplingParams] = []  # each request's
         self._model: ModelInfo | None = None
         self._stopped = False
@@ -45,6 +46,7 @@ class FakeEngine:
 
     def chat(self, messages: Sequence[Message], params: SamplingParams) -> ChatStream:
         self.requests.append(list(messages))
+        self.params.append(params)
         self.sampling.append(params)
         self._stopped = False
         result = ChatResult()

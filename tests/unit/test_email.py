@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from hushdesk.assistant.citations import Citation
 from hushdesk.assistant.email import (
     Draft,
     Drafter,
@@ -19,6 +20,7 @@ from hushdesk.assistant.email import (
     Request,
     Sender,
     Template,
+    Thread,
     builtin_templates,
     drop_echoes,
     keep_real_citations,
@@ -32,7 +34,6 @@ from hushdesk.assistant.email import (
     tones,
 )
 from hushdesk.assistant.email.store import DraftStore
-from hushdesk.assistant.grounding import Citation
 from hushdesk.assistant.writing import Writer, WritingError, changes, label_grammar, parse_label
 from hushdesk.engine.types import Message
 from hushdesk.services.drafts import Templates, values_from_pairs
@@ -178,8 +179,12 @@ def test_review_flags_placeholders_and_figures_found_in_no_material() -> None:
 
 def test_grounding_facts_are_numbered_in_the_prompt_and_cited() -> None:
     fact = citation(1, "The tenant may terminate on 90 days' written notice.")
-    drafter = Drafter(FakeEngine(reply="Subject: Notice\n\nIt is 90 days [1]."), sender=sender())
-    drafter.facts = lambda request, thread: (fact,)  # type: ignore[method-assign]
+
+    class Found(Drafter):  # the libraries found this passage
+        def facts(self, request: Request, thread: Thread) -> tuple[Citation, ...]:
+            return (fact,)
+
+    drafter = Found(FakeEngine(reply="Subject: Notice\n\nIt is 90 days [1]."), sender=sender())
     draft = drafter.draft(Request(kind="reply", thread=THREAD, libraries=("Lease",)))
     assert draft.cited == [1]
     prompt = drafter.messages(draft.request, parse_thread(THREAD), (fact,))[1].content
@@ -354,14 +359,11 @@ def test_classify_returns_one_of_the_labels_even_when_the_model_rambles(
 
 def test_classify_constrains_the_model_with_a_grammar() -> None:
     engine = FakeEngine(reply="Label: spam\nReason: It sells pills.")
-    seen = []
-    original = engine.chat
-    engine.chat = lambda messages, params: (seen.append(params), original(messages, params))[1]  # type: ignore[method-assign]
     chosen = Writer(engine).classify("Cheap pills!!!", ["urgent", "spam", 'say "hi"'])
     assert chosen.label == "spam"
     assert chosen.reason == "It sells pills."
-    assert seen[0].grammar == label_grammar(["urgent", "spam", 'say "hi"'])
-    assert '"say \\"hi\\""' in seen[0].grammar
+    assert engine.params[0].grammar == label_grammar(["urgent", "spam", 'say "hi"'])
+    assert '"say \\"hi\\""' in engine.params[0].grammar
     with pytest.raises(WritingError, match="two labels"):
         Writer(engine).classify("x", ["only"])
 

@@ -26,7 +26,9 @@ def iss() -> str:
 def test_the_windows_installer_matches_the_build() -> None:
     text = iss()
     assert f"AppId={{{{{packaging_info.WINDOWS_APP_ID}}}" in text
-    assert re.search(r'#ifndef Version\s+#define Version "([^"]+)"', text).group(1) == VERSION  # type: ignore[union-attr]
+    version = re.search(r'#ifndef Version\s+#define Version "([^"]+)"', text)
+    assert version is not None
+    assert version.group(1) == VERSION
     assert f'#define AppExe "{packaging_info.EXECUTABLE}.exe"' in text
     assert f'#define BuildDir "dist\\{packaging_info.EXECUTABLE}"' in text
     assert "PrivilegesRequired=lowest" in text  # per user, no admin
@@ -54,8 +56,11 @@ def test_the_spec_and_build_script_use_the_shared_names() -> None:
 
 
 def test_the_linux_desktop_entry() -> None:
-    entry = configparser.ConfigParser(interpolation=None)
-    entry.optionxform = str  # type: ignore[assignment,method-assign]
+    class CaseKept(configparser.ConfigParser):  # keys as written: Exec, not exec
+        def optionxform(self, optionstr: str) -> str:
+            return optionstr
+
+    entry = CaseKept(interpolation=None)
     entry.read(ROOT / "packaging" / "linux" / "hushdesk.desktop")
     desktop = entry["Desktop Entry"]
     assert desktop["Type"] == "Application"

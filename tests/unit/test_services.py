@@ -272,7 +272,7 @@ class FakeLibrary:
 
 def test_indexing_queues_adds_made_during_a_job() -> None:
     library = FakeLibrary()
-    indexing = Indexing(library)  # type: ignore[arg-type]
+    indexing = Indexing(library)
     a, b = library.store.libraries()
     first = indexing.add(a, [Path("one.pdf")])
     assert first is not None
@@ -290,7 +290,7 @@ def test_indexing_queues_adds_made_during_a_job() -> None:
 
 def test_pause_resume_and_cancel() -> None:
     library = FakeLibrary()
-    indexing = Indexing(library)  # type: ignore[arg-type]
+    indexing = Indexing(library)
     a, _b = library.store.libraries()
     job = indexing.add(a, [Path("one.pdf"), Path("two.pdf")])
     assert job is not None
@@ -319,7 +319,7 @@ def test_pause_resume_and_cancel() -> None:
 
 def test_cancel_while_running_cleans_up_when_the_job_stops() -> None:
     library = FakeLibrary()
-    indexing = Indexing(library)  # type: ignore[arg-type]
+    indexing = Indexing(library)
     a, b = library.store.libraries()
     job = indexing.add(a, [Path("one.pdf")])
     assert job is not None
@@ -338,7 +338,7 @@ def test_cancel_while_running_cleans_up_when_the_job_stops() -> None:
 
 def test_a_rescan_during_a_job_follows_it(tmp_path: Path) -> None:
     library = FakeLibrary()
-    indexing = Indexing(library)  # type: ignore[arg-type]
+    indexing = Indexing(library)
     a, b = library.store.libraries()
     folder = tmp_path / "watched"
     folder.mkdir()
@@ -467,7 +467,7 @@ def test_downloads_pause_resume_retry_and_cancel() -> None:
     from hushdesk.services.downloads import Downloads
 
     models = FakeModels()
-    downloads = Downloads(models)  # type: ignore[arg-type]
+    downloads = Downloads(models)
     first = downloads.start("qwen2.5-0.5b-instruct", "Q4_K_M")
     assert first is not None
     assert downloads.start("qwen2.5-0.5b-instruct", "Q4_K_M") is None  # listed already
@@ -518,22 +518,18 @@ def test_untrusted_text_cannot_drive_the_terminal(capsys: pytest.CaptureFixture[
     """Model output and file names reach the terminal without their escape sequences:
     no recolouring, cursor moves, title changes or reversed names."""
     import io
-    from types import SimpleNamespace
 
     from hushdesk.cli.chat import _stream_to
     from hushdesk.cli.terminal import printable
     from hushdesk.engine.base import ChatStream
     from hushdesk.engine.types import ChatResult
-    from hushdesk.services.conversations import ChatSetup
 
     hostile = "ok\x1b[2J\x1b]0;pwned\x07 \u202etxt.exe\r\nnext\tline\x9b31m"
     assert printable(hostile) == "ok[2J]0;pwned txt.exe\nnext\tline31m"
     out = io.StringIO()
-    plain = SimpleNamespace(setup=ChatSetup())
-    _stream_to(out, plain, ChatStream(iter(["a\x1b[31m", "b\x07"]), ChatResult()))  # type: ignore[arg-type]
+    _stream_to(out, False, ChatStream(iter(["a\x1b[31m", "b\x07"]), ChatResult()))
     assert out.getvalue() == "a[31mb"
     out = io.StringIO()  # an answer from documents: shown once checked, as clean
-    grounded = SimpleNamespace(setup=ChatSetup(libraries=["Work"]))
     checked = ChatResult(text="c\x1b[31md")
-    _stream_to(out, grounded, ChatStream(iter(["raw"]), checked))  # type: ignore[arg-type]
+    _stream_to(out, True, ChatStream(iter(["raw"]), checked))
     assert out.getvalue() == "c[31md"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -62,7 +63,9 @@ def first_sentences(messages: list[Message]) -> str:
     return "\n".join(f"- {s}" for s in sentences[:2])
 
 
-def engine(n_ctx: int = 900, respond=first_sentences) -> FakeEngine:  # type: ignore[no-untyped-def]
+def engine(
+    n_ctx: int = 900, respond: Callable[[list[Message]], str] = first_sentences
+) -> FakeEngine:
     fake = FakeEngine(respond=respond)
     fake.load(LoadSpec("fake.gguf", n_ctx=n_ctx))
     return fake
@@ -350,8 +353,10 @@ def test_store_keeps_summaries_with_their_source_and_exports(tmp_path: Path) -> 
     paragraphs = [p.text for p in docx.Document(str(export(saved, tmp_path / "s.docx"))).paragraphs]
     assert paragraphs[0] == "Summary of case.pdf"
     assert any("Tromsø" in p and "(p. 31)" in p for p in paragraphs)
+    unfinished = store.get(second)
+    assert unfinished is not None
     with pytest.raises(HushdeskError, match="not finished"):
-        export(store.get(second), tmp_path / "x.md")  # type: ignore[arg-type]
+        export(unfinished, tmp_path / "x.md")
 
     assert store.step_count(source.key, "map") > 0
     store.delete(second)

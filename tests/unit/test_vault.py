@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from keyring.backend import KeyringBackend
+from keyring.compat import properties
 
 from hushdesk import paths, settings
 from hushdesk.assistant.chat_store import ConversationStore
@@ -26,7 +27,9 @@ from tests.keys import TEST_KEY, TEST_PASSPHRASE, connect
 class MemoryKeychain(KeyringBackend):
     """Stands in for the OS keychain (CI has no Secret Service to talk to)."""
 
-    priority = 10  # type: ignore[assignment]
+    @properties.classproperty
+    def priority(cls) -> float:
+        return 10
 
     def __init__(self) -> None:
         super().__init__()

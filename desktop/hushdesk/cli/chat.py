@@ -87,10 +87,10 @@ def _open(app: App, args: argparse.Namespace) -> Chat:
     return chat
 
 
-def _stream_to(out: TextIO, chat: Chat, stream: ChatStream) -> None:
-    """The answer as it is written; one from documents once it is held to its sources
-    (the checked answer is what is kept, so it is what is shown)."""
-    if not chat.setup.libraries:
+def _stream_to(out: TextIO, grounded: bool, stream: ChatStream) -> None:
+    """The answer as it is written; one from documents (``grounded``) once it is held to
+    its sources (the checked answer is what is kept, so it is what is shown)."""
+    if not grounded:
         for chunk in stream:
             out.write(printable(chunk))
             out.flush()
@@ -114,7 +114,7 @@ def ask(app: App, args: argparse.Namespace) -> int:
         if args.json:
             answer.collect()
         else:
-            _stream_to(sys.stdout, chat, answer)
+            _stream_to(sys.stdout, bool(chat.setup.libraries), answer)
             sys.stdout.write("\n")
     if args.json:
         print(json.dumps(_as_json(app, chat, answer), ensure_ascii=False, indent=2))
@@ -188,7 +188,9 @@ def chat(app: App, args: argparse.Namespace) -> int:
                 continue
             with on_ctrl_c(conversations.stop) as pressed:
                 try:
-                    _stream_to(sys.stdout, current, conversations.send(current, line))
+                    _stream_to(
+                        sys.stdout, bool(current.setup.libraries), conversations.send(current, line)
+                    )
                 except HushdeskError as exc:
                     print(f"\n[error] {printable(exc.message)}")
                     continue

@@ -7,17 +7,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from hushdesk.errors import Cancelled
 from hushdesk.jobs import ProgressCallback
+from hushdesk.models.catalog import Catalog
 from hushdesk.models.download import DownloadControl, DownloadJob
 from hushdesk.models.registry import InstalledModel
-from hushdesk.services.models import Models
 
 __all__ = ["Download", "Downloads", "Outcome"]
 
 Outcome = Literal["installed", "paused", "cancelled", "failed"]
+
+
+class Installer(Protocol):
+    """What downloads need of the models service (``services.models.Models``)."""
+
+    @property
+    def catalog(self) -> Catalog: ...
+
+    def unfinished(self) -> list[DownloadJob]: ...
+
+    def plan(self, model_id: str, quantization: str | None = None) -> DownloadJob: ...
+
+    def install(
+        self,
+        job: DownloadJob,
+        *,
+        control: DownloadControl | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> InstalledModel: ...
+
+    def discard(self, job: DownloadJob) -> None: ...
 
 
 @dataclass
@@ -40,7 +61,7 @@ class Download:
 
 
 class Downloads:
-    def __init__(self, models: Models) -> None:
+    def __init__(self, models: Installer) -> None:
         self._models = models
         self.listed: dict[str, Download] = {}
 

@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from hushdesk.jobs import CancelToken, ProgressCallback
 from hushdesk.library import watch
 from hushdesk.library.ingest import FileEvent, IngestReport
-from hushdesk.library.libraries import DocumentLibrary
 from hushdesk.library.store import Library
 
 __all__ = ["FileEvent", "IndexJob", "Indexing", "IngestReport", "Signature", "State"]
@@ -58,10 +57,50 @@ class _Add:
     passwords: dict[str, str]
 
 
+class LibraryRecords(Protocol):
+    """The libraries' records indexing reads and writes (``library.store.DocumentStore``)."""
+
+    def libraries(self) -> list[Library]: ...
+
+    def library_by_id(self, library_id: int) -> Library | None: ...
+
+    def set_watch_folder(self, library: Library, folder: str | None) -> None: ...
+
+
+class Indexer(Protocol):
+    """What indexing needs of the document libraries (``library.libraries.DocumentLibrary``)."""
+
+    @property
+    def store(self) -> LibraryRecords: ...
+
+    def ingest(
+        self,
+        library: Library,
+        sources: list[Path],
+        *,
+        cancel: CancelToken,
+        progress: ProgressCallback | None,
+        on_file: FileCallback | None,
+        password_for: Callable[[Path], str | None] | None = None,
+    ) -> IngestReport: ...
+
+    def sync_folder(
+        self,
+        library: Library,
+        folder: Path,
+        *,
+        cancel: CancelToken,
+        progress: ProgressCallback | None,
+        on_file: FileCallback | None,
+    ) -> IngestReport: ...
+
+    def pending(self) -> list[Library]: ...
+
+    def drop_unfinished(self, library: Library) -> int: ...
+
+
 class Indexing:
-    def __init__(
-        self, library: DocumentLibrary, indexed: Callable[[Library], None] | None = None
-    ) -> None:
+    def __init__(self, library: Indexer, indexed: Callable[[Library], None] | None = None) -> None:
         self._library = library
         self._indexed = indexed  # told after a job, for each of its libraries (sharing)
         self.state: State = "idle"

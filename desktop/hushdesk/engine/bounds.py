@@ -3,7 +3,8 @@ attacker's posing as one) must not be able to fill this computer's memory or kee
 answer going for ever.
 
 A JSON answer (the model list, a token count) is read up to ``body_bytes`` within
-``body_s`` (a 400 MB model list once took the app to 1.3 GB); an error's body up to
+``body_s`` (an unbounded model list once took the app's memory past a gigabyte); an
+error's body up to
 ``error_bytes``. An answer stream is read up to a byte cap and a total deadline, both
 derived from the request's ``max_tokens`` with generous floors, one event at most
 ``line_bytes`` long; the remote engine also counts what it receives and ends the

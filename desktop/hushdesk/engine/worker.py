@@ -283,8 +283,8 @@ class Runner:
         then greedy at temperature 0, else top-k, top-p, min-p, temperature and a seeded
         draw. The caller frees it (``llama_sampler_free``).
 
-        On the CPU the penalty would scan the whole vocabulary for every token (12–15 %
-        of decode on a fast GPU, bench/gpu.py), so a top-k of ``k + window`` comes first:
+        On the CPU the penalty would scan the whole vocabulary for every token (a real
+        share of decode: bench/gpu.py measures it), so a top-k of ``k + window`` comes first:
         a penalty only lowers the at most ``window`` tokens it has seen, so the ``k``
         best after it are all among the ``k + window`` best before it — the same tokens,
         the same draw. Not with a grammar, which may refuse all of them; not ``on_gpu``,

@@ -165,8 +165,8 @@ class Conversations:
     def _tune(self, session: ChatSession, model: InstalledModel | None, setup: ChatSetup) -> None:
         """The answers' sampling: the conversation's own settings, else the model's and
         the app's — but greedy when answering from documents (fewer refusals and invented
-        facts on bench/quality.py: false abstain 0.14 → 0.07 with a real 1.5B model), with
-        the ordinary sampling kept for Regenerate."""
+        facts on bench/quality.py, docs/QUALITY.md), with the ordinary sampling kept for
+        Regenerate."""
         params = self.runtime.sampling(model, **setup.sampling)
         session.params, session.retry_params = params, None
         if setup.libraries and "temperature" not in setup.sampling:

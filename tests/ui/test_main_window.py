@@ -389,3 +389,36 @@ def test_the_chat_page_and_the_command_line_give_the_same_prompt(
     assert terminal.requests[-1] == engine.requests[-1]
     expected = "House style" if persona == "general" else "You are a concise assistant"
     assert engine.requests[-1][0].content.startswith(expected)
+
+
+def test_a_citation_opens_before_the_documents_page_was_ever_shown(
+    make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hushdesk.ui.library_page import LibraryPage
+
+    opened: list[tuple[str, int]] = []
+    monkeypatch.setattr(
+        LibraryPage, "open_document", lambda _page, path, page, *_a: opened.append((path, page))
+    )
+    window = make_window()
+    assert not window.built("documents")
+    window.chat.openCitation.emit({"path": "/cases/lease.pdf", "page": 3, "passage": "notice"})
+    assert opened == [("/cases/lease.pdf", 3)]
+
+
+@pytest.mark.parametrize("first", ["documents", "email"])
+def test_the_email_page_hears_of_library_changes_whichever_page_came_first(
+    make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch, first: str
+) -> None:
+    from hushdesk.ui.email_page import EmailPage
+
+    refreshed: list[int | None] = []
+    monkeypatch.setattr(EmailPage, "refresh", lambda _page, select=None: refreshed.append(select))
+    window = make_window()
+    if first == "email":
+        window.page("email")
+    documents = window.page("documents")
+    window.page("email")
+    refreshed.clear()
+    documents.librariesChanged.emit()
+    assert refreshed == [None]

@@ -235,7 +235,6 @@ class MainWindow(QMainWindow):
         self.status_area.privacy.clicked.connect(lambda: self.go("settings"))
         self.local_api.changed.connect(lambda: self.status_area.show_api(self.local_api))
         self.status_area.api.clicked.connect(lambda: self.go("settings"))
-        self.chat.modelRequested.connect(self.download_model)
 
     def _show_model(self) -> None:
         """The status area names the conversation's model and where it runs."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, overload
 
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
@@ -44,7 +44,11 @@ class Shell(Protocol):
     onboarding: Onboarding
 
     def built(self, name: PageName) -> bool: ...
+    @overload
     def page(self, name: Literal["documents"]) -> LibraryPage: ...
+    @overload
+    def page(self, name: Literal["email"]) -> EmailPage: ...
+    def download_model(self, model_id: str, quantization: str) -> None: ...
     def summarize_document(self, file_id: int) -> None: ...
     def open_citation(self, citation: dict[str, object]) -> None: ...
     def lock(self) -> None: ...
@@ -86,6 +90,11 @@ def _chat_area(window: Shell) -> QSplitter:
     return area
 
 
+def _connect_chat(window: Shell, _area: QSplitter) -> None:
+    window.chat.modelRequested.connect(window.download_model)
+    window.chat.openCitation.connect(window.open_citation)  # builds the Documents page
+
+
 def _documents(window: Shell) -> LibraryPage:
     from hushdesk.ui.library_page import LibraryPage
 
@@ -96,7 +105,8 @@ def _connect_documents(window: Shell, page: LibraryPage) -> None:
     page.librariesChanged.connect(window.chat.refresh_libraries)
     page.librariesChanged.connect(window.onboarding.sample_indexed)
     page.summarizeRequested.connect(window.summarize_document)
-    window.chat.openCitation.connect(window.open_citation)
+    if window.built("email"):
+        page.librariesChanged.connect(window.page("email").refresh)
 
 
 def _summaries(window: Shell) -> SummarizePage:
@@ -144,7 +154,14 @@ def _refresh_settings(page: SettingsPage) -> None:
 
 
 PAGES: tuple[Page[Any], ...] = (
-    Page("chat", "Chat", "message-square", "Conversations with your model.", _chat_area),
+    Page(
+        "chat",
+        "Chat",
+        "message-square",
+        "Conversations with your model.",
+        _chat_area,
+        _connect_chat,
+    ),
     Page(
         "documents",
         "Documents",

@@ -63,8 +63,8 @@ def documents_page(window: MainWindow, qt: object, library: str, during: str) ->
     folder = Path(tempfile.mkdtemp(prefix="hushdesk-docs-"))
     for name in ("lease-smith", "supplier-acme", "employment-jones"):
         contract(folder / f"{name}.pdf")
-    window.go("Documents")
-    page = window.documents_page()
+    window.go("documents")
+    page = window.page("documents")
     page.create_library(library)
     page.add([folder])
     while "%" not in page.runner.bar.label.text():
@@ -84,7 +84,7 @@ def summarize_page(window: MainWindow, qt: object, *, during: str | None = None)
     from tests.documents import case_file
 
     window.nav.setCurrentRow(2)
-    page = window.summaries_page()
+    page = window.page("summaries")
     page.open_path(case_file(Path(tempfile.mkdtemp(prefix="hushdesk-sum-")) / "case-file.pdf", 40))
     while page.source is None:
         qt.processEvents()  # type: ignore[attr-defined]
@@ -106,8 +106,8 @@ def email_page(window: MainWindow, qt: object) -> None:
     sys.path.insert(0, str(OUT.parent))
     from tests.unit.test_email import THREAD
 
-    window.nav.setCurrentRow(window._page_index("Email"))
-    page = window.emails_page()
+    window.go("email")
+    page = window.page("email")
     page.set_signature("Sam Carter", "sam@carter.example", "Sam Carter\nCarter & Co, Solicitors")
     window.tasks.wait()
     qt.processEvents()  # type: ignore[attr-defined]
@@ -123,8 +123,8 @@ def email_page(window: MainWindow, qt: object) -> None:
 
 
 def privacy_settings(window: MainWindow, qt: object) -> None:
-    window.nav.setCurrentRow(window._page_index("Settings"))
-    page = window.preferences_page()
+    window.go("settings")
+    page = window.page("settings")
     qt.processEvents()  # type: ignore[attr-defined]
     scroll = page.findChild(QScrollArea)
     if scroll is not None:  # the Privacy section is the last one
@@ -134,8 +134,8 @@ def privacy_settings(window: MainWindow, qt: object) -> None:
 
 def local_api_settings(window: MainWindow, qt: QApplication) -> None:
     """Settings → Local API, serving (on a free port: another Hushdesk may use 5417)."""
-    page = window.preferences_page()
-    window.nav.setCurrentRow(window._page_index("Settings"))
+    page = window.page("settings")
+    window.go("settings")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -174,7 +174,7 @@ def settle(window: MainWindow, qt: QApplication) -> None:
 
 def welcome(window: MainWindow, qt: QApplication, theme: str) -> None:
     """The welcome's model step, on this machine's figures."""
-    dialog = window.welcome()
+    dialog = window.onboarding.welcome()
     while not dialog.download.isEnabled() and dialog.recommendation is None:
         qt.processEvents()
     dialog.go(1)
@@ -185,7 +185,7 @@ def welcome(window: MainWindow, qt: QApplication, theme: str) -> None:
 
 def cited_answer(window: MainWindow, qt: QApplication, theme: str) -> None:
     """The welcome's sample: its question answered with the page it comes from."""
-    window.try_sample()
+    window.onboarding.try_sample()
     wait_for(window.chat.answerFinished)
     settle(window, qt)
     shoot(window, f"screenshot-cited-{theme}.png")
@@ -219,19 +219,19 @@ def every_page(window: MainWindow, qt: QApplication, theme: str) -> None:
     welcome(window, qt, theme)
     if light:
         for questions in CONVERSATIONS:
-            window.new_chat()
+            window.conversation_actions.new_chat()
             for question in questions:
                 window.chat.composer.setPlainText(question)
                 window.chat.send()
                 wait_for(window.chat.answerFinished)
     else:
         first = window.conversations.all()[-1].id
-        window._open_conversation(first)
+        window.conversation_actions.open(first)
         window.sidebar.refresh(select=first)
     settle(window, qt)
     shoot(window, f"screenshot-chat-{theme}.png")
     cited_answer(window, qt, theme)
-    window.go("Models")
+    window.go("models")
     settle(window, qt)
     shoot(window, f"screenshot-models-{theme}.png")
     library = "Client: Smith" if light else "Client: Jones"
@@ -241,15 +241,15 @@ def every_page(window: MainWindow, qt: QApplication, theme: str) -> None:
         email_page(window, qt)
         summarize_page(window, qt)
     else:
-        window.go("Summarize")
+        window.go("summaries")
         settle(window, qt)  # the saved summaries are listed
-        window.summaries_page().saved.setCurrentRow(0)
+        window.page("summaries").saved.setCurrentRow(0)
         settle(window, qt)
     shoot(window, f"screenshot-summarize-{theme}.png")
-    window.go("Email")
+    window.go("email")
     settle(window, qt)
     if not light:
-        window.emails_page().saved.setCurrentRow(0)
+        window.page("email").saved.setCurrentRow(0)
         settle(window, qt)
     shoot(window, f"screenshot-email-{theme}.png")
     privacy_settings(window, qt)

@@ -26,7 +26,7 @@ def test_a_server_model_answers_and_its_absence_is_said(
     url = f"http://127.0.0.1:{port}/v1"
     window = make_window(app=App())
     with serving(llama_server(str(starter_model), port, api_key=TOKEN), f"{url}/models") as server:
-        page = window.model_manager()
+        page = window.page("models")
         box = page.connections_box
         monkeypatch.setattr(ConnectionDialog, "exec", lambda _self: QDialog.DialogCode.Accepted)
         monkeypatch.setattr(ConnectionDialog, "values", lambda _self: ("team", url, TOKEN, None))

@@ -149,9 +149,9 @@ def test_a_formal_reply_grounded_in_a_library_on_the_real_model(
     window = make_window(app=App())
     library = window.app.library
     library.ingest(library.library("Orion lease"), [contract(tmp_path / "lease.pdf")])
-    window.nav.setCurrentRow(window._page_index("Email"))
-    page = window.email_page
-    assert page is not None
+    window.go("email")
+    assert window.built("email")
+    page = window.page("email")
     qtbot.waitUntil(lambda: page.library.findData("Orion lease") >= 0, timeout=10_000)
     page.library.setCurrentIndex(page.library.findData("Orion lease"))
     page.kind.setCurrentIndex(page.kind.findData("reply"))

@@ -117,7 +117,7 @@ def test_a_saved_hostile_answer_and_names_reopen_without_loading_anything(
     assert "<img" not in view.toHtml()
     assert "[image: chart]" in view.toPlainText()
     assert HOSTILE in view.toPlainText()  # shown as the text it is
-    window.show_page(window._page_index("Models"))
+    window.go("models")
     for label in window.findChildren(QLabel):
         if "<img" in label.text():
             assert label.textFormat().name == "PlainText", label.text()

@@ -219,7 +219,7 @@ def test_a_chat_answers_from_a_library_with_clickable_sources(
 ) -> None:
     engine = FakeEngine(reply="Ninety days [1].")
     window = make_window(engine)
-    library_page = window.documents_page()
+    library_page = window.page("documents")
     library_page.create_library("Lease")
     library_page.add([contract(tmp_path / "lease.pdf")])
     qtbot.waitUntil(lambda: not library_page.indexing.busy, timeout=120_000)
@@ -258,8 +258,8 @@ def test_interrupted_indexing_finishes_after_a_restart(
     documents_.store.queue(library, str(path), sha256="0" * 64, size=1, mtime=0)  # then a crash
     window = make_window(app=app)
     window.resume_documents()
-    page = window.library_page
-    assert page is not None
+    assert window.built("documents")
+    page = window.page("documents")
     qtbot.waitUntil(lambda: not page.indexing.busy and documents_.pending() == [], timeout=120_000)
     assert documents_.search(library, "notice period").hits[0].chunk.page == 3
 

@@ -42,7 +42,7 @@ def _call(
 
 
 def _serve(qtbot: QtBot, window: MainWindow, port: int) -> None:
-    page = window.preferences_page()
+    page = window.page("settings")
     page.api_port.setValue(port)
     page.api_on.click()
     qtbot.waitUntil(lambda: window.local_api.state in ("on", "failed"), timeout=30_000)
@@ -54,8 +54,7 @@ def test_the_switch_serves_with_a_token_and_remembers(
     window = make_window()
     port = _free_port()
     _serve(qtbot, window, port)
-    page = window.settings_page
-    assert page is not None
+    page = window.page("settings")
     assert window.local_api.state == "on", page.api_state.text()
     assert page.api_address.text() == f"http://127.0.0.1:{port}/v1"
     assert "Serving" in page.api_state.text()
@@ -100,8 +99,7 @@ def test_a_port_in_use_is_said_clearly(qtbot: QtBot, make_window: MakeWindow) ->
         taken.listen(1)
         _serve(qtbot, window, taken.getsockname()[1])
         assert window.local_api.state == "failed"
-        page = window.settings_page
-        assert page is not None
+        page = window.page("settings")
         assert "already in use" in page.api_state.text()
         assert window.status_area.api.text() == "API stopped"
 

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from hushdesk import settings
-from hushdesk.ui.main_window import PAGES, QuickSwitcher
+from hushdesk.ui.conversations import QuickSwitcher
+from hushdesk.ui.pages import PAGES
 from hushdesk.ui.widgets.rich_text_delegate import RICH_TEXT_ROLE
 from tests.fakes import FakeEngine
 from tests.ui.conftest import MakeWindow, send
@@ -30,14 +31,15 @@ from tests.ui.conftest import MakeWindow, send
 
 def test_pages_and_sidebar(make_window: MakeWindow) -> None:
     window = make_window()
-    assert [window.nav.item(i).text() for i in range(window.nav.count())] == [p[0] for p in PAGES]
+    titles = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert titles == [page.title for page in PAGES]
     window.nav.setCurrentRow(5)
     assert window.pages.currentIndex() == 5
-    assert window.pages.currentWidget() is window.settings_page
+    assert window.pages.currentWidget() is window.page("settings")
     window.nav.setCurrentRow(4)  # built on first visit
-    assert window.pages.currentWidget() is window.models_page
+    assert window.pages.currentWidget() is window.page("models")
     window.nav.setCurrentRow(3)
-    assert window.pages.currentWidget() is window.email_page
+    assert window.pages.currentWidget() is window.page("email")
 
 
 def test_send_streams_saves_and_titles(qtbot: QtBot, make_window: MakeWindow) -> None:
@@ -95,7 +97,7 @@ def test_search_finds_an_old_message_and_opens_it(qtbot: QtBot, make_window: Mak
     window = make_window()
     send(qtbot, window, "Remind me about the aardvark invoice")
     old = window.chat.conversation_id
-    window.new_chat()
+    window.conversation_actions.new_chat()
     send(qtbot, window, "Something else entirely")
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert window.sidebar.search.hasFocus()
@@ -121,7 +123,7 @@ def test_export_markdown_and_json(
         monkeypatch.setattr(
             QFileDialog, "getSaveFileName", staticmethod(lambda *a, t=target, **k: (str(t), ""))
         )
-        window.export(conversation)
+        window.conversation_actions.export(conversation)
     markdown = (tmp_path / "chat.md").read_text()
     assert markdown.startswith("# Export this chat")
     assert "## Assistant\n\necho: Export this chat" in markdown
@@ -138,27 +140,27 @@ def test_delete_with_undo_rename_and_pin(
     window = make_window()
     send(qtbot, window, "first chat")
     first = window.chat.conversation_id
-    window.new_chat()
+    window.conversation_actions.new_chat()
     send(qtbot, window, "second chat")
     second = window.chat.conversation_id
     assert first is not None
     assert second is not None
-    window.toggle_pin(first)
+    window.conversation_actions.toggle_pin(first)
     assert window.sidebar.ids() == [first, second]
     assert window.sidebar.list.item(0).text().startswith("★")
     from PySide6.QtWidgets import QInputDialog
 
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("Lease", True)))
-    window.rename(second)
+    window.conversation_actions.rename(second)
     assert window.chat.title.full_text() == "Lease"
-    window.delete(second)
+    window.conversation_actions.delete(second)
     assert window.sidebar.ids() == [first]
     assert window.chat.conversation_id is None
-    assert window._undo.isVisible()
-    window._undo.click()
+    assert window.conversation_actions.undo.isVisible()
+    window.conversation_actions.undo.click()
     assert set(window.sidebar.ids()) == {first, second}
-    window.delete(second)
-    window._purge_timer.timeout.emit()
+    window.conversation_actions.delete(second)
+    window.conversation_actions.purge_timer.timeout.emit()
     window.conversations.undelete(second)
     assert window.conversations.get(second) is None
 
@@ -319,7 +321,7 @@ def test_conversation_list_works_from_the_keyboard(
     assert window.conversations.get(conversation or 0).pinned  # type: ignore[union-attr]
     qtbot.keyClick(listing, Qt.Key.Key_Delete)
     assert window.conversations.get(conversation or 0) is None
-    window._undo_delete()
+    window.conversation_actions.undo_delete()
     assert window.conversations.get(conversation or 0) is not None
 
 
@@ -387,3 +389,36 @@ def test_the_chat_page_and_the_command_line_give_the_same_prompt(
     assert terminal.requests[-1] == engine.requests[-1]
     expected = "House style" if persona == "general" else "You are a concise assistant"
     assert engine.requests[-1][0].content.startswith(expected)
+
+
+def test_a_citation_opens_before_the_documents_page_was_ever_shown(
+    make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hushdesk.ui.library_page import LibraryPage
+
+    opened: list[tuple[str, int]] = []
+    monkeypatch.setattr(
+        LibraryPage, "open_document", lambda _page, path, page, *_a: opened.append((path, page))
+    )
+    window = make_window()
+    assert not window.built("documents")
+    window.chat.openCitation.emit({"path": "/cases/lease.pdf", "page": 3, "passage": "notice"})
+    assert opened == [("/cases/lease.pdf", 3)]
+
+
+@pytest.mark.parametrize("first", ["documents", "email"])
+def test_the_email_page_hears_of_library_changes_whichever_page_came_first(
+    make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch, first: str
+) -> None:
+    from hushdesk.ui.email_page import EmailPage
+
+    refreshed: list[int | None] = []
+    monkeypatch.setattr(EmailPage, "refresh", lambda _page, select=None: refreshed.append(select))
+    window = make_window()
+    if first == "email":
+        window.page("email")
+    documents = window.page("documents")
+    window.page("email")
+    refreshed.clear()
+    documents.librariesChanged.emit()
+    assert refreshed == [None]

@@ -16,8 +16,8 @@ from tests.ui.conftest import MakeWindow
 
 def open_settings(make_window: MakeWindow) -> MainWindow:
     window = make_window()
-    window.nav.setCurrentRow(window._page_index("Settings"))
-    assert window.settings_page is not None
+    window.go("settings")
+    assert window.built("settings")
     return window
 
 
@@ -25,8 +25,7 @@ def test_theme_and_signature_are_saved_and_used(
     qtbot: QtBot, make_window: MakeWindow, hushdesk_home: Path
 ) -> None:
     window = open_settings(make_window)
-    page = window.settings_page
-    assert page is not None
+    page = window.page("settings")
     page.theme.setCurrentIndex(page.theme.findData("dark"))
     page.set_theme("dark")
     app = QApplication.instance()
@@ -46,15 +45,14 @@ def test_theme_and_signature_are_saved_and_used(
         "Sam Carter\nCarter & Co",
     )
     fresh.close()
-    assert window.emails_page().drafts.sender.sign_off == "Sam Carter\nCarter & Co"
+    assert window.page("email").drafts.sender.sign_off == "Sam Carter\nCarter & Co"
 
 
 def test_default_model_data_folders_and_privacy(
     make_window: MakeWindow, hushdesk_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = open_settings(make_window)
-    page = window.settings_page
-    assert page is not None
+    page = window.page("settings")
     assert page.model.count() >= 1  # the starter model
     page.set_default_model(str(page.model.itemData(0)))
     assert settings.load().default_model == page.model.itemData(0)

@@ -46,7 +46,7 @@ def test_a_colleagues_library_is_searched_and_cited(
                            timeout=600)  # fmt: skip
 
         window = make_window(app=App())
-        page = window.documents_page()
+        page = window.page("documents")
         monkeypatch.setattr(ConnectionDialog, "exec", lambda _self: QDialog.DialogCode.Accepted)
         monkeypatch.setattr(
             ConnectionDialog, "values", lambda _self: ("Smith lease", server, "", None)

@@ -123,7 +123,7 @@ def test_a_pdf_summarized_on_the_real_model_reopens_with_its_summary(
     )
     window = make_window(app=App())
     window.nav.setCurrentRow(2)
-    page = window.summaries_page()
+    page = window.page("summaries")
     assert window.pages.currentWidget() is page
     page.open_path(document)
     qtbot.waitUntil(lambda: page.source is not None, timeout=60_000)
@@ -156,13 +156,13 @@ def test_a_long_pdf_from_the_library_page_button(
     window = make_window(app=app)
     library = app.library.library("Client")
     app.library.ingest(library, [case_file(tmp_path / "case.pdf", pages=12)])
-    documents = window.documents_page()
+    documents = window.page("documents")
     documents.refresh_libraries()
     qtbot.waitUntil(lambda: documents.table.rowCount() == 1, timeout=30_000)
     documents.table.selectRow(0)
     documents.body.buttons["Summarize"].click()
-    page = window.summarize_page
-    assert page is not None
+    assert window.built("summaries")
+    page = window.page("summaries")
     assert window.pages.currentWidget() is page
     qtbot.waitUntil(lambda: page.source is not None, timeout=30_000)
     assert page.source is not None
@@ -183,7 +183,7 @@ def test_a_chat_sent_during_a_summary_answers_between_its_model_calls(
         return first_sentences(messages)
 
     window = make_window(FakeEngine(respond=respond))
-    page = window.summaries_page()
+    page = window.page("summaries")
     page.set_text(long_text(60), "Minutes")
     page.summarize()
     qtbot.waitUntil(lambda: "Summarizing part 2" in page.progress_label.text(), timeout=30_000)

@@ -28,7 +28,7 @@ def test_plain_http_elsewhere_needs_the_box_ticked_and_is_badged(
 
     monkeypatch.setattr(Remote, "models", models)
     window = make_window()
-    box = window.model_manager().connections_box
+    box = window.page("models").connections_box
     dialog = ConnectionDialog(box)
     qtbot.addWidget(dialog)
     assert not dialog.allow_unencrypted.isChecked()  # off by default

@@ -77,7 +77,7 @@ def test_settings_change_the_passphrase_and_make_a_recovery_key(
     make_window: MakeWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, shown_keys: list[str]
 ) -> None:
     window = make_window()
-    page = window.preferences_page()
+    page = window.page("settings")
     assert "unlocks with your passphrase" in page.unlocks.text()
     assert "no recovery key yet" in page.unlocks.text()
     assert not page.use_keychain.isEnabled()
@@ -141,7 +141,7 @@ def test_lock_by_hand_after_idle_time_and_wipe_end_the_window(
     assert ended.args == ["lock"]
 
     wiped = make_window()
-    page = wiped.preferences_page()
+    page = wiped.page("settings")
     monkeypatch.setattr(QInputDialog, "getText", lambda *_a: ("DELETE", True))
     with qtbot.waitSignal(wiped.ended, timeout=10_000) as ended:
         page.confirm_wipe()

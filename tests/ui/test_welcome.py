@@ -17,7 +17,8 @@ from pytestqt.qtbot import QtBot
 from hushdesk import assets
 from hushdesk.app import App
 from hushdesk.models.hardware import GB, Machine
-from hushdesk.ui.main_window import PAGES, MainWindow
+from hushdesk.ui.main_window import MainWindow
+from hushdesk.ui.pages import PAGES
 from tests.hub import Hub
 from tests.ui.conftest import MakeWindow
 
@@ -37,7 +38,7 @@ def test_the_welcome_leads_to_the_recommended_download(
 ) -> None:
     window = make_window()
     assert not window.app.preferences.welcomed
-    dialog = window.welcome()
+    dialog = window.onboarding.welcome()
     assert dialog.isVisible()
     intro = " ".join(label.text() for label in dialog.steps.widget(0).findChildren(QLabel))
     assert "stays on this computer" in intro
@@ -48,7 +49,7 @@ def test_the_welcome_leads_to_the_recommended_download(
     assert _unnamed(dialog) == []
     with qtbot.waitSignal(window.tasks.activityFinished, timeout=60_000) as ended:
         dialog.download.click()
-        assert window.pages.currentWidget() is window.models_page
+        assert window.pages.currentWidget() is window.page("models")
         assert window.status_area.jobs.text().startswith("Downloading Qwen2.5 0.5B")
     assert ended.args[1] == "done"
     assert window.app.models.get("qwen2.5-0.5b-instruct-q4_k_m") is not None
@@ -65,7 +66,7 @@ def test_the_sample_document_answers_with_a_citation(qtbot: QtBot, make_window: 
     app = App()
     app.settings.sampling.seed = 3
     window = make_window(app=app)
-    dialog = window.welcome()
+    dialog = window.onboarding.welcome()
     dialog.go(2)
     with qtbot.waitSignal(window.chat.answerFinished, timeout=300_000):
         dialog.try_sample.click()
@@ -109,7 +110,7 @@ def test_every_page_is_reached_from_the_rail_by_mouse_and_keyboard(
     assert smallest.height() <= 700
     # the conversation list belongs to the chat page only
     assert window.sidebar.isVisible()
-    window.go("Documents")
+    window.go("documents")
     assert not window.sidebar.isVisible()
 
 
@@ -156,7 +157,7 @@ def test_the_sample_is_indexed_once_and_asked_every_time(
     sample = assets.read_toml("samples", "sample.toml")
     for _ in range(2):  # the second time it is in the library already
         with qtbot.waitSignal(window.chat.answerFinished, timeout=120_000):
-            window.try_sample()
+            window.onboarding.try_sample()
         assert window.chat.chat.setup.libraries == [sample["library"]]
         assert window.chat.chat.turns[-2].content == sample["question"]
         assert window.chat.chat.turns[-1].citations  # the sample's pages, quoted or cited

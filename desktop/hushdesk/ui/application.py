@@ -159,7 +159,7 @@ def _session(qt: QApplication, instance: SingleInstance, vault: Vault) -> tuple[
         QTimer.singleShot(500, window.local_api.resume)  # the API, if left serving
     window.show()
     if not app.preferences.welcomed:
-        window.welcome()  # first launch: painted with the window
+        window.onboarding.welcome()  # first launch: painted with the window
     try:
         code = qt.exec()
     finally:

@@ -394,6 +394,7 @@ def test_the_chat_page_and_the_command_line_give_the_same_prompt(
 def test_a_citation_opens_before_the_documents_page_was_ever_shown(
     make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from hushdesk.services.conversations import Citation
     from hushdesk.ui.library_page import LibraryPage
 
     opened: list[tuple[str, int]] = []
@@ -402,7 +403,8 @@ def test_a_citation_opens_before_the_documents_page_was_ever_shown(
     )
     window = make_window()
     assert not window.built("documents")
-    window.chat.openCitation.emit({"path": "/cases/lease.pdf", "page": 3, "passage": "notice"})
+    cited = Citation(1, "/cases/lease.pdf", "lease.pdf", 4, 3, True, "notice", 0, 6, 0.7)
+    window.chat.openCitation.emit(cited)
     assert opened == [("/cases/lease.pdf", 3)]
 
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from hushdesk import APP_NAME, __version__
 from hushdesk.app import App
+from hushdesk.services.conversations import Citation
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.chat_page import ChatPage
 from hushdesk.ui.conversations import ConversationActions
@@ -189,15 +190,9 @@ class MainWindow(QMainWindow):
         self.go("summaries")
         page.open_library_document(file_id)
 
-    def open_citation(self, citation: dict[str, object]) -> None:
+    def open_citation(self, c: Citation) -> None:
         """From an answer: the cited document, at the cited page."""
-        self.page("documents").open_document(
-            str(citation["path"]),
-            int(str(citation["page"])),
-            str(citation["passage"]),
-            bool(citation.get("paginated", True)),
-            _int_or_none(citation.get("file_id")),
-        )
+        self.page("documents").open_document(c.path, c.page, c.passage, c.paginated, c.file_id)
 
     def resume_documents(self) -> None:
         """At start-up (once the window is up): finish indexing that a quit or a crash
@@ -354,7 +349,3 @@ class MainWindow(QMainWindow):
         self.conversation_actions.purge()
         self.save_state()
         file_dialogs.forget_history()  # also done after each dialog: a backstop
-
-
-def _int_or_none(value: object) -> int | None:
-    return value if isinstance(value, int) else None

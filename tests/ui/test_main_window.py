@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
@@ -424,3 +425,15 @@ def test_the_email_page_hears_of_library_changes_whichever_page_came_first(
     refreshed.clear()
     documents.librariesChanged.emit()
     assert refreshed == [None]
+
+
+def test_the_shortcuts_dialog_is_a_table_of_plain_text(make_window: MakeWindow) -> None:
+    window = make_window()
+    dialog = window.show_shortcuts()
+    text = dialog.text()
+    assert "<" not in text  # no markup shown as text, and none rendered
+    for keys in ("Ctrl+K", "Ctrl+Shift+L", "Ctrl+0", "Shift+Enter"):
+        assert keys in text
+    bound = {s.key().toString() for s in window.findChildren(QShortcut)}
+    assert {"Ctrl+K", "Ctrl+F", "Ctrl+L", "Ctrl+Shift+L"} <= bound  # the list tells the truth
+    dialog.close()

@@ -40,6 +40,7 @@ from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.unlock import IdleLock
 from hushdesk.ui.widgets.conversation_list import ConversationList
 from hushdesk.ui.widgets.nav_rail import NavRail, rail_button
+from hushdesk.ui.widgets.shortcuts_dialog import ShortcutsDialog
 from hushdesk.ui.widgets.status_area import StatusArea
 
 if TYPE_CHECKING:
@@ -50,17 +51,6 @@ if TYPE_CHECKING:
     from hushdesk.ui.summarize_page import SummarizePage
 
 log = logging.getLogger("hushdesk.ui")
-
-SHORTCUTS = (
-    ("Ctrl+1 … Ctrl+6", "Chat, Documents, Summarize, Email, Models, Settings"),
-    ("Ctrl+N", "New chat"),
-    ("Ctrl+K", "Switch to another chat"),
-    ("Ctrl+F", "Search all chats"),
-    ("Ctrl+L", "Type a message"),
-    ("Enter / Shift+Enter", "Send / new line"),
-    ("Esc", "Stop the answer"),
-    ("Ctrl+Shift+L", "Lock Hushdesk now"),
-)
 
 
 class MainWindow(QMainWindow):
@@ -252,11 +242,11 @@ class MainWindow(QMainWindow):
         rail.add_footer(self.help_button)
         return rail
 
-    def show_shortcuts(self) -> None:
-        rows = "".join(
-            f"<tr><td><b>{keys}</b></td><td>{what}</td></tr>" for keys, what in SHORTCUTS
-        )
-        rich_message(self, "Keyboard shortcuts", f"<table cellpadding='3'>{rows}</table>")
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def show_about(self) -> None:
         rich_message(

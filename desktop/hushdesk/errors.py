@@ -35,6 +35,10 @@ class DownloadError(HushdeskError):
     """A model download failed."""
 
 
+class Offline(DownloadError):
+    """A download could not reach its server at all: no connection, or one blocked."""
+
+
 class DocumentError(HushdeskError):
     """A document could not be read or indexed."""
 

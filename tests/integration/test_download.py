@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hushdesk import paths
-from hushdesk.errors import Cancelled, DownloadError, NetworkBlocked
+from hushdesk.errors import Cancelled, DownloadError, NetworkBlocked, Offline
 from hushdesk.jobs import Progress
 from hushdesk.models import catalog, download
 from hushdesk.models import hub as hub_http
@@ -114,7 +114,8 @@ def test_clear_errors_for_missing_gated_and_unreachable(
     with pytest.raises(DownloadError, match="gated"):
         hub_http.resolve("gated/model", "x.gguf")
     monkeypatch.setenv("HUSHDESK_HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens
-    with pytest.raises(DownloadError, match="unreachable"):
+    offline = r"127\.0\.0\.1 cannot be reached\. This computer looks offline"
+    with pytest.raises(Offline, match=offline):
         hub_http.resolve(REPO, FILE)
 
 

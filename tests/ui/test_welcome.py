@@ -61,6 +61,28 @@ def test_the_welcome_leads_to_the_recommended_download(
     assert window.app.preferences.welcomed
 
 
+def test_offline_the_welcome_and_the_banner_say_so_with_what_to_do(
+    qtbot: QtBot, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUSHDESK_HF_ENDPOINT", "https://127.0.0.1:9")  # nothing answers there
+    window = make_window()
+    dialog = window.onboarding.welcome()
+    qtbot.waitUntil(lambda: dialog.recommendation is not None or dialog.download.isEnabled())
+    dialog.show_machine(SMALL_LAPTOP)
+    dialog.next.click()
+    dialog.download.click()
+    qtbot.waitUntil(dialog.trouble.isVisible, timeout=30_000)
+    said = dialog.trouble.text.text()
+    assert "could not be downloaded" in said
+    assert "cannot reach the internet" in said
+    assert "HF_ENDPOINT" not in said  # no jargon
+    assert not dialog.chosen.isVisible()  # no "Downloading…" left standing
+    ways = {b.text() for b in dialog.trouble.findChildren(QAbstractButton)}
+    assert {"Import a model file…", "Use Ollama's models", "Keep the starter for now"} <= ways
+    assert window.chat.banner.trouble.text.text() == said  # the banner's "Get it" says it too
+    dialog.close()
+
+
 @pytest.mark.slow
 def test_the_sample_document_answers_with_a_citation(qtbot: QtBot, make_window: MakeWindow) -> None:
     app = App()

@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from hushdesk import privacy
-from hushdesk.errors import DownloadError
+from hushdesk.errors import DownloadError, Offline
 
 log = logging.getLogger("hushdesk.download")
 
@@ -93,13 +93,14 @@ def network(what: str, *, retryable: bool = False) -> Iterator[None]:
     except (httpx.ConnectError, httpx.TimeoutException) as exc:
         if retryable:
             raise Interrupted(f"The connection failed: {exc}", detail=repr(exc)) from exc
-        reason = (
-            "stopped answering" if isinstance(exc, httpx.TimeoutException) else "is unreachable"
+        host = urlsplit(endpoint()).hostname or "the model library"
+        how = (
+            "stopped answering" if isinstance(exc, httpx.TimeoutException) else "cannot be reached"
         )
-        raise DownloadError(
-            f"Could not download {what}: the server {reason}. Check your internet connection "
-            "(or the mirror address in HF_ENDPOINT).",
-            detail=repr(exc),
+        raise Offline(
+            f"Could not download {what}: {host} {how}. This computer looks offline, or a "
+            "firewall or proxy is in the way.",
+            detail=f"{exc!r} (the address comes from HF_ENDPOINT when it is set)",
         ) from exc
 
 

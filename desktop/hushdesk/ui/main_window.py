@@ -33,12 +33,14 @@ from hushdesk.ui import file_dialogs
 from hushdesk.ui.chat_page import ChatPage
 from hushdesk.ui.conversations import ConversationActions
 from hushdesk.ui.local_api import LocalApi
+from hushdesk.ui.messages import error_text
 from hushdesk.ui.onboarding import Onboarding
 from hushdesk.ui.pages import PAGES, PageName, index_of
 from hushdesk.ui.safe_text import rich_message
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.unlock import IdleLock
 from hushdesk.ui.widgets.conversation_list import ConversationList
+from hushdesk.ui.widgets.download_trouble import trouble_text
 from hushdesk.ui.widgets.nav_rail import NavRail, rail_button
 from hushdesk.ui.widgets.shortcuts_dialog import ShortcutsDialog
 from hushdesk.ui.widgets.status_area import StatusArea
@@ -164,6 +166,13 @@ class MainWindow(QMainWindow):
         """From the banner or the welcome: the Models page, downloading that model."""
         self.go("models")
         self.page("models").start_download(model_id, quantization)
+
+    def download_failed(self, name: str, error: BaseException) -> None:
+        """A download could not start or failed: said where it was asked for too (the
+        welcome, the starter banner), with what to do without it."""
+        text = trouble_text(name, error, error_text(error))
+        self.chat.banner.show_trouble(text)
+        self.onboarding.download_failed(text)
 
     def import_models(self, source: str) -> None:
         """From the welcome: models already on this computer ("ollama", "lmstudio", "file")."""

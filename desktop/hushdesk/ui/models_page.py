@@ -42,6 +42,7 @@ log = logging.getLogger("hushdesk.ui")
 
 class ModelsPage(QScrollArea):
     modelsChanged = Signal()
+    downloadFailed = Signal(str, object)  # the model's name, the error (not a pause)
 
     def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -369,6 +370,7 @@ class ModelsPage(QScrollArea):
             self._drop_row(download)
         else:
             row.show_error(error_text(error))
+            self.downloadFailed.emit(download.name, error)
 
     def _drop_row(self, download: Download) -> None:
         row, _ = self.rows.pop(download.key)

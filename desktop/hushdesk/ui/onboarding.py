@@ -51,6 +51,7 @@ class Onboarding(QObject):
         self._import_models = import_models
         self._new_chat = new_chat
         self._sample: dict[str, Any] | None = None  # the sample to ask, once indexed
+        self._dialog: WelcomeDialog | None = None  # while it is open
 
     def welcome(self) -> WelcomeDialog:
         """The welcome dialog; shown, not waited for."""
@@ -61,9 +62,16 @@ class Onboarding(QObject):
         dialog.importRequested.connect(self._import_models)
         dialog.sampleRequested.connect(self.try_sample)
         dialog.finished.connect(lambda _r: self.app.preferences.set_welcomed())
+        dialog.finished.connect(lambda _r: setattr(self, "_dialog", None))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+        self._dialog = dialog
         return dialog
+
+    def download_failed(self, text: str) -> None:
+        """The download the welcome asked for failed: the welcome says so, if still open."""
+        if self._dialog is not None:
+            self._dialog.show_trouble(text)
 
     def try_sample(self) -> None:
         """A cited answer in one click: the sample document in a library of its own,

@@ -50,6 +50,8 @@ class Shell(Protocol):
     @overload
     def page(self, name: Literal["email"]) -> EmailPage: ...
     def download_model(self, model_id: str, quantization: str) -> None: ...
+    def download_failed(self, name: str, error: BaseException) -> None: ...
+    def import_models(self, source: str) -> None: ...
     def summarize_document(self, file_id: int) -> None: ...
     def open_citation(self, c: Citation) -> None: ...
     def lock(self) -> None: ...
@@ -93,6 +95,7 @@ def _chat_area(window: Shell) -> QSplitter:
 
 def _connect_chat(window: Shell, _area: QSplitter) -> None:
     window.chat.modelRequested.connect(window.download_model)
+    window.chat.banner.importRequested.connect(window.import_models)
     window.chat.openCitation.connect(window.open_citation)  # builds the Documents page
 
 
@@ -135,6 +138,7 @@ def _models(window: Shell) -> ModelsPage:
 
 def _connect_models(window: Shell, page: ModelsPage) -> None:
     page.modelsChanged.connect(window.chat.refresh_models)
+    page.downloadFailed.connect(window.download_failed)
 
 
 def _settings(window: Shell) -> SettingsPage:

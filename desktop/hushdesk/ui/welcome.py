@@ -27,6 +27,7 @@ from hushdesk import APP_NAME
 from hushdesk.app import App
 from hushdesk.ui.safe_text import rich_label
 from hushdesk.ui.tasks import Tasks
+from hushdesk.ui.widgets.download_trouble import DownloadTrouble
 
 if TYPE_CHECKING:  # imported once the machine is measured, after the first paint
     from hushdesk.services.models import CatalogModel, Machine, Recommendation
@@ -168,7 +169,11 @@ class WelcomeDialog(QDialog):
         self.try_sample.setAccessibleName("Try the sample document")
         later = QLabel("Or close this and add your own documents on the Documents page.")
         later.setProperty("role", "muted")
+        self.trouble = DownloadTrouble()
+        self.trouble.importRequested.connect(self._import)
+        self.trouble.kept.connect(self._keep_starter)
         layout.addWidget(self.chosen)
+        layout.addWidget(self.trouble)
         layout.addWidget(text)
         layout.addWidget(self.try_sample, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(later)
@@ -256,6 +261,7 @@ class WelcomeDialog(QDialog):
             self._download(pick.model.id, pick.file.quantization, pick.model.name)
 
     def _download(self, model_id: str, quantization: str, name: str) -> None:
+        self.trouble.hide()
         self.downloadRequested.emit(model_id, quantization)
         self.chosen.setText(
             f"Downloading {name}: it goes on in the background (see the bottom of the "
@@ -264,6 +270,17 @@ class WelcomeDialog(QDialog):
         )
         self.chosen.show()
         self.go(2)
+
+    def show_trouble(self, text: str) -> None:
+        """The download chosen here could not start: say so in place of "Downloading…"."""
+        self.chosen.hide()
+        self.trouble.show_trouble(text)
+
+    def _keep_starter(self) -> None:
+        self.trouble.hide()
+        self.chosen.setText("You are using the starter model for now (the Models page downloads "
+                            "another one when you are online).")  # fmt: skip
+        self.chosen.show()
 
     def _import(self, source: str) -> None:
         self.importRequested.emit(source)

@@ -1,12 +1,26 @@
 """Opens a cited document at its page with the passage marked: a rendered PDF page, or
-the section text of other formats. Pages render in a child process, off the GUI thread."""
+the section text of other formats. Pages render in a child process, off the GUI thread.
+
+Sized to the screen it opens on; a page fits the width by default and zooms (Ctrl +/−,
+Ctrl+0 fits again); the marked passage is scrolled into view; ←/→, Page Up/Down, Home
+and End turn the pages."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QColor, QDesktopServices, QPainter, QPixmap, QTextCharFormat, QTextCursor
+from PySide6.QtCore import QRect, QSize, Qt, QUrl
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QKeySequence,
+    QPainter,
+    QPixmap,
+    QResizeEvent,
+    QShortcut,
+    QTextCharFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -25,6 +39,18 @@ from hushdesk.ui.safe_text import SafeTextBrowser
 from hushdesk.ui.tasks import Tasks
 
 HIGHLIGHT = QColor(255, 214, 0, 110)
+PREFERRED = QSize(900, 1000)  # a page and its bar, where the screen has room
+SCREEN_SHARE = 0.9  # at most this much of the screen's free area
+ZOOM_STEP = 1.25
+ZOOM_RANGE = (0.25, 4.0)  # of the page's own width as rendered
+
+
+def fitted_size(available: QRect) -> QSize:
+    """The viewer's size on a screen whose free area is ``available``."""
+    return QSize(
+        min(PREFERRED.width(), int(available.width() * SCREEN_SHARE)),
+        min(PREFERRED.height(), int(available.height() * SCREEN_SHARE)),
+    )
 
 
 class DocumentViewer(QDialog):
@@ -44,30 +70,33 @@ class DocumentViewer(QDialog):
         self.cited_page = page
         self.page_count = 0
         self.highlighted = 0  # how many marks were drawn (for tests and screen readers)
+        self.zoom: float | None = None  # of the rendered page's width; None: fit the width
+        self._page_image = QPixmap()  # the rendered page, its marks drawn on it
+        self._marks: list[QRect] = []
         self.setWindowTitle(Path(path).name)
-        self.resize(900, 1000)
+        self._fit_screen(parent)
         self.where = QLabel("")
-        self.previous = QPushButton("◀ Previous")
-        self.previous.setAccessibleName("Previous page")
-        self.next = QPushButton("Next ▶")
-        self.next.setAccessibleName("Next page")
-        open_file = QPushButton("Open in its application")
-        open_file.setAccessibleName("Open the document in its own application")
+        self.previous = _button("Previous", "Previous page")
+        self.next = _button("Next", "Next page")
+        self.smaller = _button("−", "Zoom out (Ctrl+−)")
+        self.fit = _button("Fit width", "Fit the page to the width (Ctrl+0)")
+        self.larger = _button("+", "Zoom in (Ctrl++)")
+        open_file = _button("Open in its application", "Open the document in its own application")
         bar = QHBoxLayout()
         bar.addWidget(self.where, 1)
-        bar.addWidget(self.previous)
-        bar.addWidget(self.next)
-        bar.addWidget(open_file)
+        for button in (self.smaller, self.fit, self.larger, self.previous, self.next, open_file):
+            bar.addWidget(button)
         self.image = QLabel("Rendering…")
         self.image.setAccessibleName("Page")
         self.image.setTextFormat(Qt.TextFormat.PlainText)  # errors name the file
-        scroll = QScrollArea()
-        scroll.setWidget(self.image)
-        scroll.setWidgetResizable(True)
+        self.image.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.pages_view = QScrollArea()
+        self.pages_view.setWidget(self.image)
+        self.pages_view.setWidgetResizable(True)
         self.text = SafeTextBrowser()
         self.text.setAccessibleName("Section text")
         self.stack = QStackedWidget()
-        self.stack.addWidget(scroll)
+        self.stack.addWidget(self.pages_view)
         self.stack.addWidget(self.text)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -77,11 +106,75 @@ class DocumentViewer(QDialog):
         open_file.setVisible(local)
         self.previous.clicked.connect(lambda: self.show_page(self.page - 1))
         self.next.clicked.connect(lambda: self.show_page(self.page + 1))
+        self.smaller.clicked.connect(lambda: self.zoom_by(1 / ZOOM_STEP))
+        self.larger.clicked.connect(lambda: self.zoom_by(ZOOM_STEP))
+        self.fit.clicked.connect(self.fit_width)
+        self._keys()
         self.unit = "Page" if paginated else "Section"
         if paginated and path.lower().endswith(".pdf") and local:
             self.show_page(page)
         else:  # its text as indexed (a shared library's file has no copy here)
             self._show_text(section_text, page)
+
+    def _fit_screen(self, parent: QWidget | None) -> None:
+        screen = (parent.screen() if parent is not None else None) or self.screen()
+        available = screen.availableGeometry()
+        size = fitted_size(available)
+        self.resize(size)
+        self.move(available.center() - QRect(0, 0, size.width(), size.height()).center())
+
+    def _keys(self) -> None:
+        bindings = (
+            ((QKeySequence.StandardKey.ZoomIn, "Ctrl+="), lambda: self.zoom_by(ZOOM_STEP)),
+            ((QKeySequence.StandardKey.ZoomOut,), lambda: self.zoom_by(1 / ZOOM_STEP)),
+            (("Ctrl+0",), self.fit_width),
+            (("Right", "PgDown"), lambda: self.show_page(self.page + 1)),
+            (("Left", "PgUp"), lambda: self.show_page(self.page - 1)),
+            (("Home",), lambda: self.show_page(1)),
+            (("End",), lambda: self.show_page(self.page_count or self.page)),
+        )
+        for keys, slot in bindings:
+            for key in keys:
+                QShortcut(QKeySequence(key), self).activated.connect(slot)
+
+    # -- zoom -----------------------------------------------------------------------------
+
+    def zoom_by(self, factor: float) -> None:
+        if self._page_image.isNull():
+            return
+        now = self.zoom if self.zoom is not None else self._fitted_zoom()
+        self.zoom = min(max(now * factor, ZOOM_RANGE[0]), ZOOM_RANGE[1])
+        self._place()
+
+    def fit_width(self) -> None:
+        self.zoom = None
+        self._place()
+
+    def _fitted_zoom(self) -> float:
+        view = self.pages_view  # its width less a scroll bar, shown or not: the same fit
+        room = view.width() - 2 * view.frameWidth() - view.verticalScrollBar().sizeHint().width()
+        return max(room, 100) / max(self._page_image.width(), 1)
+
+    def _place(self) -> None:
+        """The page at the zoom in use, the first mark in view."""
+        if self._page_image.isNull():
+            return
+        zoom = self.zoom if self.zoom is not None else self._fitted_zoom()
+        width = max(int(self._page_image.width() * zoom), 1)
+        shown = self._page_image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+        self.image.setPixmap(shown)
+        self.fit.setEnabled(self.zoom is not None)
+        if self._marks:
+            first = self._marks[0]
+            self.image.adjustSize()
+            self.pages_view.ensureVisible(
+                int(first.center().x() * zoom), int(first.center().y() * zoom), 50, 120
+            )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.zoom is None:
+            self._place()  # still fits the width
 
     def _open_in_its_application(self) -> None:
         if openable_locally(self.path):  # checked again: never a path a server named
@@ -105,19 +198,24 @@ class DocumentViewer(QDialog):
         self.where.setText(f"Page {self.page} of {self.page_count}")
         pixmap = QPixmap()
         pixmap.loadFromData(rendered.png, "PNG")
+        self._marks = [
+            QRect(int(left), int(top), int(right - left), int(bottom - top))
+            for left, top, right, bottom in rendered.boxes
+        ]
         painter = QPainter(pixmap)
-        for left, top, right, bottom in rendered.boxes:
-            painter.fillRect(int(left), int(top), int(right - left), int(bottom - top), HIGHLIGHT)
+        for mark in self._marks:
+            painter.fillRect(mark, HIGHLIGHT)
         painter.end()
-        self.image.setPixmap(pixmap)
+        self._page_image = pixmap
+        self._place()
         self.previous.setEnabled(self.page > 1)
         self.next.setEnabled(self.page < self.page_count)
         self.highlighted = len(rendered.boxes)
 
     def _show_text(self, text: str, section: int) -> None:
         self.stack.setCurrentIndex(1)
-        self.previous.hide()
-        self.next.hide()
+        for button in (self.previous, self.next, self.smaller, self.fit, self.larger):
+            button.hide()
         self.where.setText(f"{self.unit} {section}")
         self.text.setPlainText(text)
         cursor = self.text.document().find(self.passage[:200])
@@ -129,3 +227,13 @@ class DocumentViewer(QDialog):
             cursor.mergeCharFormat(marked)
             self.text.setTextCursor(QTextCursor(cursor))
         self.highlighted = 0 if cursor.isNull() else 1
+
+
+def _button(text: str, name: str) -> QPushButton:
+    """A bar button that Enter never presses by itself (a dialog's first button would
+    otherwise be its default, drawn as the primary one)."""
+    button = QPushButton(text)
+    button.setAccessibleName(name)
+    button.setToolTip(name)
+    button.setAutoDefault(False)
+    return button

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QEvent, Qt, QUrl
 from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -357,6 +357,14 @@ class SummarizePage(QWidget):
             return
         summary_id = int(item.data(Qt.ItemDataRole.UserRole))
         self.tasks.run(lambda: self.summaries.get(summary_id), on_result=self._show)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A theme switch: the summary in view is drawn again in the new colours."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._renderer = MarkdownRenderer(theme_from_palette(self.palette()))
+            if self.shown is not None and self.shown.summary is not None:
+                self._show(self.shown)
 
     def _show(self, saved: SavedSummary | None) -> None:
         self.shown = saved

@@ -8,7 +8,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, Qt, QUrl, Signal
 from PySide6.QtGui import QGuiApplication, QPalette, QTextCursor
 from PySide6.QtWidgets import QWidget
 
@@ -55,6 +55,27 @@ class ChatView(SafeTextBrowser):
         self._code: dict[int, list[str]] = {}
         self._stream_start: int | None = None
         self._stream_text = ""
+        self._shown: tuple[Sequence[Turn], int | None, str] = ((), None, "")
+        self._pending = ""  # a question shown before it was saved
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A theme switch: every bubble is drawn again in the new colours (an answer
+        being written goes on where it was)."""
+        super().changeEvent(event)
+        if event.type() != QEvent.Type.PaletteChange:
+            return
+        self._renderer = MarkdownRenderer(theme_from_palette(self.palette()))
+        streaming, written, pending = (
+            self._stream_start is not None,
+            self._stream_text,
+            self._pending,
+        )
+        self.set_turns(*self._shown)
+        if pending:
+            self.show_pending_question(pending)
+        if streaming:
+            self.begin_answer()
+            self.append_answer(written)
 
     # -- content --------------------------------------------------------------------------
 
@@ -63,6 +84,7 @@ class ChatView(SafeTextBrowser):
     ) -> None:
         self._code.clear()
         self._stream_start = None
+        self._shown, self._pending = (list(turns), context_from, placeholder), ""
         parts = []
         if not turns and placeholder:
             parts.append(self._notice(placeholder))
@@ -85,6 +107,7 @@ class ChatView(SafeTextBrowser):
 
     def show_pending_question(self, text: str) -> None:
         """The question appears at once, before the worker has saved it."""
+        self._pending = text
         self._append_html(self._bubble(Turn(0, "user", text), actions=False))
 
     def begin_answer(self) -> None:

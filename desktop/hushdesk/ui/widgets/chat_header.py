@@ -4,12 +4,14 @@ model; and the meter of how much of the context the conversation uses."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QMenu, QProgressBar, QToolButton
+from PySide6.QtWidgets import QHBoxLayout, QMenu, QProgressBar, QToolButton
 
 from hushdesk.services.conversations import personas
 from hushdesk.ui.icons import icon
-from hushdesk.ui.widgets.combo import narrow
+from hushdesk.ui.widgets.combo import ElidedCombo
 from hushdesk.ui.widgets.elided_label import ElidedLabel
+
+TITLE_CHARACTERS = 22  # the title keeps this much; the menus beside it shorten first
 
 
 class ChatHeader(QHBoxLayout):
@@ -19,16 +21,15 @@ class ChatHeader(QHBoxLayout):
         self.title.setAccessibleName("Conversation title")
         self.title.setProperty("role", "title")
         self.title.setTextFormat(Qt.TextFormat.PlainText)  # titles come from what was typed
-        self.persona = QComboBox()
+        self.title.setMinimumWidth(self.title.fontMetrics().averageCharWidth() * TITLE_CHARACTERS)
+        self.persona = ElidedCombo(10)
         self.persona.setAccessibleName("Persona")
         for p in personas.personas():
             self.persona.addItem(p.name, p.id)
         self.persona.setToolTip("How the assistant behaves in this conversation")
-        narrow(self.persona, 10)
-        self.model = QComboBox()
+        self.model = ElidedCombo(14)
         self.model.setAccessibleName("Model")
         self.model.setToolTip("The model that answers in this conversation")
-        narrow(self.model, 14)
         self.meter = QProgressBar()
         self.meter.setAccessibleName("Context used")
         self.meter.setFixedWidth(130)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -17,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from hushdesk.ui.messages import status_label
 from hushdesk.ui.safe_text import rich_label
-from hushdesk.ui.widgets.combo import narrow
+from hushdesk.ui.widgets.combo import ElidedCombo
 from hushdesk.ui.widgets.file_table import FileTable
 from hushdesk.ui.widgets.job_bar import JobBar
 from hushdesk.ui.widgets.library_search import LibrarySearch
@@ -97,12 +96,11 @@ class LibraryBody(QWidget):
         self.buttons["Summarize"].setToolTip(
             "Summarize the selected document, with page references"
         )
-        self.embedding = QComboBox()
+        self.embedding = ElidedCombo(16)
         self.embedding.setAccessibleName("Embedding model of this library")
         self.embedding.setToolTip(
             "How passages are matched to questions; changing it re-indexes the library"
         )
-        narrow(self.embedding, 16)
         buttons.addStretch(1)
         heading = QHBoxLayout()  # the library, and how its passages are matched
         heading.addWidget(self.title, 1)

@@ -58,7 +58,7 @@ def test_add_a_folder_watch_progress_search_and_open(
     qtbot.waitUntil(lambda: statuses(page) == {"broken.pdf": "Failed", "lease.pdf": "Ready"})
     notes = page.table.cell(0, 4).text()
     assert notes  # the reason the broken file failed
-    assert "1 file(s) ready, 1 failed" in page.status.text()
+    assert "1 file ready, 1 failed" in page.status.text()
 
     page.finder.query.setText("How long is the notice period?")
     page.finder.query.returnPressed.emit()
@@ -141,7 +141,9 @@ def test_cancel_takes_out_what_is_not_indexed_and_keeps_the_rest(
     assert 1 <= len(left) < 6
     assert set(left.values()) == {"Ready"}
     assert page.indexing.pending() == []
-    assert f"{6 - len(left)} file(s) not indexed yet were taken out" in page.status.text()
+    dropped = 6 - len(left)
+    files = "file" if dropped == 1 else "files"
+    assert f"{dropped} {files} not indexed yet taken out" in page.status.text()
     assert not page.running.isVisible()
 
     monkeypatch.undo()

@@ -190,6 +190,7 @@ class ChatPage(QWidget):
             self.stop()  # the answer is saved as stopped in its own conversation
             self._generation += 1
         self._editing = None
+        self.status.clear()  # the last answer's figures belong to the last conversation
         try:
             self.chat = self.conversations.open(conversation_id)
         except HushdeskError:

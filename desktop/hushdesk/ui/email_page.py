@@ -41,7 +41,7 @@ from hushdesk.services.drafts import (
     review,
 )
 from hushdesk.ui import file_dialogs
-from hushdesk.ui.messages import status_label, warning
+from hushdesk.ui.messages import page_title, status_label, warning
 from hushdesk.ui.safe_text import rich_label
 from hushdesk.ui.tasks import Job, Latest, Tasks
 from hushdesk.ui.template_dialogs import SignatureDialog, TemplatesDialog, VariablesDialog
@@ -67,6 +67,7 @@ class EmailPage(QWidget):
         self.writing = WritingPanel(app, tasks)
         tabs.addTab(self.writing, "Writing tools")
         layout = QVBoxLayout(self)
+        layout.addWidget(page_title("Email and writing"))
         layout.addWidget(tabs)
         self.refresh()
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, Signal
 
 from hushdesk.errors import Cancelled
 from hushdesk.services.indexing import FileEvent, Indexing, IndexJob, IngestReport
-from hushdesk.ui.messages import warning
+from hushdesk.ui.messages import count_of, warning
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.widgets.job_bar import JobBar
 
@@ -59,10 +59,11 @@ class IndexingRunner(QObject):
     def _finished(self, report: IngestReport) -> None:
         job = self.indexing.job  # the one that ran: the service runs one at a time
         if job is not None and job.dropping:
-            self.said.emit(f"Cancelled: {report.dropped} file(s) not indexed yet were taken out.")
+            dropped = count_of(report.dropped, "file")
+            self.said.emit(f"Cancelled: {dropped} not indexed yet taken out of the library.")
             return
         failed = f", {len(report.failed)} failed — see Notes" if report.failed else ""
-        self.said.emit(f"{len(report.done)} file(s) ready{failed}.")
+        self.said.emit(f"{count_of(len(report.done), 'file')} ready{failed}.")
 
     def _failed(self, error: BaseException) -> None:
         if not isinstance(error, Cancelled):

@@ -14,7 +14,6 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDialog,
     QInputDialog,
-    QLabel,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -25,7 +24,7 @@ from hushdesk.services.documents import FileEvent, Hit, Library, LibraryState
 from hushdesk.services.indexing import IndexJob
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.indexing_runner import IndexingRunner
-from hushdesk.ui.messages import ask_password, confirm, warning
+from hushdesk.ui.messages import ask_password, confirm, page_title, warning
 from hushdesk.ui.tasks import Latest, Tasks
 from hushdesk.ui.widgets.combo import DOCUMENT_FILTER
 from hushdesk.ui.widgets.connections_box import ConnectionDialog, shared_where
@@ -90,9 +89,7 @@ class LibraryPage(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([220, 800])
         layout = QVBoxLayout(self)
-        title = QLabel("Documents")
-        title.setProperty("role", "title")
-        layout.addWidget(title)
+        layout.addWidget(page_title("Documents"))
         layout.addWidget(splitter, 1)
 
     # -- libraries ------------------------------------------------------------------------

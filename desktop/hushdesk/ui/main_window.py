@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
         self.tasks = tasks or Tasks(self)
         self.local_api = LocalApi(app, self.tasks, self)
         self.setWindowTitle(APP_NAME)
-        self.resize(1180, 760)
+        self._fit_screen()
 
         self.chat = ChatPage(app, self.tasks)
         self.sidebar = ConversationList(self.conversations)
@@ -294,6 +294,12 @@ class MainWindow(QMainWindow):
         self.idle.idle.connect(self.lock)
 
     # -- window state ---------------------------------------------------------------------
+
+    def _fit_screen(self) -> None:
+        """The first window: its preferred size, or less on a small screen (a 1366×768
+        laptop's task bar stays visible)."""
+        free = self.screen().availableGeometry()
+        self.resize(min(1180, int(free.width() * 0.94)), min(760, int(free.height() * 0.92)))
 
     def _restore_state(self) -> None:
         preferences = self.app.preferences

@@ -83,3 +83,16 @@ def ask_secret(parent: QWidget | None, title: str, prompt: str) -> str | None:
     if dialog.exec() != QInputDialog.DialogCode.Accepted:
         return None
     return dialog.textValue() or None
+
+
+def count_of(n: int, noun: str, plural: str | None = None) -> str:
+    """ "1 file", "2 files": never "file(s)"."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def page_title(text: str) -> QLabel:
+    """A page's title, at its top (the rail says where you are; this says what it is)."""
+    label = QLabel(text)
+    label.setProperty("role", "title")
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label

@@ -29,8 +29,7 @@ from hushdesk.app import App
 from hushdesk.services.downloads import Download
 from hushdesk.services.models import GB, InstalledModel, Machine
 from hushdesk.ui import file_dialogs
-from hushdesk.ui.messages import error_text, status_label, warning
-from hushdesk.ui.safe_text import rich_label
+from hushdesk.ui.messages import error_text, page_title, status_label, warning
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.widgets.connections_box import ConnectionsBox
 from hushdesk.ui.widgets.job_bar import JobBar
@@ -60,7 +59,7 @@ class ModelsPage(QScrollArea):
         self.advice = QLabel("")
         self.advice.setWordWrap(True)
         self.advice.setTextFormat(Qt.TextFormat.RichText)
-        self.layout_.addWidget(rich_label("<h2>Models</h2>"))
+        self.layout_.addWidget(page_title("Models"))
         self.layout_.addWidget(self.summary)
         self.layout_.addWidget(self.advice)
         self.layout_.addWidget(self._installed_box())

@@ -36,7 +36,7 @@ from hushdesk.app import App
 from hushdesk.errors import HushdeskError
 from hushdesk.ui.icons import icon
 from hushdesk.ui.local_api import LocalApi
-from hushdesk.ui.messages import error_text
+from hushdesk.ui.messages import error_text, page_title
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.unlock import PassphraseDialog, RecoveryKeyDialog, ask_passphrase
 
@@ -88,6 +88,7 @@ class SettingsPage(QWidget):
         self.preferences = app.preferences
         self.local_api = local_api or LocalApi(app, tasks, self)
         column = QVBoxLayout()
+        column.addWidget(page_title("Settings"))
         for box in (
             self._appearance(),
             self._model(),

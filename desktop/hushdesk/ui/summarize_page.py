@@ -28,7 +28,7 @@ from hushdesk.jobs import CancelToken, ProgressCallback, TextCallback
 from hushdesk.services.summaries import Options, SavedSummary, Source
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.markdown import MarkdownRenderer
-from hushdesk.ui.messages import ask_password, confirm, status_label, warning
+from hushdesk.ui.messages import ask_password, confirm, page_title, status_label, warning
 from hushdesk.ui.safe_text import SafeTextBrowser, rich_label
 from hushdesk.ui.tasks import Job, Latest, Tasks
 from hushdesk.ui.widgets.chat_view import theme_from_palette
@@ -77,6 +77,7 @@ class SummarizePage(QWidget):
             form.paste,
         )
         self.source_label, self.mode, self.start = form.source_label, form.mode, form.start
+        layout.addWidget(page_title("Summarize"))
         layout.addWidget(form)
         layout.addWidget(self._build_running())
         layout.addWidget(split, 1)

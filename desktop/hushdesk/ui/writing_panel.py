@@ -21,7 +21,7 @@ from hushdesk.app import App
 from hushdesk.errors import Cancelled
 from hushdesk.jobs import CancelToken, ProgressCallback, TextCallback
 from hushdesk.services.writing import Classification, Proofread, Task, labels_from, styles
-from hushdesk.ui.messages import status_label, warning
+from hushdesk.ui.messages import count_of, status_label, warning
 from hushdesk.ui.tasks import Job, Tasks
 from hushdesk.ui.widgets.combo import LANGUAGES, combo
 from hushdesk.ui.widgets.job_bar import JobBar
@@ -153,7 +153,7 @@ class WritingPanel(QWidget):
             self.result.setPlainText(result.text)
             for change in result.changes:
                 self.changes.addItem(change.describe())
-            self.status.setText(f"{len(result.changes)} change(s).")
+            self.status.setText(f"{count_of(len(result.changes), 'change')}.")
         else:
             self.result.setPlainText(str(result))
 

@@ -232,7 +232,14 @@ def test_a_chat_answers_from_a_library_with_clickable_sources(
     chat._toggle_library("Lease", True)
     assert chat.sources.text() == "Documents: Lease"
     qtbot.waitUntil(lambda: index.memory(lease) > 0)  # loaded while the question is typed
+    stages: list[str] = []  # what the transcript said before the first word, in order
+    shown = chat.view.show_stage
+    chat.view.show_stage = lambda text: (stages.append(text), shown(text))[1]  # type: ignore[method-assign]
     send(qtbot, window, "How long is the notice period?")
+    assert stages[0] == "Searching Lease…"
+    assert stages[1].startswith("Reading ")
+    assert stages[1].endswith(" from 1 document…")
+    assert len(stages) == 2
     prompt = engine.requests[-1][-1].content
     assert "<<<" in prompt
     assert FACTS[3] in prompt

@@ -48,14 +48,30 @@ class Turn:
     checks: tuple[dict[str, Any], ...] = ()  # how each of its sentences fared (grounding.Check)
 
 
+@dataclass(frozen=True)
+class Stage:
+    """Where an answer from documents is before its first word: searching the libraries,
+    then the model reading ``passages`` passages of ``files`` documents."""
+
+    kind: Literal["searching", "reading"]
+    passages: int = 0
+    files: int = 0
+
+
 class Answer(ChatStream):
     """One answer as the model writes it (a ``ChatStream``: iterate it, ``stop`` it);
     once it ended, the turn kept for it (``turn``) with the sources it was given
-    (``citations``), and the text as held to them (``text``)."""
+    (``citations``), and the text as held to them (``text``). ``on_stage`` hears each
+    ``Stage`` before the first word, on the thread that iterates."""
 
     def __init__(self, write: Callable[[Answer], Iterator[str]], stop: Callable[[], None]):
         self.turn: Turn | None = None
+        self.on_stage: Callable[[Stage], None] | None = None
         super().__init__(write(self), ChatResult(), stop)  # runs when first iterated
+
+    def reached(self, stage: Stage) -> None:
+        if self.on_stage is not None:
+            self.on_stage(stage)
 
     @property
     def text(self) -> str:
@@ -205,7 +221,13 @@ class ChatSession:
         context_from = self.context_from
         if replace_from is not None and context_from is not None and context_from >= replace_from:
             context_from = None
-        grounding = self.grounder(base[-1].content) if self.grounder is not None else None
+        grounding = None
+        if self.grounder is not None:
+            answer.reached(Stage("searching"))
+            grounding = self.grounder(base[-1].content)
+            found = grounding.citations
+            if not grounding.abstain:
+                answer.reached(Stage("reading", len(found), len({c.file_id for c in found})))
         if grounding is not None and grounding.abstain:
             result.text = abstain_text()  # no guess when the documents do not say
             yield result.text

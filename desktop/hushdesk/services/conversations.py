@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hushdesk.assistant import personas
-from hushdesk.assistant.chat import Answer, ChatSession, Grounder, Turn
+from hushdesk.assistant.chat import Answer, ChatSession, Grounder, Stage, Turn
 from hushdesk.assistant.chat_store import (
     Conversation,
     ConversationStore,
@@ -39,6 +39,7 @@ __all__ = [
     "Conversation",
     "Conversations",
     "SearchHit",
+    "Stage",
     "Stopper",
     "Turn",
     "cited_numbers",

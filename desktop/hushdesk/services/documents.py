@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from hushdesk.assistant.chat import Grounder
 from hushdesk.assistant.grounding import Grounding, grounder_for
 from hushdesk.errors import HushdeskError
+from hushdesk.library.embedder import lower_priority
 from hushdesk.library.ingest import FileEvent, IngestReport
 from hushdesk.library.libraries import DocumentLibrary
 from hushdesk.library.render import RenderedPage, render
@@ -70,6 +71,13 @@ class Documents:
         """A clear error, up front, for a library name that does not exist."""
         for name in names:
             self._library.library(name, create=False)
+
+    def prepare(self) -> None:
+        """The embedding model new libraries get, made ready ahead of the first document
+        (on first use it is converted for OpenVINO, the longest wait of a first launch;
+        off the GUI thread, at low priority)."""
+        lower_priority()
+        self._library.embedder().embed(["warm up"])
 
     def warm(self, names: Sequence[str]) -> None:
         """Ahead of the first question a conversation asks of these libraries: their

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QW
 
 from hushdesk.app import App
 from hushdesk.errors import Cancelled, HushdeskError
-from hushdesk.services.conversations import Chat, ChatStream
-from hushdesk.ui.messages import status_label, warning
+from hushdesk.services.conversations import Answer, Chat, Stage
+from hushdesk.ui.messages import count_of, status_label, warning
 from hushdesk.ui.tasks import Job, Tasks
 from hushdesk.ui.widgets.chat_header import ChatHeader
 from hushdesk.ui.widgets.chat_view import ChatView
@@ -32,6 +32,7 @@ class ChatPage(QWidget):
     answerFinished = Signal()
     openCitation = Signal(object)  # a Citation: show the document at that page
     modelRequested = Signal(str, str)  # download this catalog model id, quantization
+    stageReached = Signal(int, object)  # an answer's number, its Stage (from the worker)
 
     def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -97,6 +98,7 @@ class ChatPage(QWidget):
         self.send_button.clicked.connect(self.send)
         self.stop_button.clicked.connect(self.stop)
         self.composer.submitted.connect(self.send)
+        self.stageReached.connect(self._stage)
         self.composer.cancelled.connect(self.escape)
         self.view.copyRequested.connect(self._copy_turn)
         self.view.editRequested.connect(self._begin_edit)
@@ -264,7 +266,7 @@ class ChatPage(QWidget):
         self.view.show_pending_question(text)
         self._pending_question, self._pending_edit = text, editing
 
-        def work() -> ChatStream:
+        def work() -> Answer:
             if editing is not None:
                 return conversations.edit(chat, editing, text)
             return conversations.send(chat, text)
@@ -279,11 +281,30 @@ class ChatPage(QWidget):
             self.view.set_turns(chat.turns[:-1], chat.session.context_from)
         self._start(lambda: self.conversations.regenerate(chat))
 
+    def _stage(self, generation: int, stage: Stage) -> None:
+        """An answer from documents before its first word: what it is doing, in the
+        transcript where the answer will be and in the status line."""
+        if generation != self._generation:
+            return
+        names = self.chat.setup.libraries
+        if stage.kind == "searching":
+            where = (
+                ", ".join(names)
+                if len(names) <= 2
+                else count_of(len(names), "library", "libraries")
+            )
+            text = f"Searching {where}…"
+        else:
+            passages, files = count_of(stage.passages, "passage"), count_of(stage.files, "document")
+            text = f"Reading {passages} from {files}…"
+        self.view.show_stage(text)
+        self.status.setText(f"{text}  (Esc to stop)")
+
     def stop(self) -> None:
         if self._job is not None:
             self._job.cancel()
 
-    def _start(self, work: Callable[[], ChatStream]) -> None:
+    def _start(self, work: Callable[[], Answer]) -> None:
         self.view.begin_answer()
         self._set_busy(True)
         name = self.model.currentText() or "The model"
@@ -291,12 +312,17 @@ class ChatPage(QWidget):
         self._generation += 1
         current = self._generation
 
+        def staged() -> Answer:
+            answer = work()
+            answer.on_stage = lambda stage: self.stageReached.emit(current, stage)
+            return answer
+
         def mine(slot: Callable[[Any], None]) -> Callable[[Any], None]:
             """Drop results of an answer that belongs to a conversation no longer shown."""
             return lambda value: slot(value) if current == self._generation else None
 
         self._job = self.tasks.run(
-            work,
+            staged,
             pool="model",
             stream=True,
             on_text=mine(self.view.append_answer),

@@ -58,6 +58,11 @@ class Onboarding(QObject):
         from hushdesk.ui.welcome import WelcomeDialog
 
         dialog = WelcomeDialog(self.app, self.tasks, self._window)
+        # The embedding model made ready while the welcome is read; a lambda, so the
+        # libraries' store opens on that thread too. A failure is the first document's to say.
+        app = self.app
+        prepare = lambda: app.documents.prepare()  # noqa: E731, PLW0108
+        self.tasks.run(prepare, pool="ingest", on_error=lambda _e: None)
         dialog.downloadRequested.connect(self._download)
         dialog.importRequested.connect(self._import_models)
         dialog.sampleRequested.connect(self.try_sample)

@@ -117,6 +117,12 @@ class ChatView(SafeTextBrowser):
         self._stream_text = ""
         self._replace_stream("…")
 
+    def show_stage(self, text: str) -> None:
+        """Where the answer is before its first word ("Searching…"), in its place."""
+        if self._stream_start is None or self._stream_text:
+            return
+        self._replace_stream(text, note=True)
+
     def append_answer(self, text: str) -> None:
         if self._stream_start is None:
             return
@@ -132,14 +138,14 @@ class ChatView(SafeTextBrowser):
 
     # -- rendering ------------------------------------------------------------------------
 
-    def _replace_stream(self, text: str) -> None:
+    def _replace_stream(self, text: str, *, note: bool = False) -> None:
         assert self._stream_start is not None
         at_bottom = self._at_bottom()
         cursor = QTextCursor(self.document())
         cursor.setPosition(self._stream_start)
         cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
         cursor.removeSelectedText()
-        cursor.insertHtml(self._bubble(Turn(-1, "assistant", text), actions=False))
+        cursor.insertHtml(self._bubble(Turn(-1, "assistant", text), actions=False, note=note))
         if at_bottom:
             self.scroll_to_end()
 
@@ -156,9 +162,15 @@ class ChatView(SafeTextBrowser):
         is_last_answer: bool = False,
         unanswered: bool = False,
         actions: bool = True,
+        note: bool = False,
     ) -> str:
+        """A turn's block; ``note``: its content is ours to say, not Markdown (muted)."""
         theme = self._renderer.theme
-        rendered: Rendered = self._renderer.render(turn.content, anchor_prefix=f"t{turn.id}:")
+        if note:
+            shown = html.escape(turn.content)
+            rendered = Rendered(f'<p style="color:{theme.muted}"><i>{shown}</i></p>')
+        else:
+            rendered = self._renderer.render(turn.content, anchor_prefix=f"t{turn.id}:")
         if actions:
             self._code[turn.id] = rendered.code_blocks
         who = "You" if turn.role == "user" else "Assistant"

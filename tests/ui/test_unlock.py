@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QShortcut
-from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from hushdesk import paths
 from hushdesk.ui import unlock
 from hushdesk.ui.unlock import UnlockDialog
+from hushdesk.ui.widgets.wipe_dialog import WipeDialog
 from hushdesk.vault import Vault
 from tests.keys import TEST_PASSPHRASE
 from tests.ui.conftest import MakeWindow
@@ -142,7 +143,7 @@ def test_lock_by_hand_after_idle_time_and_wipe_end_the_window(
 
     wiped = make_window()
     page = wiped.page("settings")
-    monkeypatch.setattr(QInputDialog, "getText", lambda *_a: ("DELETE", True))
+    monkeypatch.setattr(WipeDialog, "exec", lambda _d: QDialog.DialogCode.Accepted)
     with qtbot.waitSignal(wiped.ended, timeout=10_000) as ended:
         page.confirm_wipe()
     assert ended.args == ["wipe"]
@@ -192,3 +193,47 @@ def test_the_app_locks_and_unlocks_without_restarting(
         qapp.setQuitOnLastWindowClosed(True)
     assert asked == [False, False]  # at start, and again after the lock: locked both times
     assert len(windows) == 2
+
+
+def test_the_wipe_button_names_what_it_does_and_waits_for_delete(qtbot: QtBot) -> None:
+    dialog = WipeDialog()
+    qtbot.addWidget(dialog)
+    assert dialog.delete.text() == "Delete everything"
+    assert not dialog.delete.isEnabled()
+    dialog.typed.setText("nope")
+    assert not dialog.delete.isEnabled()
+    dialog.typed.setText(" delete ")  # any case: the intent is plain
+    assert dialog.delete.isEnabled()
+
+
+def test_esc_on_the_recovery_key_asks_before_it_is_gone(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    choices = ["Keep it first", "Close anyway"]
+
+    def answer(box: QMessageBox) -> int:
+        wanted = choices.pop(0)
+        box.clickedButton = lambda: next(b for b in box.buttons() if b.text() == wanted)  # type: ignore[method-assign]
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", answer)
+    dialog = unlock.RecoveryKeyDialog("ABCD-EFGH")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.reject()  # Esc: asked, and kept open
+    assert dialog.isVisible()
+    dialog.reject()  # asked again: closed this time
+    assert not dialog.isVisible()
+
+
+def test_first_run_starts_in_the_passphrase_field_and_can_show_it(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    dialog = UnlockDialog(Vault(tmp_path / "keys.json"))  # no keychain here: a passphrase
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.passphrase.isChecked()
+    assert dialog.focusWidget() is dialog.secret
+    dialog.show_typed.setChecked(True)
+    assert dialog.secret.echoMode() == dialog.again.echoMode() == QLineEdit.EchoMode.Normal

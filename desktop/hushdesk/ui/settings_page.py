@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -39,6 +38,7 @@ from hushdesk.ui.local_api import LocalApi
 from hushdesk.ui.messages import error_text, page_title
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.unlock import PassphraseDialog, RecoveryKeyDialog, ask_passphrase
+from hushdesk.ui.widgets.wipe_dialog import WipeDialog
 
 
 def _row(*widgets: QWidget) -> QHBoxLayout:
@@ -380,14 +380,7 @@ class SettingsPage(QWidget):
         )
 
     def confirm_wipe(self) -> None:
-        typed, ok = QInputDialog.getText(
-            self,
-            "Delete all my data",
-            "This deletes all your conversations, document libraries, summaries, drafts, "
-            "templates and settings from this computer, and closes Hushdesk. Downloaded "
-            "models stay. It cannot be undone.\n\nType DELETE to go on:",
-        )
-        if ok and typed.strip() == "DELETE":
+        if WipeDialog(self).exec() == QDialog.DialogCode.Accepted:
             others = self.app.keys.others_using()
             if others:
                 self.privacy_note.setText(others)

@@ -9,14 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtGui import QFont, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -54,6 +56,8 @@ class UnlockDialog(QDialog):
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.again = QLineEdit()
         self.again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.show_typed = QCheckBox("Show what I type")
+        self.show_typed.toggled.connect(self._show_typed)
         self.message = QLabel()
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setWordWrap(True)
@@ -69,6 +73,7 @@ class UnlockDialog(QDialog):
             self._build_create(layout, form)
         else:
             self._build_unlock(layout, form)
+        form.addRow("", self.show_typed)
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
@@ -115,8 +120,20 @@ class UnlockDialog(QDialog):
 
     def _choice_changed(self) -> None:
         typed = self.passphrase.isChecked()
-        for field in (self.secret, self.again):
+        for field in (self.secret, self.again, self.show_typed):
             field.setEnabled(typed)
+        if typed and self.isVisible():
+            self.secret.setFocus()  # the next thing to do is to type it
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.secret.isEnabled():
+            self.secret.setFocus()  # not a radio button: typing is what comes next
+
+    def _show_typed(self, shown: bool) -> None:
+        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        for field in (self.secret, self.again):
+            field.setEchoMode(mode)
 
     # -- actions --------------------------------------------------------------------------
 
@@ -291,9 +308,26 @@ class RecoveryKeyDialog(QDialog):
         print_.clicked.connect(self.print_key)
         done = buttons.addButton("I have kept it", QDialogButtonBox.ButtonRole.AcceptRole)
         done.clicked.connect(self.accept)
+        done.setDefault(True)
         for widget in (intro, shown):
             layout.addWidget(widget)
         layout.addWidget(buttons)
+
+    def reject(self) -> None:
+        """Esc or the window's close button: the key is not shown again, so ask first."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Close without the recovery key?")
+        box.setText(
+            "It is not shown again. Without it, a forgotten passphrase means your data "
+            "cannot be opened (Settings → Privacy can make a new one while you are in)."
+        )
+        back = box.addButton("Keep it first", QMessageBox.ButtonRole.RejectRole)
+        box.addButton("Close anyway", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(back)
+        box.exec()
+        if box.clickedButton() is not back:
+            super().reject()
 
     def print_key(self) -> None:
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter

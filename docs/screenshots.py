@@ -1,5 +1,6 @@
-"""Regenerate the screenshots in docs/: every page, the welcome, a cited answer, a running
-indexing job and a summary, light and dark, on the real starter model.
+"""Regenerate the screenshots in docs/: every page, the welcome (and its offline failure),
+a cited answer and its page in the viewer, a running indexing job and a summary, light
+and dark, on the real starter model; the chat also at 1366×768 and 1024×700.
 
     .venv/bin/python docs/screenshots.py        (or: make screenshots)
 
@@ -34,6 +35,7 @@ from hushdesk.ui.application import create_app  # noqa: E402
 from hushdesk.ui.main_window import MainWindow  # noqa: E402
 from hushdesk.ui.theme import apply_theme  # noqa: E402
 from hushdesk.ui.unlock import UnlockDialog  # noqa: E402
+from hushdesk.ui.widgets.document_viewer import DocumentViewer  # noqa: E402
 from hushdesk.vault import Vault  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
@@ -184,11 +186,46 @@ def welcome(window: MainWindow, qt: QApplication, theme: str) -> None:
 
 
 def cited_answer(window: MainWindow, qt: QApplication, theme: str) -> None:
-    """The welcome's sample: its question answered with the page it comes from."""
+    """The welcome's sample: its question answered with the page it comes from, and that
+    page opened in the viewer (its [1] clicked)."""
     window.onboarding.try_sample()
     wait_for(window.chat.answerFinished)
     settle(window, qt)
     shoot(window, f"screenshot-cited-{theme}.png")
+    window.open_citation(window.chat.chat.turns[-1].citations[0])
+    viewer = window.findChildren(DocumentViewer)[-1]
+    while not viewer.page_count:
+        qt.processEvents()
+    settle(window, qt)
+    shoot(viewer, f"screenshot-viewer-{theme}.png")
+    viewer.close()
+
+
+def welcome_offline(window: MainWindow, qt: QApplication, theme: str) -> None:
+    """The recommended download asked for with no internet: what the welcome says."""
+    os.environ["HUSHDESK_HF_ENDPOINT"] = "https://127.0.0.1:9"  # nothing answers there
+    dialog = window.onboarding.welcome()
+    while not dialog.download.isEnabled() and dialog.recommendation is None:
+        qt.processEvents()
+    dialog.go(1)
+    dialog.download.click()
+    while not dialog.trouble.isVisible():
+        qt.processEvents()
+    qt.processEvents()
+    shoot(dialog, f"screenshot-welcome-offline-{theme}.png")
+    dialog.reject()
+    window.chat.banner.trouble.hide()
+    del os.environ["HUSHDESK_HF_ENDPOINT"]
+
+
+def sizes(window: MainWindow, qt: QApplication, theme: str) -> None:
+    """The chat on a 1366×768 and a 1024×700 screen."""
+    for width, height in ((1366, 768), (1024, 700)):
+        window.resize(width, height)
+        settle(window, qt)
+        shoot(window, f"screenshot-chat-{width}x{height}-{theme}.png")
+    window.resize(1180, 740)
+    settle(window, qt)
 
 
 def main() -> int:
@@ -257,6 +294,9 @@ def every_page(window: MainWindow, qt: QApplication, theme: str) -> None:
     local_api_settings(window, qt)
     shoot(window, f"screenshot-api-{theme}.png")
     window.local_api.set_serving(False)
+    window.go("chat")
+    sizes(window, qt, theme)
+    welcome_offline(window, qt, theme)
 
 
 if __name__ == "__main__":

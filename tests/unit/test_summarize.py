@@ -16,7 +16,10 @@ from hushdesk.assistant.summarize import (
     Options,
     Page,
     Source,
+    Statement,
+    Stats,
     Summarizer,
+    Summary,
     heading_of,
     lengths,
     main_headings,
@@ -381,3 +384,14 @@ def test_links_in_markdown_point_at_pages() -> None:
     match = re.search(r"\[p\. 3\]\(ref:(\d+)\)", result.markdown(links=True))
     assert match is not None
     assert result.statements[int(match.group(1))].quote == CASE_FACTS[3]
+
+
+def test_a_summary_says_when_its_model_was_too_small() -> None:
+    written = [Statement("The board approved the budget.", 1, 1)]
+    taken = [Statement(f"Sentence {n} of the minutes.", 2, 2, kept=True) for n in range(3)]
+    honest = Summary(Options(mode="brief"), written * 3, True, stats=Stats(dropped=1))
+    assert not honest.model_struggled
+    collage = Summary(Options(mode="brief"), written + taken, True, stats=Stats(kept_facts=3))
+    assert collage.model_struggled  # mostly sentences taken from the text
+    inventive = Summary(Options(mode="brief"), written, True, stats=Stats(dropped=28))
+    assert inventive.model_struggled  # most of what it wrote was not in the document

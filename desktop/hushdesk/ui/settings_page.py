@@ -253,7 +253,6 @@ class SettingsPage(QWidget):
             row.addWidget(button)
             form.addRow(label, row)
             self.folders[name] = path
-        form.addRow("", QLabel(f"Set {paths.HOME_ENV} to keep everything in one folder."))
         return box
 
     def _privacy(self) -> QGroupBox:

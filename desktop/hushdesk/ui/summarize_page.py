@@ -43,6 +43,13 @@ log = logging.getLogger("hushdesk.ui")
 STATUS_TEXT = {"running": " · running", "cancelled": " · stopped", "failed": " · failed"}
 
 
+STRUGGLED = (
+    "⚠ This model is too small for summaries: most of what it wrote was not in the "
+    "document, so this is mostly sentences taken from it. A larger model (Models page) "
+    "writes real summaries"
+)
+
+
 class SummarizePage(QWidget):
     def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -391,6 +398,8 @@ class SummarizePage(QWidget):
             notes.append(f"{stats.dropped} unsupported statements left out")
         if stats.kept_facts:
             notes.append(f"{stats.kept_facts} facts added from the text")
+        if saved.summary.model_struggled:
+            notes.append(STRUGGLED)
         self.notice.setText(" · ".join(notes))
         self.notice.setToolTip(
             "Every statement was checked against the pages it cites; "

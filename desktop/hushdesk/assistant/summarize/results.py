@@ -88,6 +88,14 @@ class Summary:
     language: str | None = None
     stats: Stats = field(default_factory=Stats)
 
+    @property
+    def model_struggled(self) -> bool:
+        """The model was too small for this summary: more of what it wrote was left out
+        as unsupported, or more of what is shown was taken from the text, than the
+        statements it wrote that hold."""
+        written = sum(1 for s in self.statements if not s.kept)
+        return self.stats.dropped > written or self.stats.kept_facts > written
+
     def markdown(self, *, title: str = "", links: bool = False) -> str:
         """The summary as Markdown; with ``links`` each page reference links to ``ref:N``,
         N the statement's index."""

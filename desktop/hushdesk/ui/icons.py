@@ -45,7 +45,12 @@ class _Themed(QIconEngine):
         painter.drawPixmap(rect, drawn)
 
     def clone(self) -> QIconEngine:
-        return _Themed(self.name, self.colour)
+        copy = _Themed(self.name, self.colour)
+        _CLONES.append(copy)  # Qt owns it now; Python must not collect it under Qt's feet
+        return copy
+
+
+_CLONES: list[_Themed] = []
 
 
 @cache

@@ -477,6 +477,7 @@ def test_downloads_pause_resume_retry_and_cancel() -> None:
         downloads.run(first)
     assert downloads.ended(first, paused.value) == "paused"
     assert first.key in downloads.listed
+    assert downloads.again("qwen2.5-0.5b-instruct", "Q4_K_M") is first  # asked again: runs
     assert not first.running
     downloads.begin(first)
     installed = downloads.run(first)  # resumes: the plan is kept

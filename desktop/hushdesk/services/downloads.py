@@ -94,6 +94,12 @@ class Downloads:
         name = f"{model.name if model else catalog_id} ({quantization})"
         return self._list(Download(key, name, lambda: self._models.plan(catalog_id, quantization)))
 
+    def again(self, catalog_id: str, quantization: str) -> Download | None:
+        """The listed download of this model when it is not running (it failed, or was
+        paused) and is asked for again: run it once more; None otherwise."""
+        listed = self.listed.get(f"{catalog_id}:{quantization}")
+        return listed if listed is not None and not listed.running else None
+
     def _list(self, download: Download) -> Download:
         self.listed[download.key] = download
         return download

@@ -316,6 +316,8 @@ class ModelsPage(QScrollArea):
         if download is not None:
             self._add_row(download)
             self._run(download)
+        elif (listed := self.downloads.again(model_id, quantization)) is not None:
+            self._run(listed)  # it failed or was paused: asked for again, it runs again
 
     def _add_row(self, download: Download) -> JobBar:
         name = download.name

@@ -317,6 +317,8 @@ class ModelsPage(QScrollArea):
             self._add_row(download)
             self._run(download)
         elif (listed := self.downloads.again(model_id, quantization)) is not None:
+            if listed.key not in self.rows:  # listed before this page was built
+                self._add_row(listed)
             self._run(listed)  # it failed or was paused: asked for again, it runs again
 
     def _add_row(self, download: Download) -> JobBar:

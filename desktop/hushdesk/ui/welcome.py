@@ -275,6 +275,7 @@ class WelcomeDialog(QDialog):
         """The download chosen here could not start: say so in place of "Downloading…"."""
         self.chosen.hide()
         self.trouble.show_trouble(text)
+        self.adjustSize()  # taller: the explanation and its ways forward fit
 
     def _keep_starter(self) -> None:
         self.trouble.hide()

@@ -52,15 +52,15 @@ class DownloadTrouble(QFrame):
             button.setAutoDefault(False)
             button.clicked.connect(lambda _c=False, s=source: self.importRequested.emit(s))
             row.addWidget(button)
+        row.addStretch(1)
         keep = QPushButton("Keep the starter for now")
         keep.setProperty("role", "link")
         keep.setAutoDefault(False)
         keep.clicked.connect(self.kept)
-        row.addWidget(keep)
-        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
         layout.addLayout(row)
+        layout.addWidget(keep, 0, Qt.AlignmentFlag.AlignLeft)
         self.hide()
 
     def show_trouble(self, text: str) -> None:

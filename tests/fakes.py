@@ -95,6 +95,7 @@ class FakeEmbedder:
     def __init__(self, name: str = "fake", dimension: int = 256) -> None:
         self.name, self.dimension = name, dimension
         self.calls = 0
+        self.ready = True
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         self.calls += 1

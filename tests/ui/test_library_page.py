@@ -44,7 +44,7 @@ def statuses(page: LibraryPage) -> dict[str, str]:
 
 
 def test_add_a_folder_watch_progress_search_and_open(
-    qtbot: QtBot, page: LibraryPage, tmp_path: Path
+    qtbot: QtBot, page: LibraryPage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = tmp_path / "client"
     folder.mkdir()
@@ -76,6 +76,12 @@ def test_add_a_folder_watch_progress_search_and_open(
     qtbot.addWidget(viewer)
     qtbot.waitUntil(lambda: viewer.page_count == 14, timeout=30_000)
     assert viewer.highlighted > 0  # the passage is marked on the page
+
+    monkeypatch.setattr("hushdesk.ui.library_page._confirm", lambda *_: True)
+    page.table.selectRow(0)  # broken.pdf
+    page._remove_selected()
+    qtbot.waitUntil(lambda: statuses(page) == {"lease.pdf": "Ready"})
+    assert page.status.text() == "1 file taken out of “Client”."  # not "… ready" any more
 
 
 def notes_folder(folder: Path, count: int) -> Path:

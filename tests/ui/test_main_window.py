@@ -437,3 +437,21 @@ def test_the_shortcuts_dialog_is_a_table_of_plain_text(make_window: MakeWindow) 
     bound = {s.key().toString() for s in window.findChildren(QShortcut)}
     assert {"Ctrl+K", "Ctrl+F", "Ctrl+L", "Ctrl+Shift+L"} <= bound  # the list tells the truth
     dialog.close()
+
+
+def test_the_context_meter_grows_while_an_answer_streams(
+    qtbot: QtBot, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    meter = window.chat.meter
+    send(qtbot, window, "What is the notice period?")
+    qtbot.waitUntil(lambda: meter.isVisible() and meter.exact)
+    before = meter.used
+    assert meter.count.text() == f"{before:,} / {meter.n_ctx:,} tokens"
+    shown: list[str] = []
+    grow = meter.grow
+    monkeypatch.setattr(meter, "grow", lambda n: (grow(n), shown.append(meter.count.text())))
+    send(qtbot, window, "And the rent?")
+    assert shown and all(s.startswith("≈ ") for s in shown)  # moving while written
+    assert shown[-1] != shown[0]
+    qtbot.waitUntil(lambda: meter.exact and meter.used > before)  # the exact count after

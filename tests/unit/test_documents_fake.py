@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hushdesk.app import App
+from hushdesk.library.ingest import READYING
 from hushdesk.library.libraries import DocumentLibrary
 from hushdesk.library.store import DocumentStore
 from hushdesk.services.conversations import ChatSetup
@@ -48,6 +49,26 @@ def test_files_are_indexed_and_searched_on_a_fake_embedder(tmp_path: Path) -> No
         assert found.hits[0].file.name == "lease.md"
         assert "three months" in found.hits[0].chunk.text
         assert embedder.calls > 0
+    finally:
+        library.close()
+        app.close()
+
+
+def test_the_matching_model_getting_ready_is_said_not_shown_as_a_stuck_file(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "lease.md").write_text(LEASE, encoding="utf-8")
+    embedder = FakeEmbedder()
+    embedder.ready = False  # as on first use, before it is loaded
+    app = App(engine=FakeEngine())
+    store = DocumentStore(TEST_KEY, tmp_path / "library.sqlite")
+    library = DocumentLibrary(app.registry, store, embedder_factory=lambda _model: embedder)
+    labels: list[str] = []
+    try:
+        lease = Documents(library, app.registry).library("Lease")
+        library.ingest(lease, [tmp_path / "lease.md"], progress=lambda p: labels.append(p.label))
+        assert labels[0] == READYING
+        assert labels[1].startswith("lease.md")
     finally:
         library.close()
         app.close()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from hushdesk import assets
-from hushdesk.assistant.generation import complete
+from hushdesk.assistant.generation import PREAMBLE, Tidied, complete
 from hushdesk.assistant.grounding import fence, unfence
 from hushdesk.engine.base import Engine
 from hushdesk.engine.types import Message, SamplingParams
@@ -133,7 +133,7 @@ class Writer:
                 self._messages(part, instruction),
                 params,
                 cancel=cancel,
-                on_text=on_text,
+                on_text=None if on_text is None else Tidied(on_text, echo=part),
             )
             done.append(_cleaned(result.text, part) or part)
         return "\n\n".join(done)
@@ -175,14 +175,8 @@ def _cleaned(output: str, part: str) -> str:
 
 
 def _strip_preamble(text: str) -> str:
-    """``Here is the corrected text:`` and the like, which small models add."""
     lines = text.splitlines()
-    if len(lines) > 1 and re.match(
-        r"^(?=.*\b(here|sure|below|text|translation|version|"
-        r"rewrite|rewritten|corrected)\b).{0,100}:\s*$",
-        lines[0],
-        re.I,
-    ):
+    if len(lines) > 1 and PREAMBLE.match(lines[0]):
         return "\n".join(lines[1:]).strip()
     return text
 

@@ -21,6 +21,10 @@ class Embedder(Protocol):
     name: str
     backend: str  # what runs it (set once it is loaded): "torch", "openvino-int8", ...
 
+    @property
+    def ready(self) -> bool:
+        """Loaded: the next ``embed`` starts at once."""
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
 
@@ -60,6 +64,10 @@ class SentenceEmbedder:
                         detail=repr(exc),
                     ) from exc
             return self._model
+
+    @property
+    def ready(self) -> bool:
+        return self._model is not None
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         model = self._load()

@@ -26,6 +26,7 @@ from hushdesk.library.store import DocumentStore, FileRecord, Library, Status
 
 EMBED_BATCH = 128  # passages embedded and stored at a time (the embedder batches within)
 UNFINISHED = ("queued", "parsing", "embedding")
+READYING = "Getting the matching model ready (the first time takes a minute)…"
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,8 @@ class Ingest:
         tracker = ProgressTracker(total=len(pending) or 1, label="Indexing")
         progress = self._progress
         with ReadAhead(pending, self._password_for, self._cancel) as reader:
+            if pending:
+                self._get_ready(tracker)
             for done, record in enumerate(pending):
                 self._cancel.raise_if_cancelled()
                 if progress is not None:
@@ -164,6 +167,20 @@ class Ingest:
         if progress is not None:
             progress(tracker.update(len(pending) or 1, "Done"))
         return self.report
+
+    def _get_ready(self, tracker: ProgressTracker) -> None:
+        """The embedding model loaded while the first files are read (the first time it
+        is also prepared for this computer: the longest wait of a first launch), said so
+        rather than shown as a file stuck at 0 %. A model that cannot load is each file's
+        failure, told with it."""
+        try:
+            embedder = self._embedder_for(self.library)
+            if not embedder.ready:
+                if self._progress is not None:
+                    self._progress(tracker.update(0, READYING))
+                embedder.embed(["warm up"])
+        except HushdeskError:
+            pass
 
     def _tell(self, event: FileEvent) -> None:
         self.report.events.append(event)

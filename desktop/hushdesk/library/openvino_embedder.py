@@ -320,6 +320,10 @@ class OpenVINOEmbedder:
 
     # -- embedding -----------------------------------------------------------------------
 
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         self._load()
         if self._torch is not None:

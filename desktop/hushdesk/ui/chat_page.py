@@ -325,11 +325,15 @@ class ChatPage(QWidget):
             staged,
             pool="model",
             stream=True,
-            on_text=mine(self.view.append_answer),
+            on_text=mine(self._piece),
             on_result=mine(self._answered),
             on_error=mine(self._failed),
             on_finished=self._finished,
         )
+
+    def _piece(self, text: str) -> None:
+        self.view.append_answer(text)
+        self.meter.grow(1)  # a streamed piece is about a token; counted exactly at the end
 
     def _failed(self, error: BaseException) -> None:
         pending, self._pending_question = self._pending_question, None
@@ -434,7 +438,7 @@ class ChatPage(QWidget):
 
         def show(value: tuple[int, int] | None) -> None:
             if value is not None:
-                self.header.show_usage(*value)
+                self.meter.show_usage(*value)
 
         self.tasks.run(
             lambda: self.conversations.context_used(chat),

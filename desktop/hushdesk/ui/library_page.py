@@ -24,7 +24,7 @@ from hushdesk.services.documents import FileEvent, Hit, Library, LibraryState
 from hushdesk.services.indexing import IndexJob
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.indexing_runner import IndexingRunner
-from hushdesk.ui.messages import ask_password, confirm, page_title, warning
+from hushdesk.ui.messages import ask_password, confirm, count_of, page_title, warning
 from hushdesk.ui.tasks import Latest, Tasks
 from hushdesk.ui.widgets.combo import DOCUMENT_FILTER
 from hushdesk.ui.widgets.connections_box import ConnectionDialog, shared_where
@@ -244,9 +244,13 @@ class LibraryPage(QWidget):
             self.tasks.run(
                 lambda: self.documents.remove(library, paths),
                 pool="ingest",
-                on_finished=self.refresh_files,
+                on_result=lambda _: self._removed(library, len(paths)),
                 on_error=self._failed,
             )
+
+    def _removed(self, library: Library, count: int) -> None:
+        self.status.setText(f"{count_of(count, 'file')} taken out of “{library.name}”.")
+        self.refresh_files()
 
     def _embedding_chosen(self, _index: int) -> None:
         model_id, library = self.embedding.currentData(), self.library

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from hushdesk import assets
 from hushdesk.assistant.citations import Citation
-from hushdesk.assistant.generation import complete
+from hushdesk.assistant.generation import Tidied, complete
 from hushdesk.assistant.grounding import fence, grounder_for
 from hushdesk.assistant.grounding import prompts as answer_prompts
 from hushdesk.engine.base import Engine
@@ -86,7 +86,8 @@ class Drafter:
             seed=seed,
         )
         messages = self.messages(request, thread, citations)
-        result = complete(self.engine, messages, params, cancel=cancel, on_text=on_text)
+        shown = None if on_text is None else Tidied(on_text)
+        result = complete(self.engine, messages, params, cancel=cancel, on_text=shown)
         subject, body = split_output(result.text)
         instructions = messages[0].content + "\n" + messages[1].content.rsplit(">>>", 1)[-1]
         body = drop_echoes(body, instructions)  # the instructions, not the material

@@ -4,7 +4,7 @@ model; and the meter of how much of the context the conversation uses."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QMenu, QProgressBar, QToolButton
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QProgressBar, QToolButton, QWidget
 
 from hushdesk.services.conversations import personas
 from hushdesk.ui.icons import icon
@@ -30,11 +30,7 @@ class ChatHeader(QHBoxLayout):
         self.model = ElidedCombo(14)
         self.model.setAccessibleName("Model")
         self.model.setToolTip("The model that answers in this conversation")
-        self.meter = QProgressBar()
-        self.meter.setAccessibleName("Context used")
-        self.meter.setFixedWidth(130)
-        self.meter.setTextVisible(True)
-        self.meter.setFormat("context")
+        self.meter = ContextMeter()
         self.settings_button = QToolButton()
         self.settings_button.setIcon(icon("sliders-horizontal"))
         self.settings_button.setAccessibleName("Conversation settings")
@@ -49,8 +45,45 @@ class ChatHeader(QHBoxLayout):
         for widget in (self.sources, self.persona, self.settings_button, self.model):
             self.addWidget(widget)  # the meter goes under the transcript, by the status
 
+
+
+class ContextMeter(QWidget):
+    """How much of the model's context the conversation uses: a thin bar and its count
+    beside it (a count drawn over the fill is unreadable in one theme or the other).
+    While an answer streams the count grows with it, marked "≈"; the exact count
+    replaces it when the answer ends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.used, self.n_ctx, self.exact = 0, 0, True
+        self.bar = QProgressBar()
+        self.bar.setAccessibleName("Context used")
+        self.bar.setTextVisible(False)
+        self.bar.setFixedSize(90, 6)
+        self.bar.setProperty("role", "thin")
+        self.count = QLabel("")
+        self.count.setProperty("role", "muted")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.bar, 0, Qt.AlignmentFlag.AlignVCenter)
+        row.addWidget(self.count)
+        self.setToolTip("How much of the model's context this conversation uses")
+        self.setVisible(False)  # until the first count
+
     def show_usage(self, used: int, n_ctx: int) -> None:
-        self.meter.setMaximum(n_ctx)
-        self.meter.setValue(min(used, n_ctx))
-        self.meter.setFormat(f"{used:,} / {n_ctx:,} tokens")
-        self.meter.setToolTip("How much of the model's context this conversation uses")
+        self.used, self.n_ctx, self.exact = used, n_ctx, True
+        self._show()
+
+    def grow(self, tokens: int) -> None:
+        """An estimate while an answer is written (about a token for each piece)."""
+        if self.n_ctx:
+            self.used, self.exact = self.used + tokens, False
+            self._show()
+
+    def _show(self) -> None:
+        self.bar.setMaximum(self.n_ctx)
+        self.bar.setValue(min(self.used, self.n_ctx))
+        about = "" if self.exact else "≈ "
+        self.count.setText(f"{about}{self.used:,} / {self.n_ctx:,} tokens")
+        self.bar.setAccessibleDescription(self.count.text())
+        self.setVisible(True)

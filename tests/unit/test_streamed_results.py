@@ -44,5 +44,6 @@ def test_a_rewrite_streams_no_prompt_fence() -> None:
     engine = FakeEngine(reply=f"<<<\n{TEXT}\n>>>\nThe meeting moves to Tuesday; tell the team.")
     shown: list[str] = []
     result = Writer(engine).rewrite(TEXT, on_text=shown.append)
-    assert "<<<" not in "".join(shown) and ">>>" not in "".join(shown)
+    assert "<<<" not in "".join(shown)
+    assert ">>>" not in "".join(shown)
     assert "".join(shown).strip() == result == "The meeting moves to Tuesday; tell the team."

@@ -46,7 +46,6 @@ class ChatHeader(QHBoxLayout):
             self.addWidget(widget)  # the meter goes under the transcript, by the status
 
 
-
 class ContextMeter(QWidget):
     """How much of the model's context the conversation uses: a thin bar and its count
     beside it (a count drawn over the fill is unreadable in one theme or the other).

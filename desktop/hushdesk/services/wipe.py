@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hushdesk import datalock, paths
-from hushdesk.models import download
 from hushdesk.models.registry import Registry
 from hushdesk.sqlitedb import shred
 from hushdesk.vault import Vault
@@ -79,6 +78,8 @@ def _public_models(report: WipeReport) -> None:
     they came with; an import (the user's file: its path, its name) is forgotten and its
     copy deleted. The old list is overwritten, not just replaced. Unfinished downloads
     go, records and partial files."""
+    from hushdesk.models import download  # httpx: not for every start of the app
+
     path = paths.registry_file()
     public = [
         replace(m, name=m.original_name or m.name, original_name="")

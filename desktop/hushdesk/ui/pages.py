@@ -128,6 +128,7 @@ def _email(window: Shell) -> EmailPage:
 
 
 def _connect_email(window: Shell, page: EmailPage) -> None:
+    page.modelsRequested.connect(lambda: window.go("models"))
     if window.built("documents"):
         window.page("documents").librariesChanged.connect(page.refresh)
 

@@ -1,4 +1,5 @@
-"""Broken model files, made on the fly from the real starter model."""
+"""Model files made on the fly: broken ones from the real starter model, and tiny real
+ones (an adapter, a chat model's header) written with the gguf package."""
 
 from __future__ import annotations
 
@@ -43,6 +44,25 @@ def tiny_lora(path: Path, *, architecture: str = "llama", width: int = 576) -> P
         a = np.random.default_rng(layer).standard_normal((4, width)).astype(np.float32) * 0.01
         writer.add_tensor(f"blk.{layer}.attn_q.weight.lora_a", a)
         writer.add_tensor(f"blk.{layer}.attn_q.weight.lora_b", np.zeros((width, 4), np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+def tiny_chat_model(path: Path, name: str) -> Path:
+    """A GGUF that passes the import's checks (a llama with a tokenizer, named ``name``
+    in its metadata) in a few hundred bytes: no engine could run it, nothing reads it."""
+    import numpy as np
+    from gguf import GGUFWriter
+
+    writer = GGUFWriter(str(path), "llama")
+    writer.add_name(name)
+    writer.add_context_length(2048)
+    writer.add_block_count(1)
+    writer.add_tokenizer_model("gpt2")
+    writer.add_tensor("token_embd.weight", np.zeros((4, 8), np.float32))
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()

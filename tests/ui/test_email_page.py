@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from pytestqt.qtbot import QtBot
 
 from hushdesk.app import App
 from hushdesk.engine.types import ChatResult
+from hushdesk.services.notices import too_small
 from hushdesk.ui.email_page import EmailPage, VariablesDialog
+from hushdesk.ui.pages import index_of
 from hushdesk.ui.tasks import Tasks
 from tests.fakes import FakeEngine
 from tests.integration.test_library import contract
@@ -140,6 +142,54 @@ def test_writing_tools_classify_and_proofread(qtbot: QtBot, page: EmailPage) -> 
     qtbot.waitUntil(lambda: writing.job is None, timeout=30_000)
     assert writing.result.toPlainText() == "There is an error."
     assert writing.changes.count() == 2
+
+
+def test_a_draft_that_only_repeats_the_points_says_so_with_a_way_to_a_larger_model(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    points = "Thank you for the contract draft.\nWe agree with the payment terms."
+    window = make_window(FakeEngine(reply=f"Subject: Contract\n\n{points}"))
+    window.go("email")
+    page = window.page("email")
+    assert page.small.isHidden()
+    page.points.setPlainText(points)
+    page.draft_email()
+    qtbot.waitUntil(lambda: page.job is None, timeout=30_000)
+    assert page.draft is not None
+    assert page.draft.model_struggled
+    assert not page.small.isHidden()
+    assert page.small.label.textFormat() == Qt.TextFormat.PlainText
+    assert page.small.label.text() == f"⚠ {too_small('email')}."
+    assert "too small for emails" in page.small.label.text()
+    page.small.button.click()
+    assert window.pages.currentIndex() == index_of("models")  # the recommendation is there
+    engine = window.app.runtime.engine
+    assert isinstance(engine, FakeEngine)
+    engine.reply = "Thanks: the terms suit us well, and we look forward to the final copy."
+    window.go("email")
+    page.draft_email()
+    qtbot.waitUntil(lambda: page.job is None, timeout=30_000)
+    assert page.small.isHidden()  # a draft in the model's own words
+    qtbot.waitUntil(lambda: page.saved.count() == 2, timeout=30_000)
+    page.saved.setCurrentRow(1)  # the first draft, reopened: said again
+    assert not page.small.isHidden()
+
+    writing = page.writing
+    writing.task.setCurrentIndex(writing.task.findData("rewrite:shorter"))
+    engine.reply = "The meeting is moved to Friday."
+    writing.source.setPlainText("The meeting is moved to Friday.")
+    writing.run()
+    qtbot.waitUntil(lambda: writing.job is None, timeout=30_000)
+    assert writing.result.toPlainText() == "The meeting is moved to Friday."
+    assert writing.small.label.text() == f"⚠ {too_small('rewrite')}."
+    assert not writing.small.isHidden()
+    window.go("email")
+    writing.small.button.click()
+    assert window.pages.currentIndex() == index_of("models")
+    engine.reply = "Meeting: Friday."
+    writing.run()
+    qtbot.waitUntil(lambda: writing.job is None, timeout=30_000)
+    assert writing.small.isHidden()
 
 
 @pytest.mark.slow

@@ -24,7 +24,7 @@ from pytestqt.qtbot import QtBot
 
 from hushdesk import settings
 from hushdesk.ui.conversations import QuickSwitcher
-from hushdesk.ui.pages import PAGES
+from hushdesk.ui.pages import PAGES, index_of
 from hushdesk.ui.widgets.rich_text_delegate import RICH_TEXT_ROLE
 from tests.fakes import FakeEngine
 from tests.ui.conftest import MakeWindow, send
@@ -456,3 +456,28 @@ def test_the_context_meter_grows_while_an_answer_streams(
     assert all(s.startswith("≈ ") for s in shown)
     assert shown[-1] != shown[0]
     qtbot.waitUntil(lambda: meter.exact and meter.used > before)  # the exact count after
+
+
+def test_get_more_models_opens_the_models_page_and_keeps_the_model(
+    make_window: MakeWindow,
+) -> None:
+    window = make_window()
+    menu = window.chat.model
+    chosen = menu.currentData()
+    assert chosen == "smollm2-135m-instruct"
+    more = menu.count() - 1
+    assert menu.itemText(more) == "Get more models…"
+    assert menu.itemData(more) is None  # no model
+    assert menu.itemData(more - 1, Qt.ItemDataRole.AccessibleDescriptionRole) == "separator"
+    status = window.status_area.model.text()
+    menu.setCurrentIndex(more)  # as a click on it does: the item, then "activated"
+    menu.activated.emit(more)
+    assert menu.currentData() == chosen  # the menu shows the conversation's model again
+    assert window.chat.chat.setup.model_id in (None, chosen)  # not changed by the entry
+    assert window.status_area.model.text() == status
+    assert window.built("models")
+    assert window.pages.currentIndex() == index_of("models")
+    window.chat.refresh_models()  # a model came or went: the entry stays last, once
+    assert [menu.itemText(i) for i in range(menu.count())].count("Get more models…") == 1
+    assert menu.itemText(menu.count() - 1) == "Get more models…"
+    assert menu.currentData() == chosen

@@ -122,3 +122,55 @@ def test_model_settings_are_checked_before_they_are_kept(
         app.models.save_settings(model.id, ModelOverrides(lora_path=str(starter_model)))
     with pytest.raises(ModelError, match="leaves out"):
         app.models.save_settings(model.id, ModelOverrides(chat_template="{{ 'nothing' }}"))
+
+
+def test_a_model_is_renamed_from_its_row(
+    qtbot: QtBot, page: ModelsPage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QInputDialog, QLabel
+
+    names = [page.table.item(r, 0).text() for r in range(page.table.rowCount())]
+    row = names.index("SmolLM2 135M Instruct (starter)")
+    page.table.selectRow(row)
+    menu = page.row_menu()
+    assert [a.text() for a in menu.actions()] == [
+        "Set as default",
+        "Settings…",
+        "Rename…",
+        "Remove…",
+    ]
+    asked: list[tuple[str, str, str]] = []
+    typed = ["  <b>Tiny</b> one  "]
+
+    def answer(dialog: QInputDialog) -> int:
+        asked.extend(
+            (label.textFormat().name, label.text(), dialog.textValue())
+            for label in dialog.findChildren(QLabel)
+        )
+        dialog.setTextValue(typed.pop(0))
+        return QInputDialog.DialogCode.Accepted.value
+
+    monkeypatch.setattr(QInputDialog, "exec", answer)
+    changed: list[bool] = []
+    page.modelsChanged.connect(lambda: changed.append(True))
+    next(a for a in menu.actions() if a.text() == "Rename…").trigger()
+    assert asked == [
+        (
+            "PlainText",
+            "New name for SmolLM2 135M Instruct (starter):",
+            "SmolLM2 135M Instruct (starter)",
+        )
+    ]
+    assert changed
+    assert page.table.item(row, 0).text() == "<b>Tiny</b> one"  # a table cell: plain text
+    assert page.table.selectedItems()[0].text() == "<b>Tiny</b> one"
+    assert "First called SmolLM2 135M Instruct (starter)" in page.table.item(row, 0).toolTip()
+    assert page.status.text() == "SmolLM2 135M Instruct (starter) is now called <b>Tiny</b> one."
+    starter = page.models.get("smollm2-135m-instruct")
+    assert starter is not None
+    assert starter.name == "<b>Tiny</b> one"
+
+    typed.append("all-MiniLM-L6-v2 (starter embeddings)")  # another model's name
+    page.rename()
+    assert "already called" in page.status.text()
+    assert page.table.item(row, 0).text() == "<b>Tiny</b> one"

@@ -36,10 +36,6 @@ ALLOWED = {
     "welcome.py:_intro:rich_label": "INTRO: a literal with the app's name in it",
     "safe_text.py:rich_label:setText": "the helper itself: every rich_label(…) is checked",
     "safe_text.py:rich_message:setText": "the helper itself: every rich_message(…) is checked",
-    # Another helper's file: its message boxes guess "rich" and TextPolicy makes the
-    # label plain before it is laid out (test_hostile_rendering); the resource guard
-    # stops any image load behind that.
-    "models_page.py:remove:question": "a model name; a plain-text label (above)",
 }
 
 NUMERIC_SPECS = ("d", ",", "f", "e", "%", "x", "n")

@@ -69,3 +69,68 @@ def test_registry_ignores_malformed_entries(tmp_path: Path) -> None:
         '"path": "/x", "source": "import"}]}'
     )
     assert [m.id for m in Registry(path).list()] == ["b"]
+
+
+def test_a_model_is_renamed_by_its_name_only(tmp_path: Path) -> None:
+    """The name is the user's: cleaned, capped, never empty, never another model's; the
+    id, the file, the prompts and the conversations that use it stay as they were."""
+    app = App(engine=FakeEngine())
+    models = app.models
+    path = tmp_path / "smollm2-135m-8k-lc100k-mix1-ep2.gguf"
+    path.write_bytes(b"GGUF")
+    app.registry.add(
+        InstalledModel(
+            "smollm2-mix",
+            "Smollm2 135M 8k Lc100K Mix1 Ep2",
+            "llm",
+            str(path),
+            "import",
+            details={"architecture": "llama"},
+        )
+    )
+    imported = app.registry.get("smollm2-mix")
+    assert imported is not None
+    family = imported.prompt_family
+    chat = app.conversations.open()
+    app.conversations.set_model(chat, "smollm2-mix")
+    app.conversations.send(chat, "hello").collect()
+
+    renamed = models.rename("smollm2-mix", "  My\u202e little\n\tmodel  ")
+    assert renamed.name == "My little model"  # controls and bidi overrides out, spaces one
+    assert renamed.original_name == "Smollm2 135M 8k Lc100K Mix1 Ep2"
+    assert renamed.prompt_family == family == "smollm"  # its prompts follow what it is
+    again = Registry().get("smollm2-mix")  # kept in models.json, for every process
+    assert again is not None
+    assert (again.name, again.path, again.id) == ("My little model", str(path), "smollm2-mix")
+    assert path.read_bytes() == b"GGUF"
+
+    assert chat.id is not None
+    reopened = app.conversations.open(chat.id)
+    assert app.conversations.model_of(reopened).name == "My little model"
+    app.conversations.send(reopened, "still there?").collect()
+    assert reopened.turns[-1].content == "echo: still there?"
+
+    assert len(models.rename("smollm2-mix", "x" * 500).name) == 80
+    with pytest.raises(ModelError, match="needs a name"):
+        models.rename("smollm2-mix", " \u200b\t ")
+    starter = app.registry.get("smollm2-135m-instruct")
+    assert starter is not None
+    with pytest.raises(ModelError, match="already called"):
+        models.rename("smollm2-mix", starter.name.upper())
+    with pytest.raises(ModelError, match="No installed model"):
+        models.rename("nope", "Anything")
+    back = models.rename("smollm2-mix", "Smollm2 135M 8k Lc100K Mix1 Ep2")
+    assert not back.renamed
+    app.close()
+
+
+def test_the_starter_keeps_the_name_it_was_given(starter_model: Path) -> None:
+    app = App(engine=FakeEngine())
+    app.models.rename("smollm2-135m-instruct", "Tiny")
+    app.close()
+    registry = Registry()
+    bundled.ensure_registered(registry)  # what every start does
+    starter = registry.get("smollm2-135m-instruct")
+    assert starter is not None
+    assert (starter.name, starter.original_name) == ("Tiny", bundled.STARTER_CHAT.name)
+    assert starter.path == str(starter_model)

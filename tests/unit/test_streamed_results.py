@@ -43,7 +43,7 @@ def test_text_that_only_looks_like_a_fence_mark_is_shown() -> None:
 def test_a_rewrite_streams_no_prompt_fence() -> None:
     engine = FakeEngine(reply=f"<<<\n{TEXT}\n>>>\nThe meeting moves to Tuesday; tell the team.")
     shown: list[str] = []
-    result = Writer(engine).rewrite(TEXT, on_text=shown.append)
+    result = Writer(engine).rewrite(TEXT, on_text=shown.append).text
     assert "<<<" not in "".join(shown)
     assert ">>>" not in "".join(shown)
     assert "".join(shown).strip() == result == "The meeting moves to Tuesday; tell the team."

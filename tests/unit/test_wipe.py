@@ -13,8 +13,14 @@ import pytest
 from hushdesk import paths
 from hushdesk.app import App
 from hushdesk.datalock import DataInUse
+from hushdesk.models import bundled, download
+from hushdesk.models.download import DownloadJob
+from hushdesk.models.hub import RemoteFile
+from hushdesk.models.registry import InstalledModel, Registry
 from hushdesk.services.wipe import wipe
 from hushdesk.vault import Vault
+from tests.fakes import FakeEngine
+from tests.hostile import tiny_chat_model
 from tests.keys import fill_every_store
 
 
@@ -99,3 +105,67 @@ def test_a_process_that_died_does_not_block_the_wipe(
     assert killed.returncode == 9
     assert list(paths.in_use_dir().glob("*.lock")) != []  # its file is left behind
     assert not wipe(Vault()).failed
+
+
+def test_no_file_names_a_model_of_the_users_after_the_wipe(
+    tmp_path: Path, hushdesk_home: Path
+) -> None:
+    """An import is the user's (its path, its file's name, the name they gave it); the
+    starters and the catalog's downloads are anyone's, and stay under their own names."""
+    mine = tiny_chat_model(tmp_path / "Wobblesworth contract bot.gguf", "Wobblesworth Lc100K")
+    app = App(engine=FakeEngine())
+    fill_every_store(app, "Wobblesworth")
+    referenced = app.models.import_file(mine)
+    copied = app.models.import_file(mine, copy=True, name="Wobblesworth copy")
+    app.models.rename(referenced.id, "Wobblesworth's assistant")
+    app.models.rename("smollm2-135m-instruct", "Wobblesworth bot")
+    downloaded = paths.models_dir() / "qwen" / "qwen2.5-0.5b-instruct-q4_k_m.gguf"
+    downloaded.parent.mkdir()
+    downloaded.write_bytes(b"GGUF public weights")
+    app.registry.add(
+        InstalledModel(
+            "qwen2.5-0.5b-instruct-q4_k_m",
+            "Qwen2.5 0.5B Instruct (Q4_K_M)",
+            "llm",
+            str(downloaded),
+            "download",
+            details={"catalog_id": "qwen2.5-0.5b-instruct", "quantization": "Q4_K_M"},
+        )
+    )
+    app.models.rename("qwen2.5-0.5b-instruct-q4_k_m", "Wobblesworth's qwen")
+    mirror = "https://hub.wobblesworth.example/bartowski/gemma/resolve/main/gemma.gguf"
+    paused = DownloadJob(
+        "gemma-2-2b-it-q4_k_m",
+        "Gemma 2 2B (Q4_K_M)",
+        "llm",
+        "bartowski/gemma",
+        "main",
+        str(paths.models_dir() / "gemma"),
+        [RemoteFile("gemma.gguf", mirror, 100)],
+    )
+    download.save_job(paused)  # paused, on a mirror the user set (HF_ENDPOINT)
+    Path(paused.target_dir).mkdir()
+    paused.part(paused.files[0]).write_bytes(b"GGUF part")
+    app.models.set_default(copied.id)
+    app.close()
+    assert "wobblesworth" in paths.registry_file().read_text().lower()
+
+    report = wipe(Vault())
+    assert not report.failed
+    left = [p for p in hushdesk_home.rglob("*") if p.is_file()]
+    assert [p for p in left if b"wobblesworth" in p.read_bytes().lower()] == []
+    assert [p for p in left if "wobblesworth" in str(p).lower()] == []
+    assert not Path(copied.path).exists()
+    assert mine.exists()  # the user's own file, outside Hushdesk's folders
+    assert downloaded.exists()
+    assert download.unfinished() == []
+    assert not paused.part(paused.files[0]).exists()
+    listed = {m.id: m for m in Registry().list()}
+    assert set(listed) == {
+        "smollm2-135m-instruct",
+        "all-minilm-l6-v2",
+        "qwen2.5-0.5b-instruct-q4_k_m",
+    }
+    assert listed["smollm2-135m-instruct"].name == bundled.STARTER_CHAT.name
+    assert listed["qwen2.5-0.5b-instruct-q4_k_m"].name == "Qwen2.5 0.5B Instruct (Q4_K_M)"
+    assert not any(m.renamed for m in listed.values())

@@ -229,6 +229,7 @@ def add_routes(api: FastAPI, app: App, gate: Gate) -> None:
                 for c in made.citations
             ],
             "model": made.model,
+            "model_struggled": made.model_struggled,
         }
 
 

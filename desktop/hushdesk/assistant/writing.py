@@ -2,7 +2,9 @@
 translate, and classify into the user's own labels.
 
 Long texts are worked on a few paragraphs at a time, so any length fits the model's
-context. Classification is constrained by a grammar to one of the labels, and the
+context. A part the model gives back as it was (or gives nothing for) keeps its text,
+and the result says so: a model too small for the task is not passed off as done.
+Classification is constrained by a grammar to one of the labels, and the
 answer is also parsed leniently, so a model that rambles still yields a label.
 """
 
@@ -55,6 +57,21 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Rewritten:
+    """A rewrite or a translation: the text, and how many of its parts the model gave
+    back unchanged (or wrote nothing for, so the part was kept as it was)."""
+
+    text: str
+    parts: int = 1
+    unchanged: int = 0
+
+    @property
+    def model_struggled(self) -> bool:
+        """At least half of the text came back as it went in."""
+        return self.unchanged > 0 and 2 * self.unchanged >= self.parts
+
+
+@dataclass(frozen=True)
 class Proofread:
     text: str
     changes: tuple[Change, ...]
@@ -73,7 +90,7 @@ class Writer:
 
     def rewrite(
         self, text: str, style: str = "clearer", *, language: str | None = None, **job: Any
-    ) -> str:
+    ) -> Rewritten:
         if style not in styles():
             raise WritingError(f"Unknown style {style!r}; choose one of {', '.join(styles())}.")
         task = prompts()["task"]["rewrite"]
@@ -87,9 +104,9 @@ class Writer:
         corrected = self._by_parts(
             text, prompts()["task"]["proofread"]["instruction"], "Proofreading", **job
         )
-        return Proofread(corrected, tuple(changes(text, corrected)))
+        return Proofread(corrected.text, tuple(changes(text, corrected.text)))
 
-    def translate(self, text: str, language: str, **job: Any) -> str:
+    def translate(self, text: str, language: str, **job: Any) -> Rewritten:
         if not language.strip():
             raise WritingError("Say which language to translate into.")
         instruction = prompts()["task"]["translate"]["instruction"].format(language=language)
@@ -115,7 +132,7 @@ class Writer:
         cancel: CancelToken | None = None,
         progress: ProgressCallback | None = None,
         on_text: Callable[[str], None] | None = None,
-    ) -> str:
+    ) -> Rewritten:
         if not text.strip():
             raise WritingError("There is no text to work on.")
         parts = split_parts(text)
@@ -136,7 +153,8 @@ class Writer:
                 on_text=None if on_text is None else Tidied(on_text, echo=part),
             )
             done.append(_cleaned(result.text, part) or part)
-        return "\n\n".join(done)
+        unchanged = sum(_same_text(d, p) for d, p in zip(done, parts, strict=True))
+        return Rewritten("\n\n".join(done), len(parts), unchanged)
 
     def _messages(self, text: str, instruction: str) -> list[Message]:
         p = prompts()
@@ -164,6 +182,10 @@ def split_parts(text: str, size: int = PART_CHARS) -> list[str]:
         else:
             parts.append(piece)
     return parts
+
+
+def _same_text(after: str, before: str) -> bool:
+    return " ".join(after.split()) == " ".join(before.split())
 
 
 def _cleaned(output: str, part: str) -> str:

@@ -20,6 +20,7 @@ from hushdesk.services.drafts import (
     tones,
     values_from_pairs,
 )
+from hushdesk.services.notices import too_small
 
 
 def add_parsers(sub: Any) -> None:
@@ -170,6 +171,8 @@ def _print_draft(app: App, made: Draft, args: argparse.Namespace) -> int:
             print(printable(f"  [{c.n}] {c.where} ({mark})"), file=sys.stderr)
     for note in notes:
         print(f"Note: {note}", file=sys.stderr)
+    if made.model_struggled:
+        print(f"Warning: {too_small('email', 'hushdesk models search')}.", file=sys.stderr)
     return EXIT_OK
 
 

@@ -226,7 +226,8 @@ def wipe(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         print(
             "This deletes all your conversations, document libraries, summaries, drafts, "
-            "templates and settings. Downloaded models stay. It cannot be undone."
+            "templates and settings, and forgets the models you imported (your own files "
+            "stay where they are). Downloaded models stay. It cannot be undone."
         )
         if input("Type DELETE to go on: ").strip() != "DELETE":
             print("Nothing was deleted.")

@@ -1,4 +1,4 @@
-"""``hushdesk models list|search|pull|import|rm|info|default``."""
+"""``hushdesk models list|search|pull|import|rename|rm|info|default``."""
 
 from __future__ import annotations
 
@@ -46,6 +46,10 @@ def add_parser(sub: Any) -> None:
     imp.add_argument("--ollama", action="store_true", help="models found in Ollama's store")
     imp.add_argument("--lmstudio", action="store_true", help="models found in LM Studio")
 
+    rename = actions.add_parser("rename", help="show an installed model under another name")
+    rename.add_argument("model", help="its id (see hushdesk models list)")
+    rename.add_argument("name", help="the new name (the file and the id stay)")
+
     rm = actions.add_parser("rm", help="remove an installed model")
     rm.add_argument("model")
     rm.add_argument("--yes", action="store_true", help="do not ask")
@@ -64,6 +68,7 @@ def run(app: App, args: argparse.Namespace) -> int:
         "search": _search,
         "pull": _pull,
         "import": _import,
+        "rename": _rename,
         "rm": _rm,
         "info": _info,
         "default": _default,
@@ -98,7 +103,7 @@ def _list(app: App, args: argparse.Namespace) -> int:
                 f"{mark} {m.id:34} {m.kind:9} {m.source:8} {m.size_bytes / 1e6:9.1f} MB{state}"
             )
         )
-        print(printable(f"  {'':34} {m.path}"))
+        print(printable(f"  {'':34} {m.name} · {m.path}"))
     for m in (m for m in app.runtime.chat_models() if m.remote):
         mark = "*" if m.id == default else " "
         print(printable(f"{mark} {m.id:34} {'chat':9} on {m.where}"))
@@ -213,6 +218,12 @@ def _import(app: App, args: argparse.Namespace) -> int:
     model = service.import_file(args.path, copy=args.copy, name=args.name)
     how = "copied into Hushdesk's folder" if args.copy else "used where it is"
     print(printable(f"Imported {model.name} as {model.id} ({how})"))
+    return EXIT_OK
+
+
+def _rename(app: App, args: argparse.Namespace) -> int:
+    model = app.models.rename(args.model, args.name)
+    print(printable(f"{model.id} is now called {model.name}"))
     return EXIT_OK
 
 

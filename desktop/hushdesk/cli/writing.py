@@ -17,7 +17,15 @@ from hushdesk.cli.terminal import (
     printable,
     show_progress,
 )
-from hushdesk.services.writing import Classification, Proofread, Task, labels_from, styles
+from hushdesk.services.notices import too_small
+from hushdesk.services.writing import (
+    Classification,
+    Proofread,
+    Rewritten,
+    Task,
+    labels_from,
+    styles,
+)
 
 
 def add_parsers(sub: Any) -> None:
@@ -59,7 +67,7 @@ def run(app: App, args: argparse.Namespace) -> int:
     elif isinstance(done, Proofread):
         result = {"text": done.text, "changes": [c.describe() for c in done.changes]}
     else:
-        result = {"text": done}
+        result = {"text": done.text, "model_struggled": done.model_struggled}
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     elif "label" in result:
@@ -68,4 +76,9 @@ def run(app: App, args: argparse.Namespace) -> int:
         print(printable(result["text"]))
         for change in result.get("changes", []):
             print(f"  - {change}", file=sys.stderr)
+        if isinstance(done, Rewritten) and done.model_struggled:
+            said = too_small(
+                "translate" if task.kind == "translate" else "rewrite", "hushdesk models search"
+            )
+            print(f"Warning: {said}.", file=sys.stderr)
     return EXIT_OK

@@ -89,6 +89,8 @@ def ensure_registered(registry: Registry) -> list[InstalledModel]:
             size_bytes=size,
             details=dict(bundled.details),
         )
+        if current is not None and current.renamed:
+            model.name, model.original_name = current.name, bundled.name  # the user's name
         if current != model:
             registry.add(model)
         found.append(model)

@@ -6,7 +6,7 @@ import contextlib
 import dataclasses
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +29,11 @@ class InstalledModel:
     source: Source
     size_bytes: int = 0
     details: dict[str, Any] = field(default_factory=dict)
+    original_name: str = ""  # the name it came with, once the user renamed it
+
+    @property
+    def renamed(self) -> bool:
+        return bool(self.original_name)
 
     @property
     def available(self) -> bool:
@@ -47,7 +52,9 @@ class InstalledModel:
     @property
     def prompt_family(self) -> str:
         """Which family's prompts it gets (``resources/prompts/families.toml``)."""
-        return assets.family_of(self.name, self.id, str(self.details.get("architecture", "")))
+        # by the name it came with: "My assistant" is still a Llama
+        name = self.original_name or self.name
+        return assets.family_of(name, self.id, str(self.details.get("architecture", "")))
 
 
 class Registry:
@@ -117,3 +124,23 @@ class Registry:
     def remove(self, model_id: str) -> InstalledModel | None:
         with self._change() as models:
             return models.pop(model_id, None)
+
+    def rename(self, model_id: str, name: str) -> InstalledModel | None:
+        """Show the model under ``name`` (its id, file and settings stay); the name it
+        came with is kept, for its prompts and to go back to. None: no such model."""
+        with self._change() as models:
+            model = models.get(model_id)
+            if model is None:
+                return None
+            original = model.original_name or model.name
+            renamed = dataclasses.replace(
+                model, name=name, original_name="" if name == original else original
+            )
+            models[model_id] = renamed
+            return renamed
+
+    def replace_all(self, models: Iterable[InstalledModel]) -> None:
+        """The whole list, as given (the wipe keeps only what is not the user's)."""
+        with self._change() as listed:
+            listed.clear()
+            listed.update((m.id, m) for m in models)

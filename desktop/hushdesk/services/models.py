@@ -1,6 +1,6 @@
 """Models: what is installed, the catalog with advice for this computer, downloads
-(plan, install, pause, resume, cancel), imports, removal, the default chat model and
-each model's own settings. Shared by the Models page and ``hushdesk models``. Every
+(plan, install, pause, resume, cancel), imports, renaming, removal, the default chat
+model and each model's own settings. Shared by the Models page and ``hushdesk models``. Every
 step that touches the network or parses a model file is slow: call these off the GUI
 thread.
 """
@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from hushdesk import paths
@@ -40,16 +41,31 @@ __all__ = [
     "ModelOverrides",
     "Models",
     "Recommendation",
+    "clean_name",
     "installed_id",
 ]
 
 IMPORT_SOURCES = {"ollama": "Ollama", "lmstudio": "LM Studio"}
+MAX_NAME_CHARS = 80
 
 log = logging.getLogger("hushdesk.models")
 
 
 def installed_id(model: CatalogModel, quantization: str) -> str:
     return f"{model.id}-{quantization.lower()}"
+
+
+def clean_name(text: str) -> str:
+    """A name as typed, made fit to show: control and format characters (bidi
+    overrides, zero-width) out, runs of spaces made one, trimmed, at most
+    ``MAX_NAME_CHARS``; "" when nothing is left."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return " ".join(text.split())[:MAX_NAME_CHARS].rstrip()
+
+
+def same_name(a: str, b: str) -> bool:
+    return a.casefold() == b.casefold()
 
 
 def _slug(text: str) -> str:
@@ -330,7 +346,29 @@ class Models:
                 skipped.append(f"{item.name}: {exc.message}")
         return imported, skipped
 
-    # -- removal, default -----------------------------------------------------------------
+    # -- renaming, removal ----------------------------------------------------------------
+
+    def rename(self, model_id: str, name: str) -> InstalledModel:
+        """Show an installed model under another name. Only the name changes: its id (which
+        conversations and settings keep), its file and its prompts stay. The name is
+        cleaned (``clean_name``), must not be empty, and no other model may have it."""
+        model = self.registry.get(model_id)
+        if model is None:
+            raise ModelError(f"No installed model is called {model_id!r}.")
+        wanted = clean_name(name)
+        if not wanted:
+            raise ModelError("A model needs a name: type one.")
+        taken = next(
+            (m for m in self.registry.list() if m.id != model_id and same_name(m.name, wanted)),
+            None,
+        )
+        if taken is not None:
+            raise ModelError(f"Another model is already called {taken.name}: choose another name.")
+        renamed = self.registry.rename(model_id, wanted)
+        if renamed is None:  # removed meanwhile by another process
+            raise ModelError(f"No installed model is called {model_id!r}.")
+        log.info("renamed %s", model_id)  # not the name: it is the user's
+        return renamed
 
     def remove(self, model_id: str) -> None:
         """Forget a model; delete its files only if Hushdesk downloaded or copied them."""

@@ -3,8 +3,11 @@
 Refused while another Hushdesk process has the data open; the key goes first, so
 everything is unreadable at once even if a later step fails; then every file about the
 user is overwritten and removed, in whatever way the OS nests the folders (on Windows
-the cache and the logs sit inside the data folder). Downloaded models are not the
-user's data and stay (with their list). Also: what an older version left in the clear.
+the cache and the logs sit inside the data folder). The starter models and the catalog's
+downloads are not the user's data: they stay, listed under their own names. Imported
+models are: their copies go, and the list forgets them (a path, a file name) and every
+name the user gave; so do unfinished downloads (their records name the server, which
+may be a mirror the user set). Also: what an older version left in the clear.
 """
 
 from __future__ import annotations
@@ -12,16 +15,18 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hushdesk import datalock, paths
+from hushdesk.models.registry import Registry
 from hushdesk.sqlitedb import shred
 from hushdesk.vault import Vault
 
 log = logging.getLogger("hushdesk.wipe")
 
-KEPT = ("models", "models.json")  # in the data folder: not the user's data
+KEPT = ("models", "models.json")  # in the data folder: cleared by _public_models
+PUBLIC_SOURCES = ("bundled", "download")  # models anyone could have, under their names
 LEGACY = ("vectors", "vectors.written", "cli_history")  # written in the clear by 0.1
 
 
@@ -57,6 +62,7 @@ def wipe(vault: Vault) -> WipeReport:
     in_use_dir = paths.in_use_dir().resolve()
     with datalock.alone("delete your data"):
         vault.destroy()
+        _public_models(report)
         data = paths.data_dir().resolve()
         keep = {data / name for name in KEPT} | {in_use_dir}
         for root in _roots():
@@ -65,6 +71,33 @@ def wipe(vault: Vault) -> WipeReport:
         _remove(in_use_dir, WipeReport())
     log.info("wiped: %d files removed, %d failed", report.removed, len(report.failed))
     return report
+
+
+def _public_models(report: WipeReport) -> None:
+    """The model list keeps the starters and the catalog's downloads, under the names
+    they came with; an import (the user's file: its path, its name) is forgotten and its
+    copy deleted. The old list is overwritten, not just replaced. Unfinished downloads
+    go, records and partial files."""
+    from hushdesk.models import download  # httpx: not for every start of the app
+
+    path = paths.registry_file()
+    public = [
+        replace(m, name=m.original_name or m.name, original_name="")
+        for m in Registry(path).list()
+        if m.source in PUBLIC_SOURCES
+    ]
+    report.removed += _remove(paths.imported_models_dir(), report)
+    if path.exists():
+        report.removed += _remove(path, report)
+    if public:
+        Registry(path).replace_all(public)
+    models = paths.models_dir().resolve()
+    for job in download.unfinished():
+        for remote in job.files:  # public weights: removed, not overwritten
+            part = job.part(remote).resolve()
+            if part.is_relative_to(models):
+                part.unlink(missing_ok=True)
+    report.removed += _remove(paths.downloads_dir(), report)
 
 
 def _roots() -> list[Path]:

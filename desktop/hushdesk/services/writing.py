@@ -7,11 +7,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hushdesk.assistant.writing import Classification, Proofread, Writer, WritingError, styles
+from hushdesk.assistant.writing import (
+    Classification,
+    Proofread,
+    Rewritten,
+    Writer,
+    WritingError,
+    styles,
+)
 from hushdesk.jobs import CancelToken, Progress, ProgressCallback, TextCallback
 from hushdesk.services.runtime import ModelRuntime
 
-__all__ = ["TASKS", "Classification", "Proofread", "Task", "WritingTasks", "styles"]
+__all__ = ["TASKS", "Classification", "Proofread", "Rewritten", "Task", "WritingTasks", "styles"]
 
 TASKS = ("rewrite", "proofread", "translate", "classify")
 
@@ -40,7 +47,7 @@ class WritingTasks:
         cancel: CancelToken | None = None,
         progress: ProgressCallback | None = None,
         on_text: TextCallback | None = None,
-    ) -> str | Proofread | Classification:
+    ) -> Rewritten | Proofread | Classification:
         """The rewritten, corrected or translated text (streamed to ``on_text``), or the
         label chosen."""
         if task.kind not in TASKS:

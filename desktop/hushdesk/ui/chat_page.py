@@ -32,6 +32,7 @@ class ChatPage(QWidget):
     answerFinished = Signal()
     openCitation = Signal(object)  # a Citation: show the document at that page
     modelRequested = Signal(str, str)  # download this catalog model id, quantization
+    modelsWanted = Signal()  # "Get more models…": the Models page
     stageReached = Signal(int, object)  # an answer's number, its Stage (from the worker)
 
     def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
@@ -64,6 +65,7 @@ class ChatPage(QWidget):
         self.banner = StarterBanner()
         self.banner.hide()
         self._recommending = False
+        self._shown_model: object = None  # the model the menu showed before "Get more…"
         self.view = ChatView()
         self.status = status_label()
         self.composer = Composer()
@@ -106,7 +108,7 @@ class ChatPage(QWidget):
         self.view.citationRequested.connect(self._citation)
         self.persona.activated.connect(self._persona_chosen)
         self.model.activated.connect(self._model_chosen)
-        self.model.currentIndexChanged.connect(lambda _i: self._update_banner())
+        self.model.currentIndexChanged.connect(self._model_shown)
         self.banner.dismissed.connect(self.app.preferences.hide_starter_banner)
         self.banner.getRequested.connect(self.modelRequested)
         self.settings_button.clicked.connect(self.edit_settings)
@@ -128,8 +130,14 @@ class ChatPage(QWidget):
                 f"{m.name}: what you write is computed on {where}.",
                 Qt.ItemDataRole.ToolTipRole,
             )
+        self.header.end_model_menu()
         if current is not None:
             self.model.setCurrentIndex(max(0, self.model.findData(current)))
+
+    def _model_shown(self, index: int) -> None:
+        if not self.header.more_models(index):
+            self._shown_model = self.model.itemData(index)  # to go back to
+        self._update_banner()
 
     def _update_banner(self) -> None:
         """Shown while the conversation's model is the starter one (until dismissed)."""
@@ -427,7 +435,11 @@ class ChatPage(QWidget):
         self.persona.setCurrentIndex(max(0, self.persona.findData(persona_id)))
         self._update_meter()
 
-    def _model_chosen(self, _index: int) -> None:
+    def _model_chosen(self, index: int) -> None:
+        if self.header.more_models(index):  # not a model: the conversation keeps its own
+            self.model.setCurrentIndex(max(0, self.model.findData(self._shown_model)))
+            self.modelsWanted.emit()
+            return
         model_id = self.model.currentData()
         if model_id:
             self.conversations.set_model(self.chat, str(model_id))

@@ -9,7 +9,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
@@ -47,10 +47,13 @@ from hushdesk.ui.tasks import Job, Latest, Tasks
 from hushdesk.ui.template_dialogs import SignatureDialog, TemplatesDialog, VariablesDialog
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
 from hushdesk.ui.widgets.email_form import NO_LIBRARY, EmailForm
+from hushdesk.ui.widgets.small_model_notice import SmallModelNotice
 from hushdesk.ui.writing_panel import WritingPanel
 
 
 class EmailPage(QWidget):
+    modelsRequested = Signal()  # a larger model: the Models page
+
     def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.app, self.tasks = app, tasks
@@ -65,6 +68,7 @@ class EmailPage(QWidget):
         tabs = QTabWidget()
         tabs.addTab(self._build_email(), "Email")
         self.writing = WritingPanel(app, tasks)
+        self.writing.small.modelsRequested.connect(self.modelsRequested)
         tabs.addTab(self.writing, "Writing tools")
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("Email and writing"))
@@ -126,6 +130,8 @@ class EmailPage(QWidget):
         self.notes = QLabel("")
         self.notes.setWordWrap(True)
         self.notes.setAccessibleName("Things to check")
+        self.small = SmallModelNotice()
+        self.small.modelsRequested.connect(self.modelsRequested)
         self.facts = QListWidget()
         self.facts.setAccessibleName("Facts from your documents")
         self.facts.setMaximumHeight(120)
@@ -155,6 +161,7 @@ class EmailPage(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.subject)
         column.addWidget(self.body, 1)
+        column.addWidget(self.small)
         column.addWidget(self.notes)
         column.addWidget(QLabel("Facts from your documents (double-click to see the page):"))
         column.addWidget(self.facts)
@@ -303,6 +310,7 @@ class EmailPage(QWidget):
         for widget in (self.regenerate, self.copy, self.save_eml, self.send, self.delete):
             widget.setEnabled(draft is not None)
         self.facts.clear()
+        self.small.show_for("email" if draft is not None and draft.model_struggled else None)
         if draft is None:
             self.notes.setText("")
             return

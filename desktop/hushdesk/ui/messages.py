@@ -71,18 +71,30 @@ def ask_password(parent: QWidget | None, name: str) -> str | None:
 
 
 def ask_secret(parent: QWidget | None, title: str, prompt: str) -> str | None:
-    """A password typed once (``None``: cancelled). The prompt is plain text:
-    ``QInputDialog.getText`` would guess rich text from a file name such as
-    ``<img src=…>.pdf``."""
+    """A password typed once (``None``: cancelled)."""
+    return _ask(parent, title, prompt, "", QLineEdit.EchoMode.Password) or None
+
+
+def ask_text(parent: QWidget | None, title: str, prompt: str, text: str = "") -> str | None:
+    """A line of text, ``text`` to start from (``None``: cancelled)."""
+    return _ask(parent, title, prompt, text, QLineEdit.EchoMode.Normal)
+
+
+def _ask(
+    parent: QWidget | None, title: str, prompt: str, text: str, echo: QLineEdit.EchoMode
+) -> str | None:
+    """The prompt is plain text: ``QInputDialog.getText`` would guess rich text from a
+    name such as ``<img src=…>.pdf``."""
     dialog = QInputDialog(parent)
     dialog.setWindowTitle(title)
-    dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+    dialog.setTextEchoMode(echo)
     dialog.setLabelText(prompt)
+    dialog.setTextValue(text)
     for label in dialog.findChildren(QLabel):
         label.setTextFormat(Qt.TextFormat.PlainText)
     if dialog.exec() != QInputDialog.DialogCode.Accepted:
         return None
-    return dialog.textValue() or None
+    return dialog.textValue()
 
 
 def count_of(n: int, noun: str, plural: str | None = None) -> str:

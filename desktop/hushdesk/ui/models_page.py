@@ -6,7 +6,7 @@ import html
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -26,10 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from hushdesk.app import App
+from hushdesk.errors import HushdeskError
 from hushdesk.services.downloads import Download
 from hushdesk.services.models import GB, InstalledModel, Machine
 from hushdesk.ui import file_dialogs
-from hushdesk.ui.messages import error_text, page_title, status_label, warning
+from hushdesk.ui.messages import ask_text, confirm, error_text, page_title, status_label, warning
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.widgets.connections_box import ConnectionsBox
 from hushdesk.ui.widgets.job_bar import JobBar
@@ -92,10 +94,13 @@ class ModelsPage(QScrollArea):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setMinimumHeight(150)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._show_row_menu)
         buttons = QHBoxLayout()
         actions = (
             ("Set as default", self.set_default),
             ("Settings…", self.edit_settings),
+            ("Rename…", self.rename),
             ("Remove…", self.remove),
             ("Import GGUF file…", self.import_file),
             ("Find Ollama models", lambda: self.import_found("ollama")),
@@ -195,10 +200,11 @@ class ModelsPage(QScrollArea):
                 model.source + ("" if model.available else " (file missing)"),
                 "★ default" if model.id == default else "",
             )
+            tip = model.path + (f"\nFirst called {model.original_name}" if model.renamed else "")
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, model.id)
-                item.setToolTip(model.path)
+                item.setToolTip(tip)
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
         self._mark_installed()
@@ -213,6 +219,46 @@ class ModelsPage(QScrollArea):
             self.status.setText("Select a model first.")
             return None
         return self.models.get(str(items[0].data(Qt.ItemDataRole.UserRole)))
+
+    def row_menu(self) -> QMenu:
+        """What can be done with the selected model (right-click on its row)."""
+        menu = QMenu(self.table)
+        menu.addAction("Set as default", self.set_default)
+        menu.addAction("Settings…", self.edit_settings)
+        menu.addAction("Rename…", self.rename)
+        menu.addAction("Remove…", self.remove)
+        return menu
+
+    def _show_row_menu(self, position: QPoint) -> None:
+        if self.table.itemAt(position) is None:
+            return
+        self.table.selectRow(self.table.rowAt(position.y()))
+        menu = self.row_menu()
+        menu.exec(self.table.viewport().mapToGlobal(position))
+        menu.deleteLater()
+
+    def rename(self) -> None:
+        """Show the selected model under a name of the user's (its file stays)."""
+        model = self.selected()
+        if model is None:
+            return
+        name = ask_text(self, "Rename model", f"New name for {model.name}:", model.name)
+        if name is None:
+            return
+        try:
+            renamed = self.models.rename(model.id, name)
+        except HushdeskError as exc:
+            self.status.setText(warning(exc))
+            return
+        self.status.setText(f"{model.name} is now called {renamed.name}.")
+        self._changed()
+        self._select(renamed.id)
+
+    def _select(self, model_id: str) -> None:
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 0)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == model_id:
+                self.table.selectRow(row)
 
     def set_default(self) -> None:
         model = self.selected()
@@ -250,9 +296,8 @@ class ModelsPage(QScrollArea):
             return
         owned = model.source == "download" or model.details.get("copied")
         detail = "Its file will be deleted." if owned else "Its file stays where it is."
-        answer = QMessageBox.question(self, "Remove model", f"Remove {model.name}? {detail}")
-        if answer != QMessageBox.StandardButton.Yes:
-            return
+        if not confirm(self, "Remove model", f"Remove {model.name}? {detail}"):
+            return  # plain text: the name came from the file or the user
         self.status.setText(f"Removing {model.name}…")
 
         def removed(_result: object) -> None:

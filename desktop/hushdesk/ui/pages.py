@@ -45,6 +45,7 @@ class Shell(Protocol):
     onboarding: Onboarding
 
     def built(self, name: PageName) -> bool: ...
+    def go(self, name: PageName) -> None: ...
     @overload
     def page(self, name: Literal["documents"]) -> LibraryPage: ...
     @overload
@@ -95,6 +96,7 @@ def _chat_area(window: Shell) -> QSplitter:
 
 def _connect_chat(window: Shell, _area: QSplitter) -> None:
     window.chat.modelRequested.connect(window.download_model)
+    window.chat.modelsWanted.connect(lambda: window.go("models"))
     window.chat.banner.importRequested.connect(window.import_models)
     window.chat.openCitation.connect(window.open_citation)  # builds the Documents page
 
@@ -126,6 +128,7 @@ def _email(window: Shell) -> EmailPage:
 
 
 def _connect_email(window: Shell, page: EmailPage) -> None:
+    page.modelsRequested.connect(lambda: window.go("models"))
     if window.built("documents"):
         window.page("documents").librariesChanged.connect(page.refresh)
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from hushdesk.app import App
 from hushdesk.errors import Cancelled, EncryptedDocument, HushdeskError
 from hushdesk.jobs import CancelToken, ProgressCallback, TextCallback
+from hushdesk.services.notices import too_small
 from hushdesk.services.summaries import Options, SavedSummary, Source
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.markdown import MarkdownRenderer
@@ -43,11 +44,7 @@ log = logging.getLogger("hushdesk.ui")
 STATUS_TEXT = {"running": " · running", "cancelled": " · stopped", "failed": " · failed"}
 
 
-STRUGGLED = (
-    "⚠ This model is too small for summaries: most of what it wrote was not in the "
-    "document, so this is mostly sentences taken from it. A larger model (Models page) "
-    "writes real summaries"
-)
+STRUGGLED = f"⚠ {too_small('summary')}"
 
 
 class SummarizePage(QWidget):

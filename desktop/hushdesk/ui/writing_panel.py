@@ -20,11 +20,19 @@ from PySide6.QtWidgets import (
 from hushdesk.app import App
 from hushdesk.errors import Cancelled
 from hushdesk.jobs import CancelToken, ProgressCallback, TextCallback
-from hushdesk.services.writing import Classification, Proofread, Task, labels_from, styles
+from hushdesk.services.writing import (
+    Classification,
+    Proofread,
+    Rewritten,
+    Task,
+    labels_from,
+    styles,
+)
 from hushdesk.ui.messages import count_of, status_label, warning
 from hushdesk.ui.tasks import Job, Tasks
 from hushdesk.ui.widgets.combo import LANGUAGES, combo
 from hushdesk.ui.widgets.job_bar import JobBar
+from hushdesk.ui.widgets.small_model_notice import SmallModelNotice
 
 
 class WritingPanel(QWidget):
@@ -34,6 +42,7 @@ class WritingPanel(QWidget):
         super().__init__()
         self.writing, self.tasks = app.writing, tasks
         self.job: Job | None = None
+        self._translating = False
         self.source = QPlainTextEdit()
         self.source.setAccessibleName("Text to work on")
         self.source.setPlaceholderText("Paste the text here.")
@@ -50,6 +59,7 @@ class WritingPanel(QWidget):
         self.job_bar = JobBar("Writing progress", stop="Stop", stop_name="Stop the task")
         self.job_bar.stopRequested.connect(self.stop)
         self.status = status_label()
+        self.small = SmallModelNotice()  # a rewrite or a translation given back as it was
         top = self._build_top()
         panes = QSplitter()
         panes.addWidget(self.source)
@@ -64,6 +74,7 @@ class WritingPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.job_bar)
         layout.addWidget(panes, 1)
+        layout.addWidget(self.small)
         layout.addWidget(self.status)
         self._task_changed()
 
@@ -114,9 +125,11 @@ class WritingPanel(QWidget):
         self.result.clear()
         self.changes.clear()
         self.status.setText("")
+        self.small.show_for(None)
         self.run_button.setEnabled(False)
         self.job_bar.start("Starting…")
         kind, _, style = task.partition(":")
+        self._translating = kind == "translate"  # for the result, whatever is chosen then
         job = Task(kind, style=style or "clearer", language=language, labels=labels_from(labels))
         writing = self.writing
 
@@ -154,8 +167,10 @@ class WritingPanel(QWidget):
             for change in result.changes:
                 self.changes.addItem(change.describe())
             self.status.setText(f"{count_of(len(result.changes), 'change')}.")
-        else:
-            self.result.setPlainText(str(result))
+        elif isinstance(result, Rewritten):
+            self.result.setPlainText(result.text)
+            if result.model_struggled:
+                self.small.show_for("translate" if self._translating else "rewrite")
 
     def _failed(self, error: BaseException) -> None:
         self.status.setText("Stopped." if isinstance(error, Cancelled) else warning(error))

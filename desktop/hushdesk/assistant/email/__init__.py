@@ -12,6 +12,7 @@ from hushdesk.assistant.email.draft import (
     compose,
     drop_echoes,
     keep_real_citations,
+    only_repeats,
     review,
     split_output,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "kinds",
     "lengths",
     "mailto",
+    "only_repeats",
     "parse_thread",
     "read_pack",
     "review",

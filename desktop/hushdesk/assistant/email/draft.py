@@ -84,6 +84,7 @@ class Draft:
     in_reply_to: str = ""
     references: str = ""
     model: str = ""
+    model_struggled: bool = False  # what the model wrote only repeats the material
     id: int | None = None  # once saved
 
     @property
@@ -248,6 +249,27 @@ def drop_echoes(body: str, instructions: str) -> str:
         if kept or not line.strip():
             kept_lines.append(" ".join(kept))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept_lines)).strip()
+
+
+def only_repeats(body: str, material: str) -> bool:
+    """Whether the model's body only repeats its material (the user's points, the email
+    answered), as a model too small for emails does: nearly every sentence is words of
+    the material (4 in 5 of its words), and what is left of its own is under 8 words or
+    a fifth of the body. The draft is then the points under a greeting and must say so;
+    a short draft in words of its own is no such thing."""
+    known = set(_words(material))
+    own = copied = 0
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", body):
+        words = _words(sentence)
+        if 5 * sum(w in known for w in words) >= 4 * len(words):
+            copied += len(words)
+        else:
+            own += len(words)
+    return copied > 0 and (own < 8 or 5 * own < own + copied)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", _CITATION.sub(" ", text).casefold())
 
 
 def keep_real_citations(body: str, numbers: Sequence[int]) -> str:

@@ -6,7 +6,8 @@ come from the tone, the signature from the settings, so every draft has them and
 right even when a small model forgets them or invents a "[Your Name]". Facts taken from
 a library are numbered and cited, and the draft lists anything it states — figures,
 dates, amounts, placeholders — that appears in none of the material, so nothing is
-invented silently.
+invented silently; a draft whose body only repeats the user's points (a model too small
+for emails) is marked ``model_struggled``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from hushdesk.assistant.email.draft import (
     compose,
     drop_echoes,
     keep_real_citations,
+    only_repeats,
     split_output,
 )
 from hushdesk.assistant.email.kinds import kinds, lengths, tones
@@ -92,6 +94,7 @@ class Drafter:
         instructions = messages[0].content + "\n" + messages[1].content.rsplit(">>>", 1)[-1]
         body = drop_echoes(body, instructions)  # the instructions, not the material
         body = keep_real_citations(body, [c.n for c in citations])
+        struggled = not body or only_repeats(body, f"{request.points}\n{thread.text}")
         kind = kinds()[request.kind]
         topic = thread.subject or _topic(request.points) or kind.title
         if kind.subject.startswith("Re:") and thread.subject:
@@ -111,6 +114,7 @@ class Drafter:
             in_reply_to=thread.message_id,
             references=f"{thread.references} {thread.message_id}".strip(),
             model=self.model,
+            model_struggled=struggled,
         )
 
     def facts(self, request: Request, thread: Thread) -> tuple[Citation, ...]:

@@ -1,5 +1,6 @@
 """The chat page's header: title, the libraries answers come from, persona, settings,
-model; and the meter of how much of the context the conversation uses."""
+model (its menu ends in "Get more models…"); and the meter of how much of the context
+the conversation uses."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hushdesk.ui.widgets.combo import ElidedCombo
 from hushdesk.ui.widgets.elided_label import ElidedLabel
 
 TITLE_CHARACTERS = 22  # the title keeps this much; the menus beside it shorten first
+MORE_MODELS = "Get more models…"
 
 
 class ChatHeader(QHBoxLayout):
@@ -44,6 +46,23 @@ class ChatHeader(QHBoxLayout):
         self.addWidget(self.title, 1)
         for widget in (self.sources, self.persona, self.settings_button, self.model):
             self.addWidget(widget)  # the meter goes under the transcript, by the status
+
+    def end_model_menu(self) -> None:
+        """After the models: a line, then "Get more models…", which is no model (it has
+        no data) but a way to the Models page."""
+        if self.model.count():
+            self.model.insertSeparator(self.model.count())
+        self.model.addItem(MORE_MODELS, None)
+        self.model.setItemData(
+            self.model.count() - 1,
+            "Download, import or connect a model on the Models page",
+            Qt.ItemDataRole.ToolTipRole,
+        )
+
+    def more_models(self, index: int) -> bool:
+        """Whether the menu's item ``index`` is "Get more models…"."""
+        last = self.model.count() - 1
+        return index == last and self.model.itemText(last) == MORE_MODELS
 
 
 class ContextMeter(QWidget):

@@ -21,8 +21,9 @@ class WipeDialog(QDialog):
         self.setWindowTitle("Delete all my data")
         what = QLabel(
             "This deletes all your conversations, document libraries, summaries, drafts, "
-            "templates and settings from this computer, and closes Hushdesk. Downloaded "
-            "models stay. It cannot be undone.\n\nType DELETE to go on:"
+            "templates and settings from this computer, forgets the models you imported "
+            "(your own files stay where they are) and closes Hushdesk. Downloaded models "
+            "stay. It cannot be undone.\n\nType DELETE to go on:"
         )
         what.setWordWrap(True)
         self.typed = QLineEdit()

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QToolButton,
@@ -33,10 +32,10 @@ from hushdesk.ui import file_dialogs
 from hushdesk.ui.chat_page import ChatPage
 from hushdesk.ui.conversations import ConversationActions
 from hushdesk.ui.local_api import LocalApi
+from hushdesk.ui.message_box import Rich, tell
 from hushdesk.ui.messages import error_text
 from hushdesk.ui.onboarding import Onboarding
 from hushdesk.ui.pages import PAGES, PageName, index_of
-from hushdesk.ui.safe_text import rich_message
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.unlock import IdleLock
 from hushdesk.ui.widgets.conversation_list import ConversationList
@@ -258,13 +257,15 @@ class MainWindow(QMainWindow):
         return dialog
 
     def show_about(self) -> None:
-        rich_message(
+        tell(
             self,
             f"About {APP_NAME}",
-            f"<b>{html.escape(APP_NAME)} {html.escape(__version__)}</b><br>An assistant that "
-            "runs on this computer: nothing you type or load leaves it.<br><br>"
-            "Icons: Lucide (ISC licence).",
-            QMessageBox.Icon.Information,
+            Rich(
+                f"<b>{html.escape(APP_NAME)} {html.escape(__version__)}</b><br>An assistant "
+                "that runs on this computer: nothing you type or load leaves it.<br><br>"
+                "Icons: Lucide (ISC licence)."
+            ),
+            "info",
         )
 
     def _shortcuts(self) -> None:

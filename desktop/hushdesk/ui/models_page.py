@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QTableWidget,
@@ -29,6 +28,7 @@ from hushdesk.app import App
 from hushdesk.services.downloads import Download
 from hushdesk.services.models import GB, InstalledModel, Machine
 from hushdesk.ui import file_dialogs
+from hushdesk.ui.message_box import choose, confirm
 from hushdesk.ui.messages import error_text, page_title, status_label, warning
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.widgets.connections_box import ConnectionsBox
@@ -250,8 +250,14 @@ class ModelsPage(QScrollArea):
             return
         owned = model.source == "download" or model.details.get("copied")
         detail = "Its file will be deleted." if owned else "Its file stays where it is."
-        answer = QMessageBox.question(self, "Remove model", f"Remove {model.name}? {detail}")
-        if answer != QMessageBox.StandardButton.Yes:
+        if not confirm(
+            self,
+            "Remove model",
+            f"Remove {model.name}? {detail}",
+            "Remove model",
+            cancel="Keep it",
+            destructive=True,
+        ):
             return
         self.status.setText(f"Removing {model.name}…")
 
@@ -269,16 +275,18 @@ class ModelsPage(QScrollArea):
         )
         if not path:
             return
-        copy = (
-            QMessageBox.question(
-                self,
-                "Import model",
-                "Copy the file into Hushdesk's folder?\n\n"
-                "Yes: a copy (safe if the original moves).\n"
-                "No: use it where it is (saves disk space).",
-            )
-            == QMessageBox.StandardButton.Yes
+        choice = choose(
+            self,
+            "Import model",
+            "Copy the file into Hushdesk's folder, or use it where it is?",
+            ["Copy it", "Use it where it is"],
+            default=0,
+            detail="A copy keeps working if the original moves; using it where it is "
+            "saves disk space.",
         )
+        if choice is None:
+            return
+        copy = choice == 0
         self.status.setText(f"Checking {Path(path).name}…")
         self.tasks.run(
             lambda: self.models.import_file(Path(path), copy=copy),

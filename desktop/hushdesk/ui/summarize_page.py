@@ -28,7 +28,8 @@ from hushdesk.jobs import CancelToken, ProgressCallback, TextCallback
 from hushdesk.services.summaries import Options, SavedSummary, Source
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.markdown import MarkdownRenderer
-from hushdesk.ui.messages import ask_password, confirm, page_title, status_label, warning
+from hushdesk.ui.message_box import confirm
+from hushdesk.ui.messages import ask_password, page_title, status_label, warning
 from hushdesk.ui.safe_text import SafeTextBrowser, rich_label
 from hushdesk.ui.tasks import Job, Latest, Tasks
 from hushdesk.ui.widgets.chat_view import theme_from_palette
@@ -466,7 +467,13 @@ class SummarizePage(QWidget):
         saved = self.shown
         if saved is None or self.job is not None:
             return
-        if not confirm(self, "Delete summary", f"Delete this summary of {saved.name}?"):
+        if not confirm(
+            self,
+            "Delete summary",
+            f"Delete this summary of {saved.name}?",
+            "Delete summary",
+            destructive=True,
+        ):
             return
         self.tasks.run(lambda: self.summaries.delete(saved.id), on_finished=self._deleted)
 

@@ -51,6 +51,7 @@ class ModelsPage(QScrollArea):
         self.rows: dict[str, tuple[JobBar, Download]] = {}
         self.cards: dict[str, ModelCard] = {}
         self.setWidgetResizable(True)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a frame: Tab goes to what is in it
         self.setAccessibleName("Models")
         body = QWidget()
         self.layout_ = QVBoxLayout(body)

@@ -34,7 +34,8 @@ def create_app(argv: list[str] | None = None) -> QApplication:
         return app
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName(APP_NAME)
-    app.setApplicationDisplayName(APP_NAME)
+    # No display name: Qt would add " — Hushdesk" to every title, after the main
+    # window's own "… — Hushdesk" and a dialog's "Welcome to Hushdesk" too.
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName("hushdesk")

@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.page("chat")  # the start page, built at once
         self._build_status()
         self.nav.currentRowChanged.connect(self.show_page)
+        self.chat.title.textChanged.connect(lambda _title: self._show_title())
         self._shortcuts()
 
         self._restore_state()
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.chat.open_conversation(last if last and self.conversations.get(last) else None)
         self.sidebar.refresh(select=self.chat.conversation_id)
         self.nav.setCurrentRow(0)
+        self._show_title()
         recovered = self.conversations.recovered_from
         if recovered is not None:
             self.statusBar().showMessage(
@@ -144,9 +146,19 @@ class MainWindow(QMainWindow):
         spec = PAGES[index]
         spec.shown(self.page(spec.name))
         self.pages.setCurrentIndex(index)
+        self._show_title()
         focused = QApplication.focusWidget()
         if focused is None or not focused.isVisible():  # it was on the page left behind
             self.nav.item(index).setFocus()
+
+    def _show_title(self) -> None:
+        """ "<the conversation or the page> — Hushdesk": the app's name once, at the end
+        (create_app sets no display name, which Qt would add again)."""
+        spec = PAGES[max(0, self.nav.currentRow())]
+        shown = self.chat.title.full_text() if spec.name == "chat" else spec.title
+        shown = " ".join(shown.split()) or spec.title  # a title typed over two lines
+        # "[*]" is Qt's place for a modified mark: doubled, it shows as typed.
+        self.setWindowTitle(f"{shown.replace('[*]', '[*][*]')} — {APP_NAME}")
 
     def go(self, name: PageName) -> None:
         self.nav.setCurrentRow(index_of(name))

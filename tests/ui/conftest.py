@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from hushdesk.app import App
@@ -48,3 +48,22 @@ def send(qtbot: QtBot, window: MainWindow, text: str, timeout: int = 60_000) -> 
     window.chat.composer.setPlainText(text)
     with qtbot.waitSignal(window.chat.answerFinished, timeout=timeout):
         window.chat.composer.submitted.emit()
+
+
+def answer_boxes(monkeypatch: pytest.MonkeyPatch, *labels: str) -> list[QMessageBox]:
+    """Answer each message box shown by clicking the button labelled with the next of
+    ``labels`` (the last one answers the rest); the boxes are kept in the list
+    returned, in order."""
+    shown: list[QMessageBox] = []
+    waiting = list(labels)
+
+    def exec_(box: QMessageBox) -> int:
+        shown.append(box)
+        label = waiting.pop(0) if len(waiting) > 1 else waiting[0]
+        texts = [button.text() for button in box.buttons()]
+        assert label in texts, f"no {label!r} button in {texts}"
+        next(b for b in box.buttons() if b.text() == label).click()
+        return box.result()
+
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
+    return shown

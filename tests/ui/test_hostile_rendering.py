@@ -26,7 +26,7 @@ from hushdesk.ui import safe_text
 from hushdesk.ui.markdown import MarkdownRenderer, Theme
 from hushdesk.ui.safe_text import SafeTextBrowser, SafeTextDocument
 from tests.fakes import FakeEngine
-from tests.ui.conftest import MakeWindow
+from tests.ui.conftest import MakeWindow, answer_boxes
 
 HOSTILE = '<img src="/dev/zero"><img src="//attacker/share/x.png"><b>Evil</b>'
 ANSWER = "Here you go ![chart](/dev/zero) and ![logo](//attacker/share/logo.png) done."
@@ -127,28 +127,20 @@ def test_links_in_answers_open_only_after_asking(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened: list[str] = []
-    asked: list[str] = []
     monkeypatch.setattr(safe_text.QDesktopServices, "openUrl", opened.append)
-
-    def answer(choice: QMessageBox.StandardButton):  # type: ignore[no-untyped-def]
-        def exec_(box: QMessageBox) -> QMessageBox.StandardButton:
-            asked.append(box.informativeText())
-            return choice
-
-        return exec_
 
     parent = QWidget()
     qtbot.addWidget(parent)
     url = QUrl("https://evil.example/collect?notes=client%20Smith")
-    monkeypatch.setattr(QMessageBox, "exec", answer(QMessageBox.StandardButton.Cancel))
+    asked = answer_boxes(monkeypatch, "Cancel")
     assert not safe_text.open_link(parent, url)
     assert opened == []
-    assert asked == ["https://evil.example/collect?notes=client%20Smith"]  # all of it shown
-    monkeypatch.setattr(QMessageBox, "exec", answer(QMessageBox.StandardButton.Open))
+    assert asked[0].informativeText() == "https://evil.example/collect?notes=client%20Smith"
+    asked_again = answer_boxes(monkeypatch, "Open link")
     safe_text.open_link(parent, url)
     assert len(opened) == 1
     assert not safe_text.open_link(parent, QUrl("file:///etc/passwd"))  # never asked
-    assert len(asked) == 2
+    assert len(asked) + len(asked_again) == 2
 
 
 POLLER = """
@@ -276,20 +268,23 @@ def test_the_summarize_page_shows_hostile_names_and_reader_errors_as_text(
 def test_rich_message_boxes_show_their_markup_and_plain_ones_their_text(
     qapp: QApplication, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The keyboard-shortcuts box is rich on purpose (TextPolicy made it show its tags);
-    a question naming a file is plain."""
-    from hushdesk.ui.messages import confirm
+    """The About box is rich on purpose (``Rich``: TextPolicy made it show its tags);
+    a question naming a file is plain, and so is anything made from a ``Rich`` text."""
+    from hushdesk.ui.message_box import Rich, confirm, tell
 
-    shown: list[tuple[str, str]] = []
-
-    def exec_(box: QMessageBox) -> int:
-        shown.append((box.textFormat().name, box.text()))
-        return QMessageBox.StandardButton.No.value
-
-    monkeypatch.setattr(QMessageBox, "exec", exec_)
-    safe_text.rich_message(None, "Keys", "<b>Ctrl+N</b>")
-    assert not confirm(None, "Delete", HOSTILE)
-    assert shown == [("RichText", "<b>Ctrl+N</b>"), ("PlainText", HOSTILE)]
+    boxes = answer_boxes(monkeypatch, "OK", "Keep it", "OK")
+    tell(None, "About", Rich("<b>Ctrl+N</b>"), "info")
+    assert not confirm(None, "Delete", HOSTILE, "Delete", cancel="Keep it", detail=HOSTILE)
+    tell(None, "About", Rich("<b>a</b>") + HOSTILE)
+    shown = [(box.textFormat().name, box.text()) for box in boxes]
+    assert shown == [
+        ("RichText", "<b>Ctrl+N</b>"),
+        ("PlainText", HOSTILE),
+        ("PlainText", "<b>a</b>" + HOSTILE),
+    ]
+    informative = boxes[1].findChild(QLabel, "qt_msgbox_informativelabel")
+    assert informative is not None
+    assert informative.textFormat() == Qt.TextFormat.PlainText
 
 
 def png_bytes(size: int) -> bytes:

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from hushdesk.app import App
@@ -17,7 +16,7 @@ from hushdesk.ui.widgets.rich_text_delegate import RICH_TEXT_ROLE
 from tests import documents
 from tests.fakes import FakeEngine
 from tests.integration.test_library import FACTS, contract
-from tests.ui.conftest import MakeWindow, send
+from tests.ui.conftest import MakeWindow, answer_boxes, send
 
 pytestmark = pytest.mark.slow
 
@@ -134,7 +133,7 @@ def test_pause_keeps_the_queue_and_resume_finishes_it(
 def test_cancel_takes_out_what_is_not_indexed_and_keeps_the_rest(
     qtbot: QtBot, page: LibraryPage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(QMessageBox, "exec", lambda _box: QMessageBox.StandardButton.Yes)
+    answer_boxes(monkeypatch, "Stop indexing")
     folder = notes_folder(tmp_path / "notes", 6)
     page.create_library("Notes")
     pause_after_a_file(page, monkeypatch)
@@ -153,7 +152,7 @@ def test_cancel_takes_out_what_is_not_indexed_and_keeps_the_rest(
     assert not page.running.isVisible()
 
     monkeypatch.undo()
-    monkeypatch.setattr(QMessageBox, "exec", lambda _box: QMessageBox.StandardButton.Yes)
+    answer_boxes(monkeypatch, "Stop indexing")
     page.add([folder])
     page.running.stop.click()  # while running
     qtbot.waitUntil(lambda: page.indexing.state == "idle", timeout=60_000)

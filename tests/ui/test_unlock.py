@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QShortcut
-from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from hushdesk import paths
@@ -16,7 +16,7 @@ from hushdesk.ui.unlock import UnlockDialog
 from hushdesk.ui.widgets.wipe_dialog import WipeDialog
 from hushdesk.vault import Vault
 from tests.keys import TEST_PASSPHRASE
-from tests.ui.conftest import MakeWindow
+from tests.ui.conftest import MakeWindow, answer_boxes
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_settings_change_the_passphrase_and_make_a_recovery_key(
     assert "no recovery key yet" in page.unlocks.text()
     assert not page.use_keychain.isEnabled()
 
-    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Yes)
+    answer_boxes(monkeypatch, "Make a new key")
     page.new_recovery_key()
     qtbot.waitUntil(lambda: bool(shown_keys), timeout=20_000)
     qtbot.waitUntil(lambda: "and your recovery key" in page.unlocks.text(), timeout=5_000)
@@ -209,14 +209,7 @@ def test_the_wipe_button_names_what_it_does_and_waits_for_delete(qtbot: QtBot) -
 def test_esc_on_the_recovery_key_asks_before_it_is_gone(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    choices = ["Keep it first", "Close anyway"]
-
-    def answer(box: QMessageBox) -> int:
-        wanted = choices.pop(0)
-        box.clickedButton = lambda: next(b for b in box.buttons() if b.text() == wanted)  # type: ignore[method-assign]
-        return 0
-
-    monkeypatch.setattr(QMessageBox, "exec", answer)
+    boxes = answer_boxes(monkeypatch, "Keep it first", "Close anyway")
     dialog = unlock.RecoveryKeyDialog("ABCD-EFGH")
     qtbot.addWidget(dialog)
     dialog.show()
@@ -224,6 +217,10 @@ def test_esc_on_the_recovery_key_asks_before_it_is_gone(
     assert dialog.isVisible()
     dialog.reject()  # asked again: closed this time
     assert not dialog.isVisible()
+    safe = boxes[0].defaultButton()
+    assert safe is not None
+    assert safe.text() == "Keep it first"  # Enter keeps it
+    assert boxes[0].escapeButton() is safe
 
 
 def test_first_run_starts_in_the_passphrase_field_and_can_show_it(

@@ -174,7 +174,7 @@ def test_a_first_launch_opens_on_the_welcome(
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert "Welcome to Hushdesk" in report["windows"]
-    assert "Hushdesk" in report["windows"]
+    assert "New chat — Hushdesk" in report["windows"]
 
 
 def test_the_sample_is_indexed_once_and_asked_every_time(

@@ -15,11 +15,11 @@ from types import TracebackType
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from hushdesk import APP_NAME, __version__, assets, paths
 from hushdesk.errors import HushdeskError
-from hushdesk.ui.messages import tell
+from hushdesk.ui.message_box import tell
 from hushdesk.ui.safe_text import TextPolicy, install_resource_guard
 from hushdesk.ui.single_instance import SingleInstance
 from hushdesk.ui.theme import apply_theme
@@ -34,7 +34,8 @@ def create_app(argv: list[str] | None = None) -> QApplication:
         return app
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName(APP_NAME)
-    app.setApplicationDisplayName(APP_NAME)
+    # No display name: Qt would add " — Hushdesk" to every title, after the main
+    # window's own "… — Hushdesk" and a dialog's "Welcome to Hushdesk" too.
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName("hushdesk")
@@ -63,15 +64,14 @@ def install_excepthook(parent: QWidget) -> None:
             return
         showing[0] = True
         try:
-            box = QMessageBox(parent)
-            box.setIcon(QMessageBox.Icon.Critical)
-            box.setWindowTitle("Hushdesk hit a problem")
-            box.setText(
+            tell(
+                parent,
+                "Unexpected error",
                 "Something went wrong, but your conversations are saved.\n"
-                f"Details were written to {paths.log_file()}."
+                f"Details were written to {paths.log_file()}.",
+                "error",
+                details="".join(traceback.format_exception(kind, value, tb)),
             )
-            box.setDetailedText("".join(traceback.format_exception(kind, value, tb)))
-            box.exec()
         finally:
             showing[0] = False
 
@@ -93,7 +93,7 @@ def run() -> int:
     try:
         hold = in_use()  # for the window's whole life: a wipe elsewhere waits, even while locked
     except HushdeskError as exc:
-        tell(None, "Hushdesk cannot start", exc.message, QMessageBox.Icon.Critical)
+        tell(None, f"Could not start {APP_NAME}", exc.message, "error")
         return 1
     vault = Vault()
     try:
@@ -125,7 +125,7 @@ def _ask_unlock(vault: Vault) -> bool:
     try:
         return UnlockDialog(vault).exec() == QDialog.DialogCode.Accepted
     except HushdeskError as exc:  # e.g. a key file that cannot be read
-        tell(None, "Hushdesk cannot start", exc.message, QMessageBox.Icon.Critical)
+        tell(None, f"Could not start {APP_NAME}", exc.message, "error")
         return False
 
 
@@ -139,7 +139,7 @@ def _session(qt: QApplication, instance: SingleInstance, vault: Vault) -> tuple[
         app = App(vault=vault)
         window = MainWindow(app)
     except HushdeskError as exc:
-        tell(None, "Hushdesk cannot start", exc.message, QMessageBox.Icon.Critical)
+        tell(None, f"Could not start {APP_NAME}", exc.message, "error")
         return "quit", 1
     ending = ["quit"]
 
@@ -177,12 +177,12 @@ def _wipe(vault: Vault) -> None:
     try:
         report = wipe(vault)
     except HushdeskError as exc:  # another Hushdesk has the data open: nothing was deleted
-        tell(None, "Hushdesk", f"Nothing was deleted. {exc.message}")
+        tell(None, "Delete all my data", f"Nothing was deleted. {exc.message}")
         return
     text = f"All your data was deleted ({report.removed} files); its key is destroyed."
     if report.failed:
         text += "\n\nThese could not be removed:\n" + "\n".join(report.failed[:10])
-    tell(None, "Hushdesk", text, QMessageBox.Icon.Information)
+    tell(None, "Delete all my data", text, "info")
 
 
 class _FirstPaint(QObject):

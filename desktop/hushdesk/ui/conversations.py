@@ -29,7 +29,8 @@ from hushdesk.errors import HushdeskError
 from hushdesk.services.conversations import Conversations
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.chat_page import ChatPage
-from hushdesk.ui.messages import error_text, tell
+from hushdesk.ui.message_box import tell
+from hushdesk.ui.messages import error_text
 from hushdesk.ui.widgets.conversation_list import ConversationList
 
 UNDO_MS = 10_000

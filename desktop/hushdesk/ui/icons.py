@@ -22,6 +22,15 @@ def icon(name: str, colour: str | None = None) -> QIcon:
     return QIcon(_Themed(name, colour))
 
 
+def pixmap(name: str, colour: str, side: int, ratio: float) -> QPixmap:
+    """``name`` in ``colour`` as a ``side``-pixel square for a screen of device-pixel
+    ratio ``ratio``: drawn with that many more pixels, so it is sharp there."""
+    pixels = max(1, round(side * ratio))
+    drawn = QPixmap(_drawn(name, colour, pixels, pixels))  # a copy: the cached one stays 1:1
+    drawn.setDevicePixelRatio(ratio)
+    return drawn
+
+
 def text_colour(mode: QIcon.Mode = QIcon.Mode.Normal) -> str:
     """The palette's text colour now (greyed for a disabled icon)."""
     group = (

@@ -24,7 +24,8 @@ from hushdesk.services.documents import FileEvent, Hit, Library, LibraryState
 from hushdesk.services.indexing import IndexJob
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.indexing_runner import IndexingRunner
-from hushdesk.ui.messages import ask_password, confirm, count_of, page_title, warning
+from hushdesk.ui.message_box import confirm
+from hushdesk.ui.messages import ask_password, count_of, page_title, warning
 from hushdesk.ui.tasks import Latest, Tasks
 from hushdesk.ui.widgets.combo import DOCUMENT_FILTER
 from hushdesk.ui.widgets.connections_box import ConnectionDialog, shared_where
@@ -156,12 +157,14 @@ class LibraryPage(QWidget):
 
     def delete_library(self) -> None:
         library = self.library
-        if library is None or not _confirm(
+        if library is None or not confirm(
             self,
             "Delete library",
             f"Delete the library “{library.name}”? Your files stay where they are; "
             "Hushdesk's copy of their text, its index and the summaries made of them "
             "are deleted.",
+            "Delete library",
+            destructive=True,
         ):
             return
         self.library = None
@@ -235,11 +238,13 @@ class LibraryPage(QWidget):
         if library is None or not paths:
             return
         count = f"{len(paths)} files" if len(paths) > 1 else "this file"
-        if _confirm(
+        if confirm(
             self,
             "Remove from the library",
             f"Take {count} out of “{library.name}”? The files stay where they are; "
             "their text in Hushdesk and the summaries made of them are deleted.",
+            "Remove from library",
+            destructive=True,
         ):
             self.tasks.run(
                 lambda: self.documents.remove(library, paths),
@@ -258,12 +263,14 @@ class LibraryPage(QWidget):
             return
         if self.indexing.state != "idle":
             self.status.setText("Wait for indexing to finish before changing the model.")
-        elif _confirm(
+        elif confirm(
             self,
             "Change matching model",
             "Every document of this library will be "
             "indexed again with the new model; searching it gives partial results "
-            "until that is done. Continue?",
+            "until that is done.",
+            "Change model",
+            cancel="Keep the current one",
         ):
             self.tasks.run(
                 lambda: self.documents.use_embedding_model(library, str(model_id)),
@@ -345,11 +352,14 @@ class LibraryPage(QWidget):
         if self.indexing.state not in ("running", "paused"):
             return
         names = ", ".join(f"“{library.name}”" for library in self.indexing.libraries)
-        if _confirm(
+        if confirm(
             self,
-            "Cancel indexing",
+            "Stop indexing",
             "Stop indexing and take the files that are not "
             f"indexed yet out of {names}? Files already indexed stay.",
+            "Stop indexing",
+            cancel="Keep indexing",
+            destructive=True,
         ):
             self.runner.cancel()
 
@@ -399,7 +409,3 @@ class LibraryPage(QWidget):
         )
         viewer.show()
         return viewer
-
-
-def _confirm(parent: QWidget, title: str, question: str) -> bool:
-    return confirm(parent, title, question)

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QToolButton,
@@ -33,10 +32,10 @@ from hushdesk.ui import file_dialogs
 from hushdesk.ui.chat_page import ChatPage
 from hushdesk.ui.conversations import ConversationActions
 from hushdesk.ui.local_api import LocalApi
+from hushdesk.ui.message_box import Rich, tell
 from hushdesk.ui.messages import error_text
 from hushdesk.ui.onboarding import Onboarding
 from hushdesk.ui.pages import PAGES, PageName, index_of
-from hushdesk.ui.safe_text import rich_message
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.unlock import IdleLock
 from hushdesk.ui.widgets.conversation_list import ConversationList
@@ -93,6 +92,7 @@ class MainWindow(QMainWindow):
         self.page("chat")  # the start page, built at once
         self._build_status()
         self.nav.currentRowChanged.connect(self.show_page)
+        self.chat.title.textChanged.connect(lambda _title: self._show_title())
         self._shortcuts()
 
         self._restore_state()
@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
         self.chat.open_conversation(last if last and self.conversations.get(last) else None)
         self.sidebar.refresh(select=self.chat.conversation_id)
         self.nav.setCurrentRow(0)
+        self._show_title()
         recovered = self.conversations.recovered_from
         if recovered is not None:
             self.statusBar().showMessage(
@@ -145,9 +146,19 @@ class MainWindow(QMainWindow):
         spec = PAGES[index]
         spec.shown(self.page(spec.name))
         self.pages.setCurrentIndex(index)
+        self._show_title()
         focused = QApplication.focusWidget()
         if focused is None or not focused.isVisible():  # it was on the page left behind
             self.nav.item(index).setFocus()
+
+    def _show_title(self) -> None:
+        """ "<the conversation or the page> — Hushdesk": the app's name once, at the end
+        (create_app sets no display name, which Qt would add again)."""
+        spec = PAGES[max(0, self.nav.currentRow())]
+        shown = self.chat.title.full_text() if spec.name == "chat" else spec.title
+        shown = " ".join(shown.split()) or spec.title  # a title typed over two lines
+        # "[*]" is Qt's place for a modified mark: doubled, it shows as typed.
+        self.setWindowTitle(f"{shown.replace('[*]', '[*][*]')} — {APP_NAME}")
 
     def go(self, name: PageName) -> None:
         self.nav.setCurrentRow(index_of(name))
@@ -258,13 +269,15 @@ class MainWindow(QMainWindow):
         return dialog
 
     def show_about(self) -> None:
-        rich_message(
+        tell(
             self,
             f"About {APP_NAME}",
-            f"<b>{html.escape(APP_NAME)} {html.escape(__version__)}</b><br>An assistant that "
-            "runs on this computer: nothing you type or load leaves it.<br><br>"
-            "Icons: Lucide (ISC licence).",
-            QMessageBox.Icon.Information,
+            Rich(
+                f"<b>{html.escape(APP_NAME)} {html.escape(__version__)}</b><br>An assistant "
+                "that runs on this computer: nothing you type or load leaves it.<br><br>"
+                "Icons: Lucide (ISC licence)."
+            ),
+            "info",
         )
 
     def _shortcuts(self) -> None:

@@ -1,11 +1,12 @@
-"""The one mapping from an error to what the user reads, and the label it is read in."""
+"""The one mapping from an error to what the user reads, and the label it is read in
+(message boxes: ``message_box``)."""
 
 from __future__ import annotations
 
 import logging
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QInputDialog, QLabel, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QLineEdit, QWidget
 
 from hushdesk.errors import HushdeskError
 
@@ -35,34 +36,6 @@ def status_label(text: str = "", name: str = "Status") -> QLabel:
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
-
-
-def confirm(parent: QWidget | None, title: str, question: str) -> bool:
-    """A yes/no question. Plain text always: the question names a file, a model or a
-    library, and ``QMessageBox.question`` would guess it is rich text if it looks so."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle(title)
-    box.setTextFormat(Qt.TextFormat.PlainText)
-    box.setText(question)
-    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-    box.setDefaultButton(QMessageBox.StandardButton.No)
-    return box.exec() == QMessageBox.StandardButton.Yes
-
-
-def tell(
-    parent: QWidget | None,
-    title: str,
-    text: str,
-    icon: QMessageBox.Icon = QMessageBox.Icon.Warning,
-) -> None:
-    """A message with an OK button, in plain text (it may carry a name or a path)."""
-    box = QMessageBox(parent)
-    box.setIcon(icon)
-    box.setWindowTitle(title)
-    box.setTextFormat(Qt.TextFormat.PlainText)
-    box.setText(text)
-    box.exec()
 
 
 def ask_password(parent: QWidget | None, name: str) -> str | None:

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QTableWidget,
@@ -31,7 +30,8 @@ from hushdesk.errors import HushdeskError
 from hushdesk.services.downloads import Download
 from hushdesk.services.models import GB, InstalledModel, Machine
 from hushdesk.ui import file_dialogs
-from hushdesk.ui.messages import ask_text, confirm, error_text, page_title, status_label, warning
+from hushdesk.ui.message_box import choose, confirm
+from hushdesk.ui.messages import ask_text, error_text, page_title, status_label, warning
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.widgets.connections_box import ConnectionsBox
 from hushdesk.ui.widgets.job_bar import JobBar
@@ -53,6 +53,7 @@ class ModelsPage(QScrollArea):
         self.rows: dict[str, tuple[JobBar, Download]] = {}
         self.cards: dict[str, ModelCard] = {}
         self.setWidgetResizable(True)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a frame: Tab goes to what is in it
         self.setAccessibleName("Models")
         body = QWidget()
         self.layout_ = QVBoxLayout(body)
@@ -296,8 +297,15 @@ class ModelsPage(QScrollArea):
             return
         owned = model.source == "download" or model.details.get("copied")
         detail = "Its file will be deleted." if owned else "Its file stays where it is."
-        if not confirm(self, "Remove model", f"Remove {model.name}? {detail}"):
-            return  # plain text: the name came from the file or the user
+        if not confirm(
+            self,
+            "Remove model",
+            f"Remove {model.name}? {detail}",
+            "Remove model",
+            cancel="Keep it",
+            destructive=True,
+        ):
+            return
         self.status.setText(f"Removing {model.name}…")
 
         def removed(_result: object) -> None:
@@ -314,16 +322,18 @@ class ModelsPage(QScrollArea):
         )
         if not path:
             return
-        copy = (
-            QMessageBox.question(
-                self,
-                "Import model",
-                "Copy the file into Hushdesk's folder?\n\n"
-                "Yes: a copy (safe if the original moves).\n"
-                "No: use it where it is (saves disk space).",
-            )
-            == QMessageBox.StandardButton.Yes
+        choice = choose(
+            self,
+            "Import model",
+            "Copy the file into Hushdesk's folder, or use it where it is?",
+            ["Copy it", "Use it where it is"],
+            default=0,
+            detail="A copy keeps working if the original moves; using it where it is "
+            "saves disk space.",
         )
+        if choice is None:
+            return
+        copy = choice == 0
         self.status.setText(f"Checking {Path(path).name}…")
         self.tasks.run(
             lambda: self.models.import_file(Path(path), copy=copy),

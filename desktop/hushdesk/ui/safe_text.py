@@ -10,7 +10,7 @@ leaks the user's NTLM hash and that no Python-level guard can see. So:
   ``SafeTextDocument``, which load nothing but ``data:`` and ``qrc:`` resources
   (``tests/unit/test_architecture.py`` checks no other is created);
 - every label is plain text unless a widget asks for rich text on purpose
-  (``rich_label``, ``rich_message``: their text is built from escaped parts, which
+  (``rich_label``, ``message_box.Rich``: their text is built from escaped parts, which
   ``tests/ui/test_rich_text_sites.py`` proves at every call): ``TextPolicy``, installed
   on the application,
   turns Qt's guess ("auto", which treats anything that looks like HTML as HTML) into
@@ -35,11 +35,12 @@ from PySide6.QtGui import QDesktopServices, QHelpEvent, QImage, QTextDocument, Q
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
-    QMessageBox,
     QTextBrowser,
     QToolTip,
     QWidget,
 )
+
+from hushdesk.ui.message_box import confirm
 
 # Before asking a document for an image, Qt looks for ``name@2x.png`` beside it on a
 # high-DPI screen: a file-system call that on Windows would reach a share. Qt reads
@@ -239,22 +240,6 @@ def rich_label(html: str = "") -> QLabel:
     return label
 
 
-def rich_message(
-    parent: QWidget | None,
-    title: str,
-    html: str,
-    icon: QMessageBox.Icon = QMessageBox.Icon.NoIcon,
-) -> None:
-    """A message box that shows rich text on purpose (``TextPolicy`` makes the others
-    plain): like ``rich_label``, its text must be built from escaped parts."""
-    box = QMessageBox(parent)
-    box.setIcon(icon)
-    box.setWindowTitle(title)
-    box.setTextFormat(Qt.TextFormat.RichText)
-    box.setText(html)
-    box.exec()
-
-
 def plain(label: QLabel) -> None:
     if label.textFormat() == Qt.TextFormat.AutoText:
         label.setTextFormat(Qt.TextFormat.PlainText)
@@ -266,17 +251,13 @@ def open_link(parent: QWidget, url: QUrl) -> bool:
     if url.scheme().lower() not in EXTERNAL_SCHEMES:
         return False
     shown = url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Open this link?")
-    box.setTextFormat(Qt.TextFormat.PlainText)
-    box.setText(
+    if not confirm(
+        parent,
+        "Open this link?",
         "This link comes from the model's answer or a document. Open it in your browser? "
-        "Anything in the address is sent to that site."
-    )
-    box.setInformativeText(shown)
-    box.setStandardButtons(QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-    if box.exec() != QMessageBox.StandardButton.Open:
+        "Anything in the address is sent to that site.",
+        "Open link",
+        detail=shown,
+    ):
         return False
     return QDesktopServices.openUrl(url)

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -35,6 +34,7 @@ from hushdesk.app import App
 from hushdesk.errors import HushdeskError
 from hushdesk.ui.icons import icon
 from hushdesk.ui.local_api import LocalApi
+from hushdesk.ui.message_box import confirm
 from hushdesk.ui.messages import error_text, page_title
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.unlock import PassphraseDialog, RecoveryKeyDialog, ask_passphrase
@@ -104,6 +104,7 @@ class SettingsPage(QWidget):
         inner.setLayout(column)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a frame: Tab goes to what is in it
         scroll.setWidget(inner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -227,12 +228,12 @@ class SettingsPage(QWidget):
         self.api_state.setText(states[api.state])
 
     def new_api_token(self) -> None:
-        answer = QMessageBox.question(
+        if confirm(
             self,
             "New token",
             "Make a new token? Programs that use the current one will need the new one.",
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+            "Make a new token",
+        ):
             self.local_api.new_token()
 
     def _data(self) -> QGroupBox:
@@ -366,14 +367,13 @@ class SettingsPage(QWidget):
             )
             if passphrase is None:
                 return
-        else:
-            answer = QMessageBox.question(
-                self,
-                "New recovery key",
-                "Make a new recovery key? The one you have now stops working.",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+        elif not confirm(
+            self,
+            "New recovery key",
+            "Make a new recovery key? The one you have now stops working.",
+            "Make a new key",
+        ):
+            return
         self._privacy_change(
             lambda: self.app.keys.new_recovery_key(passphrase), "New recovery key made."
         )

@@ -29,7 +29,8 @@ from hushdesk.services.notices import too_small
 from hushdesk.services.summaries import Options, SavedSummary, Source
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.markdown import MarkdownRenderer
-from hushdesk.ui.messages import ask_password, confirm, page_title, status_label, warning
+from hushdesk.ui.message_box import confirm
+from hushdesk.ui.messages import ask_password, page_title, status_label, warning
 from hushdesk.ui.safe_text import SafeTextBrowser, rich_label
 from hushdesk.ui.tasks import Job, Latest, Tasks
 from hushdesk.ui.widgets.chat_view import theme_from_palette
@@ -463,7 +464,13 @@ class SummarizePage(QWidget):
         saved = self.shown
         if saved is None or self.job is not None:
             return
-        if not confirm(self, "Delete summary", f"Delete this summary of {saved.name}?"):
+        if not confirm(
+            self,
+            "Delete summary",
+            f"Delete this summary of {saved.name}?",
+            "Delete summary",
+            destructive=True,
+        ):
             return
         self.tasks.run(lambda: self.summaries.delete(saved.id), on_finished=self._deleted)
 

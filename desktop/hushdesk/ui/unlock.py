@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from hushdesk import APP_NAME
 from hushdesk.passphrases import MIN_PASSPHRASE, check_passphrase
+from hushdesk.ui.message_box import confirm
 from hushdesk.ui.messages import ask_secret, error_text
 from hushdesk.ui.safe_text import SafeTextDocument
 from hushdesk.ui.tasks import Tasks
@@ -44,7 +44,7 @@ class UnlockDialog(QDialog):
         self.recovery_key: str | None = None
         self.tasks = Tasks(self)
         self._busy = False
-        self.setWindowTitle(f"{APP_NAME} — {'protect your data' if self.creating else 'locked'}")
+        self.setWindowTitle(f"{'Protect your data' if self.creating else 'Unlock'} — {APP_NAME}")
         self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
         self.intro = QLabel()
@@ -315,18 +315,16 @@ class RecoveryKeyDialog(QDialog):
 
     def reject(self) -> None:
         """Esc or the window's close button: the key is not shown again, so ask first."""
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Close without the recovery key?")
-        box.setText(
+        if confirm(
+            self,
+            "Close without the recovery key?",
             "It is not shown again. Without it, a forgotten passphrase means your data "
-            "cannot be opened (Settings → Privacy can make a new one while you are in)."
-        )
-        back = box.addButton("Keep it first", QMessageBox.ButtonRole.RejectRole)
-        box.addButton("Close anyway", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(back)
-        box.exec()
-        if box.clickedButton() is not back:
+            "cannot be opened (Settings → Privacy can make a new one while you are in).",
+            "Close anyway",
+            cancel="Keep it first",
+            destructive=True,
+            kind="warning",
+        ):
             super().reject()
 
     def print_key(self) -> None:

@@ -26,7 +26,8 @@ from hushdesk.endpoints import UNENCRYPTED_BADGE
 from hushdesk.services.connections import Connections, RemoteModel
 from hushdesk.services.shared import SharedState
 from hushdesk.ui import file_dialogs
-from hushdesk.ui.messages import confirm, status_label, warning
+from hushdesk.ui.message_box import confirm
+from hushdesk.ui.messages import status_label, warning
 from hushdesk.ui.tasks import Tasks
 
 UNENCRYPTED_TIP = (
@@ -134,7 +135,11 @@ class ConnectionsBox(QGroupBox):
         if name is None:
             return
         if confirm(
-            self, "Remove server", f"Forget {name} and its token? Its models leave the menus."
+            self,
+            "Remove server",
+            f"Forget {name} and its token? Its models leave the menus.",
+            "Remove server",
+            destructive=True,
         ):
             self.connections.remove(name)
             self.status.setText(f"Removed {name}.")

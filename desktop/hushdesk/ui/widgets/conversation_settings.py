@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from hushdesk.services.conversations import personas
 from hushdesk.settings import SamplingSettings
 from hushdesk.ui.safe_text import rich_label
+from hushdesk.ui.widgets.number_slider import NumberSlider
 
 
 class ConversationSettings(QDialog):
@@ -66,8 +67,8 @@ class ConversationSettings(QDialog):
                 "<small>Lower temperature: more focused answers; higher: more varied.</small>"
             )
         )
-        form.addRow("Temperature", self.temperature)
-        form.addRow("Top p", self.top_p)
+        form.addRow("Temperature", NumberSlider(self.temperature))
+        form.addRow("Top p", NumberSlider(self.top_p))
         form.addRow("Longest answer (tokens)", self.max_tokens)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 
 class ElidedLabel(QLabel):
+    textChanged = Signal(str)  # the full text
+
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._full = text
@@ -15,9 +17,12 @@ class ElidedLabel(QLabel):
         self.setText(text)
 
     def setText(self, text: str) -> None:
+        changed = text != self._full
         self._full = text
         self.setToolTip(text)
         self._elide()
+        if changed:
+            self.textChanged.emit(text)
 
     def full_text(self) -> str:
         return self._full

@@ -23,6 +23,7 @@ from hushdesk.settings import ModelOverrides, Settings
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.messages import error_text
 from hushdesk.ui.tasks import Tasks
+from hushdesk.ui.widgets.number_slider import NumberSlider
 
 
 class ModelSettingsDialog(QDialog):
@@ -65,8 +66,8 @@ class ModelSettingsDialog(QDialog):
 
         form = QFormLayout(self)
         form.addRow("Context length (tokens)", self.n_ctx)
-        form.addRow("Temperature", self.temperature)
-        form.addRow("Top p", self.top_p)
+        form.addRow("Temperature", NumberSlider(self.temperature))
+        form.addRow("Top p", NumberSlider(self.top_p))
         form.addRow("Repeat penalty", self.repeat_penalty)
         form.addRow("GPU layers", self.gpu_layers)
         form.addRow("CPU threads", self.threads)

@@ -192,3 +192,22 @@ def test_a_chat_sent_during_a_summary_answers_between_its_model_calls(
     assert "hi there" in window.chat.view.toPlainText()
     page.stop()
     qtbot.waitUntil(lambda: page.job is None, timeout=30_000)
+
+
+def test_a_model_too_small_for_the_summary_is_said_with_a_way_to_a_larger_one(
+    qtbot: QtBot,
+) -> None:
+    invented = "- The ocean turns purple every Tuesday.\n- Penguins run the treasury.\n"
+    app = App(engine=FakeEngine(reply=invented))
+    page, tasks = make_page(qtbot, app)
+    try:
+        page.set_text(long_text(3), "Minutes")
+        page.summarize()
+        qtbot.waitUntil(lambda: page.job is None, timeout=60_000)
+        assert page.small.isVisible()
+        assert "too small" in page.small.label.text()
+        with qtbot.waitSignal(page.modelsRequested):
+            page.small.button.click()
+    finally:
+        tasks.wait(30_000)
+        app.close()

@@ -121,6 +121,10 @@ def _summaries(window: Shell) -> SummarizePage:
     return SummarizePage(window.app, window.tasks)
 
 
+def _connect_summaries(window: Shell, page: SummarizePage) -> None:
+    page.modelsRequested.connect(lambda: window.go("models"))
+
+
 def _email(window: Shell) -> EmailPage:
     from hushdesk.ui.email_page import EmailPage
 
@@ -184,6 +188,7 @@ PAGES: tuple[Page[Any], ...] = (
         "notebook-text",
         "Summaries of documents of any length, with pages.",
         _summaries,
+        _connect_summaries,
     ),
     Page(
         "email",

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, QUrl
+from PySide6.QtCore import QEvent, Qt, QUrl, Signal
 from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 from hushdesk.app import App
 from hushdesk.errors import Cancelled, EncryptedDocument, HushdeskError
 from hushdesk.jobs import CancelToken, ProgressCallback, TextCallback
-from hushdesk.services.notices import too_small
 from hushdesk.services.summaries import Options, SavedSummary, Source
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.markdown import MarkdownRenderer
@@ -38,6 +37,7 @@ from hushdesk.ui.widgets.combo import DOCUMENT_FILTER
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
 from hushdesk.ui.widgets.job_bar import JobBar
 from hushdesk.ui.widgets.paste_dialog import PasteDialog
+from hushdesk.ui.widgets.small_model_notice import SmallModelNotice
 from hushdesk.ui.widgets.summary_form import SummaryForm
 
 log = logging.getLogger("hushdesk.ui")
@@ -45,10 +45,9 @@ log = logging.getLogger("hushdesk.ui")
 STATUS_TEXT = {"running": " · running", "cancelled": " · stopped", "failed": " · failed"}
 
 
-STRUGGLED = f"⚠ {too_small('summary')}"
-
-
 class SummarizePage(QWidget):
+    modelsRequested = Signal()  # a larger model: the Models page
+
     def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.app, self.tasks = app, tasks
@@ -116,6 +115,8 @@ class SummarizePage(QWidget):
             "comes from. Click a page to see it."
         )
         self.notice = status_label(name="Summary notes")
+        self.small = SmallModelNotice()  # the model too small: said, with a larger one
+        self.small.modelsRequested.connect(self.modelsRequested)
         self.resume = QPushButton("Resume")
         self.resume.setAccessibleName("Resume the summary")
         self.copy = QPushButton("Copy")
@@ -129,6 +130,7 @@ class SummarizePage(QWidget):
         body = QVBoxLayout(right)
         body.setContentsMargins(0, 0, 0, 0)
         body.addWidget(self.view, 1)
+        body.addWidget(self.small)
         body.addLayout(actions)
         return right
 
@@ -379,6 +381,7 @@ class SummarizePage(QWidget):
         self.export_button.setEnabled(finished)
         self.delete.setEnabled(saved is not None and self.job is None)
         self.resume.setVisible(saved is not None and saved.status in ("cancelled", "failed"))
+        self.small.show_for(None)
         if saved is None:
             self.view.clear()
             return
@@ -396,8 +399,7 @@ class SummarizePage(QWidget):
             notes.append(f"{stats.dropped} unsupported statements left out")
         if stats.kept_facts:
             notes.append(f"{stats.kept_facts} facts added from the text")
-        if saved.summary.model_struggled:
-            notes.append(STRUGGLED)
+        self.small.show_for("summary" if saved.summary.model_struggled else None)
         self.notice.setText(" · ".join(notes))
         self.notice.setToolTip(
             "Every statement was checked against the pages it cites; "

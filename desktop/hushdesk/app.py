@@ -15,6 +15,7 @@ waits for it.
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hushdesk import paths
@@ -25,6 +26,7 @@ from hushdesk.models import bundled
 from hushdesk.models.registry import Registry
 from hushdesk.services.conversations import Conversations
 from hushdesk.services.keys import Keys
+from hushdesk.services.matters import DEFAULT, Matter, Matters
 from hushdesk.services.preferences import Preferences
 from hushdesk.services.runtime import ModelRuntime
 from hushdesk.services.wipe import in_use, remove_legacy_plaintext
@@ -52,6 +54,7 @@ class App:
         settings: settings_mod.Settings | None = None,
         registry: Registry | None = None,
         engine: Engine | None = None,
+        matter: str | None = None,
     ) -> None:
         paths.make_private()  # an older install, or files copied in, made private
         self.vault = vault if vault is not None else Vault()
@@ -74,6 +77,40 @@ class App:
         bundled.ensure_registered(self.registry)
         self.runtime = ModelRuntime(self.settings, self.registry, engine)
         self.preferences = Preferences(self.settings)
+        self.matters = Matters(self.vault)
+        self.matter: Matter = self.matters.get(matter or DEFAULT)
+
+    # -- the open matter --------------------------------------------------------------------
+
+    def open_matter(self, name_or_id: str) -> Matter:
+        """Another matter's conversations, libraries, summaries and drafts: the open
+        one's services are closed (their work must have stopped) and built again, on
+        first use, over the new one's stores."""
+        matter = self.matters.get(name_or_id)
+        self._close_matter()
+        self.matter = matter
+        return matter
+
+    def refresh_matter(self) -> Matter:
+        """The open matter as now recorded (renamed, instructions changed, closed)."""
+        self.matter = self.matters.get(self.matter.id)
+        if "conversations" in self.__dict__:
+            self.conversations.standing = self.matter.instructions
+        return self.matter
+
+    def delete_matter(self, name_or_id: str) -> None:
+        """Delete a matter (key first, then its stores); the open one is closed first and
+        the first matter opened instead."""
+        matter = self.matters.get(name_or_id)
+        if matter.id == self.matter.id:
+            self.open_matter(DEFAULT)
+        self.matters.delete(matter)
+
+    def _store_key(self, store: str) -> bytes:
+        return self.matters.store_key(self.matter, store)
+
+    def _store_path(self, store: str) -> Path:
+        return self.matters.store_path(self.matter, store)
 
     # -- services -------------------------------------------------------------------------
 
@@ -81,10 +118,14 @@ class App:
     def conversations(self) -> Conversations:
         from hushdesk.assistant.chat_store import ConversationStore
 
-        store = ConversationStore(self.vault.store_key("conversations"))
+        store = ConversationStore(
+            self._store_key("conversations"), self._store_path("conversations")
+        )
         # a lambda: the document libraries open only when a question is grounded
         grounder = lambda names: self.documents.grounder(names)  # noqa: E731, PLW0108
-        return Conversations(store, self.settings, self.runtime, grounder)
+        return Conversations(
+            store, self.settings, self.runtime, grounder, standing=self.matter.instructions
+        )
 
     @cached_property
     def library(self) -> DocumentLibrary:
@@ -93,7 +134,7 @@ class App:
         from hushdesk.library.libraries import DocumentLibrary
         from hushdesk.library.store import DocumentStore
 
-        store = DocumentStore(self.vault.store_key("library"))
+        store = DocumentStore(self._store_key("library"), self._store_path("library"))
         return DocumentLibrary(
             self.registry,
             store,
@@ -125,7 +166,7 @@ class App:
         from hushdesk.assistant.summarize.store import SummaryStore
         from hushdesk.services.summaries import Summaries
 
-        store = SummaryStore(self.vault.store_key("summaries"))
+        store = SummaryStore(self._store_key("summaries"), self._store_path("summaries"))
         return Summaries(store, self.runtime, lambda: self.library)
 
     @cached_property
@@ -133,7 +174,7 @@ class App:
         from hushdesk.assistant.email.store import DraftStore
         from hushdesk.services.drafts import Drafts
 
-        store = DraftStore(self.vault.store_key("drafts"))
+        store = DraftStore(self._store_key("drafts"), self._store_path("drafts"))
         return Drafts(store, self.runtime, self.preferences, lambda: self.library)
 
     @cached_property
@@ -163,7 +204,11 @@ class App:
         return Downloads(self.models)
 
     def stores(self) -> dict[str, Database]:
-        """Every store, opened (for a key change, which re-keys them where they are)."""
+        """The stores a key change re-keys, opened, so it goes through their own
+        connections: the first matter's (the others' keys are in the sealed list of
+        matters, which the change re-seals; their stores stay as they are)."""
+        if not self.matter.default:
+            return {}
         return {
             "conversations": self.conversations.store,
             "library": self.library.store,
@@ -175,14 +220,19 @@ class App:
 
     def close(self) -> None:
         """Close what was opened (services never built are left alone)."""
+        self._close_matter()
+        for name in ("writing", "downloads", "models", "connections"):
+            self.__dict__.pop(name, None)
+        self.runtime.close()
+        self.hold.release()
+
+    def _close_matter(self) -> None:
+        """The open matter's services and stores."""
         opened = self.__dict__
         for name in ("drafts", "summaries", "conversations"):
             if name in opened:
                 opened.pop(name).close()
         if "library" in opened:
             opened.pop("library").close()
-        names = ("documents", "indexing", "writing", "downloads", "models", "connections", "shared")
-        for name in names:
+        for name in ("documents", "indexing", "shared"):
             opened.pop(name, None)
-        self.runtime.close()
-        self.hold.release()

@@ -1,0 +1,172 @@
+"""``hushdesk matters list|add|show|rename|instructions|delete``:
+one place per client, case or patient. Every command that reads or writes your data
+takes ``--matter NAME`` (the first matter when it is not given):
+
+  hushdesk matters add "Smith v Jones" --instructions "We act for the tenant."
+  hushdesk ingest --matter "Smith v Jones" --library Lease lease.pdf
+  hushdesk ask --matter "Smith v Jones" --library Lease "When can the tenant leave?"
+
+A matter's conversations, libraries, summaries and drafts are seen only inside it.
+Deleting a matter destroys its key first, then its files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+from hushdesk.app import App
+from hushdesk.cli.terminal import EXIT_OK, printable
+from hushdesk.services.matters import Matter
+
+# Commands that read or write the user's data: they take --matter.
+SCOPED = (
+    "ask",
+    "chat",
+    "chats",
+    "ingest",
+    "search",
+    "summarize",
+    "draft",
+    "templates",
+    "libraries",
+    "serve",
+)
+
+
+def add_parser(sub: Any) -> None:
+    matters = sub.add_parser(
+        "matters",
+        help="one place per client, case or patient (list, add, delete…)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = matters.add_subparsers(dest="matters_command", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="every matter")
+    listing.add_argument("--json", action="store_true")
+    add = actions.add_parser("add", help="a new matter")
+    add.add_argument("name")
+    add.add_argument("--instructions", default="", help="standing instructions for its chats")
+    show = actions.add_parser("show", help="one matter and what it holds")
+    show.add_argument("name")
+    show.add_argument("--json", action="store_true")
+    rename = actions.add_parser("rename", help="give a matter another name")
+    rename.add_argument("name")
+    rename.add_argument("new_name")
+    told = actions.add_parser("instructions", help="a matter's standing instructions")
+    told.add_argument("name")
+    told.add_argument("text", help='what every chat in it is told ("" for none)')
+    delete = actions.add_parser("delete", help="delete a matter and everything in it")
+    delete.add_argument("name")
+    delete.add_argument("--yes", action="store_true", help="do not ask")
+
+
+def add_matter_option(sub: Any) -> None:
+    """``--matter NAME`` on every command that reads or writes the user's data, and on
+    each of its actions (``hushdesk chats list --matter NAME``). Absent, it sets nothing
+    (``SUPPRESS``), so an action's parser does not undo the command's."""
+
+    def add(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--matter",
+            metavar="NAME",
+            default=argparse.SUPPRESS,
+            help="the matter to work in (default: the first)",
+        )
+        for action in parser._actions:  # argparse lists its sub-commands only here
+            if isinstance(action, argparse._SubParsersAction):
+                for child in action.choices.values():
+                    add(child)
+
+    for name in SCOPED:
+        add(sub.choices[name])
+
+
+def run(app: App, args: argparse.Namespace) -> int:
+    matters, command = app.matters, args.matters_command
+    if command == "list":
+        return _list(app, args.json)
+    if command == "add":
+        matter = matters.add(args.name, args.instructions)
+        print(printable(f"Added the matter “{matter.name}”."))
+        return EXIT_OK
+    matter = matters.get(args.name)
+    if command == "show":
+        return _show(app, matter, args.json)
+    if command == "rename":
+        changed = matters.rename(matter, args.new_name)
+        print(printable(f"“{matter.name}” is now “{changed.name}”."))
+    elif command == "instructions":
+        matters.set_instructions(matter, args.text)
+        print(printable(f"Standing instructions of “{matter.name}” set."))
+    elif command == "delete":
+        if not args.yes and not _confirmed(matter):
+            print("Nothing deleted.")
+            return EXIT_OK
+        app.delete_matter(matter.id)
+        print(printable(f"Deleted the matter “{matter.name}” and everything in it."))
+    return EXIT_OK
+
+
+def _confirmed(matter: Matter) -> bool:
+    try:
+        question = (
+            f"Delete “{matter.name}” with all its chats, libraries, summaries and drafts? "
+            "This cannot be undone. Type the matter's name: "
+        )
+        answer = input(printable(question))
+    except EOFError:
+        return False
+    return answer.strip().casefold() == matter.name.casefold()
+
+
+def _row(matter: Matter) -> dict[str, Any]:
+    return {
+        "id": matter.id,
+        "name": matter.name,
+        "instructions": matter.instructions,
+        "created": matter.created,
+        "closed": matter.closed,
+        "retention_days": matter.retention_days,
+    }
+
+
+def _list(app: App, as_json: bool) -> int:
+    rows = [_row(m) for m in app.matters.list()]
+    if as_json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for row in rows:
+        notes = ["closed"] if row["closed"] else []
+        if row["retention_days"]:
+            notes.append(f"kept {row['retention_days']} days")
+        print(printable(row["name"] + (f"  ({', '.join(notes)})" if notes else "")))
+    return EXIT_OK
+
+
+def _show(app: App, matter: Matter, as_json: bool) -> int:
+    app.open_matter(matter.id)
+    row = _row(matter) | {
+        "conversations": len(app.conversations.all()),
+        "libraries": [lib.name for lib in app.documents.libraries()],
+        "summaries": len(app.summaries.all()),
+        "drafts": len(app.drafts.all()),
+    }
+    if as_json:
+        print(json.dumps(row, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    made = time.strftime("%Y-%m-%d", time.localtime(matter.created)) if matter.created else "—"
+    lines = [
+        matter.name + ("  (closed)" if matter.closed else ""),
+        f"  created {made}",
+        f"  {row['conversations']} conversations, {row['summaries']} summaries, "
+        f"{row['drafts']} drafts",
+        f"  libraries: {', '.join(row['libraries']) or 'none'}",
+    ]
+    if matter.instructions:
+        lines.append(f"  standing instructions: {matter.instructions}")
+    if matter.retention_days:
+        lines.append(f"  deletes what is older than {matter.retention_days} days")
+    print(printable("\n".join(lines)))
+    return EXIT_OK

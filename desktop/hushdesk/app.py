@@ -159,7 +159,8 @@ class App:
         """Libraries kept on a Chroma server the practice runs (imports nothing heavy)."""
         from hushdesk.services.shared import SharedLibraries
 
-        return SharedLibraries(self.settings, lambda: self.library, self.registry)
+        matter = "" if self.matter.default else self.matter.id
+        return SharedLibraries(self.settings, lambda: self.library, self.registry, matter)
 
     @cached_property
     def summaries(self) -> Summaries:

@@ -131,3 +131,17 @@ def test_a_key_change_leaves_the_other_matters_readable(
         assert titles(again) == ["own note"]
     finally:
         again.close()
+
+
+def test_shared_libraries_are_kept_per_matter(app: App) -> None:
+    from hushdesk.settings import SharedLibrarySettings
+
+    app.shared.kept["docs"] = SharedLibrarySettings("https://chroma.example:8000")
+    app.matters.add("Tenant")
+    app.open_matter("Tenant")
+    assert not app.shared.is_shared("docs")  # another matter's "docs"
+    app.shared.kept["docs"] = SharedLibrarySettings("https://other.example:8000")
+    assert app.shared.names() == ["docs"]
+    app.open_matter(DEFAULT)
+    assert app.shared.kept["docs"].url == "https://chroma.example:8000"
+    assert app.shared.names() == ["docs"]

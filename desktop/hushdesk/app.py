@@ -14,6 +14,8 @@ waits for it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +30,7 @@ from hushdesk.services.conversations import Conversations
 from hushdesk.services.keys import Keys
 from hushdesk.services.matters import DEFAULT, Matter, Matters
 from hushdesk.services.preferences import Preferences
+from hushdesk.services.retention import Prunable, Pruned, prune
 from hushdesk.services.runtime import ModelRuntime
 from hushdesk.services.wipe import in_use, remove_legacy_plaintext
 from hushdesk.vault import Locked, Vault, unlock_without_asking
@@ -105,6 +108,36 @@ class App:
         if matter.id == self.matter.id:
             self.open_matter(DEFAULT)
         self.matters.delete(matter)
+
+    def apply_retention(self, now: float | None = None) -> list[Pruned]:
+        """Every matter's retention applied (at start, daily); what went."""
+        return prune(self.matters, self._prunable_stores, now)
+
+    @contextmanager
+    def _prunable_stores(self, matter: Matter) -> Iterator[dict[str, Prunable]]:
+        """The open matter's stores as they are; another's opened for the moment."""
+        if matter.id == self.matter.id:
+            yield {
+                "conversations": self.conversations.store,
+                "drafts": self.drafts.store,
+                "summaries": self.summaries.store,
+            }
+            return
+        from hushdesk.assistant.chat_store import ConversationStore
+        from hushdesk.assistant.email.store import DraftStore
+        from hushdesk.assistant.summarize.store import SummaryStore
+
+        stores = (("conversations", ConversationStore), ("drafts", DraftStore),
+                  ("summaries", SummaryStore))  # fmt: skip
+        opened: dict[str, ConversationStore | DraftStore | SummaryStore] = {}
+        try:
+            for name, kind in stores:
+                key = self.matters.store_key(matter, name)
+                opened[name] = kind(key, self.matters.store_path(matter, name))
+            yield dict(opened)
+        finally:
+            for store in opened.values():
+                store.close()
 
     def _store_key(self, store: str) -> bytes:
         return self.matters.store_key(self.matter, store)

@@ -145,3 +145,24 @@ def test_shared_libraries_are_kept_per_matter(app: App) -> None:
     app.open_matter(DEFAULT)
     assert app.shared.kept["docs"].url == "https://chroma.example:8000"
     assert app.shared.names() == ["docs"]
+
+
+def test_retention_deletes_what_is_older_in_every_matter_that_asks_for_it(app: App) -> None:
+    import time
+
+    tenant = app.matters.add("Tenant")
+    app.matters.add("Landlord")
+    for name in ("Tenant", "Landlord", DEFAULT):
+        app.open_matter(name)
+        app.conversations.store.create(title=f"{name} chat")
+    app.matters.set_retention(tenant, 30)
+    app.matters.set_retention(app.matters.get("Landlord"), 30)
+    app.open_matter("Landlord")
+    assert app.apply_retention(now=time.time() + 29 * 86_400) == []  # not old enough
+    went = app.apply_retention(now=time.time() + 31 * 86_400)  # an injected clock
+    assert [p.describe() for p in went] == ["Landlord: 1 conversation", "Tenant: 1 conversation"]
+    assert titles(app) == []  # the open matter's own store, as it is open
+    app.open_matter(DEFAULT)
+    assert titles(app) == [f"{DEFAULT} chat"]  # retention is off by default
+    with pytest.raises(MatterError):
+        app.matters.set_retention(tenant, 0)

@@ -86,6 +86,9 @@ def main(argv: list[str]) -> int:
         vault = Vault()
         keys.unlock(vault)
         app = App(vault=vault, matter=getattr(args, "matter", None))
+        for pruned in app.apply_retention():  # at every start, as the window does
+            print(printable(f"hushdesk: deleted under retention: {pruned.describe()}."),
+                  file=sys.stderr)  # fmt: skip
         return handlers[args.command](app, args)
     except HushdeskError as exc:
         print(f"hushdesk: {printable(exc.message)}", file=sys.stderr)  # a server's words too

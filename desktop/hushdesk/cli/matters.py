@@ -1,4 +1,4 @@
-"""``hushdesk matters list|add|show|rename|instructions|delete``:
+"""``hushdesk matters list|add|show|rename|instructions|retention|delete``:
 one place per client, case or patient. Every command that reads or writes your data
 takes ``--matter NAME`` (the first matter when it is not given):
 
@@ -18,6 +18,7 @@ from typing import Any
 
 from hushdesk.app import App
 from hushdesk.cli.terminal import EXIT_OK, printable
+from hushdesk.errors import HushdeskError
 from hushdesk.services.matters import Matter
 
 # Commands that read or write the user's data: they take --matter.
@@ -57,6 +58,11 @@ def add_parser(sub: Any) -> None:
     told = actions.add_parser("instructions", help="a matter's standing instructions")
     told.add_argument("name")
     told.add_argument("text", help='what every chat in it is told ("" for none)')
+    keep = actions.add_parser(
+        "retention", help="delete its conversations, drafts and summaries after N days"
+    )
+    keep.add_argument("name")
+    keep.add_argument("days", help="a number of days, or off")
     delete = actions.add_parser("delete", help="delete a matter and everything in it")
     delete.add_argument("name")
     delete.add_argument("--yes", action="store_true", help="do not ask")
@@ -100,6 +106,13 @@ def run(app: App, args: argparse.Namespace) -> int:
     elif command == "instructions":
         matters.set_instructions(matter, args.text)
         print(printable(f"Standing instructions of “{matter.name}” set."))
+    elif command == "retention":
+        days = None if args.days.strip().lower() == "off" else _days(args.days)
+        matters.set_retention(matter, days)
+        kept = "kept" if days is None else f"deleted {days} days after their last change"
+        print(printable(f"Conversations, drafts and summaries of “{matter.name}” are {kept}."))
+        for pruned in app.apply_retention():
+            print(printable(f"Deleted under retention: {pruned.describe()}."))
     elif command == "delete":
         if not args.yes and not _confirmed(matter):
             print("Nothing deleted.")
@@ -107,6 +120,13 @@ def run(app: App, args: argparse.Namespace) -> int:
         app.delete_matter(matter.id)
         print(printable(f"Deleted the matter “{matter.name}” and everything in it."))
     return EXIT_OK
+
+
+def _days(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise HushdeskError("Give a number of days, or off.") from None
 
 
 def _confirmed(matter: Matter) -> bool:

@@ -256,10 +256,7 @@ class ConversationStore(Database):
         """Conversations last changed before ``cutoff`` deleted for good (a matter's
         retention); how many."""
         with self._tx() as db:
-            gone = db.execute(
-                "DELETE FROM conversations WHERE updated_at < ? OR deleted_at IS NOT NULL",
-                (cutoff,),
-            ).rowcount
+            gone = db.execute("DELETE FROM conversations WHERE updated_at < ?", (cutoff,)).rowcount
         self.forget_copies()
         return int(gone)
 

@@ -14,11 +14,11 @@ waits for it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from hushdesk import paths
 from hushdesk import settings as settings_mod
@@ -47,6 +47,10 @@ if TYPE_CHECKING:
     from hushdesk.services.summaries import Summaries
     from hushdesk.services.writing import WritingTasks
     from hushdesk.sqlitedb import Database
+
+
+S = TypeVar("S", bound="Database")
+CLOSED = "“{name}” is closed, so nothing in it can change: reopen it first (Matters)."
 
 
 class App:
@@ -97,9 +101,18 @@ class App:
     def refresh_matter(self) -> Matter:
         """The open matter as now recorded (renamed, instructions changed, closed)."""
         self.matter = self.matters.get(self.matter.id)
-        if "conversations" in self.__dict__:
+        opened = self.__dict__
+        if "conversations" in opened:
             self.conversations.standing = self.matter.instructions
+        for name in ("conversations", "library", "summaries", "drafts"):
+            if name in opened:
+                self._guard(opened[name].store)
         return self.matter
+
+    def _guard(self, store: Database) -> None:
+        """A closed matter's store refuses every change, saying why."""
+        closed = self.matter.closed
+        store.set_read_only(CLOSED.format(name=self.matter.name) if closed else None)
 
     def delete_matter(self, name_or_id: str) -> None:
         """Delete a matter (key first, then its stores); the open one is closed first and
@@ -139,11 +152,13 @@ class App:
             for store in opened.values():
                 store.close()
 
-    def _store_key(self, store: str) -> bytes:
-        return self.matters.store_key(self.matter, store)
-
-    def _store_path(self, store: str) -> Path:
-        return self.matters.store_path(self.matter, store)
+    def _open_store(self, kind: Callable[[bytes, Path], S], name: str) -> S:
+        """One of the open matter's stores, under its key (read-only when it is closed)."""
+        store = kind(
+            self.matters.store_key(self.matter, name), self.matters.store_path(self.matter, name)
+        )
+        self._guard(store)
+        return store
 
     # -- services -------------------------------------------------------------------------
 
@@ -151,9 +166,7 @@ class App:
     def conversations(self) -> Conversations:
         from hushdesk.assistant.chat_store import ConversationStore
 
-        store = ConversationStore(
-            self._store_key("conversations"), self._store_path("conversations")
-        )
+        store = self._open_store(ConversationStore, "conversations")
         # a lambda: the document libraries open only when a question is grounded
         grounder = lambda names: self.documents.grounder(names)  # noqa: E731, PLW0108
         return Conversations(
@@ -167,7 +180,7 @@ class App:
         from hushdesk.library.libraries import DocumentLibrary
         from hushdesk.library.store import DocumentStore
 
-        store = DocumentStore(self._store_key("library"), self._store_path("library"))
+        store = self._open_store(DocumentStore, "library")
         return DocumentLibrary(
             self.registry,
             store,
@@ -200,7 +213,7 @@ class App:
         from hushdesk.assistant.summarize.store import SummaryStore
         from hushdesk.services.summaries import Summaries
 
-        store = SummaryStore(self._store_key("summaries"), self._store_path("summaries"))
+        store = self._open_store(SummaryStore, "summaries")
         return Summaries(store, self.runtime, lambda: self.library)
 
     @cached_property
@@ -208,7 +221,7 @@ class App:
         from hushdesk.assistant.email.store import DraftStore
         from hushdesk.services.drafts import Drafts
 
-        store = DraftStore(self._store_key("drafts"), self._store_path("drafts"))
+        store = self._open_store(DraftStore, "drafts")
         return Drafts(store, self.runtime, self.preferences, lambda: self.library)
 
     @cached_property

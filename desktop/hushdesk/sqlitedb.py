@@ -43,6 +43,18 @@ class Database:
         self._key = key
         self._lock = threading.RLock()
         self._db = self._connect()
+        self._read_only = ""  # why nothing may be written, when that is so
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self._read_only)
+
+    def set_read_only(self, why: str | None) -> None:
+        """Nothing written while ``why`` is given (a closed matter's stores): SQLite
+        refuses every change on this connection, and the error says ``why``."""
+        with self._lock:
+            self._db.execute(f"PRAGMA query_only = {'ON' if why else 'OFF'}")
+            self._read_only = why or ""
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -105,8 +117,13 @@ class Database:
                 raise
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self, *, upkeep: bool = False) -> Iterator[sqlite3.Connection]:
+        """A write transaction. ``upkeep``: one that runs even when the store is read-only
+        (retention deleting what is too old)."""
         with self._lock:
+            lifted = upkeep and self._read_only
+            if lifted:
+                self._db.execute("PRAGMA query_only = OFF")
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 yield self._db
@@ -115,11 +132,16 @@ class Database:
                 if self._db.in_transaction:  # SQLite may have rolled back already
                     self._db.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
+                    if self._read_only:
+                        raise StoreError(self._read_only, detail=repr(exc)) from exc
                     reason = "the disk is full" if "full" in str(exc) else str(exc)
                     raise StoreError(
                         f"Could not save the {self.what}: {reason}.", detail=repr(exc)
                     ) from exc
                 raise
+            finally:
+                if lifted:
+                    self._db.execute("PRAGMA query_only = ON")
 
     def forget_copies(self) -> None:
         """After a deletion: old versions of the changed pages leave the write-ahead log

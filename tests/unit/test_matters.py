@@ -166,3 +166,26 @@ def test_retention_deletes_what_is_older_in_every_matter_that_asks_for_it(app: A
     assert titles(app) == [f"{DEFAULT} chat"]  # retention is off by default
     with pytest.raises(MatterError):
         app.matters.set_retention(tenant, 0)
+
+
+def test_a_closed_matter_is_read_only_but_still_kept_to_its_retention(app: App) -> None:
+    import time
+
+    from hushdesk.errors import StoreError
+
+    tenant = app.matters.add("Tenant")
+    app.open_matter("Tenant")
+    app.conversations.store.create(title="before closing")
+    app.matters.set_retention(app.matters.close_matter(tenant), 30)
+    app.refresh_matter()
+    with pytest.raises(StoreError, match="“Tenant” is closed"):
+        app.conversations.store.create(title="after closing")
+    with pytest.raises(StoreError, match="is closed"):
+        app.library.library("docs")
+    assert titles(app) == ["before closing"]  # still readable
+    went = app.apply_retention(now=time.time() + 31 * 86_400)
+    assert [p.describe() for p in went] == ["Tenant: 1 conversation"]
+    app.matters.close_matter(app.matter, closed=False)
+    app.refresh_matter()
+    app.conversations.store.create(title="reopened")
+    assert titles(app) == ["reopened"]

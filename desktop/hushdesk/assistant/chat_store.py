@@ -255,7 +255,7 @@ class ConversationStore(Database):
     def delete_older_than(self, cutoff: float) -> int:
         """Conversations last changed before ``cutoff`` deleted for good (a matter's
         retention); how many."""
-        with self._tx() as db:
+        with self._tx(upkeep=True) as db:
             gone = db.execute("DELETE FROM conversations WHERE updated_at < ?", (cutoff,)).rowcount
         self.forget_copies()
         return int(gone)

@@ -1,4 +1,4 @@
-"""``hushdesk matters list|add|show|rename|instructions|retention|delete``:
+"""``hushdesk matters list|add|show|rename|instructions|close|reopen|retention|delete``:
 one place per client, case or patient. Every command that reads or writes your data
 takes ``--matter NAME`` (the first matter when it is not given):
 
@@ -58,6 +58,8 @@ def add_parser(sub: Any) -> None:
     told = actions.add_parser("instructions", help="a matter's standing instructions")
     told.add_argument("name")
     told.add_argument("text", help='what every chat in it is told ("" for none)')
+    for verb, text in (("close", "make read-only"), ("reopen", "make changeable again")):
+        actions.add_parser(verb, help=text).add_argument("name")
     keep = actions.add_parser(
         "retention", help="delete its conversations, drafts and summaries after N days"
     )
@@ -106,6 +108,10 @@ def run(app: App, args: argparse.Namespace) -> int:
     elif command == "instructions":
         matters.set_instructions(matter, args.text)
         print(printable(f"Standing instructions of “{matter.name}” set."))
+    elif command in ("close", "reopen"):
+        matters.close_matter(matter, closed=command == "close")
+        state = "closed: read-only" if command == "close" else "open for changes again"
+        print(printable(f"“{matter.name}” is {state}."))
     elif command == "retention":
         days = None if args.days.strip().lower() == "off" else _days(args.days)
         matters.set_retention(matter, days)

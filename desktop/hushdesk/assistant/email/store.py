@@ -71,7 +71,7 @@ class DraftStore(Database):
     def delete_older_than(self, cutoff: float) -> int:
         """Drafts last changed before ``cutoff`` deleted (a matter's retention); how many.
         The user's own templates stay."""
-        with self._tx() as db:
+        with self._tx(upkeep=True) as db:
             gone = db.execute("DELETE FROM drafts WHERE updated_at < ?", (cutoff,)).rowcount
         self.forget_copies()
         return int(gone)

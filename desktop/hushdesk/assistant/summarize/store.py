@@ -227,7 +227,7 @@ class SummaryStore(Database):
     def delete_older_than(self, cutoff: float) -> int:
         """Summaries last changed before ``cutoff`` deleted, with the text and steps of
         documents no summary refers to any more (a matter's retention); how many."""
-        with self._tx() as db:
+        with self._tx(upkeep=True) as db:
             gone = db.execute("DELETE FROM summaries WHERE updated_at < ?", (cutoff,)).rowcount
             db.execute(
                 "DELETE FROM sources WHERE created_at < ? "

@@ -28,9 +28,9 @@ from hushdesk.models import bundled
 from hushdesk.models.registry import Registry
 from hushdesk.services.conversations import Conversations
 from hushdesk.services.keys import Keys
-from hushdesk.services.matters import DEFAULT, Matter, Matters
+from hushdesk.services.matters import DEFAULT, Matter, Matters, MatterStores
 from hushdesk.services.preferences import Preferences
-from hushdesk.services.retention import Prunable, Pruned, prune
+from hushdesk.services.retention import Pruned, prune
 from hushdesk.services.runtime import ModelRuntime
 from hushdesk.services.wipe import in_use, remove_legacy_plaintext
 from hushdesk.vault import Locked, Vault, unlock_without_asking
@@ -124,33 +124,26 @@ class App:
 
     def apply_retention(self, now: float | None = None) -> list[Pruned]:
         """Every matter's retention applied (at start, daily); what went."""
-        return prune(self.matters, self._prunable_stores, now)
+        return prune(self.matters, self.stores_of, now)
 
     @contextmanager
-    def _prunable_stores(self, matter: Matter) -> Iterator[dict[str, Prunable]]:
-        """The open matter's stores as they are; another's opened for the moment."""
+    def stores_of(self, matter: Matter) -> Iterator[MatterStores]:
+        """A matter's stores: the open matter's as they are, another's opened for the
+        block (closed after it)."""
         if matter.id == self.matter.id:
-            yield {
-                "conversations": self.conversations.store,
-                "drafts": self.drafts.store,
-                "summaries": self.summaries.store,
-            }
+            yield MatterStores(
+                self.conversations.store, self.library.store, self.summaries.store,
+                self.drafts.store,
+            )  # fmt: skip
             return
-        from hushdesk.assistant.chat_store import ConversationStore
-        from hushdesk.assistant.email.store import DraftStore
-        from hushdesk.assistant.summarize.store import SummaryStore
-
-        stores = (("conversations", ConversationStore), ("drafts", DraftStore),
-                  ("summaries", SummaryStore))  # fmt: skip
-        opened: dict[str, ConversationStore | DraftStore | SummaryStore] = {}
+        stores = MatterStores.open(
+            lambda name: self.matters.store_key(matter, name),
+            lambda name: self.matters.store_path(matter, name),
+        )
         try:
-            for name, kind in stores:
-                key = self.matters.store_key(matter, name)
-                opened[name] = kind(key, self.matters.store_path(matter, name))
-            yield dict(opened)
+            yield stores
         finally:
-            for store in opened.values():
-                store.close()
+            stores.close()
 
     def _open_store(self, kind: Callable[[bytes, Path], S], name: str) -> S:
         """One of the open matter's stores, under its key (read-only when it is closed)."""

@@ -143,6 +143,21 @@ class Database:
                 if lifted:
                     self._db.execute("PRAGMA query_only = ON")
 
+    def copy_to(self, path: Path, key: bytes) -> None:
+        """A consistent copy of the whole store, encrypted under ``key`` (SQLite's online
+        backup: the store stays open, and a write elsewhere waits or is taken whole)."""
+        with self._lock:
+            target = sqlite3.connect(str(path), isolation_level=None)
+            try:
+                target.execute(f"PRAGMA key = {_raw_key(key)}")
+                self._db.backup(target)
+            except sqlite3.Error as exc:
+                raise StoreError(
+                    f"Could not copy the {self.what} ({exc}).", detail=repr(exc)
+                ) from exc
+            finally:
+                target.close()
+
     def forget_copies(self) -> None:
         """After a deletion: old versions of the changed pages leave the write-ahead log
         (secure delete has overwritten them in the database file itself)."""
@@ -213,6 +228,24 @@ def opens_with(path: Path, key: bytes) -> bool:
     except sqlite3.DatabaseError:
         return False
     finally:
+        db.close()
+
+
+def copy_file(source: Path, key: bytes, target: Path, new_key: bytes) -> None:
+    """A closed store copied whole to ``target``, under ``new_key`` (``StoreError`` when
+    ``key`` does not open it, or it is damaged)."""
+    db = sqlite3.connect(str(source), isolation_level=None)
+    copy = sqlite3.connect(str(target), isolation_level=None)
+    try:
+        db.execute(f"PRAGMA key = {_raw_key(key)}")
+        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise StoreError(f"{source.name} is damaged.")
+        copy.execute(f"PRAGMA key = {_raw_key(new_key)}")
+        db.backup(copy)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{source.name} cannot be read ({exc}).", detail=repr(exc)) from exc
+    finally:
+        copy.close()
         db.close()
 
 

@@ -20,15 +20,24 @@ import re
 import secrets
 import shutil
 import time
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hushdesk import paths
 from hushdesk.errors import HushdeskError
 from hushdesk.fsutil import locked
 from hushdesk.sealed import b64, subkey, unb64
+from hushdesk.sqlitedb import Database
 from hushdesk.vault import Vault
+
+if TYPE_CHECKING:
+    from hushdesk.assistant.chat_store import ConversationStore
+    from hushdesk.assistant.email.store import DraftStore
+    from hushdesk.assistant.summarize.store import SummaryStore
+    from hushdesk.library.store import DocumentStore
 
 log = logging.getLogger("hushdesk.matters")
 
@@ -36,6 +45,54 @@ DEFAULT = "default"
 DEFAULT_NAME = "General"
 NAME_CHARS = 80
 STORES = ("conversations", "library", "summaries", "drafts")
+D = TypeVar("D", bound=Database)
+
+
+@dataclass(frozen=True)
+class MatterStores:
+    """One matter's stores, open."""
+
+    conversations: ConversationStore
+    library: DocumentStore
+    summaries: SummaryStore
+    drafts: DraftStore
+
+    def by_name(self) -> dict[str, Database]:
+        return {
+            "conversations": self.conversations,
+            "library": self.library,
+            "summaries": self.summaries,
+            "drafts": self.drafts,
+        }
+
+    @classmethod
+    def open(cls, key_of: Callable[[str], bytes], path_of: Callable[[str], Path]) -> MatterStores:
+        """Each store opened under its key at its place (those opened are closed again
+        when one fails)."""
+        from hushdesk.assistant.chat_store import ConversationStore
+        from hushdesk.assistant.email.store import DraftStore
+        from hushdesk.assistant.summarize.store import SummaryStore
+        from hushdesk.library.store import DocumentStore
+
+        with ExitStack() as stack:
+
+            def opened(kind: Callable[[bytes, Path], D], name: str) -> D:
+                store = kind(key_of(name), path_of(name))
+                stack.callback(store.close)
+                return store
+
+            stores = cls(
+                opened(ConversationStore, "conversations"),
+                opened(DocumentStore, "library"),
+                opened(SummaryStore, "summaries"),
+                opened(DraftStore, "drafts"),
+            )
+            stack.pop_all()
+        return stores
+
+    def close(self) -> None:
+        for store in self.by_name().values():
+            store.close()
 
 
 class MatterError(HushdeskError):
@@ -54,6 +111,21 @@ class Matter:
     @property
     def default(self) -> bool:
         return self.id == DEFAULT
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """A matter's id and key before it is recorded (its stores are being put in place)."""
+
+    id: str
+    key: bytes
+
+    @classmethod
+    def new(cls) -> Reserved:
+        return cls(secrets.token_hex(8), secrets.token_bytes(32))
+
+    def store_key(self, store: str) -> bytes:
+        return subkey(self.key, f"store:{store}")
 
 
 def clean_name(name: str) -> str:
@@ -100,10 +172,12 @@ class Matters:
         record = self._records().get(matter.id)
         if record is None:
             raise MatterError(f"The matter “{matter.name}” was deleted.")
-        return subkey(unb64(record["key"]), f"store:{store}")
+        return Reserved(matter.id, unb64(record["key"])).store_key(store)
 
     @staticmethod
-    def store_path(matter: Matter, store: str) -> Path:
+    def store_path(matter: Matter | Reserved, store: str) -> Path:
+        if isinstance(matter, Reserved):
+            return paths.matter_dir(matter.id) / f"{store}.sqlite"
         if matter.default:
             return {
                 "conversations": paths.conversations_db,
@@ -115,16 +189,38 @@ class Matters:
 
     # -- changing ------------------------------------------------------------------------
 
-    def add(self, name: str, instructions: str = "") -> Matter:
+    def add(
+        self,
+        name: str,
+        instructions: str = "",
+        *,
+        retention_days: int | None = None,
+        reserved: Reserved | None = None,
+    ) -> Matter:
+        """A new matter; with ``reserved``, the one whose stores were put in place
+        already (an import: the matter appears only once they are complete)."""
         name = clean_name(name)
+        reserved = reserved or Reserved.new()
         with locked(self._lock):
             records = self._records()
             self._check_free(records, name)
-            matter = Matter(secrets.token_hex(8), name, instructions.strip(), time.time())
-            records[matter.id] = {**asdict(matter), "key": b64(secrets.token_bytes(32))}
+            matter = Matter(
+                reserved.id, name, instructions.strip(), time.time(),
+                retention_days=retention_days,
+            )  # fmt: skip
+            records[matter.id] = {**asdict(matter), "key": b64(reserved.key)}
             self._write(records)
         log.info("matter added")
         return matter
+
+    def free_name(self, name: str) -> str:
+        """``name``, or ``name (2)``, ``name (3)``… when it is taken."""
+        taken = {m.name.casefold() for m in self.list()}
+        name, n = clean_name(name), 2
+        candidate = name
+        while candidate.casefold() in taken:
+            candidate, n = f"{name} ({n})", n + 1
+        return candidate
 
     def rename(self, matter: Matter, name: str) -> Matter:
         name = clean_name(name)

@@ -10,17 +10,12 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
 
-from hushdesk.services.matters import Matter, Matters
+from hushdesk.services.matters import Matter, Matters, MatterStores
 
 log = logging.getLogger("hushdesk.retention")
 
 DAY_S = 86_400.0
-
-
-class Prunable(Protocol):
-    def delete_older_than(self, cutoff: float) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -49,8 +44,8 @@ class Pruned:
         return f"{self.matter}: {', '.join(parts)}"
 
 
-# A matter's conversation, draft and summary stores, opened for the block.
-StoresOf = Callable[[Matter], AbstractContextManager[dict[str, Prunable]]]
+# A matter's stores (``App.stores_of``), opened for the block.
+StoresOf = Callable[[Matter], AbstractContextManager[MatterStores]]
 
 
 def prune(matters: Matters, stores_of: StoresOf, now: float | None = None) -> list[Pruned]:
@@ -61,9 +56,13 @@ def prune(matters: Matters, stores_of: StoresOf, now: float | None = None) -> li
         if not matter.retention_days:
             continue
         cutoff = now - matter.retention_days * DAY_S
-        with stores_of(matter) as stores:
-            gone = {name: store.delete_older_than(cutoff) for name, store in stores.items()}
-        pruned = Pruned(matter.name, gone["conversations"], gone["drafts"], gone["summaries"])
+        with stores_of(matter) as s:
+            pruned = Pruned(
+                matter.name,
+                s.conversations.delete_older_than(cutoff),
+                s.drafts.delete_older_than(cutoff),
+                s.summaries.delete_older_than(cutoff),
+            )
         if pruned.total:
             log.info("retention: %d items older than %d days deleted", pruned.total,
                      matter.retention_days)  # fmt: skip

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hushdesk import paths
 from hushdesk import settings as settings_mod
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from hushdesk.services.documents import Documents
     from hushdesk.services.downloads import Downloads
     from hushdesk.services.drafts import Drafts
+    from hushdesk.services.handover import Imported
     from hushdesk.services.indexing import Indexing
     from hushdesk.services.models import Models
     from hushdesk.services.shared import SharedLibraries
@@ -121,6 +122,20 @@ class App:
         if matter.id == self.matter.id:
             self.open_matter(DEFAULT)
         self.matters.delete(matter)
+
+    def export_matter(self, name_or_id: str, out: Path, passphrase: str, **job: Any) -> Path:
+        """A matter as one encrypted archive (``services.handover``)."""
+        from hushdesk.services.handover import export_matter
+
+        return export_matter(self.matters.get(name_or_id), self.stores_of, out, passphrase, **job)
+
+    def import_matter(
+        self, archive: Path, passphrase: str, name: str | None = None, **job: Any
+    ) -> Imported:
+        """An archived matter, as a new matter here."""
+        from hushdesk.services.handover import import_matter
+
+        return import_matter(self.matters, archive, passphrase, name=name, **job)
 
     def apply_retention(self, now: float | None = None) -> list[Pruned]:
         """Every matter's retention applied (at start, daily); what went."""

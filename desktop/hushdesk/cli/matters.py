@@ -1,4 +1,5 @@
-"""``hushdesk matters list|add|show|rename|instructions|close|reopen|retention|delete``:
+"""``hushdesk matters list|add|show|rename|instructions|close|reopen|retention|export|
+import|delete``:
 one place per client, case or patient. Every command that reads or writes your data
 takes ``--matter NAME`` (the first matter when it is not given):
 
@@ -7,18 +8,31 @@ takes ``--matter NAME`` (the first matter when it is not given):
   hushdesk ask --matter "Smith v Jones" --library Lease "When can the tenant leave?"
 
 A matter's conversations, libraries, summaries and drafts are seen only inside it.
-Deleting a matter destroys its key first, then its files."""
+Deleting a matter destroys its key first, then its files. To hand a matter over:
+
+  hushdesk matters export "Smith v Jones" --out smith.hdm     # asks for a passphrase
+  hushdesk matters import smith.hdm                           # on the other computer"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from hushdesk.app import App
-from hushdesk.cli.terminal import EXIT_OK, printable
+from hushdesk.cli.terminal import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    interruptible,
+    printable,
+    show_progress,
+)
 from hushdesk.errors import HushdeskError
+from hushdesk.passphrases import check_passphrase, passphrase_from_file
 from hushdesk.services.matters import Matter
 
 # Commands that read or write the user's data: they take --matter.
@@ -65,6 +79,17 @@ def add_parser(sub: Any) -> None:
     )
     keep.add_argument("name")
     keep.add_argument("days", help="a number of days, or off")
+    export = actions.add_parser("export", help="one encrypted archive, with its own passphrase")
+    export.add_argument("name")
+    export.add_argument("--out", type=Path, required=True, metavar="FILE.hdm")
+    bring = actions.add_parser("import", help="a matter from an archive")
+    bring.add_argument("archive", type=Path)
+    bring.add_argument("--name", help="call it this here")
+    for p in (export, bring):
+        p.add_argument(
+            "--passphrase-file", type=Path, metavar="FILE",
+            help="the archive's passphrase, first line of a file only you can read",
+        )  # fmt: skip
     delete = actions.add_parser("delete", help="delete a matter and everything in it")
     delete.add_argument("name")
     delete.add_argument("--yes", action="store_true", help="do not ask")
@@ -95,6 +120,19 @@ def run(app: App, args: argparse.Namespace) -> int:
     matters, command = app.matters, args.matters_command
     if command == "list":
         return _list(app, args.json)
+    if command == "import":
+        secret = _archive_passphrase(args.passphrase_file, twice=False)
+        done = interruptible(
+            lambda token: app.import_matter(
+                args.archive, secret, args.name, cancel=token, progress=show_progress
+            ),
+            stopped="Stopped: nothing was imported.",
+        )
+        if done is None:
+            return EXIT_INTERRUPTED
+        note = f" (“{done.renamed_from}” was taken)" if done.renamed_from else ""
+        print(printable(f"Imported the matter “{done.matter.name}”{note}."))
+        return EXIT_OK
     if command == "add":
         matter = matters.add(args.name, args.instructions)
         print(printable(f"Added the matter “{matter.name}”."))
@@ -119,6 +157,18 @@ def run(app: App, args: argparse.Namespace) -> int:
         print(printable(f"Conversations, drafts and summaries of “{matter.name}” are {kept}."))
         for pruned in app.apply_retention():
             print(printable(f"Deleted under retention: {pruned.describe()}."))
+    elif command == "export":
+        secret = _archive_passphrase(args.passphrase_file, twice=True)
+        wrote = interruptible(
+            lambda token: (
+                app.export_matter(matter.id, args.out, secret, cancel=token, progress=show_progress)
+                or True
+            ),
+            stopped="Stopped: nothing was written.",
+        )
+        if wrote is None:
+            return EXIT_INTERRUPTED
+        print(printable(f"Wrote “{matter.name}” to {args.out}, encrypted with its passphrase."))
     elif command == "delete":
         if not args.yes and not _confirmed(matter):
             print("Nothing deleted.")
@@ -126,6 +176,19 @@ def run(app: App, args: argparse.Namespace) -> int:
         app.delete_matter(matter.id)
         print(printable(f"Deleted the matter “{matter.name}” and everything in it."))
     return EXIT_OK
+
+
+def _archive_passphrase(path: Path | None, *, twice: bool) -> str:
+    if path is not None:
+        return passphrase_from_file(path, "archive passphrase file")
+    if not sys.stdin.isatty():
+        raise HushdeskError("Give the archive's passphrase with --passphrase-file FILE.")
+    secret = getpass.getpass("The archive's passphrase: ")
+    if twice:
+        check_passphrase(secret)
+        if getpass.getpass("Again: ") != secret:
+            raise HushdeskError("The two do not match: nothing written.")
+    return secret
 
 
 def _days(text: str) -> int:

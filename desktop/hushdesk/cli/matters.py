@@ -1,5 +1,5 @@
 """``hushdesk matters list|add|show|rename|instructions|close|reopen|retention|export|
-import|delete``:
+import|token|delete``:
 one place per client, case or patient. Every command that reads or writes your data
 takes ``--matter NAME`` (the first matter when it is not given):
 
@@ -90,6 +90,11 @@ def add_parser(sub: Any) -> None:
             "--passphrase-file", type=Path, metavar="FILE",
             help="the archive's passphrase, first line of a file only you can read",
         )  # fmt: skip
+    token = actions.add_parser(
+        "token", help="a local API token that opens only this matter (hushdesk serve --matter)"
+    )
+    token.add_argument("name")
+    token.add_argument("--new", action="store_true", help="make one (replaces the old one)")
     delete = actions.add_parser("delete", help="delete a matter and everything in it")
     delete.add_argument("name")
     delete.add_argument("--yes", action="store_true", help="do not ask")
@@ -157,6 +162,11 @@ def run(app: App, args: argparse.Namespace) -> int:
         print(printable(f"Conversations, drafts and summaries of “{matter.name}” are {kept}."))
         for pruned in app.apply_retention():
             print(printable(f"Deleted under retention: {pruned.describe()}."))
+    elif command == "token":
+        limited = matters.api_token(matter, new=args.new)
+        if limited is None:
+            raise HushdeskError(f"“{matter.name}” has no token yet: add --new to make one.")
+        print(limited)
     elif command == "export":
         secret = _archive_passphrase(args.passphrase_file, twice=True)
         wrote = interruptible(

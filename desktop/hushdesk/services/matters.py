@@ -238,6 +238,20 @@ class Matters:
             raise MatterError("Keep things at least one day, or turn retention off.")
         return self._change(matter, retention_days=days)
 
+    def api_token(self, matter: Matter, *, new: bool = False) -> str | None:
+        """The local API's token limited to this matter (made when ``new``; a new one
+        replaces the old), or ``None`` when it has none."""
+        with locked(self._lock):
+            records = self._records()
+            record = records.get(matter.id)
+            if record is None:
+                raise MatterError(f"The matter “{matter.name}” was deleted.")
+            if new:
+                record["api_token"] = "hdm-" + secrets.token_urlsafe(32)
+                self._write(records)
+            token = record.get("api_token")
+        return token if isinstance(token, str) else None
+
     def delete(self, matter: Matter) -> None:
         """The matter's key first, then its folder (the key's loss alone makes it
         unreadable). Its stores must be closed (``App`` closes the open matter's)."""

@@ -20,7 +20,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from hushdesk import paths
+from hushdesk import paths, policy
 from hushdesk import settings as settings_mod
 from hushdesk.datalock import DataInUse
 from hushdesk.engine.base import Engine
@@ -64,6 +64,7 @@ class App:
         engine: Engine | None = None,
         matter: str | None = None,
     ) -> None:
+        self.policy = policy.load()  # a broken policy file stops here: locks fail closed
         paths.make_private()  # an older install, or files copied in, made private
         self.vault = vault if vault is not None else Vault()
         if not unlock_without_asking(self.vault):

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from hushdesk import paths
+from hushdesk import paths, policy
 from hushdesk.errors import HushdeskError
 from hushdesk.fsutil import locked
 from hushdesk.sealed import b64, subkey, unb64
@@ -236,6 +236,7 @@ class Matters:
     def set_retention(self, matter: Matter, days: int | None) -> Matter:
         if days is not None and days < 1:
             raise MatterError("Keep things at least one day, or turn retention off.")
+        policy.load().retention(days)  # within the firm's bounds, when it sets any
         return self._change(matter, retention_days=days)
 
     def api_token(self, matter: Matter, *, new: bool = False) -> str | None:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
+from hushdesk import policy
 from hushdesk.services.matters import Matter, Matters, MatterStores
 
 log = logging.getLogger("hushdesk.retention")
@@ -51,11 +52,13 @@ StoresOf = Callable[[Matter], AbstractContextManager[MatterStores]]
 def prune(matters: Matters, stores_of: StoresOf, now: float | None = None) -> list[Pruned]:
     """Apply every matter's retention; what went, per matter that lost anything."""
     now = time.time() if now is None else now
+    rules = policy.load()
     report = []
     for matter in matters.list():
-        if not matter.retention_days:
+        days = rules.effective_retention(matter.retention_days)
+        if not days:
             continue
-        cutoff = now - matter.retention_days * DAY_S
+        cutoff = now - days * DAY_S
         with stores_of(matter) as s:
             pruned = Pruned(
                 matter.name,
@@ -64,7 +67,6 @@ def prune(matters: Matters, stores_of: StoresOf, now: float | None = None) -> li
                 s.summaries.delete_older_than(cutoff),
             )
         if pruned.total:
-            log.info("retention: %d items older than %d days deleted", pruned.total,
-                     matter.retention_days)  # fmt: skip
+            log.info("retention: %d items older than %d days deleted", pruned.total, days)
             report.append(pruned)
     return report

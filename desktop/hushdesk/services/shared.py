@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hushdesk.endpoints import is_unencrypted, require_encrypted
+from hushdesk.endpoints import is_unencrypted, require_allowed
 from hushdesk.errors import DocumentError
 from hushdesk.library.shared import ModelMismatch, Share, ShareAddress, SharedUnreachable
 from hushdesk.models.registry import Registry
@@ -135,7 +135,7 @@ class SharedLibraries:
     ) -> SyncReport:
         """Share the library ``name`` through the server at ``url`` (made there, or
         taken from there), then bring both sides level."""
-        require_encrypted(url, allow_unencrypted=allow_unencrypted)  # before anything is sent
+        require_allowed(url, allow_unencrypted=allow_unencrypted)  # before anything is sent
         with self._lock:
             self._attach(
                 name, Share(ShareAddress(url.strip().rstrip("/"), token.strip(), ca_file), name)
@@ -296,7 +296,7 @@ class SharedLibraries:
             if kept is None:
                 raise DocumentError(f"The library {name!r} is not shared.")
             # One shared before plain http:// was refused is held to the rule too.
-            require_encrypted(kept.url, allow_unencrypted=kept.allow_unencrypted)
+            require_allowed(kept.url, allow_unencrypted=kept.allow_unencrypted)
             share = self._shares[name] = Share(
                 ShareAddress(kept.url, kept.token, kept.ca_file), name
             )

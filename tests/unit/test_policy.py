@@ -42,9 +42,9 @@ def test_each_lock_refuses_with_the_firms_reason(firm: Path) -> None:
             app.models.plan("qwen2.5-1.5b-instruct")
         with pytest.raises(Locked, match=r"handbook 4\.2"):
             app.connections.add("Other", "https://models.example.com")
-        with pytest.raises(Locked, match="Connecting to chroma.example.org"):
+        with pytest.raises(Locked, match=r"Connecting to chroma\.example\.org"):
             app.shared.attach("docs", "https://chroma.example.org:8000")
-        with pytest.raises(Locked, match="Serving the API on 0.0.0.0"):
+        with pytest.raises(Locked, match=r"Serving the API on 0\.0\.0\.0"):
             listen("0.0.0.0", 0)
         listen("127.0.0.1", 0).close()  # the address it allows
         matter = app.matters.add("Tenant")

@@ -52,6 +52,7 @@ def hushdesk_home(tmp_path: Path, passphrase_file: Path, monkeypatch: pytest.Mon
     home = tmp_path / "hushdesk-home"
     monkeypatch.setenv("HUSHDESK_HOME", str(home))
     monkeypatch.setenv("HUSHDESK_PASSPHRASE_FILE", str(passphrase_file))
+    monkeypatch.setenv("HUSHDESK_POLICY_FILE", str(tmp_path / "no-policy.toml"))  # not /etc's
     return home
 
 

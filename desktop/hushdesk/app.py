@@ -14,10 +14,13 @@ waits for it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from hushdesk import paths
+from hushdesk import paths, policy
 from hushdesk import settings as settings_mod
 from hushdesk.datalock import DataInUse
 from hushdesk.engine.base import Engine
@@ -25,7 +28,9 @@ from hushdesk.models import bundled
 from hushdesk.models.registry import Registry
 from hushdesk.services.conversations import Conversations
 from hushdesk.services.keys import Keys
+from hushdesk.services.matters import DEFAULT, Matter, Matters, MatterStores
 from hushdesk.services.preferences import Preferences
+from hushdesk.services.retention import Pruned, prune
 from hushdesk.services.runtime import ModelRuntime
 from hushdesk.services.wipe import in_use, remove_legacy_plaintext
 from hushdesk.vault import Locked, Vault, unlock_without_asking
@@ -36,12 +41,17 @@ if TYPE_CHECKING:
     from hushdesk.services.documents import Documents
     from hushdesk.services.downloads import Downloads
     from hushdesk.services.drafts import Drafts
+    from hushdesk.services.handover import Imported
     from hushdesk.services.indexing import Indexing
     from hushdesk.services.models import Models
     from hushdesk.services.shared import SharedLibraries
     from hushdesk.services.summaries import Summaries
     from hushdesk.services.writing import WritingTasks
     from hushdesk.sqlitedb import Database
+
+
+S = TypeVar("S", bound="Database")
+CLOSED = "“{name}” is closed, so nothing in it can change: reopen it first (Matters)."
 
 
 class App:
@@ -52,7 +62,9 @@ class App:
         settings: settings_mod.Settings | None = None,
         registry: Registry | None = None,
         engine: Engine | None = None,
+        matter: str | None = None,
     ) -> None:
+        self.policy = policy.load()  # a broken policy file stops here: locks fail closed
         paths.make_private()  # an older install, or files copied in, made private
         self.vault = vault if vault is not None else Vault()
         if not unlock_without_asking(self.vault):
@@ -74,6 +86,88 @@ class App:
         bundled.ensure_registered(self.registry)
         self.runtime = ModelRuntime(self.settings, self.registry, engine)
         self.preferences = Preferences(self.settings)
+        self.matters = Matters(self.vault)
+        self.matter: Matter = self.matters.get(matter or DEFAULT)
+
+    # -- the open matter --------------------------------------------------------------------
+
+    def open_matter(self, name_or_id: str) -> Matter:
+        """Another matter's conversations, libraries, summaries and drafts: the open
+        one's services are closed (their work must have stopped) and built again, on
+        first use, over the new one's stores."""
+        matter = self.matters.get(name_or_id)
+        self._close_matter()
+        self.matter = matter
+        return matter
+
+    def refresh_matter(self) -> Matter:
+        """The open matter as now recorded (renamed, instructions changed, closed)."""
+        self.matter = self.matters.get(self.matter.id)
+        opened = self.__dict__
+        if "conversations" in opened:
+            self.conversations.standing = self.matter.instructions
+        for name in ("conversations", "library", "summaries", "drafts"):
+            if name in opened:
+                self._guard(opened[name].store)
+        return self.matter
+
+    def _guard(self, store: Database) -> None:
+        """A closed matter's store refuses every change, saying why."""
+        closed = self.matter.closed
+        store.set_read_only(CLOSED.format(name=self.matter.name) if closed else None)
+
+    def delete_matter(self, name_or_id: str) -> None:
+        """Delete a matter (key first, then its stores); the open one is closed first and
+        the first matter opened instead."""
+        matter = self.matters.get(name_or_id)
+        if matter.id == self.matter.id:
+            self.open_matter(DEFAULT)
+        self.matters.delete(matter)
+
+    def export_matter(self, name_or_id: str, out: Path, passphrase: str, **job: Any) -> Path:
+        """A matter as one encrypted archive (``services.handover``)."""
+        from hushdesk.services.handover import export_matter
+
+        return export_matter(self.matters.get(name_or_id), self.stores_of, out, passphrase, **job)
+
+    def import_matter(
+        self, archive: Path, passphrase: str, name: str | None = None, **job: Any
+    ) -> Imported:
+        """An archived matter, as a new matter here."""
+        from hushdesk.services.handover import import_matter
+
+        return import_matter(self.matters, archive, passphrase, name=name, **job)
+
+    def apply_retention(self, now: float | None = None) -> list[Pruned]:
+        """Every matter's retention applied (at start, daily); what went."""
+        return prune(self.matters, self.stores_of, now)
+
+    @contextmanager
+    def stores_of(self, matter: Matter) -> Iterator[MatterStores]:
+        """A matter's stores: the open matter's as they are, another's opened for the
+        block (closed after it)."""
+        if matter.id == self.matter.id:
+            yield MatterStores(
+                self.conversations.store, self.library.store, self.summaries.store,
+                self.drafts.store,
+            )  # fmt: skip
+            return
+        stores = MatterStores.open(
+            lambda name: self.matters.store_key(matter, name),
+            lambda name: self.matters.store_path(matter, name),
+        )
+        try:
+            yield stores
+        finally:
+            stores.close()
+
+    def _open_store(self, kind: Callable[[bytes, Path], S], name: str) -> S:
+        """One of the open matter's stores, under its key (read-only when it is closed)."""
+        store = kind(
+            self.matters.store_key(self.matter, name), self.matters.store_path(self.matter, name)
+        )
+        self._guard(store)
+        return store
 
     # -- services -------------------------------------------------------------------------
 
@@ -81,10 +175,12 @@ class App:
     def conversations(self) -> Conversations:
         from hushdesk.assistant.chat_store import ConversationStore
 
-        store = ConversationStore(self.vault.store_key("conversations"))
+        store = self._open_store(ConversationStore, "conversations")
         # a lambda: the document libraries open only when a question is grounded
         grounder = lambda names: self.documents.grounder(names)  # noqa: E731, PLW0108
-        return Conversations(store, self.settings, self.runtime, grounder)
+        return Conversations(
+            store, self.settings, self.runtime, grounder, standing=self.matter.instructions
+        )
 
     @cached_property
     def library(self) -> DocumentLibrary:
@@ -93,7 +189,7 @@ class App:
         from hushdesk.library.libraries import DocumentLibrary
         from hushdesk.library.store import DocumentStore
 
-        store = DocumentStore(self.vault.store_key("library"))
+        store = self._open_store(DocumentStore, "library")
         return DocumentLibrary(
             self.registry,
             store,
@@ -118,14 +214,15 @@ class App:
         """Libraries kept on a Chroma server the practice runs (imports nothing heavy)."""
         from hushdesk.services.shared import SharedLibraries
 
-        return SharedLibraries(self.settings, lambda: self.library, self.registry)
+        matter = "" if self.matter.default else self.matter.id
+        return SharedLibraries(self.settings, lambda: self.library, self.registry, matter)
 
     @cached_property
     def summaries(self) -> Summaries:
         from hushdesk.assistant.summarize.store import SummaryStore
         from hushdesk.services.summaries import Summaries
 
-        store = SummaryStore(self.vault.store_key("summaries"))
+        store = self._open_store(SummaryStore, "summaries")
         return Summaries(store, self.runtime, lambda: self.library)
 
     @cached_property
@@ -133,7 +230,7 @@ class App:
         from hushdesk.assistant.email.store import DraftStore
         from hushdesk.services.drafts import Drafts
 
-        store = DraftStore(self.vault.store_key("drafts"))
+        store = self._open_store(DraftStore, "drafts")
         return Drafts(store, self.runtime, self.preferences, lambda: self.library)
 
     @cached_property
@@ -163,7 +260,11 @@ class App:
         return Downloads(self.models)
 
     def stores(self) -> dict[str, Database]:
-        """Every store, opened (for a key change, which re-keys them where they are)."""
+        """The stores a key change re-keys, opened, so it goes through their own
+        connections: the first matter's (the others' keys are in the sealed list of
+        matters, which the change re-seals; their stores stay as they are)."""
+        if not self.matter.default:
+            return {}
         return {
             "conversations": self.conversations.store,
             "library": self.library.store,
@@ -175,14 +276,19 @@ class App:
 
     def close(self) -> None:
         """Close what was opened (services never built are left alone)."""
+        self._close_matter()
+        for name in ("writing", "downloads", "models", "connections"):
+            self.__dict__.pop(name, None)
+        self.runtime.close()
+        self.hold.release()
+
+    def _close_matter(self) -> None:
+        """The open matter's services and stores."""
         opened = self.__dict__
         for name in ("drafts", "summaries", "conversations"):
             if name in opened:
                 opened.pop(name).close()
         if "library" in opened:
             opened.pop("library").close()
-        names = ("documents", "indexing", "writing", "downloads", "models", "connections", "shared")
-        for name in names:
+        for name in ("documents", "indexing", "shared"):
             opened.pop(name, None)
-        self.runtime.close()
-        self.hold.release()

@@ -1,5 +1,6 @@
 """The one rule for a server address the user adds (a connection, a shared library):
-plain ``http://`` to another computer is refused unless the user said so explicitly.
+it must be one the firm's policy allows, when it lists any (``policy``), and plain
+``http://`` to another computer is refused unless the user said so explicitly.
 
 Over plain HTTP the server's token, every prompt and every retrieved passage cross the
 network readable by anyone on the way; a typo or a copied address must not do that
@@ -49,6 +50,15 @@ def is_unencrypted(url: str) -> bool:
     """True for ``http://`` to another computer: what crosses it is readable on the way."""
     parts = urlsplit(url.strip())
     return parts.scheme.lower() == "http" and not is_loopback_host(parts.hostname or "")
+
+
+def require_allowed(url: str, *, allow_unencrypted: bool, option: str = ALLOW_OPTION) -> None:
+    """The rule, checked when a server is added, tested and used (a policy that came
+    later also stops a server added before it)."""
+    from hushdesk import policy
+
+    policy.load().require_server(url)
+    require_encrypted(url, allow_unencrypted=allow_unencrypted, option=option)
 
 
 def require_encrypted(url: str, *, allow_unencrypted: bool, option: str = ALLOW_OPTION) -> None:

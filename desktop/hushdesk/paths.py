@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -140,6 +141,23 @@ def drafts_db() -> Path:
     return data_dir() / "drafts.sqlite"
 
 
+def matters_file() -> Path:
+    """The matters and their keys, sealed under the data key (``services.matters``)."""
+    return data_dir() / "matters.sealed"
+
+
+def matters_dir() -> Path:
+    """The folders of the matters after the first (whose stores are the ones above)."""
+    return data_dir() / "matters"
+
+
+def matter_dir(matter_id: str) -> Path:
+    """One matter's stores."""
+    if not re.fullmatch(r"[0-9a-f]{16}", matter_id):
+        raise StoreError(f"Not a matter's id: {matter_id!r}")
+    return _ensure(matters_dir() / matter_id)
+
+
 def downloads_dir() -> Path:
     """Records of unfinished model downloads (the partial files sit beside their target)."""
     return _ensure(models_dir() / ".downloads")
@@ -193,6 +211,8 @@ def all_paths() -> dict[str, Path]:
         "vectors": vectors_dir(),
         "summaries": summaries_db(),
         "drafts": drafts_db(),
+        "matters": matters_file(),
+        "other matters": matters_dir(),
         "downloads": downloads_dir(),
         "chat lines": repl_history_file(),
         "log": log_file(),

@@ -43,6 +43,18 @@ class Database:
         self._key = key
         self._lock = threading.RLock()
         self._db = self._connect()
+        self._read_only = ""  # why nothing may be written, when that is so
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self._read_only)
+
+    def set_read_only(self, why: str | None) -> None:
+        """Nothing written while ``why`` is given (a closed matter's stores): SQLite
+        refuses every change on this connection, and the error says ``why``."""
+        with self._lock:
+            self._db.execute(f"PRAGMA query_only = {'ON' if why else 'OFF'}")
+            self._read_only = why or ""
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -105,8 +117,13 @@ class Database:
                 raise
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self, *, upkeep: bool = False) -> Iterator[sqlite3.Connection]:
+        """A write transaction. ``upkeep``: one that runs even when the store is read-only
+        (retention deleting what is too old)."""
         with self._lock:
+            lifted = upkeep and self._read_only
+            if lifted:
+                self._db.execute("PRAGMA query_only = OFF")
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 yield self._db
@@ -115,11 +132,31 @@ class Database:
                 if self._db.in_transaction:  # SQLite may have rolled back already
                     self._db.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
+                    if self._read_only:
+                        raise StoreError(self._read_only, detail=repr(exc)) from exc
                     reason = "the disk is full" if "full" in str(exc) else str(exc)
                     raise StoreError(
                         f"Could not save the {self.what}: {reason}.", detail=repr(exc)
                     ) from exc
                 raise
+            finally:
+                if lifted:
+                    self._db.execute("PRAGMA query_only = ON")
+
+    def copy_to(self, path: Path, key: bytes) -> None:
+        """A consistent copy of the whole store, encrypted under ``key`` (SQLite's online
+        backup: the store stays open, and a write elsewhere waits or is taken whole)."""
+        with self._lock:
+            target = sqlite3.connect(str(path), isolation_level=None)
+            try:
+                target.execute(f"PRAGMA key = {_raw_key(key)}")
+                self._db.backup(target)
+            except sqlite3.Error as exc:
+                raise StoreError(
+                    f"Could not copy the {self.what} ({exc}).", detail=repr(exc)
+                ) from exc
+            finally:
+                target.close()
 
     def forget_copies(self) -> None:
         """After a deletion: old versions of the changed pages leave the write-ahead log
@@ -191,6 +228,24 @@ def opens_with(path: Path, key: bytes) -> bool:
     except sqlite3.DatabaseError:
         return False
     finally:
+        db.close()
+
+
+def copy_file(source: Path, key: bytes, target: Path, new_key: bytes) -> None:
+    """A closed store copied whole to ``target``, under ``new_key`` (``StoreError`` when
+    ``key`` does not open it, or it is damaged)."""
+    db = sqlite3.connect(str(source), isolation_level=None)
+    copy = sqlite3.connect(str(target), isolation_level=None)
+    try:
+        db.execute(f"PRAGMA key = {_raw_key(key)}")
+        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise StoreError(f"{source.name} is damaged.")
+        copy.execute(f"PRAGMA key = {_raw_key(new_key)}")
+        db.backup(copy)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{source.name} cannot be read ({exc}).", detail=repr(exc)) from exc
+    finally:
+        copy.close()
         db.close()
 
 

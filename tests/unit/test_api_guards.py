@@ -185,3 +185,23 @@ def test_a_port_squatted_by_another_account_is_said_so() -> None:
             assert "another account" in refused.value.message
         finally:
             child.kill()
+
+
+def test_a_token_limited_to_a_matter_opens_only_that_matter(app: App) -> None:
+    tenant = app.matters.add("Tenant")
+    app.matters.add("Landlord")
+    limited = {"Authorization": f"Bearer {app.matters.api_token(tenant, new=True)}"}
+    app.open_matter("Landlord")  # the API serves the open matter
+    app.library.library("landlord-docs")
+    with _client(app) as client:
+        assert client.get("/v1/models", headers=limited).status_code == 401
+        assert "landlord-docs" in client.get("/v1/models", headers=AUTH).text
+    app.open_matter("Tenant")
+    app.library.library("tenant-docs")
+    with _client(app) as client:
+        listed = client.get("/v1/models", headers=limited)
+        assert listed.status_code == 200
+        assert "tenant-docs" in listed.text
+        assert "landlord-docs" not in listed.text
+        search = {"library": "landlord-docs", "query": "rent"}
+        assert client.post("/v1/hushdesk/search", json=search, headers=limited).status_code == 404

@@ -132,14 +132,21 @@ def create(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    _guards(api, settings)
+    _guards(api, settings, lambda: app.matters.api_token(app.matter))
     _routes(api, app, gate, lookups)
     work.add_routes(api, app, gate)
     return api
 
 
-def _guards(api: FastAPI, settings: Settings) -> None:
+def _guards(api: FastAPI, settings: Settings, matter_token: Callable[[], str | None]) -> None:
+    """``matter_token``: the open matter's own token, if it has one (a token limited to
+    a matter opens the API only while that matter is the one served)."""
     token = settings.token.encode()
+
+    def accepted(given: bytes) -> bool:
+        limited = matter_token()
+        own = limited is not None and hmac.compare_digest(given, limited.encode())
+        return hmac.compare_digest(given, token) | own
 
     @api.middleware("http")
     async def authorise(
@@ -154,7 +161,7 @@ def _guards(api: FastAPI, settings: Settings) -> None:
             return await call_next(request)
         given = request.headers.get("authorization", "")
         scheme, _, value = given.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token):
+        if scheme.lower() != "bearer" or not accepted(value.strip().encode()):
             return error(
                 401,
                 "A bearer token is required: Authorization: Bearer <token> (see `hushdesk "

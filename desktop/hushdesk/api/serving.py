@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hushdesk import endpoints, privacy
+from hushdesk import endpoints, policy, privacy
 from hushdesk.app import App
 from hushdesk.errors import HushdeskError
 
@@ -36,7 +36,9 @@ STOP_TIMEOUT_S = 10.0
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A listening socket on ``host:port``; a clear message when that cannot be."""
+    """A listening socket on ``host:port``; a clear message when that cannot be (the
+    firm's policy may turn the API off, or keep it to some addresses)."""
+    policy.load().require_api(host)
     family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:

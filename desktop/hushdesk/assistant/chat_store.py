@@ -252,6 +252,14 @@ class ConversationStore(Database):
                 "UPDATE conversations SET deleted_at = NULL WHERE id = ?", (conversation_id,)
             )
 
+    def delete_older_than(self, cutoff: float) -> int:
+        """Conversations last changed before ``cutoff`` deleted for good (a matter's
+        retention); how many."""
+        with self._tx(upkeep=True) as db:
+            gone = db.execute("DELETE FROM conversations WHERE updated_at < ?", (cutoff,)).rowcount
+        self.forget_copies()
+        return int(gone)
+
     def purge(self) -> None:
         """Delete for good, including the copies SQLite keeps in its write-ahead log."""
         with self._tx() as db:

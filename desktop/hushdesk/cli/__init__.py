@@ -1,6 +1,6 @@
 """The command line over the same services the GUI uses: ``hushdesk ask|chat|ingest|
 search|summarize|draft|templates|rewrite|proofread|translate|classify|models|doctor|
-keys|wipe|serve|connect|libraries``.
+keys|wipe|serve|connect|libraries|matters|chats``.
 Each command turns its arguments into service calls and the results into text."""
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from hushdesk import __version__
 from hushdesk.app import App
 from hushdesk.cli import (
     chat,
+    chats,
     connect,
     doctor,
     documents,
     draft,
     keys,
     libraries,
+    matters,
     models,
     serve,
     summarize,
@@ -48,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_parser(sub)
     connect.add_parser(sub)
     libraries.add_parser(sub)
+    matters.add_parser(sub)
+    chats.add_parser(sub)
+    matters.add_matter_option(sub)
     return parser
 
 
@@ -71,6 +76,8 @@ def main(argv: list[str]) -> int:
         "serve": serve.run,
         "connect": connect.run,
         "libraries": libraries.run,
+        "matters": matters.run,
+        "chats": chats.run,
     }
     app: App | None = None
     try:
@@ -78,7 +85,10 @@ def main(argv: list[str]) -> int:
             return keys.wipe(args)
         vault = Vault()
         keys.unlock(vault)
-        app = App(vault=vault)
+        app = App(vault=vault, matter=getattr(args, "matter", None))
+        for pruned in app.apply_retention():  # at every start, as the window does
+            print(printable(f"hushdesk: deleted under retention: {pruned.describe()}."),
+                  file=sys.stderr)  # fmt: skip
         return handlers[args.command](app, args)
     except HushdeskError as exc:
         print(f"hushdesk: {printable(exc.message)}", file=sys.stderr)  # a server's words too

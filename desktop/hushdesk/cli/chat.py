@@ -60,8 +60,15 @@ def add_parsers(sub: Any) -> None:
     ask_.add_argument("prompt", nargs="*", help="the question; read from stdin when absent or '-'")
     model_options(ask_)
     ask_.add_argument("--json", action="store_true", help="print one JSON object instead")
-    chat_ = sub.add_parser("chat", help="interactive chat (Ctrl-C stops an answer, /exit quits)")
+    chat_ = sub.add_parser(
+        "chat", help="interactive chat, kept in the matter's conversations (/exit quits)"
+    )
     model_options(chat_)
+    chat_.add_argument(
+        "--temporary",
+        action="store_true",
+        help="keep nothing: the conversation and the lines typed are never written to disk",
+    )
 
 
 def setup_from(args: argparse.Namespace) -> ChatSetup:
@@ -76,13 +83,13 @@ def setup_from(args: argparse.Namespace) -> ChatSetup:
     )
 
 
-def _open(app: App, args: argparse.Namespace) -> Chat:
+def _open(app: App, args: argparse.Namespace, *, keep: bool = False) -> Chat:
     setup = setup_from(args)
     model = app.runtime.chat_model(setup.model_id)  # a wrong --model is an error, up front
     setup.model_id = model.id
     app.documents.require(setup.libraries)
     status(f"Loading {model.name}…")
-    chat = app.conversations.open(setup=setup, keep=False)
+    chat = app.conversations.open(setup=setup, keep=keep)
     app.conversations.preload(chat)
     return chat
 
@@ -162,9 +169,12 @@ def _as_json(app: App, chat: Chat, answer: Answer) -> dict[str, Any]:
 
 def chat(app: App, args: argparse.Namespace) -> int:
     conversations = app.conversations
-    current = _open(app, args)
-    save_lines = _line_history(app)
-    print(f"Chatting with {conversations.model_of(current).name}, offline. {CHAT_HELP}")
+    keep = not args.temporary
+    current = _open(app, args, keep=keep)
+    save_lines = _line_history(app) if keep else lambda: None
+    kept = f"kept in “{app.matter.name}”" if keep else "temporary: nothing is kept"
+    print(printable(f"Chatting with {conversations.model_of(current).name}, offline, {kept}. "))
+    print(CHAT_HELP)
     try:
         while True:
             try:
@@ -180,7 +190,7 @@ def chat(app: App, args: argparse.Namespace) -> int:
             if line in ("/exit", "/quit"):
                 return EXIT_OK
             if line == "/new":
-                current.session.reset()
+                current = conversations.open(setup=current.setup, keep=keep)
                 print("(new conversation)")
                 continue
             if line in ("/help", "/?"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from hushdesk.endpoints import is_unencrypted, require_encrypted
+from hushdesk.endpoints import is_unencrypted, require_allowed
 from hushdesk.engine.remote import Endpoint, Remote, RemoteModel
 from hushdesk.errors import HushdeskError
 from hushdesk.services.runtime import ModelRuntime
@@ -57,7 +57,7 @@ class Connections:
         """Check the server (its models are listed), then keep it — replacing one of
         the same name. Nothing is kept when it cannot be reached. Plain http:// to
         another computer is refused before anything is sent, unless allowed explicitly
-        (``endpoints.require_encrypted``)."""
+        (``endpoints.require_allowed``)."""
         name = name.strip()
         if not _NAME.match(name):
             raise HushdeskError(
@@ -67,7 +67,7 @@ class Connections:
         url = url.strip().rstrip("/")
         if not url.endswith("/v1"):
             url += "/v1"
-        require_encrypted(url, allow_unencrypted=allow_unencrypted)
+        require_allowed(url, allow_unencrypted=allow_unencrypted)
         remote = Remote(Endpoint(name, url, token.strip(), ca_file or None))
         try:
             models = remote.models()
@@ -88,7 +88,7 @@ class Connections:
         connection = self.settings.connections.get(name)
         if connection is None:
             raise HushdeskError(f"No server is called {name!r}; see `hushdesk connect list`.")
-        require_encrypted(connection.url, allow_unencrypted=connection.allow_unencrypted)
+        require_allowed(connection.url, allow_unencrypted=connection.allow_unencrypted)
         models = self.runtime.remote(name).models()
         connection.models = _listed(models)
         self._saved(name)

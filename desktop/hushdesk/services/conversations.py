@@ -94,11 +94,13 @@ class Conversations:
         settings: Settings,
         runtime: ModelRuntime,
         grounders: GrounderFactory = lambda _names: None,
+        standing: str = "",
     ) -> None:
         self.store = store
         self.settings = settings
         self.runtime = runtime
         self._grounders = grounders
+        self.standing = standing  # the open matter's standing instructions
 
     @property
     def recovered_from(self) -> Path | None:
@@ -110,7 +112,14 @@ class Conversations:
     def system_prompt(self, setup: ChatSetup) -> str:
         """What the model is told first, for every front end: the conversation's own
         instructions; else, with the default persona, the user's default instructions
-        (settings ``system_prompt``); else the persona's prompt."""
+        (settings ``system_prompt``); else the persona's prompt. The matter's standing
+        instructions follow, whichever it was."""
+        prompt = self._own_prompt(setup)
+        if self.standing.strip():
+            prompt += f"\n\nStanding instructions for this matter: {self.standing.strip()}"
+        return prompt
+
+    def _own_prompt(self, setup: ChatSetup) -> str:
         if setup.instructions and setup.instructions.strip():
             return setup.instructions.strip()
         default = self.settings.system_prompt
@@ -343,6 +352,15 @@ class Conversations:
 
     def purge(self) -> None:
         self.store.purge()
+
+    def as_text(self, conversation_id: int, *, as_json: bool = False) -> str:
+        """A conversation as Markdown, or as JSON."""
+        store = self.store
+        return (
+            store.export_json(conversation_id)
+            if as_json
+            else store.export_markdown(conversation_id)
+        )
 
     def export(self, conversation_id: int, path: Path) -> None:
         """Markdown, or JSON when the file name ends in .json."""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlcipher3.dbapi2 as sqlite3
 
-from hushdesk import paths, privacy, sandbox
+from hushdesk import paths, policy, privacy, sandbox
 from hushdesk.errors import HushdeskError
 from hushdesk.isolate import run_isolated
 from hushdesk.models import bundled
@@ -32,6 +32,7 @@ def run_checks(runtime: ModelRuntime, *, generate: bool = True) -> Iterator[Chec
     yield _check(runtime, "offline mode", _offline)
     yield _check(runtime, "children without network", _sandboxed)
     yield _check(runtime, "no core dumps", _no_core_dumps)
+    yield _check(runtime, "firm's policy", _policy)
     yield _check(runtime, "chat model", _chat_model)
     if generate:
         yield _check(runtime, "model loads and answers", _generates)
@@ -62,6 +63,14 @@ def _writable(_: ModelRuntime) -> str:
         except OSError as exc:
             raise HushdeskError(f"Cannot write to {folder} ({exc.strerror}).") from exc
     return str(paths.data_dir())
+
+
+def _policy(_: ModelRuntime) -> str:
+    """What the firm's policy locks (a broken policy file fails the check)."""
+    rules = policy.load()
+    if not rules.any:
+        return f"none ({policy.policy_path()} does not exist)"
+    return f"{'; '.join(rules.describe())} — {rules.why()}"
 
 
 def _offline(_: ModelRuntime) -> str:

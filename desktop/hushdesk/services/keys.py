@@ -44,7 +44,11 @@ def store_files() -> dict[str, Path]:
 
 def sealed_files() -> dict[str, Path]:
     """Every ``SealedJson`` file, by its name (key and purpose)."""
-    return {"profile": paths.profile_file(), "cli-history": paths.repl_history_file()}
+    return {
+        "profile": paths.profile_file(),
+        "cli-history": paths.repl_history_file(),
+        "matters": paths.matters_file(),  # the matters' own keys, so their stores stay
+    }
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from hushdesk import paths
+from hushdesk import paths, policy
 from hushdesk.engine import gguf_info, templates
 from hushdesk.errors import DownloadError, HushdeskError, ModelError
 from hushdesk.isolate import run_isolated
@@ -175,6 +175,7 @@ class Models:
     def download_job(self, model_id: str, quantization: str | None = None) -> download.DownloadJob:
         """The unfinished download of this model if there is one, else a new plan
         (which asks the hub: network)."""
+        policy.load().require_downloads()
         for job in download.unfinished():
             if model_id not in (job.model_id, job.details.get("catalog_id")):
                 continue
@@ -189,6 +190,7 @@ class Models:
 
     def plan(self, model_id: str, quantization: str | None = None) -> download.DownloadJob:
         """Ask the hub for the file's size and checksum (network; allowed for this thread)."""
+        policy.load().require_downloads()
         model = self.catalog.get(model_id)
         if model is None:
             embedding = self.catalog.get_embedding(model_id)
@@ -239,6 +241,7 @@ class Models:
         A file that passed its checksum is never deleted here: if the model check fails
         it stays on disk (a new try reuses it) and the reason is reported.
         """
+        policy.load().require_downloads()  # a paused one too, when a policy came since
         files = download.run(job, control=control, progress=progress)
         if job.kind == "llm":
             try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import secrets
 
+from hushdesk import policy
 from hushdesk.errors import HushdeskError
 from hushdesk.settings import EmailSettings, Settings
 
@@ -31,10 +32,16 @@ class Preferences:
 
     @property
     def lock_after_min(self) -> int:
+        forced = policy.load().lock_after_min
+        if forced is not None:
+            return forced
         minutes = self.settings.ui.lock_after_min
         return minutes if minutes in LOCK_AFTER_MIN else 15
 
     def set_lock_after(self, minutes: int) -> None:
+        rules = policy.load()
+        if rules.lock_after_min is not None:
+            raise rules.locked("The idle lock")
         if minutes not in LOCK_AFTER_MIN:
             raise HushdeskError(f"Lock after {minutes} minutes is not one of the choices.")
         self.settings.ui.lock_after_min = minutes

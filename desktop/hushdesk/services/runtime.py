@@ -144,7 +144,7 @@ class ModelRuntime:
                 if connection is None:
                     raise ModelError(f"No server is called {name!r}; see `hushdesk connect list`.")
                 # A connection saved before plain http:// was refused is held to it too.
-                endpoints.require_encrypted(
+                endpoints.require_allowed(
                     connection.url, allow_unencrypted=connection.allow_unencrypted
                 )
                 endpoint = Endpoint(name, connection.url, connection.token, connection.ca_file)

@@ -16,12 +16,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hushdesk.endpoints import is_unencrypted, require_encrypted
+from hushdesk.endpoints import is_unencrypted, require_allowed
 from hushdesk.errors import DocumentError
 from hushdesk.library.shared import ModelMismatch, Share, ShareAddress, SharedUnreachable
 from hushdesk.models.registry import Registry
@@ -61,11 +61,48 @@ class SharedState:
     unencrypted: bool = False  # plain http:// to another computer: badged wherever shown
 
 
+class _InMatter(MutableMapping[str, SharedLibrarySettings]):
+    """The settings' shared libraries of one matter, by library name: the first
+    matter's under their names (as before matters), another's under ``matter:ID/name``,
+    so two matters may each share a library called "docs"."""
+
+    def __init__(self, kept: dict[str, SharedLibrarySettings], matter: str) -> None:
+        self._kept, self._prefix = kept, f"matter:{matter}/" if matter else ""
+
+    def _key(self, name: str) -> str:
+        return self._prefix + name
+
+    def __getitem__(self, name: str) -> SharedLibrarySettings:
+        return self._kept[self._key(name)]
+
+    def __setitem__(self, name: str, value: SharedLibrarySettings) -> None:
+        self._kept[self._key(name)] = value
+
+    def __delitem__(self, name: str) -> None:
+        del self._kept[self._key(name)]
+
+    def __iter__(self) -> Iterator[str]:
+        for key in list(self._kept):
+            if self._prefix and key.startswith(self._prefix):
+                yield key[len(self._prefix) :]
+            elif not self._prefix and not key.startswith("matter:"):
+                yield key
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 class SharedLibraries:
     def __init__(
-        self, settings: Settings, library: Callable[[], DocumentLibrary], registry: Registry
+        self,
+        settings: Settings,
+        library: Callable[[], DocumentLibrary],
+        registry: Registry,
+        matter: str = "",
     ) -> None:
+        """``matter``: the open matter's id ("" for the first matter)."""
         self.settings, self._library, self.registry = settings, library, registry
+        self.kept = _InMatter(settings.shared, matter)
         self._shares: dict[str, Share] = {}
         self._problems: dict[str, str] = {}
         self._checked: dict[str, float] = {}
@@ -74,13 +111,13 @@ class SharedLibraries:
     # -- what is shared -------------------------------------------------------------------
 
     def names(self) -> list[str]:
-        return sorted(self.settings.shared)
+        return sorted(self.kept)
 
     def is_shared(self, name: str) -> bool:
-        return name in self.settings.shared
+        return name in self.kept
 
     def state(self, name: str) -> SharedState:
-        kept = self.settings.shared[name]
+        kept = self.kept[name]
         host = ShareAddress(kept.url).host
         problem = self._problems.get(name, "")
         return SharedState(name, host, kept.synced_at, problem, is_unencrypted(kept.url))
@@ -98,7 +135,7 @@ class SharedLibraries:
     ) -> SyncReport:
         """Share the library ``name`` through the server at ``url`` (made there, or
         taken from there), then bring both sides level."""
-        require_encrypted(url, allow_unencrypted=allow_unencrypted)  # before anything is sent
+        require_allowed(url, allow_unencrypted=allow_unencrypted)  # before anything is sent
         with self._lock:
             self._attach(
                 name, Share(ShareAddress(url.strip().rstrip("/"), token.strip(), ca_file), name)
@@ -123,7 +160,7 @@ class SharedLibraries:
                 share.ensure(local.embedding_model)  # raises ModelMismatch with both names
             library.store.library(name, embedding_model=theirs)
         a = share.address
-        self.settings.shared[name] = SharedLibrarySettings(
+        self.kept[name] = SharedLibrarySettings(
             a.url, a.token, a.ca_file, allow_unencrypted=is_unencrypted(a.url)
         )
         self.settings.save()
@@ -131,7 +168,7 @@ class SharedLibraries:
 
     def detach(self, name: str) -> None:
         """Stop sharing: this computer's copy stays, as a local library."""
-        if self.settings.shared.pop(name, None) is not None:
+        if self.kept.pop(name, None) is not None:
             self.settings.save()
         self._shares.pop(name, None)
         self._problems.pop(name, None)
@@ -156,7 +193,7 @@ class SharedLibraries:
         the server lacks it (once: if a colleague later removes it there, it stays here
         unshared); a copy of a colleague's file follows the server; removals made here
         while the server was away are made there first."""
-        kept = self.settings.shared[name]
+        kept = self.kept[name]
         share = self._share(name)
         library = self._library()
         local = library.library(name)
@@ -222,7 +259,7 @@ class SharedLibraries:
         if not self.is_shared(library.name):
             return
         with self._lock:
-            kept = self.settings.shared[library.name]
+            kept = self.kept[library.name]
             still = {r.sha256 for r in self._library().store.files(library)}
             for sha in sha256s:
                 if sha not in still:
@@ -255,11 +292,11 @@ class SharedLibraries:
     def _share(self, name: str) -> Share:
         share = self._shares.get(name)
         if share is None:
-            kept = self.settings.shared.get(name)
+            kept = self.kept.get(name)
             if kept is None:
                 raise DocumentError(f"The library {name!r} is not shared.")
             # One shared before plain http:// was refused is held to the rule too.
-            require_encrypted(kept.url, allow_unencrypted=kept.allow_unencrypted)
+            require_allowed(kept.url, allow_unencrypted=kept.allow_unencrypted)
             share = self._shares[name] = Share(
                 ShareAddress(kept.url, kept.token, kept.ca_file), name
             )

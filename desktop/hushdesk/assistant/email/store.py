@@ -68,6 +68,14 @@ class DraftStore(Database):
         )
         return [(Draft.from_dict(json.loads(r[0])), float(r[1])) for r in rows]
 
+    def delete_older_than(self, cutoff: float) -> int:
+        """Drafts last changed before ``cutoff`` deleted (a matter's retention); how many.
+        The user's own templates stay."""
+        with self._tx(upkeep=True) as db:
+            gone = db.execute("DELETE FROM drafts WHERE updated_at < ?", (cutoff,)).rowcount
+        self.forget_copies()
+        return int(gone)
+
     def delete(self, draft_id: int) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))

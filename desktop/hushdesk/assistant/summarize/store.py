@@ -224,6 +224,19 @@ class SummaryStore(Database):
             )
         return [s for s in self.find() if s.status == "cancelled"]
 
+    def delete_older_than(self, cutoff: float) -> int:
+        """Summaries last changed before ``cutoff`` deleted, with the text and steps of
+        documents no summary refers to any more (a matter's retention); how many."""
+        with self._tx(upkeep=True) as db:
+            gone = db.execute("DELETE FROM summaries WHERE updated_at < ?", (cutoff,)).rowcount
+            db.execute(
+                "DELETE FROM sources WHERE created_at < ? "
+                "AND key NOT IN (SELECT source FROM summaries)",
+                (cutoff,),
+            )
+        self.forget_copies()
+        return int(gone)
+
     def delete(self, summary_id: int) -> None:
         with self._tx() as db:
             row = db.execute("SELECT source FROM summaries WHERE id = ?", (summary_id,)).fetchone()

@@ -1,0 +1,81 @@
+"""Matters from the command line, on real parts: two matters each with a library of the
+same name never see each other's passages; a temporary chat keeps nothing; deleting a
+matter leaves the other answering."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+MARKERS = {"Tenant": "PELICAN-41", "Landlord": "HERON-77"}
+
+
+def run(cmd: list[str], env: dict[str, str], *args: str, stdin: str = "") -> str:
+    done = subprocess.run(
+        [*cmd, *args], env=env, input=stdin, capture_output=True, text=True, timeout=300,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_walls_temporary_chats_and_deleting_a_matter(
+    hushdesk_cmd: list[str], cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    for matter, marker in MARKERS.items():
+        run(hushdesk_cmd, cli_env, "matters", "add", matter)
+        note = tmp_path / f"{matter.lower()}-note.md"
+        note.write_text(
+            f"# Access\n\nThe key safe code for the {matter.lower()}'s flat is {marker}. "
+            "Keys are collected from the porter on weekdays.\n",
+            encoding="utf-8",
+        )
+        run(hushdesk_cmd, cli_env, "ingest", "--matter", matter, "--library", "docs", str(note))
+    listed = json.loads(run(hushdesk_cmd, cli_env, "matters", "list", "--json"))
+    assert [m["name"] for m in listed] == ["General", "Landlord", "Tenant"]
+
+    for matter, marker in MARKERS.items():
+        found = json.loads(
+            run(
+                hushdesk_cmd,
+                cli_env,
+                "search",
+                "--matter",
+                matter,
+                "--library",
+                "docs",
+                "--json",
+                "What is the key safe code?",
+            )
+        )
+        text = json.dumps(found)
+        assert marker in text
+        assert all(m not in text for m in MARKERS.values() if m != marker)  # the wall
+
+    def stored(matter: str) -> int:
+        return len(json.loads(run(hushdesk_cmd, cli_env, "chats", "list", "--matter", matter,
+                                  "--json")))  # fmt: skip
+
+    run(hushdesk_cmd, cli_env, "chat", "--matter", "Tenant", "--temporary",
+        "--max-tokens", "8", stdin="Hello\n/exit\n")  # fmt: skip
+    assert stored("Tenant") == 0  # a temporary chat keeps nothing
+    run(hushdesk_cmd, cli_env, "chat", "--matter", "Tenant", "--max-tokens", "8",
+        stdin="Hello\n/exit\n")  # fmt: skip
+    assert stored("Tenant") == 1
+    assert stored("Landlord") == 0
+
+    run(hushdesk_cmd, cli_env, "matters", "delete", "Tenant", "--yes")
+    gone = subprocess.run(
+        [*hushdesk_cmd, "search", "--matter", "Tenant", "--library", "docs", "key safe code"],
+        env=cli_env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert gone.returncode != 0
+    assert "no matter called" in gone.stderr
+    left = run(hushdesk_cmd, cli_env, "search", "--matter", "Landlord", "--library", "docs",
+               "--json", "What is the key safe code?")  # fmt: skip
+    assert MARKERS["Landlord"] in left

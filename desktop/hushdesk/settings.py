@@ -115,7 +115,8 @@ class UiState:
     theme: str = "system"  # system | light | dark
     geometry: str | None = None  # Qt's saveGeometry(), base64
     splitter: str | None = None
-    last_conversation: int | None = None
+    last_conversation: int | None = None  # in last_matter
+    last_matter: str = "default"  # the matter the window had open
     lock_after_min: int = 15  # lock the data after this long with no input; 0: never
     welcomed: bool = False  # the welcome was shown (Help → Welcome opens it again)
     starter_banner: bool = True  # offer a capable model while the starter one answers

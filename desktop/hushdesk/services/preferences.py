@@ -108,6 +108,17 @@ class Preferences:
     def last_conversation(self) -> int | None:
         return self.settings.ui.last_conversation
 
+    @property
+    def last_matter(self) -> str:
+        """The matter the window had open (its last conversation is one of that matter's)."""
+        return self.settings.ui.last_matter
+
+    def remember_matter(self, matter_id: str) -> None:
+        ui = self.settings.ui
+        if ui.last_matter != matter_id:
+            ui.last_matter, ui.last_conversation = matter_id, None  # another matter's ids
+            self._save_quietly()
+
     def remember_conversation(self, conversation_id: int | None) -> None:
         if self.settings.ui.last_conversation != conversation_id:
             self.settings.ui.last_conversation = conversation_id

@@ -12,6 +12,7 @@ import sys
 import time
 import traceback
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QTimer
 from PySide6.QtGui import QIcon
@@ -24,6 +25,9 @@ from hushdesk.ui.safe_text import TextPolicy, install_resource_guard
 from hushdesk.ui.single_instance import SingleInstance
 from hushdesk.ui.theme import apply_theme
 from hushdesk.vault import Vault, unlock_without_asking
+
+if TYPE_CHECKING:
+    from hushdesk.app import App
 
 log = logging.getLogger("hushdesk.ui")
 
@@ -130,13 +134,40 @@ def _ask_unlock(vault: Vault) -> bool:
 
 
 def _session(qt: QApplication, instance: SingleInstance, vault: Vault) -> tuple[str, int]:
-    """One unlocked window, until it quits, locks or wipes; everything it opened (and
-    showed) is closed with it."""
+    """One unlocked session, until it quits, locks or wipes: a window per matter opened
+    (switching matters closes the window and opens one on the other matter; the App,
+    and the model it has loaded, stay). Everything it opened is closed with it."""
     from hushdesk.app import App
-    from hushdesk.ui.main_window import MainWindow
+    from hushdesk.ui.matters import SWITCH
 
     try:
         app = App(vault=vault)
+        last = app.preferences.last_matter
+        if last != app.matter.id and last in {m.id for m in app.matters.list()}:
+            app.open_matter(last)
+    except HushdeskError as exc:
+        tell(None, f"Could not start {APP_NAME}", exc.message, "error")
+        return "quit", 1
+    try:
+        first = True
+        while True:
+            ending, code = _window(qt, instance, app, first=first)
+            if not ending.startswith(SWITCH):
+                return ending, code
+            app.open_matter(ending.removeprefix(SWITCH))
+            app.preferences.remember_matter(app.matter.id)
+            first = False
+    finally:
+        app.close()
+
+
+def _window(
+    qt: QApplication, instance: SingleInstance, app: App, *, first: bool
+) -> tuple[str, int]:
+    """The main window on the app's open matter, until it ends."""
+    from hushdesk.ui.main_window import MainWindow
+
+    try:
         window = MainWindow(app)
     except HushdeskError as exc:
         tell(None, f"Could not start {APP_NAME}", exc.message, "error")
@@ -151,21 +182,21 @@ def _session(qt: QApplication, instance: SingleInstance, vault: Vault) -> tuple[
     install_excepthook(window)
     instance.raiseRequested.connect(window.bring_to_front)
     probe = os.environ.get("HUSHDESK_STARTUP_PROBE")
-    if probe:
+    if probe and first:
         _startup_probe(window, float(probe))
     else:
         QTimer.singleShot(0, window.chat.preload)  # after the first paint
         QTimer.singleShot(3000, window.resume_documents)  # indexing left unfinished
         QTimer.singleShot(500, window.local_api.resume)  # the API, if left serving
+        QTimer.singleShot(1000, window.apply_retention)  # and once a day after
     window.show()
-    if not app.preferences.welcomed:
+    if first and not app.preferences.welcomed:
         window.onboarding.welcome()  # first launch: painted with the window
     try:
         code = qt.exec()
     finally:
         instance.raiseRequested.disconnect(window.bring_to_front)
         window.shutdown()
-        app.close()
         window.deleteLater()  # now, with its timers: nothing of it runs after a lock
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return ending[0], code

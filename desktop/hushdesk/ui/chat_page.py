@@ -64,6 +64,12 @@ class ChatPage(QWidget):
         self.settings_button = header.settings_button
         self.banner = StarterBanner()
         self.banner.hide()
+        self.temporary = status_label(
+            "Temporary chat: nothing of it is written to disk; it is gone when you leave it.",
+            "Temporary chat",
+        )
+        self.temporary.setProperty("role", "muted")
+        self.temporary.hide()
         self._recommending = False
         self._shown_model: object = None  # the model the menu showed before "Get more…"
         self.view = ChatView()
@@ -86,6 +92,7 @@ class ChatPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.banner)
+        layout.addWidget(self.temporary)
         layout.addWidget(self.view, 1)
         status_row = QHBoxLayout()
         status_row.addWidget(self.status, 1)
@@ -194,17 +201,19 @@ class ChatPage(QWidget):
                         self.openCitation.emit(citation)
                         return
 
-    def open_conversation(self, conversation_id: int | None) -> None:
-        """Show a saved conversation, or a new empty one (saved when you first send)."""
+    def open_conversation(self, conversation_id: int | None, *, temporary: bool = False) -> None:
+        """Show a saved conversation, or a new empty one (saved when you first send,
+        unless it is ``temporary``: then nothing of it is ever written)."""
         if self.busy:
             self.stop()  # the answer is saved as stopped in its own conversation
             self._generation += 1
         self._editing = None
         self.status.clear()  # the last answer's figures belong to the last conversation
         try:
-            self.chat = self.conversations.open(conversation_id)
+            self.chat = self.conversations.open(conversation_id, keep=not temporary)
         except HushdeskError:
             self.chat = self.conversations.open()
+        self.temporary.setVisible(not self.chat.keep)
         setup = self.chat.setup
         self.persona.setCurrentIndex(max(0, self.persona.findData(setup.persona)))
         try:
@@ -212,7 +221,7 @@ class ChatPage(QWidget):
             self.model.setCurrentIndex(max(0, self.model.findData(model.id)))
         except HushdeskError as exc:
             self._show_error(exc)
-        self.title.setText(self.chat.title)
+        self.title.setText("Temporary chat" if temporary else self.chat.title)
         self.refresh_libraries()
         self._render()
         self._update_meter()

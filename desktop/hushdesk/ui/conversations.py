@@ -65,17 +65,22 @@ class ConversationActions(QObject):
         self.undo.clicked.connect(self.undo_delete)
         sidebar.activated.connect(self.open)
         sidebar.newRequested.connect(self.new_chat)
+        sidebar.temporaryRequested.connect(self.new_temporary_chat)
         sidebar.renameRequested.connect(self.rename)
         sidebar.pinRequested.connect(self.toggle_pin)
         sidebar.exportRequested.connect(self.export)
         sidebar.deleteRequested.connect(self.delete)
         chat.conversationChanged.connect(self._saved)
 
-    def new_chat(self) -> None:
+    def new_chat(self, *, temporary: bool = False) -> None:
         self._show_chat()
-        self.chat.open_conversation(None)
+        self.chat.open_conversation(None, temporary=temporary)
         self._remember(None)
         self.sidebar.refresh(select=None)
+
+    def new_temporary_chat(self) -> None:
+        """A chat that is never written to disk (Ctrl+Shift+N)."""
+        self.new_chat(temporary=True)
 
     def open(self, conversation_id: int, find: str = "") -> None:
         """Open a conversation; ``find`` (a search from the list) is scrolled to."""

@@ -32,7 +32,8 @@ from hushdesk.ui import file_dialogs
 from hushdesk.ui.chat_page import ChatPage
 from hushdesk.ui.conversations import ConversationActions
 from hushdesk.ui.local_api import LocalApi
-from hushdesk.ui.message_box import Rich, tell
+from hushdesk.ui.matters import SWITCH, MatterActions
+from hushdesk.ui.message_box import Rich, confirm, tell
 from hushdesk.ui.messages import error_text
 from hushdesk.ui.onboarding import Onboarding
 from hushdesk.ui.pages import PAGES, PageName, index_of
@@ -40,6 +41,7 @@ from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.unlock import IdleLock
 from hushdesk.ui.widgets.conversation_list import ConversationList
 from hushdesk.ui.widgets.download_trouble import trouble_text
+from hushdesk.ui.widgets.matter_switcher import MatterSwitcher
 from hushdesk.ui.widgets.nav_rail import NavRail, rail_button
 from hushdesk.ui.widgets.shortcuts_dialog import ShortcutsDialog
 from hushdesk.ui.widgets.status_area import StatusArea
@@ -97,7 +99,9 @@ class MainWindow(QMainWindow):
 
         self._restore_state()
         self.sidebar.refresh()
-        last = app.preferences.last_conversation
+        prefs = app.preferences
+        prefs.remember_matter(app.matter.id)  # a conversation remembered is of this matter
+        last = prefs.last_conversation
         self.chat.open_conversation(last if last and self.conversations.get(last) else None)
         self.sidebar.refresh(select=self.chat.conversation_id)
         self.nav.setCurrentRow(0)
@@ -152,13 +156,40 @@ class MainWindow(QMainWindow):
             self.nav.item(index).setFocus()
 
     def _show_title(self) -> None:
-        """ "<the conversation or the page> — Hushdesk": the app's name once, at the end
-        (create_app sets no display name, which Qt would add again)."""
+        """ "<the conversation or the page> — <the matter> — Hushdesk" (the matter once
+        there are several): the app's name once, at the end (create_app sets no display
+        name, which Qt would add again)."""
         spec = PAGES[max(0, self.nav.currentRow())]
         shown = self.chat.title.full_text() if spec.name == "chat" else spec.title
         shown = " ".join(shown.split()) or spec.title  # a title typed over two lines
+        if len(self.app.matters.list()) > 1:
+            shown += f" — {' '.join(self.app.matter.name.split())}"
         # "[*]" is Qt's place for a modified mark: doubled, it shows as typed.
         self.setWindowTitle(f"{shown.replace('[*]', '[*][*]')} — {APP_NAME}")
+
+    # -- matters ------------------------------------------------------------------------------
+
+    def switch_matter(self, matter_id: str) -> None:
+        """Open another matter: this window closes (work under way is stopped and
+        resumes when the matter is opened again) and one opens on that matter."""
+        if matter_id == self.app.matter.id:
+            return
+        running = [title for title, _progress in self.tasks.activity()]
+        if self.chat.busy:
+            running.insert(0, "an answer being written")
+        if running and not confirm(
+            self,
+            "Open another matter",
+            f"Under way here: {', '.join(running)}. Opening another matter stops it; what "
+            "can resume does when you come back.",
+            "Open it",
+            cancel="Stay",
+        ):
+            return
+        self.end(SWITCH + matter_id)
+
+    def apply_retention(self) -> None:
+        self.matter_actions.apply_retention()
 
     def go(self, name: PageName) -> None:
         self.nav.setCurrentRow(index_of(name))
@@ -231,7 +262,15 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _build_status(self) -> None:
-        """Undo (after a delete), background jobs, the model and the privacy state."""
+        """The matter (its switcher), Undo (after a delete), background jobs, the model
+        and the privacy state."""
+        self.matter_switcher = MatterSwitcher()
+        self.statusBar().addWidget(self.matter_switcher)
+        self.matter_actions = MatterActions(
+            self.app, self.tasks, self, self.matter_switcher,
+            switch=self.switch_matter, said=self.statusBar().showMessage,
+        )  # fmt: skip
+        self.matter_actions.pruned.connect(self.sidebar.refresh)
         self.statusBar().addPermanentWidget(self.conversation_actions.undo)
         self.status_area = StatusArea(self.app, self.tasks, self.statusBar())
         self.chat.model.currentIndexChanged.connect(self._show_model)
@@ -291,11 +330,13 @@ class MainWindow(QMainWindow):
 
         actions = self.conversation_actions
         bind(QKeySequence(QKeySequence.StandardKey.New), actions.new_chat, "new-chat")
+        bind("Ctrl+Shift+N", actions.new_temporary_chat, "temporary-chat")
         bind("Ctrl+F", actions.focus_search, "search")
         bind("Ctrl+K", actions.quick_switch, "switch")
         bind("Esc", self.chat.escape, "stop")
         bind("Ctrl+L", self.chat.composer.setFocus, "focus-message")
         bind("Ctrl+Shift+L", self.lock, "lock")
+        bind("Ctrl+Shift+M", self.matter_switcher.showMenu, "matters")
         for number in range(1, len(PAGES) + 1):
             bind(
                 f"Ctrl+{number}",

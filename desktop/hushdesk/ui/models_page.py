@@ -48,7 +48,7 @@ class ModelsPage(QScrollArea):
     def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.models, self.settings, self.tasks = app.models, app.settings, tasks
-        self.downloads = app.downloads
+        self.downloads, self.policy = app.downloads, app.policy
         self.machine: Machine | None = None
         self.rows: dict[str, tuple[JobBar, Download]] = {}
         self.cards: dict[str, ModelCard] = {}
@@ -141,6 +141,8 @@ class ModelsPage(QScrollArea):
     def _fill_catalog(self) -> None:
         for index, model in enumerate(self.models.search()):
             card = ModelCard(model)
+            if self.policy.downloads is False:
+                card.locked = f"Downloads are turned off by {self.policy.why()}."
             card.downloadRequested.connect(self.start_download)
             self.cards[model.id] = card
             self.grid.addWidget(card, index // 2, index % 2)

@@ -35,7 +35,7 @@ from hushdesk.errors import HushdeskError
 from hushdesk.ui.icons import icon
 from hushdesk.ui.local_api import LocalApi
 from hushdesk.ui.message_box import confirm
-from hushdesk.ui.messages import error_text, page_title
+from hushdesk.ui.messages import error_text, page_title, status_label
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.unlock import PassphraseDialog, RecoveryKeyDialog, ask_passphrase
 from hushdesk.ui.widgets.wipe_dialog import WipeDialog
@@ -173,6 +173,9 @@ class SettingsPage(QWidget):
         self.api_on = QCheckBox("Serve an OpenAI-compatible API to programs on this computer")
         self.api_on.setAccessibleName("Serve the local API")
         self.api_on.clicked.connect(lambda on: api.set_serving(on, self.api_port.value()))
+        if self.app.policy.local_api is False:
+            self.api_on.setEnabled(False)
+            self.api_on.setToolTip(f"Turned off by {self.app.policy.why()}.")
         self.api_address = QLineEdit()
         self.api_address.setAccessibleName("Local API address")
         self.api_address.setReadOnly(True)
@@ -296,6 +299,11 @@ class SettingsPage(QWidget):
         form.addRow(row)
         form.addRow(self.privacy_note)
         form.addRow(self.privacy)
+        rules = self.app.policy
+        if rules.any:  # what the firm locked, with its reason, where the user looks
+            firm = status_label(f"Locked by {rules.why()}: {'; '.join(rules.describe())}.")
+            firm.setAccessibleName("Firm policy")
+            form.addRow("Firm policy:", firm)
         form.addRow("", wipe)
         return box
 
@@ -317,7 +325,14 @@ class SettingsPage(QWidget):
         if not state.keychain_available:
             self.use_keychain.setToolTip("This system has no keychain Hushdesk can use.")
         index = self.lock_after.findData(self.preferences.lock_after_min)
-        self.lock_after.setCurrentIndex(max(0, index))
+        if index < 0:  # a time the firm's policy fixed, not one of the choices
+            self.lock_after.addItem(f"After {self.preferences.lock_after_min} min")
+            index = self.lock_after.count() - 1
+        self.lock_after.setCurrentIndex(index)
+        fixed = self.app.policy.lock_after_min is not None
+        self.lock_after.setEnabled(not fixed)
+        if fixed:
+            self.lock_after.setToolTip(f"Set by {self.app.policy.why()}.")
 
     def set_lock_after(self, minutes: int) -> None:
         self.preferences.set_lock_after(minutes)

@@ -7,16 +7,19 @@ import html
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMenu,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from hushdesk.services.conversations import Conversations, SearchHit
+from hushdesk.ui.icons import icon
 from hushdesk.ui.widgets.rich_text_delegate import RICH_TEXT_ROLE, RichTextDelegate
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -25,6 +28,7 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 class ConversationList(QWidget):
     activated = Signal(int, str)  # conversation id, search text to find in it ("" if none)
     newRequested = Signal()
+    temporaryRequested = Signal()
     renameRequested = Signal(int)
     pinRequested = Signal(int)
     exportRequested = Signal(int)
@@ -36,6 +40,10 @@ class ConversationList(QWidget):
         self.new_button = QPushButton("New chat")
         self.new_button.setAccessibleName("New chat")
         self.new_button.setToolTip("New chat (Ctrl+N)")
+        self.temporary_button = QToolButton()
+        self.temporary_button.setIcon(icon("eye-off"))
+        self.temporary_button.setAccessibleName("New temporary chat")
+        self.temporary_button.setToolTip("New temporary chat: never written to disk (Ctrl+Shift+N)")
         self.search = QLineEdit()
         self.search.setAccessibleName("Search conversations")
         self.search.setPlaceholderText("Search all chats (Ctrl+F)")
@@ -49,7 +57,10 @@ class ConversationList(QWidget):
         self.list.setItemDelegate(RichTextDelegate(self.list))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.new_button)
+        new_row = QHBoxLayout()
+        new_row.addWidget(self.new_button, 1)
+        new_row.addWidget(self.temporary_button)
+        layout.addLayout(new_row)
         layout.addWidget(self.search)
         layout.addWidget(self.list, 1)
         self._search_timer = QTimer(self, singleShot=True, interval=150)
@@ -57,6 +68,7 @@ class ConversationList(QWidget):
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.search.returnPressed.connect(self._open_first)
         self.new_button.clicked.connect(self.newRequested)
+        self.temporary_button.clicked.connect(self.temporaryRequested)
         self.list.itemActivated.connect(self._open)
         self.list.itemClicked.connect(self._open)
         self.list.customContextMenuRequested.connect(self._menu)

@@ -68,6 +68,7 @@ class ModelCard(QFrame):
         layout.addWidget(self.reason)
         layout.addLayout(bottom)
         self._installed: set[str] = set()
+        self.locked = ""  # why downloads are locked (the firm's policy), or ""
         self._machine: Machine | None = None
         self._fit: Fitter | None = None
         self._update()
@@ -93,8 +94,9 @@ class ModelCard(QFrame):
             f"{m.parameters_label} parameters · context {m.context_length:,} · {m.license}"
         )
         installed = quantization in self._installed or m.bundled
-        self.button.setEnabled(not installed)
+        self.button.setEnabled(not installed and not self.locked)
         self.button.setText("Installed" if installed else "Download")
+        self.button.setToolTip(self.locked)
         if self._machine is None or self._fit is None:
             return
         fit = self._fit(m, file.quantization, self._machine)

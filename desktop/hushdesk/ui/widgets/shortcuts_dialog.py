@@ -18,10 +18,12 @@ from PySide6.QtWidgets import (
 SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Anywhere", (
         ("Ctrl+1 … Ctrl+6", "Chat, Documents, Summarize, Email, Models, Settings"),
+        ("Ctrl+Shift+M", "Open another matter"),
         ("Ctrl+Shift+L", "Lock Hushdesk now"),
     )),
     ("Chat", (
         ("Ctrl+N", "New chat"),
+        ("Ctrl+Shift+N", "New temporary chat (never written to disk)"),
         ("Ctrl+K", "Switch to another chat"),
         ("Ctrl+F", "Search all chats"),
         ("Ctrl+L", "Type a message"),

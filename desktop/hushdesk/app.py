@@ -14,6 +14,7 @@ waits for it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -36,6 +37,7 @@ from hushdesk.services.wipe import in_use, remove_legacy_plaintext
 from hushdesk.vault import Locked, Vault, unlock_without_asking
 
 if TYPE_CHECKING:
+    from hushdesk.library.embedder import Embedder
     from hushdesk.library.libraries import DocumentLibrary
     from hushdesk.services.connections import Connections
     from hushdesk.services.documents import Documents
@@ -87,6 +89,8 @@ class App:
         self.runtime = ModelRuntime(self.settings, self.registry, engine)
         self.preferences = Preferences(self.settings)
         self.matters = Matters(self.vault)
+        self._embedders: dict[str, Embedder] = {}  # by model, shared by the matters
+        self._embedders_lock = threading.Lock()
         self.matter: Matter = self.matters.get(matter or DEFAULT)
 
     # -- the open matter --------------------------------------------------------------------
@@ -193,9 +197,20 @@ class App:
         return DocumentLibrary(
             self.registry,
             store,
+            embedder_factory=self._embedder,
             # a lambda: the summaries' store opens only when a document is deleted
             on_forget=lambda ids: self.summaries.forget_files(ids),  # noqa: PLW0108
         )
+
+    def _embedder(self, model_id: str) -> Embedder:
+        """One embedder per model for every matter: opening another matter does not
+        load the embedding model again."""
+        from hushdesk.library.libraries import embedder_of
+
+        with self._embedders_lock:
+            if model_id not in self._embedders:
+                self._embedders[model_id] = embedder_of(self.registry, model_id)
+            return self._embedders[model_id]
 
     @cached_property
     def documents(self) -> Documents:

@@ -143,6 +143,12 @@ class Database:
                 if lifted:
                     self._db.execute("PRAGMA query_only = ON")
 
+    def integrity_ok(self) -> bool:
+        """SQLite's full integrity check passes (``hushdesk doctor``, tests)."""
+        with self._lock:
+            rows = self._db.execute("PRAGMA integrity_check").fetchall()
+        return [tuple(r) for r in rows] == [("ok",)]
+
     def copy_to(self, path: Path, key: bytes) -> None:
         """A consistent copy of the whole store, encrypted under ``key`` (SQLite's online
         backup: the store stays open, and a write elsewhere waits or is taken whole)."""

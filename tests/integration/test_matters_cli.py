@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.keys import write_private
+
 pytestmark = pytest.mark.slow
 
 MARKERS = {"Tenant": "PELICAN-41", "Landlord": "HERON-77"}
@@ -69,6 +71,24 @@ def test_walls_temporary_chats_and_deleting_a_matter(
     assert stored("Tenant") == 1
     assert stored("Landlord") == 0
 
+    secret = write_private(tmp_path / "secret", "tenant archive passphrase")
+    archive = tmp_path / "tenant.hdm"
+    run(hushdesk_cmd, cli_env, "matters", "export", "Tenant", "--out", str(archive),
+        "--passphrase-file", str(secret))  # fmt: skip
+    assert MARKERS["Tenant"].encode() not in archive.read_bytes()  # none of its words
+    before = json.loads(
+        run(
+            hushdesk_cmd,
+            cli_env,
+            "search",
+            "--matter",
+            "Tenant",
+            "--library",
+            "docs",
+            "--json",
+            "What is the key safe code?",
+        )
+    )["sources"][0]
     run(hushdesk_cmd, cli_env, "matters", "delete", "Tenant", "--yes")
     gone = subprocess.run(
         [*hushdesk_cmd, "search", "--matter", "Tenant", "--library", "docs", "key safe code"],
@@ -79,3 +99,21 @@ def test_walls_temporary_chats_and_deleting_a_matter(
     left = run(hushdesk_cmd, cli_env, "search", "--matter", "Landlord", "--library", "docs",
                "--json", "What is the key safe code?")  # fmt: skip
     assert MARKERS["Landlord"] in left
+
+    run(hushdesk_cmd, cli_env, "matters", "import", str(archive), "--passphrase-file",
+        str(secret))  # fmt: skip
+    after = json.loads(
+        run(
+            hushdesk_cmd,
+            cli_env,
+            "search",
+            "--matter",
+            "Tenant",
+            "--library",
+            "docs",
+            "--json",
+            "What is the key safe code?",
+        )
+    )["sources"][0]
+    assert (after["file"], after["page"]) == (before["file"], before["page"])
+    assert MARKERS["Tenant"] in after["passage"]

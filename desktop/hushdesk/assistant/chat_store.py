@@ -196,6 +196,25 @@ class ConversationStore(Database):
         assert conversation is not None
         return conversation
 
+    def add_whole(
+        self, title: str, created_at: float, updated_at: float, messages: Sequence[NewMessage]
+    ) -> int:
+        """A conversation from elsewhere (an import), with its own times, in one
+        transaction: it is there whole or not at all."""
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT INTO conversations (title, title_is_auto, created_at, updated_at) "
+                "VALUES (?, 0, ?, ?)",
+                (title, created_at, updated_at),
+            )
+            conversation_id = int(cursor.lastrowid or 0)
+            db.executemany(
+                "INSERT INTO messages (conversation_id, role, content, status, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(conversation_id, m.role, m.content, m.status, created_at) for m in messages],
+            )
+        return conversation_id
+
     def get(self, conversation_id: int) -> Conversation | None:
         rows = self._query(
             "SELECT * FROM conversations WHERE id = ? AND deleted_at IS NULL", (conversation_id,)

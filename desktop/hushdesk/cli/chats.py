@@ -1,4 +1,4 @@
-"""``hushdesk chats list|show|export``: the conversations of a matter (``--matter``),
+"""``hushdesk chats list|show|export|import``: the conversations of a matter (``--matter``),
 as the window lists them. ``hushdesk chat`` keeps its conversation unless it is
 ``--temporary``; ``hushdesk ask`` keeps nothing."""
 
@@ -26,10 +26,18 @@ def add_parser(sub: Any) -> None:
     export = actions.add_parser("export", help="one conversation as Markdown or JSON")
     export.add_argument("id", type=int)
     export.add_argument("--out", required=True, type=Path, help="FILE.md or FILE.json")
+    bring = actions.add_parser(
+        "import", help="conversations exported from ChatGPT (conversations.json) into the matter"
+    )
+    bring.add_argument("file", type=Path)
 
 
 def run(app: App, args: argparse.Namespace) -> int:
     conversations = app.conversations
+    if args.chats_command == "import":
+        added = conversations.import_chatgpt(args.file)
+        print(printable(f"Imported {added} conversations into “{app.matter.name}”."))
+        return EXIT_OK
     if args.chats_command == "list":
         listed = conversations.all()
         if args.json:

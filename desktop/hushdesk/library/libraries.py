@@ -79,13 +79,7 @@ class DocumentLibrary:
             return self._embedders[model_id]
 
     def _sentence_embedder(self, model_id: str) -> Embedder:
-        model = self.registry.get(model_id)
-        if model is None or not model.available:
-            raise DocumentError(
-                f"This library was indexed with the embedding model {model_id!r}, which is not "
-                "installed any more. Install it again, or choose another model to re-index."
-            )
-        return make_embedder(model.path, model.name)
+        return embedder_of(self.registry, model_id)
 
     def use_embedding_model(self, library: Library, model_id: str) -> Library:
         """Switch models: every file is embedded again (never searched with mixed vectors).
@@ -267,3 +261,14 @@ class DocumentLibrary:
             cached = (signature, FileNames.of(self.store.files(library, "done")))
             self._names[library.id] = cached
         return cached[1]
+
+
+def embedder_of(registry: Registry, model_id: str) -> Embedder:
+    """A new embedder for the installed model ``model_id`` (it loads on first use)."""
+    model = registry.get(model_id)
+    if model is None or not model.available:
+        raise DocumentError(
+            f"This library was indexed with the embedding model {model_id!r}, which is not "
+            "installed any more. Install it again, or choose another model to re-index."
+        )
+    return make_embedder(model.path, model.name)

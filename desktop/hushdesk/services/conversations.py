@@ -9,6 +9,7 @@ is kept with the conversation when that message is saved.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -352,6 +353,20 @@ class Conversations:
 
     def purge(self) -> None:
         self.store.purge()
+
+    def import_chatgpt(self, path: Path) -> int:
+        """The conversations of a ChatGPT export (``conversations.json``), each added
+        whole with its own dates (so a matter's retention applies to them); how many."""
+        from hushdesk.assistant import chatgpt_export
+
+        now = time.time()
+        added = 0
+        for chat in chatgpt_export.read(path):
+            messages = [NewMessage(role, text) for role, text in chat.messages]
+            created = chat.created_at or now
+            self.store.add_whole(chat.title, created, chat.updated_at or created, messages)
+            added += 1
+        return added
 
     def as_text(self, conversation_id: int, *, as_json: bool = False) -> str:
         """A conversation as Markdown, or as JSON."""

@@ -29,6 +29,7 @@ import os
 import secrets
 import shutil
 import tarfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -252,9 +253,17 @@ def _days(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
+STALE_S = 6 * 3600  # a work folder this old was left by a process that was killed
+
+
 @contextlib.contextmanager
 def _work_folder() -> Iterator[Path]:
-    """A private folder for the encrypted copies, removed after."""
+    """A private folder for the encrypted copies, removed after (and those a killed
+    process left, once they are old: only encrypted copies whose key died with it)."""
+    for old in paths.cache_dir().glob(".handover-*"):
+        with contextlib.suppress(OSError):
+            if time.time() - old.stat().st_mtime > STALE_S:
+                shutil.rmtree(old, ignore_errors=True)
     folder = paths.cache_dir() / f".handover-{secrets.token_hex(6)}"
     folder.mkdir(mode=0o700)
     try:

@@ -76,7 +76,7 @@ def test_add_a_folder_watch_progress_search_and_open(
     qtbot.waitUntil(lambda: viewer.page_count == 14, timeout=30_000)
     assert viewer.highlighted > 0  # the passage is marked on the page
 
-    monkeypatch.setattr("hushdesk.ui.library_page._confirm", lambda *_: True)
+    answer_boxes(monkeypatch, "Remove from library")
     page.table.selectRow(0)  # broken.pdf
     page._remove_selected()
     qtbot.waitUntil(lambda: statuses(page) == {"lease.pdf": "Ready"})

@@ -25,20 +25,23 @@ pytestmark = pytest.mark.slow
 
 SECRET = "archive passphrase 1"
 KILLS_PER_ACTION = 6
+CONVERSATIONS = 2_000
 
 
 def _filled(name: str) -> None:
-    """A matter with something in every store, and 200 conversations ten days old (a
-    retention pass has work that a kill can land inside)."""
+    """A matter with something in every store, and 2,000 conversations ten days old (the
+    export, import and retention have work that a kill can land inside)."""
+    from hushdesk.assistant.chat_store import NewMessage
+
     app = App(engine=FakeEngine())
     try:
         app.matters.add(name)
         app.open_matter(name)
         fill_every_store(app, "Walrus")
-        for n in range(200):
-            app.conversations.store.create(title=f"Walrus {n}")
-        with app.conversations.store._tx() as db:
-            db.execute("UPDATE conversations SET updated_at = updated_at - 864000")
+        old = time.time() - 10 * 86_400
+        said = [NewMessage("user", "Walrus question " * 40), NewMessage("assistant", "Answer")]
+        for n in range(CONVERSATIONS):
+            app.conversations.store.add_whole(f"Walrus {n}", old, old, said)
     finally:
         app.close()
 
@@ -65,7 +68,8 @@ def _check_whole() -> list[str]:
             for store in stores.by_name().values():
                 assert store.integrity_ok(), matter.name
             if matter.name.startswith("Imported"):
-                assert len(stores.conversations.conversations()) == 201, matter.name  # whole
+                whole = CONVERSATIONS + 1
+                assert len(stores.conversations.conversations()) == whole, matter.name
         finally:
             stores.close()
         names.append(matter.name)
@@ -77,14 +81,27 @@ def _check_whole() -> list[str]:
     return names
 
 
+KILLED: list[bool] = []  # whether each run was still at work when the kill came
+
+
 def _killed(cmd: list[str], env: dict[str, str], *args: str, within_s: float) -> None:
     process = subprocess.Popen(
         [*cmd, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     time.sleep(within_s)
-    if process.poll() is None:
+    running = process.poll() is None
+    if running:
         os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=60)
+    KILLED.append(running)
+
+
+def _timed(cmd: list[str], env: dict[str, str], *args: str) -> float:
+    started = time.perf_counter()
+    done = subprocess.run([*cmd, *args], env=env, capture_output=True, text=True, timeout=300,
+                          check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return time.perf_counter() - started
 
 
 def test_kill_9_during_export_import_delete_and_retention_leaves_no_half_matter(
@@ -93,44 +110,45 @@ def test_kill_9_during_export_import_delete_and_retention_leaves_no_half_matter(
     rng = random.Random(7)
     secret = write_private(tmp_path / "secret", SECRET)
     archive = tmp_path / "walrus.hdm"
+    run = (hushdesk_cmd, cli_env)
     _filled("Walrus")
-    done = subprocess.run(
-        [*hushdesk_cmd, "matters", "export", "Walrus", "--out", str(archive),
-         "--passphrase-file", str(secret)],
-        env=cli_env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    # How long each takes whole, so that each kill lands while it works.
+    export_s = _timed(*run, "matters", "export", "Walrus", "--out", str(archive),
+                      "--passphrase-file", str(secret))  # fmt: skip
+    import_s = _timed(*run, "matters", "import", str(archive), "--name", "Timed",
+                      "--passphrase-file", str(secret))  # fmt: skip
+    _timed(*run, "matters", "delete", "Timed", "--yes")
+    _filled("Timed victim")
+    delete_s = _timed(*run, "matters", "delete", "Timed victim", "--yes")
+    _filled("Timed kept")
+    _keep_one_day("Timed kept")
+    prune_s = _timed(*run, "matters", "list")
+
+    def at(whole_s: float) -> float:
+        return rng.uniform(0.4, 0.95) * whole_s
+
     kills = 0
     for _round in range(KILLS_PER_ACTION):
         out = tmp_path / f"again-{kills}.hdm"
-        _killed(hushdesk_cmd, cli_env, "matters", "export", "Walrus", "--out", str(out),
-                "--passphrase-file", str(secret), within_s=rng.uniform(0.5, 4.0))  # fmt: skip
+        _killed(*run, "matters", "export", "Walrus", "--out", str(out),
+                "--passphrase-file", str(secret), within_s=at(export_s))  # fmt: skip
         kills += 1
-        if out.exists():  # only ever whole: it was renamed into place once complete
-            check = subprocess.run(
-                [*hushdesk_cmd, "matters", "import", str(out), "--name", f"Check {kills}",
-                 "--passphrase-file", str(secret)],
-                env=cli_env, capture_output=True, text=True, timeout=300, check=False,
-            )  # fmt: skip
-            assert check.returncode == 0, check.stderr
-            subprocess.run([*hushdesk_cmd, "matters", "delete", f"Check {kills}", "--yes"],
-                           env=cli_env, capture_output=True, timeout=300, check=True)  # fmt: skip
+        assert not out.exists()  # only ever there whole, renamed into place once complete
         _check_whole()
-        _killed(hushdesk_cmd, cli_env, "matters", "import", str(archive), "--name",
-                f"Imported {kills}", "--passphrase-file", str(secret),
-                within_s=rng.uniform(0.5, 4.0))  # fmt: skip
+        _killed(*run, "matters", "import", str(archive), "--name", f"Imported {kills}",
+                "--passphrase-file", str(secret), within_s=at(import_s))  # fmt: skip
         kills += 1
         _check_whole()
         victim = f"Victim {kills}"
         _filled(victim)
-        _killed(hushdesk_cmd, cli_env, "matters", "delete", victim, "--yes",
-                within_s=rng.uniform(0.3, 2.5))  # fmt: skip
+        _killed(*run, "matters", "delete", victim, "--yes", within_s=at(delete_s))
         kills += 1
         _check_whole()  # the victim whole, or wholly gone
         kept = f"Kept {kills}"
         _filled(kept)
         _keep_one_day(kept)  # set without its pass: the next start (killed) runs it
-        _killed(hushdesk_cmd, cli_env, "matters", "list", within_s=rng.uniform(0.5, 3.0))
+        _killed(*run, "matters", "list", within_s=at(prune_s))
         kills += 1
         _check_whole()
     assert kills >= 20
+    assert sum(KILLED) >= 20, KILLED  # killed at work, not after it ended

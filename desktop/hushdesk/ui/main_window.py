@@ -265,7 +265,8 @@ class MainWindow(QMainWindow):
         """The matter (its switcher), Undo (after a delete), background jobs, the model
         and the privacy state."""
         self.matter_switcher = MatterSwitcher()
-        self.statusBar().addWidget(self.matter_switcher)
+        # Permanent: a passing message ("Exported to …") never hides which matter is open.
+        self.statusBar().addPermanentWidget(self.matter_switcher)
         self.matter_actions = MatterActions(
             self.app, self.tasks, self, self.matter_switcher,
             switch=self.switch_matter, said=self.statusBar().showMessage,

@@ -12,18 +12,17 @@ from hushdesk.ui.icons import icon
 from hushdesk.ui.widgets.combo import ElidedCombo
 from hushdesk.ui.widgets.elided_label import ElidedLabel
 
-TITLE_CHARACTERS = 22  # the title keeps this much; the menus beside it shorten first
+TITLE_CHARACTERS = 16  # the title keeps this much; the menus beside it shorten first
 MORE_MODELS = "Get more models…"
 
 
 class ChatHeader(QHBoxLayout):
     def __init__(self) -> None:
         super().__init__()
-        self.title = ElidedLabel("New chat")
+        self.title = ElidedLabel("New chat", keep=TITLE_CHARACTERS)
         self.title.setAccessibleName("Conversation title")
         self.title.setProperty("role", "title")
         self.title.setTextFormat(Qt.TextFormat.PlainText)  # titles come from what was typed
-        self.title.setMinimumWidth(self.title.fontMetrics().averageCharWidth() * TITLE_CHARACTERS)
         self.persona = ElidedCombo(10)
         self.persona.setAccessibleName("Persona")
         for p in personas.personas():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
@@ -10,9 +10,11 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 class ElidedLabel(QLabel):
     textChanged = Signal(str)  # the full text
 
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, text: str = "", parent: QWidget | None = None, *, keep: int = 0) -> None:
+        """``keep``: characters it keeps however narrow the window (in its own font, as
+        the stylesheet sets it: a title's are wider than a label's)."""
         super().__init__(parent)
-        self._full = text
+        self._full, self._keep = text, keep
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
@@ -26,6 +28,11 @@ class ElidedLabel(QLabel):
 
     def full_text(self) -> str:
         return self._full
+
+    def event(self, event: QEvent) -> bool:
+        if self._keep and event.type() in (QEvent.Type.FontChange, QEvent.Type.Polish):
+            self.setMinimumWidth(self.fontMetrics().averageCharWidth() * self._keep)
+        return super().event(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

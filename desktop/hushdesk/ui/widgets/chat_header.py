@@ -12,7 +12,7 @@ from hushdesk.ui.icons import icon
 from hushdesk.ui.widgets.combo import ElidedCombo
 from hushdesk.ui.widgets.elided_label import ElidedLabel
 
-TITLE_CHARACTERS = 16  # the title keeps this much; the menus beside it shorten first
+TITLE_CHARACTERS = 14  # the title keeps this much; the menus beside it shorten first
 MORE_MODELS = "Get more models…"
 
 
@@ -41,7 +41,7 @@ class ChatHeader(QHBoxLayout):
         self.sources.setToolTip("Answer from document libraries, with citations")
         self.sources.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.sources.setMenu(QMenu(self.sources))
-        self.sources.setMaximumWidth(220)
+        self.sources.setMaximumWidth(190)
         self.addWidget(self.title, 1)
         for widget in (self.sources, self.persona, self.settings_button, self.model):
             self.addWidget(widget)  # the meter goes under the transcript, by the status

@@ -29,7 +29,7 @@ from hushdesk.models import bundled
 from hushdesk.models.registry import Registry
 from hushdesk.services.conversations import Conversations
 from hushdesk.services.keys import Keys
-from hushdesk.services.matters import DEFAULT, Matter, Matters, MatterStores
+from hushdesk.services.matters import DEFAULT, Matter, MatterError, Matters, MatterStores
 from hushdesk.services.preferences import Preferences
 from hushdesk.services.retention import Pruned, prune
 from hushdesk.services.runtime import ModelRuntime
@@ -134,6 +134,17 @@ class App:
 
         return export_matter(self.matters.get(name_or_id), self.stores_of, out, passphrase, **job)
 
+    def archive_matter(self, name_or_id: str, out: Path, passphrase: str, **job: Any) -> Path:
+        """A closed case put away: exported to ``out``, then deleted here (only once the
+        archive is whole and opens with the passphrase)."""
+        from hushdesk.services.handover import check_archive
+
+        matter = self.matters.get(name_or_id)
+        self.export_matter(matter.id, out, passphrase, **job)
+        check_archive(out, passphrase)
+        self.delete_matter(matter.id)
+        return out
+
     def import_matter(
         self, archive: Path, passphrase: str, name: str | None = None, **job: Any
     ) -> Imported:
@@ -141,6 +152,29 @@ class App:
         from hushdesk.services.handover import import_matter
 
         return import_matter(self.matters, archive, passphrase, name=name, **job)
+
+    def move_conversation(self, conversation_id: int, to: str) -> int:
+        """A conversation of the open matter moved to another, whole (its setup, its
+        answers' sources); its id there. Copied first, then removed here: stopped
+        between the two, it is in both, never in neither."""
+        from hushdesk.assistant.chat_store import NewMessage
+
+        target = self.matters.get(to)
+        if target.id == self.matter.id:
+            raise MatterError(f"It is in “{target.name}” already.")
+        store = self.conversations.store
+        conversation = store.require(conversation_id)
+        messages = [
+            NewMessage(m.role, m.content, m.status, m.citations, m.checks)
+            for m in store.messages(conversation_id)
+        ]
+        with self.stores_of(target) as there:
+            moved = there.conversations.add_whole(
+                conversation.title, conversation.created_at, conversation.updated_at,
+                messages, like=conversation,
+            )  # fmt: skip
+        store.remove(conversation_id)
+        return moved
 
     def apply_retention(self, now: float | None = None) -> list[Pruned]:
         """Every matter's retention applied (at start, daily); what went."""
@@ -160,6 +194,9 @@ class App:
             lambda name: self.matters.store_key(matter, name),
             lambda name: self.matters.store_path(matter, name),
         )
+        if matter.closed:
+            for store in stores.by_name().values():
+                store.set_read_only(CLOSED.format(name=matter.name))
         try:
             yield stores
         finally:

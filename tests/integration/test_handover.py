@@ -124,3 +124,11 @@ def test_an_import_killed_midway_is_not_there(
         app.import_matter(archive, SECRET, name="Half")
     assert [m.id for m in app.matters.list()] == before
     assert {p.name for p in paths.matters_dir().iterdir()} <= set(before)
+
+
+def test_archiving_exports_then_deletes(app: App, tmp_path: Path) -> None:
+    filled_matter(app)
+    app.open_matter("General")
+    archive = app.archive_matter("Smith v Jones", tmp_path / "closed.hdm", SECRET)
+    assert [m.name for m in app.matters.list()] == ["General"]
+    assert app.import_matter(archive, SECRET).matter.name == "Smith v Jones"

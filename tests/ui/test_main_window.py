@@ -119,7 +119,7 @@ def test_export_markdown_and_json(
     send(qtbot, window, "Export this chat")
     conversation = window.chat.conversation_id
     assert conversation is not None
-    for name in ("chat.md", "chat.json"):
+    for name in ("chat.md", "chat.json", "chat.docx", "chat.pdf"):
         target = tmp_path / name
         monkeypatch.setattr(
             QFileDialog, "getSaveFileName", staticmethod(lambda *a, t=target, **k: (str(t), ""))
@@ -128,6 +128,8 @@ def test_export_markdown_and_json(
     markdown = (tmp_path / "chat.md").read_text()
     assert markdown.startswith("# Export this chat")
     assert "## Assistant\n\necho: Export this chat" in markdown
+    assert (tmp_path / "chat.pdf").read_bytes().startswith(b"%PDF")
+    assert (tmp_path / "chat.docx").read_bytes().startswith(b"PK")  # a Word (zip) file
     data = json.loads((tmp_path / "chat.json").read_text())
     assert [m["content"] for m in data["messages"]] == [
         "Export this chat",

@@ -189,3 +189,31 @@ def test_a_closed_matter_is_read_only_but_still_kept_to_its_retention(app: App) 
     app.refresh_matter()
     app.conversations.store.create(title="reopened")
     assert titles(app) == ["reopened"]
+
+
+def test_a_conversation_moves_whole_to_another_matter(app: App) -> None:
+    from hushdesk.assistant.chat_store import NewMessage
+    from hushdesk.assistant.citations import Citation
+    from hushdesk.errors import StoreError
+
+    store = app.conversations.store
+    chat = store.create(title="Tenant's notice")
+    cited = Citation(1, "/d/lease.pdf", "lease.pdf", 1, 3, True, "ninety days", 0, 5, 0.9)
+    store.replace_tail(chat.id, None, [NewMessage("user", "How long?")])
+    store.replace_tail(
+        chat.id, None, [NewMessage("assistant", "Ninety days [1].", citations=(cited,))]
+    )
+    app.matters.add("Tenant")
+    closed = app.matters.close_matter(app.matters.add("Closed"))
+    with pytest.raises(StoreError, match="“Closed” is closed"):
+        app.move_conversation(chat.id, closed.name)
+    assert titles(app) == ["Tenant's notice"]  # a refused move leaves it where it was
+    with pytest.raises(MatterError, match="already"):
+        app.move_conversation(chat.id, DEFAULT)
+    moved = app.move_conversation(chat.id, "Tenant")
+    assert titles(app) == []
+    app.open_matter("Tenant")
+    assert titles(app) == ["Tenant's notice"]
+    messages = app.conversations.store.messages(moved)
+    assert [m.content for m in messages] == ["How long?", "Ninety days [1]."]
+    assert messages[1].citations == (cited,)

@@ -197,23 +197,53 @@ class ConversationStore(Database):
         return conversation
 
     def add_whole(
-        self, title: str, created_at: float, updated_at: float, messages: Sequence[NewMessage]
+        self,
+        title: str,
+        created_at: float,
+        updated_at: float,
+        messages: Sequence[NewMessage],
+        *,
+        like: Conversation | None = None,
     ) -> int:
-        """A conversation from elsewhere (an import), with its own times, in one
-        transaction: it is there whole or not at all."""
+        """A conversation from elsewhere (an import, another matter), with its own times,
+        in one transaction: it is there whole or not at all. ``like``: a conversation
+        whose setup (persona, instructions, model, sampling, libraries) it takes."""
+        setup = like or Conversation(0, title, created_at, updated_at)
         with self._tx() as db:
             cursor = db.execute(
-                "INSERT INTO conversations (title, title_is_auto, created_at, updated_at) "
-                "VALUES (?, 0, ?, ?)",
-                (title, created_at, updated_at),
-            )
+                "INSERT INTO conversations (title, title_is_auto, created_at, updated_at, "
+                "pinned, persona, system_prompt, model_id, sampling, libraries) "
+                "VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    title, created_at, updated_at, int(setup.pinned), setup.persona,
+                    setup.system_prompt, setup.model_id, json.dumps(setup.sampling),
+                    json.dumps(setup.libraries),
+                ),
+            )  # fmt: skip
             conversation_id = int(cursor.lastrowid or 0)
             db.executemany(
-                "INSERT INTO messages (conversation_id, role, content, status, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(conversation_id, m.role, m.content, m.status, created_at) for m in messages],
+                "INSERT INTO messages (conversation_id, role, content, status, created_at, "
+                "citations, checks) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        conversation_id,
+                        m.role,
+                        m.content,
+                        m.status,
+                        created_at,
+                        json.dumps([c.to_dict() for c in m.citations]),
+                        json.dumps(list(m.checks)),
+                    )
+                    for m in messages
+                ],
             )
         return conversation_id
+
+    def remove(self, conversation_id: int) -> None:
+        """Gone for good at once (moved to another matter: no Undo here)."""
+        with self._tx() as db:
+            db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+        self.forget_copies()
 
     def get(self, conversation_id: int) -> Conversation | None:
         rows = self._query(
@@ -392,49 +422,7 @@ class ConversationStore(Database):
 
     # -- export -------------------------------------------------------------------------
 
-    def export_json(self, conversation_id: int) -> str:
-        conversation = self._require(conversation_id)
-        data = {
-            "format": "hushdesk-conversation",
-            "version": 1,
-            "title": conversation.title,
-            "created_at": _iso(conversation.created_at),
-            "persona": conversation.persona,
-            "system_prompt": conversation.system_prompt,
-            "model": conversation.model_id,
-            "messages": [
-                {
-                    "role": m.role,
-                    "content": m.content,
-                    "status": m.status,
-                    "created_at": _iso(m.created_at),
-                    "model": m.model_id,
-                }
-                for m in self.messages(conversation_id)
-            ],
-        }
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-    def export_markdown(self, conversation_id: int) -> str:
-        conversation = self._require(conversation_id)
-        lines = [f"# {conversation.title}", "", f"*{_iso(conversation.created_at)}*", ""]
-        for m in self.messages(conversation_id):
-            who = "You" if m.role == "user" else "Assistant"
-            note = " *(stopped)*" if m.status == "stopped" else ""
-            lines += [f"## {who}{note}", "", m.content.rstrip(), ""]
-        return "\n".join(lines)
-
-    def export_to(self, conversation_id: int, path: Path) -> None:
-        """Markdown, or JSON when the file name ends in .json."""
-        json_wanted = path.suffix.lower() == ".json"
-        text = (
-            self.export_json(conversation_id)
-            if json_wanted
-            else self.export_markdown(conversation_id)
-        )
-        path.write_text(text, encoding="utf-8")
-
-    def _require(self, conversation_id: int) -> Conversation:
+    def require(self, conversation_id: int) -> Conversation:
         conversation = self.get(conversation_id)
         if conversation is None:
             raise StoreError("That conversation no longer exists.")
@@ -449,10 +437,6 @@ def auto_title(first_message: str, limit: int = 48) -> str:
         return line or "New chat"
     cut = line[:limit].rsplit(" ", 1)[0]
     return (cut or line[:limit]).rstrip(",.;:") + "…"
-
-
-def _iso(timestamp: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(timestamp))
 
 
 def _conversation(row: sqlite3.Row) -> Conversation:

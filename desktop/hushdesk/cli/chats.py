@@ -1,4 +1,4 @@
-"""``hushdesk chats list|show|export|import``: the conversations of a matter (``--matter``),
+"""``hushdesk chats list|show|export|import|move``: the conversations of a matter (``--matter``),
 as the window lists them. ``hushdesk chat`` keeps its conversation unless it is
 ``--temporary``; ``hushdesk ask`` keeps nothing."""
 
@@ -25,7 +25,10 @@ def add_parser(sub: Any) -> None:
     show.add_argument("--json", action="store_true")
     export = actions.add_parser("export", help="one conversation as Markdown or JSON")
     export.add_argument("id", type=int)
-    export.add_argument("--out", required=True, type=Path, help="FILE.md or FILE.json")
+    export.add_argument("--out", required=True, type=Path, help="FILE.md, FILE.json or FILE.docx")
+    move = actions.add_parser("move", help="move a conversation to another matter")
+    move.add_argument("id", type=int)
+    move.add_argument("--to", required=True, metavar="MATTER")
     bring = actions.add_parser(
         "import", help="conversations exported from ChatGPT (conversations.json) into the matter"
     )
@@ -53,6 +56,11 @@ def run(app: App, args: argparse.Namespace) -> int:
         return EXIT_OK
     if conversations.get(args.id) is None:
         raise HushdeskError(f"There is no conversation {args.id} in “{app.matter.name}”.")
+    if args.chats_command == "move":
+        moved = app.move_conversation(args.id, args.to)
+        there = app.matters.get(args.to).name
+        print(printable(f"Moved to “{there}”, where it is conversation {moved}."))
+        return EXIT_OK
     if args.chats_command == "export":
         conversations.export(args.id, args.out)
         print(printable(f"Wrote {args.out}."))

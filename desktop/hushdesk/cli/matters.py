@@ -1,5 +1,5 @@
 """``hushdesk matters list|add|show|rename|instructions|close|reopen|retention|export|
-import|token|delete``:
+archive|import|token|delete``:
 one place per client, case or patient. Every command that reads or writes your data
 takes ``--matter NAME`` (the first matter when it is not given):
 
@@ -82,10 +82,15 @@ def add_parser(sub: Any) -> None:
     export = actions.add_parser("export", help="one encrypted archive, with its own passphrase")
     export.add_argument("name")
     export.add_argument("--out", type=Path, required=True, metavar="FILE.hdm")
+    archive = actions.add_parser(
+        "archive", help="put a matter away: export it to an archive, then delete it here"
+    )
+    archive.add_argument("name")
+    archive.add_argument("--out", type=Path, required=True, metavar="FILE.hdm")
     bring = actions.add_parser("import", help="a matter from an archive")
     bring.add_argument("archive", type=Path)
     bring.add_argument("--name", help="call it this here")
-    for p in (export, bring):
+    for p in (export, archive, bring):
         p.add_argument(
             "--passphrase-file", type=Path, metavar="FILE",
             help="the archive's passphrase, first line of a file only you can read",
@@ -179,6 +184,17 @@ def run(app: App, args: argparse.Namespace) -> int:
         if wrote is None:
             return EXIT_INTERRUPTED
         print(printable(f"Wrote “{matter.name}” to {args.out}, encrypted with its passphrase."))
+    elif command == "archive":
+        secret = _archive_passphrase(args.passphrase_file, twice=True)
+        wrote = interruptible(
+            lambda token: app.archive_matter(
+                matter.id, args.out, secret, cancel=token, progress=show_progress
+            ),
+            stopped="Stopped: the matter is still here.",
+        )
+        if wrote is None:
+            return EXIT_INTERRUPTED
+        print(printable(f"Archived “{matter.name}” to {args.out} and deleted it here."))
     elif command == "delete":
         if not args.yes and not _confirmed(matter):
             print("Nothing deleted.")

@@ -369,18 +369,22 @@ class Conversations:
         return added
 
     def as_text(self, conversation_id: int, *, as_json: bool = False) -> str:
-        """A conversation as Markdown, or as JSON."""
-        store = self.store
-        return (
-            store.export_json(conversation_id)
-            if as_json
-            else store.export_markdown(conversation_id)
-        )
+        """A conversation as Markdown, or as JSON, with its answers' sources."""
+        from hushdesk.assistant import chat_export
+
+        conversation = self.store.require(conversation_id)
+        messages = self.store.messages(conversation_id)
+        if as_json:
+            return chat_export.as_json(conversation, messages)
+        return chat_export.markdown(conversation, messages)
 
     def export(self, conversation_id: int, path: Path) -> None:
-        """Markdown, or JSON when the file name ends in .json."""
+        """Markdown, JSON or Word, by the file's suffix, with the answers' sources."""
+        from hushdesk.assistant import chat_export
+
+        conversation = self.store.require(conversation_id)
         try:
-            self.store.export_to(conversation_id, path)
+            chat_export.write(conversation, self.store.messages(conversation_id), path)
         except OSError as exc:
             raise StoreError(f"Could not write {path.name}: {exc.strerror or exc}.") from exc
 

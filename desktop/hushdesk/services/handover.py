@@ -190,6 +190,16 @@ def import_matter(
     return Imported(matter, wanted if free != wanted else "")
 
 
+def check_archive(archive: Path, passphrase: str) -> str:
+    """The archive opens with ``passphrase`` and names a matter; its name."""
+    try:
+        with archive.open("rb") as source:
+            header = _read_header(source, passphrase, archive.name)
+    except OSError as exc:
+        raise HandoverError(f"Cannot read {archive.name}: {exc.strerror or exc}.") from exc
+    return str(header["matter"]["name"])
+
+
 # -- inside --------------------------------------------------------------------------------
 
 

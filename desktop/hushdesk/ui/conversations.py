@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QPageSize, QPdfWriter
 from PySide6.QtWidgets import (
     QDialog,
     QInputDialog,
@@ -29,9 +30,12 @@ from hushdesk.errors import HushdeskError
 from hushdesk.services.conversations import Conversations
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.chat_page import ChatPage
-from hushdesk.ui.message_box import tell
-from hushdesk.ui.messages import error_text
+from hushdesk.ui.message_box import confirm, tell
+from hushdesk.ui.messages import ask_item, error_text
+from hushdesk.ui.safe_text import SafeTextDocument
 from hushdesk.ui.widgets.conversation_list import ConversationList
+
+CHAT_FORMATS = "Markdown (*.md);;Word (*.docx);;PDF (*.pdf);;JSON (*.json)"
 
 UNDO_MS = 10_000
 
@@ -51,6 +55,7 @@ class ConversationActions(QObject):
     ) -> None:
         super().__init__(window)
         self._window = window  # the parent of the dialogs; its status bar tells what happened
+        self.app = app
         self.conversations = app.conversations
         self.preferences = app.preferences
         self.sidebar = sidebar
@@ -69,6 +74,7 @@ class ConversationActions(QObject):
         sidebar.renameRequested.connect(self.rename)
         sidebar.pinRequested.connect(self.toggle_pin)
         sidebar.exportRequested.connect(self.export)
+        sidebar.moveRequested.connect(self.move)
         sidebar.deleteRequested.connect(self.delete)
         chat.conversationChanged.connect(self._saved)
 
@@ -154,17 +160,61 @@ class ConversationActions(QObject):
             return
         name = re.sub(r'[<>:"/\\|?*\x00-\x1f]+', " ", conversation.title).strip(" .") or "chat"
         suggested = str(Path.home() / f"{name}.md")
-        path = file_dialogs.save_file(
-            self._window, "Export chat", suggested, "Markdown (*.md);;JSON (*.json)"
-        )
+        path = file_dialogs.save_file(self._window, "Export chat", suggested, CHAT_FORMATS)
         if not path:
             return
         try:
-            self.conversations.export(conversation_id, Path(path))
+            if path.lower().endswith(".pdf"):
+                self._pdf(conversation_id, Path(path))
+            else:
+                self.conversations.export(conversation_id, Path(path))
         except HushdeskError as exc:
             tell(self._window, "Export failed", error_text(exc))
         else:
             self._window.statusBar().showMessage(f"Exported to {path}", 5000)
+
+    def move(self, conversation_id: int) -> None:
+        """To another matter, asked first (it leaves this one)."""
+        conversation = self.conversations.get(conversation_id)
+        others = [m for m in self.app.matters.list() if m.id != self.app.matter.id]
+        if conversation is None:
+            return
+        if not others:
+            tell(self._window, "Move to matter", "There is no other matter yet: make one first "
+                 "(the matter menu in the status bar).", "info")  # fmt: skip
+            return
+        names = [m.name for m in others]
+        chosen = ask_item(self._window, "Move to matter", "Move this conversation to:", names)
+        if chosen is None:
+            return
+        target = others[names.index(chosen)]
+        question = (
+            f"Move “{conversation.title}” from “{self.app.matter.name}” to “{target.name}”? "
+            f"It will be seen only there, with {target.name}'s libraries."
+        )
+        if not confirm(self._window, "Move to matter", question, "Move it", cancel="Keep it here"):
+            return
+        try:
+            self.app.move_conversation(conversation_id, target.id)
+        except HushdeskError as exc:
+            tell(self._window, "Could not move it", error_text(exc))
+            return
+        if self.chat.conversation_id == conversation_id:
+            self.new_chat()
+        self.sidebar.refresh(select=self.chat.conversation_id)
+        self._window.statusBar().showMessage(f"Moved to “{target.name}”.", 5000)
+
+    def _pdf(self, conversation_id: int, path: Path) -> None:
+        """The Markdown export, laid out and printed by Qt (its sources included)."""
+        document = SafeTextDocument()
+        document.setMarkdown(self.conversations.as_text(conversation_id))
+        writer = QPdfWriter(str(path))
+        conversation = self.conversations.get(conversation_id)
+        writer.setTitle(conversation.title if conversation else "Chat")
+        writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+        document.print_(writer)
+        if not path.exists():
+            raise HushdeskError(f"Could not write {path.name}.")
 
     def _saved(self, conversation_id: int) -> None:
         self.sidebar.refresh(select=conversation_id)

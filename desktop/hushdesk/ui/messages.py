@@ -53,6 +53,20 @@ def ask_text(parent: QWidget | None, title: str, prompt: str, text: str = "") ->
     return _ask(parent, title, prompt, text, QLineEdit.EchoMode.Normal)
 
 
+def ask_item(parent: QWidget | None, title: str, prompt: str, items: list[str]) -> str | None:
+    """One of ``items`` (names: shown as plain text in a list), ``None``: cancelled."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(prompt)
+    dialog.setComboBoxItems(items)
+    dialog.setComboBoxEditable(False)
+    for label in dialog.findChildren(QLabel):
+        label.setTextFormat(Qt.TextFormat.PlainText)
+    if dialog.exec() != QInputDialog.DialogCode.Accepted:
+        return None
+    return dialog.textValue()
+
+
 def _ask(
     parent: QWidget | None, title: str, prompt: str, text: str, echo: QLineEdit.EchoMode
 ) -> str | None:

@@ -32,6 +32,7 @@ class ConversationList(QWidget):
     renameRequested = Signal(int)
     pinRequested = Signal(int)
     exportRequested = Signal(int)
+    moveRequested = Signal(int)  # to another matter
     deleteRequested = Signal(int)
 
     def __init__(self, conversations: Conversations, parent: QWidget | None = None) -> None:
@@ -159,6 +160,7 @@ class ConversationList(QWidget):
             lambda: self.pinRequested.emit(conversation_id),
         )
         menu.addAction("Export…", lambda: self.exportRequested.emit(conversation_id))
+        menu.addAction("Move to matter…", lambda: self.moveRequested.emit(conversation_id))
         menu.addSeparator()
         menu.addAction("Delete", lambda: self.deleteRequested.emit(conversation_id))
         menu.exec(self.list.viewport().mapToGlobal(point))

@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/startup.py
 
-Runs the real app (``python -m hushdesk``) several times against a fresh data folder,
-on the display in DISPLAY if there is one, else Qt's offscreen platform. The app
-reports the moment its main window first paints and its resident memory after a
-second of idling (HUSHDESK_STARTUP_PROBE); the median of the runs counts.
+Runs the real app (``python -m hushdesk``) several times against one data folder, on
+the display in DISPLAY if there is one, else Qt's offscreen platform. The app reports
+the moment its main window first paints and its resident memory after a second of
+idling (HUSHDESK_STARTUP_PROBE); the median of the everyday launches counts. The first
+launch is reported apart: its welcome makes the embedding model ready meanwhile (the
+longest wait of a first launch, taken while the welcome is read), so it is not idle.
 """
 
 from __future__ import annotations
@@ -47,15 +49,24 @@ def launch(home: str) -> tuple[float, float]:
     return report["painted_at"] - started, report["rss_bytes"] / 2**20
 
 
+def welcomed(home: str) -> None:
+    """The welcome seen, as after a first launch: the next launches are everyday ones."""
+    code = "from hushdesk.app import App; a = App(); a.preferences.set_welcomed(); a.close()"
+    env = dict(os.environ, HUSHDESK_HOME=home, HUSHDESK_PASSPHRASE_FILE=PASSPHRASE)
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="hushdesk-bench-") as home:
-        launch(home)  # first run: files created, bytecode compiled, disk cache warm
+        _, first_rss = launch(home)  # files created, bytecode compiled, disk cache warm
+        welcomed(home)
         results = [launch(home) for _ in range(RUNS)]
     paint = statistics.median(r[0] for r in results)
     rss = statistics.median(r[1] for r in results)
     platform = "x11" if os.environ.get("DISPLAY") else "offscreen"
     print(f"platform: {platform}")
     print(f"runs: {RUNS}")
+    print(f"first_launch_rss_mb: {first_rss:.0f} MB (the welcome preparing the embedding model)")
     print(f"idle_rss_mb: {rss:.0f} MB (target <= 250)")
     print(f"first_paint_s: {paint:.2f} s (target <= 1.0)")
     return 0

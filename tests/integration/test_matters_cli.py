@@ -117,3 +117,28 @@ def test_walls_temporary_chats_and_deleting_a_matter(
     )["sources"][0]
     assert (after["file"], after["page"]) == (before["file"], before["page"])
     assert MARKERS["Tenant"] in after["passage"]
+
+
+def test_the_firms_policy_is_refused_on_the_command_line_with_its_reason(
+    hushdesk_cmd: list[str], cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    rules = tmp_path / "etc-hushdesk" / "policy.toml"
+    rules.parent.mkdir()
+    rules.write_text(
+        'reason = "Smith & Co IT"\ndownloads = false\nremote_servers = []\n'
+        "min_retention_days = 30\n",
+        encoding="utf-8",
+    )
+    env = dict(cli_env, HUSHDESK_POLICY_FILE=str(rules))
+    for args in (
+        ["models", "pull", "qwen2.5-1.5b-instruct"],
+        ["connect", "add", "Firm", "https://llm.example.com"],
+        ["matters", "retention", "General", "7"],
+    ):
+        done = subprocess.run([*hushdesk_cmd, *args], env=env, capture_output=True, text=True,
+                              timeout=300, check=False)  # fmt: skip
+        assert done.returncode == 1, args
+        assert "locked by your firm's policy (Smith & Co IT)" in done.stderr, done.stderr
+    doctor = subprocess.run([*hushdesk_cmd, "doctor", "--no-generate"], env=env,
+                            capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    assert "no model downloads" in doctor.stdout

@@ -271,7 +271,7 @@ class MainWindow(QMainWindow):
             self.app, self.tasks, self, self.matter_switcher,
             switch=self.switch_matter, said=self.statusBar().showMessage,
         )  # fmt: skip
-        self.matter_actions.pruned.connect(self.sidebar.refresh)
+        self.matter_actions.conversationsChanged.connect(self.sidebar.refresh)
         self.statusBar().addPermanentWidget(self.conversation_actions.undo)
         self.status_area = StatusArea(self.app, self.tasks, self.statusBar())
         self.chat.model.currentIndexChanged.connect(self._show_model)

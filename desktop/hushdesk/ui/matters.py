@@ -31,7 +31,7 @@ DAY_MS = 24 * 3600 * 1000
 
 
 class MatterActions(QObject):
-    pruned = Signal()  # retention deleted something: lists to refresh
+    conversationsChanged = Signal()  # conversations went (retention) or came (an import): lists to refresh
 
     def __init__(
         self,
@@ -77,6 +77,7 @@ class MatterActions(QObject):
         dialog.newRequested.connect(lambda: then(self.new_matter))
         dialog.exportRequested.connect(self.export)
         dialog.importRequested.connect(self.import_archive)
+        dialog.chatgptRequested.connect(self.import_chatgpt)
         dialog.changed.connect(self._changed)
         try:
             dialog.exec()
@@ -160,6 +161,26 @@ class MatterActions(QObject):
             on_error=lambda e: tell(parent, "Import matter", error_text(e)),
         )
 
+    def import_chatgpt(self) -> None:
+        """ChatGPT's export (conversations.json) into the open matter."""
+        parent = self._parent()
+        chosen = file_dialogs.open_file(
+            parent, "Import ChatGPT chats", str(Path.home()), "ChatGPT export (*.json)"
+        )
+        if not chosen:
+            return
+
+        def added(count: int) -> None:
+            self._said(f"Imported {count} conversations into “{self.app.matter.name}”.")
+            self.conversationsChanged.emit()
+
+        self.tasks.run(
+            lambda: self.app.conversations.import_chatgpt(Path(chosen)),
+            title="Importing ChatGPT chats",
+            on_result=added,
+            on_error=lambda e: tell(parent, "Import ChatGPT chats", error_text(e)),
+        )
+
     # -- retention ------------------------------------------------------------------------------
 
     def apply_retention(self) -> None:
@@ -170,7 +191,7 @@ class MatterActions(QObject):
             if pruned:
                 went = "; ".join(p.describe() for p in pruned)
                 self._said(f"Deleted under retention: {went}.")
-                self.pruned.emit()
+                self.conversationsChanged.emit()
 
         self.tasks.run(
             self.app.apply_retention,

@@ -87,6 +87,7 @@ class MattersDialog(QDialog):
     newRequested = Signal()
     exportRequested = Signal(str)  # a matter's id
     importRequested = Signal()
+    chatgptRequested = Signal()  # ChatGPT's conversations.json, into the open matter
     changed = Signal()  # names, instructions, closing or retention changed
 
     def __init__(self, matters: Matters, open_id: str, parent: QWidget | None = None) -> None:
@@ -141,11 +142,14 @@ class MattersDialog(QDialog):
         body.addLayout(right, 5)
         new, bring = QPushButton("New matter…"), QPushButton("Import…")
         bring.setToolTip("A matter exported from Hushdesk (.hdm), with its passphrase")
+        chatgpt = QPushButton("Import ChatGPT chats…")
+        chatgpt.setToolTip("ChatGPT's export (conversations.json), into the open matter")
         done = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         done.rejected.connect(self.reject)
         bottom = QHBoxLayout()
         bottom.addWidget(new)
         bottom.addWidget(bring)
+        bottom.addWidget(chatgpt)
         bottom.addStretch(1)
         bottom.addWidget(done)
         layout = QVBoxLayout(self)
@@ -159,6 +163,7 @@ class MattersDialog(QDialog):
         self.delete.clicked.connect(self._delete)
         new.clicked.connect(self.newRequested)
         bring.clicked.connect(self.importRequested)
+        chatgpt.clicked.connect(self.chatgptRequested)
 
     # -- showing ----------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from hushdesk.ui.main_window import MainWindow  # noqa: E402
 from hushdesk.ui.theme import apply_theme  # noqa: E402
 from hushdesk.ui.unlock import UnlockDialog  # noqa: E402
 from hushdesk.ui.widgets.document_viewer import DocumentViewer  # noqa: E402
+from hushdesk.ui.widgets.matters_dialog import MattersDialog  # noqa: E402
 from hushdesk.vault import Vault  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
@@ -228,6 +229,21 @@ def sizes(window: MainWindow, qt: QApplication, theme: str) -> None:
     settle(window, qt)
 
 
+def matters(window: MainWindow, qt: QApplication, theme: str) -> None:
+    """Manage matters, over the window whose status bar names the open one."""
+    app = window.app
+    if theme == "light":
+        app.matters.add("Smith v Jones — tenancy", instructions="We act for the tenant.")
+        app.matters.add("Estate of Brown")
+        window.matter_actions.refresh()
+    dialog = MattersDialog(app.matters, app.matter.id, window)
+    dialog.refresh(app.matters.get("Smith v Jones — tenancy").id)
+    dialog.show()
+    settle(window, qt)
+    shoot(dialog, f"screenshot-matters-{theme}.png")
+    dialog.close()
+
+
 def main() -> int:
     qt = create_app()
     app = App()
@@ -295,6 +311,7 @@ def every_page(window: MainWindow, qt: QApplication, theme: str) -> None:
     shoot(window, f"screenshot-api-{theme}.png")
     window.local_api.set_serving(False)
     window.go("chat")
+    matters(window, qt, theme)
     sizes(window, qt, theme)
     welcome_offline(window, qt, theme)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from hushdesk.assistant import chat_export
 from hushdesk.assistant.chat_store import SCHEMA_VERSION, ConversationStore, NewMessage, auto_title
 from hushdesk.assistant.citations import Citation, read_all
 from hushdesk.errors import StoreError
@@ -141,11 +142,12 @@ def test_export_markdown_and_json(history: ConversationStore) -> None:
     c = history.create(title="Export me")
     history.add_message(c.id, "user", "Question?")
     history.add_message(c.id, "assistant", "```python\nprint(1)\n```", status="stopped")
-    markdown = history.export_markdown(c.id)
+    conversation, messages = history.require(c.id), history.messages(c.id)
+    markdown = chat_export.markdown(conversation, messages)
     assert markdown.startswith("# Export me\n")
     assert "## You\n\nQuestion?" in markdown
     assert "## Assistant *(stopped)*\n\n```python\nprint(1)\n```" in markdown
-    data = json.loads(history.export_json(c.id))
+    data = json.loads(chat_export.as_json(conversation, messages))
     assert data["title"] == "Export me"
     assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
     assert data["messages"][1]["status"] == "stopped"

@@ -97,6 +97,9 @@ class MattersDialog(QDialog):
         self.resize(720, 440)
         self.list = QListWidget()
         self.list.setAccessibleName("Matters")
+        self.list.setMinimumWidth(220)
+        self.list.setWordWrap(True)  # a long name on two lines, not under a scroll bar
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.name = QLineEdit()
         self.name.setAccessibleName("Name")
         self.name.setMaxLength(80)
@@ -176,7 +179,7 @@ class MattersDialog(QDialog):
                 for n, on in (("open", matter.id == self.open_id), ("closed", matter.closed))
                 if on
             ]
-            item = QListWidgetItem(matter.name + (f"  ({', '.join(notes)})" if notes else ""))
+            item = QListWidgetItem(matter.name + (f" ({', '.join(notes)})" if notes else ""))
             item.setData(Qt.ItemDataRole.UserRole, matter.id)
             self.list.addItem(item)
             if matter.id == current:

@@ -31,7 +31,7 @@ DAY_MS = 24 * 3600 * 1000
 
 
 class MatterActions(QObject):
-    conversationsChanged = Signal()  # conversations went (retention) or came (an import): lists to refresh
+    conversationsChanged = Signal()  # went (retention) or came (an import): lists refresh
 
     def __init__(
         self,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,6 +30,11 @@ def run(cmd: list[str], env: dict[str, str], *args: str, stdin: str = "") -> str
 def test_walls_temporary_chats_and_deleting_a_matter(
     hushdesk_cmd: list[str], cli_env: dict[str, str], tmp_path: Path
 ) -> None:
+    def search(matter: str) -> dict[str, Any]:
+        found = run(hushdesk_cmd, cli_env, "search", "--matter", matter, "--library", "docs",
+                    "--json", "What is the key safe code?")  # fmt: skip
+        return dict(json.loads(found))
+
     for matter, marker in MARKERS.items():
         run(hushdesk_cmd, cli_env, "matters", "add", matter)
         note = tmp_path / f"{matter.lower()}-note.md"
@@ -42,20 +48,7 @@ def test_walls_temporary_chats_and_deleting_a_matter(
     assert [m["name"] for m in listed] == ["General", "Landlord", "Tenant"]
 
     for matter, marker in MARKERS.items():
-        found = json.loads(
-            run(
-                hushdesk_cmd,
-                cli_env,
-                "search",
-                "--matter",
-                matter,
-                "--library",
-                "docs",
-                "--json",
-                "What is the key safe code?",
-            )
-        )
-        text = json.dumps(found)
+        text = json.dumps(search(matter))
         assert marker in text
         assert all(m not in text for m in MARKERS.values() if m != marker)  # the wall
 
@@ -76,19 +69,7 @@ def test_walls_temporary_chats_and_deleting_a_matter(
     run(hushdesk_cmd, cli_env, "matters", "export", "Tenant", "--out", str(archive),
         "--passphrase-file", str(secret))  # fmt: skip
     assert MARKERS["Tenant"].encode() not in archive.read_bytes()  # none of its words
-    before = json.loads(
-        run(
-            hushdesk_cmd,
-            cli_env,
-            "search",
-            "--matter",
-            "Tenant",
-            "--library",
-            "docs",
-            "--json",
-            "What is the key safe code?",
-        )
-    )["sources"][0]
+    before = search("Tenant")["sources"][0]
     run(hushdesk_cmd, cli_env, "matters", "delete", "Tenant", "--yes")
     gone = subprocess.run(
         [*hushdesk_cmd, "search", "--matter", "Tenant", "--library", "docs", "key safe code"],
@@ -96,25 +77,11 @@ def test_walls_temporary_chats_and_deleting_a_matter(
     )  # fmt: skip
     assert gone.returncode != 0
     assert "no matter called" in gone.stderr
-    left = run(hushdesk_cmd, cli_env, "search", "--matter", "Landlord", "--library", "docs",
-               "--json", "What is the key safe code?")  # fmt: skip
-    assert MARKERS["Landlord"] in left
+    assert MARKERS["Landlord"] in json.dumps(search("Landlord"))
 
     run(hushdesk_cmd, cli_env, "matters", "import", str(archive), "--passphrase-file",
         str(secret))  # fmt: skip
-    after = json.loads(
-        run(
-            hushdesk_cmd,
-            cli_env,
-            "search",
-            "--matter",
-            "Tenant",
-            "--library",
-            "docs",
-            "--json",
-            "What is the key safe code?",
-        )
-    )["sources"][0]
+    after = search("Tenant")["sources"][0]
     assert (after["file"], after["page"]) == (before["file"], before["page"])
     assert MARKERS["Tenant"] in after["passage"]
 

@@ -30,9 +30,12 @@ from hushdesk.errors import HushdeskError
 from hushdesk.services.conversations import Conversations
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.chat_page import ChatPage
+from hushdesk.ui.markdown import MarkdownRenderer
 from hushdesk.ui.message_box import confirm, tell
 from hushdesk.ui.messages import ask_item, error_text
 from hushdesk.ui.safe_text import SafeTextDocument
+from hushdesk.ui.theme import colours, palette
+from hushdesk.ui.widgets.chat_view import theme_from_palette
 from hushdesk.ui.widgets.conversation_list import ConversationList
 
 CHAT_FORMATS = "Markdown (*.md);;Word (*.docx);;PDF (*.pdf);;JSON (*.json)"
@@ -207,7 +210,8 @@ class ConversationActions(QObject):
     def _pdf(self, conversation_id: int, path: Path) -> None:
         """The Markdown export, laid out and printed by Qt (its sources included)."""
         document = SafeTextDocument()
-        document.setMarkdown(self.conversations.as_text(conversation_id))
+        renderer = MarkdownRenderer(theme_from_palette(palette(colours("light"))))  # paper
+        document.setHtml(renderer.render(self.conversations.as_text(conversation_id)).html)
         writer = QPdfWriter(str(path))
         conversation = self.conversations.get(conversation_id)
         writer.setTitle(conversation.title if conversation else "Chat")

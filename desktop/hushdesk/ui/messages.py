@@ -55,28 +55,31 @@ def ask_text(parent: QWidget | None, title: str, prompt: str, text: str = "") ->
 
 def ask_item(parent: QWidget | None, title: str, prompt: str, items: list[str]) -> str | None:
     """One of ``items`` (names: shown as plain text in a list), ``None``: cancelled."""
-    dialog = QInputDialog(parent)
-    dialog.setWindowTitle(title)
-    dialog.setLabelText(prompt)
+    dialog = _input(parent, title, prompt)
     dialog.setComboBoxItems(items)
     dialog.setComboBoxEditable(False)
-    for label in dialog.findChildren(QLabel):
-        label.setTextFormat(Qt.TextFormat.PlainText)
-    if dialog.exec() != QInputDialog.DialogCode.Accepted:
-        return None
-    return dialog.textValue()
+    return _answer(dialog)
 
 
 def _ask(
     parent: QWidget | None, title: str, prompt: str, text: str, echo: QLineEdit.EchoMode
 ) -> str | None:
+    dialog = _input(parent, title, prompt)
+    dialog.setTextEchoMode(echo)
+    dialog.setTextValue(text)
+    return _answer(dialog)
+
+
+def _input(parent: QWidget | None, title: str, prompt: str) -> QInputDialog:
     """The prompt is plain text: ``QInputDialog.getText`` would guess rich text from a
     name such as ``<img src=…>.pdf``."""
     dialog = QInputDialog(parent)
     dialog.setWindowTitle(title)
-    dialog.setTextEchoMode(echo)
     dialog.setLabelText(prompt)
-    dialog.setTextValue(text)
+    return dialog
+
+
+def _answer(dialog: QInputDialog) -> str | None:
     for label in dialog.findChildren(QLabel):
         label.setTextFormat(Qt.TextFormat.PlainText)
     if dialog.exec() != QInputDialog.DialogCode.Accepted:

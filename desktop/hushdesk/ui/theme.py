@@ -38,6 +38,7 @@ def apply_theme(app: QApplication, theme: str) -> None:
         "arrow_up": _drawn("chevron-up", values["muted"]),
         "arrow_off": _drawn("chevron-down", values["border"]),  # at the end of the range
         "arrow_up_off": _drawn("chevron-up", values["border"]),
+        "check": _drawn("check", values["accent_text"]),  # a ticked check box
     }
     stylesheet = Template(assets.read_text("styles", "app.qss"))
     app.setStyleSheet(stylesheet.substitute(values, **arrows))

@@ -162,7 +162,7 @@ class MainWindow(QMainWindow):
         spec = PAGES[max(0, self.nav.currentRow())]
         shown = self.chat.title.full_text() if spec.name == "chat" else spec.title
         shown = " ".join(shown.split()) or spec.title  # a title typed over two lines
-        if len(self.app.matters.list()) > 1:
+        if self.matter_actions.several:  # counted when the switcher was filled, not per title
             shown += f" — {' '.join(self.app.matter.name.split())}"
         # "[*]" is Qt's place for a modified mark: doubled, it shows as typed.
         self.setWindowTitle(f"{shown.replace('[*]', '[*][*]')} — {APP_NAME}")

@@ -15,6 +15,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from hushdesk.app import App
+from hushdesk.errors import HushdeskError
+from hushdesk.passphrases import check_passphrase
 from hushdesk.services.handover import Imported
 from hushdesk.services.matters import Matter
 from hushdesk.services.retention import Pruned
@@ -55,7 +57,9 @@ class MatterActions(QObject):
         self.refresh()
 
     def refresh(self) -> None:
-        self.switcher.show_matters(self.app.matters.list(), self.app.matter.id)
+        matters = self.app.matters.list()
+        self.several = len(matters) > 1  # the window's title names the matter then
+        self.switcher.show_matters(matters, self.app.matter.id)
 
     # -- new, manage, open ------------------------------------------------------------------
 
@@ -124,8 +128,10 @@ class MatterActions(QObject):
         )
         if first is None:
             return None
-        if len(first) < 8:
-            tell(parent, "Archive passphrase", "Use 8 characters or more: nothing was written.")
+        try:
+            check_passphrase(first)
+        except HushdeskError as exc:
+            tell(parent, "Archive passphrase", f"{exc.message} Nothing was written.")
             return None
         if ask_secret(parent, "Archive passphrase", "The same passphrase again:") != first:
             tell(parent, "Archive passphrase", "The two do not match: nothing was written.")

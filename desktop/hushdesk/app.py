@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from hushdesk.services.handover import Imported
     from hushdesk.services.indexing import Indexing
     from hushdesk.services.models import Models
+    from hushdesk.services.review import Reviews
     from hushdesk.services.shared import SharedLibraries
     from hushdesk.services.summaries import Summaries
     from hushdesk.services.writing import WritingTasks
@@ -278,6 +279,13 @@ class App:
         return Summaries(store, self.runtime, lambda: self.library)
 
     @cached_property
+    def reviews(self) -> Reviews:
+        """Review grids, kept in the library's store (no store of their own)."""
+        from hushdesk.services.review import Reviews
+
+        return Reviews(lambda: self.library, self.runtime)
+
+    @cached_property
     def drafts(self) -> Drafts:
         from hushdesk.assistant.email.store import DraftStore
         from hushdesk.services.drafts import Drafts
@@ -342,5 +350,5 @@ class App:
                 opened.pop(name).close()
         if "library" in opened:
             opened.pop("library").close()
-        for name in ("documents", "indexing", "shared"):
+        for name in ("documents", "indexing", "shared", "reviews"):
             opened.pop(name, None)

@@ -181,11 +181,17 @@ def dates_in(text: str) -> set[date]:
 
 def find_date(text: str) -> date | None:
     """The first date written in ``text`` (a month or year alone counts as its first day)."""
+    found = date_phrase(text)
+    return found[1] if found else None
+
+
+def date_phrase(text: str) -> tuple[str, date] | None:
+    """The first date written in ``text``: its words as written, and the date."""
     for index, pattern in enumerate(_DATE_PATTERNS):
         for match in pattern.finditer(text):
             found = _as_date(index, match.groups())
             if found is not None:
-                return found
+                return match.group(0), found
     return None
 
 

@@ -365,12 +365,12 @@ def ground(
         p["source"].format(n=c.n, where=fence(c.where), text=fence(c.passage)) for c in citations
     )
     prompt = p["user"].format(sources=sources, question=question)
-    around = {c.n: _around(library, c) for c in citations}
+    nearby = {c.n: around(library, c) for c in citations}
     meaning = library.embedder(libraries[0]).embed
-    return Grounding(prompt, citations, False, meaning, around, named)
+    return Grounding(prompt, citations, False, meaning, nearby, named)
 
 
-def _around(library: DocumentLibrary, c: Citation) -> str:
+def around(library: DocumentLibrary, c: Citation) -> str:
     """The passage with the words next to it on its page: a chunk cut mid-sentence keeps
     the words that place its facts ("a Front-Cover Text may be at most 5 words")."""
     page = library.store.page_text(c.file_id, c.page)

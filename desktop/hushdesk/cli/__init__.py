@@ -1,5 +1,5 @@
 """The command line over the same services the GUI uses: ``hushdesk ask|chat|ingest|
-search|summarize|draft|templates|rewrite|proofread|translate|classify|models|doctor|
+search|summarize|grid|grids|draft|templates|rewrite|proofread|translate|classify|models|doctor|
 keys|wipe|serve|connect|libraries|matters|chats``.
 Each command turns its arguments into service calls and the results into text."""
 
@@ -17,6 +17,7 @@ from hushdesk.cli import (
     doctor,
     documents,
     draft,
+    grid,
     keys,
     libraries,
     matters,
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_parsers(sub)
     documents.add_parsers(sub)
     summarize.add_parser(sub)
+    grid.add_parsers(sub)
     draft.add_parsers(sub)
     writing.add_parsers(sub)
     models.add_parser(sub)
@@ -66,6 +68,8 @@ def main(argv: list[str]) -> int:
         "ingest": documents.ingest,
         "search": documents.search,
         "summarize": summarize.run,
+        "grid": grid.grid,
+        "grids": grid.grids,
         "draft": draft.draft,
         "templates": draft.templates,
         "rewrite": writing.run,

@@ -43,6 +43,8 @@ SCOPED = (
     "ingest",
     "search",
     "summarize",
+    "grid",
+    "grids",
     "draft",
     "templates",
     "libraries",

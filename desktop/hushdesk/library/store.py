@@ -1,6 +1,7 @@
 """The document store: SQLite is the source of truth for libraries, files, pages and
 chunks (with an FTS5 index for keyword search). The vector index is rebuilt from it.
-Its keyword search is ``keywords.KeywordSearch``, its vectors ``vector_rows.VectorRows``.
+Its keyword search is ``keywords.KeywordSearch``, its vectors ``vector_rows.VectorRows``,
+its review grids ``grid_rows.GridRows``.
 
 A file moves queued → parsing → embedding → done (or failed, with the reason).
 Retrieval only ever sees chunks of files that are done, so a crash in the middle of
@@ -22,6 +23,7 @@ import sqlcipher3.dbapi2 as sqlite3
 from hushdesk import paths
 from hushdesk.errors import StoreError
 from hushdesk.library.chunker import Chunk
+from hushdesk.library.grid_rows import GRID_SCHEMA, GridRows
 from hushdesk.library.keywords import KeywordSearch
 from hushdesk.library.loaders import LoadedDocument
 from hushdesk.library.records import Library
@@ -109,6 +111,7 @@ SCHEMA = (
         groups BLOB NOT NULL  -- int32: the group of each chunk id
     );
     """,
+    GRID_SCHEMA,
 )
 
 
@@ -143,7 +146,7 @@ class StoredChunk:
     text: str
 
 
-class DocumentStore(KeywordSearch, VectorRows):
+class DocumentStore(KeywordSearch, VectorRows, GridRows):
     what = "document library"
     migrations = SCHEMA
 

@@ -1,0 +1,1 @@
+"""Review across documents: grids that ask every document the same questions."""

@@ -1,0 +1,197 @@
+"""Review grids through their real seams on a fake engine and embedder: documents read by
+the real reader child into the real encrypted store, every cell asked of its own
+document only, held to its passages, kept as it is answered, exported."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hushdesk.app import App
+from hushdesk.engine.types import Message
+from hushdesk.library.grid_rows import Column
+from hushdesk.library.libraries import DocumentLibrary
+from hushdesk.library.store import DocumentStore
+from hushdesk.services.review import ReviewError, column_type
+from tests.fakes import FakeEmbedder, FakeEngine
+from tests.keys import TEST_KEY
+
+LEASES = {
+    "oak.md": "# Lease of Oak House\n\nThe landlord is Ada Moss. The monthly rent is EUR 1,250.\n\n"
+    "The lease ends on 31 March 2027. The tenant may sublet with consent.\n",
+    "elm.md": "# Lease of Elm Court\n\nThe landlord is Ben Okoro. The monthly rent is EUR 980.\n\n"
+    "The lease ends on 1 June 2028. The tenant may not sublet.\n",
+}
+
+
+def _reply(messages: list[Message]) -> str:
+    """What a good model would say, from the one document it was given."""
+    prompt = messages[-1].content
+    elm = "Elm Court" in prompt
+    question = prompt.split("Question:")[1]
+    if "landlord" in question:
+        return "The landlord is Ben Okoro [1]." if elm else "The landlord is Ada Moss [1]."
+    if "rent" in question:
+        return "The monthly rent is EUR 980 [1]." if elm else "The monthly rent is EUR 1,250 [1]."
+    if "insurance" in question:
+        return "Not stated."
+    if "end?" in question:  # the model invents one for Elm
+        return f"The lease ends on {'5 May 2030' if elm else '31 March 2027'} [1]."
+    return "Yes, the tenant may sublet with consent [1]." if not elm else "No [1]."
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[App]:
+    for name, text in LEASES.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    engine = FakeEngine(respond=_reply)
+    app = App(engine=engine)
+    embedder = FakeEmbedder()
+    store = DocumentStore(TEST_KEY, tmp_path / "library.sqlite")
+    library = DocumentLibrary(app.registry, store, embedder_factory=lambda _model: embedder)
+    app.__dict__["library"] = library  # the matter's library, on the fake embedder
+    leases = library.library("Leases")
+    assert not library.ingest(leases, [tmp_path / n for n in LEASES]).failed
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+QUESTIONS = [
+    ("Who is the landlord?", "text", ()),
+    ("What is the monthly rent?", "amount", ()),
+    ("When does the lease end?", "date", ()),
+    ("Can the tenant sublet?", "yes/no", ()),
+    ("Who pays the insurance?", "text", ()),
+]
+
+
+def test_each_cell_is_answered_from_its_own_document_and_checked(app: App) -> None:
+    grid = app.reviews.create("Leases", QUESTIONS, name="Leases 2026")
+    done = app.reviews.run(grid.id)
+    rows = {d["document"]: d["cells"] for d in done.to_json()}
+    assert [c["answer"] for c in rows["oak.md"]] == [
+        "The landlord is Ada Moss.", "EUR 1,250", "31 March 2027", "Yes", "Not stated",
+    ]  # fmt: skip
+    elm = rows["elm.md"]
+    assert elm[0]["answer"] == "The landlord is Ben Okoro."
+    assert elm[1]["answer"] == "EUR 980"
+    assert elm[2]["state"] == "not stated"  # 5 May 2030 is in no passage of elm.md
+    assert elm[4]["state"] == "not stated"
+    assert elm[4]["sources"] == []
+    for document, cells in rows.items():  # every answered cell cites its own document
+        for cell in cells:
+            assert all(s["file"] == document for s in cell["sources"])
+            if cell["state"] == "answered":
+                assert cell["sources"]
+                assert cell["sources"][0]["page"] >= 1
+    engine = app.runtime.shared.started
+    assert engine is not None
+    for request in engine.requests:  # one document in each prompt, never its sibling
+        assert ("Oak House" in request[-1].content) != ("Elm Court" in request[-1].content)
+
+
+def test_a_stopped_grid_resumes_without_asking_again_and_edits_are_marked(app: App) -> None:
+    grid = app.reviews.create("Leases", QUESTIONS[:2])
+    answered: list[int] = []
+
+    def stop_after_two(cell: object) -> None:
+        answered.append(1)
+        if len(answered) == 2:
+            raise KeyboardInterrupt  # as a kill would, between two cells
+
+    with pytest.raises(KeyboardInterrupt):
+        app.reviews.run(grid.id, on_cell=stop_after_two)
+    assert len(app.reviews.get(grid.id).cells) == 2
+    engine = app.runtime.shared.started
+    assert engine is not None
+    asked = len(engine.requests)
+    done = app.reviews.run(grid.id)
+    assert len(engine.requests) == asked + 2  # only the two cells still empty
+    assert len(done.cells) == 4
+    oak = next(d for d in done.documents if d.name == "oak.md")
+    edited = app.reviews.edit(grid.id, oak.id, 1, "Ada Moss and Co.")
+    assert edited.state == "edited"
+    assert edited.sources
+    again = app.reviews.reask(grid.id, oak.id, 1)
+    assert again.state == "answered"
+    assert again.value == "The landlord is Ada Moss."
+
+
+def test_columns_change_and_take_their_cells_with_them(app: App) -> None:
+    grid = app.reviews.run(app.reviews.create("Leases", QUESTIONS[:2]).id)
+    assert len(grid.cells) == 4
+    grid = app.reviews.add_column(grid.id, "Who pays the insurance?")
+    assert len(grid.missing()) == 2
+    grid = app.reviews.remove_column(grid.id, 1)
+    assert {c for _, c in grid.cells} == {2}
+    grid = app.reviews.change_column(grid.id, 2, "What is the rent?", "amount", ())
+    assert not grid.cells
+    assert grid.columns[0].question == "What is the rent?"
+    app.reviews.remove_column(grid.id, 3)
+    with pytest.raises(ReviewError):
+        app.reviews.remove_column(grid.id, 2)
+
+
+def test_a_document_taken_out_of_the_library_takes_its_cells(app: App, tmp_path: Path) -> None:
+    grid = app.reviews.run(app.reviews.create("Leases", QUESTIONS[:1]).id)
+    app.library.remove(grid.library, str(tmp_path / "elm.md"))
+    after = app.reviews.get(grid.id)
+    assert [d.name for d in after.documents] == ["oak.md"]
+    assert len(after.cells) == 1
+
+
+def test_exports_keep_sources_and_never_write_a_formula(app: App, tmp_path: Path) -> None:
+    from docx import Document
+    from openpyxl import load_workbook
+
+    grid = app.reviews.run(app.reviews.create("Leases", QUESTIONS[:2]).id)
+    oak = next(d for d in grid.documents if d.name == "oak.md")
+    app.reviews.edit(grid.id, oak.id, 1, '=HYPERLINK("http://evil.example","click")')
+    grid = app.reviews.get(grid.id)
+    rows = list(csv.reader(io.StringIO(
+        app.reviews.export(grid, tmp_path / "g.csv").read_text(encoding="utf-8"))))  # fmt: skip
+    landlord, rent = QUESTIONS[0][0], QUESTIONS[1][0]
+    assert rows[0] == ["Document", landlord, f"{landlord} (source)", rent, f"{rent} (source)"]
+    elm = next(r for r in rows if r[0] == "elm.md")
+    assert elm[1:4] == ["The landlord is Ben Okoro.", "elm.md, section 1", "EUR 980"]
+    oak_row = next(r for r in rows if r[0] == "oak.md")
+    assert oak_row[1].startswith("'=HYPERLINK")
+    assert oak_row[1].endswith("(edited)")
+    sheet = load_workbook(app.reviews.export(grid, tmp_path / "g.xlsx")).active
+    assert sheet is not None
+    values = {sheet.cell(r, 1).value: sheet.cell(r, 3) for r in (2, 3)}
+    assert values["elm.md"].value == "EUR 980"
+    assert "elm.md, section 1" in values["elm.md"].comment.text
+    formula = next(sheet.cell(r, 2) for r in (2, 3) if sheet.cell(r, 1).value == "oak.md")
+    assert formula.data_type == "s"  # shown as text, never evaluated
+    table = Document(str(app.reviews.export(grid, tmp_path / "g.docx"))).tables[0]
+    assert "EUR 980" in "\n".join(c.text for row in table.rows for c in row.cells)
+    with pytest.raises(Exception, match=r"\.csv, \.xlsx or \.docx"):
+        app.reviews.export(grid, tmp_path / "g.pdf")
+
+
+def test_answer_types_are_read_as_written() -> None:
+    from hushdesk.assistant.review.grid import typed_value
+
+    assert column_type("Yes-No") == ("yes/no", ())
+    assert column_type("choice: monthly | quarterly") == ("choice", ("monthly", "quarterly"))
+    assert column_type("one of: England, Scotland") == ("choice", ("England", "Scotland"))
+    with pytest.raises(ReviewError, match="not an answer type"):
+        column_type("colour")
+    with pytest.raises(ReviewError, match="two answers"):
+        column_type("choice:only")
+    amount = Column(1, "Rent?", "amount")
+    assert typed_value("The rent is £1,250.50 per month, due on the 1st.", amount) == "£1,250.50"
+    assert typed_value("It is 900 euros.", amount) == "900 euros"
+    date = Column(2, "Ends?", "date")
+    assert typed_value("It ends on 31 March 2027, unless renewed.", date) == "31 March 2027"
+    yes = Column(3, "Sublet?", "yes/no")
+    assert typed_value("No, not without consent.", yes) == "No"
+    law = Column(4, "Law?", "choice", ("England", "Scotland"))
+    assert typed_value("The laws of Scotland govern it.", law) == "Scotland"

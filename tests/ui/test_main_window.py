@@ -34,13 +34,15 @@ def test_pages_and_sidebar(make_window: MakeWindow) -> None:
     window = make_window()
     titles = [window.nav.item(i).text() for i in range(window.nav.count())]
     assert titles == [page.title for page in PAGES]
-    window.nav.setCurrentRow(5)
-    assert window.pages.currentIndex() == 5
+    window.nav.setCurrentRow(index_of("settings"))
+    assert window.pages.currentIndex() == len(PAGES) - 1
     assert window.pages.currentWidget() is window.page("settings")
-    window.nav.setCurrentRow(4)  # built on first visit
+    window.nav.setCurrentRow(index_of("models"))  # built on first visit
     assert window.pages.currentWidget() is window.page("models")
-    window.nav.setCurrentRow(3)
+    window.nav.setCurrentRow(index_of("email"))
     assert window.pages.currentWidget() is window.page("email")
+    window.nav.setCurrentRow(index_of("review"))
+    assert window.pages.currentWidget() is window.page("review")
 
 
 def test_send_streams_saves_and_titles(qtbot: QtBot, make_window: MakeWindow) -> None:

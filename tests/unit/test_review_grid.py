@@ -41,7 +41,11 @@ def _reply(messages: list[Message]) -> str:
         return "Not stated."
     if "end?" in question:  # the model invents one for Elm
         return f"The lease ends on {'5 May 2030' if elm else '31 March 2027'} [1]."
-    return "Yes, the tenant may sublet with consent [1]." if not elm else "No [1]."
+    return (
+        "No, the tenant may not sublet [1]."
+        if elm
+        else "Yes, the tenant may sublet with consent [1]."
+    )
 
 
 @pytest.fixture

@@ -29,7 +29,17 @@ if TYPE_CHECKING:
     from hushdesk.library.libraries import DocumentLibrary
     from hushdesk.library.store import FileRecord
 
-__all__ = ["COLUMN_TYPES", "Cell", "Column", "Grid", "Reviews", "column_type", "sources"]
+__all__ = [
+    "COLUMN_TYPES",
+    "Cell",
+    "Column",
+    "ColumnType",
+    "Grid",
+    "GridRecord",
+    "Reviews",
+    "column_type",
+    "sources",
+]
 
 log = logging.getLogger("hushdesk.review")
 
@@ -120,6 +130,14 @@ class Reviews:
         if library_name is None:
             return library.store.grids()
         return library.store.grids(library.library(library_name, create=False).id)
+
+    def documents(self) -> dict[str, list[tuple[str, str]]]:
+        """Each library's indexed documents, (file id, name), to choose from."""
+        library = self._library()
+        return {
+            lib.name: [(str(f.id), f.name) for f in library.store.files(lib, "done")]
+            for lib in library.store.libraries()
+        }
 
     def get(self, grid_id: int) -> Grid:
         library = self._library()

@@ -26,10 +26,11 @@ if TYPE_CHECKING:
     from hushdesk.ui.email_page import EmailPage
     from hushdesk.ui.library_page import LibraryPage
     from hushdesk.ui.models_page import ModelsPage
+    from hushdesk.ui.review_page import ReviewPage
     from hushdesk.ui.settings_page import SettingsPage
     from hushdesk.ui.summarize_page import SummarizePage
 
-PageName = Literal["chat", "documents", "summaries", "email", "models", "settings"]
+PageName = Literal["chat", "documents", "summaries", "review", "email", "models", "settings"]
 W = TypeVar("W", bound=QWidget)
 
 
@@ -125,6 +126,18 @@ def _connect_summaries(window: Shell, page: SummarizePage) -> None:
     page.modelsRequested.connect(lambda: window.go("models"))
 
 
+def _review(window: Shell) -> ReviewPage:
+    from hushdesk.ui.review_page import ReviewPage
+
+    return ReviewPage(window.app, window.tasks)
+
+
+def _connect_review(window: Shell, page: ReviewPage) -> None:
+    page.openCitation.connect(window.open_citation)
+    if window.built("documents"):
+        window.page("documents").librariesChanged.connect(page.refresh)
+
+
 def _email(window: Shell) -> EmailPage:
     from hushdesk.ui.email_page import EmailPage
 
@@ -189,6 +202,14 @@ PAGES: tuple[Page[Any], ...] = (
         "Summaries of documents of any length, with pages.",
         _summaries,
         _connect_summaries,
+    ),
+    Page(
+        "review",
+        "Review",
+        "table-2",
+        "Ask every document of a library the same questions: one table, each answer cited.",
+        _review,
+        _connect_review,
     ),
     Page(
         "email",

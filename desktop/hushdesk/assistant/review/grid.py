@@ -17,6 +17,7 @@ No, the choice), and every cell keeps its sources and the check's decisions.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from hushdesk import assets
 from hushdesk.assistant.citations import Citation, read_all
-from hushdesk.assistant.evidence import Idf, content_words, date_phrase
+from hushdesk.assistant.evidence import Idf, content_words, date_phrase, split_sentences
 from hushdesk.assistant.generation import complete
 from hushdesk.assistant.grounding import (
     UNSUPPORTED_MARK,
@@ -53,6 +54,7 @@ READ_TOKENS = 2000  # …and at most this much of it: more drowns a small model,
 RRF_K = 60
 NOT_STATED = "Not stated"
 _MARKS = re.compile(r"\s*\[\d{1,2}\]")
+_NEGATIVE = re.compile(r"\b(?:not|no|never|neither|nor|cannot|without|none)\b|n't\b", re.I)
 
 Counter = Callable[[str], int]  # text → its tokens for the model
 
@@ -230,6 +232,14 @@ def answer(
         return _cell(file_id, column, "not stated", NOT_STATED, raw, model=model)
     settled = settle(raw, grounding, column.question, family)
     checks = tuple(c.to_dict() for c in settled.checks)
+    if settled.abstained and column.type == "yes/no":
+        polar = _by_polarity(raw, column.question, asked.citations)
+        if polar is not None:
+            said, (source, quote) = polar
+            check = {"sentence": raw, "verdict": "backed", "source": source.n, "quote": quote,
+                     "why": f"[{source.n}] says {'not ' if said == 'No' else ''}so"}  # fmt: skip
+            return _cell(file_id, column, "answered", said, _MARKS.sub("", raw).strip(),
+                         sources=(source,), checks=(check,), model=model)  # fmt: skip
     if settled.abstained:
         return _cell(file_id, column, "not stated", NOT_STATED, raw, checks=checks, model=model)
     kept = settled.text  # without the sentences no passage backs
@@ -243,6 +253,30 @@ def answer(
     return _cell(
         file_id, column, "answered", value, kept, sources=sources, checks=checks, model=model
     )
+
+
+def _by_polarity(
+    raw: str, question: str, citations: Sequence[Citation]
+) -> tuple[str, tuple[Citation, str]] | None:
+    """A yes/no answer that only restates the question ("No, the tenant may not
+    sublet") has nothing the answer check can hold to a passage but its polarity: it
+    stands when every passage sentence that says what was asked (three quarters of the
+    question's words) says it the same way — negated for No, plainly for Yes."""
+    first = re.match(r"\W*(yes|no)\b", raw, re.IGNORECASE)
+    asked = content_words(question)
+    if first is None or len(asked) < 2:
+        return None
+    said = first.group(1).capitalize()
+    needed = max(2, math.ceil(0.75 * len(asked)))
+    found = [
+        (c, sentence)
+        for c in citations
+        for sentence in split_sentences(c.passage)
+        if len(asked & content_words(sentence)) >= needed
+    ]
+    if found and all(bool(_NEGATIVE.search(s)) == (said == "No") for _, s in found):
+        return said, found[0]
+    return None
 
 
 def _not_stated(raw: str, family: str) -> bool:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Anywhere", (
-        ("Ctrl+1 … Ctrl+6", "Chat, Documents, Summarize, Email, Models, Settings"),
+        ("Ctrl+1 … Ctrl+7", "Chat, Documents, Summarize, Review, Email, Models, Settings"),
         ("Ctrl+Shift+M", "Open another matter"),
         ("Ctrl+Shift+L", "Lock Hushdesk now"),
     )),

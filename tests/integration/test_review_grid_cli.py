@@ -1,0 +1,99 @@
+"""``hushdesk grid`` on real parts — the real reader, the real encrypted store, real
+embeddings and the bundled starter model: every answered cell cites its own document
+by page, the JSON holds one object per document, and a grid killed with SIGKILL while
+it answers resumes without asking again the cells it had answered."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from hushdesk.app import App
+from hushdesk.vault import Vault, unlock_without_asking
+from tests.integration.test_matters_cli import run
+
+pytestmark = pytest.mark.slow
+
+LEASES = {
+    "oak-lease.md": "# Lease of Oak House\n\nThis lease is made between Ada Moss (the landlord) "
+    "and Tom Reed (the tenant). The monthly rent is 1,250 euros, paid on the first day of each "
+    "month. The lease ends on 31 March 2027.\n",
+    "elm-lease.md": "# Lease of Elm Court\n\nThis lease is made between Ben Okoro (the landlord) "
+    "and Sara Lind (the tenant). The monthly rent is 980 euros, paid on the fifth day of each "
+    "month. The lease ends on 1 June 2028.\n",
+    "ash-lease.md": "# Lease of Ash Mews\n\nThis lease is made between Clara Wu (the landlord) "
+    "and Ian Fox (the tenant). The monthly rent is 1,640 euros, paid quarterly in advance. "
+    "The lease ends on 30 September 2029.\n",
+}
+COLUMNS = ("Who is the landlord?", "What is the monthly rent?", "When does the lease end?")
+
+
+def _cells(grid_id: int) -> dict[tuple[int, int], float]:
+    """The cells answered so far, each with when it was written (read beside the CLI)."""
+    vault = Vault()
+    assert unlock_without_asking(vault)
+    app = App(vault=vault)
+    try:
+        return {k: c.updated_at for k, c in app.reviews.get(grid_id).cells.items()}
+    finally:
+        app.close()
+
+
+def test_a_grid_cites_each_document_and_resumes_after_a_kill(
+    hushdesk_cmd: list[str], cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    for name, text in LEASES.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    run(
+        hushdesk_cmd, cli_env, "ingest", "--library", "Leases", *(str(tmp_path / n) for n in LEASES)
+    )
+    args = ["grid", "--library", "Leases", "--name", "Leases 2026", "--json"]
+    for question, kind in zip(COLUMNS, ("text", "amount", "date"), strict=True):
+        args += ["--column", question, "--type", kind]
+    grid = subprocess.Popen([*hushdesk_cmd, *args], env=cli_env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    total = len(LEASES) * len(COLUMNS)
+    before: dict[tuple[int, int], float] = {}
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and grid.poll() is None:
+        time.sleep(0.3)
+        try:
+            before = _cells(1)
+        except Exception:
+            continue
+        if 2 <= len(before) < total:
+            os.kill(grid.pid, signal.SIGKILL)
+            break
+    grid.wait(timeout=60)
+    assert grid.returncode == -signal.SIGKILL, "the kill came too late to land mid-grid"
+    before = _cells(1)  # a cell being written when the kill came is whole or absent
+    assert 2 <= len(before) < total
+
+    out = json.loads(run(hushdesk_cmd, cli_env, "grid", "--resume", "1", "--json"))
+    after = _cells(1)
+    assert len(after) == total
+    assert all(after[k] == t for k, t in before.items())  # answered cells not asked again
+    assert sorted(d["document"] for d in out["documents"]) == sorted(LEASES)
+    for row in out["documents"]:
+        assert [c["question"] for c in row["cells"]] == list(COLUMNS)
+        for cell in row["cells"]:
+            assert cell["state"] in ("answered", "not stated")
+            if cell["state"] == "answered":  # cited from its own document, by page
+                assert cell["sources"]
+                assert all(s["file"] == row["document"] for s in cell["sources"])
+                assert all(s["page"] >= 1 for s in cell["sources"])
+
+    run(hushdesk_cmd, cli_env, "grids", "export", "1", "--out", str(tmp_path / "leases.xlsx"))
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "leases.xlsx").active
+    assert sheet is not None
+    assert [sheet.cell(1, c).value for c in range(1, 5)] == ["Document", *COLUMNS]
+    listed = json.loads(run(hushdesk_cmd, cli_env, "grids", "list", "--json"))
+    assert listed[0]["answered"] == total

@@ -1,6 +1,7 @@
 """Regenerate the screenshots in docs/: every page, the welcome (and its offline failure),
-a cited answer and its page in the viewer, a running indexing job and a summary, light
-and dark, on the real starter model; the chat also at 1366×768 and 1024×700.
+a cited answer and its page in the viewer, a running indexing job, a summary and a
+review grid, light and dark, on the real starter model; the chat also at 1366×768 and
+1024×700.
 
     .venv/bin/python docs/screenshots.py        (or: make screenshots)
 
@@ -101,6 +102,58 @@ def summarize_page(window: MainWindow, qt: object, *, during: str | None = None)
         qt.processEvents()  # type: ignore[attr-defined]
     window.tasks.wait()
     qt.processEvents()  # type: ignore[attr-defined]
+
+
+LEASES = (  # a small review: who lets, for how much, until when, and may it be sublet
+    ("oak-house", "Ada Moss", "1,250", "31 March 2027", "may sublet with the landlord's consent"),
+    ("elm-court", "Ben Okoro", "980", "1 June 2028", "may not sublet any part of the flat"),
+    ("ash-mews", "Clara Wu", "1,640", "30 September 2029", "may sublet one room"),
+    ("birch-lane", "Dev Patel", "2,100", "14 February 2030", "may not sublet"),
+)
+
+
+def review_page(window: MainWindow, qt: object) -> None:
+    """A grid over four leases, answered on the starter model."""
+    sys.path.insert(0, str(OUT.parent))
+    from tests.documents import pdf
+
+    folder = Path(tempfile.mkdtemp(prefix="hushdesk-leases-"))
+    for name, landlord, rent, ends, sublet in LEASES:
+        place = name.replace("-", " ").title()
+        pdf(folder / f"{name}-lease.pdf", [
+            f"Lease of {place}\n\nThis lease is made between {landlord} (the landlord) and the "
+            f"tenant named below. The monthly rent is {rent} euros, paid on the first day of "
+            f"each month.\n\nThe lease ends on {ends}. The tenant {sublet}.",
+        ], title=f"Lease of {place}")  # fmt: skip
+    app = window.app
+    library = app.documents.library("Leases")
+    app.library.ingest(library, [folder])
+    questions = [("Who is the landlord?", "text", ()), ("What is the monthly rent?", "amount", ()),
+                 ("When does the lease end?", "date", ()),
+                 ("May the tenant sublet?", "yes/no", ())]  # fmt: skip
+    grid = app.reviews.create("Leases", questions, name="Leases to renew")
+    window.go("review")
+    page = window.page("review")
+    page.refresh(select=grid.id)
+    while page.shown is None:
+        qt.processEvents()  # type: ignore[attr-defined]
+    page.answer()
+    while page.job is not None:
+        qt.processEvents()  # type: ignore[attr-defined]
+    window.tasks.wait()
+    qt.processEvents()  # type: ignore[attr-defined]
+
+
+def review(window: MainWindow, qt: QApplication, theme: str) -> None:
+    """The grid: made and answered in the light pass, shown again in the dark one."""
+    if theme == "light":
+        review_page(window, qt)
+    else:
+        window.go("review")
+        settle(window, qt)
+        window.page("review").saved.setCurrentRow(0)
+        settle(window, qt)
+    shoot(window, f"screenshot-review-{theme}.png")
 
 
 def email_page(window: MainWindow, qt: object) -> None:
@@ -299,6 +352,7 @@ def every_page(window: MainWindow, qt: QApplication, theme: str) -> None:
         window.page("summaries").saved.setCurrentRow(0)
         settle(window, qt)
     shoot(window, f"screenshot-summarize-{theme}.png")
+    review(window, qt, theme)
     window.go("email")
     settle(window, qt)
     if not light:

@@ -73,7 +73,7 @@ class ReviewPage(QWidget):
         self.saved = QListWidget()
         self.saved.setAccessibleName("Saved review grids")
         self.new = QPushButton("New grid…")
-        self.new.setObjectName("primary")
+        self.new.setProperty("role", "primary")
         self.new.setAccessibleName("New review grid")
         self.delete = QPushButton("Delete")
         self.delete.setAccessibleName("Delete the review grid")
@@ -87,8 +87,12 @@ class ReviewPage(QWidget):
 
     def _build_grid(self) -> QWidget:
         self.heading = QLabel()
-        self.heading.setObjectName("sectionTitle")
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.heading.setFont(font)
         self.summary = QLabel()
+        self.summary.setProperty("role", "muted")
         self.summary.setWordWrap(True)
         self.run = QPushButton("Answer the rest")
         self.run.setAccessibleName("Answer the cells still empty")
@@ -109,6 +113,7 @@ class ReviewPage(QWidget):
             "\n\nChoose New grid… to start."
         )
         self.empty.setWordWrap(True)
+        self.empty.setProperty("role", "empty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         right = QWidget()
         column = QVBoxLayout(right)
@@ -154,7 +159,7 @@ class ReviewPage(QWidget):
         self.delete.setEnabled(self.saved.currentItem() is not None)
         ids = {r.id for r in records}
         if self._select in ids and self.job is None:
-            self._load(self._select)  # type: ignore[arg-type]
+            self._load(self._select)
         elif self.shown is not None and self.shown.id not in ids:
             self._show(None)  # deleted meanwhile
 

@@ -29,6 +29,7 @@ from hushdesk.assistant.evidence import Idf, content_words, date_phrase, split_s
 from hushdesk.assistant.generation import complete
 from hushdesk.assistant.grounding import (
     UNSUPPORTED_MARK,
+    Check,
     Grounding,
     around,
     cited_numbers,
@@ -236,10 +237,10 @@ def answer(
         polar = _by_polarity(raw, column.question, asked.citations)
         if polar is not None:
             said, (source, quote) = polar
-            check = {"sentence": raw, "verdict": "backed", "source": source.n, "quote": quote,
-                     "why": f"[{source.n}] says {'not ' if said == 'No' else ''}so"}  # fmt: skip
+            why = f"[{source.n}] says {'not ' if said == 'No' else ''}so"
+            polarity = Check(raw, "backed", why, source.n, quote).to_dict()
             return _cell(file_id, column, "answered", said, _MARKS.sub("", raw).strip(),
-                         sources=(source,), checks=(check,), model=model)  # fmt: skip
+                         sources=(source,), checks=(polarity,), model=model)  # fmt: skip
     if settled.abstained:
         return _cell(file_id, column, "not stated", NOT_STATED, raw, checks=checks, model=model)
     kept = settled.text  # without the sentences no passage backs

@@ -11,13 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtGui import QFont, QPalette, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from hushdesk.services.review import Cell, Column, Grid, sources
 
 Index = QModelIndex | QPersistentModelIndex
 PASSAGE_CHARS = 400
+COLUMN_WIDTH = 220
+MIN_FIT_WIDTH = 170  # a question's column, when they share the table's width
 TYPES = {"text": "", "date": "date", "amount": "amount", "yes/no": "yes/no", "choice": "one of"}
 
 
@@ -136,15 +138,27 @@ class GridTable(QTableView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         across = self.horizontalHeader()
-        across.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        across.setDefaultSectionSize(220)
+        across.setDefaultSectionSize(COLUMN_WIDTH)
         across.setMinimumSectionSize(90)
-        across.setStretchLastSection(True)
         down = self.verticalHeader()
         down.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         down.setMaximumWidth(260)
         self.doubleClicked.connect(self._open)
         self.activated.connect(self._open)
+        self.grid_model.modelReset.connect(self._fit)
+
+    def _fit(self) -> None:
+        """The questions share the width while each keeps a readable one; past that
+        they keep theirs (resizable) and the table scrolls sideways."""
+        across = self.horizontalHeader()
+        columns = self.grid_model.columnCount()
+        fits = columns and columns * MIN_FIT_WIDTH <= self.viewport().width()
+        mode = QHeaderView.ResizeMode.Stretch if fits else QHeaderView.ResizeMode.Interactive
+        across.setSectionResizeMode(mode)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
 
     def _open(self, index: QModelIndex) -> None:
         found = self.grid_model.at(index)

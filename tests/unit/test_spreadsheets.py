@@ -202,3 +202,27 @@ def test_a_file_that_is_not_a_workbook_says_so(tmp_path: Path) -> None:
         archive.writestr("hello.txt", "not a workbook")
     with pytest.raises(DocumentError, match=r"fake\.xlsx"):
         loaders.load_here(str(path), None, True)
+
+
+def test_a_store_made_before_labels_gains_them_and_keeps_its_passages(tmp_path: Path) -> None:
+    from hushdesk.library import store as module
+
+    class Older(DocumentStore):
+        migrations = module.SCHEMA[:-1]
+
+    path, key = tmp_path / "library.db", vault_key("library")
+    old = Older(key, path)
+    library = old.library("L", embedding_model="m")
+    file_id = old.queue(library, "/x/lease.pdf", sha256="0" * 64, size=1, mtime=0)
+    with old._tx() as db:
+        db.execute(
+            "INSERT INTO chunks (file_id, page, start, end, text) VALUES (?, 1, 0, 6, 'notice')",
+            (file_id,),
+        )
+    old.close()
+    store = DocumentStore(key, path)
+    try:
+        (chunk,) = store.chunks_of(file_id)
+        assert (chunk.text, chunk.label) == ("notice", "")
+    finally:
+        store.close()

@@ -112,3 +112,13 @@ def test_a_page_without_a_table_reads_as_before(
     path = make(tmp_path)
     read = [p.text for p in loaders.load_here(str(path), None, False).pages]
     assert read == _plain(path, monkeypatch)
+
+
+def test_a_cited_row_is_marked_on_its_page(tmp_path: Path) -> None:
+    from hushdesk.library.render import render_here
+
+    path = table_pdf(tmp_path / "schedule.pdf", BEFORE, RENTS, AFTER)
+    row = "Tenant: Birch & Co; Property: 3 Mill Lane; Monthly rent: 980.50; Due: 2026-02-01"
+    page = render_here(str(path), 1, row, None, 1.0)
+    assert len(page.boxes) == 4  # its four cells, printed without the column names
+    assert len({round(top) for _, top, _, _ in page.boxes}) == 1  # on one line: the row's

@@ -147,6 +147,23 @@ def test_a_csv_is_read_with_its_delimiter_and_encoding_and_formulas_stay_text(
     )
 
 
+def test_a_title_above_the_header_is_kept_and_the_header_still_names_the_columns(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "fees.csv"
+    path.write_text("Fee schedule 2026\n\nService,Fee\nConveyancing,850\nProbate,1200\n")
+    assert [p.text for p in loaders.load_here(str(path), None, True).pages] == [
+        "Row 1 — Column A: Fee schedule 2026",
+        "Row 4 — Service: Conveyancing; Fee: 850",
+        "Row 5 — Service: Probate; Fee: 1200",
+    ]
+    path.write_text("Conveyancing,850\nProbate,1200\n")  # no header: columns by letter
+    assert [p.text for p in loaders.load_here(str(path), None, True).pages] == [
+        "Row 1 — Column A: Conveyancing; Column B: 850",
+        "Row 2 — Column A: Probate; Column B: 1200",
+    ]
+
+
 def test_a_million_row_csv_is_cut_with_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "ledger.csv"
     with path.open("w") as out:

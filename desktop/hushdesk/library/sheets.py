@@ -34,6 +34,7 @@ MAX_CELL_CHARS = 2_000
 MAX_NAME_CHARS = 80  # a sheet's or a column's name as a passage shows it
 SAMPLE_BYTES = 64 * 1024  # what a CSV's encoding and delimiter are guessed from
 DELIMITERS = ",;\t|"
+TITLE_ROWS = 5  # rows above a header that may be a title or a note
 KINDS = ("xlsx", "csv")  # what LoadedDocument.kind says of a spreadsheet
 
 
@@ -165,18 +166,19 @@ def _csv_rows(reader: Iterable[list[str]]) -> Iterator[tuple[int, list[str]]]:
 
 
 def _add_table(out: Records, rows: Iterator[tuple[int, list[str]]], place: str, label: str) -> bool:
-    """One table's rows into ``out``: a first row of names is its header, otherwise its
-    columns are named by letter. False once ``MAX_ROWS`` records are read."""
-    first = next(rows, None)
-    if first is None:
-        return True
-    number, cells = first
-    if header_like(cells):
-        header = [_name(c) or column_name(i) for i, c in enumerate(cells)]
-    else:
-        header = []
-        rows = _chain(first, rows)
+    """One table's rows into ``out``. Its header is its first row of two cells or more
+    when they are names, among its first ``TITLE_ROWS`` rows (rows of one cell above it
+    are a title or a note, kept as they are); without one, columns are named by letter.
+    False once ``MAX_ROWS`` records are read."""
+    header: list[str] = []
+    looking = TITLE_ROWS  # rows left where the header may be
     for number, cells in rows:
+        if looking and sum(1 for c in cells if c) >= 2:
+            looking = 0  # the first row of several cells: the header, or there is none
+            if header_like(cells):
+                header = [_name(c) or column_name(i) for i, c in enumerate(cells)]
+                continue
+        looking = max(0, looking - 1)
         if len(out.records) >= MAX_ROWS:
             out.warnings.append(
                 f"Only the first {MAX_ROWS:,} rows were read; the rest of the file was not."
@@ -186,13 +188,6 @@ def _add_table(out: Records, rows: Iterator[tuple[int, list[str]]], place: str, 
         fields = "; ".join(f"{names[i]}: {c}" for i, c in enumerate(cells) if c)
         out.records.append(Record(f"{label} {number}", f"{place} {number} — {fields}"))
     return True
-
-
-def _chain(
-    first: tuple[int, list[str]], rest: Iterator[tuple[int, list[str]]]
-) -> Iterator[tuple[int, list[str]]]:
-    yield first
-    yield from rest
 
 
 _VALUE = re.compile(r"[-+(]?[$£€¥]?\d[\d,.\s/:-]*%?\)?")

@@ -288,3 +288,25 @@ def case_file(
             sentences.insert(4, facts[number])
         texts.append(f"Minutes, meeting {number}\n\n" + " ".join(sentences))
     return pdf(path, texts, title="Case file")
+
+
+def table_pdf(path: Path, before: str, rows: list[tuple[str, ...]], after: str) -> Path:
+    """A page of prose, a ruled table (its first row the header; figures set right, as
+    accounts print them), and more prose."""
+    from fpdf import FPDF
+
+    document = FPDF()
+    document.add_page()
+    document.set_font("helvetica", size=11)
+    document.multi_cell(0, 6, before)
+    document.ln(4)
+    align = tuple("RIGHT" if any(c.isdigit() for c in cell) else "LEFT" for cell in rows[1])
+    with document.table(text_align=align) as table:
+        for cells in rows:
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+    document.ln(4)
+    document.multi_cell(0, 6, after)
+    document.output(str(path))
+    return path

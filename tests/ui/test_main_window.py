@@ -404,7 +404,9 @@ def test_a_citation_opens_before_the_documents_page_was_ever_shown(
 
     opened: list[tuple[str, int]] = []
     monkeypatch.setattr(
-        LibraryPage, "open_document", lambda _page, path, page, *_a: opened.append((path, page))
+        LibraryPage,
+        "open_document",
+        lambda _page, path, page, *_a, **_k: opened.append((path, page)),
     )
     window = make_window()
     assert not window.built("documents")

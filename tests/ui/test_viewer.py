@@ -50,3 +50,23 @@ def test_a_page_fits_the_width_zooms_and_turns_with_the_keys(qtbot: QtBot) -> No
     qtbot.keyClick(viewer, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: viewer.where.text().startswith("Page 2 of"), timeout=30_000)
     tasks.wait(10_000)
+
+
+def test_a_spreadsheet_row_opens_as_its_sheet_and_row(qtbot: QtBot) -> None:
+    tasks = Tasks()
+    row = 'Sheet "Rents", row 7 — Tenant: Acme Ltd; Monthly rent: 1,250.00'
+    viewer = DocumentViewer(
+        tasks,
+        "/nowhere/rents.xlsx",
+        6,
+        row,
+        paginated=False,
+        section_text=row,
+        label="sheet <b>Rents</b>, row 7",  # a sheet's name is the file's words
+    )
+    qtbot.addWidget(viewer)
+    assert viewer.where.text() == "Sheet <b>Rents</b>, row 7"
+    assert viewer.where.textFormat() == Qt.TextFormat.PlainText
+    assert viewer.stack.currentWidget() is viewer.text
+    assert viewer.highlighted == 1
+    tasks.wait(10_000)

@@ -75,6 +75,17 @@ def test_a_good_record_is_taken() -> None:
     assert taken is not None
     assert taken.chunk.text == "hello"
     assert taken.file.name == "lease.pdf"
+    assert taken.chunk.label == ""  # a record from before labels, or of a PDF
+
+
+def test_a_rows_label_is_taken_as_plain_text_of_a_bounded_length() -> None:
+    taken = passage(meta(kind="xlsx", paginated=False, label="sheet Rents\x1b[2J, row 7"))
+    assert taken is not None
+    assert taken.chunk.label == "sheet Rents[2J, row 7"
+    long = passage(meta(label="x" * 10_000))
+    assert long is not None
+    assert len(long.chunk.label) == 200
+    assert passage(meta(label=["not", "text"])).chunk.label == ""
 
 
 @pytest.mark.parametrize(

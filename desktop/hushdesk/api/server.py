@@ -283,6 +283,7 @@ def _routes(api: FastAPI, app: App, gate: Gate, lookups: Gate) -> None:
                     "file": hit.file.name,
                     "page": hit.chunk.page,
                     "paginated": hit.file.paginated,
+                    "where": hit.where,
                     "passage": hit.chunk.text,
                     "score": round(hit.score, 4),
                     "similarity": None if hit.similarity is None else round(hit.similarity, 4),
@@ -370,7 +371,7 @@ def _finished(answer: Answer) -> Reply:
 
 def _citation(c: Citation) -> dict[str, Any]:
     return {"n": c.n, "file": c.file, "page": c.page, "paginated": c.paginated,
-            "passage": c.passage, "score": c.score}  # fmt: skip
+            "where": c.where, "passage": c.passage, "score": c.score}  # fmt: skip
 
 
 def _completion(model: str, completion_id: str, answer: Reply) -> dict[str, Any]:

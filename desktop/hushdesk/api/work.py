@@ -226,6 +226,7 @@ def add_routes(api: FastAPI, app: App, gate: Gate) -> None:
             "check": review(made),
             "citations": [
                 {k: c.to_dict()[k] for k in ("n", "file", "page", "paginated", "passage", "score")}
+                | {"where": c.where}
                 for c in made.citations
             ],
             "model": made.model,

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from hushdesk.library.records import place
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -20,10 +22,11 @@ class Citation:
     start: int
     end: int
     score: float
+    label: str = ""  # where it is when not a page or a section: "sheet Rents, row 7"
 
     @property
     def where(self) -> str:
-        return f"{self.file}, {'page' if self.paginated else 'section'} {self.page}"
+        return place(self.file, self.page, self.paginated, self.label)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -36,7 +39,7 @@ class Citation:
         values: dict[str, Any] = {}
         for f in fields(cls):
             kind = {"int": int, "str": str, "bool": bool, "float": float}[str(f.type)]
-            value = data.get(f.name)
+            value = data.get(f.name, f.default)  # a field added since: its default
             if kind is float and isinstance(value, int) and not isinstance(value, bool):
                 value = float(value)
             if type(value) is not kind:

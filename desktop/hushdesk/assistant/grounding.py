@@ -357,6 +357,7 @@ def ground(
             start=h.chunk.start,
             end=h.chunk.end,
             score=round(h.similarity or 0.0, 3),
+            label=h.chunk.label,
         )
         for i, h in enumerate(hits, start=1)
     )

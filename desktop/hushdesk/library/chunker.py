@@ -20,6 +20,7 @@ class Chunk:
     start: int  # character offsets in the page text
     end: int
     text: str
+    label: str = ""  # the page's, where it names its place itself ("sheet Rents, row 7")
 
 
 def chunk_pages(
@@ -34,7 +35,7 @@ def chunk_pages(
         for first in range(0, len(spans), step):
             window = spans[first : first + words]
             start, end = window[0][0], window[-1][1]
-            chunks.append(Chunk(page.number, start, end, page.text[start:end]))
+            chunks.append(Chunk(page.number, start, end, page.text[start:end], page.label))
             if first + words >= len(spans):
                 break
     return chunks

@@ -17,7 +17,7 @@ from pathlib import Path
 from hushdesk.errors import Cancelled, DocumentError, EncryptedDocument, HushdeskError
 from hushdesk.fsutil import locked
 from hushdesk.jobs import CancelToken, ProgressCallback, ProgressTracker
-from hushdesk.library import loaders
+from hushdesk.library import loaders, sheets
 from hushdesk.library.chunker import chunk_pages
 from hushdesk.library.embedder import Embedder, lower_priority
 from hushdesk.library.index import VectorIndex
@@ -255,9 +255,7 @@ class Ingest:
             return FileEvent(record.path, "failed", exc.message)
         final = self.store.file_by_id(record.id)
         warnings = "; ".join(final.warnings) if final else ""
-        pages = (
-            f"{final.pages} {'pages' if final and final.paginated else 'sections'}" if final else ""
-        )
+        pages = f"{final.pages} {_units(final)}" if final else ""
         return FileEvent(record.path, "done", f"{pages}" + (f" — {warnings}" if warnings else ""))
 
     def _embed(self, file_id: int, within: Callable[[float], None]) -> None:
@@ -271,6 +269,12 @@ class Ingest:
             vectors = embedder.embed([c.text for c in batch])
             self.index.upsert(library, [c.id for c in batch], vectors)
             within((start + len(batch)) / max(1, len(chunks)))
+
+
+def _units(record: FileRecord) -> str:
+    if record.paginated:
+        return "pages"
+    return "rows" if record.kind in sheets.KINDS else "sections"
 
 
 def expand(sources: Iterable[Path]) -> list[Path]:

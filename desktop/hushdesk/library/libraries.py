@@ -183,7 +183,7 @@ class DocumentLibrary:
             chunks=len(chunks),
         )
         return SharedContent(
-            shared, [Chunk(c.page, c.start, c.end, c.text) for c in chunks], vectors
+            shared, [Chunk(c.page, c.start, c.end, c.text, c.label) for c in chunks], vectors
         )
 
     def dimension(self, library: Library) -> int:

@@ -3,7 +3,9 @@
 A hostile or pathological file (a decompression bomb, an object loop, a parser bug)
 then fails alone, with a reason, and the rest of a folder carries on. Every loader
 returns pages of text; formats without pages (DOCX, TXT, HTML, EPUB) are cut into
-sections on paragraph boundaries so citations stay precise.
+sections on paragraph boundaries so citations stay precise, and spreadsheets (XLSX,
+CSV) into their rows, each labelled with its sheet and row (``sheets``). A PDF's tables
+are written row by row with their headers (``tables``).
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import ClassVar
 
 from hushdesk import isolate
 from hushdesk.errors import DocumentError, EncryptedDocument
 from hushdesk.jobs import CancelToken
-from hushdesk.library.text import clean, tidy_pages
+from hushdesk.library import tables
+from hushdesk.library.text import clean, encoding, tidy_pages
 
 log = logging.getLogger("hushdesk.library")
 
@@ -45,6 +49,7 @@ class PageText:
     number: int
     text: str
     scanned: bool = False  # an image of text: read by OCR, or not read at all
+    label: str = ""  # where it is when not "page N" or "section N": "sheet Rents, row 7"
 
 
 @dataclass
@@ -124,7 +129,8 @@ def load_here(path: str, password: str | None, ocr: bool) -> LoadedDocument:
     if document.paginated:
         texts = tidy_pages(texts)
     document.pages = [
-        PageText(p.number, text, p.scanned) for p, text in zip(document.pages, texts, strict=True)
+        PageText(p.number, text, p.scanned, clean(p.label))
+        for p, text in zip(document.pages, texts, strict=True)
     ]
     if document.text_chars > MAX_TEXT_CHARS:
         raise DocumentError(
@@ -171,6 +177,7 @@ def _pdf(path: Path, password: str | None, ocr: bool) -> LoadedDocument:
     for number, page in enumerate(reader.pages, start=1):
         try:
             text = page.extract_text() or ""
+            text = tables.with_tables(text, partial(page.extract_text, extraction_mode="layout"))
         except Exception as exc:  # one bad page must not lose the others
             warnings.append(f"Page {number} could not be read ({type(exc).__name__}).")
             text = ""
@@ -306,12 +313,7 @@ def sections(text: str, limit: int = SECTION_CHARS) -> list[PageText]:
 
 
 def decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    return data.decode(encoding(data), errors="replace")
 
 
 @loader(".txt", ".md", ".markdown", ".text")
@@ -474,3 +476,17 @@ def _epub(path: Path, _password: str | None, _ocr: bool) -> LoadedDocument:
                 pages.append(PageText(len(pages) + 1, text))
     title = title_node.text if title_node is not None and title_node.text else path.stem
     return LoadedDocument("epub", title, pages, paginated=False)
+
+
+@loader(".xlsx", ".xlsm", ".csv", ".tsv")
+def _sheet(path: Path, _password: str | None, _ocr: bool) -> LoadedDocument:
+    """A spreadsheet: one section per row, labelled with its sheet and row (``sheets``)."""
+    from hushdesk.library import sheets
+
+    if path.suffix.lower() in (".csv", ".tsv"):
+        found, kind = sheets.csv_records(path), "csv"
+    else:
+        check_zip(path)  # an XLSX is a zip: a bomb is refused before it is inflated
+        found, kind = sheets.xlsx_records(path), "xlsx"
+    pages = [PageText(i, r.text, label=r.label) for i, r in enumerate(found.records, start=1)]
+    return LoadedDocument(kind, found.title or path.stem, pages, False, found.warnings)

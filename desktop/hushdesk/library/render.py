@@ -75,15 +75,18 @@ def render_here(
         document.close()
 
 
+_FIELD = re.compile(r"(?:^|; )[^:;]{1,80}: ([^;]+)")
+
+
 def _find(textpage: object, passage: str) -> list[tuple[float, float, float, float]]:
     """Rectangles of the passage on the page: short runs of its words are searched for,
-    since line breaks and hyphenation make the full text rarely match verbatim."""
+    since line breaks and hyphenation make the full text rarely match verbatim, and the
+    cells of a table's rows (``Tenant: Acme Ltd; Rent: 1,250.00``, as ``tables`` writes
+    them), which the page prints without their column names."""
     words = re.findall(r"\S+", passage)
+    runs = (" ".join(words[start : start + 5]) for start in range(0, len(words), 5))
     rects: list[tuple[float, float, float, float]] = []
-    for start in range(0, len(words), 5):
-        fragment = " ".join(words[start : start + 5])
-        if len(fragment) < 8:
-            continue
+    for fragment in [run for run in runs if len(run) >= 8] + _cells(passage):
         searcher = textpage.search(fragment)  # type: ignore[attr-defined]
         match = searcher.get_next()
         if match is None:
@@ -92,3 +95,13 @@ def _find(textpage: object, passage: str) -> list[tuple[float, float, float, flo
         for i in range(textpage.count_rects(index, length)):  # type: ignore[attr-defined]
             rects.append(textpage.get_rect(i))  # type: ignore[attr-defined]
     return rects
+
+
+def _cells(passage: str) -> list[str]:
+    """The values of the table rows in a passage: lines of two or more "Name: value"."""
+    cells: list[str] = []
+    for line in passage.splitlines():
+        values = [v.strip() for v in _FIELD.findall(line)]
+        if len(values) >= 2:
+            cells += [v for v in values if len(v) >= 3]
+    return cells

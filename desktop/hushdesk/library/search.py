@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from hushdesk.library.index import VectorIndex
+from hushdesk.library.records import place
 from hushdesk.library.store import DocumentStore, FileRecord, Library, StoredChunk
 from hushdesk.library.text import LITERAL, literals, stands_in
 
@@ -41,8 +42,7 @@ class Hit:
 
     @property
     def where(self) -> str:
-        unit = "page" if self.file.paginated else "section"
-        return f"{self.file.name}, {unit} {self.chunk.page}"
+        return place(self.file.name, self.chunk.page, self.file.paginated, self.chunk.label)
 
 
 @dataclass(frozen=True)

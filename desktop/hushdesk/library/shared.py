@@ -284,6 +284,7 @@ class Share:
                 "page": c.page,
                 "start": c.start,
                 "end": c.end,
+                "label": c.label,
             }
             for n, c in enumerate(chunks)
         ]

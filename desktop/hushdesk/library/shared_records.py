@@ -31,6 +31,7 @@ MAX_GAP = 16_384  # characters on a page before its first passage, or between tw
 MAX_NAME = 200
 MAX_TITLE = 500
 MAX_KIND = 32
+MAX_LABEL = 200  # a spreadsheet row's place: "sheet Rents, row 7"
 _SHA = re.compile("[0-9a-f]{64}")
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _RESERVED_CHARS = re.compile(r'[<>:"|?*]')
@@ -133,7 +134,8 @@ def passage_of(meta: Any, text: Any, vector: Any, *, sha256: str, dimension: int
         or not math.isfinite(float(np.linalg.norm(row)))
     ):
         return None
-    return Passage(shared, n, Chunk(page, start, end, text), row)
+    label = plain_text(meta.get("label"), MAX_LABEL)  # older records have none
+    return Passage(shared, n, Chunk(page, start, end, text, label), row)
 
 
 def bounded(passages: list[Passage]) -> list[Passage]:

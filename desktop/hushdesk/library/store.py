@@ -111,6 +111,11 @@ SCHEMA = (
         groups BLOB NOT NULL  -- int32: the group of each chunk id
     );
     """,
+    # Where a passage is when its file has no pages or sections to cite: a spreadsheet's
+    # sheet and row ("sheet Rents, row 7"); empty for everything else.
+    """
+    ALTER TABLE chunks ADD COLUMN label TEXT NOT NULL DEFAULT '';
+    """,
     GRID_SCHEMA,
 )
 
@@ -144,6 +149,7 @@ class StoredChunk:
     start: int
     end: int
     text: str
+    label: str = ""
 
 
 class DocumentStore(KeywordSearch, VectorRows, GridRows):
@@ -284,8 +290,9 @@ class DocumentStore(KeywordSearch, VectorRows, GridRows):
             new = []
             for chunk in chunks:
                 cursor = db.execute(
-                    "INSERT INTO chunks (file_id, page, start, end, text) VALUES (?, ?, ?, ?, ?)",
-                    (file_id, chunk.page, chunk.start, chunk.end, chunk.text),
+                    "INSERT INTO chunks (file_id, page, start, end, text, label) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (file_id, chunk.page, chunk.start, chunk.end, chunk.text, chunk.label),
                 )
                 new.append(int(cursor.lastrowid or 0))
             db.execute(
@@ -401,5 +408,5 @@ def _file(row: sqlite3.Row) -> FileRecord:
 
 def _chunk(row: sqlite3.Row) -> StoredChunk:
     return StoredChunk(
-        row["id"], row["file_id"], row["page"], row["start"], row["end"], row["text"]
+        row["id"], row["file_id"], row["page"], row["start"], row["end"], row["text"], row["label"]
     )

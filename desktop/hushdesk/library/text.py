@@ -33,6 +33,20 @@ def clean(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 
+def encoding(data: bytes) -> str:
+    """How a text file whose bytes (or first bytes) are ``data`` is read: UTF-16 by its
+    byte-order mark, UTF-8 (with or without a mark) when it is valid, else Windows'
+    Western code page, which never fails and is what old files from Office are in."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.reason != "unexpected end of data":  # not a character cut by a sample's end
+            return "cp1252"
+    return "utf-8-sig"
+
+
 _HYPHENATED = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
 _DIGITS = re.compile(r"\d+")
 EDGE_LINES = 2  # lines at the top and at the foot of a page that may be running lines

@@ -356,7 +356,7 @@ class EmailPage(QWidget):
         if c is None:
             return
         self.viewer = DocumentViewer(
-            self.tasks, c.path, c.page, c.passage, paginated=c.paginated, parent=self
+            self.tasks, c.path, c.page, c.passage, paginated=c.paginated, label=c.label, parent=self
         )
         self.viewer.show()
 

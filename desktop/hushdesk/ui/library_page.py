@@ -394,18 +394,37 @@ class LibraryPage(QWidget):
 
     def _open_hit(self, hit: Hit) -> None:
         self.open_document(
-            hit.file.path, hit.chunk.page, hit.chunk.text, hit.file.paginated, hit.file.id
+            hit.file.path,
+            hit.chunk.page,
+            hit.chunk.text,
+            hit.file.paginated,
+            hit.file.id,
+            label=hit.chunk.label,
         )
 
     def open_document(
-        self, path: str, page: int, passage: str, paginated: bool, file_id: int | None = None
+        self,
+        path: str,
+        page: int,
+        passage: str,
+        paginated: bool,
+        file_id: int | None = None,
+        *,
+        label: str = "",
     ) -> DocumentViewer:
         section = ""
         here = Path(path).exists()  # a colleague's file of a shared library is not
         if (not paginated or not here) and file_id is not None:
             section = self.documents.page_text(file_id, page)
         viewer = DocumentViewer(
-            self.tasks, path, page, passage, paginated=paginated, section_text=section, parent=self
+            self.tasks,
+            path,
+            page,
+            passage,
+            paginated=paginated,
+            section_text=section,
+            label=label,
+            parent=self,
         )
         viewer.show()
         return viewer

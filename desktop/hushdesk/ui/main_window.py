@@ -233,7 +233,9 @@ class MainWindow(QMainWindow):
 
     def open_citation(self, c: Citation) -> None:
         """From an answer: the cited document, at the cited page."""
-        self.page("documents").open_document(c.path, c.page, c.passage, c.paginated, c.file_id)
+        self.page("documents").open_document(
+            c.path, c.page, c.passage, c.paginated, c.file_id, label=c.label
+        )
 
     def resume_documents(self) -> None:
         """At start-up (once the window is up): finish indexing that a quit or a crash

@@ -63,6 +63,7 @@ class DocumentViewer(QDialog):
         *,
         paginated: bool = True,
         section_text: str = "",
+        label: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -111,6 +112,7 @@ class DocumentViewer(QDialog):
         self.fit.clicked.connect(self.fit_width)
         self._keys()
         self.unit = "Page" if paginated else "Section"
+        self.label = label  # a spreadsheet's row: "sheet Rents, row 7" (a file's words)
         if paginated and path.lower().endswith(".pdf") and local:
             self.show_page(page)
         else:  # its text as indexed (a shared library's file has no copy here)
@@ -216,7 +218,8 @@ class DocumentViewer(QDialog):
         self.stack.setCurrentIndex(1)
         for button in (self.previous, self.next, self.smaller, self.fit, self.larger):
             button.hide()
-        self.where.setText(f"{self.unit} {section}")
+        here = self.label[:1].upper() + self.label[1:] if self.label else f"{self.unit} {section}"
+        self.where.setText(here)  # a plain-text label (safe_text.TextPolicy)
         self.text.setPlainText(text)
         cursor = self.text.document().find(self.passage[:200])
         if cursor.isNull():

@@ -34,15 +34,9 @@ LEASES = {
 COLUMNS = ("Who is the landlord?", "What is the monthly rent?", "When does the lease end?")
 
 
-def _cells(grid_id: int) -> dict[tuple[int, int], float]:
+def _cells(app: App, grid_id: int) -> dict[tuple[int, int], float]:
     """The cells answered so far, each with when it was written (read beside the CLI)."""
-    vault = Vault()
-    assert unlock_without_asking(vault)
-    app = App(vault=vault)
-    try:
-        return {k: c.updated_at for k, c in app.reviews.get(grid_id).cells.items()}
-    finally:
-        app.close()
+    return {k: c.updated_at for k, c in app.reviews.get(grid_id).cells.items()}
 
 
 def test_a_grid_cites_each_document_and_resumes_after_a_kill(
@@ -59,24 +53,28 @@ def test_a_grid_cites_each_document_and_resumes_after_a_kill(
     grid = subprocess.Popen([*hushdesk_cmd, *args], env=cli_env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)  # fmt: skip
     total = len(LEASES) * len(COLUMNS)
-    before: dict[tuple[int, int], float] = {}
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and grid.poll() is None:
-        time.sleep(0.3)
-        try:
-            before = _cells(1)
-        except Exception:
-            continue
-        if 2 <= len(before) < total:
-            os.kill(grid.pid, signal.SIGKILL)
-            break
-    grid.wait(timeout=60)
-    assert grid.returncode == -signal.SIGKILL, "the kill came too late to land mid-grid"
-    before = _cells(1)  # a cell being written when the kill came is whole or absent
-    assert 2 <= len(before) < total
-
-    out = json.loads(run(hushdesk_cmd, cli_env, "grid", "--resume", "1", "--json"))
-    after = _cells(1)
+    vault = Vault()
+    assert unlock_without_asking(vault)
+    app = App(vault=vault)  # reads the store beside the command, as it writes
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and grid.poll() is None:
+            time.sleep(0.3)
+            try:
+                answered = len(_cells(app, 1))
+            except Exception:
+                continue  # the grid is not made yet
+            if 2 <= answered < total:
+                os.kill(grid.pid, signal.SIGKILL)
+                break
+        grid.wait(timeout=60)
+        assert grid.returncode == -signal.SIGKILL, "the kill came too late to land mid-grid"
+        before = _cells(app, 1)  # a cell being written when the kill came: whole or absent
+        assert 2 <= len(before) < total
+        out = json.loads(run(hushdesk_cmd, cli_env, "grid", "--resume", "1", "--json"))
+        after = _cells(app, 1)
+    finally:
+        app.close()
     assert len(after) == total
     assert all(after[k] == t for k, t in before.items())  # answered cells not asked again
     assert sorted(d["document"] for d in out["documents"]) == sorted(LEASES)

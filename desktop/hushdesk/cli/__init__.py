@@ -1,5 +1,5 @@
 """The command line over the same services the GUI uses: ``hushdesk ask|chat|ingest|
-search|summarize|draft|templates|rewrite|proofread|translate|classify|models|doctor|
+search|summarize|compare|draft|templates|rewrite|proofread|translate|classify|models|doctor|
 keys|wipe|serve|connect|libraries|matters|chats``.
 Each command turns its arguments into service calls and the results into text."""
 
@@ -13,6 +13,7 @@ from hushdesk.app import App
 from hushdesk.cli import (
     chat,
     chats,
+    compare,
     connect,
     doctor,
     documents,
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_parsers(sub)
     documents.add_parsers(sub)
     summarize.add_parser(sub)
+    compare.add_parser(sub)
     draft.add_parsers(sub)
     writing.add_parsers(sub)
     models.add_parser(sub)
@@ -66,6 +68,7 @@ def main(argv: list[str]) -> int:
         "ingest": documents.ingest,
         "search": documents.search,
         "summarize": summarize.run,
+        "compare": compare.run,
         "draft": draft.draft,
         "templates": draft.templates,
         "rewrite": writing.run,

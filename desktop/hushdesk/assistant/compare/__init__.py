@@ -3,7 +3,7 @@ formatting no change (``clauses``), the changes with both wordings and their pag
 (``results``), a summary of the material ones held to the changes it cites
 (``summary``), and a redline in Word with real tracked changes (``redline``)."""
 
-from hushdesk.assistant.compare.align import compare, similarity, spans, word_diff
+from hushdesk.assistant.compare.align import compare, similarity, word_diff
 from hushdesk.assistant.compare.clauses import Clause, clauses, key
 from hushdesk.assistant.compare.results import (
     Change,
@@ -30,6 +30,5 @@ __all__ = [
     "compare",
     "key",
     "similarity",
-    "spans",
     "word_diff",
 ]

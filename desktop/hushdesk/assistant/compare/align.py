@@ -24,7 +24,7 @@ over is matched across the whole document to find clauses that moved.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from difflib import SequenceMatcher
 from typing import Literal
 
@@ -236,11 +236,3 @@ def compare(old: Source, new: Source) -> Comparison:
                 build.alone("added", b[j])
     build.close()
     return Comparison(old, new, tuple(build.changes), tuple(build.pieces))
-
-
-def spans(words: Iterable[tuple[Op, str]]) -> tuple[str, str]:
-    """What a change removed and what it put in, as two short strings ("…" between
-    stretches)."""
-    gone = " … ".join(t for op, t in words if op == "delete")
-    came = " … ".join(t for op, t in words if op == "insert")
-    return gone, came

@@ -28,6 +28,12 @@ class Change:
     new: Side | None
     words: tuple[tuple[Op, str], ...] = ()  # a changed or moved clause, word by word
 
+    def spans(self) -> tuple[str, str]:
+        """What a changed clause lost and what it gained ("…" between stretches)."""
+        gone = " … ".join(t for op, t in self.words if op == "delete")
+        came = " … ".join(t for op, t in self.words if op == "insert")
+        return gone, came
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,

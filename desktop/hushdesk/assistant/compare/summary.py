@@ -18,7 +18,6 @@ import re
 from collections.abc import Callable, Sequence
 
 from hushdesk import assets
-from hushdesk.assistant.compare.align import spans
 from hushdesk.assistant.compare.results import Change, ChangeSummary, Comparison, Statement
 from hushdesk.assistant.evidence import Evidence, Unit, content_words, fact_words, same
 from hushdesk.assistant.generation import complete
@@ -82,7 +81,7 @@ def materiality(change: Change) -> float:
     """How much a change matters, roughly: its changed words, figures and names
     counting most (a changed "30" outweighs a rephrased sentence)."""
     if change.kind in ("changed", "moved"):
-        gone, came = spans(change.words)
+        gone, came = change.spans()
         text = f"{gone} {came}"
     else:
         side = change.old or change.new
@@ -183,7 +182,7 @@ def from_changes(changes: Sequence[Change], kept: Sequence[Statement]) -> list[S
 def said(change: Change) -> str:
     """A change in one sentence, in the document's own words."""
     if change.kind == "changed":
-        gone, came = spans(change.words)
+        gone, came = change.spans()
         return f"“{_short(gone)}” became “{_short(came)}”."
     side = change.new if change.kind == "added" else change.old
     text = _short(side.text if side else "")

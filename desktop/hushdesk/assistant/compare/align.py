@@ -25,6 +25,7 @@ over is matched across the whole document to find clauses that moved.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from difflib import SequenceMatcher
 from typing import Literal
 
@@ -148,6 +149,12 @@ def _moves(old: Sequence[Clause], new: Sequence[Clause], steps: list[_Step]) -> 
         if best_j is not None:
             moves[i] = best_j
             taken.add(best_j)
+    free = set(added) - taken
+    for i in sorted(set(removed) - set(moves), reverse=True):  # "2. Fees." moves with its clause
+        j = moves.get(i + 1, -1) - 1
+        if j in free and old[i].key == new[j].key:
+            moves[i] = j
+            free.discard(j)
     return moves
 
 
@@ -162,6 +169,7 @@ class _Builder:
         self.run: list[Clause] = []
         self.run_kind: Kind | None = None
         self.moved: dict[int, int] = {}  # a move's old clause → its change
+        self.targets: dict[int, int] = {}  # a moved old clause → where it went
 
     def alone(self, kind: Kind, clause: Clause) -> None:
         numbered = bool(MARKER.match(clause.text.split()[0]))
@@ -206,7 +214,20 @@ class _Builder:
         """A moved clause, met at its old place or (``there``) at its new one."""
         self.close()
         if i not in self.moved:
-            self.moved[i] = self.changed(i, j, "moved")
+            before = self.moved.get(i - 1)
+            if before is not None and self.targets.get(i - 1) == j - 1:  # the same move
+                self.moved[i] = before
+                a, b, was = self.old[i], self.new[j], self.changes[before]
+                assert was.old is not None
+                assert was.new is not None
+                self.changes[before] = replace(
+                    was,
+                    old=replace(was.old, text=f"{was.old.text} {a.text}"),
+                    new=replace(was.new, text=f"{was.new.text} {b.text}"),
+                    words=(*was.words, *word_diff(a.text, b.text)),
+                )
+            else:
+                self.moved[i] = self.changed(i, j, "moved")
         clause = self.new[j] if there else self.old[i]
         op: Op = "insert" if there else "delete"
         self.pieces.append(Piece(((op, clause.text),), clause.paragraph, self.moved[i]))
@@ -219,6 +240,7 @@ def compare(old: Source, new: Source) -> Comparison:
     moves = _moves(a, b, steps)
     moved_from = {j: i for i, j in moves.items()}
     build = _Builder(a, b)
+    build.targets = moves
     for kind, i, j in steps:
         if kind == "equal" and j is not None:
             build.same(j)

@@ -12,6 +12,7 @@ tests to prove it is well formed.
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections import Counter
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 from hushdesk.assistant.compare.results import Comparison
 
 AUTHOR = "Hushdesk"
+# What XML 1.0 cannot hold (a file name may have it: lxml refuses the whole document).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 TABLE_CHARS = 600  # of a wording in the table of changes (the marked text has it all)
 
 
@@ -26,7 +29,7 @@ def docx_bytes(comparison: Comparison, *, now: float | None = None) -> bytes:
     import docx
 
     document = docx.Document()
-    old, new = comparison.old.name, comparison.new.name
+    old, new = xml_safe(comparison.old.name), xml_safe(comparison.new.name)
     document.core_properties.title = f"Comparison of {old} and {new}"
     document.core_properties.author = AUTHOR
     document.add_heading(f"Comparison of {old} and {new}", level=1)
@@ -56,9 +59,9 @@ def _summary(document: Any, comparison: Comparison) -> None:
     for statement in summary.statements:
         numbers = ", ".join(f"[{n}]" for n in statement.changes)
         paragraph = document.add_paragraph(style="List Bullet")
-        paragraph.add_run(statement.text).italic = not statement.written
+        paragraph.add_run(xml_safe(statement.text)).italic = not statement.written
         paragraph.add_run(f" {numbers} ({comparison.statement_pages(statement)})")
-    note = f"Written by {summary.model}; every statement was checked against the changes it cites"
+    note = f"Written by {xml_safe(summary.model)}; each statement checked against its changes"
     if summary.dropped:
         note += f" ({summary.dropped} that none supported were left out)"
     document.add_paragraph().add_run(
@@ -86,10 +89,14 @@ def _table(document: Any, comparison: Comparison) -> None:
         cells[1].text = change.kind
         if change.old is not None:
             cells[2].text = old.where(change.old.page, change.old.page)
-            cells[3].text = _cut(change.old.text)
+            cells[3].text = xml_safe(_cut(change.old.text))
         if change.new is not None:
             cells[4].text = new.where(change.new.page, change.new.page)
-            cells[5].text = _cut(change.new.text)
+            cells[5].text = xml_safe(_cut(change.new.text))
+
+
+def xml_safe(text: str) -> str:
+    return _NOT_XML.sub("", text)
 
 
 def _cut(text: str) -> str:
@@ -105,7 +112,7 @@ def _marked(document: Any, comparison: Comparison, date: str) -> None:
         if paragraph is None or piece.paragraph:
             paragraph, first = document.add_paragraph(), True
         for op, text in piece.words:
-            spaced, first = (text if first else f" {text}"), False
+            spaced, first = xml_safe(text if first else f" {text}"), False
             if op == "equal":
                 paragraph.add_run(spaced)
             else:

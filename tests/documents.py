@@ -60,6 +60,22 @@ def edited(text: str, edits: list[tuple[str, str]]) -> str:
     return text
 
 
+def planted(change: object, old: str, new: str, kind: str) -> bool:
+    """Whether a comparison's ``change`` is the edit (``old`` → ``new``) planted by
+    ``edited``: its kind, and its wordings hold what the edit took out and put in."""
+    from hushdesk.assistant.compare import Change, key
+
+    assert isinstance(change, Change)
+    a, b = old.split(), new.split()
+    while a and b and a[0] == b[0]:
+        a, b = a[1:], b[1:]
+    while a and b and a[-1] == b[-1]:
+        a, b = a[:-1], b[:-1]
+    old_text = key(change.old.text) if change.old else ""
+    new_text = key(change.new.text) if change.new else ""
+    return change.kind == kind and key(" ".join(a)) in old_text and key(" ".join(b)) in new_text
+
+
 def reflowed(text: str, width: int, *, hyphenate: int = 0) -> str:
     """The same words laid out again: every paragraph wrapped at ``width`` characters,
     and the first ``hyphenate`` long words that start a line broken with a hyphen at the

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from hushdesk.app import App
-from hushdesk.assistant.compare import Change, compare, key
+from hushdesk.assistant.compare import Change, compare
 from hushdesk.assistant.compare.summary import hold, said
 from hushdesk.assistant.summarize.sources import from_file, from_text
 from hushdesk.engine.types import Message
 from hushdesk.errors import Cancelled, HushdeskError
 from hushdesk.jobs import CancelToken, Progress
-from tests.documents import edited, printed_pdf, real_text, reflowed
+from tests.documents import edited, planted, printed_pdf, real_text, reflowed
 from tests.fakes import FakeEngine
 
 # (old wording, new wording, kind): a number, a word, a sentence added, a clause
@@ -53,22 +53,7 @@ EDITS = [
 
 
 def matches(change: Change, old: str, new: str, kind: str) -> bool:
-    """Whether ``change`` is the planted edit: its kind, and its wordings hold what the
-    edit took out and what it put in."""
-    gone, came = _planted(old, new)
-    old_text = key(change.old.text) if change.old else ""
-    new_text = key(change.new.text) if change.new else ""
-    return change.kind == kind and key(gone) in old_text and key(came) in new_text
-
-
-def _planted(old: str, new: str) -> tuple[str, str]:
-    """The edit less what both wordings share at their ends."""
-    a, b = old.split(), new.split()
-    while a and b and a[0] == b[0]:
-        a, b = a[1:], b[1:]
-    while a and b and a[-1] == b[-1]:
-        a, b = a[:-1], b[:-1]
-    return " ".join(a), " ".join(b)
+    return planted(change, old, new, kind)
 
 
 def found_and_spurious(changes: Sequence[Change]) -> tuple[int, list[Change]]:

@@ -74,7 +74,9 @@ class Clause:
 _PAGE_NUMBER = re.compile(
     r"^(?:page\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE
 )
-MARKER = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|\((?:[a-z]{1,2}|[ivxlc]{1,6}|\d{1,3})\))$")
+MARKER = re.compile(  # "4.", "4.2", "(b)", "(iv)", "b)", "2)"
+    r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|\((?:[a-z]{1,2}|[ivxlc]{1,6}|\d{1,3})\)|(?:[a-z]|\d{1,2})\))$"
+)
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 _STARTS = re.compile(r"^[\"'“‘(\[]?[A-Z0-9À-Ý]")
 _ABBREVIATIONS = frozenset(

@@ -32,6 +32,7 @@ SIDE_CHARS = 320  # of each wording, around what changed
 MAX_STATEMENTS = 6
 FROM_CHANGES = 3  # statements made from changes the model left out, at most
 QUOTE_CHARS = 140  # of a wording quoted in a statement made from a change
+CONTEXT_WORDS = 2  # unchanged words quoted on either side of a changed stretch
 FACT_WEIGHT = 3  # a changed figure, date or name against a changed word
 # Words that say a change happened, not what it is: they need no backing.
 SAYING = content_words(
@@ -46,6 +47,9 @@ SAYING = content_words(
 )
 _CITES = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 _PAGES = re.compile(r"\((?:old|new)\b[^()]{0,40}\)", re.IGNORECASE)  # copied from the list
+# The list's own format copied back ('changed: old "…" new "…"'): a copy, not a summary.
+_ECHO = re.compile(r'\b(?:old|new|added|removed)\s*:?\s*["“]', re.IGNORECASE)
+_DANGLING = re.compile(r"\s+(?:in|at|see|per|under|by)\s*([.;]?)$")  # "… in [3]." uncited
 _LEADER = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 
 
@@ -147,9 +151,12 @@ def hold(output: str, changes: Sequence[Change]) -> tuple[list[Statement], int]:
         cited = sorted({int(n) for m in _CITES.finditer(line) for n in re.split(r"[,;]", m[1])})
         text = _PAGES.sub(" ", _CITES.sub(" ", _LEADER.sub("", line)))
         text = " ".join(text.split()).strip(" -")
-        text = re.sub(r"\s+([.,;:])", r"\1", text)
+        text = _DANGLING.sub(r"\1", re.sub(r"\s+([.,;:])", r"\1", text))
         if len(content_words(text)) < 3:
             continue  # a heading, an empty line, a stray number
+        if _ECHO.search(text):
+            dropped += 1
+            continue
         valid = [n for n in cited if n in units]
         backed = (
             valid
@@ -159,13 +166,28 @@ def hold(output: str, changes: Sequence[Change]) -> tuple[list[Statement], int]:
         if not backed:
             support = everything.holds(text, SAYING)
             backed = list(range(support.first, support.last + 1)) if support else []
-        if not backed:
+        if not backed or not touches(text, [changes[n - 1] for n in backed]):
             dropped += 1
         elif not any(same(text, k.text) for k in kept):
             kept.append(Statement(text, tuple(backed)))
         if len(kept) == MAX_STATEMENTS:
             break
     return kept, dropped
+
+
+def touches(text: str, changes: Sequence[Change]) -> bool:
+    """Whether a statement names something that changed: a word its changes took out
+    or put in (for a clause added or removed, any of its words). A statement about the
+    clause around the change ("the restrictions were changed from 'only' to
+    'required'", of a clause where "customary" became "ordinary") says nothing of it."""
+    changed: set[str] = set()
+    for change in changes:
+        if change.kind in ("changed", "moved"):
+            changed |= content_words(" ".join(change.spans()))
+        else:
+            side = change.old or change.new
+            changed |= content_words(side.text if side else "")
+    return bool(content_words(text) & changed)
 
 
 def from_changes(changes: Sequence[Change], kept: Sequence[Statement]) -> list[Statement]:
@@ -181,13 +203,39 @@ def from_changes(changes: Sequence[Change], kept: Sequence[Statement]) -> list[S
 
 def said(change: Change) -> str:
     """A change in one sentence, in the document's own words."""
-    if change.kind == "changed":
-        gone, came = change.spans()
-        return f"“{_short(gone)}” became “{_short(came)}”."
+    if change.kind == "changed" and change.old and change.new:
+        found = stretches(change.words)
+        if len(found) > 2 or not found:  # changed all over: the two wordings
+            gone, came = _short(change.old.text), _short(change.new.text)
+            return f"“{gone}” became “{came}”" + ("" if came[-1:] in ".;:!?…" else ".")
+        gone = " … ".join(old for old, _ in found)
+        came = _short(" … ".join(new for _, new in found))
+        return f"“{_short(gone)}” became “{came}”" + ("" if came[-1:] in ".;:!?…" else ".")
     side = change.new if change.kind == "added" else change.old
     text = _short(side.text if side else "")
     stop = "" if text[-1:] in ".;:!?…" else "."
     return {"added": "Added", "removed": "Removed"}.get(change.kind, "Moved") + f": “{text}”{stop}"
+
+
+def stretches(words: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Each changed stretch of a clause as (old, new), with a few unchanged words on
+    either side ("prior to 30 days after" → "prior to 45 days after")."""
+    out = []
+    k = 0
+    while k < len(words):
+        if words[k][0] == "equal":
+            k += 1
+            continue
+        end = k
+        while end < len(words) and words[end][0] != "equal":
+            end += 1
+        gone = [t for op, t in words[k:end] if op == "delete"]
+        came = [t for op, t in words[k:end] if op == "insert"]
+        before = words[k - 1][1].split()[-CONTEXT_WORDS:] if k > 0 else []
+        after = words[end][1].split()[:CONTEXT_WORDS] if end < len(words) else []
+        out.append((" ".join(before + gone + after), " ".join(before + came + after)))
+        k = end
+    return out
 
 
 def _short(text: str) -> str:

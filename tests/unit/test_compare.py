@@ -16,7 +16,7 @@ from hushdesk.assistant.summarize.sources import from_file, from_text
 from hushdesk.engine.types import Message
 from hushdesk.errors import Cancelled, HushdeskError
 from hushdesk.jobs import CancelToken, Progress
-from tests.documents import edited, planted, printed_pdf, real_text, reflowed
+from tests.documents import edited, pdf, planted, printed_pdf, real_text, reflowed
 from tests.fakes import FakeEngine
 
 # (old wording, new wording, kind): a number, a word, a sentence added, a clause
@@ -113,6 +113,14 @@ def test_the_same_text_laid_out_again_has_no_changes(
     result = compare(from_file(versions[0]), from_file(again))
     assert result.changes == ()
     assert all(piece.change is None for piece in result.pieces)
+
+
+def test_a_short_documents_header_and_page_numbers_are_no_change(tmp_path: Path) -> None:
+    text = real_text("Apache-2.0")[:5000]  # two printed pages: too few for the reader
+    plain = pdf(tmp_path / "plain.pdf", [text])
+    printed = printed_pdf(tmp_path / "printed.pdf", "Apache License - draft", text)
+    assert len(from_file(printed).pages) == 2
+    assert compare(from_file(plain), from_file(printed)).changes == ()
 
 
 def test_word_and_text_files(tmp_path: Path, licence: str) -> None:

@@ -22,6 +22,7 @@ from hushdesk.assistant.summarize.results import Source
 
 LONG_CLAUSE = 150  # words: a longer clause is cut at its paragraphs, ";" or ","
 SHORTEST_PART = 12  # words: no shorter part is cut from a long clause
+EDGE_LINES = 2  # lines at a page's top and foot that may be page furniture
 
 
 # -- text --------------------------------------------------------------------------------
@@ -90,24 +91,43 @@ _CAPS = re.compile(r"^[A-Z][A-Z,;:'&-]+$")
 
 
 def _words(version: Source) -> list[_Word]:
-    """The document as one stream of words, each with its page."""
+    """The document as one stream of words, each with its page; page furniture left
+    out (what the reader's ``tidy_pages`` leaves: bare page numbers, and the running
+    lines of a document of two pages, too few for it to tell)."""
     out: list[_Word] = []
-    for page in version.pages:
-        lines = page.text.split("\n")
-        filled = [i for i, line in enumerate(lines) if line.strip()]
-        edges = set(filled[:1] + filled[-1:]) if version.paginated else set()
+    split = [page.text.split("\n") for page in version.pages]
+    edges = [_edges(lines) if version.paginated else set() for lines in split]
+    running = _running(split, edges) if version.paginated and len(split) == 2 else set()
+    for page, lines, edge in zip(version.pages, split, edges, strict=True):
         paragraph = True
         for i, line in enumerate(lines):
             tokens = line.split()
             if not tokens:
                 paragraph = True
                 continue
-            if i in edges and _PAGE_NUMBER.match(line.strip()):
-                continue  # page furniture (longer running lines went at load: tidy_pages)
+            if i in edge and (_PAGE_NUMBER.match(line.strip()) or _line_key(line) in running):
+                continue
             for n, token in enumerate(tokens):
                 out.append(_Word(token, page.number, n == len(tokens) - 1, paragraph and n == 0))
             paragraph = False
     return _join_hyphenated(out)
+
+
+def _edges(lines: list[str]) -> set[int]:
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    return set(filled[:EDGE_LINES] + filled[-EDGE_LINES:])
+
+
+def _line_key(line: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(line.lower().split()))
+
+
+def _running(split: list[list[str]], edges: list[set[int]]) -> set[str]:
+    """Lines at the edge of both pages of a two-page document (numbers aside)."""
+    first, second = (
+        {_line_key(lines[i]) for i in edge} for lines, edge in zip(split, edges, strict=True)
+    )
+    return first & second
 
 
 def _join_hyphenated(words: list[_Word]) -> list[_Word]:

@@ -219,7 +219,17 @@ def said(change: Change) -> str:
 
 def stretches(words: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """Each changed stretch of a clause as (old, new), with a few unchanged words on
-    either side ("prior to 30 days after" → "prior to 45 days after")."""
+    either side ("prior to 30 days after" → "prior to 45 days after"); stretches a few
+    words apart are one ("fifty percent (50%)" → "forty percent (40%)")."""
+
+    def short_gap(n: int) -> bool:
+        return (
+            words[n][0] == "equal"
+            and len(words[n][1].split()) <= 2 * CONTEXT_WORDS
+            and n + 1 < len(words)
+            and words[n + 1][0] != "equal"
+        )
+
     out = []
     k = 0
     while k < len(words):
@@ -227,10 +237,10 @@ def stretches(words: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
             k += 1
             continue
         end = k
-        while end < len(words) and words[end][0] != "equal":
+        while end < len(words) and (words[end][0] != "equal" or short_gap(end)):
             end += 1
-        gone = [t for op, t in words[k:end] if op == "delete"]
-        came = [t for op, t in words[k:end] if op == "insert"]
+        gone = [t for op, t in words[k:end] if op != "insert"]
+        came = [t for op, t in words[k:end] if op != "delete"]
         before = words[k - 1][1].split()[-CONTEXT_WORDS:] if k > 0 else []
         after = words[end][1].split()[:CONTEXT_WORDS] if end < len(words) else []
         out.append((" ".join(before + gone + after), " ".join(before + came + after)))

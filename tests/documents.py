@@ -24,9 +24,9 @@ def pdf(path: Path, pages: list[str], *, title: str = "") -> Path:
     return path
 
 
-def printed_pdf(path: Path, title: str, text: str) -> Path:
+def printed_pdf(path: Path, title: str, text: str, *, footer: str = "Page {n}") -> Path:
     """A long text as a printed document: A4 pages with a running title at the top and
-    "Page N" at the foot, as real reports and contracts have."""
+    "Page N" (``footer``, {n} the page) at the foot, as real reports and contracts have."""
     from fpdf import FPDF
 
     class Printed(FPDF):
@@ -38,7 +38,7 @@ def printed_pdf(path: Path, title: str, text: str) -> Path:
         def footer(self) -> None:
             self.set_y(-15)
             self.set_font("helvetica", size=8)
-            self.cell(0, 8, f"Page {self.page_no()}", align="C")
+            self.cell(0, 8, footer.format(n=self.page_no()), align="C")
 
     document = Printed()
     document.set_auto_page_break(True, margin=18)
@@ -47,6 +47,54 @@ def printed_pdf(path: Path, title: str, text: str) -> Path:
     document.multi_cell(0, 5, text.encode("latin-1", "replace").decode("latin-1"))
     document.output(str(path))
     return path
+
+
+def edited(text: str, edits: list[tuple[str, str]]) -> str:
+    """``text`` with each (old, new) edit made once; the old wording is matched across
+    line breaks and must stand exactly once."""
+    for before, after in edits:
+        pattern = r"\s+".join(re.escape(word) for word in before.split())
+        found = list(re.finditer(pattern, text))
+        assert len(found) == 1, f"{before!r} stands {len(found)} times"
+        text = text[: found[0].start()] + after + text[found[0].end() :]
+    return text
+
+
+def planted(change: object, old: str, new: str, kind: str) -> bool:
+    """Whether a comparison's ``change`` is the edit (``old`` → ``new``) planted by
+    ``edited``: its kind, and its wordings hold what the edit took out and put in."""
+    from hushdesk.assistant.compare import Change, key
+
+    assert isinstance(change, Change)
+    a, b = old.split(), new.split()
+    while a and b and a[0] == b[0]:
+        a, b = a[1:], b[1:]
+    while a and b and a[-1] == b[-1]:
+        a, b = a[:-1], b[:-1]
+    old_text = key(change.old.text) if change.old else ""
+    new_text = key(change.new.text) if change.new else ""
+    return change.kind == kind and key(" ".join(a)) in old_text and key(" ".join(b)) in new_text
+
+
+def reflowed(text: str, width: int, *, hyphenate: int = 0) -> str:
+    """The same words laid out again: every paragraph wrapped at ``width`` characters,
+    and the first ``hyphenate`` long words that start a line broken with a hyphen at the
+    end of the line before (what a typesetter does)."""
+    import textwrap
+
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+    lines: list[str] = []
+    for paragraph in paragraphs:
+        lines += [*textwrap.wrap(paragraph, width), ""]
+    for i in range(len(lines) - 1):
+        if hyphenate <= 0:
+            break
+        first, _, rest = lines[i + 1].partition(" ")
+        if lines[i] and re.fullmatch(r"[a-z]{9,}", first):
+            lines[i] += f" {first[:4]}-"
+            lines[i + 1] = f"{first[4:]} {rest}".strip()
+            hyphenate -= 1
+    return "\n".join(lines)
 
 
 def real_text(name: str) -> str:

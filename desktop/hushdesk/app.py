@@ -39,6 +39,7 @@ from hushdesk.vault import Locked, Vault, unlock_without_asking
 if TYPE_CHECKING:
     from hushdesk.library.embedder import Embedder
     from hushdesk.library.libraries import DocumentLibrary
+    from hushdesk.services.compare import Compare
     from hushdesk.services.connections import Connections
     from hushdesk.services.documents import Documents
     from hushdesk.services.downloads import Downloads
@@ -300,6 +301,13 @@ class App:
         return WritingTasks(self.runtime)
 
     @cached_property
+    def compare(self) -> Compare:
+        """Two versions of a document compared (no store: nothing of it is kept)."""
+        from hushdesk.services.compare import Compare
+
+        return Compare(self.runtime)
+
+    @cached_property
     def models(self) -> Models:
         from hushdesk.models import catalog
         from hushdesk.services.models import Models
@@ -337,7 +345,7 @@ class App:
     def close(self) -> None:
         """Close what was opened (services never built are left alone)."""
         self._close_matter()
-        for name in ("writing", "downloads", "models", "connections"):
+        for name in ("writing", "compare", "downloads", "models", "connections"):
             self.__dict__.pop(name, None)
         self.runtime.close()
         self.hold.release()

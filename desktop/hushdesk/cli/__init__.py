@@ -1,6 +1,6 @@
 """The command line over the same services the GUI uses: ``hushdesk ask|chat|ingest|
-search|summarize|grid|grids|draft|templates|rewrite|proofread|translate|classify|models|doctor|
-keys|wipe|serve|connect|libraries|matters|chats``.
+search|summarize|grid|grids|compare|draft|templates|rewrite|proofread|translate|
+classify|models|doctor|keys|wipe|serve|connect|libraries|matters|chats``.
 Each command turns its arguments into service calls and the results into text."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from hushdesk.app import App
 from hushdesk.cli import (
     chat,
     chats,
+    compare,
     connect,
     doctor,
     documents,
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     documents.add_parsers(sub)
     summarize.add_parser(sub)
     grid.add_parsers(sub)
+    compare.add_parser(sub)
     draft.add_parsers(sub)
     writing.add_parsers(sub)
     models.add_parser(sub)
@@ -70,6 +72,7 @@ def main(argv: list[str]) -> int:
         "summarize": summarize.run,
         "grid": grid.grid,
         "grids": grid.grids,
+        "compare": compare.run,
         "draft": draft.draft,
         "templates": draft.templates,
         "rewrite": writing.run,

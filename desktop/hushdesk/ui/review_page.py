@@ -1,4 +1,5 @@
-"""The Review page: grids that ask every document of a library the same questions.
+"""The Review page: grids that ask every document of a library the same questions, and
+(its second tab, ``CompareView``) what changed between two versions of a document.
 
 On the left the saved grids of the open matter; on the right the grid in view, its
 cells filling in as they are answered (a background job with percent, time left,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +35,7 @@ from hushdesk.ui import file_dialogs
 from hushdesk.ui.message_box import confirm
 from hushdesk.ui.messages import ask_text, count_of, page_title, status_label, warning
 from hushdesk.ui.tasks import Job, Latest, Tasks
+from hushdesk.ui.widgets.compare_view import CompareView
 from hushdesk.ui.widgets.grid_dialog import GridPlan, NewGridDialog
 from hushdesk.ui.widgets.grid_table import GridTable
 from hushdesk.ui.widgets.job_bar import JobBar
@@ -63,9 +66,16 @@ class ReviewPage(QWidget):
         split.addWidget(self._build_grid())
         split.setStretchFactor(1, 1)
         split.setSizes([220, 800])
+        self.compare = CompareView(self.app.compare, self.tasks)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(split, "Grids")
+        self.tabs.addTab(self.compare, "Compare versions")
+        self.tabs.setTabToolTip(0, "The same questions for every document of a library.")
+        self.tabs.setTabToolTip(1, "What changed between two versions of a document.")
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("Review"))
-        layout.addWidget(split, 1)
+        layout.addWidget(self.tabs, 1)
         self._connect()
         self._show(None)
 

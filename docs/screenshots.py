@@ -145,7 +145,8 @@ def review_page(window: MainWindow, qt: object) -> None:
 
 
 def review(window: MainWindow, qt: QApplication, theme: str) -> None:
-    """The grid: made and answered in the light pass, shown again in the dark one."""
+    """The grid: made and answered in the light pass, shown again in the dark one; then
+    two versions of the Apache License compared (its edits planted, laid out anew)."""
     if theme == "light":
         review_page(window, qt)
     else:
@@ -154,6 +155,25 @@ def review(window: MainWindow, qt: QApplication, theme: str) -> None:
         window.page("review").saved.setCurrentRow(0)
         settle(window, qt)
     shoot(window, f"screenshot-review-{theme}.png")
+    sys.path.insert(0, str(OUT.parent))
+    from tests.documents import edited, printed_pdf, real_text, reflowed
+    from tests.unit.test_compare import EDITS
+
+    folder = Path(tempfile.mkdtemp(prefix="hushdesk-versions-"))
+    licence = real_text("Apache-2.0")
+    old = printed_pdf(folder / "apache-sent.pdf", "Apache License 2.0", licence)
+    changed = reflowed(edited(licence, [(o, n) for o, n, _ in EDITS]), 62, hyphenate=3)
+    new = printed_pdf(folder / "apache-returned.pdf", "Apache License 2.0 (returned)", changed)
+    page = window.page("review")
+    page.tabs.setCurrentWidget(page.compare)
+    page.compare.set_files(old, new)
+    page.compare.run()
+    while page.compare.job is not None:
+        qt.processEvents()
+    window.tasks.wait()
+    settle(window, qt)
+    shoot(window, f"screenshot-compare-{theme}.png")
+    page.tabs.setCurrentIndex(0)
 
 
 def email_page(window: MainWindow, qt: object) -> None:

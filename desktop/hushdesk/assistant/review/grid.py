@@ -334,4 +334,19 @@ def typed_value(text: str, column: Column) -> str:
         low = text.lower()
         named = [c for c in column.choices if re.search(rf"\b{re.escape(c.lower())}\b", low)]
         return min(named, key=lambda c: low.index(c.lower())) if named else text
-    return text
+    return _without_question(text, column.question)
+
+
+_COPULA = re.compile(r"\b(?:is|are|was|were)\b\s+", re.IGNORECASE)
+
+
+def _without_question(text: str, question: str) -> str:
+    """A one-sentence answer without the question said again before it: "The landlord
+    is Ada Moss." → "Ada Moss" (the whole answer stays in the cell's tooltip)."""
+    if len(_MARKS.sub("", text).rstrip(".").split(". ")) > 1:
+        return text
+    verb = _COPULA.search(text)
+    if verb is None or not content_words(text[: verb.start()]) <= content_words(question):
+        return text
+    rest = text[verb.end() :].strip().rstrip(".")
+    return rest[:1].upper() + rest[1:] if rest else text

@@ -103,3 +103,36 @@ def test_a_paused_grid_keeps_its_answers_and_goes_on(
     page.answer()
     qtbot.waitUntil(lambda: page.job is None, timeout=30_000)
     assert len(app.reviews.get(grid.id).cells) == 4, (page.bar.label.text(), page.notice.text())
+
+
+def test_files_added_in_the_dialog_are_indexed_into_a_new_library_and_reviewed(
+    qtbot: QtBot, make_window: MakeWindow, app: App, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    (folder / "pine.md").write_text(LEASES["oak.md"].replace("Oak House", "Pine Lodge"))
+    (folder / "fir.md").write_text(LEASES["elm.md"])
+    window = make_window(app=app)
+    window.go("review")
+    page = window.page("review")
+    monkeypatch.setattr("hushdesk.ui.file_dialogs.choose_folder", lambda *a: str(folder))
+
+    def fill(dialog: NewGridDialog) -> int:
+        dialog.library.setCurrentText("Incoming")  # a new library for the folder
+        assert dialog.documents.count() == 0
+        dialog._add_folder()
+        assert dialog.documents.item(0).text() == "incoming/ (to add)"
+        dialog.rows[0].question.setText("Who is the landlord?")
+        dialog._accept()
+        return 1
+
+    monkeypatch.setattr(NewGridDialog, "exec", fill)
+    page.new.click()
+    qtbot.waitUntil(lambda: page.shown is not None and page.job is None and
+                    not page.shown.missing(), timeout=30_000)  # fmt: skip
+    assert page.shown is not None
+    assert page.shown.library.name == "Incoming"
+    assert sorted(d.name for d in page.shown.documents) == ["fir.md", "pine.md"]
+    values = {page.table.grid_model.index(r, 0).data() for r in range(2)}
+    assert values == {"Ada Moss", "Ben Okoro"}

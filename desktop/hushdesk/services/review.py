@@ -131,6 +131,32 @@ class Reviews:
             return library.store.grids()
         return library.store.grids(library.library(library_name, create=False).id)
 
+    def index(
+        self,
+        library_name: str,
+        paths: Sequence[Path],
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> list[str]:
+        """Files and folders picked for a grid: added to the library (made if new), read
+        and indexed; the ids of the documents they gave (a folder's, every one). A file
+        that cannot be read is left out, and said."""
+        library = self._library()
+        lib = library.library(" ".join(library_name.split()) or "Review")
+        report = library.ingest(lib, list(paths), progress=progress, cancel=cancel)
+        ids = []
+        for event in report.done:
+            record = library.store.file(lib, event.path)
+            if record is not None and record.status == "done":
+                ids.append(str(record.id))
+        if not ids:
+            failed = "; ".join(f"{Path(e.path).name}: {e.detail}" for e in report.failed[:3])
+            raise ReviewError(
+                "None of those files could be read" + (f" ({failed})." if failed else ".")
+            )
+        return ids
+
     def documents(self) -> dict[str, list[tuple[str, str]]]:
         """Each library's indexed documents, (file id, name), to choose from."""
         library = self._library()

@@ -225,14 +225,39 @@ class ReviewPage(QWidget):
         chosen = self.shown.library.name if self.shown else None
         dialog = NewGridDialog(libraries, chosen, self)
         if dialog.exec() and dialog.plan is not None:
-            plan: GridPlan = dialog.plan
-            self.tasks.run(
-                lambda: self.reviews.create(
-                    plan.library, plan.questions, name=plan.name, documents=plan.documents
-                ),
-                on_result=self._created,
-                on_error=self._failed,
-            )
+            if dialog.plan.paths:
+                self._index_then_create(dialog.plan)
+            else:
+                self._create(dialog.plan, [])
+
+    def _index_then_create(self, plan: GridPlan) -> None:
+        """Files and folders added in the dialog: indexed into the library first."""
+        self.bar.start("Reading the files…")
+        self.new.setEnabled(False)
+
+        def work(*, cancel: CancelToken, progress: ProgressCallback, **_: object) -> list[str]:
+            return self.reviews.index(plan.library, plan.paths, progress=progress, cancel=cancel)
+
+        self.job = self.tasks.run(
+            work,
+            pool="ingest",
+            job_args=True,
+            title="Indexing for the grid",
+            on_progress=self.bar.show_progress,
+            on_result=lambda ids: self._create(plan, ids),
+            on_error=self._stopped,
+            on_finished=self._ended,
+        )
+
+    def _create(self, plan: GridPlan, added: list[str]) -> None:
+        documents = None if plan.documents is None else [*plan.documents, *added]
+        self.tasks.run(
+            lambda: self.reviews.create(
+                plan.library, plan.questions, name=plan.name, documents=documents
+            ),
+            on_result=self._created,
+            on_error=self._failed,
+        )
 
     def _created(self, grid: Grid) -> None:
         self.saved.clearSelection()

@@ -9,7 +9,10 @@ from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import QComboBox, QSizePolicy, QStyle, QStyleOptionComboBox, QStylePainter
 
 LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Dutch", "Portuguese")
-DOCUMENT_FILTER = "Documents (*.pdf *.docx *.txt *.md *.html *.htm *.epub);;All files (*)"
+DOCUMENT_FILTER = (
+    "Documents (*.pdf *.docx *.txt *.md *.html *.htm *.epub *.xlsx *.xlsm *.csv *.tsv);;"
+    "All files (*)"
+)
 
 
 def combo(name: str, items: list[tuple[str, object]], current: object = None) -> QComboBox:

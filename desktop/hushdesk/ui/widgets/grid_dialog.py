@@ -1,10 +1,11 @@
-"""New review grid: which documents (a library, all of it or the ones ticked) and which
-questions, each with its answer type. Starts nothing: the page makes the grid and runs
-it off the GUI thread."""
+"""New review grid: which documents (a library, all of it or the ones ticked, and files or
+a folder added to it) and which questions, each with its answer type. Starts nothing:
+the page indexes what was added, makes the grid and runs it off the GUI thread."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -23,6 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from hushdesk.services.review import ColumnType, column_type
+from hushdesk.ui import file_dialogs
+from hushdesk.ui.widgets.combo import DOCUMENT_FILTER
 
 KINDS: tuple[tuple[str, ColumnType], ...] = (
     ("Text", "text"),
@@ -40,6 +44,7 @@ class GridPlan:
     library: str
     documents: list[str] | None  # file ids (as text) ticked; None: all of the library
     questions: list[tuple[str, ColumnType, tuple[str, ...]]]
+    paths: tuple[Path, ...] = ()  # files and folders to add to the library first
 
 
 class QuestionRow:
@@ -86,25 +91,8 @@ class NewGridDialog(QDialog):
         self.setWindowTitle("New review grid")
         self.setMinimumWidth(640)
         self.libraries = libraries
-        self.name = QLineEdit()
-        self.name.setAccessibleName("Grid name")
-        self.name.setPlaceholderText("e.g. Leases to renew")
-        self.library = QComboBox()
-        self.library.setAccessibleName("Library")
-        self.library.addItems(sorted(libraries))
-        if chosen in libraries:
-            self.library.setCurrentText(chosen)
-        self.documents = QListWidget()
-        self.documents.setAccessibleName("Documents to review")
-        self.documents.setMaximumHeight(150)
-        self.count = QLabel()
-        self.documents.itemChanged.connect(lambda _item: self._counted())
-        self.library.currentTextChanged.connect(self._fill)
-        form = QFormLayout()
-        form.addRow("Name", self.name)
-        form.addRow("Library", self.library)
-        form.addRow("Documents", self.documents)
-        form.addRow("", self.count)
+        self.paths: list[Path] = []
+        self.plan: GridPlan | None = None
         self.grid = QGridLayout()
         self.rows: list[QuestionRow] = []
         for _ in range(START_ROWS):
@@ -119,25 +107,62 @@ class NewGridDialog(QDialog):
         self.make.setDefault(True)
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
         intro = QLabel(
             "Each question is asked of every document, and answered from that document "
             "only, with the page it stands on — or “Not stated”."
         )
         intro.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._documents_form(chosen))
         layout.addWidget(intro)
         layout.addLayout(self.grid)
         layout.addWidget(more, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self._fill(self.library.currentText())
-        self.plan: GridPlan | None = None
+
+    def _documents_form(self, chosen: str | None) -> QFormLayout:
+        """The grid's name, its library and the documents: ticked, or added."""
+        self.name = QLineEdit()
+        self.name.setAccessibleName("Grid name")
+        self.name.setPlaceholderText("e.g. Leases to renew")
+        self.library = QComboBox()
+        self.library.setAccessibleName("Library")
+        self.library.setEditable(True)  # a new name makes a new library for added files
+        self.library.addItems(sorted(self.libraries))
+        editor = self.library.lineEdit()
+        if editor is not None:
+            editor.setPlaceholderText("a library, or a new one's name")
+        if chosen in self.libraries:
+            self.library.setCurrentText(chosen)
+        self.documents = QListWidget()
+        self.documents.setAccessibleName("Documents to review")
+        self.documents.setMaximumHeight(150)
+        self.count = QLabel()
+        add_files = QPushButton("Add files…")
+        add_files.setAccessibleName("Add files to review")
+        add_folder = QPushButton("Add a folder…")
+        add_folder.setAccessibleName("Add a folder to review")
+        add_files.clicked.connect(self._add_files)
+        add_folder.clicked.connect(self._add_folder)
+        adding = QHBoxLayout()
+        adding.addWidget(self.count, 1)
+        adding.addWidget(add_files)
+        adding.addWidget(add_folder)
+        self.documents.itemChanged.connect(lambda _item: self._counted())
+        self.library.currentTextChanged.connect(self._fill)
+        form = QFormLayout()
+        form.addRow("Name", self.name)
+        form.addRow("Library", self.library)
+        form.addRow("Documents", self.documents)
+        form.addRow("", adding)
+        return form
 
     def _add_row(self) -> None:
         self.rows.append(QuestionRow(self.grid, len(self.rows) + 1))
 
     def _fill(self, library: str) -> None:
+        """The library's documents, then the files and folders to add to it."""
         self.documents.blockSignals(True)
         self.documents.clear()
         for file_id, name in self.libraries.get(library, []):
@@ -146,21 +171,54 @@ class NewGridDialog(QDialog):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked)
             self.documents.addItem(item)
+        for path in self.paths:
+            item = QListWidgetItem(f"{path.name}{'/' if path.is_dir() else ''} (to add)")
+            item.setData(Qt.ItemDataRole.UserRole, path)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            item.setToolTip(str(path))
+            self.documents.addItem(item)
         self.documents.blockSignals(False)
         self._counted()
 
+    def _add_files(self) -> None:
+        chosen = file_dialogs.open_files(self, "Files to review", str(Path.home()), DOCUMENT_FILTER)
+        self._added([Path(p) for p in chosen])
+
+    def _add_folder(self) -> None:
+        chosen = file_dialogs.choose_folder(self, "A folder to review", str(Path.home()))
+        self._added([Path(chosen)] if chosen else [])
+
+    def _added(self, paths: list[Path]) -> None:
+        """Picked files and folders: listed, ticked, indexed when the grid is made."""
+        self.paths += [p for p in paths if p not in self.paths]
+        self._fill(self.library.currentText())
+
+    def _items(self) -> list[QListWidgetItem]:
+        return [self.documents.item(i) for i in range(self.documents.count())]
+
     def _ticked(self) -> list[str]:
-        items = [self.documents.item(i) for i in range(self.documents.count())]
+        """The ids of the library's documents ticked."""
         return [
             str(i.data(Qt.ItemDataRole.UserRole))
-            for i in items
+            for i in self._items()
             if i.checkState() == Qt.CheckState.Checked
+            and not isinstance(i.data(Qt.ItemDataRole.UserRole), Path)
         ]
 
+    def _to_add(self) -> tuple[Path, ...]:
+        return tuple(
+            i.data(Qt.ItemDataRole.UserRole)
+            for i in self._items()
+            if i.checkState() == Qt.CheckState.Checked
+            and isinstance(i.data(Qt.ItemDataRole.UserRole), Path)
+        )
+
     def _counted(self) -> None:
-        ticked, total = len(self._ticked()), self.documents.count()
+        ticked = len(self._ticked()) + len(self._to_add())
+        total = self.documents.count()
         self.count.setText(
-            "This library has no indexed documents yet." if not total
+            "No documents yet: add files or a folder." if not total
             else f"{ticked} of {total} documents"
         )  # fmt: skip
 
@@ -170,13 +228,16 @@ class NewGridDialog(QDialog):
         except Exception as exc:  # a choice column with one answer
             self.error.setText(getattr(exc, "message", str(exc)))
             return
-        ticked = self._ticked()
+        ticked, adding = self._ticked(), self._to_add()
+        library = " ".join(self.library.currentText().split())
         if not questions:
             self.error.setText("Write at least one question.")
-        elif not ticked:
-            self.error.setText("Tick at least one document.")
+        elif not ticked and not adding:
+            self.error.setText("Tick at least one document, or add files or a folder.")
+        elif not library:
+            self.error.setText("Name the library the files go in.")
         else:
-            every = len(ticked) == self.documents.count()
-            self.plan = GridPlan(self.name.text().strip(), self.library.currentText(),
-                                 None if every else ticked, questions)  # fmt: skip
+            every = len(ticked) == self.documents.count() - len(self.paths)  # the library's
+            self.plan = GridPlan(self.name.text().strip(), library,
+                                 None if every else ticked, questions, adding)  # fmt: skip
             self.accept()

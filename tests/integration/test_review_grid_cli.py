@@ -1,7 +1,8 @@
 """``hushdesk grid`` on real parts — the real reader, the real encrypted store, real
-embeddings and the bundled starter model: every answered cell cites its own document
-by page, the JSON holds one object per document, and a grid killed with SIGKILL while
-it answers resumes without asking again the cells it had answered."""
+embeddings and the bundled starter model: a folder added to a new library and reviewed,
+every answered cell citing its own document by page, the JSON holding one object per
+document, and a grid killed with SIGKILL while it answers resuming without asking again
+the cells it had answered."""
 
 from __future__ import annotations
 
@@ -42,12 +43,11 @@ def _cells(app: App, grid_id: int) -> dict[tuple[int, int], float]:
 def test_a_grid_cites_each_document_and_resumes_after_a_kill(
     hushdesk_cmd: list[str], cli_env: dict[str, str], tmp_path: Path
 ) -> None:
+    folder = tmp_path / "leases"
+    folder.mkdir()
     for name, text in LEASES.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    run(
-        hushdesk_cmd, cli_env, "ingest", "--library", "Leases", *(str(tmp_path / n) for n in LEASES)
-    )
-    args = ["grid", "--library", "Leases", "--name", "Leases 2026", "--json"]
+        (folder / name).write_text(text, encoding="utf-8")
+    args = ["grid", "--library", "Leases", "--add", str(folder), "--name", "Leases 2026"]
     for question, kind in zip(COLUMNS, ("text", "amount", "date"), strict=True):
         args += ["--column", question, "--type", kind]
     grid = subprocess.Popen([*hushdesk_cmd, *args], env=cli_env, stdout=subprocess.DEVNULL,

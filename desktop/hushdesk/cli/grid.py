@@ -3,6 +3,7 @@ cell by cell from each document only; ``hushdesk grids``: the saved grids.
 
     hushdesk grid --library Leases --column "Who is the landlord?" \\
         --column "When does the lease end?" --type text --type date --out leases.xlsx
+    hushdesk grid --library Incoming --add ~/scans/leases/ --column "Who is the landlord?"
 
 A grid is kept as it is answered: Ctrl+C pauses it, and ``hushdesk grid --resume ID``
 (or the same command again with ``--name``) answers only the cells still empty.
@@ -41,6 +42,9 @@ def add_parsers(sub: Any) -> None:
                    help=f"the answer type of each --column in turn: {TYPES}")  # fmt: skip
     p.add_argument("--document", action="append", metavar="NAME",
                    help="only this document of the library (repeat for more)")  # fmt: skip
+    p.add_argument("--add", action="append", type=Path, metavar="PATH",
+                   help="files or folders to add to the library first: the grid reviews "
+                   "them (repeat for more)")  # fmt: skip
     p.add_argument("--name", metavar="NAME", help="the grid's name (an existing one resumes)")
     p.add_argument("--resume", metavar="ID", help="answer what a stopped grid left empty")
     p.add_argument("--model", metavar="ID_OR_PATH", help="installed model id or a .gguf file")
@@ -80,8 +84,12 @@ def grid(app: App, args: argparse.Namespace) -> int:
         kinds = [column_type(t) for t in args.type]
         kinds += [("text", ())] * (len(args.column) - len(kinds))
         questions = [(q, k, c) for q, (k, c) in zip(args.column, kinds, strict=True)]
+        documents = args.document
+        if args.add:
+            added = reviews.index(args.library, args.add, progress=show_progress)
+            documents = [*(documents or []), *added]
         chosen = reviews.create(args.library, questions, name=args.name,
-                                documents=args.document, model=args.model)  # fmt: skip
+                                documents=documents, model=args.model)  # fmt: skip
     if not chosen.documents:
         raise HushdeskError(f"“{chosen.library.name}” has no indexed documents to review.")
     print(printable(f"{chosen.name} (grid {chosen.id}): {len(chosen.documents)} documents × "

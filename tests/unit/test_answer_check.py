@@ -173,3 +173,16 @@ def test_a_question_names_a_file_by_a_word_few_other_files_share() -> None:
     assert names.named("What is the Final rent?") == set()  # "final" names nothing
     assert names.named("Is the GNU Free Documentation License free?") == {5}
     assert FileNames.of(files[:1]).named("Under the Apache License?") == set()  # one file
+
+
+def test_a_question_in_british_spelling_is_held_to_a_document_in_american() -> None:
+    from hushdesk.assistant.evidence import content_words
+
+    assert content_words("licence organisation centre colour") == content_words(
+        "license organization center color"
+    )
+    assert content_words("four hours") != content_words("for hors")  # short words stay
+    apache = "Apache License Version 2.0, January 2004 http://www.apache.org/licenses/"
+    settled = settle("January 2004 [1].", grounding_of(apache),
+                     "When was this version of the licence published?")  # fmt: skip
+    assert settled.supported == 1

@@ -206,3 +206,25 @@ def test_answer_types_are_read_as_written() -> None:
     assert (
         typed_value("It is Ada Moss. She lives abroad.", who) == "It is Ada Moss. She lives abroad."
     )
+
+
+def test_a_bare_yes_or_no_is_held_to_the_polarity_of_the_closest_sentences() -> None:
+    from hushdesk.assistant.citations import Citation
+    from hushdesk.assistant.review.grid import _by_polarity
+
+    def cite(text: str) -> Citation:
+        return Citation(1, "/cc0.pdf", "cc0.pdf", 1, 2, True, text, 0, len(text), 0.0)
+
+    cc0 = cite(  # CC0 1.0 Universal, 4 (a), as Debian's base-files prints it
+        "Limitations and Disclaimers. a. No trademark or patent rights held by Affirmer are "
+        "waived, abandoned, surrendered, licensed or otherwise affected by this document."
+    )
+    question = "Does the licence expressly grant a patent licence?"  # British spelling
+    assert _by_polarity("No, it does not.", question, [cc0]) == ("No", (cc0, cc0.passage[
+        cc0.passage.index("No trademark"):]))  # fmt: skip
+    assert _by_polarity("Yes, it does.", question, [cc0]) is None  # the sentence says no
+    apache = cite("3. Grant of Patent License. Each Contributor hereby grants to You a "
+                  "perpetual, worldwide patent license to make and use the Work.")  # fmt: skip
+    assert _by_polarity("Yes.", question, [apache]) is not None
+    assert _by_polarity("No.", question, [apache]) is None
+    assert _by_polarity("Yes.", "Is there a warranty of merchantability?", [apache]) is None

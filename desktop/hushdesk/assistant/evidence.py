@@ -88,9 +88,33 @@ _DATE_PATTERNS = (
 _SIBILANT_ES = ("sses", "xes", "ches", "shes", "zes")
 
 
+_BRITISH = {"licence": "license", "licences": "licenses", "licenced": "licensed",
+            "defence": "defense", "offence": "offense", "pretence": "pretense",
+            "programme": "program", "programmes": "programs", "cheque": "check"}  # fmt: skip
+_BRITISH_ENDINGS = (  # (ending, American ending, the shortest word it applies to)
+    ("isation", "ization", 8), ("isations", "izations", 9), ("ise", "ize", 6),
+    ("ised", "ized", 7), ("ises", "izes", 7), ("ising", "izing", 8),
+    ("our", "or", 6), ("ours", "ors", 7), ("tre", "ter", 5), ("tres", "ters", 6),
+    ("ogue", "og", 7),
+)  # fmt: skip
+
+
+def american(word: str) -> str:
+    """A word spelt the American way: a question asked in British English ("licence",
+    "organisation", "centre") matches a document written in American ("license") and
+    the other way round — every side of a comparison goes through here."""
+    if word in _BRITISH:
+        return _BRITISH[word]
+    for ending, other, shortest in _BRITISH_ENDINGS:
+        if len(word) >= shortest and word.endswith(ending):
+            return word[: -len(ending)] + other
+    return word
+
+
 def _stem(word: str) -> str:
     """A crude English stem, enough to match "signed" with "signing", "fees" with "fee"
-    and "licenses" with "license" (and "licensed")."""
+    and "licenses" with "license" (and "licensed"); British spelling as American."""
+    word = american(word)
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"  # parties, policies
     if word.endswith(_SIBILANT_ES):

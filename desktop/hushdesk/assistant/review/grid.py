@@ -261,22 +261,24 @@ def _by_polarity(
 ) -> tuple[str, tuple[Citation, str]] | None:
     """A yes/no answer that only restates the question ("No, the tenant may not
     sublet") has nothing the answer check can hold to a passage but its polarity: it
-    stands when every passage sentence that says what was asked (three quarters of the
-    question's words) says it the same way — negated for No, plainly for Yes."""
+    stands when the passage sentences that say most of what was asked (at least half
+    of the question's words) all say it the same way — negated for No, plainly for Yes."""
     first = re.match(r"\W*(yes|no)\b", raw, re.IGNORECASE)
     asked = content_words(question)
     if first is None or len(asked) < 2:
         return None
     said = first.group(1).capitalize()
-    needed = max(2, math.ceil(0.75 * len(asked)))
-    found = [
-        (c, sentence)
+    overlap = {
+        (c.n, sentence): (c, len(asked & content_words(sentence)))
         for c in citations
         for sentence in split_sentences(c.passage)
-        if len(asked & content_words(sentence)) >= needed
-    ]
-    if found and all(bool(_NEGATIVE.search(s)) == (said == "No") for _, s in found):
-        return said, found[0]
+    }
+    most = max((n for _, n in overlap.values()), default=0)
+    if most < max(2, math.ceil(0.5 * len(asked))):
+        return None
+    closest = [(c, s) for (_, s), (c, n) in overlap.items() if n == most]
+    if all(bool(_NEGATIVE.search(s)) == (said == "No") for _, s in closest):
+        return said, closest[0]
     return None
 
 

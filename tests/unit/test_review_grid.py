@@ -228,3 +228,15 @@ def test_a_bare_yes_or_no_is_held_to_the_polarity_of_the_closest_sentences() -> 
     assert _by_polarity("Yes.", question, [apache]) is not None
     assert _by_polarity("No.", question, [apache]) is None
     assert _by_polarity("Yes.", "Is there a warranty of merchantability?", [apache]) is None
+
+
+def test_a_date_answered_in_part_is_shown_as_its_source_writes_it() -> None:
+    from hushdesk.assistant.citations import Citation
+    from hushdesk.assistant.review.grid import _fuller_date
+
+    title = "GNU GENERAL PUBLIC LICENSE Version 3, 29 June 2007 Copyright (C) 2007 FSF"
+    gpl = Citation(1, "/gpl.pdf", "gpl.pdf", 1, 1, True, title, 0, len(title), 0.0)
+    assert _fuller_date("2007", [gpl]) == "29 June 2007"
+    assert _fuller_date("June 2007", [gpl]) == "29 June 2007"
+    assert _fuller_date("1 March 2007", [gpl]) == "1 March 2007"  # has its day: as said
+    assert _fuller_date("2004", [gpl]) == "2004"  # no such date in the source

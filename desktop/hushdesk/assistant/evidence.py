@@ -211,12 +211,19 @@ def find_date(text: str) -> date | None:
 
 def date_phrase(text: str) -> tuple[str, date] | None:
     """The first date written in ``text``: its words as written, and the date."""
+    found = date_phrases(text)
+    return found[0] if found else None
+
+
+def date_phrases(text: str) -> list[tuple[str, date]]:
+    """Every date written in ``text`` (full dates first): its words and the date."""
+    found = []
     for index, pattern in enumerate(_DATE_PATTERNS):
         for match in pattern.finditer(text):
-            found = _as_date(index, match.groups())
-            if found is not None:
-                return match.group(0), found
-    return None
+            day = _as_date(index, match.groups())
+            if day is not None:
+                found.append((match.group(0), day))
+    return found
 
 
 def _as_date(pattern: int, parts: tuple[str, ...]) -> date | None:

@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 from hushdesk import assets
 from hushdesk.assistant.citations import Citation, read_all
-from hushdesk.assistant.evidence import Idf, content_words, date_phrase, split_sentences
+from hushdesk.assistant.evidence import (
+    Idf,
+    content_words,
+    date_phrase,
+    date_phrases,
+    split_sentences,
+)
 from hushdesk.assistant.generation import complete
 from hushdesk.assistant.grounding import (
     UNSUPPORTED_MARK,
@@ -184,7 +190,10 @@ def _closest(
     count: Counter,
 ) -> list[tuple[int, int, int, str]]:
     """The document's passages closest to ``question`` by meaning and by its rare words,
-    fused by rank, one per page while pages are left, until ``budget`` is spent."""
+    fused by rank, one per page while pages are left, until ``budget`` is spent — and
+    its opening always second: a document says what it is, who made it, between whom
+    and when at its top, in words that read little like the question ("Version 3, 29
+    June 2007" for "When was it published?")."""
     chunks = library.store.chunks_of(record.id)
     vector = library.embedder(lib).embed([question])[0]
     similarity = library.index.similarities(lib, [c.id for c in chunks], vector)
@@ -200,6 +209,10 @@ def _closest(
     firsts = list({c.page: c for c in reversed(ranked)}.values())  # each page's best
     firsts.sort(key=lambda c: -score[c.id])
     order = firsts + [c for c in ranked if c not in firsts]
+    opening = min(chunks, key=lambda c: (c.page, c.start), default=None)
+    if opening is not None and len(order) > 1:
+        order.remove(opening)
+        order.insert(1, opening)
     picked: list[StoredChunk] = []
     spent = 0
     for chunk in order:
@@ -251,6 +264,8 @@ def answer(
     cited = set(cited_numbers(kept, [c.n for c in asked.citations]))
     sources = tuple(c for c in asked.citations if c.n in cited) or asked.citations[:1]
     value = typed_value(_MARKS.sub("", kept).strip(), column)
+    if column.type == "date":
+        value = _fuller_date(value, sources)
     return _cell(
         file_id, column, "answered", value, kept, sources=sources, checks=checks, model=model
     )
@@ -316,6 +331,29 @@ _AMOUNT = re.compile(
     r"|\b\d[\d,]*(?:\.\d+)?\b)",
     re.IGNORECASE,
 )
+
+
+def _fuller_date(value: str, cited: Sequence[Citation]) -> str:
+    """A date answered in part ("2007", "June 2007") as its source writes it whole
+    ("29 June 2007"), when the source holds one such date only."""
+    bare = re.fullmatch(r"\s*(\d{4})\W*", value)
+    found = date_phrase(value)
+    if bare:
+        year, month = int(bare.group(1)), None
+    elif found is not None and not _DAY.search(found[0]):
+        year, month = found[1].year, found[1].month
+    else:
+        return value  # no date, or one with its day already
+    fuller = {
+        words
+        for c in cited
+        for words, day in date_phrases(c.passage)
+        if _DAY.search(words) and day.year == year and month in (None, day.month)
+    }
+    return fuller.pop() if len(fuller) == 1 else value
+
+
+_DAY = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\b")
 
 
 def typed_value(text: str, column: Column) -> str:

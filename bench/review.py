@@ -125,6 +125,11 @@ def measure_grid(model_name: str, gguf: Path | None, folder: Path, limit: int | 
         library = app.documents.library("Bench review grid")
         app.library.ingest(library, paths)
         pages = page_texts(app, library, paths)
+        for d in docs:  # the key's phrases stand in the printed documents, before any run
+            for column_id, expected in d["cells"].items():
+                if expected.get("phrase"):
+                    held = pages_holding(pages[d["file"]], expected["phrase"], {norm(KEY["title"])})
+                    assert held, f"{d['key']} {column_id}: {expected['phrase']!r} is on no page"
         grid = app.reviews.create(
             library.name, [(c["question"], c["type"], ()) for c in columns], name="Licences"
         )

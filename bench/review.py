@@ -83,9 +83,16 @@ def words(text: str) -> str:
 
 
 def holds(text: str, groups: list[list[str]]) -> bool:
-    """Whether ``text`` holds one variant of every group of key facts."""
+    """Whether ``text`` holds one variant of every group of key facts (a number as a
+    whole: "version 2" is not in "version 2.1")."""
     said = words(text)
-    return all(any(words(v) in said for v in group) for group in groups)
+
+    def found(variant: str) -> bool:
+        wanted = words(variant)
+        tail = r"(?! \d)" if wanted.split()[-1:] and wanted.split()[-1].isdigit() else ""
+        return re.search(re.escape(wanted[:-1]) + r"(?= )" + tail, said) is not None
+
+    return all(any(found(v) for v in group) for group in groups)
 
 
 def right_answer(column: dict, expected: dict, value: str, text: str) -> bool:
@@ -124,12 +131,7 @@ def measure_grid(model_name: str, gguf: Path | None, folder: Path, limit: int | 
         print(f"  prompts: {model.prompt_family or 'as written'}", file=sys.stderr)
         library = app.documents.library("Bench review grid")
         app.library.ingest(library, paths)
-        pages = page_texts(app, library, paths)
-        for d in docs:  # the key's phrases stand in the printed documents, before any run
-            for column_id, expected in d["cells"].items():
-                if expected.get("phrase"):
-                    held = pages_holding(pages[d["file"]], expected["phrase"], {norm(KEY["title"])})
-                    assert held, f"{d['key']} {column_id}: {expected['phrase']!r} is on no page"
+        where = expected_pages(page_texts(app, library, paths), docs)
         grid = app.reviews.create(
             library.name, [(c["question"], c["type"], ()) for c in columns], name="Licences"
         )
@@ -155,7 +157,6 @@ def measure_grid(model_name: str, gguf: Path | None, folder: Path, limit: int | 
         total_s = time.perf_counter() - started
     finally:
         app.close()
-    titles = {norm(KEY["title"])}
     rows = []
     for doc, row in zip(grid.documents, grid.to_json(), strict=True):
         d = by_name[doc.name]
@@ -165,7 +166,7 @@ def measure_grid(model_name: str, gguf: Path | None, folder: Path, limit: int | 
             expected = d["cells"][spec["id"]]
             cell = grid.cell(doc.id, column.id)
             cells.append(
-                score(spec, expected, out, doc.name, pages[doc.name], titles)
+                score(spec, expected, out, doc.name, where.get((d["key"], spec["id"])))
                 | {
                     "seconds": round(seconds.get((doc.id, column.id), 0.0), 1),
                     "checks": cell.checks if cell else [],
@@ -178,10 +179,25 @@ def measure_grid(model_name: str, gguf: Path | None, folder: Path, limit: int | 
     return report(model_name, rows, columns, total_s)
 
 
-def score(
-    column: dict, expected: dict, out: dict, file: str, pages: dict[int, str], titles: set[str]
-) -> dict:
-    """One cell as the grid gave it, with the key's verdicts."""
+def expected_pages(
+    pages: dict[str, dict[int, str]], docs: list[dict]
+) -> dict[tuple[str, str], list[int]]:
+    """Each phrased cell's pages, (document key, column id) → the pages that hold its
+    phrase: found in the printed documents before the grid runs."""
+    titles = {norm(KEY["title"])}
+    out = {}
+    for d in docs:
+        for column_id, expected in d["cells"].items():
+            if expected.get("phrase"):
+                held = pages_holding(pages[d["file"]], expected["phrase"], titles)
+                assert held, f"{d['key']} {column_id}: {expected['phrase']!r} is on no page"
+                out[(d["key"], column_id)] = sorted(held)
+    return out
+
+
+def score(column: dict, expected: dict, out: dict, file: str, held: list[int] | None) -> dict:
+    """One cell as the grid gave it (``out``, as ``Grid.to_json`` writes a cell), with
+    the key's verdicts; ``held``: the pages that hold the key's phrase."""
     state = out["state"]
     value = str(out["answer"] or "")
     text = _MARKS.sub("", out["text"] or "")
@@ -214,10 +230,8 @@ def score(
         verdict["own_document"] = bool(out["sources"]) and all(
             s["file"] == file for s in out["sources"]
         )
-        if expected.get("phrase"):
-            held = pages_holding(pages, expected["phrase"], titles)
-            assert held, f"{file}: {expected['phrase']!r} is on no page"
-            verdict["expected_pages"] = sorted(held)
+        if held:
+            verdict["expected_pages"] = held
             verdict["right_page"] = any(
                 s["file"] == file and s["page"] in held for s in out["sources"]
             )
@@ -252,9 +266,12 @@ def report(model: str, rows: list[dict], columns: list[dict], total_s: float) ->
         value = share(values)
         shown = "n/a" if value != value else f"{value:.2f}"
         lines.append(f"{prefix}.{name}: {shown} (n={len(values)}{', ' + note if note else ''})")
+    took = sorted(c["seconds"] for c in cells)
+    median = took[len(took) // 2] if took else float("nan")
     lines.append(
         f"{prefix}.seconds_per_cell: {total_s / max(len(cells), 1):.1f} s "
-        f"(mean of {len(cells)} cells, {len(rows)} documents × {len(columns)} questions)"
+        f"(mean of {len(cells)} cells, {len(rows)} documents × {len(columns)} questions; "
+        f"median {median:.1f} s, first cell {cells[0]['seconds'] if cells else 0:.1f} s)"
     )
     for column in columns:
         own = [c for c in cells if c["column"] == column["id"]]
@@ -263,6 +280,23 @@ def report(model: str, rows: list[dict], columns: list[dict], total_s: float) ->
             f"{share([c['correct'] for c in own]):.2f} (n={len(own)})"
         )
     return lines
+
+
+def rescore(model: str) -> list[str]:
+    """The cells saved by the model's last run, scored again against the key (no model
+    runs): the figures anew after a change to the scoring, never to the key."""
+    rows = json.loads((CACHE / f"review-grid-{model}.json").read_text(encoding="utf-8"))
+    docs = {d["key"]: d for d in KEY["document"]}
+    columns = {c["id"]: c for c in KEY["column"]}
+    for row in rows:
+        for i, cell in enumerate(row["cells"]):
+            expected = docs[row["key"]]["cells"][cell["column"]]
+            held = cell.get("expected_pages")
+            row["cells"][i] = cell | score(
+                columns[cell["column"]], expected, cell, row["document"], held
+            )
+    total_s = sum(c["seconds"] for r in rows for c in r["cells"])
+    return report(model, rows, KEY["column"], total_s)
 
 
 # -- the parts ------------------------------------------------------------------------------
@@ -285,12 +319,21 @@ def main() -> int:
     parser.add_argument("--models", default=",".join(MODELS), help=", ".join(MODELS))
     parser.add_argument("--parts", default=",".join(PARTS), help=", ".join(PARTS))
     parser.add_argument("--limit", type=int, help="the key's first N documents only")
+    parser.add_argument(
+        "--rescore",
+        action="store_true",
+        help="no model: score the cells saved by each model's last grid run again",
+    )
     args = parser.parse_args()
     names = [m for m in args.models.split(",") if m]
     parts = [p for p in args.parts.split(",") if p]
     for name in names + parts:
         if name not in MODELS and name not in PARTS:
             parser.error(f"unknown model or part: {name}")
+    if args.rescore:
+        for line in (line for name in names for line in rescore(name)):
+            print(line)
+        return 0
     compare = compare_part() if "compare" in parts else None
     if "compare" in parts and compare is None:
         print("note: no bench/review_compare.py yet: the compare part is skipped", file=sys.stderr)

@@ -120,7 +120,7 @@ def measure_grid(model_name: str, gguf: Path | None, folder: Path, limit: int | 
     """The key's grid answered by one model in the current data folder: the cells
     scored, kept in ``<cache>/review-grid-<model>.json``, and the figure lines."""
     from hushdesk.app import App
-    from hushdesk.services.review import Cell
+    from hushdesk.services.review import Cell, sources
 
     docs = key_documents(limit)
     columns = KEY["column"]
@@ -138,43 +138,40 @@ def measure_grid(model_name: str, gguf: Path | None, folder: Path, limit: int | 
         by_name = {d["file"]: d for d in docs}
         assert [d.name for d in grid.documents] == [d["file"] for d in docs]
         app.runtime.ensure_loaded(model)  # the load is not a cell's time
-        seconds: dict[tuple[int, int], float] = {}
+        out_file = CACHE / f"review-grid-{model_name}.json"
+        rows: list[dict] = []  # written as each cell comes: a stopped run leaves its cells
         last = [time.perf_counter()]
 
         def on_cell(cell: Cell) -> None:
             now = time.perf_counter()
-            took = seconds[(cell.file_id, cell.column_id)] = now - last[0]
-            last[0] = now
+            took, last[0] = now - last[0], now
             doc = next(d for d in grid.documents if d.id == cell.file_id)
+            d, spec = by_name[doc.name], columns[cell.column_id - 1]
+            out = {  # as Grid.to_json writes a cell
+                "answer": cell.value,
+                "state": cell.state,
+                "text": cell.answer,
+                "sources": [
+                    {"file": c.file, "page": c.page, "passage": c.passage} for c in sources(cell)
+                ],
+            }
+            verdict = score(spec, d["cells"][spec["id"]], out, doc.name,
+                            where.get((d["key"], spec["id"])))  # fmt: skip
+            if not rows or rows[-1]["document"] != doc.name:
+                rows.append({"key": d["key"], "document": doc.name, "cells": []})
+            rows[-1]["cells"].append(verdict | {"seconds": round(took, 1), "checks": cell.checks})
+            out_file.write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
             print(
-                f"  {by_name[doc.name]['key']:<9} {columns[cell.column_id - 1]['id']:<9} "
-                f"{cell.state:<10} {took:5.1f}s {cell.value[:60]!r}",
+                f"  {d['key']:<9} {spec['id']:<9} {cell.state:<10} {took:5.1f}s "
+                f"{'right' if verdict['correct'] else 'WRONG'} {cell.value[:60]!r}",
                 file=sys.stderr,
             )
 
         started = time.perf_counter()
-        grid = app.reviews.run(grid.id, model=model.id, on_cell=on_cell)
+        app.reviews.run(grid.id, model=model.id, on_cell=on_cell)
         total_s = time.perf_counter() - started
     finally:
         app.close()
-    rows = []
-    for doc, row in zip(grid.documents, grid.to_json(), strict=True):
-        d = by_name[doc.name]
-        cells = []
-        for col, (column, out) in enumerate(zip(grid.columns, row["cells"], strict=True)):
-            spec = columns[col]
-            expected = d["cells"][spec["id"]]
-            cell = grid.cell(doc.id, column.id)
-            cells.append(
-                score(spec, expected, out, doc.name, where.get((d["key"], spec["id"])))
-                | {
-                    "seconds": round(seconds.get((doc.id, column.id), 0.0), 1),
-                    "checks": cell.checks if cell else [],
-                }
-            )
-        rows.append({"key": d["key"], "document": doc.name, "cells": cells})
-    out_file = CACHE / f"review-grid-{model_name}.json"
-    out_file.write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
     print(f"  cells written to {out_file}", file=sys.stderr)
     return report(model_name, rows, columns, total_s)
 

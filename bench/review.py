@@ -19,12 +19,14 @@ Qwen2.5-Coder 0.5B and 1.5B GGUF files cached in ``$HUSHDESK_BENCH_CACHE``, else
 The grid goes through the app's own path (``Reviews.create`` and ``Reviews.run``, as
 ``hushdesk grid`` and the Review page do). Per model it prints: cells correct (an
 answered cell that holds the key facts, or "Not stated" where the document does not
-say), cites own document (every source of every answered cell is that cell's document),
-cited right page (an answered cell whose key has a phrase cites a page that holds it),
-false not stated (answerable cells answered "Not stated"), not stated right (the cells
-the documents truly do not answer, answered "Not stated"), seconds per cell; and cells
-correct per column. Typed: the answered date and yes/no cells that show a date, or Yes
-or No (else the cell shows the answer's sentence). Every cell, with its sources and the
+say), answerable correct (the same over the cells the document answers: a model that
+says "Not stated" everywhere scores nothing here), cites own document (every source of
+every answered cell is that cell's document), cited right page (an answered cell whose
+key has a phrase cites a page that holds it), false not stated (answerable cells
+answered "Not stated"), not stated right (the cells the documents truly do not answer,
+answered "Not stated"), seconds per cell; and cells correct per column. Typed: the
+answered date and yes/no cells that show a date, or Yes or No (else the cell shows the
+answer's sentence). Every cell, with its sources and the
 answer check's decisions, is written to ``<cache>/review-grid-<model>.json`` for reading.
 
 Parts: ``grid`` (this file). ``compare`` belongs to bench/review_compare.py: when that
@@ -250,6 +252,7 @@ def report(model: str, rows: list[dict], columns: list[dict], total_s: float) ->
     prefix = f"review.grid.{model}"
     figures: list[tuple[str, list[bool], str]] = [
         ("cells_correct", [c["correct"] for c in cells], target),
+        ("answerable_correct", [c["correct"] for c in answerable], ""),
         ("cites_own_document", [c["own_document"] for c in answered], TARGET_OWN),
         ("cited_right_page", [c["right_page"] for c in answered if "right_page" in c], ""),
         ("false_not_stated", [c["state"] == "not stated" for c in answerable], ""),

@@ -151,6 +151,19 @@ def real_model(model: BenchModel) -> Path:
     return target
 
 
+def fresh_home() -> Path:
+    """A new, empty data folder for one bench run: ``HUSHDESK_HOME`` in a temporary
+    folder, unlocked with the test passphrase from a private file, and no firm policy
+    (``HUSHDESK_POLICY_FILE`` names a file that is not there, not /etc's)."""
+    from tests.keys import use_passphrase_file
+
+    home = Path(tempfile.mkdtemp(prefix="hushdesk-bench-"))
+    os.environ["HUSHDESK_HOME"] = str(home)
+    os.environ["HUSHDESK_POLICY_FILE"] = str(home / "no-policy.toml")
+    use_passphrase_file()
+    return home
+
+
 # -- scoring ------------------------------------------------------------------------------
 
 
@@ -468,13 +481,10 @@ def main() -> int:
             document_text(doc)
 
     privacy.apply()  # fetching is done: from here on, nothing leaves the machine
-    from tests.keys import use_passphrase_file
-
     folder = Path(tempfile.mkdtemp(prefix="hushdesk-bench-quality-"))
     lines = []
     for name, gguf in models.items():
-        os.environ["HUSHDESK_HOME"] = tempfile.mkdtemp(prefix="hushdesk-bench-")
-        use_passphrase_file()
+        fresh_home()
         print(f"{name}:", file=sys.stderr)
         suffix = "-plain" if args.prompts == "plain" else ""
         if args.temperature is not None:

@@ -33,6 +33,13 @@ CACHE = Path(os.environ.get("HUSHDESK_BENCH_CACHE") or Path.home() / ".cache" / 
 SETS: dict[str, dict] = {
     path.stem: tomllib.loads(path.read_text(encoding="utf-8"))
     for path in sorted((HERE / "sets").glob("*.toml"))
+    if not path.stem.startswith("review_")
+}
+# The answer keys of bench/review.py (review_*.toml): one grid of questions over the
+# documents of one kind, with the answer of every cell — not question sets of this kind.
+GRIDS: dict[str, dict] = {
+    path.stem: tomllib.loads(path.read_text(encoding="utf-8"))
+    for path in sorted((HERE / "sets").glob("review_*.toml"))
 }
 EMAILS: list[dict] = tomllib.loads((HERE / "emails.toml").read_text(encoding="utf-8"))["email"]
 
@@ -99,15 +106,21 @@ def pages_holding(pages: dict[int, str], phrase: str, titles: set[str]) -> set[i
     return found
 
 
-def expected_pages(app, library, paths: list[Path], qs: dict) -> dict[str, set[tuple[str, int]]]:
-    """Each answerable question's (file, page) pairs: the pages that hold its evidence."""
-    page_text: dict[str, dict[int, str]] = {}
+def page_texts(app, library, paths: list[Path]) -> dict[str, dict[int, str]]:
+    """Each indexed document's text, page by page, as the app read it from the PDF."""
+    out: dict[str, dict[int, str]] = {}
     for path in paths:
         record = app.documents.ready_file(library, str(path))
         assert record is not None, f"{path.name} was not indexed"
-        page_text[path.name] = {
+        out[path.name] = {
             n: app.documents.page_text(record.id, n) for n in range(1, record.pages + 1)
         }
+    return out
+
+
+def expected_pages(app, library, paths: list[Path], qs: dict) -> dict[str, set[tuple[str, int]]]:
+    """Each answerable question's (file, page) pairs: the pages that hold its evidence."""
+    page_text = page_texts(app, library, paths)
     titles = {norm(d["title"]) for d in qs["document"]}
     out = {}
     for q in qs["answerable"]:

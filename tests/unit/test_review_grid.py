@@ -224,7 +224,8 @@ def test_a_bare_yes_or_no_is_held_to_the_polarity_of_the_closest_sentences() -> 
         cc0.passage.index("No trademark"):]))  # fmt: skip
     assert _by_polarity("Yes, it does.", question, [cc0]) is None  # the sentence says no
     apache = cite("3. Grant of Patent License. Each Contributor hereby grants to You a "
-                  "perpetual, worldwide patent license to make and use the Work.")  # fmt: skip
+                  "perpetual, worldwide, non-exclusive, no-charge patent license to make and "
+                  "use the Work.")  # fmt: skip
     assert _by_polarity("Yes.", question, [apache]) is not None
     assert _by_polarity("No.", question, [apache]) is None
     assert _by_polarity("Yes.", "Is there a warranty of merchantability?", [apache]) is None
@@ -240,3 +241,24 @@ def test_a_date_answered_in_part_is_shown_as_its_source_writes_it() -> None:
     assert _fuller_date("June 2007", [gpl]) == "29 June 2007"
     assert _fuller_date("1 March 2007", [gpl]) == "1 March 2007"  # has its day: as said
     assert _fuller_date("2004", [gpl]) == "2004"  # no such date in the source
+
+
+def test_a_short_name_or_title_is_held_to_the_passage_that_writes_it() -> None:
+    from hushdesk.assistant.citations import Citation
+    from hushdesk.assistant.review.grid import _held_otherwise
+
+    def cite(n: int, text: str) -> Citation:
+        return Citation(n, "/x.pdf", "x.pdf", 1, n, True, text, 0, len(text), 0.0)
+
+    cover = cite(1, "Creative Commons Legal Code\n\nCC0 1.0\n  Universal\n\nCREATIVE COMMONS "
+                    "CORPORATION IS NOT A LAW FIRM")  # fmt: skip
+    fsf = cite(2, "Copyright (C) 2000,2001,2002  Free Software Foundation, Inc.")
+    who, name = Column(1, "Who publishes this licence?"), Column(2, "What is this licence?")
+    held = _held_otherwise("Free Software Foundation [2]", who, [cover, fsf])
+    assert held is not None
+    assert held[1] is fsf
+    held = _held_otherwise("Creative Commons Legal Code, CC0 1.0 Universal", name, [cover, fsf])
+    assert held is not None
+    assert held[1] is cover
+    assert _held_otherwise("Mozilla Foundation", who, [cover, fsf]) is None  # written nowhere
+    assert _held_otherwise("the foundation", who, [cover, fsf]) is None  # no name, no fact

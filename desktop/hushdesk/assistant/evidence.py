@@ -29,6 +29,7 @@ WINDOW = 3  # consecutive source sentences a statement may draw on
 DUPLICATE = 0.8  # word overlap (Jaccard) above which two statements say the same thing
 MIN_WORDS = 3  # fewer content words than this is not a statement
 ANCHOR_WORDS = 2  # a fact's context words (40 %, at most this many) must share its sentence
+TITLE_WORDS = 6  # a line this short (a title line) shares the lines next to it
 THEME = 0.5  # weight of the document's recurring words (its topics) in salience
 APPARATUS = 0.2  # salience left to a reference entry, contents line or table row
 
@@ -441,8 +442,16 @@ def beside(literals: Sequence[str], context: set[str], sentences: Sequence[_Sent
 
 
 def anchored(facts: set[str], context: set[str], sentences: Sequence[_Sentence]) -> bool:
-    """Whether every fact stands in one of ``sentences`` together with its context."""
-    return all(_anchored(f, context - facts, sentences) for f in facts)
+    """Whether every fact stands in one of ``sentences`` together with its context — a
+    title line's with the lines next to it ("Apache License" above "Version 2.0, January
+    2004": a cover page says what and when on lines of their own)."""
+    blocks = [
+        replace(s, words=frozenset().union(*(t.words for t in sentences[max(0, i - 1) : i + 2])))
+        if len(s.words) <= TITLE_WORDS
+        else s
+        for i, s in enumerate(sentences)
+    ]
+    return all(_anchored(f, context - facts, blocks) for f in facts)
 
 
 def _anchored(fact: str, plain: set[str], window: Sequence[_Sentence]) -> bool:

@@ -30,6 +30,7 @@ from hushdesk.assistant.evidence import (
     content_words,
     date_phrase,
     date_phrases,
+    fact_words,
     split_sentences,
 )
 from hushdesk.assistant.generation import complete
@@ -58,10 +59,13 @@ ANSWER_TOKENS = 160  # a cell's answer: a sentence or two
 MARGIN_TOKENS = 64
 MAX_PASSAGES = 6  # of a document too long to read whole…
 READ_TOKENS = 2000  # …and at most this much of it: more drowns a small model, and is slow
+PHRASE_WORDS = 10  # an answer this short may be a name or a title, quoted
 RRF_K = 60
 NOT_STATED = "Not stated"
 _MARKS = re.compile(r"\s*\[\d{1,2}\]")
-_NEGATIVE = re.compile(r"\b(?:not|no|never|neither|nor|cannot|without|none)\b|n't\b", re.I)
+_NEGATIVE = re.compile(  # "no-charge" and "non-exclusive" grant; "no" alone denies
+    r"(?<![\w-])(?:not|no|never|neither|nor|cannot|without|none)(?![\w-])|n't\b", re.I
+)
 
 Counter = Callable[[str], int]  # text → its tokens for the model
 
@@ -246,29 +250,59 @@ def answer(
         return _cell(file_id, column, "not stated", NOT_STATED, raw, model=model)
     settled = settle(raw, grounding, column.question, family)
     checks = tuple(c.to_dict() for c in settled.checks)
-    if settled.abstained and column.type == "yes/no":
-        polar = _by_polarity(raw, column.question, asked.citations)
-        if polar is not None:
-            said, (source, quote) = polar
-            why = f"[{source.n}] says {'not ' if said == 'No' else ''}so"
-            polarity = Check(raw, "backed", why, source.n, quote).to_dict()
-            return _cell(file_id, column, "answered", said, _MARKS.sub("", raw).strip(),
-                         sources=(source,), checks=(polarity,), model=model)  # fmt: skip
     if settled.abstained:
-        return _cell(file_id, column, "not stated", NOT_STATED, raw, checks=checks, model=model)
-    kept = settled.text  # without the sentences no passage backs
-    for check in settled.checks:
-        if check.verdict == "not backed":
-            kept = kept.replace(check.sentence + UNSUPPORTED_MARK, "")
-    kept = " ".join(kept.split())
-    cited = set(cited_numbers(kept, [c.n for c in asked.citations]))
-    sources = tuple(c for c in asked.citations if c.n in cited) or asked.citations[:1]
+        held = _held_otherwise(raw, column, asked.citations)
+        if held is None:
+            return _cell(file_id, column, "not stated", NOT_STATED, raw, checks=checks,
+                         model=model)  # fmt: skip
+        kept, source, check = held
+        sources: Sequence[Citation] = (source,)
+        checks = (check.to_dict(),)
+    else:
+        kept = settled.text  # without the sentences no passage backs
+        for check in settled.checks:
+            if check.verdict == "not backed":
+                kept = kept.replace(check.sentence + UNSUPPORTED_MARK, "")
+        kept = " ".join(kept.split())
+        cited = set(cited_numbers(kept, [c.n for c in asked.citations]))
+        sources = tuple(c for c in asked.citations if c.n in cited) or asked.citations[:1]
     value = typed_value(_MARKS.sub("", kept).strip(), column)
     if column.type == "date":
         value = _fuller_date(value, sources)
     return _cell(
         file_id, column, "answered", value, kept, sources=sources, checks=checks, model=model
     )
+
+
+def _held_otherwise(
+    raw: str, column: Column, citations: Sequence[Citation]
+) -> tuple[str, Citation, Check] | None:
+    """A cell's answer the sentence check cannot judge, held another way: a yes/no by
+    the polarity of the passage that says what was asked; a short phrase ("Free
+    Software Foundation", "CC0 1.0 Universal": a name, a title) found word for word in
+    a passage — the sentence check takes a phrase of capitalised words for a heading."""
+    answer_text = _MARKS.sub("", raw).strip()
+    if column.type == "yes/no":
+        polar = _by_polarity(raw, column.question, citations)
+        if polar is None:
+            return None
+        said, (source, quote) = polar
+        why = f"[{source.n}] says {'not ' if said == 'No' else ''}so"
+        return answer_text, source, Check(raw, "backed", why, source.n, quote)
+    phrase = _folded(answer_text)
+    if not phrase or len(phrase.split()) > PHRASE_WORDS or not fact_words(answer_text):
+        return None
+    for c in citations:
+        if f" {phrase} " in f" {_folded(c.passage)} ":
+            why = f"[{c.n}] writes it word for word"
+            return answer_text, c, Check(answer_text, "backed", why, c.n, answer_text)
+    return None
+
+
+def _folded(text: str) -> str:
+    """Lower-case words and numbers only: a phrase compared across line breaks,
+    punctuation and case."""
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
 
 
 def _by_polarity(

@@ -241,6 +241,9 @@ def test_a_date_answered_in_part_is_shown_as_its_source_writes_it() -> None:
     assert _fuller_date("June 2007", [gpl]) == "29 June 2007"
     assert _fuller_date("1 March 2007", [gpl]) == "1 March 2007"  # has its day: as said
     assert _fuller_date("2004", [gpl]) == "2004"  # no such date in the source
+    title = "Apache License Version 2.0, January 2004 http://www.apache.org/licenses/"
+    apache = Citation(1, "/a.pdf", "a.pdf", 1, 1, True, title, 0, len(title), 0.0)
+    assert _fuller_date("2004", [apache]) == "January 2004"
 
 
 def test_a_short_name_or_title_is_held_to_the_passage_that_writes_it() -> None:

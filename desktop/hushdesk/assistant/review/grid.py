@@ -368,8 +368,8 @@ _AMOUNT = re.compile(
 
 
 def _fuller_date(value: str, cited: Sequence[Citation]) -> str:
-    """A date answered in part ("2007", "June 2007") as its source writes it whole
-    ("29 June 2007"), when the source holds one such date only."""
+    """A date answered in part ("2004", "June 2007") as its source writes it whole
+    ("January 2004", "29 June 2007"), when the source holds one such date only."""
     bare = re.fullmatch(r"\s*(\d{4})\W*", value)
     found = date_phrase(value)
     if bare:
@@ -382,8 +382,11 @@ def _fuller_date(value: str, cited: Sequence[Citation]) -> str:
         words
         for c in cited
         for words, day in date_phrases(c.passage)
-        if _DAY.search(words) and day.year == year and month in (None, day.month)
+        if day.year == year
+        and month in (None, day.month)
+        and (_DAY.search(words) or (month is None and re.search(r"[A-Za-z]{3}", words)))
     }
+    fuller = {w for w in fuller if not any(w != o and w in o for o in fuller)}  # the longest
     return fuller.pop() if len(fuller) == 1 else value
 
 

@@ -265,3 +265,16 @@ def test_a_short_name_or_title_is_held_to_the_passage_that_writes_it() -> None:
     assert held[1] is cover
     assert _held_otherwise("Mozilla Foundation", who, [cover, fsf]) is None  # written nowhere
     assert _held_otherwise("the foundation", who, [cover, fsf]) is None  # no name, no fact
+
+
+def test_an_answer_about_another_role_than_the_one_asked_is_not_stated() -> None:
+    from hushdesk.assistant.review.grid import _answers_another
+
+    who = "Who is the landlord?"
+    assert _answers_another("The tenant is Clara Wu [1].", who)
+    assert not _answers_another("The landlord is Clara Wu [1].", who)
+    assert not _answers_another("Clara Wu is the landlord [1].", who)
+    assert not _answers_another("It is Clara Wu.", who)
+    assert not _answers_another("The document names Clara Wu as the landlord.", who)
+    assert not _answers_another("The monthly rent is 980 euros.", "What is the monthly rent?")
+    assert not _answers_another("The tenant is Clara Wu.", "When does the lease end?")

@@ -266,12 +266,30 @@ def answer(
         kept = " ".join(kept.split())
         cited = set(cited_numbers(kept, [c.n for c in asked.citations]))
         sources = tuple(c for c in asked.citations if c.n in cited) or asked.citations[:1]
+    if column.type == "text" and _answers_another(kept, column.question):
+        return _cell(file_id, column, "not stated", NOT_STATED, raw, checks=checks, model=model)
     value = typed_value(_MARKS.sub("", kept).strip(), column)
     if column.type == "date":
         value = _fuller_date(value, sources)
     return _cell(
         file_id, column, "answered", value, kept, sources=sources, checks=checks, model=model
     )
+
+
+_WHO = re.compile(r"\s*(?:who|what|which)\s+(?:is|are|was|were)\b", re.IGNORECASE)
+_SUBJECT = re.compile(r"\W*(?:the\s+)?([a-z][a-z -]{0,40}?)\s+(?:is|are|was|were)\s", re.I)
+_GENERIC = frozenset({"document", "text", "answer", "licence", "license", "agreement"})
+
+
+def _answers_another(text: str, question: str) -> bool:
+    """Whether an answer to "Who is the landlord?" says who someone else is ("The
+    tenant is Clara Wu"): its words may all stand in the passage ("between Clara Wu (the
+    landlord) and the tenant"), but it names another role than the one asked about."""
+    said = _SUBJECT.match(text)
+    if not _WHO.match(question) or said is None or not said.group(1).islower():
+        return False
+    subject = content_words(said.group(1)) - content_words(" ".join(_GENERIC))
+    return bool(subject) and not subject & content_words(question)
 
 
 def _held_otherwise(

@@ -59,18 +59,18 @@ def test_a_grid_cites_each_document_and_resumes_after_a_kill(
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and grid.poll() is None:
-            time.sleep(0.3)
+            time.sleep(0.1)  # a cell of a short document can take well under a second
             try:
                 answered = len(_cells(app, 1))
             except Exception:
                 continue  # the grid is not made yet
-            if 2 <= answered < total:
+            if 1 <= answered < total:
                 os.kill(grid.pid, signal.SIGKILL)
                 break
         grid.wait(timeout=60)
         assert grid.returncode == -signal.SIGKILL, "the kill came too late to land mid-grid"
         before = _cells(app, 1)  # a cell being written when the kill came: whole or absent
-        assert 2 <= len(before) < total
+        assert 1 <= len(before) < total
         out = json.loads(run(hushdesk_cmd, cli_env, "grid", "--resume", "1", "--json"))
         after = _cells(app, 1)
     finally:

@@ -5,6 +5,7 @@ written by hand.
     .venv/bin/python bench/review.py                                  # every model
     .venv/bin/python bench/review.py --models starter                 # the bundled model
     .venv/bin/python bench/review.py --models qwen2.5-coder-1.5b --limit 3   # a quick try
+    .venv/bin/python bench/review.py --models qwen2.5-coder-1.5b --limit 6:13  # the rest
     .venv/bin/python bench/review.py --parts grid                     # the grid part only
 
 The key (bench/sets/review_grid.toml, read by quality_sets.py) holds thirteen licences
@@ -72,10 +73,10 @@ _YES_NO = re.compile(r"\W*(yes|no)\b", re.IGNORECASE)
 # -- the key ------------------------------------------------------------------------------
 
 
-def key_documents(limit: int | None) -> list[dict]:
-    """The key's documents (the first ``limit``), each with the set's running title,
+def key_documents(limit: slice | None) -> list[dict]:
+    """The key's documents (those of ``limit``), each with the set's running title,
     as quality_sets prints them."""
-    docs = KEY["document"][:limit] if limit else KEY["document"]
+    docs = KEY["document"][limit] if limit else KEY["document"]
     return [{**d, "title": KEY["title"]} for d in docs]
 
 
@@ -115,10 +116,20 @@ def right_answer(column: dict, expected: dict, value: str, text: str) -> bool:
     return holds(f"{value} {text}", groups)
 
 
+def _documents(text: str) -> slice:
+    """``--limit``: N (the first N documents) or A:B."""
+    start, sep, stop = text.partition(":")
+    if not sep:
+        return slice(None, int(text))
+    return slice(int(start) if start else None, int(stop) if stop else None)
+
+
 # -- one model ------------------------------------------------------------------------------
 
 
-def measure_grid(model_name: str, gguf: Path | None, folder: Path, limit: int | None) -> list[str]:
+def measure_grid(
+    model_name: str, gguf: Path | None, folder: Path, limit: slice | None
+) -> list[str]:
     """The key's grid answered by one model in the current data folder: the cells
     scored, kept in ``<cache>/review-grid-<model>.json``, and the figure lines."""
     from hushdesk.app import App
@@ -318,7 +329,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default=",".join(MODELS), help=", ".join(MODELS))
     parser.add_argument("--parts", default=",".join(PARTS), help=", ".join(PARTS))
-    parser.add_argument("--limit", type=int, help="the key's first N documents only")
+    parser.add_argument("--limit", type=_documents, metavar="N|A:B",
+                        help="the key's first N documents only, or those from A to B "
+                        "(counted from 0, as Python slices: 6:13 is the last seven)")  # fmt: skip
     parser.add_argument(
         "--rescore",
         action="store_true",

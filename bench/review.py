@@ -101,7 +101,7 @@ def holds(text: str, groups: list[list[str]]) -> bool:
 def right_answer(column: dict, expected: dict, value: str, text: str) -> bool:
     """Whether an answered cell's value (what the cell shows) or its text holds the key
     facts: a date also compared as a date, a yes/no by the cell's Yes or No."""
-    from hushdesk.assistant.evidence import find_date
+    from hushdesk.assistant.dates import find_date
 
     groups = expected.get("answer", [])
     if not groups:
@@ -231,7 +231,7 @@ def score(column: dict, expected: dict, out: dict, file: str, held: list[int] | 
         "correct": correct,
     }
     if answered and column["type"] in ("date", "yes/no"):
-        from hushdesk.assistant.evidence import find_date
+        from hushdesk.assistant.dates import find_date
 
         verdict["typed"] = (
             find_date(value) is not None if column["type"] == "date" else value in ("Yes", "No")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hushdesk.assistant import evidence
+from hushdesk.assistant.dates import find_date
 from hushdesk.assistant.summarize import (
     MemorySteps,
     Options,
@@ -255,17 +256,17 @@ def test_chronology_is_in_date_order() -> None:
     result = Summarizer(engine(4096, reversed_events), MemorySteps(), model_key="m").run(
         Source("c.txt", pages), Options(mode="chronology")
     )
-    dates = [evidence.find_date(s.text) for s in result.statements]
+    dates = [find_date(s.text) for s in result.statements]
     assert dates == sorted(d for d in dates if d)
     assert len(dates) == 3
 
 
 def test_dates_are_read_in_common_forms() -> None:
-    assert str(evidence.find_date("on 3 March 2021")) == "2021-03-03"
-    assert str(evidence.find_date("on March 3rd, 2021")) == "2021-03-03"
-    assert str(evidence.find_date("by 2025-12-01")) == "2025-12-01"
-    assert str(evidence.find_date("in October 2022")) == "2022-10-01"
-    assert evidence.find_date("page 12 of 40, item 3") is None
+    assert str(find_date("on 3 March 2021")) == "2021-03-03"
+    assert str(find_date("on March 3rd, 2021")) == "2021-03-03"
+    assert str(find_date("by 2025-12-01")) == "2025-12-01"
+    assert str(find_date("in October 2022")) == "2022-10-01"
+    assert find_date("page 12 of 40, item 3") is None
 
 
 def test_cancel_then_resume_reuses_finished_steps_and_a_new_reduce_keeps_the_map() -> None:

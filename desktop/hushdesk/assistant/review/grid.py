@@ -25,11 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 from hushdesk import assets
 from hushdesk.assistant.citations import Citation, read_all
+from hushdesk.assistant.dates import date_phrase, date_phrases
 from hushdesk.assistant.evidence import (
     Idf,
     content_words,
-    date_phrase,
-    date_phrases,
     fact_words,
     split_sentences,
 )

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from hushdesk.assistant.evidence import find_date, split_sentences
+from hushdesk.assistant.dates import find_date
+from hushdesk.assistant.evidence import split_sentences
 from hushdesk.assistant.summarize.results import Statement
 
 _REFERENCE = re.compile(

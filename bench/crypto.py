@@ -43,8 +43,8 @@ from tests.documents import pdf  # noqa: E402
 from hushdesk import sqlitedb  # noqa: E402
 from hushdesk.assistant.chat_store import ConversationStore  # noqa: E402
 from hushdesk.library.chunker import Chunk  # noqa: E402
+from hushdesk.library.document import LoadedDocument, PageText  # noqa: E402
 from hushdesk.library.libraries import DocumentLibrary  # noqa: E402
-from hushdesk.library.loaders import LoadedDocument, PageText  # noqa: E402
 from hushdesk.library.search import SearchResult, fused_search  # noqa: E402
 from hushdesk.library.store import DocumentStore  # noqa: E402
 from hushdesk.models import bundled  # noqa: E402

@@ -31,7 +31,7 @@ from tests.keys import TEST_PASSPHRASE, write_private  # noqa: E402
 
 from hushdesk.app import App  # noqa: E402
 from hushdesk.library.chunker import Chunk  # noqa: E402
-from hushdesk.library.loaders import LoadedDocument, PageText  # noqa: E402
+from hushdesk.library.document import LoadedDocument, PageText  # noqa: E402
 from measure import median  # noqa: E402
 
 PER_FILE = 1_000

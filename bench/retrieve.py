@@ -43,9 +43,9 @@ import psutil  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hushdesk.library.chunker import Chunk  # noqa: E402
+from hushdesk.library.document import LoadedDocument, PageText  # noqa: E402
 from hushdesk.library.index import VectorIndex  # noqa: E402
 from hushdesk.library.libraries import DocumentLibrary  # noqa: E402
-from hushdesk.library.loaders import LoadedDocument, PageText  # noqa: E402
 from hushdesk.library.store import DocumentStore  # noqa: E402
 from hushdesk.models import bundled  # noqa: E402
 from hushdesk.models.registry import Registry  # noqa: E402

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from hushdesk.services.handover import Imported
     from hushdesk.services.indexing import Indexing
     from hushdesk.services.models import Models
+    from hushdesk.services.recordings import Recordings
     from hushdesk.services.review import Reviews
     from hushdesk.services.shared import SharedLibraries
     from hushdesk.services.summaries import Summaries
@@ -306,6 +307,13 @@ class App:
         from hushdesk.services.compare import Compare
 
         return Compare(self.runtime)
+
+    @cached_property
+    def recordings(self) -> Recordings:
+        """Recordings transcribed offline (nothing kept: a library keeps its own)."""
+        from hushdesk.services.recordings import Recordings
+
+        return Recordings()
 
     @cached_property
     def models(self) -> Models:

@@ -1,8 +1,8 @@
 """The promise of the privacy issue, checked on one real run of the whole app.
 
-A session (window offscreen, ingest with OCR of a scanned page, a chat answered from the
-library, a summary, a draft, the local API serving a request, a library's own download
-attempt refused; ``whole_run.py``) puts a marker word everywhere, under strace and —
+A session (window offscreen, ingest with OCR of a scanned page and a recording
+transcribed, a chat answered from the library, a summary, a draft, the local API serving
+a request, a library's own download attempt refused; ``whole_run.py``) puts a marker word everywhere, under strace and —
 where the machine allows one — in a network namespace of its own, with a fresh ``HOME``.
 Then: no file under the data folder holds the marker, none is a plaintext SQLite
 database, no stored vector is in the clear, no connection left the machine and no name
@@ -24,8 +24,9 @@ from pathlib import Path
 import pytest
 
 from hushdesk.sqlitedb import PLAINTEXT_HEADER
-from tests.integration.whole_run import MARKER
+from tests.integration.whole_run import MARKER, RECORDING, SPOKEN
 from tests.keys import connect, vault_key
+from tests.speech import speak
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -112,6 +113,7 @@ def test_a_whole_session_leaves_nothing_readable_and_nothing_leaves_the_machine(
     env |= {"QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
     work = tmp_path / "work"
     work.mkdir()
+    speak((SPOKEN,), work / RECORDING)  # espeak-ng runs here, not in the watched session
     trace = tmp_path / "trace"
     probe = "import socket; socket.socket().connect_ex(('198.51.100.7', 9))"
     assert _traced([sys.executable, "-c", probe], env, trace).returncode == 0

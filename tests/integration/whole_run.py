@@ -1,5 +1,6 @@
 """One whole session of the app, as a user would have it, for the privacy test to watch:
-the window on screen (offscreen), a document and a scanned page (read by OCR) ingested, a
+the window on screen (offscreen), a document, a scanned page (read by OCR) and a
+recording (transcribed; spoken beforehand by the test) ingested and transcribed, a
 chat answered from its library, a summary, an email draft, the local API answering a
 request, a library trying to download a model on its own (refused: only a download the
 user starts may go out) — every one of them carrying a marker word — then a clean quit.
@@ -29,6 +30,10 @@ DOCUMENT = (
 )
 
 
+RECORDING = "site visit.wav"
+SPOKEN = "The boiler in the cellar was inspected during the site visit."
+
+
 def main(folder: Path) -> int:
     from hushdesk.app import App
     from hushdesk.assistant.email.request import Request
@@ -48,14 +53,18 @@ def main(folder: Path) -> int:
     window.show()
     qt.processEvents()
 
+    recording = folder / RECORDING
     library = app.documents.library(f"{MARKER} matter")
-    job = app.indexing.add(library, [document, scan])
+    job = app.indexing.add(library, [document, scan, recording])
     assert job is not None
     report = job.run()
-    assert [e.status for e in report.events].count("done") == 2, report.events
+    assert [e.status for e in report.events].count("done") == 3, report.events
     app.indexing.ended(job)
     found = app.documents.search(library, "boiler serviced yearly").hits
     assert any(h.file.name == scan.name for h in found), "the scanned page was read by OCR"
+    heard = app.documents.search(library, "cellar inspected site visit").hits
+    assert heard and heard[0].file.name == recording.name and heard[0].times, "transcribed"
+    assert "cellar" in app.recordings.transcribe(recording).text.lower()
 
     chat = app.conversations.open(setup=ChatSetup(libraries=[library.name]))
     app.conversations.send(chat, f"How long is the notice period of the {MARKER} lease?").collect()

@@ -364,9 +364,11 @@ def test_stop_while_the_model_is_busy_loading_is_not_lost(
     loading.set()
     # the turn winds down on the model's thread: wait for all it leaves behind
     qtbot.waitUntil(
-        lambda: not chat.busy
-        and "Stopped" in chat.status.text()
-        and chat.composer.toPlainText() == "Are you there?",  # given back, not lost
+        lambda: (
+            not chat.busy
+            and "Stopped" in chat.status.text()
+            and chat.composer.toPlainText() == "Are you there?"
+        ),  # given back, not lost
         timeout=5000,
     )
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from hushdesk.library.chunker import Chunk
-from hushdesk.library.loaders import LoadedDocument, PageText
+from hushdesk.library.document import LoadedDocument, PageText
 from hushdesk.library.store import DocumentStore, Library
 from tests.keys import vault_key
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from hushdesk.library.chunker import Chunk
+from hushdesk.library.document import LoadedDocument, PageText
 from hushdesk.library.index import VectorIndex
-from hushdesk.library.loaders import LoadedDocument, PageText
 from hushdesk.library.store import DocumentStore, Library
 from tests.keys import vault_key
 

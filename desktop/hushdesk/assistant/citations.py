@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from hushdesk.library.recordings import label_times
 from hushdesk.library.records import place
 
 
@@ -27,6 +28,11 @@ class Citation:
     @property
     def where(self) -> str:
         return place(self.file, self.page, self.paginated, self.label)
+
+    @property
+    def times(self) -> tuple[float, float] | None:
+        """Where in a recording it was spoken: (start, end) in seconds, else None."""
+        return label_times(self.label)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

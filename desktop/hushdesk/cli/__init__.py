@@ -1,5 +1,5 @@
 """The command line over the same services the GUI uses: ``hushdesk ask|chat|ingest|
-search|summarize|grid|grids|compare|draft|templates|rewrite|proofread|translate|
+search|summarize|grid|grids|compare|transcribe|draft|templates|rewrite|proofread|translate|
 classify|models|doctor|keys|wipe|serve|connect|libraries|matters|chats``.
 Each command turns its arguments into service calls and the results into text."""
 
@@ -25,6 +25,7 @@ from hushdesk.cli import (
     models,
     serve,
     summarize,
+    transcribe,
     writing,
 )
 from hushdesk.cli.terminal import EXIT_ERROR, EXIT_INTERRUPTED, printable
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     summarize.add_parser(sub)
     grid.add_parsers(sub)
     compare.add_parser(sub)
+    transcribe.add_parser(sub)
     draft.add_parsers(sub)
     writing.add_parsers(sub)
     models.add_parser(sub)
@@ -73,6 +75,7 @@ def main(argv: list[str]) -> int:
         "grid": grid.grid,
         "grids": grid.grids,
         "compare": compare.run,
+        "transcribe": transcribe.run,
         "draft": draft.draft,
         "templates": draft.templates,
         "rewrite": writing.run,

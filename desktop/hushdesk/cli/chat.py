@@ -19,6 +19,7 @@ from hushdesk.cli.terminal import (
     on_ctrl_c,
     printable,
     status,
+    timed,
 )
 from hushdesk.errors import HushdeskError
 from hushdesk.services.conversations import (
@@ -148,7 +149,14 @@ def _as_json(app: App, chat: Chat, answer: Answer) -> dict[str, Any]:
         "model_path": info.path if info else None,
         "finish_reason": stats.finish_reason,
         "sources": [
-            {"n": c.n, "file": c.path, "page": c.page, "passage": c.passage, "score": c.score}
+            {
+                "n": c.n,
+                "file": c.path,
+                "page": c.page,
+                "passage": c.passage,
+                "score": c.score,
+                **timed(c.times),
+            }
             for c in answer.citations
         ],
         "tokens": {

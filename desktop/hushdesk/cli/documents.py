@@ -22,6 +22,7 @@ from hushdesk.cli.terminal import (
     printable,
     show_progress,
     status,
+    timed,
 )
 from hushdesk.errors import Cancelled, HushdeskError
 from hushdesk.services.documents import FileEvent, IngestReport, Library, SearchResult
@@ -191,6 +192,7 @@ def _as_json(result: SearchResult) -> dict[str, Any]:
                 "page": h.chunk.page,
                 "passage": h.chunk.text,
                 "score": round(h.similarity or 0.0, 4),
+                **timed(h.times),
             }
             for h in result.hits
         ],

@@ -81,3 +81,8 @@ def interruptible(
         return None
     finally:
         clear_progress()
+
+
+def timed(times: tuple[float, float] | None) -> dict[str, float]:
+    """A source's place in a recording, as ``--json`` writes it (nothing for a page)."""
+    return {"start_s": times[0], "end_s": times[1]} if times else {}

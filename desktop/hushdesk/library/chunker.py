@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from hushdesk.library.loaders import PageText
+from hushdesk.library.document import PageText
 
 WORDS_PER_CHUNK = 160  # all-MiniLM reads 256 word pieces: ~160 English words
 OVERLAP_WORDS = 30

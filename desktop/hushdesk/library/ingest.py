@@ -17,11 +17,11 @@ from pathlib import Path
 from hushdesk.errors import Cancelled, DocumentError, EncryptedDocument, HushdeskError
 from hushdesk.fsutil import locked
 from hushdesk.jobs import CancelToken, ProgressCallback, ProgressTracker
-from hushdesk.library import loaders, sheets
+from hushdesk.library import loaders, recordings, sheets
 from hushdesk.library.chunker import chunk_pages
+from hushdesk.library.document import LoadedDocument
 from hushdesk.library.embedder import Embedder, lower_priority
 from hushdesk.library.index import VectorIndex
-from hushdesk.library.loaders import LoadedDocument
 from hushdesk.library.store import DocumentStore, FileRecord, Library, Status
 
 EMBED_BATCH = 128  # passages embedded and stored at a time (the embedder batches within)
@@ -274,6 +274,8 @@ class Ingest:
 def _units(record: FileRecord) -> str:
     if record.paginated:
         return "pages"
+    if record.kind == recordings.KIND:
+        return "timed passages"
     return "rows" if record.kind in sheets.KINDS else "sections"
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from hushdesk.errors import DocumentError
 from hushdesk.jobs import CancelToken, ProgressCallback
-from hushdesk.library import loaders
 from hushdesk.library.chunker import Chunk
+from hushdesk.library.document import LoadedDocument, PageText
 from hushdesk.library.embedder import Embedder
 from hushdesk.library.embedders import make_embedder
 from hushdesk.library.index import VectorIndex
@@ -202,10 +202,8 @@ class DocumentLibrary:
         shared = content.file
         path = f"{origin}/{shared.sha256[:12]}/{shared.name}"
         file_id = self.store.queue(library, path, sha256=shared.sha256, size=0, mtime=0.0)
-        pages = [
-            loaders.PageText(n, text) for n, text in sorted(page_texts(content.chunks).items())
-        ]
-        document = loaders.LoadedDocument(shared.kind, shared.title, pages, shared.paginated)
+        pages = [PageText(n, text) for n, text in sorted(page_texts(content.chunks).items())]
+        document = LoadedDocument(shared.kind, shared.title, pages, shared.paginated)
         _, new = self.store.replace_content(file_id, document, content.chunks)
         self.index.upsert(library, new, content.vectors)
         self.store.set_status(file_id, "done")

@@ -17,7 +17,6 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import ClassVar
@@ -25,14 +24,15 @@ from typing import ClassVar
 from hushdesk import isolate
 from hushdesk.errors import DocumentError, EncryptedDocument
 from hushdesk.jobs import CancelToken
-from hushdesk.library import tables
+from hushdesk.library import recordings, tables
+from hushdesk.library.document import MAX_TEXT_CHARS, LoadedDocument, PageText
+from hushdesk.library.recordings import is_recording
 from hushdesk.library.text import clean, encoding, tidy_pages
 
 log = logging.getLogger("hushdesk.library")
 
 SECTION_CHARS = 3000
 LOAD_TIMEOUT_S = 300.0  # scanned pages take OCR time
-MAX_TEXT_CHARS = 50_000_000  # ~25,000 dense pages: more is not a document we can serve
 LOAD_MEMORY_BYTES = 3 << 30
 # Readers start with these imported (a fork server's children; see isolate).
 isolate.preload("hushdesk.library.loaders", "pypdf", "pypdfium2")
@@ -42,27 +42,6 @@ MAX_UNZIPPED_BYTES = 1 << 30
 MAX_ZIP_RATIO = 200  # per member of more than 1 MiB; text compresses ~5-20x
 MAX_ZIP_MEMBERS = 20_000
 MAX_PIXELS = 40_000_000  # a rendered page (display, OCR): ~A4 at 600 dpi
-
-
-@dataclass
-class PageText:
-    number: int
-    text: str
-    scanned: bool = False  # an image of text: read by OCR, or not read at all
-    label: str = ""  # where it is when not "page N" or "section N": "sheet Rents, row 7"
-
-
-@dataclass
-class LoadedDocument:
-    kind: str
-    title: str
-    pages: list[PageText]
-    paginated: bool = True  # False: "pages" are sections of a format without pages
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def text_chars(self) -> int:
-        return sum(len(p.text) for p in self.pages)
 
 
 Loader = Callable[[Path, str | None, bool], LoadedDocument]
@@ -79,7 +58,7 @@ def loader(*suffixes: str) -> Callable[[Loader], Loader]:
 
 
 def supported(path: Path) -> bool:
-    return path.suffix.lower() in LOADERS
+    return path.suffix.lower() in LOADERS or is_recording(path)
 
 
 def load(
@@ -90,9 +69,12 @@ def load(
     timeout_s: float = LOAD_TIMEOUT_S,
     cancel: CancelToken | None = None,
 ) -> LoadedDocument:
-    """Read ``path`` in a child process. Raises ``DocumentError`` with a user-facing reason."""
+    """Read ``path`` in a child process (a recording: transcribed, a window per child).
+    Raises ``DocumentError`` with a user-facing reason."""
     if not supported(path):
         raise DocumentError(f"{path.name}: this file type is not supported.")
+    if is_recording(path):
+        return recordings.load(path, cancel=cancel)
     try:
         return isolate.run_isolated(
             load_here,

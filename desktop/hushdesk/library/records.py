@@ -17,7 +17,10 @@ class Library:
 
 def place(file: str, page: int, paginated: bool, label: str = "") -> str:
     """Where a passage is: "lease.pdf, page 3", "notes.docx, section 2", or its own
-    label where it has one ("rents.xlsx, sheet Rents, row 7")."""
+    label where it has one ("rents.xlsx, sheet Rents, row 7"; a recording's time:
+    "interview.m4a at 12:31–12:48")."""
+    if label.startswith("at "):
+        return f"{file} {label}"
     if label:
         return f"{file}, {label}"
     return f"{file}, {'page' if paginated else 'section'} {page}"

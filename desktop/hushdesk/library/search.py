@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from hushdesk.library.index import VectorIndex
+from hushdesk.library.recordings import KIND, label_times
 from hushdesk.library.records import place
 from hushdesk.library.store import DocumentStore, FileRecord, Library, StoredChunk
 from hushdesk.library.text import LITERAL, literals, stands_in
@@ -43,6 +44,11 @@ class Hit:
     @property
     def where(self) -> str:
         return place(self.file.name, self.chunk.page, self.file.paginated, self.chunk.label)
+
+    @property
+    def times(self) -> tuple[float, float] | None:
+        """Where in a recording the passage was spoken: (start, end) in seconds."""
+        return label_times(self.chunk.label) if self.file.kind == KIND else None
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ import sqlcipher3.dbapi2 as sqlite3
 from hushdesk import paths
 from hushdesk.errors import StoreError
 from hushdesk.library.chunker import Chunk
+from hushdesk.library.document import LoadedDocument
 from hushdesk.library.grid_rows import GRID_SCHEMA, GridRows
 from hushdesk.library.keywords import KeywordSearch
-from hushdesk.library.loaders import LoadedDocument
 from hushdesk.library.records import Library
 from hushdesk.library.vector_rows import VectorRows
 from hushdesk.sqlitedb import fts_index, fts_secure_delete

@@ -2,8 +2,9 @@
 
 A session (window offscreen, ingest with OCR of a scanned page and a recording
 transcribed, a chat answered from the library, a summary, a draft, the local API serving
-a request, a library's own download attempt refused; ``whole_run.py``) puts a marker word everywhere, under strace and —
-where the machine allows one — in a network namespace of its own, with a fresh ``HOME``.
+a request, a library's own download attempt refused; ``whole_run.py``) puts a marker
+word everywhere, under strace and — where the machine allows one — in a network
+namespace of its own, with a fresh ``HOME``.
 Then: no file under the data folder holds the marker, none is a plaintext SQLite
 database, no stored vector is in the clear, no connection left the machine and no name
 was looked up (native code included: connect, sendto, sendmsg and sendmmsg are traced,

@@ -49,7 +49,8 @@ def test_subtitles_and_a_clear_message_for_what_is_not_a_recording(
     run(hushdesk_cmd, cli_env, "transcribe", str(wav), "--out", str(srt))
     run(hushdesk_cmd, cli_env, "transcribe", str(wav), "--out", str(vtt))
     assert srt.read_text().startswith("1\n00:00:0")
-    assert " --> " in srt.read_text() and "landlord" in srt.read_text()
+    assert " --> " in srt.read_text()
+    assert "landlord" in srt.read_text()
     assert vtt.read_text().startswith("WEBVTT\n\n00:00:0")
     fake = tmp_path / "notes.mp3"
     fake.write_bytes(b"this is not sound at all" * 100)
@@ -58,7 +59,8 @@ def test_subtitles_and_a_clear_message_for_what_is_not_a_recording(
     done = subprocess.run([*hushdesk_cmd, "transcribe", str(fake)], env=cli_env,
                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert done.returncode != 0
-    assert "notes.mp3" in done.stderr and "Traceback" not in done.stderr
+    assert "notes.mp3" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_a_recording_in_a_library_is_found_and_cited_at_the_time_spoken(
@@ -108,10 +110,12 @@ def test_windows_cut_at_silence_lose_no_words_and_a_stopped_run_resumes(
 
     with pytest.raises(Cancelled):
         transcribe(wav, model, window_s=4, cancel=stop, on_window=first_only)
-    assert len(kept) == 1 and not kept[0].ended
+    assert len(kept) == 1
+    assert not kept[0].ended
     again: list[Window] = []
     whole = transcribe(wav, model, window_s=4, done=kept, on_window=again.append)
-    assert again and again[0].start == kept[0].next_start  # resumed, not redone
+    assert again
+    assert again[0].start == kept[0].next_start
     assert len(again) >= 2  # the rest took more than one window
     assert word_error_rate(" ".join(SCRIPT), whole.text.replace("\n", " ")) <= 0.25, whole.text
     firsts = [s.start for s in whole.segments]

@@ -78,7 +78,9 @@ def transcribe(
             cancel.raise_if_cancelled()
         if progress is not None:
             progress(tracker.update(min(start, length or start), _where(start, length)))
-        window = _run_window(path, model, start, heard, window_s, cancel)
+        window = _run_window(
+            path, model, start=start, language=heard, window_s=window_s, cancel=cancel
+        )
         heard = heard or window.language
         windows.append(window)
         if on_window is not None:
@@ -103,6 +105,7 @@ def _where(start: float, length: float | None) -> str:
 def _run_window(
     path: Path,
     model: SpeechModel,
+    *,
     start: float,
     language: str | None,
     window_s: float,

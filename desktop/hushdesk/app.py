@@ -353,7 +353,9 @@ class App:
     def close(self) -> None:
         """Close what was opened (services never built are left alone)."""
         self._close_matter()
-        for name in ("writing", "compare", "downloads", "models", "connections"):
+        if "recordings" in self.__dict__:
+            self.recordings.close()
+        for name in ("writing", "compare", "recordings", "downloads", "models", "connections"):
             self.__dict__.pop(name, None)
         self.runtime.close()
         self.hold.release()

@@ -247,6 +247,41 @@ def run_isolated(
     raise errors.from_wire(kind, text, detail)
 
 
+def _worker_main(
+    conn: multiprocessing.connection.Connection,
+    serve: Callable[..., None],
+    args: tuple[Any, ...],
+    setup: _Setup,
+) -> None:
+    os.environ.clear()
+    os.environ.update(setup.environment)
+    child_setup(setup.memory_limit_bytes, setup.nice)
+    with contextlib.suppress(EOFError, OSError, KeyboardInterrupt):
+        serve(conn, *args)
+    conn.close()
+
+
+def start_worker(
+    serve: Callable[..., None],
+    *args: Any,
+    memory_limit_bytes: int | None = None,
+    nice: int = 0,
+) -> tuple[multiprocessing.process.BaseProcess, multiprocessing.connection.Connection]:
+    """A long-lived child set up like ``run_isolated``'s (no network, no core dumps,
+    limits) that runs ``serve(conn, *args)`` until the parent closes its end: for work
+    that keeps a model loaded between requests (dictation). The caller times its own
+    requests and kills the child when one overruns."""
+    ours, theirs = _ctx.Pipe()
+    process = _ctx.Process(
+        target=_worker_main,
+        args=(theirs, serve, args, _Setup(memory_limit_bytes, nice, dict(os.environ))),
+        daemon=True,
+    )
+    process.start()
+    theirs.close()
+    return process, ours
+
+
 def describe_exit(code: int | None) -> str:
     if code is None:
         return "still running"

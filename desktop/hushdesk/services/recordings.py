@@ -1,32 +1,92 @@
 """Recordings: transcribed offline, written out as text or subtitles — for
-``hushdesk transcribe`` and the window alike. A recording added to a library is read by
-the library itself (``library.recordings``): its transcript becomes timed passages.
+``hushdesk transcribe`` and the window alike — and dictation from the microphone into
+any text box. A recording added to a library is read by the library itself
+(``library.recordings``): its transcript becomes timed passages.
 
 Nothing is kept here: the transcript lives as long as the caller keeps it, and is
-written only where the user asks (``write``).
+written only where the user asks (``write``); dictated audio is held in memory until
+it is text.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
+
+import numpy as np
 
 from hushdesk.errors import HushdeskError
 from hushdesk.fsutil import atomic_write_bytes
 from hushdesk.jobs import CancelToken, ProgressCallback
 from hushdesk.speech import models
 from hushdesk.speech.audio import is_recording
+from hushdesk.speech.dictation import Dictation, Listener
+from hushdesk.speech.microphone import Microphone, MicrophoneError
 from hushdesk.speech.models import CATALOG, CatalogEntry, SpeechModel
 from hushdesk.speech.transcribe import transcribe
 from hushdesk.speech.transcript import Segment, Transcript, clock, srt, timed_text, vtt
 
-__all__ = ["CATALOG", "CatalogEntry", "Recordings", "Segment", "SpeechModel", "Transcript",
-           "clock"]  # fmt: skip
+__all__ = ["CATALOG", "CatalogEntry", "DictationSession", "MicrophoneError", "Recordings",
+           "Segment", "SpeechModel", "Transcript", "clock"]  # fmt: skip
 
 FORMATS = (".txt", ".srt", ".vtt", ".json")
 
 
+class SoundSource(Protocol):
+    """Where dictated sound comes from: the microphone, or a test's recording."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+class DictationSession:
+    """One stretch of dictation: the microphone on, text coming back until ``stop``."""
+
+    def __init__(self, source: SoundSource, dictation: Dictation) -> None:
+        self._source, self._dictation = source, dictation
+
+    def stop(self) -> None:
+        """The microphone off; what was being said still becomes text (on_final)."""
+        self._source.stop()
+        self._dictation.stop()
+
+
 class Recordings:
+    def __init__(self) -> None:
+        # The sound of dictation: a test puts its recording here, at the audio boundary.
+        self.microphone: Callable[[Callable[[np.ndarray], None]], SoundSource] = Microphone
+        self._listener: Listener | None = None
+
+    def dictate(
+        self,
+        *,
+        on_partial: Callable[[str], None],
+        on_final: Callable[[str], None],
+        on_error: Callable[[str], None],
+    ) -> DictationSession:
+        """Start dictation: the words so far (``on_partial``) while an utterance is
+        spoken, then all of it (``on_final``) at each pause. Raises ``MicrophoneError``
+        with what to do when there is no microphone or the system refuses it."""
+        if self._listener is None:
+            self._listener = Listener(self.speech_model())
+        dictation = Dictation(
+            self._listener, on_partial=on_partial, on_final=on_final, on_error=on_error
+        )
+        source = self.microphone(dictation.feed)
+        try:
+            source.start()
+        except MicrophoneError:
+            dictation.stop()
+            raise
+        return DictationSession(source, dictation)
+
+    def close(self) -> None:
+        """The dictation listener's child ended (the app's ``close``)."""
+        if self._listener is not None:
+            self._listener.close()
+
     def speech_model(self, choice: str | None = None) -> SpeechModel:
         """The speech model ``choice`` names (a folder), else the bundled starter."""
         return models.resolve(choice)

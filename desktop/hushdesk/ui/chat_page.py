@@ -20,6 +20,7 @@ from hushdesk.ui.widgets.chat_header import ChatHeader
 from hushdesk.ui.widgets.chat_view import ChatView
 from hushdesk.ui.widgets.composer import Composer
 from hushdesk.ui.widgets.conversation_settings import ConversationSettings
+from hushdesk.ui.widgets.dictation_button import DictationButton
 from hushdesk.ui.widgets.starter_banner import StarterBanner
 
 WELCOME = "Ask anything. Everything stays on this computer."
@@ -82,9 +83,11 @@ class ChatPage(QWidget):
         self.stop_button.setAccessibleName("Stop answer")
         self.stop_button.setToolTip("Stop the answer (Esc)")
         self.stop_button.hide()
+        self.dictate = DictationButton(self.composer, self.app.recordings)
         buttons = QVBoxLayout()
         buttons.addWidget(self.send_button)
         buttons.addWidget(self.stop_button)
+        buttons.addWidget(self.dictate)
         buttons.addStretch(1)
         composer_row = QHBoxLayout()
         composer_row.addWidget(self.composer, 1)

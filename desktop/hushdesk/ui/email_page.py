@@ -45,6 +45,7 @@ from hushdesk.ui.messages import page_title, status_label, warning
 from hushdesk.ui.safe_text import rich_label
 from hushdesk.ui.tasks import Job, Latest, Tasks
 from hushdesk.ui.template_dialogs import SignatureDialog, TemplatesDialog, VariablesDialog
+from hushdesk.ui.widgets.dictation_button import DictationButton
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
 from hushdesk.ui.widgets.email_form import NO_LIBRARY, EmailForm
 from hushdesk.ui.widgets.small_model_notice import SmallModelNotice
@@ -151,10 +152,12 @@ class EmailPage(QWidget):
         self.regenerate.clicked.connect(self.regenerate_shown)
         self.save_eml.clicked.connect(self._choose_export)
         self.send.clicked.connect(self.open_in_mail)
+        self.dictate = DictationButton(self.body, self.app.recordings)
         actions = QHBoxLayout()
         for button in (self.regenerate, self.copy, self.save_eml, self.send):
             actions.addWidget(button)
         actions.addStretch(1)
+        actions.addWidget(self.dictate)
         self.status = status_label()
         box = QWidget()
         column = QVBoxLayout(box)

@@ -31,6 +31,7 @@ from hushdesk.services.writing import (
 from hushdesk.ui.messages import count_of, status_label, warning
 from hushdesk.ui.tasks import Job, Tasks
 from hushdesk.ui.widgets.combo import LANGUAGES, combo
+from hushdesk.ui.widgets.dictation_button import DictationButton
 from hushdesk.ui.widgets.job_bar import JobBar
 from hushdesk.ui.widgets.small_model_notice import SmallModelNotice
 
@@ -41,6 +42,7 @@ class WritingPanel(QWidget):
     def __init__(self, app: App, tasks: Tasks) -> None:
         super().__init__()
         self.writing, self.tasks = app.writing, tasks
+        self.recordings = app.recordings
         self.job: Job | None = None
         self._translating = False
         self.source = QPlainTextEdit()
@@ -105,6 +107,7 @@ class WritingPanel(QWidget):
         top.addWidget(self.labels_label)
         top.addWidget(self.labels, 1)
         top.addStretch(0)
+        top.addWidget(DictationButton(self.source, self.recordings))
         top.addWidget(self.run_button)
         return top
 

@@ -30,6 +30,7 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("Enter", "Send"),
         ("Shift+Enter", "New line"),
         ("Esc", "Stop the answer"),
+        ("Ctrl+Shift+D", "Dictate into the box (again to stop); also in emails and writing tools"),
     )),
     ("Page viewer", (
         ("Ctrl++ / Ctrl+−", "Zoom in / out"),

@@ -1,0 +1,108 @@
+"""Dictation into the chat box with real parts: real speech (espeak-ng), the bundled
+speech model in its listener child, the real button and box — only the microphone is
+replaced, at the audio boundary, by a recording played into it as a microphone would."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from tests.speech import speak, word_error_rate
+from tests.ui.conftest import MakeWindow, answer_boxes
+
+pytestmark = pytest.mark.slow
+
+SAID = (
+    "Please send the signed lease to the tenant before the end of the week.",
+    "Ask the landlord about the garden.",
+)
+
+
+class PlayedMicrophone:
+    """A microphone that hears a recording: 100 ms blocks, twice as fast as spoken."""
+
+    samples = np.zeros(0, dtype=np.float32)
+
+    def __init__(self, on_samples: Callable[[np.ndarray], None]) -> None:
+        self._on_samples = on_samples
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._play, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _play(self) -> None:
+        block = 1600
+        silence = np.zeros(16000, dtype=np.float32)  # then the room is quiet
+        for chunk in (self.samples, silence, silence):
+            for i in range(0, len(chunk), block):
+                if self._stop.is_set():
+                    return
+                self._on_samples(chunk[i : i + block])
+                time.sleep(0.05)
+
+
+class NoMicrophone:
+    def __init__(self, _on_samples: Callable[[np.ndarray], None]) -> None:
+        pass
+
+    def start(self) -> None:
+        from hushdesk.services.recordings import MicrophoneError
+
+        raise MicrophoneError("No microphone was found. Plug one in and try again.")
+
+    def stop(self) -> None:
+        pass
+
+
+def test_dictated_words_appear_in_the_chat_box_editable_and_unsent(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
+    from hushdesk.speech.audio import decode
+
+    wav = tmp_path / "said.wav"
+    speak(SAID, wav, gap_s=1.0)
+    PlayedMicrophone.samples = decode(str(wav), 0, 60)[0]
+    window = make_window()
+    window.app.recordings.microphone = PlayedMicrophone
+    chat = window.chat
+    chat.composer.setPlainText("Note:")
+    chat.composer.moveCursor(chat.composer.textCursor().MoveOperation.End)
+    seen: list[str] = []
+    chat.dictate.heard.connect(lambda text, _final: seen.append(text))
+    qtbot.mouseClick(chat.dictate, Qt.MouseButton.LeftButton)
+    assert chat.dictate.listening
+    qtbot.waitUntil(lambda: "garden" in chat.composer.toPlainText().lower(), timeout=60_000)
+    qtbot.mouseClick(chat.dictate, Qt.MouseButton.LeftButton)  # stop
+    assert not chat.dictate.listening
+    text = chat.composer.toPlainText()
+    assert text.startswith("Note: ")
+    assert word_error_rate(" ".join(SAID), text.removeprefix("Note: ")) <= 0.25, text
+    assert len(seen) > len(SAID)  # words appeared while spoken, before each pause
+    assert not [t for t in chat.chat.turns if t.role == "user"]  # nothing was sent
+    chat.composer.insertPlainText(" Thanks.")  # still the user's to edit
+    assert chat.composer.toPlainText().endswith("Thanks.")
+
+
+def test_no_microphone_is_said_plainly(
+    make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    window.app.recordings.microphone = NoMicrophone
+    boxes = answer_boxes(monkeypatch, "OK")
+    window.chat.dictate.click()
+    assert not window.chat.dictate.listening
+    assert not window.chat.dictate.isChecked()
+    assert boxes
+    assert "No microphone" in boxes[0].text()

@@ -1,4 +1,5 @@
-"""Speech: how fast recordings are transcribed on this machine, and how well.
+"""Speech: how fast recordings are transcribed on this machine, how well, and how soon
+dictated words reach the box.
 
     .venv/bin/python bench/voice.py [--minutes 2]
 
@@ -9,6 +10,11 @@ the real-time factor is the wall time over the recording's length, loading inclu
 The word error rate is over the number-free script of tests/speech.py (Whisper writes
 numbers as digits). base and small are measured where their folders are given
 (--base, --small): no package ships them, and this machine has no network.
+
+Dictation: the script's sentences are played into the dictation path as a microphone
+would (100 ms blocks, in real time, the listener child already started); the figure is
+the time from the end of each sentence's sound to its final text — the pause that
+ends an utterance (0.6 s) included — the median over the sentences, and the worst.
 """
 
 from __future__ import annotations
@@ -16,9 +22,11 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import statistics
 import sys
 import tempfile
 import time
+import wave
 from pathlib import Path
 
 from hushdesk import privacy
@@ -26,9 +34,11 @@ from hushdesk import privacy
 privacy.apply()
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests package
 
-from tests.speech import SCRIPT, speak, word_error_rate  # noqa: E402
+from tests.speech import GAP_S, SCRIPT, speak, word_error_rate  # noqa: E402
 
 from hushdesk.speech import models  # noqa: E402
+from hushdesk.speech.audio import decode  # noqa: E402
+from hushdesk.speech.dictation import Dictation, Listener  # noqa: E402
 from hushdesk.speech.transcribe import transcribe  # noqa: E402
 
 TEXT = Path("/usr/share/common-licenses/MPL-2.0")
@@ -53,6 +63,26 @@ def measure(model: models.SpeechModel, recording: Path, script: Path) -> None:
     print(f"transcribe_wer_{name}: {wer:.3f} (target <= 0.25; tests/speech.py's script)")
 
 
+def dictation(model: models.SpeechModel, script: Path, ends: list[float]) -> None:
+    samples, _ = decode(str(script), 0, 600)
+    listener = Listener(model)
+    listener.ready()
+    finals: list[float] = []
+    dictating = Dictation(listener, on_partial=lambda _text: None,
+                          on_final=lambda _text: finals.append(time.monotonic()))  # fmt: skip
+    block, started = 1600, time.monotonic()
+    for i in range(0, len(samples), block):
+        dictating.feed(samples[i : i + block])
+        time.sleep(max(0.0, started + (i + block) / 16000 - time.monotonic()))
+    dictating.stop()
+    listener.close()
+    waits = [f - (started + end) for f, end in zip(finals, ends, strict=False)]
+    print(
+        f"dictation_final_text_s: {statistics.median(waits):.2f} s (target <= 1.5; median of "
+        f"{len(waits)} sentences, worst {max(waits):.2f} s; end of speech to its text)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--minutes", type=float, default=2.0)
@@ -62,13 +92,17 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="hushdesk-voice-"))
     recording, script = folder / "reading.wav", folder / "script.wav"
     speak(sentences(args.minutes), recording, gap_s=0.3)
-    speak(SCRIPT, script)
+    starts = speak(SCRIPT, script)  # each sentence then GAP_S of silence
+    with wave.open(str(script)) as sound:
+        length = sound.getnframes() / sound.getframerate()
+    ends = [start - GAP_S for start in [*starts[1:], length]]
     starter = models.starter()
     if starter is None:
         print("hushdesk: the bundled speech model is not installed", file=sys.stderr)
         return 1
     print(f"transcribe_threads: {os.cpu_count()} cores")
     measure(starter, recording, script)
+    dictation(starter, script, ends)
     for name, given in (("base", args.base), ("small", args.small)):
         if given is not None:
             measure(models.from_folder(given, name=f"whisper-{name}"), recording, script)

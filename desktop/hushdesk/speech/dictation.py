@@ -40,7 +40,9 @@ PARTIAL_S = 1.0  # the words so far, this often while speaking
 PRE_ROLL_S = 0.2  # kept before the first voiced frame: a soft first consonant
 MAX_UTTERANCE_S = 25.0  # Whisper hears 30 s at a time: a longer stretch is cut here
 MIN_LEVEL = 0.006  # RMS below this is silence however quiet the room
-ABOVE_FLOOR = 3.0  # voiced: this many times the room's level
+ABOVE_FLOOR = 3.0  # voiced: this many times the room's level…
+FLOOR_RISE = 1.01  # …which follows a quieter frame at once, a louder one slowly (a
+# steady hum is the room after a second or two; speech has quiet frames between words)
 HEAR_TIMEOUT_S = 30.0
 START_TIMEOUT_S = 60.0
 MEMORY_BYTES = 4 << 30
@@ -193,7 +195,7 @@ class _Utterances:
 
     def __init__(self) -> None:
         self._carry = np.zeros(0, dtype=np.float32)  # less than a frame, kept for the next
-        self._levels: collections.deque[float] = collections.deque(maxlen=100)  # ~3 s
+        self._floor = MIN_LEVEL / ABOVE_FLOOR  # the room's level
         self._before: collections.deque[np.ndarray] = collections.deque(
             maxlen=max(1, int(PRE_ROLL_S * RATE / FRAME))
         )
@@ -218,9 +220,8 @@ class _Utterances:
 
     def _frame(self, frame: np.ndarray) -> tuple[str, np.ndarray] | None:
         level = float(np.sqrt(np.mean(frame * frame)))
-        floor = min(self._levels) if self._levels else 0.0
-        self._levels.append(level)
-        voiced = level > max(MIN_LEVEL, ABOVE_FLOOR * floor)
+        voiced = level > max(MIN_LEVEL, ABOVE_FLOOR * self._floor)
+        self._floor = min(self._floor * FLOOR_RISE, level)
         if not self._said:
             if not voiced:
                 self._before.append(frame)

@@ -82,6 +82,7 @@ typecheck: $(DEV_STAMP)
 imports: $(DEV_STAMP)
 	$(BIN)/lint-imports
 
+PYTEST_ARGS ?= --durations=25  # the slowest, so the suite stays in its budget
 pytest: $(DEV_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 

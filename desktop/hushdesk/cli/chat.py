@@ -153,6 +153,7 @@ def _as_json(app: App, chat: Chat, answer: Answer) -> dict[str, Any]:
                 "n": c.n,
                 "file": c.path,
                 "page": c.page,
+                "where": c.where,
                 "passage": c.passage,
                 "score": c.score,
                 **timed(c.times),

@@ -1,7 +1,7 @@
 """Regenerate the screenshots in docs/: every page, the welcome (and its offline failure),
-a cited answer and its page in the viewer, a running indexing job, a summary and a
-review grid, light and dark, on the real starter model; the chat also at 1366×768 and
-1024×700.
+a cited answer and its page in the viewer, a running indexing job, a summary, a review
+grid, a recording in a library and dictation in the chat box, light and dark, on the
+real starter model; the chat also at 1366×768 and 1024×700.
 
     .venv/bin/python docs/screenshots.py        (or: make screenshots)
 
@@ -174,6 +174,51 @@ def review(window: MainWindow, qt: QApplication, theme: str) -> None:
     settle(window, qt)
     shoot(window, f"screenshot-compare-{theme}.png")
     page.tabs.setCurrentIndex(0)
+
+
+def recordings(window: MainWindow, qt: QApplication, theme: str) -> None:
+    """A recorded interview (spoken by espeak-ng, as the tests speak) in a library: a
+    search finds its words at the time they were said; then dictation in the chat box,
+    the words so far shown while a sentence is spoken (the microphone is a recording
+    played into it, as in tests/ui/test_dictation.py)."""
+    from tests.speech import SCRIPT, convert, speak
+    from tests.ui.test_dictation import PlayedMicrophone
+
+    from hushdesk.speech.audio import decode
+
+    folder = Path(tempfile.mkdtemp(prefix="hushdesk-recordings-"))
+    window.go("documents")
+    page = window.page("documents")
+    if theme == "light":
+        speak(SCRIPT, folder / "interview.wav")
+        convert(folder / "interview.wav", folder / "tenancy interview.m4a")
+        (folder / "interview.wav").unlink()
+        page.create_library("Interviews")
+        page.add([folder])
+        window.tasks.wait(300_000)
+    names = [page.side.name_of(page.side.list.item(i)) for i in range(page.side.list.count())]
+    page.side.list.setCurrentRow(names.index("Interviews"))
+    settle(window, qt)
+    question = "Who settles a dispute, and who must consent to pets?"
+    page.finder.query.setText(question)
+    page.search(question)
+    settle(window, qt)
+    shoot(window, f"screenshot-recording-{theme}.png")
+
+    speak(("Please send the signed lease to the tenant before the end of the week.",
+           "Ask the landlord about the garden."), folder / "said.wav")  # fmt: skip
+    PlayedMicrophone.samples = decode(str(folder / "said.wav"), 0, 60)[0]
+    window.app.recordings.microphone = PlayedMicrophone
+    window.go("chat")
+    window.conversation_actions.new_chat()
+    chat = window.chat
+    chat.dictate.click()
+    while "week" not in chat.composer.toPlainText():
+        qt.processEvents()
+    shoot(window, f"screenshot-dictation-{theme}.png")
+    chat.dictate.click()
+    settle(window, qt)
+    chat.composer.clear()
 
 
 def email_page(window: MainWindow, qt: object) -> None:
@@ -373,6 +418,7 @@ def every_page(window: MainWindow, qt: QApplication, theme: str) -> None:
         settle(window, qt)
     shoot(window, f"screenshot-summarize-{theme}.png")
     review(window, qt, theme)
+    recordings(window, qt, theme)
     window.go("email")
     settle(window, qt)
     if not light:

@@ -21,6 +21,7 @@ from hushdesk.errors import HushdeskError
 from hushdesk.fsutil import atomic_write_bytes
 from hushdesk.jobs import CancelToken, ProgressCallback
 from hushdesk.speech import models
+from hushdesk.speech.audio import AUDIO_SUFFIXES as RECORDING_SUFFIXES
 from hushdesk.speech.audio import is_recording
 from hushdesk.speech.dictation import Dictation, Listener
 from hushdesk.speech.microphone import Microphone, MicrophoneError
@@ -28,7 +29,8 @@ from hushdesk.speech.models import CATALOG, CatalogEntry, SpeechModel
 from hushdesk.speech.transcribe import transcribe
 from hushdesk.speech.transcript import Segment, Transcript, clock, srt, timed_text, vtt
 
-__all__ = ["CATALOG", "CatalogEntry", "DictationSession", "MicrophoneError", "Recordings",
+__all__ = ["CATALOG", "RECORDING_SUFFIXES", "CatalogEntry", "DictationSession", "MicrophoneError",
+           "Recordings",
            "Segment", "SpeechModel", "Transcript", "clock"]  # fmt: skip
 
 FORMATS = (".txt", ".srt", ".vtt", ".json")

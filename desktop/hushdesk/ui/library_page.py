@@ -27,7 +27,7 @@ from hushdesk.ui.indexing_runner import IndexingRunner
 from hushdesk.ui.message_box import confirm
 from hushdesk.ui.messages import ask_password, count_of, page_title, warning
 from hushdesk.ui.tasks import Latest, Tasks
-from hushdesk.ui.widgets.combo import DOCUMENT_FILTER
+from hushdesk.ui.widgets.combo import LIBRARY_FILTER
 from hushdesk.ui.widgets.connections_box import ConnectionDialog, shared_where
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
 from hushdesk.ui.widgets.folder_watch import FolderWatch
@@ -219,7 +219,7 @@ class LibraryPage(QWidget):
         self.summarizeRequested.emit(record.id)
 
     def _choose_files(self) -> None:
-        paths = file_dialogs.open_files(self, "Add documents", str(Path.home()), DOCUMENT_FILTER)
+        paths = file_dialogs.open_files(self, "Add documents", str(Path.home()), LIBRARY_FILTER)
         if paths:
             self.add([Path(p) for p in paths])
 

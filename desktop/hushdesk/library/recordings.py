@@ -18,8 +18,8 @@ from hushdesk.jobs import CancelToken, ProgressCallback
 from hushdesk.library.document import MAX_TEXT_CHARS, LoadedDocument, PageText
 from hushdesk.library.text import clean
 from hushdesk.speech import models
-from hushdesk.speech.audio import is_recording
 from hushdesk.speech import transcribe as transcription
+from hushdesk.speech.audio import is_recording
 from hushdesk.speech.transcribe import Window, transcribe
 from hushdesk.speech.transcript import clock, label_times, pages
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from hushdesk.app import App
 from hushdesk.services.documents import FileEvent, Hit, Library, LibraryState
 from hushdesk.services.indexing import IndexJob
+from hushdesk.services.recordings import clock
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.indexing_runner import IndexingRunner
 from hushdesk.ui.message_box import confirm
@@ -416,6 +417,7 @@ class LibraryPage(QWidget):
         here = Path(path).exists()  # a colleague's file of a shared library is not
         if (not paginated or not here) and file_id is not None:
             section = self.documents.page_text(file_id, page)
+        times = self.app.recordings.times(label) if here else None
         viewer = DocumentViewer(
             self.tasks,
             path,
@@ -424,6 +426,11 @@ class LibraryPage(QWidget):
             paginated=paginated,
             section_text=section,
             label=label,
+            play_from=(
+                (clock(times[0]), lambda: self.app.recordings.play(path, times[0]))
+                if times
+                else None
+            ),
             parent=self,
         )
         viewer.show()

@@ -163,6 +163,7 @@ class _Setup:
     memory_limit_bytes: int | None
     nice: int
     environment: dict[str, str]  # the parent's now, not the fork server's from its start
+    sockets: sandbox.Sockets = sandbox.Sockets.NO_SOCKETS
 
 
 def _child_main(
@@ -255,7 +256,7 @@ def _worker_main(
 ) -> None:
     os.environ.clear()
     os.environ.update(setup.environment)
-    child_setup(setup.memory_limit_bytes, setup.nice)
+    child_setup(setup.memory_limit_bytes, setup.nice, setup.sockets)
     with contextlib.suppress(EOFError, OSError, KeyboardInterrupt):
         serve(conn, *args)
     conn.close()
@@ -266,15 +267,17 @@ def start_worker(
     *args: Any,
     memory_limit_bytes: int | None = None,
     nice: int = 0,
+    sockets: sandbox.Sockets = sandbox.Sockets.NO_SOCKETS,
 ) -> tuple[multiprocessing.process.BaseProcess, multiprocessing.connection.Connection]:
     """A long-lived child set up like ``run_isolated``'s (no network, no core dumps,
     limits) that runs ``serve(conn, *args)`` until the parent closes its end: for work
-    that keeps a model loaded between requests (dictation). The caller times its own
-    requests and kills the child when one overruns."""
+    that keeps a model loaded between requests (dictation), or plays a recording
+    (``LOCAL_SOCKETS_ONLY``: the sound server is reached by a local socket). The caller
+    times its own requests and kills the child when one overruns."""
     ours, theirs = _ctx.Pipe()
     process = _ctx.Process(
         target=_worker_main,
-        args=(theirs, serve, args, _Setup(memory_limit_bytes, nice, dict(os.environ))),
+        args=(theirs, serve, args, _Setup(memory_limit_bytes, nice, dict(os.environ), sockets)),
         daemon=True,
     )
     process.start()

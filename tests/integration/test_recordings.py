@@ -6,11 +6,13 @@ time."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 import pytest
 
+from hushdesk.errors import Cancelled
 from tests.integration.test_matters_cli import run
 from tests.speech import SCRIPT, convert, speak, word_error_rate
 
@@ -121,3 +123,52 @@ def test_windows_cut_at_silence_lose_no_words_and_a_stopped_run_resumes(
     for start in starts:
         assert min(abs(start - f) for f in firsts) < 1.5, (start, firsts)
     assert firsts == sorted(firsts)
+
+
+def test_indexing_paused_mid_recording_resumes_from_the_windows_kept(
+    spoken: tuple[Path, list[float]], hushdesk_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A recording being indexed keeps each transcribed window in the encrypted store:
+    paused after the first (a quit or a kill stops it the same way), indexing goes on
+    from the next window, and once indexed the windows are gone (the text is the
+    document's)."""
+    from hushdesk.app import App
+    from hushdesk.speech import transcribe as transcription
+
+    monkeypatch.setattr(transcription, "WINDOW_S", 4.0)  # several windows in 25 s
+    wav, _ = spoken
+    app = App()
+    try:
+        library = app.documents.library("Interviews")
+        store = app.library.store
+        keep = store.keep_transcript_window
+        heard: list[float] = []
+
+        def first_then_pause(sha256: str, model: str, window: transcription.Window) -> None:
+            keep(sha256, model, window)
+            heard.append(window.start)
+            if len(heard) == 1:
+                app.indexing.pause()
+
+        monkeypatch.setattr(store, "keep_transcript_window", first_then_pause)
+        job = app.indexing.add(library, [wav])
+        assert job is not None
+        with contextlib.suppress(Cancelled):
+            job.run()
+        app.indexing.ended(job)
+        assert heard == [0.0]
+        [kept] = [w for f in store.files(library) for w in store.transcript_windows(
+            f.sha256 or "", "whisper-tiny.en")]  # fmt: skip
+        again = app.indexing.resume()
+        assert again is not None
+        again.run()
+        app.indexing.ended(again)
+        assert heard[1] == kept.next_start  # went on, did not start over
+        [record] = store.files(library)
+        assert record.status == "done"
+        assert store.transcript_windows(record.sha256 or "", "whisper-tiny.en") == []
+        found = app.documents.search(library, "first day of each month").hits
+        assert found
+        assert "first day" in found[0].chunk.text  # the first window's words, kept
+    finally:
+        app.close()

@@ -396,3 +396,32 @@ def test_a_summary_says_when_its_model_was_too_small() -> None:
     assert collage.model_struggled  # mostly sentences taken from the text
     inventive = Summary(Options(mode="brief"), written, True, stats=Stats(dropped=28))
     assert inventive.model_struggled  # most of what it wrote was not in the document
+
+
+def test_a_recordings_summary_cites_times_and_keeps_them_when_stored(tmp_path: Path) -> None:
+    """A recording's sections are its spoken segments, labelled with their times: a
+    statement cites the time its words were said, across sections a range of times,
+    and the labels survive the store (a resumed summary, a saved one)."""
+    labels = ("at 0:00–0:04", "at 0:04–0:09", "at 12:31–12:48")
+    pages = tuple(
+        replace(page, label=label) for page, label in zip(case_pages(3), labels, strict=True)
+    )
+    source = Source("meeting.m4a", pages, paginated=False)
+    assert source.where(1, 1) == "at 0:00–0:04"
+    assert source.where(2, 3) == "at 0:04–12:48"
+    store = SummaryStore(TEST_KEY, tmp_path / "s.sqlite")
+    first = store.start(source, Options(mode="minutes"), "Fake")
+    result = Summarizer(engine(4096), store, model_key="m").run(source, Options(mode="minutes"))
+    store.finish(first, "done", summary=result)
+    shown = result.markdown()
+    assert re.search(r"\(at \d+:\d\d–\d+:\d\d\)", shown), shown  # a time, not "§ 1"
+    assert "§" not in shown
+    saved = store.get(first)
+    assert saved is not None
+    assert saved.summary is not None
+    assert saved.summary.markdown() == result.markdown()
+    kept = store.source(source.key)
+    assert kept is not None
+    assert [p.label for p in kept.pages] == list(labels)
+    assert "### Decisions" in modes()["minutes"].single
+    assert "### Plan" in modes()["clinical-note"].single

@@ -8,6 +8,7 @@ half-indexed is ever returned by a search (the store filters on "done").
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from hushdesk.errors import Cancelled, DocumentError, EncryptedDocument, HushdeskError
 from hushdesk.fsutil import locked
-from hushdesk.jobs import CancelToken, ProgressCallback, ProgressTracker
+from hushdesk.jobs import CancelToken, Progress, ProgressCallback, ProgressTracker
 from hushdesk.library import loaders, recordings, sheets
 from hushdesk.library.chunker import chunk_pages
 from hushdesk.library.document import LoadedDocument
@@ -56,20 +57,24 @@ class ReadAhead:
     """Reads file i + 1 (in its own child process) while file i is chunked and embedded:
     indexing is bound by embedding, so starting a reader and reading are hidden behind
     it. One file ahead at most; what is left unread when indexing stops is stopped with
-    it."""
+    it. A recording's transcription keeps its windows in ``store`` as they are done (a
+    stopped run resumes from them) and tells its progress while file i waits for it."""
 
     def __init__(
         self,
         records: list[FileRecord],
         password_for: Callable[[Path], str | None] | None,
         cancel: CancelToken,
+        store: DocumentStore | None = None,
     ) -> None:
         self._records = records
         self._password_for = password_for
         self._cancel = cancel
+        self._store = store
         self._stop = CancelToken()  # this reader's own: set when indexing stops
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hushdesk-read")
         self._reads: dict[int, Future[LoadedDocument]] = {}
+        self._progress: dict[int, Progress] = {}  # a long read's (a transcription's)
 
     def __enter__(self) -> ReadAhead:
         return self
@@ -80,26 +85,41 @@ class ReadAhead:
 
     def _start(self, i: int) -> Future[LoadedDocument]:
         if i not in self._reads:
-            path = Path(self._records[i].path)
+            record = self._records[i]
+            path = Path(record.path)
             password = self._password_for(path) if self._password_for else None
-            self._reads[i] = self._pool.submit(loaders.load, path, password, cancel=self._stop)
+            kept = (
+                recordings.Kept(self._store, record.sha256)
+                if self._store is not None and record.sha256
+                else None
+            )
+            self._reads[i] = self._pool.submit(
+                loaders.load, path, password, cancel=self._stop, kept=kept,
+                progress=functools.partial(self._progress.__setitem__, i),
+            )  # fmt: skip
         return self._reads[i]
 
-    def read(self, i: int) -> LoadedDocument:
-        """File i's document (or its reader's error), the next file's read started."""
+    def read(self, i: int, waiting: Callable[[Progress], None] | None = None) -> LoadedDocument:
+        """File i's document (or its reader's error), the next file's read started;
+        ``waiting`` hears a long read's progress while it goes on."""
         for skipped in [k for k in self._reads if k < i]:  # files that needed no reading
             self._reads.pop(skipped).cancel()
         future = self._start(i)
         following = i + 1
         if following < len(self._records) and self._records[following].status != "embedding":
             self._start(following)  # an "embedding" file is not read again: it resumes
+        told = None
         try:
             while True:
                 self._cancel.raise_if_cancelled()
                 with contextlib.suppress(TimeoutError):
                     return future.result(timeout=0.1)
+                if waiting is not None and self._progress.get(i) is not told:
+                    told = self._progress[i]
+                    waiting(told)
         finally:
             self._reads.pop(i, None)
+            self._progress.pop(i, None)
 
 
 @contextlib.contextmanager
@@ -148,7 +168,7 @@ class Ingest:
         pending = unfinished(self.store, self.library)
         tracker = ProgressTracker(total=len(pending) or 1, label="Indexing")
         progress = self._progress
-        with ReadAhead(pending, self._password_for, self._cancel) as reader:
+        with ReadAhead(pending, self._password_for, self._cancel, self.store) as reader:
             if pending:
                 self._get_ready(tracker)
             for done, record in enumerate(pending):
@@ -158,10 +178,15 @@ class Ingest:
 
                 def within(fraction: float, done: int = done, name: str = record.name) -> None:
                     if progress is not None:
-                        progress(tracker.update(done + fraction, name))
+                        progress(tracker.update(max(tracker.done, done + fraction), name))
 
-                def read(done: int = done) -> LoadedDocument:
-                    return reader.read(done)
+                def read(done: int = done, name: str = record.name) -> LoadedDocument:
+                    def waiting(heard: Progress) -> None:  # a recording being transcribed
+                        if progress is not None:
+                            share = heard.done / heard.total if heard.total else 0.0
+                            progress(tracker.update(done + 0.9 * share, f"{name}: {heard.label}"))
+
+                    return reader.read(done, waiting)
 
                 self._tell(self._index_file(record, within=within, read=read))
         if progress is not None:
@@ -242,6 +267,8 @@ class Ingest:
                 document = read()
                 chunks = chunk_pages(document.pages)
                 self.store.replace_content(record.id, document, chunks)
+                if document.kind == recordings.KIND and record.sha256:
+                    self.store.forget_transcript(record.sha256)  # its windows: now its text
             self._tell(FileEvent(record.path, "embedding"))
             self._embed(record.id, within)
             self.store.set_status(record.id, "done")

@@ -23,7 +23,7 @@ from typing import ClassVar
 
 from hushdesk import isolate
 from hushdesk.errors import DocumentError, EncryptedDocument
-from hushdesk.jobs import CancelToken
+from hushdesk.jobs import CancelToken, ProgressCallback
 from hushdesk.library import recordings, tables
 from hushdesk.library.document import MAX_TEXT_CHARS, LoadedDocument, PageText
 from hushdesk.library.recordings import is_recording
@@ -68,13 +68,16 @@ def load(
     ocr: bool = True,
     timeout_s: float = LOAD_TIMEOUT_S,
     cancel: CancelToken | None = None,
+    kept: recordings.Kept | None = None,
+    progress: ProgressCallback | None = None,
 ) -> LoadedDocument:
-    """Read ``path`` in a child process (a recording: transcribed, a window per child).
-    Raises ``DocumentError`` with a user-facing reason."""
+    """Read ``path`` in a child process (a recording: transcribed, a window per child,
+    the windows ``kept`` as they are done, with ``progress``). Raises ``DocumentError``
+    with a user-facing reason."""
     if not supported(path):
         raise DocumentError(f"{path.name}: this file type is not supported.")
     if is_recording(path):
-        return recordings.load(path, cancel=cancel)
+        return recordings.load(path, cancel=cancel, kept=kept, progress=progress)
     try:
         return isolate.run_isolated(
             load_here,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hushdesk.speech.transcript import clock, label_times
+
 
 @dataclass(frozen=True)
 class Library:
@@ -24,3 +26,14 @@ def place(file: str, page: int, paginated: bool, label: str = "") -> str:
     if label:
         return f"{file}, {label}"
     return f"{file}, {'page' if paginated else 'section'} {page}"
+
+
+def span(first: str, last: str) -> str:
+    """Where a stretch of labelled sections runs: a recording's "at 12:31–14:02" (from
+    the first's start to the last's end), else "sheet Rents, row 7 – row 9"."""
+    if first == last:
+        return first
+    start, end = label_times(first), label_times(last)
+    if start is not None and end is not None:
+        return f"at {clock(start[0])}–{clock(end[1])}"
+    return f"{first} – {last}"

@@ -1,7 +1,8 @@
 """The document store: SQLite is the source of truth for libraries, files, pages and
 chunks (with an FTS5 index for keyword search). The vector index is rebuilt from it.
 Its keyword search is ``keywords.KeywordSearch``, its vectors ``vector_rows.VectorRows``,
-its review grids ``grid_rows.GridRows``.
+its review grids ``grid_rows.GridRows``, its unfinished transcriptions
+``transcript_rows.TranscriptRows``.
 
 A file moves queued → parsing → embedding → done (or failed, with the reason).
 Retrieval only ever sees chunks of files that are done, so a crash in the middle of
@@ -27,6 +28,7 @@ from hushdesk.library.document import LoadedDocument
 from hushdesk.library.grid_rows import GRID_SCHEMA, GridRows
 from hushdesk.library.keywords import KeywordSearch
 from hushdesk.library.records import Library
+from hushdesk.library.transcript_rows import TRANSCRIPT_SCHEMA, TranscriptRows
 from hushdesk.library.vector_rows import VectorRows
 from hushdesk.sqlitedb import fts_index, fts_secure_delete
 
@@ -117,6 +119,7 @@ SCHEMA = (
     ALTER TABLE chunks ADD COLUMN label TEXT NOT NULL DEFAULT '';
     """,
     GRID_SCHEMA,
+    TRANSCRIPT_SCHEMA,
 )
 
 
@@ -152,7 +155,7 @@ class StoredChunk:
     label: str = ""
 
 
-class DocumentStore(KeywordSearch, VectorRows, GridRows):
+class DocumentStore(KeywordSearch, VectorRows, GridRows, TranscriptRows):
     what = "document library"
     migrations = SCHEMA
 

@@ -21,14 +21,25 @@ from hushdesk.errors import HushdeskError
 from hushdesk.fsutil import atomic_write_bytes
 from hushdesk.jobs import CancelToken, ProgressCallback
 from hushdesk.speech import models
+from hushdesk.speech.audio import AUDIO_SUFFIXES as RECORDING_SUFFIXES
 from hushdesk.speech.audio import is_recording
 from hushdesk.speech.dictation import Dictation, Listener
 from hushdesk.speech.microphone import Microphone, MicrophoneError
 from hushdesk.speech.models import CATALOG, CatalogEntry, SpeechModel
+from hushdesk.speech.player import Playback
 from hushdesk.speech.transcribe import transcribe
-from hushdesk.speech.transcript import Segment, Transcript, clock, srt, timed_text, vtt
+from hushdesk.speech.transcript import (
+    Segment,
+    Transcript,
+    clock,
+    label_times,
+    srt,
+    timed_text,
+    vtt,
+)
 
-__all__ = ["CATALOG", "CatalogEntry", "DictationSession", "MicrophoneError", "Recordings",
+__all__ = ["CATALOG", "RECORDING_SUFFIXES", "CatalogEntry", "DictationSession", "MicrophoneError",
+           "Playback", "Recordings",
            "Segment", "SpeechModel", "Transcript", "clock"]  # fmt: skip
 
 FORMATS = (".txt", ".srt", ".vtt", ".json")
@@ -81,6 +92,16 @@ class Recordings:
             dictation.stop()
             raise
         return DictationSession(source, dictation)
+
+    @staticmethod
+    def times(label: str) -> tuple[float, float] | None:
+        """A recording's passage's (start, end) in seconds from its label, else None."""
+        return label_times(label)
+
+    @staticmethod
+    def play(path: str, start: float) -> Playback:
+        """``path`` played from ``start`` seconds (in a child; ``stop`` ends it)."""
+        return Playback(path, start)
 
     def close(self) -> None:
         """The dictation listener's child ended (the app's ``close``)."""

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from hushdesk import isolate
 from hushdesk.errors import DocumentError, HushdeskError
@@ -46,6 +47,22 @@ class Window:
     language: str
     segments: tuple[Segment, ...]
     ended: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Window:
+        return cls(
+            start=float(data["start"]),
+            next_start=float(data["next_start"]),
+            language=str(data["language"]),
+            segments=tuple(
+                Segment(float(s["start"]), float(s["end"]), str(s["text"]))
+                for s in data["segments"]
+            ),
+            ended=bool(data["ended"]),
+        )
 
 
 def transcribe(

@@ -22,12 +22,13 @@ from PySide6.QtWidgets import (
 from hushdesk.app import App
 from hushdesk.services.documents import FileEvent, Hit, Library, LibraryState
 from hushdesk.services.indexing import IndexJob
+from hushdesk.services.recordings import clock
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.indexing_runner import IndexingRunner
 from hushdesk.ui.message_box import confirm
 from hushdesk.ui.messages import ask_password, count_of, page_title, warning
 from hushdesk.ui.tasks import Latest, Tasks
-from hushdesk.ui.widgets.combo import DOCUMENT_FILTER
+from hushdesk.ui.widgets.combo import LIBRARY_FILTER
 from hushdesk.ui.widgets.connections_box import ConnectionDialog, shared_where
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
 from hushdesk.ui.widgets.folder_watch import FolderWatch
@@ -219,7 +220,7 @@ class LibraryPage(QWidget):
         self.summarizeRequested.emit(record.id)
 
     def _choose_files(self) -> None:
-        paths = file_dialogs.open_files(self, "Add documents", str(Path.home()), DOCUMENT_FILTER)
+        paths = file_dialogs.open_files(self, "Add documents", str(Path.home()), LIBRARY_FILTER)
         if paths:
             self.add([Path(p) for p in paths])
 
@@ -416,6 +417,7 @@ class LibraryPage(QWidget):
         here = Path(path).exists()  # a colleague's file of a shared library is not
         if (not paginated or not here) and file_id is not None:
             section = self.documents.page_text(file_id, page)
+        times = self.app.recordings.times(label) if here else None
         viewer = DocumentViewer(
             self.tasks,
             path,
@@ -424,6 +426,11 @@ class LibraryPage(QWidget):
             paginated=paginated,
             section_text=section,
             label=label,
+            play_from=(
+                (clock(times[0]), lambda: self.app.recordings.play(path, times[0]))
+                if times
+                else None
+            ),
             parent=self,
         )
         viewer.show()

@@ -33,7 +33,7 @@ from hushdesk.ui.messages import ask_password, page_title, status_label, warning
 from hushdesk.ui.safe_text import SafeTextBrowser, rich_label
 from hushdesk.ui.tasks import Job, Latest, Tasks
 from hushdesk.ui.widgets.chat_view import theme_from_palette
-from hushdesk.ui.widgets.combo import DOCUMENT_FILTER
+from hushdesk.ui.widgets.combo import LIBRARY_FILTER
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
 from hushdesk.ui.widgets.job_bar import JobBar
 from hushdesk.ui.widgets.paste_dialog import PasteDialog
@@ -194,7 +194,7 @@ class SummarizePage(QWidget):
 
     def _choose_file(self) -> None:
         path = file_dialogs.open_file(
-            self, "Summarize a document", str(Path.home()), DOCUMENT_FILTER
+            self, "Summarize a document", str(Path.home()), LIBRARY_FILTER
         )
         if path:
             self.open_path(Path(path))

@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 from hushdesk.assistant.summarize.options import modes
-from hushdesk.assistant.summarize.results import where
 from hushdesk.assistant.summarize.store import SavedSummary
 from hushdesk.errors import HushdeskError
 from hushdesk.fsutil import atomic_write_bytes, atomic_write_text
@@ -47,7 +46,7 @@ def _docx(saved: SavedSummary) -> bytes:
             paragraph = None
             if heading:
                 document.add_heading(heading, level=2)
-        ref = f" ({where(statement.first, statement.last, summary.paginated)})"
+        ref = f" ({summary.where(statement)})"
         if style == "list" or statement.heading:
             document.add_paragraph(statement.text + ref, style="List Bullet")
         else:

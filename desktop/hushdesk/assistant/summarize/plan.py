@@ -209,4 +209,4 @@ def _split_page(page: Page, size: int, budget: int) -> list[tuple[Page, int]]:
         current = f"{current}\n{rest}" if current else rest
     if current.strip():
         out.append(current)
-    return [(Page(page.number, text), math.ceil(len(text) * per_char)) for text in out]
+    return [(Page(page.number, text, page.label), math.ceil(len(text) * per_char)) for text in out]

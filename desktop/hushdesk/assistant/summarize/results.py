@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from hushdesk.assistant.summarize.options import Options, modes
+from hushdesk.library.records import span
 
 # -- sources and results ------------------------------------------------------------------
 
@@ -17,6 +18,7 @@ from hushdesk.assistant.summarize.options import Options, modes
 class Page:
     number: int
     text: str
+    label: str = ""  # where it is when not "page N": a recording's "at 12:31–12:48"
 
 
 @dataclass(frozen=True)
@@ -39,11 +41,19 @@ class Source:
             digest.update(page.text.encode("utf-8"))
         return digest.hexdigest()
 
+    @cached_property
+    def labels(self) -> dict[int, str]:
+        return {p.number: p.label for p in self.pages if p.label}
+
     def where(self, first: int, last: int) -> str:
-        return where(first, last, self.paginated)
+        return where(first, last, self.paginated, self.labels)
 
 
-def where(first: int, last: int, paginated: bool) -> str:
+def where(first: int, last: int, paginated: bool, labels: dict[int, str] | None = None) -> str:
+    """A statement's pages as a summary shows them: "p. 4", "§§ 2–3", or its sections'
+    own labels ("at 12:31–14:02" in a recording)."""
+    if labels and first in labels and last in labels:
+        return span(labels[first], labels[last])
     if paginated:
         return f"p. {first}" if first == last else f"pp. {first}–{last}"
     return f"§ {first}" if first == last else f"§§ {first}–{last}"
@@ -87,6 +97,7 @@ class Summary:
     paginated: bool
     language: str | None = None
     stats: Stats = field(default_factory=Stats)
+    labels: dict[int, str] = field(default_factory=dict)  # the source's page labels
 
     @property
     def model_struggled(self) -> bool:
@@ -111,7 +122,7 @@ class Summary:
                 heading = statement.heading
                 if heading:
                     lines += [f"### {heading}", ""]
-            ref = where(statement.first, statement.last, self.paginated)
+            ref = self.where(statement)
             if links:
                 ref = f"[{ref}](ref:{index})"
             text = f"{statement.text} ({ref})"
@@ -123,6 +134,9 @@ class Summary:
             lines.append(" ".join(prose))
         return "\n".join(lines).strip() + "\n"
 
+    def where(self, statement: Statement) -> str:
+        return where(statement.first, statement.last, self.paginated, self.labels)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "options": self.options.to_dict(),
@@ -130,6 +144,7 @@ class Summary:
             "paginated": self.paginated,
             "language": self.language,
             "stats": asdict(self.stats),
+            "labels": {str(n): label for n, label in self.labels.items()},
         }
 
     @classmethod
@@ -140,4 +155,5 @@ class Summary:
             paginated=bool(data["paginated"]),
             language=data.get("language"),
             stats=Stats(**data.get("stats", {})),
+            labels={int(n): str(label) for n, label in data.get("labels", {}).items()},
         )

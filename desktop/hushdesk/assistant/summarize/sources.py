@@ -22,7 +22,7 @@ def from_file(
     document = loaders.load(path, password, cancel=cancel)
     return Source(
         name=path.name,
-        pages=tuple(Page(p.number, p.text) for p in document.pages),
+        pages=tuple(Page(p.number, p.text, p.label) for p in document.pages),
         paginated=document.paginated,
         path=str(path.resolve()),
         warnings=tuple(document.warnings),
@@ -44,9 +44,10 @@ def from_library(store: DocumentStore, file_id: int) -> Source:
     if record is None or record.status != "done":
         raise HushdeskError("That document is not in the library (any more).")
     pages = store.pages(file_id)
+    labels = {c.page: c.label for c in store.chunks_of(file_id) if c.label}
     return Source(
         name=record.name,
-        pages=tuple(Page(n, t) for n, t in pages),
+        pages=tuple(Page(n, t, labels.get(n, "")) for n, t in pages),
         paginated=record.paginated,
         path=record.path,
         file_id=file_id,

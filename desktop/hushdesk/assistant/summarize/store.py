@@ -122,7 +122,10 @@ class SummaryStore(Database):
     # -- sources
 
     def save_source(self, source: Source) -> None:
-        pages = json.dumps([[p.number, p.text] for p in source.pages], ensure_ascii=False)
+        pages = json.dumps(
+            [[p.number, p.text, p.label] if p.label else [p.number, p.text] for p in source.pages],
+            ensure_ascii=False,
+        )
         with self._tx() as db:
             db.execute(
                 "INSERT INTO sources (key, name, path, file_id, paginated, pages, warnings, "
@@ -148,7 +151,9 @@ class SummaryStore(Database):
         row = rows[0]
         return Source(
             name=row["name"],
-            pages=tuple(Page(int(n), str(t)) for n, t in json.loads(row["pages"])),
+            pages=tuple(
+                Page(int(n), str(t), *map(str, label)) for n, t, *label in json.loads(row["pages"])
+            ),
             paginated=bool(row["paginated"]),
             path=row["path"],
             file_id=row["file_id"],

@@ -270,7 +270,8 @@ class _Job:
         statements = self.covered(statements, notes)
         if self.mode.sort == "date":
             statements = by_date(statements)
-        return Summary(self.options, statements, self.source.paginated, self.language, self.stats)
+        return Summary(self.options, statements, self.source.paginated, self.language, self.stats,
+                       labels=self.source.labels)  # fmt: skip
 
     def _where_words(self, first: int, last: int) -> str:
         noun = "page" if self.source.paginated else "section"

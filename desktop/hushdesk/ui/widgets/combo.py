@@ -8,9 +8,15 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import QComboBox, QSizePolicy, QStyle, QStyleOptionComboBox, QStylePainter
 
+from hushdesk.services.recordings import RECORDING_SUFFIXES
+
 LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Dutch", "Portuguese")
-DOCUMENT_FILTER = (
-    "Documents (*.pdf *.docx *.txt *.md *.html *.htm *.epub *.xlsx *.xlsm *.csv *.tsv);;"
+_DOCUMENTS = "*.pdf *.docx *.txt *.md *.html *.htm *.epub *.xlsx *.xlsm *.csv *.tsv"
+_RECORDINGS = " ".join(f"*{suffix}" for suffix in sorted(RECORDING_SUFFIXES))
+DOCUMENT_FILTER = f"Documents ({_DOCUMENTS});;All files (*)"
+# What a library reads and the Summarize page summarizes: recordings too (transcribed).
+LIBRARY_FILTER = (
+    f"Documents and recordings ({_DOCUMENTS} {_RECORDINGS});;Recordings ({_RECORDINGS});;"
     "All files (*)"
 )
 

@@ -7,9 +7,10 @@ and End turn the pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QRect, QSize, Qt, QUrl
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
@@ -33,7 +34,10 @@ from PySide6.QtWidgets import (
 )
 
 from hushdesk.services.documents import RenderedPage, render
+from hushdesk.services.recordings import Playback
 from hushdesk.services.shared import openable_locally
+from hushdesk.ui.icons import icon
+from hushdesk.ui.message_box import tell
 from hushdesk.ui.messages import warning
 from hushdesk.ui.safe_text import SafeTextBrowser
 from hushdesk.ui.tasks import Tasks
@@ -64,6 +68,7 @@ class DocumentViewer(QDialog):
         paginated: bool = True,
         section_text: str = "",
         label: str = "",
+        play_from: tuple[str, Callable[[], Playback]] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -83,9 +88,11 @@ class DocumentViewer(QDialog):
         self.fit = _button("Fit width", "Fit the page to the width (Ctrl+0)")
         self.larger = _button("+", "Zoom in (Ctrl++)")
         open_file = _button("Open in its application", "Open the document in its own application")
+        self.play = self._player(play_from)
         bar = QHBoxLayout()
         bar.addWidget(self.where, 1)
-        for button in (self.smaller, self.fit, self.larger, self.previous, self.next, open_file):
+        for button in (self.play, self.smaller, self.fit, self.larger, self.previous, self.next,
+                       open_file):  # fmt: skip
             bar.addWidget(button)
         self.image = QLabel("Rendering…")
         self.image.setAccessibleName("Page")
@@ -105,12 +112,7 @@ class DocumentViewer(QDialog):
         local = openable_locally(path)  # not a colleague's file: its name came from a server
         open_file.clicked.connect(self._open_in_its_application)
         open_file.setVisible(local)
-        self.previous.clicked.connect(lambda: self.show_page(self.page - 1))
-        self.next.clicked.connect(lambda: self.show_page(self.page + 1))
-        self.smaller.clicked.connect(lambda: self.zoom_by(1 / ZOOM_STEP))
-        self.larger.clicked.connect(lambda: self.zoom_by(ZOOM_STEP))
-        self.fit.clicked.connect(self.fit_width)
-        self._keys()
+        self._controls()
         self.unit = "Page" if paginated else "Section"
         self.label = label  # a spreadsheet's row: "sheet Rents, row 7" (a file's words)
         if paginated and path.lower().endswith(".pdf") and local:
@@ -125,7 +127,13 @@ class DocumentViewer(QDialog):
         self.resize(size)
         self.move(available.center() - QRect(0, 0, size.width(), size.height()).center())
 
-    def _keys(self) -> None:
+    def _controls(self) -> None:
+        """The bar's buttons and the viewer's keys."""
+        self.previous.clicked.connect(lambda: self.show_page(self.page - 1))
+        self.next.clicked.connect(lambda: self.show_page(self.page + 1))
+        self.smaller.clicked.connect(lambda: self.zoom_by(1 / ZOOM_STEP))
+        self.larger.clicked.connect(lambda: self.zoom_by(ZOOM_STEP))
+        self.fit.clicked.connect(self.fit_width)
         bindings = (
             ((QKeySequence.StandardKey.ZoomIn, "Ctrl+="), lambda: self.zoom_by(ZOOM_STEP)),
             ((QKeySequence.StandardKey.ZoomOut,), lambda: self.zoom_by(1 / ZOOM_STEP)),
@@ -230,6 +238,51 @@ class DocumentViewer(QDialog):
             cursor.mergeCharFormat(marked)
             self.text.setTextCursor(QTextCursor(cursor))
         self.highlighted = 0 if cursor.isNull() else 1
+
+    # -- a recording: played from where its words were said --------------------------------
+
+    def _player(self, play_from: tuple[str, Callable[[], Playback]] | None) -> QPushButton:
+        """ "Play from 12:31" where the passage is a recording's (hidden otherwise)."""
+        self._play_from = play_from
+        self.playback: Playback | None = None
+        self._watch = QTimer(self, interval=250)
+        self._watch.timeout.connect(self._watch_playback)
+        button = _button(f"Play from {play_from[0]}" if play_from else "", "Play the recording")
+        button.setIcon(icon("play"))
+        button.setVisible(play_from is not None)
+        button.clicked.connect(self._play_or_stop)
+        return button
+
+    def _play_or_stop(self) -> None:
+        if self.playback is not None:
+            self._stop_playing()
+            return
+        if self._play_from is None:
+            return
+        self.playback = self._play_from[1]()
+        self.play.setText("Stop")
+        self._watch.start()
+
+    def _watch_playback(self) -> None:
+        if self.playback is None:
+            return
+        problem = self.playback.problem
+        if problem or self.playback.ended:
+            self._stop_playing()
+            if problem:
+                tell(self, "Play the recording", problem, kind="warning")
+
+    def _stop_playing(self) -> None:
+        self._watch.stop()
+        playback, self.playback = self.playback, None
+        if playback is not None:
+            playback.stop()
+        if self._play_from is not None:
+            self.play.setText(f"Play from {self._play_from[0]}")
+
+    def done(self, result: int) -> None:
+        self._stop_playing()  # closing the page stops the sound
+        super().done(result)
 
 
 def _button(text: str, name: str) -> QPushButton:

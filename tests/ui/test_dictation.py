@@ -83,9 +83,11 @@ def test_dictated_words_appear_in_the_chat_box_editable_and_unsent(
     chat.dictate.heard.connect(lambda text, _final: seen.append(text))
     qtbot.mouseClick(chat.dictate, Qt.MouseButton.LeftButton)
     assert chat.dictate.listening
+    assert chat.dictate.text() == "Listening…"  # said in words, not only by a pressed look
     qtbot.waitUntil(lambda: "garden" in chat.composer.toPlainText().lower(), timeout=60_000)
     qtbot.mouseClick(chat.dictate, Qt.MouseButton.LeftButton)  # stop
     assert not chat.dictate.listening
+    assert not chat.dictate.text()
     text = chat.composer.toPlainText()
     assert text.startswith("Note: ")
     assert word_error_rate(" ".join(SAID), text.removeprefix("Note: ")) <= 0.25, text

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QMouseEvent, QShortcut, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolButton
 
@@ -85,11 +85,22 @@ class DictationButton(QToolButton):
                 self._fail(exc.message)
                 return
             self.setToolTip(f"Listening… click or press {SHORTCUT} to stop")
+            self._show_listening(True)
             self._box.setFocus()
         elif not on and self._session is not None:
             session, self._session = self._session, None
             session.stop()  # what was being said still arrives, as final text
+            self._show_listening(False)
             self._idle_tip()
+
+    def _show_listening(self, on: bool) -> None:
+        """While it listens the button says so in words, not only by being pressed."""
+        self.setText("Listening…" if on else "")
+        self.setToolButtonStyle(
+            Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+            if on
+            else Qt.ToolButtonStyle.ToolButtonIconOnly
+        )
 
     def _fail(self, message: str) -> None:
         self.blockSignals(True)
@@ -98,6 +109,7 @@ class DictationButton(QToolButton):
         if self._session is not None:
             session, self._session = self._session, None
             session.stop()
+        self._show_listening(False)
         self._idle_tip()
         tell(self, "Dictation", message, kind="warning")
 

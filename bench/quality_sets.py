@@ -36,10 +36,12 @@ SETS: dict[str, dict] = {
     if not path.stem.startswith("review_")
 }
 # The answer keys of bench/review.py (review_*.toml): one grid of questions over the
-# documents of one kind, with the answer of every cell — not question sets of this kind.
+# documents of one kind, with the answer of every cell, and the planted edits of the
+# comparison (review_compare.toml) — not question sets of this kind.
 GRIDS: dict[str, dict] = {
     path.stem: tomllib.loads(path.read_text(encoding="utf-8"))
     for path in sorted((HERE / "sets").glob("review_*.toml"))
+    if path.stem != "review_compare"
 }
 EMAILS: list[dict] = tomllib.loads((HERE / "emails.toml").read_text(encoding="utf-8"))["email"]
 

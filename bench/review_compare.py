@@ -6,7 +6,7 @@ does the summary keep.
     .venv/bin/python bench/review_compare.py --models qwen2.5-coder-1.5b
     .venv/bin/python bench/review_compare.py --models none            # no summary
 
-The documents and their edits are in bench/sets/compare.toml: Debian's Apache-2.0 and
+The documents and their edits are in bench/sets/review_compare.toml: Debian's Apache-2.0 and
 GPL-3 printed into PDFs, and each edited copy printed with another layout (wrap width,
 hyphenated line ends, running header, page numbers), so that formatting differences
 are there to be mistaken for changes. Found and spurious need no model; the summary's
@@ -34,7 +34,7 @@ from tests.documents import edited, planted, printed_pdf, real_text, reflowed  #
 
 from quality import MODELS, real_model  # noqa: E402
 
-SET = HERE / "sets" / "compare.toml"
+SET = HERE / "sets" / "review_compare.toml"
 TARGET_SPURIOUS = 3
 
 

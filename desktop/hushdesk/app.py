@@ -240,6 +240,7 @@ class App:
             embedder_factory=self._embedder,
             # a lambda: the summaries' store opens only when a document is deleted
             on_forget=lambda ids: self.summaries.forget_files(ids),  # noqa: PLW0108
+            hearing=self.recordings.hearing,
         )
 
     def _embedder(self, model_id: str) -> Embedder:
@@ -278,7 +279,7 @@ class App:
         from hushdesk.services.summaries import Summaries
 
         store = self._open_store(SummaryStore, "summaries")
-        return Summaries(store, self.runtime, lambda: self.library)
+        return Summaries(store, self.runtime, lambda: self.library, self.recordings.hearing)
 
     @cached_property
     def reviews(self) -> Reviews:
@@ -313,7 +314,7 @@ class App:
         """Recordings transcribed offline (nothing kept: a library keeps its own)."""
         from hushdesk.services.recordings import Recordings
 
-        return Recordings()
+        return Recordings(self.settings)
 
     @cached_property
     def models(self) -> Models:

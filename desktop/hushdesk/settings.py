@@ -111,6 +111,14 @@ class EmailSettings:
 
 
 @dataclass
+class SpeechSettings:
+    """How recordings and dictation are heard (Settings → Speech, ``transcribe``)."""
+
+    model: str = ""  # a faster-whisper model's folder; "": the bundled tiny.en
+    language: str = ""  # a language code ("de"); "": detected (multilingual models)
+
+
+@dataclass
 class UiState:
     theme: str = "system"  # system | light | dark
     geometry: str | None = None  # Qt's saveGeometry(), base64
@@ -134,6 +142,7 @@ class Settings:
     api: ApiSettings = field(default_factory=ApiSettings)
     connections: dict[str, ConnectionSettings] = field(default_factory=dict)
     shared: dict[str, SharedLibrarySettings] = field(default_factory=dict)  # by library name
+    speech: SpeechSettings = field(default_factory=SpeechSettings)
 
     def for_model(self, model_id: str) -> ModelOverrides:
         return self.models.get(model_id, ModelOverrides())

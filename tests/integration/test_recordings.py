@@ -172,3 +172,39 @@ def test_indexing_paused_mid_recording_resumes_from_the_windows_kept(
         assert "first day" in found[0].chunk.text  # the first window's words, kept
     finally:
         app.close()
+
+
+def test_the_speech_model_chosen_is_the_one_that_hears(
+    hushdesk_cmd: list[str], cli_env: dict[str, str], spoken: tuple[Path, list[float]],
+    hushdesk_home: Path, tmp_path: Path,
+) -> None:  # fmt: skip
+    """Settings → Speech: a faster-whisper folder chosen is what transcribes from then on
+    (here a copy of the bundled model under another name); a folder that is no speech
+    model, or a language an English-only model cannot hear, is refused with the reason."""
+    import shutil
+
+    from hushdesk.app import App
+    from hushdesk.errors import HushdeskError
+    from hushdesk.speech import models
+
+    starter = models.starter()
+    assert starter is not None
+    mine = tmp_path / "whisper-mine"
+    shutil.copytree(starter.path, mine)
+    (tmp_path / "not-a-model").mkdir()
+    app = App()
+    try:
+        recordings = app.recordings
+        with pytest.raises(HushdeskError, match="not a speech model"):
+            recordings.use_speech_model(str(tmp_path / "not-a-model"))
+        with pytest.raises(HushdeskError, match="English only"):
+            recordings.use_speech_model(str(mine), "de")
+        chosen = recordings.use_speech_model(str(mine))
+        assert chosen.name == "whisper-mine"
+        assert [m.name for m in recordings.speech_models()] == ["whisper-tiny.en", "whisper-mine"]
+        assert recordings.hearing().model == str(mine)
+    finally:
+        app.close()
+    wav, _ = spoken
+    result = json.loads(run(hushdesk_cmd, cli_env, "transcribe", "--json", str(wav)))
+    assert result["model"] == "whisper-mine"  # the setting, read by another process

@@ -26,12 +26,13 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--model",
         metavar="FOLDER",
-        help="a faster-whisper model's folder (default: the bundled tiny.en)",
+        help="a faster-whisper model's folder (default: Settings → Speech's, else the "
+        "bundled tiny.en)",
     )
     p.add_argument(
         "--language",
         metavar="CODE",
-        help="the language spoken, e.g. en, de, fr (default: detected)",
+        help="the language spoken, e.g. en, de, fr (default: Settings → Speech's, else detected)",
     )
     p.add_argument("--out", type=Path, metavar="FILE", help="save as .txt, .srt, .vtt or .json")
     p.add_argument("--json", action="store_true", help="print the segments as JSON")  # fmt: skip

@@ -12,7 +12,7 @@ import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hushdesk.errors import Cancelled, DocumentError, EncryptedDocument, HushdeskError
@@ -57,8 +57,9 @@ class ReadAhead:
     """Reads file i + 1 (in its own child process) while file i is chunked and embedded:
     indexing is bound by embedding, so starting a reader and reading are hidden behind
     it. One file ahead at most; what is left unread when indexing stops is stopped with
-    it. A recording's transcription keeps its windows in ``store`` as they are done (a
-    stopped run resumes from them) and tells its progress while file i waits for it."""
+    it. A recording is heard as ``hearing`` says, its transcription keeping its windows in
+    ``store`` as they are done (a stopped run resumes from them) and telling its
+    progress while file i waits for it."""
 
     def __init__(
         self,
@@ -66,11 +67,13 @@ class ReadAhead:
         password_for: Callable[[Path], str | None] | None,
         cancel: CancelToken,
         store: DocumentStore | None = None,
+        hearing: recordings.Hearing | None = None,
     ) -> None:
         self._records = records
         self._password_for = password_for
         self._cancel = cancel
         self._store = store
+        self._hearing = hearing or recordings.Hearing()
         self._stop = CancelToken()  # this reader's own: set when indexing stops
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hushdesk-read")
         self._reads: dict[int, Future[LoadedDocument]] = {}
@@ -88,13 +91,9 @@ class ReadAhead:
             record = self._records[i]
             path = Path(record.path)
             password = self._password_for(path) if self._password_for else None
-            kept = (
-                recordings.Kept(self._store, record.sha256)
-                if self._store is not None and record.sha256
-                else None
-            )
+            hearing = replace(self._hearing, store=self._store, sha256=record.sha256 or "")
             self._reads[i] = self._pool.submit(
-                loaders.load, path, password, cancel=self._stop, kept=kept,
+                loaders.load, path, password, cancel=self._stop, hearing=hearing,
                 progress=functools.partial(self._progress.__setitem__, i),
             )  # fmt: skip
         return self._reads[i]
@@ -151,6 +150,7 @@ class Ingest:
         progress: ProgressCallback | None = None,
         on_file: Callable[[FileEvent], None] | None = None,
         password_for: Callable[[Path], str | None] | None = None,
+        hearing: recordings.Hearing | None = None,
     ) -> None:
         self.store = store
         self.index = index
@@ -160,6 +160,7 @@ class Ingest:
         self._progress = progress
         self._on_file = on_file
         self._password_for = password_for
+        self._hearing = hearing  # how its recordings are heard (the user's speech model)
         self.report = IngestReport()
 
     def run(self, sources: Iterable[Path], *, retry_failed: bool) -> IngestReport:
@@ -168,7 +169,9 @@ class Ingest:
         pending = unfinished(self.store, self.library)
         tracker = ProgressTracker(total=len(pending) or 1, label="Indexing")
         progress = self._progress
-        with ReadAhead(pending, self._password_for, self._cancel, self.store) as reader:
+        with ReadAhead(
+            pending, self._password_for, self._cancel, self.store, self._hearing
+        ) as reader:
             if pending:
                 self._get_ready(tracker)
             for done, record in enumerate(pending):

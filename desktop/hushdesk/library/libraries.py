@@ -16,6 +16,7 @@ from hushdesk.library.embedder import Embedder
 from hushdesk.library.embedders import make_embedder
 from hushdesk.library.index import VectorIndex
 from hushdesk.library.ingest import FileEvent, Ingest, IngestReport, indexing_lock, unfinished
+from hushdesk.library.recordings import Hearing
 from hushdesk.library.search import FileNames, SearchResult, fused_search, owner
 from hushdesk.library.shared import SharedContent, SharedFile, page_texts
 from hushdesk.library.store import DocumentStore, FileRecord, Library
@@ -36,6 +37,7 @@ class DocumentLibrary:
         embedder_factory: Callable[[str], Embedder] | None = None,
         relevance_floor: float = 0.3,
         on_forget: Callable[[list[int]], object] | None = None,
+        hearing: Callable[[], Hearing] = Hearing,
     ) -> None:
         self.registry = registry
         self.store = store
@@ -45,6 +47,7 @@ class DocumentLibrary:
         self._lock = threading.Lock()
         self.relevance_floor = relevance_floor
         self.on_forget = on_forget  # files gone for good: what was made of them goes too
+        self.hearing = hearing  # how recordings are heard: the user's speech model now
         self._names: dict[int, tuple[tuple[int, int], FileNames]] = {}  # by library id
         self._dimensions: dict[str, int] = {}  # by embedding model
 
@@ -130,6 +133,7 @@ class DocumentLibrary:
                 progress=progress,
                 on_file=on_file,
                 password_for=password_for,
+                hearing=self.hearing(),
             )
             return run.run(sources, retry_failed=retry_failed)
 

@@ -68,16 +68,16 @@ def load(
     ocr: bool = True,
     timeout_s: float = LOAD_TIMEOUT_S,
     cancel: CancelToken | None = None,
-    kept: recordings.Kept | None = None,
+    hearing: recordings.Hearing | None = None,
     progress: ProgressCallback | None = None,
 ) -> LoadedDocument:
-    """Read ``path`` in a child process (a recording: transcribed, a window per child,
-    the windows ``kept`` as they are done, with ``progress``). Raises ``DocumentError``
-    with a user-facing reason."""
+    """Read ``path`` in a child process (a recording: transcribed as ``hearing`` says, a
+    window per child, with ``progress``). Raises ``DocumentError`` with a user-facing
+    reason."""
     if not supported(path):
         raise DocumentError(f"{path.name}: this file type is not supported.")
     if is_recording(path):
-        return recordings.load(path, cancel=cancel, kept=kept, progress=progress)
+        return recordings.load(path, cancel=cancel, hearing=hearing, progress=progress)
     try:
         return isolate.run_isolated(
             load_here,

@@ -24,7 +24,7 @@ from hushdesk.speech.transcribe import Window, transcribe
 from hushdesk.speech.transcript import clock, label_times, pages
 
 KIND = "recording"
-__all__ = ["KIND", "Kept", "is_recording", "label_times", "load"]
+__all__ = ["KIND", "Hearing", "is_recording", "label_times", "load"]
 
 
 class WindowStore(Protocol):
@@ -35,37 +35,44 @@ class WindowStore(Protocol):
 
 
 @dataclass(frozen=True)
-class Kept:
-    """A recording's windows kept in ``store`` under its content hash: a transcription
+class Hearing:
+    """How recordings are heard: the speech model the user chose (a folder; "" for the
+    bundled one) and the language ("" to detect) — and, while a library indexes one, the
+    store that keeps its finished windows under its content hash, so a transcription
     stopped half-way resumes from them."""
 
-    store: WindowStore
-    sha256: str
+    model: str = ""
+    language: str = ""
+    store: WindowStore | None = None
+    sha256: str = ""
 
 
 def load(
     path: Path,
     *,
     cancel: CancelToken | None = None,
-    kept: Kept | None = None,
+    hearing: Hearing | None = None,
     progress: ProgressCallback | None = None,
 ) -> LoadedDocument:
     """``path``'s transcript with the speech model the user chose (else the starter)."""
+    hearing = hearing or Hearing()
     try:
-        model = models.resolve(None)
+        model = models.resolve(hearing.model or None)
     except models.SpeechModelError as exc:
         raise DocumentError(f"{path.name} was not transcribed: {exc.message}") from exc
-    done = kept.store.transcript_windows(kept.sha256, model.name) if kept else []
+    store, sha256 = hearing.store, hearing.sha256
+    done = store.transcript_windows(sha256, model.name) if store and sha256 else []
     heard = transcribe(
         path,
         model,
+        language=hearing.language or None,
         cancel=cancel,
         progress=progress,
         done=done,
         window_s=transcription.WINDOW_S,
         on_window=(
-            (lambda w: kept.store.keep_transcript_window(kept.sha256, model.name, w))
-            if kept
+            (lambda w: store.keep_transcript_window(sha256, model.name, w))
+            if store and sha256
             else None
         ),
     )

@@ -11,6 +11,7 @@ it is text.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -20,6 +21,8 @@ import numpy as np
 from hushdesk.errors import HushdeskError
 from hushdesk.fsutil import atomic_write_bytes
 from hushdesk.jobs import CancelToken, ProgressCallback
+from hushdesk.library.recordings import Hearing
+from hushdesk.settings import Settings
 from hushdesk.speech import models
 from hushdesk.speech.audio import AUDIO_SUFFIXES as RECORDING_SUFFIXES
 from hushdesk.speech.audio import is_recording
@@ -43,6 +46,7 @@ __all__ = ["CATALOG", "RECORDING_SUFFIXES", "CatalogEntry", "DictationSession", 
            "Segment", "SpeechModel", "Transcript", "clock"]  # fmt: skip
 
 FORMATS = (".txt", ".srt", ".vtt", ".json")
+log = logging.getLogger("hushdesk.speech")
 
 
 class SoundSource(Protocol):
@@ -65,10 +69,48 @@ class DictationSession:
 
 
 class Recordings:
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
         # The sound of dictation: a test puts its recording here, at the audio boundary.
         self.microphone: Callable[[Callable[[np.ndarray], None]], SoundSource] = Microphone
         self._listener: Listener | None = None
+
+    # -- the speech model ---------------------------------------------------------------------
+
+    def speech_model(self, choice: str | None = None) -> SpeechModel:
+        """The speech model ``choice`` names (a folder), else the one chosen in the
+        settings, else the bundled starter."""
+        return models.resolve(choice or self.settings.speech.model or None)
+
+    def speech_models(self) -> list[SpeechModel]:
+        """The bundled model and the one chosen, where it is another (for a menu)."""
+        found = [m for m in (models.starter(),) if m is not None]
+        chosen = self.settings.speech.model
+        if chosen:
+            try:
+                found.append(models.from_folder(Path(chosen)))
+            except models.SpeechModelError:
+                log.warning("the chosen speech model's folder is no longer usable")
+        return found
+
+    def use_speech_model(self, folder: str, language: str = "") -> SpeechModel:
+        """Use the faster-whisper model in ``folder`` ("": the bundled one) from now on,
+        for recordings, libraries and dictation, hearing ``language`` ("": detected).
+        Checked first: a folder that is no speech model is refused with the reason."""
+        model = models.from_folder(Path(folder)) if folder else models.resolve(None)
+        if language and not model.multilingual and language != "en":
+            raise HushdeskError(f"{model.name} hears English only.")
+        self.settings.speech.model = str(Path(folder).expanduser().resolve()) if folder else ""
+        self.settings.speech.language = language
+        self.settings.save()
+        if self._listener is not None:  # dictation hears with the new model next time
+            self._listener.close()
+            self._listener = None
+        return model
+
+    def hearing(self) -> Hearing:
+        """How a library or a summary hears a recording now."""
+        return Hearing(self.settings.speech.model, self.settings.speech.language)
 
     def dictate(
         self,
@@ -81,7 +123,7 @@ class Recordings:
         spoken, then all of it (``on_final``) at each pause. Raises ``MicrophoneError``
         with what to do when there is no microphone or the system refuses it."""
         if self._listener is None:
-            self._listener = Listener(self.speech_model())
+            self._listener = Listener(self.speech_model(), self.settings.speech.language or None)
         dictation = Dictation(
             self._listener, on_partial=on_partial, on_final=on_final, on_error=on_error
         )
@@ -108,10 +150,6 @@ class Recordings:
         if self._listener is not None:
             self._listener.close()
 
-    def speech_model(self, choice: str | None = None) -> SpeechModel:
-        """The speech model ``choice`` names (a folder), else the bundled starter."""
-        return models.resolve(choice)
-
     def transcribe(
         self,
         path: Path,
@@ -129,7 +167,11 @@ class Recordings:
                 "Opus, FLAC, or the sound of MP4, MOV, MKV, WebM)."
             )
         return transcribe(
-            path, self.speech_model(model), language=language, progress=progress, cancel=cancel
+            path,
+            self.speech_model(model),
+            language=language or self.settings.speech.language or None,
+            progress=progress,
+            cancel=cancel,
         )
 
     def write(self, transcript: Transcript, out: Path) -> None:

@@ -19,6 +19,7 @@ from hushdesk.assistant.summarize.store import SavedSummary, SummaryStore
 from hushdesk.assistant.summarize.summarizer import Summarizer
 from hushdesk.errors import Cancelled, DocumentError, HushdeskError, StoreError
 from hushdesk.jobs import CancelToken, Progress, ProgressCallback, TextCallback
+from hushdesk.library.recordings import Hearing
 from hushdesk.services.runtime import ModelRuntime
 
 if TYPE_CHECKING:
@@ -45,18 +46,21 @@ class Summaries:
         store: SummaryStore,
         runtime: ModelRuntime,
         library: Callable[[], DocumentLibrary],
+        hearing: Callable[[], Hearing] = Hearing,
     ) -> None:
         self.store = store
         self.runtime = runtime
         self._library = library  # opened only when a library document is involved
+        self._hearing = hearing  # a recording summarized from its file: how it is heard
 
     # -- sources --------------------------------------------------------------------------
 
     def from_file(
         self, path: Path, *, password: str | None = None, cancel: CancelToken | None = None
     ) -> Source:
-        """Any supported file, read in a child process (scanned pages by OCR)."""
-        return sources.from_file(path, password=password, cancel=cancel)
+        """Any supported file, read in a child process (scanned pages by OCR, recordings
+        transcribed)."""
+        return sources.from_file(path, password=password, cancel=cancel, hearing=self._hearing())
 
     def from_text(self, text: str, name: str = "Pasted text") -> Source:
         return sources.from_text(text, name)

@@ -38,6 +38,7 @@ from hushdesk.ui.message_box import confirm
 from hushdesk.ui.messages import error_text, page_title, status_label
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.unlock import PassphraseDialog, RecoveryKeyDialog, ask_passphrase
+from hushdesk.ui.widgets.speech_settings import SpeechSettings
 from hushdesk.ui.widgets.wipe_dialog import WipeDialog
 
 
@@ -92,6 +93,7 @@ class SettingsPage(QWidget):
         for box in (
             self._appearance(),
             self._model(),
+            SpeechSettings(app.recordings),
             self._sender(),
             self._api(),
             self._data(),

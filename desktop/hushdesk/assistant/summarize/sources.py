@@ -10,16 +10,22 @@ from hushdesk.errors import HushdeskError
 from hushdesk.jobs import CancelToken
 
 if TYPE_CHECKING:
+    from hushdesk.library.recordings import Hearing
     from hushdesk.library.store import DocumentStore
 
 
 def from_file(
-    path: Path, *, password: str | None = None, cancel: CancelToken | None = None
+    path: Path,
+    *,
+    password: str | None = None,
+    cancel: CancelToken | None = None,
+    hearing: Hearing | None = None,
 ) -> Source:
-    """Read any supported file (in a child process, scanned pages by OCR)."""
+    """Read any supported file (in a child process, scanned pages by OCR, a recording
+    transcribed as ``hearing`` says)."""
     from hushdesk.library import loaders
 
-    document = loaders.load(path, password, cancel=cancel)
+    document = loaders.load(path, password, cancel=cancel, hearing=hearing)
     return Source(
         name=path.name,
         pages=tuple(Page(p.number, p.text, p.label) for p in document.pages),

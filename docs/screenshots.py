@@ -181,8 +181,7 @@ def recordings(window: MainWindow, qt: QApplication, theme: str) -> None:
     search finds its words at the time they were said; then dictation in the chat box,
     the words so far shown while a sentence is spoken (the microphone is a recording
     played into it, as in tests/ui/test_dictation.py)."""
-    from tests.speech import SCRIPT, convert, speak
-    from tests.ui.test_dictation import PlayedMicrophone
+    from tests.speech import SCRIPT, PlayedMicrophone, convert, speak
 
     from hushdesk.speech.audio import decode
 

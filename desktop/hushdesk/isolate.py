@@ -166,15 +166,20 @@ class _Setup:
     sockets: sandbox.Sockets = sandbox.Sockets.NO_SOCKETS
 
 
+def _enter(setup: _Setup) -> None:
+    """A child's first steps: the parent's environment of the call, then ``child_setup``."""
+    os.environ.clear()
+    os.environ.update(setup.environment)
+    child_setup(setup.memory_limit_bytes, setup.nice, setup.sockets)
+
+
 def _child_main(
     conn: multiprocessing.connection.Connection,
     func: Callable[..., Any],
     args: tuple[Any, ...],
     setup: _Setup,
 ) -> None:
-    os.environ.clear()
-    os.environ.update(setup.environment)
-    child_setup(setup.memory_limit_bytes, setup.nice)
+    _enter(setup)
     try:
         result = func(*args)
     except errors.HushdeskError as exc:
@@ -254,9 +259,7 @@ def _worker_main(
     args: tuple[Any, ...],
     setup: _Setup,
 ) -> None:
-    os.environ.clear()
-    os.environ.update(setup.environment)
-    child_setup(setup.memory_limit_bytes, setup.nice, setup.sockets)
+    _enter(setup)
     with contextlib.suppress(EOFError, OSError, KeyboardInterrupt):
         serve(conn, *args)
     conn.close()

@@ -4,8 +4,6 @@ replaced, at the audio boundary, by a recording played into it as a microphone w
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from tests.speech import speak, word_error_rate
+from tests.speech import PlayedMicrophone, speak, word_error_rate
 from tests.ui.conftest import MakeWindow, answer_boxes
 
 pytestmark = pytest.mark.slow
@@ -23,34 +21,6 @@ SAID = (
     "Please send the signed lease to the tenant before the end of the week.",
     "Ask the landlord about the garden.",
 )
-
-
-class PlayedMicrophone:
-    """A microphone that hears a recording: 100 ms blocks, twice as fast as spoken."""
-
-    samples = np.zeros(0, dtype=np.float32)
-
-    def __init__(self, on_samples: Callable[[np.ndarray], None]) -> None:
-        self._on_samples = on_samples
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._play, daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-    def _play(self) -> None:
-        block = 1600
-        silence = np.zeros(16000, dtype=np.float32)  # then the room is quiet
-        for chunk in (self.samples, silence, silence):
-            for i in range(0, len(chunk), block):
-                if self._stop.is_set():
-                    return
-                self._on_samples(chunk[i : i + block])
-                time.sleep(0.05)
 
 
 class NoMicrophone:

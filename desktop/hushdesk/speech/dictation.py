@@ -33,6 +33,7 @@ from hushdesk import isolate
 from hushdesk.errors import HushdeskError
 from hushdesk.speech.audio import RATE
 from hushdesk.speech.models import SpeechModel
+from hushdesk.speech.transcribe import threads
 
 FRAME = int(0.03 * RATE)  # 30 ms: the unit the pause rule looks at
 END_PAUSE_S = 0.6  # this much quiet after speech ends an utterance
@@ -120,8 +121,6 @@ def _serve(conn: Connection, model_dir: str, language: str | None) -> None:
 
     tqdm.tqdm.set_lock(threading.RLock())  # see transcribe.window_here
     from faster_whisper import WhisperModel
-
-    from hushdesk.speech.transcribe import threads
 
     try:
         whisper = WhisperModel(model_dir, device="cpu", compute_type="int8",

@@ -27,7 +27,7 @@ from hushdesk.errors import DocumentError, HushdeskError
 from hushdesk.jobs import CancelToken, Progress, ProgressTracker
 from hushdesk.speech import audio
 from hushdesk.speech.models import SpeechModel
-from hushdesk.speech.transcript import Segment, Transcript
+from hushdesk.speech.transcript import Segment, Transcript, clock
 
 WINDOW_S = 120.0
 TAIL_S = 15.0  # heard past the window's end, so its last words are whole
@@ -114,8 +114,6 @@ def transcribe(
 
 
 def _where(start: float, length: float | None) -> str:
-    from hushdesk.speech.transcript import clock
-
     return f"Transcribing at {clock(start)}" + (f" of {clock(length)}" if length else "")
 
 

@@ -174,7 +174,8 @@ def window_here(
         samples,
         language=language,
         beam_size=5,  # greedy decoding (1) takes half the time, but misheard a quarter
-        # of the words of tests/speech.py's script with tiny.en (0.27; beam 5: 0.16)
+        # of the words of tests/speech.py's script with tiny.en (0.27, a check by hand;
+        # beam 5: 0.16, bench/voice.py's transcribe_wer)
         vad_filter=True,
         condition_on_previous_text=False,  # a misheard stretch does not repeat itself
     )

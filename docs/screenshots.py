@@ -382,6 +382,18 @@ def main() -> int:
     return 0
 
 
+def models_page(window: MainWindow, qt: QApplication, theme: str) -> None:
+    """The Models page at its top, then at its speech models."""
+    window.go("models")
+    settle(window, qt)
+    shoot(window, f"screenshot-models-{theme}.png")
+    models = window.page("models")
+    models.ensureWidgetVisible(models.speech_box)
+    settle(window, qt)
+    shoot(window, f"screenshot-speech-models-{theme}.png")
+    models.verticalScrollBar().setValue(0)
+
+
 def every_page(window: MainWindow, qt: QApplication, theme: str) -> None:
     """The light pass makes the conversations, the library, the draft and the summary;
     the dark one shows them again."""
@@ -401,9 +413,7 @@ def every_page(window: MainWindow, qt: QApplication, theme: str) -> None:
     settle(window, qt)
     shoot(window, f"screenshot-chat-{theme}.png")
     cited_answer(window, qt, theme)
-    window.go("models")
-    settle(window, qt)
-    shoot(window, f"screenshot-models-{theme}.png")
+    models_page(window, qt, theme)
     library = "Client: Smith" if light else "Client: Jones"
     documents_page(window, qt, library, during=f"screenshot-indexing-{theme}.png")
     shoot(window, f"screenshot-documents-{theme}.png")

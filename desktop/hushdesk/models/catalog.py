@@ -74,15 +74,41 @@ class CatalogEmbedding:
 
 
 @dataclass(frozen=True)
+class CatalogSpeech:
+    """A faster-whisper (CTranslate2) model: a folder of files from one repository."""
+
+    id: str
+    name: str
+    repo: str
+    languages: str
+    multilingual: bool
+    license: str
+    good_for: str
+    size_bytes: int
+    cpu_cost: float  # transcription time relative to tiny.en on the same CPU
+    files: tuple[str, ...]
+    bundled: bool = False
+
+
+@dataclass(frozen=True)
 class Catalog:
     models: tuple[CatalogModel, ...]
     embeddings: tuple[CatalogEmbedding, ...]
+    speech: tuple[CatalogSpeech, ...] = ()
 
     def get(self, model_id: str) -> CatalogModel | None:
         return next((m for m in self.models if m.id == model_id), None)
 
     def get_embedding(self, model_id: str) -> CatalogEmbedding | None:
         return next((m for m in self.embeddings if m.id == model_id), None)
+
+    def get_speech(self, model_id: str) -> CatalogSpeech | None:
+        return next((m for m in self.speech if m.id == model_id), None)
+
+    def name_of(self, model_id: str) -> str:
+        """The catalog's name for any of its models (the id when it has none)."""
+        found = self.get(model_id) or self.get_embedding(model_id) or self.get_speech(model_id)
+        return found.name if found is not None else model_id
 
     def search(self, text: str) -> list[CatalogModel]:
         words = text.casefold().split()
@@ -99,6 +125,7 @@ def load() -> Catalog:
     return Catalog(
         models=tuple(_model(m) for m in raw["models"]),
         embeddings=tuple(_embedding(e) for e in raw["embeddings"]),
+        speech=tuple(_speech(s) for s in raw.get("speech", ())),
     )
 
 
@@ -130,4 +157,20 @@ def _embedding(e: dict[str, Any]) -> CatalogEmbedding:
         size_bytes=int(e["size_bytes"]),
         files=tuple(e["files"]),
         bundled=bool(e.get("bundled", False)),
+    )
+
+
+def _speech(s: dict[str, Any]) -> CatalogSpeech:
+    return CatalogSpeech(
+        id=s["id"],
+        name=s["name"],
+        repo=s["repo"],
+        languages=s["languages"],
+        multilingual=bool(s["multilingual"]),
+        license=s["license"],
+        good_for=s["good_for"],
+        size_bytes=int(s["size_bytes"]),
+        cpu_cost=float(s["cpu_cost"]),
+        files=tuple(s["files"]),
+        bundled=bool(s.get("bundled", False)),
     )

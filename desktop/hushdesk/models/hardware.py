@@ -87,6 +87,19 @@ def tokens_per_second(weights: int, machine: Machine, *, on_gpu: bool = False) -
     return bandwidth * GB / max(weights, 1)
 
 
+# bench/voice.py's transcribe_rtf_tiny_en on a 2-core machine, where the transcriber
+# runs one thread (all cores but one): seconds of work per second of speech.
+TINY_EN_RTF_ONE_THREAD = 0.058
+
+
+def transcription_rtf(cpu_cost: float, machine: Machine) -> float:
+    """A rough real-time factor of transcription here, for advice only: tiny.en's measured
+    rate times the model's relative cost, shared over the transcriber's threads (all
+    cores but one, at most 8, not perfectly parallel)."""
+    threads = min(max(1, machine.cpu_cores - 1), 8)
+    return float(TINY_EN_RTF_ONE_THREAD * cpu_cost / threads**0.8)
+
+
 @dataclass(frozen=True)
 class Fit:
     verdict: Verdict

@@ -16,7 +16,7 @@ from hushdesk.fsutil import atomic_write_json, locked, read_json
 
 log = logging.getLogger("hushdesk.models")
 
-Kind = Literal["llm", "embedding"]
+Kind = Literal["llm", "embedding", "speech"]
 Source = Literal["bundled", "download", "import", "remote"]  # remote: a connection's
 
 

@@ -37,6 +37,7 @@ def run_checks(runtime: ModelRuntime, *, generate: bool = True) -> Iterator[Chec
     if generate:
         yield _check(runtime, "model loads and answers", _generates)
     yield _check(runtime, "embedding model", functools.partial(_embedding_model, embed=generate))
+    yield _check(runtime, "speech model", _speech_model)
     yield _check(runtime, "local database", _store)
 
 
@@ -154,6 +155,14 @@ def _embedding_model(runtime: ModelRuntime, *, embed: bool) -> str:
     embedder.embed(["Hushdesk checks that its embedding model runs."])
     took = time.perf_counter() - started
     return f"{model.name}: runs on {embedder.backend}, first sentence in {took:.1f} s"
+
+
+def _speech_model(runtime: ModelRuntime) -> str:
+    """The model that hears recordings and dictation: the folder chosen, else the starter."""
+    from hushdesk.speech import models
+
+    model = models.resolve(runtime.settings.speech.model or None)
+    return f"{model.name} ({model.languages})"
 
 
 def _store(_: ModelRuntime) -> str:

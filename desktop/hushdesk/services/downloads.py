@@ -43,7 +43,7 @@ class Installer(Protocol):
 
 @dataclass
 class Download:
-    key: str  # "catalog id:quantization"
+    key: str  # "catalog id:quantization" ("catalog id:" for a folder model)
     name: str
     plan: Callable[[], DownloadJob]  # asks the hub what to fetch (network)
     job: DownloadJob | None = None  # what is being fetched, once known
@@ -90,8 +90,8 @@ class Downloads:
         key = f"{catalog_id}:{quantization}"
         if key in self.listed:
             return None
-        model = self._models.catalog.get(catalog_id)
-        name = f"{model.name if model else catalog_id} ({quantization})"
+        name = self._models.catalog.name_of(catalog_id)
+        name += f" ({quantization})" if quantization else ""
         return self._list(Download(key, name, lambda: self._models.plan(catalog_id, quantization)))
 
     def again(self, catalog_id: str, quantization: str) -> Download | None:

@@ -21,18 +21,20 @@ from hushdesk.errors import DownloadError, HushdeskError, ModelError
 from hushdesk.isolate import run_isolated
 from hushdesk.jobs import ProgressCallback
 from hushdesk.models import download, hardware, hub, importers
-from hushdesk.models.catalog import Catalog, CatalogModel
+from hushdesk.models.catalog import Catalog, CatalogModel, CatalogSpeech
 from hushdesk.models.download import DownloadControl, DownloadJob
 from hushdesk.models.hardware import GB, READABLE_TOKENS_PER_S, Fit, Machine, Recommendation
 from hushdesk.models.importers import Found
 from hushdesk.models.registry import InstalledModel, Kind, Registry
 from hushdesk.services.runtime import ModelRuntime
 from hushdesk.settings import ModelOverrides, Settings
+from hushdesk.speech import models as speech_models
 
 __all__ = [
     "GB",
     "READABLE_TOKENS_PER_S",
     "CatalogModel",
+    "CatalogSpeech",
     "DownloadControl",
     "DownloadJob",
     "Fit",
@@ -45,6 +47,7 @@ __all__ = [
     "installed_id",
 ]
 
+_KINDS: dict[str, Kind] = {"llm": "llm", "embedding": "embedding", "speech": "speech"}
 IMPORT_SOURCES = {"ollama": "Ollama", "lmstudio": "LM Studio"}
 MAX_NAME_CHARS = 80
 
@@ -156,6 +159,15 @@ class Models:
     def recommend(self, machine: Machine) -> Recommendation | None:
         return hardware.recommend(self.catalog, machine, self.settings.engine.n_ctx)
 
+    def speech_catalog(self, machine: Machine) -> list[tuple[CatalogSpeech, float, bool]]:
+        """The catalog's speech models, each with its rough real-time factor here (seconds
+        of work per second of speech) and whether it is installed."""
+        installed = {m.id for m in self.registry.list("speech")}
+        return [
+            (s, hardware.transcription_rtf(s.cpu_cost, machine), s.id in installed)
+            for s in self.catalog.speech
+        ]
+
     def installed_quantizations(self, model: CatalogModel) -> set[str]:
         """The quantizations of a catalog model that are installed."""
         installed = {m.id for m in self.registry.list()}
@@ -193,20 +205,7 @@ class Models:
         policy.load().require_downloads()
         model = self.catalog.get(model_id)
         if model is None:
-            embedding = self.catalog.get_embedding(model_id)
-            if embedding is None:
-                raise DownloadError(f"There is no model called {model_id!r} in the catalog.")
-            files = [hub.resolve(embedding.repo, f) for f in embedding.files]
-            return download.DownloadJob(
-                model_id=embedding.id,
-                name=embedding.name,
-                kind="embedding",
-                repo=embedding.repo,
-                revision="main",
-                target_dir=str(paths.models_dir() / _slug(embedding.repo)),
-                files=files,
-                details={"dimensions": embedding.dimensions, "license": embedding.license},
-            )
+            return self._plan_folder(model_id)
         if model.bundled:
             raise DownloadError(f"{model.name} comes with Hushdesk; there is nothing to download.")
         file = model.file(quantization)
@@ -227,6 +226,29 @@ class Models:
                 "license": model.license,
                 "sha256": remote.sha256,
             },
+        )
+
+    def _plan_folder(self, model_id: str) -> download.DownloadJob:
+        """An embedding or speech model: a folder of files from one repository."""
+        found = self.catalog.get_embedding(model_id) or self.catalog.get_speech(model_id)
+        if found is None:
+            raise DownloadError(f"There is no model called {model_id!r} in the catalog.")
+        if found.bundled:
+            raise DownloadError(f"{found.name} comes with Hushdesk; there is nothing to download.")
+        details: dict[str, object] = {"license": found.license}
+        if isinstance(found, CatalogSpeech):
+            details |= {"languages": found.languages, "multilingual": found.multilingual}
+        else:
+            details["dimensions"] = found.dimensions
+        return download.DownloadJob(
+            model_id=found.id,
+            name=found.name,
+            kind="speech" if isinstance(found, CatalogSpeech) else "embedding",
+            repo=found.repo,
+            revision="main",
+            target_dir=str(paths.models_dir() / _slug(found.repo)),
+            files=[hub.resolve(found.repo, f) for f in found.files],
+            details=details,
         )
 
     def install(
@@ -254,14 +276,17 @@ class Models:
             path = files[0]
         else:
             path = Path(job.target_dir)
+        details = {**job.details, "repo": job.repo}
+        if job.kind == "speech":  # what the folder says of itself, not only the catalog
+            details["multilingual"] = _check_speech(path, downloaded=job.name).multilingual
         model = InstalledModel(
             id=job.model_id,
             name=job.name,
-            kind="embedding" if job.kind == "embedding" else "llm",
+            kind=_KINDS.get(job.kind, "llm"),
             path=str(path),
             source="download",
             size_bytes=job.total_bytes,
-            details={**job.details, "repo": job.repo},
+            details=details,
         )
         self.registry.add(model)
         log.info("installed %s", model.id)
@@ -301,8 +326,29 @@ class Models:
         self.registry.add(model)
         return model
 
+    def import_speech(self, folder: Path, *, name: str | None = None) -> InstalledModel:
+        """A faster-whisper model's folder (model.bin, config.json …), checked, then
+        listed where it is (never copied: it is a folder the user keeps)."""
+        folder = folder.expanduser().resolve()
+        found = _check_speech(folder)
+        for existing in self.registry.list("speech"):
+            if Path(existing.path) == folder:
+                return existing
+        model = InstalledModel(
+            id=self._free_id(_slug(name or folder.name)),
+            name=name or folder.name,
+            kind="speech",
+            path=str(folder),
+            source="import",
+            size_bytes=sum(p.stat().st_size for p in folder.iterdir() if p.is_file()),
+            details={"languages": found.languages, "multilingual": found.multilingual},
+        )
+        self.registry.add(model)
+        return model
+
     def _free_id(self, wanted: str) -> str:
         taken = {m.id for m in self.registry.list()} | {m.id for m in self.catalog.models}
+        taken |= {m.id for m in self.catalog.speech}
         candidate, number = wanted, 2
         while candidate in taken:
             candidate, number = f"{wanted}-{number}", number + 1
@@ -388,3 +434,19 @@ class Models:
             else:
                 target.unlink(missing_ok=True)
         self.registry.remove(model_id)
+        if model.kind == "speech" and self.settings.speech.model == model.path:
+            self.settings.speech.model = self.settings.speech.language = ""  # back to the starter
+            self.settings.save()
+
+
+def _check_speech(folder: Path, downloaded: str = "") -> speech_models.SpeechModel:
+    """The speech model in ``folder``, or ModelError saying why it is none (``downloaded``:
+    the name of the catalog model just fetched there)."""
+    try:
+        return speech_models.from_folder(folder)
+    except speech_models.SpeechModelError as exc:
+        if downloaded:
+            raise ModelError(
+                f"{downloaded} was downloaded and verified, but cannot be used: {exc.message}"
+            ) from exc
+        raise ModelError(exc.message) from exc

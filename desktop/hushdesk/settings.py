@@ -116,6 +116,8 @@ class SpeechSettings:
 
     model: str = ""  # a faster-whisper model's folder; "": the bundled tiny.en
     language: str = ""  # a language code ("de"); "": detected (multilingual models)
+    read_aloud: bool = False  # answers and drafts get a Read aloud control (offline voice)
+    reading_speed: str = "normal"  # slower | normal | faster
 
 
 @dataclass

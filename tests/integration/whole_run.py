@@ -1,7 +1,8 @@
 """One whole session of the app, as a user would have it, for the privacy test to watch:
 the window on screen (offscreen), a document, a scanned page (read by OCR) and a
 recording (transcribed; spoken beforehand by the test) ingested and transcribed, a
-chat answered from its library, a summary, an email draft, the local API answering a
+chat answered from its library and read aloud by the offline voice (the speakers a
+recorder), a summary, an email draft, the local API answering a
 request, a library trying to download a model on its own (refused: only a download the
 user starts may go out) — every one of them carrying a marker word — then a clean quit.
 
@@ -14,8 +15,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hushdesk import logs, privacy
+
+if TYPE_CHECKING:
+    from hushdesk.app import App
 
 privacy.apply()
 logs.setup()  # the app's own log, as the entry point sets it up
@@ -69,6 +74,7 @@ def main(folder: Path) -> int:
 
     chat = app.conversations.open(setup=ChatSetup(libraries=[library.name]))
     app.conversations.send(chat, f"How long is the notice period of the {MARKER} lease?").collect()
+    _read_aloud(app, f"The {MARKER} notice is three months.")
     source = app.summaries.from_file(document)
     app.summaries.run(source, Options(mode="brief", length="short"))
     app.drafts.draft(Request(points=f"Tell the client the {MARKER} notice is three months."))
@@ -86,6 +92,17 @@ def main(folder: Path) -> int:
     print("launched:", sorted(set(privacy.launched())), flush=True)
     print("whole run done", flush=True)
     return 0
+
+
+def _read_aloud(app: App, text: str) -> None:
+    from tests.speech import RecordedSpeakers
+
+    speakers = RecordedSpeakers()
+    app.recordings.speakers = speakers.open
+    reading = app.recordings.read_aloud(text)
+    reading.wait(60)
+    assert not reading.problem, reading.problem
+    assert speakers.blocks, "the answer was read aloud"
 
 
 def _serve_one_request(app: object) -> None:

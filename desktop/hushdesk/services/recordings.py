@@ -25,11 +25,11 @@ from hushdesk.jobs import CancelToken, ProgressCallback
 from hushdesk.library.recordings import Hearing
 from hushdesk.models.registry import InstalledModel, Registry
 from hushdesk.settings import Settings
-from hushdesk.speech import models
+from hushdesk.speech import models, voice
 from hushdesk.speech.audio import AUDIO_SUFFIXES as RECORDING_SUFFIXES
 from hushdesk.speech.audio import is_recording
 from hushdesk.speech.dictation import Dictation, Listener
-from hushdesk.speech.microphone import Microphone, MicrophoneError
+from hushdesk.speech.microphone import Microphone, MicrophoneError, Speakers
 from hushdesk.speech.models import SpeechModel
 from hushdesk.speech.player import Playback
 from hushdesk.speech.transcribe import transcribe
@@ -42,10 +42,21 @@ from hushdesk.speech.transcript import (
     timed_text,
     vtt,
 )
+from hushdesk.speech.voice import WORDS_PER_MINUTE, Reading, SoundOut, VoiceError
 
-__all__ = ["RECORDING_SUFFIXES", "DictationSession", "MicrophoneError",
-           "Playback", "Recordings",
-           "Segment", "SpeechModel", "Transcript", "clock"]  # fmt: skip
+__all__ = [
+    "RECORDING_SUFFIXES",
+    "DictationSession",
+    "MicrophoneError",
+    "Playback",
+    "Reading",
+    "Recordings",
+    "Segment",
+    "SpeechModel",
+    "Transcript",
+    "VoiceError",
+    "clock",
+]  # fmt: skip
 
 FORMATS = (".txt", ".srt", ".vtt", ".json")
 log = logging.getLogger("hushdesk.speech")
@@ -76,6 +87,8 @@ class Recordings:
         self._registry = registry  # the speech models the Models page installed
         # The sound of dictation: a test puts its recording here, at the audio boundary.
         self.microphone: Callable[[Callable[[np.ndarray], None]], SoundSource] = Microphone
+        # Where the voice reading aloud is heard: the speakers, or a test's recorder.
+        self.speakers: Callable[[int], SoundOut] = Speakers
         self._listener: Listener | None = None
 
     # -- the speech model ---------------------------------------------------------------------
@@ -163,6 +176,30 @@ class Recordings:
             dictation.stop()
             raise
         return DictationSession(source, dictation)
+
+    @staticmethod
+    def voice_available() -> bool:
+        """Whether an offline voice (espeak-ng) is installed here."""
+        return voice.program() is not None
+
+    def set_reading(self, on: bool, speed: str = "normal") -> None:
+        """Offer Read aloud on answers and drafts (off by default), at ``speed``."""
+        if speed not in WORDS_PER_MINUTE:
+            raise HushdeskError(f"Read aloud {', '.join(WORDS_PER_MINUTE)}, not {speed!r}.")
+        self.settings.speech.read_aloud, self.settings.speech.reading_speed = on, speed
+        self.settings.save()
+
+    def read_aloud(self, text: str) -> Reading:
+        """``text`` (an answer, a draft; Markdown) read aloud by the offline voice, in the
+        language recordings are heard in (English when detected) at the speed chosen.
+        Raises ``VoiceError`` where there is no voice; ``stop`` ends it."""
+        speech = self.settings.speech
+        return Reading(
+            text,
+            self.speakers,
+            voice=speech.language or "en-us",
+            words_per_minute=WORDS_PER_MINUTE.get(speech.reading_speed, WORDS_PER_MINUTE["normal"]),
+        )
 
     @staticmethod
     def times(label: str) -> tuple[float, float] | None:

@@ -1,5 +1,6 @@
 """The microphone, through PortAudio (``sounddevice``): 16 kHz mono samples handed to a
-callback as they are recorded, kept nowhere else.
+callback as they are recorded, kept nowhere else. And the speakers, for the voice that
+reads aloud (``Speakers``).
 
 Every way it can fail is said in plain words: no PortAudio on this system, no input
 device, a device that refuses the format, or the OS refusing access.
@@ -18,7 +19,11 @@ from hushdesk.speech.audio import RATE
 BLOCK = RATE // 10  # 100 ms a callback
 
 
-class MicrophoneError(HushdeskError):
+class SoundError(HushdeskError):
+    """The microphone or the speakers cannot be used."""
+
+
+class MicrophoneError(SoundError):
     """The microphone cannot be used."""
 
 
@@ -66,3 +71,29 @@ class Microphone:
         if stream is not None:
             stream.stop()
             stream.close()
+
+
+class Speakers:
+    """The default output device at ``rate``, mono; ``write`` blocks while it plays."""
+
+    def __init__(self, rate: int) -> None:
+        try:
+            import sounddevice
+        except (ImportError, OSError) as exc:
+            raise SoundError(
+                "Reading aloud needs PortAudio, the sound library (on Debian or Ubuntu: "
+                "sudo apt install libportaudio2)."
+            ) from exc
+        try:
+            sounddevice.query_devices(kind="output")
+            self._stream = sounddevice.OutputStream(samplerate=rate, channels=1, dtype="float32")
+            self._stream.start()
+        except (ValueError, sounddevice.PortAudioError) as exc:
+            raise SoundError("No sound output was found on this computer.") from exc
+
+    def write(self, samples: np.ndarray) -> None:
+        self._stream.write(samples.reshape(-1, 1))
+
+    def close(self) -> None:
+        self._stream.stop()
+        self._stream.close()

@@ -21,6 +21,7 @@ from hushdesk.ui.widgets.chat_view import ChatView
 from hushdesk.ui.widgets.composer import Composer
 from hushdesk.ui.widgets.conversation_settings import ConversationSettings
 from hushdesk.ui.widgets.dictation_button import DictationButton
+from hushdesk.ui.widgets.read_aloud_button import ReadAloudButton
 from hushdesk.ui.widgets.starter_banner import StarterBanner
 
 WELCOME = "Ask anything. Everything stays on this computer."
@@ -84,6 +85,8 @@ class ChatPage(QWidget):
         self.stop_button.setToolTip("Stop the answer (Esc)")
         self.stop_button.hide()
         self.dictate = DictationButton(self.composer, self.app.recordings)
+        self.read_aloud = ReadAloudButton(self.app.recordings, self._last_answer, "the last answer")
+        self.view.offer_reading = lambda: self.app.settings.speech.read_aloud
         buttons = QVBoxLayout()
         buttons.addWidget(self.send_button)
         buttons.addWidget(self.stop_button)
@@ -99,6 +102,7 @@ class ChatPage(QWidget):
         layout.addWidget(self.view, 1)
         status_row = QHBoxLayout()
         status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.read_aloud)
         status_row.addWidget(self.meter)
         layout.addLayout(status_row)
         layout.addLayout(composer_row)
@@ -115,6 +119,8 @@ class ChatPage(QWidget):
         self.view.copyRequested.connect(self._copy_turn)
         self.view.editRequested.connect(self._begin_edit)
         self.view.regenerateRequested.connect(self.regenerate)
+        self.view.readRequested.connect(self._read_turn)
+        self.read_aloud.offered.connect(lambda _on: self.view.redraw())  # the answers' links
         self.view.citationRequested.connect(self._citation)
         self.persona.activated.connect(self._persona_chosen)
         self.model.activated.connect(self._model_chosen)
@@ -411,6 +417,14 @@ class ChatPage(QWidget):
             if turn.id == turn_id:
                 QGuiApplication.clipboard().setText(turn.content)
                 self.status.setText("Copied.")
+
+    def _read_turn(self, turn_id: int) -> None:
+        turn = next((t for t in self.chat.turns if t.id == turn_id), None)
+        if turn is not None:
+            self.read_aloud.read(turn.content)
+
+    def _last_answer(self) -> str:
+        return next((t.content for t in reversed(self.chat.turns) if t.role == "assistant"), "")
 
     def _begin_edit(self, turn_id: int) -> None:
         if self.busy:

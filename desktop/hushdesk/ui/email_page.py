@@ -48,6 +48,7 @@ from hushdesk.ui.template_dialogs import SignatureDialog, TemplatesDialog, Varia
 from hushdesk.ui.widgets.dictation_button import DictationButton
 from hushdesk.ui.widgets.document_viewer import DocumentViewer
 from hushdesk.ui.widgets.email_form import NO_LIBRARY, EmailForm
+from hushdesk.ui.widgets.read_aloud_button import ReadAloudButton
 from hushdesk.ui.widgets.small_model_notice import SmallModelNotice
 from hushdesk.ui.writing_panel import WritingPanel
 
@@ -138,6 +139,22 @@ class EmailPage(QWidget):
         self.facts.setMaximumHeight(120)
         self.facts.setWordWrap(True)
         self.facts.itemActivated.connect(self._open_fact)
+        self.status = status_label()
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.subject)
+        column.addWidget(self.body, 1)
+        column.addWidget(self.small)
+        column.addWidget(self.notes)
+        column.addWidget(QLabel("Facts from your documents (double-click to see the page):"))
+        column.addWidget(self.facts)
+        column.addLayout(self._actions())
+        column.addWidget(self.status)
+        return box
+
+    def _actions(self) -> QHBoxLayout:
+        """Regenerate, copy, save, open in the mail program; dictate, read aloud."""
         self.regenerate = QPushButton("Regenerate")
         self.copy = QToolButton()
         self.copy.setText("Copy")
@@ -153,24 +170,16 @@ class EmailPage(QWidget):
         self.save_eml.clicked.connect(self._choose_export)
         self.send.clicked.connect(self.open_in_mail)
         self.dictate = DictationButton(self.body, self.app.recordings)
+        self.read_aloud = ReadAloudButton(
+            self.app.recordings, lambda: self._edited().clean_body(), "the draft"
+        )
         actions = QHBoxLayout()
         for button in (self.regenerate, self.copy, self.save_eml, self.send):
             actions.addWidget(button)
         actions.addStretch(1)
+        actions.addWidget(self.read_aloud)
         actions.addWidget(self.dictate)
-        self.status = status_label()
-        box = QWidget()
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.subject)
-        column.addWidget(self.body, 1)
-        column.addWidget(self.small)
-        column.addWidget(self.notes)
-        column.addWidget(QLabel("Facts from your documents (double-click to see the page):"))
-        column.addWidget(self.facts)
-        column.addLayout(actions)
-        column.addWidget(self.status)
-        return box
+        return actions
 
     # -- lists ----------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from hushdesk.ui.tasks import Job, Tasks
 from hushdesk.ui.widgets.combo import LANGUAGES, combo
 from hushdesk.ui.widgets.dictation_button import DictationButton
 from hushdesk.ui.widgets.job_bar import JobBar
+from hushdesk.ui.widgets.read_aloud_button import ReadAloudButton
 from hushdesk.ui.widgets.small_model_notice import SmallModelNotice
 
 
@@ -70,7 +71,12 @@ class WritingPanel(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.result, 1)
         column.addWidget(self.changes)
-        column.addWidget(self.copy)
+        result_actions = QHBoxLayout()
+        result_actions.addWidget(self.copy, 1)
+        result_actions.addWidget(
+            ReadAloudButton(self.recordings, self.result.toPlainText, "the result")
+        )
+        column.addLayout(result_actions)
         panes.addWidget(right)
         layout = QVBoxLayout(self)
         layout.addLayout(top)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, Qt, QUrl, Signal
 from PySide6.QtGui import QGuiApplication, QPalette, QTextCursor
@@ -42,6 +42,7 @@ class ChatView(SafeTextBrowser):
     editRequested = Signal(int)
     regenerateRequested = Signal()
     citationRequested = Signal(int, int)  # turn id, source number
+    readRequested = Signal(int)  # turn id: read it aloud
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +58,7 @@ class ChatView(SafeTextBrowser):
         self._stream_text = ""
         self._shown: tuple[Sequence[Turn], int | None, str] = ((), None, "")
         self._pending = ""  # a question shown before it was saved
+        self.offer_reading: Callable[[], bool] = lambda: False  # answers' "Read aloud" link
 
     def changeEvent(self, event: QEvent) -> None:
         """A theme switch: every bubble is drawn again in the new colours (an answer
@@ -65,6 +67,11 @@ class ChatView(SafeTextBrowser):
         if event.type() != QEvent.Type.PaletteChange:
             return
         self._renderer = MarkdownRenderer(theme_from_palette(self.palette()))
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Every bubble drawn again (new colours, links offered or not); an answer being
+        written goes on where it was."""
         streaming, written, pending = (
             self._stream_start is not None,
             self._stream_text,
@@ -183,6 +190,8 @@ class ChatView(SafeTextBrowser):
                     links.append('<a href="regenerate:">Answer</a>')
             elif is_last_answer:
                 links.append('<a href="regenerate:">Regenerate</a>')
+            if turn.role == "assistant" and self.offer_reading():
+                links.append(f'<a href="read:{turn.id}">Read aloud</a>')
         status = {"stopped": " · stopped", "error": " · interrupted"}.get(turn.status, "")
         header = f"<b>{who}</b>{status}" + (
             "&nbsp;&nbsp;·&nbsp;&nbsp;" + " · ".join(links) if links else ""
@@ -242,6 +251,8 @@ class ChatView(SafeTextBrowser):
             self.editRequested.emit(int(value))
         elif kind == "regenerate":
             self.regenerateRequested.emit()
+        elif kind == "read":
+            self.readRequested.emit(int(value))
         elif kind.startswith("t") and value.startswith("code:"):
             turn_id, number = int(kind[1:]), int(value.split(":")[1])
             blocks = self._code.get(turn_id, [])

@@ -44,6 +44,7 @@ def main(folder: Path) -> int:
     from hushdesk.assistant.email.request import Request
     from hushdesk.assistant.summarize import Options
     from hushdesk.services.conversations import ChatSetup
+    from hushdesk.services.documents import length
     from hushdesk.ui.application import create_app
     from hushdesk.ui.main_window import MainWindow
     from tests.documents import scanned_pdf
@@ -70,6 +71,8 @@ def main(folder: Path) -> int:
     heard = app.documents.search(library, "boiler inspected during the site visit").hits
     assert [h.file.name for h in heard[:1]] == [recording.name], "the recording was heard"
     assert heard[0].times is not None
+    lengths = {f.name: length(f) for f in app.documents.state(library).files}
+    assert lengths[recording.name].startswith("0:0"), lengths  # its length, not its passages
     assert "site visit" in app.recordings.transcribe(recording).text.lower()
 
     chat = app.conversations.open(setup=ChatSetup(libraries=[library.name]))

@@ -24,6 +24,7 @@ class LoadedDocument:
     pages: list[PageText]
     paginated: bool = True  # False: "pages" are sections of a format without pages
     warnings: list[str] = field(default_factory=list)
+    duration_s: float | None = None  # a recording's length
 
     @property
     def text_chars(self) -> int:

@@ -24,6 +24,7 @@ from hushdesk.library.document import LoadedDocument
 from hushdesk.library.embedder import Embedder, lower_priority
 from hushdesk.library.index import VectorIndex
 from hushdesk.library.store import DocumentStore, FileRecord, Library, Status
+from hushdesk.speech.transcript import clock
 
 EMBED_BATCH = 128  # passages embedded and stored at a time (the embedder batches within)
 UNFINISHED = ("queued", "parsing", "embedding")
@@ -299,6 +300,14 @@ class Ingest:
             vectors = embedder.embed([c.text for c in batch])
             self.index.upsert(library, [c.id for c in batch], vectors)
             within((start + len(batch)) / max(1, len(chunks)))
+
+
+def length(record: FileRecord) -> str:
+    """A file's length as the file list says it: "12 pages", "40 rows", "4:05" for a
+    recording; "" before it was read."""
+    if record.duration_s is not None:
+        return clock(record.duration_s)
+    return f"{record.pages} {_units(record)}" if record.pages else ""
 
 
 def _units(record: FileRecord) -> str:

@@ -80,7 +80,7 @@ def load(
         PageText(n, clean(text), label=label)
         for n, (label, text) in enumerate(pages(heard.segments), start=1)
     ]
-    document = LoadedDocument(KIND, path.stem, parts, paginated=False)
+    document = LoadedDocument(KIND, path.stem, parts, paginated=False, duration_s=heard.duration)
     if document.text_chars > MAX_TEXT_CHARS:
         raise DocumentError(f"{path.name}'s transcript is longer than Hushdesk can index.")
     if not parts:

@@ -120,6 +120,10 @@ SCHEMA = (
     """,
     GRID_SCHEMA,
     TRANSCRIPT_SCHEMA,
+    # A recording's length, for the file list (its "pages" are timed passages).
+    """
+    ALTER TABLE files ADD COLUMN duration_s REAL;
+    """,
 )
 
 
@@ -138,6 +142,7 @@ class FileRecord:
     warnings: list[str]
     size: int | None = None
     mtime: float | None = None
+    duration_s: float | None = None  # a recording's length
 
     @property
     def name(self) -> str:
@@ -300,13 +305,15 @@ class DocumentStore(KeywordSearch, VectorRows, GridRows, TranscriptRows):
                 new.append(int(cursor.lastrowid or 0))
             db.execute(
                 "UPDATE files SET status = 'embedding', error = NULL, kind = ?, title = ?, "
-                "pages = ?, paginated = ?, warnings = ?, updated_at = ? WHERE id = ?",
+                "pages = ?, paginated = ?, warnings = ?, duration_s = ?, updated_at = ? "
+                "WHERE id = ?",
                 (
                     document.kind,
                     document.title,
                     len(document.pages),
                     int(document.paginated),
                     json.dumps(document.warnings),
+                    document.duration_s,
                     time.time(),
                     file_id,
                 ),
@@ -406,6 +413,7 @@ def _file(row: sqlite3.Row) -> FileRecord:
         warnings=list(warnings),
         size=row["size"],
         mtime=row["mtime"],
+        duration_s=row["duration_s"],
     )
 
 

@@ -11,7 +11,7 @@ from hushdesk.assistant.chat import Grounder
 from hushdesk.assistant.grounding import Grounding, grounder_for
 from hushdesk.errors import HushdeskError
 from hushdesk.library.embedder import lower_priority
-from hushdesk.library.ingest import FileEvent, IngestReport
+from hushdesk.library.ingest import FileEvent, IngestReport, length
 from hushdesk.library.libraries import DocumentLibrary
 from hushdesk.library.render import RenderedPage, render
 from hushdesk.library.search import Hit, SearchResult
@@ -29,6 +29,7 @@ __all__ = [
     "LibraryState",
     "RenderedPage",
     "SearchResult",
+    "length",
     "render",
 ]
 

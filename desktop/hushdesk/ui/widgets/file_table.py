@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem
 
-from hushdesk.services.documents import FileRecord
+from hushdesk.services.documents import FileRecord, length
 
 STATUS_TEXT = {
     "queued": "Queued",
@@ -18,7 +18,7 @@ STATUS_TEXT = {
     "unchanged": "Ready",
     "duplicate": "Ready (duplicate)",
 }
-COLUMNS = ("File", "Type", "Pages", "Status", "Notes")
+COLUMNS = ("File", "Type", "Length", "Status", "Notes")
 STATUS = COLUMNS.index("Status")
 
 
@@ -41,7 +41,7 @@ class FileTable(QTableWidget):
             cells = (
                 record.name,
                 kind,
-                str(record.pages or ""),
+                length(record),
                 self.status_text(record.status),
                 notes,
             )

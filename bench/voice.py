@@ -15,6 +15,9 @@ Dictation: the script's sentences are played into the dictation path as a microp
 would (100 ms blocks, in real time, the listener child already started); the figure is
 the time from the end of each sentence's sound to its final text — the pause that
 ends an utterance (0.6 s) included — the median over the sentences, and the worst.
+
+Read aloud: the time from asking for a ~85-word answer to be read to its first sound
+reaching the speakers (the voice's child started, espeak-ng's first sentence made).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from hushdesk.speech import models  # noqa: E402
 from hushdesk.speech.audio import decode  # noqa: E402
 from hushdesk.speech.dictation import Dictation, Listener  # noqa: E402
 from hushdesk.speech.transcribe import transcribe  # noqa: E402
+from hushdesk.speech.voice import Reading  # noqa: E402
 
 TEXT = Path("/usr/share/common-licenses/MPL-2.0")
 WORDS_PER_MINUTE = 170  # espeak-ng's default rate
@@ -83,6 +87,39 @@ def dictation(model: models.SpeechModel, script: Path, ends: list[float]) -> Non
     )
 
 
+class _FirstSound:
+    """Speakers that note when the first sound reaches them."""
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+
+    def open(self, _rate: int) -> _FirstSound:
+        return self
+
+    def write(self, _samples: object) -> None:
+        self.at = self.at or time.monotonic()
+
+    def close(self) -> None:
+        pass
+
+
+def read_aloud(answer: str, runs: int = 5) -> None:
+    waits = []
+    for _ in range(runs):
+        speakers = _FirstSound()
+        started = time.monotonic()
+        reading = Reading(answer, speakers.open)
+        reading.wait(120)
+        if reading.problem or speakers.at is None:
+            print(f"read_aloud_first_sound_s: failed ({reading.problem})")
+            return
+        waits.append(speakers.at - started)
+    print(
+        f"read_aloud_first_sound_s: {statistics.median(waits):.2f} s (target <= 1.0; median of "
+        f"{runs}, a {len(answer.split())}-word answer, from Read aloud to its first sound)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--minutes", type=float, default=2.0)
@@ -103,6 +140,7 @@ def main() -> int:
     print(f"transcribe_threads: {os.cpu_count()} cores")
     measure(starter, recording, script)
     dictation(starter, script, ends)
+    read_aloud(" ".join(sentences(0.5)))
     for name, given in (("base", args.base), ("small", args.small)):
         if given is not None:
             measure(models.from_folder(given, name=f"whisper-{name}"), recording, script)

@@ -82,7 +82,8 @@ def test_ask_with_a_bad_model_file_prints_one_line(
 
 def test_models_list_and_doctor(hushdesk_cmd: list[str], cli_env: dict[str, str]) -> None:
     listed = json.loads(run(hushdesk_cmd, cli_env, "models", "list", "--json").stdout)["installed"]
-    assert {m["id"] for m in listed} == {"smollm2-135m-instruct", "all-minilm-l6-v2"}
+    starters = {"smollm2-135m-instruct", "all-minilm-l6-v2", "whisper-tiny.en"}
+    assert {m["id"] for m in listed} == starters
     assert [m["id"] for m in listed if m["default"]] == ["smollm2-135m-instruct"]
     doctor = run(hushdesk_cmd, cli_env, "doctor", "--json")
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr

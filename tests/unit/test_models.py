@@ -16,7 +16,7 @@ from tests.fakes import FakeEngine
 def test_starter_models_are_found_without_network(starter_model: Path) -> None:
     registry = Registry()
     found = bundled.ensure_registered(registry)
-    assert {m.id for m in found} == {"smollm2-135m-instruct", "all-minilm-l6-v2"}
+    assert {m.id for m in found} == {"smollm2-135m-instruct", "all-minilm-l6-v2", "whisper-tiny.en"}
     chat = registry.get("smollm2-135m-instruct")
     assert chat is not None
     assert chat.available

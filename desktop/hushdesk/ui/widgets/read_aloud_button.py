@@ -13,6 +13,7 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QToolButton, QWidget
 
@@ -30,7 +31,8 @@ _buttons: weakref.WeakSet[ReadAloudButton] = weakref.WeakSet()
 def refresh_all() -> None:
     """Reading aloud was turned on or off (Settings → Speech): every button follows."""
     for button in list(_buttons):
-        button.refresh()
+        if shiboken6.isValid(button):  # a window closed since: its buttons are gone
+            button.refresh()
 
 
 class ReadAloudButton(QToolButton):

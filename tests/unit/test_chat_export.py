@@ -9,6 +9,7 @@ from pathlib import Path
 import docx
 
 from hushdesk.app import App
+from hushdesk.assistant import word
 from hushdesk.assistant.chat_store import NewMessage
 from hushdesk.assistant.citations import Citation
 from tests.fakes import FakeEngine
@@ -36,7 +37,7 @@ def test_an_answer_keeps_its_sources_in_every_format(tmp_path: Path) -> None:
         app.conversations.export(chat.id, tmp_path / "notice.docx")
         document = docx.Document(io.BytesIO((tmp_path / "notice.docx").read_bytes()))
         text = [p.text for p in document.paragraphs]
-        assert "Three months [2]." in text
-        assert "[2] lease.pdf, page 3" in text
+        assert "Three months." in text  # the [2] is a footnote's mark now
+        assert word.footnotes(document) == ["lease.pdf, page 3"]
     finally:
         app.close()

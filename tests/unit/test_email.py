@@ -298,6 +298,28 @@ def test_eml_parses_back_with_subject_body_charset_and_reply_headers() -> None:
     assert body == "Grüße an Zoë.\n\nZeile zwei.\n"  # markers taken out
 
 
+def test_a_draft_in_word_cites_its_facts_as_footnotes() -> None:
+    import io
+
+    import docx
+
+    from hushdesk.assistant import word
+    from hushdesk.assistant.email.eml import to_docx
+
+    draft = Draft(
+        subject="Notice \x07period",
+        body="The notice period is ninety days [1].\n\nKind regards,\nSam",
+        citations=(citation(1, "The notice period is ninety days."),),
+    )
+    document = docx.Document(io.BytesIO(to_docx(draft)))
+    assert [p.text for p in document.paragraphs] == [
+        "Notice period",
+        "The notice period is ninety days.",
+        "Kind regards,\nSam",
+    ]
+    assert word.footnotes(document) == ["lease.pdf, page 3"]
+
+
 def test_mailto_links_carry_subject_and_body() -> None:
     draft = Draft(
         subject="Q3 & more", body="Line one\nLine two", request=Request(recipient="ann@lee.example")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hushdesk.assistant import evidence
+from hushdesk.assistant import evidence, word
 from hushdesk.assistant.dates import find_date
 from hushdesk.assistant.summarize import (
     MemorySteps,
@@ -354,9 +354,11 @@ def test_store_keeps_summaries_with_their_source_and_exports(tmp_path: Path) -> 
     md = export(saved, tmp_path / "s.md").read_text(encoding="utf-8")
     assert md.startswith("# Summary of case.pdf")
     assert "(p. 31)" in md
-    paragraphs = [p.text for p in docx.Document(str(export(saved, tmp_path / "s.docx"))).paragraphs]
+    word_file = docx.Document(str(export(saved, tmp_path / "s.docx")))
+    paragraphs = [p.text for p in word_file.paragraphs]
     assert paragraphs[0] == "Summary of case.pdf"
-    assert any("Tromsø" in p and "(p. 31)" in p for p in paragraphs)
+    assert any("Tromsø" in p for p in paragraphs)
+    assert "case.pdf, p. 31" in word.footnotes(word_file)  # the citations are footnotes
     unfinished = store.get(second)
     assert unfinished is not None
     with pytest.raises(HushdeskError, match="not finished"):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from hushdesk.assistant.chat_store import Conversation, StoredMessage
 from hushdesk.assistant.grounding import cited_numbers
+from hushdesk.assistant.word import Footnotes, add_cited, xml_safe
 from hushdesk.errors import HushdeskError
 from hushdesk.fsutil import atomic_write_bytes, atomic_write_text
 
@@ -78,22 +79,24 @@ def as_json(conversation: Conversation, messages: Sequence[StoredMessage]) -> st
 
 
 def docx(conversation: Conversation, messages: Sequence[StoredMessage]) -> bytes:
+    """Word: each answer's citations ([1]) are footnotes naming file and page."""
     import docx as word
 
     document = word.Document()
-    document.core_properties.title = conversation.title
-    document.add_heading(conversation.title, level=1)
+    notes = Footnotes(document)
+    title = xml_safe(conversation.title)
+    document.core_properties.title = title
+    document.add_heading(title, level=1)
     document.add_paragraph().add_run(_iso(conversation.created_at)).italic = True
     for m in messages:
         who = "You" if m.role == "user" else "Assistant"
         document.add_heading(who + (" (stopped)" if m.status == "stopped" else ""), level=2)
-        for block in m.content.strip().split("\n\n"):
-            document.add_paragraph(block)
-        cited = sources(m)
-        if cited:
+        where = {c.n: c.where for c in m.citations}
+        add_cited(document, notes, m.content, where)
+        if where and not cited_numbers(m.content, list(where)):  # cites none by number
             document.add_paragraph().add_run("Sources").bold = True
-            for source in cited:
-                document.add_paragraph(source, style="List Bullet")
+            for source in sources(m):
+                document.add_paragraph(xml_safe(source), style="List Bullet")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -33,7 +33,7 @@ def _draft_parsers(sub: Any) -> None:
         "draft",
         help="draft an email: reply, new, follow-up … or from a template",
         description="Draft an email on the local model. The draft is kept in your drafts; "
-        "--out saves it as .eml (opens in a mail program) or .txt.",
+        "--out saves it as .eml (opens in a mail program), .docx (Word) or .txt.",
     )
     kind_parsers = draft.add_subparsers(dest="draft_command", metavar="KIND", required=True)
     for kind in kinds().values():
@@ -98,7 +98,7 @@ def _template_parsers(sub: Any) -> None:
 
 
 def _output_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, metavar="FILE", help="save as .eml or .txt")
+    p.add_argument("--out", type=Path, metavar="FILE", help="save as .eml, .docx or .txt")
     p.add_argument("--json", action="store_true", help="print the draft as JSON")
 
 

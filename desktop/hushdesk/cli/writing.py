@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from hushdesk.app import App
+from hushdesk.cli import clipboard
 from hushdesk.cli.draft import read_text
 from hushdesk.cli.terminal import (
     EXIT_INTERRUPTED,
@@ -17,6 +18,7 @@ from hushdesk.cli.terminal import (
     printable,
     show_progress,
 )
+from hushdesk.errors import HushdeskError
 from hushdesk.services.notices import too_small
 from hushdesk.services.writing import (
     Classification,
@@ -32,6 +34,11 @@ def add_parsers(sub: Any) -> None:
     def text_command(name: str, help_text: str) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
         p.add_argument("file", nargs="?", default="-", help="the text: a file, or '-' (stdin)")
+        p.add_argument(
+            "--clipboard",
+            action="store_true",
+            help="take the text from the clipboard; the result goes back on it",
+        )
         p.add_argument("--model", metavar="ID_OR_PATH", help="installed model id or a .gguf file")
         p.add_argument("--json", action="store_true", help="print JSON")
         return p
@@ -47,7 +54,9 @@ def add_parsers(sub: Any) -> None:
 
 
 def run(app: App, args: argparse.Namespace) -> int:
-    text = read_text(args.file)
+    text = clipboard.read() if args.clipboard else read_text(args.file)
+    if args.clipboard and not text.strip():
+        raise HushdeskError("The clipboard holds no text: copy some, then run this again.")
     task = Task(
         args.command,
         style=getattr(args, "style", "clearer"),
@@ -68,6 +77,9 @@ def run(app: App, args: argparse.Namespace) -> int:
         result = {"text": done.text, "changes": [c.describe() for c in done.changes]}
     else:
         result = {"text": done.text, "model_struggled": done.model_struggled}
+    if args.clipboard and "text" in result:
+        clipboard.write(result["text"])
+        print("The result is on the clipboard.", file=sys.stderr)
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     elif "label" in result:

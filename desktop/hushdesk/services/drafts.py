@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from hushdesk.assistant.email.draft import Draft, Sender, review
 from hushdesk.assistant.email.drafter import Drafter
-from hushdesk.assistant.email.eml import MAILTO_LIMIT, mailto, to_eml
+from hushdesk.assistant.email.eml import MAILTO_LIMIT, mailto, to_docx, to_eml
 from hushdesk.assistant.email.kinds import DraftError, Kind, Length, Tone, kinds, lengths, tones
 from hushdesk.assistant.email.request import Request
 from hushdesk.assistant.email.store import DraftStore
@@ -239,14 +239,17 @@ class Drafts:
         self.store.delete(draft_id)
 
     def export(self, draft: Draft, path: Path) -> None:
-        """``.eml`` (opens in a mail program) or ``.txt``."""
+        """``.eml`` (opens in a mail program), ``.docx`` (Word, its citations footnotes)
+        or ``.txt``."""
         suffix = path.suffix.lower()
         if suffix == ".eml":
             raw = to_eml(draft, self.sender)
+        elif suffix == ".docx":
+            raw = to_docx(draft)
         elif suffix in (".txt", ".md"):
             raw = (draft.text() + "\n").encode()
         else:
-            raise DraftError("Save a draft as .eml (for a mail program) or .txt.")
+            raise DraftError("Save a draft as .eml (for a mail program), .docx or .txt.")
         atomic_write_bytes(path, raw)
 
     def close(self) -> None:

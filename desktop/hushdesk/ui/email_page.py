@@ -164,7 +164,8 @@ class EmailPage(QWidget):
         menu.addAction("Body", lambda: self._copy(self._edited().clean_body(), "Body"))
         menu.addAction("Subject and body", lambda: self._copy(self._edited().text(), "Email"))
         self.copy.setMenu(menu)
-        self.save_eml = QPushButton("Save .eml…")
+        self.save_eml = QPushButton("Save as…")
+        self.save_eml.setToolTip("As an email (.eml) for your mail program, Word (.docx) or text")
         self.send = QPushButton("Open in mail app")
         self.regenerate.clicked.connect(self.regenerate_shown)
         self.save_eml.clicked.connect(self._choose_export)
@@ -388,7 +389,7 @@ class EmailPage(QWidget):
             self,
             "Save the draft",
             str(Path.home() / f"{name.strip() or 'draft'}.eml"),
-            "Email (*.eml);;Text (*.txt)",
+            "Email (*.eml);;Word (*.docx);;Text (*.txt)",
         )
         if path:
             self.export_to(Path(path))
@@ -404,9 +405,8 @@ class EmailPage(QWidget):
         )
 
     def _exported(self, path: Path) -> None:
-        self.status.setText(
-            f"Saved to {path}. Open it to send it from your mail program.{self._unchecked()}"
-        )
+        then = " Open it to send it from your mail program." if path.suffix == ".eml" else ""
+        self.status.setText(f"Saved to {path}.{then}{self._unchecked()}")
 
     def open_in_mail(self) -> None:
         if self.draft is None:
@@ -415,15 +415,14 @@ class EmailPage(QWidget):
         link = mailto(self._edited())
         if len(link) > MAILTO_LIMIT:
             self.status.setText(
-                "This draft is too long for a mail link: use “Save .eml…” "
-                "and open the file instead."
+                "This draft is too long for a mail link: use “Save as…” and open the file instead."
             )
             return
         self.open_url(QUrl(link))
 
     def open_url(self, url: QUrl) -> None:
         if not QDesktopServices.openUrl(url):
-            self.status.setText("No mail program answered: use “Save .eml…” instead.")
+            self.status.setText("No mail program answered: use “Save as…” instead.")
 
     def delete_shown(self) -> None:
         if self.draft is None or self.draft.id is None or self.job is not None:

@@ -12,16 +12,15 @@ tests to prove it is well formed.
 from __future__ import annotations
 
 import io
-import re
 import time
 from collections import Counter
 from typing import Any
 
 from hushdesk.assistant.compare.results import Comparison
+from hushdesk.assistant.word import xml_safe
 
 AUTHOR = "Hushdesk"
 # What XML 1.0 cannot hold (a file name may have it: lxml refuses the whole document).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 TABLE_CHARS = 600  # of a wording in the table of changes (the marked text has it all)
 
 
@@ -93,10 +92,6 @@ def _table(document: Any, comparison: Comparison) -> None:
         if change.new is not None:
             cells[4].text = new.where(change.new.page, change.new.page)
             cells[5].text = xml_safe(_cut(change.new.text))
-
-
-def xml_safe(text: str) -> str:
-    return _NOT_XML.sub("", text)
 
 
 def _cut(text: str) -> str:

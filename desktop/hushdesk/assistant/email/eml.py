@@ -47,3 +47,22 @@ def mailto(draft: Draft) -> str:
     )
     to = urllib.parse.quote(draft.request.recipient_address, safe="@")
     return f"mailto:{to}?{query}"
+
+
+def to_docx(draft: Draft) -> bytes:
+    """The draft as Word: its subject, its body, and the facts it cites from documents as
+    footnotes naming file and page."""
+    import io
+
+    import docx
+
+    from hushdesk.assistant.word import Footnotes, add_cited, xml_safe
+
+    document = docx.Document()
+    notes = Footnotes(document)
+    document.core_properties.title = xml_safe(draft.subject)
+    document.add_heading(xml_safe(draft.subject), level=1)
+    add_cited(document, notes, draft.body, {c.n: c.where for c in draft.citations})
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

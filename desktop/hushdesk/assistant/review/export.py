@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hushdesk.assistant.review.grid import Grid, sources
+from hushdesk.assistant.word import xml_safe
 from hushdesk.errors import HushdeskError
 from hushdesk.fsutil import atomic_write_bytes, atomic_write_text
 from hushdesk.library.grid_rows import Cell
@@ -130,9 +131,9 @@ def as_docx(grid: Grid) -> bytes:
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = section.page_height, section.page_width
-    document.add_heading(grid.name, level=1)
+    document.add_heading(xml_safe(grid.name), level=1)
     document.add_paragraph(
-        f"{len(grid.documents)} documents of “{grid.library.name}”, "
+        f"{len(grid.documents)} documents of “{xml_safe(grid.library.name)}”, "
         f"{len(grid.columns)} questions. Each answer is from its own document; "
         "its source is under it."
     )
@@ -141,19 +142,19 @@ def as_docx(grid: Grid) -> bytes:
     head = table.rows[0].cells
     head[0].text = "Document"
     for j, column in enumerate(grid.columns, start=1):
-        head[j].text = column.question
+        head[j].text = xml_safe(column.question)
     for row_cell in head:
         for run in row_cell.paragraphs[0].runs:
             run.bold = True
     for doc in grid.documents:
         cells = table.add_row().cells
-        cells[0].text = doc.name
+        cells[0].text = xml_safe(doc.name)
         for j, column in enumerate(grid.columns, start=1):
             cell = grid.cell(doc.id, column.id)
-            cells[j].text = shown(cell)
+            cells[j].text = xml_safe(shown(cell))
             place = where(cell)
             if place:
-                note = cells[j].add_paragraph().add_run(place)
+                note = cells[j].add_paragraph().add_run(xml_safe(place))
                 note.italic = True
                 note.font.size = Pt(8)
     buffer = io.BytesIO()

@@ -1,4 +1,4 @@
-"""A finished summary as Markdown or Word."""
+"""A finished summary as Markdown or Word (its citations footnotes)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hushdesk.assistant.summarize.options import modes
 from hushdesk.assistant.summarize.store import SavedSummary
+from hushdesk.assistant.word import Footnotes, xml_safe
 from hushdesk.errors import HushdeskError
 from hushdesk.fsutil import atomic_write_bytes, atomic_write_text
 
@@ -26,6 +27,7 @@ def export(saved: SavedSummary, path: Path) -> Path:
 
 
 def _docx(saved: SavedSummary) -> bytes:
+    """Word, each statement's pages a footnote naming the document ("case.pdf, p. 14")."""
     import io
 
     import docx
@@ -33,10 +35,13 @@ def _docx(saved: SavedSummary) -> bytes:
     summary = saved.summary
     assert summary is not None
     document = docx.Document()
-    document.core_properties.title = f"Summary of {saved.name}"
-    document.add_heading(f"Summary of {saved.name}", level=1)
+    notes = Footnotes(document)
+    title = xml_safe(f"Summary of {saved.name}")
+    document.core_properties.title = title
+    document.add_heading(title, level=1)
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(saved.updated_at))
-    document.add_paragraph().add_run(f"{saved.title} · {saved.model} · {when}").italic = True
+    byline = xml_safe(f"{saved.title} · {saved.model} · {when}")
+    document.add_paragraph().add_run(byline).italic = True
     style = modes()[summary.options.mode].style
     heading = None
     paragraph = None
@@ -45,14 +50,17 @@ def _docx(saved: SavedSummary) -> bytes:
             heading = statement.heading
             paragraph = None
             if heading:
-                document.add_heading(heading, level=2)
-        ref = f" ({summary.where(statement)})"
+                document.add_heading(xml_safe(heading), level=2)
         if style == "list" or statement.heading:
-            document.add_paragraph(statement.text + ref, style="List Bullet")
+            paragraph = document.add_paragraph(xml_safe(statement.text), style="List Bullet")
+            notes.add(paragraph, f"{saved.name}, {summary.where(statement)}")
+            paragraph = None
         else:
             if paragraph is None:
                 paragraph = document.add_paragraph()
-            paragraph.add_run(statement.text + ref + " ")
+            paragraph.add_run(xml_safe(statement.text))
+            notes.add(paragraph, f"{saved.name}, {summary.where(statement)}")
+            paragraph.add_run(" ")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -12,7 +12,7 @@ import html
 import logging
 from typing import TYPE_CHECKING, Literal, overload
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -37,6 +37,7 @@ from hushdesk.ui.message_box import Rich, confirm, tell
 from hushdesk.ui.messages import error_text
 from hushdesk.ui.onboarding import Onboarding
 from hushdesk.ui.pages import PAGES, PageName, index_of
+from hushdesk.ui.quick_ask import QuickAccess
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.unlock import IdleLock
 from hushdesk.ui.widgets.conversation_list import ConversationList
@@ -106,6 +107,8 @@ class MainWindow(QMainWindow):
         self.sidebar.refresh(select=self.chat.conversation_id)
         self.nav.setCurrentRow(0)
         self._show_title()
+        self.quick = QuickAccess(app, self.tasks, self.open_conversation)
+        QTimer.singleShot(0, lambda: self.quick.start(app.settings.ui.quick_shortcut))
         recovered = self.conversations.recovered_from
         if recovered is not None:
             self.statusBar().showMessage(
@@ -372,6 +375,11 @@ class MainWindow(QMainWindow):
             self.chat.conversation_id,
         )
 
+    def open_conversation(self, conversation_id: int) -> None:
+        """A conversation (from Quick ask) in the chat page, the window in front."""
+        self.conversation_actions.open(conversation_id)
+        self.bring_to_front()
+
     def bring_to_front(self) -> None:
         self.showNormal()
         self.raise_()
@@ -400,6 +408,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.local_api.close()  # no new requests; those in progress are stopped
+        self.quick.close()
         self.chat.stop()
         if self.built("models"):
             self.page("models").pause_all()  # resumable next time

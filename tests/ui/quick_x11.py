@@ -1,0 +1,101 @@
+"""The quick-ask window in a real X session, for tests/ui/test_quick_ask.py: another
+program's window has the focus, a real key event (XTest) presses Ctrl+Alt+Space, the
+quick-ask window shows over it; Escape hides it and the focus goes back. Prints one JSON
+line of what it saw.
+
+Run as ``python -m tests.ui.quick_x11`` under Xvfb, QT_QPA_PLATFORM=xcb.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import subprocess
+import sys
+import time
+
+from hushdesk import privacy
+
+privacy.apply()
+
+OTHER = """
+import sys
+from PySide6.QtWidgets import QApplication, QLineEdit
+qt = QApplication([])
+box = QLineEdit(); box.setWindowTitle("Another program"); box.show()
+qt.processEvents(); print(int(box.winId()), flush=True); qt.exec()
+"""
+
+
+def press(*keys: str) -> None:
+    x, xtest = ctypes.CDLL("libX11.so.6"), ctypes.CDLL("libXtst.so.6")
+    x.XOpenDisplay.restype = ctypes.c_void_p
+    x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x.XStringToKeysym.restype = ctypes.c_ulong
+    x.XStringToKeysym.argtypes = [ctypes.c_char_p]
+    x.XKeysymToKeycode.restype = ctypes.c_ubyte
+    x.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+    xtest.XTestFakeKeyEvent.argtypes = [
+        ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong
+    ]  # fmt: skip
+    x.XFlush.argtypes = x.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    display = x.XOpenDisplay(None)
+    codes = [x.XKeysymToKeycode(display, x.XStringToKeysym(k.encode())) for k in keys]
+    for code in codes:
+        xtest.XTestFakeKeyEvent(display, code, True, 0)
+    for code in reversed(codes):
+        xtest.XTestFakeKeyEvent(display, code, False, 0)
+    x.XFlush(display)
+    x.XCloseDisplay(display)
+
+
+def main() -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from hushdesk.app import App
+    from hushdesk.ui import hotkey
+    from hushdesk.ui.main_window import MainWindow
+    from tests.fakes import FakeEngine
+
+    qt = QApplication([])
+    app = App(engine=FakeEngine())
+    window = MainWindow(app)
+    window.hide()  # it works while the main window is hidden
+    other = subprocess.Popen([sys.executable, "-c", OTHER], stdout=subprocess.PIPE, text=True)
+    assert other.stdout is not None
+    other_id = int(other.stdout.readline())
+    seen: dict[str, object] = {"platform": qt.platformName()}
+
+    def wait(condition: object, seconds: float = 10) -> bool:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            qt.processEvents()
+            if condition():  # type: ignore[operator]
+                return True
+            time.sleep(0.02)
+        return False
+
+    try:
+        wait(lambda: window.quick.shortcut.sequence, 5)
+        seen["shortcut_problem"] = window.quick.shortcut.problem
+        hotkey.focus_window(other_id)
+        seen["other_focused"] = wait(lambda: hotkey.focused_window() == other_id)
+        press("Control_L", "Alt_L", "space")
+        quick = window.quick.window
+        seen["shown"] = wait(quick.isVisible)
+        seen["title"] = quick.windowTitle()
+        seen["quick_focused"] = wait(lambda: hotkey.focused_window() == int(quick.winId()))
+        seen["typing_goes_to"] = qt.focusWidget().accessibleName() if qt.focusWidget() else ""
+        press("Escape")
+        seen["hidden"] = wait(lambda: not quick.isVisible())
+        seen["focus_back"] = wait(lambda: hotkey.focused_window() == other_id)
+    finally:
+        other.kill()
+        window.close()
+        app.close()
+    print(json.dumps(seen), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -39,6 +39,7 @@ from hushdesk.ui.onboarding import Onboarding
 from hushdesk.ui.pages import PAGES, PageName, index_of
 from hushdesk.ui.quick_ask import QuickAccess
 from hushdesk.ui.tasks import Tasks
+from hushdesk.ui.tray import Tray
 from hushdesk.ui.unlock import IdleLock
 from hushdesk.ui.widgets.conversation_list import ConversationList
 from hushdesk.ui.widgets.download_trouble import trouble_text
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         file_dialogs.forget_history()  # what an older version or a crash left
         self.app = app
         self._ending = "quit"
+        self._ended = False  # end() was asked (quit, lock, wipe), not the window's close box
         self._closed = False
         self.conversations = app.conversations
         self.tasks = tasks or Tasks(self)
@@ -109,6 +111,9 @@ class MainWindow(QMainWindow):
         self._show_title()
         self.quick = QuickAccess(app, self.tasks, self.open_conversation)
         QTimer.singleShot(0, lambda: self.quick.start(app.settings.ui.quick_shortcut))
+        self.tray = Tray(self.tasks, show=self.bring_to_front, quick=self.quick.window.show_over,
+                         lock=self.lock, quit_=lambda: self.end("quit"))  # fmt: skip
+        self.tray.show()
         recovered = self.conversations.recovered_from
         if recovered is not None:
             self.statusBar().showMessage(
@@ -390,10 +395,15 @@ class MainWindow(QMainWindow):
         self.end("lock")
 
     def end(self, why: str) -> None:
-        self._ending = why
+        self._ending, self._ended = why, True
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._ended and self.app.settings.ui.keep_in_tray and self.tray.available():
+            event.ignore()  # the window goes; the API, the shortcut and the work go on
+            self.hide()
+            self.tray.hidden_to_tray()
+            return
         self.shutdown()
         super().closeEvent(event)
         self.ended.emit(self._ending)
@@ -409,6 +419,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.local_api.close()  # no new requests; those in progress are stopped
         self.quick.close()
+        self.tray.hide()
         self.chat.stop()
         if self.built("models"):
             self.page("models").pause_all()  # resumable next time

@@ -1,5 +1,6 @@
 """Settings → Quick ask: the global shortcut that opens the quick-ask window from any
-program (Ctrl+Alt+Space by default), changed or turned off; a combination another
+program (Ctrl+Alt+Space by default), changed or turned off, and whether closing the
+window keeps Hushdesk in the tray; a combination another
 program holds, or a desktop that gives programs no global keys, is said under it with
 what to do (bind ``hushdesk quick`` in the system's keyboard settings)."""
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QKeySequenceEdit,
     QLabel,
+    QSystemTrayIcon,
     QWidget,
 )
 
@@ -43,10 +45,18 @@ class QuickSettings(QGroupBox):
         self.problem.setWordWrap(True)
         self.problem.setProperty("role", "muted")
         self.problem.setAccessibleName("Quick ask shortcut status")
+        self.tray = QCheckBox("Keep Hushdesk in the tray when its window is closed")
+        self.tray.setChecked(settings.ui.keep_in_tray)
+        self.tray.setToolTip(
+            "The local API and the shortcut keep working; quit from the tray icon's menu."
+        )
+        self.tray.setEnabled(QSystemTrayIcon.isSystemTrayAvailable() or self.tray.isChecked())
+        self.tray.toggled.connect(self._keep_in_tray)
         form = QFormLayout(self)
         form.addRow(self.enabled)
         form.addRow("Shortcut:", self.keys)
         form.addRow("", self.problem)
+        form.addRow(self.tray)
         self.enabled.toggled.connect(lambda _on: self.apply())
         self.keys.editingFinished.connect(self.apply)
         self._show(problem if chosen else "")
@@ -59,6 +69,10 @@ class QuickSettings(QGroupBox):
         self.settings.ui.quick_shortcut = chosen
         self.settings.save()
         self._show(self.take(chosen) if self.take is not None else "")
+
+    def _keep_in_tray(self, on: bool) -> None:
+        self.settings.ui.keep_in_tray = on
+        self.settings.save()
 
     def _show(self, problem: str) -> None:
         if problem:

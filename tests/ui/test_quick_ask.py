@@ -103,10 +103,45 @@ def test_the_shortcut_is_changed_in_settings_and_a_refusal_said_plainly(
     window.go("settings")
     [box] = window.page("settings").findChildren(QuickSettings)
     assert box.keys.keySequence().toString() == "Ctrl+Alt+Space"
+    assert box.selection.keySequence().toString() == "Ctrl+Alt+W"
     box.keys.setKeySequence(QKeySequence("Ctrl+Alt+K"))
     box.apply()
     assert window.app.settings.ui.quick_shortcut == "Ctrl+Alt+K"
+    assert window.app.settings.ui.selection_shortcut == "Ctrl+Alt+W"
     assert "hushdesk quick" in box.problem.text()  # offscreen: no global keys, said how
     box.enabled.setChecked(False)
-    assert window.app.settings.ui.quick_shortcut == ""
+    assert (window.app.settings.ui.quick_shortcut, window.app.settings.ui.selection_shortcut) == (
+        "",
+        "",
+    )
     assert box.problem.text().startswith("Off.")
+
+
+@pytest.mark.qt_log_ignore("does not support")  # the offscreen platform
+def test_actions_on_selected_text_put_the_result_on_the_clipboard_with_undo(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    window = make_window(FakeEngine(reply="The rent is due on the first."))
+    actions = window.quick.selection
+    clipboard = QGuiApplication.clipboard()
+    clipboard.setText("")
+    actions.popup()
+    assert "Select some text" in actions.note.said.text()
+    clipboard.setText("the rent, it is to be paid on the first day of each month")
+    menu = actions.menu(clipboard.text())
+    titles = [a.text() for a in menu.actions() if a.text()]
+    assert "Proofread" in titles
+    assert "Rewrite: shorter" in titles
+    assert "Translate into" in titles
+    assert titles[-3:] == ["Reply as an email…", "Summarize…", "Ask my documents about this…"]
+    next(a for a in menu.actions() if a.text() == "Rewrite: shorter").trigger()
+    qtbot.waitUntil(lambda: clipboard.text() == "The rent is due on the first.", timeout=30_000)
+    assert actions.note.undo.isVisible()
+    actions.note.undo.click()
+    assert clipboard.text() == "the rent, it is to be paid on the first day of each month"
+
+    next(a for a in menu.actions() if a.text() == "Ask my documents about this…").trigger()
+    assert window.quick.window.question.text().startswith("the rent, it is to be paid")
+    window.quick.window.dismiss()
+    next(a for a in menu.actions() if a.text() == "Reply as an email…").trigger()
+    assert "the rent" in window.page("email").thread_text.toPlainText()

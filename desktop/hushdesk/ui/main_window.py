@@ -109,8 +109,10 @@ class MainWindow(QMainWindow):
         self.sidebar.refresh(select=self.chat.conversation_id)
         self.nav.setCurrentRow(0)
         self._show_title()
-        self.quick = QuickAccess(app, self.tasks, self.open_conversation)
-        QTimer.singleShot(0, lambda: self.quick.start(app.settings.ui.quick_shortcut))
+        self.quick = QuickAccess(app, self.tasks, self.open_conversation,
+                                 reply=self.reply_to, summarize=self.summarize_text)  # fmt: skip
+        ui = app.settings.ui
+        QTimer.singleShot(0, lambda: self.quick.start(ui.quick_shortcut, ui.selection_shortcut))
         self.tray = Tray(self.tasks, show=self.bring_to_front, quick=self.quick.window.show_over,
                          lock=self.lock, quit_=lambda: self.end("quit"))  # fmt: skip
         self.tray.show()
@@ -383,6 +385,17 @@ class MainWindow(QMainWindow):
     def open_conversation(self, conversation_id: int) -> None:
         """A conversation (from Quick ask) in the chat page, the window in front."""
         self.conversation_actions.open(conversation_id)
+        self.bring_to_front()
+
+    def reply_to(self, text: str) -> None:
+        """The Email page with ``text`` as the message to answer (selected elsewhere)."""
+        self.go("email")
+        self.page("email").thread_text.setPlainText(text)
+        self.bring_to_front()
+
+    def summarize_text(self, text: str) -> None:
+        self.go("summaries")
+        self.page("summaries").set_text(text, "Selected text")
         self.bring_to_front()
 
     def bring_to_front(self) -> None:

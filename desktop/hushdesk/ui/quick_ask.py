@@ -27,6 +27,7 @@ from hushdesk.errors import Cancelled, HushdeskError
 from hushdesk.services.conversations import Chat, ChatSetup
 from hushdesk.ui import hotkey
 from hushdesk.ui.messages import status_label, warning
+from hushdesk.ui.selection_actions import SelectionActions
 from hushdesk.ui.tasks import Job, Tasks
 from hushdesk.ui.widgets.chat_view import ChatView
 
@@ -186,25 +187,55 @@ class QuickAsk(QWidget):
 
 
 class QuickAccess(QObject):
-    """The quick-ask window and the global shortcut that opens it, for the main window."""
+    """Hushdesk from any program: the quick-ask window and the actions on selected text,
+    each opened by a global shortcut, for the main window."""
 
-    def __init__(self, app: App, tasks: Tasks, open_conversation: Callable[[int], None]) -> None:
+    def __init__(
+        self,
+        app: App,
+        tasks: Tasks,
+        open_conversation: Callable[[int], None],
+        *,
+        reply: Callable[[str], None] = lambda _text: None,
+        summarize: Callable[[str], None] = lambda _text: None,
+    ) -> None:
         super().__init__()
         self.window = QuickAsk(app, tasks)
         self.window.openRequested.connect(open_conversation)
         self.shortcut = hotkey.GlobalShortcut(self)
         self.shortcut.activated.connect(self.window.show_over)
+        self.selection = SelectionActions(
+            app, tasks, ask=self.ask_about, reply=reply, summarize=summarize
+        )
+        self.selection_shortcut = hotkey.GlobalShortcut(self)
+        self.selection_shortcut.activated.connect(self.selection.popup)
 
-    def start(self, sequence: str) -> str:
-        """Take the shortcut ("" turns it off); why it could not be had, else ""."""
+    def start(self, sequence: str, selection: str | None = None) -> str:
+        """Take the quick-ask shortcut ("" turns it off) and, given, the selection one;
+        why one could not be had, else ""."""
+        problems = [self._take(self.shortcut, sequence)]
+        if selection is not None:
+            problems.append(self._take(self.selection_shortcut, selection))
+        return " ".join(p for p in problems if p)
+
+    @staticmethod
+    def _take(shortcut: hotkey.GlobalShortcut, sequence: str) -> str:
         if not sequence:
-            self.shortcut.stop()
+            shortcut.stop()
             return ""
-        if not self.shortcut.start(sequence):
-            log.info("global shortcut: %s", self.shortcut.problem)
-        return self.shortcut.problem
+        if not shortcut.start(sequence):
+            log.info("global shortcut: %s", shortcut.problem)
+        return shortcut.problem
+
+    def ask_about(self, text: str) -> None:
+        """Quick ask, with the selected text as the question to edit and send."""
+        self.window.show_over()
+        self.window.question.setText(" ".join(text.split())[:2000])
 
     def close(self) -> None:
         self.shortcut.stop()
+        self.selection_shortcut.stop()
         self.window.hide()
         self.window.deleteLater()
+        self.selection.note.hide()
+        self.selection.note.deleteLater()

@@ -22,7 +22,11 @@ from PySide6.QtWidgets import (
 from hushdesk.settings import Settings
 from hushdesk.ui.hotkey import DEFAULT
 
-Take = Callable[[str], str]  # take this shortcut ("": none); why it could not be, or ""
+SELECTION_DEFAULT = "Ctrl+Alt+W"
+
+# Take these shortcuts (quick ask, actions on the selection; "": none); why one could
+# not be had, or "".
+Take = Callable[[str, str], str]
 
 
 class QuickSettings(QGroupBox):
@@ -36,11 +40,20 @@ class QuickSettings(QGroupBox):
         super().__init__("Quick ask (from any program)", parent)
         self.settings, self.take = settings, take
         chosen = settings.ui.quick_shortcut
-        self.enabled = QCheckBox("Open Quick ask with a shortcut")
+        self.enabled = QCheckBox("Global shortcuts (they work in every program)")
         self.enabled.setChecked(bool(chosen))
         self.keys = QKeySequenceEdit(QKeySequence(chosen or DEFAULT))
         self.keys.setAccessibleName("Quick ask shortcut")
         self.keys.setMaximumSequenceLength(1)
+        self.selection = QKeySequenceEdit(
+            QKeySequence(settings.ui.selection_shortcut or SELECTION_DEFAULT)
+        )
+        self.selection.setAccessibleName("Shortcut for actions on selected text")
+        self.selection.setMaximumSequenceLength(1)
+        self.selection.setToolTip(
+            "Rewrite, proofread, translate, reply to, summarize or ask about the text "
+            "selected in any program."
+        )
         self.problem = QLabel("")
         self.problem.setWordWrap(True)
         self.problem.setProperty("role", "muted")
@@ -54,21 +67,24 @@ class QuickSettings(QGroupBox):
         self.tray.toggled.connect(self._keep_in_tray)
         form = QFormLayout(self)
         form.addRow(self.enabled)
-        form.addRow("Shortcut:", self.keys)
+        form.addRow("Quick ask:", self.keys)
+        form.addRow("Selected text:", self.selection)
         form.addRow("", self.problem)
         form.addRow(self.tray)
         self.enabled.toggled.connect(lambda _on: self.apply())
         self.keys.editingFinished.connect(self.apply)
+        self.selection.editingFinished.connect(self.apply)
         self._show(problem if chosen else "")
 
     def apply(self) -> None:
-        """Keep the choice and take the shortcut now; say why it cannot be had."""
-        sequence = self.keys.keySequence().toString(QKeySequence.SequenceFormat.PortableText)
-        chosen = sequence if self.enabled.isChecked() and sequence else ""
-        self.keys.setEnabled(self.enabled.isChecked())
-        self.settings.ui.quick_shortcut = chosen
+        """Keep the choices and take the shortcuts now; say why one cannot be had."""
+        on = self.enabled.isChecked()
+        quick, selection = (_text(edit) if on else "" for edit in (self.keys, self.selection))
+        self.keys.setEnabled(on)
+        self.selection.setEnabled(on)
+        self.settings.ui.quick_shortcut, self.settings.ui.selection_shortcut = quick, selection
         self.settings.save()
-        self._show(self.take(chosen) if self.take is not None else "")
+        self._show(self.take(quick, selection) if self.take is not None else "")
 
     def _keep_in_tray(self, on: bool) -> None:
         self.settings.ui.keep_in_tray = on
@@ -78,6 +94,10 @@ class QuickSettings(QGroupBox):
         if problem:
             self.problem.setText("⚠ " + problem)
         elif self.enabled.isChecked():
-            self.problem.setText("Works in every program. Or run `hushdesk quick`.")
+            self.problem.setText("On in every program. `hushdesk quick` opens Quick ask too.")
         else:
-            self.problem.setText("Off. `hushdesk quick` still opens it.")
+            self.problem.setText("Off. `hushdesk quick` still opens Quick ask.")
+
+
+def _text(edit: QKeySequenceEdit) -> str:
+    return edit.keySequence().toString(QKeySequence.SequenceFormat.PortableText)

@@ -3,7 +3,8 @@ program's window has the focus, a real key event (XTest) presses Ctrl+Alt+Space,
 quick-ask window shows over it; Escape hides it and the focus goes back. Prints one JSON
 line of what it saw.
 
-Run as ``python -m tests.ui.quick_x11`` under Xvfb, QT_QPA_PLATFORM=xcb.
+Run as ``python -m tests.ui.quick_x11 [--shoot PNG]`` under Xvfb, QT_QPA_PLATFORM=xcb;
+``--shoot`` also answers a question in it and saves the whole screen (docs/screenshots.py).
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from hushdesk import privacy
 privacy.apply()
 
 OTHER = """
-import sys
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtWidgets import QApplication, QPlainTextEdit
 qt = QApplication([])
-box = QLineEdit(); box.setWindowTitle("Another program"); box.show()
+box = QPlainTextEdit(); box.setWindowTitle("Another program")
+box.setPlainText("Dear Ms Lee,\\n\\nThank you for your letter about the lease. ")
+box.setGeometry(40, 40, 900, 640); box.show()
 qt.processEvents(); print(int(box.winId()), flush=True); qt.exec()
 """
 
@@ -50,15 +52,17 @@ def press(*keys: str) -> None:
 
 
 def main() -> int:
-    from PySide6.QtWidgets import QApplication
-
     from hushdesk.app import App
+    from hushdesk.ui.application import create_app
+    from hushdesk.ui.theme import apply_theme
     from hushdesk.ui import hotkey
     from hushdesk.ui.main_window import MainWindow
     from tests.fakes import FakeEngine
 
-    qt = QApplication([])
-    app = App(engine=FakeEngine())
+    qt = create_app()
+    apply_theme(qt, "light")
+    reply = "The notice period is **three months**, given in writing to the other party."
+    app = App(engine=FakeEngine(reply=reply if "--shoot" in sys.argv else None))
     window = MainWindow(app)
     window.hide()  # it works while the main window is hidden
     other = subprocess.Popen([sys.executable, "-c", OTHER], stdout=subprocess.PIPE, text=True)
@@ -86,6 +90,8 @@ def main() -> int:
         seen["title"] = quick.windowTitle()
         seen["quick_focused"] = wait(lambda: hotkey.focused_window() == int(quick.winId()))
         seen["typing_goes_to"] = qt.focusWidget().accessibleName() if qt.focusWidget() else ""
+        if "--shoot" in sys.argv:
+            _shoot(qt, quick, sys.argv[sys.argv.index("--shoot") + 1], wait)
         press("Escape")
         seen["hidden"] = wait(lambda: not quick.isVisible())
         seen["focus_back"] = wait(lambda: hotkey.focused_window() == other_id)
@@ -95,6 +101,18 @@ def main() -> int:
         app.close()
     print(json.dumps(seen), flush=True)
     return 0
+
+
+def _shoot(qt: object, quick: object, path: str, wait: object) -> None:
+    """A question answered in the quick-ask window, and the screen as it looks."""
+    from PySide6.QtGui import QGuiApplication
+
+    quick.question.setText("How long is the notice period?")  # type: ignore[attr-defined]
+    quick.ask()  # type: ignore[attr-defined]
+    wait(quick.copy.isEnabled, 60)  # type: ignore[attr-defined, operator]
+    wait(lambda: False, 0.5)  # type: ignore[operator]  # painted
+    screen = QGuiApplication.primaryScreen()
+    screen.grabWindow(0).save(path)
 
 
 if __name__ == "__main__":

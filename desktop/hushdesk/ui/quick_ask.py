@@ -56,6 +56,10 @@ class QuickAsk(QWidget):
         self.question.returnPressed.connect(self.ask)
         self.view = ChatView()
         self.view.setAccessibleName("Answer")
+        self.view.copyRequested.connect(self._copy_turn)
+        self.view.editRequested.connect(lambda _turn: self.question.setFocus())  # still there
+        self.view.regenerateRequested.connect(self.ask)
+        self.view.citationRequested.connect(lambda _turn, _n: self._open())  # with its page
         self.status = status_label()
         self.copy = QPushButton("Copy answer")
         self.copy.setAccessibleName("Copy the answer")
@@ -175,6 +179,12 @@ class QuickAsk(QWidget):
     def answer_text(self) -> str:
         turns = self.chat.turns if self.chat is not None else []
         return next((t.content for t in reversed(turns) if t.role == "assistant"), "")
+
+    def _copy_turn(self, turn_id: int) -> None:
+        turns = self.chat.turns if self.chat is not None else []
+        said = next((t.content for t in turns if t.id == turn_id), "")
+        QGuiApplication.clipboard().setText(said)
+        self.status.setText("Copied.")
 
     def copy_answer(self) -> None:
         QGuiApplication.clipboard().setText(self.answer_text())

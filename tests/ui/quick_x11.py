@@ -53,10 +53,10 @@ def press(*keys: str) -> None:
 
 def main() -> int:
     from hushdesk.app import App
-    from hushdesk.ui.application import create_app
-    from hushdesk.ui.theme import apply_theme
     from hushdesk.ui import hotkey
+    from hushdesk.ui.application import create_app
     from hushdesk.ui.main_window import MainWindow
+    from hushdesk.ui.theme import apply_theme
     from tests.fakes import FakeEngine
 
     qt = create_app()

@@ -30,17 +30,14 @@ qt.processEvents(); print(int(box.winId()), flush=True); qt.exec()
 
 
 def press(*keys: str) -> None:
-    x, xtest = ctypes.CDLL("libX11.so.6"), ctypes.CDLL("libXtst.so.6")
-    x.XOpenDisplay.restype = ctypes.c_void_p
-    x.XOpenDisplay.argtypes = [ctypes.c_char_p]
-    x.XStringToKeysym.restype = ctypes.c_ulong
-    x.XStringToKeysym.argtypes = [ctypes.c_char_p]
-    x.XKeysymToKeycode.restype = ctypes.c_ubyte
-    x.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+    """A real key event: the keys pressed in order and let go, through XTest."""
+    from hushdesk.ui.hotkey import xlib
+
+    x, xtest = xlib(), ctypes.CDLL("libXtst.so.6")
     xtest.XTestFakeKeyEvent.argtypes = [
         ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong
     ]  # fmt: skip
-    x.XFlush.argtypes = x.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    x.XFlush.argtypes = [ctypes.c_void_p]
     display = x.XOpenDisplay(None)
     codes = [x.XKeysymToKeycode(display, x.XStringToKeysym(k.encode())) for k in keys]
     for code in codes:

@@ -129,7 +129,7 @@ class GlobalShortcut(QObject):
 
     def _listen(self, mask: int, key: str, ready: threading.Event, stop: threading.Event) -> None:
         try:
-            x = _xlib()
+            x = xlib()
         except OSError:
             self.problem = "The X11 library (libX11) was not found."
             ready.set()
@@ -182,7 +182,8 @@ class GlobalShortcut(QObject):
                 self.activated.emit()  # queued to the GUI thread: the receiver lives there
 
 
-def _xlib() -> Any:
+def xlib() -> Any:
+    """libX11, its functions given their C types."""
     name = ctypes.util.find_library("X11") or "libX11.so.6"
     x = ctypes.CDLL(name)
     x.XOpenDisplay.restype = ctypes.c_void_p
@@ -232,7 +233,7 @@ def _display() -> Iterator[tuple[Any, Any]]:
         yield None, None
         return
     try:
-        x = _xlib()
+        x = xlib()
     except OSError:
         yield None, None
         return

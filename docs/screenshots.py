@@ -1,7 +1,8 @@
 """Regenerate the screenshots in docs/: every page, the welcome (and its offline failure),
 a cited answer and its page in the viewer, a running indexing job, a summary, a review
-grid, a recording in a library and dictation in the chat box, light and dark, on the
-real starter model; the chat also at 1366×768 and 1024×700.
+grid, a recording in a library and dictation in the chat box, the speech models, the
+actions on selected text, light and dark, on the real starter model; the chat also at
+1366×768 and 1024×700; Quick ask over another program (in Xvfb, where it is installed).
 
     .venv/bin/python docs/screenshots.py        (or: make screenshots)
 
@@ -379,7 +380,38 @@ def main() -> int:
             window.close()
     unlock_dialog()
     app.close()
+    quick_ask_over_another_program()
     return 0
+
+
+def quick_ask_over_another_program() -> None:
+    """Quick ask over another program, in a real X session (Xvfb): tests/ui/quick_x11.py
+    presses the shortcut and shoots the whole screen."""
+    import shutil
+    import subprocess
+
+    xvfb = shutil.which("xvfb-run")
+    if xvfb is None:
+        print("skipped screenshot-quick-ask.png: xvfb-run is not installed")
+        return
+    env = dict(os.environ, QT_QPA_PLATFORM="xcb", PYTHONPATH=str(OUT.parent))
+    env["HUSHDESK_HOME"] = tempfile.mkdtemp(prefix="hushdesk-shots-quick-")
+    target = OUT / "screenshot-quick-ask.png"
+    subprocess.run(
+        [xvfb, "--auto-servernum", "-s", "-screen 0 1280x800x24", sys.executable, "-m",
+         "tests.ui.quick_x11", "--shoot", str(target)],
+        env=env, cwd=OUT.parent, check=True, timeout=180,
+    )  # fmt: skip
+    print(f"wrote {target}")
+
+
+def selection_actions(window: MainWindow, qt: QApplication, theme: str) -> None:
+    """The menu of actions on selected text, as the second shortcut opens it."""
+    menu = window.quick.selection.menu("the rent, it is to be paid on the first of the month")
+    menu.popup(window.mapToGlobal(window.rect().center()))
+    settle(window, qt)
+    shoot(menu, f"screenshot-selection-actions-{theme}.png")
+    menu.hide()
 
 
 def models_page(window: MainWindow, qt: QApplication, theme: str) -> None:
@@ -392,6 +424,7 @@ def models_page(window: MainWindow, qt: QApplication, theme: str) -> None:
     settle(window, qt)
     shoot(window, f"screenshot-speech-models-{theme}.png")
     models.verticalScrollBar().setValue(0)
+    selection_actions(window, qt, theme)
 
 
 def every_page(window: MainWindow, qt: QApplication, theme: str) -> None:

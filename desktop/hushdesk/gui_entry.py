@@ -92,7 +92,7 @@ def install_advice(missing: list[str]) -> str:
     )
 
 
-def launch() -> int:
+def launch(*, quick: bool = False) -> int:
     missing = missing_system_libraries()
     if missing:
         print(
@@ -113,7 +113,7 @@ def launch() -> int:
         return 2
     from hushdesk.ui.application import run
 
-    return run()
+    return run(quick=quick)
 
 
 if __name__ == "__main__":  # with the system's Python, before anything is set up

@@ -130,6 +130,9 @@ class UiState:
     lock_after_min: int = 15  # lock the data after this long with no input; 0: never
     welcomed: bool = False  # the welcome was shown (Help → Welcome opens it again)
     starter_banner: bool = True  # offer a capable model while the starter one answers
+    quick_shortcut: str = "Ctrl+Alt+Space"  # opens Quick ask from any program; "": off
+    selection_shortcut: str = "Ctrl+Alt+W"  # actions on selected text, any program; "": off
+    keep_in_tray: bool = False  # closing the window keeps Hushdesk running in the tray
 
 
 @dataclass

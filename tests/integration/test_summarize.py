@@ -9,9 +9,11 @@ import subprocess
 import time
 from pathlib import Path
 
+import docx
 import pytest
 
 from hushdesk.app import App
+from hushdesk.assistant import word
 from hushdesk.assistant.summarize import Options
 from hushdesk.assistant.summarize.sources import from_file as source_from_file
 from tests.documents import CASE_FACTS, case_file, pdf
@@ -57,9 +59,13 @@ def test_a_document_smaller_than_the_context_takes_one_pass(tmp_path: Path) -> N
     app = App()
     try:
         saved = app.summaries.run(source, Options(mode="action-items", length="short"))
+        word_file = docx.Document(str(app.summaries.export(saved, tmp_path / "s.docx")))
     finally:
         app.close()
     assert saved.summary is not None
+    notes = word.footnotes(word_file)  # the citations, as Word users expect them
+    assert notes
+    assert all(re.fullmatch(r"short\.pdf, pp?\. [12](–2)?", n) for n in notes), notes
     stats = saved.summary.stats
     assert stats.single_pass
     assert stats.model_calls == 1

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
+    QKeySequenceEdit,
     QLineEdit,
     QListWidget,
     QPlainTextEdit,
@@ -46,6 +47,7 @@ CONTROLS = (
     QTextEdit,
     QAbstractItemView,
     QTabBar,
+    QKeySequenceEdit,
 )
 
 

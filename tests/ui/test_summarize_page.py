@@ -98,6 +98,10 @@ def test_cancel_resume_read_open_a_reference_copy_and_export(
     page.export_to(out)
     qtbot.waitUntil(lambda: "Exported" in page.notice.text(), timeout=10_000)
     assert out.stat().st_size > 0
+    pdf = tmp_path / "summary.pdf"
+    page.export_to(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert "summary.pdf" in page.notice.text()
 
 
 def test_the_custom_mode_asks_for_an_instruction(fake_page: SummarizePage) -> None:

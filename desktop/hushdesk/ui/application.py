@@ -82,15 +82,17 @@ def install_excepthook(parent: QWidget) -> None:
     sys.excepthook = hook
 
 
-def run() -> int:
+def run(*, quick: bool = False) -> int:
+    """The app; ``quick``: with its quick-ask window shown (``hushdesk quick``)."""
     qt = create_app()
     from hushdesk import settings as settings_mod
 
     apply_theme(qt, settings_mod.load().ui.theme)
     instance = SingleInstance(qt)
-    if instance.already_running():
+    if instance.already_running(b"quick" if quick else b"raise"):
         print("Hushdesk is already open; showing its window.", file=sys.stderr)
         return 0
+    instance.quick_at_start = quick
 
     from hushdesk.services.wipe import in_use
 
@@ -181,6 +183,7 @@ def _window(
     window.ended.connect(ended)
     install_excepthook(window)
     instance.raiseRequested.connect(window.bring_to_front)
+    instance.quickRequested.connect(window.quick.window.show_over)
     probe = os.environ.get("HUSHDESK_STARTUP_PROBE")
     if probe and first:
         _startup_probe(window, float(probe))
@@ -190,12 +193,15 @@ def _window(
         QTimer.singleShot(500, window.local_api.resume)  # the API, if left serving
         QTimer.singleShot(1000, window.apply_retention)  # and once a day after
     window.show()
+    if first and instance.quick_at_start:
+        QTimer.singleShot(0, window.quick.window.show_over)
     if first and not app.preferences.welcomed:
         window.onboarding.welcome()  # first launch: painted with the window
     try:
         code = qt.exec()
     finally:
         instance.raiseRequested.disconnect(window.bring_to_front)
+        instance.quickRequested.disconnect(window.quick.window.show_over)
         window.shutdown()
         window.deleteLater()  # now, with its timers: nothing of it runs after a lock
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

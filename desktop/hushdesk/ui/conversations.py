@@ -12,7 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QPageSize, QPdfWriter
 from PySide6.QtWidgets import (
     QDialog,
     QInputDialog,
@@ -30,12 +29,9 @@ from hushdesk.errors import HushdeskError
 from hushdesk.services.conversations import Conversations
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.chat_page import ChatPage
-from hushdesk.ui.markdown import MarkdownRenderer
 from hushdesk.ui.message_box import confirm, tell
 from hushdesk.ui.messages import ask_item, error_text
-from hushdesk.ui.safe_text import SafeTextDocument
-from hushdesk.ui.theme import colours, palette
-from hushdesk.ui.widgets.chat_view import theme_from_palette
+from hushdesk.ui.pdf import markdown_pdf
 from hushdesk.ui.widgets.conversation_list import ConversationList
 
 CHAT_FORMATS = "Markdown (*.md);;Word (*.docx);;PDF (*.pdf);;JSON (*.json)"
@@ -209,16 +205,9 @@ class ConversationActions(QObject):
 
     def _pdf(self, conversation_id: int, path: Path) -> None:
         """The Markdown export, laid out and printed by Qt (its sources included)."""
-        document = SafeTextDocument()
-        renderer = MarkdownRenderer(theme_from_palette(palette(colours("light"))))  # paper
-        document.setHtml(renderer.render(self.conversations.as_text(conversation_id)).html)
-        writer = QPdfWriter(str(path))
         conversation = self.conversations.get(conversation_id)
-        writer.setTitle(conversation.title if conversation else "Chat")
-        writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-        document.print_(writer)
-        if not path.exists():
-            raise HushdeskError(f"Could not write {path.name}.")
+        title = conversation.title if conversation else "Chat"
+        markdown_pdf(self.conversations.as_text(conversation_id), title, path)
 
     def _saved(self, conversation_id: int) -> None:
         self.sidebar.refresh(select=conversation_id)

@@ -12,7 +12,7 @@ import html
 import logging
 from typing import TYPE_CHECKING, Literal, overload
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -37,7 +37,9 @@ from hushdesk.ui.message_box import Rich, confirm, tell
 from hushdesk.ui.messages import error_text
 from hushdesk.ui.onboarding import Onboarding
 from hushdesk.ui.pages import PAGES, PageName, index_of
+from hushdesk.ui.quick_ask import QuickAccess
 from hushdesk.ui.tasks import Tasks
+from hushdesk.ui.tray import Tray
 from hushdesk.ui.unlock import IdleLock
 from hushdesk.ui.widgets.conversation_list import ConversationList
 from hushdesk.ui.widgets.download_trouble import trouble_text
@@ -67,6 +69,7 @@ class MainWindow(QMainWindow):
         file_dialogs.forget_history()  # what an older version or a crash left
         self.app = app
         self._ending = "quit"
+        self._ended = False  # end() was asked (quit, lock, wipe), not the window's close box
         self._closed = False
         self.conversations = app.conversations
         self.tasks = tasks or Tasks(self)
@@ -106,6 +109,13 @@ class MainWindow(QMainWindow):
         self.sidebar.refresh(select=self.chat.conversation_id)
         self.nav.setCurrentRow(0)
         self._show_title()
+        self.quick = QuickAccess(app, self.tasks, self.open_conversation,
+                                 reply=self.reply_to, summarize=self.summarize_text)  # fmt: skip
+        ui = app.settings.ui
+        QTimer.singleShot(0, lambda: self.quick.start(ui.quick_shortcut, ui.selection_shortcut))
+        self.tray = Tray(self.tasks, show=self.bring_to_front, quick=self.quick.window.show_over,
+                         lock=self.lock, quit_=lambda: self.end("quit"))  # fmt: skip
+        self.tray.show()
         recovered = self.conversations.recovered_from
         if recovered is not None:
             self.statusBar().showMessage(
@@ -372,6 +382,22 @@ class MainWindow(QMainWindow):
             self.chat.conversation_id,
         )
 
+    def open_conversation(self, conversation_id: int) -> None:
+        """A conversation (from Quick ask) in the chat page, the window in front."""
+        self.conversation_actions.open(conversation_id)
+        self.bring_to_front()
+
+    def reply_to(self, text: str) -> None:
+        """The Email page with ``text`` as the message to answer (selected elsewhere)."""
+        self.go("email")
+        self.page("email").thread_text.setPlainText(text)
+        self.bring_to_front()
+
+    def summarize_text(self, text: str) -> None:
+        self.go("summaries")
+        self.page("summaries").set_text(text, "Selected text")
+        self.bring_to_front()
+
     def bring_to_front(self) -> None:
         self.showNormal()
         self.raise_()
@@ -382,10 +408,15 @@ class MainWindow(QMainWindow):
         self.end("lock")
 
     def end(self, why: str) -> None:
-        self._ending = why
+        self._ending, self._ended = why, True
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._ended and self.app.settings.ui.keep_in_tray and self.tray.available():
+            event.ignore()  # the window goes; the API, the shortcut and the work go on
+            self.hide()
+            self.tray.hidden_to_tray()
+            return
         self.shutdown()
         super().closeEvent(event)
         self.ended.emit(self._ending)
@@ -400,6 +431,8 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.local_api.close()  # no new requests; those in progress are stopped
+        self.quick.close()
+        self.tray.hide()
         self.chat.stop()
         if self.built("models"):
             self.page("models").pause_all()  # resumable next time

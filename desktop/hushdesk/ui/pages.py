@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from hushdesk.ui.email_page import EmailPage
     from hushdesk.ui.library_page import LibraryPage
     from hushdesk.ui.models_page import ModelsPage
+    from hushdesk.ui.quick_ask import QuickAccess
     from hushdesk.ui.review_page import ReviewPage
     from hushdesk.ui.settings_page import SettingsPage
     from hushdesk.ui.summarize_page import SummarizePage
@@ -44,6 +45,7 @@ class Shell(Protocol):
     sidebar: ConversationList
     idle: IdleLock
     onboarding: Onboarding
+    quick: QuickAccess
 
     def built(self, name: PageName) -> bool: ...
     def go(self, name: PageName) -> None: ...
@@ -164,7 +166,7 @@ def _connect_models(window: Shell, page: ModelsPage) -> None:
 def _settings(window: Shell) -> SettingsPage:
     from hushdesk.ui.settings_page import SettingsPage
 
-    return SettingsPage(window.app, window.tasks, window.local_api)
+    return SettingsPage(window.app, window.tasks, window.local_api, quick=window.quick)
 
 
 def _connect_settings(window: Shell, page: SettingsPage) -> None:

@@ -36,8 +36,10 @@ from hushdesk.ui.icons import icon
 from hushdesk.ui.local_api import LocalApi
 from hushdesk.ui.message_box import confirm
 from hushdesk.ui.messages import error_text, page_title, status_label
+from hushdesk.ui.quick_ask import QuickAccess
 from hushdesk.ui.tasks import Tasks
 from hushdesk.ui.unlock import PassphraseDialog, RecoveryKeyDialog, ask_passphrase
+from hushdesk.ui.widgets.quick_settings import QuickSettings
 from hushdesk.ui.widgets.speech_settings import SpeechSettings
 from hushdesk.ui.widgets.wipe_dialog import WipeDialog
 
@@ -83,6 +85,7 @@ class SettingsPage(QWidget):
         tasks: Tasks,
         local_api: LocalApi | None = None,
         parent: QWidget | None = None,
+        quick: QuickAccess | None = None,
     ) -> None:
         super().__init__(parent)
         self.app, self.tasks = app, tasks
@@ -94,6 +97,11 @@ class SettingsPage(QWidget):
             self._appearance(),
             self._model(),
             SpeechSettings(app.recordings),
+            QuickSettings(
+                app.settings,
+                quick.start if quick is not None else None,
+                quick.shortcut.problem if quick is not None else "",
+            ),
             self._sender(),
             self._api(),
             self._data(),

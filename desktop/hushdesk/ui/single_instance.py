@@ -83,17 +83,20 @@ def same_user(descriptor: int) -> bool:
 
 
 class SingleInstance(QObject):
-    """A second launch asks the first to show its window, then exits."""
+    """A second launch asks the first to show its window (or, ``hushdesk quick``, its
+    quick-ask window), then exits."""
 
     raiseRequested = Signal()
+    quickRequested = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         key = hashlib.sha256(f"{paths.data_dir()}".encode()).hexdigest()[:16]
         self.name = server_name(key)
         self._server: QLocalServer | None = None
+        self.quick_at_start = False  # started by `hushdesk quick`: show quick ask
 
-    def already_running(self) -> bool:
+    def already_running(self, message: bytes = b"raise") -> bool:
         if self.name is None:
             return False
         client = QLocalSocket()
@@ -103,7 +106,7 @@ class SingleInstance(QObject):
                 client.abort()
                 log.warning("single-instance socket held by another user; ignored")
                 return False
-            client.write(b"raise\n")
+            client.write(message + b"\n")
             client.flush()
             client.waitForBytesWritten(300)
             client.disconnectFromServer()
@@ -130,6 +133,12 @@ class SingleInstance(QObject):
                 connection.abort()
                 connection.deleteLater()
                 continue
-            connection.readyRead.connect(lambda c=connection: c.readAll())
+            connection.readyRead.connect(self._asked)  # a method: it ends with this object
             connection.disconnected.connect(connection.deleteLater)
-            self.raiseRequested.emit()
+
+    def _asked(self) -> None:
+        connection = self.sender()
+        if not isinstance(connection, QLocalSocket):
+            return
+        said = bytes(connection.readAll().data()).strip()
+        (self.quickRequested if said == b"quick" else self.raiseRequested).emit()

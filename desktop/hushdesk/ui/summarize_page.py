@@ -30,6 +30,7 @@ from hushdesk.ui import file_dialogs
 from hushdesk.ui.markdown import MarkdownRenderer
 from hushdesk.ui.message_box import confirm
 from hushdesk.ui.messages import ask_password, page_title, status_label, warning
+from hushdesk.ui.pdf import markdown_pdf
 from hushdesk.ui.safe_text import SafeTextBrowser, rich_label
 from hushdesk.ui.tasks import Job, Latest, Tasks
 from hushdesk.ui.widgets.chat_view import theme_from_palette
@@ -441,7 +442,7 @@ class SummarizePage(QWidget):
             self,
             "Export the summary",
             str(Path.home() / f"{stem} - summary.docx"),
-            "Word document (*.docx);;Markdown (*.md)",
+            "Word document (*.docx);;PDF (*.pdf);;Markdown (*.md)",
         )
         if path:
             self.export_to(Path(path))
@@ -449,6 +450,12 @@ class SummarizePage(QWidget):
     def export_to(self, path: Path) -> None:
         saved = self.shown
         if saved is None:
+            return
+        if path.suffix.lower() == ".pdf":  # laid out by Qt, here; the others by the service
+            try:
+                self._exported(markdown_pdf(saved.markdown(), f"Summary of {saved.name}", path))
+            except HushdeskError as exc:
+                self._export_failed(exc)
             return
         self.tasks.run(
             lambda: self.summaries.export(saved, path),

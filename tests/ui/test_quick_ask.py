@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -145,3 +146,31 @@ def test_actions_on_selected_text_put_the_result_on_the_clipboard_with_undo(
     window.quick.window.dismiss()
     next(a for a in menu.actions() if a.text() == "Reply as an email…").trigger()
     assert "the rent" in window.page("email").thread_text.toPlainText()
+
+
+@pytest.mark.qt_log_ignore("does not support")  # the offscreen platform
+def test_a_file_dropped_on_quick_ask_is_summarized_or_added_to_a_library(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
+    note = tmp_path / "site visit.txt"
+    note.write_text("The boiler in the cellar was serviced on 3 May. " * 20, encoding="utf-8")
+    window = make_window()
+    window.app.documents.library("Smith lease")
+    quick = window.quick.window
+    quick.show_over()
+    menu = quick.drop_menu([note])
+    summarize, add = [a for a in menu.actions() if a.text()]
+    assert summarize.text() == "Summarize site visit.txt"
+    assert not add.isEnabled()  # "the model only": no library chosen to add it to
+    summarize.trigger()
+    page = window.page("summaries")
+    qtbot.waitUntil(lambda: page.source is not None, timeout=30_000)
+    assert page.source is not None
+    assert page.source.name == "site visit.txt"
+
+    quick.library.setCurrentIndex(quick.library.findData("Smith lease"))
+    [_, add] = [a for a in quick.drop_menu([note]).actions() if a.text()]
+    assert add.text() == "Add site visit.txt to “Smith lease”"
+    add.trigger()
+    library = window.app.documents.library("Smith lease")
+    qtbot.waitUntil(lambda: window.app.documents.state(library).ready == 1, timeout=120_000)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal, overload
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from hushdesk import APP_NAME, __version__
 from hushdesk.app import App
+from hushdesk.errors import HushdeskError
 from hushdesk.services.conversations import Citation
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.chat_page import ChatPage
@@ -110,7 +112,9 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
         self._show_title()
         self.quick = QuickAccess(app, self.tasks, self.open_conversation,
-                                 reply=self.reply_to, summarize=self.summarize_text)  # fmt: skip
+                                 reply=self.reply_to, summarize=self.summarize_text,
+                                 summarize_file=self.summarize_file,
+                                 add_files=self.add_files)  # fmt: skip
         ui = app.settings.ui
         QTimer.singleShot(0, lambda: self.quick.start(ui.quick_shortcut, ui.selection_shortcut))
         self.tray = Tray(self.tasks, show=self.bring_to_front, quick=self.quick.window.show_over,
@@ -397,6 +401,22 @@ class MainWindow(QMainWindow):
         self.go("summaries")
         self.page("summaries").set_text(text, "Selected text")
         self.bring_to_front()
+
+    def summarize_file(self, path: Path) -> None:
+        """A file dropped on Quick ask, opened on the Summarize page."""
+        self.go("summaries")
+        self.page("summaries").open_path(path)
+        self.bring_to_front()
+
+    def add_files(self, paths: list[Path], library: str) -> None:
+        """Files dropped on Quick ask, indexed into ``library`` (the Documents page's job:
+        its progress in the status area and the tray)."""
+        try:
+            target = self.app.documents.library(library, create=False)
+        except HushdeskError as exc:
+            self.statusBar().showMessage(error_text(exc), 8000)
+            return
+        self.page("documents").add(paths, target)
 
     def bring_to_front(self) -> None:
         self.showNormal()

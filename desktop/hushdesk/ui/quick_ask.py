@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QCursor, QGuiApplication, QKeyEvent
+from PySide6.QtGui import (
+    QCloseEvent,
+    QCursor,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeyEvent,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -38,6 +47,8 @@ NO_LIBRARY = "The model only (no documents)"
 
 class QuickAsk(QWidget):
     openRequested = Signal(int)  # the conversation's id: show it in the main window
+    summarizeRequested = Signal(object)  # a Path dropped here: summarize it
+    addRequested = Signal(object, str)  # Paths dropped here, the library to add them to
 
     def __init__(self, app: App, tasks: Tasks) -> None:
         super().__init__(None, Qt.WindowType.Window | Qt.WindowType.WindowStaysOnTopHint)
@@ -45,8 +56,10 @@ class QuickAsk(QWidget):
         self.chat: Chat | None = None
         self._job: Job | None = None
         self._return_to = 0  # the window that had the focus before (X11), 0: unknown
+        self._drop: QMenu | None = None  # the menu for files dropped here, while shown
         self.setWindowTitle(TITLE)
         self.setAccessibleName("Quick ask")
+        self.setAcceptDrops(True)  # a file dropped here: summarize it, or add it to a library
         self.resize(620, 420)
         self.library = QComboBox()
         self.library.setAccessibleName("Ask which documents")
@@ -132,6 +145,34 @@ class QuickAsk(QWidget):
             self.status.setText(warning(exc))
         self.library.setCurrentIndex(max(0, self.library.findData(current)))
 
+    # -- files dropped here -------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.drop_menu(paths).popup(QCursor.pos())
+
+    def drop_menu(self, paths: list[Path]) -> QMenu:
+        """What can be done with files dropped here."""
+        self._drop = menu = QMenu(self)
+        menu.setAccessibleName("What to do with the dropped files")
+        first = paths[0]
+        summarize = menu.addAction(f"Summarize {first.name}")
+        summarize.triggered.connect(lambda: self.summarizeRequested.emit(first))
+        summarize.setEnabled(len(paths) == 1 and first.is_file())
+        name = str(self.library.currentData() or "")
+        files = f"{len(paths)} files" if len(paths) > 1 else first.name
+        add = menu.addAction(f"Add {files} to “{name}”" if name else "Add to a library")
+        add.setEnabled(bool(name))
+        add.setToolTip("" if name else "Choose a library under Ask first.")
+        add.triggered.connect(lambda: self.addRequested.emit(paths, name))
+        return menu
+
     # -- asking ---------------------------------------------------------------------------
 
     def ask(self) -> None:
@@ -208,10 +249,14 @@ class QuickAccess(QObject):
         *,
         reply: Callable[[str], None] = lambda _text: None,
         summarize: Callable[[str], None] = lambda _text: None,
+        summarize_file: Callable[[Path], None] = lambda _path: None,
+        add_files: Callable[[list[Path], str], None] = lambda _paths, _library: None,
     ) -> None:
         super().__init__()
         self.window = QuickAsk(app, tasks)
         self.window.openRequested.connect(open_conversation)
+        self.window.summarizeRequested.connect(summarize_file)
+        self.window.addRequested.connect(add_files)
         self.shortcut = hotkey.GlobalShortcut(self)
         self.shortcut.activated.connect(self.window.show_over)
         self.selection = SelectionActions(

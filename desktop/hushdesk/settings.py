@@ -132,6 +132,7 @@ class UiState:
     starter_banner: bool = True  # offer a capable model while the starter one answers
     quick_shortcut: str = "Ctrl+Alt+Space"  # opens Quick ask from any program; "": off
     selection_shortcut: str = "Ctrl+Alt+W"  # actions on selected text, any program; "": off
+    paste_back: bool = False  # a selection action's result is pasted over the selection (X11)
     keep_in_tray: bool = False  # closing the window keeps Hushdesk running in the tray
 
 

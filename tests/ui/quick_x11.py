@@ -3,8 +3,10 @@ program's window has the focus, a real key event (XTest) presses Ctrl+Alt+Space,
 quick-ask window shows over it; Escape hides it and the focus goes back. Prints one JSON
 line of what it saw.
 
-Run as ``python -m tests.ui.quick_x11 [--shoot PNG]`` under Xvfb, QT_QPA_PLATFORM=xcb;
-``--shoot`` also answers a question in it and saves the whole screen (docs/screenshots.py).
+Run as ``python -m tests.ui.quick_x11 [--shoot PNG] [--selection]`` under Xvfb,
+QT_QPA_PLATFORM=xcb; ``--shoot`` also answers a question in it and saves the whole screen
+(docs/screenshots.py); ``--selection`` then presses Ctrl+Alt+W over the other program's
+selected sentence and has it proofread and pasted back.
 """
 
 from __future__ import annotations
@@ -13,18 +15,26 @@ import ctypes
 import json
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from hushdesk import privacy
 
 privacy.apply()
 
 OTHER = """
+import sys
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
 qt = QApplication([])
 box = QPlainTextEdit(); box.setWindowTitle("Another program")
-box.setPlainText("Dear Ms Lee,\\n\\nThank you for your letter about the lease. ")
+out, select = sys.argv[1], sys.argv[2] == "select"
+box.setPlainText("Teh contract are signed." if select else
+                 "Dear Ms Lee,\\n\\nThank you for your letter about the lease. ")
+box.textChanged.connect(lambda: open(out, "w").write(box.toPlainText()))
 box.setGeometry(40, 40, 900, 640); box.show()
+if select:  # selected, as a user selects a sentence to correct (and copied)
+    box.selectAll(); qt.clipboard().setText(box.toPlainText())
 qt.processEvents(); print(int(box.winId()), flush=True); qt.exec()
 """
 
@@ -58,11 +68,17 @@ def main() -> int:
 
     qt = create_app()
     apply_theme(qt, "light")
+    selection = "--selection" in sys.argv
     reply = "The notice period is **three months**, given in writing to the other party."
-    app = App(engine=FakeEngine(reply=reply if "--shoot" in sys.argv else None))
+    app = App(engine=FakeEngine(reply="The contract is signed." if selection else reply))
+    app.settings.ui.paste_back = selection
     window = MainWindow(app)
     window.hide()  # it works while the main window is hidden
-    other = subprocess.Popen([sys.executable, "-c", OTHER], stdout=subprocess.PIPE, text=True)
+    typed = str(Path(tempfile.mkdtemp(prefix="hushdesk-other-")) / "typed.txt")
+    other = subprocess.Popen(
+        [sys.executable, "-c", OTHER, typed, "select" if selection else "-"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
     assert other.stdout is not None
     other_id = int(other.stdout.readline())
     seen: dict[str, object] = {"platform": qt.platformName()}
@@ -92,12 +108,32 @@ def main() -> int:
         press("Escape")
         seen["hidden"] = wait(lambda: not quick.isVisible())
         seen["focus_back"] = wait(lambda: hotkey.focused_window() == other_id)
+        if selection:
+            seen.update(_on_the_selection(window, typed, wait))
     finally:
         other.kill()
         window.close()
         app.close()
     print(json.dumps(seen), flush=True)
     return 0
+
+
+def _on_the_selection(window: object, typed: str, wait: object) -> dict[str, object]:
+    """Ctrl+Alt+W over the other program's selected sentence, Proofread chosen from the
+    menu: the correction is pasted over the selection (the other program's text)."""
+    actions = window.quick.selection  # type: ignore[attr-defined]
+    seen: dict[str, object] = {"selection_problem": window.quick.selection_shortcut.problem}  # type: ignore[attr-defined]
+    press("Control_L", "Alt_L", "w")
+    seen["menu"] = wait(lambda: actions._menu is not None and actions._menu.isVisible())  # type: ignore[operator]
+    if seen["menu"]:
+        seen["selected"] = actions.text
+        proofread = next(a for a in actions._menu.actions() if a.text() == "Proofread")
+        actions._menu.hide()
+        proofread.trigger()
+        wait(lambda: Path(typed).exists() and "The contract" in Path(typed).read_text(), 30)  # type: ignore[operator]
+        seen["pasted"] = Path(typed).read_text() if Path(typed).exists() else ""
+        seen["note"] = actions.note.said.text()
+    return seen
 
 
 def _shoot(qt: object, quick: object, path: str, wait: object) -> None:

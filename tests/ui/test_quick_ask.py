@@ -1,6 +1,7 @@
 """Quick ask: in a real X session (Xvfb) a real key event (XTest) on Ctrl+Alt+Space,
 with another program's window focused, shows the quick-ask window over it; Escape hides
-it and the focus goes back. Then the window itself: asked, answered, copied, opened in
+it and the focus goes back; Ctrl+Alt+W over its selected sentence offers the actions, and
+a correction is pasted over the selection. Then the window itself: asked, answered, copied, opened in
 the main window, by keyboard alone, every control named for a screen reader; and
 ``hushdesk quick`` reaching a running instance."""
 
@@ -26,7 +27,7 @@ from tests.ui.conftest import MakeWindow
 pytestmark = pytest.mark.slow
 
 
-def test_the_shortcut_opens_quick_ask_over_another_program_and_escape_gives_focus_back(
+def test_the_shortcuts_work_over_another_program(
     cli_env: dict[str, str],
 ) -> None:
     xvfb = shutil.which("xvfb-run")
@@ -34,7 +35,7 @@ def test_the_shortcut_opens_quick_ask_over_another_program_and_escape_gives_focu
         pytest.fail("Xvfb is not installed: apt-get install xvfb (.ci/run does)")
     env = dict(cli_env, QT_QPA_PLATFORM="xcb", PYTHONPATH=str(REPO))
     done = subprocess.run(
-        [xvfb, "--auto-servernum", sys.executable, "-m", "tests.ui.quick_x11"],
+        [xvfb, "--auto-servernum", sys.executable, "-m", "tests.ui.quick_x11", "--selection"],
         env=env, capture_output=True, text=True, timeout=180, check=False, cwd=REPO,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
@@ -48,6 +49,12 @@ def test_the_shortcut_opens_quick_ask_over_another_program_and_escape_gives_focu
     assert seen["typing_goes_to"] == "Question"  # ready to type
     assert seen["hidden"]
     assert seen["focus_back"]  # the other program has the keyboard again
+    # Ctrl+Alt+W over the other program's selected sentence, Proofread from the menu:
+    assert seen["selection_problem"] == ""
+    assert seen["menu"]
+    assert seen["selected"] == "Teh contract are signed."
+    assert seen["pasted"] == "The contract is signed."  # pasted over its selection
+    assert "Pasted over the selection" in str(seen["note"])
 
 
 @pytest.mark.qt_log_ignore("does not support raise")  # the offscreen platform

@@ -243,3 +243,24 @@ def _display() -> Iterator[tuple[Any, Any]]:
     finally:
         if display:
             x.XCloseDisplay(display)
+
+
+def paste_into(window: int) -> bool:
+    """Ctrl+V typed into ``window``, which gets the focus back first (X11, through the
+    XTest extension); False where that cannot be done."""
+    with _display() as (x, display):
+        if display is None or not window:
+            return False
+        try:
+            xtest = ctypes.CDLL(ctypes.util.find_library("Xtst") or "libXtst.so.6")
+        except OSError:
+            return False
+        xtest.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int,
+                                            ctypes.c_ulong]  # fmt: skip
+        x.XSetInputFocus(display, window, 2, 0)
+        keys = [x.XKeysymToKeycode(display, x.XStringToKeysym(k)) for k in (b"Control_L", b"v")]
+        for down in (True, False):
+            for code in keys if down else reversed(keys):
+                xtest.XTestFakeKeyEvent(display, code, down, 0)
+        x.XSync(display, False)
+        return True

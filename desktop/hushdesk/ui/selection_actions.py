@@ -4,8 +4,10 @@ rewrite (clearer, shorter, more formal, friendlier), proofread, translate, reply
 email, summarize, and "ask my documents about this".
 
 A rewrite, a correction or a translation runs on the local model and its result goes on
-the clipboard, ready to paste over the selection; a small window says so, shows the
-result, and offers Undo (what the clipboard held before comes back). A reply, a summary
+the clipboard, ready to paste over the selection — or, where the user chose it (Settings
+→ Quick ask) and X11 allows it, pasted there (the program gets the focus back and Ctrl+V,
+through XTest); a small window says so, shows the result, and offers Undo (what the
+clipboard held before comes back). A reply, a summary
 or a question opens where it is done: the Email page, the Summarize page, Quick ask.
 """
 
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayo
 from hushdesk.app import App
 from hushdesk.errors import Cancelled
 from hushdesk.services.writing import Task, styles
+from hushdesk.ui import hotkey
 from hushdesk.ui.messages import warning
 from hushdesk.ui.tasks import Job, Tasks
 from hushdesk.ui.widgets.combo import LANGUAGES
@@ -101,6 +104,7 @@ class SelectionActions(QObject):
         self._before: str | None = None  # the clipboard before a result replaced it
         self._job: Job | None = None
         self._menu: QMenu | None = None  # the one shown: a popup must outlive the call
+        self._source = 0  # the X11 window the text was selected in (0: unknown)
         self.text = ""
 
     def menu(self, text: str) -> QMenu:
@@ -122,6 +126,7 @@ class SelectionActions(QObject):
 
     def popup(self) -> None:
         """The shortcut: the menu at the pointer, for what is selected now."""
+        self._source = hotkey.focused_window()
         text = selected_text().strip()
         if not text:
             self.note.tell("Select some text (or copy it) first, then press the shortcut.")
@@ -151,8 +156,11 @@ class SelectionActions(QObject):
         clipboard = QGuiApplication.clipboard()
         self._before = clipboard.text()
         clipboard.setText(result.text)
-        self.note.tell("The result is on the clipboard: paste it over the selection.",
-                       result.text, undo=True)  # fmt: skip
+        if self.app.settings.ui.paste_back and hotkey.paste_into(self._source):
+            said = "Pasted over the selection (Ctrl+Z there takes it back)."
+        else:
+            said = "The result is on the clipboard: paste it over the selection."
+        self.note.tell(said, result.text, undo=True)
 
     def _failed(self, error: BaseException) -> None:
         self.note.tell("Stopped." if isinstance(error, Cancelled) else warning(error))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -58,6 +58,12 @@ class QuickSettings(QGroupBox):
         self.problem.setWordWrap(True)
         self.problem.setProperty("role", "muted")
         self.problem.setAccessibleName("Quick ask shortcut status")
+        self.paste = QCheckBox("Paste a rewrite over the selected text (else: the clipboard)")
+        self.paste.setChecked(settings.ui.paste_back)
+        x11 = QGuiApplication.platformName() == "xcb"
+        self.paste.setEnabled(x11 or self.paste.isChecked())
+        self.paste.setToolTip("" if x11 else "Only on X11 desktops: elsewhere, paste it yourself.")
+        self.paste.toggled.connect(self._paste_back)
         self.tray = QCheckBox("Keep Hushdesk in the tray when its window is closed")
         self.tray.setChecked(settings.ui.keep_in_tray)
         self.tray.setToolTip(
@@ -70,6 +76,7 @@ class QuickSettings(QGroupBox):
         form.addRow("Quick ask:", self.keys)
         form.addRow("Selected text:", self.selection)
         form.addRow("", self.problem)
+        form.addRow(self.paste)
         form.addRow(self.tray)
         self.enabled.toggled.connect(lambda _on: self.apply())
         self.keys.editingFinished.connect(self.apply)
@@ -85,6 +92,10 @@ class QuickSettings(QGroupBox):
         self.settings.ui.quick_shortcut, self.settings.ui.selection_shortcut = quick, selection
         self.settings.save()
         self._show(self.take(quick, selection) if self.take is not None else "")
+
+    def _paste_back(self, on: bool) -> None:
+        self.settings.ui.paste_back = on
+        self.settings.save()
 
     def _keep_in_tray(self, on: bool) -> None:
         self.settings.ui.keep_in_tray = on

@@ -1,9 +1,9 @@
 """Quick ask: in a real X session (Xvfb) a real key event (XTest) on Ctrl+Alt+Space,
 with another program's window focused, shows the quick-ask window over it; Escape hides
 it and the focus goes back; Ctrl+Alt+W over its selected sentence offers the actions, and
-a correction is pasted over the selection. Then the window itself: asked, answered, copied, opened in
-the main window, by keyboard alone, every control named for a screen reader; and
-``hushdesk quick`` reaching a running instance."""
+a correction is pasted over the selection. Then the window itself: asked, answered,
+copied, opened in the main window, by keyboard alone, every control named for a screen
+reader; files dropped on it; and ``hushdesk quick`` reaching a running instance."""
 
 from __future__ import annotations
 

@@ -183,7 +183,7 @@ def _window(
     window.ended.connect(ended)
     install_excepthook(window)
     instance.raiseRequested.connect(window.bring_to_front)
-    instance.quickRequested.connect(window.quick.window.show_over)
+    instance.quickRequested.connect(window.show_quick)
     probe = os.environ.get("HUSHDESK_STARTUP_PROBE")
     if probe and first:
         _startup_probe(window, float(probe))
@@ -194,14 +194,14 @@ def _window(
         QTimer.singleShot(1000, window.apply_retention)  # and once a day after
     window.show()
     if first and instance.quick_at_start:
-        QTimer.singleShot(0, window.quick.window.show_over)
+        QTimer.singleShot(0, window.show_quick)
     if first and not app.preferences.welcomed:
         window.onboarding.welcome()  # first launch: painted with the window
     try:
         code = qt.exec()
     finally:
         instance.raiseRequested.disconnect(window.bring_to_front)
-        instance.quickRequested.disconnect(window.quick.window.show_over)
+        instance.quickRequested.disconnect(window.show_quick)
         window.shutdown()
         window.deleteLater()  # now, with its timers: nothing of it runs after a lock
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -386,6 +386,11 @@ class MainWindow(QMainWindow):
             self.chat.conversation_id,
         )
 
+    def show_quick(self) -> None:
+        """Quick ask (`hushdesk quick`), while the window lives."""
+        if not self._closed:
+            self.quick.window.show_over()
+
     def open_conversation(self, conversation_id: int) -> None:
         """A conversation (from Quick ask) in the chat page, the window in front."""
         self.conversation_actions.open(conversation_id)

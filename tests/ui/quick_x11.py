@@ -121,6 +121,8 @@ def main() -> int:
 def _on_the_selection(window: object, typed: str, wait: object) -> dict[str, object]:
     """Ctrl+Alt+W over the other program's selected sentence, Proofread chosen from the
     menu: the correction is pasted over the selection (the other program's text)."""
+    from hushdesk.ui import hotkey
+
     actions = window.quick.selection  # type: ignore[attr-defined]
     seen: dict[str, object] = {"selection_problem": window.quick.selection_shortcut.problem}  # type: ignore[attr-defined]
     press("Control_L", "Alt_L", "w")
@@ -133,6 +135,8 @@ def _on_the_selection(window: object, typed: str, wait: object) -> dict[str, obj
         wait(lambda: Path(typed).exists() and "The contract" in Path(typed).read_text(), 30)  # type: ignore[operator]
         seen["pasted"] = Path(typed).read_text() if Path(typed).exists() else ""
         seen["note"] = actions.note.said.text()
+        seen["note_shown"] = actions.note.isVisible()
+        seen["keyboard_stays"] = hotkey.focused_window() != int(actions.note.winId())
     return seen
 
 

@@ -55,6 +55,8 @@ def test_the_shortcuts_work_over_another_program(
     assert seen["selected"] == "Teh contract are signed."
     assert seen["pasted"] == "The contract is signed."  # pasted over its selection
     assert "Pasted over the selection" in str(seen["note"])
+    assert seen["note_shown"]
+    assert seen["keyboard_stays"]  # the note does not take the keyboard from that program
 
 
 @pytest.mark.qt_log_ignore("does not support raise")  # the offscreen platform

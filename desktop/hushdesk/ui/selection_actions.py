@@ -47,7 +47,14 @@ class ResultNote(QWidget):
     """ "The result is on the clipboard", what it is, and Undo — near the pointer."""
 
     def __init__(self) -> None:
-        super().__init__(None, Qt.WindowType.Tool | Qt.WindowType.WindowStaysOnTopHint)
+        super().__init__(
+            None,
+            Qt.WindowType.Tool
+            | Qt.WindowType.WindowStaysOnTopHint
+            | Qt.WindowType.WindowDoesNotAcceptFocus,
+        )
+        # Shown without taking the keyboard: the user pastes into the program they were in.
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         self.setWindowTitle("Hushdesk")
         self.setAccessibleName("Selection result")
         self.said = QLabel("")

@@ -78,6 +78,10 @@ def test_draft_a_reply_edit_it_export_eml_and_open_a_mail_link(
     assert message["To"].addresses[0].addr_spec == "dana@example.com"
     assert message["In-Reply-To"] == "<abc123@example.com>"
     assert "on Monday 3 March" in message.get_content()
+    pdf = tmp_path / "reply.pdf"
+    page.export_to(pdf)  # for the file: the draft laid out on paper
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert "reply.pdf" in page.status.text()
 
     opened: list[QUrl] = []
     monkeypatch.setattr(page, "open_url", opened.append)

@@ -42,6 +42,7 @@ from hushdesk.services.drafts import (
 )
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.messages import page_title, status_label, warning
+from hushdesk.ui.pdf import markdown_pdf
 from hushdesk.ui.safe_text import rich_label
 from hushdesk.ui.tasks import Job, Latest, Tasks
 from hushdesk.ui.template_dialogs import SignatureDialog, TemplatesDialog, VariablesDialog
@@ -389,7 +390,7 @@ class EmailPage(QWidget):
             self,
             "Save the draft",
             str(Path.home() / f"{name.strip() or 'draft'}.eml"),
-            "Email (*.eml);;Word (*.docx);;Text (*.txt)",
+            "Email (*.eml);;Word (*.docx);;PDF (*.pdf);;Text (*.txt)",
         )
         if path:
             self.export_to(Path(path))
@@ -397,6 +398,12 @@ class EmailPage(QWidget):
     def export_to(self, path: Path) -> None:
         self.save_edits()
         draft = self._edited()
+        if path.suffix.lower() == ".pdf":  # laid out by Qt, here; the others by the service
+            try:
+                self._exported(markdown_pdf(_as_markdown(draft), draft.subject, path))
+            except HushdeskError as exc:
+                self.status.setText(warning(exc))
+            return
         self.tasks.run(
             lambda: self.drafts.export(draft, path),
             on_finished=lambda: None,
@@ -473,3 +480,10 @@ class EmailPage(QWidget):
     def set_signature(self, name: str, address: str, signature: str) -> None:
         self.app.preferences.set_sender(name, address, signature)
         self.status.setText("Signature saved: new drafts end with it.")
+
+
+def _as_markdown(draft: Draft) -> str:
+    """The draft as the PDF shows it: its subject as the title, the body as written (its
+    lines kept), without the citation marks."""
+    body = "  \n".join(draft.clean_body().splitlines())  # a Markdown line break each
+    return f"# {draft.subject}\n\n{body}\n"

@@ -20,10 +20,10 @@ def main(argv: list[str] | None = None) -> int:
         from hushdesk.gui_entry import launch
 
         return launch()
-    if args[0] == "quick":  # the quick-ask window (bound to a key in the desktop's settings)
-        from hushdesk.gui_entry import launch
+    if args[0] in ("quick", "selection"):  # Quick ask, the actions on selected text: commands
+        from hushdesk.gui_entry import launch  # bound to keys in the desktop's settings
 
-        return launch(quick=True)
+        return launch(show=args[0])
     if args[0] == "_clipboard":  # the command line's clipboard helper (cli/clipboard.py)
         from hushdesk.ui.clipboard import main as clipboard
 

@@ -92,7 +92,7 @@ def install_advice(missing: list[str]) -> str:
     )
 
 
-def launch(*, quick: bool = False) -> int:
+def launch(*, show: str = "") -> int:
     missing = missing_system_libraries()
     if missing:
         print(
@@ -113,7 +113,7 @@ def launch(*, quick: bool = False) -> int:
         return 2
     from hushdesk.ui.application import run
 
-    return run(quick=quick)
+    return run(show=show)
 
 
 if __name__ == "__main__":  # with the system's Python, before anything is set up

@@ -90,12 +90,14 @@ def test_quick_ask_answers_copies_and_opens_the_conversation_by_keyboard(
     assert not quick.isVisible()
 
 
-def test_hushdesk_quick_asks_the_running_instance_for_quick_ask(qtbot: QtBot) -> None:
+def test_hushdesk_quick_and_selection_reach_the_running_instance(qtbot: QtBot) -> None:
     first = SingleInstance()
     try:
         assert not first.already_running()
-        with qtbot.waitSignal(first.quickRequested, timeout=5000):
-            assert SingleInstance().already_running(b"quick")
+        for part in ("quick", "selection"):
+            with qtbot.waitSignal(first.showRequested, timeout=5000) as shown:
+                assert SingleInstance().already_running(part.encode())
+            assert shown.args == [part]
         with qtbot.waitSignal(first.raiseRequested, timeout=5000):
             assert SingleInstance().already_running()
     finally:

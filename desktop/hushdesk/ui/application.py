@@ -82,17 +82,18 @@ def install_excepthook(parent: QWidget) -> None:
     sys.excepthook = hook
 
 
-def run(*, quick: bool = False) -> int:
-    """The app; ``quick``: with its quick-ask window shown (``hushdesk quick``)."""
+def run(*, show: str = "") -> int:
+    """The app; ``show``: with Quick ask ("quick") or the actions on selected text
+    ("selection") shown (``hushdesk quick``, ``hushdesk selection``)."""
     qt = create_app()
     from hushdesk import settings as settings_mod
 
     apply_theme(qt, settings_mod.load().ui.theme)
     instance = SingleInstance(qt)
-    if instance.already_running(b"quick" if quick else b"raise"):
+    if instance.already_running(show.encode() or b"raise"):
         print("Hushdesk is already open; showing its window.", file=sys.stderr)
         return 0
-    instance.quick_at_start = quick
+    instance.show_at_start = show
 
     from hushdesk.services.wipe import in_use
 
@@ -183,7 +184,7 @@ def _window(
     window.ended.connect(ended)
     install_excepthook(window)
     instance.raiseRequested.connect(window.bring_to_front)
-    instance.quickRequested.connect(window.show_quick)
+    instance.showRequested.connect(window.show_part)
     probe = os.environ.get("HUSHDESK_STARTUP_PROBE")
     if probe and first:
         _startup_probe(window, float(probe))
@@ -193,15 +194,15 @@ def _window(
         QTimer.singleShot(500, window.local_api.resume)  # the API, if left serving
         QTimer.singleShot(1000, window.apply_retention)  # and once a day after
     window.show()
-    if first and instance.quick_at_start:
-        QTimer.singleShot(0, window.show_quick)
+    if first and instance.show_at_start:
+        QTimer.singleShot(0, lambda: window.show_part(instance.show_at_start))
     if first and not app.preferences.welcomed:
         window.onboarding.welcome()  # first launch: painted with the window
     try:
         code = qt.exec()
     finally:
         instance.raiseRequested.disconnect(window.bring_to_front)
-        instance.quickRequested.disconnect(window.show_quick)
+        instance.showRequested.disconnect(window.show_part)
         window.shutdown()
         window.deleteLater()  # now, with its timers: nothing of it runs after a lock
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

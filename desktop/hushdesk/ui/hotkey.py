@@ -9,8 +9,8 @@ out — for an app whose promise is privacy, a shortcut should not be a key logg
 Another program holding the combination is said plainly (X answers BadAccess).
 
 Wayland gives no program global keys of its own: the desktop binds them; the message
-says to bind ``hushdesk quick`` there. Windows (``RegisterHotKey``) and macOS are not
-done yet: the same message names the command.
+says to bind ``hushdesk quick`` and ``hushdesk selection`` there. Windows
+(``RegisterHotKey``) and macOS are not done yet: the same message names the commands.
 """
 
 from __future__ import annotations
@@ -102,8 +102,9 @@ class GlobalShortcut(QObject):
         platform = QGuiApplication.platformName()
         if not sys.platform.startswith("linux") or platform != "xcb":
             self.problem = (
-                f"This desktop does not let Hushdesk take {sequence} itself: bind the command "
-                "`hushdesk quick` to it in your system's keyboard settings."
+                f"This desktop does not let Hushdesk take {sequence} itself: bind the commands "
+                "`hushdesk quick` and `hushdesk selection` to keys in your system's keyboard "
+                "settings."
             )
             return False
         try:

@@ -386,9 +386,14 @@ class MainWindow(QMainWindow):
             self.chat.conversation_id,
         )
 
-    def show_quick(self) -> None:
-        """Quick ask (`hushdesk quick`), while the window lives."""
-        if not self._closed:
+    def show_part(self, name: str) -> None:
+        """Quick ask ("quick") or the actions on selected text ("selection"), as
+        `hushdesk quick` and `hushdesk selection` ask, while the window lives."""
+        if self._closed:
+            return
+        if name == "selection":
+            self.quick.selection.popup()
+        else:
             self.quick.window.show_over()
 
     def open_conversation(self, conversation_id: int) -> None:

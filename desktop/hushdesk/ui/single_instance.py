@@ -83,18 +83,18 @@ def same_user(descriptor: int) -> bool:
 
 
 class SingleInstance(QObject):
-    """A second launch asks the first to show its window (or, ``hushdesk quick``, its
-    quick-ask window), then exits."""
+    """A second launch asks the first to show its window (or, ``hushdesk quick`` and
+    ``hushdesk selection``, Quick ask or the actions on selected text), then exits."""
 
     raiseRequested = Signal()
-    quickRequested = Signal()
+    showRequested = Signal(str)  # "quick" or "selection"
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         key = hashlib.sha256(f"{paths.data_dir()}".encode()).hexdigest()[:16]
         self.name = server_name(key)
         self._server: QLocalServer | None = None
-        self.quick_at_start = False  # started by `hushdesk quick`: show quick ask
+        self.show_at_start = ""  # started by `hushdesk quick` or `selection`: show that
 
     def already_running(self, message: bytes = b"raise") -> bool:
         if self.name is None:
@@ -141,4 +141,7 @@ class SingleInstance(QObject):
         if not isinstance(connection, QLocalSocket):
             return
         said = bytes(connection.readAll().data()).strip()
-        (self.quickRequested if said == b"quick" else self.raiseRequested).emit()
+        if said in (b"quick", b"selection"):
+            self.showRequested.emit(said.decode())
+        else:
+            self.raiseRequested.emit()

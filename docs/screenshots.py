@@ -2,7 +2,8 @@
 a cited answer and its page in the viewer, a running indexing job, a summary, a review
 grid, a recording in a library and dictation in the chat box, the speech models, the
 actions on selected text, light and dark, on the real starter model; the chat also at
-1366×768 and 1024×700; Quick ask over another program (in Xvfb, where it is installed).
+1366×768 and 1024×700; Quick ask over another program (in Xvfb, where it is installed);
+a summary's Word export as LibreOffice lays it out (where it is installed).
 
     .venv/bin/python docs/screenshots.py        (or: make screenshots)
 
@@ -379,9 +380,37 @@ def main() -> int:
             every_page(window, qt, theme)
             window.close()
     unlock_dialog()
+    summary_in_word(app)
     app.close()
     quick_ask_over_another_program()
     return 0
+
+
+def summary_in_word(app: App) -> None:
+    """A summary exported to Word, as Word users see it: the .docx laid out by LibreOffice
+    (headless, where it is installed) and its first page drawn by pdfium — its citations
+    at the foot of the page."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    finished = [s for s in app.summaries.all() if s.summary is not None]
+    if soffice is None or not finished:
+        print("skipped screenshot-summary-docx.png: LibreOffice is not installed")
+        return
+    folder = Path(tempfile.mkdtemp(prefix="hushdesk-shots-word-"))
+    word = app.summaries.export(finished[0], folder / "summary.docx")
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
+         "--convert-to", "pdf", "--outdir", str(folder), str(word)],
+        check=True, timeout=180, capture_output=True,
+    )  # fmt: skip
+    import pypdfium2
+
+    page = pypdfium2.PdfDocument(str(folder / "summary.pdf"))[0]
+    target = OUT / "screenshot-summary-docx.png"
+    page.render(scale=1.3).to_pil().save(target)
+    print(f"wrote {target}")
 
 
 def quick_ask_over_another_program() -> None:

@@ -37,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hushdesk",
         description="Hushdesk: a private assistant that runs entirely on this computer. "
-        "Run without a command to open the app.",
+        "Run without a command to open the app; `hushdesk quick` opens Quick ask and "
+        "`hushdesk selection` the actions on selected text (commands to bind to keys where "
+        "the desktop gives Hushdesk no global shortcuts).",
     )
     parser.add_argument("--version", action="version", version=f"hushdesk {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

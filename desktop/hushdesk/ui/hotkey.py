@@ -1,16 +1,22 @@
 """A global shortcut: a key combination that reaches Hushdesk whichever program has the
-focus (Ctrl+Alt+Space opens the quick-ask window).
+focus (Ctrl+Alt+Space opens the quick-ask window), on each desktop through what that
+desktop offers for one combination:
 
-X11: the X server is asked for that one combination (``XGrabKey`` on the root window,
-with and without Caps Lock and Num Lock) on a connection of our own, read on a thread.
+- X11: the X server is asked for that one combination (``XGrabKey`` on the root window,
+  with and without Caps Lock and Num Lock) on a connection of our own, read on a thread
+  (here);
+- Windows: ``RegisterHotKey`` (``hotkey_windows.py``);
+- macOS: Carbon's ``RegisterEventHotKey``, which is what the maintained wrappers call too
+  (``hotkey_macos.py``);
+- Wayland: the desktop portal's global shortcuts, where the desktop has them
+  (``hotkey_portal.py``); the desktop may ask the user first, and may bind other keys.
+
 Hand-written with ctypes because the maintained Python hot-key libraries (pynput's
 global hot keys, keyboard) listen to every key the user types and pick the combination
 out — for an app whose promise is privacy, a shortcut should not be a key logger.
-Another program holding the combination is said plainly (X answers BadAccess).
-
-Wayland gives no program global keys of its own: the desktop binds them; the message
-says to bind ``hushdesk quick`` and ``hushdesk selection`` there. Windows
-(``RegisterHotKey``) and macOS are not done yet: the same message names the commands.
+Another program holding the combination is said plainly. Where none of these can be had
+(a Wayland desktop without the portal), the message says to bind ``hushdesk quick`` and
+``hushdesk selection`` in the system's keyboard settings.
 """
 
 from __future__ import annotations
@@ -28,17 +34,15 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence
 
+from hushdesk.ui.hotkey_keys import TAKEN, Activated, Grab, keysym, parse
+
 DEFAULT = "Ctrl+Alt+Space"
 KEY_PRESS = 2
 GRAB_MODE_ASYNC = 1
 BAD_ACCESS = 10
 SHIFT, LOCK, CONTROL, MOD1, MOD2, MOD4 = 1, 2, 4, 8, 16, 64  # X's modifier masks
+_MASKS = {"ctrl": CONTROL, "alt": MOD1, "shift": SHIFT, "meta": MOD4}
 _LOCKS = (0, LOCK, MOD2, LOCK | MOD2)  # Caps Lock and Num Lock change nothing
-_KEYS = {  # Qt's name → X's keysym name, where they differ
-    "Space": "space", "Return": "Return", "Enter": "Return", "Tab": "Tab", "Esc": "Escape",
-    "Backspace": "BackSpace", "Ins": "Insert", "Del": "Delete", "PgUp": "Prior",
-    "PgDown": "Next",
-}  # fmt: skip
 
 
 class _KeyEvent(ctypes.Structure):
@@ -60,75 +64,110 @@ class _ErrorEvent(ctypes.Structure):
 _HANDLER = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(_ErrorEvent))
 
 
-def split(sequence: str) -> tuple[int, str]:
-    """("Ctrl+Alt+Space") → (X's modifier mask, the key's keysym name)."""
-    parts = [p.strip() for p in sequence.split("+") if p.strip()]
-    if not parts:
-        raise ValueError("an empty shortcut")
-    masks = {"ctrl": CONTROL, "control": CONTROL, "alt": MOD1, "shift": SHIFT,
-             "meta": MOD4, "super": MOD4, "win": MOD4}  # fmt: skip
-    mask = 0
-    for name in parts[:-1]:
-        if name.lower() not in masks:
-            raise ValueError(f"{name} is not a modifier key")
-        mask |= masks[name.lower()]
-    key = parts[-1]
-    if not mask:
-        raise ValueError("a global shortcut needs Ctrl, Alt, Shift or Super")
-    return mask, _KEYS.get(key, key.lower() if len(key) == 1 else key)
-
-
 class GlobalShortcut(QObject):
     """``activated`` when the combination is pressed anywhere; ``problem`` says why it
-    cannot be ("" while it works)."""
+    cannot be ("" while it works), ``bound_to`` the keys as the desktop bound them;
+    ``changed`` when either changes after ``start`` returned (a portal answers later)."""
 
     activated = Signal()
+    changed = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self, parent: QObject | None = None, name: str = "quick", description: str = "Quick ask"
+    ) -> None:
         super().__init__(parent)
-        self.problem = ""
-        self.sequence = ""
-        self._stop: threading.Event | None = None
-        self._thread: threading.Thread | None = None
+        self.name, self.description = name, description
+        self.problem = self.sequence = self.bound_to = ""
+        self._grab: Grab | None = None
 
     def start(self, sequence: str = DEFAULT) -> bool:
         """Take ``sequence`` (stopping any taken before); False with ``problem`` set when
         it cannot be had."""
         self.stop()
-        self.sequence, self.problem = sequence, ""
+        self.sequence, self.problem, self.bound_to = sequence, "", sequence
         if QKeySequence(sequence).isEmpty():
             self.problem = f"{sequence!r} is not a key combination."
             return False
-        platform = QGuiApplication.platformName()
-        if not sys.platform.startswith("linux") or platform != "xcb":
+        try:
+            modifiers, key = parse(sequence)
+        except ValueError as exc:
+            self.problem = f"{sequence} cannot be a global shortcut: {exc}."
+            return False
+        self._grab = self._platform_grab(modifiers, key)
+        if self._grab is None:
             self.problem = (
                 f"This desktop does not let Hushdesk take {sequence} itself: bind the commands "
                 "`hushdesk quick` and `hushdesk selection` to keys in your system's keyboard "
                 "settings."
             )
             return False
-        try:
-            mask, key = split(sequence)
-        except ValueError as exc:
-            self.problem = f"{sequence} cannot be a global shortcut: {exc}."
-            return False
-        ready = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._listen, args=(mask, key, ready, self._stop), name="hotkey", daemon=True
-        )
-        self._thread.start()
-        ready.wait(5)
+        self.problem = self._grab.start().replace("{keys}", sequence)
+        if self.problem:
+            self._grab = None
         return not self.problem
 
     def stop(self) -> None:
-        if self._stop is not None:
-            self._stop.set()
+        if self._grab is not None:
+            self._grab.stop()
+        self._grab = None
+        self.sequence = self.problem = self.bound_to = ""
+
+    def _platform_grab(self, modifiers: frozenset[str], key: str) -> Grab | None:
+        platform = QGuiApplication.platformName()
+        if sys.platform == "win32":
+            from hushdesk.ui import hotkey_windows
+
+            return hotkey_windows.WindowsGrab(modifiers, key, self.activated.emit)
+        if sys.platform == "darwin":
+            from hushdesk.ui import hotkey_macos
+
+            return hotkey_macos.CarbonGrab(modifiers, key, self.activated.emit)
+        if platform == "xcb":
+            return X11Grab(modifiers, key, self.activated.emit)
+        if platform.startswith("wayland"):
+            from hushdesk.ui import hotkey_portal
+
+            return hotkey_portal.PortalGrab(
+                modifiers,
+                key,
+                self.activated.emit,
+                report=self._reported,
+                name=self.name,
+                description=self.description,
+            )
+        return None
+
+    def _reported(self, problem: str, bound_to: str) -> None:
+        """From the portal's thread: the desktop's answer came (Qt queues the signal)."""
+        if not self.sequence:
+            return  # stopped meanwhile
+        self.problem, self.bound_to = problem, bound_to or self.bound_to
+        self.changed.emit()
+
+
+class X11Grab:
+    def __init__(self, modifiers: frozenset[str], key: str, activated: Activated) -> None:
+        self.mask = sum(_MASKS[m] for m in modifiers)
+        self.key = keysym(key)
+        self.activated = activated
+        self.problem = ""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> str:
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._listen, args=(ready,), name="hotkey",
+                                        daemon=True)  # fmt: skip
+        self._thread.start()
+        ready.wait(5)
+        return self.problem
+
+    def stop(self) -> None:
+        self._stop.set()
         if self._thread is not None:
             self._thread.join(2)
-        self._stop = self._thread = None
 
-    def _listen(self, mask: int, key: str, ready: threading.Event, stop: threading.Event) -> None:
+    def _listen(self, ready: threading.Event) -> None:
         try:
             x = xlib()
         except OSError:
@@ -148,39 +187,36 @@ class GlobalShortcut(QObject):
 
         handler = _HANDLER(on_error)
         try:
-            keycode = x.XKeysymToKeycode(display, x.XStringToKeysym(key.encode()))
+            keycode = x.XKeysymToKeycode(display, x.XStringToKeysym(self.key.encode()))
             if not keycode:
-                self.problem = f"This keyboard has no {key} key."
+                self.problem = f"This keyboard has no {self.key} key."
                 return
             root = x.XDefaultRootWindow(display)
             previous = x.XSetErrorHandler(ctypes.cast(handler, ctypes.c_void_p))
             for locks in _LOCKS:
-                x.XGrabKey(display, keycode, mask | locks, root, True, GRAB_MODE_ASYNC,
+                x.XGrabKey(display, keycode, self.mask | locks, root, True, GRAB_MODE_ASYNC,
                            GRAB_MODE_ASYNC)  # fmt: skip
             x.XSync(display, False)
             x.XSetErrorHandler(previous)  # X's handler is the process's: only for the grab
             if BAD_ACCESS in refused:
-                self.problem = (
-                    f"{self.sequence} is taken by another program: choose another shortcut "
-                    "in Settings, or free it there."
-                )
+                self.problem = TAKEN
                 return
             ready.set()
-            self._events(x, display, stop)
+            self._events(x, display)
         finally:
             x.XCloseDisplay(display)  # the grabs go with the connection
             ready.set()
 
-    def _events(self, x: Any, display: Any, stop: threading.Event) -> None:
+    def _events(self, x: Any, display: Any) -> None:
         connection = x.XConnectionNumber(display)
         event = _KeyEvent()
-        while not stop.is_set():
+        while not self._stop.is_set():
             if not x.XPending(display):
                 select.select([connection], [], [], 0.25)
                 continue
             x.XNextEvent(display, ctypes.byref(event))
             if event.type == KEY_PRESS:
-                self.activated.emit()  # queued to the GUI thread: the receiver lives there
+                self.activated()  # a Qt signal's emit: queued to the GUI thread
 
 
 def xlib() -> Any:

@@ -239,7 +239,10 @@ class QuickAsk(QWidget):
 
 class QuickAccess(QObject):
     """Hushdesk from any program: the quick-ask window and the actions on selected text,
-    each opened by a global shortcut, for the main window."""
+    each opened by a global shortcut, for the main window; ``changed`` when the
+    shortcuts' state may have (``state()``)."""
+
+    changed = Signal()
 
     def __init__(
         self,
@@ -257,13 +260,17 @@ class QuickAccess(QObject):
         self.window.openRequested.connect(open_conversation)
         self.window.summarizeRequested.connect(summarize_file)
         self.window.addRequested.connect(add_files)
-        self.shortcut = hotkey.GlobalShortcut(self)
+        self.shortcut = hotkey.GlobalShortcut(self, "quick", "Quick ask")
         self.shortcut.activated.connect(self.window.show_over)
+        self.shortcut.changed.connect(self.changed)
         self.selection = SelectionActions(
             app, tasks, ask=self.ask_about, reply=reply, summarize=summarize
         )
-        self.selection_shortcut = hotkey.GlobalShortcut(self)
+        self.selection_shortcut = hotkey.GlobalShortcut(
+            self, "selection", "Actions on selected text"
+        )
         self.selection_shortcut.activated.connect(self.selection.popup)
+        self.selection_shortcut.changed.connect(self.changed)
 
     def start(self, sequence: str, selection: str | None = None) -> str:
         """Take the quick-ask shortcut ("" turns it off) and, given, the selection one;
@@ -271,7 +278,17 @@ class QuickAccess(QObject):
         problems = [self._take(self.shortcut, sequence)]
         if selection is not None:
             problems.append(self._take(self.selection_shortcut, selection))
+        self.changed.emit()
         return " ".join(p for p in problems if p)
+
+    def state(self) -> tuple[str, str]:
+        """(why a shortcut cannot be had, how the desktop bound them where it chose other
+        keys): Settings says it, and again whenever a desktop's answer comes later."""
+        taken = [s for s in (self.shortcut, self.selection_shortcut) if s.sequence]
+        problems = " ".join(s.problem for s in taken if s.problem)
+        bound = " ".join(f"Your desktop bound {s.description} to {s.bound_to}." for s in taken
+                         if not s.problem and s.bound_to != s.sequence)  # fmt: skip
+        return problems, bound
 
     @staticmethod
     def _take(shortcut: hotkey.GlobalShortcut, sequence: str) -> str:

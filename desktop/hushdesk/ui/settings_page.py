@@ -97,11 +97,7 @@ class SettingsPage(QWidget):
             self._appearance(),
             self._model(),
             SpeechSettings(app.recordings),
-            QuickSettings(
-                app.settings,
-                quick.start if quick is not None else None,
-                quick.shortcut.problem if quick is not None else "",
-            ),
+            QuickSettings(app.settings, quick),
             self._sender(),
             self._api(),
             self._data(),

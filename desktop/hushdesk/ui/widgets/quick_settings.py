@@ -6,7 +6,7 @@ what to do (bind ``hushdesk quick`` in the system's keyboard settings)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any, Protocol
 
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -24,21 +24,30 @@ from hushdesk.ui.hotkey import DEFAULT
 
 SELECTION_DEFAULT = "Ctrl+Alt+W"
 
-# Take these shortcuts (quick ask, actions on the selection; "": none); why one could
-# not be had, or "".
-Take = Callable[[str, str], str]
+
+class Shortcuts(Protocol):
+    """The global shortcuts (``ui/quick_ask.py``'s QuickAccess; not imported: it imports
+    this page's parts)."""
+
+    changed: Any  # a Qt signal: their state may have changed
+
+    def start(self, sequence: str, selection: str | None = None) -> str:
+        """Take these (quick ask, actions on the selection; "": none); why one could not
+        be had, or ""."""
+
+    def state(self) -> tuple[str, str]:
+        """(why one cannot be had, how the desktop bound them if not as asked)."""
 
 
 class QuickSettings(QGroupBox):
     def __init__(
         self,
         settings: Settings,
-        take: Take | None,
-        problem: str = "",
+        shortcuts: Shortcuts | None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__("Quick ask (from any program)", parent)
-        self.settings, self.take = settings, take
+        self.settings, self.shortcuts = settings, shortcuts
         chosen = settings.ui.quick_shortcut
         self.enabled = QCheckBox("Global shortcuts (they work in every program)")
         self.enabled.setChecked(bool(chosen))
@@ -81,7 +90,9 @@ class QuickSettings(QGroupBox):
         self.enabled.toggled.connect(lambda _on: self.apply())
         self.keys.editingFinished.connect(self.apply)
         self.selection.editingFinished.connect(self.apply)
-        self._show(problem if chosen else "")
+        self._show()
+        if shortcuts is not None:
+            shortcuts.changed.connect(self._show)
 
     def apply(self) -> None:
         """Keep the choices and take the shortcuts now; say why one cannot be had."""
@@ -91,7 +102,8 @@ class QuickSettings(QGroupBox):
         self.selection.setEnabled(on)
         self.settings.ui.quick_shortcut, self.settings.ui.selection_shortcut = quick, selection
         self.settings.save()
-        self._show(self.take(quick, selection) if self.take is not None else "")
+        if self.shortcuts is not None:
+            self.shortcuts.start(quick, selection)  # says it through ``changed``
 
     def _paste_back(self, on: bool) -> None:
         self.settings.ui.paste_back = on
@@ -101,11 +113,13 @@ class QuickSettings(QGroupBox):
         self.settings.ui.keep_in_tray = on
         self.settings.save()
 
-    def _show(self, problem: str) -> None:
+    def _show(self) -> None:
+        problem, bound = self.shortcuts.state() if self.shortcuts is not None else ("", "")
         if problem:
             self.problem.setText("⚠ " + problem)
         elif self.enabled.isChecked():
-            self.problem.setText("On in every program. `hushdesk quick` opens Quick ask too.")
+            said = ["On in every program.", bound, "`hushdesk quick` opens Quick ask too."]
+            self.problem.setText(" ".join(part for part in said if part))
         else:
             self.problem.setText("Off. `hushdesk quick` still opens Quick ask.")
 

@@ -47,7 +47,14 @@ from hushdesk.api.gate import Gate
 from hushdesk.api.hosts import host_allowed
 from hushdesk.app import App
 from hushdesk.errors import ContextOverflow, HushdeskError, ModelError
-from hushdesk.services.conversations import Answer, ChatSetup, Citation, Stopper
+from hushdesk.services.conversations import (
+    Answer,
+    ChatSetup,
+    Citation,
+    Stopper,
+    Thought,
+    strip_thinking,
+)
 from hushdesk.services.models import InstalledModel
 
 log = logging.getLogger("hushdesk.api")
@@ -92,6 +99,9 @@ class ChatRequest(BaseModel):
     max_completion_tokens: int | None = Field(default=None, ge=1)
     stop: str | list[str] | None = None
     seed: int | None = None
+    chat_template_kwargs: dict[str, Any] | None = (
+        None  # {"enable_thinking": false}, as llama-server
+    )
     hushdesk: HushdeskOptions | None = None
 
 
@@ -228,7 +238,7 @@ def _routes(api: FastAPI, app: App, gate: Gate, lookups: Gate) -> None:
     @api.post("/v1/chat/completions", response_model=None)
     async def chat(body: ChatRequest) -> Response:
         setup = _setup(app, body)
-        history = [(_role(m.role), m.text()) for m in body.messages]
+        history = [(_role(m.role), _unthought(m)) for m in body.messages]
         if history[-1][0] != "user":
             raise ApiError(400, "The last message must be the user's.", code="invalid_messages")
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
@@ -342,6 +352,9 @@ def _setup(app: App, body: ChatRequest) -> ChatSetup:
             sampling[name] = value
     if body.stop:
         sampling["stop"] = (body.stop,) if isinstance(body.stop, str) else tuple(body.stop)
+    thinking = (body.chat_template_kwargs or {}).get("enable_thinking")
+    if isinstance(thinking, bool):
+        sampling["thinking"] = thinking
     return ChatSetup(sampling=sampling, libraries=libraries, model_id=model_id)
 
 
@@ -354,6 +367,7 @@ class Reply:
     completion_tokens: int
     finish_reason: str
     citations: list[dict[str, Any]]
+    reasoning: str = ""
 
 
 def _finished(answer: Answer) -> Reply:
@@ -366,7 +380,15 @@ def _finished(answer: Answer) -> Reply:
         stats.completion_tokens,
         "length" if stats.finish_reason == "length" else "stop",
         [_citation(c) for c in answer.citations],
+        answer.result.reasoning,
     )
+
+
+def _unthought(message: ChatMessage) -> str:
+    """A message's text; an assistant's without the thinking a client sent back in it
+    (reasoning must not re-enter the context; ``reasoning_content`` is never read)."""
+    text = message.text()
+    return strip_thinking(text) if message.role == "assistant" else text
 
 
 def _citation(c: Citation) -> dict[str, Any]:
@@ -383,7 +405,11 @@ def _completion(model: str, completion_id: str, answer: Reply) -> dict[str, Any]
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": answer.text},
+                "message": {
+                    "role": "assistant",
+                    "content": answer.text,
+                    **({"reasoning_content": answer.reasoning} if answer.reasoning else {}),
+                },
                 "finish_reason": answer.finish_reason,
             }
         ],
@@ -419,8 +445,8 @@ def _start_stream(
     def work() -> None:
         try:
             answer = app.conversations.answer(history, setup, keep=keep)
-            for piece in stopper.begin(answer):
-                put("text", piece)
+            for piece in stopper.begin(answer).pieces():
+                put("thought" if isinstance(piece, Thought) else "text", piece)
             put("end", _finished(answer))
         except BaseException as exc:  # reported to the client; the server goes on
             log.debug("API generation failed", exc_info=True)
@@ -454,8 +480,8 @@ async def _stream_chunks(
         yield event({"role": "assistant", "content": ""})
         while not ended:
             kind, value = await queue.get()
-            if kind == "text":
-                yield event({"content": value})
+            if kind in ("text", "thought"):  # the thinking as llama-server and DeepSeek send it
+                yield event({"content": value} if kind == "text" else {"reasoning_content": value})
                 continue
             ended = True
             if kind == "error":

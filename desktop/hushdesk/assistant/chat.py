@@ -46,6 +46,8 @@ class Turn:
     status: Status = "complete"
     citations: tuple[Citation, ...] = ()  # sources of an answer from documents
     checks: tuple[dict[str, Any], ...] = ()  # how each of its sentences fared (grounding.Check)
+    reasoning: str = ""  # a reasoning model's thinking: shown apart, never sent back
+    thinking_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,16 @@ class ChatSession:
                 raise HushdeskError("That conversation no longer exists.")
             self.context_from = conversation.context_from
             self.turns = [
-                Turn(m.id, m.role, m.content, m.status, m.citations, m.checks)
+                Turn(
+                    m.id,
+                    m.role,
+                    m.content,
+                    m.status,
+                    m.citations,
+                    m.checks,
+                    m.reasoning,
+                    m.thinking_s,
+                )
                 for m in store.messages(conversation_id)
             ]
             self._next_id = max((t.id for t in self.turns), default=0) + 1
@@ -250,14 +261,15 @@ class ChatSession:
             )
             failed = False
             try:
-                yield from inner
+                yield from inner.pieces()  # the thinking passes on as ``Thought``
             except BaseException:
                 failed = True
                 raise
             finally:
                 inner.close()
                 result.text, result.stats = inner.result.text, inner.result.stats
-                if result.text:
+                result.reasoning = inner.result.reasoning
+                if result.text or result.reasoning:
                     status: Status = "complete"
                     checks: tuple[Check, ...] = ()
                     if failed:
@@ -295,7 +307,8 @@ class ChatSession:
         if question is not None:
             new.append(NewMessage("user", question))
         how = tuple(c.to_dict() for c in checks)
-        new.append(NewMessage("assistant", answer.text, status, tuple(citations), how))
+        new.append(NewMessage("assistant", answer.text, status, tuple(citations), how,
+                              answer.result.reasoning, answer.result.stats.thinking_s))  # fmt: skip
         moved = context_from != self.context_from
         try:
             self._store(new, replace_from=replace_from, context_from=context_from, moved=moved)
@@ -340,7 +353,7 @@ class ChatSession:
         if replace_from is not None:
             self.turns = [t for t in self.turns if t.id < replace_from]
         self.turns += [
-            Turn(i, m.role, m.content, m.status, m.citations, m.checks)
+            Turn(i, m.role, m.content, m.status, m.citations, m.checks, m.reasoning, m.thinking_s)
             for i, m in zip(ids, new, strict=True)
         ]
         if moved:

@@ -70,6 +70,11 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 3: and how each sentence fared against them (grounding.Check)
     "ALTER TABLE messages ADD COLUMN checks TEXT NOT NULL DEFAULT '[]';",
+    # 4: a reasoning model's thinking, apart from the answer, and the time it took
+    """
+    ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT '';
+    ALTER TABLE messages ADD COLUMN thinking_s REAL NOT NULL DEFAULT 0;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -101,6 +106,8 @@ class StoredMessage:
     model_id: str | None = None
     citations: tuple[Citation, ...] = ()
     checks: tuple[dict[str, Any], ...] = ()
+    reasoning: str = ""  # never sent back to the model
+    thinking_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,8 @@ class NewMessage:
     status: Status = "complete"
     citations: tuple[Citation, ...] = ()
     checks: tuple[dict[str, Any], ...] = ()
+    reasoning: str = ""
+    thinking_s: float = 0.0
 
 
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"  # snippet() markers: private-use characters
@@ -223,7 +232,7 @@ class ConversationStore(Database):
             conversation_id = int(cursor.lastrowid or 0)
             db.executemany(
                 "INSERT INTO messages (conversation_id, role, content, status, created_at, "
-                "citations, checks) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "citations, checks, reasoning, thinking_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         conversation_id,
@@ -233,6 +242,8 @@ class ConversationStore(Database):
                         created_at,
                         json.dumps([c.to_dict() for c in m.citations]),
                         json.dumps(list(m.checks)),
+                        m.reasoning,
+                        m.thinking_s,
                     )
                     for m in messages
                 ],
@@ -354,7 +365,8 @@ class ConversationStore(Database):
             for m in new:
                 cursor = db.execute(
                     "INSERT INTO messages (conversation_id, role, content, status, created_at,"
-                    " model_id, citations, checks) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    " model_id, citations, checks, reasoning, thinking_s)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         conversation_id,
                         m.role,
@@ -364,6 +376,8 @@ class ConversationStore(Database):
                         model_id,
                         json.dumps([c.to_dict() for c in m.citations]),
                         json.dumps(list(m.checks)),
+                        m.reasoning,
+                        m.thinking_s,
                     ),
                 )
                 message_id = int(cursor.lastrowid or 0)
@@ -378,6 +392,8 @@ class ConversationStore(Database):
                         model_id,
                         m.citations,
                         m.checks,
+                        m.reasoning,
+                        m.thinking_s,
                     )
                 )
             start, move = context_from
@@ -471,6 +487,8 @@ def _message(row: sqlite3.Row) -> StoredMessage:
         model_id=row["model_id"],
         citations=read_all(_json_list(row["citations"])),
         checks=tuple(c for c in _json_list(row["checks"]) if isinstance(c, dict)),
+        reasoning=row["reasoning"],
+        thinking_s=row["thinking_s"],
     )
 
 

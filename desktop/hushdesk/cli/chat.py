@@ -56,6 +56,18 @@ def add_parsers(sub: Any) -> None:
             metavar="NAME",
             help="answer from this document library, with sources (repeatable)",
         )
+        p.add_argument(
+            "--think",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="a reasoning model thinks before it answers, or not (--no-think), where its "
+            "chat template has the switch (Qwen3's); default: as the model does",
+        )
+        p.add_argument(
+            "--show-reasoning",
+            action="store_true",
+            help="print a reasoning model's thinking (dimmed) before its answer",
+        )
 
     ask_ = sub.add_parser("ask", help="answer one question, streamed")
     ask_.add_argument("prompt", nargs="*", help="the question; read from stdin when absent or '-'")
@@ -74,7 +86,8 @@ def add_parsers(sub: Any) -> None:
 
 def setup_from(args: argparse.Namespace) -> ChatSetup:
     """The command's options as a conversation's setup (what the app's chat settings are)."""
-    sampling = {"temperature": args.temperature, "max_tokens": args.max_tokens, "seed": args.seed}
+    sampling = {"temperature": args.temperature, "max_tokens": args.max_tokens,
+                "seed": args.seed, "thinking": args.think}  # fmt: skip
     return ChatSetup(
         persona=args.persona,
         instructions=args.system,
@@ -95,16 +108,25 @@ def _open(app: App, args: argparse.Namespace, *, keep: bool = False) -> Chat:
     return chat
 
 
-def _stream_to(out: TextIO, grounded: bool, stream: ChatStream) -> None:
+def _stream_to(
+    out: TextIO, grounded: bool, stream: ChatStream, *, show_reasoning: bool = False
+) -> None:
     """The answer as it is written; one from documents (``grounded``) once it is held to
-    its sources (the checked answer is what is kept, so it is what is shown)."""
+    its sources (the checked answer is what is kept, so it is what is shown). A reasoning
+    model's thinking is printed dimmed before it with ``show_reasoning``, else said once
+    on the terminal ("Thinking…")."""
+    thinking = stream.on_reasoning = _Thinking(out, show_reasoning)
     if not grounded:
         for chunk in stream:
+            thinking.end()
             out.write(printable(chunk))
             out.flush()
+        thinking.end()
         return
     status("Answering from your documents…")
-    out.write(printable(stream.collect().text))
+    text = stream.collect().text
+    thinking.end()
+    out.write(printable(text))
     out.flush()
 
 
@@ -122,7 +144,8 @@ def ask(app: App, args: argparse.Namespace) -> int:
         if args.json:
             answer.collect()
         else:
-            _stream_to(sys.stdout, bool(chat.setup.libraries), answer)
+            grounded = bool(chat.setup.libraries)
+            _stream_to(sys.stdout, grounded, answer, show_reasoning=args.show_reasoning)
             sys.stdout.write("\n")
     if args.json:
         print(json.dumps(_as_json(app, chat, answer), ensure_ascii=False, indent=2))
@@ -141,10 +164,37 @@ def _print_sources(answer: str, citations: tuple[Citation, ...]) -> None:
         print(f"[{c.n}] {printable(c.where)}: “{passage[:160]}…”")
 
 
+class _Thinking:
+    """Where a reasoning model's thinking goes on the terminal: dimmed on ``out`` (a
+    terminal; plain text to a file) before the answer, or only "Thinking…" said once."""
+
+    def __init__(self, out: TextIO, show: bool) -> None:
+        self.out, self.show, self.started = out, show, False
+        self.dim = show and out.isatty()
+
+    def __call__(self, thought: str) -> None:
+        if not self.started:
+            self.started = True
+            if not self.show:
+                status("Thinking…")
+            elif self.dim:
+                self.out.write("\x1b[2m")
+        if self.show:
+            self.out.write(printable(thought))
+            self.out.flush()
+
+    def end(self) -> None:
+        """The answer begins: the thinking is set off from it."""
+        if self.started and self.show:
+            self.out.write("\x1b[0m\n\n" if self.dim else "\n\n")
+            self.show = False
+
+
 def _as_json(app: App, chat: Chat, answer: Answer) -> dict[str, Any]:
     stats, info = answer.stats, app.runtime.loaded
     return {
         "answer": answer.text,
+        "reasoning": answer.result.reasoning,
         "model": app.conversations.model_of(chat).name,
         "model_path": info.path if info else None,
         "finish_reason": stats.finish_reason,
@@ -172,6 +222,8 @@ def _as_json(app: App, chat: Chat, answer: Answer) -> dict[str, Any]:
             "prefill_s": round(stats.prefill_s, 3),
             "decode_s": round(stats.decode_s, 3),
             "tokens_per_s": round(stats.decode_tokens_per_s, 2),
+            "thinking_s": round(stats.thinking_s, 3),
+            "answer_ttft_s": round(stats.answer_ttft_s, 3),
         },
     }
 
@@ -208,8 +260,9 @@ def chat(app: App, args: argparse.Namespace) -> int:
             with on_ctrl_c(conversations.stop) as pressed:
                 try:
                     _stream_to(
-                        sys.stdout, bool(current.setup.libraries), conversations.send(current, line)
-                    )
+                        sys.stdout, bool(current.setup.libraries),
+                        conversations.send(current, line), show_reasoning=args.show_reasoning,
+                    )  # fmt: skip
                 except HushdeskError as exc:
                     print(f"\n[error] {printable(exc.message)}")
                     continue

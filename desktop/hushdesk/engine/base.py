@@ -6,27 +6,47 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
+from hushdesk.engine import reasoning
 from hushdesk.engine.types import ChatResult, LoadSpec, Message, ModelInfo, SamplingParams
 
 
 class ChatStream:
-    """Text chunks as the model writes them; ``result`` holds the whole answer afterwards.
+    """The answer's text chunks as the model writes them; ``result`` holds the whole
+    answer afterwards. A reasoning model's thinking is kept out of them
+    (``engine.reasoning``): it goes to ``on_reasoning`` when set, and to
+    ``result.reasoning``; ``pieces()`` gives both, the thinking as ``Thought``.
 
     ``stop()`` (any thread) ends this answer soon, keeping what it wrote, and only this
-    one: an answer still waiting for the model ends before it begins."""
+    one: an answer still waiting for the model ends before it begins. ``thinking``: the
+    prompt itself opened a reasoning block."""
 
     def __init__(
-        self, chunks: Iterator[str], finish: ChatResult, stop: Callable[[], None] | None = None
+        self,
+        chunks: Iterator[str],
+        finish: ChatResult,
+        stop: Callable[[], None] | None = None,
+        *,
+        thinking: bool = False,
     ) -> None:
-        self._chunks = chunks
+        self._chunks = reasoning.split(chunks, finish, thinking=thinking)
         self.result = finish  # filled in by the producer when the stream ends
         self._stop = stop
+        self.on_reasoning: Callable[[str], None] | None = None
 
     def __iter__(self) -> Iterator[str]:
-        return self._chunks
+        return self
 
     def __next__(self) -> str:
-        return next(self._chunks)
+        while True:
+            piece = next(self._chunks)
+            if not isinstance(piece, reasoning.Thought):
+                return piece
+            if self.on_reasoning is not None:
+                self.on_reasoning(piece)
+
+    def pieces(self) -> Iterator[str]:
+        """The answer's chunks and the reasoning's (``Thought``), in order."""
+        return self._chunks
 
     def stop(self) -> None:
         if self._stop is not None:

@@ -180,6 +180,7 @@ class Piece:
     text: str = ""
     finish: str | None = None
     error: Any = None
+    reasoning: str = ""  # a reasoning model's thinking, in a field of its own
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
 
@@ -192,17 +193,25 @@ def read_event(event: Any) -> Piece:
         return Piece(error=event["error"])
     usage = event.get("usage") if isinstance(event.get("usage"), dict) else {}
     texts: list[str] = []
+    thoughts: list[str] = []
     finish = None
     choices = _typed(event.get("choices"), list, "choices", "a list") or []
     for n, entry in enumerate(choices[:4]):
         where = f"choices[{n}]"
         choice = _typed(entry, dict, where, "an object") or {}
-        delta = _typed(choice.get("delta"), dict, f"{where}.delta", "an object") or {}
-        texts.append(_typed(delta.get("content"), str, f"{where}.delta.content", "text") or "")
+        part = "delta" if "delta" in choice else "message"  # a server that did not stream
+        delta = _typed(choice.get(part), dict, f"{where}.{part}", "an object") or {}
+        texts.append(_typed(delta.get("content"), str, f"{where}.{part}.content", "text") or "")
+        for field in ("reasoning_content", "reasoning"):  # DeepSeek, llama-server; OpenRouter
+            thought = _typed(delta.get(field), str, f"{where}.{part}.{field}", "text")
+            if thought:
+                thoughts.append(thought)
+                break
         finish = _typed(choice.get("finish_reason"), str, f"{where}.finish_reason", "text")
     return Piece(
         "".join(texts),
         finish or None,
+        reasoning="".join(thoughts),
         prompt_tokens=_count(usage, "prompt_tokens"),
         completion_tokens=_count(usage, "completion_tokens"),
     )

@@ -45,6 +45,7 @@ from hushdesk.engine.bounds import (
     reason_of,
     sse_events,
 )
+from hushdesk.engine.reasoning import Thought
 from hushdesk.engine.types import (
     ChatResult,
     GenerationStats,
@@ -367,7 +368,8 @@ class RemoteEngine:
                 if first is None:
                     first = time.perf_counter()
                     stats.ttft_s = first - started
-                parts.append(text)
+                if not isinstance(text, Thought):
+                    parts.append(text)
                 yield text
         except (Exceeded, Malformed) as exc:
             if not holder["stopped"]:
@@ -413,7 +415,10 @@ class RemoteEngine:
                 )
             stats.prompt_tokens = piece.prompt_tokens or stats.prompt_tokens
             stats.completion_tokens = piece.completion_tokens or stats.completion_tokens
-            text = budget.take(piece.text) if piece.text else ""
+            thought = budget.take(piece.reasoning) if piece.reasoning else ""
+            if thought:
+                yield Thought(thought)  # thinking counts against max_tokens, as servers do
+            text = budget.take(piece.text) if piece.text and not budget.spent else ""
             if text:
                 yield text
             state["finish"] = piece.finish or state["finish"]
@@ -457,6 +462,8 @@ class RemoteEngine:
             body["seed"] = params.seed
         if params.stop:
             body["stop"] = list(params.stop)
+        if params.thinking is not None:  # llama-server's and vLLM's switch for Qwen3 and kin
+            body["chat_template_kwargs"] = {"enable_thinking": params.thinking}
         return body
 
     hold = staticmethod(at_once)  # the server answers requests side by side

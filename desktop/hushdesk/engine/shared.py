@@ -188,7 +188,7 @@ class Seat:
             self.shared.ensure_loaded(self.spec())
             inner = stopper.begin(self.shared.engine.chat(messages, params))
             try:
-                yield from inner
+                yield from inner.pieces()  # the thinking passes on as ``Thought``
             finally:
                 inner.close()
                 result.text, result.stats = inner.result.text, inner.result.stats

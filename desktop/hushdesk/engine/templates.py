@@ -111,8 +111,15 @@ class ChatTemplate:
         except TemplateError as exc:
             raise ModelError(f"The chat template cannot be read: {exc}") from exc
         self._bos, self._eos = bos, eos
+        self.source = source
 
-    def render(self, messages: Sequence[Message], *, timeout_s: float = RENDER_TIMEOUT_S) -> str:
+    def render(
+        self,
+        messages: Sequence[Message],
+        *,
+        timeout_s: float = RENDER_TIMEOUT_S,
+        thinking: bool | None = None,
+    ) -> str:
         """The conversation as the model sees it, with the generation prompt. A template
         that runs past ``timeout_s`` or writes far more than the conversation holds is
         stopped with a ``ModelError``."""
@@ -122,7 +129,7 @@ class ChatTemplate:
             with _interrupt_after(timeout_s):
                 parts: list[str] = []
                 size = 0
-                for part in self._generate(messages):
+                for part in self._generate(messages, thinking):
                     size += len(part)
                     if size > limit:
                         raise ModelError(
@@ -150,8 +157,15 @@ class ChatTemplate:
         except Exception as exc:  # a template is code: any error is the template's
             raise ModelError(f"The chat template failed: {type(exc).__name__}: {exc}") from exc
 
-    def _generate(self, messages: Sequence[Message]) -> Iterator[str]:
+    @property
+    def has_thinking_switch(self) -> bool:
+        """Whether the template turns a reasoning model's thinking on and off."""
+        return "enable_thinking" in self.source
+
+    def _generate(self, messages: Sequence[Message], thinking: bool | None) -> Iterator[str]:
+        switch = {} if thinking is None else {"enable_thinking": thinking}
         return self._template.generate(
+            **switch,
             messages=[m.to_dict() for m in messages],
             add_generation_prompt=True,
             bos_token=self._bos,
@@ -215,6 +229,7 @@ def layout(
     *,
     timeout_s: float = RENDER_TIMEOUT_S,
     keep_system: bool = False,
+    thinking: bool | None = None,
 ) -> list[tuple[str, bool]]:
     """The rendered conversation as (text, may hold control tokens) pieces: the template's
     own text may, message text never. Refuses a template that rewrites a message (its
@@ -222,7 +237,8 @@ def layout(
     message where ``keep_system`` is off: some models' own templates (Phi-3's first)
     ignore system messages, and their text then simply never reaches the model."""
     placeholders = [Message(m.role, f"\ue000HUSHDESK{i}\ue001") for i, m in enumerate(messages)]
-    pieces = _PLACEHOLDER.split(template.render(placeholders, timeout_s=timeout_s))
+    rendered = template.render(placeholders, timeout_s=timeout_s, thinking=thinking)
+    pieces = _PLACEHOLDER.split(rendered)
     found = {int(p) for p in pieces[1::2] if int(p) < len(messages)}
     rewritten = any("\ue000" in p or "\ue001" in p for p in pieces[0::2])
     lost = [

@@ -34,6 +34,7 @@ class SamplingParams:
     seed: int = _DEFAULT.seed
     stop: tuple[str, ...] = ()
     grammar: str | None = None  # GBNF: the output must match it (e.g. one of a few labels)
+    thinking: bool | None = None  # a reasoning model thinks first (None: as it does by default)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class ModelInfo:
     has_chat_template: bool
     load_s: float
     n_gpu_layers: int = 0  # layers on a GPU
+    reasons: bool = False  # its template speaks of thinking (<think>): a reasoning model
+    thinking_switch: bool = False  # its template turns the thinking on and off
 
 
 @dataclass
@@ -73,6 +76,8 @@ class GenerationStats:
     ttft_s: float = 0.0
     prefill_s: float = 0.0
     decode_s: float = 0.0
+    thinking_s: float = 0.0  # a reasoning model's thinking, from its first word to the answer's
+    answer_ttft_s: float = 0.0  # to the answer's first word (after any thinking)
     finish_reason: FinishReason = "stop"
 
     @property
@@ -87,5 +92,6 @@ class GenerationStats:
 
 @dataclass
 class ChatResult:
-    text: str = ""
+    text: str = ""  # the answer alone
+    reasoning: str = ""  # a reasoning model's thinking, kept out of ``text``
     stats: GenerationStats = field(default_factory=GenerationStats)

@@ -24,7 +24,7 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
-from hushdesk.engine import offload, templates
+from hushdesk.engine import offload, reasoning, templates
 from hushdesk.engine.outbox import Outbox, StopStrings
 from hushdesk.engine.sizing import (
     auto_layers,
@@ -161,6 +161,7 @@ class Runner:
             bos=self._bos_text,
         )
         self._add_bos = model.add_bos_token()
+        self.opens_thinking = False
         self._warm_up()
         self.info = ModelInfo(
             path=spec.model_path,
@@ -173,6 +174,8 @@ class Runner:
             has_chat_template=bool(template),
             load_s=time.perf_counter() - started,
             n_gpu_layers=self._gpu_layers(),
+            reasons=reasoning.template_reasons(self._template.source),
+            thinking_switch=self._template.has_thinking_switch,
         )
 
     def _warm_up(self) -> None:
@@ -190,19 +193,23 @@ class Runner:
         perf = lib.llama_perf_context(ctx)
         return int(perf.n_p_eval) + int(perf.n_eval)
 
-    def prompt_tokens(self, messages: Sequence[Message]) -> list[int]:
+    def prompt_tokens(self, messages: Sequence[Message], thinking: bool | None = None) -> list[int]:
         """The conversation as tokens. Only the template's own scaffolding may produce
         control tokens: message text is tokenized as plain text, so a document, a file
         name or a pasted email that contains "<|im_start|>system" cannot open a turn.
-        Rendering is bounded in time and size (``templates.ChatTemplate``)."""
+        Rendering is bounded in time and size (``templates.ChatTemplate``). ``thinking``
+        turns a reasoning model's thinking on or off where its template has the switch
+        (Qwen3's ``enable_thinking``); ``self.opens_thinking`` says whether the prompt
+        ends inside a reasoning block the template opened."""
         try:
-            pieces = templates.layout(self._template, messages)
+            pieces = templates.layout(self._template, messages, thinking=thinking)
         except ModelError as exc:
             text = exc.message.replace("The chat template", "The model's chat template", 1)
             raise ModelError(
                 f"{text} Give the model a chat template of your own in its settings.",
                 detail=exc.detail,
             ) from None
+        self.opens_thinking = pieces[-1][1] and reasoning.opens_thinking(pieces[-1][0])
         tokens: list[int] = []
         first = pieces[0][0]
         add_bos = self._add_bos and not (self._bos_text and first.startswith(self._bos_text))
@@ -343,7 +350,7 @@ class Runner:
         self, messages: Sequence[Message], params: SamplingParams, conn: Connection, stop: Event
     ) -> GenerationStats:
         llm = self.llm
-        tokens = self.prompt_tokens(messages)
+        tokens = self.prompt_tokens(messages, params.thinking)
         n_ctx = llm.n_ctx()
         if len(tokens) >= n_ctx - 1:
             raise ContextOverflow(
@@ -351,6 +358,8 @@ class Runner:
                 f"context ({n_ctx:,} tokens). Start a new chat or shorten the message."
             )
         conn.send(("alive",))  # the template rendered: the watchdog knows we move
+        if self.opens_thinking:  # the answer begins inside the template's <think>
+            conn.send(("chunk", "<think>"))
         stats = GenerationStats(prompt_tokens=len(tokens))
         budget = min(params.max_tokens, n_ctx - len(tokens))
         evaluated_before = self.evaluated_tokens()

@@ -26,6 +26,7 @@ from hushdesk.assistant.chat_store import (
 from hushdesk.assistant.citations import Citation
 from hushdesk.assistant.grounding import cited_numbers
 from hushdesk.engine.base import ChatStream, Stopper
+from hushdesk.engine.reasoning import Thought, strip_thinking
 from hushdesk.errors import HushdeskError, ModelError, StoreError
 from hushdesk.models.registry import InstalledModel
 from hushdesk.services.runtime import ModelRuntime
@@ -42,9 +43,11 @@ __all__ = [
     "SearchHit",
     "Stage",
     "Stopper",
+    "Thought",
     "Turn",
     "cited_numbers",
     "personas",
+    "strip_thinking",
 ]
 
 GrounderFactory = Callable[[Sequence[str]], Grounder | None]

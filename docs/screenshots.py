@@ -29,8 +29,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HUSHDESK_HOME"] = tempfile.mkdtemp(prefix="hushdesk-shots-")
 use_passphrase_file()  # a fresh data folder, created encrypted
 
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication, QScrollArea, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QScrollArea  # noqa: E402
+from shots import (  # noqa: E402
+    OUT,
+    quick_ask_over_another_program,
+    selection_actions,
+    settle,
+    shoot,
+    summary_in_word,
+    thinking,
+    wait_for,
+)
 
 from hushdesk.app import App  # noqa: E402
 from hushdesk.models import bundled  # noqa: E402
@@ -42,7 +51,6 @@ from hushdesk.ui.widgets.document_viewer import DocumentViewer  # noqa: E402
 from hushdesk.ui.widgets.matters_dialog import MattersDialog  # noqa: E402
 from hushdesk.vault import Vault  # noqa: E402
 
-OUT = Path(__file__).resolve().parent
 SERVER_TOKEN = "screenshots-server-token"  # noqa: S105 (a throw-away local server)
 CONVERSATIONS = (
     ("List three tips for a job interview.",),
@@ -51,13 +59,6 @@ CONVERSATIONS = (
         "Thanks! Now explain it in one sentence.",
     ),
 )
-
-
-def wait_for(signal: object, timeout_ms: int = 120_000) -> None:
-    loop = QEventLoop()
-    signal.connect(loop.quit)  # type: ignore[attr-defined]
-    QTimer.singleShot(timeout_ms, loop.quit)
-    loop.exec()
 
 
 def documents_page(window: MainWindow, qt: object, library: str, during: str) -> None:
@@ -283,17 +284,6 @@ def unlock_dialog() -> None:
     print(f"wrote {target}")
 
 
-def shoot(widget: QWidget, name: str) -> None:
-    target = OUT / name
-    widget.grab().save(str(target))
-    print(f"wrote {target}")
-
-
-def settle(window: MainWindow, qt: QApplication) -> None:
-    window.tasks.wait()
-    qt.processEvents()
-
-
 def welcome(window: MainWindow, qt: QApplication, theme: str) -> None:
     """The welcome's model step, on this machine's figures."""
     dialog = window.onboarding.welcome()
@@ -380,67 +370,12 @@ def main() -> int:
             every_page(window, qt, theme)
             window.close()
     unlock_dialog()
+    apply_theme(qt, "light")
+    thinking(app, qt)
     summary_in_word(app)
     app.close()
     quick_ask_over_another_program()
     return 0
-
-
-def summary_in_word(app: App) -> None:
-    """A summary exported to Word, as Word users see it: the .docx laid out by LibreOffice
-    (headless, where it is installed) and its first page drawn by pdfium — its citations
-    at the foot of the page."""
-    import shutil
-    import subprocess
-
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    finished = [s for s in app.summaries.all() if s.summary is not None]
-    if soffice is None or not finished:
-        print("skipped screenshot-summary-docx.png: LibreOffice is not installed")
-        return
-    folder = Path(tempfile.mkdtemp(prefix="hushdesk-shots-word-"))
-    word = app.summaries.export(finished[0], folder / "summary.docx")
-    subprocess.run(
-        [soffice, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
-         "--convert-to", "pdf", "--outdir", str(folder), str(word)],
-        check=True, timeout=180, capture_output=True,
-    )  # fmt: skip
-    import pypdfium2
-
-    page = pypdfium2.PdfDocument(str(folder / "summary.pdf"))[0]
-    target = OUT / "screenshot-summary-docx.png"
-    page.render(scale=1.3).to_pil().save(target)
-    print(f"wrote {target}")
-
-
-def quick_ask_over_another_program() -> None:
-    """Quick ask over another program, in a real X session (Xvfb): tests/ui/quick_x11.py
-    presses the shortcut and shoots the whole screen."""
-    import shutil
-    import subprocess
-
-    xvfb = shutil.which("xvfb-run")
-    if xvfb is None:
-        print("skipped screenshot-quick-ask.png: xvfb-run is not installed")
-        return
-    env = dict(os.environ, QT_QPA_PLATFORM="xcb", PYTHONPATH=str(OUT.parent))
-    env["HUSHDESK_HOME"] = tempfile.mkdtemp(prefix="hushdesk-shots-quick-")
-    target = OUT / "screenshot-quick-ask.png"
-    subprocess.run(
-        [xvfb, "--auto-servernum", "-s", "-screen 0 1280x800x24", sys.executable, "-m",
-         "tests.ui.quick_x11", "--shoot", str(target)],
-        env=env, cwd=OUT.parent, check=True, timeout=180,
-    )  # fmt: skip
-    print(f"wrote {target}")
-
-
-def selection_actions(window: MainWindow, qt: QApplication, theme: str) -> None:
-    """The menu of actions on selected text, as the second shortcut opens it."""
-    menu = window.quick.selection.menu("the rent, it is to be paid on the first of the month")
-    menu.popup(window.mapToGlobal(window.rect().center()))
-    settle(window, qt)
-    shoot(menu, f"screenshot-selection-actions-{theme}.png")
-    menu.hide()
 
 
 def models_page(window: MainWindow, qt: QApplication, theme: str) -> None:

@@ -36,6 +36,7 @@ class ChatPage(QWidget):
     modelRequested = Signal(str, str)  # download this catalog model id, quantization
     modelsWanted = Signal()  # "Get more models…": the Models page
     stageReached = Signal(int, object)  # an answer's number, its Stage (from the worker)
+    thoughtArrived = Signal(int, str)  # an answer's number, a piece of its thinking
 
     def __init__(self, app: App, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -115,6 +116,7 @@ class ChatPage(QWidget):
         self.stop_button.clicked.connect(self.stop)
         self.composer.submitted.connect(self.send)
         self.stageReached.connect(self._stage)
+        self.thoughtArrived.connect(self._thought)
         self.composer.cancelled.connect(self.escape)
         self.view.copyRequested.connect(self._copy_turn)
         self.view.editRequested.connect(self._begin_edit)
@@ -326,6 +328,12 @@ class ChatPage(QWidget):
         self.view.show_stage(text)
         self.status.setText(f"{text}  (Esc to stop)")
 
+    def _thought(self, generation: int, text: str) -> None:
+        if generation == self._generation:
+            self.view.append_reasoning(text)
+            name = self.model.currentText() or "The model"
+            self.status.setText(f"{name} is thinking…  (Esc to stop)")
+
     def stop(self) -> None:
         if self._job is not None:
             self._job.cancel()
@@ -341,6 +349,7 @@ class ChatPage(QWidget):
         def staged() -> Answer:
             answer = work()
             answer.on_stage = lambda stage: self.stageReached.emit(current, stage)
+            answer.on_reasoning = lambda thought: self.thoughtArrived.emit(current, thought)
             return answer
 
         def mine(slot: Callable[[Any], None]) -> Callable[[Any], None]:
@@ -358,6 +367,9 @@ class ChatPage(QWidget):
         )
 
     def _piece(self, text: str) -> None:
+        if not self.view.streamed_text:
+            name = self.model.currentText() or "The model"
+            self.status.setText(f"{name} is writing…  (Esc to stop)")
         self.view.append_answer(text)
         self.meter.grow(1)  # a streamed piece is about a token; counted exactly at the end
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, Qt, QUrl, Signal
@@ -56,6 +57,9 @@ class ChatView(SafeTextBrowser):
         self._code: dict[int, list[str]] = {}
         self._stream_start: int | None = None
         self._stream_text = ""
+        self._stream_thought = ""  # a reasoning model's thinking, as it comes
+        self._thinking_since: float | None = None
+        self._expanded: set[int] = set()  # turns whose thinking is shown (-1: the answer now)
         self._shown: tuple[Sequence[Turn], int | None, str] = ((), None, "")
         self._pending = ""  # a question shown before it was saved
         self.offer_reading: Callable[[], bool] = lambda: False  # answers' "Read aloud" link
@@ -72,16 +76,21 @@ class ChatView(SafeTextBrowser):
     def redraw(self) -> None:
         """Every bubble drawn again (new colours, links offered or not); an answer being
         written goes on where it was."""
-        streaming, written, pending = (
+        streaming, written, thought, since, pending = (
             self._stream_start is not None,
             self._stream_text,
+            self._stream_thought,
+            self._thinking_since,
             self._pending,
         )
         self.set_turns(*self._shown)
         if pending:
             self.show_pending_question(pending)
         if streaming:
+            opened = -1 in self._expanded
             self.begin_answer()
+            self._stream_thought, self._thinking_since = thought, since
+            self._expanded |= {-1} if opened else set()
             self.append_answer(written)
 
     # -- content --------------------------------------------------------------------------
@@ -121,7 +130,9 @@ class ChatView(SafeTextBrowser):
         cursor = QTextCursor(self.document())
         cursor.movePosition(QTextCursor.MoveOperation.End)
         self._stream_start = cursor.position()
-        self._stream_text = ""
+        self._stream_text = self._stream_thought = ""
+        self._thinking_since = None
+        self._expanded.discard(-1)
         self._replace_stream("…")
 
     def show_stage(self, text: str) -> None:
@@ -134,7 +145,17 @@ class ChatView(SafeTextBrowser):
         if self._stream_start is None:
             return
         self._stream_text += text
-        self._replace_stream(self._stream_text)
+        self._replace_stream(self._stream_text or "…")
+
+    def append_reasoning(self, text: str) -> None:
+        """A reasoning model's thinking, as it comes: under "Thinking…", collapsed unless
+        the user opened it."""
+        if self._stream_start is None:
+            return
+        if self._thinking_since is None:
+            self._thinking_since = time.monotonic()
+        self._stream_thought += text
+        self._replace_stream(self._stream_text or "…")
 
     @property
     def streamed_text(self) -> str:
@@ -152,7 +173,9 @@ class ChatView(SafeTextBrowser):
         cursor.setPosition(self._stream_start)
         cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
         cursor.removeSelectedText()
-        cursor.insertHtml(self._bubble(Turn(-1, "assistant", text), actions=False, note=note))
+        thinking = time.monotonic() - (self._thinking_since or time.monotonic())
+        turn = Turn(-1, "assistant", text, reasoning=self._stream_thought, thinking_s=thinking)
+        cursor.insertHtml(self._bubble(turn, actions=False, note=note))
         if at_bottom:
             self.scroll_to_end()
 
@@ -197,7 +220,7 @@ class ChatView(SafeTextBrowser):
             "&nbsp;&nbsp;·&nbsp;&nbsp;" + " · ".join(links) if links else ""
         )
         background = theme.you if turn.role == "user" else theme.assistant
-        body = rendered.html
+        body = self._thinking(turn) + rendered.html
         if turn.citations and actions:
             body = self._link_citations(turn, body) + self._sources(turn)
         return (
@@ -206,6 +229,26 @@ class ChatView(SafeTextBrowser):
             f'<tr><td><p style="color:{theme.muted}; font-size:small">{header}</p>'
             f"{body}</td></tr></table>"
         )
+
+    def _thinking(self, turn: Turn) -> str:
+        """A reasoning model's thinking: one line ("▸ Thought for 12 s") that opens it,
+        and, open, the thinking itself as plain text (it is never Markdown-rendered: it is
+        the model's scratch work)."""
+        if not turn.reasoning:
+            return ""
+        muted = self._renderer.theme.muted
+        writing = turn.id == -1 and not self._stream_text
+        seconds = f"{turn.thinking_s:.0f} s" if turn.thinking_s >= 1 else "under a second"
+        label = f"Thinking… {turn.thinking_s:.0f} s" if writing else f"Thought for {seconds}"
+        opened = turn.id in self._expanded
+        line = (
+            f'<p style="color:{muted}; font-size:small"><a href="think:{turn.id}">'
+            f"{'▾' if opened else '▸'} {label}</a></p>"
+        )
+        if not opened:
+            return line
+        text = html.escape(turn.reasoning.strip()).replace("\n", "<br>")
+        return line + f'<p style="color:{muted}; margin-left:12px"><i>{text}</i></p>'
 
     def _link_citations(self, turn: Turn, body: str) -> str:
         numbers = {c.n for c in turn.citations}
@@ -253,6 +296,9 @@ class ChatView(SafeTextBrowser):
             self.regenerateRequested.emit()
         elif kind == "read":
             self.readRequested.emit(int(value))
+        elif kind == "think":
+            self._expanded ^= {int(value)}  # open or close that answer's thinking
+            self.redraw()
         elif kind.startswith("t") and value.startswith("code:"):
             turn_id, number = int(kind[1:]), int(value.split(":")[1])
             blocks = self._code.get(turn_id, [])

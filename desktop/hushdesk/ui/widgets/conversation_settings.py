@@ -58,6 +58,17 @@ class ConversationSettings(QDialog):
         self.max_tokens.setSingleStep(128)
         self.max_tokens.setValue(int(sampling.get("max_tokens", defaults.max_tokens)))
         self._defaults = defaults
+        self.thinking = QComboBox()
+        self.thinking.setAccessibleName("Thinking before answering")
+        for label, value in (("As the model does", ""), ("On", "on"), ("Off (faster)", "off")):
+            self.thinking.addItem(label, value)
+        thinking = sampling.get("thinking")
+        chosen = "" if thinking is None else "on" if thinking else "off"
+        self.thinking.setCurrentIndex(self.thinking.findData(chosen))
+        self.thinking.setToolTip(
+            "For reasoning models whose chat template can turn their thinking on and off "
+            "(Qwen3, SmolLM3 and others); the thinking is shown apart, never sent back."
+        )
 
         form = QFormLayout(self)
         form.addRow("Persona", self.persona)
@@ -70,6 +81,7 @@ class ConversationSettings(QDialog):
         form.addRow("Temperature", NumberSlider(self.temperature))
         form.addRow("Top p", NumberSlider(self.top_p))
         form.addRow("Longest answer (tokens)", self.max_tokens)
+        form.addRow("Thinking", self.thinking)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok
             | QDialogButtonBox.StandardButton.Cancel
@@ -88,6 +100,7 @@ class ConversationSettings(QDialog):
         self.temperature.setValue(self._defaults.temperature)
         self.top_p.setValue(self._defaults.top_p)
         self.max_tokens.setValue(self._defaults.max_tokens)
+        self.thinking.setCurrentIndex(0)
 
     def values(self) -> tuple[str, str | None, dict[str, Any]]:
         """(persona id, custom system prompt or None, sampling overrides)."""
@@ -99,5 +112,7 @@ class ConversationSettings(QDialog):
             overrides["top_p"] = round(self.top_p.value(), 2)
         if self.max_tokens.value() != d.max_tokens:
             overrides["max_tokens"] = self.max_tokens.value()
+        if self.thinking.currentData():
+            overrides["thinking"] = self.thinking.currentData() == "on"
         prompt = self.prompt.toPlainText().strip() or None
         return str(self.persona.currentData()), prompt, overrides

@@ -1,7 +1,8 @@
 """The promise of the privacy issue, checked on one real run of the whole app.
 
 A session (window offscreen, ingest with OCR of a scanned page and a recording
-transcribed, a chat answered from the library, a summary, a draft, the local API serving
+transcribed, a chat answered from the library, a photo sent to a model that sees, a
+summary, a draft, the local API serving
 a request, a library's own download attempt refused; ``whole_run.py``) puts a marker
 word everywhere, under strace and — where the machine allows one — in a network
 namespace of its own, with a fresh ``HOME``.
@@ -133,6 +134,9 @@ def test_a_whole_session_leaves_nothing_readable_and_nothing_leaves_the_machine(
 
     marker = MARKER.encode()
     needles = [marker, marker.lower(), MARKER.encode("utf-16-le")]
+    image = re.search(r"^image sent: ([0-9a-f]+)$", run.stdout, re.MULTILINE)
+    assert image is not None, "an image was sent"
+    needles.append(bytes.fromhex(image.group(1))[40:104])  # inside the PNG's pixel data
     assert _containing(hushdesk_home, needles) == []
     headers = [p for p in _files(hushdesk_home) if p.read_bytes()[:16] == PLAINTEXT_HEADER]
     assert headers == []

@@ -2,7 +2,8 @@
 the window on screen (offscreen), a document, a scanned page (read by OCR) and a
 recording (transcribed; spoken beforehand by the test) ingested and transcribed, a
 chat answered from its library and read aloud by the offline voice (the speakers a
-recorder), a summary, an email draft, the local API answering a
+recorder), a photo sent to a model that sees, a summary, an email draft, the local API
+answering a
 request, a library trying to download a model on its own (refused: only a download the
 user starts may go out) — every one of them carrying a marker word — then a clean quit.
 
@@ -84,6 +85,7 @@ def main(folder: Path) -> int:
     app.preferences.set_sender(name=f"Dr {MARKER}")
     _serve_one_request(app)
     _library_download_refused()
+    _an_image(app, folder)
 
     window.chat.open_conversation(chat.id)
     window.sidebar.refresh(select=chat.id)
@@ -95,6 +97,26 @@ def main(folder: Path) -> int:
     print("launched:", sorted(set(privacy.launched())), flush=True)
     print("whole run done", flush=True)
     return 0
+
+
+def _an_image(app: App, folder: Path) -> None:
+    """A photographed receipt sent to the starter model seeing through a projector made
+    here (``tests/vision.py``); the PNG the model got is printed for the test to look for
+    on disk."""
+    from hushdesk.models import bundled
+    from hushdesk.services.conversations import ChatSetup
+    from tests.vision import picture, tiny_projector
+
+    receipt = folder / f"{MARKER} receipt.png"
+    receipt.write_bytes(picture((30, 160, 60)))
+    starter = bundled.STARTER_CHAT.locate()
+    assert starter is not None
+    eyes = app.models.import_file(starter, projector=tiny_projector(folder / "eyes-mmproj.gguf"))
+    chat = app.conversations.open(setup=ChatSetup(model_id=eyes.id))
+    shown = app.conversations.image(receipt)
+    app.conversations.send(chat, f"What does the {MARKER} receipt say?", [shown]).collect()
+    assert app.conversations.open(chat.id).turns[0].images == (shown,)
+    print("image sent:", shown.hex(), flush=True)
 
 
 def _read_aloud(app: App, text: str) -> None:

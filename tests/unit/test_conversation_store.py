@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from hushdesk.assistant import chat_export
-from hushdesk.assistant.chat_store import SCHEMA_VERSION, ConversationStore, NewMessage, auto_title
+from hushdesk.assistant.chat_schema import SCHEMA_VERSION
+from hushdesk.assistant.chat_store import ConversationStore, NewMessage, auto_title
 from hushdesk.assistant.citations import Citation, read_all
 from hushdesk.errors import StoreError
 from hushdesk.sqlitedb import fts_query

@@ -48,6 +48,7 @@ class Turn:
     checks: tuple[dict[str, Any], ...] = ()  # how each of its sentences fared (grounding.Check)
     reasoning: str = ""  # a reasoning model's thinking: shown apart, never sent back
     thinking_s: float = 0.0
+    images: tuple[bytes, ...] = ()  # sent with a question (PNG, as the model gets them)
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ class ChatSession:
                     m.checks,
                     m.reasoning,
                     m.thinking_s,
+                    m.images,
                 )
                 for m in store.messages(conversation_id)
             ]
@@ -158,16 +160,17 @@ class ChatSession:
             following = visible[i + 1] if i + 1 < len(visible) else None
             if turn.role == "user" and following is not None and following.role == "user":
                 continue
-            out.append(Message(turn.role, turn.content))
+            out.append(Message(turn.role, turn.content, turn.images))
         if grounding is not None and out and out[-1].role == "user":
-            out[-1] = Message("user", grounding.prompt)
+            out[-1] = Message("user", grounding.prompt, out[-1].images)
         return out
 
     # -- actions --------------------------------------------------------------------------
 
-    def send(self, text: str) -> Answer:
-        """Save the question now; the answer streams when the result is iterated."""
-        self._store([NewMessage("user", text)])
+    def send(self, text: str, images: Sequence[bytes] = ()) -> Answer:
+        """Save the question (and the images sent with it) now; the answer streams when
+        the result is iterated."""
+        self._store([NewMessage("user", text, images=tuple(images))])
         return self._answer(list(self.turns))
 
     def regenerate(self) -> Answer:
@@ -185,8 +188,9 @@ class ChatSession:
         turn = next((t for t in self.turns if t.id == turn_id), None)
         if turn is None or turn.role != "user":
             raise HushdeskError("Only your own messages can be edited.")
-        base = [t for t in self.turns if t.id < turn_id] + [Turn(PENDING, "user", text)]
-        return self._answer(base, replace_from=turn_id, question=text)
+        edited = Turn(PENDING, "user", text, images=turn.images)  # its images stay
+        base = [t for t in self.turns if t.id < turn_id] + [edited]
+        return self._answer(base, replace_from=turn_id, question=edited)
 
     def preset(self, exchange: Sequence[tuple[str, str]]) -> None:
         """Earlier turns that come from elsewhere, not from a store (the local API sends
@@ -208,7 +212,7 @@ class ChatSession:
         base: list[Turn],
         *,
         replace_from: int | None = None,
-        question: str | None = None,
+        question: Turn | None = None,
         params: SamplingParams | None = None,
     ) -> Answer:
         stopper, sampling = Stopper(), params or self.params
@@ -224,7 +228,7 @@ class ChatSession:
         stopper: Stopper,
         base: list[Turn],
         replace_from: int | None,
-        question: str | None,
+        question: Turn | None,
         *,
         params: SamplingParams,
     ) -> Iterator[str]:
@@ -296,7 +300,7 @@ class ChatSession:
         status: Status,
         *,
         replace_from: int | None,
-        question: str | None,
+        question: Turn | None,
         context_from: int | None,
         failed: bool,
         citations: Sequence[Citation] = (),
@@ -305,7 +309,7 @@ class ChatSession:
         """Save the answer (and an edited question) in place of the old turns."""
         new: list[NewMessage] = []
         if question is not None:
-            new.append(NewMessage("user", question))
+            new.append(NewMessage("user", question.content, images=question.images))
         how = tuple(c.to_dict() for c in checks)
         new.append(NewMessage("assistant", answer.text, status, tuple(citations), how,
                               answer.result.reasoning, answer.result.stats.thinking_s))  # fmt: skip
@@ -353,7 +357,17 @@ class ChatSession:
         if replace_from is not None:
             self.turns = [t for t in self.turns if t.id < replace_from]
         self.turns += [
-            Turn(i, m.role, m.content, m.status, m.citations, m.checks, m.reasoning, m.thinking_s)
+            Turn(
+                i,
+                m.role,
+                m.content,
+                m.status,
+                m.citations,
+                m.checks,
+                m.reasoning,
+                m.thinking_s,
+                m.images,
+            )
             for i, m in zip(ids, new, strict=True)
         ]
         if moved:

@@ -19,12 +19,12 @@ from typing import Any, Literal
 import sqlcipher3.dbapi2 as sqlite3
 
 from hushdesk import paths
+from hushdesk.assistant.chat_schema import MIGRATIONS
 from hushdesk.assistant.citations import Citation, read_all
 from hushdesk.errors import StoreError
 from hushdesk.sqlitedb import (
     DamagedDatabase,
     Database,
-    fts_index,
     fts_query,
     fts_secure_delete,
 )
@@ -33,50 +33,6 @@ log = logging.getLogger("hushdesk.conversations")
 UNDO_GRACE_S = 120.0  # longer than the app offers Undo for
 
 Status = Literal["complete", "stopped", "error"]
-
-MIGRATIONS: tuple[str, ...] = (
-    # 1: conversations, messages, full-text index kept in sync by triggers
-    """
-    CREATE TABLE conversations (
-        id INTEGER PRIMARY KEY,
-        title TEXT NOT NULL DEFAULT 'New chat',
-        title_is_auto INTEGER NOT NULL DEFAULT 1,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL,
-        pinned INTEGER NOT NULL DEFAULT 0,
-        persona TEXT NOT NULL DEFAULT 'general',
-        system_prompt TEXT,
-        model_id TEXT,
-        sampling TEXT NOT NULL DEFAULT '{}',
-        context_from INTEGER,
-        deleted_at REAL
-    );
-    CREATE TABLE messages (
-        id INTEGER PRIMARY KEY,
-        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-        role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
-        content TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'complete' CHECK (status IN ('complete', 'stopped', 'error')),
-        created_at REAL NOT NULL,
-        model_id TEXT
-    );
-    CREATE INDEX messages_by_conversation ON messages (conversation_id, id);
-    """
-    + fts_index("messages", "content"),
-    # 2: answers grounded in document libraries keep their sources
-    """
-    ALTER TABLE messages ADD COLUMN citations TEXT NOT NULL DEFAULT '[]';
-    ALTER TABLE conversations ADD COLUMN libraries TEXT NOT NULL DEFAULT '[]';
-    """,
-    # 3: and how each sentence fared against them (grounding.Check)
-    "ALTER TABLE messages ADD COLUMN checks TEXT NOT NULL DEFAULT '[]';",
-    # 4: a reasoning model's thinking, apart from the answer, and the time it took
-    """
-    ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT '';
-    ALTER TABLE messages ADD COLUMN thinking_s REAL NOT NULL DEFAULT 0;
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 @dataclass
@@ -108,6 +64,7 @@ class StoredMessage:
     checks: tuple[dict[str, Any], ...] = ()
     reasoning: str = ""  # never sent back to the model
     thinking_s: float = 0.0
+    images: tuple[bytes, ...] = ()  # PNG
 
 
 @dataclass(frozen=True)
@@ -119,6 +76,7 @@ class NewMessage:
     checks: tuple[dict[str, Any], ...] = ()
     reasoning: str = ""
     thinking_s: float = 0.0
+    images: tuple[bytes, ...] = ()  # PNG, as the model gets them
 
 
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"  # snippet() markers: private-use characters
@@ -230,24 +188,8 @@ class ConversationStore(Database):
                 ),
             )  # fmt: skip
             conversation_id = int(cursor.lastrowid or 0)
-            db.executemany(
-                "INSERT INTO messages (conversation_id, role, content, status, created_at, "
-                "citations, checks, reasoning, thinking_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        conversation_id,
-                        m.role,
-                        m.content,
-                        m.status,
-                        created_at,
-                        json.dumps([c.to_dict() for c in m.citations]),
-                        json.dumps(list(m.checks)),
-                        m.reasoning,
-                        m.thinking_s,
-                    )
-                    for m in messages
-                ],
-            )
+            for m in messages:
+                _insert(db, conversation_id, m, created_at, None)
         return conversation_id
 
     def remove(self, conversation_id: int) -> None:
@@ -363,24 +305,7 @@ class ConversationStore(Database):
                     (conversation_id, from_id),
                 )
             for m in new:
-                cursor = db.execute(
-                    "INSERT INTO messages (conversation_id, role, content, status, created_at,"
-                    " model_id, citations, checks, reasoning, thinking_s)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        conversation_id,
-                        m.role,
-                        m.content,
-                        m.status,
-                        now,
-                        model_id,
-                        json.dumps([c.to_dict() for c in m.citations]),
-                        json.dumps(list(m.checks)),
-                        m.reasoning,
-                        m.thinking_s,
-                    ),
-                )
-                message_id = int(cursor.lastrowid or 0)
+                message_id = _insert(db, conversation_id, m, now, model_id)
                 stored.append(
                     StoredMessage(
                         message_id,
@@ -394,6 +319,7 @@ class ConversationStore(Database):
                         m.checks,
                         m.reasoning,
                         m.thinking_s,
+                        m.images,
                     )
                 )
             start, move = context_from
@@ -417,7 +343,14 @@ class ConversationStore(Database):
         rows = self._query(
             "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
         )
-        return [_message(r) for r in rows]
+        pictures: dict[int, list[bytes]] = {}
+        for row in self._query(
+            "SELECT i.message_id, i.png FROM images i JOIN messages m ON m.id = i.message_id"
+            " WHERE m.conversation_id = ? ORDER BY i.message_id, i.position",
+            (conversation_id,),
+        ):
+            pictures.setdefault(row["message_id"], []).append(bytes(row["png"]))
+        return [_message(r, tuple(pictures.get(r["id"], ()))) for r in rows]
 
     # -- search -------------------------------------------------------------------------
 
@@ -476,7 +409,28 @@ def _conversation(row: sqlite3.Row) -> Conversation:
     )
 
 
-def _message(row: sqlite3.Row) -> StoredMessage:
+def _insert(
+    db: sqlite3.Connection, conversation_id: int, m: NewMessage, at: float, model_id: str | None
+) -> int:
+    """One message and its images; its id."""
+    cursor = db.execute(
+        "INSERT INTO messages (conversation_id, role, content, status, created_at, model_id,"
+        " citations, checks, reasoning, thinking_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            conversation_id, m.role, m.content, m.status, at, model_id,
+            json.dumps([c.to_dict() for c in m.citations]), json.dumps(list(m.checks)),
+            m.reasoning, m.thinking_s,
+        ),
+    )  # fmt: skip
+    message_id = int(cursor.lastrowid or 0)
+    db.executemany(
+        "INSERT INTO images (message_id, position, png) VALUES (?, ?, ?)",
+        [(message_id, n, image) for n, image in enumerate(m.images)],
+    )
+    return message_id
+
+
+def _message(row: sqlite3.Row, images: tuple[bytes, ...] = ()) -> StoredMessage:
     return StoredMessage(
         id=row["id"],
         conversation_id=row["conversation_id"],
@@ -489,6 +443,7 @@ def _message(row: sqlite3.Row) -> StoredMessage:
         checks=tuple(c for c in _json_list(row["checks"]) if isinstance(c, dict)),
         reasoning=row["reasoning"],
         thinking_s=row["thinking_s"],
+        images=images,
     )
 
 

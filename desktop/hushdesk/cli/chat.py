@@ -8,6 +8,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TextIO
 
 from hushdesk import paths
@@ -73,6 +74,11 @@ def add_parsers(sub: Any) -> None:
     ask_.add_argument("prompt", nargs="*", help="the question; read from stdin when absent or '-'")
     model_options(ask_)
     ask_.add_argument("--json", action="store_true", help="print one JSON object instead")
+    ask_.add_argument(
+        "--image", action="append", type=Path, metavar="FILE",
+        help="send an image with the question (PNG, JPEG, WebP, or a PDF's first page; "
+        "repeatable) to a model that sees images",
+    )  # fmt: skip
     chat_ = sub.add_parser(
         "chat", help="interactive chat, kept in the matter's conversations (/exit quits)"
     )
@@ -139,8 +145,9 @@ def ask(app: App, args: argparse.Namespace) -> int:
         prompt = sys.stdin.read().strip()
     conversations = app.conversations
     chat = _open(app, args)
+    images = [conversations.image(path) for path in args.image or []]
     with on_ctrl_c(conversations.stop) as pressed:
-        answer = conversations.send(chat, prompt)
+        answer = conversations.send(chat, prompt, images)
         if args.json:
             answer.collect()
         else:

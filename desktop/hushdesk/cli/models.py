@@ -46,6 +46,11 @@ def add_parser(sub: Any) -> None:
     )
     imp.add_argument("--copy", action="store_true", help="copy the file into Hushdesk's folder")
     imp.add_argument("--name", help="display name")
+    imp.add_argument(
+        "--projector", type=Path, metavar="MMPROJ",
+        help="the model's vision projector (mmproj .gguf): it then sees images "
+        "(default: the one mmproj file beside the model, if any)",
+    )  # fmt: skip
     imp.add_argument("--ollama", action="store_true", help="models found in Ollama's store")
     imp.add_argument("--lmstudio", action="store_true", help="models found in LM Studio")
 
@@ -259,9 +264,11 @@ def _import(app: App, args: argparse.Namespace) -> int:
         model = service.import_speech(args.path, name=args.name)
         print(printable(f"Imported the speech model {model.name} as {model.id} (used where it is)"))
         return EXIT_OK
-    model = service.import_file(args.path, copy=args.copy, name=args.name)
+    model = service.import_file(args.path, copy=args.copy, name=args.name,
+                                projector=args.projector)  # fmt: skip
     how = "copied into Hushdesk's folder" if args.copy else "used where it is"
-    print(printable(f"Imported {model.name} as {model.id} ({how})"))
+    sees = ", with its vision projector: it sees images" if "mmproj" in model.details else ""
+    print(printable(f"Imported {model.name} as {model.id} ({how}{sees})"))
     return EXIT_OK
 
 

@@ -16,6 +16,7 @@ server that ignores it is cut. The context size is what the server reports
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import ssl
@@ -451,7 +452,7 @@ class RemoteEngine:
     def _body(self, messages: list[Message], params: SamplingParams) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": self.model_id,
-            "messages": [m.to_dict() for m in messages],
+            "messages": [_wire(m) for m in messages],
             "stream": True,
             "stream_options": {"include_usage": True},
             "temperature": params.temperature,
@@ -486,6 +487,19 @@ class RemoteEngine:
 
     def close(self) -> None:
         self.stop()
+
+
+def _wire(message: Message) -> dict[str, Any]:
+    """A message as OpenAI-compatible servers take it: its images as data URLs beside
+    the text (the server is one the user added; a model there without vision may refuse
+    or ignore them, and says so itself)."""
+    if not message.images:
+        return message.to_dict()
+    parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}]
+    for image in message.images:
+        url = "data:image/png;base64," + base64.b64encode(image).decode("ascii")
+        parts.append({"type": "image_url", "image_url": {"url": url}})
+    return {"role": message.role, "content": parts}
 
 
 def estimate_tokens(messages: Sequence[Message]) -> int:

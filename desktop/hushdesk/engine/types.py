@@ -15,6 +15,7 @@ FinishReason = Literal["stop", "length", "cancelled"]
 class Message:
     role: Role
     content: str
+    images: tuple[bytes, ...] = ()  # PNG or JPEG, checked and re-encoded (assistant.images)
 
     def to_dict(self) -> dict[str, str]:
         return {"role": self.role, "content": self.content}
@@ -48,6 +49,7 @@ class LoadSpec:
     n_gpu_layers: int = 0  # -1: every layer; -2: as many as fit (engine.offload)
     chat_template: str | None = None
     lora_path: str | None = None
+    mmproj_path: str | None = None  # the vision projector: the model sees images
     seed: int = -1
 
 
@@ -65,6 +67,7 @@ class ModelInfo:
     n_gpu_layers: int = 0  # layers on a GPU
     reasons: bool = False  # its template speaks of thinking (<think>): a reasoning model
     thinking_switch: bool = False  # its template turns the thinking on and off
+    vision: bool = False  # a vision projector is loaded with it: it sees images
 
 
 @dataclass

@@ -24,7 +24,7 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
-from hushdesk.engine import offload, reasoning, templates
+from hushdesk.engine import offload, reasoning, templates, vision
 from hushdesk.engine.outbox import Outbox, StopStrings
 from hushdesk.engine.sizing import (
     auto_layers,
@@ -162,6 +162,12 @@ class Runner:
         )
         self._add_bos = model.add_bos_token()
         self.opens_thinking = False
+        self.placed: dict[int, vision.Placed] = {}  # the last prompt's images, by position
+        self.vision = (
+            vision.Vision(spec.mmproj_path, model.model, threads=threads, use_gpu=layers != 0)
+            if spec.mmproj_path
+            else None
+        )
         self._warm_up()
         self.info = ModelInfo(
             path=spec.model_path,
@@ -176,6 +182,7 @@ class Runner:
             n_gpu_layers=self._gpu_layers(),
             reasons=reasoning.template_reasons(self._template.source),
             thinking_switch=self._template.has_thinking_switch,
+            vision=self.vision is not None,
         )
 
     def _warm_up(self) -> None:
@@ -201,8 +208,13 @@ class Runner:
         turns a reasoning model's thinking on or off where its template has the switch
         (Qwen3's ``enable_thinking``); ``self.opens_thinking`` says whether the prompt
         ends inside a reasoning block the template opened."""
+        marked, images = vision.marked(messages)
+        if images and self.vision is None:
+            raise ModelError(vision.NO_VISION)
+        if self.vision is not None:
+            self.vision.release()  # the chunks of the prompt before
         try:
-            pieces = templates.layout(self._template, messages, thinking=thinking)
+            pieces = templates.layout(self._template, marked, thinking=thinking)
         except ModelError as exc:
             text = exc.message.replace("The chat template", "The model's chat template", 1)
             raise ModelError(
@@ -210,16 +222,15 @@ class Runner:
                 detail=exc.detail,
             ) from None
         self.opens_thinking = pieces[-1][1] and reasoning.opens_thinking(pieces[-1][0])
-        tokens: list[int] = []
         first = pieces[0][0]
         add_bos = self._add_bos and not (self._bos_text and first.startswith(self._bos_text))
-        for index, (text, special) in enumerate(pieces):
-            if text:
-                tokens += self.llm.tokenize(
-                    text.encode("utf-8"), add_bos=add_bos and not tokens, special=special
-                )
-            elif index == 0 and add_bos:
-                tokens.append(self.llm.token_bos())
+
+        def text_tokens(text: str, special: bool, at_start: bool) -> list[int]:
+            if not text:
+                return [self.llm.token_bos()] if at_start and add_bos else []
+            return self.llm.tokenize(text.encode(), add_bos=add_bos and at_start, special=special)
+
+        tokens, self.placed = vision.tokenize(pieces, text_tokens, self.vision, images)
         return tokens
 
     def _prefill(self, tokens: list[int], stop: Event, conn: Connection) -> tuple[int, bool]:
@@ -242,10 +253,19 @@ class Runner:
             self._forget_cache()  # nothing cached: an empty KV cache, whatever came before
         ctx = llm._ctx.ctx
         step = self._prefill_step()
-        for start in range(keep, len(tokens), step):
+        images = sorted(self.placed)
+        start = keep
+        while start < len(tokens):
             if stop.is_set():
                 return keep, True
-            chunk = tokens[start : start + step]
+            image = self.placed.get(start)
+            if image is not None and self.vision is not None:  # its embeddings, at its place
+                after = self.vision.evaluate(ctx, image, start, llm.n_batch)
+                ids[start:after] = image.key
+                llm.n_tokens = start = after
+                continue
+            end = min([start + step, *(i for i in images if i > start)])
+            chunk = tokens[start:end]
             array = (lib.llama_token * len(chunk))(*chunk)  # alive until decoded
             # One sequence, positions following the cache, logits for the last token only.
             batch = lib.llama_batch_get_one(array, len(chunk))
@@ -253,7 +273,7 @@ class Runner:
                 self._forget_cache()
                 raise ModelError("llama.cpp could not evaluate the prompt.")
             ids[start : start + len(chunk)] = chunk
-            llm.n_tokens = start + len(chunk)
+            llm.n_tokens = start = start + len(chunk)
             conn.send(("alive",))
         return keep, False
 

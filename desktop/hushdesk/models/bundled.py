@@ -99,6 +99,8 @@ def ensure_registered(registry: Registry) -> list[InstalledModel]:
         )
         if current is not None and current.renamed:
             model.name, model.original_name = current.name, bundled.name  # the user's name
+        if current is not None and "mmproj" in current.details:  # a projector the user gave
+            model.details["mmproj"] = current.details["mmproj"]
         if current != model:
             registry.add(model)
         found.append(model)

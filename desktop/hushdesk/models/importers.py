@@ -17,6 +17,7 @@ from pathlib import Path
 log = logging.getLogger("hushdesk.models")
 
 OLLAMA_MODEL_LAYER = "application/vnd.ollama.image.model"
+OLLAMA_PROJECTOR_LAYER = "application/vnd.ollama.image.projector"
 _DIGEST = re.compile(r"sha256[:-][0-9a-f]{64}")  # nothing else names a blob
 
 
@@ -26,6 +27,7 @@ class Found:
     name: str
     path: Path
     size_bytes: int
+    projector: Path | None = None  # its vision projector (mmproj): the model sees images
 
 
 def ollama_root() -> Path:
@@ -44,27 +46,41 @@ def find_ollama(root: Path | None = None) -> list[Found]:
     for manifest in sorted(p for p in manifests.rglob("*") if p.is_file()):
         try:
             data = json.loads(manifest.read_text(encoding="utf-8"))
-            layer = next(
-                layer
-                for layer in data.get("layers", [])
-                if layer.get("mediaType") == OLLAMA_MODEL_LAYER
-            )
-            digest = str(layer["digest"])
-            if not _DIGEST.fullmatch(digest):  # e.g. "sha256-../../elsewhere"
-                raise ValueError(f"not a blob digest: {digest[:80]!r}")
-            digest = digest.replace(":", "-")
-        except (OSError, ValueError, StopIteration, KeyError, TypeError, AttributeError):
+            layers = {layer.get("mediaType"): layer for layer in data.get("layers", [])}
+            blob = root / "blobs" / _blob(layers[OLLAMA_MODEL_LAYER])
+            projector = layers.get(OLLAMA_PROJECTOR_LAYER)
+            vision = root / "blobs" / _blob(projector) if projector else None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             log.info("skipping unreadable Ollama manifest %s", manifest)
             continue
-        blob = root / "blobs" / digest
         if not blob.is_file():
             continue
         relative = manifest.relative_to(manifests).parts
         model, tag = relative[-2], relative[-1]
         namespace = relative[-3] if len(relative) >= 3 else ""
         name = f"{model}:{tag}" if namespace in ("", "library") else f"{namespace}/{model}:{tag}"
-        found.append(Found("ollama", name, blob, blob.stat().st_size))
+        vision = vision if vision is not None and vision.is_file() else None
+        found.append(Found("ollama", name, blob, blob.stat().st_size, vision))
     return found
+
+
+def _blob(layer: dict[str, object]) -> str:
+    """A layer's blob file name; a digest that is not one (``sha256-../../elsewhere``)
+    raises ``ValueError``."""
+    digest = str(layer["digest"])
+    if not _DIGEST.fullmatch(digest):
+        raise ValueError(f"not a blob digest: {digest[:80]!r}")
+    return digest.replace(":", "-")
+
+
+def projector_beside(model: Path) -> Path | None:
+    """The one vision projector (``*mmproj*.gguf``) in a model's folder, as LM Studio and
+    Hugging Face's repositories keep them; None when there is none, or several."""
+    try:
+        found = [p for p in model.parent.glob("*.gguf") if "mmproj" in p.name.lower()]
+    except OSError:
+        return None
+    return found[0] if len(found) == 1 and found[0].is_file() else None
 
 
 def lmstudio_roots() -> list[Path]:
@@ -76,7 +92,8 @@ def lmstudio_roots() -> list[Path]:
 
 
 def find_lmstudio(roots: list[Path] | None = None) -> list[Found]:
-    """``<publisher>/<model>/<file>.gguf``; vision projectors (mmproj) are left out."""
+    """``<publisher>/<model>/<file>.gguf``; a vision projector (mmproj) beside it goes
+    with it, never as a model of its own."""
     found = []
     for root in roots or lmstudio_roots():
         if not root.is_dir():
@@ -85,5 +102,6 @@ def find_lmstudio(roots: list[Path] | None = None) -> list[Found]:
             if "mmproj" in path.name.lower() or not path.is_file():
                 continue
             name = "/".join(path.relative_to(root).parts)
-            found.append(Found("lmstudio", name, path, path.stat().st_size))
+            found.append(Found("lmstudio", name, path, path.stat().st_size,
+                               projector_beside(path)))  # fmt: skip
     return found

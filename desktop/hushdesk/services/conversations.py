@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from hushdesk.assistant import personas
+from hushdesk.assistant import images, personas
 from hushdesk.assistant.chat import Answer, ChatSession, Grounder, Stage, Turn
 from hushdesk.assistant.chat_store import (
     Conversation,
@@ -27,12 +27,14 @@ from hushdesk.assistant.citations import Citation
 from hushdesk.assistant.grounding import cited_numbers
 from hushdesk.engine.base import ChatStream, Stopper
 from hushdesk.engine.reasoning import Thought, strip_thinking
+from hushdesk.engine.vision import NO_VISION
 from hushdesk.errors import HushdeskError, ModelError, StoreError
 from hushdesk.models.registry import InstalledModel
 from hushdesk.services.runtime import ModelRuntime
 from hushdesk.settings import Settings
 
 __all__ = [
+    "NO_VISION",
     "Answer",
     "Chat",
     "ChatSetup",
@@ -51,6 +53,7 @@ __all__ = [
 ]
 
 GrounderFactory = Callable[[Sequence[str]], Grounder | None]
+MAX_IMAGES = images.MAX_IMAGES
 GROUNDED_TEMPERATURE = 0.0  # answers from documents, unless the conversation sets one
 
 
@@ -135,6 +138,12 @@ class Conversations:
         """The conversation's model, or the default one if it is gone."""
         return self.runtime.chat_model_or(chat.setup.model_id)
 
+    def sees_images(self, chat: Chat) -> bool:
+        """Whether the conversation's model takes images: a local one with its vision
+        projector; a server's model is asked (the server says if it cannot)."""
+        model = self.model_of(chat)
+        return model.remote or "mmproj" in model.details
+
     def _model_or_none(self, setup: ChatSetup) -> InstalledModel | None:
         try:
             return self.runtime.chat_model_or(setup.model_id)
@@ -205,10 +214,23 @@ class Conversations:
 
     # -- answering (streams read on a worker: they wait for the model's turn and load it)
 
-    def send(self, chat: Chat, text: str) -> Answer:
-        """Save the question (and a new conversation); the answer, as it is written."""
+    def send(self, chat: Chat, text: str, images: Sequence[bytes] = ()) -> Answer:
+        """Save the question (and a new conversation); the answer, as it is written.
+        ``images``: as ``image`` made them, at most ``images.MAX_IMAGES``."""
+        if len(images) > MAX_IMAGES:
+            raise HushdeskError(f"At most {MAX_IMAGES} images can go with one message.")
+        if images and not self.sees_images(chat):
+            raise ModelError(NO_VISION)  # before anything is saved: the message stays typed
         self.save(chat)
-        return chat.session.send(text)
+        return chat.session.send(text, images)
+
+    @staticmethod
+    def image(source: Path | bytes, name: str = "the image", page: int = 1) -> bytes:
+        """An image file (PNG, JPEG, WebP; a PDF's ``page``) or pasted image data, read
+        in a child and re-encoded as the PNG the model gets (``assistant.images``)."""
+        if isinstance(source, Path):
+            return images.from_file(source, page)
+        return images.prepare(source, name)
 
     def answer(
         self, exchange: Sequence[tuple[str, str]], setup: ChatSetup, *, keep: bool = False

@@ -7,6 +7,7 @@ thread.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -295,14 +296,31 @@ class Models:
     # -- imports --------------------------------------------------------------------------
 
     def import_file(
-        self, path: Path, *, copy: bool = False, name: str | None = None, source_label: str = "file"
+        self,
+        path: Path,
+        *,
+        copy: bool = False,
+        name: str | None = None,
+        source_label: str = "file",
+        projector: Path | None = None,
     ) -> InstalledModel:
-        """A GGUF file from disk: validated before it is listed; copied or referenced."""
+        """A GGUF file from disk: validated before it is listed; copied or referenced.
+        Its vision projector (``projector``, else the one mmproj file beside it) goes
+        with it: the model then sees images."""
         path = path.expanduser().resolve()
         info = gguf_info.inspect(path)
+        projector = projector or importers.projector_beside(path)
+        if projector is not None:
+            seen = gguf_info.inspect(projector, chat=False)
+            if seen.architecture != "clip":
+                raise ModelError(f"{projector.name} is not a vision projector (mmproj) file.")
         for existing in self.registry.list("llm"):
-            if not copy and Path(existing.path) == path:
-                return existing  # already listed: referencing it twice changes nothing
+            if not copy and Path(existing.path) == path:  # already listed: not twice
+                if projector is None or existing.details.get("mmproj") == str(projector):
+                    return existing
+                seeing = {**existing.details, "mmproj": str(projector.expanduser().resolve())}
+                self.registry.add(dataclasses.replace(existing, details=seeing))
+                return self.registry.get(existing.id) or existing
         model_id = self._free_id(_slug(name or path.stem))
         if copy:
             path = self._copy_in(path, model_id, info.size_bytes)
@@ -321,6 +339,7 @@ class Models:
                 "chat_template": info.has_chat_template,
                 "copied": copy,
                 "imported_from": source_label,
+                **({"mmproj": str(projector.expanduser().resolve())} if projector else {}),
             },
         )
         self.registry.add(model)
@@ -373,8 +392,9 @@ class Models:
         """An Ollama or LM Studio model, referenced in place."""
         label = "Ollama" if found.source == "ollama" else "LM Studio"
         return self.import_file(
-            found.path, copy=False, name=f"{found.name} ({label})", source_label=found.source
-        )
+            found.path, copy=False, name=f"{found.name} ({label})", source_label=found.source,
+            projector=found.projector,
+        )  # fmt: skip
 
     def import_from(self, *sources: str) -> tuple[list[InstalledModel], list[str]]:
         """Every model found in Ollama's and/or LM Studio's stores ("ollama",

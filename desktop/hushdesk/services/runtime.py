@@ -179,6 +179,7 @@ class ModelRuntime:
             n_gpu_layers=o.n_gpu_layers if o.n_gpu_layers is not None else e.n_gpu_layers,
             chat_template=o.chat_template,
             lora_path=o.lora_path,
+            mmproj_path=model.details.get("mmproj"),
         )
 
     def sampling(self, model: InstalledModel | None = None, **overrides: object) -> SamplingParams:

@@ -13,11 +13,12 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QW
 
 from hushdesk.app import App
 from hushdesk.errors import Cancelled, HushdeskError
-from hushdesk.services.conversations import Answer, Chat, Stage
-from hushdesk.ui.messages import count_of, status_label, warning
+from hushdesk.services.conversations import NO_VISION, Answer, Chat, Stage
+from hushdesk.ui.messages import status_label, warning
 from hushdesk.ui.tasks import Job, Tasks
+from hushdesk.ui.widgets.attachments import Attachments
 from hushdesk.ui.widgets.chat_header import ChatHeader
-from hushdesk.ui.widgets.chat_view import ChatView
+from hushdesk.ui.widgets.chat_view import ChatView, stage_text
 from hushdesk.ui.widgets.composer import Composer
 from hushdesk.ui.widgets.conversation_settings import ConversationSettings
 from hushdesk.ui.widgets.dictation_button import DictationButton
@@ -47,6 +48,7 @@ class ChatPage(QWidget):
         self._editing: int | None = None
         self._generation = 0  # which answer the page is showing
         self._pending_question: str | None = None
+        self._pending_images: list[bytes] = []
         self._pending_edit: int | None = None
         self._build()
 
@@ -86,12 +88,14 @@ class ChatPage(QWidget):
         self.stop_button.setToolTip("Stop the answer (Esc)")
         self.stop_button.hide()
         self.dictate = DictationButton(self.composer, self.app.recordings)
+        self.attachments = Attachments(self.tasks)
         self.read_aloud = ReadAloudButton(self.app.recordings, self._last_answer, "the last answer")
         self.view.offer_reading = lambda: self.app.settings.speech.read_aloud
         buttons = QVBoxLayout()
         buttons.addWidget(self.send_button)
         buttons.addWidget(self.stop_button)
         buttons.addWidget(self.dictate)
+        buttons.addWidget(self.attachments.button)
         buttons.addStretch(1)
         composer_row = QHBoxLayout()
         composer_row.addWidget(self.composer, 1)
@@ -106,6 +110,7 @@ class ChatPage(QWidget):
         status_row.addWidget(self.read_aloud)
         status_row.addWidget(self.meter)
         layout.addLayout(status_row)
+        layout.addWidget(self.attachments)
         layout.addLayout(composer_row)
         self._connect()
         self.refresh_models()
@@ -115,6 +120,9 @@ class ChatPage(QWidget):
         self.send_button.clicked.connect(self.send)
         self.stop_button.clicked.connect(self.stop)
         self.composer.submitted.connect(self.send)
+        self.composer.imagePasted.connect(self.attachments.add_image)
+        self.composer.filesDropped.connect(self.attachments.add_files)
+        self.attachments.said.connect(self.status.setText)
         self.stageReached.connect(self._stage)
         self.thoughtArrived.connect(self._thought)
         self.composer.cancelled.connect(self.escape)
@@ -273,8 +281,11 @@ class ChatPage(QWidget):
         self._update_meter()
 
     def send(self) -> None:
-        text = self.composer.toPlainText().strip()
+        text, images = self.composer.toPlainText().strip(), self.attachments.images()
         if not text:
+            return
+        if images and not self.conversations.sees_images(self.chat):
+            self.status.setText("⚠ " + NO_VISION)  # the message and its images stay
             return
         if self.busy:
             self.status.setText("The previous answer is still finishing — send again in a moment.")
@@ -288,16 +299,18 @@ class ChatPage(QWidget):
             return
         editing, self._editing = self._editing, None
         self.composer.clear()
+        self.attachments.clear()
         if editing is not None:
             earlier = [t for t in chat.turns if t.id < editing]  # the worker truncates
             self.view.set_turns(earlier, chat.session.context_from)
-        self.view.show_pending_question(text)
+        self.view.show_pending_question(text, images)
         self._pending_question, self._pending_edit = text, editing
+        self._pending_images = images
 
         def work() -> Answer:
             if editing is not None:
                 return conversations.edit(chat, editing, text)
-            return conversations.send(chat, text)
+            return conversations.send(chat, text, images)
 
         self._start(work)
 
@@ -314,17 +327,7 @@ class ChatPage(QWidget):
         transcript where the answer will be and in the status line."""
         if generation != self._generation:
             return
-        names = self.chat.setup.libraries
-        if stage.kind == "searching":
-            where = (
-                ", ".join(names)
-                if len(names) <= 2
-                else count_of(len(names), "library", "libraries")
-            )
-            text = f"Searching {where}…"
-        else:
-            passages, files = count_of(stage.passages, "passage"), count_of(stage.files, "document")
-            text = f"Reading {passages} from {files}…"
+        text = stage_text(stage, self.chat.setup.libraries)
         self.view.show_stage(text)
         self.status.setText(f"{text}  (Esc to stop)")
 
@@ -378,6 +381,7 @@ class ChatPage(QWidget):
         saved = any(t.role == "user" and t.content == pending for t in self.chat.turns[-2:])
         if pending and not saved and not self.composer.toPlainText().strip():
             self.composer.setPlainText(pending)  # nothing typed is ever lost
+            self.attachments.set_images(self._pending_images)
             self._editing = self._pending_edit
         if isinstance(error, Cancelled):
             self.status.setText("Stopped before the answer began.")
@@ -457,13 +461,8 @@ class ChatPage(QWidget):
 
     def edit_settings(self) -> None:
         setup = self.chat.setup
-        dialog = ConversationSettings(
-            setup.persona,
-            setup.instructions,
-            dict(setup.sampling),
-            self.app.settings.sampling,
-            self,
-        )
+        sampling, defaults = dict(setup.sampling), self.app.settings.sampling
+        dialog = ConversationSettings(setup.persona, setup.instructions, sampling, defaults, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         persona_id, prompt, sampling = dialog.values()

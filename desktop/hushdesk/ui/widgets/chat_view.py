@@ -4,21 +4,35 @@ length of the conversation."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import re
 import time
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, Qt, QUrl, Signal
-from PySide6.QtGui import QGuiApplication, QPalette, QTextCursor
+from PySide6.QtGui import QGuiApplication, QImage, QPalette, QTextCursor
 from PySide6.QtWidgets import QWidget
 
-from hushdesk.services.conversations import Turn
+from hushdesk.services.conversations import Stage, Turn
 from hushdesk.ui.markdown import MarkdownRenderer, Rendered, Theme
+from hushdesk.ui.messages import count_of
 from hushdesk.ui.safe_text import SafeTextBrowser, open_link
 from hushdesk.ui.theme import colours
+from hushdesk.ui.widgets.attachments import png_of
 
 _CITATION = re.compile(r"\[(\d{1,2})\](?![^<]*</a>)")  # [n] not already inside a link
+
+
+def stage_text(stage: Stage, libraries: Sequence[str]) -> str:
+    """What an answer from documents is doing before its first word."""
+    if stage.kind == "searching":
+        where = (", ".join(libraries) if len(libraries) <= 2
+                 else count_of(len(libraries), "library", "libraries"))  # fmt: skip
+        return f"Searching {where}…"
+    passages, files = count_of(stage.passages, "passage"), count_of(stage.files, "document")
+    return f"Reading {passages} from {files}…"
 
 
 def theme_from_palette(palette: QPalette) -> Theme:
@@ -121,10 +135,11 @@ class ChatView(SafeTextBrowser):
         self.setHtml("".join(parts))
         self.scroll_to_end()
 
-    def show_pending_question(self, text: str) -> None:
+    def show_pending_question(self, text: str, images: Sequence[bytes] = ()) -> None:
         """The question appears at once, before the worker has saved it."""
         self._pending = text
-        self._append_html(self._bubble(Turn(0, "user", text), actions=False))
+        turn = Turn(0, "user", text, images=tuple(images))
+        self._append_html(self._bubble(turn, actions=False))
 
     def begin_answer(self) -> None:
         cursor = QTextCursor(self.document())
@@ -220,7 +235,7 @@ class ChatView(SafeTextBrowser):
             "&nbsp;&nbsp;·&nbsp;&nbsp;" + " · ".join(links) if links else ""
         )
         background = theme.you if turn.role == "user" else theme.assistant
-        body = self._thinking(turn) + rendered.html
+        body = self._thinking(turn) + _pictures(turn.images) + rendered.html
         if turn.citations and actions:
             body = self._link_citations(turn, body) + self._sources(turn)
         return (
@@ -306,3 +321,21 @@ class ChatView(SafeTextBrowser):
                 QGuiApplication.clipboard().setText(blocks[number])
         else:
             open_link(self, url)  # asks first, showing the whole address
+
+
+_THUMBS: dict[bytes, str] = {}  # an image's digest → its thumbnail as a data: URL
+
+
+def _pictures(images: Sequence[bytes]) -> str:
+    """Thumbnails of the images sent with a question (our own PNGs, shown as ``data:``
+    URLs: the transcript loads nothing else)."""
+    shown = []
+    for png in images:
+        key = hashlib.sha256(png).digest()
+        if key not in _THUMBS:
+            thumb = QImage.fromData(png).scaledToHeight(
+                120, Qt.TransformationMode.SmoothTransformation
+            )
+            _THUMBS[key] = "data:image/png;base64," + base64.b64encode(png_of(thumb)).decode()
+        shown.append(f'<img src="{_THUMBS[key]}" alt="an attached image">')
+    return f"<p>{'&nbsp;'.join(shown)}</p>" if shown else ""

@@ -32,6 +32,7 @@ use_passphrase_file()  # a fresh data folder, created encrypted
 from PySide6.QtWidgets import QApplication, QScrollArea  # noqa: E402
 from shots import (  # noqa: E402
     OUT,
+    image_in_chat,
     quick_ask_over_another_program,
     selection_actions,
     settle,
@@ -372,6 +373,7 @@ def main() -> int:
     unlock_dialog()
     apply_theme(qt, "light")
     thinking(app, qt)
+    image_in_chat(app, qt)
     summary_in_word(app)
     app.close()
     quick_ask_over_another_program()

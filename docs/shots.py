@@ -69,6 +69,43 @@ def thinking(app: App, qt: QApplication) -> None:
         app.connections.remove("thinker")
 
 
+def image_in_chat(app: App, qt: QApplication) -> None:
+    """A photographed receipt sent to a model that sees: the starter model with a vision
+    projector made for the tests (random weights: the picture reaches the model, whose
+    words about it mean nothing — a real vision model's would)."""
+    from PIL import Image, ImageDraw
+    from tests.vision import tiny_projector
+
+    from hushdesk.models import bundled
+
+    folder = Path(tempfile.mkdtemp(prefix="hushdesk-shots-image-"))
+    receipt = Image.new("RGB", (360, 480), "white")
+    draw = ImageDraw.Draw(receipt)
+    for n, line in enumerate(["CORNER CAFE", "", "Coffee       3.20", "Croissant    2.80",
+                              "Water        1.50", "", "TOTAL        7.50"]):  # fmt: skip
+        draw.text((40, 40 + 36 * n), line, fill="black")
+    receipt.save(folder / "receipt.png")
+    starter = bundled.STARTER_CHAT.locate()
+    assert starter is not None
+    app.models.import_file(starter, projector=tiny_projector(folder / "mmproj.gguf"))
+    window = MainWindow(app)
+    window.resize(1180, 740)
+    window.show()
+    window.conversation_actions.new_chat()
+    chat = window.chat
+    chat.attachments.add_files([folder / "receipt.png"])
+    while not chat.attachments.images():
+        qt.processEvents()
+    settle(window, qt)
+    shoot(window, "screenshot-image-attached.png")
+    chat.composer.setPlainText("What is the total on this receipt?")
+    chat.send()
+    wait_for(chat.answerFinished)
+    settle(window, qt)
+    shoot(window, "screenshot-image-in-chat.png")
+    window.close()
+
+
 def summary_in_word(app: App) -> None:
     """A summary exported to Word, as Word users see it: the .docx laid out by LibreOffice
     (headless, where it is installed) and its first page drawn by pdfium — its citations

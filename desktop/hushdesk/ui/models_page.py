@@ -210,7 +210,9 @@ class ModelsPage(QScrollArea):
             mark = "★ speech" if self.recordings.hears_with(model) else ""
             cells = (
                 model.name,
-                "chat" if model.kind == "llm" else model.kind,
+                ("chat · sees images" if "mmproj" in model.details else "chat")
+                if model.kind == "llm"
+                else model.kind,
                 f"{model.size_bytes / 1e9:.2f} GB",
                 model.source + ("" if model.available else " (file missing)"),
                 "★ default" if model.id == default else mark,

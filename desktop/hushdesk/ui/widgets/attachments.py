@@ -48,6 +48,9 @@ class Attachments(QWidget):
         self.button.clicked.connect(self.choose)
         self._row = QHBoxLayout(self)
         self._row.setContentsMargins(0, 0, 0, 0)
+        self._note = QLabel("")
+        self._note.setProperty("role", "muted")
+        self._row.addWidget(self._note)
         self._row.addStretch(1)
         self.hide()
 
@@ -97,7 +100,7 @@ class Attachments(QWidget):
         self._show()
 
     def _show(self) -> None:
-        while self._row.count() > 1:
+        while self._row.count() > 2:  # the note and the stretch stay
             item = self._row.takeAt(0)
             if item is not None and item.widget() is not None:
                 item.widget().deleteLater()  # type: ignore[union-attr]
@@ -111,10 +114,15 @@ class Attachments(QWidget):
             thumb.setAccessibleName(f"Attached image {n + 1}")
             remove = QToolButton()
             remove.setText("×")
+            remove.setAutoRaise(True)
+            remove.setToolTip("Remove this image")
             remove.setAccessibleName(f"Remove attached image {n + 1}")
             remove.clicked.connect(self._remover(n))
             self._row.insertWidget(2 * n, thumb)
             self._row.insertWidget(2 * n + 1, remove)
+        n = len(self._images)
+        self._note.setText(f"{'This image goes' if n == 1 else f'These {n} images go'} "
+                           "with your next message.")  # fmt: skip
         self.setVisible(bool(self._images))
         self.changed.emit()
 

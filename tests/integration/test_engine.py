@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from hushdesk.engine import sampler
 from hushdesk.engine.local import LocalEngine
 from hushdesk.engine.types import LoadSpec, Message, SamplingParams
 from hushdesk.engine.worker import Runner
@@ -320,14 +321,16 @@ def _answer(runner: Runner, question: list[Message], params: SamplingParams) -> 
     return "".join(chunks.text)
 
 
-def test_the_penalty_after_a_wide_top_k_draws_the_same_tokens(starter_model: Path) -> None:
+def test_the_penalty_after_a_wide_top_k_draws_the_same_tokens(
+    starter_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """On the CPU a top-k of k + the penalty's window comes before the penalty (it no
     longer scans the whole vocabulary): the tokens drawn are those of the plain chain."""
     runner = Runner(LoadSpec(str(starter_model), n_ctx=512))
     question = [Message("user", "List ten fruits, then ten colours, then ten animals.")]
-    answers = []
+    answers, chain = [], sampler.chain
     for plain in (False, True):
-        runner._sampler = functools.partial(Runner._sampler, runner, on_gpu=plain)  # type: ignore[method-assign]
+        monkeypatch.setattr(sampler, "chain", functools.partial(chain, on_gpu=plain))
         for params in (
             SamplingParams(temperature=0.9, top_k=20, repeat_penalty=1.5, seed=7, max_tokens=80),
             SamplingParams(temperature=0.0, repeat_penalty=1.5, max_tokens=80),

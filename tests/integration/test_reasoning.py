@@ -52,7 +52,7 @@ def _requests(log: Path) -> list[dict[str, object]]:
 
 
 def test_the_command_line_keeps_the_thinking_apart(
-    thinker: tuple[str, Path], cli_env: dict[str, str], hushdesk_cmd: list[str]
+    thinker: tuple[str, Path], cli_env: dict[str, str], hushdesk_cmd: list[str], tmp_path: Path
 ) -> None:
     url, log = thinker
 
@@ -80,6 +80,14 @@ def test_the_command_line_keeps_the_thinking_apart(
     second = _requests(log)[-1]
     assert second["messages"][-2] == {"role": "assistant", "content": ANSWER}  # type: ignore[index]
     assert "six times seven" not in json.dumps(second)  # the thinking never goes back
+
+    [saved] = json.loads(hushdesk("chats", "list", "--json").stdout)
+    plain, full = tmp_path / "chat.md", tmp_path / "chat-thinking.md"
+    hushdesk("chats", "export", str(saved["id"]), "--out", str(plain))
+    hushdesk("chats", "export", str(saved["id"]), "--out", str(full), "--with-thinking")
+    assert ANSWER in plain.read_text()
+    assert THOUGHT not in plain.read_text()  # left out of exports unless asked for
+    assert f"> {THOUGHT}" in full.read_text()
 
 
 def test_the_local_api_sends_the_thinking_as_reasoning_content(
@@ -147,3 +155,9 @@ def test_a_reasoning_template_through_the_local_engine(starter_model: Path) -> N
         )
         assert answer == "Blue."
         assert "".join(thoughts) == "Blue is calm."
+        # A budget: after 8 tokens of thinking its end is written, and the model answers.
+        budget = SamplingParams(temperature=0, max_tokens=60, thinking_budget=8)
+        done = engine.chat([Message("user", "Why is the sky blue?")], budget).collect()
+        assert done.reasoning
+        assert len(done.reasoning.split()) <= 8  # eight tokens are at most eight words
+        assert done.text.strip()

@@ -7,6 +7,7 @@ import io
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from hushdesk.assistant.chat_store import Conversation, StoredMessage
@@ -18,9 +19,18 @@ from hushdesk.fsutil import atomic_write_bytes, atomic_write_text
 KINDS = (".md", ".json", ".docx")
 
 
-def write(conversation: Conversation, messages: Sequence[StoredMessage], path: Path) -> Path:
-    """By the file's suffix: .md (or none), .json or .docx."""
+def write(
+    conversation: Conversation,
+    messages: Sequence[StoredMessage],
+    path: Path,
+    *,
+    thinking: bool = False,
+) -> Path:
+    """By the file's suffix: .md (or none), .json or .docx. A reasoning model's thinking
+    goes in only with ``thinking`` (asked for by the user), marked as such."""
     suffix = path.suffix.lower()
+    if not thinking:
+        messages = [replace(m, reasoning="") for m in messages]
     if suffix == ".docx":
         atomic_write_bytes(path, docx(conversation, messages))
     elif suffix == ".json":
@@ -44,7 +54,10 @@ def markdown(conversation: Conversation, messages: Sequence[StoredMessage]) -> s
     for m in messages:
         who = "You" if m.role == "user" else "Assistant"
         note = " *(stopped)*" if m.status == "stopped" else ""
-        lines += [f"## {who}{note}", "", m.content.rstrip(), ""]
+        lines += [f"## {who}{note}", ""]
+        if m.reasoning:
+            lines += ["> *Thinking:*", ">", *(f"> {line}" for line in m.reasoning.splitlines()), ""]
+        lines += [m.content.rstrip(), ""]
         cited = sources(m)
         if cited:
             lines += ["Sources:", "", *(f"- {s}" for s in cited), ""]
@@ -64,6 +77,7 @@ def as_json(conversation: Conversation, messages: Sequence[StoredMessage]) -> st
             {
                 "role": m.role,
                 "content": m.content,
+                **({"reasoning": m.reasoning} if m.reasoning else {}),
                 "status": m.status,
                 "created_at": _iso(m.created_at),
                 "model": m.model_id,
@@ -92,6 +106,8 @@ def docx(conversation: Conversation, messages: Sequence[StoredMessage]) -> bytes
         who = "You" if m.role == "user" else "Assistant"
         document.add_heading(who + (" (stopped)" if m.status == "stopped" else ""), level=2)
         where = {c.n: c.where for c in m.citations}
+        if m.reasoning:
+            document.add_paragraph().add_run(xml_safe(f"Thinking: {m.reasoning}")).italic = True
         add_cited(document, notes, m.content, where)
         if where and not cited_numbers(m.content, list(where)):  # cites none by number
             document.add_paragraph().add_run("Sources").bold = True

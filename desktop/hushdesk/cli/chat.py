@@ -65,6 +65,11 @@ def add_parsers(sub: Any) -> None:
             "chat template has the switch (Qwen3's); default: as the model does",
         )
         p.add_argument(
+            "--think-budget", type=int, metavar="TOKENS",
+            help="a reasoning model on this computer thinks at most this many tokens, then "
+            "answers",
+        )  # fmt: skip
+        p.add_argument(
             "--show-reasoning",
             action="store_true",
             help="print a reasoning model's thinking (dimmed) before its answer",
@@ -93,7 +98,8 @@ def add_parsers(sub: Any) -> None:
 def setup_from(args: argparse.Namespace) -> ChatSetup:
     """The command's options as a conversation's setup (what the app's chat settings are)."""
     sampling = {"temperature": args.temperature, "max_tokens": args.max_tokens,
-                "seed": args.seed, "thinking": args.think}  # fmt: skip
+                "seed": args.seed, "thinking": args.think,
+                "thinking_budget": args.think_budget}  # fmt: skip
     return ChatSetup(
         persona=args.persona,
         instructions=args.system,

@@ -26,6 +26,10 @@ def add_parser(sub: Any) -> None:
     export = actions.add_parser("export", help="one conversation as Markdown or JSON")
     export.add_argument("id", type=int)
     export.add_argument("--out", required=True, type=Path, help="FILE.md, FILE.json or FILE.docx")
+    export.add_argument(
+        "--with-thinking", action="store_true",
+        help="include a reasoning model's thinking, marked as such (left out by default)",
+    )  # fmt: skip
     move = actions.add_parser("move", help="move a conversation to another matter")
     move.add_argument("id", type=int)
     move.add_argument("--to", required=True, metavar="MATTER")
@@ -62,7 +66,7 @@ def run(app: App, args: argparse.Namespace) -> int:
         print(printable(f"Moved to “{there}”, where it is conversation {moved}."))
         return EXIT_OK
     if args.chats_command == "export":
-        conversations.export(args.id, args.out)
+        conversations.export(args.id, args.out, thinking=args.with_thinking)
         print(printable(f"Wrote {args.out}."))
     elif args.json:
         print(conversations.as_text(args.id, as_json=True))

@@ -31,6 +31,9 @@ _OPENS_AT_END = re.compile(r"<(think|thinking|reasoning)>\s*$")
 _LONGEST_TAG = max(len(f"</{tag}>") for tag in TAGS)
 
 
+CLOSE = "\n</think>\n\n"  # what ends thinking when its budget is spent
+
+
 class Thought(str):
     """A piece of the model's reasoning, not of its answer (a producer may yield one
     when its server sends reasoning in a field of its own)."""
@@ -188,3 +191,29 @@ def _partial_tag(text: str, tags: tuple[str, ...]) -> int:
         if any(tag.startswith(tail) for tag in tags):
             return size
     return 0
+
+
+class Budget:
+    """A local reasoning model's thinking, counted a token at a time as it is written:
+    once ``tokens`` of it are spent inside the block, ``spent`` says so (once), and the
+    worker writes the block's end itself — the model then answers. 0: no budget."""
+
+    def __init__(self, tokens: int, *, opened: bool) -> None:
+        self.tokens, self.inside, self.used, self.over = tokens, opened, 0, not tokens
+        self.head = ""  # the answer's first characters: does it open a block?
+        self.tail = ""  # the last ones: did it close it?
+
+    def spent(self, text: str) -> bool:
+        if self.over:
+            return False
+        if not self.inside and len(self.head) < 40:
+            self.head += text
+            self.inside = bool(_OPEN.match(self.head.lstrip()))
+        self.tail = (self.tail + text)[-16:]
+        if self.inside and _CLOSE.search(self.tail):
+            self.over = True  # it ended on its own
+        elif self.inside:
+            self.used += 1
+            self.over = self.used >= self.tokens
+            return self.over
+        return False

@@ -36,6 +36,7 @@ class SamplingParams:
     stop: tuple[str, ...] = ()
     grammar: str | None = None  # GBNF: the output must match it (e.g. one of a few labels)
     thinking: bool | None = None  # a reasoning model thinks first (None: as it does by default)
+    thinking_budget: int = 0  # tokens of thinking at most, then it answers (0: no limit; local)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ import codecs
 import contextlib
 import functools
 import os
-import random
 import time
 import traceback
 from collections.abc import Sequence
@@ -24,7 +23,7 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
-from hushdesk.engine import offload, reasoning, templates, vision
+from hushdesk.engine import offload, reasoning, sampler, templates, vision
 from hushdesk.engine.outbox import Outbox, StopStrings
 from hushdesk.engine.sizing import (
     auto_layers,
@@ -305,55 +304,17 @@ class Runner:
         self.llm.reset()
         self.llm._ctx.kv_cache_seq_rm(-1, 0, -1)
 
-    def _sampler(self, params: SamplingParams, *, on_gpu: bool = False) -> Any:
-        """llama.cpp's own sampler chain for one request: repetition penalty, grammar,
-        then greedy at temperature 0, else top-k, top-p, min-p, temperature and a seeded
-        draw. The caller frees it (``llama_sampler_free``).
-
-        On the CPU the penalty would scan the whole vocabulary for every token (a real
-        share of decode: bench/gpu.py measures it), so a top-k of ``k + window`` comes first:
-        a penalty only lowers the at most ``window`` tokens it has seen, so the ``k``
-        best after it are all among the ``k + window`` best before it — the same tokens,
-        the same draw. Not with a grammar, which may refuse all of them; not ``on_gpu``,
-        where llama.cpp runs the chain inside the decode."""
-        lib, llm = self._llama_cpp, self.llm
-        chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
-
-        def add(part: Any) -> None:
-            lib.llama_sampler_chain_add(chain, part)  # the chain owns it (and frees it)
-
-        sampled = params.temperature > 0
-        keep = params.top_k if sampled else 1
-        try:
-            if params.repeat_penalty != 1.0:
-                window = llm.last_n_tokens_size
-                if keep > 0 and not params.grammar and not on_gpu:
-                    add(lib.llama_sampler_init_top_k(keep + window))
-                add(
-                    lib.llama_sampler_init_penalties(
-                        llm.n_vocab(), window, params.repeat_penalty, 0.0, 0.0
-                    )
-                )
-            if params.grammar:
-                grammar = lib.llama_sampler_init_grammar(
-                    self._vocab, params.grammar.encode("utf-8"), b"root"
-                )
-                if not grammar:
-                    raise ModelError("The output grammar (GBNF) could not be parsed.")
-                add(grammar)
-            if not sampled:
-                add(lib.llama_sampler_init_greedy())
-            else:
-                seed = params.seed if params.seed >= 0 else random.randrange(2**31)
-                add(lib.llama_sampler_init_top_k(params.top_k))
-                add(lib.llama_sampler_init_top_p(params.top_p, 1))
-                add(lib.llama_sampler_init_min_p(params.min_p, 1))
-                add(lib.llama_sampler_init_temp(params.temperature))
-                add(lib.llama_sampler_init_dist(seed))
-        except BaseException:
-            lib.llama_sampler_free(chain)
-            raise
-        return chain
+    def _insert(self, text: str) -> str:
+        """``text`` put into the context after what the model wrote, as if it had."""
+        llm, lib = self.llm, self._llama_cpp
+        tokens = llm.tokenize(text.encode(), add_bos=False, special=True)
+        array = (lib.llama_token * len(tokens))(*tokens)
+        if lib.llama_decode(llm._ctx.ctx, lib.llama_batch_get_one(array, len(tokens))) != 0:
+            self._forget_cache()
+            raise ModelError("llama.cpp could not evaluate the end of the thinking.")
+        llm.input_ids[llm.n_tokens : llm.n_tokens + len(tokens)] = tokens
+        llm.n_tokens += len(tokens)
+        return text
 
     def _piece(self, token: int) -> bytes:
         """A token's bytes (control tokens give none), remembered: the vocabulary is fixed."""
@@ -393,12 +354,13 @@ class Runner:
             self.sample_on_gpu
             and params.temperature <= 0
             and not params.grammar
+            and not params.thinking_budget  # its end is written into the context
             and self._offloaded()
         )
         chain = self._attached_chain(params) if on_gpu else None
         if chain is None:
             self._detach()
-            chain = own = self._sampler(params)
+            chain = own = sampler.chain(self.llm, self._vocab, params)
         else:
             own = None
         try:
@@ -431,7 +393,7 @@ class Runner:
             lib.llama_sampler_reset(self._attached[1])
             return self._attached[1]
         self._detach()
-        chain = self._sampler(params, on_gpu=True)
+        chain = sampler.chain(self.llm, self._vocab, params, on_gpu=True)
         if not lib.llama_set_sampler(self.llm._ctx.ctx, 0, chain):
             lib.llama_sampler_free(chain)
             return None
@@ -467,6 +429,7 @@ class Runner:
         slot = (lib.llama_token * 1)()
         batch = lib.llama_batch_get_one(slot, 1)  # one token, at the position after the cache
         finish: FinishReason = "length"
+        thinking = reasoning.Budget(params.thinking_budget, opened=self.opens_thinking)
         while True:
             token = sample(chain, ctx, -1)  # waits for the last decode; accepts the token
             if stats.completion_tokens == 0:
@@ -494,6 +457,8 @@ class Runner:
                 break
             if stats.completion_tokens >= budget:
                 break
+            if thinking.spent(text) and stats.completion_tokens + 8 < budget:  # its end, here
+                outbox.put(self._insert(reasoning.CLOSE))
         # Text held back for a stop string that never came.
         outbox.put(stopper.flush(decoder.decode(b"", final=True)))
         outbox.flush()

@@ -403,15 +403,21 @@ class Conversations:
             return chat_export.as_json(conversation, messages)
         return chat_export.markdown(conversation, messages)
 
-    def export(self, conversation_id: int, path: Path) -> None:
-        """Markdown, JSON or Word, by the file's suffix, with the answers' sources."""
+    def export(self, conversation_id: int, path: Path, *, thinking: bool = False) -> None:
+        """Markdown, JSON or Word, by the file's suffix, with the answers' sources; a
+        reasoning model's thinking only with ``thinking``."""
         from hushdesk.assistant import chat_export
 
         conversation = self.store.require(conversation_id)
+        messages = self.store.messages(conversation_id)
         try:
-            chat_export.write(conversation, self.store.messages(conversation_id), path)
+            chat_export.write(conversation, messages, path, thinking=thinking)
         except OSError as exc:
             raise StoreError(f"Could not write {path.name}: {exc.strerror or exc}.") from exc
+
+    def thought(self, conversation_id: int) -> bool:
+        """Whether any answer of the conversation came with a reasoning model's thinking."""
+        return any(m.reasoning for m in self.store.messages(conversation_id))
 
     def close(self) -> None:
         self.store.close()

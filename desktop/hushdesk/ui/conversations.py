@@ -166,7 +166,13 @@ class ConversationActions(QObject):
             if path.lower().endswith(".pdf"):
                 self._pdf(conversation_id, Path(path))
             else:
-                self.conversations.export(conversation_id, Path(path))
+                thinking = self.conversations.thought(conversation_id) and confirm(
+                    self._window, "Export chat", "Include the model's thinking?", "Include it",
+                    cancel="Leave it out",
+                    detail="Its answers came with a reasoning model's thinking, shown folded "
+                    "in the chat. It is left out of exports unless you include it here.",
+                )  # fmt: skip
+                self.conversations.export(conversation_id, Path(path), thinking=thinking)
         except HushdeskError as exc:
             tell(self._window, "Export failed", error_text(exc))
         else:

@@ -58,17 +58,7 @@ class ConversationSettings(QDialog):
         self.max_tokens.setSingleStep(128)
         self.max_tokens.setValue(int(sampling.get("max_tokens", defaults.max_tokens)))
         self._defaults = defaults
-        self.thinking = QComboBox()
-        self.thinking.setAccessibleName("Thinking before answering")
-        for label, value in (("As the model does", ""), ("On", "on"), ("Off (faster)", "off")):
-            self.thinking.addItem(label, value)
-        thinking = sampling.get("thinking")
-        chosen = "" if thinking is None else "on" if thinking else "off"
-        self.thinking.setCurrentIndex(self.thinking.findData(chosen))
-        self.thinking.setToolTip(
-            "For reasoning models whose chat template can turn their thinking on and off "
-            "(Qwen3, SmolLM3 and others); the thinking is shown apart, never sent back."
-        )
+        self._thinking_controls(sampling)
 
         form = QFormLayout(self)
         form.addRow("Persona", self.persona)
@@ -82,6 +72,7 @@ class ConversationSettings(QDialog):
         form.addRow("Top p", NumberSlider(self.top_p))
         form.addRow("Longest answer (tokens)", self.max_tokens)
         form.addRow("Thinking", self.thinking)
+        form.addRow("Thinking budget (tokens)", self.budget)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok
             | QDialogButtonBox.StandardButton.Cancel
@@ -95,12 +86,35 @@ class ConversationSettings(QDialog):
         form.addRow(buttons)
         self.resize(520, 420)
 
+    def _thinking_controls(self, sampling: dict[str, Any]) -> None:
+        """Thinking on or off, and its budget (a reasoning model's)."""
+        self.thinking = QComboBox()
+        self.thinking.setAccessibleName("Thinking before answering")
+        for label, value in (("As the model does", ""), ("On", "on"), ("Off (faster)", "off")):
+            self.thinking.addItem(label, value)
+        thinking = sampling.get("thinking")
+        chosen = "" if thinking is None else "on" if thinking else "off"
+        self.thinking.setCurrentIndex(self.thinking.findData(chosen))
+        self.budget = QSpinBox()
+        self.budget.setAccessibleName("Thinking budget in tokens")
+        self.budget.setRange(0, 32_768)
+        self.budget.setSingleStep(256)
+        self.budget.setSpecialValueText("No limit")
+        self.budget.setValue(int(sampling.get("thinking_budget", 0)))
+        self.budget.setToolTip("After this many tokens of thinking, a model on this computer "
+                               "stops thinking and answers.")  # fmt: skip
+        self.thinking.setToolTip(
+            "For reasoning models whose chat template can turn their thinking on and off "
+            "(Qwen3, SmolLM3 and others); the thinking is shown apart, never sent back."
+        )
+
     def _restore(self) -> None:
         self.prompt.clear()
         self.temperature.setValue(self._defaults.temperature)
         self.top_p.setValue(self._defaults.top_p)
         self.max_tokens.setValue(self._defaults.max_tokens)
         self.thinking.setCurrentIndex(0)
+        self.budget.setValue(0)
 
     def values(self) -> tuple[str, str | None, dict[str, Any]]:
         """(persona id, custom system prompt or None, sampling overrides)."""
@@ -114,5 +128,7 @@ class ConversationSettings(QDialog):
             overrides["max_tokens"] = self.max_tokens.value()
         if self.thinking.currentData():
             overrides["thinking"] = self.thinking.currentData() == "on"
+        if self.budget.value():
+            overrides["thinking_budget"] = self.budget.value()
         prompt = self.prompt.toPlainText().strip() or None
         return str(self.persona.currentData()), prompt, overrides

@@ -22,7 +22,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from hushdesk.assistant.chat_store import ConversationStore, NewMessage, Status, auto_title
+from hushdesk.assistant.chat_store import (
+    ConversationStore,
+    NewMessage,
+    Status,
+    StoredMessage,
+    auto_title,
+)
 from hushdesk.assistant.citations import Citation
 from hushdesk.assistant.grounding import Check, Grounding, abstain_text, settle
 from hushdesk.assistant.grounding import system_prompt as grounding_system_prompt
@@ -121,20 +127,7 @@ class ChatSession:
             if conversation is None:
                 raise HushdeskError("That conversation no longer exists.")
             self.context_from = conversation.context_from
-            self.turns = [
-                Turn(
-                    m.id,
-                    m.role,
-                    m.content,
-                    m.status,
-                    m.citations,
-                    m.checks,
-                    m.reasoning,
-                    m.thinking_s,
-                    m.images,
-                )
-                for m in store.messages(conversation_id)
-            ]
+            self.turns = [_turn(m.id, m) for m in store.messages(conversation_id)]
             self._next_id = max((t.id for t in self.turns), default=0) + 1
 
     # -- what the model sees --------------------------------------------------------------
@@ -356,20 +349,7 @@ class ChatSession:
         self._next_id = max(ids) + 1
         if replace_from is not None:
             self.turns = [t for t in self.turns if t.id < replace_from]
-        self.turns += [
-            Turn(
-                i,
-                m.role,
-                m.content,
-                m.status,
-                m.citations,
-                m.checks,
-                m.reasoning,
-                m.thinking_s,
-                m.images,
-            )
-            for i, m in zip(ids, new, strict=True)
-        ]
+        self.turns += [_turn(i, m) for i, m in zip(ids, new, strict=True)]
         if moved:
             self.context_from = context_from
         if error is not None:
@@ -422,3 +402,9 @@ def _visible(turns: Sequence[Turn], context_from: int | None) -> list[Turn]:
     if context_from is None:
         return list(turns)
     return [t for t in turns if t.id >= context_from]
+
+
+def _turn(turn_id: int, m: NewMessage | StoredMessage) -> Turn:
+    """A message, stored or new, as a turn of the conversation."""
+    return Turn(turn_id, m.role, m.content, m.status, m.citations, m.checks, m.reasoning,
+                m.thinking_s, m.images)  # fmt: skip

@@ -81,7 +81,8 @@ class Vision:
             for i in range(mtmd.mtmd_input_chunks_size(chunks)):
                 chunk = mtmd.mtmd_input_chunks_get(chunks, i)
                 if mtmd.mtmd_input_chunk_get_type(chunk) == mtmd.MTMD_INPUT_CHUNK_TYPE_IMAGE:
-                    key = -2 - int.from_bytes(hashlib.sha256(image).digest()[:4], "big") // 2
+                    digest = int.from_bytes(hashlib.sha256(image).digest()[:4], "big")
+                    key = -2 - digest % (1 << 30)  # negative, within llama_token's int32
                     placed = Placed(chunks, chunk, mtmd.mtmd_input_chunk_get_n_tokens(chunk), key)
                     self._placed.append(placed)
                     return placed
@@ -100,6 +101,11 @@ class Vision:
         )
         if failed:
             raise ModelError("llama.cpp could not evaluate an image of the conversation.")
+        if after.value != n_past + placed.n_tokens:  # M-RoPE: an image's own positions
+            raise ModelError(
+                "This model places images in positions of their own (as Qwen2-VL does), "
+                "which Hushdesk does not support yet."
+            )
         return int(after.value)
 
     def release(self) -> None:

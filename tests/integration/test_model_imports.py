@@ -17,6 +17,7 @@ from hushdesk.services.models import Models
 from hushdesk.services.runtime import ModelRuntime
 from hushdesk.settings import Settings
 from tests.hostile import hostile_model
+from tests.vision import tiny_projector
 
 
 @pytest.fixture
@@ -70,12 +71,17 @@ def test_hostile_files_are_not_imported(
     assert not (paths.models_dir() / "imported" / bad.name).exists()
 
 
-def _ollama_store(root: Path, gguf: Path) -> Path:
+def _ollama_store(root: Path, gguf: Path, projector: Path | None = None) -> Path:
     digest = hashlib.sha256(gguf.read_bytes()).hexdigest()
     blobs = root / "blobs"
     blobs.mkdir(parents=True)
     blob = blobs / f"sha256-{digest}"
     shutil.copyfile(gguf, blob)
+    extra = []
+    if projector is not None:
+        seen = hashlib.sha256(projector.read_bytes()).hexdigest()
+        shutil.copyfile(projector, blobs / f"sha256-{seen}")
+        extra = [{"mediaType": importers.OLLAMA_PROJECTOR_LAYER, "digest": f"sha256:{seen}"}]
     config = blobs / "sha256-cafe"
     config.write_text("{}")
     manifest = root / "manifests" / "registry.ollama.ai" / "library" / "smollm2" / "135m"
@@ -95,6 +101,7 @@ def _ollama_store(root: Path, gguf: Path) -> Path:
                         "size": gguf.stat().st_size,
                     },
                     {"mediaType": "application/vnd.ollama.image.template", "digest": "sha256:beef"},
+                    *extra,
                 ],
             }
         )
@@ -128,6 +135,30 @@ def test_lm_studio_models_are_found(tmp_path: Path, starter_model: Path) -> None
     (folder / "mmproj-model-f16.gguf").write_bytes(b"GGUF")
     (found,) = importers.find_lmstudio([root, tmp_path / "absent"])
     assert found.name == "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF/smollm2.gguf"
+    assert found.projector == folder / "mmproj-model-f16.gguf"  # its vision, not a model
+
+
+def test_a_model_and_its_projector_are_imported_as_one(
+    manager: Models, tmp_path: Path, starter_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "lmstudio" / "someone" / "seeing-GGUF"
+    folder.mkdir(parents=True)
+    (folder / "model.gguf").symlink_to(starter_model)
+    projector = tiny_projector(folder / "mmproj-seeing.gguf")
+    (found,) = importers.find_lmstudio([tmp_path / "lmstudio"])
+    model = manager.import_found(found)
+    assert model.details["mmproj"] == str(projector.resolve())
+    spec = ModelRuntime(manager.settings, manager.registry).load_spec(model)
+    assert spec.mmproj_path == str(projector.resolve())
+    with pytest.raises(ModelError, match="not a vision projector"):
+        manager.import_file(starter_model, projector=starter_model, name="twice")
+
+    root = tmp_path / "ollama"
+    _ollama_store(root, starter_model, projector=projector)
+    monkeypatch.setenv("OLLAMA_MODELS", str(root))
+    (pulled,) = importers.find_ollama()
+    assert pulled.projector is not None
+    assert pulled.projector.read_bytes() == projector.read_bytes()  # its projector layer
 
 
 def test_an_ollama_digest_cannot_point_outside_the_blobs(

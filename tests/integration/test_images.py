@@ -99,3 +99,11 @@ def test_the_command_line_sends_an_image_to_a_model_that_sees(
     said = hushdesk("ask", "--model", seeing.group(1), "--image", str(image), "--json", "Form?")
     assert said.returncode == 0, said.stderr
     assert json.loads(said.stdout)["answer"].strip()
+    talk = subprocess.run(
+        [*hushdesk_cmd, "chat", "--model", seeing.group(1)], env=cli_env, text=True,
+        input=f"/image {tmp_path / 'missing.png'}\n/image {image}\nWhat is it?\n/exit\n",
+        capture_output=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert talk.returncode == 0, talk.stderr
+    assert "could not be read" in talk.stdout  # said; the chat goes on
+    assert "form.png goes with your next message" in talk.stdout

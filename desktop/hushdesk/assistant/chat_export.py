@@ -29,8 +29,7 @@ def write(
     """By the file's suffix: .md (or none), .json or .docx. A reasoning model's thinking
     goes in only with ``thinking`` (asked for by the user), marked as such."""
     suffix = path.suffix.lower()
-    if not thinking:
-        messages = [replace(m, reasoning="") for m in messages]
+    messages = messages if thinking else without_thinking(messages)
     if suffix == ".docx":
         atomic_write_bytes(path, docx(conversation, messages))
     elif suffix == ".json":
@@ -40,6 +39,11 @@ def write(
     else:
         raise HushdeskError(f"Cannot export to {suffix} files: use .md, .json or .docx.")
     return path
+
+
+def without_thinking(messages: Sequence[StoredMessage]) -> list[StoredMessage]:
+    """The messages as exports give them unless asked: no reasoning model's thinking."""
+    return [replace(m, reasoning="") for m in messages]
 
 
 def sources(message: StoredMessage) -> list[str]:

@@ -29,13 +29,17 @@ from hushdesk.services.conversations import (
     ChatSetup,
     ChatStream,
     Citation,
+    Conversations,
     cited_numbers,
     personas,
 )
 
 HISTORY_LINES = 1000
 
-CHAT_HELP = "Commands: /new starts over · /exit quits · Ctrl-C stops an answer · Ctrl-D quits"
+CHAT_HELP = (
+    "Commands: /new starts over · /image FILE goes with the next message · /exit quits · "
+    "Ctrl-C stops an answer · Ctrl-D quits"
+)
 
 
 def add_parsers(sub: Any) -> None:
@@ -249,6 +253,7 @@ def chat(app: App, args: argparse.Namespace) -> int:
     kept = f"kept in “{app.matter.name}”" if keep else "temporary: nothing is kept"
     print(printable(f"Chatting with {conversations.model_of(current).name}, offline, {kept}. "))
     print(CHAT_HELP)
+    images: list[bytes] = []
     try:
         while True:
             try:
@@ -270,11 +275,16 @@ def chat(app: App, args: argparse.Namespace) -> int:
             if line in ("/help", "/?"):
                 print(CHAT_HELP)
                 continue
+            if line.startswith("/image "):
+                images += _attached(conversations, line.removeprefix("/image ").strip())
+                continue
             with on_ctrl_c(conversations.stop) as pressed:
                 try:
+                    sent, images = images, []
                     _stream_to(
                         sys.stdout, bool(current.setup.libraries),
-                        conversations.send(current, line), show_reasoning=args.show_reasoning,
+                        conversations.send(current, line, sent),
+                        show_reasoning=args.show_reasoning,
                     )  # fmt: skip
                 except HushdeskError as exc:
                     print(f"\n[error] {printable(exc.message)}")
@@ -282,6 +292,17 @@ def chat(app: App, args: argparse.Namespace) -> int:
             print(" [stopped]" if pressed[0] else "")
     finally:
         save_lines()
+
+
+def _attached(conversations: Conversations, name: str) -> list[bytes]:
+    """``/image FILE``: the image read, or nothing with the reason said."""
+    try:
+        image = conversations.image(Path(name).expanduser())
+    except HushdeskError as exc:
+        print(f"[error] {printable(exc.message)}")
+        return []
+    print(printable(f"({Path(name).name} goes with your next message)"))
+    return [image]
 
 
 def _line_history(app: App) -> Callable[[], None]:

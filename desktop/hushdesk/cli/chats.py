@@ -23,6 +23,7 @@ def add_parser(sub: Any) -> None:
     show = actions.add_parser("show", help="one conversation's messages")
     show.add_argument("id", type=int)
     show.add_argument("--json", action="store_true")
+    show.add_argument("--with-thinking", action="store_true", help="a reasoning model's too")
     export = actions.add_parser("export", help="one conversation as Markdown or JSON")
     export.add_argument("id", type=int)
     export.add_argument("--out", required=True, type=Path, help="FILE.md, FILE.json or FILE.docx")
@@ -69,7 +70,7 @@ def run(app: App, args: argparse.Namespace) -> int:
         conversations.export(args.id, args.out, thinking=args.with_thinking)
         print(printable(f"Wrote {args.out}."))
     elif args.json:
-        print(conversations.as_text(args.id, as_json=True))
+        print(conversations.as_text(args.id, as_json=True, thinking=args.with_thinking))
     else:
-        print(printable(conversations.as_text(args.id)))
+        print(printable(conversations.as_text(args.id, thinking=args.with_thinking)))
     return EXIT_OK

@@ -393,12 +393,16 @@ class Conversations:
             added += 1
         return added
 
-    def as_text(self, conversation_id: int, *, as_json: bool = False) -> str:
-        """A conversation as Markdown, or as JSON, with its answers' sources."""
+    def as_text(
+        self, conversation_id: int, *, as_json: bool = False, thinking: bool = False
+    ) -> str:
+        """A conversation as Markdown, or as JSON, with its answers' sources (and a
+        reasoning model's thinking with ``thinking``)."""
         from hushdesk.assistant import chat_export
 
         conversation = self.store.require(conversation_id)
         messages = self.store.messages(conversation_id)
+        messages = messages if thinking else chat_export.without_thinking(messages)
         if as_json:
             return chat_export.as_json(conversation, messages)
         return chat_export.markdown(conversation, messages)

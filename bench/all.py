@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BENCHES = [
     "startup", "ui_latency", "decode", "api", "remote", "grounded", "ingest", "embed_cores",
-    "retrieve", "summarize", "crypto", "download", "window", "matters", "voice",
+    "retrieve", "summarize", "crypto", "download", "window", "matters", "voice", "lookup",
 ]  # fmt: skip
 TIMEOUT_S = 1200
 NOISY_DRIFT = 0.10

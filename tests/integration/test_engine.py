@@ -374,3 +374,29 @@ def test_sampling_inside_the_decode_draws_the_same_tokens(starter_model: Path) -
     assert runner._attached is None
     assert answer(greedy) == on_cpu[0]
     assert runner._attached is not None
+
+
+def test_prompt_lookup_drafts_give_the_same_answer_with_fewer_calls(starter_model: Path) -> None:
+    """An answer that copies its prompt: drafts taken from the prompt are checked in one
+    batch each (engine.lookup), the model confirms most of them, and the answer is the
+    one plain decoding writes, token for token."""
+    passage = (
+        "The tenant shall pay the rent of 2,400 euros on the first working day of each "
+        "month. Either party may end the lease by giving three months' notice in writing. "
+        "The tenant keeps the boiler serviced every year and pays for small repairs up to "
+        "150 euros. The landlord insures the building; the tenant insures the contents."
+    )
+    question = [
+        Message("system", "Answer from the passage, quoting it word for word."),
+        Message("user", f"Passage: {passage}\n\nQuestion: Repeat the passage word for word."),
+    ]
+    answers = []
+    for lookup in (False, True):
+        with LocalEngine() as fresh:  # nothing cached: both read the prompt alike
+            fresh.load(LoadSpec(str(starter_model), n_ctx=1024))
+            params = SamplingParams(temperature=0, max_tokens=120, lookup=lookup)
+            answers.append(fresh.chat(question, params).collect())
+    plain, drafted = answers
+    assert drafted.text == plain.text
+    assert plain.stats.drafted_tokens == 0
+    assert drafted.stats.confirmed_tokens >= drafted.stats.completion_tokens // 3

@@ -37,6 +37,7 @@ class SamplingParams:
     grammar: str | None = None  # GBNF: the output must match it (e.g. one of a few labels)
     thinking: bool | None = None  # a reasoning model thinks first (None: as it does by default)
     thinking_budget: int = 0  # tokens of thinking at most, then it answers (0: no limit; local)
+    lookup: bool = False  # drafts from the prompt checked in a batch (engine.lookup; local)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ class GenerationStats:
     decode_s: float = 0.0
     thinking_s: float = 0.0  # a reasoning model's thinking, from its first word to the answer's
     answer_ttft_s: float = 0.0  # to the answer's first word (after any thinking)
+    drafted_tokens: int = 0  # prompt-lookup drafts checked (engine.lookup), and
+    confirmed_tokens: int = 0  # those the model confirmed: tokens had without a call
     finish_reason: FinishReason = "stop"
 
     @property

@@ -17,13 +17,14 @@ import functools
 import os
 import time
 import traceback
+from collections import deque
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
-from hushdesk.engine import offload, reasoning, sampler, templates, vision
+from hushdesk.engine import lookup, offload, reasoning, sampler, templates, vision
 from hushdesk.engine.outbox import Outbox, StopStrings
 from hushdesk.engine.sizing import (
     auto_layers,
@@ -304,6 +305,11 @@ class Runner:
         self.llm.reset()
         self.llm._ctx.kv_cache_seq_rm(-1, 0, -1)
 
+    @functools.cached_property
+    def _drafts(self) -> lookup.Drafter:
+        """Prompt-lookup drafts (its batch made once, with the model)."""
+        return lookup.Drafter()
+
     def _insert(self, text: str) -> str:
         """``text`` put into the context after what the model wrote, as if it had."""
         llm, lib = self.llm, self._llama_cpp
@@ -371,9 +377,11 @@ class Runner:
                 stats.finish_reason = "cancelled"
                 return stats
             decode_started = time.perf_counter()
+            drafting = params.lookup and own is not None and not params.thinking_budget
             finish = self._decode(
-                chain, params, stats, budget=budget, started=started, conn=conn, stop=stop
-            )
+                chain, params, stats, budget=budget, started=started, conn=conn, stop=stop,
+                drafting=drafting,
+            )  # fmt: skip
             stats.decode_s = time.perf_counter() - decode_started
         finally:
             lib.llama_synchronize(ctx)  # nothing left running when the request ends
@@ -417,6 +425,7 @@ class Runner:
         started: float,
         conn: Connection,
         stop: Event,
+        drafting: bool = False,
     ) -> FinishReason:
         """Sample and evaluate one token at a time until an end-of-generation token, a stop
         string, Stop or the budget; the text goes out through an ``Outbox``."""
@@ -430,15 +439,22 @@ class Runner:
         batch = lib.llama_batch_get_one(slot, 1)  # one token, at the position after the cache
         finish: FinishReason = "length"
         thinking = reasoning.Budget(params.thinking_budget, opened=self.opens_thinking)
+        queue: deque[tuple[int, bool]] = deque()  # drawn by a draft's check: (token, cached)
+        drafter = self._drafts.fresh() if drafting else None
         while True:
-            token = sample(chain, ctx, -1)  # waits for the last decode; accepts the token
+            # sample() waits for the last decode and accepts the token it draws
+            token, cached = queue.popleft() if queue else (sample(chain, ctx, -1), False)
             if stats.completion_tokens == 0:
                 stats.ttft_s = time.perf_counter() - started
             if is_eog(vocab, token):
                 finish = "stop"
                 break
             stats.completion_tokens += 1
-            if stats.completion_tokens < budget:
+            room = budget - stats.completion_tokens - 1
+            checked = drafter.tokens_after(llm, chain, token, room, stats) if (
+                drafter and not cached) else []  # fmt: skip
+            queue.extend(checked)
+            if not checked and not cached and stats.completion_tokens < budget:
                 # The next step is queued before this token's text is handled, so a GPU
                 # computes while Python decodes UTF-8, looks for stop strings and sends.
                 slot[0] = token

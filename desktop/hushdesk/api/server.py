@@ -99,9 +99,8 @@ class ChatRequest(BaseModel):
     max_completion_tokens: int | None = Field(default=None, ge=1)
     stop: str | list[str] | None = None
     seed: int | None = None
-    chat_template_kwargs: dict[str, Any] | None = (
-        None  # {"enable_thinking": false}, as llama-server
-    )
+    # {"enable_thinking": false}: a reasoning model's switch, as llama-server takes it
+    chat_template_kwargs: dict[str, Any] | None = None
     hushdesk: HushdeskOptions | None = None
 
 

@@ -63,7 +63,8 @@ def test_the_shortcuts_work_over_another_program(
 def test_quick_ask_answers_copies_and_opens_the_conversation_by_keyboard(
     qtbot: QtBot, make_window: MakeWindow
 ) -> None:
-    window = make_window(FakeEngine(reply="The notice period is three months."))
+    thinking = "<think>The notice is in clause 4, it says three months.</think>"
+    window = make_window(FakeEngine(reply=f"{thinking}The notice period is three months."))
     quick = window.quick.window
     quick.show_over()
     qtbot.waitExposed(quick)
@@ -76,6 +77,8 @@ def test_quick_ask_answers_copies_and_opens_the_conversation_by_keyboard(
     qtbot.keyClick(quick.question, Qt.Key.Key_Return)
     qtbot.waitUntil(quick.copy.isEnabled, timeout=30_000)
     assert "three months" in quick.view.toPlainText()
+    assert "Thought for" in quick.view.toPlainText()  # a reasoning model's thinking, folded
+    assert "clause 4" not in quick.view.toPlainText()
     quick.copy.setFocus()
     qtbot.keyClick(quick.copy, Qt.Key.Key_Space)
     assert QGuiApplication.clipboard().text() == "The notice period is three months."

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from hushdesk.app import App
 from hushdesk.errors import Cancelled, HushdeskError
-from hushdesk.services.conversations import Chat, ChatSetup
+from hushdesk.services.conversations import Answer, Chat, ChatSetup
 from hushdesk.ui import hotkey
 from hushdesk.ui.messages import status_label, warning
 from hushdesk.ui.selection_actions import SelectionActions
@@ -49,6 +49,7 @@ class QuickAsk(QWidget):
     openRequested = Signal(int)  # the conversation's id: show it in the main window
     summarizeRequested = Signal(object)  # a Path dropped here: summarize it
     addRequested = Signal(object, str)  # Paths dropped here, the library to add them to
+    thoughtArrived = Signal(str)  # a piece of a reasoning model's thinking (from the worker)
 
     def __init__(self, app: App, tasks: Tasks) -> None:
         super().__init__(None, Qt.WindowType.Window | Qt.WindowType.WindowStaysOnTopHint)
@@ -68,6 +69,7 @@ class QuickAsk(QWidget):
         self.question.setPlaceholderText("Ask your documents, or the model…  (Enter)")
         self.question.returnPressed.connect(self.ask)
         self.view = ChatView()
+        self.thoughtArrived.connect(self.view.append_reasoning)
         self.view.setAccessibleName("Answer")
         self.view.copyRequested.connect(self._copy_turn)
         self.view.editRequested.connect(lambda _turn: self.question.setFocus())  # still there
@@ -192,7 +194,7 @@ class QuickAsk(QWidget):
         self.status.setText("Writing…  (Esc to stop)")
         self._answered(False)
         self._job = self.tasks.run(
-            lambda: self.app.conversations.send(chat, text),
+            lambda: self._send(chat, text),
             pool="model",
             stream=True,
             on_text=self.view.append_answer,
@@ -200,6 +202,12 @@ class QuickAsk(QWidget):
             on_error=self._failed,
             on_finished=self._finished,
         )
+
+    def _send(self, chat: Chat, text: str) -> Answer:
+        """On the worker: the answer, its thinking passed on (folded in the view)."""
+        answer = self.app.conversations.send(chat, text)
+        answer.on_reasoning = self.thoughtArrived.emit
+        return answer
 
     def _done(self, _result: Any) -> None:
         if self.chat is not None:

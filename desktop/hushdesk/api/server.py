@@ -32,19 +32,19 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from hushdesk.api import work
 from hushdesk.api.errors import ApiError, error
 from hushdesk.api.gate import Gate
 from hushdesk.api.hosts import host_allowed
+from hushdesk.api.requests import ChatRequest, EmbeddingRequest, SearchRequest
 from hushdesk.app import App
 from hushdesk.errors import ContextOverflow, HushdeskError, ModelError
 from hushdesk.services.conversations import (
@@ -53,7 +53,6 @@ from hushdesk.services.conversations import (
     Citation,
     Stopper,
     Thought,
-    strip_thinking,
 )
 from hushdesk.services.models import InstalledModel
 
@@ -63,57 +62,6 @@ MAX_BODY = 4 * 1024 * 1024  # a long document pasted into a message still fits
 RETRY_AFTER_S = 5
 LIBRARY_PREFIX = "library:"
 QUEUE_WAIT_HEADER = "X-Hushdesk-Queue-Wait-Ms"
-
-
-# -- requests ------------------------------------------------------------------------------
-
-
-class ChatMessage(BaseModel):
-    role: Literal["system", "user", "assistant", "developer"]
-    content: str | list[dict[str, Any]] | None = None
-
-    def text(self) -> str:
-        """Plain content, or the text parts of a list of parts (images are not read)."""
-        if isinstance(self.content, list):
-            return "".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
-        return self.content or ""
-
-
-class HushdeskOptions(BaseModel):
-    libraries: list[str] = Field(default_factory=list)
-    save: bool = False  # keep the exchange as a conversation in the app
-
-
-class StreamOptions(BaseModel):
-    include_usage: bool = False
-
-
-class ChatRequest(BaseModel):
-    model: str
-    messages: list[ChatMessage] = Field(min_length=1)
-    stream: bool = False
-    stream_options: StreamOptions | None = None
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    top_p: float | None = Field(default=None, gt=0, le=1)
-    max_tokens: int | None = Field(default=None, ge=1)
-    max_completion_tokens: int | None = Field(default=None, ge=1)
-    stop: str | list[str] | None = None
-    seed: int | None = None
-    # {"enable_thinking": false}: a reasoning model's switch, as llama-server takes it
-    chat_template_kwargs: dict[str, Any] | None = None
-    hushdesk: HushdeskOptions | None = None
-
-
-class EmbeddingRequest(BaseModel):
-    input: str | list[str]
-    model: str | None = None
-    encoding_format: Literal["float", "base64"] = "float"
-
-
-class SearchRequest(BaseModel):
-    library: str
-    query: str = Field(min_length=1)
-    k: int = Field(default=5, ge=1, le=50)
 
 
 @dataclass
@@ -237,7 +185,7 @@ def _routes(api: FastAPI, app: App, gate: Gate, lookups: Gate) -> None:
     @api.post("/v1/chat/completions", response_model=None)
     async def chat(body: ChatRequest) -> Response:
         setup = _setup(app, body)
-        history = [(_role(m.role), _unthought(m)) for m in body.messages]
+        history = [(_role(m.role), m.history_text()) for m in body.messages]
         if history[-1][0] != "user":
             raise ApiError(400, "The last message must be the user's.", code="invalid_messages")
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
@@ -381,13 +329,6 @@ def _finished(answer: Answer) -> Reply:
         [_citation(c) for c in answer.citations],
         answer.result.reasoning,
     )
-
-
-def _unthought(message: ChatMessage) -> str:
-    """A message's text; an assistant's without the thinking a client sent back in it
-    (reasoning must not re-enter the context; ``reasoning_content`` is never read)."""
-    text = message.text()
-    return strip_thinking(text) if message.role == "assistant" else text
 
 
 def _citation(c: Citation) -> dict[str, Any]:

@@ -517,7 +517,8 @@ def server_client(base: str) -> tuple[str, Callable[[int], tuple[int, float, flo
     """One streamed request of SERVER_TOKENS: (completion tokens, ttft s, decode s).
     Through our ``RemoteEngine`` when the tree has it, else a small SSE client."""
     try:
-        from hushdesk.engine.remote import Endpoint, Remote, RemoteEngine
+        from hushdesk.engine.remote import RemoteEngine
+        from hushdesk.engine.server import Endpoint, Remote
         from hushdesk.engine.types import Message, SamplingParams
     except ImportError:
         return "httpx SSE client (no hushdesk.engine.remote)", _sse_client(base)

@@ -27,7 +27,8 @@ import httpx
 from tests.servers import free_port, llama_server, serving
 
 from hushdesk import privacy
-from hushdesk.engine.remote import Endpoint, Remote, RemoteEngine
+from hushdesk.engine.remote import RemoteEngine
+from hushdesk.engine.server import Endpoint, Remote
 from hushdesk.engine.types import Message, SamplingParams
 from hushdesk.models import bundled
 

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 import pytest
 
 from hushdesk.engine.bounds import Limits
-from hushdesk.engine.remote import Endpoint, Remote, RemoteEngine
+from hushdesk.engine.remote import RemoteEngine
+from hushdesk.engine.server import Endpoint, Remote
 from hushdesk.engine.types import Message, SamplingParams
 from hushdesk.errors import ModelError
 from tests.hostile_server import MODEL

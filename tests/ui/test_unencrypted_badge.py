@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from hushdesk import privacy
-from hushdesk.engine.remote import Remote, RemoteModel
+from hushdesk.engine.server import Remote, RemoteModel
 from hushdesk.services.shared import SharedState
 from hushdesk.ui.widgets.connections_box import ConnectionDialog, shared_where
 from tests.ui.conftest import MakeWindow

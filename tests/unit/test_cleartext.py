@@ -15,7 +15,7 @@ from hushdesk import privacy
 from hushdesk.app import App
 from hushdesk.cli import main
 from hushdesk.endpoints import UnencryptedRefused, is_unencrypted, require_encrypted
-from hushdesk.engine.remote import Remote, RemoteModel
+from hushdesk.engine.server import Remote, RemoteModel
 from hushdesk.errors import HushdeskError
 from hushdesk.fsutil import require_private_file
 from tests.fakes import FakeEngine

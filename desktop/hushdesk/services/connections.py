@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from hushdesk.endpoints import is_unencrypted, require_allowed
-from hushdesk.engine.remote import Endpoint, Remote, RemoteModel
+from hushdesk.engine.server import Endpoint, Remote, RemoteModel
 from hushdesk.errors import HushdeskError
 from hushdesk.services.runtime import ModelRuntime
 from hushdesk.settings import ConnectionSettings, Settings

@@ -23,7 +23,8 @@ from hushdesk.models.registry import InstalledModel, Registry
 from hushdesk.settings import ModelOverrides, Settings
 
 if TYPE_CHECKING:
-    from hushdesk.engine.remote import Remote, RemoteEngine
+    from hushdesk.engine.remote import RemoteEngine
+    from hushdesk.engine.server import Remote
 
 log = logging.getLogger("hushdesk.runtime")
 
@@ -120,7 +121,7 @@ class ModelRuntime:
         return self._remote_entry(name, model)
 
     def _remote_entry(self, name: str, model: str) -> InstalledModel:
-        from hushdesk.engine.remote import Endpoint
+        from hushdesk.engine.server import Endpoint
 
         connection = self.settings.connections[name]
         host = Endpoint(name, connection.url).host
@@ -135,7 +136,7 @@ class ModelRuntime:
 
     def remote(self, name: str) -> Remote:
         """The client of the server ``name`` (made once; dropped when it changes)."""
-        from hushdesk.engine.remote import Endpoint, Remote
+        from hushdesk.engine.server import Endpoint, Remote
 
         with self._engine_lock:
             client = self._remotes.get(name)

@@ -19,6 +19,7 @@ from hushdesk.errors import DocumentError
 from hushdesk.library.loaders import MAX_PIXELS
 
 KINDS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+SUFFIXES = (*KINDS, ".pdf")  # the files an image can be taken from (a PDF: its page)
 MAX_FILE_BYTES = 40 << 20  # a phone's photo is a few MB
 LONGEST = 1344  # pixels on the long side: more than today's small vision models take
 MAX_IMAGES = 8  # with one message

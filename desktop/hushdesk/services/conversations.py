@@ -34,6 +34,7 @@ from hushdesk.services.runtime import ModelRuntime
 from hushdesk.settings import Settings
 
 __all__ = [
+    "IMAGE_FILES",
     "NO_VISION",
     "Answer",
     "Chat",
@@ -54,6 +55,7 @@ __all__ = [
 
 GrounderFactory = Callable[[Sequence[str]], Grounder | None]
 MAX_IMAGES = images.MAX_IMAGES
+IMAGE_FILES = images.SUFFIXES
 GROUNDED_TEMPERATURE = 0.0  # answers from documents, unless the conversation sets one
 
 

@@ -12,14 +12,13 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
-from hushdesk.services.conversations import Conversations
+from hushdesk.services.conversations import IMAGE_FILES, Conversations
 from hushdesk.ui import file_dialogs
 from hushdesk.ui.icons import icon
 from hushdesk.ui.messages import warning
 from hushdesk.ui.tasks import Tasks
 
 THUMB = 56  # pixels: a thumbnail's height in the row
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".pdf")
 
 
 def png_of(image: QImage) -> bytes:
@@ -34,7 +33,6 @@ def png_of(image: QImage) -> bytes:
 class Attachments(QWidget):
     """The row of images waiting to be sent; ``button`` goes beside the message box."""
 
-    changed = Signal()
     said = Signal(str)  # a line for the status (why an image was not added)
 
     def __init__(self, tasks: Tasks, parent: QWidget | None = None) -> None:
@@ -66,7 +64,7 @@ class Attachments(QWidget):
         self.set_images([])
 
     def choose(self) -> None:
-        kinds = "Images (*.png *.jpg *.jpeg *.webp *.pdf)"
+        kinds = "Images (" + " ".join(f"*{suffix}" for suffix in IMAGE_FILES) + ")"
         paths = file_dialogs.open_files(self, "Attach images", "", kinds)
         self.add_files([Path(p) for p in paths])
 
@@ -124,7 +122,6 @@ class Attachments(QWidget):
         self._note.setText(f"{'This image goes' if n == 1 else f'These {n} images go'} "
                            "with your next message.")  # fmt: skip
         self.setVisible(bool(self._images))
-        self.changed.emit()
 
     def _remover(self, index: int) -> Callable[[], None]:
         return lambda: self._remove(index)

@@ -9,7 +9,7 @@ from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-IMAGE_FILES = (".png", ".jpg", ".jpeg", ".webp", ".pdf")
+from hushdesk.services.conversations import IMAGE_FILES
 
 
 class Composer(QPlainTextEdit):

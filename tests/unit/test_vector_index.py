@@ -12,6 +12,7 @@ from hushdesk.library.chunker import Chunk
 from hushdesk.library.document import LoadedDocument, PageText
 from hushdesk.library.index import VectorIndex
 from hushdesk.library.store import DocumentStore, Library
+from hushdesk.library.vector_rows import unit
 from tests.keys import vault_key
 
 DIMENSIONS = 32
@@ -50,12 +51,13 @@ def test_loaded_a_page_at_a_time_with_every_vector(store: DocumentStore) -> None
     pages = list(store.vector_pages(library, size=100))
     assert [len(p[0]) for p in pages] == [100, 100, 50]
     assert [i for p in pages for i in p[0]] == ids
-    np.testing.assert_array_equal(np.vstack([p[1] for p in pages]), vectors)
+    stored = np.vstack([p[1] for p in pages])  # at length 1, in float16
+    np.testing.assert_allclose(stored, unit(vectors), atol=1e-3)
     index = VectorIndex(store)
     assert index.count(library) == 250
     best = index.query(library, vectors[17], 3)
     assert best[0][0] == ids[17]
-    assert best[0][1] == pytest.approx(1.0, abs=1e-5)
+    assert best[0][1] == pytest.approx(1.0, abs=1e-3)  # float16, stored at length 1
     assert index.memory(library) >= 250 * DIMENSIONS * 4
 
 
@@ -121,6 +123,12 @@ def test_the_grouping_is_kept_and_only_new_rows_are_placed(
     assert kept is not None
     assert len(kept.chunk_ids) == 3200
     np.testing.assert_array_equal(kept.groups[:3000], saved.groups)
+    lists = reopened._matrix(library).lists
+    assert lists is not None
+    assert lists.bounds[-1] - lists.bounds[-2] == 200  # new rows: a span every search reads
+    again = VectorIndex(store, lists_from=1000)._matrix(library).lists  # placed at the next load
+    assert again is not None
+    assert again.bounds[-1] == again.bounds[-2] == 3200
 
     store.put_grouping(library, module.Grouping(saved.centres[:3], saved.chunk_ids, saved.groups))
     VectorIndex(store, lists_from=1000).count(library)  # too few centres now: found anew
@@ -128,3 +136,40 @@ def test_the_grouping_is_kept_and_only_new_rows_are_placed(
     index = VectorIndex(store, lists_from=1000)
     index.drop(library)
     assert store.grouping(library) is None
+
+
+def test_rows_of_older_versions_are_read_as_float32(store: DocumentStore) -> None:
+    """Vectors written before float16 (``half`` = 0) stay readable beside new ones."""
+    library = store.library("L", embedding_model="m")
+    rng = np.random.default_rng(5)
+    old = rng.standard_normal((3, DIMENSIONS)).astype(np.float32)
+    ids = _fill(store, library, old)
+    with store._tx() as db:
+        db.executemany(
+            "UPDATE vectors SET vector = ?, half = 0 WHERE chunk_id = ?",
+            [(row.astype("<f4").tobytes(), i) for i, row in zip(ids, old, strict=True)],
+        )
+    new = rng.standard_normal((2, DIMENSIONS)).astype(np.float32)
+    new_ids = _fill(store, library, new, "/docs/b.pdf")
+    found, matrix = store.vectors(library, [*ids, *new_ids])
+    assert found == [*ids, *new_ids]
+    np.testing.assert_array_equal(matrix[:3], old)
+    np.testing.assert_allclose(matrix[3:], unit(new), atol=1e-3)
+    assert VectorIndex(store).query(library, old[1], 1)[0][0] == ids[1]
+
+
+def test_a_row_removed_while_loading_is_never_found(
+    store: DocumentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = store.library("L", embedding_model="m")
+    vectors = _topics(np.random.default_rng(6), 1200)
+    ids = _fill(store, library, vectors)
+    listed = store.vector_ids(library)  # the ids are read, then a row goes before it is
+    monkeypatch.setattr(store, "vector_ids", lambda library: listed)
+    with store._tx() as db:
+        db.execute("DELETE FROM vectors WHERE chunk_id = ?", (ids[10],))
+    for lists_from in (10_000, 1000):  # exact and grouped
+        index = VectorIndex(store, lists_from=lists_from)
+        best = index.query(library, vectors[10], 5)
+        assert ids[10] not in [i for i, _ in best]
+        assert -1 not in [i for i, _ in best]

@@ -20,6 +20,7 @@ docs/ARCHITECTURE.md (Choices).
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ import numpy as np
 
 from hushdesk.library.store import DocumentStore, Library
 from hushdesk.library.vector_rows import Grouping
+from hushdesk.library.vector_rows import unit as unit_rows
 
 LISTS_FROM = 200_000  # below: exact (bench/retrieve.py, 100k: the whole search's p95 26 ms)
 PROBE_SHARE = 1 / 8  # the share of the groups a search reads (see the docstring)
@@ -39,8 +41,8 @@ BLOCK = 32_768  # rows scored against the centres at a time (memory stays small)
 @dataclass(frozen=True)
 class _Lists:
     centres: np.ndarray  # (groups, dimensions), unit length
-    bounds: np.ndarray  # rows of group g: unit[bounds[g]:bounds[g + 1]]
-    probe: int  # groups read by a search
+    bounds: np.ndarray  # rows of group g: unit[bounds[g]:bounds[g + 1]]; then the new rows
+    probe: int  # groups read by a search (and the new rows, always)
 
 
 @dataclass(frozen=True)
@@ -74,25 +76,54 @@ class VectorIndex:
             return loaded
 
     def _load(self, library: Library, version: int) -> _Loaded:
-        count = self.store.vector_count(library)
-        ids = np.zeros(count, dtype=np.int64)
+        ids = self.store.vector_ids(library)
+        if len(ids) < self.lists_from:
+            found, unit = self._read(library, ids, np.arange(len(ids)))
+            return _Loaded(version, found, unit, None)
+        saved = self.store.grouping(library)
+        width = self.store.vectors(library, ids[:1].tolist())[1].shape[1]
+        if saved is None or not _fits(saved, len(ids), width):
+            # Grouped anew from the rows in chunk order; then read again into their
+            # groups' order, so that no second copy of a million rows is ever held.
+            found, unit = self._read(library, ids, np.arange(len(ids)))
+            kept = found >= 0
+            rows = unit if kept.all() else unit[kept]  # a copy only if rows went meanwhile
+            centres = _centres(rows, _wanted(len(rows)))
+            saved = Grouping(centres, found[kept], _nearest(rows, centres))
+            del unit, rows
+            self.store.put_grouping(library, saved)
+        placed = _place(ids, saved)
+        found, unit = self._read(library, ids, placed.position)
+        if placed.known < len(ids):  # new since the grouping: read by every search until grouped
+            groups = placed.groups.copy()
+            groups[placed.position >= placed.known] = _nearest(unit[placed.known :], saved.centres)
+            self.store.put_grouping(library, Grouping(saved.centres, ids, groups))
+        probe = max(1, min(len(saved.centres), round(len(saved.centres) * PROBE_SHARE)))
+        return _Loaded(version, found, unit, _Lists(saved.centres, placed.bounds, probe))
+
+    def _read(
+        self, library: Library, ids: np.ndarray, position: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The vectors of ``ids`` (ascending), each row at its ``position``, scaled to
+        length 1; and the ids in that order, -1 where a row was removed meanwhile (a
+        row added meanwhile waits for the next load: the version has moved)."""
+        found = np.full(len(ids), -1, dtype=np.int64)
         unit = np.zeros((0, 0), dtype=np.float32)
-        filled = 0
+        if not len(ids):
+            return found, unit
         for page_ids, page in self.store.vector_pages(library):
-            take = min(len(page_ids), count - filled)  # rows written since the count wait
-            if unit.shape[1] != page.shape[1]:
-                unit = np.zeros((count, page.shape[1]), dtype=np.float32)
-            ids[filled : filled + take] = page_ids[:take]
-            unit[filled : filled + take] = _unit(page[:take])
-            filled += take
-        ids, unit = ids[:filled], unit[:filled]
-        if filled < self.lists_from:
-            return _Loaded(version, ids, unit, None)
-        grouping, changed = _grouping(ids, unit, self.store.grouping(library))
-        if changed:
-            self.store.put_grouping(library, grouping)
-        order, lists = _arrange(grouping)
-        return _Loaded(version, ids[order], unit[order], lists)
+            if not unit.size:
+                unit = np.zeros((len(ids), page.shape[1]), dtype=np.float32)
+            if page.shape[1] != unit.shape[1]:
+                continue  # another model's rows, being replaced: the version will move
+            wanted = np.asarray(page_ids, dtype=np.int64)
+            at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+            known = ids[at] == wanted
+            rows = position[at[known]]
+            # float16 rows are stored at length 1 (and widened as they are copied in)
+            unit[rows] = page[known] if page.dtype == np.float16 else unit_rows(page[known])
+            found[rows] = wanted[known]
+        return found, unit
 
     def upsert(self, library: Library, ids: Sequence[int], vectors: np.ndarray) -> None:
         if ids:
@@ -103,14 +134,15 @@ class VectorIndex:
         loaded = self._matrix(library)
         if not len(loaded.ids) or loaded.unit.shape[1] != vector.shape[-1]:
             return []
-        question = _unit(vector.reshape(1, -1))[0]
+        question = unit_rows(vector.reshape(1, -1))[0]
         if loaded.lists is None:
             rows = np.arange(len(loaded.ids))
             scores = loaded.unit @ question
         else:
             lists = loaded.lists
             near = np.argpartition(-(lists.centres @ question), lists.probe - 1)[: lists.probe]
-            spans = [(int(lists.bounds[g]), int(lists.bounds[g + 1])) for g in near]
+            new = len(lists.centres)  # the span of the rows not yet grouped
+            spans = [(int(lists.bounds[g]), int(lists.bounds[g + 1])) for g in (*near, new)]
             rows = np.concatenate([np.arange(a, b) for a, b in spans])
             scores = np.concatenate([loaded.unit[a:b] @ question for a, b in spans])
         n = min(n, len(scores))
@@ -118,7 +150,8 @@ class VectorIndex:
             return []
         best = np.argpartition(-scores, n - 1)[:n]
         best = best[np.argsort(-scores[best], kind="stable")]
-        return [(int(loaded.ids[rows[i]]), float(scores[i])) for i in best]
+        found = [(int(loaded.ids[rows[i]]), float(scores[i])) for i in best]
+        return [(i, score) for i, score in found if i >= 0]  # -1: removed while loading
 
     def similarities(
         self, library: Library, ids: Sequence[int], vector: np.ndarray
@@ -130,7 +163,7 @@ class VectorIndex:
         found, matrix = self.store.vectors(library, ids)
         if not found or matrix.shape[1] != vector.shape[-1]:
             return {}
-        scores = _unit(matrix) @ _unit(vector.reshape(1, -1))[0]
+        scores = unit_rows(matrix) @ unit_rows(vector.reshape(1, -1))[0]
         return {i: float(v) for i, v in zip(found, scores, strict=True)}
 
     def count(self, library: Library) -> int:
@@ -149,40 +182,46 @@ class VectorIndex:
         self._loaded.pop(library.id, None)
 
 
-def _grouping(ids: np.ndarray, unit: np.ndarray, saved: Grouping | None) -> tuple[Grouping, bool]:
-    """The rows' groups, and whether they differ from ``saved``. The saved grouping is
-    kept while its centres still suit the library's size (within 4x of it): rows it
-    knows keep their group and only new rows are placed (grouping a million rows anew
-    costs more than loading them). Otherwise the centres are found anew."""
-    wanted = max(1, round(len(unit) ** 0.5))
-    fits = (
-        saved is not None
-        and saved.centres.shape[1] == unit.shape[1]
+def _wanted(rows: int) -> int:
+    return max(1, round(math.sqrt(rows)))
+
+
+def _fits(saved: Grouping, rows: int, width: int) -> bool:
+    """Whether a saved grouping still suits a library of ``rows`` vectors of ``width``:
+    its centres within 2x of √rows (the library grew or shrank at most 4x since). Rows
+    it knows keep their group and only new rows are placed (grouping a million rows
+    anew costs more than reading them)."""
+    wanted = _wanted(rows)
+    return (
+        saved.centres.shape[1] == width
         and wanted / 2 <= len(saved.centres) <= wanted * 2
         and len(saved.chunk_ids) > 0
         and int(saved.groups.max(initial=0)) < len(saved.centres)
     )
-    if saved is None or not fits:
-        centres = _centres(unit, wanted)
-        return Grouping(centres, ids, _nearest(unit, centres)), True
+
+
+@dataclass(frozen=True)
+class _Placement:
+    position: np.ndarray  # the row of each id (ids ascending) in the loaded matrix
+    groups: np.ndarray  # the group of each id the grouping knows (0 for the others)
+    bounds: np.ndarray  # rows of group g: bounds[g]:bounds[g + 1]; the last span: new rows
+    known: int  # rows in groups; the rows after them are new
+
+
+def _place(ids: np.ndarray, saved: Grouping) -> _Placement:
+    """Where each row goes, before any is read: the rows the grouping knows together by
+    group, the new ones after them."""
     at = np.minimum(np.searchsorted(saved.chunk_ids, ids), len(saved.chunk_ids) - 1)
     known = saved.chunk_ids[at] == ids
-    groups = np.empty(len(ids), dtype=np.int32)
+    groups = np.zeros(len(ids), dtype=np.int32)
     groups[known] = saved.groups[at[known]]
-    fresh = ~known
-    if fresh.any():
-        groups[fresh] = _nearest(unit[fresh], saved.centres)
-    changed = bool(fresh.any()) or len(saved.chunk_ids) != len(ids)
-    return Grouping(saved.centres, ids, groups), changed
-
-
-def _arrange(grouping: Grouping) -> tuple[np.ndarray, _Lists]:
-    """The row order that puts each group together, and the groups."""
-    order = np.argsort(grouping.groups, kind="stable")
-    count = len(grouping.centres)
-    bounds = np.searchsorted(grouping.groups[order], np.arange(count + 1))
-    probe = max(1, min(count, round(count * PROBE_SHARE)))
-    return order, _Lists(grouping.centres, bounds, probe)
+    count = len(saved.centres)
+    order = np.argsort(np.where(known, groups, count), kind="stable")
+    position = np.empty(len(ids), dtype=np.int64)
+    position[order] = np.arange(len(ids))
+    held = int(known.sum())
+    starts = np.searchsorted(groups[order][:held], np.arange(count + 1))
+    return _Placement(position, groups, np.append(starts, len(ids)), held)
 
 
 def _centres(unit: np.ndarray, groups: int) -> np.ndarray:
@@ -201,7 +240,7 @@ def _centres(unit: np.ndarray, groups: int) -> np.ndarray:
         sums[held] = np.add.reduceat(by_group, starts[held], axis=0)
         empty = ~held  # an empty group restarts at a random sample row
         sums[empty] = sample[rng.choice(len(sample), int(empty.sum()), replace=False)]
-        centres = _unit(sums)
+        centres = unit_rows(sums)
     return centres
 
 
@@ -210,12 +249,3 @@ def _nearest(rows: np.ndarray, centres: np.ndarray) -> np.ndarray:
     for start in range(0, len(rows), BLOCK):
         out[start : start + BLOCK] = np.argmax(rows[start : start + BLOCK] @ centres.T, axis=1)
     return out
-
-
-def _unit(matrix: np.ndarray) -> np.ndarray:
-    matrix = np.asarray(matrix, dtype=np.float32)
-    if matrix.size == 0:
-        return matrix
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    unit: np.ndarray = matrix / np.maximum(norms, 1e-12)
-    return unit

@@ -124,6 +124,11 @@ SCHEMA = (
     """
     ALTER TABLE files ADD COLUMN duration_s REAL;
     """,
+    # Vectors written from now on are float16 at length 1 (vector_rows.py); older rows
+    # stay float32 and are read as such.
+    """
+    ALTER TABLE vectors ADD COLUMN half INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 

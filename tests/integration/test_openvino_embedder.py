@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -178,3 +179,49 @@ def test_a_damaged_preparation_is_made_again(model_path: str) -> None:
 def test_an_unknown_back_end_is_refused(model_path: str) -> None:
     with pytest.raises(DocumentError, match="openvino-int8, openvino, torch"):
         make_embedder(model_path, "starter", backend="cuda")
+
+
+def test_the_installers_preparation_is_used_as_it_is(
+    model_path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The frozen app ships the bundled model prepared at build time (it has no torch to
+    prepare one): it is found by the model's files, not by path or time, used without a
+    child, and never deleted; a damaged one is made again in the cache instead."""
+    from hushdesk import assets
+
+    made = _openvino(model_path).prepared_folder()
+    resources = tmp_path / "resources"
+    shipped = resources / "embedding" / "prepared" / openvino_embedder.shipped_key(model_path, True)
+    shutil.copytree(made, shipped)
+    monkeypatch.setattr(assets, "root", lambda: resources)
+
+    def no_child(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("prepared again")
+
+    monkeypatch.setattr(openvino_embedder, "run_isolated", no_child)
+    embedder = _openvino(model_path)
+    assert embedder.prepared_folder() == shipped
+    vectors = embedder.embed(TEXTS[:2])
+    assert embedder.backend == "openvino-int8"
+    (shipped / "model.xml").write_text("<net>cut short")
+    again = _openvino(model_path)
+    np.testing.assert_allclose(again.embed(TEXTS[:2]), vectors, atol=1e-5)  # the cache's
+    assert (shipped / "meta.json").is_file()  # the installer's files are not the app's to delete
+
+
+def test_without_torch_a_model_openvino_cannot_take_says_why(
+    model_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as in the installers
+    with pytest.raises(DocumentError, match="no torch"):
+        SentenceEmbedder(model_path, "custom").embed(["text"])
+
+
+def test_the_shipped_key_of_a_folder_without_its_weights(model_path: str, tmp_path: Path) -> None:
+    """The installers leave the weights out: the key made at build time with them left
+    out is the one the installed folder gives."""
+    copy = tmp_path / "model"
+    shutil.copytree(model_path, copy, ignore=shutil.ignore_patterns("model.safetensors"))
+    key = openvino_embedder.shipped_key
+    assert key(copy, True) == key(model_path, True, leave_out=("model.safetensors",))
+    assert key(copy, True) != key(model_path, True)

@@ -30,8 +30,15 @@ def test_one_colleague_ingests_the_other_asks_with_citations(
     chroma = [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(tmp_path / "db"),
               "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
 
+    # As in the installers, which leave out Chroma's local database (packaging_info):
+    # the client the app uses never imports it.
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    (shims / "chromadb_rust_bindings.py").write_text("raise ImportError('not installed')\n")
+    path = os.pathsep.join(p for p in (str(shims), os.environ.get("PYTHONPATH")) if p)
+
     def colleague(who: str, *args: str) -> subprocess.CompletedProcess[str]:
-        env = dict(os.environ, HUSHDESK_HOME=str(tmp_path / who),
+        env = dict(os.environ, HUSHDESK_HOME=str(tmp_path / who), PYTHONPATH=path,
                    HUSHDESK_PASSPHRASE_FILE=str(passphrase_file))  # fmt: skip
         return subprocess.run([*hushdesk_cmd, *args], env=env, check=False, capture_output=True,
                               text=True, timeout=600)  # fmt: skip

@@ -87,12 +87,12 @@ def test_every_app_module_is_bundled() -> None:
     assert source <= hidden
 
 
-def test_tests_and_tools_of_dependencies_are_trimmed() -> None:
-    assert not packaging_info.bundled("torch/test/cpp/api/x.so")
-    assert not packaging_info.bundled("torch\\bin\\protoc.exe")
-    assert not packaging_info.bundled("torch/lib/libtorchbind_test.so")
-    assert packaging_info.bundled("torch/lib/libtorch_cpu.so")
-    assert packaging_info.bundled("torch/bin/torch_shm_manager")  # torch needs it to import
+def test_torch_and_what_only_it_needs_stay_out() -> None:
+    """The installers run the bundled embedding model prepared at build time, on
+    OpenVINO: torch, transformers and the preparation's tools are not frozen."""
+    for name in ("torch", "transformers", "sentence_transformers", "nncf", "sympy"):
+        assert name in packaging_info.EXCLUDES
+    assert not {"torch", "transformers", "sentence-transformers"} & set(packaging_info.METADATA)
     assert packaging_info.bundled("hushdesk/resources/prompts/answer.toml")
 
 
@@ -117,8 +117,11 @@ def test_openvino_travels_with_the_reader_of_its_own_format() -> None:
     assert {d for _, d in packaging_info.library_files("openvino")} <= {"openvino/libs"}
 
 
-def test_openvino_keeps_its_cpu_plugin_only() -> None:
+def test_openvino_keeps_its_cpu_plugin_and_own_format_only() -> None:
     assert packaging_info.bundled("openvino/libs/libopenvino_intel_cpu_plugin.so")
+    assert packaging_info.bundled("openvino/libs/libopenvino_ir_frontend.so.2641")
+    assert not packaging_info.bundled("openvino/libs/libopenvino_onnx_frontend.so.2641")
+    assert not packaging_info.bundled("openvino/libs/libopenvino_tensorflow_lite_frontend.so.2641")
     assert not packaging_info.bundled("openvino/libs/libopenvino_intel_gpu_plugin.so")
     assert not packaging_info.bundled("openvino/libs/libopenvino_intel_npu_plugin.so")
 
@@ -137,3 +140,19 @@ def test_a_frozen_app_finds_its_resources(monkeypatch: pytest.MonkeyPatch, tmp_p
         monkeypatch.delattr(sys, "_MEIPASS")
         assets.root.cache_clear()
     assert (assets.root() / "prompts").is_dir()
+
+
+def test_the_embedding_models_weights_stay_out_of_the_installers() -> None:
+    """It ships prepared for OpenVINO (build.py); its torch weights are trimmed."""
+    from hushdesk.models import bundled
+
+    assert bundled.STARTER_EMBEDDING.relative_path + "/" == packaging_info.EMBEDDING_WEIGHTS
+    model = bundled.STARTER_EMBEDDING.locate()
+    assert model is not None
+    for name in packaging_info.EMBEDDING_WEIGHT_FILES:
+        assert (model / name).is_file()
+        assert not packaging_info.bundled(packaging_info.EMBEDDING_WEIGHTS + name)
+    assert packaging_info.bundled(packaging_info.EMBEDDING_WEIGHTS + "tokenizer.json")
+    assert not packaging_info.bundled("libopenvino_pytorch_frontend.so.2641")
+    assert not packaging_info.bundled("PySide6/Qt/translations/qt_de.qm")
+    assert packaging_info.bundled("PySide6/Qt/lib/libQt6Widgets.so.6")

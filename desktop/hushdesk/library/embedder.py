@@ -48,8 +48,17 @@ class SentenceEmbedder:
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
-                import torch
-                from sentence_transformers import SentenceTransformer
+                try:
+                    import torch
+                    from sentence_transformers import SentenceTransformer
+                except ImportError as exc:  # the installers leave torch out
+                    raise DocumentError(
+                        f"The embedding model {self.name} cannot run on OpenVINO, and this "
+                        "installation of Hushdesk has no torch to run it with. Choose "
+                        "the bundled embedding model, or install Hushdesk with pip and "
+                        "its `torch` extra.",
+                        detail=repr(exc),
+                    ) from exc
 
                 # All cores: indexing runs on a low-priority thread (see lower_priority),
                 # so the chat still gets the CPU when it needs it.

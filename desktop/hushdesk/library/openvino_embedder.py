@@ -12,8 +12,14 @@ Running: the tokenizer (the ``tokenizers`` library, no transformers), OpenVINO's
 plugin with the 16-bit bfloat type where the CPU computes it, length-sorted batches.
 ``bench/ingest.py`` measures it against torch and holds its retrieval to torch's.
 
+The installers ship the bundled model already prepared (``resources/embedding/prepared``,
+made by ``packaging/build.py``), so they need neither torch nor NNCF: ``shipped_key``
+names it by what the bundle keeps the same (the model's file names and sizes, the
+recipe, the libraries' versions), not by path or time.
+
 Anything that goes wrong (OpenVINO missing, a model it cannot convert, a failed child)
-falls back to the torch embedder with one line in the log: indexing never stops for it.
+falls back to the torch embedder with one line in the log: indexing never stops for it
+(where torch is installed: see ``SentenceEmbedder``).
 """
 
 from __future__ import annotations
@@ -85,6 +91,31 @@ def cache_key(model_path: str | Path, quantize: bool) -> str:
         info = path.stat()
         digest.update(f"{path.relative_to(folder)} {info.st_size} {info.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:32]
+
+
+def shipped_key(model_path: str | Path, quantize: bool, *, leave_out: Sequence[str] = ()) -> str:
+    """The name of a preparation made at build time for this model (see the docstring):
+    ``leave_out``, the files (relative, POSIX) the installer does not ship with it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256(f"shipped recipe {RECIPE} int8 {quantize}\n".encode())
+    for package in ("openvino", "tokenizers"):
+        try:
+            digest.update(f"{package} {version(package)}\n".encode())
+        except PackageNotFoundError:
+            digest.update(f"{package} -\n".encode())
+    folder = Path(model_path).resolve()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = path.relative_to(folder).as_posix()
+        if name not in leave_out:
+            digest.update(f"{name} {path.stat().st_size}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def shipped_folder(model_path: str | Path, quantize: bool) -> Path | None:
+    """The preparation the installer shipped for this model, if there is one."""
+    folder = assets.path("embedding", "prepared", shipped_key(model_path, quantize))
+    return folder if (folder / "meta.json").is_file() else None
 
 
 def calibration_texts() -> list[str]:
@@ -238,7 +269,12 @@ class OpenVINOEmbedder:
     # -- loading -------------------------------------------------------------------------
 
     def prepared_folder(self) -> Path:
-        """The model prepared for OpenVINO, preparing it first when it is not there yet."""
+        """The model prepared for OpenVINO: the installer's, else this computer's
+        (prepared first when it is not there yet)."""
+        shipped = None if self._cache else shipped_folder(self.model_path, self.quantize)
+        return shipped or self._prepared_here()
+
+    def _prepared_here(self) -> Path:
         root = self._cache or paths.embedding_cache_dir()
         target = root / cache_key(self.model_path, self.quantize)
         if (target / "meta.json").is_file():
@@ -293,10 +329,11 @@ class OpenVINOEmbedder:
         folder = self.prepared_folder()
         try:
             self._open(folder)
-        except Exception:  # a damaged preparation: made again, once
+        except Exception:  # a damaged preparation: made again here, once
             log.warning("the prepared embedding model %s would not open: preparing again", folder)
-            shutil.rmtree(folder, ignore_errors=True)
-            self._open(self.prepared_folder())
+            if not folder.is_relative_to(assets.root()):  # the installer's stays as it is
+                shutil.rmtree(folder, ignore_errors=True)
+            self._open(self._prepared_here())
 
     def _open(self, folder: Path) -> None:
         import openvino as ov

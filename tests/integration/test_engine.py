@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import signal
 import sys
@@ -321,16 +320,39 @@ def _answer(runner: Runner, question: list[Message], params: SamplingParams) -> 
     return "".join(chunks.text)
 
 
+def _plain_chain(llm: object, vocab: object, params: SamplingParams, **_: object) -> object:
+    """The textbook chain, as llama.cpp's examples build it: the penalty over the whole
+    vocabulary, then top-k, top-p, min-p, temperature and the draw (or greedy)."""
+    import llama_cpp as lib
+
+    made = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
+    parts = [lib.llama_sampler_init_penalties(llm.n_vocab(), 64, params.repeat_penalty, 0, 0)]  # type: ignore[attr-defined]
+    if params.temperature > 0:
+        parts += [
+            lib.llama_sampler_init_top_k(params.top_k),
+            lib.llama_sampler_init_top_p(params.top_p, 1),
+            lib.llama_sampler_init_min_p(params.min_p, 1),
+            lib.llama_sampler_init_temp(params.temperature),
+            lib.llama_sampler_init_dist(params.seed),
+        ]
+    else:
+        parts.append(lib.llama_sampler_init_greedy())
+    for part in parts:
+        lib.llama_sampler_chain_add(made, part)
+    return made
+
+
 def test_the_penalty_after_a_wide_top_k_draws_the_same_tokens(
     starter_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On the CPU a top-k of k + the penalty's window comes before the penalty (it no
-    longer scans the whole vocabulary): the tokens drawn are those of the plain chain."""
+    """A top-k of k + the penalty's window comes before the penalty (it no longer scans
+    the whole vocabulary): the tokens drawn are those of the plain chain."""
     runner = Runner(LoadSpec(str(starter_model), n_ctx=512))
+    assert runner.llm.last_n_tokens_size == 64
     question = [Message("user", "List ten fruits, then ten colours, then ten animals.")]
-    answers, chain = [], sampler.chain
-    for plain in (False, True):
-        monkeypatch.setattr(sampler, "chain", functools.partial(chain, on_gpu=plain))
+    answers = []
+    for chain in (sampler.chain, _plain_chain):
+        monkeypatch.setattr(sampler, "chain", chain)
         for params in (
             SamplingParams(temperature=0.9, top_k=20, repeat_penalty=1.5, seed=7, max_tokens=80),
             SamplingParams(temperature=0.0, repeat_penalty=1.5, max_tokens=80),
@@ -347,10 +369,11 @@ def test_auto_gpu_layers_on_a_cpu_build_is_none(starter_model: Path) -> None:
 
 
 def test_sampling_inside_the_decode_draws_the_same_tokens(starter_model: Path) -> None:
-    """With every layer on a GPU a greedy chain runs inside llama.cpp's decode (here on the
-    CPU back end, which runs the same code): the same answers, the chain kept attached
-    between answers with the same settings, and sampled or grammar requests on the
-    ordinary chain."""
+    """With every layer on a GPU the chain runs inside llama.cpp's decode (here on the
+    CPU back end, which runs the same code): a greedy one whole, a sampled one its first
+    top-k ("split") or whole ("all"). The same answers; the chain kept attached between
+    answers with the same settings; grammar requests on the ordinary chain; an answer
+    with no seed asked draws anew each time."""
     runner = Runner(LoadSpec(str(starter_model), n_ctx=512))
     question = [Message("user", "List ten fruits.")]
 
@@ -367,13 +390,21 @@ def test_sampling_inside_the_decode_draws_the_same_tokens(starter_model: Path) -
     assert attached is not None
     assert answer(greedy) == on_cpu[0]  # reset, not rebuilt
     assert runner._attached is attached
-    assert answer(seeded) == on_cpu[1]
-    assert runner._attached is None
+    for mode in ("split", "all"):
+        runner.gpu_sampling = mode
+        assert answer(seeded) == on_cpu[1]
+        assert runner._attached is not None
+        assert runner._attached[0][0] == mode
     yes_no = SamplingParams(temperature=0.0, max_tokens=5, grammar='root ::= "yes" | "no"')
     assert answer(yes_no) in ("yes", "no")
     assert runner._attached is None
     assert answer(greedy) == on_cpu[0]
     assert runner._attached is not None
+    free = SamplingParams(temperature=1.2, max_tokens=40)  # no seed: a new draw each reset
+    assert len({answer(free) for _ in range(3)}) > 1
+    runner.gpu_sampling = "greedy"
+    assert answer(seeded) == on_cpu[1]
+    assert runner._attached is None
 
 
 def test_prompt_lookup_drafts_give_the_same_answer_with_fewer_calls(starter_model: Path) -> None:

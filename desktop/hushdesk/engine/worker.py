@@ -101,9 +101,11 @@ def _redirect_native_stderr(path: str) -> None:
 class Runner:
     """One loaded model and the state needed to keep its KV cache warm."""
 
-    # Greedy sampling inside the decode when every layer is on a GPU (bench/gpu.py).
-    sample_on_gpu = True
-    _attached: tuple[float, Any] | None = None  # (repeat penalty, chain) in the decode
+    # With every layer on a GPU, sampling in the decode (bench/gpu.py, docs/GPU.md):
+    # "greedy" requests only; "split" also the first top-k of sampled ones; "all" their
+    # whole chain; "off" none. "split" waits for its measurement on a GPU.
+    gpu_sampling = "greedy"
+    _attached: tuple[tuple[object, ...], Any] | None = None  # (its settings, chain)
 
     def __init__(self, spec: LoadSpec, *, cap_memory: bool = False) -> None:
         """``cap_memory``: limit this process's memory to what the model needs (in the
@@ -354,16 +356,10 @@ class Runner:
         ctx, lib = llm._ctx.ctx, self._llama_cpp
         # With every layer on a GPU a greedy chain runs there, inside each decode: the
         # token comes back instead of 32,000 logits to sort through on the CPU (2-4 %
-        # faster there). A sampled one stays on the CPU, where it was as fast or faster
-        # (its top-k, softmax and penalty cost the GPU what they save; docs/GPU.md).
-        on_gpu = (
-            self.sample_on_gpu
-            and params.temperature <= 0
-            and not params.grammar
-            and not params.thinking_budget  # its end is written into the context
-            and self._offloaded()
-        )
-        chain = self._attached_chain(params) if on_gpu else None
+        # faster there). A sampled one's whole chain there cost as much as it saved
+        # (docs/GPU.md); ``gpu_sampling`` "split" runs only its first top-k there.
+        where = self._gpu_part(params)
+        chain = self._attached_chain(params, where) if where else None
         if chain is None:
             self._detach()
             chain = own = sampler.chain(self.llm, self._vocab, params)
@@ -390,22 +386,42 @@ class Runner:
         stats.finish_reason = finish
         return stats
 
-    def _attached_chain(self, params: SamplingParams) -> Any:
-        """The greedy chain that runs inside the decode, reset for a new answer.
-        Attaching one makes llama.cpp plan its graphs again (on machine D of docs/GPU.md,
-        re-attaching per answer cut prefill to 0.58 of llama-bench), so it stays
-        attached while the penalty stays the same. None when llama.cpp cannot run it
-        there."""
+    def _gpu_part(self, params: SamplingParams) -> str:
+        """How much of this request's chain runs inside the decode (``sampler.chain``'s
+        ``gpu``): "" when none does."""
+        mode = self.gpu_sampling
+        if (
+            mode == "off"
+            or params.grammar
+            or params.thinking_budget  # its end is written into the context
+            or not self._offloaded()
+        ):
+            return ""
+        if params.temperature <= 0:
+            return "all"
+        return mode if mode in ("split", "all") and params.top_k > 0 else ""
+
+    def _attached_chain(self, params: SamplingParams, where: str) -> Any:
+        """The chain that runs inside the decode, reset for a new answer. Attaching one
+        makes llama.cpp plan its graphs again (on machine D of docs/GPU.md, re-attaching
+        per answer cut prefill to 0.58 of llama-bench), so it stays attached while the
+        settings stay the same. None when llama.cpp cannot run it there."""
         lib = self._llama_cpp
-        if self._attached is not None and self._attached[0] == params.repeat_penalty:
+        sampled = params.temperature > 0
+        settings = (where, params.repeat_penalty, sampled) + (
+            (params.temperature, params.top_k, params.top_p, params.min_p, params.seed)
+            if sampled
+            else ()
+        )
+        if self._attached is not None and self._attached[0] == settings:
             lib.llama_sampler_reset(self._attached[1])
             return self._attached[1]
         self._detach()
-        chain = sampler.chain(self.llm, self._vocab, params, on_gpu=True)
+        chain = sampler.chain(self.llm, self._vocab, params, gpu=where)
         if not lib.llama_set_sampler(self.llm._ctx.ctx, 0, chain):
             lib.llama_sampler_free(chain)
             return None
-        self._attached = (params.repeat_penalty, chain)
+        self._attached = (settings, chain)
         return chain
 
     def _detach(self) -> None:

@@ -125,8 +125,10 @@ def main() -> int:
                     drafted += result.stats.drafted_tokens
             same.append(texts[0] == texts[1])
 
-    def rate(kind: str, lookup: bool) -> float:
-        tokens, seconds = totals[(kind, lookup)]
+    def rate(kind: str | None, lookup: bool) -> float:
+        """Tokens per second of one kind of prompt, or of all (``kind`` None)."""
+        picked = [v for (k, on), v in totals.items() if on == lookup and kind in (None, k)]
+        tokens, seconds = sum(v[0] for v in picked), sum(v[1] for v in picked)
         return tokens / seconds if seconds else 0.0
 
     name = args.model
@@ -136,10 +138,7 @@ def main() -> int:
         plain, with_drafts = rate(kind, False), rate(kind, True)
         print(f"lookup_{label}_tokens_per_s: {with_drafts:.1f} tok/s (without drafts {plain:.1f})")
         print(f"lookup_{label}_speedup: {with_drafts / plain:.2f} x ({name})")
-    overall = sum(v[0] for k, v in totals.items() if k[1]) / sum(
-        v[1] for k, v in totals.items() if k[1]
-    ) / (sum(v[0] for k, v in totals.items() if not k[1]) /
-         sum(v[1] for k, v in totals.items() if not k[1]))  # fmt: skip
+    overall = rate(None, True) / rate(None, False)
     print(f"lookup_confirmed_share: {confirmed / max(drafted, 1):.2f} (of the drafted tokens)")
     print(f"lookup_output_identical: {int(all(same))} ({sum(same)} of {len(same)}; target >= 1)")
     print(f"lookup_decode_speedup: {overall:.2f} x ({name}; target >= {TARGET})")

@@ -104,10 +104,11 @@ def freeze() -> Path:
 def strip_debug(bundle: Path) -> None:
     """Debug information out of the native libraries that carry much of it (``strip
     --strip-debug``: symbols stay). Some wheels ship it: ctranslate2's extension went
-    from 64 MiB to 1 MiB, uvloop's from 12 to 1. Only those: strip rewrites a file, and
-    it broke numpy's OpenBLAS (which auditwheel had edited, like everything in a
-    ``*.libs`` folder) though it had no debug information to lose. PyInstaller's own
-    ``strip`` option does that to every file, and removes their symbols as well."""
+    from 64 MiB to 1 MiB, uvloop's from 12 to 1 (measured once, by hand). Only those:
+    strip rewrites a file, and it broke numpy's OpenBLAS (which auditwheel had edited,
+    like everything in a ``*.libs`` folder) though it had no debug information to lose.
+    PyInstaller's own ``strip`` option does that to every file, and removes their
+    symbols as well."""
     for path in bundle.rglob("*"):
         if path.is_symlink() or not path.is_file() or path.parent.name.endswith(".libs"):
             continue
@@ -265,7 +266,7 @@ def deb(bundle: Path) -> Path:
     target = DIST / f"{stage.name}.deb"
     subprocess.run(
         # xz, as Debian's own packages: 18 % smaller than gzip here (634 → 517 MiB before
-        # this issue's trimming), about four minutes on 2 cores instead of one
+        # this issue's trimming, measured once), about four minutes on 2 cores, not one
         ["dpkg-deb", "--root-owner-group", "-Zxz", "-z6", "--build", str(stage), str(target)],
         check=True,
         stdout=subprocess.DEVNULL,

@@ -38,6 +38,7 @@ class SamplingParams:
     thinking: bool | None = None  # a reasoning model thinks first (None: as it does by default)
     thinking_budget: int = 0  # tokens of thinking at most, then it answers (0: no limit; local)
     lookup: bool = False  # drafts from the prompt checked in a batch (engine.lookup; local)
+    cache_prompt: bool = True  # reuse earlier prompts' KV (local; off: read it all afresh)
 
 
 @dataclass(frozen=True)

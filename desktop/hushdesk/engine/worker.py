@@ -24,7 +24,7 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
-from hushdesk.engine import lookup, offload, reasoning, sampler, templates, vision
+from hushdesk.engine import lookup, offload, openings, reasoning, sampler, templates, vision
 from hushdesk.engine.outbox import Outbox, StopStrings
 from hushdesk.engine.sizing import (
     auto_layers,
@@ -164,6 +164,7 @@ class Runner:
         )
         self._add_bos = model.add_bos_token()
         self.opens_thinking = False
+        self.opening = 0  # the last prompt's tokens up to its system prompt's end
         self.placed: dict[int, vision.Placed] = {}  # the last prompt's images, by position
         self.vision = (
             vision.Vision(spec.mmproj_path, model.model, threads=threads, use_gpu=layers != 0)
@@ -233,29 +234,24 @@ class Runner:
             return self.llm.tokenize(text.encode(), add_bos=add_bos and at_start, special=special)
 
         tokens, self.placed = vision.tokenize(pieces, text_tokens, self.vision, images)
+        leading = next((i for i, m in enumerate(marked) if m.role != "system"), len(marked))
+        self.opening = openings.opening(pieces, leading, text_tokens, tokens)
+        if self.placed and min(self.placed) < self.opening:
+            self.opening = 0  # an image in the system prompt: read each time
         return tokens
 
-    def _prefill(self, tokens: list[int], stop: Event, conn: Connection) -> tuple[int, bool]:
-        """Evaluate ``tokens``, reusing the longest cached prefix. Returns (reused, stopped)."""
+    def _prefill(
+        self, tokens: list[int], stop: Event, conn: Connection, cache: bool = True
+    ) -> tuple[int, bool]:
+        """Evaluate ``tokens``, reusing the longest cached prefix or a kept opening (none
+        with ``cache`` off). Returns (reused, stopped)."""
         llm, lib = self.llm, self._llama_cpp
-        cached = llm.n_tokens
-        keep = 0
-        limit = min(cached, len(tokens))
+        keep = self._openings.reused(llm, tokens, cache=cache)
         ids = llm.input_ids
-        while keep < limit and ids[keep] == tokens[keep]:
-            keep += 1
-        if keep == len(tokens):
-            keep -= 1  # the last prompt token is evaluated again to get fresh logits
-        if keep < cached:
-            if keep == 0 or not llm._ctx.kv_cache_seq_rm(-1, keep, -1):
-                self._forget_cache()
-                keep = 0
-            llm.n_tokens = keep
-        elif keep == 0:
-            self._forget_cache()  # nothing cached: an empty KV cache, whatever came before
         ctx = llm._ctx.ctx
         step = self._prefill_step()
         images = sorted(self.placed)
+        ends = [*images, self.opening]  # a step ends at each, so the opening's copy is exact
         start = keep
         while start < len(tokens):
             if stop.is_set():
@@ -266,7 +262,7 @@ class Runner:
                 ids[start:after] = image.key
                 llm.n_tokens = start = after
                 continue
-            end = min([start + step, *(i for i in images if i > start)])
+            end = min([start + step, *(i for i in ends if i > start)])
             chunk = tokens[start:end]
             array = (lib.llama_token * len(chunk))(*chunk)  # alive until decoded
             # One sequence, positions following the cache, logits for the last token only.
@@ -276,6 +272,8 @@ class Runner:
                 raise ModelError("llama.cpp could not evaluate the prompt.")
             ids[start : start + len(chunk)] = chunk
             llm.n_tokens = start = start + len(chunk)
+            if start == self.opening:
+                self._openings.keep(llm)
             conn.send(("alive",))
         return keep, False
 
@@ -304,8 +302,12 @@ class Runner:
 
     def _forget_cache(self) -> None:
         """After a failed decode the KV cache is in an unknown state: start afresh."""
-        self.llm.reset()
-        self.llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+        openings.forget(self.llm)
+
+    @functools.cached_property
+    def _openings(self) -> openings.Openings:
+        """Copies of the KV of prompts' openings (engine.openings)."""
+        return openings.Openings(self._llama_cpp)
 
     @functools.cached_property
     def _drafts(self) -> lookup.Drafter:
@@ -366,7 +368,7 @@ class Runner:
         else:
             own = None
         try:
-            stats.cached_tokens, stopped = self._prefill(tokens, stop, conn)
+            stats.cached_tokens, stopped = self._prefill(tokens, stop, conn, params.cache_prompt)
             stats.prompt_eval_tokens = self.evaluated_tokens() - evaluated_before
             stats.prefill_s = time.perf_counter() - started
             if stopped:

@@ -21,7 +21,9 @@ SmolLM2-135M-Instruct.
 Every question goes through the app's own path (a conversation grounded in the set's
 library, the summarizer, the email drafter) with the app's settings. Per model and set
 it prints: retrieval hit@5 (a top-5 passage is on the page that holds the answer; again
-for the reworded questions alone), answer correct (the key fact is in the answer),
+for the reworded questions alone), whether the passages an answer is given hold the
+text that answers and how many words they are (what any model can answer from: the
+measure of a passage budget), answer correct (the key fact is in the answer),
 citation correct (a cited page holds it), abstain rate on on-topic questions the
 documents cannot answer, false-abstain rate on answerable ones, the share of each
 summarized document's main topics its key points name, the share of key points lifted
@@ -58,6 +60,7 @@ from quality_sets import (  # noqa: E402
     document_text,
     documents,
     expected_pages,
+    in_prompt,
     lifted,
     norm,
     retrieved,
@@ -109,7 +112,12 @@ TARGETS = {  # per set: a figure that misses on one set is missed
     "summary_points_lifted": "<= 0.33",
     "summary_own_statements_supported": ">= 0.8",
 }
-LOWER_IS_BETTER = {"false_abstain_answerable", "summary_points_lifted", "email_invented_figures"}
+LOWER_IS_BETTER = {
+    "false_abstain_answerable",
+    "summary_points_lifted",
+    "email_invented_figures",
+    "prompt_passage_words",
+}
 
 
 # -- fetching -----------------------------------------------------------------------------
@@ -173,6 +181,8 @@ class Tally:
     hit5_reworded: list[bool] = field(default_factory=list)
     hit1: list[bool] = field(default_factory=list)
     first: list[bool] = field(default_factory=list)
+    in_prompt: list[bool] = field(default_factory=list)
+    prompt_words: list[int] = field(default_factory=list)
     correct: list[bool] = field(default_factory=list)
     cited: list[bool] = field(default_factory=list)
     false_abstain: list[bool] = field(default_factory=list)
@@ -217,6 +227,9 @@ class Run:
             hit5, hit1 = retrieved(self.app, library, q["question"], evidence[q["question"]])
             tally.hit5.append(hit5)
             tally.hit1.append(hit1)
+            held, words = in_prompt(self.app, library, q["question"], q["evidence"])
+            tally.in_prompt.append(held)
+            tally.prompt_words.append(words)
             if q.get("reworded"):
                 tally.hit5_reworded.append(hit5)
         return evidence
@@ -394,6 +407,8 @@ FIGURES = {  # the line's name: the tally's field
     "retrieval_hit_at_5_reworded": "hit5_reworded",
     "retrieval_hit_at_1": "hit1",
     "first_source_holds_answer": "first",
+    "prompt_holds_evidence": "in_prompt",
+    "prompt_passage_words": "prompt_words",
     "answer_correct": "correct",
     "citation_correct": "cited",
     "false_abstain_answerable": "false_abstain",

@@ -140,6 +140,17 @@ def retrieved(app, library, question: str, expected: set[tuple[str, int]]) -> tu
     return any(found), found[:1] == [True]
 
 
+def in_prompt(app, library, question: str, phrase: str) -> tuple[bool, int]:
+    """Whether the passages a cited answer is given hold ``phrase`` (the text that holds
+    the answer; most of its runs of four words), and how many words they are: what the
+    model can answer from, whatever the model."""
+    from hushdesk.assistant.grounding import grounder_for
+
+    grounding = grounder_for(app.library, [library.name])(question)
+    text = norm(" ".join(c.passage for c in grounding.citations))
+    return bool(text) and lifted(phrase, text), len(text.split())
+
+
 def lifted(statement: str, source: str, n: int = 4) -> bool:
     """Whether a summary statement is lifted from the source rather than written: most of
     its runs of ``n`` words stand in the source as they are."""

@@ -13,6 +13,12 @@ Off in the app (``SamplingParams.lookup``): on two CPU cores a batch of k tokens
 nearly k single steps and about half the drafted tokens are refused, so it was slower
 (``bench/lookup.py``: about 0.9x with the 0.5B benchmark model on the app's own cited
 answers and summary steps); it pays where batches are cheap and answers copy more.
+Why the output can part from plain decoding, measured with the 0.5B model on this CPU
+(2026-12-07): from 4 tokens a batch takes llama.cpp's matrix path, whose rounding puts
+its logits up to 0.6 from the single steps'; with flash attention a batch of 2 or 3 is
+bit-identical to single steps (the same kernels) but costs 2.4 and 3.5 of them, every
+row's logits over the whole vocabulary included. So no batch here is both exact and
+cheaper.
 
 Written here because llama-cpp-python's ``LlamaPromptLookupDecoding`` only proposes
 drafts for its own ``generate`` loop, and the app decodes with its own (``worker``).

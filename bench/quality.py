@@ -309,7 +309,8 @@ class Run:
         raw = "".join(stream)  # as the model wrote it, before it was held to the sources
         turn = chat.turns[-1]
         seconds = time.perf_counter() - started
-        return stream.result.text, raw, list(turn.citations), seconds, list(turn.checks)
+        citations = [c.to_dict() for c in turn.citations]
+        return stream.result.text, raw, citations, seconds, list(turn.checks)
 
     def summaries(self, name: str, paths: list[Path]) -> None:
         from hushdesk.assistant.summarize import Options

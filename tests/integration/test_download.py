@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import threading
 from pathlib import Path
@@ -283,3 +284,48 @@ def test_the_token_goes_only_to_the_official_hub_and_only_when_asked() -> None:
         ("huggingface.co", None),
         ("huggingface.co", "Bearer secret"),
     ]
+
+
+def _with(model: catalog.CatalogModel) -> Models:
+    """A manager whose catalog is the shipped one plus ``model``."""
+    registry, settings = Registry(), Settings()
+    shipped = catalog.load()
+    extended = catalog.Catalog((*shipped.models, model), shipped.embeddings, shipped.speech)
+    return Models(settings, registry, extended, ModelRuntime(settings, registry))
+
+
+def test_a_vision_model_downloads_as_a_pair_and_sees_images(
+    hub: Hub, tmp_path: Path, starter_model: Path
+) -> None:
+    projector = tmp_path / "mmproj-model-f16.gguf"
+    shutil.copyfile(starter_model, projector)  # any GGUF: the pair is checked when it loads
+    hub.add(REPO, projector.name, projector)
+    seeing = catalog.load().get(MODEL)
+    assert seeing is not None
+    pair = dataclasses.replace(
+        seeing,
+        id="seeing-test",
+        projector=catalog.CatalogFile("F16", REPO, projector.name, projector.stat().st_size),
+    )
+    manager = _with(pair)
+    job = manager.plan("seeing-test")
+    assert [f.filename for f in job.files] == [FILE, projector.name]
+    model = manager.install(job)
+    assert Path(model.details["mmproj"]).read_bytes() == projector.read_bytes()
+    assert Path(model.path).name == FILE
+    assert pair.traits == "sees images"
+
+
+def test_a_pinned_checksum_the_hub_does_not_have_is_refused(hub: Hub) -> None:
+    shipped = catalog.load().get(MODEL)
+    assert shipped is not None
+    pinned = dataclasses.replace(
+        shipped,
+        id="pinned-test",
+        files=(dataclasses.replace(shipped.files[0], sha256="0" * 64),),
+    )
+    with pytest.raises(DownloadError, match="SHA-256 differs"):
+        _with(pinned).plan("pinned-test")
+    right = hub.files[f"{REPO}/{FILE}"].sha256
+    same = dataclasses.replace(pinned, files=(dataclasses.replace(pinned.files[0], sha256=right),))
+    assert _with(same).plan("pinned-test").files[0].sha256 == right

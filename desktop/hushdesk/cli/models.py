@@ -146,6 +146,8 @@ def _search(app: App, args: argparse.Namespace) -> int:
                         "license": m.license,
                         "context_length": m.context_length,
                         "good_for": m.good_for,
+                        "reasons": m.reasons,
+                        "vision": m.vision,
                         "quantizations": [f.quantization for f in m.files],
                         "size_bytes": f.size_bytes,
                         "fit": v.verdict,
@@ -164,6 +166,7 @@ def _search(app: App, args: argparse.Namespace) -> int:
         print(
             f"{star} {model.id:26} {model.parameters_label:>5} {file.size_bytes / 1e9:5.1f} GB "
             f"{verdict.label:10} {speed:>12}  {model.good_for}"
+            + (f" ({model.traits})" if model.traits else "")
         )
     if suggestion:
         print(

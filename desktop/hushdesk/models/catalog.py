@@ -16,6 +16,7 @@ class CatalogFile:
     repo: str
     filename: str
     size_bytes: int
+    sha256: str = ""  # pinned: the hub's file must have it too (empty: the hub's is taken)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,18 @@ class CatalogModel:
     kv: KvLayout
     files: tuple[CatalogFile, ...]
     bundled: bool = False
+    reasons: bool = False  # thinks before it answers (its template can switch it off)
+    projector: CatalogFile | None = None  # its vision projector (mmproj): it sees images
+
+    @property
+    def vision(self) -> bool:
+        return self.projector is not None
+
+    @property
+    def traits(self) -> str:
+        """What sets it apart in a list ("thinks first · sees images"), or ""."""
+        said = ["thinks first"] * self.reasons + ["sees images"] * self.vision
+        return " · ".join(said)
 
     def file(self, quantization: str | None = None) -> CatalogFile:
         """The file for ``quantization``, or the recommended default (Q4_K_M)."""
@@ -142,6 +155,8 @@ def _model(m: dict[str, Any]) -> CatalogModel:
         kv=KvLayout(**m["kv"]),
         files=tuple(CatalogFile(**f) for f in m["files"]),
         bundled=bool(m.get("bundled", False)),
+        reasons=bool(m.get("reasons", False)),
+        projector=CatalogFile(**m["projector"]) if m.get("projector") else None,
     )
 
 

@@ -22,7 +22,7 @@ from hushdesk.errors import DownloadError, HushdeskError, ModelError
 from hushdesk.isolate import run_isolated
 from hushdesk.jobs import ProgressCallback
 from hushdesk.models import download, hardware, hub, importers
-from hushdesk.models.catalog import Catalog, CatalogModel, CatalogSpeech
+from hushdesk.models.catalog import Catalog, CatalogFile, CatalogModel, CatalogSpeech
 from hushdesk.models.download import DownloadControl, DownloadJob
 from hushdesk.models.hardware import GB, READABLE_TOKENS_PER_S, Fit, Machine, Recommendation
 from hushdesk.models.importers import Found
@@ -70,6 +70,17 @@ def clean_name(text: str) -> str:
 
 def same_name(a: str, b: str) -> bool:
     return a.casefold() == b.casefold()
+
+
+def _pinned(file: CatalogFile, remote: hub.RemoteFile) -> hub.RemoteFile:
+    """The hub's file, when it is the one the catalog pins (or the catalog pins none)."""
+    if file.sha256 and remote.sha256 != file.sha256:
+        raise DownloadError(
+            f"{file.repo}/{file.filename} on the hub is not the file Hushdesk's catalog names "
+            "(its SHA-256 differs), so it was not downloaded. It may have been replaced; "
+            "a newer Hushdesk may know the new one."
+        )
+    return remote
 
 
 def _slug(text: str) -> str:
@@ -210,7 +221,11 @@ class Models:
         if model.bundled:
             raise DownloadError(f"{model.name} comes with Hushdesk; there is nothing to download.")
         file = model.file(quantization)
-        remote = hub.resolve(file.repo, file.filename)
+        remote = _pinned(file, hub.resolve(file.repo, file.filename))
+        files = [remote]
+        if model.projector is not None:  # the pair: it sees images
+            projector = model.projector
+            files.append(_pinned(projector, hub.resolve(projector.repo, projector.filename)))
         return download.DownloadJob(
             model_id=installed_id(model, file.quantization),
             name=f"{model.name} ({file.quantization})",
@@ -218,7 +233,7 @@ class Models:
             repo=file.repo,
             revision="main",
             target_dir=str(paths.models_dir() / _slug(file.repo)),
-            files=[remote],
+            files=files,
             details={
                 "catalog_id": model.id,
                 "quantization": file.quantization,
@@ -278,6 +293,8 @@ class Models:
         else:
             path = Path(job.target_dir)
         details = {**job.details, "repo": job.repo}
+        if job.kind == "llm" and len(files) > 1:  # its vision projector (checked at load)
+            details["mmproj"] = str(files[1])
         if job.kind == "speech":  # what the folder says of itself, not only the catalog
             details["multilingual"] = _check_speech(path, downloaded=job.name).multilingual
         model = InstalledModel(

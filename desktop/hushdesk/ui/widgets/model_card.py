@@ -90,8 +90,9 @@ class ModelCard(QFrame):
         m = self.model
         quantization = str(self.quant.currentData())
         file = m.file(quantization)
+        traits = f" · {m.traits}" if m.traits else ""
         self.facts.setText(
-            f"{m.parameters_label} parameters · context {m.context_length:,} · {m.license}"
+            f"{m.parameters_label} parameters · context {m.context_length:,} · {m.license}{traits}"
         )
         installed = quantization in self._installed or m.bundled
         self.button.setEnabled(not installed and not self.locked)

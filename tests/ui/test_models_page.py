@@ -48,7 +48,9 @@ def test_cards_show_fit_badges_and_the_recommendation(page: ModelsPage) -> None:
     page.filter.setText("gemma")
     assert [k for k, c in page.cards.items() if not c.isHidden()] == []
     page.fits_only.setChecked(False)
-    assert [k for k, c in page.cards.items() if not c.isHidden()] == ["gemma-2-2b-it"]
+    shown = [k for k, c in page.cards.items() if not c.isHidden()]
+    assert shown == ["gemma-3-1b-it", "gemma-2-2b-it", "gemma-3-4b-it"]
+    assert "sees images" in page.cards["gemma-3-4b-it"].facts.text()
 
 
 def test_download_pause_resume_and_install(qtbot: QtBot, page: ModelsPage, hub: Hub) -> None:

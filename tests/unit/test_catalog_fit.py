@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -24,7 +25,15 @@ REQUIRED = {
     "mistral-7b-instruct-v0.3",
     "zephyr-7b-beta",
     "smollm2-135m-instruct",
+    # today's small models (issue 37): thinkers, and one that sees images
+    "qwen3-0.6b",
+    "qwen3-1.7b",
+    "qwen3-4b",
+    "gemma-3-1b-it",
+    "gemma-3-4b-it",
+    "phi-4-mini-instruct",
 }
+THINKERS = {"qwen3-0.6b", "qwen3-1.7b", "qwen3-4b"}
 
 
 def test_catalog_schema() -> None:
@@ -52,8 +61,13 @@ def test_catalog_schema() -> None:
         assert m["context_length"] >= 2048
         assert set(m["kv"]) == {"layers", "kv_heads", "head_dim"}
         quants = [f["quantization"] for f in m["files"]]
-        if not m.get("bundled"):
-            assert quants == ["Q4_K_M", "Q5_K_M", "Q8_0"], m["id"]
+        if not m.get("bundled"):  # what the repository has, in this order
+            order = ["Q4_K_M", "Q5_K_M", "Q8_0"]
+            assert quants == [q for q in order if q in quants], m["id"]
+        assert bool(m.get("reasons")) == (m["id"] in THINKERS), m["id"]
+        if "projector" in m:
+            assert "mmproj" in m["projector"]["filename"]
+            assert m["projector"]["repo"] == m["files"][0]["repo"]
         sizes = [f["size_bytes"] for f in m["files"]]
         assert sizes == sorted(sizes), m["id"]
         for f in m["files"]:
@@ -126,6 +140,33 @@ def test_recommendations_follow_memory_and_speed() -> None:
     assert gpu.model.id == "mistral-7b-instruct-v0.3"
     assert gpu.file.quantization == "Q8_0"
     assert hardware.recommend(cat, Machine(1 * GB, GB // 4, 1)) is None
+
+
+def test_a_thinker_is_recommended_only_where_it_thinks_quickly_enough() -> None:
+    cat = catalog.load()
+    thinker = cat.get("qwen3-4b")
+    assert thinker is not None
+    plain = dataclasses.replace(thinker, reasons=False)
+    laptop = Machine(16 * GB, 12 * GB, 4)  # ~10 tokens/s: readable, too slow to think first
+    assert hardware.recommend(catalog.Catalog((thinker,), ()), laptop) is None
+    assert hardware.recommend(catalog.Catalog((plain,), ()), laptop) is not None
+    gpu = Machine(16 * GB, 12 * GB, 4, (Gpu("RTX", 12 * GB, 11 * GB),))
+    pick = hardware.recommend(catalog.Catalog((thinker,), ()), gpu)
+    assert pick is not None
+    assert "thinks before it answers" in pick.why
+    assert thinker.traits == "thinks first"
+
+
+def test_a_vision_model_needs_room_for_its_projector() -> None:
+    seeing = catalog.load().get("gemma-3-4b-it")
+    assert seeing is not None
+    assert seeing.projector is not None
+    assert seeing.traits == "sees images"
+    file = seeing.file()
+    blind = dataclasses.replace(seeing, projector=None)
+    extra = hardware.estimate(seeing, file, 4096).total - hardware.estimate(blind, file, 4096).total
+    assert extra == seeing.projector.size_bytes
+    assert seeing.download_bytes(file) == file.size_bytes + seeing.projector.size_bytes
 
 
 def test_nvidia_smi_output_is_parsed() -> None:

@@ -149,7 +149,7 @@ def _search(app: App, args: argparse.Namespace) -> int:
                         "reasons": m.reasons,
                         "vision": m.vision,
                         "quantizations": [f.quantization for f in m.files],
-                        "size_bytes": f.size_bytes,
+                        "size_bytes": m.download_bytes(f),
                         "fit": v.verdict,
                         "fit_reason": v.reason,
                         "recommended": bool(suggestion and suggestion.model.id == m.id),
@@ -163,8 +163,9 @@ def _search(app: App, args: argparse.Namespace) -> int:
     for model, file, verdict in rows:
         star = "★" if suggestion and suggestion.model.id == model.id else " "
         speed = f"~{verdict.tokens_per_s:.0f} tok/s"
+        size = model.download_bytes(file) / 1e9
         print(
-            f"{star} {model.id:26} {model.parameters_label:>5} {file.size_bytes / 1e9:5.1f} GB "
+            f"{star} {model.id:26} {model.parameters_label:>5} {size:5.1f} GB "
             f"{verdict.label:10} {speed:>12}  {model.good_for}"
             + (f" ({model.traits})" if model.traits else "")
         )

@@ -56,6 +56,10 @@ class CatalogModel:
         said = ["thinks first"] * self.reasons + ["sees images"] * self.vision
         return " · ".join(said)
 
+    def download_bytes(self, file: CatalogFile) -> int:
+        """What downloading ``file`` takes: the file, and the projector that comes with it."""
+        return file.size_bytes + (self.projector.size_bytes if self.projector else 0)
+
     def file(self, quantization: str | None = None) -> CatalogFile:
         """The file for ``quantization``, or the recommended default (Q4_K_M)."""
         wanted = quantization or "Q4_K_M"

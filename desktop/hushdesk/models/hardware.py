@@ -67,10 +67,11 @@ class Estimate:
 def estimate(model: CatalogModel, file: CatalogFile, n_ctx: int) -> Estimate:
     """Memory to run ``file`` with a context of ``n_ctx`` tokens (capped by the model's)."""
     n_ctx = min(n_ctx, model.context_length)
+    seeing = model.projector.size_bytes if model.projector else 0  # read once per image
     return Estimate(
         weights=file.size_bytes,
         kv_cache=model.kv.bytes_per_token() * n_ctx,
-        overhead=150 * 1024**2 + file.size_bytes // 20,  # compute buffers, runtime
+        overhead=150 * 1024**2 + file.size_bytes // 20 + seeing,  # compute buffers, runtime
         n_ctx=n_ctx,
     )
 
@@ -79,6 +80,10 @@ def estimate(model: CatalogModel, file: CatalogFile, n_ctx: int) -> Estimate:
 # model size. A laptop core streams about 6 GB/s; dual-channel RAM caps it near 50 GB/s.
 CPU_GBPS_PER_CORE, CPU_GBPS_MAX, GPU_GBPS = 6.0, 50.0, 300.0
 READABLE_TOKENS_PER_S = 8.0  # slower than this feels sluggish for chat
+# A model that thinks first writes several times the answer's tokens before its first
+# word (Qwen3's thinking on a short question: hundreds of tokens); it is recommended
+# only where it writes this much faster than readable.
+THINKING_FACTOR = 3.0
 
 
 def tokens_per_second(weights: int, machine: Machine, *, on_gpu: bool = False) -> float:
@@ -167,6 +172,11 @@ def recommend(catalog: Catalog, machine: Machine, n_ctx: int = 4096) -> Recommen
             f"this computer ({where}) and should answer at about {verdict.tokens_per_s:.0f} "
             f"tokens/s. {chosen.quantization} keeps {quality} quality at that size."
         )
+        if model.reasons:
+            why += (
+                " It thinks before it answers; switch thinking off in a chat's settings for "
+                "quicker answers."
+            )
         return Recommendation(model, chosen, verdict, why)
     return None
 
@@ -174,7 +184,8 @@ def recommend(catalog: Catalog, machine: Machine, n_ctx: int = 4096) -> Recommen
 def _comfortable(model: CatalogModel, file: CatalogFile, machine: Machine, n_ctx: int) -> bool:
     need = estimate(model, file, n_ctx)
     verdict = fit(need, machine)
-    if verdict.verdict != "fits" or verdict.tokens_per_s < READABLE_TOKENS_PER_S:
+    readable = READABLE_TOKENS_PER_S * (THINKING_FACTOR if model.reasons else 1.0)
+    if verdict.verdict != "fits" or verdict.tokens_per_s < readable:
         return False
     # A larger quantization only when it leaves plenty of room.
     return (

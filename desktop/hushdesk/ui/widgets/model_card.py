@@ -48,7 +48,8 @@ class ModelCard(QFrame):
         self.quant = QComboBox()
         self.quant.setAccessibleName(f"Quantization of {model.name}")
         for f in model.files:
-            self.quant.addItem(f"{f.quantization} · {f.size_bytes / 1e9:.1f} GB", f.quantization)
+            size = model.download_bytes(f) / 1e9
+            self.quant.addItem(f"{f.quantization} · {size:.1f} GB", f.quantization)
         self.button = QPushButton("Download")
         self.button.setAccessibleName(f"Download {model.name}")
         self.button.clicked.connect(

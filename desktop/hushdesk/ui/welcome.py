@@ -213,10 +213,11 @@ class WelcomeDialog(QDialog):
                 "The starter model works everywhere; the Models page lists the rest."
             )
         else:
+            traits = f" · {pick.model.traits}" if pick.model.traits else ""
             self.recommended_text.setText(
                 f"<b>Recommended: {html.escape(pick.model.name)}</b><br>"
-                f"{_size(pick.file.size_bytes)} download · about "
-                f"{pick.fit.tokens_per_s:.0f} tokens/s here<br>"
+                f"{_size(pick.model.download_bytes(pick.file))} download · about "
+                f"{pick.fit.tokens_per_s:.0f} tokens/s here{traits}<br>"
                 f"<span>{html.escape(pick.model.good_for)}</span>"
             )
             self.download.setEnabled(True)
@@ -243,9 +244,10 @@ class WelcomeDialog(QDialog):
         line = QHBoxLayout(row)
         line.setContentsMargins(0, 0, 0, 0)
         file = model.file()
+        traits = f" · {model.traits}" if model.traits else ""
         label = rich_label(
-            f"<b>{html.escape(model.name)}</b> · {_size(file.size_bytes)} · "
-            f"about {speed:.0f} tokens/s"
+            f"<b>{html.escape(model.name)}</b> · {_size(model.download_bytes(file))} · "
+            f"about {speed:.0f} tokens/s{traits}"
         )
         label.setToolTip(model.good_for)
         button = QPushButton("Download")

@@ -213,7 +213,7 @@ class WelcomeDialog(QDialog):
                 "The starter model works everywhere; the Models page lists the rest."
             )
         else:
-            traits = f" · {pick.model.traits}" if pick.model.traits else ""
+            traits = f" · {html.escape(pick.model.traits)}" if pick.model.traits else ""
             self.recommended_text.setText(
                 f"<b>Recommended: {html.escape(pick.model.name)}</b><br>"
                 f"{_size(pick.model.download_bytes(pick.file))} download · about "
@@ -244,7 +244,7 @@ class WelcomeDialog(QDialog):
         line = QHBoxLayout(row)
         line.setContentsMargins(0, 0, 0, 0)
         file = model.file()
-        traits = f" · {model.traits}" if model.traits else ""
+        traits = f" · {html.escape(model.traits)}" if model.traits else ""
         label = rich_label(
             f"<b>{html.escape(model.name)}</b> · {_size(model.download_bytes(file))} · "
             f"about {speed:.0f} tokens/s{traits}"

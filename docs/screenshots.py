@@ -387,11 +387,21 @@ def models_page(window: MainWindow, qt: QApplication, theme: str) -> None:
     shoot(window, f"screenshot-models-{theme}.png")
     models = window.page("models")
     settle(window, qt)  # the speeds shown, the page at its full height
+    catalog_cards(window, qt, theme)
     models.verticalScrollBar().setValue(models.verticalScrollBar().maximum())  # the last box
     settle(window, qt)
     shoot(window, f"screenshot-speech-models-{theme}.png")
     models.verticalScrollBar().setValue(0)
     selection_actions(window, qt, theme)
+
+
+def catalog_cards(window: MainWindow, qt: QApplication, theme: str) -> None:
+    """The catalog at today's models: those that think first, the one that sees images."""
+    models = window.page("models")
+    models.ensureWidgetVisible(models.cards["gemma-3-4b-it"], 0, 40)
+    settle(window, qt)
+    shoot(window, f"screenshot-models-catalog-{theme}.png")
+    models.verticalScrollBar().setValue(0)
 
 
 def every_page(window: MainWindow, qt: QApplication, theme: str) -> None:

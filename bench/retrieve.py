@@ -226,7 +226,7 @@ def grouped_recall(embedder, count: int) -> float:
     asked = embedder.embed(questions)
     centres = index._centres(vectors, index._wanted(len(vectors)))
     groups = index._nearest(vectors, centres)
-    probe = max(1, round(len(centres) * index.PROBE_SHARE))
+    probe = index.probe(centres)
     shares = []
     for question in asked:
         scores = vectors @ question

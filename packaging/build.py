@@ -68,7 +68,7 @@ def prepare_embedding() -> None:
         meta = json.loads((made / "meta.json").read_text())
         if not meta["int8"]:
             raise SystemExit("the embedding model was not quantized (is NNCF installed?)")
-        key = shipped_key(model, True, leave_out=packaging_info.EMBEDDING_WEIGHT_FILES)
+        key = shipped_key(model, embedder.quantize, leave_out=packaging_info.EMBEDDING_WEIGHT_FILES)
         shutil.copytree(made, PREPARED / key)
 
 

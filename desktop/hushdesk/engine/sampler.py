@@ -71,7 +71,7 @@ def chain(llm: Any, vocab: Any, params: SamplingParams, *, gpu: str = "") -> Any
     return made
 
 
-_BOUNDARY: list[Any] = []  # the interface below and its callback, alive while loaded
+_BOUNDARY: list[Any] = []  # the interface below, its callback and name, alive while loaded
 
 
 def _cpu_from_here(lib: Any) -> Any:
@@ -80,8 +80,11 @@ def _cpu_from_here(lib: Any) -> Any:
     nothing, becomes the "empty" part, which runs on the back end. Every entry of its
     interface but the name is NULL, and a chain skips a NULL apply, accept and reset."""
     if not _BOUNDARY:
-        name = lib.llama_sampler_i_name(lambda _smpl: b"cpu-from-here")
+        # The name's address, not bytes: a c_char_p callback that returns a new bytes
+        # object leaks it, and ctypes says so on stderr every call.
+        text = ctypes.create_string_buffer(b"cpu-from-here")
+        name = lib.llama_sampler_i_name(lambda _smpl: ctypes.addressof(text))
         iface = lib.llama_sampler_i()
         iface.name = name
-        _BOUNDARY.extend((name, iface))
+        _BOUNDARY.extend((name, iface, text))
     return lib.llama_sampler_init(ctypes.byref(_BOUNDARY[1]), None)

@@ -98,8 +98,8 @@ class VectorIndex:
             groups = placed.groups.copy()
             groups[placed.position >= placed.known] = _nearest(unit[placed.known :], saved.centres)
             self.store.put_grouping(library, Grouping(saved.centres, ids, groups))
-        probe = max(1, min(len(saved.centres), round(len(saved.centres) * PROBE_SHARE)))
-        return _Loaded(version, found, unit, _Lists(saved.centres, placed.bounds, probe))
+        lists = _Lists(saved.centres, placed.bounds, probe(saved.centres))
+        return _Loaded(version, found, unit, lists)
 
     def _read(
         self, library: Library, ids: np.ndarray, position: np.ndarray
@@ -180,6 +180,11 @@ class VectorIndex:
     def drop(self, library: Library) -> None:
         self.store.drop_vectors(library)
         self._loaded.pop(library.id, None)
+
+
+def probe(centres: np.ndarray) -> int:
+    """How many of the groups around ``centres`` a search reads (``PROBE_SHARE``)."""
+    return max(1, min(len(centres), round(len(centres) * PROBE_SHARE)))
 
 
 def _wanted(rows: int) -> int:

@@ -60,10 +60,6 @@ class VectorRows(Database):
         found, matrix = _decode(rows)
         return found, matrix.astype(np.float32)
 
-    def vector_count(self, library: Library) -> int:
-        rows = self._rows("SELECT count(*) FROM vectors WHERE library_id = ?", (library.id,))
-        return int(rows[0][0])
-
     def vector_ids(self, library: Library) -> np.ndarray:
         """The library's chunk ids that have a vector, ascending (read from the index on
         ``library_id`` alone: no vector is read)."""

@@ -643,7 +643,7 @@ def measure(args: argparse.Namespace) -> int:
     if "whatif" in parts and bench:
 
         def whatif_part() -> None:
-            variants = [(True, "split"), (True, "all"), (True, "greedy"), (True, "off")]
+            variants = [(True, mode) for mode in args.sampling.split(",")]
             for fa, sampling in variants + [(False, "off")] * ("fa_off" in parts):
                 ours = runner_figures(gguf, flash_attn=fa, sampling=sampling)
                 name = ("fa_on" if fa else "fa_off") + f"_gpu_sampling_{sampling}"
@@ -726,6 +726,9 @@ def main() -> int:
     run.add_argument("--bin", required=True, help="llama.cpp's build/bin")
     run.add_argument("--parts", default="hardware,bench,bare,whatif,server,engine")
     run.add_argument("--tag", default="", help="a prefix for the engine's figures")
+    run.add_argument(
+        "--sampling", default="split,all,greedy,off", help="whatif: the Runner's gpu_sampling"
+    )
     run.add_argument("--server-log", default=str(Path(tempfile.gettempdir()) / "server.log"))
     args = parser.parse_args()
     if args.command == "model":

@@ -2,7 +2,8 @@
 # There (an NVIDIA GPU, nvcc, CMake, ninja, torch and transformers; no network), from the
 # repository root with .gpu/ from bench/gpu_prepare.sh: llama.cpp built once for CUDA
 # (about 4 minutes on 16 cores), llama-cpp-python installed on that build, the
-# random-weight model, then the figures (bench/gpu.py measure; PARTS picks them). Writes
+# random-weight model, then the figures (bench/gpu.py measure; PARTS picks them, SAMPLING
+# the GPU sampling modes of its whatif part). Writes
 # logs to $OUT when it is set. SERVER=ON also builds llama-server (for --parts server).
 set -x
 export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1 PYTHONUNBUFFERED=1
@@ -26,6 +27,13 @@ export PYTHONPATH=/tmp/site:$LC/gguf-py LLAMA_CPP_LIB_PATH=$B/bin
 M=/tmp/m
 python3 bench/gpu.py model $M --llama-cpp $LC --bin $B/bin 2>&1 | tail -3
 echo "ready after $(( $(date +%s) - T0 )) s"
-timeout ${MEASURE_S:-300} python3 bench/gpu.py measure $M/model-Q4_K_M.gguf --bin $B/bin \
-  --parts ${PARTS:-hardware,bench,whatif,engine} 2>&1 \
-  | grep -v "^llama_\|^load\|^print_info\|^ggml_\|^\s*$" | tee $OUT/measure.log
+# llama.cpp's own log lines are left out; the figures ("llama_bench_pp512: …") are not
+# SAMPLING picks the whatif's GPU sampling modes (each "a,b" list runs in a process of its
+# own when given as "a b": a crash in one leaves the others' figures)
+for modes in ${SAMPLING:-split,all,greedy,off}; do
+  timeout ${MEASURE_S:-300} python3 -X faulthandler bench/gpu.py measure $M/model-Q4_K_M.gguf \
+    --bin $B/bin --parts ${PARTS:-hardware,bench,whatif,engine} --sampling $modes 2>&1 \
+    | grep -v "^llama_[a-z_]*: [^0-9]\|^load\|^print_info\|^ggml_\|^\s*$" \
+    | tee -a $OUT/measure.log
+  echo "measure ($modes) exited with ${PIPESTATUS[0]}"
+done

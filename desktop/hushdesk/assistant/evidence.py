@@ -385,18 +385,27 @@ _APPARATUS = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+_CODE_MARKS = frozenset("{}[]/\\$;=|<>^*&#!?:'\"_`~")
+CODE_SHARE = 0.08  # of a sentence's printed characters: "sed '/apple/!s/hello/world/'"
 
 
 def looks_like_apparatus(text: str) -> bool:
-    """A bibliography entry, a contents or index line, a table row or a bare list:
-    the apparatus of a document rather than what it says."""
+    """A bibliography entry, a contents or index line, a table row, a bare list, or a
+    command, a script or a table of literals: the apparatus of a document rather than
+    what it says."""
     tokens_ = _TOKEN.findall(text)
     if not tokens_:
         return False
     numeric = sum(any(c.isdigit() for c in t) for t in tokens_) / len(tokens_)
     listing = text.count(",") + text.count(";") > 0.4 * len(tokens_)
+    printed = [c for c in text if not c.isspace()]
+    code = sum(c in _CODE_MARKS for c in printed) > CODE_SHARE * len(printed)
     return (
-        bool(_APPARATUS.search(text)) or len(_YEAR.findall(text)) >= 3 or numeric > 0.3 or listing
+        bool(_APPARATUS.search(text))
+        or len(_YEAR.findall(text)) >= 3
+        or numeric > 0.3
+        or listing
+        or code
     )
 
 

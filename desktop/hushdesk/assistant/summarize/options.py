@@ -24,6 +24,7 @@ class Mode:
     map: str
     reduce: str
     single: str
+    chapter: str = ""  # one chapter's notes into its points; without it, the notes of all
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ def modes() -> dict[str, Mode]:
                 map=data["map"].strip(),
                 reduce=data["reduce"].strip(),
                 single=data["single"].strip(),
+                chapter=data.get("chapter", "").strip(),
             )
         )
     return {m.id: m for m in sorted(found, key=lambda m: m.order)}

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from hushdesk.assistant.summarize.results import Page
+from hushdesk.assistant.summarize.results import Page, Statement
 
 _HEADING_LINE = re.compile(
     r"^(?:#{1,6}\s+.+|(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.)\s+\S.{0,70}"
@@ -20,10 +20,11 @@ _HEADING_LINE = re.compile(
 
 
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(\S.*)$")
-_NAMED = re.compile(
-    r"^(?:#{1,6}\s+\S.*|(?:chapter|article|part|schedule|annex|appendix|exhibit)\s+[\w.]+.{0,60})$",
-    re.IGNORECASE,
+_NAMED = re.compile(  # "ARTICLE V", "Appendix A GNU Free Documentation License", "Part 2"
+    r"^(?i:chapter|article|part|schedule|annex|appendix|exhibit)\s+"
+    r"(?:\d+[\w.]*|[IVXLC]+\b\.?|[A-Z]\b\.?)(?:\W.{0,60})?$"
 )
+_MARKED = re.compile(r"^#{1,6}\s+\S.*$")  # Markdown's, or a comment in a sample script
 _CAPS = re.compile(r"^[A-Z][A-Z0-9 ,&'’()/-]{3,70}$")
 MAX_HEADING_WORDS = 10
 _RUNS_ON_WORDS = "a an the of to and or in on for with by from that which as at"
@@ -70,10 +71,15 @@ def _numbered(line: str) -> Heading | None:
 def outline(pages: Sequence[Page]) -> list[Heading]:
     """The headings of a document, in order. Numbered ones must keep their sequence (a
     heading "4." follows "3.", and no "3.2." follows it), so the numbered items of a
-    list inside a section are left out. Named headings ("ARTICLE 5", "# Terms") count;
-    capitalised lines only when nothing is numbered."""
+    list inside a section are left out, and so are the sections of a text numbered anew
+    inside the document (an appended licence's "0. PREAMBLE" … "11. RELICENSING") and
+    the entries of a table of contents (the heading comes again further on). Named
+    headings ("ARTICLE 5") count, Markdown's ("# Terms") when nothing is numbered (a
+    sample script's comments are no headings), capitalised lines only when nothing is
+    numbered or named."""
     numbered: list[Heading] = []
     named: list[Heading] = []
+    marked: list[Heading] = []
     capitals: list[Heading] = []
     for page in pages:
         lines = page.text.splitlines()
@@ -86,32 +92,67 @@ def outline(pages: Sequence[Page]) -> list[Heading]:
             if found is not None:
                 numbered.append(replace(found, page=page.number, top=top))
             elif _NAMED.match(line):
-                named.append(Heading(line.lstrip("#").strip(), page.number, 1, top=top))
+                named.append(Heading(line, page.number, 1, top=top))
+            elif _MARKED.match(line):
+                marked.append(Heading(line.lstrip("#").strip(), page.number, 1, top=top))
             elif _CAPS.match(line) and len(line.split()) <= MAX_HEADING_WORDS:
                 capitals.append(Heading(line, page.number, 1, top=top))
-    kept = _in_sequence(numbered)
+    kept = _in_sequence(_past_contents(numbered))
+    named = _past_contents(named)
+    if not kept:  # "# Title" lines are the outline of a Markdown text, not of a numbered one
+        named += marked
     return sorted(kept + named, key=lambda h: h.page) if kept or named else capitals
+
+
+def _past_contents(headings: list[Heading]) -> list[Heading]:
+    """Without the entries of a table of contents: a heading whose words come again
+    on a later page is that page's."""
+    later: dict[str, int] = {}
+    for h in headings:
+        later[h.text.casefold()] = h.page
+    return [h for h in headings if later[h.text.casefold()] == h.page]
 
 
 def _in_sequence(candidates: list[Heading]) -> list[Heading]:
     dotted = any(h.level > 1 for h in candidates)
     out: list[Heading] = []
     last: tuple[int, ...] = ()
+    inner: Heading | None = None  # the last of a numbering begun anew inside the document
     for i, h in enumerate(candidates):
-        if h.level == 1:
-            expected = h.number[0] in (0, 1) if not last else h.number[0] == last[0] + 1
-            if dotted:  # "4." is no heading if "3.2." comes after it
-                following = next((c for c in candidates[i + 1 :] if c.level > 1), None)
-                expected = expected and (following is None or following.number[0] >= h.number[0])
-            if expected:
+        if h.level > 1:
+            if last and h.number[0] == last[0]:
                 out.append(h)
                 last = h.number
-            elif out and out[-1].number == h.number:  # the nearer one to what follows
-                out[-1] = h
-        elif last and h.number[0] == last[0]:
+            continue
+        following = next((c for c in candidates[i + 1 :] if c.level > 1), None)
+        opens = following is not None and following.number[0] == h.number[0]  # "3." ... "3.1."
+        if last and last[0] >= 2 and h.number[0] in (0, 1):
+            inner = h  # "0. PREAMBLE" of an appended licence, or a titled list
+            continue
+        if inner is not None and h.number[0] == inner.number[0] + 1:
+            main = next(m for m in reversed(out) if m.level == 1)
+            # the list's next item when on its page, or written like it: "7. AGGREGATION"
+            # after "6. COLLECTIONS" is the licence's, not "6. Using tapes"'s
+            theirs = not opens and (
+                h.page == inner.page or _capitals(h) == _capitals(inner) != _capitals(main)
+            )
+            inner = h
+            if theirs:
+                continue
+        if out and out[-1].number == h.number:
+            out[-1] = h  # the nearer one to what follows
+            continue
+        expected = h.number[0] in (0, 1) if not last else h.number[0] == last[0] + 1
+        if dotted:  # "4." is no heading if "3.2." comes after it
+            expected = expected and (following is None or following.number[0] >= h.number[0])
+        if expected:
             out.append(h)
             last = h.number
     return out
+
+
+def _capitals(heading: Heading) -> bool:
+    return heading.text.partition(" ")[2].isupper()
 
 
 def main_headings(headings: Sequence[Heading]) -> list[Heading]:
@@ -120,7 +161,83 @@ def main_headings(headings: Sequence[Heading]) -> list[Heading]:
     return [h for h in headings if h.level == top]
 
 
+_BACK_MATTER = re.compile(  # the title of an index, a bibliography, the document's licence
+    r"^(?:\d+\.|appendix\s+\w\.?)?\s*(?:(?:\w+\s+)?index(?:es)?|bibliography|references"
+    r"|further reading|copying(?:\s+(?:conditions|this manual))?"
+    r"|.*\b(?:documentation|public|free|software)\s+licen[cs]e)$",
+    re.IGNORECASE,
+)
+
+
+def back_matter(headings: Sequence[Heading], pages: Sequence[Page]) -> Heading | None:
+    """The main heading where a document's back matter begins — its index, bibliography
+    or licence ("7. Copying", "Appendix A GNU Free Documentation License") — when it and
+    every main heading after it are such, and at least a third of the document comes
+    before it (a licence can be half of a short manual)."""
+    if not pages:
+        return None
+    third = pages[0].number + (pages[-1].number - pages[0].number) / 3
+    found = None
+    for h in reversed(main_headings(headings)):
+        if not _BACK_MATTER.match(h.text):
+            break
+        found = h
+    return found if found is not None and found.page > third else None
+
+
+@dataclass(frozen=True)
+class Body:
+    pages: tuple[Page, ...]
+    headings: list[Heading]
+    left_out: tuple[int, int, str] | None = None  # first and last page, the heading
+
+    def note(self, where: Callable[[int, int], str]) -> str:
+        """ "pp. 33–50 (7. Copying) left out as back matter", or nothing."""
+        if self.left_out is None:
+            return ""
+        first, last, title = self.left_out
+        return f"{where(first, last)} ({title}) left out as back matter"
+
+
+def without_back_matter(pages: tuple[Page, ...], headings: list[Heading]) -> Body:
+    """The document without its back matter (``back_matter``); a page where it begins
+    below the middle stays."""
+    start = back_matter(headings, pages)
+    if start is None:
+        return Body(pages, headings)
+    cut = start.page if start.top else start.page + 1
+    body = tuple(p for p in pages if p.number < cut)
+    if not body or len(body) == len(pages):
+        return Body(pages, headings)
+    kept = [h for h in headings if h.page < cut]
+    return Body(body, kept, (cut, pages[-1].number, start.text))
+
+
 # -- planning -----------------------------------------------------------------------------
+
+
+def chapters(first: int, last: int, count: int, mains: Sequence[Heading]) -> list[tuple[int, int]]:
+    """The first and last page of each chapter of pages ``first``–``last`` (where its
+    main headings open them; headings on one page make one chapter), when it has from 3
+    to twice ``count`` of them; else none."""
+    starts = sorted({h.page for h in mains if first <= h.page <= last})
+    if not 3 <= len(starts) <= 2 * count:
+        return []
+    starts[0] = first  # a title page belongs to the first chapter
+    return list(zip(starts, [s - 1 for s in starts[1:]] + [last], strict=True))
+
+
+def spans(first: int, last: int, count: int, mains: Sequence[Heading]) -> list[tuple[int, int]]:
+    """The parts a summary of pages ``first``–``last`` must cover: its ``chapters``,
+    else ``count`` equal runs of pages."""
+    found = chapters(first, last, count, mains)
+    if found:
+        return found
+    parts = max(1, min(count, last - first + 1))
+    size = (last - first + 1) / parts
+    return [
+        (first + math.floor(i * size), first + math.floor((i + 1) * size) - 1) for i in range(parts)
+    ]
 
 
 @dataclass(frozen=True)
@@ -140,6 +257,21 @@ class Section:
     @property
     def text(self) -> str:
         return "\n\n".join(p.text for p in self.pages)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Notes combined in one step of the reduce."""
+
+    units: tuple[Statement, ...]
+
+    @property
+    def first(self) -> int:
+        return min(u.first for u in self.units)
+
+    @property
+    def last(self) -> int:
+        return max(u.last for u in self.units)
 
 
 def heading_of(text: str) -> str:

@@ -81,7 +81,9 @@ class Stats:
     model_calls: int = 0
     reused_steps: int = 0
     levels: int = 0
+    chapters: int = 0  # the final points written chapter by chapter
     dropped: int = 0  # statements the source did not support
+    left_out: str = ""  # "pp. 33–50 (7. Copying) left out as back matter"
     kept_facts: int = 0
     seconds: float = 0.0
     prompt_tokens: int = 0

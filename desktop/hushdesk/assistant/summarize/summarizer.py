@@ -20,7 +20,7 @@ import logging
 import math
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 
 from hushdesk import assets
 from hushdesk.assistant.evidence import (
@@ -28,19 +28,21 @@ from hushdesk.assistant.evidence import (
     Idf,
     Meaning,
     Unit,
-    content_words,
-    same,
-    states_new_fact,
 )
 from hushdesk.assistant.generation import complete
+from hushdesk.assistant.summarize.holding import covered, held, most_telling_of
 from hushdesk.assistant.summarize.options import Options, lengths, modes
-from hushdesk.assistant.summarize.output import by_date, quote_of, statements_in
+from hushdesk.assistant.summarize.output import by_date, quote_of
 from hushdesk.assistant.summarize.plan import (
     OUTLINE_ITEMS,
+    Batch,
     Section,
+    chapters,
     main_headings,
     outline,
     plan,
+    spans,
+    without_back_matter,
 )
 from hushdesk.assistant.summarize.results import Source, Statement, Stats, Summary
 from hushdesk.assistant.summarize.steps import StepCache
@@ -131,19 +133,6 @@ class Summarizer:
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class _Batch:
-    units: tuple[Statement, ...]
-
-    @property
-    def first(self) -> int:
-        return min(u.first for u in self.units)
-
-    @property
-    def last(self) -> int:
-        return max(u.last for u in self.units)
-
-
 class _Job:
     def __init__(
         self,
@@ -163,27 +152,35 @@ class _Job:
         self.pages = tuple(p for p in source.pages if p.text.strip())
         if not self.pages:
             raise DocumentError(f"{source.name} has no readable text to summarize.")
-        self.idf = Idf([p.text for p in self.pages])
+        self.stats = Stats(pages=len(self.pages))
         self.headings = outline(self.pages)  # the document's own structure, where it has one
+        body = without_back_matter(self.pages, self.headings)  # an index, a licence
+        self.pages, self.headings = body.pages, body.headings
+        self.stats.left_out = body.note(source.where)
+        self.idf = Idf([p.text for p in self.pages])
         self.main = main_headings(self.headings)
         self.span = (self.pages[0].number, self.pages[-1].number)  # the whole document
         self.language = options.language or guess_language(
             " ".join(p.text for p in self.pages[:: max(1, len(self.pages) // 8)])
         )
-        self.stats = Stats(pages=len(self.pages))
         self.n_ctx = summarizer.n_ctx()
 
     # -- prompts
 
     def messages(
-        self, step: str, where_: str, text: str, span: tuple[int, int] | None = None
+        self,
+        step: str,
+        where_: str,
+        text: str,
+        span: tuple[int, int] | None = None,
+        items: int | None = None,
     ) -> list[Message]:
         """The prompt of one step; ``span`` (first and last page) names the document's
         main headings there, so the model knows what the parts it reads are about."""
         common = assets.prompts("summarize", "_common.toml")
         task = getattr(self.mode, step).format(
             sentences=self.length.sentences,
-            items=self.length.items,
+            items=items or self.length.items,
             instruction=strip_special_tokens(self.options.instruction.strip()),
         )
         language = (
@@ -261,13 +258,17 @@ class _Job:
             sections = plan(self.pages, sizes, map_budget, opens)
             self.stats.sections = len(sections)
             notes = self.map(sections)
-            statements = self.reduce(notes, final_budget)
+            parts = chapters(*self.span, self.length.parts, self.main) if self.mode.chapter else []
+            if parts:
+                statements = self.by_chapter(notes, parts, final_budget)
+            else:
+                statements = self.reduce(notes, final_budget)
             if self.mode.style == "sections":
                 statements += [
                     replace(n, heading=n.heading or self.source.where(n.first, n.last))
                     for n in notes
                 ]
-        statements = self.covered(statements, notes)
+        statements = self.covered(statements, notes, every=not self.stats.chapters)
         if self.mode.sort == "date":
             statements = by_date(statements)
         return Summary(self.options, statements, self.source.paginated, self.language, self.stats,
@@ -339,22 +340,44 @@ class _Job:
             units = combined
         return self.combine(self.batches(self.most_telling(units, budget), budget)[0], final=True)
 
+    def by_chapter(
+        self, notes: list[Statement], parts: list[tuple[int, int]], budget: int
+    ) -> list[Statement]:
+        """Each chapter's notes combined into its own points: a small model asked to
+        merge the notes of a whole manual copies its first pages."""
+        self.stats.levels, self.stats.chapters = 1, len(parts)
+        each = math.ceil(self.length.items / len(parts)) + 1  # a small model writes more
+        out: list[Statement] = []
+        for index, (first, last) in enumerate(parts):
+            self.cancel.raise_if_cancelled()
+            self.report(f"Combining notes: chapter {index + 1} of {len(parts)}", index, len(parts))
+            units = [n for n in notes if first <= n.first <= last]
+            if len(self.batches(units, budget)) > 1:
+                units = self.most_telling(units, budget)
+            if units:
+                if self.on_text and index:  # the chapters' points stream in one after another
+                    self.on_text("\n")
+                batch, span = Batch(tuple(units)), (first, last)
+                found = self.combine(batch, final=True, step="chapter", items=each, span=span)
+                out += most_telling_of(found, out, self.idf, each)
+        return out
+
     def note_lines(self, units: Iterable[Statement]) -> list[str]:
         return [f"- {u.text} ({self.source.where(u.first, u.last)})" for u in units]
 
-    def batches(self, units: list[Statement], budget: int) -> list[_Batch]:
-        out: list[_Batch] = []
+    def batches(self, units: list[Statement], budget: int) -> list[Batch]:
+        out: list[Batch] = []
         current: list[Statement] = []
         used = 0
         for unit, line in zip(units, self.note_lines(units), strict=True):
             size = self.s.tokens_of(line) + 1
             if current and used + size > budget:
-                out.append(_Batch(tuple(current)))
+                out.append(Batch(tuple(current)))
                 current, used = [], 0
             current.append(unit)
             used += size
         if current:
-            out.append(_Batch(tuple(current)))
+            out.append(Batch(tuple(current)))
         return out
 
     def most_telling(self, units: list[Statement], budget: int) -> list[Statement]:
@@ -368,16 +391,23 @@ class _Job:
             used += size
         return [units[i] for i in sorted(chosen)]
 
-    def combine(self, batch: _Batch, *, final: bool) -> list[Statement]:
+    def combine(
+        self,
+        batch: Batch,
+        *,
+        final: bool,
+        step: str = "reduce",
+        items: int | None = None,
+        span: tuple[int, int] | None = None,
+    ) -> list[Statement]:
         text = "\n".join(self.note_lines(batch.units))
         where_ = "the notes on " + self._where_words(batch.first, batch.last)
-        step = "reduce"
-        span = (batch.first, batch.last)
-        output = self.generate(
-            self.messages(step, where_, text, span), self.length.final_tokens, step, final=final
-        )
+        first, last = span or (batch.first, batch.last)
+        tokens = self.length.map_tokens if step == "chapter" else self.length.final_tokens
+        messages = self.messages(step, where_, text, (first, last), items)
+        output = self.generate(messages, tokens, step, final=final)
         headings = [  # "It covers trademarks" is what the heading "6. Trademarks" says
-            Unit(h.text, h.page, h.page) for h in self.main if batch.first <= h.page <= batch.last
+            Unit(h.text, h.page, h.page) for h in self.main if first <= h.page <= last
         ]
         evidence = Evidence(
             [Unit(u.text, u.first, u.last) for u in batch.units] + headings,
@@ -394,24 +424,8 @@ class _Job:
     # -- checking statements against their source
 
     def checked(self, output: str, evidence: Evidence, *, single: bool = False) -> list[Statement]:
-        kept: list[Statement] = []
-        heading = ""
-        for line, is_heading in statements_in(output, self.mode.style):
-            if is_heading:
-                heading = line if single and self.mode.style == "sections" else heading
-                continue
-            support = evidence.holds(line)
-            if support is None:
-                self.stats.dropped += 1
-                continue
-            statement = Statement(
-                line, support.first, support.last, heading, quote=support.sentence
-            )
-            twin = next((i for i, k in enumerate(kept) if same(line, k.text)), None)
-            if twin is None:
-                kept.append(statement)
-            elif len(line) > len(kept[twin].text):  # the fuller wording of the same fact
-                kept[twin] = statement
+        kept, dropped = held(output, evidence, self.mode.style, single=single)
+        self.stats.dropped += dropped
         return kept
 
     def with_kept_facts(
@@ -424,36 +438,15 @@ class _Job:
         self.stats.kept_facts += len(extra)
         return found + [Statement(u.text, u.first, u.last, kept=True, quote=u.text) for u in extra]
 
-    def covered(self, statements: list[Statement], notes: list[Statement]) -> list[Statement]:
-        """Every part of the document represented: each part's most telling fact that the
-        summary does not state yet is added, and a part nothing draws on gets its most
-        telling note (a long document is more than its first chapter)."""
+    def covered(
+        self, statements: list[Statement], notes: list[Statement], *, every: bool = True
+    ) -> list[Statement]:
+        """Every part of the document represented: its chapters, where it has a few."""
         if not notes:
             return statements
-        first, last = self.pages[0].number, self.pages[-1].number
-        parts = max(1, min(self.length.parts, last - first + 1))
-        size = (last - first + 1) / parts
-        out = list(statements)
-        said: set[str] = set().union(*(content_words(s.text) for s in out))
-        for part in range(parts):
-            lo = first + math.floor(part * size)
-            hi = first + math.floor((part + 1) * size) - 1
-            inside = [n for n in notes if lo <= n.first <= hi]
-            news = [
-                n
-                for n in inside
-                if states_new_fact(n.text, said, self.mode.keep)
-                and not any(same(n.text, s.text) for s in out)
-            ]
-            if news:
-                best = max(news, key=lambda n: self.idf.salience(n.text, said))
-            elif inside and not any(s.first <= hi and s.last >= lo for s in out):
-                best = max(inside, key=self.weight)
-            else:
-                continue
-            out.append(replace(best, heading="", kept=True))
-            said |= content_words(best.text)
-            self.stats.kept_facts += 1
+        parts = spans(*self.span, self.length.parts, self.main)
+        out = covered(statements, notes, parts, self.idf, self.mode.keep, every=every)
+        self.stats.kept_facts += sum(s.kept for s in out[len(statements) :])
         return out
 
     # -- model calls

@@ -1,0 +1,176 @@
+"""A document's outline and back matter, on real manuals no one here wrote (the GNU grep,
+sed and gzip manuals that Debian installs) and on the shapes that fooled it: a sample
+script's comments, an appended licence numbered anew, a table of contents."""
+
+from __future__ import annotations
+
+import pytest
+
+from hushdesk.assistant.summarize import (
+    MemorySteps,
+    Options,
+    Page,
+    Source,
+    Summarizer,
+    main_headings,
+    outline,
+)
+from hushdesk.assistant.summarize.plan import back_matter, without_back_matter
+from hushdesk.engine.types import LoadSpec
+from tests.documents import real_manual
+from tests.fakes import FakeEngine
+
+LINES_PER_PAGE = 55
+
+
+def manual(name: str) -> tuple[Page, ...]:
+    lines = real_manual(name).splitlines()
+    return tuple(
+        Page(n, "\n".join(lines[start : start + LINES_PER_PAGE]))
+        for n, start in enumerate(range(0, len(lines), LINES_PER_PAGE), start=1)
+    )
+
+
+def mains(pages: tuple[Page, ...]) -> list[str]:
+    return [h.text for h in main_headings(outline(pages))]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected", "back"),
+    [
+        (
+            "grep",
+            ["1. Introduction", "2. Invoking 'grep'", "3. Regular Expressions", "4. Usage",
+             "5. Performance", "6. Reporting bugs", "7. Copying"],
+            "7. Copying",
+        ),
+        (
+            "sed",
+            ["1. Introduction", "2. Running sed", "3. 'sed' scripts",
+             "4. Addresses: selecting lines", "5. Regular Expressions: selecting text",
+             "6. Advanced 'sed': cycles and buffers", "7. Some Sample Scripts",
+             "8. GNU 'sed''s Limitations and Non-limitations",
+             "9. Other Resources for Learning About 'sed'", "10. Reporting Bugs",
+             "Appendix A GNU Free Documentation License"],
+            "Appendix A GNU Free Documentation License",
+        ),
+        (
+            "gzip",
+            ["1. Overview", "2. Sample output", "3. Invoking 'gzip'", "4. Advanced usage",
+             "5. Environment", "6. Using 'gzip' on tapes", "7. Reporting Bugs",
+             "Appendix A GNU Free Documentation License", "Appendix B Concept index"],
+            "Appendix A GNU Free Documentation License",
+        ),
+    ],
+)  # fmt: skip
+def test_a_real_manuals_outline_is_its_chapters_and_its_licence_is_back_matter(
+    name: str, expected: list[str], back: str
+) -> None:
+    pages = manual(name)
+    # not "# Put 80 spaces in the buffer" (a sed script's comment), nor the GFDL's
+    # "8. TRANSLATION", which follows grep's "7. Copying" in number
+    assert mains(pages) == expected
+    start = back_matter(outline(pages), pages)
+    assert start is not None
+    assert start.text == back
+    body = without_back_matter(pages, outline(pages))
+    assert body.pages[-1].number < pages[-1].number
+    assert "GNU Free Documentation License" not in " ".join(p.text for p in body.pages[1:-1])
+    assert body.note(lambda a, b: f"pp. {a}–{b}").endswith(f"({back}) left out as back matter")
+
+
+def test_a_table_of_contents_is_passed_over_for_the_headings_it_lists() -> None:
+    contents = "Contents\n1. Scope\n2. Fees\n3. Term"
+    parts = ["1. Scope", "2. Fees", "3. Term"]
+    pages = (
+        Page(1, contents),
+        *(Page(n, f"{title}\nThe parties agree.") for n, title in enumerate(parts, start=2)),
+    )
+    assert [(h.text, h.page) for h in outline(pages)] == [
+        ("1. Scope", 2),
+        ("2. Fees", 3),
+        ("3. Term", 4),
+    ]
+
+
+def test_a_numbered_list_of_titles_inside_a_chapter_does_not_take_its_place() -> None:
+    """grep's FAQ ("1. How can I list just the names…?" … "5. How do I output
+    context…?") sits in chapter 4: chapter 5 is "Performance", further on."""
+    items = "\n".join(f"{n}. How do I do thing {n}?" for n in range(1, 6))
+    pages = (
+        Page(1, "1. Introduction\nText."),
+        Page(2, "2. Usage\nText."),
+        Page(3, "3. Examples\nText.\n" + items),
+        Page(4, "4. Performance\nText."),
+    )
+    assert mains(pages) == ["1. Introduction", "2. Usage", "3. Examples", "4. Performance"]
+
+
+def test_a_licence_section_of_a_contract_is_no_back_matter() -> None:
+    titles = ["1. Scope", "2. Fees", "3. Software License", "4. Term"]
+    pages = tuple(Page(n, f"{t}\nThe parties agree.") for n, t in enumerate(titles, start=1))
+    assert back_matter(outline(pages), pages) is None
+    pages = (*pages, Page(5, "5. Index\nfees, 2"))
+    assert back_matter(outline(pages), pages) is not None  # an index at the end is
+
+
+def test_a_long_documents_key_points_are_written_chapter_by_chapter_without_its_licence() -> None:
+    """Each chapter's notes are combined on their own (a small model merging a whole
+    manual's notes copies its first pages, or lists the headings), and the licence the
+    manual ends with is left out."""
+    filler = "The committee reviewed the cleaning rota. The council noted the order of paper. " * 5
+    titles = {1: "1. Scope", 5: "2. Payment terms", 9: "3. Termination", 13: "4. Copying"}
+    facts = {3: "Orion pays 400 euros.", 7: "Vega signs on 3 May.", 11: "Lyra ends it in June."}
+    pages = tuple(
+        Page(n, f"{titles.get(n, '')}\n{filler} {facts.get(n, '')}".strip()) for n in range(1, 17)
+    )
+    fake = FakeEngine(respond=lambda m: "- " + m[-1].content.split("\n")[1].lstrip("- "))
+    fake.load(LoadSpec("fake.gguf", n_ctx=900))
+    summary = Summarizer(fake, MemorySteps(), model_key="m", max_section_tokens=400).run(
+        Source("manual.pdf", pages), Options(mode="key-points")
+    )
+    assert summary.stats.chapters == 3
+    assert summary.stats.left_out == "pp. 13–16 (4. Copying) left out as back matter"
+    asked = [r[-1].content for r in fake.requests if "one chapter of a document" in r[-1].content]
+    assert len(asked) == 3
+    assert "The document's headings there: 2. Payment terms." in asked[1]
+    assert all(s.last <= 12 for s in summary.statements)
+    assert {s.first for s in summary.statements} & {1, 2, 3, 4}  # every chapter has its say
+    assert {s.first for s in summary.statements} & {5, 6, 7, 8}
+    assert {s.first for s in summary.statements} & {9, 10, 11, 12}
+
+
+def test_commands_scripts_and_tables_of_literals_are_no_key_points() -> None:
+    from hushdesk.assistant.evidence import looks_like_apparatus
+
+    for apparatus in (  # picked before from the real sed and grep manuals
+        "The following command replaces 'hello' with 'world' only on lines _not_ containing "
+        "the string 'apple': sed '/apple/!s/hello/world/' input.txt > output",
+        ": h; s/hhhhhhhhhh//g : done $! { h b } # On the last line, convert back to decimal",
+        "In other character sets, these are the equivalent characters, if any. '[:digit:]' "
+        "Digits: '0 1 2 3 4 5 6 7 8 9'. '[:graph:]' Graphical characters: '[:alnum:]'",
+    ):
+        assert looks_like_apparatus(apparatus), apparatus
+    for prose in (
+        "'GREP_COLORS' This variable controls how the '--color' option highlights output.",
+        "sed is a stream editor: it performs basic text transformations on an input stream.",
+        "Permission is granted to copy, distribute and/or modify this document.",
+    ):
+        assert not looks_like_apparatus(prose), prose
+
+
+def test_a_chapters_many_points_are_cut_to_the_most_telling_in_their_order() -> None:
+    from hushdesk.assistant.evidence import Idf
+    from hushdesk.assistant.summarize import Statement
+    from hushdesk.assistant.summarize.holding import most_telling_of
+
+    pages = ["Regular expressions match text. Bracket expressions match one character.", "x"]
+    found = [
+        Statement("Regular expressions match text in lines.", 1, 1),
+        Statement("Regular expressions match text in files.", 1, 1),
+        Statement("Bracket expressions such as [0-9] match one character.", 1, 1),
+    ]
+    before = [Statement("Regular expressions match text in lines.", 1, 1)]
+    kept = most_telling_of(found, before, Idf(pages), 1)
+    assert [s.text for s in kept] == ["Bracket expressions such as [0-9] match one character."]
+    assert len(most_telling_of(found, [], Idf(pages), 2)) == 2

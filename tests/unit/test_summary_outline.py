@@ -106,6 +106,15 @@ def test_a_numbered_list_of_titles_inside_a_chapter_does_not_take_its_place() ->
     assert mains(pages) == ["1. Introduction", "2. Usage", "3. Examples", "4. Performance"]
 
 
+def test_markdown_headings_stay_beside_a_short_titled_list() -> None:
+    pages = (
+        Page(1, "# Scope\nWhat we do.\n1. Cleaning\n2. Repairs\n3. Gardening"),
+        Page(2, "# Fees\nWhat it costs."),
+        Page(3, "# Term\nHow long it lasts."),
+    )
+    assert {"Scope", "Fees", "Term"} <= {h.text for h in outline(pages)}
+
+
 def test_a_licence_section_of_a_contract_is_no_back_matter() -> None:
     titles = ["1. Scope", "2. Fees", "3. Software License", "4. Term"]
     pages = tuple(Page(n, f"{t}\nThe parties agree.") for n, t in enumerate(titles, start=1))

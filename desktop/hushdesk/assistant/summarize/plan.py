@@ -74,9 +74,9 @@ def outline(pages: Sequence[Page]) -> list[Heading]:
     list inside a section are left out, and so are the sections of a text numbered anew
     inside the document (an appended licence's "0. PREAMBLE" … "11. RELICENSING") and
     the entries of a table of contents (the heading comes again further on). Named
-    headings ("ARTICLE 5") count, Markdown's ("# Terms") when nothing is numbered (a
-    sample script's comments are no headings), capitalised lines only when nothing is
-    numbered or named."""
+    headings ("ARTICLE 5") count, Markdown's ("# Terms") unless numbered chapters open
+    on three pages or more (then they are a sample script's comments), capitalised
+    lines only when nothing is numbered or named."""
     numbered: list[Heading] = []
     named: list[Heading] = []
     marked: list[Heading] = []
@@ -99,8 +99,8 @@ def outline(pages: Sequence[Page]) -> list[Heading]:
                 capitals.append(Heading(line, page.number, 1, top=top))
     kept = _in_sequence(_past_contents(numbered))
     named = _past_contents(named)
-    if not kept:  # "# Title" lines are the outline of a Markdown text, not of a numbered one
-        named += marked
+    if len({h.page for h in main_headings(kept)}) < 3:  # no numbered outline of chapters:
+        named += marked  # "# Title" lines are a Markdown text's (else sample scripts')
     return sorted(kept + named, key=lambda h: h.page) if kept or named else capitals
 
 

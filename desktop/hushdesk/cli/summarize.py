@@ -85,12 +85,14 @@ def run(app: App, args: argparse.Namespace) -> int:
     assert saved.summary is not None
     stats = saved.summary.stats
     passes = "one pass" if stats.single_pass else f"{stats.sections} parts"
-    print(
-        f"{saved.name}: {stats.pages} pages, {stats.tokens} tokens, {passes}; "
-        f"{stats.model_calls} model calls, {stats.reused_steps} steps reused; "
-        f"{stats.dropped} unsupported statements dropped, {stats.kept_facts} facts kept "
-        f"from the text; {stats.seconds:.1f} s (summary {saved.id})"
-        + (f"; {stats.left_out}" if stats.left_out else ""),
+    print(  # the file's name and a heading of the document: untrusted
+        printable(
+            f"{saved.name}: {stats.pages} pages, {stats.tokens} tokens, {passes}; "
+            f"{stats.model_calls} model calls, {stats.reused_steps} steps reused; "
+            f"{stats.dropped} unsupported statements dropped, {stats.kept_facts} facts kept "
+            f"from the text; {stats.seconds:.1f} s (summary {saved.id})"
+            + (f"; {stats.left_out}" if stats.left_out else "")
+        ),
         file=sys.stderr,
     )
     return _output(app, saved, args)

@@ -101,6 +101,7 @@ MODELS: dict[str, BenchModel | None] = {
 }
 _CITE = re.compile(r"\[\d{1,2}\]")
 ANSWER_SAMPLING: dict[str, float] = {}  # the app's own unless --temperature is given
+EMBEDDING: list[Path] = []  # --embedding: the libraries' model instead of the default (an A/B)
 
 TARGETS = {  # per set: a figure that misses on one set is missed
     "retrieval_hit_at_5": ">= 0.95",
@@ -232,6 +233,8 @@ class Run:
             tally.prompt_words.append(words)
             if q.get("reworded"):
                 tally.hit5_reworded.append(hit5)
+            found = {"hit5": hit5, "hit1": hit1, "held": held}
+            self.keep({"retrieval": q["question"], "set": name, **found})
         return evidence
 
     def answers(self, name: str, library, evidence: dict[str, set]) -> None:
@@ -385,10 +388,13 @@ def measure(
         model = app.runtime.chat_model(str(gguf) if gguf else None)
         print(f"  prompts: {model.prompt_family or 'as written'}", file=sys.stderr)
         run = Run(app, model, out, saved)
+        embedding = _embedding_model(app)
         for name in sets:
             paths = documents(folder / name, SETS[name])
             if parts & {"answers", "retrieval"}:
                 library = app.documents.library(f"Bench {name}")
+                if embedding:
+                    library = app.documents.use_embedding_model(library, embedding)
                 app.library.ingest(library, paths)
                 evidence = run.retrieval(name, library, paths)
                 if "answers" in parts:
@@ -401,6 +407,22 @@ def measure(
     finally:
         app.close()
     return run.tallies
+
+
+def _embedding_model(app) -> str:
+    """The id of the --embedding model, registered as an import; "" without one."""
+    if not EMBEDDING:
+        return ""
+    from hushdesk.models.registry import InstalledModel
+
+    folder = EMBEDDING[0]
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    model = InstalledModel(
+        folder.name.lower(), folder.name, "embedding", str(folder), "import", size_bytes=size
+    )
+    app.registry.add(model)
+    print(f"  embedding: {folder.name}", file=sys.stderr)
+    return model.id
 
 
 FIGURES = {  # the line's name: the tally's field
@@ -479,8 +501,13 @@ def main() -> int:
     parser.add_argument(
         "--temperature", type=float, help="answers at this temperature, not the app's (an A/B)"
     )
+    parser.add_argument(
+        "--embedding", type=Path, help="a sentence-transformers folder the libraries use (an A/B)"
+    )
     parser.add_argument("--tag", default="", help="added to the names of the answer logs")
     args = parser.parse_args()
+    if args.embedding:
+        EMBEDDING.append(args.embedding.resolve())
     if args.temperature is not None:
         ANSWER_SAMPLING["temperature"] = args.temperature
     if args.prompts == "plain":

@@ -1,5 +1,5 @@
-"""Retrieval that tells sibling documents apart, on the real parts: two real GNU manuals
-(grep and sed, Debian's own Info pages, printed as PDFs) that share option letters with
+"""Retrieval that tells sibling documents apart, on the real parts: three real GNU manuals
+(grep, sed and gzip, Debian's own Info pages, printed as PDFs) that share option letters with
 different meanings, real embeddings, the real store. The held-out set of
 bench/quality.py measures the same over whole manuals; these pin its failure modes."""
 
@@ -15,7 +15,11 @@ from tests.documents import printed_pdf, real_manual
 pytestmark = pytest.mark.slow
 
 # The opening chapters: what the tools do, how they are invoked, every option.
-MANUALS = {"GNU-grep.pdf": ("GNU Grep manual", "grep"), "GNU-sed.pdf": ("GNU sed", "sed")}
+MANUALS = {
+    "GNU-grep.pdf": ("GNU Grep manual", "grep"),
+    "GNU-sed.pdf": ("GNU sed", "sed"),
+    "GNU-gzip.pdf": ("GNU Gzip manual", "gzip"),
+}
 CHARS = 40_000
 
 
@@ -39,6 +43,16 @@ def test_the_manual_a_question_names_is_ranked_first_and_each_page_once(tmp_path
         assert sed.hits[0].file.name == "GNU-sed.pdf"
         assert sed.named == {sed.hits[0].file.id}  # "sed": nearly all its passages are sed's
         assert any("--in-place" in h.chunk.text for h in sed.hits[:2])
+
+        # Each passage's vector carries its manual's name (chunker.heading): a reworded
+        # question (bench/sets/manuals.toml) finds grep's exit statuses, which the three
+        # manuals' passages on errors and exit codes outranked before.
+        question = (
+            "If grep runs into a problem such as an unreadable file, what numeric code "
+            "does it finish with?"
+        )
+        hits = app.documents.search(library, question, k=5).hits
+        assert any("2 if an error occurred" in " ".join(h.chunk.text.split()) for h in hits)
 
         # No page twice in the top five while other pages hold the words.
         for question in ("What does the -n option do in sed?", "How do I count matches?"):

@@ -204,3 +204,61 @@ def test_a_sentence_with_the_answers_words_about_something_else_backs_nothing() 
     asked = "How long may source lines be?"
     kept = settle("Source lines should be 79 characters or less.", grounding, asked)
     assert kept.text == "Source lines should be 79 characters or less [1]."
+
+
+TINY_CHANGE = (
+    "When you record a small patch in a change log file, first search for previous changes "
+    "by the same person, and see if per past contributions, plus the new one, add up to "
+    "something legally significant. If so, you should get copyright papers for all per "
+    "changes before you install the new change. If that is not so, you can install the "
+    "small patch. Write '(tiny change)' after the patch author's name, like this: "
+    "2002-11-04 Robert Fenk <Robert.Fenk@gmx.de> (tiny change)"
+)
+
+
+def test_an_example_line_and_the_sentence_after_it_are_judged_apart() -> None:
+    """The 1.5B model's answer (bench/sets/guidelines.toml): an example on a line of its
+    own, then a sentence of its own. Run together, the passage's "you should get
+    copyright papers" refuted the whole; apart, the example is backed."""
+    grounding = grounding_of(GZIP_LEVEL, TINY_CHANGE)
+    question = (
+        "What marker do I put after the author's name in a change log entry for a small "
+        "patch that is not legally significant?"
+    )
+    answer = (
+        "You should put '(tiny change)' after the patch author's name, like this:\n"
+        "2002-11-04 Robert Fenk <Robert.Fenk@gmx.de> (tiny change)\n"
+        "This marker indicates that the change is not legally significant and does not "
+        "require copyright papers."
+    )
+    settled = settle(answer, grounding, question)
+    assert not settled.abstained
+    first, second = settled.checks
+    assert first.sentence.endswith("(tiny change)")
+    assert (first.verdict, first.source) == ("backed", 2)
+    assert second.sentence.startswith("This marker indicates")
+
+
+MPL_STEWARD = (
+    "courts of a jurisdiction where the defendant maintains its principal place of business "
+    "and such litigation shall be governed by laws of that jurisdiction, without reference "
+    "to its conflict-of-law provisions. Nothing in this Section shall prevent a party's "
+    "ability to bring cross-claims or counter-claims. 10. Versions of the License "
+    "10.1. New Versions Mozilla Foundation is the license steward. Except as provided in "
+    "Section 10.3, no one other than the license steward has the right to modify or "
+    "publish new versions of this License."
+)
+
+
+def test_a_refusal_quotes_the_sentence_about_the_question_not_the_passage_start() -> None:
+    """The starter's wrong answer on the MPL (tests/integration/test_answer_quality.py):
+    refused, and the quote begins where the passage speaks of the steward."""
+    grounding = grounding_of(MPL_STEWARD)
+    question = "Under the MPL, who is the license steward?"
+    wrong = "The license steward is the person that grants the MPL-2.0.5 to You."
+    settled = settle(wrong, grounding, question)
+    assert settled.abstained
+    quote = settled.text.split("> ", 1)[1]
+    assert quote.startswith("…")
+    assert "Mozilla Foundation is the license steward" in quote
+    assert "courts of a jurisdiction" not in quote

@@ -33,6 +33,7 @@ from hushdesk.assistant.evidence import (
     counted,
     counts,
     fact_words,
+    split_sentences,
     tokens,
 )
 from hushdesk.library.text import literals, stands_in, strip_special_tokens
@@ -44,6 +45,10 @@ if TYPE_CHECKING:  # the library pulls in numpy; importing this module stays che
 
 _CITE = re.compile(r"\[(\d{1,2})\]")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")
+# An example on a line of its own after "like this:", then a capital opening the next
+# line: the example ends a sentence (what the model says of it is judged apart). Any
+# other line break may be a model's own wrapping ("part of the GNU\nGZIP standard").
+_EXAMPLE_LINE = re.compile(r"(?<=:)([ \t]*\n[^\n]*[^\s.!?:,;(\[])[ \t]*\n\s*(?=[A-Z])")
 _BLOCK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•]|\d{1,2}[.)])\s)")  # paragraphs, list items
 _NEGATION = re.compile(r"not|no|never|neither|nor|cannot|without|\w+n't")
 _PAGE_LABEL = re.compile(r"\b(?:pages?|p\.|sections?)\s*\d+(?:\s*(?:-|–|and|to)\s*\d+)?", re.I)
@@ -156,7 +161,8 @@ def settle(answer: str, grounding: Grounding, question: str, family: str = "") -
         lead = _LEAD.match(block)
         prefix = lead.group(0) if lead else ""
         out = []
-        for sentence in _SENTENCE.split(" ".join(block[len(prefix) :].split())):
+        lines = _EXAMPLE_LINE.sub("\\1\0", block[len(prefix) :]).split("\0")
+        for sentence in (s for line in lines for s in _SENTENCE.split(" ".join(line.split()))):
             if said_not_found(sentence):
                 declined = True
                 continue
@@ -306,13 +312,27 @@ def _quotes(question: str, grounding: Grounding) -> str:
     for c in chosen[:QUOTES]:
         found = Evidence([Unit(c.passage, c.n, c.n)]).support(question)
         text = " ".join(c.passage.split())
-        start = text.find(found.sentence) if found is not None else -1
+        sentence = found.sentence if found is not None else _most_asked(c.passage, question)
+        start = text.find(sentence) if sentence else -1
         if start > 0:
             text = "…" + text[start:]
         if len(text) > QUOTE_CHARS:
             text = text[:QUOTE_CHARS].rsplit(" ", 1)[0] + "…"
         out.append(f"> {text} [{c.n}]")
     return "\n\n".join(out)
+
+
+def _most_asked(passage: str, question: str) -> str:
+    """The passage's sentence with the most of the question's words ("" when none has
+    any): where a quote starts when no sentence backs the question as a whole ("Under the
+    MPL, who is the license steward?" → "Mozilla Foundation is the license steward.")."""
+    asked = content_words(question)
+    best, most = "", 0
+    for sentence in split_sentences(passage):
+        shared = len(content_words(sentence) & asked)
+        if shared > most:
+            best, most = sentence, shared
+    return best
 
 
 def said_not_found(answer: str) -> bool:

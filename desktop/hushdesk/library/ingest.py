@@ -19,7 +19,7 @@ from hushdesk.errors import Cancelled, DocumentError, EncryptedDocument, Hushdes
 from hushdesk.fsutil import locked
 from hushdesk.jobs import CancelToken, Progress, ProgressCallback, ProgressTracker
 from hushdesk.library import loaders, recordings, sheets
-from hushdesk.library.chunker import chunk_pages
+from hushdesk.library.chunker import chunk_pages, embedding_text, heading
 from hushdesk.library.document import LoadedDocument
 from hushdesk.library.embedder import Embedder, lower_priority
 from hushdesk.library.index import VectorIndex
@@ -294,10 +294,12 @@ class Ingest:
         # The model may have changed since the run began.
         library = self.store.library_by_id(self.library.id) or self.library
         embedder = self._embedder_for(library)
+        record = self.store.file_by_id(file_id)
+        head = heading(record.name, record.title) if record else ""
         for start in range(0, len(chunks), EMBED_BATCH):
             self._cancel.raise_if_cancelled()
             batch = chunks[start : start + EMBED_BATCH]
-            vectors = embedder.embed([c.text for c in batch])
+            vectors = embedder.embed([embedding_text(c.text, head) for c in batch])
             self.index.upsert(library, [c.id for c in batch], vectors)
             within((start + len(batch)) / max(1, len(chunks)))
 

@@ -129,6 +129,11 @@ SCHEMA = (
     """
     ALTER TABLE vectors ADD COLUMN half INTEGER NOT NULL DEFAULT 0;
     """,
+    # Vectors are computed with the document's name above each passage (chunker.heading):
+    # those of before are computed again from the stored text (nothing is read again).
+    """
+    UPDATE files SET status = 'embedding' WHERE status = 'done' AND pages IS NOT NULL;
+    """,
 )
 
 

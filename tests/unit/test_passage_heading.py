@@ -12,7 +12,7 @@ import numpy as np
 from hushdesk.app import App
 from hushdesk.library.chunker import HEADING_CHARS, embedding_text, heading
 from hushdesk.library.libraries import DocumentLibrary
-from hushdesk.library.store import DocumentStore
+from hushdesk.library.store import SCHEMA, DocumentStore
 from hushdesk.services.documents import Documents
 from tests.fakes import FakeEmbedder, FakeEngine
 from tests.keys import TEST_KEY
@@ -47,14 +47,18 @@ class _Seen(FakeEmbedder):
         return super().embed(texts)
 
 
+def _library(tmp_path: Path, embedder: FakeEmbedder) -> tuple[App, DocumentLibrary]:
+    app = App(engine=FakeEngine())
+    store = DocumentStore(TEST_KEY, tmp_path / "library.sqlite")
+    return app, DocumentLibrary(app.registry, store, embedder_factory=lambda _model: embedder)
+
+
 def test_vectors_carry_the_name_and_the_stored_passage_does_not(tmp_path: Path) -> None:
     (tmp_path / "sed-manual.md").write_text(
         "# Options\n\nThe -i option edits files in place.\n", encoding="utf-8"
     )
     embedder = _Seen()
-    app = App(engine=FakeEngine())
-    store = DocumentStore(TEST_KEY, tmp_path / "library.sqlite")
-    library = DocumentLibrary(app.registry, store, embedder_factory=lambda _model: embedder)
+    app, library = _library(tmp_path, embedder)
     documents = Documents(library, app.registry)
     try:
         manuals = documents.library("Manuals")
@@ -68,3 +72,26 @@ def test_vectors_carry_the_name_and_the_stored_passage_does_not(tmp_path: Path) 
     finally:
         library.close()
         app.close()
+
+
+def test_files_embedded_before_the_heading_line_are_embedded_again(tmp_path: Path) -> None:
+    """The store's migration for the heading line: every indexed file goes back to
+    "embedding" (its text stays; the next indexing run computes its vectors anew)."""
+    headed = max(n for n, m in enumerate(SCHEMA) if m.strip().startswith("UPDATE files SET status"))
+    (tmp_path / "lease.md").write_text("The rent is 900 euros a month.\n", encoding="utf-8")
+    app, library = _library(tmp_path, FakeEmbedder())
+    try:
+        leases = library.library("Leases")
+        assert not library.ingest(leases, [tmp_path / "lease.md"]).failed
+        with library.store._tx() as db:  # as a store of the version before the migration
+            db.execute(f"PRAGMA user_version = {headed}")
+    finally:
+        library.close()
+        app.close()
+    reopened = DocumentStore(TEST_KEY, tmp_path / "library.sqlite")
+    try:
+        (record,) = reopened.files(reopened.libraries()[0])
+        assert record.status == "embedding"
+        assert reopened.chunks_of(record.id)  # the text stays: nothing is read again
+    finally:
+        reopened.close()

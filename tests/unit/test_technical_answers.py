@@ -262,3 +262,31 @@ def test_a_refusal_quotes_the_sentence_about_the_question_not_the_passage_start(
     assert quote.startswith("…")
     assert "Mozilla Foundation is the license steward" in quote
     assert "courts of a jurisdiction" not in quote
+
+
+CONDITIONAL_CHANGES = (
+    "Many changes are conditional as well: sometimes you add a new variable, or function, "
+    "or even a new program or library, which is entirely dependent on a build-time "
+    "condition. It is useful to indicate in the change log the conditions for which a "
+    "change applies. Our convention for indicating conditional changes is to use _square "
+    "brackets around the name of the condition_."
+)
+
+
+def test_an_example_the_question_gives_need_not_stand_beside_the_rule() -> None:
+    """Both Qwen models' right answer (bench/sets/guidelines.toml): the question names
+    HAVE_X_WINDOWS as an example; the passage states the rule without it."""
+    grounding = grounding_of(GZIP_LEVEL, CONDITIONAL_CHANGES)
+    question = (
+        "In a change log entry, how should I mark a change that only applies when a "
+        "build-time condition such as HAVE_X_WINDOWS is defined?"
+    )
+    answer = (
+        "You should mark a change that only applies when a build-time condition such as "
+        "HAVE_X_WINDOWS is defined by using square brackets around the name of the condition."
+    )
+    settled = settle(answer, grounding, question)
+    assert (settled.checks[0].verdict, settled.checks[0].source) == ("backed", 2)
+    # The option a question asks about is still held to the passage that names it.
+    asked = "In grep, what does the -i option do?"
+    assert settle("The -i option compresses at level six.", grounding, asked).abstained

@@ -207,6 +207,14 @@ def _unlabelled(sentence: str, names: set[str]) -> str:
     return _PAGE_LABEL.sub(" ", sentence)
 
 
+_EXAMPLE = re.compile(r"\b(?:such as|for example|for instance|e\.g\.,?)\s+(\S+)", re.I)
+
+
+def _examples(question: str) -> set[str]:
+    """The literals ``question`` gives as examples ("such as HAVE_X_WINDOWS")."""
+    return {x for m in _EXAMPLE.finditer(question) for x in literals(m.group(1))}
+
+
 def judge(
     sentence: str, statement: str, evidence: dict[int, Evidence], given: set[str], question: str
 ) -> Check:
@@ -217,7 +225,9 @@ def judge(
     if not words:
         return Check(sentence, "nothing to check", "it restates the question")
     facts = fact_words(statement) & words
-    named = literals(statement)  # "-c", "--count": the sentence is about this option
+    # "-c", "--count": the sentence is about this option — unless the question gave it
+    # as an example ("a condition such as HAVE_X_WINDOWS"): the rule stands apart from it
+    named = [x for x in literals(statement) if x not in _examples(question)]
     if len(content_words(statement)) < MIN_WORDS:  # "50%.": its facts, where the question is
         if not facts and not named:
             return Check(sentence, "nothing to check", "too short to state a fact")

@@ -227,7 +227,8 @@ def judge(
     facts = fact_words(statement) & words
     # "-c", "--count": the sentence is about this option — unless the question gave it
     # as an example ("a condition such as HAVE_X_WINDOWS"): the rule stands apart from it
-    named = [x for x in literals(statement) if x not in _examples(question)]
+    examples = _examples(question)
+    named = [x for x in literals(statement) if x not in examples]
     if len(content_words(statement)) < MIN_WORDS:  # "50%.": its facts, where the question is
         if not facts and not named:
             return Check(sentence, "nothing to check", "too short to state a fact")

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import quality
 from hushdesk import paths, privacy
+from hushdesk.library.chunker import embedding_text, heading
 from measure import median, spread
 
 BACKENDS = ("torch", "openvino-int8")  # the reference first; the last is the app's default
@@ -79,7 +80,11 @@ def one_round(backend: str, documents: list[Path], hits: bool) -> dict:
         }
         if hits:
             result["hit5"], result["hit1"] = hit_rates(app, library, documents)
-            chunks = [c.text for r in records for c in app.library.store.chunks_of(r.id)]
+            chunks = [  # what ingesting embeds: each passage under its document's name
+                embedding_text(c.text, heading(r.name, r.title))
+                for r in records
+                for c in app.library.store.chunks_of(r.id)
+            ]
             result["chunks"] = len(chunks)
             started = time.perf_counter()
             for i in range(0, len(chunks), EMBED_BATCH):

@@ -607,6 +607,8 @@ def attempt(part: str, run: Callable[[], None]) -> None:
 
 
 def measure(args: argparse.Namespace) -> int:
+    import llama_cpp  # noqa: F401  (before numpy, as in the engine child: worker.serve)
+
     gguf, bin_dir = Path(args.gguf), Path(args.bin)
     parts = set(args.parts.split(","))
     tag = f"{args.tag}_" if args.tag else ""

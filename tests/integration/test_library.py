@@ -206,6 +206,44 @@ def test_document_text_cannot_take_over_the_prompt(
     assert "seven years" in body
 
 
+# gzip's manual (bench/sets/manuals.toml), its --rsyncable entry cut by a page break
+# mid-sentence as the printed manual of the held-out set cuts it.
+RSYNCABLE = (
+    "'--recursive' '-r' Travel the directory structure recursively. If any of the file "
+    "names specified on the command line are directories, 'gzip' will descend into the "
+    "directory and compress all the files it finds there. '--rsyncable' Cater better to the "
+    "'rsync' program by periodically resetting the internal structure of the compressed data "
+    "stream. This lets the 'rsync' program take advantage of similarities in the uncompressed "
+    "input when synchronizing two files compressed with this flag. The",
+    "cost: the compressed output is usually about one percent larger. '--suffix SUF' "
+    "'-S SUF' Use suffix SUF instead of '.gz'. Any suffix can be given, but suffixes other "
+    "than '.z' and '.gz' should be avoided to avoid confusion when files are transferred.",
+)
+
+
+def test_an_answer_from_a_sentence_cut_by_a_page_break_is_backed(
+    library: DocumentLibrary, tmp_path: Path
+) -> None:
+    """The answer is checked against the words around its passage across the page break:
+    page 1 alone ends with "The", page 2 alone does not name the option."""
+    from hushdesk.assistant.grounding import ground, settle
+
+    lib = library.library("Manual")
+    library.ingest(lib, [documents.pdf(tmp_path / "GNU-gzip.pdf", list(RSYNCABLE))])
+    question = (
+        "If I make gzip output friendlier for rsync transfers, how much bigger do the "
+        "compressed files get?"
+    )
+    grounding = ground(library, [lib], question)
+    assert {c.page for c in grounding.citations} == {1, 2}
+    answer = "The compressed files get about one percent larger with the '--rsyncable' flag [1]."
+    settled = settle(answer, grounding, question)
+    assert not settled.abstained, settled.checks
+    (check,) = settled.checks
+    assert check.verdict == "backed"
+    assert "one percent larger" in check.quote
+
+
 def test_a_2000_page_file(library: DocumentLibrary, tmp_path: Path) -> None:
     pages = [f"Page {n}: routine clause number {n}." for n in range(1, 2001)]
     pages[1499] = "Page 1500: the secret escrow account number is 4471-9902."

@@ -69,6 +69,12 @@ _POINTING_TAIL = re.compile(
     re.IGNORECASE,
 )
 _LEAD = re.compile(r"\s*(?:[-*•]|\d{1,2}[.)])\s+")
+# A page that goes on from the one before (its first word in lower case), one whose last
+# sentence is unfinished, and where a sentence starts or the first one ends.
+_CONTINUES = re.compile(r"\s*[a-z(,;]")
+_ENDED = re.compile(r"[.!?:\"')\]]\s*$")
+_SENTENCE_START = re.compile(r"(?<=[.!?])\s+(?=[A-Z'\"(])")
+_FIRST_SENTENCE = re.compile(r"\s*\S.*?[.!?](?=\s|$)", re.S)
 # Cosine (all-MiniLM-L6-v2) of the question to a passage sentence that backs an answer:
 # below it the sentence has the answer's words but speaks of something else. From the
 # answer logs of three models (tuning parts): right answers' backing sentences 0.06-0.88
@@ -403,12 +409,23 @@ def ground(
 
 
 def around(library: DocumentLibrary, c: Citation) -> str:
-    """The passage with the words next to it on its page: a chunk cut mid-sentence keeps
-    the words that place its facts ("a Front-Cover Text may be at most 5 words")."""
-    page = library.store.page_text(c.file_id, c.page)
+    """The passage with the words next to it: a chunk cut mid-sentence keeps the words
+    that place its facts ("a Front-Cover Text may be at most 5 words"). A sentence that a
+    page break cuts is made whole from the page before or after, and no more of it is
+    taken ("… compressed with this flag. The | cost: about one percent larger.")."""
+    store = library.store
+    page = store.page_text(c.file_id, c.page)
     if page[c.start : c.end] != c.passage:
         return c.passage
-    return page[max(0, c.start - AROUND_CHARS) : c.end + AROUND_CHARS]
+    before = page[max(0, c.start - AROUND_CHARS) : c.start]
+    after = page[c.end : c.end + AROUND_CHARS]
+    if c.paginated and c.start == 0 and c.page > 1 and _CONTINUES.match(page):
+        tail = store.page_text(c.file_id, c.page - 1)[-AROUND_CHARS:]
+        before = _SENTENCE_START.split(tail)[-1] + " "
+    if c.paginated and len(after) < AROUND_CHARS and not _ENDED.search(page):
+        head = store.page_text(c.file_id, c.page + 1)[:AROUND_CHARS]
+        after += " " + (m.group(0) if (m := _FIRST_SENTENCE.match(head)) else head)
+    return before + c.passage + after
 
 
 def grounder_for(library: DocumentLibrary, names: Sequence[str]) -> Callable[[str], Grounding]:

@@ -26,12 +26,13 @@ drafts for its own ``generate`` loop, and the app decodes with its own (``worker
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from hushdesk.engine.types import GenerationStats
 from hushdesk.errors import ModelError
+
+if TYPE_CHECKING:  # numpy is imported where it is used: see worker.serve
+    import numpy as np
 
 NGRAM = 3  # the longest run of recent tokens looked for
 SHORTEST = 3  # and the shortest: shorter runs propose too often in vain
@@ -42,6 +43,8 @@ PAUSE = 8  # tokens decoded plainly after a draft the model refused outright
 def draft(history: np.ndarray, size: int, ngram: int = NGRAM) -> list[int]:
     """What followed the latest earlier occurrence of the last ``ngram`` (then shorter,
     down to ``SHORTEST``) tokens of ``history``; [] when they occur nowhere before."""
+    import numpy as np
+
     n = len(history)
     for length in range(min(ngram, n - 1), SHORTEST - 1, -1):
         tail = history[n - length :]
@@ -86,6 +89,8 @@ class Drafter:
         """``token`` (the last drawn) and a draft from the prompt checked in one batch:
         the tokens to come, as (token, already cached); [] when there was no draft
         (``token`` is then evaluated alone). At most ``room`` tokens are drafted."""
+        import numpy as np
+
         drafted = self.propose(np.append(llm.input_ids[: llm.n_tokens], token), room)
         if not drafted:
             return []

@@ -290,3 +290,34 @@ def test_an_example_the_question_gives_need_not_stand_beside_the_rule() -> None:
     # The option a question asks about is still held to the passage that names it.
     asked = "In grep, what does the -i option do?"
     assert settle("The -i option compresses at level six.", grounding, asked).abstained
+
+
+MMC_RELICENSING = (  # the GFDL 1.3, section 11 (bench/sets/licences.toml)
+    'An MMC is "eligible for relicensing" if it is licensed under this License, and if all '
+    "works that were first published under this License somewhere other than this MMC, and "
+    "subsequently incorporated in whole or in part into the MMC, (1) had no cover texts or "
+    "invariant sections, and (2) were thus incorporated prior to November 1, 2008. The "
+    "operator of an MMC Site may republish an MMC contained in the site under CC-BY-SA on "
+    "the same site at any time before August 1, 2009, provided the MMC is eligible for "
+    "relicensing."
+)
+
+
+def test_a_date_the_passage_gives_for_something_else_is_caught() -> None:
+    """The 1.5B model's answer (bench/sets/licences.toml) took the other date of the
+    passage: both stand in it, but the sentence on republishing under CC-BY-SA gives
+    August 1, 2009."""
+    grounding = grounding_of(GZIP_LEVEL, MMC_RELICENSING)
+    question = (
+        "Under the GFDL, until what date could an MMC site relicense its material under CC-BY-SA?"
+    )
+    wrong = "An MMC site could relicense its material under CC-BY-SA until November 1, 2008 [2]."
+    settled = settle(wrong, grounding, question)
+    assert settled.abstained
+    assert settled.checks[0].why == "[2] gives 2009-08-01 for it"
+    right = "An MMC site could relicense its material under CC-BY-SA until August 1, 2009 [2]."
+    assert settle(right, grounding, question).checks[0].verdict == "backed"
+    # A count beside another count of the same thing in its own sentence still stands.
+    asked = "How many proofreaders are on the list?"
+    kept = settle("There are over 200 people on the list [1].", grounding_of(PROOFREADERS), asked)
+    assert kept.checks[0].verdict == "backed"

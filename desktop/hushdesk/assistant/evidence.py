@@ -351,6 +351,31 @@ def counted(count: Count, window: Sequence[_Sentence]) -> bool:
     return any(count.number in s.words and count.unit in s.words for s in window)
 
 
+def rival(statement: str, sentences: Sequence[_Sentence]) -> str | None:
+    """Another date or count of the same thing in the source sentence closest to
+    ``statement`` (most of its other words) than any that gives the statement's own:
+    "until November 1, 2008" where the sentence on republishing under CC-BY-SA says
+    "before August 1, 2009". The rival as written, or None."""
+    plain = content_words(statement) - fact_words(statement)
+    days = dates_in(statement)
+    mine: list[int] = [-1]
+    theirs: list[tuple[int, str]] = [(-1, "")]
+    for s in sentences:
+        close = len(plain & s.words)
+        if days and s.days & days:
+            mine.append(close)
+        elif days and s.days:
+            theirs.append((close, str(min(s.days))))
+        for own in counts(statement):
+            same = [c for c in counts(s.text) if c.unit == own.unit]
+            if any(c.number == own.number for c in same):
+                mine.append(close)
+            elif same:
+                theirs.append((close, same[0].written))
+    close, written = max(theirs)
+    return written if close > max(mine) else None
+
+
 def beside(literals: Sequence[str], context: set[str], sentences: Sequence[_Sentence]) -> bool:
     """Whether one of ``sentences`` writes every one of ``literals`` as it is (an option,
     an address) together with words of its ``context`` (the question's)."""

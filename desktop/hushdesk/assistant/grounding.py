@@ -33,6 +33,7 @@ from hushdesk.assistant.evidence import (
     counted,
     counts,
     fact_words,
+    rival,
     split_sentences,
     tokens,
 )
@@ -264,6 +265,9 @@ def judge(
             best = (n, found)
     if best is not None:
         n, found = best
+        other = rival(statement, evidence[n].sentences)
+        if other:  # "November 1, 2008", where the sentence about it says August 1, 2009
+            return Check(sentence, "not backed", f"[{n}] gives {other} for it", n, found.sentence)
         how = (
             f"{found.score:.0%} of its words in one sentence"
             if found.score >= SUPPORT_THRESHOLD

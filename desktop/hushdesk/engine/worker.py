@@ -56,15 +56,15 @@ FALLBACK_TEMPLATE = (
 
 def serve(conn: Connection, stop: Event, stderr_path: str) -> None:
     """Entry point of the child process."""
+    from hushdesk.isolate import child_setup
+    from hushdesk.sandbox import engine_sockets
+
+    child_setup(sockets=engine_sockets())  # first: a user namespace needs one thread
     # llama.cpp's libraries are loaded before numpy's (OpenBLAS): on a CUDA machine
     # (docs/GPU.md) loading any model crashed the process when numpy came first. So
     # nothing this module imports loads numpy (engine.lookup imports it where used).
     import llama_cpp  # noqa: F401
 
-    from hushdesk.isolate import child_setup
-    from hushdesk.sandbox import engine_sockets
-
-    child_setup(sockets=engine_sockets())
     _redirect_native_stderr(stderr_path)
     runner: Runner | None = None
     while True:

@@ -352,12 +352,14 @@ def counted(count: Count, window: Sequence[_Sentence]) -> bool:
 
 
 def rival(statement: str, sentences: Sequence[_Sentence]) -> str | None:
-    """Another date or count of the same thing in the source sentence closest to
-    ``statement`` (most of its other words) than any that gives the statement's own:
-    "until November 1, 2008" where the sentence on republishing under CC-BY-SA says
-    "before August 1, 2009". The rival as written, or None."""
+    """The date or count (of the same thing) that the source gives in place of the
+    statement's own, where the sentence giving it is closer to ``statement`` (shares
+    more of its other words) than every sentence giving the statement's own: "until
+    November 1, 2008" where the sentence on republishing under CC-BY-SA says "before
+    August 1, 2009". The rival as written, or None."""
     plain = content_words(statement) - fact_words(statement)
     days = dates_in(statement)
+    owns = counts(statement)
     mine: list[int] = [-1]
     theirs: list[tuple[int, str]] = [(-1, "")]
     for s in sentences:
@@ -366,7 +368,7 @@ def rival(statement: str, sentences: Sequence[_Sentence]) -> str | None:
             mine.append(close)
         elif days and s.days:
             theirs.append((close, str(min(s.days))))
-        for own in counts(statement):
+        for own in owns:
             same = [c for c in counts(s.text) if c.unit == own.unit]
             if any(c.number == own.number for c in same):
                 mine.append(close)

@@ -71,6 +71,24 @@ def chain(llm: Any, vocab: Any, params: SamplingParams, *, gpu: str = "") -> Any
     return made
 
 
+def in_decode(mode: str, params: SamplingParams, *, offloaded: bool) -> str:
+    """How much of a request's chain runs inside the decode (``chain``'s ``gpu``) under
+    ``Runner.gpu_sampling`` ``mode``, with every layer on a GPU (``offloaded``): "" when
+    none does. A greedy chain always runs there whole."""
+    if mode == "off" or params.grammar or params.thinking_budget or not offloaded:
+        return ""  # a thinking budget's end is written into the context
+    if params.temperature <= 0:
+        return "all"
+    return mode if mode in ("split", "all") and params.top_k > 0 else ""
+
+
+def settings(params: SamplingParams, where: str) -> tuple[object, ...]:
+    """What an attached chain was built from: the same settings reuse it."""
+    sampled = params.temperature > 0
+    drawn = (params.temperature, params.top_k, params.top_p, params.min_p, params.seed)
+    return (where, params.repeat_penalty, sampled) + (drawn if sampled else ())
+
+
 _BOUNDARY: list[Any] = []  # the interface below, its callback and name, alive while loaded
 
 

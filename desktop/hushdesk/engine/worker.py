@@ -366,7 +366,7 @@ class Runner:
         # token comes back instead of 32,000 logits to sort through on the CPU (2-4 %
         # faster there). A sampled one's whole chain there cost as much as it saved
         # (docs/GPU.md); ``gpu_sampling`` "split" runs only its first top-k there.
-        where = self._gpu_part(params)
+        where = sampler.in_decode(self.gpu_sampling, params, offloaded=self._offloaded())
         chain = self._attached_chain(params, where) if where else None
         if chain is None:
             self._detach()
@@ -394,33 +394,13 @@ class Runner:
         stats.finish_reason = finish
         return stats
 
-    def _gpu_part(self, params: SamplingParams) -> str:
-        """How much of this request's chain runs inside the decode (``sampler.chain``'s
-        ``gpu``): "" when none does."""
-        mode = self.gpu_sampling
-        if (
-            mode == "off"
-            or params.grammar
-            or params.thinking_budget  # its end is written into the context
-            or not self._offloaded()
-        ):
-            return ""
-        if params.temperature <= 0:
-            return "all"
-        return mode if mode in ("split", "all") and params.top_k > 0 else ""
-
     def _attached_chain(self, params: SamplingParams, where: str) -> Any:
         """The chain that runs inside the decode, reset for a new answer. Attaching one
         makes llama.cpp plan its graphs again (on machine D of docs/GPU.md, re-attaching
         per answer cut prefill to 0.58 of llama-bench), so it stays attached while the
         settings stay the same. None when llama.cpp cannot run it there."""
         lib = self._llama_cpp
-        sampled = params.temperature > 0
-        settings = (where, params.repeat_penalty, sampled) + (
-            (params.temperature, params.top_k, params.top_p, params.min_p, params.seed)
-            if sampled
-            else ()
-        )
+        settings = sampler.settings(params, where)
         if self._attached is not None and self._attached[0] == settings:
             lib.llama_sampler_reset(self._attached[1])
             return self._attached[1]

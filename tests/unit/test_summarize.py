@@ -229,6 +229,36 @@ def test_unsupported_and_repeated_statements_are_dropped() -> None:
     )
 
 
+def test_a_points_bold_label_needs_no_support_but_its_claim_does() -> None:
+    """The 1.5B model opens points with the section's title in bold ("**File
+    Permissions**: Ensure all files…"); its capitals were taken for facts to find, and 25
+    of the Coding Standards' good points were dropped."""
+    from hushdesk.assistant.summarize.holding import held
+
+    page = (
+        "7.3 Making Releases\nMake sure that all the files in the distribution are "
+        "world-readable, and that directories are world-readable and searchable (octal "
+        "mode 755). We used to recommend that all directories in the distribution also "
+        "be world-writable (octal mode 777)."
+    )
+    source = evidence.Evidence([evidence.Unit(page, 96, 96)])
+    output = (
+        "- **Making Releases**: Ensure all files are world-readable and directories are "
+        "world-readable and searchable (755).\n"
+        "- **Making Releases**: Directories must be world-writable (mode 700)."
+    )
+    kept, dropped = held(output, source, "list")
+    assert [s.text[:19] for s in kept] == ["**Making Releases**"]
+    assert kept[0].first == 96
+    assert dropped == 1  # the label does not carry an invented mode
+    # a label its claim's page does not bear is left out: it would say where it is from
+    kept, _ = held("- **Recruiting Developers**: Make sure that all the files in the "
+                   "distribution are world-readable.", source, "list")  # fmt: skip
+    assert [s.text for s in kept] == [
+        "Make sure that all the files in the distribution are world-readable."
+    ]
+
+
 def test_model_output_is_cut_into_statements() -> None:
     out = summarize_output.statements_in(
         "### Terms\n- First point (p. 3).\n- None\n1. Second point [pp. 4-5]\nAnd a stub that",
@@ -398,6 +428,12 @@ def test_a_summary_says_when_its_model_was_too_small() -> None:
     assert collage.model_struggled  # mostly sentences taken from the text
     inventive = Summary(Options(mode="brief"), written, True, stats=Stats(dropped=28))
     assert inventive.model_struggled  # most of what it wrote was not in the document
+    # a long document: 45 statements dropped over 37 steps, 169 held; 16 in the end
+    long = Summary(Options(mode="brief"), written * 16, True, stats=Stats(dropped=45, held=169))
+    assert not long.model_struggled
+    assert Summary(
+        Options(mode="brief"), written, True, stats=Stats(dropped=9, held=8)
+    ).model_struggled
 
 
 def test_a_recordings_summary_cites_times_and_keeps_them_when_stored(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ script's comments, an appended licence numbered anew, a table of contents."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from hushdesk.assistant.summarize import (
@@ -75,7 +77,8 @@ def test_a_real_manuals_outline_is_its_chapters_and_its_licence_is_back_matter(
     assert start.text == back
     body = without_back_matter(pages, outline(pages))
     assert body.pages[-1].number < pages[-1].number
-    assert "GNU Free Documentation License" not in " ".join(p.text for p in body.pages[1:-1])
+    # the page where the back matter begins keeps only what stands above its heading
+    assert "GNU Free Documentation License" not in " ".join(p.text for p in body.pages[1:])
     assert body.note(lambda a, b: f"pp. {a}–{b}").endswith(f"({back}) left out as back matter")
 
 
@@ -147,6 +150,43 @@ def test_a_long_documents_key_points_are_written_chapter_by_chapter_without_its_
     assert {s.first for s in summary.statements} & {1, 2, 3, 4}  # every chapter has its say
     assert {s.first for s in summary.statements} & {5, 6, 7, 8}
     assert {s.first for s in summary.statements} & {9, 10, 11, 12}
+
+
+def test_many_chapters_are_taken_together_and_points_follow_the_sections() -> None:
+    """The maintainers' guide has 22 chapters: merged at once, the model kept the first
+    pages; taken together into runs of about as many pages, each run has its say. A
+    chapter of many sections gets more points than a one-page preface."""
+    from hushdesk.assistant.summarize.plan import Heading, chapters, shares
+
+    mains = [Heading(f"{n}. Chapter {n}", 2 * n, 1) for n in range(1, 23)]  # pp. 2, 4 … 44
+    each = [(1, 3), *((p, p + 1) for p in range(4, 19, 2)), (20, 45)]
+    assert chapters(1, 45, 5, mains[:10]) == each
+    runs = chapters(1, 45, 5, mains)
+    assert len(runs) == 5
+    assert (runs[0][0], runs[-1][1]) == (1, 45)
+    assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(runs))  # every page, once
+    assert all(6 <= last - first + 1 <= 12 for first, last in runs)
+    sections = [Heading(f"3.{n}. Section", 20 + n, 2, (3, n)) for n in range(1, 14)]
+    points = shares([(1, 19), (20, 40)], [mains[0], mains[2], *sections], 8)
+    assert points[1] > points[0] >= 1
+    assert chapters(1, 45, 5, mains[:2]) == []  # two chapters are no outline to follow
+
+
+def test_a_chapters_notes_are_given_so_that_the_first_ones_span_it() -> None:
+    from hushdesk.assistant.evidence import Idf
+    from hushdesk.assistant.summarize import Statement
+    from hushdesk.assistant.summarize.holding import spread_first
+
+    texts = ["Lines of 79.", "Braces in column one.", "Comments in English.", "Naming.",
+             "Portability between CPUs and the Y2038 rollover.", "Gettext."]  # fmt: skip
+    pages = [45, 45, 46, 49, 53, 58]
+    notes = [Statement(t, p, p) for t, p in zip(texts, pages, strict=True)]
+    idf = Idf(texts)
+    spread = spread_first(notes, 3, idf)
+    assert {n.first for n in spread[:3]} == {45, 46, 53}  # one of each stretch first
+    assert spread[2].text.startswith("Portability")  # its stretch's most telling note
+    assert sorted(spread, key=notes.index) == notes
+    assert spread_first(notes[:2], 3, idf) == notes[:2]
 
 
 def test_commands_scripts_and_tables_of_literals_are_no_key_points() -> None:

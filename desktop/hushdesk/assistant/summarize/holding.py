@@ -3,10 +3,18 @@ claims to summarize, and every part of the document represented."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from hushdesk.assistant.evidence import Evidence, Idf, content_words, same, states_new_fact
+from hushdesk.assistant.evidence import (
+    Evidence,
+    Idf,
+    Support,
+    content_words,
+    same,
+    states_new_fact,
+)
 from hushdesk.assistant.summarize.output import statements_in
 from hushdesk.assistant.summarize.results import Statement
 
@@ -18,14 +26,18 @@ def held(
     wording, and how many it did not back."""
     kept: list[Statement] = []
     heading, dropped = "", 0
-    for line, is_heading in statements_in(output, style):
+    for written, is_heading in statements_in(output, style):
         if is_heading:
-            heading = line if single and style == "sections" else heading
+            heading = written if single and style == "sections" else heading
             continue
-        support = evidence.holds(line)
+        claim = claim_of(written)
+        support = evidence.holds(claim)
         if support is None:
             dropped += 1
             continue
+        label = written[: len(written) - len(claim)]
+        # "**Recruiting Developers**:" over a claim about copyright papers is left out
+        line = written if _labels_its_pages(label, evidence, support) else claim
         statement = Statement(line, support.first, support.last, heading, quote=support.sentence)
         twin = next((i for i, k in enumerate(kept) if same(line, k.text)), None)
         if twin is None:
@@ -33,6 +45,27 @@ def held(
         elif len(line) > len(kept[twin].text):  # the fuller wording of the same fact
             kept[twin] = statement
     return kept, dropped
+
+
+_LABEL = re.compile(r"^\*\*[^*]{1,80}?(?:\*\*\s*[:–—-]|:\*\*)\s*(?=\S)")
+
+
+def claim_of(line: str) -> str:
+    """What a point says after the bold label a small model opens it with ("**File
+    Permissions**: Ensure all files are world-readable…"), mostly the heading it draws
+    on. The claim is held to the source; the label is not (its capitals, and the
+    claim's first word, were taken for facts to find)."""
+    match = _LABEL.match(line)
+    return line[match.end() :] if match else line
+
+
+def _labels_its_pages(label: str, evidence: Evidence, support: Support) -> bool:
+    """Whether a bold label's words (none: no label) stand on the pages that back its
+    claim, their headings included, so that it says where the claim comes from."""
+    near = [
+        s.words for s in evidence.sentences if s.first <= support.last and s.last >= support.first
+    ]
+    return content_words(label) <= set().union(*near)
 
 
 def covered(
@@ -85,3 +118,21 @@ def most_telling_of(
         rest.remove(best)
         said |= content_words(best.text)
     return [f for f in found if f in chosen]
+
+
+def spread_first(notes: list[Statement], runs: int, idf: Idf) -> list[Statement]:
+    """``notes`` reordered so that their first ``runs`` span the chapter: cut into
+    ``runs`` stretches in order, each stretch's most telling note first, then each
+    one's next. Asked to merge a chapter's notes into three points, the 1.5B model
+    wrote the first three; all three were on formatting, the first of the chapter's
+    fourteen pages (portability, naming and internationalisation came after). (Each
+    stretch's first note instead: more of the points copied the text, 0.31 against
+    0.15 on the GNU Coding Standards.)"""
+    if runs <= 1 or len(notes) <= runs:
+        return notes
+    size = len(notes) / runs
+    stretches = [
+        sorted(notes[round(i * size) : round((i + 1) * size)], key=lambda n: -idf.salience(n.text))
+        for i in range(runs)
+    ]
+    return [s[i] for i in range(max(map(len, stretches))) for s in stretches if i < len(s)]

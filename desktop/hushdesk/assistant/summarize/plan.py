@@ -200,17 +200,31 @@ class Body:
 
 
 def without_back_matter(pages: tuple[Page, ...], headings: list[Heading]) -> Body:
-    """The document without its back matter (``back_matter``); a page where it begins
-    below the middle stays."""
+    """The document without its back matter (``back_matter``); of the page where it
+    begins, the text above its heading (the GFDL's "Version 1.3, 3 November 2008" was a
+    key point of a standard whose last chapter shares a page with it)."""
     start = back_matter(headings, pages)
     if start is None:
         return Body(pages, headings)
-    cut = start.page if start.top else start.page + 1
-    body = tuple(p for p in pages if p.number < cut)
-    if not body or len(body) == len(pages):
+    body = tuple(_above(p, start) for p in pages if p.number <= start.page)
+    body = tuple(p for p in body if p.text.strip())
+    if not body or body == pages:
         return Body(pages, headings)
-    kept = [h for h in headings if h.page < cut]
-    return Body(body, kept, (cut, pages[-1].number, start.text))
+    kept = headings[: headings.index(start)]
+    return Body(body, kept, (start.page, pages[-1].number, start.text))
+
+
+def _above(page: Page, heading: Heading) -> Page:
+    """``page`` up to ``heading``'s line when it is the page where the heading stands."""
+    if page.number != heading.page:
+        return page
+    lines = page.text.splitlines()
+    for index, raw in enumerate(lines):
+        line = raw.strip()
+        numbered = _numbered(line)
+        if line == heading.text or (numbered is not None and numbered.text == heading.text):
+            return replace(page, text="\n".join(lines[:index]).rstrip())
+    return page
 
 
 # -- planning -----------------------------------------------------------------------------
@@ -218,13 +232,31 @@ def without_back_matter(pages: tuple[Page, ...], headings: list[Heading]) -> Bod
 
 def chapters(first: int, last: int, count: int, mains: Sequence[Heading]) -> list[tuple[int, int]]:
     """The first and last page of each chapter of pages ``first``–``last`` (where its
-    main headings open them; headings on one page make one chapter), when it has from 3
-    to twice ``count`` of them; else none."""
+    main headings open them; headings on one page make one chapter), when it has at
+    least 3; else none. More than twice ``count`` chapters are taken together, next to
+    each other, into ``count`` runs of about as many pages (the maintainers' guide's 22
+    chapters were otherwise merged at once, and the model kept its first pages)."""
     starts = sorted({h.page for h in mains if first <= h.page <= last})
-    if not 3 <= len(starts) <= 2 * count:
+    if len(starts) < 3:
         return []
     starts[0] = first  # a title page belongs to the first chapter
+    if len(starts) > 2 * count:
+        size = (last - first + 1) / count
+        ideal = [first + k * size for k in range(1, count)]
+        starts = sorted({first} | {min(starts[1:], key=lambda s: abs(s - at)) for at in ideal})
     return list(zip(starts, [s - 1 for s in starts[1:]] + [last], strict=True))
+
+
+def shares(parts: Sequence[tuple[int, int]], headings: Sequence[Heading], total: int) -> list[int]:
+    """How many of ``total`` points each chapter (its first and last page) gets: by the
+    square root of its headings, at least one. A standard's chapter of thirteen
+    sections, from error messages to the command line, is more than its one-section
+    preface; twenty sample scripts are not twenty topics."""
+    weights = [
+        math.sqrt(max(1, sum(1 for h in headings if first <= h.page <= last)))
+        for first, last in parts
+    ]
+    return [max(1, round(total * w / sum(weights))) for w in weights]
 
 
 def spans(first: int, last: int, count: int, mains: Sequence[Heading]) -> list[tuple[int, int]]:

@@ -82,7 +82,8 @@ class Stats:
     reused_steps: int = 0
     levels: int = 0
     chapters: int = 0  # the final points written chapter by chapter
-    dropped: int = 0  # statements the source did not support
+    dropped: int = 0  # statements the source did not support, over every step
+    held: int = 0  # statements it supported, over every step (0 in summaries before it)
     left_out: str = ""  # "pp. 33–50 (7. Copying) left out as back matter"
     kept_facts: int = 0
     seconds: float = 0.0
@@ -104,10 +105,12 @@ class Summary:
     @property
     def model_struggled(self) -> bool:
         """The model was too small for this summary: more of what it wrote was left out
-        as unsupported, or more of what is shown was taken from the text, than the
-        statements it wrote that hold."""
+        as unsupported than held, over every step, or more of what is shown was taken
+        from the text than the statements it wrote that hold. (Every step's dropped
+        statements against the final ones alone said so of any long document.)"""
         written = sum(1 for s in self.statements if not s.kept)
-        return self.stats.dropped > written or self.stats.kept_facts > written
+        held = self.stats.held or written  # a summary stored before steps were counted
+        return self.stats.dropped > held or self.stats.kept_facts > written
 
     def markdown(self, *, title: str = "", links: bool = False) -> str:
         """The summary as Markdown; with ``links`` each page reference links to ``ref:N``,

@@ -30,7 +30,7 @@ from hushdesk.assistant.evidence import (
     Unit,
 )
 from hushdesk.assistant.generation import complete
-from hushdesk.assistant.summarize.holding import covered, held, most_telling_of
+from hushdesk.assistant.summarize.holding import covered, held, most_telling_of, spread_first
 from hushdesk.assistant.summarize.options import Options, lengths, modes
 from hushdesk.assistant.summarize.output import by_date, quote_of
 from hushdesk.assistant.summarize.plan import (
@@ -41,6 +41,7 @@ from hushdesk.assistant.summarize.plan import (
     main_headings,
     outline,
     plan,
+    shares,
     spans,
     without_back_matter,
 )
@@ -57,6 +58,7 @@ log = logging.getLogger("hushdesk.summarize")
 MAX_SECTION_TOKENS = 2048  # small models summarize shorter parts better, and prefill faster
 MARGIN_TOKENS = 48
 MAX_LEVELS = 6
+POINT_TOKENS = 45  # a one-sentence key point, as the model writes it (the output budget)
 SAMPLING = SamplingParams(
     temperature=0.0, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.15, seed=7
 )
@@ -347,8 +349,9 @@ class _Job:
         merge the notes of a whole manual copies its first pages."""
         self.stats.levels, self.stats.chapters = 1, len(parts)
         each = math.ceil(self.length.items / len(parts)) + 1  # a small model writes more
+        counts = shares(parts, self.headings, each * len(parts))
         out: list[Statement] = []
-        for index, (first, last) in enumerate(parts):
+        for index, ((first, last), points) in enumerate(zip(parts, counts, strict=True)):
             self.cancel.raise_if_cancelled()
             self.report(f"Combining notes: chapter {index + 1} of {len(parts)}", index, len(parts))
             units = [n for n in notes if first <= n.first <= last]
@@ -357,9 +360,10 @@ class _Job:
             if units:
                 if self.on_text and index:  # the chapters' points stream in one after another
                     self.on_text("\n")
-                batch, span = Batch(tuple(units)), (first, last)
-                found = self.combine(batch, final=True, step="chapter", items=each, span=span)
-                out += most_telling_of(found, out, self.idf, each)
+                batch, span = Batch(tuple(spread_first(units, points, self.idf))), (first, last)
+                found = self.combine(batch, final=True, step="chapter", items=points, span=span)
+                chosen = most_telling_of(found, out, self.idf, points)
+                out += sorted(chosen, key=lambda s: s.first)  # in the chapter's order
         return out
 
     def note_lines(self, units: Iterable[Statement]) -> list[str]:
@@ -403,7 +407,9 @@ class _Job:
         text = "\n".join(self.note_lines(batch.units))
         where_ = "the notes on " + self._where_words(batch.first, batch.last)
         first, last = span or (batch.first, batch.last)
-        tokens = self.length.map_tokens if step == "chapter" else self.length.final_tokens
+        tokens = self.length.final_tokens
+        if step == "chapter":  # a chapter of many sections gets more points, and their words
+            tokens = max(self.length.map_tokens, POINT_TOKENS * (items or 1))
         messages = self.messages(step, where_, text, (first, last), items)
         output = self.generate(messages, tokens, step, final=final)
         headings = [  # "It covers trademarks" is what the heading "6. Trademarks" says
@@ -426,6 +432,7 @@ class _Job:
     def checked(self, output: str, evidence: Evidence, *, single: bool = False) -> list[Statement]:
         kept, dropped = held(output, evidence, self.mode.style, single=single)
         self.stats.dropped += dropped
+        self.stats.held += len(kept)
         return kept
 
     def with_kept_facts(

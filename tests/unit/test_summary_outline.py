@@ -172,23 +172,6 @@ def test_many_chapters_are_taken_together_and_points_follow_the_sections() -> No
     assert chapters(1, 45, 5, mains[:2]) == []  # two chapters are no outline to follow
 
 
-def test_a_chapters_notes_are_given_so_that_the_first_ones_span_it() -> None:
-    from hushdesk.assistant.evidence import Idf
-    from hushdesk.assistant.summarize import Statement
-    from hushdesk.assistant.summarize.holding import spread_first
-
-    texts = ["Lines of 79.", "Braces in column one.", "Comments in English.", "Naming.",
-             "Portability between CPUs and the Y2038 rollover.", "Gettext."]  # fmt: skip
-    pages = [45, 45, 46, 49, 53, 58]
-    notes = [Statement(t, p, p) for t, p in zip(texts, pages, strict=True)]
-    idf = Idf(texts)
-    spread = spread_first(notes, 3, idf)
-    assert {n.first for n in spread[:3]} == {45, 46, 53}  # one of each stretch first
-    assert spread[2].text.startswith("Portability")  # its stretch's most telling note
-    assert sorted(spread, key=notes.index) == notes
-    assert spread_first(notes[:2], 3, idf) == notes[:2]
-
-
 def test_commands_scripts_and_tables_of_literals_are_no_key_points() -> None:
     from hushdesk.assistant.evidence import looks_like_apparatus
 

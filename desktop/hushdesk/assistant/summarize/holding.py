@@ -118,21 +118,3 @@ def most_telling_of(
         rest.remove(best)
         said |= content_words(best.text)
     return [f for f in found if f in chosen]
-
-
-def spread_first(notes: list[Statement], runs: int, idf: Idf) -> list[Statement]:
-    """``notes`` reordered so that their first ``runs`` span the chapter: cut into
-    ``runs`` stretches in order, each stretch's most telling note first, then each
-    one's next. Asked to merge a chapter's notes into three points, the 1.5B model
-    wrote the first three; all three were on formatting, the first of the chapter's
-    fourteen pages (portability, naming and internationalisation came after). (Each
-    stretch's first note instead: more of the points copied the text, 0.31 against
-    0.15 on the GNU Coding Standards.)"""
-    if runs <= 1 or len(notes) <= runs:
-        return notes
-    size = len(notes) / runs
-    stretches = [
-        sorted(notes[round(i * size) : round((i + 1) * size)], key=lambda n: -idf.salience(n.text))
-        for i in range(runs)
-    ]
-    return [s[i] for i in range(max(map(len, stretches))) for s in stretches if i < len(s)]

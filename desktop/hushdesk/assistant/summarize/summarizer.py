@@ -30,7 +30,7 @@ from hushdesk.assistant.evidence import (
     Unit,
 )
 from hushdesk.assistant.generation import complete
-from hushdesk.assistant.summarize.holding import covered, held, most_telling_of, spread_first
+from hushdesk.assistant.summarize.holding import covered, held, most_telling_of
 from hushdesk.assistant.summarize.options import Options, lengths, modes
 from hushdesk.assistant.summarize.output import by_date, quote_of
 from hushdesk.assistant.summarize.plan import (
@@ -360,10 +360,9 @@ class _Job:
             if units:
                 if self.on_text and index:  # the chapters' points stream in one after another
                     self.on_text("\n")
-                batch, span = Batch(tuple(spread_first(units, points, self.idf))), (first, last)
+                batch, span = Batch(tuple(units)), (first, last)
                 found = self.combine(batch, final=True, step="chapter", items=points, span=span)
-                chosen = most_telling_of(found, out, self.idf, points)
-                out += sorted(chosen, key=lambda s: s.first)  # in the chapter's order
+                out += most_telling_of(found, out, self.idf, points)
         return out
 
     def note_lines(self, units: Iterable[Statement]) -> list[str]:

@@ -168,8 +168,9 @@ def fresh_home(kept: Path | None = None) -> Path:
     folder, unlocked with the test passphrase from a private file, and no firm policy
     (``HUSHDESK_POLICY_FILE`` names a file that is not there, not /etc's). With ``kept``
     (--home), that folder instead, as an earlier run left it: the summarizer takes every
-    step whose prompt has not changed from there, so a change to one step is judged in
-    minutes (never for figures to report: a kept library is not ingested afresh)."""
+    step whose prompt has not changed from there (the same prompt gives the same
+    output: summaries sample at temperature 0), so a change to one step is judged in
+    minutes. Answers are not reported from it: a kept library is not ingested afresh."""
     from tests.keys import use_passphrase_file
 
     if kept is not None:

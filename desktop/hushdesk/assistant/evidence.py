@@ -277,6 +277,12 @@ class Evidence:
                 )
         return best
 
+    def words_on(self, first: int, last: int) -> set[str]:
+        """The content words of the source's sentences on pages ``first``–``last``."""
+        return set().union(
+            *(s.words for s in self.sentences if s.first <= last and s.last >= first)
+        )
+
     def holds(self, statement: str, given: Iterable[str] = ()) -> Support | None:
         """The support that backs ``statement`` enough to keep it, or None."""
         found = self.support(statement, given)

@@ -62,10 +62,7 @@ def claim_of(line: str) -> str:
 def _labels_its_pages(label: str, evidence: Evidence, support: Support) -> bool:
     """Whether a bold label's words (none: no label) stand on the pages that back its
     claim, their headings included, so that it says where the claim comes from."""
-    near = [
-        s.words for s in evidence.sentences if s.first <= support.last and s.last >= support.first
-    ]
-    return content_words(label) <= set().union(*near)
+    return content_words(label) <= evidence.words_on(support.first, support.last)
 
 
 def covered(

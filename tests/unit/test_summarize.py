@@ -75,6 +75,11 @@ def engine(
     return fake
 
 
+def restating(fake: FakeEngine) -> int:
+    """How many of the stand-in model's calls asked it to say a copied point again."""
+    return sum("Rewrite this point" in request[-1].content for request in fake.requests)
+
+
 def test_every_mode_renders_for_every_step_and_length() -> None:
     source = Source("a.txt", (Page(1, "Some text."),))
     assert {"brief", "detailed", "key-points", "action-items", "chronology", "custom"} <= set(
@@ -192,7 +197,7 @@ def test_a_short_document_takes_the_single_pass() -> None:
         Source("s.txt", case_pages(3)), Options(mode="key-points")
     )
     assert result.stats.single_pass
-    assert result.stats.model_calls == 1
+    assert result.stats.model_calls == 1 + restating(fake)  # copied points said again
     assert "most important points of this document" in fake.requests[0][-1].content
     assert any("Orion" in s.text and s.first == s.last == 3 for s in result.statements)
 
@@ -259,6 +264,23 @@ def test_a_points_bold_label_needs_no_support_but_its_claim_does() -> None:
     ]
 
 
+def test_a_line_that_states_nothing_is_no_unsupported_statement() -> None:
+    """The 1.5B model wrote lines like "GNU Radius" and "4." in Coding Standards steps:
+    counted as unsupported statements, they made the model look worse than it wrote."""
+    from hushdesk.assistant.summarize.holding import held
+
+    page = "The Project Secretary takes votes amongst the Developers."
+    source = evidence.Evidence([evidence.Unit(page, 8, 8)])
+    output = (
+        "- 4.\n- GNU Radius\n"
+        "- Project Secretary\n- The Project Secretary takes votes amongst the Developers.\n"
+        "- The Project Secretary appoints the Technical Committee every year."
+    )
+    kept, dropped = held(output, source, "list")
+    assert [k.text for k in kept] == [page]
+    assert dropped == 1  # the invented statement alone
+
+
 def test_model_output_is_cut_into_statements() -> None:
     out = summarize_output.statements_in(
         "### Terms\n- First point (p. 3).\n- None\n1. Second point [pp. 4-5]\nAnd a stub that",
@@ -316,9 +338,11 @@ def test_cancel_then_resume_reuses_finished_steps_and_a_new_reduce_keeps_the_map
             source, options, cancel=cancel
         )
     assert len(steps.steps) == 2  # the third step was cancelled: not kept
-    resumed = Summarizer(engine(), steps, model_key="m").run(source, options)
+    fake = engine()
+    resumed = Summarizer(fake, steps, model_key="m").run(source, options)
     assert resumed.stats.reused_steps == 2
-    assert resumed.stats.model_calls == resumed.stats.sections - 2 + resumed.stats.levels
+    steps_run = resumed.stats.sections - 2 + resumed.stats.levels
+    assert resumed.stats.model_calls == steps_run + restating(fake)
 
     new_reduce = replace(modes()["key-points"], reduce="Merge differently: {items} points.")
     all_modes = dict(modes())
@@ -327,11 +351,13 @@ def test_cancel_then_resume_reuses_finished_steps_and_a_new_reduce_keeps_the_map
     try:
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(summarize_run, "modes", lambda: all_modes)
-            again = Summarizer(engine(), steps, model_key="m").run(source, options)
+            fake = engine()
+            again = Summarizer(fake, steps, model_key="m").run(source, options)
     finally:
         summarize_options.modes.cache_clear()
-    assert again.stats.model_calls == again.stats.levels  # only the reduce ran
-    assert again.stats.reused_steps == again.stats.sections
+    # only the reduce ran (and the saying again of points it copied, not said before)
+    assert again.stats.model_calls == again.stats.levels + restating(fake)
+    assert again.stats.reused_steps >= again.stats.sections
 
 
 def test_progress_reports_stages_with_eta() -> None:

@@ -164,6 +164,19 @@ def is_obligation(text: str) -> bool:
     return bool(OBLIGATION.search(text))
 
 
+# '"Covered Software" means …', 'For the purposes of this definition, "submitted" means …'
+_DEFINITION = re.compile(
+    r'^(?:[^"“\n]{0,60},\s*)?["“][^"”]{1,80}["”]\s+(?:\([^)]{0,40}\)\s+)?'
+    r"(?:means|shall mean|refers to)\b",
+    re.IGNORECASE,
+)
+
+
+def is_definition(text: str) -> bool:
+    """Whether ``text`` defines a term: what a word means, not what the document says."""
+    return bool(_DEFINITION.match(text.strip()))
+
+
 @dataclass(frozen=True)
 class Unit:
     """A piece of source text and the pages it covers."""
@@ -319,6 +332,8 @@ def states_new_fact(text: str, said: set[str], keep: str = "facts") -> bool:
     words = content_words(text)
     facts = fact_words(text) & words
     if not facts or facts <= said or len(words) < MIN_WORDS or looks_like_heading(text):
+        return False
+    if is_definition(text):  # a licence's definitions are its most distinctive sentences
         return False
     if keep == "dates":
         return find_date(text) is not None

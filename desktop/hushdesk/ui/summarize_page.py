@@ -400,6 +400,8 @@ class SummarizePage(QWidget):
             notes.append(f"{stats.dropped} unsupported statements left out")
         if stats.kept_facts:
             notes.append(f"{stats.kept_facts} facts added from the text")
+        if stats.restated:
+            notes.append(f"{stats.restated} of {stats.copied} copied points put in plain words")
         if stats.left_out:
             notes.append(stats.left_out)
         self.small.show_for("summary" if saved.summary.model_struggled else None)

@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from hushdesk.assistant.evidence import (
+    MIN_WORDS,
     Evidence,
     Idf,
     Support,
     content_words,
+    looks_like_heading,
     same,
     states_new_fact,
 )
@@ -23,7 +25,8 @@ def held(
     output: str, evidence: Evidence, style: str, *, single: bool = False
 ) -> tuple[list[Statement], int]:
     """The statements of ``output`` that ``evidence`` backs, each once in its fullest
-    wording, and how many it did not back."""
+    wording, and how many it did not back. A line that states nothing ("4.", a name
+    alone, a heading) is left out uncounted: it is no unsupported statement."""
     kept: list[Statement] = []
     heading, dropped = "", 0
     for written, is_heading in statements_in(output, style):
@@ -31,6 +34,8 @@ def held(
             heading = written if single and style == "sections" else heading
             continue
         claim = claim_of(written)
+        if not states_something(claim):
+            continue
         support = evidence.holds(claim)
         if support is None:
             dropped += 1
@@ -45,6 +50,11 @@ def held(
         elif len(line) > len(kept[twin].text):  # the fuller wording of the same fact
             kept[twin] = statement
     return kept, dropped
+
+
+def states_something(line: str) -> bool:
+    """Whether a line of the model's could be a statement at all."""
+    return len(content_words(line)) >= MIN_WORDS and not looks_like_heading(line)
 
 
 _LABEL = re.compile(r"^\*\*[^*]{1,80}?(?:\*\*\s*[:–—-]|:\*\*)\s*(?=\S)")

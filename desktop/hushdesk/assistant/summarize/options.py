@@ -25,6 +25,7 @@ class Mode:
     reduce: str
     single: str
     chapter: str = ""  # one chapter's notes into its points; without it, the notes of all
+    restate: str = ""  # a point copied from the text said again shortly (restate.py)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ def modes() -> dict[str, Mode]:
                 reduce=data["reduce"].strip(),
                 single=data["single"].strip(),
                 chapter=data.get("chapter", "").strip(),
+                restate=data.get("restate", "").strip(),
             )
         )
     return {m.id: m for m in sorted(found, key=lambda m: m.order)}

@@ -86,6 +86,8 @@ class Stats:
     held: int = 0  # statements it supported, over every step (0 in summaries before it)
     left_out: str = ""  # "pp. 33–50 (7. Copying) left out as back matter"
     kept_facts: int = 0
+    copied: int = 0  # points copied from the text, given to the model to say again
+    restated: int = 0  # of them, those it said again in words their pages hold
     seconds: float = 0.0
     prompt_tokens: int = 0
     completion_tokens: int = 0

@@ -22,7 +22,6 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, replace
 
-from hushdesk import assets
 from hushdesk.assistant.evidence import (
     Evidence,
     Idf,
@@ -34,7 +33,6 @@ from hushdesk.assistant.summarize.holding import covered, held, most_telling_of
 from hushdesk.assistant.summarize.options import Options, lengths, modes
 from hushdesk.assistant.summarize.output import by_date, quote_of
 from hushdesk.assistant.summarize.plan import (
-    OUTLINE_ITEMS,
     Batch,
     Section,
     chapters,
@@ -45,13 +43,15 @@ from hushdesk.assistant.summarize.plan import (
     spans,
     without_back_matter,
 )
+from hushdesk.assistant.summarize.prompting import Prompts
+from hushdesk.assistant.summarize.restate import restated
 from hushdesk.assistant.summarize.results import Source, Statement, Stats, Summary
 from hushdesk.assistant.summarize.steps import StepCache
 from hushdesk.engine.base import Engine
 from hushdesk.engine.types import Message, SamplingParams
 from hushdesk.errors import DocumentError, HushdeskError
 from hushdesk.jobs import CancelToken, Progress, ProgressCallback, ProgressTracker, TextCallback
-from hushdesk.library.text import guess_language, strip_special_tokens
+from hushdesk.library.text import guess_language
 
 log = logging.getLogger("hushdesk.summarize")
 
@@ -166,44 +166,7 @@ class _Job:
             " ".join(p.text for p in self.pages[:: max(1, len(self.pages) // 8)])
         )
         self.n_ctx = summarizer.n_ctx()
-
-    # -- prompts
-
-    def messages(
-        self,
-        step: str,
-        where_: str,
-        text: str,
-        span: tuple[int, int] | None = None,
-        items: int | None = None,
-    ) -> list[Message]:
-        """The prompt of one step; ``span`` (first and last page) names the document's
-        main headings there, so the model knows what the parts it reads are about."""
-        common = assets.prompts("summarize", "_common.toml")
-        task = getattr(self.mode, step).format(
-            sentences=self.length.sentences,
-            items=items or self.length.items,
-            instruction=strip_special_tokens(self.options.instruction.strip()),
-        )
-        language = (
-            common["language"].format(language=self.language)
-            if self.language
-            else common["same_language"]
-        )
-        headings = self.headings_in(*span) if span else []
-        structure = common["outline"].format(headings="; ".join(headings)) if headings else ""
-        user = common["document"].format(
-            where=where_, text=text, outline=structure, task=task, language=language
-        )
-        return [Message("system", common["system"].strip()), Message("user", user.strip())]
-
-    def headings_in(self, first: int, last: int) -> list[str]:
-        """The main headings on pages ``first``–``last`` (evenly chosen when many)."""
-        inside = [h.text for h in self.main if first <= h.page <= last]
-        if len(inside) > OUTLINE_ITEMS:
-            step = len(inside) / OUTLINE_ITEMS
-            inside = [inside[int(i * step)] for i in range(OUTLINE_ITEMS)]
-        return inside
+        self.messages = Prompts(self.mode, self.length, options, self.language, self.main).messages
 
     def heading_at(self, section: Section) -> str:
         """The heading in force where ``section`` starts."""
@@ -271,6 +234,8 @@ class _Job:
                     for n in notes
                 ]
         statements = self.covered(statements, notes, every=not self.stats.chapters)
+        if self.mode.restate:
+            statements = self.restated(statements)
         if self.mode.sort == "date":
             statements = by_date(statements)
         return Summary(self.options, statements, self.source.paginated, self.language, self.stats,
@@ -453,6 +418,32 @@ class _Job:
         parts = spans(*self.span, self.length.parts, self.main)
         out = covered(statements, notes, parts, self.idf, self.mode.keep, every=every)
         self.stats.kept_facts += sum(s.kept for s in out[len(statements) :])
+        return out
+
+    def restated(self, statements: list[Statement]) -> list[Statement]:
+        """Points copied from the text said again shortly, where their pages back it."""
+
+        def on(first: int, last: int) -> list[Unit]:
+            return [
+                Unit(p.text, p.number, p.number) for p in self.pages if first <= p.number <= last
+            ]
+
+        def write(point: Statement) -> str:
+            self.cancel.raise_if_cancelled()
+            where_ = "a point on " + self._where_words(point.first, point.last)
+            return self.generate(
+                self.messages("restate", where_, point.text), 2 * POINT_TOKENS, "restate"
+            )
+
+        out, self.stats.restated, self.stats.copied = restated(
+            statements,
+            text_on=lambda first, last: "\n".join(u.text for u in on(first, last)),
+            evidence_on=lambda first, last: Evidence(on(first, last), self.idf, self.s.meaning),
+            write=write,
+            style=self.mode.style,
+            headings=self.headings,
+            progress=lambda done, total: self.report("Saying copied points shortly", done, total),
+        )
         return out
 
     # -- model calls

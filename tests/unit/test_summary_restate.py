@@ -80,6 +80,11 @@ def test_a_new_wording_keeps_the_facts_and_adds_none() -> None:
         "developer or technical committee.",
         HAND_OVER,
     )
+    # "the Leader's discretion": the name is "leader", as the evidence check reads it
+    assert says_the_same(
+        "The Chair acts at the Secretary's and the Leader's request, in writing.",
+        "The Chair may act only at the Secretary's or the Leader's request, made in writing.",
+    )
     # "at a charge no more than the cost of distribution" is not "for free"
     assert not says_the_same(
         "If you distribute Covered Software in Executable Form, it must also be made "

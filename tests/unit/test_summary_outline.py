@@ -173,7 +173,7 @@ def test_many_chapters_are_taken_together_and_points_follow_the_sections() -> No
 
 
 def test_commands_scripts_and_tables_of_literals_are_no_key_points() -> None:
-    from hushdesk.assistant.evidence import looks_like_apparatus
+    from hushdesk.assistant.sentence_kinds import looks_like_apparatus
 
     for apparatus in (  # picked before from the real sed and grep manuals
         "The following command replaces 'hello' with 'world' only on lines _not_ containing "

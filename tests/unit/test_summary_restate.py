@@ -4,6 +4,7 @@ clauses, headings and wordings the 1.5B benchmark model gave on the bench's lice
 from __future__ import annotations
 
 from hushdesk.assistant import evidence
+from hushdesk.assistant.sentence_kinds import is_definition
 from hushdesk.assistant.summarize import MemorySteps, Options, Page, Source, Summarizer
 from hushdesk.assistant.summarize.plan import Heading
 from hushdesk.assistant.summarize.restate import (
@@ -185,8 +186,8 @@ def test_a_definition_is_no_fact_to_keep() -> None:
         "Each Contributor grants You a world-wide, royalty-free licence to distribute its "
         "Contributions as part of a Larger Work."
     )
-    assert evidence.is_definition(page)
-    assert evidence.is_definition('For the purposes of this definition, "submitted" means any')
-    assert not evidence.is_definition('If You "distribute" it, You must keep the notice.')
+    assert is_definition(page)
+    assert is_definition('For the purposes of this definition, "submitted" means any')
+    assert not is_definition('If You "distribute" it, You must keep the notice.')
     facts = evidence.Evidence([evidence.Unit(page, 1, 1)]).salient(1)
     assert [f.text[:32] for f in facts] == ["Each Contributor grants You a wo"]

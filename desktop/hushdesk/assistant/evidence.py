@@ -20,6 +20,13 @@ from datetime import date
 from typing import Any
 
 from hushdesk.assistant.dates import MONTHS, dates_in, find_date
+from hushdesk.assistant.sentence_kinds import (
+    WORD,
+    is_definition,
+    is_obligation,
+    looks_like_apparatus,
+    looks_like_heading,
+)
 from hushdesk.library.text import stands_in
 
 Meaning = Callable[[Sequence[str]], Any]  # texts → unit-length vectors (a numpy array)
@@ -44,12 +51,6 @@ _STOPWORDS = """a about above after again against all also am an and any are as 
     your yours yourself yourselves its it's shall must may might also upon per via within
     document text part parts page pages section summary notes note"""
 STOPWORDS = frozenset(_STOPWORDS.split())
-OBLIGATION = re.compile(
-    r"\b(must|shall|will|should|required?|deadline|due|no later than|by \w+ \d|agree[sd]? to"
-    r"|undertakes?|is to|are to|has to|have to|needs? to|obliged|responsible for|action)\b",
-    re.IGNORECASE,
-)
-_TOKEN = re.compile(r"\w+(?:[.,'’/-]\w+)*", re.UNICODE)
 _SENTENCE_END = re.compile(
     r"(?<=[.!?;])\s+(?=[\"“(\[]?[A-Z0-9À-Ý])"  # a sentence ends
     r"|\n\s*\n"  # a paragraph ends (single line breaks are a PDF's line wrapping)
@@ -106,7 +107,7 @@ _POSSESSIVE = re.compile(r"['’]s$")
 
 def tokens(text: str) -> list[str]:
     """Lower-case words; a possessive is its noun ("the Leader's term": "leader")."""
-    return [_POSSESSIVE.sub("", t.lower()).strip(".,'’-/") for t in _TOKEN.findall(text)]
+    return [_POSSESSIVE.sub("", t.lower()).strip(".,'’-/") for t in WORD.findall(text)]
 
 
 _UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen"
@@ -137,7 +138,7 @@ def fact_words(text: str) -> set[str]:
     months, and capitalised words inside a sentence."""
     found: set[str] = set()
     for sentence in split_sentences(text) or [text]:
-        for i, match in enumerate(_TOKEN.finditer(sentence)):
+        for i, match in enumerate(WORD.finditer(sentence)):
             word = match.group()
             low = word.lower()
             if low in _NUMBER_WORDS and low not in _PRONOUN_NUMBERS:
@@ -158,23 +159,6 @@ def split_sentences(text: str) -> list[str]:
         if piece:
             out.append(piece)
     return out
-
-
-def is_obligation(text: str) -> bool:
-    return bool(OBLIGATION.search(text))
-
-
-# '"Covered Software" means …', 'For the purposes of this definition, "submitted" means …'
-_DEFINITION = re.compile(
-    r'^(?:[^"“\n]{0,60},\s*)?["“][^"”]{1,80}["”]\s+(?:\([^)]{0,40}\)\s+)?'
-    r"(?:means|shall mean|refers to)\b",
-    re.IGNORECASE,
-)
-
-
-def is_definition(text: str) -> bool:
-    """Whether ``text`` defines a term: what a word means, not what the document says."""
-    return bool(_DEFINITION.match(text.strip()))
 
 
 @dataclass(frozen=True)
@@ -425,46 +409,6 @@ def anchored(facts: set[str], context: set[str], sentences: Sequence[_Sentence])
 def _anchored(fact: str, plain: set[str], window: Sequence[_Sentence]) -> bool:
     need = min(ANCHOR_WORDS, max(1, math.ceil(0.4 * len(plain)))) if plain else 0
     return any(fact in s.words and len(plain & s.words) >= need for s in window)
-
-
-_APPARATUS = re.compile(
-    r"\bet al\b|\bdoi\b|\bisbn\b|https?://|www\.|\bpp?\.\s*\d|\bvol\.\s*\d"
-    r"|\.{4,}|…{2,}|(?:\. ){3,}",  # citations, links, contents leaders
-    re.IGNORECASE,
-)
-_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
-_CODE_MARKS = frozenset("{}[]/\\$;=|<>^*&#!?:'\"_`~")
-CODE_SHARE = 0.08  # of a sentence's printed characters: "sed '/apple/!s/hello/world/'"
-
-
-def looks_like_apparatus(text: str) -> bool:
-    """A bibliography entry, a contents or index line, a table row, a bare list, or a
-    command, a script or a table of literals: the apparatus of a document rather than
-    what it says."""
-    tokens_ = _TOKEN.findall(text)
-    if not tokens_:
-        return False
-    numeric = sum(any(c.isdigit() for c in t) for t in tokens_) / len(tokens_)
-    listing = text.count(",") + text.count(";") > 0.4 * len(tokens_)
-    printed = [c for c in text if not c.isspace()]
-    code = sum(c in _CODE_MARKS for c in printed) > CODE_SHARE * len(printed)
-    return (
-        bool(_APPARATUS.search(text))
-        or len(_YEAR.findall(text)) >= 3
-        or numeric > 0.3
-        or listing
-        or code
-    )
-
-
-def looks_like_heading(text: str) -> bool:
-    """A title line rather than a sentence: short and without closing punctuation, or a
-    heading run into its section ("Accepting Warranty or Additional Liability.")."""
-    text = text.strip()
-    words = text.split()
-    if len(words) <= 6 and not text.endswith((".", "!", "?", ":", ";", ")", '"', "”")):
-        return True
-    return len(words) <= 8 and all(w[0].isupper() or len(w) <= 3 for w in words)
 
 
 class Idf:

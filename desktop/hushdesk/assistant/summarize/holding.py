@@ -13,10 +13,10 @@ from hushdesk.assistant.evidence import (
     Idf,
     Support,
     content_words,
-    looks_like_heading,
     same,
     states_new_fact,
 )
+from hushdesk.assistant.sentence_kinds import looks_like_heading
 from hushdesk.assistant.summarize.output import statements_in
 from hushdesk.assistant.summarize.results import Statement
 

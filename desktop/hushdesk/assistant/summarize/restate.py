@@ -31,10 +31,10 @@ from hushdesk.assistant.evidence import (
     Evidence,
     content_words,
     fact_words,
-    is_definition,
     same,
     tokens,
 )
+from hushdesk.assistant.sentence_kinds import is_definition
 from hushdesk.assistant.summarize.holding import held
 from hushdesk.assistant.summarize.plan import Heading
 from hushdesk.assistant.summarize.results import Statement

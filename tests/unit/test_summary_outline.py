@@ -206,3 +206,40 @@ def test_a_chapters_many_points_are_cut_to_the_most_telling_in_their_order() -> 
     kept = most_telling_of(found, before, Idf(pages), 1)
     assert [s.text for s in kept] == ["Bracket expressions such as [0-9] match one character."]
     assert len(most_telling_of(found, [], Idf(pages), 2)) == 2
+
+
+def test_a_long_chapters_points_reach_past_its_first_pages() -> None:
+    """A chapter's last run of notes (the Coding Standards' portability, pages 52-58)
+    with none of the model's points (written from pages 45 and 50) gets its stand-in."""
+    from hushdesk.assistant.evidence import Idf
+    from hushdesk.assistant.summarize import Statement
+    from hushdesk.assistant.summarize.holding import runs_of, says_something, spread_over
+
+    notes = [
+        Statement("Keep the length of source lines to 79 characters or less.", 45, 45),
+        Statement("Put the open-brace that starts the body of a C function in column one.", 45, 45),
+        Statement("Explicitly declare the types of all objects.", 49, 49),
+        Statement("Declare local variables with meaningful names.", 50, 50),
+        Statement("Do not shadow global identifiers in a function.", 50, 50),
+        Statement(": h; s/hhhhhhhhhh//g : done $! { h b } # On the last line", 51, 51),
+        Statement("Avoid casting pointers to integers: such casts reduce portability.", 55, 55),
+        Statement("Gnulib removes much of the burden of writing portable C code.", 56, 56),
+        Statement("Use gettext so that messages can be translated into other languages.", 56, 56),
+    ]
+    idf = Idf([n.text for n in notes])
+    runs = runs_of(notes, 3, idf, None)
+    assert [(r.first, r.last) for r in runs] == [(45, 49), (50, 51), (55, 56)]
+    assert all(r.stand_in.first >= r.first for r in runs)
+    assert not any("hhh" in r.stand_in.text for r in runs)  # a code sample is no stand-in
+    assert not says_something("becomes 'a{3,}' when using extended regular expressions.")
+    assert says_something("'gzip' reduces the size of the named files using Lempel-Ziv coding.")
+
+    points = [notes[0], notes[1], notes[3]]  # what the model wrote: pages 45, 45, 50
+    spread = spread_over(points, runs, idf, 3)
+    assert len(spread) == 3
+    assert spread[-1] == runs[2].stand_in  # in place of one of page 45's two
+    assert [p.first for p in spread][:2] == [45, 50]
+    assert spread_over(points[:2], runs, idf, 3)[-1] == runs[2].stand_in  # room: added
+    apart = [notes[0], notes[6]]
+    assert spread_over(apart, runs, idf, 2) == apart  # full, and no run drawn on twice
+    assert runs_of(notes[:2], 3, idf, None) == []  # fewer notes than runs

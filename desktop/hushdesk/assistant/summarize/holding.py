@@ -3,20 +3,22 @@ claims to summarize, and every part of the document represented."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from hushdesk.assistant.evidence import (
     MIN_WORDS,
     Evidence,
     Idf,
+    Meaning,
     Support,
     content_words,
     same,
     states_new_fact,
 )
-from hushdesk.assistant.sentence_kinds import looks_like_heading
+from hushdesk.assistant.sentence_kinds import looks_like_apparatus, looks_like_heading
 from hushdesk.assistant.summarize.output import statements_in
 from hushdesk.assistant.summarize.results import Statement
 
@@ -125,3 +127,78 @@ def most_telling_of(
         rest.remove(best)
         said |= content_words(best.text)
     return [f for f in found if f in chosen]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One of the equal runs of a chapter's notes: its pages, and the note that best
+    stands for it."""
+
+    first: int
+    last: int
+    stand_in: Statement | None  # none where the model wrote nothing there that states something
+
+    def holds(self, statement: Statement) -> bool:
+        return self.first <= statement.first <= self.last
+
+
+def says_something(text: str) -> bool:
+    """Whether a note states something: not a title line, a table, a code sample, a few
+    words or the end of a sentence ("becomes 'a{3,}' when using extended regular
+    expressions.")."""
+    return (
+        not text[:1].islower()
+        and len(content_words(text)) >= MIN_WORDS
+        and not looks_like_apparatus(text)
+        and not looks_like_heading(text)
+    )
+
+
+def runs_of(notes: list[Statement], count: int, idf: Idf, meaning: Meaning | None) -> list[Run]:
+    """``notes`` (in page order) cut into ``count`` runs of as many notes, each with the
+    note nearest its mean meaning (without embeddings, the most telling) of those the
+    model wrote that state something."""
+    if count < 2 or len(notes) <= count:
+        return []
+    size = len(notes) / count
+    out = []
+    for i in range(count):
+        run = notes[math.floor(i * size) : math.floor((i + 1) * size)]
+        said = [n for n in run if not n.kept and says_something(n.text)]
+        if not said:  # what the summarizer kept from the text, or titles: nothing to add
+            best = None
+        elif meaning is None:
+            best = max(said, key=lambda n: idf.salience(n.text))
+        else:
+            vectors = meaning([n.text for n in said])
+            best = said[int((vectors @ vectors.mean(axis=0)).argmax())]
+        out.append(Run(min(n.first for n in run), max(n.first for n in run), best))
+    return out
+
+
+def spread_over(
+    points: list[Statement], runs: Sequence[Run], idf: Idf, limit: int
+) -> list[Statement]:
+    """``points`` with each run none of them draws on given its stand-in: added, up to
+    ``limit`` points, or in place of the least telling point of the run most drawn on
+    (where one has two), where the stand-in tells more. A small model merging a
+    chapter's notes writes its points from the first it reads: the Coding Standards'
+    chapter on documentation (pages 59-72) had three points from page 59, none on
+    change logs (pages 65-68)."""
+    out = list(points)
+    for run in runs:
+        if run.stand_in is None or any(run.holds(p) for p in out):
+            continue
+        if any(same(run.stand_in.text, p.text) for p in out):
+            continue
+        drawn = [[p for p in out if r.holds(p)] for r in runs]
+        crowded = max(drawn, key=len)
+        if len(out) >= limit:
+            if len(crowded) < 2:
+                continue
+            least = min([*crowded, run.stand_in], key=lambda p: idf.salience(p.text))
+            if least is run.stand_in:
+                continue  # the run's best says less than what the model chose
+            out.remove(least)
+        out.append(replace(run.stand_in, heading=""))
+    return sorted(out, key=lambda p: p.first)

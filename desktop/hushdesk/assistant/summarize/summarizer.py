@@ -29,7 +29,13 @@ from hushdesk.assistant.evidence import (
     Unit,
 )
 from hushdesk.assistant.generation import complete
-from hushdesk.assistant.summarize.holding import covered, held, most_telling_of
+from hushdesk.assistant.summarize.holding import (
+    covered,
+    held,
+    most_telling_of,
+    runs_of,
+    spread_over,
+)
 from hushdesk.assistant.summarize.options import Options, lengths, modes
 from hushdesk.assistant.summarize.output import by_date, quote_of
 from hushdesk.assistant.summarize.plan import (
@@ -325,9 +331,11 @@ class _Job:
             if units:
                 if self.on_text and index:  # the chapters' points stream in one after another
                     self.on_text("\n")
+                runs = runs_of(units, points, self.idf, self.s.meaning)
                 batch, span = Batch(tuple(units)), (first, last)
                 found = self.combine(batch, final=True, step="chapter", items=points, span=span)
-                out += most_telling_of(found, out, self.idf, points)
+                found = most_telling_of(found, out, self.idf, points)
+                out += spread_over(found, runs, self.idf, points)
         return out
 
     def note_lines(self, units: Iterable[Statement]) -> list[str]:

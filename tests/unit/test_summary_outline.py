@@ -239,7 +239,11 @@ def test_a_long_chapters_points_reach_past_its_first_pages() -> None:
     assert len(spread) == 3
     assert spread[-1] == runs[2].stand_in  # in place of one of page 45's two
     assert [p.first for p in spread][:2] == [45, 50]
+    kept = next(p for p in points[:2] if p in spread)  # the more telling of page 45's two
     assert spread_over(points[:2], runs, idf, 3)[-1] == runs[2].stand_in  # room: added
+    # a point copied from the text goes first, however telling ("79 characters")
+    copied = spread_over(points, runs, idf, 3, copy=lambda p: p is kept)
+    assert kept not in copied
     apart = [notes[0], notes[6]]
     assert spread_over(apart, runs, idf, 2) == apart  # full, and no run drawn on twice
     assert runs_of(notes[:2], 3, idf, None) == []  # fewer notes than runs

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from hushdesk.assistant.evidence import (
@@ -177,11 +177,16 @@ def runs_of(notes: list[Statement], count: int, idf: Idf, meaning: Meaning | Non
 
 
 def spread_over(
-    points: list[Statement], runs: Sequence[Run], idf: Idf, limit: int
+    points: list[Statement],
+    runs: Sequence[Run],
+    idf: Idf,
+    limit: int,
+    copy: Callable[[Statement], bool] = lambda _point: False,
 ) -> list[Statement]:
     """``points`` with each run none of them draws on given its stand-in: added, up to
     ``limit`` points, or in place of the least telling point of the run most drawn on
-    (where one has two), where the stand-in tells more. A small model merging a
+    (where one has two; a ``copy`` of the text first), where the stand-in tells more
+    (or is no copy). A small model merging a
     chapter's notes writes its points from the first it reads: the Coding Standards'
     chapter on documentation (pages 59-72) had three points from page 59, none on
     change logs (pages 65-68)."""
@@ -196,7 +201,7 @@ def spread_over(
         if len(out) >= limit:
             if len(crowded) < 2:
                 continue
-            least = min([*crowded, run.stand_in], key=lambda p: idf.salience(p.text))
+            least = min([*crowded, run.stand_in], key=lambda p: (not copy(p), idf.salience(p.text)))
             if least is run.stand_in:
                 continue  # the run's best says less than what the model chose
             out.remove(least)

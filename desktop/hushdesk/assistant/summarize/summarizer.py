@@ -22,12 +22,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, replace
 
-from hushdesk.assistant.evidence import (
-    Evidence,
-    Idf,
-    Meaning,
-    Unit,
-)
+from hushdesk.assistant.evidence import Evidence, Idf, Meaning, Unit
 from hushdesk.assistant.generation import complete
 from hushdesk.assistant.summarize.holding import (
     covered,
@@ -50,7 +45,7 @@ from hushdesk.assistant.summarize.plan import (
     without_back_matter,
 )
 from hushdesk.assistant.summarize.prompting import Prompts
-from hushdesk.assistant.summarize.restate import restated
+from hushdesk.assistant.summarize.restate import copied, restated
 from hushdesk.assistant.summarize.results import Source, Statement, Stats, Summary
 from hushdesk.assistant.summarize.steps import StepCache
 from hushdesk.engine.base import Engine
@@ -204,9 +199,7 @@ class _Job:
                 f"The model's context ({self.n_ctx} tokens) is too small to summarize with; "
                 "raise the context size in the model's settings."
             )
-        everything = Evidence(
-            [Unit(p.text, p.number, p.number) for p in self.pages], self.idf, self.s.meaning
-        )
+        everything = self.evidence_on(*self.span)
         if self.stats.tokens <= final_budget:
             self.stats.single_pass = True
             self.stats.sections = 1
@@ -335,7 +328,7 @@ class _Job:
                 batch, span = Batch(tuple(units)), (first, last)
                 found = self.combine(batch, final=True, step="chapter", items=points, span=span)
                 found = most_telling_of(found, out, self.idf, points)
-                out += spread_over(found, runs, self.idf, points)
+                out += spread_over(found, runs, self.idf, points, self.copied)
         return out
 
     def note_lines(self, units: Iterable[Statement]) -> list[str]:
@@ -428,13 +421,20 @@ class _Job:
         self.stats.kept_facts += sum(s.kept for s in out[len(statements) :])
         return out
 
+    def on(self, first: int, last: int) -> list[Unit]:
+        return [Unit(p.text, p.number, p.number) for p in self.pages if first <= p.number <= last]
+
+    def text_on(self, first: int, last: int) -> str:
+        return "\n".join(u.text for u in self.on(first, last))
+
+    def copied(self, point: Statement) -> bool:  # kept from its pages, or copied
+        return point.kept or copied(point.text, self.text_on(point.first, point.last))
+
+    def evidence_on(self, first: int, last: int) -> Evidence:
+        return Evidence(self.on(first, last), self.idf, self.s.meaning)
+
     def restated(self, statements: list[Statement]) -> list[Statement]:
         """Points copied from the text said again shortly, where their pages back it."""
-
-        def on(first: int, last: int) -> list[Unit]:
-            return [
-                Unit(p.text, p.number, p.number) for p in self.pages if first <= p.number <= last
-            ]
 
         def write(point: Statement) -> str:
             self.cancel.raise_if_cancelled()
@@ -445,8 +445,8 @@ class _Job:
 
         out, self.stats.restated, self.stats.copied = restated(
             statements,
-            text_on=lambda first, last: "\n".join(u.text for u in on(first, last)),
-            evidence_on=lambda first, last: Evidence(on(first, last), self.idf, self.s.meaning),
+            text_on=self.text_on,
+            evidence_on=self.evidence_on,
             write=write,
             style=self.mode.style,
             headings=self.headings,

@@ -186,10 +186,9 @@ def spread_over(
     """``points`` with each run none of them draws on given its stand-in: added, up to
     ``limit`` points, or in place of the least telling point of the run most drawn on
     (where one has two; a ``copy`` of the text first), where the stand-in tells more
-    (or is no copy). A small model merging a
-    chapter's notes writes its points from the first it reads: the Coding Standards'
-    chapter on documentation (pages 59-72) had three points from page 59, none on
-    change logs (pages 65-68)."""
+    (or is no copy). A small model merging a chapter's notes writes its points from
+    the first it reads: the Coding Standards' chapter on documentation (pages 59-72)
+    had three points from page 59, none on change logs (pages 65-68)."""
     out = list(points)
     for run in runs:
         if run.stand_in is None or any(run.holds(p) for p in out):
@@ -203,7 +202,7 @@ def spread_over(
                 continue
             least = min([*crowded, run.stand_in], key=lambda p: (not copy(p), idf.salience(p.text)))
             if least is run.stand_in:
-                continue  # the run's best says less than what the model chose
+                continue  # the run's best would lose: a copy, or less telling
             out.remove(least)
         out.append(replace(run.stand_in, heading=""))
     return sorted(out, key=lambda p: p.first)

@@ -281,6 +281,30 @@ def test_a_line_that_states_nothing_is_no_unsupported_statement() -> None:
     assert dropped == 1  # the invented statement alone
 
 
+def test_the_documents_own_name_needs_no_support() -> None:
+    """The 1.5B model's "The Apache License does not grant permission…" is what the
+    licence's section 6 says of "This License": the name is the file's, no claim."""
+    from hushdesk.assistant.summarize.holding import held, name_words
+
+    page = (
+        "6. Trademarks. This License does not grant permission to use the trade names, "
+        "trademarks, service marks, or product names of the Licensor, except as required "
+        "for reasonable and customary use in describing the origin of the Work."
+    )
+    source = evidence.Evidence([evidence.Unit(page, 4, 4)])
+    output = (
+        "- The Apache License does not grant permission to use the trade names, trademarks, "
+        "service marks, or product names of the Licensor.\n"
+        "- The Apache License grants trademark rights for 2 years."
+    )
+    named = name_words("Apache-2.0.pdf")
+    assert named == {"apach"}  # not the version's numbers
+    assert held(output, source, "list")[1] == 2
+    kept, dropped = held(output, source, "list", named=named)
+    assert [k.text[:28] for k in kept] == ["The Apache License does not "]
+    assert dropped == 1
+
+
 def test_model_output_is_cut_into_statements() -> None:
     out = summarize_output.statements_in(
         "### Terms\n- First point (p. 3).\n- None\n1. Second point [pp. 4-5]\nAnd a stub that",

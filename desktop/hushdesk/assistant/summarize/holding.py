@@ -24,11 +24,19 @@ from hushdesk.assistant.summarize.results import Statement
 
 
 def held(
-    output: str, evidence: Evidence, style: str, *, single: bool = False
+    output: str,
+    evidence: Evidence,
+    style: str,
+    *,
+    single: bool = False,
+    named: frozenset[str] = frozenset(),
 ) -> tuple[list[Statement], int]:
     """The statements of ``output`` that ``evidence`` backs, each once in its fullest
     wording, and how many it did not back. A line that states nothing ("4.", a name
-    alone, a heading) is left out uncounted: it is no unsupported statement."""
+    alone, a heading) is left out uncounted: it is no unsupported statement. The words
+    ``named`` (the document's name) need no support where nothing backs them with it:
+    "The Apache License does not grant permission to use the trade names…" is what its
+    section 6 says of "This License"."""
     kept: list[Statement] = []
     heading, dropped = "", 0
     for written, is_heading in statements_in(output, style):
@@ -38,7 +46,7 @@ def held(
         claim = claim_of(written)
         if not states_something(claim):
             continue
-        support = evidence.holds(claim)
+        support = evidence.holds(claim) or (evidence.holds(claim, named) if named else None)
         if support is None:
             dropped += 1
             continue
@@ -52,6 +60,12 @@ def held(
         elif len(line) > len(kept[twin].text):  # the fuller wording of the same fact
             kept[twin] = statement
     return kept, dropped
+
+
+def name_words(name: str) -> frozenset[str]:
+    """The words of a document's file name ("Apache-2.0.pdf": apache; not 2 or 0)."""
+    stem = re.sub(r"[-_.]", " ", name.rpartition(".")[0] or name)
+    return frozenset(w for w in content_words(stem) if w.isalpha())
 
 
 def states_something(line: str) -> bool:

@@ -28,6 +28,7 @@ from hushdesk.assistant.summarize.holding import (
     covered,
     held,
     most_telling_of,
+    name_words,
     runs_of,
     spread_over,
 )
@@ -161,6 +162,7 @@ class _Job:
         self.pages, self.headings = body.pages, body.headings
         self.stats.left_out = body.note(source.where)
         self.idf = Idf([p.text for p in self.pages])
+        self.named = name_words(source.name)
         self.main = main_headings(self.headings)
         self.span = (self.pages[0].number, self.pages[-1].number)  # the whole document
         self.language = options.language or guess_language(
@@ -395,7 +397,7 @@ class _Job:
     # -- checking statements against their source
 
     def checked(self, output: str, evidence: Evidence, *, single: bool = False) -> list[Statement]:
-        kept, dropped = held(output, evidence, self.mode.style, single=single)
+        kept, dropped = held(output, evidence, self.mode.style, single=single, named=self.named)
         self.stats.dropped += dropped
         self.stats.held += len(kept)
         return kept

@@ -91,8 +91,7 @@ def run(app: App, args: argparse.Namespace) -> int:
             f"{stats.model_calls} model calls, {stats.reused_steps} steps reused; "
             f"{stats.dropped} unsupported statements dropped, {stats.kept_facts} facts kept "
             f"from the text, {stats.restated} of {stats.copied} copied points put in plain "
-            f"words; "
-            f"{stats.seconds:.1f} s (summary {saved.id})"
+            f"words; {stats.seconds:.1f} s (summary {saved.id})"
             + (f"; {stats.left_out}" if stats.left_out else "")
         ),
         file=sys.stderr,

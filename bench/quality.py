@@ -5,7 +5,8 @@ over all of them.
     .venv/bin/python bench/quality.py                      # every model, set and part
     .venv/bin/python bench/quality.py --models starter --sets manuals --parts answers
     .venv/bin/python bench/quality.py --parts retrieval    # search only, no model (fast)
-    .venv/bin/python bench/quality.py --recheck            # saved answers, checked again
+    .venv/bin/python bench/quality.py --recheck            # saved answers checked again (new
+                                                           # ones where the passages changed)
     .venv/bin/python bench/quality.py --prompts plain      # without the per-family prompts
     .venv/bin/python bench/quality.py --parts summaries --sets guidelines \
         --documents GNU-Coding-Standards.pdf --home /tmp/bench-home   # one summary, steps kept
@@ -66,6 +67,7 @@ from quality_sets import (  # noqa: E402
     lifted,
     norm,
     retrieved,
+    sources,
 )
 
 
@@ -220,6 +222,7 @@ class Run:
     def __init__(self, app, model, out: Path, saved: dict | None) -> None:
         self.app, self.model, self.out, self.saved = app, model, out, saved
         self.tallies: dict[tuple[str, bool], Tally] = {}
+        self.asked_again = 0  # rechecked questions whose passages changed: generated anew
         self.log: list[dict] = []
 
     def tally(self, set_name: str, aside: bool) -> Tally:
@@ -286,9 +289,7 @@ class Run:
                 }
             else:
                 tally.abstain.append(abstained)
-            entry["sources"] = [
-                f"[{c['n']}] {c['file']} p{c['page']} {c['score']}" for c in citations
-            ]
+            entry["sources"] = sources(citations)
             entry["checks"] = checks
             entry["raw"] = raw
             self.keep(entry)
@@ -310,9 +311,11 @@ class Run:
             raw = self.saved[question]["raw"]
             if grounding.abstain:
                 return abstain_text(), raw, [], 0.0, []
-            settled = settle(raw, grounding, question, self.model.prompt_family)
             citations = [c.to_dict() for c in grounding.citations]
-            return settled.text, raw, citations, 0.0, [c.to_dict() for c in settled.checks]
+            if sources(citations) == self.saved[question]["sources"]:
+                settled = settle(raw, grounding, question, self.model.prompt_family)
+                return settled.text, raw, citations, 0.0, [c.to_dict() for c in settled.checks]
+            self.asked_again += 1  # written from other passages: the model reads these
         sampling = {"seed": 1, **ANSWER_SAMPLING}
         setup = ChatSetup(libraries=[library.name], model_id=self.model.id, sampling=sampling)
         chat = app.conversations.open(setup=setup, keep=False)
@@ -420,6 +423,8 @@ def measure(
             run.emails()
     finally:
         app.close()
+    if saved is not None:
+        print(f"  answers generated anew (passages changed): {run.asked_again}", file=sys.stderr)
     return run.tallies
 
 
@@ -504,7 +509,8 @@ def main() -> int:
     parser.add_argument(
         "--recheck",
         action="store_true",
-        help="no generation: hold the answers saved by the last run to their sources again",
+        help="hold the answers saved by the last run to their sources again; only those "
+        "whose passages changed are generated anew",
     )
     parser.add_argument(
         "--prompts",

@@ -159,3 +159,8 @@ def lifted(statement: str, source: str, n: int = 4) -> bool:
         return norm(statement) in source
     grams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
     return sum(g in source for g in grams) >= 0.8 * len(grams)
+
+
+def sources(citations: list[dict]) -> list[str]:
+    """An answer's passages as its log keeps them: number, file, page and similarity."""
+    return [f"[{c['n']}] {c['file']} p{c['page']} {c['score']}" for c in citations]

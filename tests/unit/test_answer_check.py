@@ -186,3 +186,26 @@ def test_a_question_in_british_spelling_is_held_to_a_document_in_american() -> N
     settled = settle("January 2004 [1].", grounding_of(apache),
                      "When was this version of the licence published?")  # fmt: skip
     assert settled.supported == 1
+
+
+def test_a_sentence_two_pages_state_cites_both() -> None:
+    # gzip's manual gives its bug address in the --help output it prints (page 4) and in
+    # its chapter on problems (page 10); the model's answer is backed by either.
+    help_output = (
+        "With no FILE, or when FILE is -, read standard input. Report bugs to "
+        "<bug-gzip@gnu.org>. This is the output of the command 'gzip -v texinfo.tex'."
+    )
+    problems = (
+        "If you find a bug in 'gzip', please send electronic mail to <bug-gzip@gnu.org>. "
+        "Include the version number, which you can find by running 'gzip -V'."
+    )
+    unrelated = "The '-n' option does not save the original file name and time stamp."
+    question = "Where do I report a bug in gzip?"
+    settled = settle(
+        "You can report bugs to <bug-gzip@gnu.org> [3].",
+        grounding_of(problems, unrelated, help_output),
+        question,
+    )
+    assert settled.text == "You can report bugs to <bug-gzip@gnu.org> [1][3]."
+    (check,) = settled.checks
+    assert (check.source, check.also) == (1, (3,))

@@ -446,3 +446,22 @@ def same(a: str, b: str) -> bool:
         return False
     shared = len(wa & wb)
     return shared / len(wa | wb) >= DUPLICATE or shared / min(len(wa), len(wb)) >= 0.9
+
+
+def corroborating(
+    statement: str, others: Iterable[int], evidence: dict[int, Evidence]
+) -> tuple[int, ...]:
+    """Which of the ``others`` passages (those that back ``statement`` by the words the
+    question did not give) hold it whole, the question's words too, with no rival fact
+    in them: best first. Any passage on the question holds the question's words, so only
+    these say it as well."""
+    held = []
+    for n in others:
+        whole = evidence[n].support(statement)
+        if (
+            whole
+            and whole.score >= SUPPORT_THRESHOLD
+            and not rival(statement, evidence[n].sentences)
+        ):
+            held.append((-whole.score, n))
+    return tuple(n for _, n in sorted(held))

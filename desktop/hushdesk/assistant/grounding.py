@@ -30,6 +30,7 @@ from hushdesk.assistant.evidence import (
     anchored,
     beside,
     content_words,
+    corroborating,
     counted,
     counts,
     fact_words,
@@ -130,6 +131,7 @@ class Check:
     why: str
     source: int = 0  # the passage that backs it
     quote: str = ""  # the sentence of that passage
+    also: tuple[int, ...] = ()  # other passages that hold the whole sentence, best first
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -187,7 +189,7 @@ def settle(answer: str, grounding: Grounding, question: str, family: str = "") -
                 out.append(sentence)
             elif check.verdict == "backed":
                 supported += 1
-                out.append(_cite(bare, check.source))
+                out.append(_cite(bare, _pages_once(check, citations)))
             else:
                 unsupported += 1
                 out.append(bare + UNSUPPORTED_MARK)
@@ -245,7 +247,7 @@ def judge(
             if anchored(facts, context, e.sentences) and beside(named, context, e.sentences):
                 return Check(sentence, "backed", f"{listed} beside the question's words", n)
         return Check(sentence, "not backed", f"{listed} beside the question's words in no passage")
-    best: tuple[int, Support] | None = None
+    backers: list[tuple[int, Support]] = []
     negated = _negates(statement, words)  # the question's own words decide nothing here
     opposite = elsewhere = offtopic = 0
     for n, source in evidence.items():
@@ -261,10 +263,9 @@ def judge(
         if not _about(question, found.sentence, source):
             offtopic = offtopic or n  # source lines, for the lines of a function
             continue
-        if best is None or found.score > best[1].score:
-            best = (n, found)
-    if best is not None:
-        n, found = best
+        backers.append((n, found))
+    if backers:
+        n, found = max(backers, key=lambda b: b[1].score)  # the first of equals
         other = rival(statement, evidence[n].sentences)
         if other:  # "November 1, 2008", where the sentence about it says August 1, 2009
             return Check(sentence, "not backed", f"[{n}] gives {other} for it", n, found.sentence)
@@ -273,7 +274,14 @@ def judge(
             if found.score >= SUPPORT_THRESHOLD
             else f"the same meaning ({found.meaning:.2f}), its facts in the sentence"
         )
-        return Check(sentence, "backed", how, n, found.sentence)
+        return Check(
+            sentence,
+            "backed",
+            how,
+            n,
+            found.sentence,
+            corroborating(statement, (m for m, _ in backers if m != n), evidence),
+        )
     if opposite:
         return Check(sentence, "not backed", f"[{opposite}] says the opposite", opposite)
     if elsewhere:
@@ -316,12 +324,30 @@ def _negates(sentence: str, words: set[str]) -> bool:
     )
 
 
-def _cite(sentence: str, n: int) -> str:
-    """The sentence ending with its source's number (the model's own numbers replaced:
+ALSO_CITED = 1  # further pages cited beside the best, at most
+
+
+def _pages_once(check: Check, citations: dict[int, Citation]) -> list[int]:
+    """The passages a backed sentence cites: the one that backs it best, and one more
+    page that states it whole (gzip's bug address stands in its --help output and in
+    its chapter on problems: the reader is shown both). No page is cited twice."""
+    cited = [check.source]
+    pages = {(citations[check.source].file_id, citations[check.source].page)}
+    for n in check.also:
+        where = (citations[n].file_id, citations[n].page)
+        if where not in pages and len(cited) <= ALSO_CITED:
+            cited.append(n)
+            pages.add(where)
+    return sorted(cited)
+
+
+def _cite(sentence: str, numbers: Iterable[int]) -> str:
+    """The sentence ending with its sources' numbers (the model's own numbers replaced:
     small models cite the wrong passage as often as the right one)."""
     end = len(sentence) - len(sentence.rstrip(".!?:;"))
     body, stop = (sentence[:-end], sentence[-end:]) if end else (sentence, "")
-    return f"{body.rstrip()} [{n}]{stop}"
+    marks = "".join(f"[{n}]" for n in numbers)
+    return f"{body.rstrip()} {marks}{stop}"
 
 
 def _quotes(question: str, grounding: Grounding) -> str:

@@ -406,13 +406,18 @@ def measure(
         print(f"  prompts: {model.prompt_family or 'as written'}", file=sys.stderr)
         run = Run(app, model, out, saved)
         embedding = _embedding_model(app)
-        for name in sets:
-            paths = documents(folder / name, SETS[name])
+        printed = {name: documents(folder / name, SETS[name]) for name in sets}
+        libraries = {}  # every set's library before any is measured: keyword ranking
+        for name, paths in printed.items():  # weighs words over all of them
             if parts & {"answers", "retrieval"}:
                 library = app.documents.library(f"Bench {name}")
                 if embedding:
                     library = app.documents.use_embedding_model(library, embedding)
                 app.library.ingest(library, paths)
+                libraries[name] = library
+        for name, paths in printed.items():
+            if name in libraries:
+                library = libraries[name]
                 evidence = run.retrieval(name, library, paths)
                 if "answers" in parts:
                     run.answers(name, library, evidence)
